@@ -1,0 +1,95 @@
+/*  im_config - the YAML configuration every imq process reads
+
+    One file (by default imq.yaml) configures a node and the policies its
+    workers apply: the broker reads "node", the classifier "classifier",
+    the SLA timer "sla" and the notifier "notifier". Every key has a
+    default, so an empty file (or none) gives the embedded single-node
+    setup. Errors are reported as "file:line:col: error: text", all of
+    them, not just the first, and nothing is applied when there is one.
+
+    Durations are written as an integer followed by ms, s, m, h or d
+    ("15m", "4h", "500ms").
+
+    im_config_t is a plain value type: copy it freely.
+*/
+#ifndef IM_CONFIG_H_INCLUDED
+#define IM_CONFIG_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define IM_CONFIG_PATH_MAX       256
+#define IM_CONFIG_NAME_MAX       64
+#define IM_CONFIG_CATEGORIES_MAX 64
+#define IM_CONFIG_KEYWORDS_MAX   32
+#define IM_CONFIG_RECIPIENTS_MAX 16
+#define IM_PRIORITIES            5      //  P1..P5
+
+typedef struct {
+    char name [IM_CONFIG_NAME_MAX];                     //  Category
+    size_t keywords_n;                                  //  How many
+    char keywords [IM_CONFIG_KEYWORDS_MAX][IM_CONFIG_NAME_MAX];
+                                                        //  Lowercase words
+} im_config_category_t;
+
+typedef struct {
+    //  node: the broker
+    uint64_t node_id;                                   //  default 1
+    char data_dir [IM_CONFIG_PATH_MAX];                 //  "imq-data"
+    char client_endpoint [IM_CONFIG_PATH_MAX];          //  tcp://127.0.0.1:7700
+    char worker_endpoint [IM_CONFIG_PATH_MAX];          //  tcp://127.0.0.1:7701
+    char raft_address [IM_CONFIG_PATH_MAX];             //  127.0.0.1:7702
+    size_t batch_max;                                   //  Commands per entry, 4096
+    size_t queue_max;                                   //  Commands waiting, 65536
+    size_t inflight_entries_max;                        //  Raft entries in flight, 64
+    size_t block_cache_mb;                              //  32
+    size_t write_buffer_mb;                             //  64
+    uint32_t worker_heartbeat_ms;                       //  1000
+    uint32_t worker_expiry_ms;                          //  3000
+    uint32_t offset_commit_ms;                          //  100
+
+    //  classifier
+    int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5
+    size_t categories_n;                                //  How many
+    im_config_category_t categories [IM_CONFIG_CATEGORIES_MAX];
+    char default_category [IM_CONFIG_NAME_MAX];         //  "general"
+
+    //  sla: per priority P1..P5 (index 0..4), in ms
+    uint64_t response_ms [IM_PRIORITIES];
+    uint64_t resolution_ms [IM_PRIORITIES];
+
+    //  notifier
+    char sink_dir [IM_CONFIG_PATH_MAX];                 //  "<data_dir>/notifications"
+    size_t breach_recipients_n;                         //  How many
+    char breach_recipients [IM_CONFIG_RECIPIENTS_MAX][IM_CONFIG_NAME_MAX];
+                                                        //  Told of every breach
+} im_config_t;
+
+//  Fills config with the defaults (the ITIL matrix, ServiceNow-like SLA
+//  targets, a few keyword categories)
+void
+    im_config_default (im_config_t *config);
+
+//  Loads path over the defaults. Returns 0, or IM_ECONFIG with every
+//  error as "path:line:col: error: text" lines in errbuf (config then
+//  holds the defaults), or IM_ENOTFOUND if the file cannot be read.
+int
+    im_config_load (im_config_t *config, const char *path,
+                    char *errbuf, size_t errlen);
+
+//  Parses a duration ("15m"); returns 0 or IM_EINVAL
+int
+    im_config_parse_duration (const char *text, uint64_t *ms);
+
+//  Returns the priority (1..5) for impact and urgency (1..3), or 0 if
+//  either is out of range
+int
+    im_config_priority (const im_config_t *config, int impact, int urgency);
+
+//  Returns the category whose keywords match text (case-insensitive,
+//  whole words), else the default category. Borrowed from config.
+const char *
+    im_config_categorize (const im_config_t *config, const char *text);
+
+#endif

@@ -1,0 +1,32 @@
+/*  im_msgpack - the one gate untrusted msgpack passes before unpacking
+
+    msgpack-c has no allocation limit: a five-byte map32 header claiming
+    2^32-1 entries makes msgpack_unpack_next try to allocate hundreds of
+    GiB. Every decoder in imq calls im_msgpack_unpack_one, which first
+    walks the bytes and checks that every declared container and string
+    fits in what is left (each element takes at least one byte), that
+    nesting stays shallow, and that the buffer holds exactly one object.
+*/
+#ifndef IM_MSGPACK_H_INCLUDED
+#define IM_MSGPACK_H_INCLUDED
+
+#include <stddef.h>
+#include <msgpack.h>
+
+#define IM_MSGPACK_DEPTH_MAX 8          //  Nesting levels accepted
+
+//  Checks that data holds exactly one well-formed msgpack object whose
+//  declared sizes fit in size and whose nesting is at most
+//  IM_MSGPACK_DEPTH_MAX. Returns 0 or IM_EPROTO, with the reason and the
+//  byte offset of the fault in errbuf (may be NULL).
+int
+    im_msgpack_check (const void *data, size_t size,
+                      char *errbuf, size_t errlen);
+
+//  Checks then unpacks exactly one object into unpacked (which the
+//  caller has initialised and must destroy). Returns 0 or IM_EPROTO.
+int
+    im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
+                           size_t size, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,168 @@
+/*  im_proto - the ZeroMQ messages between clients, workers and a broker
+
+    Two dialogs, both DEALER (client, worker) to ROUTER (broker); the
+    ROUTER's identity frame is not part of these messages. This is the
+    only code that turns frames from the network into values: everything
+    it returns has been checked. docs/protocol.md is the normative spec;
+    section numbers are cited below.
+
+    Client dialog (section 3), signature "IMQ01":
+        REQUEST  = "IMQ01" verb request-id body
+        REPLY    = "IMQ01" status request-id body *item
+    verb: a command verb (im_command.h) or a query verb (below); status:
+    three ASCII digits; body and items: im_fields msgpack maps.
+
+    Worker dialog (section 4), signature "IMQW01":
+        READY      = "IMQW01" "READY" group instance credit
+        DELIVER    = "IMQW01" "DELIVER" seq event
+        ACK        = "IMQW01" "ACK" seq
+        PING       = "IMQW01" "PING"
+        PONG       = "IMQW01" "PONG"
+        DISCONNECT = "IMQW01" "DISCONNECT"
+    seq: 8 octets, network order; event: msgpack EVENT (im_event.h).
+*/
+#ifndef IM_PROTO_H_INCLUDED
+#define IM_PROTO_H_INCLUDED
+
+#include <stdint.h>
+#include <stddef.h>
+#include <czmq.h>
+#include "im_fields.h"
+
+#define IM_PROTO_CLIENT_SIG  "IMQ01"
+#define IM_PROTO_WORKER_SIG  "IMQW01"
+#define IM_PROTO_FRAME_MAX   (1024 * 1024)  //  Bytes in one frame
+#define IM_PROTO_ITEMS_MAX   10000          //  Item frames in one reply
+#define IM_PROTO_VERB_MAX    32             //  Bytes in a verb, with NUL
+#define IM_PROTO_GROUP_MAX   64             //  Bytes in a group name
+#define IM_PROTO_CREDIT_MAX  10000          //  Deliveries a worker may hold
+
+//  Query verbs: answered from the projections, never go through Raft.
+//  X(enum, verb)
+#define IM_QUERY_TABLE(X)                                                  \
+    X (IM_QUERY_GET,        "GET")                                         \
+    X (IM_QUERY_LIST,       "LIST")                                        \
+    X (IM_QUERY_TIMELINE,   "TIMELINE")                                    \
+    X (IM_QUERY_STATUS,     "STATUS")                                      \
+    X (IM_QUERY_SLA_CLOCKS, "SLA-CLOCKS")
+
+#define IM_QUERY_ENUM(e, name) e,
+typedef enum {
+    IM_QUERY_NONE = 0,
+    IM_QUERY_TABLE (IM_QUERY_ENUM)
+    IM_QUERY_MAX
+} im_query_type_t;
+#undef IM_QUERY_ENUM
+
+im_query_type_t
+    im_query_type_from_name (const char *name);
+const char *
+    im_query_type_name (im_query_type_t type);
+
+//  ---------------------------------------------------------------------
+//  Client dialog
+
+typedef struct {
+    char verb [IM_PROTO_VERB_MAX];          //  Command or query verb
+    char request_id [128];                  //  As sent, may be empty
+    im_fields_t *body;                      //  Arguments, owned
+} im_request_t;
+
+typedef struct {
+    int status;                             //  200..599
+    char request_id [128];                  //  Echoed
+    im_fields_t *body;                      //  Result or {error}, owned
+    zlist_t *items;                         //  im_fields_t * items, owned
+                                            //  (NULL when none)
+    zlist_t *raw_items;                     //  zframe_t * items kept raw
+                                            //  (TIMELINE events), owned
+} im_reply_t;
+
+im_request_t *
+    im_request_new (void);
+void
+    im_request_destroy (im_request_t **self_p);
+
+//  Builds a REQUEST message; the caller owns it. Returns NULL if the
+//  body does not encode.
+zmsg_t *
+    im_request_encode (const char *verb, const char *request_id,
+                       const im_fields_t *body);
+
+//  Parses a REQUEST (without the routing frame), destroying *msg_p. On
+//  error returns IM_EPROTO / IM_ETOOBIG with the reason in errbuf and,
+//  when it could be read, the request id copied into self->request_id
+//  so the error reply can echo it.
+int
+    im_request_decode (im_request_t *self, zmsg_t **msg_p,
+                       char *errbuf, size_t errlen);
+
+im_reply_t *
+    im_reply_new (int status);
+void
+    im_reply_destroy (im_reply_t **self_p);
+
+//  Builds a REPLY message from parts. items may be NULL; each item in
+//  items is an im_fields_t *; raw_items are msgpack bytes already
+//  encoded (zframe_t *). Both lists are borrowed.
+zmsg_t *
+    im_reply_encode (int status, const char *request_id,
+                     const im_fields_t *body, zlist_t *items,
+                     zlist_t *raw_items);
+
+//  Builds an error REPLY: body {"error": text}
+zmsg_t *
+    im_reply_encode_error (int status, const char *request_id,
+                           const char *text);
+
+//  Parses a REPLY, destroying *msg_p. When raw is true the item frames
+//  are kept as zframe_t * in raw_items (for TIMELINE, whose items are
+//  EVENTs), else decoded into items.
+int
+    im_reply_decode (im_reply_t *self, zmsg_t **msg_p, bool raw,
+                     char *errbuf, size_t errlen);
+
+//  ---------------------------------------------------------------------
+//  Worker dialog
+
+typedef enum {
+    IM_WMSG_NONE = 0,
+    IM_WMSG_READY,
+    IM_WMSG_DELIVER,
+    IM_WMSG_ACK,
+    IM_WMSG_PING,
+    IM_WMSG_PONG,
+    IM_WMSG_DISCONNECT
+} im_wmsg_type_t;
+
+typedef struct {
+    im_wmsg_type_t type;                    //  Which message
+    char group [IM_PROTO_GROUP_MAX];        //  READY: consumer group
+    char instance [IM_PROTO_GROUP_MAX];     //  READY: instance name
+    uint32_t credit;                        //  READY: deliveries it holds
+    uint64_t seq;                           //  DELIVER / ACK
+    zframe_t *event;                        //  DELIVER: event bytes, owned
+} im_wmsg_t;
+
+im_wmsg_t *
+    im_wmsg_new (void);
+void
+    im_wmsg_destroy (im_wmsg_t **self_p);
+
+zmsg_t *
+    im_wmsg_encode_ready (const char *group, const char *instance,
+                          uint32_t credit);
+zmsg_t *
+    im_wmsg_encode_deliver (uint64_t seq, const void *event, size_t size);
+zmsg_t *
+    im_wmsg_encode_ack (uint64_t seq);
+zmsg_t *
+    im_wmsg_encode_simple (im_wmsg_type_t type);   //  PING PONG DISCONNECT
+
+//  Parses a worker-dialog message, destroying *msg_p. Returns 0 or
+//  IM_EPROTO with the reason in errbuf.
+int
+    im_wmsg_decode (im_wmsg_t *self, zmsg_t **msg_p,
+                    char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,164 @@
+/*  im_store - the RocksDB database that holds the log and its projections
+
+    One database per node, laid out in column families (docs/storage.md
+    section 2): events (seq -> EVENT), by_incident (incident + seq ->
+    empty), incidents (id -> projection fields), requests (idempotency
+    key -> result fields), offsets (consumer group -> seq) and meta
+    (applied Raft index, last seq, next incident id, schema version).
+
+    Writes go through a batch that the state machine fills for one Raft
+    entry and commits at once: events, projections and the applied index
+    move together or not at all. Only the thread that owns the store
+    writes; RocksDB reads are thread-safe, so the broker's query side
+    reads through the same handle.
+
+    Keys: u64 values are 8 octets big-endian so that RocksDB's bytewise
+    order is numeric order.
+*/
+#ifndef IM_STORE_H_INCLUDED
+#define IM_STORE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "im_fields.h"
+
+#define IM_STORE_SCHEMA 1               //  meta "schema", docs/storage.md
+
+typedef struct _im_store_t im_store_t;
+typedef struct _im_store_batch_t im_store_batch_t;
+
+typedef struct {
+    size_t block_cache_mb;              //  Shared LRU cache, default 32
+    size_t write_buffer_mb;             //  All memtables together, default 64
+    bool read_only;                     //  Open for reading (imqctl dump)
+} im_store_options_t;
+
+//  Fills options with the defaults
+void
+    im_store_options_default (im_store_options_t *options);
+
+//  Opens or creates the database at path with every column family.
+//  options may be NULL for the defaults. Returns NULL on failure, with
+//  the reason logged and, if errbuf is not NULL, copied there (an
+//  existing database of another schema is refused).
+im_store_t *
+    im_store_new (const char *path, const im_store_options_t *options,
+                  char *errbuf, size_t errlen);
+
+void
+    im_store_destroy (im_store_t **self_p);
+
+//  Detail of the last failure, borrowed
+const char *
+    im_store_errmsg (im_store_t *self);
+
+//  --------------------------------------------------------------------
+//  Meta values (u64). Reads return 0 when the key was never written.
+
+#define IM_META_APPLIED     "applied"       //  Last Raft index applied
+#define IM_META_LAST_SEQ    "last_seq"      //  Last event seq
+#define IM_META_NEXT_ID     "next_incident" //  Next incident id to give
+
+int
+    im_store_meta_get (im_store_t *self, const char *key, uint64_t *value);
+
+//  --------------------------------------------------------------------
+//  Reads. Returned buffers are the caller's (free ()).
+
+//  Reads the event at seq. Returns 0, IM_ENOTFOUND, IM_EIO.
+int
+    im_store_event_get (im_store_t *self, uint64_t seq,
+                        char **data, size_t *size);
+
+//  Calls fn for each event with from <= seq, in seq order, until fn
+//  returns non-zero or limit events were passed (0: no limit). The data
+//  is borrowed for the call. Returns 0, IM_EIO, or fn's non-zero value.
+typedef int (im_store_event_fn) (uint64_t seq, const void *data,
+                                  size_t size, void *arg);
+int
+    im_store_events_scan (im_store_t *self, uint64_t from, size_t limit,
+                          im_store_event_fn *fn, void *arg);
+
+//  Calls fn for each event of one incident, in seq order
+int
+    im_store_incident_events_scan (im_store_t *self, uint64_t incident,
+                                   im_store_event_fn *fn, void *arg);
+
+//  Reads the projection of an incident into a new fields map, owned by
+//  the caller. Returns 0, IM_ENOTFOUND, IM_EIO, IM_EPROTO.
+int
+    im_store_incident_get (im_store_t *self, uint64_t id,
+                           im_fields_t **incident_p);
+
+//  Calls fn for each incident projection in id order (data borrowed),
+//  starting at id from, until fn returns non-zero
+typedef int (im_store_record_fn) (uint64_t id, const void *data,
+                                   size_t size, void *arg);
+int
+    im_store_incidents_scan (im_store_t *self, uint64_t from,
+                             im_store_record_fn *fn, void *arg);
+
+//  Reads the stored result of an idempotency key into a new fields map.
+//  Returns 0, IM_ENOTFOUND, IM_EIO.
+int
+    im_store_request_get (im_store_t *self, const char *key,
+                          im_fields_t **result_p);
+
+//  Reads a consumer group's acknowledged offset (0 if none)
+int
+    im_store_offset_get (im_store_t *self, const char *group,
+                         uint64_t *seq);
+
+//  Calls fn (group, seq) for each consumer group offset
+typedef int (im_store_offset_fn) (const char *group, uint64_t seq,
+                                   void *arg);
+int
+    im_store_offsets_scan (im_store_t *self, im_store_offset_fn *fn,
+                           void *arg);
+
+//  Raw dump of a whole column family ("events", "incidents", ...) for
+//  determinism checks: calls fn with every key/value in order.
+typedef int (im_store_kv_fn) (const void *key, size_t key_size,
+                               const void *value, size_t value_size,
+                               void *arg);
+int
+    im_store_cf_scan (im_store_t *self, const char *cf,
+                      im_store_kv_fn *fn, void *arg);
+
+//  --------------------------------------------------------------------
+//  Writes, through one batch per Raft entry
+
+im_store_batch_t *
+    im_store_batch_new (im_store_t *self);
+void
+    im_store_batch_destroy (im_store_batch_t **self_p);
+
+void
+    im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
+                              uint64_t incident,
+                              const void *data, size_t size);
+void
+    im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
+                                 const im_fields_t *incident);
+void
+    im_store_batch_put_request (im_store_batch_t *self, const char *key,
+                                const im_fields_t *result);
+void
+    im_store_batch_put_offset (im_store_batch_t *self, const char *group,
+                               uint64_t seq);
+void
+    im_store_batch_put_meta (im_store_batch_t *self, const char *key,
+                             uint64_t value);
+
+//  Writes the batch atomically and destroys it. sync makes the write
+//  wait for the WAL to reach the disk. Returns 0 or IM_EIO.
+int
+    im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
+                           bool sync);
+
+//  Makes every write so far durable (WAL fsync). Returns 0 or IM_EIO.
+int
+    im_store_sync (im_store_t *self);
+
+#endif

@@ -1,0 +1,70 @@
+/*  im_util - small helpers shared by every imq process: time, u64 keys
+
+    Big-endian u64 keys make RocksDB's bytewise order numeric order;
+    time helpers keep clock reads out of everything but the leader's
+    stamp and the workers' own deadlines.
+*/
+#include "im_classes.h"
+#include <time.h>
+
+uint64_t
+im_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+uint64_t
+im_mono_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+void
+im_put_u64 (void *out, uint64_t value)
+{
+    unsigned char *bytes = (unsigned char *) out;
+    for (int index = 7; index >= 0; index--) {
+        bytes [index] = (unsigned char) (value & 0xff);
+        value >>= 8;
+    }
+}
+
+uint64_t
+im_get_u64 (const void *in)
+{
+    const unsigned char *bytes = (const unsigned char *) in;
+    uint64_t value = 0;
+    for (int index = 0; index < 8; index++)
+        value = (value << 8) | bytes [index];
+    return value;
+}
+
+void
+im_format_time (uint64_t ms, char *buffer, size_t size)
+{
+    assert (buffer);
+    time_t seconds = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&seconds, &tm);
+    char stamp [24];
+    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (buffer, size, "%s.%03uZ", stamp, (unsigned) (ms % 1000));
+}
+
+int
+im_strlcpy (char *dst, const char *src, size_t dst_size)
+{
+    assert (dst && src && dst_size > 0);
+    size_t length = strlen (src);
+    if (length < dst_size) {
+        memcpy (dst, src, length + 1);
+        return 0;
+    }
+    memcpy (dst, src, dst_size - 1);
+    dst [dst_size - 1] = 0;
+    return IM_ETOOBIG;
+}

@@ -1,0 +1,38 @@
+/*  im_util - small helpers shared by every imq process: time, u64 keys
+
+    Only what more than one module needs and no class owns.
+*/
+#ifndef IM_UTIL_H_INCLUDED
+#define IM_UTIL_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+//  Wall-clock time in ms since the epoch (the leader's stamp; workers'
+//  deadlines). Never called inside the state machine's apply.
+uint64_t
+    im_now_ms (void);
+
+//  Monotonic time in ms, for timeouts and heartbeats
+uint64_t
+    im_mono_ms (void);
+
+//  Writes value as 8 octets big-endian at out
+void
+    im_put_u64 (void *out, uint64_t value);
+
+//  Reads 8 octets big-endian
+uint64_t
+    im_get_u64 (const void *in);
+
+//  Formats ms since the epoch as RFC 3339 UTC with milliseconds
+//  ("2026-11-28T02:17:46.621Z") into buffer (at least 32 bytes)
+void
+    im_format_time (uint64_t ms, char *buffer, size_t size);
+
+//  Copies src into dst of size dst_size, always NUL-terminated; returns
+//  0, or IM_ETOOBIG when src did not fit (dst then holds a prefix)
+int
+    im_strlcpy (char *dst, const char *src, size_t dst_size);
+
+#endif
