@@ -1,3 +1,405 @@
-/*  im_command - placeholder until the module lands */
+/*  im_command - a request to change the log, as the state machine sees it
+
+    Commands are what Raft replicates, so their bytes are the on-disk
+    layout of the Raft log (docs/protocol.md section 6.3). The leader
+    packs each command once when it arrives and concatenates the packed
+    commands of one batch into one entry (im_entry_encode_packed), so a
+    batch costs one allocation, from raft_malloc when raft will own it.
+    The entry frame (magic, length, padding to 8) lets a replica tell an
+    imq entry from a damaged or foreign one before any msgpack is read;
+    the verb travels as its name so that the table can grow freely.
+*/
 #include "im_classes.h"
-typedef int im_command_placeholder_t;
+
+#define S_ELEMENTS      8           //  Elements in an encoded command
+#define S_ENTRY_HEADER  8           //  Magic and payload length
+
+static const char *s_type_names [] = {
+    NULL,
+#define IM_COMMAND_NAME(e, name) name,
+    IM_COMMAND_TABLE (IM_COMMAND_NAME)
+#undef IM_COMMAND_NAME
+};
+
+static void
+    s_fail (char *errbuf, size_t errlen, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_fail (char *errbuf, size_t errlen, const char *format, ...)
+{
+    if (errbuf && errlen > 0) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (errbuf, errlen, format, args);
+        va_end (args);
+    }
+}
+
+im_command_t *
+im_command_new (void)
+{
+    im_command_t *self = (im_command_t *) calloc (1, sizeof (im_command_t));
+    if (!self)
+        return NULL;
+    self->args = im_fields_new ();
+    if (!self->args)
+        im_command_destroy (&self);
+    return self;
+}
+
+void
+im_command_destroy (im_command_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        im_command_t *self = *self_p;
+        im_fields_destroy (&self->args);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+im_command_type_name (im_command_type_t type)
+{
+    if (type <= IM_CMD_NONE || type >= IM_CMD_MAX)
+        return NULL;
+    return s_type_names [type];
+}
+
+im_command_type_t
+im_command_type_from_name (const char *name)
+{
+    assert (name);
+    for (int type = IM_CMD_NONE + 1; type < IM_CMD_MAX; type++)
+        if (streq (name, s_type_names [type]))
+            return (im_command_type_t) type;
+    return IM_CMD_NONE;
+}
+
+//  Returns the length of a NUL-terminated UTF-8 text in a buffer of
+//  size, or size when it is not one: never write what decode refuses
+static size_t
+s_text_length (const char *text, size_t size)
+{
+    size_t length = strnlen (text, size);
+    if (length < size && !im_msgpack_utf8_valid (text, length))
+        return size;
+    return length;
+}
+
+int
+im_command_pack (const im_command_t *self, msgpack_packer *pk)
+{
+    assert (self && pk && self->args);
+    const char *verb = im_command_type_name (self->type);
+    size_t actor = s_text_length (self->actor, sizeof self->actor);
+    size_t request_id = s_text_length (self->request_id,
+                                       sizeof self->request_id);
+    if (!verb || actor == sizeof self->actor
+    ||  request_id == sizeof self->request_id)
+        return IM_EINVAL;
+    if (msgpack_pack_array (pk, S_ELEMENTS)
+    ||  msgpack_pack_uint64 (pk, IM_COMMAND_VERSION)
+    ||  msgpack_pack_str_with_body (pk, verb, strlen (verb))
+    ||  msgpack_pack_uint64 (pk, self->ts_ms)
+    ||  msgpack_pack_uint64 (pk, self->incident)
+    ||  msgpack_pack_str_with_body (pk, self->actor, actor)
+    ||  msgpack_pack_str_with_body (pk, self->request_id, request_id)
+    ||  msgpack_pack_uint64 (pk, self->causation))
+        return IM_ENOMEM;
+    return im_fields_pack (self->args, pk);
+}
+
+//  Reads an unsigned integer element, or says why not in errbuf
+static bool
+s_get_uint (const msgpack_object *object, int index, const char *name,
+            uint64_t *value, char *errbuf, size_t errlen)
+{
+    if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        s_fail (errbuf, errlen, "element %d (%s): expected an unsigned int",
+                index, name);
+        return false;
+    }
+    *value = object->via.u64;
+    return true;
+}
+
+//  Copies a str element into buffer of size, which must hold it and its
+//  NUL, or says why not in errbuf
+static bool
+s_get_str (const msgpack_object *object, int index, const char *name,
+           char *buffer, size_t size, char *errbuf, size_t errlen)
+{
+    if (object->type != MSGPACK_OBJECT_STR) {
+        s_fail (errbuf, errlen, "element %d (%s): expected a str",
+                index, name);
+        return false;
+    }
+    const char *text = object->via.str.ptr;
+    size_t length = object->via.str.size;
+    if (length >= size) {
+        s_fail (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
+                index, name, length, size - 1);
+        return false;
+    }
+    if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
+        s_fail (errbuf, errlen,
+                "element %d (%s): not UTF-8 text without NUL", index, name);
+        return false;
+    }
+    memcpy (buffer, text, length);
+    buffer [length] = 0;
+    return true;
+}
+
+static int
+s_unpack (im_command_t *self, const msgpack_object *root,
+          char *errbuf, size_t errlen)
+{
+    if (root->type != MSGPACK_OBJECT_ARRAY
+    ||  root->via.array.size != S_ELEMENTS) {
+        s_fail (errbuf, errlen, "command is not an array of %d elements",
+                S_ELEMENTS);
+        return IM_EPROTO;
+    }
+    const msgpack_object *element = root->via.array.ptr;
+    uint64_t version = 0;
+    char verb [32];
+    if (!s_get_uint (&element [0], 0, "version", &version, errbuf, errlen))
+        return IM_EPROTO;
+    if (version != IM_COMMAND_VERSION) {
+        s_fail (errbuf, errlen, "element 0 (version): %" PRIu64
+                ", expected %d", version, IM_COMMAND_VERSION);
+        return IM_EPROTO;
+    }
+    if (!s_get_str (&element [1], 1, "verb", verb, sizeof verb,
+                    errbuf, errlen)
+    ||  !s_get_uint (&element [2], 2, "ts_ms", &self->ts_ms, errbuf, errlen)
+    ||  !s_get_uint (&element [3], 3, "incident", &self->incident,
+                     errbuf, errlen)
+    ||  !s_get_str (&element [4], 4, "actor", self->actor,
+                    sizeof self->actor, errbuf, errlen)
+    ||  !s_get_str (&element [5], 5, "request_id", self->request_id,
+                    sizeof self->request_id, errbuf, errlen)
+    ||  !s_get_uint (&element [6], 6, "causation", &self->causation,
+                     errbuf, errlen))
+        return IM_EPROTO;
+    self->type = im_command_type_from_name (verb);
+    if (self->type == IM_CMD_NONE) {
+        s_fail (errbuf, errlen, "element 1 (verb): unknown verb '%s'", verb);
+        return IM_EPROTO;
+    }
+    char reason [192] = "";
+    if (im_fields_unpack (self->args, &element [7], reason, sizeof reason)) {
+        s_fail (errbuf, errlen, "element 7 (args): %s", reason);
+        return IM_EPROTO;
+    }
+    return 0;
+}
+
+int
+im_command_unpack (im_command_t *self, const msgpack_object *object,
+                   char *errbuf, size_t errlen)
+{
+    assert (self && self->args && object);
+    int rc = s_unpack (self, object, errbuf, errlen);
+    if (rc) {
+        //  Never leave half a command behind
+        im_fields_t *args = self->args;
+        memset (self, 0, sizeof *self);
+        self->args = args;
+        im_fields_clear (args);
+    }
+    return rc;
+}
+
+//  Writes value as 4 octets big-endian at out
+static void
+s_put_u32 (uint8_t *out, uint32_t value)
+{
+    out [0] = (uint8_t) (value >> 24);
+    out [1] = (uint8_t) (value >> 16);
+    out [2] = (uint8_t) (value >> 8);
+    out [3] = (uint8_t) value;
+}
+
+static uint32_t
+s_get_u32 (const uint8_t *in)
+{
+    return (uint32_t) in [0] << 24 | (uint32_t) in [1] << 16
+         | (uint32_t) in [2] << 8 | (uint32_t) in [3];
+}
+
+int
+im_entry_encode_packed (const void *packed, size_t packed_size,
+                        size_t count, void *(*alloc_fn) (size_t),
+                        void **data, size_t *size)
+{
+    assert (packed || packed_size == 0);
+    assert (alloc_fn && data && size);
+    //  The msgpack array header: fixarray, or array16 (count <= 8192)
+    uint8_t header [5];
+    size_t header_size;
+    if (count > IM_ENTRY_COMMANDS_MAX)
+        return IM_ETOOBIG;
+    if (count < 16) {
+        header [0] = (uint8_t) (0x90 | count);
+        header_size = 1;
+    }
+    else {
+        header [0] = 0xdc;
+        header [1] = (uint8_t) (count >> 8);
+        header [2] = (uint8_t) count;
+        header_size = 3;
+    }
+    if (packed_size > UINT32_MAX - header_size - 8)
+        return IM_ETOOBIG;
+    size_t payload = header_size + packed_size;
+    size_t total = (S_ENTRY_HEADER + payload + 7) & ~(size_t) 7;
+    uint8_t *buffer = (uint8_t *) alloc_fn (total);
+    if (!buffer)
+        return IM_ENOMEM;
+    s_put_u32 (buffer, IM_ENTRY_MAGIC);
+    s_put_u32 (buffer + 4, (uint32_t) payload);
+    memcpy (buffer + S_ENTRY_HEADER, header, header_size);
+    if (packed_size)
+        memcpy (buffer + S_ENTRY_HEADER + header_size, packed, packed_size);
+    memset (buffer + S_ENTRY_HEADER + payload, 0,
+            total - S_ENTRY_HEADER - payload);
+    *data = buffer;
+    *size = total;
+    return 0;
+}
+
+int
+im_entry_encode (im_command_t **commands, size_t count,
+                 void *(*alloc_fn) (size_t), void **data, size_t *size)
+{
+    assert (commands || count == 0);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    int rc = count > IM_ENTRY_COMMANDS_MAX? IM_ETOOBIG: 0;
+    for (size_t index = 0; index < count && rc == 0; index++)
+        rc = im_command_pack (commands [index], &packer);
+    if (rc == 0)
+        rc = im_entry_encode_packed (buffer.data, buffer.size, count,
+                                     alloc_fn, data, size);
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
+//  Checks the entry frame; returns the payload length or -1
+static int64_t
+s_check_frame (const uint8_t *bytes, size_t size, char *errbuf, size_t errlen)
+{
+    if (size < S_ENTRY_HEADER) {
+        s_fail (errbuf, errlen, "entry of %zu bytes, shorter than its header",
+                size);
+        return -1;
+    }
+    uint32_t magic = s_get_u32 (bytes);
+    uint32_t length = s_get_u32 (bytes + 4);
+    if (magic != IM_ENTRY_MAGIC) {
+        s_fail (errbuf, errlen, "bad magic 0x%08" PRIx32, magic);
+        return -1;
+    }
+    if (length > size - S_ENTRY_HEADER) {
+        s_fail (errbuf, errlen, "payload of %" PRIu32 " bytes, only %zu follow",
+                length, size - S_ENTRY_HEADER);
+        return -1;
+    }
+    size_t padded = (S_ENTRY_HEADER + (size_t) length + 7) & ~(size_t) 7;
+    if (size != padded) {
+        s_fail (errbuf, errlen, "entry of %zu bytes, expected %zu", size,
+                padded);
+        return -1;
+    }
+    for (size_t at = S_ENTRY_HEADER + length; at < size; at++)
+        if (bytes [at]) {
+            s_fail (errbuf, errlen, "non-zero padding at offset %zu", at);
+            return -1;
+        }
+    return length;
+}
+
+int
+im_entry_decode (const void *data, size_t size,
+                 im_command_t ***commands, size_t *count,
+                 char *errbuf, size_t errlen)
+{
+    assert (data || size == 0);
+    assert (commands && count);
+    *commands = NULL;
+    *count = 0;
+    const uint8_t *bytes = (const uint8_t *) data;
+    int64_t length = s_check_frame (bytes, size, errbuf, errlen);
+    if (length < 0)
+        return IM_EPROTO;
+
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    char reason [192] = "";
+    im_command_t **list = NULL;
+    size_t total = 0;
+    int rc = im_msgpack_unpack_one (&unpacked, bytes + S_ENTRY_HEADER,
+                                    (size_t) length, reason, sizeof reason);
+    if (rc) {
+        s_fail (errbuf, errlen, "payload: %s", reason);
+        goto cleanup;
+    }
+    const msgpack_object *root = &unpacked.data;
+    rc = IM_EPROTO;
+    if (root->type != MSGPACK_OBJECT_ARRAY) {
+        s_fail (errbuf, errlen, "payload is not an array of commands");
+        goto cleanup;
+    }
+    total = root->via.array.size;
+    if (total > IM_ENTRY_COMMANDS_MAX) {
+        s_fail (errbuf, errlen, "%zu commands, more than %d", total,
+                IM_ENTRY_COMMANDS_MAX);
+        goto cleanup;
+    }
+    if (total > 0) {
+        list = (im_command_t **) calloc (total, sizeof (im_command_t *));
+        if (!list) {
+            rc = IM_ENOMEM;
+            goto cleanup;
+        }
+    }
+    for (size_t index = 0; index < total; index++) {
+        list [index] = im_command_new ();
+        if (!list [index]) {
+            rc = IM_ENOMEM;
+            goto cleanup;
+        }
+        if (im_command_unpack (list [index], &root->via.array.ptr [index],
+                               reason, sizeof reason)) {
+            s_fail (errbuf, errlen, "command %zu: %s", index, reason);
+            goto cleanup;
+        }
+    }
+    *commands = list;
+    *count = total;
+    list = NULL;
+    rc = 0;
+cleanup:
+    im_entry_free (&list, total);          //  Unfilled slots are NULL
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+void
+im_entry_free (im_command_t ***commands, size_t count)
+{
+    assert (commands);
+    if (*commands) {
+        for (size_t index = 0; index < count; index++)
+            im_command_destroy (&(*commands) [index]);
+        free (*commands);
+        *commands = NULL;
+    }
+}

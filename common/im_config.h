@@ -48,6 +48,8 @@ typedef struct {
     uint32_t worker_heartbeat_ms;                       //  1000
     uint32_t worker_expiry_ms;                          //  3000
     uint32_t offset_commit_ms;                          //  100
+    unsigned snapshot_threshold;                        //  Entries, 64
+    unsigned snapshot_trailing;                         //  Entries kept, 32
 
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5

@@ -1,3 +1,284 @@
-/*  im_event - placeholder until the module lands */
+/*  im_event - one immutable fact in the log
+
+    Events are written once by the state machine and read back many
+    times: by replays that rebuild projections, by workers, by imqctl
+    timeline. Their encoding is therefore part of the on-disk layout
+    (docs/protocol.md section 6.2), and decode treats every byte as
+    hostile, because a log can be damaged and a worker socket can carry
+    anything. The type goes on the wire as its name, not its enum value,
+    so reordering the table below can never change the meaning of an
+    event already stored.
+*/
 #include "im_classes.h"
-typedef int im_event_placeholder_t;
+
+#define S_ELEMENTS 9                //  Elements in the encoded array
+
+static const char *s_type_names [] = {
+    NULL,
+#define IM_EVENT_NAME(e, name) name,
+    IM_EVENT_TABLE (IM_EVENT_NAME)
+#undef IM_EVENT_NAME
+};
+
+static void
+    s_fail (char *errbuf, size_t errlen, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_fail (char *errbuf, size_t errlen, const char *format, ...)
+{
+    if (errbuf && errlen > 0) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (errbuf, errlen, format, args);
+        va_end (args);
+    }
+}
+
+im_event_t *
+im_event_new (void)
+{
+    im_event_t *self = (im_event_t *) calloc (1, sizeof (im_event_t));
+    if (!self)
+        return NULL;
+    self->payload = im_fields_new ();
+    if (!self->payload)
+        im_event_destroy (&self);
+    return self;
+}
+
+void
+im_event_destroy (im_event_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        im_event_t *self = *self_p;
+        im_fields_destroy (&self->payload);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+im_event_type_name (im_event_type_t type)
+{
+    if (type <= IM_EV_NONE || type >= IM_EV_MAX)
+        return NULL;
+    return s_type_names [type];
+}
+
+im_event_type_t
+im_event_type_from_name (const char *name)
+{
+    assert (name);
+    for (int type = IM_EV_NONE + 1; type < IM_EV_MAX; type++)
+        if (streq (name, s_type_names [type]))
+            return (im_event_type_t) type;
+    return IM_EV_NONE;
+}
+
+//  Returns the length of a NUL-terminated text in a buffer of size, or
+//  size when it is not terminated or not UTF-8: encoders refuse such
+//  text rather than write what decode would reject
+static size_t
+s_text_length (const char *text, size_t size)
+{
+    size_t length = strnlen (text, size);
+    if (length < size && !im_msgpack_utf8_valid (text, length))
+        return size;
+    return length;
+}
+
+int
+im_event_pack (const im_event_t *self, msgpack_packer *pk)
+{
+    assert (self && pk && self->payload);
+    const char *type = im_event_type_name (self->type);
+    size_t actor = s_text_length (self->actor, sizeof self->actor);
+    size_t request_id = s_text_length (self->request_id,
+                                       sizeof self->request_id);
+    if (!type || actor == sizeof self->actor
+    ||  request_id == sizeof self->request_id)
+        return IM_EINVAL;
+    if (msgpack_pack_array (pk, S_ELEMENTS)
+    ||  msgpack_pack_uint64 (pk, IM_EVENT_VERSION)
+    ||  msgpack_pack_uint64 (pk, self->seq)
+    ||  msgpack_pack_uint64 (pk, self->ts_ms)
+    ||  msgpack_pack_uint64 (pk, self->incident)
+    ||  msgpack_pack_str_with_body (pk, type, strlen (type))
+    ||  msgpack_pack_str_with_body (pk, self->actor, actor)
+    ||  msgpack_pack_str_with_body (pk, self->request_id, request_id)
+    ||  msgpack_pack_uint64 (pk, self->causation))
+        return IM_ENOMEM;
+    return im_fields_pack (self->payload, pk);
+}
+
+int
+im_event_encode (const im_event_t *self, char **data, size_t *size)
+{
+    assert (self && data && size);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    int rc = im_event_pack (self, &packer);
+    if (rc) {
+        msgpack_sbuffer_destroy (&buffer);
+        return rc;
+    }
+    //  sbuffer grows in 8 KiB steps; give back what the caller won't use
+    char *shrunk = (char *) realloc (buffer.data, buffer.size);
+    *data = shrunk? shrunk: buffer.data;
+    *size = buffer.size;
+    return 0;
+}
+
+//  Reads an unsigned integer element. Returns false with the reason in
+//  errbuf if it is anything else.
+static bool
+s_get_uint (const msgpack_object *object, int index, const char *name,
+            uint64_t *value, char *errbuf, size_t errlen)
+{
+    if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        s_fail (errbuf, errlen, "element %d (%s): expected an unsigned int",
+                index, name);
+        return false;
+    }
+    *value = object->via.u64;
+    return true;
+}
+
+//  Copies a str element into buffer of size, which must hold it and its
+//  NUL. Returns false with the reason in errbuf otherwise.
+static bool
+s_get_str (const msgpack_object *object, int index, const char *name,
+           char *buffer, size_t size, char *errbuf, size_t errlen)
+{
+    if (object->type != MSGPACK_OBJECT_STR) {
+        s_fail (errbuf, errlen, "element %d (%s): expected a str",
+                index, name);
+        return false;
+    }
+    const char *text = object->via.str.ptr;
+    size_t length = object->via.str.size;
+    if (length >= size) {
+        s_fail (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
+                index, name, length, size - 1);
+        return false;
+    }
+    if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
+        s_fail (errbuf, errlen,
+                "element %d (%s): not UTF-8 text without NUL", index, name);
+        return false;
+    }
+    memcpy (buffer, text, length);
+    buffer [length] = 0;
+    return true;
+}
+
+//  Fills self from a decoded object; on failure self holds a partial
+//  copy which the caller clears
+static int
+s_unpack (im_event_t *self, const msgpack_object *root,
+          char *errbuf, size_t errlen)
+{
+    if (root->type != MSGPACK_OBJECT_ARRAY
+    ||  root->via.array.size != S_ELEMENTS) {
+        s_fail (errbuf, errlen, "event is not an array of %d elements",
+                S_ELEMENTS);
+        return IM_EPROTO;
+    }
+    const msgpack_object *element = root->via.array.ptr;
+    uint64_t version = 0;
+    char type [32];
+    if (!s_get_uint (&element [0], 0, "version", &version, errbuf, errlen))
+        return IM_EPROTO;
+    if (version != IM_EVENT_VERSION) {
+        s_fail (errbuf, errlen, "element 0 (version): %" PRIu64
+                ", expected %d", version, IM_EVENT_VERSION);
+        return IM_EPROTO;
+    }
+    if (!s_get_uint (&element [1], 1, "seq", &self->seq, errbuf, errlen)
+    ||  !s_get_uint (&element [2], 2, "ts_ms", &self->ts_ms, errbuf, errlen)
+    ||  !s_get_uint (&element [3], 3, "incident", &self->incident,
+                     errbuf, errlen)
+    ||  !s_get_str (&element [4], 4, "type", type, sizeof type,
+                    errbuf, errlen)
+    ||  !s_get_str (&element [5], 5, "actor", self->actor,
+                    sizeof self->actor, errbuf, errlen)
+    ||  !s_get_str (&element [6], 6, "request_id", self->request_id,
+                    sizeof self->request_id, errbuf, errlen)
+    ||  !s_get_uint (&element [7], 7, "causation", &self->causation,
+                     errbuf, errlen))
+        return IM_EPROTO;
+    self->type = im_event_type_from_name (type);
+    if (self->type == IM_EV_NONE) {
+        s_fail (errbuf, errlen, "element 4 (type): unknown event type '%s'",
+                type);
+        return IM_EPROTO;
+    }
+    char reason [192] = "";
+    if (im_fields_unpack (self->payload, &element [8], reason, sizeof reason)) {
+        s_fail (errbuf, errlen, "element 8 (payload): %s", reason);
+        return IM_EPROTO;
+    }
+    return 0;
+}
+
+int
+im_event_decode (im_event_t *self, const void *data, size_t size,
+                 char *errbuf, size_t errlen)
+{
+    assert (self && self->payload);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    int rc = im_msgpack_unpack_one (&unpacked, data, size, errbuf, errlen);
+    if (rc == 0)
+        rc = s_unpack (self, &unpacked.data, errbuf, errlen);
+    msgpack_unpacked_destroy (&unpacked);
+    if (rc) {
+        //  Never leave half an event behind
+        im_fields_t *payload = self->payload;
+        memset (self, 0, sizeof *self);
+        self->payload = payload;
+        im_fields_clear (payload);
+        if (rc != IM_ENOMEM)
+            rc = IM_EPROTO;
+    }
+    return rc;
+}
+
+json_t *
+im_event_to_json (const im_event_t *self)
+{
+    assert (self && self->payload);
+    const char *type = im_event_type_name (self->type);
+    char stamp [32];
+    im_format_time (self->ts_ms, stamp, sizeof stamp);
+    json_t *object = json_object ();
+    json_t *payload = im_fields_to_json (self->payload);
+    if (!object || !payload
+    ||  json_object_set_new (object, "seq",
+                             json_integer ((json_int_t) self->seq))
+    ||  json_object_set_new (object, "ts_ms",
+                             json_integer ((json_int_t) self->ts_ms))
+    ||  json_object_set_new (object, "time", json_string (stamp))
+    ||  json_object_set_new (object, "incident",
+                             json_integer ((json_int_t) self->incident))
+    ||  json_object_set_new (object, "type",
+                             type? json_string (type): json_null ())
+    ||  json_object_set_new (object, "actor", json_string (self->actor))
+    ||  json_object_set_new (object, "request_id",
+                             json_string (self->request_id))
+    ||  json_object_set_new (object, "causation",
+                             json_integer ((json_int_t) self->causation))) {
+        json_decref (object);
+        json_decref (payload);
+        return NULL;
+    }
+    if (json_object_set_new (object, "payload", payload)) {
+        json_decref (object);
+        return NULL;
+    }
+    return object;
+}

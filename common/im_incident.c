@@ -1,3 +1,210 @@
-/*  im_incident - placeholder until the module lands */
+/*  im_incident - an incident's projection, and how events change it
+
+    The projection is a fields map so that it encodes, compares and turns
+    into JSON through the one codec. im_incident_evolve is deliberately
+    dumb: it copies what the event says into the map. Deciding whether a
+    change is allowed is the state machine's job (broker/imb_fsm.c),
+    helped by the lifecycle table below; replay only folds events.
+*/
 #include "im_classes.h"
-typedef int im_incident_placeholder_t;
+
+//  Lifecycle: which statuses each operator command may start from.
+//  Bit n is status n. Commands not in the table pass in any status.
+#define S(status) (1u << (status))
+static const struct {
+    im_command_type_t command;      //  Operator command
+    const char *verb;               //  As the user says it
+    unsigned from;                  //  Statuses it is allowed in
+} s_lifecycle [] = {
+    { IM_CMD_ACK,     "acknowledge",
+      S (IM_STATUS_NEW) | S (IM_STATUS_ASSIGNED) },
+    { IM_CMD_ASSIGN,  "assign",
+      S (IM_STATUS_NEW) | S (IM_STATUS_ASSIGNED) | S (IM_STATUS_IN_PROGRESS) },
+    { IM_CMD_COMMENT, "comment on",
+      S (IM_STATUS_NEW) | S (IM_STATUS_ASSIGNED) | S (IM_STATUS_IN_PROGRESS)
+      | S (IM_STATUS_RESOLVED) },
+    { IM_CMD_RESOLVE, "resolve",
+      S (IM_STATUS_NEW) | S (IM_STATUS_ASSIGNED) | S (IM_STATUS_IN_PROGRESS) },
+    { IM_CMD_CLOSE,   "close",   S (IM_STATUS_RESOLVED) },
+    { IM_CMD_REOPEN,  "reopen",  S (IM_STATUS_RESOLVED) },
+};
+#define LIFECYCLE_SIZE (sizeof s_lifecycle / sizeof s_lifecycle [0])
+
+static const char *s_status_names [] = {
+    NULL,
+#define IM_STATUS_NAME(e, name) name,
+    IM_STATUS_TABLE (IM_STATUS_NAME)
+#undef IM_STATUS_NAME
+};
+
+const char *
+im_status_name (im_status_t status)
+{
+    if (status <= IM_STATUS_NONE || status >= IM_STATUS_MAX)
+        return NULL;
+    return s_status_names [status];
+}
+
+im_status_t
+im_status_from_name (const char *name)
+{
+    if (!name)
+        return IM_STATUS_NONE;
+    for (int status = IM_STATUS_NONE + 1; status < IM_STATUS_MAX; status++)
+        if (streq (name, s_status_names [status]))
+            return (im_status_t) status;
+    return IM_STATUS_NONE;
+}
+
+im_status_t
+im_incident_status (const im_fields_t *incident)
+{
+    return im_status_from_name (im_fields_str (incident, "status"));
+}
+
+int
+im_incident_check (im_status_t status, im_command_type_t command,
+                   char *errbuf, size_t errlen)
+{
+    size_t index;
+    for (index = 0; index < LIFECYCLE_SIZE; index++)
+        if (s_lifecycle [index].command == command)
+            break;
+    if (index == LIFECYCLE_SIZE)
+        return 0;                   //  Not a lifecycle command
+    if (s_lifecycle [index].from & S (status))
+        return 0;
+
+    //  Name the current status and what is allowed from it
+    char allowed [256] = "";
+    for (size_t other = 0; other < LIFECYCLE_SIZE; other++)
+        if (s_lifecycle [other].from & S (status)) {
+            if (*allowed)
+                strncat (allowed, ", ", sizeof allowed - strlen (allowed) - 1);
+            strncat (allowed, s_lifecycle [other].verb,
+                     sizeof allowed - strlen (allowed) - 1);
+        }
+    if (errbuf)
+        snprintf (errbuf, errlen,
+                  "cannot %s an incident that is %s; allowed: %s",
+                  s_lifecycle [index].verb,
+                  im_status_name (status) ? im_status_name (status) : "unknown",
+                  *allowed ? allowed : "nothing");
+    return IM_ESTATE;
+}
+
+//  Copies key from the event's payload into the projection, if present
+static void
+s_copy (im_fields_t *incident, const im_fields_t *payload, const char *key,
+        const char *as)
+{
+    const char *text = im_fields_str (payload, key);
+    int64_t number;
+    if (text)
+        im_fields_set_str (incident, as, text);
+    else
+    if (im_fields_int (payload, key, &number) == 0)
+        im_fields_set_int (incident, as, number);
+}
+
+static void
+s_increment (im_fields_t *incident, const char *key)
+{
+    im_fields_set_int (incident, key, im_fields_int_or (incident, key, 0) + 1);
+}
+
+//  Sets sla_<clock> to value; clock comes from the payload
+static void
+s_set_clock (im_fields_t *incident, const im_fields_t *payload,
+             const char *value)
+{
+    const char *clock = im_fields_str (payload, "clock");
+    if (clock && (streq (clock, "response") || streq (clock, "resolution"))) {
+        char key [32];
+        snprintf (key, sizeof key, "sla_%s", clock);
+        im_fields_set_str (incident, key, value);
+    }
+}
+
+void
+im_incident_evolve (im_fields_t *incident, const im_event_t *event)
+{
+    assert (incident && event);
+    const im_fields_t *payload = event->payload;
+    int64_t ts = (int64_t) event->ts_ms;
+
+    switch (event->type) {
+        case IM_EV_OPENED:
+            im_fields_clear (incident);
+            im_fields_set_int (incident, "id", (int64_t) event->incident);
+            im_fields_merge (incident, payload);
+            im_fields_set_int (incident, "created_ms", ts);
+            im_fields_set_int (incident, "reassignment_count", 0);
+            im_fields_set_int (incident, "reopen_count", 0);
+            im_fields_set_int (incident, "breaches", 0);
+            im_fields_set_int (incident, "notifications", 0);
+            im_fields_set_int (incident, "events", 0);
+            break;
+        case IM_EV_ACKNOWLEDGED:
+            s_copy (incident, payload, "status", "status");
+            im_fields_set_int (incident, "acknowledged_ms", ts);
+            break;
+        case IM_EV_ASSIGNED:
+            s_copy (incident, payload, "group", "group");
+            s_copy (incident, payload, "agent", "agent");
+            s_copy (incident, payload, "status", "status");
+            s_copy (incident, payload, "reassignment_count",
+                    "reassignment_count");
+            break;
+        case IM_EV_COMMENTED:
+            s_increment (incident, "comments");
+            break;
+        case IM_EV_RESOLVED:
+            s_copy (incident, payload, "status", "status");
+            s_copy (incident, payload, "notes", "resolution");
+            s_copy (incident, payload, "code", "resolution_code");
+            im_fields_set_int (incident, "resolved_ms", ts);
+            break;
+        case IM_EV_CLOSED:
+            s_copy (incident, payload, "status", "status");
+            im_fields_set_int (incident, "closed_ms", ts);
+            break;
+        case IM_EV_REOPENED:
+            s_copy (incident, payload, "status", "status");
+            im_fields_remove (incident, "resolved_ms");
+            im_fields_remove (incident, "resolution");
+            im_fields_remove (incident, "resolution_code");
+            s_increment (incident, "reopen_count");
+            break;
+        case IM_EV_CLASSIFIED:
+            s_copy (incident, payload, "priority", "priority");
+            s_copy (incident, payload, "category", "category");
+            break;
+        case IM_EV_SLA_STARTED:
+            s_copy (incident, payload, "response_due_ms",
+                    "sla_response_due_ms");
+            s_copy (incident, payload, "resolution_due_ms",
+                    "sla_resolution_due_ms");
+            im_fields_set_str (incident, "sla_response", "running");
+            im_fields_set_str (incident, "sla_resolution", "running");
+            break;
+        case IM_EV_SLA_STOPPED: {
+            const char *result = im_fields_str (payload, "result");
+            s_set_clock (incident, payload, result ? result : "met");
+            break;
+        }
+        case IM_EV_SLA_BREACHED:
+            s_set_clock (incident, payload, "breached");
+            s_increment (incident, "breaches");
+            break;
+        case IM_EV_NOTIFIED:
+            s_increment (incident, "notifications");
+            break;
+        case IM_EV_NONE:
+        case IM_EV_MAX:
+            break;
+    }
+    im_fields_set_int (incident, "updated_ms", ts);
+    im_fields_set_int (incident, "last_seq", (int64_t) event->seq);
+    s_increment (incident, "events");
+}

@@ -1,3 +1,302 @@
-/*  im_msgpack - placeholder until the module lands */
+/*  im_msgpack - the one gate untrusted msgpack passes before unpacking
+
+    msgpack_unpack_next trusts every length it reads: an array or map
+    header makes it allocate room for the declared count before a single
+    element has been seen, so five hostile bytes can ask for hundreds of
+    GiB. This module walks the bytes first, without allocating, and only
+    hands them to msgpack-c once every declared length is known to fit in
+    what is left, nesting is shallow, every str is valid UTF-8 and the
+    buffer holds exactly one object. After the walk the allocations
+    msgpack-c makes are bounded by the size of the input.
+*/
 #include "im_classes.h"
-typedef int im_msgpack_placeholder_t;
+
+//  What one header byte announces
+typedef struct {
+    const char *what;               //  Name for error messages
+    size_t header;                  //  Bytes of length after the type byte
+    uint64_t payload;               //  Fixed payload bytes (scalars)
+    uint64_t items;                 //  Fixed element count (fix containers)
+    uint64_t per_count;             //  Elements per declared count (2: map)
+    bool is_str;                    //  Payload must be UTF-8
+    bool is_container;              //  Array or map
+    bool is_map;                    //  Map: two elements per entry
+    uint64_t extra;                 //  Bytes after the length (ext type)
+} s_kind_t;
+
+static void
+    s_fail (char *errbuf, size_t errlen, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_fail (char *errbuf, size_t errlen, const char *format, ...)
+{
+    if (errbuf && errlen > 0) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (errbuf, errlen, format, args);
+        va_end (args);
+    }
+}
+
+//  Reads a big-endian unsigned integer of width bytes
+static uint64_t
+s_read_be (const uint8_t *bytes, size_t width)
+{
+    uint64_t value = 0;
+    for (size_t index = 0; index < width; index++)
+        value = (value << 8) | bytes [index];
+    return value;
+}
+
+//  Classifies a type byte. Returns false for the reserved byte 0xc1.
+static bool
+s_classify (uint8_t byte, s_kind_t *kind)
+{
+    memset (kind, 0, sizeof *kind);
+    kind->what = "scalar";
+    if (byte <= 0x7f || byte >= 0xe0)
+        return true;                //  Positive or negative fixint
+    if (byte <= 0x8f) {
+        kind->what = "map";
+        kind->is_container = true;
+        kind->is_map = true;
+        kind->items = 2 * (uint64_t) (byte & 0x0f);
+        return true;
+    }
+    if (byte <= 0x9f) {
+        kind->what = "array";
+        kind->is_container = true;
+        kind->items = byte & 0x0f;
+        return true;
+    }
+    if (byte <= 0xbf) {
+        kind->what = "str";
+        kind->is_str = true;
+        kind->payload = byte & 0x1f;
+        return true;
+    }
+    switch (byte) {
+        case 0xc0: case 0xc2: case 0xc3:
+            return true;            //  nil, false, true
+        case 0xc4: case 0xc5: case 0xc6:
+            kind->what = "bin";
+            kind->header = (size_t) 1 << (byte - 0xc4);
+            return true;
+        case 0xc7: case 0xc8: case 0xc9:
+            kind->what = "ext";
+            kind->header = (size_t) 1 << (byte - 0xc7);
+            kind->extra = 1;        //  The ext type byte
+            return true;
+        case 0xca:
+            kind->payload = 4;
+            return true;
+        case 0xcb:
+            kind->payload = 8;
+            return true;
+        case 0xcc: case 0xcd: case 0xce: case 0xcf:
+            kind->payload = (uint64_t) 1 << (byte - 0xcc);
+            return true;
+        case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+            kind->payload = (uint64_t) 1 << (byte - 0xd0);
+            return true;
+        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+            kind->what = "ext";
+            kind->payload = 1 + ((uint64_t) 1 << (byte - 0xd4));
+            return true;
+        case 0xd9: case 0xda: case 0xdb:
+            kind->what = "str";
+            kind->is_str = true;
+            kind->header = (size_t) 1 << (byte - 0xd9);
+            return true;
+        case 0xdc: case 0xdd:
+            kind->what = "array";
+            kind->is_container = true;
+            kind->header = byte == 0xdc ? 2 : 4;
+            kind->per_count = 1;
+            return true;
+        case 0xde: case 0xdf:
+            kind->what = "map";
+            kind->is_container = true;
+            kind->is_map = true;
+            kind->header = byte == 0xde ? 2 : 4;
+            kind->per_count = 2;
+            return true;
+        default:
+            return false;           //  0xc1, never used
+    }
+}
+
+bool
+im_msgpack_utf8_valid (const void *data, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *) data;
+    size_t index = 0;
+    while (index < size) {
+        //  Text is mostly ASCII: skip it eight bytes at a time
+        if (size - index >= 8) {
+            uint64_t word;
+            memcpy (&word, bytes + index, 8);
+            if ((word & 0x8080808080808080ull) == 0) {
+                index += 8;
+                continue;
+            }
+        }
+        uint8_t byte = bytes [index];
+        if (byte < 0x80) {
+            index++;
+            continue;
+        }
+        size_t more;
+        uint32_t point;
+        if (byte >= 0xc2 && byte <= 0xdf) {
+            more = 1;
+            point = byte & 0x1fu;
+        }
+        else
+        if (byte >= 0xe0 && byte <= 0xef) {
+            more = 2;
+            point = byte & 0x0fu;
+        }
+        else
+        if (byte >= 0xf0 && byte <= 0xf4) {
+            more = 3;
+            point = byte & 0x07u;
+        }
+        else
+            return false;           //  Continuation, overlong lead, > F4
+        if (size - index - 1 < more)
+            return false;
+        for (size_t next = 1; next <= more; next++) {
+            uint8_t follow = bytes [index + next];
+            if ((follow & 0xc0) != 0x80)
+                return false;
+            point = (point << 6) | (follow & 0x3fu);
+        }
+        if ((more == 2 && point < 0x800)
+        ||  (more == 3 && (point < 0x10000 || point > 0x10ffff))
+        ||  (point >= 0xd800 && point <= 0xdfff))
+            return false;           //  Overlong, too high, or surrogate
+        index += more + 1;
+    }
+    return true;
+}
+
+int
+im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
+{
+    assert (data || size == 0);
+    const uint8_t *bytes = (const uint8_t *) data;
+    //  Elements still expected by each open, non-empty container
+    uint64_t open [IM_MSGPACK_DEPTH_MAX];
+    size_t depth = 0;
+    size_t offset = 0;
+
+    if (size == 0) {
+        s_fail (errbuf, errlen, "offset 0: empty buffer");
+        return IM_EPROTO;
+    }
+    while (true) {
+        if (offset >= size) {
+            s_fail (errbuf, errlen,
+                    "offset %zu: truncated, %zu more element(s) expected",
+                    offset, depth > 0? (size_t) open [depth - 1]: (size_t) 1);
+            return IM_EPROTO;
+        }
+        size_t start = offset;
+        uint8_t byte = bytes [offset++];
+        s_kind_t kind;
+        if (!s_classify (byte, &kind)) {
+            s_fail (errbuf, errlen,
+                    "offset %zu: invalid type byte 0x%02x", start, byte);
+            return IM_EPROTO;
+        }
+        if (size - offset < kind.header) {
+            s_fail (errbuf, errlen,
+                    "offset %zu: truncated %s header", start, kind.what);
+            return IM_EPROTO;
+        }
+        uint64_t declared = s_read_be (bytes + offset, kind.header);
+        offset += kind.header;
+        size_t left = size - offset;
+
+        if (kind.is_container) {
+            uint64_t items = kind.header?
+                declared * kind.per_count: kind.items;
+            //  Each element takes at least one byte
+            if (items > left) {
+                uint64_t count = kind.is_map? items / 2: items;
+                s_fail (errbuf, errlen,
+                        "offset %zu: %s declares %" PRIu64 " %s, "
+                        "only %zu bytes left", start, kind.what, count,
+                        kind.is_map? "entries": "elements", left);
+                return IM_EPROTO;
+            }
+            if (depth + 1 > IM_MSGPACK_DEPTH_MAX) {
+                s_fail (errbuf, errlen,
+                        "offset %zu: nesting deeper than %d levels",
+                        start, IM_MSGPACK_DEPTH_MAX);
+                return IM_EPROTO;
+            }
+            if (items > 0) {
+                open [depth++] = items;
+                continue;
+            }
+        }
+        else {
+            uint64_t payload = kind.payload;
+            if (kind.header)
+                payload = declared + kind.extra;
+            if (payload > left) {
+                s_fail (errbuf, errlen,
+                        "offset %zu: %s declares %" PRIu64 " bytes, "
+                        "only %zu left", start, kind.what, payload, left);
+                return IM_EPROTO;
+            }
+            if (kind.is_str
+            &&  !im_msgpack_utf8_valid (bytes + offset, (size_t) payload)) {
+                s_fail (errbuf, errlen,
+                        "offset %zu: str is not valid UTF-8", start);
+                return IM_EPROTO;
+            }
+            offset += (size_t) payload;
+        }
+        //  One element is complete: close every container it completes
+        while (depth > 0 && --open [depth - 1] == 0)
+            depth--;
+        if (depth == 0)
+            break;
+    }
+    if (offset != size) {
+        s_fail (errbuf, errlen,
+                "offset %zu: %zu trailing byte(s) after the object",
+                offset, size - offset);
+        return IM_EPROTO;
+    }
+    return 0;
+}
+
+int
+im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
+                       size_t size, char *errbuf, size_t errlen)
+{
+    assert (unpacked);
+    int rc = im_msgpack_check (data, size, errbuf, errlen);
+    if (rc)
+        return rc;
+    size_t offset = 0;
+    msgpack_unpack_return result = msgpack_unpack_next (
+        unpacked, (const char *) data, size, &offset);
+    if (result == MSGPACK_UNPACK_NOMEM_ERROR) {
+        s_fail (errbuf, errlen, "offset 0: out of memory unpacking");
+        return IM_ENOMEM;
+    }
+    //  The walk above accepts only what msgpack-c accepts, so this is a
+    //  disagreement between the two; still never trust it blindly
+    if (result != MSGPACK_UNPACK_SUCCESS || offset != size) {
+        s_fail (errbuf, errlen, "offset %zu: msgpack-c rejected the object",
+                offset);
+        return IM_EPROTO;
+    }
+    return 0;
+}

@@ -10,6 +10,7 @@
 #ifndef IM_MSGPACK_H_INCLUDED
 #define IM_MSGPACK_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <msgpack.h>
 
@@ -28,5 +29,12 @@ int
 int
     im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
                            size_t size, char *errbuf, size_t errlen);
+
+//  True when data holds valid UTF-8 (no overlong forms, surrogates or
+//  code points past U+10FFFF), as every msgpack str must. The check
+//  above applies it to each str; encoders use it so that what they
+//  write always passes.
+bool
+    im_msgpack_utf8_valid (const void *data, size_t size);
 
 #endif

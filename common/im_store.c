@@ -1,3 +1,495 @@
-/*  im_store - placeholder until the module lands */
+/*  im_store - the RocksDB database that holds the log and its projections
+
+    A node keeps everything it applied in one RocksDB database, so that
+    events, projections, idempotency results, consumer offsets and the
+    applied Raft index always move together in one atomic write. This
+    file opens the database with bounded memory, checks its schema and
+    writes through batches; the read paths are in im_store_read.c.
+
+    Memory is bounded whatever the load: one LRU block cache holds the
+    data, index and filter blocks of every column family, and all the
+    memtables together stay under write_buffer_mb. The WAL is always on;
+    a commit either waits for its fsync or leaves that to im_store_sync.
+
+    Threads: the thread that calls im_store_new owns the store and is the
+    only one that writes (batches, commit, sync) or reads errmsg. Reads
+    may come from another thread, so they never write into the object:
+    they log their failures instead (im_store_read.c).
+*/
 #include "im_classes.h"
-typedef int im_store_placeholder_t;
+#include "im_store_private.h"
+
+#define S_MB                ((size_t) 1 << 20)
+#define S_CF_WRITE_BUFFER   (16 * S_MB)     //  Per column family, at most
+#define S_MAX_OPEN_FILES    256             //  Table files kept open
+#define S_META_SCHEMA       "schema"        //  meta key of the schema
+
+//  Names of our column families, indexed by im_store_cf_t
+static const char *s_cf_names [IM_STORE_CF_COUNT] = {
+    "default", "events", "by_incident", "incidents", "requests", "offsets",
+    "meta"
+};
+
+struct _im_store_batch_t {
+    im_store_t *store;                  //  Store it writes to, borrowed
+    rocksdb_writebatch_t *writes;       //  Pending writes, owned
+    int status;                         //  First failure while filling, or 0
+};
+
+static void
+    s_fail (im_store_t *self, char *errbuf, size_t errlen,
+            const char *format, ...) CHECK_PRINTF (4);
+
+void
+im_store_options_default (im_store_options_t *options)
+{
+    assert (options);
+    options->block_cache_mb = 32;
+    options->write_buffer_mb = 64;
+    options->read_only = false;
+}
+
+
+//  --------------------------------------------------------------------
+//  Records a failure of the owning thread in errmsg, the log and, when
+//  not NULL, errbuf
+
+static void
+s_fail (im_store_t *self, char *errbuf, size_t errlen, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->errmsg, sizeof self->errmsg, format, args);
+    va_end (args);
+    zsys_error ("im_store: %s", self->errmsg);
+    if (errbuf && errlen)
+        im_strlcpy (errbuf, self->errmsg, errlen);
+}
+
+
+//  --------------------------------------------------------------------
+//  Builds the options every column family shares: the one block cache,
+//  memtable limits and a cap on open files and log files
+
+static void
+s_options_build (im_store_t *self, const im_store_options_t *options)
+{
+    size_t cache_mb = options->block_cache_mb ? options->block_cache_mb : 32;
+    size_t buffer_mb = options->write_buffer_mb ? options->write_buffer_mb : 64;
+    size_t cf_buffer = buffer_mb * S_MB / 2;
+    if (cf_buffer > S_CF_WRITE_BUFFER)
+        cf_buffer = S_CF_WRITE_BUFFER;
+
+    self->cache = rocksdb_cache_create_lru (cache_mb * S_MB);
+    rocksdb_block_based_table_options_t *table =
+        rocksdb_block_based_options_create ();
+    rocksdb_block_based_options_set_block_cache (table, self->cache);
+    //  Index and filter blocks count against the cache too, so that a
+    //  large database cannot grow memory behind the cache's back
+    rocksdb_block_based_options_set_cache_index_and_filter_blocks (table, 1);
+
+    self->options = rocksdb_options_create ();
+    rocksdb_options_set_block_based_table_factory (self->options, table);
+    rocksdb_block_based_options_destroy (table);    //  The factory copied it
+    rocksdb_options_set_create_if_missing (self->options, 1);
+    rocksdb_options_set_create_missing_column_families (self->options, 1);
+    rocksdb_options_set_db_write_buffer_size (self->options, buffer_mb * S_MB);
+    rocksdb_options_set_write_buffer_size (self->options, cf_buffer);
+    rocksdb_options_set_max_write_buffer_number (self->options, 2);
+    rocksdb_options_set_max_open_files (self->options, S_MAX_OPEN_FILES);
+    //  Column families written rarely (offsets, meta) would otherwise pin
+    //  old WAL files for ever: flush them once the WAL reaches this size
+    rocksdb_options_set_max_total_wal_size (self->options,
+                                            (uint64_t) (4 * buffer_mb * S_MB));
+    rocksdb_options_set_keep_log_file_num (self->options, 4);
+    rocksdb_options_set_max_log_file_size (self->options, 8 * S_MB);
+}
+
+
+//  --------------------------------------------------------------------
+//  Lists the column families to open: ours first, then any other the
+//  database already holds, since RocksDB refuses to open an existing
+//  database unless every column family is named. Sets *existed when
+//  path holds a database. Returns 0 or a negative code (errbuf filled).
+
+static int
+s_cf_list (im_store_t *self, const char *path, bool *existed,
+           char *errbuf, size_t errlen)
+{
+    char *err = NULL;
+    size_t found = 0;
+    char **names = rocksdb_list_column_families (self->options, path,
+                                                 &found, &err);
+    *existed = err == NULL;
+    if (err) {
+        if (self->read_only) {
+            s_fail (self, errbuf, errlen, "no database at '%s': %s",
+                    path, err);
+            rocksdb_free (err);
+            return IM_ENOTFOUND;
+        }
+        rocksdb_free (err);             //  No database yet: we create it
+        names = NULL;
+        found = 0;
+    }
+    self->disk_names = names;
+    self->disk_count = found;
+    self->cf_names = (const char **) calloc (IM_STORE_CF_COUNT + found,
+                                             sizeof (char *));
+    self->cf_handles = (rocksdb_column_family_handle_t **) calloc (
+        IM_STORE_CF_COUNT + found, sizeof (rocksdb_column_family_handle_t *));
+    if (!self->cf_names || !self->cf_handles) {
+        s_fail (self, errbuf, errlen, "out of memory opening '%s'", path);
+        return IM_ENOMEM;
+    }
+    for (size_t index = 0; index < IM_STORE_CF_COUNT; index++)
+        self->cf_names [self->cf_count++] = s_cf_names [index];
+
+    bool has_meta = false;
+    for (size_t index = 0; index < found; index++) {
+        bool ours = false;
+        for (size_t known = 0; known < IM_STORE_CF_COUNT; known++)
+            if (streq (names [index], s_cf_names [known]))
+                ours = true;
+        if (streq (names [index], s_cf_names [IM_STORE_CF_META]))
+            has_meta = true;
+        if (!ours)
+            self->cf_names [self->cf_count++] = names [index];
+    }
+    //  A database without our meta family was made by someone else:
+    //  adding our families to it would damage it
+    if (*existed && !has_meta) {
+        s_fail (self, errbuf, errlen,
+                "'%s' is not an imq database (no meta column family)", path);
+        return IM_ESTATE;
+    }
+    return 0;
+}
+
+
+//  --------------------------------------------------------------------
+//  Opens every listed column family. Returns 0 or IM_EIO/IM_ENOMEM.
+
+static int
+s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
+{
+    const rocksdb_options_t **cf_options = (const rocksdb_options_t **)
+        calloc (self->cf_count, sizeof (rocksdb_options_t *));
+    if (!cf_options) {
+        s_fail (self, errbuf, errlen, "out of memory opening '%s'", path);
+        return IM_ENOMEM;
+    }
+    for (size_t index = 0; index < self->cf_count; index++)
+        cf_options [index] = self->options;
+
+    char *err = NULL;
+    if (self->read_only)
+        self->db = rocksdb_open_for_read_only_column_families (
+            self->options, path, (int) self->cf_count, self->cf_names,
+            cf_options, self->cf_handles, 0, &err);
+    else
+        self->db = rocksdb_open_column_families (
+            self->options, path, (int) self->cf_count, self->cf_names,
+            cf_options, self->cf_handles, &err);
+    free (cf_options);
+    if (err) {
+        s_fail (self, errbuf, errlen, "cannot open '%s': %s", path, err);
+        rocksdb_free (err);
+        self->db = NULL;
+        return IM_EIO;
+    }
+    for (size_t index = 0; index < IM_STORE_CF_COUNT; index++)
+        self->cf [index] = self->cf_handles [index];
+    return 0;
+}
+
+
+//  --------------------------------------------------------------------
+//  True when the meta column family holds no key at all
+
+static bool
+s_meta_empty (im_store_t *self)
+{
+    rocksdb_iterator_t *iterator = rocksdb_create_iterator_cf (
+        self->db, self->read, self->cf [IM_STORE_CF_META]);
+    rocksdb_iter_seek_to_first (iterator);
+    bool empty = !rocksdb_iter_valid (iterator);
+    rocksdb_iter_destroy (iterator);
+    return empty;
+}
+
+
+//  --------------------------------------------------------------------
+//  Checks the schema of an existing database, or writes it into a new
+//  one. A database whose meta is empty was created by us and never got
+//  as far as its schema, so it counts as new.
+
+static int
+s_schema_check (im_store_t *self, const char *path,
+                char *errbuf, size_t errlen)
+{
+    uint64_t schema = 0;
+    if (im_store_meta_get (self, S_META_SCHEMA, &schema)) {
+        s_fail (self, errbuf, errlen, "cannot read the schema of '%s'", path);
+        return IM_EIO;
+    }
+    if (schema == IM_STORE_SCHEMA)
+        return 0;
+    if (schema != 0) {
+        s_fail (self, errbuf, errlen,
+                "'%s' holds schema %" PRIu64 ", this build reads schema %d",
+                path, schema, IM_STORE_SCHEMA);
+        return IM_ESTATE;
+    }
+    if (self->read_only || !s_meta_empty (self)) {
+        s_fail (self, errbuf, errlen,
+                "'%s' is not an imq database (no schema)", path);
+        return IM_ESTATE;
+    }
+    im_store_batch_t *batch = im_store_batch_new (self);
+    if (!batch) {
+        s_fail (self, errbuf, errlen, "out of memory opening '%s'", path);
+        return IM_ENOMEM;
+    }
+    im_store_batch_put_meta (batch, S_META_SCHEMA, IM_STORE_SCHEMA);
+    int rc = im_store_batch_commit (self, &batch, true);
+    if (rc && errbuf && errlen)
+        im_strlcpy (errbuf, self->errmsg, errlen);
+    return rc;
+}
+
+
+//  --------------------------------------------------------------------
+//  Opens or creates the database at path with every column family
+
+im_store_t *
+im_store_new (const char *path, const im_store_options_t *options,
+              char *errbuf, size_t errlen)
+{
+    assert (path);
+    im_store_options_t defaults;
+    im_store_options_default (&defaults);
+    if (!options)
+        options = &defaults;
+
+    im_store_t *self = (im_store_t *) calloc (1, sizeof (im_store_t));
+    if (!self) {
+        if (errbuf && errlen)
+            im_strlcpy (errbuf, "out of memory", errlen);
+        return NULL;
+    }
+    self->read_only = options->read_only;
+    s_options_build (self, options);
+    self->read = rocksdb_readoptions_create ();
+    self->sync = rocksdb_writeoptions_create ();
+    rocksdb_writeoptions_set_sync (self->sync, 1);
+    self->nosync = rocksdb_writeoptions_create ();
+
+    bool existed = false;
+    if (s_cf_list (self, path, &existed, errbuf, errlen)
+    ||  s_open (self, path, errbuf, errlen)
+    ||  s_schema_check (self, path, errbuf, errlen))
+        im_store_destroy (&self);       //  Half-built: same teardown path
+    return self;
+}
+
+
+//  --------------------------------------------------------------------
+//  Closes the database and frees everything, in reverse order
+
+void
+im_store_destroy (im_store_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        im_store_t *self = *self_p;
+        //  Handles go before the database they belong to
+        for (size_t index = 0; self->cf_handles && index < self->cf_count;
+             index++)
+            if (self->cf_handles [index])
+                rocksdb_column_family_handle_destroy (self->cf_handles [index]);
+        if (self->db)
+            rocksdb_close (self->db);
+        free (self->cf_handles);
+        free (self->cf_names);
+        if (self->disk_names)
+            rocksdb_list_column_families_destroy (self->disk_names,
+                                                  self->disk_count);
+        rocksdb_writeoptions_destroy (self->nosync);
+        rocksdb_writeoptions_destroy (self->sync);
+        rocksdb_readoptions_destroy (self->read);
+        rocksdb_options_destroy (self->options);
+        rocksdb_cache_destroy (self->cache);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+im_store_errmsg (im_store_t *self)
+{
+    assert (self);
+    return self->errmsg;
+}
+
+
+//  --------------------------------------------------------------------
+//  Batches: one per Raft entry, filled by the state machine
+
+im_store_batch_t *
+im_store_batch_new (im_store_t *self)
+{
+    assert (self);
+    im_store_batch_t *batch =
+        (im_store_batch_t *) calloc (1, sizeof (im_store_batch_t));
+    if (!batch)
+        return NULL;
+    batch->store = self;
+    batch->writes = rocksdb_writebatch_create ();
+    return batch;
+}
+
+void
+im_store_batch_destroy (im_store_batch_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        im_store_batch_t *self = *self_p;
+        rocksdb_writebatch_destroy (self->writes);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Adds a put to column family cf
+static void
+s_batch_put (im_store_batch_t *self, im_store_cf_t cf, const void *key,
+             size_t key_size, const void *value, size_t value_size)
+{
+    rocksdb_writebatch_put_cf (self->writes, self->store->cf [cf],
+                               (const char *) key, key_size,
+                               (const char *) value, value_size);
+}
+
+//  Adds the encoding of fields under key; a failure to encode is kept
+//  for the commit, which then writes nothing
+static void
+s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
+                    const void *key, size_t key_size,
+                    const im_fields_t *fields)
+{
+    char *data = NULL;
+    size_t size = 0;
+    int rc = im_fields_encode (fields, &data, &size);
+    if (rc == 0)
+        s_batch_put (self, cf, key, key_size, data, size);
+    else
+    if (self->status == 0)
+        self->status = rc;
+    free (data);
+}
+
+void
+im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
+                          uint64_t incident, const void *data, size_t size)
+{
+    assert (self);
+    assert (data || size == 0);
+    unsigned char key [16];
+    im_put_u64 (key, seq);
+    s_batch_put (self, IM_STORE_CF_EVENTS, key, 8, data ? data : "", size);
+    im_put_u64 (key, incident);
+    im_put_u64 (key + 8, seq);
+    s_batch_put (self, IM_STORE_CF_BY_INCIDENT, key, 16, "", 0);
+}
+
+void
+im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
+                             const im_fields_t *incident)
+{
+    assert (self);
+    assert (incident);
+    unsigned char key [8];
+    im_put_u64 (key, id);
+    s_batch_put_fields (self, IM_STORE_CF_INCIDENTS, key, 8, incident);
+}
+
+void
+im_store_batch_put_request (im_store_batch_t *self, const char *key,
+                            const im_fields_t *result)
+{
+    assert (self);
+    assert (key);
+    assert (result);
+    s_batch_put_fields (self, IM_STORE_CF_REQUESTS, key, strlen (key), result);
+}
+
+void
+im_store_batch_put_offset (im_store_batch_t *self, const char *group,
+                           uint64_t seq)
+{
+    assert (self);
+    assert (group);
+    unsigned char value [8];
+    im_put_u64 (value, seq);
+    s_batch_put (self, IM_STORE_CF_OFFSETS, group, strlen (group), value, 8);
+}
+
+void
+im_store_batch_put_meta (im_store_batch_t *self, const char *key,
+                         uint64_t value)
+{
+    assert (self);
+    assert (key);
+    unsigned char bytes [8];
+    im_put_u64 (bytes, value);
+    s_batch_put (self, IM_STORE_CF_META, key, strlen (key), bytes, 8);
+}
+
+
+//  --------------------------------------------------------------------
+//  Writes the batch atomically and destroys it. Returns 0, IM_EIO, or
+//  the code of a put that could not encode its fields (nothing written).
+
+int
+im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
+                       bool sync)
+{
+    assert (self);
+    assert (batch_p && *batch_p);
+    im_store_batch_t *batch = *batch_p;
+    assert (batch->store == self);
+
+    int rc = batch->status;
+    if (rc)
+        s_fail (self, NULL, 0, "commit refused, a put failed: %s",
+                im_strerror (rc));
+    else {
+        char *err = NULL;
+        rocksdb_write (self->db, sync ? self->sync : self->nosync,
+                       batch->writes, &err);
+        if (err) {
+            s_fail (self, NULL, 0, "commit: %s", err);
+            rocksdb_free (err);
+            rc = IM_EIO;
+        }
+    }
+    im_store_batch_destroy (batch_p);
+    return rc;
+}
+
+int
+im_store_sync (im_store_t *self)
+{
+    assert (self);
+    if (self->read_only)
+        return 0;                       //  Nothing of ours to make durable
+    char *err = NULL;
+    rocksdb_flush_wal (self->db, 1, &err);
+    if (err) {
+        s_fail (self, NULL, 0, "sync: %s", err);
+        rocksdb_free (err);
+        return IM_EIO;
+    }
+    return 0;
+}

@@ -1,0 +1,20 @@
+/*  imb_classes - private header of broker/: system and library headers
+    once, then every class of the broker
+*/
+#ifndef IMB_CLASSES_H_INCLUDED
+#define IMB_CLASSES_H_INCLUDED
+
+#include "im_classes.h"
+#include <raft.h>
+#include <raft/uv.h>
+#include <uv.h>
+
+#include "imb_fsm.h"
+#include "imb_raft.h"
+#include "imb_dispatch.h"
+#include "imb_query.h"
+#include "imb_server.h"
+#include "imb_raft_queue.h"
+#include "imb_dispatch_group.h"
+
+#endif

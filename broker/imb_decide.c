@@ -1,0 +1,382 @@
+/*  imb_decide - what one command means, given an incident's projection
+
+    Every argument a command carries is checked here, with an error that
+    names the argument, because this is where a bad request from any
+    client ends: a rejection is a result stored under the request id like
+    any other, so a retried bad request gets the same answer. Unknown
+    arguments are rejected too, so a typo does not silently do nothing.
+*/
+#include "imb_classes.h"
+#include "imb_decide.h"
+
+//  Argument rules, one table per verb
+typedef struct {
+    const char *key;                //  Argument name
+    bool is_int;                    //  int (else str)
+    bool required;                  //  Must be present
+    int64_t min, max;               //  int range, or str length range
+} s_arg_t;
+
+static const s_arg_t s_open_args [] = {
+    { "title", false, true, 1, 256 }, { "reporter", false, true, 1, 63 },
+    { "description", false, false, 0, 8192 },
+    { "service", false, false, 0, 128 },
+    { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
+    { "type", false, false, 1, 16 }, { "channel", false, false, 1, 32 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_ack_args [] = {
+    { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_assign_args [] = {
+    { "group", false, false, 0, 63 }, { "agent", false, false, 0, 63 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_comment_args [] = {
+    { "text", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_resolve_args [] = {
+    { "notes", false, true, 1, 8192 }, { "code", false, false, 1, 63 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_no_args [] = { { NULL, false, false, 0, 0 } };
+static const s_arg_t s_reopen_args [] = {
+    { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_classify_args [] = {
+    { "priority", true, true, 1, 5 }, { "category", false, true, 1, 63 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_start_args [] = {
+    { "priority", true, true, 1, 5 },
+    { "response_due_ms", true, true, 1, INT64_MAX },
+    { "resolution_due_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_stop_args [] = {
+    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_breach_args [] = {
+    { "clock", false, true, 1, 16 }, { "due_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_notify_args [] = {
+    { "recipient", false, true, 1, 63 }, { "channel", false, true, 1, 32 },
+    { "reason", false, true, 1, 32 }, { "about_seq", true, true, 0, INT64_MAX },
+    { "target", false, false, 0, 1024 }, { NULL, false, false, 0, 0 } };
+
+static int
+s_reject (imb_decision_t *decision, int rc, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static int
+s_reject (imb_decision_t *decision, int rc, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (decision->error, sizeof decision->error, format, args);
+    va_end (args);
+    decision->rc = rc;
+    return rc;
+}
+
+//  Checks args against rules: every key known, types and ranges right,
+//  required ones present. Returns 0 or IM_EINVAL with decision->error set.
+static int
+s_check_args (const im_fields_t *args, const s_arg_t *rules,
+              imb_decision_t *decision)
+{
+    for (size_t index = 0; index < im_fields_size (args); index++) {
+        const char *key = im_fields_key_at (args, index);
+        const s_arg_t *rule = rules;
+        while (rule->key && !streq (rule->key, key))
+            rule++;
+        if (!rule->key)
+            return s_reject (decision, IM_EINVAL, "unknown argument '%s'", key);
+        im_field_type_t type = im_fields_type_at (args, index);
+        if (rule->is_int) {
+            if (type != IM_FIELD_INT)
+                return s_reject (decision, IM_EINVAL,
+                                 "argument '%s' must be an integer", key);
+            int64_t value = im_fields_int_at (args, index);
+            if (value < rule->min || value > rule->max)
+                return s_reject (decision, IM_EINVAL,
+                                 "argument '%s' is %" PRId64
+                                 ", must be %" PRId64 "..%" PRId64,
+                                 key, value, rule->min, rule->max);
+        }
+        else {
+            if (type != IM_FIELD_STR)
+                return s_reject (decision, IM_EINVAL,
+                                 "argument '%s' must be a string", key);
+            int64_t length = (int64_t) strlen (im_fields_str_at (args, index));
+            if (length < rule->min || length > rule->max)
+                return s_reject (decision, IM_EINVAL,
+                                 "argument '%s' must be %" PRId64 " to %"
+                                 PRId64 " bytes long", key, rule->min,
+                                 rule->max);
+        }
+    }
+    for (const s_arg_t *rule = rules; rule->key; rule++)
+        if (rule->required && !im_fields_has (args, rule->key))
+            return s_reject (decision, IM_EINVAL,
+                             "missing argument '%s'", rule->key);
+    return 0;
+}
+
+//  Adds an event of type for incident to decision; returns its payload
+static im_fields_t *
+s_emit (imb_decision_t *decision, im_event_type_t type, uint64_t incident)
+{
+    assert (decision->count < IMB_DECIDE_EVENTS_MAX);
+    im_event_t *event = im_event_new ();
+    assert (event);
+    event->type = type;
+    event->incident = incident;
+    decision->events [decision->count++] = event;
+    return event->payload;
+}
+
+static void
+s_copy_str (im_fields_t *to, const im_fields_t *from, const char *key,
+            const char *fallback)
+{
+    const char *value = im_fields_str_or (from, key, fallback);
+    if (value)
+        im_fields_set_str (to, key, value);
+}
+
+static void
+s_decide_open (const im_command_t *command, uint64_t new_id,
+               imb_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    const char *type = im_fields_str_or (args, "type", "incident");
+    if (!streq (type, "incident") && !streq (type, "request")) {
+        s_reject (decision, IM_EINVAL,
+                  "argument 'type' is '%s', must be incident or request", type);
+        return;
+    }
+    im_fields_t *payload = s_emit (decision, IM_EV_OPENED, new_id);
+    s_copy_str (payload, args, "title", NULL);
+    s_copy_str (payload, args, "description", "");
+    s_copy_str (payload, args, "reporter", NULL);
+    s_copy_str (payload, args, "service", "");
+    im_fields_set_int (payload, "impact", im_fields_int_or (args, "impact", 3));
+    im_fields_set_int (payload, "urgency",
+                       im_fields_int_or (args, "urgency", 3));
+    im_fields_set_str (payload, "type", type);
+    s_copy_str (payload, args, "channel", "api");
+    im_fields_set_str (payload, "status", "new");
+}
+
+static void
+s_decide_assign (const im_command_t *command, const im_fields_t *incident,
+                 imb_decision_t *decision)
+{
+    const char *group = im_fields_str (command->args, "group");
+    const char *agent = im_fields_str (command->args, "agent");
+    if ((!group || !*group) && (!agent || !*agent)) {
+        s_reject (decision, IM_EINVAL, "assign needs a 'group' or an 'agent'");
+        return;
+    }
+    const char *old_group = im_fields_str_or (incident, "group", "");
+    const char *old_agent = im_fields_str_or (incident, "agent", "");
+    const char *new_group = group ? group : old_group;
+    const char *new_agent = agent ? agent : (group ? "" : old_agent);
+    if (streq (new_group, old_group) && streq (new_agent, old_agent)) {
+        s_reject (decision, IM_ESTATE, "incident is already assigned to %s%s%s",
+                  new_group, *new_agent ? "/" : "", new_agent);
+        return;
+    }
+    //  A reassignment is any change after the first assignment
+    int64_t count = im_fields_int_or (incident, "reassignment_count", 0);
+    if (*old_group || *old_agent)
+        count++;
+    im_status_t status = im_incident_status (incident);
+    im_fields_t *payload = s_emit (decision, IM_EV_ASSIGNED, command->incident);
+    im_fields_set_str (payload, "group", new_group);
+    im_fields_set_str (payload, "agent", new_agent);
+    im_fields_set_str (payload, "previous_group", old_group);
+    im_fields_set_str (payload, "previous_agent", old_agent);
+    im_fields_set_str (payload, "status",
+                       status == IM_STATUS_NEW ? "assigned"
+                                               : im_status_name (status));
+    im_fields_set_int (payload, "reassignment_count", count);
+}
+
+//  Checks an SLA clock argument and that the clock is running
+static const char *
+s_running_clock (const im_command_t *command, const im_fields_t *incident,
+                 imb_decision_t *decision)
+{
+    const char *clock = im_fields_str (command->args, "clock");
+    if (!streq (clock, "response") && !streq (clock, "resolution")) {
+        s_reject (decision, IM_EINVAL,
+                  "argument 'clock' is '%s', must be response or resolution",
+                  clock);
+        return NULL;
+    }
+    char key [32];
+    snprintf (key, sizeof key, "sla_%s", clock);
+    const char *state = im_fields_str (incident, key);
+    if (!state || !streq (state, "running")) {
+        s_reject (decision, IM_ESTATE, "the %s clock is %s", clock,
+                  state ? state : "not started");
+        return NULL;
+    }
+    return clock;
+}
+
+static void
+s_decide_sla (const im_command_t *command, const im_fields_t *incident,
+              imb_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    if (command->type == IM_CMD_SLA_START) {
+        if (im_fields_has (incident, "sla_response")) {
+            s_reject (decision, IM_ESTATE, "SLA clocks already started");
+            return;
+        }
+        im_fields_t *payload = s_emit (decision, IM_EV_SLA_STARTED,
+                                       command->incident);
+        im_fields_merge (payload, args);
+        return;
+    }
+    const char *clock = s_running_clock (command, incident, decision);
+    if (!clock)
+        return;
+    char key [48];
+    snprintf (key, sizeof key, "sla_%s_due_ms", clock);
+    int64_t due = im_fields_int_or (incident, key, 0);
+    if (command->type == IM_CMD_SLA_STOP) {
+        int64_t at = im_fields_int_or (args, "at_ms", 0);
+        im_fields_t *payload = s_emit (decision, IM_EV_SLA_STOPPED,
+                                       command->incident);
+        im_fields_set_str (payload, "clock", clock);
+        im_fields_set_int (payload, "at_ms", at);
+        im_fields_set_str (payload, "result", at <= due ? "met" : "breached");
+        return;
+    }
+    //  A breach is a fact about times: the deadline must be the clock's,
+    //  it must have passed by the leader's stamp, and the stop that would
+    //  have met it must not already be in the projection
+    int64_t claimed = im_fields_int_or (args, "due_ms", 0);
+    const char *stopper = streq (clock, "response") ? "acknowledged_ms"
+                                                    : "resolved_ms";
+    int64_t stopped = im_fields_int_or (incident, stopper, 0);
+    if (claimed != due)
+        s_reject (decision, IM_ESTATE, "the %s clock is due at %" PRId64
+                  ", not %" PRId64, clock, due, claimed);
+    else
+    if ((int64_t) command->ts_ms < due)
+        s_reject (decision, IM_ESTATE, "the %s clock is not due yet", clock);
+    else
+    if (stopped && stopped <= due)
+        s_reject (decision, IM_ESTATE, "the %s clock was met", clock);
+    else {
+        im_fields_t *payload = s_emit (decision, IM_EV_SLA_BREACHED,
+                                       command->incident);
+        im_fields_set_str (payload, "clock", clock);
+        im_fields_set_int (payload, "due_ms", due);
+    }
+}
+
+static const s_arg_t *
+s_rules (im_command_type_t type)
+{
+    switch (type) {
+        case IM_CMD_OPEN:       return s_open_args;
+        case IM_CMD_ACK:        return s_ack_args;
+        case IM_CMD_ASSIGN:     return s_assign_args;
+        case IM_CMD_COMMENT:    return s_comment_args;
+        case IM_CMD_RESOLVE:    return s_resolve_args;
+        case IM_CMD_CLOSE:      return s_no_args;
+        case IM_CMD_REOPEN:     return s_reopen_args;
+        case IM_CMD_CLASSIFY:   return s_classify_args;
+        case IM_CMD_SLA_START:  return s_sla_start_args;
+        case IM_CMD_SLA_STOP:   return s_sla_stop_args;
+        case IM_CMD_SLA_BREACH: return s_sla_breach_args;
+        case IM_CMD_NOTIFY:     return s_notify_args;
+        default:                return NULL;
+    }
+}
+
+void
+imb_decide (const im_command_t *command, const im_fields_t *incident,
+            uint64_t new_id, imb_decision_t *decision)
+{
+    assert (command && decision);
+    memset (decision, 0, sizeof *decision);
+    const s_arg_t *rules = s_rules (command->type);
+    if (!rules) {
+        s_reject (decision, IM_EUNKNOWN, "command %s is not accepted here",
+                  im_command_type_name (command->type)
+                      ? im_command_type_name (command->type) : "?");
+        return;
+    }
+    if (s_check_args (command->args, rules, decision))
+        return;
+    if (command->type == IM_CMD_OPEN) {
+        s_decide_open (command, new_id, decision);
+        return;
+    }
+    if (!incident) {
+        s_reject (decision, IM_ENOTFOUND, "no incident %" PRIu64,
+                  command->incident);
+        return;
+    }
+    if (im_incident_check (im_incident_status (incident), command->type,
+                           decision->error, sizeof decision->error)) {
+        decision->rc = IM_ESTATE;
+        return;
+    }
+    const im_fields_t *args = command->args;
+    im_fields_t *payload;
+    switch (command->type) {
+        case IM_CMD_ACK:
+            payload = s_emit (decision, IM_EV_ACKNOWLEDGED, command->incident);
+            im_fields_set_str (payload, "status", "in_progress");
+            s_copy_str (payload, args, "note", NULL);
+            break;
+        case IM_CMD_ASSIGN:
+            s_decide_assign (command, incident, decision);
+            break;
+        case IM_CMD_COMMENT:
+            payload = s_emit (decision, IM_EV_COMMENTED, command->incident);
+            s_copy_str (payload, args, "text", NULL);
+            break;
+        case IM_CMD_RESOLVE:
+            payload = s_emit (decision, IM_EV_RESOLVED, command->incident);
+            s_copy_str (payload, args, "code", "solved");
+            s_copy_str (payload, args, "notes", NULL);
+            im_fields_set_str (payload, "status", "resolved");
+            break;
+        case IM_CMD_CLOSE:
+            payload = s_emit (decision, IM_EV_CLOSED, command->incident);
+            im_fields_set_str (payload, "status", "closed");
+            break;
+        case IM_CMD_REOPEN: {
+            bool assigned = *im_fields_str_or (incident, "group", "")
+                         || *im_fields_str_or (incident, "agent", "");
+            payload = s_emit (decision, IM_EV_REOPENED, command->incident);
+            s_copy_str (payload, args, "reason", NULL);
+            im_fields_set_str (payload, "status", assigned ? "assigned" : "new");
+            break;
+        }
+        case IM_CMD_CLASSIFY:
+            payload = s_emit (decision, IM_EV_CLASSIFIED, command->incident);
+            im_fields_merge (payload, args);
+            break;
+        case IM_CMD_SLA_START:
+        case IM_CMD_SLA_STOP:
+        case IM_CMD_SLA_BREACH:
+            s_decide_sla (command, incident, decision);
+            break;
+        case IM_CMD_NOTIFY:
+            payload = s_emit (decision, IM_EV_NOTIFIED, command->incident);
+            im_fields_merge (payload, args);
+            break;
+        default:
+            break;
+    }
+}
+
+void
+imb_decision_reset (imb_decision_t *decision)
+{
+    for (size_t index = 0; index < decision->count; index++)
+        im_event_destroy (&decision->events [index]);
+    memset (decision, 0, sizeof *decision);
+}

@@ -1,0 +1,36 @@
+/*  imb_decide - what one command means, given an incident's projection
+
+    The pure half of the state machine: validates a command's arguments,
+    checks the lifecycle, and returns the events the command makes (or a
+    rejection naming what was wrong). It never writes; imb_fsm gives the
+    events their seq numbers and stores them.
+*/
+#ifndef IMB_DECIDE_H_INCLUDED
+#define IMB_DECIDE_H_INCLUDED
+
+#include "im_command.h"
+#include "im_event.h"
+#include "im_fields.h"
+
+#define IMB_DECIDE_EVENTS_MAX 4
+
+typedef struct {
+    int rc;                                     //  0 or IM_E* of the rejection
+    char error [256];                           //  Why, when rc != 0
+    size_t count;                               //  Events made
+    im_event_t *events [IMB_DECIDE_EVENTS_MAX]; //  Owned; incident, type
+                                                //  and payload set
+} imb_decision_t;
+
+//  Decides command against incident (NULL when the command's incident
+//  does not exist). new_id is the id an OPEN gives its incident.
+//  Fills decision; the caller frees its events with imb_decision_reset.
+void
+    imb_decide (const im_command_t *command, const im_fields_t *incident,
+                uint64_t new_id, imb_decision_t *decision);
+
+//  Destroys the events of decision and clears it
+void
+    imb_decision_reset (imb_decision_t *decision);
+
+#endif

@@ -1,0 +1,312 @@
+/*  imb_fsm - the deterministic state machine: commands in, events out
+
+    One Raft entry is one write batch. Commands in the same entry may
+    touch the same incident or repeat the same request id, so the
+    projections and request results this entry changed are kept in two
+    small maps and read before the store: the entry sees its own writes.
+    The maps are emptied after every entry; nothing else is remembered
+    between entries except the counters also stored in meta.
+*/
+#include "imb_classes.h"
+#include "imb_decide.h"
+
+struct _imb_fsm_t {
+    im_store_t *store;              //  Where everything goes, borrowed
+    uint64_t applied;               //  Last Raft index applied
+    uint64_t last_seq;              //  Last event seq given
+    uint64_t next_id;               //  Next incident id to give
+    zhashx_t *incidents;            //  Touched this entry: "id" -> fields
+    zhashx_t *requests;             //  Answered this entry: key -> fields
+    imb_fsm_result_t *results;      //  Results of the last entry
+    size_t results_n;               //  How many
+    size_t results_max;             //  Allocated
+};
+
+static void
+s_fields_free (void **item)
+{
+    im_fields_destroy ((im_fields_t **) item);
+}
+
+imb_fsm_t *
+imb_fsm_new (im_store_t *store)
+{
+    assert (store);
+    imb_fsm_t *self = (imb_fsm_t *) calloc (1, sizeof (imb_fsm_t));
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->incidents = zhashx_new ();
+    self->requests = zhashx_new ();
+    if (!self->incidents || !self->requests
+    ||  im_store_meta_get (store, IM_META_APPLIED, &self->applied)
+    ||  im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
+    ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)) {
+        imb_fsm_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->incidents, s_fields_free);
+    zhashx_set_destructor (self->requests, s_fields_free);
+    if (self->next_id == 0)
+        self->next_id = 1;
+    return self;
+}
+
+static void
+s_results_clear (imb_fsm_t *self)
+{
+    for (size_t index = 0; index < self->results_n; index++)
+        im_fields_destroy (&self->results [index].body);
+    self->results_n = 0;
+}
+
+void
+imb_fsm_destroy (imb_fsm_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imb_fsm_t *self = *self_p;
+        s_results_clear (self);
+        free (self->results);
+        zhashx_destroy (&self->requests);
+        zhashx_destroy (&self->incidents);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Returns the projection of incident id as this entry sees it (borrowed,
+//  owned by the entry's map), or NULL if there is none
+static im_fields_t *
+s_incident (imb_fsm_t *self, uint64_t id, int *rc)
+{
+    char key [24];
+    snprintf (key, sizeof key, "%" PRIu64, id);
+    im_fields_t *incident = (im_fields_t *) zhashx_lookup (self->incidents, key);
+    if (incident || id == 0)
+        return incident;
+    int status = im_store_incident_get (self->store, id, &incident);
+    if (status == IM_ENOTFOUND)
+        return NULL;
+    if (status) {
+        *rc = status;
+        return NULL;
+    }
+    zhashx_insert (self->incidents, key, incident);
+    return incident;
+}
+
+//  Returns the stored result of request key, as this entry sees it
+static const im_fields_t *
+s_request (imb_fsm_t *self, const char *key, int *rc)
+{
+    im_fields_t *result = (im_fields_t *) zhashx_lookup (self->requests, key);
+    if (result)
+        return result;
+    int status = im_store_request_get (self->store, key, &result);
+    if (status == IM_ENOTFOUND)
+        return NULL;
+    if (status) {
+        *rc = status;
+        return NULL;
+    }
+    zhashx_insert (self->requests, key, result);
+    return result;
+}
+
+static imb_fsm_result_t *
+s_result_push (imb_fsm_t *self)
+{
+    if (self->results_n == self->results_max) {
+        size_t max = self->results_max ? self->results_max * 2 : 64;
+        imb_fsm_result_t *results = (imb_fsm_result_t *) realloc (
+            self->results, max * sizeof (imb_fsm_result_t));
+        assert (results);
+        self->results = results;
+        self->results_max = max;
+    }
+    imb_fsm_result_t *result = &self->results [self->results_n++];
+    result->status = 200;
+    result->body = im_fields_new ();
+    assert (result->body);
+    return result;
+}
+
+//  Applies an OFFSET command: a consumer group's offset only moves on
+static void
+s_apply_offset (imb_fsm_t *self, im_store_batch_t *batch,
+                const im_command_t *command, imb_fsm_result_t *result)
+{
+    const char *group = im_fields_str (command->args, "group");
+    int64_t seq = im_fields_int_or (command->args, "seq", -1);
+    uint64_t current = 0;
+    if (!group || !*group || seq < 0) {
+        result->status = 400;
+        im_fields_set_str (result->body, "error", "OFFSET needs group and seq");
+        return;
+    }
+    //  Several OFFSETs for one group can share an entry: the batch holds
+    //  the last write, and seqs only grow, so writing each is correct
+    im_store_offset_get (self->store, group, &current);
+    if ((uint64_t) seq > current)
+        im_store_batch_put_offset (batch, group, (uint64_t) seq);
+    im_fields_set_int (result->body, "seq", seq);
+}
+
+//  Decides and records one command
+static int
+s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
+                 const im_command_t *command)
+{
+    imb_fsm_result_t *result = s_result_push (self);
+    int rc = 0;
+    if (command->type == IM_CMD_OFFSET) {
+        s_apply_offset (self, batch, command, result);
+        return 0;
+    }
+    const char *key = command->request_id;
+    if (*key) {
+        const im_fields_t *previous = s_request (self, key, &rc);
+        if (rc)
+            return rc;
+        if (previous) {             //  A repeat: the first answer, no event
+            im_fields_merge (result->body, previous);
+            result->status = (int) im_fields_int_or (result->body, "status",
+                                                     200);
+            im_fields_remove (result->body, "status");
+            return 0;
+        }
+    }
+    im_fields_t *incident = s_incident (self, command->incident, &rc);
+    if (rc)
+        return rc;
+
+    imb_decision_t decision;
+    imb_decide (command, incident, self->next_id, &decision);
+    if (decision.rc) {
+        result->status = im_error_status (decision.rc);
+        im_fields_set_str (result->body, "error", decision.error);
+    }
+    else {
+        for (size_t index = 0; index < decision.count; index++) {
+            im_event_t *event = decision.events [index];
+            event->seq = ++self->last_seq;
+            event->ts_ms = command->ts_ms;
+            event->causation = command->causation;
+            im_strlcpy (event->actor, command->actor, sizeof event->actor);
+            im_strlcpy (event->request_id, command->request_id,
+                        sizeof event->request_id);
+            if (event->type == IM_EV_OPENED) {
+                char id [24];
+                snprintf (id, sizeof id, "%" PRIu64, event->incident);
+                incident = im_fields_new ();
+                assert (incident);
+                zhashx_update (self->incidents, id, incident);
+                self->next_id++;
+            }
+            char *data;
+            size_t size;
+            if (im_event_encode (event, &data, &size)) {
+                imb_decision_reset (&decision);
+                return IM_ENOMEM;
+            }
+            im_store_batch_put_event (batch, event->seq, event->incident,
+                                      data, size);
+            free (data);
+            im_incident_evolve (incident, event);
+        }
+        im_fields_set_int (result->body, "incident",
+                           (int64_t) decision.events [0]->incident);
+        im_fields_set_int (result->body, "seq",
+                           (int64_t) decision.events [0]->seq);
+        im_fields_set_int (result->body, "events", (int64_t) decision.count);
+    }
+    imb_decision_reset (&decision);
+    if (*key) {                     //  Remember the answer for repeats
+        im_fields_t *stored = im_fields_dup (result->body);
+        assert (stored);
+        im_fields_set_int (stored, "status", result->status);
+        im_store_batch_put_request (batch, key, stored);
+        zhashx_update (self->requests, key, stored);
+    }
+    return 0;
+}
+
+//  Writes every projection this entry touched
+static void
+s_put_incidents (imb_fsm_t *self, im_store_batch_t *batch)
+{
+    im_fields_t *incident = (im_fields_t *) zhashx_first (self->incidents);
+    while (incident) {
+        const char *key = (const char *) zhashx_cursor (self->incidents);
+        im_store_batch_put_incident (batch, strtoull (key, NULL, 10),
+                                     incident);
+        incident = (im_fields_t *) zhashx_next (self->incidents);
+    }
+}
+
+int
+imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
+{
+    assert (self);
+    s_results_clear (self);
+    if (index <= self->applied)
+        return 0;                   //  Applied before this restart
+
+    im_command_t **commands = NULL;
+    size_t count = 0;
+    char reason [256];
+    int decoded = im_entry_decode (data, size, &commands, &count,
+                                   reason, sizeof reason);
+    if (decoded)
+        zsys_error ("imb_fsm: entry %" PRIu64 " does not decode: %s",
+                    index, reason);
+
+    uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
+    im_store_batch_t *batch = im_store_batch_new (self->store);
+    int rc = batch ? 0 : IM_ENOMEM;
+    for (size_t cmd = 0; cmd < count && rc == 0; cmd++)
+        rc = s_apply_command (self, batch, commands [cmd]);
+    if (rc == 0) {
+        s_put_incidents (self, batch);
+        im_store_batch_put_meta (batch, IM_META_APPLIED, index);
+        im_store_batch_put_meta (batch, IM_META_LAST_SEQ, self->last_seq);
+        im_store_batch_put_meta (batch, IM_META_NEXT_ID, self->next_id);
+        rc = im_store_batch_commit (self->store, &batch, false);
+    }
+    im_store_batch_destroy (&batch);
+    im_entry_free (&commands, count);
+    zhashx_purge (self->incidents);
+    zhashx_purge (self->requests);
+    if (rc) {
+        //  Nothing of this entry was written: the counters go back too
+        s_results_clear (self);
+        self->last_seq = saved_seq;
+        self->next_id = saved_id;
+        zsys_error ("imb_fsm: cannot apply entry %" PRIu64 ": %s (%s)", index,
+                    im_strerror (rc), im_store_errmsg (self->store));
+        return IM_EIO;
+    }
+    self->applied = index;
+    return decoded ? IM_EPROTO : 0;
+}
+
+const imb_fsm_result_t *
+imb_fsm_results (imb_fsm_t *self, size_t *count)
+{
+    assert (self && count);
+    *count = self->results_n;
+    return self->results;
+}
+
+uint64_t
+imb_fsm_applied_index (imb_fsm_t *self)
+{
+    return self->applied;
+}
+
+uint64_t
+imb_fsm_last_seq (imb_fsm_t *self)
+{
+    return self->last_seq;
+}

@@ -1,0 +1,121 @@
+/*  imb_main - imq-broker: one node of an imq cluster
+
+    Reads the configuration, lets flags override the node settings,
+    starts the server and serves until SIGINT or SIGTERM.
+*/
+#include "imb_classes.h"
+#include <getopt.h>
+
+static void
+s_usage (FILE *stream)
+{
+    fprintf (stream,
+        "usage: imq-broker [options]\n"
+        "  -c, --config FILE     YAML configuration (default: built-in)\n"
+        "  -d, --data DIR        data directory (node.data)\n"
+        "      --id N            node id (node.id)\n"
+        "      --client EP       client endpoint (node.client)\n"
+        "      --workers EP      worker endpoint (node.workers)\n"
+        "      --raft ADDR       raft address host:port (node.raft)\n"
+        "  -v, --verbose         debug logging\n"
+        "  -h, --help            this text\n");
+}
+
+//  Copies a flag value into a config string, or fails on overflow
+static int
+s_set (char *target, size_t size, const char *value, const char *flag)
+{
+    if (im_strlcpy (target, value, size)) {
+        fprintf (stderr, "imq-broker: %s is too long (at most %zu bytes)\n",
+                 flag, size - 1);
+        return -1;
+    }
+    return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    static const struct option options [] = {
+        { "config", required_argument, NULL, 'c' },
+        { "data", required_argument, NULL, 'd' },
+        { "id", required_argument, NULL, 'i' },
+        { "client", required_argument, NULL, 'C' },
+        { "workers", required_argument, NULL, 'W' },
+        { "raft", required_argument, NULL, 'R' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    im_config_t config;
+    im_config_default (&config);
+    const char *config_path = NULL;
+    const char *data = NULL, *client = NULL, *workers = NULL, *raft = NULL;
+    const char *id = NULL;
+    int option;
+    while ((option = getopt_long (argc, argv, "c:d:vh", options, NULL)) != -1) {
+        switch (option) {
+            case 'c': config_path = optarg; break;
+            case 'd': data = optarg; break;
+            case 'i': id = optarg; break;
+            case 'C': client = optarg; break;
+            case 'W': workers = optarg; break;
+            case 'R': raft = optarg; break;
+            case 'v': break;
+            case 'h': s_usage (stdout); return 0;
+            default:  s_usage (stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "imq-broker: unexpected argument '%s'\n",
+                 argv [optind]);
+        s_usage (stderr);
+        return 2;
+    }
+    zsys_set_logident ("imq-broker");
+    zsys_set_logstream (stderr);
+    if (config_path) {
+        char errors [4096];
+        int rc = im_config_load (&config, config_path, errors, sizeof errors);
+        if (rc) {
+            fprintf (stderr, "%s\n", rc == IM_ENOTFOUND ? "" : errors);
+            if (rc == IM_ENOTFOUND)
+                fprintf (stderr, "imq-broker: cannot read %s\n", config_path);
+            return 2;
+        }
+    }
+    if (id) {
+        char *end;
+        unsigned long long value = strtoull (id, &end, 10);
+        if (*end || value == 0) {
+            fprintf (stderr, "imq-broker: --id must be an integer >= 1\n");
+            return 2;
+        }
+        config.node_id = value;
+    }
+    if ((data && s_set (config.data_dir, sizeof config.data_dir, data,
+                        "--data"))
+    ||  (client && s_set (config.client_endpoint,
+                          sizeof config.client_endpoint, client, "--client"))
+    ||  (workers && s_set (config.worker_endpoint,
+                           sizeof config.worker_endpoint, workers,
+                           "--workers"))
+    ||  (raft && s_set (config.raft_address, sizeof config.raft_address,
+                        raft, "--raft")))
+        return 2;
+
+    char errbuf [512] = "";
+    imb_server_t *server = imb_server_new (&config, errbuf, sizeof errbuf);
+    if (!server) {
+        fprintf (stderr, "imq-broker: cannot start: %s\n", errbuf);
+        return 1;
+    }
+    zsys_info ("node %" PRIu64 " leading; clients on %s, workers on %s, "
+               "raft on %s, data in %s", config.node_id,
+               config.client_endpoint, config.worker_endpoint,
+               config.raft_address, config.data_dir);
+    int rc = imb_server_run (server);
+    imb_server_destroy (&server);
+    zsys_info ("stopped");
+    return rc ? 1 : 0;
+}

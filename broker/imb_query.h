@@ -1,0 +1,23 @@
+/*  imb_query - answers to queries, from this node's projections
+
+    Queries never go through Raft: they read the store directly (RocksDB
+    reads are thread-safe) and see everything applied so far on this
+    node, which on the leader includes every acknowledged command.
+*/
+#ifndef IMB_QUERY_H_INCLUDED
+#define IMB_QUERY_H_INCLUDED
+
+#include <czmq.h>
+#include "im_proto.h"
+#include "im_store.h"
+#include "imb_raft.h"
+#include "imb_dispatch.h"
+
+//  Answers request (a query verb) and returns the REPLY message, owned
+//  by the caller. raft and dispatch are borrowed, for STATUS.
+zmsg_t *
+    imb_query_answer (const im_request_t *request, im_store_t *store,
+                      imb_raft_t *raft, imb_dispatch_t *dispatch,
+                      uint64_t node_id);
+
+#endif

@@ -1,0 +1,615 @@
+/*  imb_raft - the Raft thread: libraft, its libuv loop, the store and the
+    state machine
+
+    Three libraft facts shape this file (see design notes):
+    - entry buffers must be a multiple of 8 bytes (im_entry_encode pads);
+    - the state machine is not told the entry index: inside apply it is
+      raft_last_applied () + 1, and after a restart libraft replays
+      entries the store already has, which imb_fsm skips by index;
+    - a buffer given to raft_apply is raft's on success and still ours
+      when raft_apply fails at once.
+    The snapshot is a manifest (the applied index) taken after the store
+    was made durable: the log entries it lets libraft delete are already
+    in RocksDB. Shipping the database to a node that has none comes with
+    clustering; a node asked to restore a snapshot beyond its own data
+    refuses with a clear message instead of serving an empty store.
+*/
+#include "imb_classes.h"
+#include "imb_raft_queue.h"
+
+#define SNAPSHOT_MAGIC   "IMQSNAP1"
+#define SNAPSHOT_SIZE    24         //  magic, applied index, last seq
+
+struct _imb_raft_t {
+    im_config_t config;             //  Copy of the node's configuration
+    im_store_t *store;              //  The database, owned
+    imb_fsm_t *fsm;                 //  The state machine, owned
+    uv_thread_t thread;             //  The Raft thread
+    bool thread_started;            //  thread is joinable
+    bool raft_started;              //  raft_init succeeded: close it
+    uv_loop_t loop;                 //  Raft thread's loop
+    uv_async_t wake;                //  Main -> Raft: queue or stop
+    uv_timer_t tick;                //  Refreshes the shared status
+    struct raft_uv_transport transport;  //  libraft TCP transport
+    struct raft_io io;              //  libraft disk + network I/O
+    struct raft raft;               //  The Raft instance
+    struct raft_fsm raft_fsm;       //  Our callbacks for libraft
+    uv_mutex_t lock;                //  Guards queue, status, stopping
+    imb_raft_queue_t *queue;        //  Commands from main, under lock
+    imb_raft_queue_t *draining;     //  Swapped out of queue, Raft thread
+    size_t draining_at;             //  Next command of draining to propose
+    bool stopping;                  //  Main asked the thread to stop
+    bool broken;                    //  A store write failed: apply refuses
+    imb_raft_status_t status;       //  Shared status, under lock
+    size_t inflight;                //  Entries proposed, not applied
+    uv_sem_t started;               //  Posted when start finished
+    int start_rc;                   //  0 if Raft started
+    char start_error [1024];        //  Why not
+    zsock_t *results_main;          //  PAIR, main thread end
+    zsock_t *results_raft;          //  PAIR, Raft thread end
+    zchunk_t *scratch;              //  Raft thread: results being built
+};
+
+//  One proposal: an entry in flight and the tokens of its commands
+typedef struct {
+    struct raft_apply request;      //  libraft's request, must be first
+    imb_raft_t *self;               //  Back pointer
+    size_t count;                   //  Commands in the entry
+    uint64_t tokens [];             //  Their tokens, in entry order
+} s_proposal_t;
+
+static void s_drain (imb_raft_t *self);
+
+//  --------------------------------------------------------------------
+//  Results to the main thread
+
+static void
+s_scratch_u64 (zchunk_t *chunk, uint64_t value)
+{
+    unsigned char bytes [8];
+    im_put_u64 (bytes, value);
+    zchunk_extend (chunk, bytes, 8);
+}
+
+static void
+s_scratch_u32 (zchunk_t *chunk, uint32_t value)
+{
+    unsigned char bytes [4] = {
+        (unsigned char) (value >> 24), (unsigned char) (value >> 16),
+        (unsigned char) (value >> 8), (unsigned char) value };
+    zchunk_extend (chunk, bytes, 4);
+}
+
+static void
+s_scratch_result (zchunk_t *chunk, uint64_t token, int status,
+                  const im_fields_t *body)
+{
+    char *data = NULL;
+    size_t size = 0;
+    if (im_fields_encode (body, &data, &size))
+        size = 0;
+    s_scratch_u64 (chunk, token);
+    unsigned char code [2] = { (unsigned char) (status >> 8),
+                               (unsigned char) status };
+    zchunk_extend (chunk, code, 2);
+    s_scratch_u32 (chunk, (uint32_t) size);
+    if (size)
+        zchunk_extend (chunk, data, size);
+    free (data);
+}
+
+//  Sends one results message for tokens; results may be NULL (then every
+//  token is answered with status and text)
+static void
+s_send_results (imb_raft_t *self, const uint64_t *tokens, size_t count,
+                const imb_fsm_result_t *results, size_t results_n,
+                int status, const char *text)
+{
+    zchunk_t *chunk = self->scratch;
+    zchunk_set (chunk, NULL, 0);
+    s_scratch_u64 (chunk, imb_fsm_last_seq (self->fsm));
+    s_scratch_u32 (chunk, (uint32_t) count);
+    im_fields_t *error = im_fields_new ();
+    im_fields_set_str (error, "error", text ? text : "not applied");
+    for (size_t index = 0; index < count; index++) {
+        if (results && index < results_n)
+            s_scratch_result (chunk, tokens [index], results [index].status,
+                              results [index].body);
+        else
+            s_scratch_result (chunk, tokens [index], status, error);
+    }
+    im_fields_destroy (&error);
+    zframe_t *frame = zframe_new (zchunk_data (chunk), zchunk_size (chunk));
+    if (frame)
+        zframe_send (&frame, self->results_raft, 0);
+}
+
+//  --------------------------------------------------------------------
+//  libraft state machine callbacks
+
+static int
+s_fsm_apply (struct raft_fsm *fsm, const struct raft_buffer *buf,
+             void **result)
+{
+    imb_raft_t *self = (imb_raft_t *) fsm->data;
+    *result = NULL;
+    if (self->broken)
+        return RAFT_IOERR;
+    uint64_t index = raft_last_applied (&self->raft) + 1;
+    int rc = imb_fsm_apply (self->fsm, index, buf->base, buf->len);
+    if (rc == IM_EIO) {
+        //  The entry is committed but not in the store: applying later
+        //  entries would leave a hole, so this node stops applying and
+        //  the main thread shuts it down; a restart replays from the log
+        self->broken = true;
+        uv_mutex_lock (&self->lock);
+        self->status.failed = true;
+        uv_mutex_unlock (&self->lock);
+        return RAFT_IOERR;
+    }
+    return 0;
+}
+
+static int
+s_fsm_snapshot (struct raft_fsm *fsm, struct raft_buffer *bufs [],
+                unsigned *n_bufs)
+{
+    imb_raft_t *self = (imb_raft_t *) fsm->data;
+    //  Entries before the snapshot may be deleted once it is taken:
+    //  what the state machine wrote for them must be on disk first
+    if (im_store_sync (self->store)) {
+        zsys_error ("imb_raft: snapshot: cannot sync store: %s",
+                    im_store_errmsg (self->store));
+        return RAFT_IOERR;
+    }
+    *bufs = (struct raft_buffer *) raft_malloc (sizeof (struct raft_buffer));
+    if (!*bufs)
+        return RAFT_NOMEM;
+    unsigned char *data = (unsigned char *) raft_malloc (SNAPSHOT_SIZE);
+    if (!data) {
+        raft_free (*bufs);
+        return RAFT_NOMEM;
+    }
+    memcpy (data, SNAPSHOT_MAGIC, 8);
+    im_put_u64 (data + 8, imb_fsm_applied_index (self->fsm));
+    im_put_u64 (data + 16, imb_fsm_last_seq (self->fsm));
+    (*bufs) [0].base = data;
+    (*bufs) [0].len = SNAPSHOT_SIZE;
+    *n_bufs = 1;
+    return 0;
+}
+
+static int
+s_fsm_restore (struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+    imb_raft_t *self = (imb_raft_t *) fsm->data;
+    int rc = 0;
+    if (buf->len != SNAPSHOT_SIZE || memcmp (buf->base, SNAPSHOT_MAGIC, 8)) {
+        zsys_error ("imb_raft: snapshot is not an imq manifest");
+        rc = RAFT_CORRUPT;
+    }
+    else {
+        uint64_t index = im_get_u64 ((char *) buf->base + 8);
+        if (index > imb_fsm_applied_index (self->fsm)) {
+            zsys_error ("imb_raft: snapshot at index %" PRIu64 " is beyond "
+                        "this node's data (applied %" PRIu64 "); the data "
+                        "directory is not the one this log belongs to",
+                        index, imb_fsm_applied_index (self->fsm));
+            rc = RAFT_CORRUPT;
+        }
+    }
+    if (rc == 0)
+        raft_free (buf->base);      //  Ours on success only
+    return rc;
+}
+
+//  --------------------------------------------------------------------
+//  Proposals
+
+static void
+s_applied (struct raft_apply *request, int status, void *result)
+{
+    (void) result;
+    s_proposal_t *proposal = (s_proposal_t *) request;
+    imb_raft_t *self = proposal->self;
+    if (status == 0) {
+        size_t results_n;
+        const imb_fsm_result_t *results = imb_fsm_results (self->fsm,
+                                                           &results_n);
+        s_send_results (self, proposal->tokens, proposal->count,
+                        results, results_n, 500, "not applied");
+    }
+    else
+        s_send_results (self, proposal->tokens, proposal->count, NULL, 0,
+                        status == RAFT_NOTLEADER
+                            || status == RAFT_LEADERSHIPLOST ? 421 : 503,
+                        raft_strerror (status));
+    free (proposal);
+    self->inflight--;
+    s_drain (self);
+}
+
+//  Proposes commands [from, from + count) of the draining queue
+static void
+s_propose (imb_raft_t *self, size_t from, size_t count)
+{
+    imb_raft_queue_t *queue = self->draining;
+    s_proposal_t *proposal = (s_proposal_t *) malloc (
+        sizeof (s_proposal_t) + count * sizeof (uint64_t));
+    assert (proposal);
+    proposal->self = self;
+    proposal->count = count;
+    for (size_t index = 0; index < count; index++)
+        proposal->tokens [index] = imb_raft_queue_token (queue, from + index);
+
+    struct raft_buffer buffer;
+    size_t packed_size;
+    const void *packed = imb_raft_queue_range (queue, from, count,
+                                               &packed_size);
+    int rc = im_entry_encode_packed (packed, packed_size, count, raft_malloc,
+                                     &buffer.base, &buffer.len);
+    if (rc == 0)
+        rc = raft_apply (&self->raft, &proposal->request, &buffer, 1,
+                         s_applied);
+    else
+        buffer.base = NULL;
+    if (rc) {
+        raft_free (buffer.base);    //  Still ours after a failed apply
+        s_send_results (self, proposal->tokens, count, NULL, 0,
+                        rc == RAFT_NOTLEADER ? 421 : 503,
+                        rc == RAFT_NOTLEADER ? "not the leader"
+                                             : raft_strerror (rc));
+        free (proposal);
+        return;
+    }
+    self->inflight++;
+}
+
+//  Proposes what is waiting, one entry per batch_max commands, while
+//  fewer than inflight_entries_max entries are in flight
+static void
+s_drain (imb_raft_t *self)
+{
+    while (self->inflight < self->config.inflight_entries_max) {
+        if (self->draining_at == imb_raft_queue_size (self->draining)) {
+            imb_raft_queue_reset (self->draining);
+            self->draining_at = 0;
+            uv_mutex_lock (&self->lock);
+            imb_raft_queue_t *full = self->queue;
+            self->queue = self->draining;
+            self->draining = full;
+            uv_mutex_unlock (&self->lock);
+            if (imb_raft_queue_size (self->draining) == 0)
+                return;
+        }
+        size_t left = imb_raft_queue_size (self->draining) - self->draining_at;
+        size_t count = left < self->config.batch_max ? left
+                                                     : self->config.batch_max;
+        s_propose (self, self->draining_at, count);
+        self->draining_at += count;
+    }
+}
+
+//  --------------------------------------------------------------------
+//  Status shared with the main thread
+
+static void
+s_status_refresh (imb_raft_t *self)
+{
+    raft_id leader_id = 0;
+    const char *leader_address = NULL;
+    raft_leader (&self->raft, &leader_id, &leader_address);
+    uv_mutex_lock (&self->lock);
+    imb_raft_status_t *status = &self->status;
+    status->state = raft_state (&self->raft);
+    status->term = self->raft.current_term;
+    status->leader_id = leader_id;
+    snprintf (status->leader_address, sizeof status->leader_address, "%s",
+              leader_address ? leader_address : "");
+    status->commit_index = self->raft.commit_index;
+    status->applied_index = raft_last_applied (&self->raft);
+    status->last_seq = imb_fsm_last_seq (self->fsm);
+    status->queue = imb_raft_queue_size (self->queue)
+                  + imb_raft_queue_size (self->draining) - self->draining_at;
+    uv_mutex_unlock (&self->lock);
+}
+
+static void
+s_tick (uv_timer_t *timer)
+{
+    s_status_refresh ((imb_raft_t *) timer->data);
+}
+
+//  --------------------------------------------------------------------
+//  The thread
+
+static void
+s_closed (struct raft *raft)
+{
+    imb_raft_t *self = (imb_raft_t *) raft->data;
+    raft_uv_close (&self->io);
+    raft_uv_tcp_close (&self->transport);
+    uv_close ((uv_handle_t *) &self->wake, NULL);
+    uv_close ((uv_handle_t *) &self->tick, NULL);
+}
+
+static void
+s_wake (uv_async_t *async)
+{
+    imb_raft_t *self = (imb_raft_t *) async->data;
+    uv_mutex_lock (&self->lock);
+    bool stopping = self->stopping;
+    uv_mutex_unlock (&self->lock);
+    if (stopping) {
+        if (!uv_is_closing ((uv_handle_t *) &self->tick)) {
+            uv_timer_stop (&self->tick);
+            raft_close (&self->raft, s_closed);
+        }
+        return;
+    }
+    s_drain (self);
+}
+
+//  Starts libraft on this thread's loop; returns 0 or a RAFT_* code with
+//  self->start_error set
+static int
+s_start (imb_raft_t *self)
+{
+    const im_config_t *config = &self->config;
+    char raft_dir [IM_CONFIG_PATH_MAX + 8];
+    snprintf (raft_dir, sizeof raft_dir, "%s/raft", config->data_dir);
+    if (zsys_dir_create ("%s", raft_dir)) {
+        snprintf (self->start_error, sizeof self->start_error,
+                  "cannot create %s: %s", raft_dir, strerror (errno));
+        return RAFT_IOERR;
+    }
+    int rc = raft_uv_tcp_init (&self->transport, &self->loop);
+    if (rc == 0)
+        rc = raft_uv_tcp_set_bind_address (&self->transport,
+                                           config->raft_address);
+    if (rc == 0)
+        rc = raft_uv_init (&self->io, &self->loop, raft_dir, &self->transport);
+    if (rc) {
+        snprintf (self->start_error, sizeof self->start_error,
+                  "raft I/O in %s: %s", raft_dir,
+                  *self->io.errmsg ? self->io.errmsg : raft_strerror (rc));
+        return rc;
+    }
+    self->raft_fsm.version = 1;
+    self->raft_fsm.data = self;
+    self->raft_fsm.apply = s_fsm_apply;
+    self->raft_fsm.snapshot = s_fsm_snapshot;
+    self->raft_fsm.restore = s_fsm_restore;
+    rc = raft_init (&self->raft, &self->io, &self->raft_fsm, config->node_id,
+                    config->raft_address);
+    if (rc) {
+        snprintf (self->start_error, sizeof self->start_error,
+                  "raft_init: %s", raft_errmsg (&self->raft));
+        return rc;
+    }
+    self->raft.data = self;
+    self->raft_started = true;
+    struct raft_configuration configuration;
+    raft_configuration_init (&configuration);
+    rc = raft_configuration_add (&configuration, config->node_id,
+                                 config->raft_address, RAFT_VOTER);
+    if (rc == 0) {
+        rc = raft_bootstrap (&self->raft, &configuration);
+        if (rc == RAFT_CANTBOOTSTRAP)
+            rc = 0;                 //  Bootstrapped on an earlier start
+    }
+    raft_configuration_close (&configuration);
+    if (rc) {
+        snprintf (self->start_error, sizeof self->start_error,
+                  "raft_bootstrap: %s", raft_errmsg (&self->raft));
+        return rc;
+    }
+    raft_set_pre_vote (&self->raft, true);
+    raft_set_snapshot_threshold (&self->raft, config->snapshot_threshold);
+    raft_set_snapshot_trailing (&self->raft, config->snapshot_trailing);
+    rc = raft_start (&self->raft);
+    if (rc) {
+        //  libraft says RAFT_IOERR with no detail when the port is taken
+        snprintf (self->start_error, sizeof self->start_error,
+                  "raft_start: %s %s(is the raft address %s already in "
+                  "use?)", raft_strerror (rc), raft_errmsg (&self->raft),
+                  config->raft_address);
+        return rc;
+    }
+    return 0;
+}
+
+static void
+s_thread (void *arg)
+{
+    imb_raft_t *self = (imb_raft_t *) arg;
+    self->start_rc = s_start (self);
+    if (self->start_rc) {
+        if (self->raft_started)
+            raft_close (&self->raft, s_closed);
+        else {
+            //  libraft's I/O was not handed to a raft instance: what it
+            //  holds is left to the process exit that follows
+            uv_close ((uv_handle_t *) &self->wake, NULL);
+            uv_close ((uv_handle_t *) &self->tick, NULL);
+        }
+        uv_run (&self->loop, UV_RUN_DEFAULT);
+        uv_sem_post (&self->started);
+        return;
+    }
+    s_status_refresh (self);
+    uv_timer_start (&self->tick, s_tick, 50, 50);
+    uv_sem_post (&self->started);
+    uv_run (&self->loop, UV_RUN_DEFAULT);
+}
+
+//  --------------------------------------------------------------------
+//  Main thread side
+
+imb_raft_t *
+imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
+{
+    assert (config);
+    imb_raft_t *self = (imb_raft_t *) calloc (1, sizeof (imb_raft_t));
+    if (!self)
+        return NULL;
+    self->config = *config;
+    uv_mutex_init (&self->lock);
+    uv_sem_init (&self->started, 0);
+    if (zsys_dir_create ("%s", config->data_dir)) {
+        snprintf (errbuf, errlen, "cannot create data directory %s: %s",
+                  config->data_dir, strerror (errno));
+        imb_raft_destroy (&self);
+        return NULL;
+    }
+    char store_dir [IM_CONFIG_PATH_MAX + 8];
+    snprintf (store_dir, sizeof store_dir, "%s/store", config->data_dir);
+    im_store_options_t options;
+    im_store_options_default (&options);
+    options.block_cache_mb = config->block_cache_mb;
+    options.write_buffer_mb = config->write_buffer_mb;
+    self->store = im_store_new (store_dir, &options, errbuf, errlen);
+    if (self->store)
+        self->fsm = imb_fsm_new (self->store);
+    self->queue = imb_raft_queue_new (config->queue_max);
+    self->draining = imb_raft_queue_new (config->queue_max);
+    self->scratch = zchunk_new (NULL, 0);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "@inproc://imb-raft-%p", (void *) self);
+    self->results_main = zsock_new_pair (endpoint);
+    endpoint [0] = '>';
+    if (self->results_main)
+        self->results_raft = zsock_new_pair (endpoint);
+    if (!self->store || !self->fsm || !self->queue || !self->draining
+    ||  !self->scratch || !self->results_main || !self->results_raft) {
+        if (self->store && !self->fsm)
+            snprintf (errbuf, errlen, "cannot read the store's counters");
+        imb_raft_destroy (&self);
+        return NULL;
+    }
+    uv_loop_init (&self->loop);
+    uv_async_init (&self->loop, &self->wake, s_wake);
+    self->wake.data = self;
+    uv_timer_init (&self->loop, &self->tick);
+    self->tick.data = self;
+    if (uv_thread_create (&self->thread, s_thread, self)) {
+        snprintf (errbuf, errlen, "cannot start the raft thread");
+        imb_raft_destroy (&self);
+        return NULL;
+    }
+    self->thread_started = true;
+    uv_sem_wait (&self->started);
+    if (self->start_rc) {
+        snprintf (errbuf, errlen, "%s", self->start_error);
+        imb_raft_destroy (&self);
+    }
+    return self;
+}
+
+void
+imb_raft_destroy (imb_raft_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imb_raft_t *self = *self_p;
+        if (self->thread_started) {
+            uv_mutex_lock (&self->lock);
+            self->stopping = true;
+            uv_mutex_unlock (&self->lock);
+            if (self->start_rc == 0)
+                uv_async_send (&self->wake);
+            uv_thread_join (&self->thread);
+            uv_loop_close (&self->loop);
+        }
+        zsock_destroy (&self->results_raft);
+        zsock_destroy (&self->results_main);
+        zchunk_destroy (&self->scratch);
+        imb_raft_queue_destroy (&self->draining);
+        imb_raft_queue_destroy (&self->queue);
+        imb_fsm_destroy (&self->fsm);
+        im_store_destroy (&self->store);
+        uv_sem_destroy (&self->started);
+        uv_mutex_destroy (&self->lock);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+im_store_t *
+imb_raft_store (imb_raft_t *self)
+{
+    return self->store;
+}
+
+zsock_t *
+imb_raft_results (imb_raft_t *self)
+{
+    return self->results_main;
+}
+
+int
+imb_raft_submit (imb_raft_t *self, uint64_t token, const void *command,
+                 size_t size)
+{
+    uv_mutex_lock (&self->lock);
+    int rc = imb_raft_queue_push (self->queue, token, command, size);
+    uv_mutex_unlock (&self->lock);
+    if (rc == 0)
+        uv_async_send (&self->wake);
+    return rc;
+}
+
+void
+imb_raft_status (imb_raft_t *self, imb_raft_status_t *status)
+{
+    uv_mutex_lock (&self->lock);
+    *status = self->status;
+    uv_mutex_unlock (&self->lock);
+}
+
+bool
+imb_raft_wait_leader (imb_raft_t *self, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    imb_raft_status_t status;
+    do {
+        imb_raft_status (self, &status);
+        if (status.state == RAFT_LEADER)
+            return true;
+        zclock_sleep (10);          //  Start-up only, not a test
+    } while (zclock_mono () < deadline && !zsys_interrupted);
+    return false;
+}
+
+int
+imb_raft_results_header (zframe_t *frame, uint64_t *last_seq,
+                         uint32_t *count, size_t *offset)
+{
+    const unsigned char *data = zframe_data (frame);
+    if (zframe_size (frame) < 12)
+        return IM_EPROTO;
+    *last_seq = im_get_u64 (data);
+    *count = (uint32_t) data [8] << 24 | (uint32_t) data [9] << 16
+           | (uint32_t) data [10] << 8 | data [11];
+    *offset = 12;
+    return 0;
+}
+
+int
+imb_raft_results_next (zframe_t *frame, size_t *offset, uint64_t *token,
+                       int *status, const void **body, size_t *size)
+{
+    const unsigned char *data = zframe_data (frame) + *offset;
+    size_t left = zframe_size (frame) - *offset;
+    if (left < 14)
+        return IM_EPROTO;
+    *token = im_get_u64 (data);
+    *status = data [8] << 8 | data [9];
+    *size = (size_t) data [10] << 24 | (size_t) data [11] << 16
+          | (size_t) data [12] << 8 | data [13];
+    if (left - 14 < *size)
+        return IM_EPROTO;
+    *body = data + 14;
+    *offset += 14 + *size;
+    return 0;
+}

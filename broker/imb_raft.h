@@ -1,0 +1,82 @@
+/*  imb_raft - the Raft thread: libraft, its libuv loop, the store and the
+    state machine
+
+    Everything that writes the log lives on one thread with its own libuv
+    loop. The broker's main thread hands it packed commands through a
+    bounded queue (a mutex and uv_async_send: the only thread-safe libuv
+    call, whose wake-ups coalesce, so each wake-up drains the queue). The
+    Raft thread packs what is waiting into one entry (group commit),
+    proposes it, and when the entry is applied sends the results back to
+    the main thread over an inproc PAIR socket, one message per entry.
+
+    Results message (one frame): last_seq u64 | n u32 | n times
+        token u64 | status u16 | body length u32 | body (fields)
+    all big-endian.
+*/
+#ifndef IMB_RAFT_H_INCLUDED
+#define IMB_RAFT_H_INCLUDED
+
+#include <stdint.h>
+#include <stddef.h>
+#include <czmq.h>
+#include "im_config.h"
+#include "im_store.h"
+
+typedef struct _imb_raft_t imb_raft_t;
+
+//  What the main thread may know about Raft, copied under the lock
+typedef struct {
+    int state;                      //  RAFT_FOLLOWER, _CANDIDATE, _LEADER...
+    uint64_t term;                  //  Current term
+    uint64_t leader_id;             //  0 when unknown
+    char leader_address [256];      //  Raft address of the leader
+    uint64_t commit_index;          //  Highest committed index
+    uint64_t applied_index;         //  Highest applied index
+    uint64_t last_seq;              //  Last event seq applied
+    size_t queue;                   //  Commands waiting to be proposed
+    bool failed;                    //  The thread stopped on an error
+} imb_raft_status_t;
+
+//  Opens the store in config->data_dir, starts Raft on its thread and
+//  waits until it runs. Returns NULL with the reason in errbuf (port in
+//  use, data directory not writable, store refused...).
+imb_raft_t *
+    imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen);
+
+//  Stops Raft, joins the thread, closes the store
+void
+    imb_raft_destroy (imb_raft_t **self_p);
+
+//  The store, for reads from the main thread (RocksDB reads are
+//  thread-safe); borrowed
+im_store_t *
+    imb_raft_store (imb_raft_t *self);
+
+//  The main thread's end of the results pipe; borrowed
+zsock_t *
+    imb_raft_results (imb_raft_t *self);
+
+//  Queues one packed command (im_command_pack bytes, copied) under
+//  token. Returns 0, or IM_EBUSY when the queue is full.
+int
+    imb_raft_submit (imb_raft_t *self, uint64_t token,
+                     const void *command, size_t size);
+
+//  Copies the current status
+void
+    imb_raft_status (imb_raft_t *self, imb_raft_status_t *status);
+
+//  Waits up to timeout_ms for this node to lead; returns true if it does
+bool
+    imb_raft_wait_leader (imb_raft_t *self, int timeout_ms);
+
+//  Decodes one result out of a results frame. Call with *offset 0 after
+//  reading last_seq and count with imb_raft_results_header.
+int
+    imb_raft_results_header (zframe_t *frame, uint64_t *last_seq,
+                             uint32_t *count, size_t *offset);
+int
+    imb_raft_results_next (zframe_t *frame, size_t *offset, uint64_t *token,
+                           int *status, const void **body, size_t *size);
+
+#endif

@@ -1,0 +1,393 @@
+/*  imb_server - one broker node: its sockets, its Raft thread, its
+    dispatcher, and the main loop that ties them together
+
+    The main thread owns the ZeroMQ side. A command is checked, stamped
+    with the leader's time and the actor, packed, and handed to the Raft
+    thread under a token; the reply goes out when the entry holding it
+    was applied and its result comes back under that token. Queries are
+    answered at once from the store. Bad input of any kind gets an
+    error reply naming what was wrong, and a log line; nothing else.
+*/
+#include "imb_classes.h"
+
+#define TICK_MS  100                //  Offsets, expiry, health
+
+struct _imb_server_t {
+    im_config_t config;             //  Node configuration
+    imb_raft_t *raft;               //  Raft thread, owned
+    zsock_t *clients;               //  Client ROUTER, owned
+    zsock_t *workers;               //  Worker ROUTER, owned
+    imb_dispatch_t *dispatch;       //  Event stream, owned
+    zloop_t *loop;                  //  Main loop, owned
+    zhashx_t *pending;              //  token -> s_pending_t
+    uint64_t next_token;            //  Token of the next command
+    msgpack_sbuffer packed;         //  Scratch for packing commands
+    bool failed;                    //  Stopped because the node broke
+};
+
+typedef struct {
+    zframe_t *routing;              //  Who asked, owned
+    char request_id [IM_REQUEST_ID_MAX];  //  Echoed in the reply
+} s_pending_t;
+
+static size_t
+s_token_hash (const void *key)
+{
+    return (size_t) ((uintptr_t) key * 11400714819323198485ull);
+}
+
+static int
+s_token_compare (const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) a, y = (uintptr_t) b;
+    return x < y ? -1 : x > y;
+}
+
+static void
+s_pending_free (void **item)
+{
+    s_pending_t *pending = (s_pending_t *) *item;
+    zframe_destroy (&pending->routing);
+    free (pending);
+    *item = NULL;
+}
+
+static void
+s_send_reply (zsock_t *socket, zframe_t *routing, zmsg_t **reply_p)
+{
+    if (!*reply_p)
+        return;
+    zframe_t *copy = zframe_dup (routing);
+    zmsg_prepend (*reply_p, &copy);
+    zmsg_send (reply_p, socket);
+}
+
+//  Hands a packed command to Raft. Returns 0 or IM_EBUSY.
+static int
+s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
+          const char *request_id)
+{
+    self->packed.size = 0;
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &self->packed, msgpack_sbuffer_write);
+    if (im_command_pack (command, &pk))
+        return IM_ENOMEM;
+    uint64_t token = ++self->next_token;
+    int rc = imb_raft_submit (self->raft, token, self->packed.data,
+                              self->packed.size);
+    if (rc == 0 && routing) {
+        s_pending_t *pending = (s_pending_t *) calloc (1, sizeof *pending);
+        assert (pending);
+        pending->routing = zframe_dup (routing);
+        im_strlcpy (pending->request_id, request_id,
+                    sizeof pending->request_id);
+        zhashx_insert (self->pending, (void *) (uintptr_t) token, pending);
+    }
+    return rc;
+}
+
+//  Builds a command from a request; on a bad request returns the error
+//  reply instead (and NULL in *command_p)
+static zmsg_t *
+s_command_from (im_request_t *request, im_command_t **command_p)
+{
+    *command_p = NULL;
+    im_command_type_t type = im_command_type_from_name (request->verb);
+    if (type == IM_CMD_OFFSET)
+        return im_reply_encode_error (400, request->request_id,
+                                      "OFFSET is internal to the broker");
+    im_fields_t *body = request->body;
+    int64_t incident = 0, causation = 0;
+    const char *actor = im_fields_str_or (body, "actor", "anonymous");
+    if ((im_fields_has (body, "incident")
+         && (im_fields_int (body, "incident", &incident) || incident < 1))
+    ||  (type != IM_CMD_OPEN && incident == 0))
+        return im_reply_encode_error (400, request->request_id,
+                                      "missing or invalid argument 'incident' "
+                                      "(an integer >= 1)");
+    if (im_fields_has (body, "causation")
+    &&  (im_fields_int (body, "causation", &causation) || causation < 0))
+        return im_reply_encode_error (400, request->request_id,
+                                      "argument 'causation' must be an "
+                                      "integer >= 0");
+    if (im_fields_has (body, "actor")
+    &&  (!im_fields_str (body, "actor") || !*actor
+         || strlen (actor) >= IM_ACTOR_MAX))
+        return im_reply_encode_error (400, request->request_id,
+                                      "argument 'actor' must be a string of "
+                                      "1 to 63 bytes");
+    im_command_t *command = im_command_new ();
+    command->type = type;
+    command->ts_ms = im_now_ms ();      //  The leader's stamp
+    command->incident = (uint64_t) incident;
+    command->causation = (uint64_t) causation;
+    im_strlcpy (command->actor, actor, sizeof command->actor);
+    im_strlcpy (command->request_id, request->request_id,
+                sizeof command->request_id);
+    im_fields_merge (command->args, body);
+    im_fields_remove (command->args, "incident");
+    im_fields_remove (command->args, "actor");
+    im_fields_remove (command->args, "causation");
+    *command_p = command;
+    return NULL;
+}
+
+static void
+s_handle_command (imb_server_t *self, zframe_t *routing,
+                  im_request_t *request)
+{
+    im_command_t *command;
+    zmsg_t *reply = s_command_from (request, &command);
+    if (!reply && *request->request_id) {
+        //  A repeat of something already applied: its first answer
+        im_fields_t *previous = NULL;
+        if (im_store_request_get (imb_raft_store (self->raft),
+                                  request->request_id, &previous) == 0) {
+            int status = (int) im_fields_int_or (previous, "status", 200);
+            im_fields_remove (previous, "status");
+            reply = im_reply_encode (status, request->request_id, previous,
+                                     NULL, NULL);
+            im_fields_destroy (&previous);
+        }
+    }
+    if (!reply) {
+        int rc = s_submit (self, command, routing, request->request_id);
+        if (rc)
+            reply = im_reply_encode_error (503, request->request_id,
+                                           "the broker is busy; retry with "
+                                           "the same request id");
+    }
+    im_command_destroy (&command);
+    s_send_reply (self->clients, routing, &reply);
+}
+
+static int
+s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_server_t *self = (imb_server_t *) arg;
+    zmsg_t *msg = zmsg_recv (socket);
+    if (!msg)
+        return 0;
+    zframe_t *routing = zmsg_pop (msg);
+    im_request_t *request = im_request_new ();
+    char reason [256] = "";
+    int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
+                     : IM_EPROTO;
+    zmsg_destroy (&msg);
+    if (!routing)
+        ;                           //  Nothing to answer to
+    else
+    if (rc) {
+        zsys_warning ("client request rejected: %s", reason);
+        zmsg_t *reply = im_reply_encode_error (im_error_status (rc),
+                                               request->request_id, reason);
+        s_send_reply (self->clients, routing, &reply);
+    }
+    else
+    if (im_query_type_from_name (request->verb) != IM_QUERY_NONE) {
+        zmsg_t *reply = imb_query_answer (request, imb_raft_store (self->raft),
+                                          self->raft, self->dispatch,
+                                          self->config.node_id);
+        s_send_reply (self->clients, routing, &reply);
+    }
+    else
+        s_handle_command (self, routing, request);
+    im_request_destroy (&request);
+    zframe_destroy (&routing);
+    return 0;
+}
+
+static int
+s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_server_t *self = (imb_server_t *) arg;
+    zmsg_t *msg = zmsg_recv (socket);
+    if (!msg)
+        return 0;
+    zframe_t *routing = zmsg_pop (msg);
+    im_wmsg_t *wmsg = im_wmsg_new ();
+    char reason [256] = "";
+    if (routing && im_wmsg_decode (wmsg, &msg, reason, sizeof reason) == 0)
+        imb_dispatch_handle (self->dispatch, routing, &wmsg, im_mono_ms ());
+    else
+        zsys_warning ("worker message rejected: %s", reason);
+    im_wmsg_destroy (&wmsg);
+    zmsg_destroy (&msg);
+    zframe_destroy (&routing);
+    return 0;
+}
+
+//  An entry was applied: answer whoever waits for its commands
+static int
+s_on_results (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_server_t *self = (imb_server_t *) arg;
+    zframe_t *frame = zframe_recv (socket);
+    uint64_t last_seq;
+    uint32_t count;
+    size_t offset;
+    if (!frame || imb_raft_results_header (frame, &last_seq, &count, &offset)) {
+        zframe_destroy (&frame);
+        return 0;
+    }
+    for (uint32_t index = 0; index < count; index++) {
+        uint64_t token;
+        int status;
+        const void *body;
+        size_t size;
+        if (imb_raft_results_next (frame, &offset, &token, &status, &body,
+                                   &size))
+            break;
+        void *key = (void *) (uintptr_t) token;
+        s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending,
+                                                              key);
+        if (!pending)
+            continue;               //  An internal command (OFFSET)
+        im_fields_t *result = im_fields_new ();
+        im_fields_decode (result, body, size, NULL, 0);
+        zmsg_t *reply = im_reply_encode (status, pending->request_id, result,
+                                         NULL, NULL);
+        im_fields_destroy (&result);
+        s_send_reply (self->clients, pending->routing, &reply);
+        zhashx_delete (self->pending, key);
+    }
+    zframe_destroy (&frame);
+    imb_dispatch_committed (self->dispatch, last_seq);
+    return 0;
+}
+
+static void
+s_commit_offset (const char *group, uint64_t seq, void *arg)
+{
+    imb_server_t *self = (imb_server_t *) arg;
+    im_command_t *command = im_command_new ();
+    command->type = IM_CMD_OFFSET;
+    command->ts_ms = im_now_ms ();
+    im_strlcpy (command->actor, "broker", sizeof command->actor);
+    im_fields_set_str (command->args, "group", group);
+    im_fields_set_int (command->args, "seq", (int64_t) seq);
+    if (s_submit (self, command, NULL, ""))
+        zsys_warning ("offset of %s not committed now (queue full)", group);
+    im_command_destroy (&command);
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    imb_server_t *self = (imb_server_t *) arg;
+    imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);
+    imb_raft_status_t status;
+    imb_raft_status (self->raft, &status);
+    if (status.failed) {
+        zsys_error ("the store cannot be written: stopping this node "
+                    "(a restart replays the Raft log)");
+        self->failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+//  Creates a ROUTER bound to endpoint, or NULL with the reason in errbuf
+static zsock_t *
+s_bind (const char *endpoint, const char *what, char *errbuf, size_t errlen)
+{
+    zsock_t *socket = zsock_new (ZMQ_ROUTER);
+    if (!socket) {
+        snprintf (errbuf, errlen, "cannot create the %s socket", what);
+        return NULL;
+    }
+    zsock_set_linger (socket, 0);
+    zsock_set_sndhwm (socket, 200000);
+    zsock_set_rcvhwm (socket, 200000);
+    //  A frame over 8 MiB drops the connection before it is read whole;
+    //  frames up to that size are read and refused with 413
+    zsock_set_maxmsgsize (socket, 8 * 1024 * 1024);
+    if (zsock_bind (socket, "%s", endpoint) == -1) {
+        snprintf (errbuf, errlen, "cannot bind the %s endpoint %s: %s", what,
+                  endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&socket);
+    }
+    return socket;
+}
+
+imb_server_t *
+imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
+{
+    assert (config);
+    imb_server_t *self = (imb_server_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = *config;
+    msgpack_sbuffer_init (&self->packed);
+    self->pending = zhashx_new ();
+    if (!self->pending) {
+        imb_server_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_key_hasher (self->pending, s_token_hash);
+    zhashx_set_key_comparator (self->pending, s_token_compare);
+    zhashx_set_key_duplicator (self->pending, NULL);
+    zhashx_set_key_destructor (self->pending, NULL);
+    zhashx_set_destructor (self->pending, s_pending_free);
+
+    self->raft = imb_raft_new (config, errbuf, errlen);
+    if (!self->raft) {
+        imb_server_destroy (&self);
+        return NULL;
+    }
+    //  One node elects itself at once; give it a few election timeouts
+    if (!imb_raft_wait_leader (self->raft, 10000)) {
+        snprintf (errbuf, errlen, "this node did not become leader within "
+                  "10 s");
+        imb_server_destroy (&self);
+        return NULL;
+    }
+    self->clients = s_bind (config->client_endpoint, "client", errbuf, errlen);
+    if (self->clients)
+        self->workers = s_bind (config->worker_endpoint, "worker", errbuf,
+                                errlen);
+    if (self->workers)
+        self->dispatch = imb_dispatch_new (imb_raft_store (self->raft),
+                                           self->workers, config);
+    self->loop = zloop_new ();
+    if (!self->clients || !self->workers || !self->dispatch || !self->loop) {
+        imb_server_destroy (&self);
+        return NULL;
+    }
+    zloop_reader (self->loop, self->clients, s_on_client, self);
+    zloop_reader (self->loop, self->workers, s_on_worker, self);
+    zloop_reader (self->loop, imb_raft_results (self->raft), s_on_results,
+                  self);
+    zloop_timer (self->loop, TICK_MS, 0, s_on_tick, self);
+    return self;
+}
+
+void
+imb_server_destroy (imb_server_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imb_server_t *self = *self_p;
+        zloop_destroy (&self->loop);
+        imb_dispatch_destroy (&self->dispatch);
+        zsock_destroy (&self->workers);
+        zsock_destroy (&self->clients);
+        imb_raft_destroy (&self->raft);
+        zhashx_destroy (&self->pending);
+        msgpack_sbuffer_destroy (&self->packed);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+imb_server_run (imb_server_t *self)
+{
+    zloop_start (self->loop);
+    return self->failed ? -1 : 0;
+}

@@ -1,0 +1,439 @@
+/*  im_config_schema - every key of imq.yaml, and where its value goes
+
+    The schema is data: a table per mapping, each key naming how its
+    value is read and where in im_config_t it goes, so that adding a
+    setting is one line here and one field in im_config.h. Unknown keys
+    are errors that name the keys that would have been accepted, since
+    a misspelt key silently ignored is a setting that never applies.
+*/
+#include "im_classes.h"
+#include "im_config_private.h"
+
+//  How the value of one key is read
+typedef enum {
+    FIELD_SECTION,                      //  A mapping, described by fields
+    FIELD_ID,                           //  uint64_t in min..max
+    FIELD_SIZE,                         //  size_t in min..max
+    FIELD_MS32,                         //  uint32_t duration in ms
+    FIELD_MS64,                         //  uint64_t duration in ms
+    FIELD_PATH,                         //  char [IM_CONFIG_PATH_MAX]
+    FIELD_ENDPOINT,                     //  Same, a ZeroMQ endpoint
+    FIELD_ADDRESS,                      //  Same, host:port
+    FIELD_NAME,                         //  char [IM_CONFIG_NAME_MAX]
+    FIELD_RECIPIENTS,                   //  notifier.breach_recipients
+    FIELD_KEYWORDS,                     //  A category's keywords
+    FIELD_MATRIX,                       //  classifier.matrix
+    FIELD_CATEGORIES                    //  classifier.categories
+} field_kind_t;
+
+//  One key of a mapping; a table of them ends with a NULL key
+typedef struct field_s {
+    const char *key;                    //  Key in its mapping
+    field_kind_t kind;                  //  How its value is read
+    size_t offset;                      //  Where it goes, from the base
+    uint64_t min;                       //  Smallest number accepted
+    uint64_t max;                       //  Largest number or duration
+    const struct field_s *fields;       //  FIELD_SECTION: its keys
+} field_t;
+
+#define S_AT(member) offsetof (im_config_t, member)
+
+static const field_t s_node [] = {
+    { "id", FIELD_ID, S_AT (node_id), 1, UINT64_MAX, NULL },
+    { "data", FIELD_PATH, S_AT (data_dir), 0, 0, NULL },
+    { "client", FIELD_ENDPOINT, S_AT (client_endpoint), 0, 0, NULL },
+    { "workers", FIELD_ENDPOINT, S_AT (worker_endpoint), 0, 0, NULL },
+    { "raft", FIELD_ADDRESS, S_AT (raft_address), 0, 0, NULL },
+    { "batch_max", FIELD_SIZE, S_AT (batch_max), 1, 8192, NULL },
+    { "queue_max", FIELD_SIZE, S_AT (queue_max), 1, 1 << 24, NULL },
+    { "inflight_entries_max", FIELD_SIZE, S_AT (inflight_entries_max),
+      1, 1024, NULL },
+    { "block_cache_mb", FIELD_SIZE, S_AT (block_cache_mb), 1, 65536, NULL },
+    { "write_buffer_mb", FIELD_SIZE, S_AT (write_buffer_mb), 1, 65536, NULL },
+    { "worker_heartbeat", FIELD_MS32, S_AT (worker_heartbeat_ms),
+      0, UINT32_MAX, NULL },
+    { "worker_expiry", FIELD_MS32, S_AT (worker_expiry_ms),
+      0, UINT32_MAX, NULL },
+    { "offset_commit", FIELD_MS32, S_AT (offset_commit_ms),
+      0, UINT32_MAX, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_classifier [] = {
+    { "matrix", FIELD_MATRIX, 0, 0, 0, NULL },
+    { "default_category", FIELD_NAME, S_AT (default_category), 0, 0, NULL },
+    { "categories", FIELD_CATEGORIES, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_category [] = {
+    { "name", FIELD_NAME, offsetof (im_config_category_t, name), 0, 0, NULL },
+    { "keywords", FIELD_KEYWORDS, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+//  The base of a target is moved to the priority's slot by its section
+static const field_t s_sla_target [] = {
+    { "response", FIELD_MS64, S_AT (response_ms), 0, UINT64_MAX, NULL },
+    { "resolution", FIELD_MS64, S_AT (resolution_ms), 0, UINT64_MAX, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_sla [] = {
+    { "P1", FIELD_SECTION, 0 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { "P2", FIELD_SECTION, 1 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { "P3", FIELD_SECTION, 2 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { "P4", FIELD_SECTION, 3 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { "P5", FIELD_SECTION, 4 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_notifier [] = {
+    { "sink", FIELD_PATH, S_AT (sink_dir), 0, 0, NULL },
+    { "breach_recipients", FIELD_RECIPIENTS, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_root [] = {
+    { "node", FIELD_SECTION, 0, 0, 0, s_node },
+    { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
+    { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
+    { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static void
+    s_walk (struct fy_diag *diag, const char *where, struct fy_node *node,
+            const field_t *fields, void *base);
+
+//  Reads a ZeroMQ endpoint ("transport://address") or a Raft host:port
+static void
+s_address (struct fy_diag *diag, const char *name, struct fy_node *key,
+           struct fy_node *value, bool endpoint, char *target)
+{
+    char text [IM_CONFIG_PATH_MAX];
+    if (!im_config_yaml_scalar (diag, name, key, value, text, sizeof text))
+        return;
+    const char *scheme = strstr (text, "://");
+    const char *colon = strrchr (text, ':');
+    bool valid = endpoint ? scheme && scheme > text && scheme [3]
+                          : !scheme && colon && colon > text && colon [1]
+                            && strspn (colon + 1, "0123456789")
+                               == strlen (colon + 1);
+    if (valid)
+        memcpy (target, text, sizeof text);
+    else
+    if (endpoint)
+        im_config_yaml_error (diag, value, "%s: '%s' is not a ZeroMQ "
+                              "endpoint (like tcp://host:port)", name, text);
+    else
+        im_config_yaml_error (diag, value, "%s: '%s' is not a host:port "
+                              "address", name, text);
+}
+
+//  Checks that a keyword is one word as im_config_categorize splits text,
+//  and stores it in lowercase
+static void
+s_keyword (struct fy_diag *diag, const char *name, struct fy_node *value,
+           char *keyword)
+{
+    for (char *cursor = keyword; *cursor; cursor++) {
+        if (!isalnum ((unsigned char) *cursor)
+        &&  (unsigned char) *cursor < 128) {
+            im_config_yaml_error (diag, value, "%s: '%s' is not one word "
+                                  "(letters and digits only)", name, keyword);
+            return;
+        }
+        *cursor = (char) tolower ((unsigned char) *cursor);
+    }
+}
+
+//  Reads a list of at most max names into names [], setting *count;
+//  keywords are also checked and lowercased
+static void
+s_names (struct fy_diag *diag, const char *name, struct fy_node *key,
+         struct fy_node *value, char (*names) [IM_CONFIG_NAME_MAX],
+         size_t max, size_t *count, bool keywords)
+{
+    if (!value || !fy_node_is_sequence (value)) {
+        im_config_yaml_error (diag, value ? value : key,
+                              "%s: expected a list", name);
+        return;
+    }
+    if ((size_t) fy_node_sequence_item_count (value) > max) {
+        im_config_yaml_error (diag, value, "%s: more than %zu entries",
+                              name, max);
+        return;
+    }
+    *count = 0;
+    void *iterator = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate (value, &iterator))) {
+        char item_name [IM_CONFIG_WHERE_MAX];
+        snprintf (item_name, sizeof item_name, "%s[%zu]", name, *count);
+        char *target = names [(*count)++];
+        if (im_config_yaml_scalar (diag, item_name, value, item, target,
+                                   IM_CONFIG_NAME_MAX)
+        &&  keywords)
+            s_keyword (diag, item_name, item, target);
+    }
+}
+
+//  Reads the 3 x 3 priority matrix: rows are impact, columns urgency
+static void
+s_matrix (struct fy_diag *diag, const char *name, struct fy_node *key,
+          struct fy_node *value, im_config_t *config)
+{
+    if (!value || !fy_node_is_sequence (value)
+    ||  fy_node_sequence_item_count (value) != 3) {
+        im_config_yaml_error (diag, value ? value : key, "%s: expected 3 "
+                              "rows, one per impact 1..3", name);
+        return;
+    }
+    void *rows = NULL;
+    struct fy_node *row;
+    for (int impact = 1; (row = fy_node_sequence_iterate (value, &rows));
+         impact++) {
+        if (!fy_node_is_sequence (row)
+        ||  fy_node_sequence_item_count (row) != 3) {
+            im_config_yaml_error (diag, row, "%s: impact %d: expected 3 "
+                                  "values, one per urgency 1..3",
+                                  name, impact);
+            continue;
+        }
+        void *cells = NULL;
+        struct fy_node *cell;
+        for (int urgency = 1; (cell = fy_node_sequence_iterate (row, &cells));
+             urgency++) {
+            char cell_name [IM_CONFIG_WHERE_MAX];
+            snprintf (cell_name, sizeof cell_name,
+                      "%s: impact %d, urgency %d", name, impact, urgency);
+            uint64_t priority = 0;
+            if (im_config_yaml_number (diag, cell_name, row, cell, 1,
+                                       IM_PRIORITIES, &priority))
+                config->matrix [impact - 1][urgency - 1] = (int) priority;
+        }
+    }
+}
+
+//  Reads one category of the list at item
+static void
+s_category_read (struct fy_diag *diag, const char *name, struct fy_node *item,
+                 im_config_t *config, im_config_category_t *category)
+{
+    if (!fy_node_is_mapping (item)) {
+        im_config_yaml_error (diag, item, "%s: expected a mapping with name "
+                              "and keywords", name);
+        return;
+    }
+    s_walk (diag, name, item, s_category, category);
+    if (!fy_node_mapping_lookup_pair_by_string (item, "name", FY_NT))
+        im_config_yaml_error (diag, item, "%s: missing name", name);
+    if (!fy_node_mapping_lookup_pair_by_string (item, "keywords", FY_NT))
+        im_config_yaml_error (diag, item, "%s: missing keywords", name);
+    for (im_config_category_t *other = config->categories; other < category;
+         other++)
+        if (*category->name && streq (other->name, category->name))
+            im_config_yaml_error (diag, item, "%s: category '%s' is listed "
+                                  "twice", name, category->name);
+}
+
+//  Reads the category list, which replaces the default categories
+static void
+s_categories (struct fy_diag *diag, const char *name, struct fy_node *key,
+              struct fy_node *value, im_config_t *config)
+{
+    if (!value || !fy_node_is_sequence (value)) {
+        im_config_yaml_error (diag, value ? value : key,
+                              "%s: expected a list", name);
+        return;
+    }
+    if (fy_node_sequence_item_count (value) > IM_CONFIG_CATEGORIES_MAX) {
+        im_config_yaml_error (diag, value, "%s: more than %d categories",
+                              name, IM_CONFIG_CATEGORIES_MAX);
+        return;
+    }
+    memset (config->categories, 0, sizeof config->categories);
+    config->categories_n = 0;
+    void *iterator = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate (value, &iterator))) {
+        char item_name [IM_CONFIG_WHERE_MAX];
+        snprintf (item_name, sizeof item_name, "%s[%zu]", name,
+                  config->categories_n);
+        s_category_read (diag, item_name, item, config,
+                         &config->categories [config->categories_n++]);
+    }
+}
+
+//  Reads the value of one known key into base
+static void
+s_field (struct fy_diag *diag, const char *name, const field_t *field,
+         struct fy_node *key, struct fy_node *value, void *base)
+{
+    char *target = (char *) base + field->offset;
+    im_config_t *config = (im_config_t *) base;
+    im_config_category_t *category = (im_config_category_t *) base;
+    uint64_t number = 0;
+    switch (field->kind) {
+        case FIELD_SECTION:
+            s_walk (diag, name, value, field->fields, target);
+            break;
+        case FIELD_ID:
+        case FIELD_SIZE:
+            if (!im_config_yaml_number (diag, name, key, value, field->min,
+                                        field->max, &number))
+                break;
+            if (field->kind == FIELD_ID)
+                *(uint64_t *) target = number;
+            else
+                *(size_t *) target = (size_t) number;
+            break;
+        case FIELD_MS32:
+        case FIELD_MS64:
+            if (!im_config_yaml_duration (diag, name, key, value, field->max,
+                                          &number))
+                break;
+            if (field->kind == FIELD_MS32)
+                *(uint32_t *) target = (uint32_t) number;
+            else
+                *(uint64_t *) target = number;
+            break;
+        case FIELD_PATH:
+            im_config_yaml_scalar (diag, name, key, value, target,
+                                   IM_CONFIG_PATH_MAX);
+            break;
+        case FIELD_ENDPOINT:
+        case FIELD_ADDRESS:
+            s_address (diag, name, key, value,
+                       field->kind == FIELD_ENDPOINT, target);
+            break;
+        case FIELD_NAME:
+            im_config_yaml_scalar (diag, name, key, value, target,
+                                   IM_CONFIG_NAME_MAX);
+            break;
+        case FIELD_RECIPIENTS:
+            s_names (diag, name, key, value, config->breach_recipients,
+                     IM_CONFIG_RECIPIENTS_MAX, &config->breach_recipients_n,
+                     false);
+            break;
+        case FIELD_KEYWORDS:
+            s_names (diag, name, key, value, category->keywords,
+                     IM_CONFIG_KEYWORDS_MAX, &category->keywords_n, true);
+            if (value && fy_node_is_sequence (value)
+            &&  category->keywords_n == 0)
+                im_config_yaml_error (diag, value, "%s: needs at least one "
+                                      "keyword", name);
+            break;
+        case FIELD_MATRIX:
+            s_matrix (diag, name, key, value, config);
+            break;
+        case FIELD_CATEGORIES:
+            s_categories (diag, name, key, value, config);
+            break;
+    }
+}
+
+//  Reads a mapping whose keys are described by fields, and reports every
+//  unknown key by name. An empty (null) mapping leaves base as it was.
+static void
+s_walk (struct fy_diag *diag, const char *where, struct fy_node *node,
+        const field_t *fields, void *base)
+{
+    char known [256] = "";
+    for (const field_t *field = fields; field->key; field++)
+        snprintf (known + strlen (known), sizeof known - strlen (known),
+                  "%s%s", field == fields ? "" : ", ", field->key);
+    if (!node || fy_node_is_null (node))
+        return;
+    if (!fy_node_is_mapping (node)) {
+        im_config_yaml_error (diag, node, "%s: expected a mapping with keys "
+                              "%s, found %s", where ? where : "top level",
+                              known, im_config_yaml_kind (node));
+        return;
+    }
+    void *iterator = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate (node, &iterator))) {
+        struct fy_node *key = fy_node_pair_key (pair);
+        struct fy_node *value = fy_node_pair_value (pair);
+        const char *text = key && fy_node_is_scalar (key)
+                         ? fy_node_get_scalar0 (key) : NULL;
+        const field_t *field = fields;
+        while (field->key && (!text || !streq (field->key, text)))
+            field++;
+        char name [IM_CONFIG_WHERE_MAX];
+        if (field->key) {
+            snprintf (name, sizeof name, "%s%s%s", where ? where : "",
+                      where ? "." : "", field->key);
+            s_field (diag, name, field, key, value, base);
+        }
+        else
+            im_config_yaml_error (diag, key ? key : (value ? value : node),
+                                  "%s: unknown key '%s' (known: %s)",
+                                  where ? where : "top level",
+                                  text ? text : "?", known);
+    }
+}
+
+//  Returns where section.key was written (its value, else its key), or
+//  NULL when the file does not set it
+static struct fy_node *
+s_find (struct fy_node *root, const char *section, const char *key)
+{
+    struct fy_node *mapping = root && fy_node_is_mapping (root)
+        ? fy_node_mapping_lookup_by_string (root, section, FY_NT) : NULL;
+    struct fy_node_pair *pair = mapping && fy_node_is_mapping (mapping)
+        ? fy_node_mapping_lookup_pair_by_string (mapping, key, FY_NT) : NULL;
+    if (!pair)
+        return NULL;
+    struct fy_node *value = fy_node_pair_value (pair);
+    return value ? value : fy_node_pair_key (pair);
+}
+
+//  Checks what involves more than one key, and derives the default
+//  notifier sink from the data directory
+static void
+s_finish (struct fy_diag *diag, struct fy_node *root, im_config_t *config)
+{
+    struct fy_node *at = s_find (root, "node", "worker_expiry");
+    if (!at)
+        at = s_find (root, "node", "worker_heartbeat");
+    if (at && config->worker_expiry_ms <= config->worker_heartbeat_ms)
+        im_config_yaml_error (diag, at, "node.worker_expiry: must be longer "
+                              "than node.worker_heartbeat");
+    at = s_find (root, "node", "queue_max");
+    if (!at)
+        at = s_find (root, "node", "batch_max");
+    if (at && config->queue_max < config->batch_max)
+        im_config_yaml_error (diag, at, "node.queue_max: must be at least "
+                              "node.batch_max");
+
+    for (size_t index = 0; index < IM_PRIORITIES; index++) {
+        char priority [4];
+        snprintf (priority, sizeof priority, "P%zu", index + 1);
+        at = s_find (root, "sla", priority);
+        if (at && config->response_ms [index] > config->resolution_ms [index])
+            im_config_yaml_error (diag, at, "sla.%s: the response target "
+                                  "must not be longer than the resolution "
+                                  "target", priority);
+    }
+    if (!s_find (root, "notifier", "sink")) {
+        int length = snprintf (config->sink_dir, sizeof config->sink_dir,
+                               "%s/notifications", config->data_dir);
+        at = s_find (root, "node", "data");
+        if (at && (length < 0 || (size_t) length >= sizeof config->sink_dir))
+            im_config_yaml_error (diag, at, "node.data: too long to add "
+                                  "/notifications; set notifier.sink");
+    }
+}
+
+void
+im_config_schema_apply (struct fy_diag *diag, struct fy_node *root,
+                        im_config_t *config)
+{
+    assert (diag);
+    assert (config);
+    s_walk (diag, NULL, root, s_root, config);
+    s_finish (diag, root, config);
+}

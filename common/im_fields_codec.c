@@ -1,0 +1,256 @@
+/*  im_fields_codec - the wire side of im_fields: msgpack and JSON
+
+    Kept apart from the map itself because this is where untrusted bytes
+    come in: unpack checks every entry before it stores any (key type
+    and length, value type and range, duplicates), then reserves the
+    exact room once, so a hostile map never makes the object grow step
+    by step. The same checks are what im_fields_set_* enforce, which is
+    why anything encode writes, decode accepts.
+*/
+#include "im_classes.h"
+#include "im_fields_private.h"
+
+//  Largest possible encoding: map32 header, then every entry at its
+//  largest (str8 key of 64 bytes, str32 value of 65536 bytes)
+#define S_ENCODED_MAX \
+    (5 + IM_FIELDS_MAX * (2 + IM_FIELDS_KEY_MAX + 5 + IM_FIELDS_VALUE_MAX))
+
+static void
+    s_fail (char *errbuf, size_t errlen, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_fail (char *errbuf, size_t errlen, const char *format, ...)
+{
+    if (errbuf && errlen > 0) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (errbuf, errlen, format, args);
+        va_end (args);
+    }
+}
+
+//  Names a msgpack type for error messages
+static const char *
+s_type_name (msgpack_object_type type)
+{
+    switch (type) {
+        case MSGPACK_OBJECT_NIL:              return "nil";
+        case MSGPACK_OBJECT_BOOLEAN:          return "a boolean";
+        case MSGPACK_OBJECT_POSITIVE_INTEGER: return "an int";
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "an int";
+        case MSGPACK_OBJECT_FLOAT32:          return "a float";
+        case MSGPACK_OBJECT_FLOAT64:          return "a float";
+        case MSGPACK_OBJECT_STR:              return "a str";
+        case MSGPACK_OBJECT_ARRAY:            return "an array";
+        case MSGPACK_OBJECT_MAP:              return "a map";
+        case MSGPACK_OBJECT_BIN:              return "a bin";
+        case MSGPACK_OBJECT_EXT:              return "an ext";
+        default:                              return "unknown";
+    }
+}
+
+int
+im_fields_pack (const im_fields_t *self, msgpack_packer *pk)
+{
+    assert (self && pk);
+    int rc = msgpack_pack_map (pk, self->size);
+    for (size_t index = 0; index < self->size && rc == 0; index++) {
+        const s_entry_t *entry = &self->entries [index];
+        rc = msgpack_pack_str_with_body (pk, self->text + entry->key,
+                                         entry->key_size);
+        if (rc == 0 && entry->type == IM_FIELD_STR)
+            rc = msgpack_pack_str_with_body (pk, self->text + entry->value,
+                                             entry->length);
+        else
+        if (rc == 0)
+            rc = msgpack_pack_int64 (pk, entry->number);
+    }
+    return rc? IM_ENOMEM: 0;
+}
+
+//  Checks one map entry against section 6.1. Returns 0, IM_EPROTO or
+//  IM_ETOOBIG with the reason in errbuf.
+static int
+s_check_entry (const msgpack_object_kv *pair, size_t index,
+               char *errbuf, size_t errlen)
+{
+    const msgpack_object *key = &pair->key;
+    const msgpack_object *value = &pair->val;
+    if (key->type != MSGPACK_OBJECT_STR) {
+        s_fail (errbuf, errlen, "entry %zu: key is %s, expected a str",
+                index, s_type_name (key->type));
+        return IM_EPROTO;
+    }
+    const char *name = key->via.str.ptr;
+    size_t name_size = key->via.str.size;
+    if (name_size == 0 || name_size > IM_FIELDS_KEY_MAX) {
+        s_fail (errbuf, errlen, "entry %zu: key of %zu bytes, expected 1 to %d",
+                index, name_size, IM_FIELDS_KEY_MAX);
+        return IM_EPROTO;
+    }
+    if (memchr (name, 0, name_size)
+    ||  !im_msgpack_utf8_valid (name, name_size)) {
+        s_fail (errbuf, errlen,
+                "entry %zu: key is not UTF-8 text without NUL", index);
+        return IM_EPROTO;
+    }
+    int width = (int) name_size;
+    if (value->type == MSGPACK_OBJECT_STR) {
+        size_t length = value->via.str.size;
+        if (length > IM_FIELDS_VALUE_MAX) {
+            s_fail (errbuf, errlen,
+                    "key '%.*s': string of %zu bytes, more than %d",
+                    width, name, length, IM_FIELDS_VALUE_MAX);
+            return IM_ETOOBIG;
+        }
+        if (memchr (value->via.str.ptr, 0, length)
+        ||  !im_msgpack_utf8_valid (value->via.str.ptr, length)) {
+            s_fail (errbuf, errlen,
+                    "key '%.*s': string is not UTF-8 text without NUL",
+                    width, name);
+            return IM_EPROTO;
+        }
+        return 0;
+    }
+    if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER
+    &&  value->via.u64 > (uint64_t) INT64_MAX) {
+        s_fail (errbuf, errlen, "key '%.*s': integer %" PRIu64
+                " out of int64 range", width, name, value->via.u64);
+        return IM_EPROTO;
+    }
+    if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER
+    &&  value->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        s_fail (errbuf, errlen, "key '%.*s': value is %s, expected str or int",
+                width, name, s_type_name (value->type));
+        return IM_EPROTO;
+    }
+    return 0;
+}
+
+int
+im_fields_unpack (im_fields_t *self, const msgpack_object *object,
+                  char *errbuf, size_t errlen)
+{
+    assert (self && object);
+    im_fields_clear (self);
+    if (object->type != MSGPACK_OBJECT_MAP) {
+        s_fail (errbuf, errlen, "fields are %s, expected a map",
+                s_type_name (object->type));
+        return IM_EPROTO;
+    }
+    size_t count = object->via.map.size;
+    const msgpack_object_kv *pairs = object->via.map.ptr;
+    if (count > IM_FIELDS_MAX) {
+        s_fail (errbuf, errlen, "%zu entries, more than %d",
+                count, IM_FIELDS_MAX);
+        return IM_ETOOBIG;
+    }
+    //  Check everything before storing anything, and size the text once
+    size_t text = 0;
+    for (size_t index = 0; index < count; index++) {
+        int rc = s_check_entry (&pairs [index], index, errbuf, errlen);
+        if (rc)
+            return rc;
+        const msgpack_object_str *name = &pairs [index].key.via.str;
+        for (size_t before = 0; before < index; before++) {
+            const msgpack_object_str *other = &pairs [before].key.via.str;
+            if (other->size == name->size
+            &&  memcmp (other->ptr, name->ptr, name->size) == 0) {
+                s_fail (errbuf, errlen, "key '%.*s': duplicate key",
+                        (int) name->size, name->ptr);
+                return IM_EPROTO;
+            }
+        }
+        text += name->size + 1;
+        if (pairs [index].val.type == MSGPACK_OBJECT_STR)
+            text += pairs [index].val.via.str.size + 1;
+    }
+    if (im_fields_reserve_entries (self, count)
+    ||  im_fields_reserve_text (self, text)) {
+        s_fail (errbuf, errlen, "out of memory");
+        return IM_ENOMEM;
+    }
+    for (size_t index = 0; index < count; index++) {
+        const msgpack_object *key = &pairs [index].key;
+        const msgpack_object *value = &pairs [index].val;
+        s_entry_t *entry = &self->entries [index];
+        entry->key = im_fields_append_text (self, key->via.str.ptr,
+                                            key->via.str.size);
+        entry->key_size = (uint8_t) key->via.str.size;
+        entry->value = 0;
+        entry->length = 0;
+        entry->number = 0;
+        if (value->type == MSGPACK_OBJECT_STR) {
+            entry->type = IM_FIELD_STR;
+            entry->value = im_fields_append_text (self, value->via.str.ptr,
+                                                  value->via.str.size);
+            entry->length = value->via.str.size;
+        }
+        else {
+            entry->type = IM_FIELD_INT;
+            entry->number = value->via.i64;  //  u64 checked <= INT64_MAX
+        }
+    }
+    self->size = count;
+    return 0;
+}
+
+int
+im_fields_encode (const im_fields_t *self, char **data, size_t *size)
+{
+    assert (self && data && size);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    if (im_fields_pack (self, &packer)) {
+        msgpack_sbuffer_destroy (&buffer);
+        return IM_ENOMEM;
+    }
+    //  sbuffer grows in 8 KiB steps; give back what the caller won't use
+    char *shrunk = (char *) realloc (buffer.data, buffer.size);
+    *data = shrunk? shrunk: buffer.data;
+    *size = buffer.size;
+    return 0;
+}
+
+int
+im_fields_decode (im_fields_t *self, const void *data, size_t size,
+                  char *errbuf, size_t errlen)
+{
+    assert (self);
+    im_fields_clear (self);
+    if (size > S_ENCODED_MAX) {
+        s_fail (errbuf, errlen, "%zu bytes, more than any fields map needs",
+                size);
+        return IM_ETOOBIG;
+    }
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    int rc = im_msgpack_unpack_one (&unpacked, data, size, errbuf, errlen);
+    if (rc == 0)
+        rc = im_fields_unpack (self, &unpacked.data, errbuf, errlen);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+json_t *
+im_fields_to_json (const im_fields_t *self)
+{
+    assert (self);
+    json_t *object = json_object ();
+    if (!object)
+        return NULL;
+    for (size_t index = 0; index < self->size; index++) {
+        const s_entry_t *entry = &self->entries [index];
+        json_t *value = entry->type == IM_FIELD_STR
+            ? json_stringn (self->text + entry->value, entry->length)
+            : json_integer ((json_int_t) entry->number);
+        if (json_object_set_new (object, self->text + entry->key, value)) {
+            json_decref (object);
+            return NULL;
+        }
+    }
+    return object;
+}

@@ -1,0 +1,241 @@
+/*  im_proto_reply - REPLY messages of the client dialog (IMQ01)
+
+    A reply is what a client believes about the log, so its decoder is
+    as strict as the broker's request decoder: a status of three digits,
+    an echoed request id, a body and at most IM_PROTO_ITEMS_MAX items,
+    each a fields map, or kept raw for TIMELINE, whose items are EVENTs
+    the caller decodes with im_event_decode. The broker builds replies
+    with the encoders here, which refuse what a client would refuse.
+*/
+#include "im_classes.h"
+#include "im_proto_private.h"
+
+//  Empties the item lists of a reply
+static void
+s_clear_items (im_reply_t *self)
+{
+    if (self->items) {
+        im_fields_t *item;
+        while ((item = (im_fields_t *) zlist_pop (self->items)))
+            im_fields_destroy (&item);
+        zlist_destroy (&self->items);
+    }
+    if (self->raw_items) {
+        zframe_t *frame;
+        while ((frame = (zframe_t *) zlist_pop (self->raw_items)))
+            zframe_destroy (&frame);
+        zlist_destroy (&self->raw_items);
+    }
+}
+
+im_reply_t *
+im_reply_new (int status)
+{
+    im_reply_t *self = (im_reply_t *) calloc (1, sizeof (im_reply_t));
+    if (!self)
+        return NULL;
+    self->status = status;
+    self->body = im_fields_new ();
+    if (!self->body)
+        im_reply_destroy (&self);
+    return self;
+}
+
+void
+im_reply_destroy (im_reply_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        im_reply_t *self = *self_p;
+        s_clear_items (self);
+        im_fields_destroy (&self->body);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+zmsg_t *
+im_reply_encode (int status, const char *request_id,
+                 const im_fields_t *body, zlist_t *items,
+                 zlist_t *raw_items)
+{
+    if (!request_id)
+        request_id = "";
+    size_t count = (items? zlist_size (items): 0)
+                 + (raw_items? zlist_size (raw_items): 0);
+    if (status < 100 || status > 599 || count > IM_PROTO_ITEMS_MAX
+    ||  strlen (request_id) > IM_PROTO_REQUEST_ID_MAX)
+        return NULL;
+    char digits [4];
+    snprintf (digits, sizeof digits, "%03d", status);
+    zmsg_t *msg = zmsg_new ();
+    if (!msg)
+        return NULL;
+    int rc = 0;
+    if (zmsg_addstr (msg, IM_PROTO_CLIENT_SIG)
+    ||  zmsg_addstr (msg, digits)
+    ||  zmsg_addstr (msg, request_id)
+    ||  im_proto_add_fields (msg, body))
+        rc = -1;
+    if (items) {
+        const im_fields_t *item = (const im_fields_t *) zlist_first (items);
+        for (; item && rc == 0; item = (const im_fields_t *) zlist_next (items))
+            rc = im_proto_add_fields (msg, item);
+    }
+    if (raw_items) {
+        zframe_t *frame = (zframe_t *) zlist_first (raw_items);
+        for (; frame && rc == 0; frame = (zframe_t *) zlist_next (raw_items))
+            rc = zframe_size (frame) <= IM_PROTO_FRAME_MAX
+               ? zmsg_addmem (msg, zframe_data (frame), zframe_size (frame))
+               : -1;
+    }
+    if (rc)
+        zmsg_destroy (&msg);
+    return msg;
+}
+
+zmsg_t *
+im_reply_encode_error (int status, const char *request_id, const char *text)
+{
+    assert (text);
+    im_fields_t *body = im_fields_new ();
+    if (!body)
+        return NULL;
+    if (im_fields_set_str (body, "error", text)) {
+        //  Too long or not UTF-8: still say something readable
+        size_t length = strlen (text);
+        if (length > IM_FIELDS_VALUE_MAX)
+            length = IM_FIELDS_VALUE_MAX;
+        char *safe = (char *) malloc (length + 4);
+        if (safe) {
+            im_proto_quote (safe, length + 4, text, length);
+            im_fields_set_str (body, "error", safe);
+            free (safe);
+        }
+    }
+    zmsg_t *msg = im_reply_encode (status, request_id, body, NULL, NULL);
+    im_fields_destroy (&body);
+    return msg;
+}
+
+//  Reads a status frame: three ASCII digits, 100 to 599
+static int
+s_status (zframe_t *frame, int *status, char *errbuf, size_t errlen)
+{
+    const char *data = (const char *) zframe_data (frame);
+    if (zframe_size (frame) == 3
+    &&  data [0] >= '1' && data [0] <= '5'
+    &&  isdigit ((unsigned char) data [1])
+    &&  isdigit ((unsigned char) data [2])) {
+        *status = (data [0] - '0') * 100 + (data [1] - '0') * 10
+                + (data [2] - '0');
+        return 0;
+    }
+    char quoted [16];
+    im_proto_quote (quoted, sizeof quoted, data, zframe_size (frame));
+    im_proto_fail (errbuf, errlen,
+                   "frame 1: status '%s' is not 3 digits from 100 to 599",
+                   quoted);
+    return IM_EPROTO;
+}
+
+//  Decodes the frames of a REPLY, popping them from msg
+static int
+s_decode (im_reply_t *self, zmsg_t *msg, bool raw,
+          char *errbuf, size_t errlen)
+{
+    size_t frames = zmsg_size (msg);
+    if (frames == 0) {
+        im_proto_fail (errbuf, errlen, "empty message");
+        return IM_EPROTO;
+    }
+    zframe_t *frame = zmsg_first (msg);
+    for (size_t index = 0; frame; index++, frame = zmsg_next (msg)) {
+        int rc = im_proto_check_size (frame, index, errbuf, errlen);
+        if (rc)
+            return rc;
+    }
+    zframe_t *head [4] = { NULL, NULL, NULL, NULL };
+    head [0] = zmsg_first (msg);
+    for (size_t index = 1; index < 4 && index < frames; index++)
+        head [index] = zmsg_next (msg);
+    if (!im_proto_frame_is (head [0], IM_PROTO_CLIENT_SIG)) {
+        im_proto_fail (errbuf, errlen, "frame 0: signature is not %s",
+                       IM_PROTO_CLIENT_SIG);
+        return IM_EPROTO;
+    }
+    const char *missing = frames < 2? "status": frames < 3? "request id"
+                        : frames < 4? "body": NULL;
+    if (missing) {
+        im_proto_fail (errbuf, errlen, "missing %s frame", missing);
+        return IM_EPROTO;
+    }
+    if (frames - 4 > IM_PROTO_ITEMS_MAX) {
+        im_proto_fail (errbuf, errlen, "%zu items, more than %d",
+                       frames - 4, IM_PROTO_ITEMS_MAX);
+        return IM_ETOOBIG;
+    }
+    int rc = s_status (head [1], &self->status, errbuf, errlen);
+    if (rc == 0)
+        rc = im_proto_request_id (head [2], 2, self->request_id,
+                                  errbuf, errlen);
+    if (rc == 0)
+        rc = im_proto_fields (head [3], 3, "body", self->body,
+                              errbuf, errlen);
+    if (rc || frames == 4)
+        return rc;
+
+    //  Items: drop the head frames so that what is left is the items
+    for (size_t index = 0; index < 4; index++) {
+        zframe_t *popped = zmsg_pop (msg);
+        zframe_destroy (&popped);
+    }
+    if (raw)
+        self->raw_items = zlist_new ();
+    else
+        self->items = zlist_new ();
+    if (!self->raw_items && !self->items)
+        return IM_ENOMEM;
+    for (size_t index = 4; index < frames; index++) {
+        zframe_t *item = zmsg_pop (msg);
+        if (raw) {
+            if (zlist_append (self->raw_items, item)) {
+                zframe_destroy (&item);
+                return IM_ENOMEM;
+            }
+            continue;
+        }
+        im_fields_t *fields = im_fields_new ();
+        if (!fields)
+            rc = IM_ENOMEM;
+        else
+            rc = im_proto_fields (item, index, "item", fields,
+                                  errbuf, errlen);
+        if (rc == 0 && zlist_append (self->items, fields))
+            rc = IM_ENOMEM;
+        zframe_destroy (&item);
+        if (rc) {
+            im_fields_destroy (&fields);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int
+im_reply_decode (im_reply_t *self, zmsg_t **msg_p, bool raw,
+                 char *errbuf, size_t errlen)
+{
+    assert (self && self->body && msg_p && *msg_p);
+    s_clear_items (self);
+    self->status = 0;
+    self->request_id [0] = 0;
+    im_fields_clear (self->body);
+    int rc = s_decode (self, *msg_p, raw, errbuf, errlen);
+    zmsg_destroy (msg_p);
+    if (rc) {
+        s_clear_items (self);
+        im_fields_clear (self->body);
+    }
+    return rc;
+}

@@ -1,0 +1,45 @@
+/*  im_store_private - the layout of im_store_t, shared by its two files
+
+    im_store.c opens, writes and closes the database; im_store_read.c
+    holds the read paths, which the broker calls from its query thread.
+    Both need the column family handles, and nothing else in imq may see
+    them, so the struct lives here and not in im_store.h.
+*/
+#ifndef IM_STORE_PRIVATE_H_INCLUDED
+#define IM_STORE_PRIVATE_H_INCLUDED
+
+#include <rocksdb/c.h>
+
+//  Our column families, in the order of s_cf_names in im_store.c
+typedef enum {
+    IM_STORE_CF_DEFAULT,
+    IM_STORE_CF_EVENTS,                 //  seq -> EVENT
+    IM_STORE_CF_BY_INCIDENT,            //  incident + seq -> empty
+    IM_STORE_CF_INCIDENTS,              //  id -> projection fields
+    IM_STORE_CF_REQUESTS,               //  idempotency key -> result fields
+    IM_STORE_CF_OFFSETS,                //  consumer group -> seq
+    IM_STORE_CF_META,                   //  name -> u64
+    IM_STORE_CF_COUNT
+} im_store_cf_t;
+
+struct _im_store_t {
+    rocksdb_t *db;                      //  Open database, owned
+    rocksdb_options_t *options;         //  DB and column family options, owned
+    rocksdb_cache_t *cache;             //  LRU block cache of every CF, owned
+    rocksdb_readoptions_t *read;        //  Point reads; never changed, owned
+    rocksdb_writeoptions_t *sync;       //  Commits that wait for fsync, owned
+    rocksdb_writeoptions_t *nosync;     //  Commits that do not wait, owned
+    size_t cf_count;                    //  Column families open
+    const char **cf_names;              //  Their names; array owned, names
+                                        //  static or in disk_names
+    rocksdb_column_family_handle_t **cf_handles;
+                                        //  Their handles, owned
+    rocksdb_column_family_handle_t *cf [IM_STORE_CF_COUNT];
+                                        //  Ours, borrowed from cf_handles
+    char **disk_names;                  //  Families found on disk, owned
+    size_t disk_count;                  //  How many
+    bool read_only;                     //  Opened for reading only
+    char errmsg [512];                  //  Last failure on the owning thread
+};
+
+#endif

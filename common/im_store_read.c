@@ -1,0 +1,368 @@
+/*  im_store_read - the read paths of im_store: point reads and scans
+
+    The broker applies entries on its Raft thread and answers queries on
+    its main thread, through the same store. RocksDB reads are safe
+    alongside writes, but our object is not shared state: so nothing
+    here writes into im_store_t. A read failure is logged and returned
+    as a code, never copied into errmsg (that buffer belongs to the
+    owning thread), and every scan builds its own read options and
+    iterator bounds for the length of the call.
+
+    No snapshot is needed for incident timelines: an event and its
+    by_incident entry are written in the same batch and never change,
+    so an index entry that is visible always finds its event.
+*/
+#include "im_classes.h"
+#include "im_store_private.h"
+
+//  One scan over a column family: its bounds and its position
+typedef struct {
+    rocksdb_readoptions_t *options;     //  Upper bound of this scan, owned
+    rocksdb_iterator_t *iterator;       //  Position, owned
+} scan_t;
+
+//  Starts a scan of handle at from (NULL: the first key), stopping before
+//  upper (NULL: the end). upper must outlive the scan.
+static void
+s_scan_open (scan_t *scan, im_store_t *self,
+             rocksdb_column_family_handle_t *handle, const void *from,
+             size_t from_size, const void *upper, size_t upper_size)
+{
+    scan->options = rocksdb_readoptions_create ();
+    if (upper)
+        rocksdb_readoptions_set_iterate_upper_bound (
+            scan->options, (const char *) upper, upper_size);
+    scan->iterator = rocksdb_create_iterator_cf (self->db, scan->options,
+                                                 handle);
+    if (from)
+        rocksdb_iter_seek (scan->iterator, (const char *) from, from_size);
+    else
+        rocksdb_iter_seek_to_first (scan->iterator);
+}
+
+//  Ends a scan. Returns rc, or IM_EIO when the iterator stopped early
+//  on an error and rc was 0.
+static int
+s_scan_close (scan_t *scan, int rc)
+{
+    char *err = NULL;
+    rocksdb_iter_get_error (scan->iterator, &err);
+    if (err) {
+        zsys_error ("im_store: scan: %s", err);
+        rocksdb_free (err);
+        if (rc == 0)
+            rc = IM_EIO;
+    }
+    rocksdb_iter_destroy (scan->iterator);
+    rocksdb_readoptions_destroy (scan->options);
+    return rc;
+}
+
+//  Reads key of column family cf into *slice_p (NULL when absent).
+//  Returns 0 or IM_EIO.
+static int
+s_get_pinned (im_store_t *self, im_store_cf_t cf, const void *key,
+              size_t key_size, rocksdb_pinnableslice_t **slice_p)
+{
+    char *err = NULL;
+    *slice_p = rocksdb_get_pinned_cf (self->db, self->read, self->cf [cf],
+                                      (const char *) key, key_size, &err);
+    if (err) {
+        zsys_error ("im_store: read %s: %s", self->cf_names [cf], err);
+        rocksdb_free (err);
+        *slice_p = NULL;
+        return IM_EIO;
+    }
+    return 0;
+}
+
+//  Reads key of column family cf into a new buffer, the caller's, with a
+//  NUL after the value. Returns 0, IM_ENOTFOUND, IM_EIO or IM_ENOMEM.
+static int
+s_get (im_store_t *self, im_store_cf_t cf, const void *key, size_t key_size,
+       char **data, size_t *size)
+{
+    rocksdb_pinnableslice_t *slice = NULL;
+    int rc = s_get_pinned (self, cf, key, key_size, &slice);
+    if (rc)
+        return rc;
+    if (!slice)
+        return IM_ENOTFOUND;
+    size_t length = 0;
+    const char *value = rocksdb_pinnableslice_value (slice, &length);
+    char *copy = (char *) malloc (length + 1);
+    if (copy) {
+        memcpy (copy, value, length);
+        copy [length] = 0;
+        *data = copy;
+        *size = length;
+    }
+    rocksdb_pinnableslice_destroy (slice);
+    return copy ? 0 : IM_ENOMEM;
+}
+
+//  Reads an 8-octet value; absent reads as 0. Returns 0 or IM_EIO.
+static int
+s_get_u64 (im_store_t *self, im_store_cf_t cf, const char *key,
+           uint64_t *value)
+{
+    char *data = NULL;
+    size_t size = 0;
+    *value = 0;
+    int rc = s_get (self, cf, key, strlen (key), &data, &size);
+    if (rc == IM_ENOTFOUND)
+        return 0;
+    if (rc == 0 && size != 8) {
+        zsys_error ("im_store: %s '%s' holds %zu octets, not 8",
+                    self->cf_names [cf], key, size);
+        rc = IM_EIO;
+    }
+    if (rc == 0)
+        *value = im_get_u64 (data);
+    free (data);
+    return rc;
+}
+
+//  Reads and decodes a fields value into a new map, the caller's.
+//  Returns 0, IM_ENOTFOUND, IM_EIO, IM_ENOMEM or IM_EPROTO.
+static int
+s_get_fields (im_store_t *self, im_store_cf_t cf, const void *key,
+              size_t key_size, im_fields_t **fields_p)
+{
+    char *data = NULL;
+    size_t size = 0;
+    int rc = s_get (self, cf, key, key_size, &data, &size);
+    if (rc)
+        return rc;
+    im_fields_t *fields = im_fields_new ();
+    if (!fields)
+        rc = IM_ENOMEM;
+    else {
+        char reason [128] = "";
+        if (im_fields_decode (fields, data, size, reason, sizeof reason)) {
+            zsys_error ("im_store: %s holds a bad record: %s",
+                        self->cf_names [cf], reason);
+            im_fields_destroy (&fields);
+            rc = IM_EPROTO;
+        }
+    }
+    free (data);
+    *fields_p = fields;
+    return rc;
+}
+
+int
+im_store_meta_get (im_store_t *self, const char *key, uint64_t *value)
+{
+    assert (self);
+    assert (key && value);
+    return s_get_u64 (self, IM_STORE_CF_META, key, value);
+}
+
+int
+im_store_offset_get (im_store_t *self, const char *group, uint64_t *seq)
+{
+    assert (self);
+    assert (group && seq);
+    return s_get_u64 (self, IM_STORE_CF_OFFSETS, group, seq);
+}
+
+int
+im_store_event_get (im_store_t *self, uint64_t seq, char **data,
+                    size_t *size)
+{
+    assert (self);
+    assert (data && size);
+    unsigned char key [8];
+    im_put_u64 (key, seq);
+    return s_get (self, IM_STORE_CF_EVENTS, key, sizeof key, data, size);
+}
+
+int
+im_store_incident_get (im_store_t *self, uint64_t id,
+                       im_fields_t **incident_p)
+{
+    assert (self);
+    assert (incident_p);
+    unsigned char key [8];
+    im_put_u64 (key, id);
+    return s_get_fields (self, IM_STORE_CF_INCIDENTS, key, sizeof key,
+                         incident_p);
+}
+
+//  Returns 0, IM_ENOTFOUND, IM_EIO, or IM_EPROTO when the stored result
+//  does not decode
+int
+im_store_request_get (im_store_t *self, const char *key,
+                      im_fields_t **result_p)
+{
+    assert (self);
+    assert (key && result_p);
+    return s_get_fields (self, IM_STORE_CF_REQUESTS, key, strlen (key),
+                         result_p);
+}
+
+
+//  --------------------------------------------------------------------
+//  Scans over u64-keyed families
+
+int
+im_store_events_scan (im_store_t *self, uint64_t from, size_t limit,
+                      im_store_event_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    unsigned char start [8];
+    im_put_u64 (start, from);
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_EVENTS], start,
+                 sizeof start, NULL, 0);
+    int rc = 0;
+    size_t passed = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)
+    &&    (limit == 0 || passed < limit)) {
+        size_t key_size = 0, size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        const char *data = rocksdb_iter_value (scan.iterator, &size);
+        if (key_size == 8)
+            rc = fn (im_get_u64 (key), data, size, arg);
+        else {
+            zsys_error ("im_store: events key of %zu octets", key_size);
+            rc = IM_EIO;
+        }
+        passed++;
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
+int
+im_store_incident_events_scan (im_store_t *self, uint64_t incident,
+                               im_store_event_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    //  Keys are incident + seq: start at (incident, 0) and stop before
+    //  (incident + 1), so the next incident's events never show
+    unsigned char start [16], upper [8];
+    im_put_u64 (start, incident);
+    im_put_u64 (start + 8, 0);
+    im_put_u64 (upper, incident + 1);
+    bool bounded = incident < UINT64_MAX;
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_BY_INCIDENT], start,
+                 sizeof start, bounded ? upper : NULL, sizeof upper);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        if (key_size != 16 || memcmp (key, start, 8) != 0)
+            break;                      //  Past the last incident id
+        rocksdb_pinnableslice_t *slice = NULL;
+        rc = s_get_pinned (self, IM_STORE_CF_EVENTS, key + 8, 8, &slice);
+        if (rc == 0 && !slice) {
+            zsys_error ("im_store: incident %" PRIu64 " lists seq %" PRIu64
+                        " which has no event", incident, im_get_u64 (key + 8));
+            rc = IM_EIO;
+        }
+        if (rc == 0) {
+            size_t size = 0;
+            const char *data = rocksdb_pinnableslice_value (slice, &size);
+            rc = fn (im_get_u64 (key + 8), data, size, arg);
+        }
+        rocksdb_pinnableslice_destroy (slice);
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
+int
+im_store_incidents_scan (im_store_t *self, uint64_t from,
+                         im_store_record_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    unsigned char start [8];
+    im_put_u64 (start, from);
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_INCIDENTS], start,
+                 sizeof start, NULL, 0);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0, size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        const char *data = rocksdb_iter_value (scan.iterator, &size);
+        if (key_size == 8)
+            rc = fn (im_get_u64 (key), data, size, arg);
+        else {
+            zsys_error ("im_store: incidents key of %zu octets", key_size);
+            rc = IM_EIO;
+        }
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
+
+//  --------------------------------------------------------------------
+//  Scans over string-keyed families
+
+int
+im_store_offsets_scan (im_store_t *self, im_store_offset_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_OFFSETS], NULL, 0,
+                 NULL, 0);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0, size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        const char *value = rocksdb_iter_value (scan.iterator, &size);
+        char *group = (char *) malloc (key_size + 1);   //  NUL-terminated
+        if (!group)
+            rc = IM_ENOMEM;
+        else
+        if (size != 8) {
+            zsys_error ("im_store: offset of %zu octets", size);
+            rc = IM_EIO;
+        }
+        else {
+            memcpy (group, key, key_size);
+            group [key_size] = 0;
+            rc = fn (group, im_get_u64 (value), arg);
+        }
+        free (group);
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
+//  Scans any open column family by name, ours or one found on disk.
+//  Returns 0, IM_ENOTFOUND for an unknown name, IM_EIO, or fn's value.
+int
+im_store_cf_scan (im_store_t *self, const char *cf, im_store_kv_fn *fn,
+                  void *arg)
+{
+    assert (self);
+    assert (cf && fn);
+    rocksdb_column_family_handle_t *handle = NULL;
+    for (size_t index = 0; index < self->cf_count; index++)
+        if (streq (self->cf_names [index], cf))
+            handle = self->cf_handles [index];
+    if (!handle)
+        return IM_ENOTFOUND;
+
+    scan_t scan;
+    s_scan_open (&scan, self, handle, NULL, 0, NULL, 0);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0, size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        const char *value = rocksdb_iter_value (scan.iterator, &size);
+        rc = fn (key, key_size, value, size, arg);
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}

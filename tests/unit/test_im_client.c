@@ -1,0 +1,493 @@
+/*  test_im_client - im_client against a real ROUTER socket
+
+    The client's promises are about timing and matching: a call gets the
+    reply to its own request, skips late replies to other requests,
+    resends the same request id when nothing comes back, and gives up at
+    its deadline. A fake broker (a ROUTER on an ipc:// endpoint in a temp
+    directory, run by a zactor) answers in the way each test needs and
+    remembers every request id it saw, so the tests check what went over
+    the wire. Nothing sleeps: every wait is a poll with a deadline.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "im_classes.h"
+
+//  How the fake broker answers a request
+typedef enum {
+    SERVER_ANSWER,          //  200 with the request body and verb, one item
+    SERVER_STALE_FIRST,     //  A reply to another request id, then 200
+    SERVER_IGNORE_FIRST,    //  Nothing to the first request, then 200
+    SERVER_SILENT,          //  Never answers
+    SERVER_GARBAGE          //  A reply that does not decode
+} server_mode_t;
+
+typedef struct {
+    char dir [256];                 //  Temp directory of this test
+    char endpoint [320];            //  ipc:// endpoint in dir
+    server_mode_t mode;             //  Read by the server thread
+    zactor_t *server;               //  Fake broker, or NULL
+    im_client_t *client;            //  Client under test, or NULL
+} fixture_t;
+
+//  ---------------------------------------------------------------------
+//  The fake broker
+
+//  Answers one request as mode says; seen counts requests so far
+static void
+s_server_answer (zsock_t *router, zmsg_t **msg_p, server_mode_t mode,
+                 size_t seen, zlistx_t *ids)
+{
+    zframe_t *identity = zmsg_pop (*msg_p);
+    im_request_t *request = im_request_new ();
+    char errbuf [200];
+    int rc = im_request_decode (request, msg_p, errbuf, sizeof errbuf);
+    zmsg_destroy (msg_p);
+    if (rc) {
+        //  No cmocka assert off the test thread: the call under test
+        //  gets no answer and fails there
+        zframe_destroy (&identity);
+        im_request_destroy (&request);
+        return;
+    }
+    zlistx_add_end (ids, request->request_id);
+
+    zmsg_t *reply = NULL;
+    if (mode == SERVER_STALE_FIRST) {
+        zmsg_t *stale = im_reply_encode_error (404, "stale-request", "late");
+        zframe_t *copy = zframe_dup (identity);
+        zmsg_prepend (stale, &copy);
+        zmsg_send (&stale, router);
+    }
+    if (mode == SERVER_GARBAGE) {
+        reply = zmsg_new ();
+        zmsg_addstr (reply, IM_PROTO_CLIENT_SIG);
+        zmsg_addstr (reply, "not-a-status");
+        zmsg_addstr (reply, request->request_id);
+    }
+    else
+    if (mode != SERVER_SILENT && !(mode == SERVER_IGNORE_FIRST && seen == 1)) {
+        im_fields_t *body = im_fields_dup (request->body);
+        im_fields_set_str (body, "verb", request->verb);
+        im_fields_t *item = im_fields_new ();
+        im_fields_set_int (item, "n", 1);
+        zlist_t *items = zlist_new ();
+        zlist_append (items, item);
+        reply = im_reply_encode (200, request->request_id, body, items, NULL);
+        zlist_destroy (&items);
+        im_fields_destroy (&item);
+        im_fields_destroy (&body);
+    }
+    if (reply) {
+        zmsg_prepend (reply, &identity);
+        zmsg_send (&reply, router);
+    }
+    zframe_destroy (&identity);
+    im_request_destroy (&request);
+}
+
+//  Actor: binds a ROUTER, answers requests, and on "IDS" sends back
+//  every request id it saw, in order
+static void
+s_server (zsock_t *pipe, void *args)
+{
+    fixture_t *fixture = (fixture_t *) args;
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    zsock_set_linger (router, 0);
+    if (zsock_bind (router, "%s", fixture->endpoint) != 0) {
+        zsock_destroy (&router);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zlistx_t *ids = zlistx_new ();
+    zlistx_set_duplicator (ids, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (ids, (zlistx_destructor_fn *) zstr_free);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zsock_signal (pipe, 0);
+
+    bool running = true;
+    while (running) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == router) {
+            zmsg_t *msg = zmsg_recv (router);
+            s_server_answer (router, &msg, fixture->mode,
+                             zlistx_size (ids) + 1, ids);
+        }
+        else
+        if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            if (command && streq (command, "IDS")) {
+                zmsg_t *answer = zmsg_new ();
+                const char *id = (const char *) zlistx_first (ids);
+                for (; id; id = (const char *) zlistx_next (ids))
+                    zmsg_addstr (answer, id);
+                zmsg_send (&answer, pipe);
+            }
+            else
+                running = false;    //  $TERM, or the pipe went away
+            zstr_free (&command);
+        }
+        else
+            running = false;        //  Interrupted
+    }
+    zpoller_destroy (&poller);
+    zlistx_destroy (&ids);
+    zsock_destroy (&router);
+}
+
+static void
+s_start_server (fixture_t *f, server_mode_t mode)
+{
+    f->mode = mode;
+    f->server = zactor_new (s_server, f);
+    assert_non_null (f->server);
+    zsock_set_rcvtimeo (f->server, 5000);
+}
+
+//  Returns the request ids the server saw; caller destroys
+static zmsg_t *
+s_server_ids (fixture_t *f)
+{
+    zstr_send (f->server, "IDS");
+    zmsg_t *ids = zmsg_recv (f->server);
+    assert_non_null (ids);
+    return ids;
+}
+
+//  ---------------------------------------------------------------------
+//  Fixture
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
+    assert_non_null (f);
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    mkdir (base, 0700);             //  May exist already
+    snprintf (f->dir, sizeof f->dir, "%s/im_client.XXXXXX", base);
+    assert_non_null (mkdtemp (f->dir));
+    snprintf (f->endpoint, sizeof f->endpoint, "ipc://%s/client.ipc",
+              f->dir);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_client_destroy (&f->client);
+    zactor_destroy (&f->server);
+    char path [400];
+    snprintf (path, sizeof path, "%s/client.ipc", f->dir);
+    unlink (path);
+    rmdir (f->dir);
+    free (f);
+    return 0;
+}
+
+//  A body for requests
+static im_fields_t *
+s_body (const char *text)
+{
+    im_fields_t *body = im_fields_new ();
+    assert_non_null (body);
+    assert_int_equal (im_fields_set_str (body, "text", text), 0);
+    return body;
+}
+
+//  ---------------------------------------------------------------------
+//  Tests
+
+static void
+test_call_returns_the_matching_reply (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_ANSWER);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+    im_fields_t *body = s_body ("hello");
+
+    im_reply_t *reply = im_client_call (f->client, "GET", "my-id", body,
+                                        false);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    assert_string_equal (reply->request_id, "my-id");
+    assert_string_equal (im_fields_str (reply->body, "text"), "hello");
+    assert_string_equal (im_fields_str (reply->body, "verb"), "GET");
+    assert_non_null (reply->items);
+    assert_int_equal (zlist_size (reply->items), 1);
+    im_reply_destroy (&reply);
+
+    //  Without a request id the client makes a fresh one
+    reply = im_client_call (f->client, "LIST", NULL, body, false);
+    assert_non_null (reply);
+    assert_int_equal (strlen (reply->request_id), 32);
+    im_reply_destroy (&reply);
+    im_fields_destroy (&body);
+}
+
+static void
+test_call_keeps_items_raw_when_asked (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_ANSWER);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+
+    im_reply_t *reply = im_client_call (f->client, "TIMELINE", NULL, NULL,
+                                        true);
+    assert_non_null (reply);
+    assert_non_null (reply->raw_items);
+    assert_int_equal (zlist_size (reply->raw_items), 1);
+    assert_true (!reply->items || zlist_size (reply->items) == 0);
+    im_reply_destroy (&reply);
+}
+
+static void
+test_call_skips_a_reply_to_another_request (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_STALE_FIRST);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+    im_fields_t *body = s_body ("fresh");
+
+    im_reply_t *reply = im_client_call (f->client, "GET", "current", body,
+                                        false);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    assert_string_equal (reply->request_id, "current");
+    assert_string_equal (im_fields_str (reply->body, "text"), "fresh");
+    im_reply_destroy (&reply);
+    im_fields_destroy (&body);
+}
+
+static void
+test_call_resends_the_same_request_id (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_IGNORE_FIRST);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+
+    uint64_t started = im_mono_ms ();
+    im_reply_t *reply = im_client_call (f->client, "ACK", NULL, NULL, false);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    //  The answer came to the resend, which waits one interval
+    assert_true (im_mono_ms () - started >= 900);
+
+    zmsg_t *ids = s_server_ids (f);
+    assert_int_equal (zmsg_size (ids), 2);
+    char *first = zmsg_popstr (ids);
+    char *second = zmsg_popstr (ids);
+    assert_string_equal (first, second);
+    assert_string_equal (first, reply->request_id);
+    zstr_free (&first);
+    zstr_free (&second);
+    zmsg_destroy (&ids);
+    im_reply_destroy (&reply);
+}
+
+static void
+test_call_times_out_with_a_reason (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_SILENT);
+    f->client = im_client_new (f->endpoint, 300);
+    assert_non_null (f->client);
+
+    uint64_t started = im_mono_ms ();
+    im_reply_t *reply = im_client_call (f->client, "GET", NULL, NULL, false);
+    assert_null (reply);
+    assert_true (im_mono_ms () - started >= 300);
+    assert_non_null (strstr (im_client_errmsg (f->client), "within 300 ms"));
+    assert_non_null (strstr (im_client_errmsg (f->client), "request sent"));
+
+    zmsg_t *ids = s_server_ids (f);
+    assert_int_equal (zmsg_size (ids), 1);
+    zmsg_destroy (&ids);
+}
+
+static void
+test_call_times_out_without_a_broker (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    f->client = im_client_new (f->endpoint, 200);
+    assert_non_null (f->client);
+
+    im_reply_t *reply = im_client_call (f->client, "GET", NULL, NULL, false);
+    assert_null (reply);
+    assert_non_null (strstr (im_client_errmsg (f->client),
+                             "no broker connected"));
+}
+
+static void
+test_call_fails_on_a_malformed_reply (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_GARBAGE);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+
+    uint64_t started = im_mono_ms ();
+    im_reply_t *reply = im_client_call (f->client, "GET", NULL, NULL, false);
+    assert_null (reply);
+    assert_true (im_mono_ms () - started < 5000);
+    assert_non_null (strstr (im_client_errmsg (f->client), "malformed"));
+}
+
+static void
+test_call_rejects_a_too_long_request_id (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    f->client = im_client_new (f->endpoint, 100);
+    assert_non_null (f->client);
+    char id [IM_REQUEST_ID_MAX + 10];
+    memset (id, 'x', sizeof id - 1);
+    id [sizeof id - 1] = 0;
+
+    assert_null (im_client_call (f->client, "GET", id, NULL, false));
+    assert_non_null (strstr (im_client_errmsg (f->client), "request id"));
+    assert_int_equal (im_client_send (f->client, "GET", id, NULL),
+                      IM_EINVAL);
+}
+
+static void
+test_send_and_recv_keep_several_in_flight (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_ANSWER);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+    const char *ids [] = { "one", "two", "three" };
+    for (size_t index = 0; index < 3; index++)
+        assert_int_equal (im_client_send (f->client, "ACK", ids [index],
+                                          NULL), 0);
+    bool seen [3] = { false, false, false };
+    size_t replies = 0;
+    uint64_t deadline = im_mono_ms () + 5000;
+    zmq_pollitem_t item = {
+        zsock_resolve (im_client_sock (f->client)), 0, ZMQ_POLLIN, 0
+    };
+    while (replies < 3 && im_mono_ms () < deadline) {
+        assert_true (zmq_poll (&item, 1, 100) >= 0);
+        if (!(item.revents & ZMQ_POLLIN))
+            continue;
+        im_reply_t *reply = im_client_recv (f->client, false);
+        assert_non_null (reply);
+        assert_int_equal (reply->status, 200);
+        for (size_t index = 0; index < 3; index++)
+            if (streq (reply->request_id, ids [index]))
+                seen [index] = true;
+        replies++;
+        im_reply_destroy (&reply);
+    }
+    assert_int_equal (replies, 3);
+    assert_true (seen [0] && seen [1] && seen [2]);
+}
+
+static void
+test_send_fails_without_a_broker (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    f->client = im_client_new (f->endpoint, 200);
+    assert_non_null (f->client);
+
+    assert_int_equal (im_client_send (f->client, "ACK", NULL, NULL), IM_EIO);
+    assert_non_null (strstr (im_client_errmsg (f->client), "cannot send"));
+}
+
+static void
+test_new_connects_to_each_endpoint_of_a_list (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_ANSWER);
+    char list [700];
+    snprintf (list, sizeof list, "ipc://%s/nobody.ipc , %s", f->dir,
+              f->endpoint);
+    f->client = im_client_new (list, 5000);
+    assert_non_null (f->client);
+
+    //  Only the live endpoint takes requests, so every call is answered
+    //  at once rather than after a resend
+    for (int count = 0; count < 4; count++) {
+        uint64_t started = im_mono_ms ();
+        im_reply_t *reply = im_client_call (f->client, "GET", NULL, NULL,
+                                            false);
+        assert_non_null (reply);
+        assert_true (im_mono_ms () - started < 900);
+        im_reply_destroy (&reply);
+    }
+}
+
+static void
+test_new_rejects_invalid_endpoints (void **state)
+{
+    (void) state;
+    im_client_t *client = im_client_new ("not an endpoint", 100);
+    assert_null (client);
+    client = im_client_new ("", 100);
+    assert_null (client);
+    client = im_client_new (" , ", 100);
+    assert_null (client);
+}
+
+static void
+test_new_request_id_is_32_random_hex_digits (void **state)
+{
+    (void) state;
+    char first [64], second [64];
+    im_client_new_request_id (first, sizeof first);
+    im_client_new_request_id (second, sizeof second);
+    assert_int_equal (strlen (first), 32);
+    for (const char *cursor = first; *cursor; cursor++)
+        assert_true (isxdigit ((unsigned char) *cursor));
+    assert_string_not_equal (first, second);
+
+    char small [9];
+    im_client_new_request_id (small, sizeof small);
+    assert_int_equal (strlen (small), 8);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (
+            test_call_returns_the_matching_reply, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_keeps_items_raw_when_asked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_skips_a_reply_to_another_request, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_resends_the_same_request_id, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_times_out_with_a_reason, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_times_out_without_a_broker, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_fails_on_a_malformed_reply, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_rejects_a_too_long_request_id, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_send_and_recv_keep_several_in_flight, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_send_fails_without_a_broker, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_new_connects_to_each_endpoint_of_a_list, s_setup,
+            s_teardown),
+        cmocka_unit_test (test_new_rejects_invalid_endpoints),
+        cmocka_unit_test (test_new_request_id_is_32_random_hex_digits),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

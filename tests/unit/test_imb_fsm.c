@@ -1,0 +1,489 @@
+/*  test_imb_fsm - the state machine: decisions, determinism, replay
+
+    Runs the real state machine over a real RocksDB in a temp directory.
+    Entries are built the way the broker builds them (packed commands in
+    an IMQE entry), applied at increasing Raft indexes.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "imb_classes.h"
+
+typedef struct {
+    char dir [256];                 //  Temp directory, removed in teardown
+    im_store_t *store;              //  Store under test
+    imb_fsm_t *fsm;                 //  State machine under test
+    uint64_t index;                 //  Last Raft index used
+} fixture_t;
+
+static void
+s_tmpdir (char *path, size_t size)
+{
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    if (base)
+        zsys_dir_create ("%s", base);
+    snprintf (path, size, "%s/imb-fsm-XXXXXX", base ? base : "/tmp");
+    assert_non_null (mkdtemp (path));
+}
+
+static im_store_t *
+s_store_open (const char *dir, const char *name)
+{
+    char path [300];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    char errbuf [256];
+    im_store_t *store = im_store_new (path, NULL, errbuf, sizeof errbuf);
+    assert_non_null (store);
+    return store;
+}
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
+    s_tmpdir (f->dir, sizeof f->dir);
+    f->store = s_store_open (f->dir, "a");
+    f->fsm = imb_fsm_new (f->store);
+    assert_non_null (f->fsm);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    imb_fsm_destroy (&f->fsm);
+    im_store_destroy (&f->store);
+    zsys_dir_delete ("%s", f->dir);     //  Best effort; then rm -r
+    char command [300];
+    snprintf (command, sizeof command, "rm -rf '%s'", f->dir);
+    assert_int_equal (system (command), 0);
+    free (f);
+    return 0;
+}
+
+//  Builds a command: verb, incident, request id, then key/value pairs
+//  ("key", "s:text" or "i:123"), NULL-terminated
+static im_command_t *
+s_command (const char *verb, uint64_t incident, const char *request_id, ...)
+{
+    im_command_t *command = im_command_new ();
+    command->type = im_command_type_from_name (verb);
+    assert_int_not_equal (command->type, IM_CMD_NONE);
+    command->incident = incident;
+    command->ts_ms = 1000000 + incident;
+    snprintf (command->actor, sizeof command->actor, "tester");
+    snprintf (command->request_id, sizeof command->request_id, "%s",
+              request_id ? request_id : "");
+    va_list args;
+    va_start (args, request_id);
+    const char *key = va_arg (args, const char *);
+    while (key) {
+        const char *value = va_arg (args, const char *);
+        if (value [0] == 'i')
+            im_fields_set_int (command->args, key, strtoll (value + 2, NULL, 10));
+        else
+            im_fields_set_str (command->args, key, value + 2);
+        key = va_arg (args, const char *);
+    }
+    va_end (args);
+    return command;
+}
+
+//  Applies commands as one entry at the next index; frees them
+static int
+s_apply (imb_fsm_t *fsm, uint64_t index, im_command_t **commands, size_t count)
+{
+    void *data;
+    size_t size;
+    assert_int_equal (im_entry_encode (commands, count, malloc, &data, &size), 0);
+    assert_int_equal (size % 8, 0);
+    int rc = imb_fsm_apply (fsm, index, data, size);
+    free (data);
+    for (size_t cmd = 0; cmd < count; cmd++)
+        im_command_destroy (&commands [cmd]);
+    return rc;
+}
+
+static int
+s_apply_one (fixture_t *f, im_command_t *command)
+{
+    return s_apply (f->fsm, ++f->index, &command, 1);
+}
+
+static const imb_fsm_result_t *
+s_result (fixture_t *f, size_t index)
+{
+    size_t count;
+    const imb_fsm_result_t *results = imb_fsm_results (f->fsm, &count);
+    assert_true (index < count);
+    return &results [index];
+}
+
+static im_fields_t *
+s_incident (fixture_t *f, uint64_t id)
+{
+    im_fields_t *incident = NULL;
+    assert_int_equal (im_store_incident_get (f->store, id, &incident), 0);
+    return incident;
+}
+
+static void
+s_open (fixture_t *f, const char *title)
+{
+    assert_int_equal (s_apply_one (f, s_command (
+        "OPEN", 0, NULL, "title", title, "reporter", "s:ann",
+        "impact", "i:1", "urgency", "i:2", NULL)), 0);
+    assert_int_equal (s_result (f, 0)->status, 200);
+}
+
+static void
+test_open_makes_an_event_and_a_projection (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:mail is down");
+    const imb_fsm_result_t *result = s_result (f, 0);
+    assert_int_equal (im_fields_int_or (result->body, "incident", 0), 1);
+    assert_int_equal (im_fields_int_or (result->body, "seq", 0), 1);
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+
+    char *data;
+    size_t size;
+    assert_int_equal (im_store_event_get (f->store, 1, &data, &size), 0);
+    im_event_t *event = im_event_new ();
+    assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
+    assert_int_equal (event->type, IM_EV_OPENED);
+    assert_int_equal (event->incident, 1);
+    assert_string_equal (event->actor, "tester");
+    assert_string_equal (im_fields_str (event->payload, "title"), "mail is down");
+    im_event_destroy (&event);
+    free (data);
+
+    im_fields_t *incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "status"), "new");
+    assert_int_equal (im_fields_int_or (incident, "impact", 0), 1);
+    assert_int_equal (im_fields_int_or (incident, "urgency", 0), 2);
+    assert_string_equal (im_fields_str (incident, "type"), "incident");
+    im_fields_destroy (&incident);
+
+    uint64_t applied = 0;
+    im_store_meta_get (f->store, IM_META_APPLIED, &applied);
+    assert_int_equal (applied, f->index);
+}
+
+static void
+test_lifecycle_checks_transitions (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:vpn drops");
+    //  Close from new is illegal, and the message says why
+    s_apply_one (f, s_command ("CLOSE", 1, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    const char *error = im_fields_str (s_result (f, 0)->body, "error");
+    assert_non_null (strstr (error, "new"));
+    assert_non_null (strstr (error, "allowed"));
+
+    s_apply_one (f, s_command ("ASSIGN", 1, NULL, "group", "s:network", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("ACK", 1, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("ACK", 1, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);    //  notes required
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:restarted",
+                               NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("REOPEN", 1, NULL, "reason", "s:again", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    im_fields_t *incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "status"), "assigned");
+    assert_int_equal (im_fields_int_or (incident, "reopen_count", 0), 1);
+    im_fields_destroy (&incident);
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:fixed", NULL));
+    s_apply_one (f, s_command ("CLOSE", 1, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("COMMENT", 1, NULL, "text", "s:late", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "status"), "closed");
+    assert_string_equal (im_fields_str (incident, "resolution"), "fixed");
+    im_fields_destroy (&incident);
+}
+
+static void
+test_bad_arguments_are_named (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_apply_one (f, s_command ("OPEN", 0, NULL, "title", "s:x", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    assert_non_null (strstr (im_fields_str (s_result (f, 0)->body, "error"),
+                             "reporter"));
+    s_apply_one (f, s_command ("OPEN", 0, NULL, "title", "s:x", "reporter",
+                               "s:r", "impact", "i:7", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    assert_non_null (strstr (im_fields_str (s_result (f, 0)->body, "error"),
+                             "impact"));
+    s_apply_one (f, s_command ("OPEN", 0, NULL, "title", "s:x", "reporter",
+                               "s:r", "colour", "s:red", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    assert_non_null (strstr (im_fields_str (s_result (f, 0)->body, "error"),
+                             "colour"));
+    s_apply_one (f, s_command ("OPEN", 0, NULL, "title", "i:5", "reporter",
+                               "s:r", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    s_apply_one (f, s_command ("ACK", 42, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 404);
+    //  Nothing of that made an event
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 0);
+}
+
+static void
+test_repeated_request_id_answers_the_first_result (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_command_t *commands [2] = {
+        s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter", "s:r", NULL),
+        s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter", "s:r", NULL)
+    };
+    assert_int_equal (s_apply (f->fsm, ++f->index, commands, 2), 0);
+    assert_true (im_fields_equal (s_result (f, 0)->body, s_result (f, 1)->body));
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+    //  And in a later entry too, including a rejection
+    s_apply_one (f, s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter",
+                               "s:r", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident", 0), 1);
+    s_apply_one (f, s_command ("CLOSE", 1, "req-2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("CLOSE", 1, "req-2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+}
+
+static void
+test_entries_at_or_below_the_applied_index_are_skipped (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:one");
+    uint64_t index = f->index;
+    im_command_t *command = s_command ("OPEN", 0, NULL, "title", "s:two",
+                                       "reporter", "s:r", NULL);
+    assert_int_equal (s_apply (f->fsm, index, &command, 1), 0);
+    size_t count;
+    imb_fsm_results (f->fsm, &count);
+    assert_int_equal (count, 0);
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+    //  A new state machine over the same store knows where it was
+    imb_fsm_destroy (&f->fsm);
+    f->fsm = imb_fsm_new (f->store);
+    assert_int_equal (imb_fsm_applied_index (f->fsm), index);
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+}
+
+static void
+test_an_entry_that_does_not_decode_changes_nothing_but_the_index (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    char junk [16] = "IMQE\0\0\0\x08\xdd\xff\xff\xff\xff";
+    assert_int_equal (imb_fsm_apply (f->fsm, 1, junk, sizeof junk), IM_EPROTO);
+    assert_int_equal (imb_fsm_applied_index (f->fsm), 1);
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 0);
+}
+
+static void
+test_sla_breach_is_checked_against_times (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:db slow");        //  ts 1000000 (incident 0 + 1e6)
+    s_apply_one (f, s_command ("SLA-START", 1, NULL, "priority", "i:2",
+                               "response_due_ms", "i:1000001",
+                               "resolution_due_ms", "i:1000005", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    //  The wrong deadline, or one not yet due, is refused
+    s_apply_one (f, s_command ("SLA-BREACH", 1, NULL, "clock", "s:response",
+                               "due_ms", "i:999", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("SLA-BREACH", 1, NULL, "clock", "s:resolution",
+                               "due_ms", "i:1000005", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);    //  ts 1000001
+    s_apply_one (f, s_command ("SLA-BREACH", 1, NULL, "clock", "s:response",
+                               "due_ms", "i:1000001", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("SLA-BREACH", 1, NULL, "clock", "s:response",
+                               "due_ms", "i:1000001", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);    //  Not running now
+    s_apply_one (f, s_command ("SLA-STOP", 1, NULL, "clock", "s:resolution",
+                               "at_ms", "i:1000003", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    im_fields_t *incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "sla_response"), "breached");
+    assert_string_equal (im_fields_str (incident, "sla_resolution"), "met");
+    assert_int_equal (im_fields_int_or (incident, "breaches", 0), 1);
+    im_fields_destroy (&incident);
+}
+
+//  A scripted day at the desk, applied in entries of several commands
+static void
+s_script (imb_fsm_t *fsm)
+{
+    uint64_t index = 0;
+    for (int round = 0; round < 20; round++) {
+        uint64_t id = (uint64_t) round + 1;
+        char title [32];
+        snprintf (title, sizeof title, "s:incident %d", round);
+        im_command_t *batch [6] = {
+            s_command ("OPEN", 0, NULL, "title", title, "reporter", "s:r",
+                       "impact", round % 2 ? "i:1" : "i:3", NULL),
+            s_command ("CLASSIFY", id, NULL, "priority", "i:3", "category",
+                       "s:network", NULL),
+            s_command ("ASSIGN", id, NULL, "group", "s:desk", "agent", "s:bo",
+                       NULL),
+            s_command ("SLA-START", id, NULL, "priority", "i:3",
+                       "response_due_ms", "i:1000050",
+                       "resolution_due_ms", "i:1000900", NULL),
+            s_command ("ACK", id, NULL, NULL),
+            s_command ("NOTIFY", id, NULL, "recipient", "s:bo", "channel",
+                       "s:file", "reason", "s:assigned", "about_seq", "i:3",
+                       NULL),
+        };
+        assert_int_equal (s_apply (fsm, ++index, batch, 6), 0);
+        if (round % 3 == 0) {
+            im_command_t *more [2] = {
+                s_command ("RESOLVE", id, NULL, "notes", "s:done", NULL),
+                s_command ("ASSIGN", id, NULL, "agent", "s:cy", NULL),
+            };
+            assert_int_equal (s_apply (fsm, ++index, more, 2), 0);
+        }
+    }
+}
+
+static int
+s_append_kv (const void *key, size_t key_size, const void *value,
+             size_t value_size, void *arg)
+{
+    zchunk_t *chunk = (zchunk_t *) arg;
+    zchunk_extend (chunk, key, key_size);
+    zchunk_extend (chunk, value, value_size);
+    return 0;
+}
+
+static zchunk_t *
+s_dump (im_store_t *store, const char *cf)
+{
+    zchunk_t *chunk = zchunk_new (NULL, 0);
+    assert_int_equal (im_store_cf_scan (store, cf, s_append_kv, chunk), 0);
+    return chunk;
+}
+
+static void
+test_same_commands_give_the_same_bytes (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_store_t *other = s_store_open (f->dir, "b");
+    imb_fsm_t *other_fsm = imb_fsm_new (other);
+    s_script (f->fsm);
+    s_script (other_fsm);
+    const char *cfs [] = { "events", "by_incident", "incidents", "meta" };
+    for (size_t index = 0; index < 4; index++) {
+        zchunk_t *a = s_dump (f->store, cfs [index]);
+        zchunk_t *b = s_dump (other, cfs [index]);
+        assert_true (zchunk_size (a) > 0);
+        assert_int_equal (zchunk_size (a), zchunk_size (b));
+        assert_memory_equal (zchunk_data (a), zchunk_data (b), zchunk_size (a));
+        zchunk_destroy (&a);
+        zchunk_destroy (&b);
+    }
+    imb_fsm_destroy (&other_fsm);
+    im_store_destroy (&other);
+}
+
+//  Folds every event of the log into projections, as a replay does
+typedef struct {
+    zhashx_t *incidents;            //  "id" -> fields
+} s_replay_t;
+
+static int
+s_replay_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_replay_t *replay = (s_replay_t *) arg;
+    im_event_t *event = im_event_new ();
+    assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
+    assert_int_equal (event->seq, seq);
+    char key [24];
+    snprintf (key, sizeof key, "%" PRIu64, event->incident);
+    im_fields_t *incident = (im_fields_t *) zhashx_lookup (replay->incidents,
+                                                           key);
+    if (!incident) {
+        incident = im_fields_new ();
+        zhashx_insert (replay->incidents, key, incident);
+    }
+    im_incident_evolve (incident, event);
+    im_event_destroy (&event);
+    return 0;
+}
+
+static int
+s_compare_projection (uint64_t id, const void *data, size_t size, void *arg)
+{
+    s_replay_t *replay = (s_replay_t *) arg;
+    char key [24];
+    snprintf (key, sizeof key, "%" PRIu64, id);
+    im_fields_t *rebuilt = (im_fields_t *) zhashx_lookup (replay->incidents,
+                                                          key);
+    assert_non_null (rebuilt);
+    char *bytes;
+    size_t length;
+    assert_int_equal (im_fields_encode (rebuilt, &bytes, &length), 0);
+    assert_int_equal (length, size);
+    assert_memory_equal (bytes, data, size);
+    free (bytes);
+    zhashx_delete (replay->incidents, key);
+    return 0;
+}
+
+static void
+s_fields_free (void **item)
+{
+    im_fields_destroy ((im_fields_t **) item);
+}
+
+static void
+test_replaying_the_log_rebuilds_identical_projections (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_script (f->fsm);
+    s_replay_t replay = { zhashx_new () };
+    zhashx_set_destructor (replay.incidents, s_fields_free);
+    assert_int_equal (im_store_events_scan (f->store, 1, 0, s_replay_event,
+                                            &replay), 0);
+    assert_int_equal (zhashx_size (replay.incidents), 20);
+    assert_int_equal (im_store_incidents_scan (f->store, 1,
+                                               s_compare_projection, &replay),
+                      0);
+    assert_int_equal (zhashx_size (replay.incidents), 0);  //  All matched
+    zhashx_destroy (&replay.incidents);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+        T (test_open_makes_an_event_and_a_projection),
+        T (test_lifecycle_checks_transitions),
+        T (test_bad_arguments_are_named),
+        T (test_repeated_request_id_answers_the_first_result),
+        T (test_entries_at_or_below_the_applied_index_are_skipped),
+        T (test_an_entry_that_does_not_decode_changes_nothing_but_the_index),
+        T (test_sla_breach_is_checked_against_times),
+        T (test_same_commands_give_the_same_bytes),
+        T (test_replaying_the_log_rebuilds_identical_projections),
+#undef T
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,207 @@
+/*  imqctl - private header of the operators' CLI
+
+    imqctl turns one command line into one request to a broker and prints
+    the reply, as a table for people or as JSON for scripts. Each verb is
+    described by a table entry (imqctl_verb_t): its flags, how many
+    positional arguments it takes and the function that runs it, so the
+    parser, the usage text and the dispatch all read one definition.
+*/
+#ifndef IMQCTL_H_INCLUDED
+#define IMQCTL_H_INCLUDED
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+#include <jansson.h>
+
+#include "im_error.h"
+#include "im_fields.h"
+#include "im_event.h"
+#include "im_proto.h"
+#include "im_client.h"
+#include "im_util.h"
+
+//  Exit codes
+#define IMQCTL_EXIT_OK          0   //  Done
+#define IMQCTL_EXIT_BROKER      1   //  The broker answered with an error
+#define IMQCTL_EXIT_USAGE       2   //  Invalid arguments
+#define IMQCTL_EXIT_NOANSWER    3   //  No answer within the timeout
+
+#define IMQCTL_ARGS_MAX         64  //  Positional arguments after the verb
+#define IMQCTL_WIDTH            120 //  Columns a table is fitted to
+
+typedef enum {
+    IMQCTL_STR = 1,                 //  Any text
+    IMQCTL_INT = 2                  //  A decimal integer in [min, max]
+} imqctl_type_t;
+
+//  One flag of a verb. Its value goes into the request body under the
+//  flag's name.
+typedef struct {
+    const char *name;               //  Long flag and body key, NULL ends
+    const char *meta;               //  Placeholder in the usage ("T")
+    imqctl_type_t type;             //  Kind of value
+    bool required;                  //  Must be given
+    int64_t min;                    //  Smallest integer value
+    int64_t max;                    //  Largest integer value
+    const char *choices;            //  "a|b|c" allowed strings, or NULL
+} imqctl_flag_t;
+
+typedef struct _imqctl_verb_t imqctl_verb_t;
+
+//  What one invocation asked for; argv strings are borrowed
+typedef struct {
+    const char *endpoint;           //  Broker endpoint list
+    int timeout_ms;                 //  Bound on the call
+    const char *actor;              //  Who asks
+    bool json;                      //  JSON instead of human output
+    bool help;                      //  --help given
+    const imqctl_verb_t *verb;      //  The verb to run
+    im_fields_t *flags;             //  Verb flags given, by name, owned
+    const char *args [IMQCTL_ARGS_MAX];  //  Positional arguments
+    size_t args_n;                  //  How many
+} imqctl_t;
+
+//  Runs a verb; returns the process exit code
+typedef int (imqctl_run_fn) (imqctl_t *self);
+
+struct _imqctl_verb_t {
+    const char *name;               //  As typed: "open"
+    const char *wire;               //  Protocol verb: "OPEN"
+    const char *args;               //  Positional synopsis, or NULL
+    size_t args_min;                //  Fewest positional arguments
+    size_t args_max;                //  Most positional arguments
+    const imqctl_flag_t *flags;     //  Verb flags, ending with {NULL}
+    const char *summary;            //  One line for the usage
+    imqctl_run_fn *run;             //  Does the work
+};
+
+//  The verbs, one per command file
+extern const imqctl_verb_t imqctl_verb_open;
+extern const imqctl_verb_t imqctl_verb_ack;
+extern const imqctl_verb_t imqctl_verb_assign;
+extern const imqctl_verb_t imqctl_verb_comment;
+extern const imqctl_verb_t imqctl_verb_resolve;
+extern const imqctl_verb_t imqctl_verb_close;
+extern const imqctl_verb_t imqctl_verb_reopen;
+extern const imqctl_verb_t imqctl_verb_list;
+extern const imqctl_verb_t imqctl_verb_show;
+extern const imqctl_verb_t imqctl_verb_timeline;
+extern const imqctl_verb_t imqctl_verb_status;
+
+//  ---------------------------------------------------------------------
+//  imqctl_args: the command line
+
+//  Parses argv into self (cleared first), looking verbs up in verbs
+//  (NULL-terminated). Returns IMQCTL_EXIT_OK, or IMQCTL_EXIT_USAGE after
+//  printing the problem and a short usage on stderr.
+int
+    imqctl_args_parse (imqctl_t *self, int argc, char *argv [],
+                       const imqctl_verb_t *const *verbs);
+
+//  Frees what parsing allocated
+void
+    imqctl_args_clear (imqctl_t *self);
+
+//  Prints a verb's usage and flags to out
+void
+    imqctl_args_usage (const imqctl_verb_t *verb, FILE *out);
+
+//  Prints the general usage: every verb, the global flags
+void
+    imqctl_args_usage_all (const imqctl_verb_t *const *verbs, FILE *out);
+
+//  Prints "imqctl: VERB: <message>" and the verb's synopsis on stderr;
+//  returns IMQCTL_EXIT_USAGE
+int
+    imqctl_args_fail (const imqctl_t *self, const char *format, ...)
+    CHECK_PRINTF (2);
+
+//  Parses positional argument index as an incident id into *id.
+//  Returns IMQCTL_EXIT_OK or, after saying why, IMQCTL_EXIT_USAGE.
+int
+    imqctl_args_id (const imqctl_t *self, size_t index, int64_t *id);
+
+//  ---------------------------------------------------------------------
+//  imqctl_call: one request to the broker
+
+//  Sends wire verb with body and waits for the reply. Returns
+//  IMQCTL_EXIT_OK with *reply_p set (the caller owns it), or the exit
+//  code after printing the failure: no answer, or an error reply.
+int
+    imqctl_call (const imqctl_t *self, const im_fields_t *body,
+                 bool raw_items, im_reply_t **reply_p);
+
+//  Runs a command verb: body is self->flags plus incident (when > 0)
+//  and actor, extra (may be NULL) merged on top. Prints
+//  "<done> incident N (seq S)" or the reply JSON. Returns the exit code.
+int
+    imqctl_command (const imqctl_t *self, int64_t incident,
+                    const im_fields_t *extra, const char *done);
+
+//  ---------------------------------------------------------------------
+//  imqctl_output: tables, key/value views and JSON
+
+typedef struct _imqctl_table_t imqctl_table_t;
+
+//  A table of columns cells; headers are borrowed
+imqctl_table_t *
+    imqctl_table_new (const char *const *headers, size_t columns);
+void
+    imqctl_table_destroy (imqctl_table_t **self_p);
+
+//  Adds a row of columns cells (copied)
+int
+    imqctl_table_add (imqctl_table_t *self, const char *const *cells);
+
+//  Prints the table, cutting the last column so a line fits width
+//  (0: never cut)
+void
+    imqctl_table_print (imqctl_table_t *self, FILE *out, size_t width);
+
+//  Prints json with two-space indentation and a newline; takes the
+//  reference
+void
+    imqctl_json_print (json_t **json_p);
+
+//  Returns reply's body as a JSON object with its decoded items under
+//  items_key (when not NULL); caller owns it
+json_t *
+    imqctl_json_reply (const im_reply_t *reply, const char *items_key);
+
+//  Writes the value of key as text into buffer: a string as it is, an
+//  integer in decimal, "-" when absent
+void
+    imqctl_text (const im_fields_t *fields, const char *key,
+                 char *buffer, size_t size);
+
+//  Writes entry index of fields as text for a person: *_ms times as
+//  RFC 3339 plus how long ago (or ahead), priority as P1..P5
+void
+    imqctl_text_at (const im_fields_t *fields, size_t index,
+                    char *buffer, size_t size);
+
+//  Writes "P1".."P5", or "-" when priority is unset
+void
+    imqctl_text_priority (const im_fields_t *fields, char *buffer,
+                          size_t size);
+
+//  Writes a duration in ms as "42s", "5m", "3h", "2d"
+void
+    imqctl_text_duration (uint64_t ms, char *buffer, size_t size);
+
+//  Writes key=value for entry index; strings that are empty or hold
+//  spaces, quotes or control characters are quoted and escaped
+void
+    imqctl_text_pair (const im_fields_t *fields, size_t index,
+                      char *buffer, size_t size);
+
+#endif

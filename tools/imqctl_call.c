@@ -1,0 +1,142 @@
+/*  imqctl_call - one request to the broker, and what its failures print
+
+    Every verb ends the same way: connect, send one request, wait for its
+    reply, and turn a missing answer or an error reply into a message on
+    stderr and an exit status. Keeping that here means every verb says
+    "no answer" and "404 ..." the same way, which scripts rely on.
+*/
+#include "imqctl.h"
+
+//  Returns the protocol's meaning of an error status (section 5)
+static const char *
+s_status_text (int status)
+{
+    switch (status) {
+        case 400: return "bad request";
+        case 404: return "no such incident";
+        case 409: return "not allowed in the incident's current status";
+        case 413: return "too large";
+        case 421: return "not the leader";
+        case 500: return "internal error";
+        case 503: return "busy, retry";
+        case 504: return "timed out";
+        default:  return "error";
+    }
+}
+
+//  Prints an error reply: a line on stderr naming the verb, the status,
+//  the broker's text and any other detail it gave (a 421 names the
+//  leader); with --json the body goes to stdout too
+static void
+s_print_error (const imqctl_t *self, const im_reply_t *reply)
+{
+    const im_fields_t *body = reply->body;
+    const char *text = body? im_fields_str (body, "error"): NULL;
+    fprintf (stderr, "imqctl: %s: %d %s", self->verb->name, reply->status,
+             text? text: s_status_text (reply->status));
+    size_t size = body? im_fields_size (body): 0;
+    char pair [256];
+    for (size_t index = 0; index < size; index++) {
+        if (streq (im_fields_key_at (body, index), "error"))
+            continue;
+        imqctl_text_pair (body, index, pair, sizeof pair);
+        fprintf (stderr, " %s", pair);
+    }
+    fprintf (stderr, "\n");
+    if (self->json) {
+        json_t *json = json_object ();
+        if (json) {
+            json_object_set_new (json, "status", json_integer (reply->status));
+            if (body) {
+                json_t *fields = im_fields_to_json (body);
+                if (fields)
+                    json_object_update (json, fields);
+                json_decref (fields);
+            }
+            imqctl_json_print (&json);
+        }
+    }
+}
+
+int
+imqctl_call (const imqctl_t *self, const im_fields_t *body, bool raw_items,
+             im_reply_t **reply_p)
+{
+    assert (self);
+    assert (reply_p);
+    *reply_p = NULL;
+    im_client_t *client = im_client_new (self->endpoint, self->timeout_ms);
+    if (!client) {
+        fprintf (stderr, "imqctl: %s: invalid endpoint '%s'\n",
+                 self->verb->name, self->endpoint);
+        return IMQCTL_EXIT_USAGE;
+    }
+    uint64_t started = im_mono_ms ();
+    im_reply_t *reply =
+        im_client_call (client, self->verb->wire, NULL, body, raw_items);
+    int rc = IMQCTL_EXIT_OK;
+    if (!reply) {
+        //  The call only gives up early for a reply it could not read
+        //  or an interrupt; otherwise the deadline passed
+        if (im_mono_ms () - started >= (uint64_t) self->timeout_ms) {
+            fprintf (stderr, "imqctl: no answer from %s within %d ms\n",
+                     self->endpoint, self->timeout_ms);
+            rc = IMQCTL_EXIT_NOANSWER;
+        }
+        else {
+            fprintf (stderr, "imqctl: %s: %s\n", self->verb->name,
+                     im_client_errmsg (client));
+            rc = IMQCTL_EXIT_BROKER;
+        }
+    }
+    else
+    if (reply->status >= 400) {
+        s_print_error (self, reply);
+        im_reply_destroy (&reply);
+        rc = IMQCTL_EXIT_BROKER;
+    }
+    im_client_destroy (&client);
+    *reply_p = reply;
+    return rc;
+}
+
+int
+imqctl_command (const imqctl_t *self, int64_t incident,
+                const im_fields_t *extra, const char *done)
+{
+    assert (self);
+    assert (done);
+    im_fields_t *body = im_fields_new ();
+    if (!body) {
+        fprintf (stderr, "imqctl: %s: out of memory\n", self->verb->name);
+        return IMQCTL_EXIT_BROKER;
+    }
+    int rc = incident > 0? im_fields_set_int (body, "incident", incident): 0;
+    if (rc == 0)
+        rc = im_fields_merge (body, self->flags);
+    if (rc == 0 && extra)
+        rc = im_fields_merge (body, extra);
+    if (rc == 0)
+        rc = im_fields_set_str (body, "actor", self->actor);
+    if (rc) {
+        im_fields_destroy (&body);
+        return imqctl_args_fail (self, "%s", im_strerror (rc));
+    }
+    im_reply_t *reply = NULL;
+    rc = imqctl_call (self, body, false, &reply);
+    if (rc == IMQCTL_EXIT_OK) {
+        if (self->json) {
+            json_t *json = imqctl_json_reply (reply, NULL);
+            imqctl_json_print (&json);
+        }
+        else {
+            char id [32], seq [32];
+            imqctl_text (reply->body, "incident", id, sizeof id);
+            imqctl_text (reply->body, "seq", seq, sizeof seq);
+            printf ("%s incident %s (seq %s)\n", done, id, seq);
+        }
+    }
+    im_reply_destroy (&reply);
+    im_fields_destroy (&body);
+    return rc;
+}

@@ -1,0 +1,151 @@
+/*  imqctl_cmd_timeline - imqctl timeline: an incident's events in order
+
+    The timeline is what a post-incident review starts from: every event
+    of one incident, who caused it and what it changed. The broker sends
+    the events as stored (msgpack EVENTs), so they are decoded here with
+    the same checked decoder the broker and workers use.
+*/
+#include "imqctl.h"
+
+static const imqctl_flag_t s_flags [] = {
+    { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
+};
+
+//  Returns the payload as "key=value key=value", or NULL when out of
+//  memory; the caller frees it
+static char *
+s_changes (const im_fields_t *payload)
+{
+    size_t count = im_fields_size (payload);
+    size_t size = 8;                //  Room for the last escape
+    for (size_t index = 0; index < count; index++) {
+        const char *value = im_fields_str_at (payload, index);
+        //  Worst case: every byte of a string escaped as \xNN, quoted
+        size_t value_size = value? 4 * strlen (value) + 2: 24;
+        size += strlen (im_fields_key_at (payload, index)) + value_size + 2;
+    }
+    char *text = (char *) malloc (size);
+    if (!text)
+        return NULL;
+    size_t length = 0;
+    text [0] = 0;
+    for (size_t index = 0; index < count; index++) {
+        if (index > 0)
+            text [length++] = ' ';
+        imqctl_text_pair (payload, index, text + length, size - length);
+        length += strlen (text + length);
+    }
+    return text;
+}
+
+//  Adds one event as a table row
+static int
+s_add_row (imqctl_table_t *table, const im_event_t *event)
+{
+    char seq [24], time [40];
+    snprintf (seq, sizeof seq, "%" PRIu64, event->seq);
+    im_format_time (event->ts_ms, time, sizeof time);
+    const char *type = im_event_type_name (event->type);
+    char *changes = s_changes (event->payload);
+    if (!changes)
+        return IM_ENOMEM;
+    const char *cells [] = {
+        seq, time, event->actor, type? type: "?", changes
+    };
+    int rc = imqctl_table_add (table, cells);
+    free (changes);
+    return rc;
+}
+
+//  Decodes every raw item into an event and hands it to the table or
+//  the JSON array. Returns 0, or the exit code after saying why.
+static int
+s_collect (const imqctl_t *self, const im_reply_t *reply,
+           imqctl_table_t *table, json_t *array)
+{
+    im_event_t *event = im_event_new ();
+    if (!event) {
+        fprintf (stderr, "imqctl: timeline: out of memory\n");
+        return IMQCTL_EXIT_BROKER;
+    }
+    int rc = 0;
+    size_t position = 0;
+    zframe_t *frame = reply->raw_items?
+        (zframe_t *) zlist_first (reply->raw_items): NULL;
+    while (frame && rc == 0) {
+        char errbuf [200] = "";
+        position++;
+        if (im_event_decode (event, zframe_data (frame), zframe_size (frame),
+                             errbuf, sizeof errbuf)) {
+            fprintf (stderr, "imqctl: %s: event %zu of the reply: %s\n",
+                     self->verb->name, position, errbuf);
+            rc = IMQCTL_EXIT_BROKER;
+        }
+        else
+        if (array) {
+            json_t *json = im_event_to_json (event);
+            if (!json || json_array_append_new (array, json))
+                rc = IMQCTL_EXIT_BROKER;
+        }
+        else
+        if (s_add_row (table, event))
+            rc = IMQCTL_EXIT_BROKER;
+        frame = (zframe_t *) zlist_next (reply->raw_items);
+    }
+    im_event_destroy (&event);
+    return rc;
+}
+
+static int
+s_run_timeline (imqctl_t *self)
+{
+    int64_t incident = 0;
+    int rc = imqctl_args_id (self, 0, &incident);
+    if (rc)
+        return rc;
+    im_fields_t *body = im_fields_new ();
+    if (!body || im_fields_set_int (body, "incident", incident)) {
+        im_fields_destroy (&body);
+        return imqctl_args_fail (self, "out of memory");
+    }
+    im_reply_t *reply = NULL;
+    rc = imqctl_call (self, body, true, &reply);
+    im_fields_destroy (&body);
+    if (rc)
+        return rc;
+
+    const char *headers [] = { "SEQ", "TIME", "ACTOR", "TYPE", "CHANGES" };
+    imqctl_table_t *table = NULL;
+    json_t *json = NULL;
+    json_t *array = NULL;
+    if (self->json) {
+        json = imqctl_json_reply (reply, NULL);
+        array = json_array ();
+    }
+    else
+        table = imqctl_table_new (headers, 5);
+    if ((self->json && (!json || !array)) || (!self->json && !table)) {
+        fprintf (stderr, "imqctl: timeline: out of memory\n");
+        rc = IMQCTL_EXIT_BROKER;
+    }
+    else
+        rc = s_collect (self, reply, table, array);
+    if (rc == 0 && json) {
+        json_object_set (json, "events", array);
+        imqctl_json_print (&json);
+    }
+    else
+    if (rc == 0)
+        imqctl_table_print (table, stdout, 0);
+    json_decref (array);
+    json_decref (json);
+    imqctl_table_destroy (&table);
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+const imqctl_verb_t imqctl_verb_timeline = {
+    "timeline", "TIMELINE", "ID", 1, 1, s_flags,
+    "show an incident's events, oldest first, and what each changed",
+    s_run_timeline
+};

@@ -1,0 +1,129 @@
+/*  imw_classifier - the classifier role: priority and category of new
+    incidents
+
+    Classification is a pure function of the opened event and the
+    configuration, so a redelivered event yields the same command with
+    the same request id, and the broker applies it once.
+*/
+#include "imw_classes.h"
+
+struct _imw_classifier_t {
+    const im_config_t *config;          //  Matrix and categories, borrowed
+};
+
+imw_classifier_t *
+imw_classifier_new (const im_config_t *config)
+{
+    assert (config);
+    imw_classifier_t *self =
+        (imw_classifier_t *) calloc (1, sizeof (imw_classifier_t));
+    if (self)
+        self->config = config;
+    return self;
+}
+
+void
+imw_classifier_destroy (imw_classifier_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  Reads a 1..3 scale from the payload; 3 when missing or out of range
+static int
+s_scale (const im_fields_t *payload, const char *key)
+{
+    int64_t value = im_fields_int_or (payload, key, 3);
+    return value >= 1 && value <= 3 ? (int) value : 3;
+}
+
+int
+imw_classifier_priority (const im_config_t *config,
+                         const im_fields_t *payload)
+{
+    assert (config && payload);
+    int priority = im_config_priority (config, s_scale (payload, "impact"),
+                                       s_scale (payload, "urgency"));
+    if (priority < 1 || priority > IM_PRIORITIES)
+        priority = 3;               //  Only a broken matrix gets here
+    if (streq (im_fields_str_or (payload, "type", "incident"), "request")
+    &&  priority < IMW_REQUEST_PRIORITY_MIN)
+        priority = IMW_REQUEST_PRIORITY_MIN;
+    return priority;
+}
+
+const char *
+imw_classifier_category (const im_config_t *config,
+                         const im_fields_t *payload)
+{
+    assert (config && payload);
+    const char *title = im_fields_str_or (payload, "title", "");
+    const char *description = im_fields_str_or (payload, "description", "");
+    size_t size = strlen (title) + strlen (description) + 2;
+    char *text = (char *) malloc (size);
+    if (!text)
+        return im_config_categorize (config, title);
+    snprintf (text, size, "%s %s", title, description);
+    const char *category = im_config_categorize (config, text);
+    free (text);
+    return category;
+}
+
+int
+imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
+                       imw_output_t *out)
+{
+    assert (self && event && out);
+    if (event->type != IM_EV_OPENED || !event->payload)
+        return 0;
+    im_fields_t *args = imw_output_add (out, "CLASSIFY", event->incident,
+                                        "classify");
+    if (!args
+    ||  im_fields_set_int (args, "priority",
+                           imw_classifier_priority (self->config,
+                                                    event->payload))
+    ||  im_fields_set_str (args, "category",
+                           imw_classifier_category (self->config,
+                                                    event->payload)))
+        return IM_ENOMEM;
+    return 0;
+}
+
+//  Role table adapters: the skeleton holds the state as void *
+
+static void *
+s_new (const im_config_t *config)
+{
+    return imw_classifier_new (config);
+}
+
+static void
+s_destroy (void **state_p)
+{
+    imw_classifier_t *self = (imw_classifier_t *) *state_p;
+    imw_classifier_destroy (&self);
+    *state_p = NULL;
+}
+
+static int
+s_handle (void *state, const im_event_t *event, imw_output_t *out)
+{
+    return imw_classifier_handle ((imw_classifier_t *) state, event, out);
+}
+
+const imw_role_t *
+imw_classifier_role (void)
+{
+    static const imw_role_t role = {
+        .name = "classifier",
+        .group = "classifier",
+        .program = "imq-classifier",
+        .new_fn = s_new,
+        .destroy_fn = s_destroy,
+        .handle_fn = s_handle,
+    };
+    return &role;
+}

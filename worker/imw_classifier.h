@@ -1,0 +1,55 @@
+/*  imw_classifier - the classifier role: priority and category of new
+    incidents
+
+    On incident.opened it asks for CLASSIFY with the priority the
+    configured impact x urgency matrix gives and the category whose
+    keywords match the title and description. Service requests use the
+    matrix too, but are never more urgent than P4: a routine ask must
+    not page anyone (priority = max (matrix, 4) for type "request").
+    Every other event is ignored. Consumer group and program:
+    "classifier", imq-classifier.
+*/
+#ifndef IMW_CLASSIFIER_H_INCLUDED
+#define IMW_CLASSIFIER_H_INCLUDED
+
+#include "im_config.h"
+#include "im_event.h"
+#include "im_fields.h"
+#include "imw_output.h"
+#include "imw_role.h"
+
+#define IMW_REQUEST_PRIORITY_MIN  4     //  Requests are P4 or P5
+
+typedef struct _imw_classifier_t imw_classifier_t;
+
+//  The role table of imq-classifier
+const imw_role_t *
+    imw_classifier_role (void);
+
+//  Creates the role's state; config is borrowed
+imw_classifier_t *
+    imw_classifier_new (const im_config_t *config);
+
+void
+    imw_classifier_destroy (imw_classifier_t **self_p);
+
+//  Appends CLASSIFY {priority, category} (action "classify") for an
+//  incident.opened event, nothing for any other. Returns 0 or IM_ENOMEM.
+int
+    imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
+                           imw_output_t *out);
+
+//  Returns the priority 1..5 for an incident.opened payload: the matrix
+//  at impact x urgency (a missing or out-of-range value counts as 3),
+//  at least IMW_REQUEST_PRIORITY_MIN for type "request"
+int
+    imw_classifier_priority (const im_config_t *config,
+                             const im_fields_t *payload);
+
+//  Returns the category for an incident.opened payload, from its title
+//  and description; borrowed from config
+const char *
+    imw_classifier_category (const im_config_t *config,
+                             const im_fields_t *payload);
+
+#endif

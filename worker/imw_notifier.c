@@ -1,0 +1,328 @@
+/*  imw_notifier - the notifier role: tells people what happened
+
+    Notifications are side effects outside the log, so they are made
+    idempotent at the sink (imw_sink scans before it appends) and then
+    recorded with a command whose request id is derived from the event,
+    so neither the file nor the log gets a second entry on redelivery.
+*/
+#include "imw_classes.h"
+
+#define IMW_NOTIFIER_ACTION_MAX 80      //  Recipient bytes in an action
+
+typedef struct {
+    char *reporter;                     //  Who opened it, owned, or ""
+    char *title;                        //  Its title, owned, or ""
+    char *group;                        //  Assigned group, owned, or ""
+    char *agent;                        //  Assigned agent, owned, or ""
+    bool known;                         //  Filled from opened or GET
+} s_incident_t;
+
+struct _imw_notifier_t {
+    const im_config_t *config;          //  Sink and recipients, borrowed
+    imw_sink_t *sink;                   //  The file channel, owned
+    im_client_t *query;                 //  For GET, borrowed, or NULL
+    zhashx_t *incidents;                //  "id" -> s_incident_t, owned
+};
+
+static void
+s_incident_destroy (void **item_p)
+{
+    s_incident_t *entry = (s_incident_t *) *item_p;
+    if (entry) {
+        free (entry->reporter);
+        free (entry->title);
+        free (entry->group);
+        free (entry->agent);
+        free (entry);
+        *item_p = NULL;
+    }
+}
+
+//  Replaces *field with a copy of value (NULL counts as "")
+static int
+s_set (char **field, const char *value)
+{
+    char *copy = strdup (value ? value : "");
+    if (!copy)
+        return IM_ENOMEM;
+    free (*field);
+    *field = copy;
+    return 0;
+}
+
+imw_notifier_t *
+imw_notifier_new (const im_config_t *config)
+{
+    assert (config);
+    imw_notifier_t *self =
+        (imw_notifier_t *) calloc (1, sizeof (imw_notifier_t));
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->sink = imw_sink_new (config->sink_dir);
+    self->incidents = zhashx_new ();
+    if (!self->sink || !self->incidents) {
+        imw_notifier_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->incidents, s_incident_destroy);
+    return self;
+}
+
+void
+imw_notifier_destroy (imw_notifier_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imw_notifier_t *self = *self_p;
+        zhashx_destroy (&self->incidents);
+        imw_sink_destroy (&self->sink);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+imw_notifier_start (imw_notifier_t *self, im_client_t *query)
+{
+    assert (self);
+    self->query = query;
+    return 0;
+}
+
+//  Returns the cache entry of incident, creating an empty one; NULL
+//  when out of memory
+static s_incident_t *
+s_entry (imw_notifier_t *self, uint64_t incident)
+{
+    char key [24];
+    snprintf (key, sizeof key, "%" PRIu64, incident);
+    s_incident_t *entry = (s_incident_t *) zhashx_lookup (self->incidents,
+                                                          key);
+    if (entry)
+        return entry;
+    //  Forgetting is always safe: a miss is fetched again
+    if (zhashx_size (self->incidents) >= IMW_NOTIFIER_CACHE_MAX)
+        zhashx_purge (self->incidents);
+    entry = (s_incident_t *) calloc (1, sizeof (s_incident_t));
+    if (!entry)
+        return NULL;
+    if (s_set (&entry->reporter, "") || s_set (&entry->title, "")
+    ||  s_set (&entry->group, "") || s_set (&entry->agent, "")) {
+        void *item = entry;
+        s_incident_destroy (&item);
+        return NULL;
+    }
+    zhashx_insert (self->incidents, key, entry);
+    return entry;
+}
+
+//  Fills entry from the incident projection. Returns 0, IM_ETIMEOUT or
+//  IM_EBUSY to try again later, IM_ENOMEM.
+static int
+s_fetch (imw_notifier_t *self, uint64_t incident, s_incident_t *entry)
+{
+    im_fields_t *body = im_fields_new ();
+    if (!body || im_fields_set_int (body, "incident", (int64_t) incident)) {
+        im_fields_destroy (&body);
+        return IM_ENOMEM;
+    }
+    im_reply_t *reply = im_client_call (self->query, "GET", NULL, body,
+                                        false);
+    im_fields_destroy (&body);
+    if (!reply) {
+        zsys_warning ("notifier: GET %" PRIu64 ": %s", incident,
+                      im_client_errmsg (self->query));
+        return IM_ETIMEOUT;
+    }
+    int rc = 0;
+    if (reply->status == 421 || reply->status >= 500)
+        rc = IM_EBUSY;
+    else
+    if (reply->status == 200 && reply->body) {
+        const im_fields_t *incident_fields = reply->body;
+        if (s_set (&entry->reporter,
+                   im_fields_str (incident_fields, "reporter"))
+        ||  s_set (&entry->title, im_fields_str (incident_fields, "title"))
+        ||  s_set (&entry->group, im_fields_str (incident_fields, "group"))
+        ||  s_set (&entry->agent, im_fields_str (incident_fields, "agent")))
+            rc = IM_ENOMEM;
+    }
+    else                            //  404 and the like: nobody to tell
+        zsys_warning ("notifier: GET %" PRIu64 " answered %d", incident,
+                      reply->status);
+    if (rc == 0)
+        entry->known = true;
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+//  Finds what is known of incident, fetching it when the cache has not
+//  seen it open and a query client is there
+static int
+s_lookup (imw_notifier_t *self, uint64_t incident, s_incident_t **entry_p)
+{
+    s_incident_t *entry = s_entry (self, incident);
+    *entry_p = entry;
+    if (!entry)
+        return IM_ENOMEM;
+    if (entry->known || !self->query)
+        return 0;
+    return s_fetch (self, incident, entry);
+}
+
+//  Writes one notification and appends its NOTIFY; a recipient already
+//  told about this event in this output is skipped
+static int
+s_notify (imw_notifier_t *self, const im_event_t *event,
+          const char *recipient, const char *reason, const char *title,
+          imw_output_t *out)
+{
+    if (!recipient || !*recipient)
+        return 0;
+    char action [IM_REQUEST_ID_MAX];
+    if (strlen (recipient) <= IMW_NOTIFIER_ACTION_MAX)
+        snprintf (action, sizeof action, "notify:%s", recipient);
+    else
+        snprintf (action, sizeof action, "notify:#%016" PRIx64,
+                  imw_sink_hash (recipient));
+    if (imw_output_find (out, action) >= 0)
+        return 0;
+    char path [IM_CONFIG_PATH_MAX + IMW_SINK_NAME_MAX];
+    bool written = false;
+    int rc = imw_sink_write (self->sink, recipient, event->incident, reason,
+                             event->seq, title ? title : "", path,
+                             sizeof path, &written);
+    if (rc)
+        return rc == IM_ENOMEM ? rc : IM_EIO;
+    if (!written)
+        zsys_info ("notifier: seq %" PRIu64 " already written for %s",
+                   event->seq, recipient);
+    im_fields_t *args = imw_output_add (out, "NOTIFY", event->incident,
+                                        action);
+    if (!args
+    ||  im_fields_set_str (args, "recipient", recipient)
+    ||  im_fields_set_str (args, "channel", "file")
+    ||  im_fields_set_str (args, "reason", reason)
+    ||  im_fields_set_int (args, "about_seq", (int64_t) event->seq)
+    ||  im_fields_set_str (args, "target", path))
+        return IM_ENOMEM;
+    return 0;
+}
+
+//  Notifies the assignee: the agent, else the group
+static int
+s_notify_assignee (imw_notifier_t *self, const im_event_t *event,
+                   const s_incident_t *entry, const char *reason,
+                   imw_output_t *out)
+{
+    if (*entry->agent)
+        return s_notify (self, event, entry->agent, reason, entry->title,
+                         out);
+    if (!*entry->group)
+        return 0;
+    size_t size = strlen (entry->group) + 7;
+    char *recipient = (char *) malloc (size);
+    if (!recipient)
+        return IM_ENOMEM;
+    snprintf (recipient, size, "group:%s", entry->group);
+    int rc = s_notify (self, event, recipient, reason, entry->title, out);
+    free (recipient);
+    return rc;
+}
+
+int
+imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
+                     imw_output_t *out)
+{
+    assert (self && event && out);
+    const im_fields_t *payload = event->payload;
+    s_incident_t *entry = NULL;
+    int rc = 0;
+    if (!payload)
+        return IM_EINVAL;
+    if (event->type == IM_EV_OPENED) {
+        entry = s_entry (self, event->incident);
+        if (!entry
+        ||  s_set (&entry->reporter, im_fields_str (payload, "reporter"))
+        ||  s_set (&entry->title, im_fields_str (payload, "title")))
+            return IM_ENOMEM;
+        entry->known = true;
+    }
+    else
+    if (event->type == IM_EV_ASSIGNED) {
+        entry = s_entry (self, event->incident);
+        if (!entry
+        ||  s_set (&entry->group, im_fields_str (payload, "group"))
+        ||  s_set (&entry->agent, im_fields_str (payload, "agent")))
+            return IM_ENOMEM;
+        rc = s_notify_assignee (self, event, entry, "assigned", out);
+    }
+    else
+    if (event->type == IM_EV_SLA_BREACHED) {
+        rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0)
+            rc = s_notify_assignee (self, event, entry, "breached", out);
+        for (size_t index = 0;
+             rc == 0 && index < self->config->breach_recipients_n; index++)
+            rc = s_notify (self, event, self->config->breach_recipients [index],
+                           "breached", entry->title, out);
+    }
+    else
+    if (event->type == IM_EV_RESOLVED) {
+        rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0)
+            rc = s_notify (self, event, entry->reporter, "resolved",
+                           entry->title, out);
+    }
+    else
+    if (event->type == IM_EV_CLOSED) {
+        char key [24];
+        snprintf (key, sizeof key, "%" PRIu64, event->incident);
+        zhashx_delete (self->incidents, key);
+    }
+    return rc;
+}
+
+//  Role table adapters: the skeleton holds the state as void *
+
+static void *
+s_new (const im_config_t *config)
+{
+    return imw_notifier_new (config);
+}
+
+static void
+s_destroy (void **state_p)
+{
+    imw_notifier_t *self = (imw_notifier_t *) *state_p;
+    imw_notifier_destroy (&self);
+    *state_p = NULL;
+}
+
+static int
+s_start (void *state, im_client_t *query)
+{
+    return imw_notifier_start ((imw_notifier_t *) state, query);
+}
+
+static int
+s_handle (void *state, const im_event_t *event, imw_output_t *out)
+{
+    return imw_notifier_handle ((imw_notifier_t *) state, event, out);
+}
+
+const imw_role_t *
+imw_notifier_role (void)
+{
+    static const imw_role_t role = {
+        .name = "notifier",
+        .group = "notifier",
+        .program = "imq-notifier",
+        .new_fn = s_new,
+        .destroy_fn = s_destroy,
+        .start_fn = s_start,
+        .handle_fn = s_handle,
+    };
+    return &role;
+}

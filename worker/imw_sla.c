@@ -1,0 +1,376 @@
+/*  imw_sla - the SLA timer role: starts, stops and breaches SLA clocks
+
+    Armed clocks live in a hash by "<incident>:<clock>". A tick scans
+    them all: at the rates a service desk sees (thousands of open
+    incidents, ten ticks a second) a scan is cheaper than keeping a
+    heap in step with re-arms and stops. A clock whose breach was sent
+    stays until the broker answers, so the tick does not send it again.
+*/
+#include "imw_classes.h"
+
+#define IMW_SLA_RESPONSE    "response"
+#define IMW_SLA_RESOLUTION  "resolution"
+
+typedef struct {
+    uint64_t incident;                  //  Incident the clock runs for
+    char clock [16];                    //  "response" or "resolution"
+    uint64_t due_ms;                    //  Deadline, ms since the epoch
+    int priority;                       //  Priority it was started with
+    bool sent;                          //  SLA-BREACH sent, not answered
+} s_clock_t;
+
+struct _imw_sla_t {
+    const im_config_t *config;          //  SLA targets, borrowed
+    zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
+};
+
+static void
+s_clock_destroy (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+static void
+s_clock_key (uint64_t incident, const char *clock, char *key, size_t size)
+{
+    snprintf (key, size, "%" PRIu64 ":%s", incident, clock);
+}
+
+imw_sla_t *
+imw_sla_new (const im_config_t *config)
+{
+    assert (config);
+    imw_sla_t *self = (imw_sla_t *) calloc (1, sizeof (imw_sla_t));
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->clocks = zhashx_new ();
+    if (!self->clocks) {
+        imw_sla_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->clocks, s_clock_destroy);
+    return self;
+}
+
+void
+imw_sla_destroy (imw_sla_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imw_sla_t *self = *self_p;
+        zhashx_destroy (&self->clocks);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,
+             uint64_t due_ms, int priority)
+{
+    assert (self && clock);
+    if (!streq (clock, IMW_SLA_RESPONSE) && !streq (clock, IMW_SLA_RESOLUTION))
+        return IM_EINVAL;
+    if (due_ms == 0 || incident == 0)
+        return IM_EINVAL;
+    char key [48];
+    s_clock_key (incident, clock, key, sizeof key);
+    s_clock_t *armed = (s_clock_t *) zhashx_lookup (self->clocks, key);
+    if (armed && armed->due_ms == due_ms)
+        return 0;                   //  A repeat: keep whether it was sent
+    s_clock_t *entry = (s_clock_t *) calloc (1, sizeof (s_clock_t));
+    if (!entry)
+        return IM_ENOMEM;
+    entry->incident = incident;
+    im_strlcpy (entry->clock, clock, sizeof entry->clock);
+    entry->due_ms = due_ms;
+    entry->priority = priority;
+    zhashx_update (self->clocks, key, entry);
+    return 0;
+}
+
+void
+imw_sla_disarm (imw_sla_t *self, uint64_t incident, const char *clock)
+{
+    assert (self && clock);
+    char key [48];
+    s_clock_key (incident, clock, key, sizeof key);
+    zhashx_delete (self->clocks, key);
+}
+
+uint64_t
+imw_sla_due (imw_sla_t *self, uint64_t incident, const char *clock)
+{
+    assert (self && clock);
+    char key [48];
+    s_clock_key (incident, clock, key, sizeof key);
+    s_clock_t *entry = (s_clock_t *) zhashx_lookup (self->clocks, key);
+    return entry ? entry->due_ms : 0;
+}
+
+size_t
+imw_sla_armed (imw_sla_t *self)
+{
+    assert (self);
+    return zhashx_size (self->clocks);
+}
+
+//  Appends SLA-STOP for clock at at_ms
+static int
+s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
+{
+    char action [32];
+    snprintf (action, sizeof action, "sla-stop-%s", clock);
+    im_fields_t *args = imw_output_add (out, "SLA-STOP", event->incident,
+                                        action);
+    if (!args
+    ||  im_fields_set_str (args, "clock", clock)
+    ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms))
+        return IM_ENOMEM;
+    return 0;
+}
+
+static int
+s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
+{
+    int64_t priority = im_fields_int_or (event->payload, "priority", 0);
+    if (priority < 1 || priority > IM_PRIORITIES)
+        return IM_EINVAL;
+    uint64_t response_due = event->ts_ms
+                          + self->config->response_ms [priority - 1];
+    uint64_t resolution_due = event->ts_ms
+                            + self->config->resolution_ms [priority - 1];
+    im_fields_t *args = imw_output_add (out, "SLA-START", event->incident,
+                                        "sla-start");
+    if (!args
+    ||  im_fields_set_int (args, "priority", priority)
+    ||  im_fields_set_int (args, "response_due_ms", (int64_t) response_due)
+    ||  im_fields_set_int (args, "resolution_due_ms",
+                           (int64_t) resolution_due))
+        return IM_ENOMEM;
+    int rc = imw_sla_arm (self, event->incident, IMW_SLA_RESPONSE,
+                          response_due, (int) priority);
+    if (rc == 0)
+        rc = imw_sla_arm (self, event->incident, IMW_SLA_RESOLUTION,
+                          resolution_due, (int) priority);
+    return rc;
+}
+
+static int
+s_on_started (imw_sla_t *self, const im_event_t *event)
+{
+    int priority = (int) im_fields_int_or (event->payload, "priority", 0);
+    int64_t response_due =
+        im_fields_int_or (event->payload, "response_due_ms", 0);
+    int64_t resolution_due =
+        im_fields_int_or (event->payload, "resolution_due_ms", 0);
+    if (response_due <= 0 || resolution_due <= 0)
+        return IM_EINVAL;
+    int rc = imw_sla_arm (self, event->incident, IMW_SLA_RESPONSE,
+                          (uint64_t) response_due, priority);
+    if (rc == 0)
+        rc = imw_sla_arm (self, event->incident, IMW_SLA_RESOLUTION,
+                          (uint64_t) resolution_due, priority);
+    return rc;
+}
+
+static int
+s_on_resolved (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
+{
+    //  When this instance runs the resolution clock but not the response
+    //  clock, the response clock already stopped or breached. Otherwise
+    //  it may run here or on another instance: ask, and a 409 says no.
+    bool response_ended =
+        imw_sla_due (self, event->incident, IMW_SLA_RESOLUTION)
+        && !imw_sla_due (self, event->incident, IMW_SLA_RESPONSE);
+    int rc = 0;
+    if (!response_ended)
+        rc = s_stop (event, IMW_SLA_RESPONSE, out);
+    if (rc == 0)
+        rc = s_stop (event, IMW_SLA_RESOLUTION, out);
+    imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
+    imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
+    return rc;
+}
+
+int
+imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
+{
+    assert (self && event && out);
+    if (!event->payload)
+        return IM_EINVAL;
+    const char *clock = im_fields_str_or (event->payload, "clock", "");
+    switch (event->type) {
+        case IM_EV_CLASSIFIED:
+            return s_on_classified (self, event, out);
+        case IM_EV_SLA_STARTED:
+            return s_on_started (self, event);
+        case IM_EV_ACKNOWLEDGED:
+            imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
+            return s_stop (event, IMW_SLA_RESPONSE, out);
+        case IM_EV_RESOLVED:
+            return s_on_resolved (self, event, out);
+        case IM_EV_SLA_STOPPED:
+        case IM_EV_SLA_BREACHED:
+            imw_sla_disarm (self, event->incident, clock);
+            return 0;
+        case IM_EV_CLOSED:
+            imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
+            imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
+            return 0;
+        default:
+            return 0;
+    }
+}
+
+int
+imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
+{
+    assert (self && out);
+    s_clock_t *entry = (s_clock_t *) zhashx_first (self->clocks);
+    for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
+        if (entry->sent || entry->due_ms > now_ms)
+            continue;
+        char request_id [IM_REQUEST_ID_MAX];
+        snprintf (request_id, sizeof request_id,
+                  "sla:breach:%" PRIu64 ":%s:%" PRIu64,
+                  entry->incident, entry->clock, entry->due_ms);
+        im_fields_t *args = imw_output_add (out, "SLA-BREACH",
+                                            entry->incident, request_id);
+        if (!args
+        ||  im_fields_set_str (args, "clock", entry->clock)
+        ||  im_fields_set_int (args, "due_ms", (int64_t) entry->due_ms))
+            return IM_ENOMEM;
+        entry->sent = true;
+    }
+    return 0;
+}
+
+void
+imw_sla_answered (imw_sla_t *self, const char *request_id, int status)
+{
+    assert (self && request_id);
+    uint64_t incident = 0, due_ms = 0;
+    char clock [16] = "";
+    if (sscanf (request_id, "sla:breach:%" SCNu64 ":%15[a-z]:%" SCNu64,
+                &incident, clock, &due_ms) != 3)
+        return;
+    if (status == 409)
+        zsys_info ("sla: incident %" PRIu64 " %s clock had already stopped",
+                   incident, clock);
+    //  A clock re-armed with another deadline meanwhile stays armed
+    if (imw_sla_due (self, incident, clock) == due_ms)
+        imw_sla_disarm (self, incident, clock);
+}
+
+size_t
+imw_sla_restore (imw_sla_t *self, zlist_t *items)
+{
+    assert (self);
+    size_t armed = 0;
+    if (!items)
+        return 0;
+    im_fields_t *item = (im_fields_t *) zlist_first (items);
+    for (; item; item = (im_fields_t *) zlist_next (items)) {
+        int64_t incident = im_fields_int_or (item, "incident", 0);
+        int64_t due_ms = im_fields_int_or (item, "due_ms", 0);
+        const char *clock = im_fields_str_or (item, "clock", "");
+        int priority = (int) im_fields_int_or (item, "priority", 0);
+        if (incident > 0 && due_ms > 0
+        &&  imw_sla_arm (self, (uint64_t) incident, clock,
+                         (uint64_t) due_ms, priority) == 0)
+            armed++;
+        else
+            zsys_warning ("sla: SLA-CLOCKS item skipped (incident %" PRId64
+                          " clock '%s')", incident, clock);
+    }
+    return armed;
+}
+
+int
+imw_sla_start (imw_sla_t *self, im_client_t *query)
+{
+    assert (self && query);
+    im_fields_t *body = im_fields_new ();
+    if (!body)
+        return IM_ENOMEM;
+    im_reply_t *reply = im_client_call (query, "SLA-CLOCKS", NULL, body,
+                                        false);
+    im_fields_destroy (&body);
+    if (!reply) {
+        zsys_warning ("sla: SLA-CLOCKS: %s", im_client_errmsg (query));
+        return IM_ETIMEOUT;
+    }
+    int rc = 0;
+    if (reply->status == 200) {
+        size_t armed = imw_sla_restore (self, reply->items);
+        zsys_info ("sla: %zu running clocks loaded", armed);
+    }
+    else
+    if (reply->status == 421 || reply->status >= 500)
+        rc = IM_EBUSY;
+    else                            //  Asking again would not help
+        zsys_error ("sla: SLA-CLOCKS refused (%d), no clocks loaded",
+                    reply->status);
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+//  Role table adapters: the skeleton holds the state as void *
+
+static void *
+s_new (const im_config_t *config)
+{
+    return imw_sla_new (config);
+}
+
+static void
+s_destroy (void **state_p)
+{
+    imw_sla_t *self = (imw_sla_t *) *state_p;
+    imw_sla_destroy (&self);
+    *state_p = NULL;
+}
+
+static int
+s_start (void *state, im_client_t *query)
+{
+    return imw_sla_start ((imw_sla_t *) state, query);
+}
+
+static int
+s_handle (void *state, const im_event_t *event, imw_output_t *out)
+{
+    return imw_sla_handle ((imw_sla_t *) state, event, out);
+}
+
+static int
+s_tick (void *state, uint64_t now_ms, imw_output_t *out)
+{
+    return imw_sla_tick ((imw_sla_t *) state, now_ms, out);
+}
+
+static void
+s_answered (void *state, const char *request_id, int status)
+{
+    imw_sla_answered ((imw_sla_t *) state, request_id, status);
+}
+
+const imw_role_t *
+imw_sla_role (void)
+{
+    static const imw_role_t role = {
+        .name = "sla",
+        .group = "sla",
+        .program = "imq-sla-timer",
+        .new_fn = s_new,
+        .destroy_fn = s_destroy,
+        .start_fn = s_start,
+        .handle_fn = s_handle,
+        .tick_fn = s_tick,
+        .answered_fn = s_answered,
+    };
+    return &role;
+}

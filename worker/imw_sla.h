@@ -1,0 +1,99 @@
+/*  imw_sla - the SLA timer role: starts, stops and breaches SLA clocks
+
+    Each classified incident runs two clocks, response (until it is
+    acknowledged) and resolution (until it is resolved), with targets
+    per priority from the configuration. The broker records clocks as
+    events; this role decides when they start and stop and watches the
+    deadlines:
+
+        incident.classified    SLA-START {priority, response_due_ms,
+                               resolution_due_ms} ("sla-start"), arms both
+        sla.started            arms both from the payload, so restarts and
+                               other instances converge on the log
+        incident.acknowledged  SLA-STOP response ("sla-stop-response")
+        incident.resolved      SLA-STOP resolution ("sla-stop-resolution")
+                               and SLA-STOP response unless this instance
+                               knows the response clock already ended
+        sla.stopped/breached   disarms that clock
+        incident.closed        disarms both
+        incident.reopened      nothing (yet)
+
+    Due times are event time plus target: the leader's stamp, so every
+    instance computes the same deadlines and request ids. The timer
+    sends SLA-BREACH {clock, due_ms} with request id
+    "sla:breach:<incident>:<clock>:<due_ms>" when a clock passes its
+    deadline, and forgets the clock once the broker answered; a 409
+    means the clock was stopped meanwhile, a normal outcome. At start
+    the running clocks are loaded with the SLA-CLOCKS query.
+    Consumer group "sla", program imq-sla-timer.
+*/
+#ifndef IMW_SLA_H_INCLUDED
+#define IMW_SLA_H_INCLUDED
+
+#include <stdint.h>
+#include "im_client.h"
+#include "im_config.h"
+#include "im_event.h"
+#include "imw_output.h"
+#include "imw_role.h"
+
+typedef struct _imw_sla_t imw_sla_t;
+
+//  The role table of imq-sla-timer
+const imw_role_t *
+    imw_sla_role (void);
+
+//  Creates the role's state with no clock armed; config is borrowed
+imw_sla_t *
+    imw_sla_new (const im_config_t *config);
+
+void
+    imw_sla_destroy (imw_sla_t **self_p);
+
+//  Handles one event as in the table above. Returns 0, IM_EINVAL for a
+//  payload without a usable priority or due time, or IM_ENOMEM.
+int
+    imw_sla_handle (imw_sla_t *self, const im_event_t *event,
+                    imw_output_t *out);
+
+//  Appends SLA-BREACH for every armed clock due at or before now_ms
+//  that has not been sent yet. Returns 0 or IM_ENOMEM.
+int
+    imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out);
+
+//  Forgets the clock a breach request id was sent for, once answered
+//  definitively (any status below 500)
+void
+    imw_sla_answered (imw_sla_t *self, const char *request_id, int status);
+
+//  Arms clock ("response" or "resolution") of incident to fire at
+//  due_ms. Re-arming with the same due time keeps the clock's state.
+//  Returns 0, IM_EINVAL for an unknown clock or zero due time, IM_ENOMEM.
+int
+    imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,
+                 uint64_t due_ms, int priority);
+
+//  Disarms clock of incident, if armed
+void
+    imw_sla_disarm (imw_sla_t *self, uint64_t incident, const char *clock);
+
+//  Arms every clock of an SLA-CLOCKS reply: items (im_fields_t *, each
+//  {incident, clock, due_ms, priority}) is borrowed. Returns how many
+//  were armed; malformed items are logged and skipped.
+size_t
+    imw_sla_restore (imw_sla_t *self, zlist_t *items);
+
+//  Loads the running clocks from the broker (SLA-CLOCKS). Returns 0, or
+//  IM_ETIMEOUT / IM_EBUSY when it should be tried again.
+int
+    imw_sla_start (imw_sla_t *self, im_client_t *query);
+
+//  Returns the due time of an armed clock, 0 when it is not armed
+uint64_t
+    imw_sla_due (imw_sla_t *self, uint64_t incident, const char *clock);
+
+//  Number of armed clocks
+size_t
+    imw_sla_armed (imw_sla_t *self);
+
+#endif

@@ -1,0 +1,405 @@
+/*  imw_worker - the shared skeleton of every worker process
+
+    One thread, one zpoller over two sockets: the stream DEALER and the
+    command client's DEALER. Every pass of the loop also runs what is due
+    by the clock: handler retries, the role's timer, command resends and
+    the heartbeat. Untrusted bytes are decoded by im_proto and im_event
+    only; a message that does not decode is logged and, when it names a
+    seq, acknowledged, so one bad event cannot wedge the stream.
+*/
+#include "imw_classes.h"
+
+typedef struct {
+    uint64_t seq;                       //  Delivered event
+    zframe_t *frame;                    //  Its bytes, owned
+    uint64_t due_ms;                    //  When to call the handler again
+} s_retry_t;
+
+struct _imw_worker_t {
+    const imw_role_t *role;             //  Role table, borrowed
+    void *state;                        //  Role state, borrowed
+    const imw_options_t *options;       //  Flags and config, borrowed
+    im_client_t *client;                //  Commands, sent asynchronously
+    im_client_t *query;                 //  Synchronous queries of the role
+    zsock_t *stream;                    //  DEALER to the worker endpoint
+    zpoller_t *poller;                  //  Over client and stream
+    imw_tracker_t *tracker;             //  Commands in flight
+    imw_output_t *output;               //  Scratch list for the role
+    im_event_t *event;                  //  Scratch decoded event
+    zlistx_t *retries;                  //  s_retry_t *, handler asked again
+    uint64_t heard_ms;                  //  Monotonic: broker last spoke
+    uint64_t ping_ms;                   //  Monotonic: next PING
+    uint64_t tick_ms;                   //  Monotonic: next role tick
+};
+
+static void
+s_retry_destroy (void **item_p)
+{
+    s_retry_t *retry = (s_retry_t *) *item_p;
+    if (retry) {
+        zframe_destroy (&retry->frame);
+        free (retry);
+        *item_p = NULL;
+    }
+}
+
+imw_worker_t *
+imw_worker_new (const imw_role_t *role, void *state,
+                const imw_options_t *options)
+{
+    assert (role && role->handle_fn && options);
+    imw_worker_t *self = (imw_worker_t *) calloc (1, sizeof (imw_worker_t));
+    if (!self)
+        return NULL;
+    self->role = role;
+    self->state = state;
+    self->options = options;
+    self->client = im_client_new (options->client_endpoint,
+                                  IMW_QUERY_TIMEOUT_MS);
+    self->query = im_client_new (options->client_endpoint,
+                                 IMW_QUERY_TIMEOUT_MS);
+    self->tracker = imw_tracker_new (role->group, role->name, IMW_RESEND_MS);
+    self->output = imw_output_new ();
+    self->event = im_event_new ();
+    self->retries = zlistx_new ();
+    if (self->client)
+        self->poller = zpoller_new (im_client_sock (self->client), NULL);
+    if (!self->client || !self->query || !self->tracker || !self->output
+    ||  !self->event || !self->retries || !self->poller) {
+        zsys_error ("%s: cannot set up '%s'", role->name,
+                    options->client_endpoint);
+        imw_worker_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->retries, s_retry_destroy);
+    return self;
+}
+
+void
+imw_worker_destroy (imw_worker_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imw_worker_t *self = *self_p;
+        zpoller_destroy (&self->poller);
+        zsock_destroy (&self->stream);
+        zlistx_destroy (&self->retries);
+        im_event_destroy (&self->event);
+        imw_output_destroy (&self->output);
+        imw_tracker_destroy (&self->tracker);
+        im_client_destroy (&self->query);
+        im_client_destroy (&self->client);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_stream_send (imw_worker_t *self, zmsg_t *msg)
+{
+    if (!msg || zmsg_send (&msg, self->stream))
+        zsys_warning ("%s: cannot send on the stream", self->role->name);
+    zmsg_destroy (&msg);
+}
+
+static void
+s_ack (imw_worker_t *self, uint64_t seq)
+{
+    if (self->options->verbose)
+        zsys_debug ("%s: ACK %" PRIu64, self->role->name, seq);
+    s_stream_send (self, im_wmsg_encode_ack (seq));
+}
+
+//  (Re)opens the stream: a new socket, so nothing queued for a dead
+//  connection is replayed, then READY. Events in flight are forgotten.
+static int
+s_stream_open (imw_worker_t *self)
+{
+    if (self->stream) {
+        zpoller_remove (self->poller, self->stream);
+        zsock_destroy (&self->stream);
+    }
+    imw_tracker_drop_events (self->tracker);
+    zlistx_purge (self->retries);
+    self->stream = zsock_new (ZMQ_DEALER);
+    if (!self->stream)
+        return IM_EIO;
+    zsock_set_linger (self->stream, 500);   //  Let DISCONNECT go out
+    if (zsock_connect (self->stream, "%s", self->options->worker_endpoint)
+    ||  zpoller_add (self->poller, self->stream)) {
+        zsys_error ("%s: cannot connect to '%s'", self->role->name,
+                    self->options->worker_endpoint);
+        return IM_EINVAL;
+    }
+    s_stream_send (self, im_wmsg_encode_ready (
+        self->role->group, self->options->instance, self->options->credit));
+    uint64_t now = im_mono_ms ();
+    self->heard_ms = now;
+    self->ping_ms = now + self->options->config.worker_heartbeat_ms;
+    return 0;
+}
+
+static int
+s_send_command (void *arg, const char *verb, const char *request_id,
+                const im_fields_t *body)
+{
+    imw_worker_t *self = (imw_worker_t *) arg;
+    if (self->options->verbose)
+        zsys_debug ("%s: send %s %s", self->role->name, verb, request_id);
+    return im_client_send (self->client, verb, request_id, body);
+}
+
+//  Runs the handler on one event; returns true when it is to be retried
+static bool
+s_handle (imw_worker_t *self, uint64_t seq, zframe_t *frame)
+{
+    const char *name = self->role->name;
+    char errbuf [256] = "";
+    if (im_event_decode (self->event, zframe_data (frame), zframe_size (frame),
+                         errbuf, sizeof errbuf)) {
+        zsys_warning ("%s: seq %" PRIu64 ": bad event (%s), skipped",
+                      name, seq, errbuf);
+        s_ack (self, seq);
+        return false;
+    }
+    if (self->event->seq != seq)
+        zsys_warning ("%s: DELIVER seq %" PRIu64 " holds event seq %" PRIu64,
+                      name, seq, self->event->seq);
+    imw_output_clear (self->output);
+    int rc = self->role->handle_fn (self->state, self->event, self->output);
+    const char *type = im_event_type_name (self->event->type);
+    if (rc == IM_ETIMEOUT || rc == IM_EBUSY || rc == IM_EIO) {
+        zsys_warning ("%s: seq %" PRIu64 " (%s): %s, will retry", name, seq,
+                      type, im_strerror (rc));
+        imw_output_clear (self->output);
+        return true;
+    }
+    if (rc == 0 && imw_output_size (self->output) > 0)
+        rc = imw_tracker_add (self->tracker, seq, self->output);
+    if (rc)
+        zsys_error ("%s: seq %" PRIu64 " (%s): %s, skipped", name, seq, type,
+                    im_strerror (rc));
+    if (rc || !imw_tracker_has_event (self->tracker, seq))
+        s_ack (self, seq);          //  Nothing to wait for
+    else                            //  Send at once, not at the next pass
+        imw_tracker_send_due (self->tracker, im_mono_ms (), s_send_command,
+                              self);
+    imw_output_clear (self->output);
+    return false;
+}
+
+static void
+s_deliver (imw_worker_t *self, uint64_t seq, zframe_t **frame_p)
+{
+    bool held = imw_tracker_has_event (self->tracker, seq);
+    s_retry_t *retry = (s_retry_t *) zlistx_first (self->retries);
+    for (; retry && !held; retry = (s_retry_t *) zlistx_next (self->retries))
+        held = retry->seq == seq;
+    if (held) {                     //  Acked when its commands are done
+        zsys_info ("%s: seq %" PRIu64 " delivered again while held",
+                   self->role->name, seq);
+        return;
+    }
+    if (self->options->verbose)
+        zsys_debug ("%s: DELIVER %" PRIu64, self->role->name, seq);
+    if (s_handle (self, seq, *frame_p)) {
+        retry = (s_retry_t *) calloc (1, sizeof (s_retry_t));
+        if (!retry)
+            return;                 //  Redelivered after a reconnect
+        retry->seq = seq;
+        retry->frame = *frame_p;
+        *frame_p = NULL;
+        retry->due_ms = im_mono_ms () + IMW_RESEND_MS;
+        zlistx_add_end (self->retries, retry);
+    }
+}
+
+static void
+s_recv_stream (imw_worker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->stream);
+    if (!msg)
+        return;                     //  Interrupted
+    im_wmsg_t *wmsg = im_wmsg_new ();
+    char errbuf [256] = "";
+    if (!wmsg || im_wmsg_decode (wmsg, &msg, errbuf, sizeof errbuf)) {
+        zsys_warning ("%s: malformed message on the stream: %s",
+                      self->role->name, errbuf);
+        zmsg_destroy (&msg);
+        im_wmsg_destroy (&wmsg);
+        return;
+    }
+    self->heard_ms = im_mono_ms ();
+    if (wmsg->type == IM_WMSG_DELIVER)
+        s_deliver (self, wmsg->seq, &wmsg->event);
+    else
+    if (wmsg->type == IM_WMSG_PING)
+        s_stream_send (self, im_wmsg_encode_simple (IM_WMSG_PONG));
+    else
+    if (wmsg->type == IM_WMSG_DISCONNECT) {
+        zsys_notice ("%s: broker disconnected us, reconnecting",
+                     self->role->name);
+        s_stream_open (self);
+    }
+    else
+    if (wmsg->type != IM_WMSG_PONG)
+        zsys_warning ("%s: unexpected message type %d on the stream",
+                      self->role->name, (int) wmsg->type);
+    im_wmsg_destroy (&wmsg);
+}
+
+static void
+s_recv_reply (imw_worker_t *self)
+{
+    im_reply_t *reply = im_client_recv (self->client, false);
+    if (!reply) {
+        zsys_warning ("%s: malformed reply: %s", self->role->name,
+                      im_client_errmsg (self->client));
+        return;
+    }
+    uint64_t ack_seq = 0;
+    bool timer = false;
+    int rc = imw_tracker_answer (self->tracker, reply->request_id,
+                                 reply->status, im_mono_ms (),
+                                 &ack_seq, &timer);
+    const char *error = reply->body
+        ? im_fields_str_or (reply->body, "error", "") : "";
+    if (rc == IM_EBUSY)
+        zsys_info ("%s: %s answered %d %s, will resend", self->role->name,
+                   reply->request_id, reply->status, error);
+    else
+    if (rc == 0 && reply->status == 409)
+        zsys_info ("%s: %s refused: 409 %s", self->role->name,
+                   reply->request_id, error);
+    else
+    if (rc == 0 && reply->status >= 300)
+        zsys_warning ("%s: %s refused: %d %s", self->role->name,
+                      reply->request_id, reply->status, error);
+    else
+    if (self->options->verbose)
+        zsys_debug ("%s: %s answered %d", self->role->name,
+                    reply->request_id, reply->status);
+    if (rc == 0 && timer && self->role->answered_fn)
+        self->role->answered_fn (self->state, reply->request_id,
+                                 reply->status);
+    if (ack_seq)
+        s_ack (self, ack_seq);
+    im_reply_destroy (&reply);
+}
+
+//  Runs everything the clock has made due
+static void
+s_run_due (imw_worker_t *self)
+{
+    uint64_t now = im_mono_ms ();
+    s_retry_t *retry = (s_retry_t *) zlistx_first (self->retries);
+    while (retry) {
+        void *handle = zlistx_cursor (self->retries);
+        s_retry_t *next = (s_retry_t *) zlistx_next (self->retries);
+        if (retry->due_ms <= now) {
+            if (s_handle (self, retry->seq, retry->frame))
+                retry->due_ms = now + IMW_RESEND_MS;
+            else
+                zlistx_delete (self->retries, handle);
+        }
+        retry = next;
+    }
+    if (self->role->tick_fn && now >= self->tick_ms) {
+        self->tick_ms = now + IMW_TICK_MS;
+        imw_output_clear (self->output);
+        self->role->tick_fn (self->state, im_now_ms (), self->output);
+        if (imw_output_size (self->output) > 0
+        &&  imw_tracker_add (self->tracker, 0, self->output))
+            zsys_error ("%s: timer command not sent", self->role->name);
+        imw_output_clear (self->output);
+    }
+    imw_tracker_send_due (self->tracker, now, s_send_command, self);
+
+    const im_config_t *config = &self->options->config;
+    if (now >= self->ping_ms) {
+        self->ping_ms = now + config->worker_heartbeat_ms;
+        s_stream_send (self, im_wmsg_encode_simple (IM_WMSG_PING));
+    }
+    if (now - self->heard_ms > config->worker_expiry_ms) {
+        zsys_warning ("%s: broker silent for %" PRIu64 " ms, reconnecting",
+                      self->role->name, now - self->heard_ms);
+        s_stream_open (self);
+    }
+}
+
+//  Calls the role's start function until it succeeds; false if stopped
+static bool
+s_start (imw_worker_t *self)
+{
+    if (!self->role->start_fn)
+        return true;
+    while (!zsys_interrupted) {
+        int rc = self->role->start_fn (self->state, self->query);
+        if (rc == 0)
+            return true;
+        zsys_warning ("%s: start: %s, retrying", self->role->name,
+                      im_strerror (rc));
+        for (int pause = 0; pause < 10 && !zsys_interrupted; pause++)
+            zclock_sleep (IMW_RESEND_MS / 10);
+    }
+    return false;
+}
+
+int
+imw_worker_run (imw_worker_t *self)
+{
+    assert (self);
+    if (!s_start (self))
+        return 0;
+    int rc = s_stream_open (self);
+    if (rc)
+        return rc;
+    zsys_notice ("%s: instance %s reading group '%s' from %s, credit %u",
+                 self->role->name, self->options->instance, self->role->group,
+                 self->options->worker_endpoint, self->options->credit);
+    zsock_t *client_sock = im_client_sock (self->client);
+    while (!zsys_interrupted) {
+        void *which = zpoller_wait (self->poller, IMW_TICK_MS / 2);
+        if (zpoller_terminated (self->poller))
+            break;
+        if (which == self->stream)
+            s_recv_stream (self);
+        else
+        if (which == client_sock)
+            while (zsock_events (client_sock) & ZMQ_POLLIN)
+                s_recv_reply (self);
+        s_run_due (self);
+    }
+    s_stream_send (self, im_wmsg_encode_simple (IM_WMSG_DISCONNECT));
+    zsys_notice ("%s: stopped, %zu events in flight left for redelivery",
+                 self->role->name, imw_tracker_events (self->tracker));
+    return 0;
+}
+
+int
+imw_worker_main (int argc, char *argv [], const imw_role_t *role)
+{
+    assert (role);
+    imw_options_t *options = (imw_options_t *) calloc (1, sizeof *options);
+    if (!options)
+        return 1;
+    int rc = imw_options_parse (options, role, argc, argv, stderr);
+    if (rc) {
+        free (options);
+        return rc == IMW_HELP ? 0 : 2;
+    }
+    zsys_init ();                   //  Catches SIGINT and SIGTERM
+    zsys_set_logident (role->program);
+    zsys_set_logstream (stderr);
+    int status = 1;
+    void *state = role->new_fn (&options->config);
+    imw_worker_t *worker = state
+        ? imw_worker_new (role, state, options) : NULL;
+    if (worker && imw_worker_run (worker) == 0)
+        status = 0;
+    imw_worker_destroy (&worker);
+    if (state)
+        role->destroy_fn (&state);
+    free (options);
+    return status;
+}
