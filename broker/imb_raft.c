@@ -59,6 +59,7 @@ typedef struct {
 } s_proposal_t;
 
 static void s_drain (imb_raft_t *self);
+static void s_status_refresh (imb_raft_t *self);
 
 //  --------------------------------------------------------------------
 //  Results to the main thread
@@ -227,6 +228,7 @@ s_applied (struct raft_apply *request, int status, void *result)
     free (proposal);
     self->inflight--;
     s_drain (self);
+    s_status_refresh (self);
 }
 
 //  Proposes commands [from, from + count) of the draining queue
