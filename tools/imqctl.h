@@ -178,13 +178,14 @@ json_t *
     imqctl_json_reply (const im_reply_t *reply, const char *items_key);
 
 //  Writes the value of key as text into buffer: a string as it is, an
-//  integer in decimal, "-" when absent
+//  integer in decimal, "-" when absent or empty
 void
     imqctl_text (const im_fields_t *fields, const char *key,
                  char *buffer, size_t size);
 
 //  Writes entry index of fields as text for a person: *_ms times as
-//  RFC 3339 plus how long ago (or ahead), priority as P1..P5
+//  RFC 3339 plus how long ago (or ahead), priority as P1..P5, an empty
+//  string as "-"
 void
     imqctl_text_at (const im_fields_t *fields, size_t index,
                     char *buffer, size_t size);

@@ -78,7 +78,7 @@ s_synopsis (const imqctl_verb_t *verb, FILE *out)
     for (const imqctl_flag_t *flag = verb->flags; flag->name; flag++)
         fprintf (out, flag->required? " --%s %s": " [--%s %s]",
                  flag->name, flag->meta);
-    fprintf (out, " [--json]\n");
+    fprintf (out, verb->wire? " [--json]\n": "\n");
 }
 
 void

@@ -191,7 +191,7 @@ imqctl_text (const im_fields_t *fields, const char *key,
     assert (buffer);
     int64_t number = 0;
     const char *text = fields? im_fields_str (fields, key): NULL;
-    if (text)
+    if (text && *text)
         im_strlcpy (buffer, text, size);
     else
     if (fields && im_fields_int (fields, key, &number) == 0)
@@ -241,7 +241,8 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
     assert (fields);
     const char *key = im_fields_key_at (fields, index);
     if (im_fields_type_at (fields, index) == IM_FIELD_STR) {
-        im_strlcpy (buffer, im_fields_str_at (fields, index), size);
+        const char *text = im_fields_str_at (fields, index);
+        im_strlcpy (buffer, *text? text: "-", size);
         return;
     }
     int64_t value = im_fields_int_at (fields, index);
