@@ -57,6 +57,8 @@ im_config_default (im_config_t *config)
     config->worker_heartbeat_ms = 1000;
     config->worker_expiry_ms = 3000;
     config->offset_commit_ms = 100;
+    config->snapshot_threshold = 64;
+    config->snapshot_trailing = 32;
 
     //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
     for (int impact = 0; impact < 3; impact++)

@@ -17,6 +17,11 @@ void
     im_config_yaml_error (struct fy_diag *diag, struct fy_node *node,
                           const char *format, ...) CHECK_PRINTF (3);
 
+//  True when node is absent or a YAML null (empty, ~, null, Null, NULL
+//  written plain); "null" in quotes is a string
+bool
+    im_config_yaml_null (struct fy_node *node);
+
 //  Returns what node is ("a mapping", "a sequence", ...), static
 const char *
     im_config_yaml_kind (struct fy_node *node);

@@ -14,6 +14,7 @@ typedef enum {
     FIELD_SECTION,                      //  A mapping, described by fields
     FIELD_ID,                           //  uint64_t in min..max
     FIELD_SIZE,                         //  size_t in min..max
+    FIELD_UINT,                         //  unsigned in min..max
     FIELD_MS32,                         //  uint32_t duration in ms
     FIELD_MS64,                         //  uint64_t duration in ms
     FIELD_PATH,                         //  char [IM_CONFIG_PATH_MAX]
@@ -56,6 +57,10 @@ static const field_t s_node [] = {
       0, UINT32_MAX, NULL },
     { "offset_commit", FIELD_MS32, S_AT (offset_commit_ms),
       0, UINT32_MAX, NULL },
+    { "snapshot_threshold", FIELD_UINT, S_AT (snapshot_threshold),
+      1, 1 << 20, NULL },
+    { "snapshot_trailing", FIELD_UINT, S_AT (snapshot_trailing),
+      1, 1 << 20, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -121,7 +126,7 @@ s_address (struct fy_diag *diag, const char *name, struct fy_node *key,
                             && strspn (colon + 1, "0123456789")
                                == strlen (colon + 1);
     if (valid)
-        memcpy (target, text, sizeof text);
+        im_strlcpy (target, text, IM_CONFIG_PATH_MAX);
     else
     if (endpoint)
         im_config_yaml_error (diag, value, "%s: '%s' is not a ZeroMQ "
@@ -281,13 +286,17 @@ s_field (struct fy_diag *diag, const char *name, const field_t *field,
             break;
         case FIELD_ID:
         case FIELD_SIZE:
+        case FIELD_UINT:
             if (!im_config_yaml_number (diag, name, key, value, field->min,
                                         field->max, &number))
                 break;
             if (field->kind == FIELD_ID)
                 *(uint64_t *) target = number;
             else
+            if (field->kind == FIELD_SIZE)
                 *(size_t *) target = (size_t) number;
+            else
+                *(unsigned *) target = (unsigned) number;
             break;
         case FIELD_MS32:
         case FIELD_MS64:
@@ -340,11 +349,11 @@ static void
 s_walk (struct fy_diag *diag, const char *where, struct fy_node *node,
         const field_t *fields, void *base)
 {
-    char known [256] = "";
+    char known [320] = "";
     for (const field_t *field = fields; field->key; field++)
         snprintf (known + strlen (known), sizeof known - strlen (known),
                   "%s%s", field == fields ? "" : ", ", field->key);
-    if (!node || fy_node_is_null (node))
+    if (im_config_yaml_null (node))
         return;
     if (!fy_node_is_mapping (node)) {
         im_config_yaml_error (diag, node, "%s: expected a mapping with keys "
@@ -357,6 +366,9 @@ s_walk (struct fy_diag *diag, const char *where, struct fy_node *node,
     while ((pair = fy_node_mapping_iterate (node, &iterator))) {
         struct fy_node *key = fy_node_pair_key (pair);
         struct fy_node *value = fy_node_pair_value (pair);
+        //  An empty value may have no position: report at its key
+        if (key && im_config_yaml_null (value))
+            value = NULL;
         const char *text = key && fy_node_is_scalar (key)
                          ? fy_node_get_scalar0 (key) : NULL;
         const field_t *field = fields;

@@ -53,6 +53,25 @@ im_config_yaml_error (struct fy_diag *diag, struct fy_node *node,
     fy_diag_node_report (diag, node, FYET_ERROR, "%s", text);
 }
 
+bool
+im_config_yaml_null (struct fy_node *node)
+{
+    if (!node)
+        return true;
+    if (!fy_node_is_scalar (node) || fy_node_get_style (node) != FYNS_PLAIN)
+        return false;
+    size_t length = 0;
+    const char *text = fy_node_get_scalar (node, &length);
+    if (!text || length == 0)
+        return true;
+    const char *nulls [] = { "~", "null", "Null", "NULL" };
+    for (size_t index = 0; index < sizeof nulls / sizeof nulls [0]; index++)
+        if (length == strlen (nulls [index])
+        &&  memcmp (text, nulls [index], length) == 0)
+            return true;
+    return false;
+}
+
 const char *
 im_config_yaml_kind (struct fy_node *node)
 {
@@ -69,7 +88,7 @@ im_config_yaml_scalar (struct fy_diag *diag, const char *name,
 {
     size_t length = 0;
     const char *text = NULL;
-    bool present = value && !fy_node_is_null (value);
+    bool present = !im_config_yaml_null (value);
     if (present && (!fy_node_is_scalar (value) || fy_node_is_alias (value)))
         im_config_yaml_error (diag, value, "%s: expected a single value, "
                               "found %s", name, im_config_yaml_kind (value));
@@ -89,7 +108,7 @@ im_config_yaml_scalar (struct fy_diag *diag, const char *name,
         }
     }
     else
-        im_config_yaml_error (diag, value ? value : key,
+        im_config_yaml_error (diag, present ? value : key,
                               "%s: missing value", name);
     return false;
 }
@@ -151,33 +170,44 @@ im_config_yaml_duration (struct fy_diag *diag, const char *name,
 //  --------------------------------------------------------------------
 //  Loading
 
-//  Finds the first byte that is not UTF-8; returns true and its 1-based
-//  line and column (in characters) if there is one
-static bool
-s_utf8_invalid (const char *text, size_t size, int *line, int *column)
+//  Returns the offset of the first byte that is NUL or not UTF-8, or
+//  size when there is none; libfyaml stops at a NUL without a word, and
+//  says nothing of some bad bytes either
+static size_t
+s_bad_byte (const char *text, size_t size)
 {
     const unsigned char *bytes = (const unsigned char *) text;
-    *line = 1;
-    *column = 1;
-    for (size_t at = 0; at < size; ) {
+    size_t at = 0;
+    while (at < size) {
         unsigned char lead = bytes [at];
         size_t follow = lead < 0x80 ? 0
                       : lead >= 0xc2 && lead < 0xe0 ? 1
                       : lead >= 0xe0 && lead < 0xf0 ? 2
                       : lead >= 0xf0 && lead < 0xf5 ? 3 : 4;
-        if (follow == 4 || (follow && at + follow >= size))
-            return true;
+        if (lead == 0 || follow == 4 || (follow && at + follow >= size))
+            return at;
         for (size_t next = 1; next <= follow; next++)
             if ((bytes [at + next] & 0xc0) != 0x80)
-                return true;
-        if (lead == '\n') {
-            (*line)++;
-            *column = 0;
-        }
-        (*column)++;
+                return at;
         at += follow + 1;
     }
-    return false;
+    return size;
+}
+
+//  Computes the 1-based line and column (in characters) of offset
+static void
+s_position (const char *text, size_t offset, int *line, int *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t at = 0; at < offset; at++)
+        if (text [at] == '\n') {
+            (*line)++;
+            *column = 1;
+        }
+        else
+        if (((unsigned char) text [at] & 0xc0) != 0x80)
+            (*column)++;                //  Not a continuation byte
 }
 
 //  True when text holds nothing but blank lines and comments
@@ -279,12 +309,20 @@ s_diag_quiet (struct fy_diag *diag, void *user, const char *buffer,
 }
 
 //  Parses text into config, reporting into diag. Returns 0, or when
-//  libfyaml gave up without saying why, IM_ECONFIG with our reason in
-//  errbuf.
+//  the bytes are bad or libfyaml gave up without saying why, IM_ECONFIG
+//  with our reason in errbuf.
 static int
 s_parse (struct fy_diag *diag, const char *path, const char *text,
          size_t size, im_config_t *config, char *errbuf, size_t errlen)
 {
+    size_t bad = s_bad_byte (text, size);
+    if (bad < size) {
+        int line = 1, column = 1;
+        s_position (text, bad, &line, &column);
+        s_print (errbuf, errlen, "%s:%d:%d: error: %s", path, line, column,
+                 text [bad] ? "not valid UTF-8" : "NUL character");
+        return IM_ECONFIG;
+    }
     struct fy_parse_cfg parse_cfg = {
         NULL, FYPCF_QUIET, NULL, diag
     };
@@ -295,17 +333,12 @@ s_parse (struct fy_diag *diag, const char *path, const char *text,
         fy_document_destroy (document);
         return 0;
     }
-    //  No document and no error: the file is empty, or libfyaml refused
-    //  bytes it does not report (such as invalid UTF-8)
+    //  No document and no error: the file is empty (comments at most),
+    //  or libfyaml gave up without a word
     void *iterator = NULL;
     if (fy_diag_errors_iterate (diag, &iterator) || s_blank (text))
         return 0;
-    int line = 1, column = 1;
-    if (s_utf8_invalid (text, size, &line, &column))
-        s_print (errbuf, errlen, "%s:%d:%d: error: not valid UTF-8", path,
-                 line, column);
-    else
-        s_print (errbuf, errlen, "%s:1:1: error: not a YAML document", path);
+    s_print (errbuf, errlen, "%s:1:1: error: not a YAML document", path);
     return IM_ECONFIG;
 }
 

@@ -146,8 +146,9 @@ im_fields_find (const im_fields_t *self, const char *key, size_t key_size)
 static bool
 s_in_text (const im_fields_t *self, const char *pointer)
 {
-    return pointer >= self->text
-        && pointer < self->text + self->text_capacity;
+    uintptr_t at = (uintptr_t) pointer;
+    uintptr_t start = (uintptr_t) self->text;
+    return at >= start && at - start < self->text_capacity;
 }
 
 //  Sets key to a checked value. A key or value borrowed from self's own

@@ -235,7 +235,8 @@ s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
         return IM_EPROTO;
     }
     bool known = false;
-    if (verb_size < sizeof self->verb) {
+    if (verb_size < sizeof self->verb
+    &&  !memchr (zframe_data (frame [1]), 0, verb_size)) {
         memcpy (self->verb, zframe_data (frame [1]), verb_size);
         self->verb [verb_size] = 0;
         im_command_type_t command = im_command_type_from_name (self->verb);

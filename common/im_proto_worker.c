@@ -151,7 +151,8 @@ s_credit (zframe_t *frame, uint32_t *credit, char *errbuf, size_t errlen)
     bool valid = size >= 1 && size <= 5;
     for (size_t index = 0; valid && index < size; index++) {
         valid = isdigit ((unsigned char) data [index]) != 0;
-        value = value * 10 + (uint32_t) (data [index] - '0');
+        if (valid)
+            value = value * 10 + (uint32_t) (data [index] - '0');
     }
     if (!valid || value < 1 || value > IM_PROTO_CREDIT_MAX) {
         char quoted [16];

@@ -4,7 +4,8 @@
     events, projections, idempotency results, consumer offsets and the
     applied Raft index always move together in one atomic write. This
     file opens the database with bounded memory, checks its schema and
-    writes through batches; the read paths are in im_store_read.c.
+    writes through batches; batches are in im_store_batch.c and the read
+    paths in im_store_read.c.
 
     Memory is bounded whatever the load: one LRU block cache holds the
     data, index and filter blocks of every column family, and all the
@@ -30,16 +31,6 @@ static const char *s_cf_names [IM_STORE_CF_COUNT] = {
     "meta"
 };
 
-struct _im_store_batch_t {
-    im_store_t *store;                  //  Store it writes to, borrowed
-    rocksdb_writebatch_t *writes;       //  Pending writes, owned
-    int status;                         //  First failure while filling, or 0
-};
-
-static void
-    s_fail (im_store_t *self, char *errbuf, size_t errlen,
-            const char *format, ...) CHECK_PRINTF (4);
-
 void
 im_store_options_default (im_store_options_t *options)
 {
@@ -54,8 +45,9 @@ im_store_options_default (im_store_options_t *options)
 //  Records a failure of the owning thread in errmsg, the log and, when
 //  not NULL, errbuf
 
-static void
-s_fail (im_store_t *self, char *errbuf, size_t errlen, const char *format, ...)
+void
+im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
+               const char *format, ...)
 {
     va_list args;
     va_start (args, format);
@@ -87,6 +79,8 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     //  Index and filter blocks count against the cache too, so that a
     //  large database cannot grow memory behind the cache's back
     rocksdb_block_based_options_set_cache_index_and_filter_blocks (table, 1);
+    rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache (
+        table, 1);
 
     self->options = rocksdb_options_create ();
     rocksdb_options_set_block_based_table_factory (self->options, table);
@@ -109,22 +103,24 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
 //  --------------------------------------------------------------------
 //  Lists the column families to open: ours first, then any other the
 //  database already holds, since RocksDB refuses to open an existing
-//  database unless every column family is named. Sets *existed when
-//  path holds a database. Returns 0 or a negative code (errbuf filled).
+//  database unless every column family is named. Returns 0 or a
+//  negative code (errbuf filled).
 
 static int
-s_cf_list (im_store_t *self, const char *path, bool *existed,
-           char *errbuf, size_t errlen)
+s_cf_list (im_store_t *self, const char *path, char *errbuf, size_t errlen)
 {
     char *err = NULL;
     size_t found = 0;
     char **names = rocksdb_list_column_families (self->options, path,
                                                  &found, &err);
-    *existed = err == NULL;
+    bool existed = err == NULL;
     if (err) {
+        //  RocksDB returns an (empty) array even when it fails
+        if (names)
+            rocksdb_list_column_families_destroy (names, found);
         if (self->read_only) {
-            s_fail (self, errbuf, errlen, "no database at '%s': %s",
-                    path, err);
+            im_store_fail (self, errbuf, errlen, "no database at '%s': %s",
+                           path, err);
             rocksdb_free (err);
             return IM_ENOTFOUND;
         }
@@ -139,7 +135,8 @@ s_cf_list (im_store_t *self, const char *path, bool *existed,
     self->cf_handles = (rocksdb_column_family_handle_t **) calloc (
         IM_STORE_CF_COUNT + found, sizeof (rocksdb_column_family_handle_t *));
     if (!self->cf_names || !self->cf_handles) {
-        s_fail (self, errbuf, errlen, "out of memory opening '%s'", path);
+        im_store_fail (self, errbuf, errlen, "out of memory opening '%s'",
+                       path);
         return IM_ENOMEM;
     }
     for (size_t index = 0; index < IM_STORE_CF_COUNT; index++)
@@ -158,9 +155,9 @@ s_cf_list (im_store_t *self, const char *path, bool *existed,
     }
     //  A database without our meta family was made by someone else:
     //  adding our families to it would damage it
-    if (*existed && !has_meta) {
-        s_fail (self, errbuf, errlen,
-                "'%s' is not an imq database (no meta column family)", path);
+    if (existed && !has_meta) {
+        im_store_fail (self, errbuf, errlen, "'%s' is not an imq database "
+                       "(no meta column family)", path);
         return IM_ESTATE;
     }
     return 0;
@@ -176,7 +173,8 @@ s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
     const rocksdb_options_t **cf_options = (const rocksdb_options_t **)
         calloc (self->cf_count, sizeof (rocksdb_options_t *));
     if (!cf_options) {
-        s_fail (self, errbuf, errlen, "out of memory opening '%s'", path);
+        im_store_fail (self, errbuf, errlen, "out of memory opening '%s'",
+                       path);
         return IM_ENOMEM;
     }
     for (size_t index = 0; index < self->cf_count; index++)
@@ -193,7 +191,8 @@ s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
             cf_options, self->cf_handles, &err);
     free (cf_options);
     if (err) {
-        s_fail (self, errbuf, errlen, "cannot open '%s': %s", path, err);
+        im_store_fail (self, errbuf, errlen, "cannot open '%s': %s", path,
+                       err);
         rocksdb_free (err);
         self->db = NULL;
         return IM_EIO;
@@ -230,25 +229,27 @@ s_schema_check (im_store_t *self, const char *path,
 {
     uint64_t schema = 0;
     if (im_store_meta_get (self, S_META_SCHEMA, &schema)) {
-        s_fail (self, errbuf, errlen, "cannot read the schema of '%s'", path);
+        im_store_fail (self, errbuf, errlen,
+                       "cannot read the schema of '%s'", path);
         return IM_EIO;
     }
     if (schema == IM_STORE_SCHEMA)
         return 0;
     if (schema != 0) {
-        s_fail (self, errbuf, errlen,
-                "'%s' holds schema %" PRIu64 ", this build reads schema %d",
-                path, schema, IM_STORE_SCHEMA);
+        im_store_fail (self, errbuf, errlen, "'%s' holds schema %" PRIu64
+                       ", this build reads schema %d", path, schema,
+                       IM_STORE_SCHEMA);
         return IM_ESTATE;
     }
     if (self->read_only || !s_meta_empty (self)) {
-        s_fail (self, errbuf, errlen,
-                "'%s' is not an imq database (no schema)", path);
+        im_store_fail (self, errbuf, errlen,
+                       "'%s' is not an imq database (no schema)", path);
         return IM_ESTATE;
     }
     im_store_batch_t *batch = im_store_batch_new (self);
     if (!batch) {
-        s_fail (self, errbuf, errlen, "out of memory opening '%s'", path);
+        im_store_fail (self, errbuf, errlen, "out of memory opening '%s'",
+                       path);
         return IM_ENOMEM;
     }
     im_store_batch_put_meta (batch, S_META_SCHEMA, IM_STORE_SCHEMA);
@@ -285,8 +286,7 @@ im_store_new (const char *path, const im_store_options_t *options,
     rocksdb_writeoptions_set_sync (self->sync, 1);
     self->nosync = rocksdb_writeoptions_create ();
 
-    bool existed = false;
-    if (s_cf_list (self, path, &existed, errbuf, errlen)
+    if (s_cf_list (self, path, errbuf, errlen)
     ||  s_open (self, path, errbuf, errlen)
     ||  s_schema_check (self, path, errbuf, errlen))
         im_store_destroy (&self);       //  Half-built: same teardown path
@@ -333,151 +333,6 @@ im_store_errmsg (im_store_t *self)
 }
 
 
-//  --------------------------------------------------------------------
-//  Batches: one per Raft entry, filled by the state machine
-
-im_store_batch_t *
-im_store_batch_new (im_store_t *self)
-{
-    assert (self);
-    im_store_batch_t *batch =
-        (im_store_batch_t *) calloc (1, sizeof (im_store_batch_t));
-    if (!batch)
-        return NULL;
-    batch->store = self;
-    batch->writes = rocksdb_writebatch_create ();
-    return batch;
-}
-
-void
-im_store_batch_destroy (im_store_batch_t **self_p)
-{
-    assert (self_p);
-    if (*self_p) {
-        im_store_batch_t *self = *self_p;
-        rocksdb_writebatch_destroy (self->writes);
-        free (self);
-        *self_p = NULL;
-    }
-}
-
-//  Adds a put to column family cf
-static void
-s_batch_put (im_store_batch_t *self, im_store_cf_t cf, const void *key,
-             size_t key_size, const void *value, size_t value_size)
-{
-    rocksdb_writebatch_put_cf (self->writes, self->store->cf [cf],
-                               (const char *) key, key_size,
-                               (const char *) value, value_size);
-}
-
-//  Adds the encoding of fields under key; a failure to encode is kept
-//  for the commit, which then writes nothing
-static void
-s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
-                    const void *key, size_t key_size,
-                    const im_fields_t *fields)
-{
-    char *data = NULL;
-    size_t size = 0;
-    int rc = im_fields_encode (fields, &data, &size);
-    if (rc == 0)
-        s_batch_put (self, cf, key, key_size, data, size);
-    else
-    if (self->status == 0)
-        self->status = rc;
-    free (data);
-}
-
-void
-im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
-                          uint64_t incident, const void *data, size_t size)
-{
-    assert (self);
-    assert (data || size == 0);
-    unsigned char key [16];
-    im_put_u64 (key, seq);
-    s_batch_put (self, IM_STORE_CF_EVENTS, key, 8, data ? data : "", size);
-    im_put_u64 (key, incident);
-    im_put_u64 (key + 8, seq);
-    s_batch_put (self, IM_STORE_CF_BY_INCIDENT, key, 16, "", 0);
-}
-
-void
-im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
-                             const im_fields_t *incident)
-{
-    assert (self);
-    assert (incident);
-    unsigned char key [8];
-    im_put_u64 (key, id);
-    s_batch_put_fields (self, IM_STORE_CF_INCIDENTS, key, 8, incident);
-}
-
-void
-im_store_batch_put_request (im_store_batch_t *self, const char *key,
-                            const im_fields_t *result)
-{
-    assert (self);
-    assert (key);
-    assert (result);
-    s_batch_put_fields (self, IM_STORE_CF_REQUESTS, key, strlen (key), result);
-}
-
-void
-im_store_batch_put_offset (im_store_batch_t *self, const char *group,
-                           uint64_t seq)
-{
-    assert (self);
-    assert (group);
-    unsigned char value [8];
-    im_put_u64 (value, seq);
-    s_batch_put (self, IM_STORE_CF_OFFSETS, group, strlen (group), value, 8);
-}
-
-void
-im_store_batch_put_meta (im_store_batch_t *self, const char *key,
-                         uint64_t value)
-{
-    assert (self);
-    assert (key);
-    unsigned char bytes [8];
-    im_put_u64 (bytes, value);
-    s_batch_put (self, IM_STORE_CF_META, key, strlen (key), bytes, 8);
-}
-
-
-//  --------------------------------------------------------------------
-//  Writes the batch atomically and destroys it. Returns 0, IM_EIO, or
-//  the code of a put that could not encode its fields (nothing written).
-
-int
-im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
-                       bool sync)
-{
-    assert (self);
-    assert (batch_p && *batch_p);
-    im_store_batch_t *batch = *batch_p;
-    assert (batch->store == self);
-
-    int rc = batch->status;
-    if (rc)
-        s_fail (self, NULL, 0, "commit refused, a put failed: %s",
-                im_strerror (rc));
-    else {
-        char *err = NULL;
-        rocksdb_write (self->db, sync ? self->sync : self->nosync,
-                       batch->writes, &err);
-        if (err) {
-            s_fail (self, NULL, 0, "commit: %s", err);
-            rocksdb_free (err);
-            rc = IM_EIO;
-        }
-    }
-    im_store_batch_destroy (batch_p);
-    return rc;
-}
-
 int
 im_store_sync (im_store_t *self)
 {
@@ -487,7 +342,7 @@ im_store_sync (im_store_t *self)
     char *err = NULL;
     rocksdb_flush_wal (self->db, 1, &err);
     if (err) {
-        s_fail (self, NULL, 0, "sync: %s", err);
+        im_store_fail (self, NULL, 0, "sync: %s", err);
         rocksdb_free (err);
         return IM_EIO;
     }

@@ -1,9 +1,10 @@
 /*  im_store_private - the layout of im_store_t, shared by its two files
 
-    im_store.c opens, writes and closes the database; im_store_read.c
-    holds the read paths, which the broker calls from its query thread.
-    Both need the column family handles, and nothing else in imq may see
-    them, so the struct lives here and not in im_store.h.
+    im_store.c opens and closes the database, im_store_batch.c writes to
+    it and im_store_read.c holds the read paths, which the broker calls
+    from its query thread. All three need the column family handles, and
+    nothing else in imq may see them, so the struct lives here and not in
+    im_store.h.
 */
 #ifndef IM_STORE_PRIVATE_H_INCLUDED
 #define IM_STORE_PRIVATE_H_INCLUDED
@@ -41,5 +42,12 @@ struct _im_store_t {
     bool read_only;                     //  Opened for reading only
     char errmsg [512];                  //  Last failure on the owning thread
 };
+
+//  Records a failure of the owning thread in errmsg and the log, and
+//  copies it into errbuf when that is not NULL. Never call it from a
+//  read path: reads may run on another thread.
+void
+    im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
+                   const char *format, ...) CHECK_PRINTF (4);
 
 #endif

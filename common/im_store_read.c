@@ -131,6 +131,7 @@ s_get_fields (im_store_t *self, im_store_cf_t cf, const void *key,
 {
     char *data = NULL;
     size_t size = 0;
+    *fields_p = NULL;
     int rc = s_get (self, cf, key, key_size, &data, &size);
     if (rc)
         return rc;

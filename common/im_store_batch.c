@@ -1,0 +1,159 @@
+/*  im_store_batch - the writes of one Raft entry, applied at once
+
+    The state machine turns one committed entry into events, projection
+    updates, idempotency results, offsets and the applied index. They
+    must reach the disk together or not at all, or a restart would find
+    an event without its projection, or an applied index ahead of what
+    was written. So every write goes into one RocksDB WriteBatch, and
+    commit hands it to RocksDB as one atomic write.
+*/
+#include "im_classes.h"
+#include "im_store_private.h"
+
+struct _im_store_batch_t {
+    im_store_t *store;                  //  Store it writes to, borrowed
+    rocksdb_writebatch_t *writes;       //  Pending writes, owned
+    int status;                         //  First failure while filling, or 0
+};
+
+im_store_batch_t *
+im_store_batch_new (im_store_t *self)
+{
+    assert (self);
+    im_store_batch_t *batch =
+        (im_store_batch_t *) calloc (1, sizeof (im_store_batch_t));
+    if (!batch)
+        return NULL;
+    batch->store = self;
+    batch->writes = rocksdb_writebatch_create ();
+    return batch;
+}
+
+void
+im_store_batch_destroy (im_store_batch_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        im_store_batch_t *self = *self_p;
+        rocksdb_writebatch_destroy (self->writes);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Adds a put to column family cf
+static void
+s_batch_put (im_store_batch_t *self, im_store_cf_t cf, const void *key,
+             size_t key_size, const void *value, size_t value_size)
+{
+    rocksdb_writebatch_put_cf (self->writes, self->store->cf [cf],
+                               (const char *) key, key_size,
+                               (const char *) value, value_size);
+}
+
+//  Adds the encoding of fields under key; a failure to encode is kept
+//  for the commit, which then writes nothing
+static void
+s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
+                    const void *key, size_t key_size,
+                    const im_fields_t *fields)
+{
+    char *data = NULL;
+    size_t size = 0;
+    int rc = im_fields_encode (fields, &data, &size);
+    if (rc == 0)
+        s_batch_put (self, cf, key, key_size, data, size);
+    else
+    if (self->status == 0)
+        self->status = rc;
+    free (data);
+}
+
+void
+im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
+                          uint64_t incident, const void *data, size_t size)
+{
+    assert (self);
+    assert (data || size == 0);
+    unsigned char key [16];
+    im_put_u64 (key, seq);
+    s_batch_put (self, IM_STORE_CF_EVENTS, key, 8, data ? data : "", size);
+    im_put_u64 (key, incident);
+    im_put_u64 (key + 8, seq);
+    s_batch_put (self, IM_STORE_CF_BY_INCIDENT, key, 16, "", 0);
+}
+
+void
+im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
+                             const im_fields_t *incident)
+{
+    assert (self);
+    assert (incident);
+    unsigned char key [8];
+    im_put_u64 (key, id);
+    s_batch_put_fields (self, IM_STORE_CF_INCIDENTS, key, 8, incident);
+}
+
+void
+im_store_batch_put_request (im_store_batch_t *self, const char *key,
+                            const im_fields_t *result)
+{
+    assert (self);
+    assert (key);
+    assert (result);
+    s_batch_put_fields (self, IM_STORE_CF_REQUESTS, key, strlen (key), result);
+}
+
+void
+im_store_batch_put_offset (im_store_batch_t *self, const char *group,
+                           uint64_t seq)
+{
+    assert (self);
+    assert (group);
+    unsigned char value [8];
+    im_put_u64 (value, seq);
+    s_batch_put (self, IM_STORE_CF_OFFSETS, group, strlen (group), value, 8);
+}
+
+void
+im_store_batch_put_meta (im_store_batch_t *self, const char *key,
+                         uint64_t value)
+{
+    assert (self);
+    assert (key);
+    unsigned char bytes [8];
+    im_put_u64 (bytes, value);
+    s_batch_put (self, IM_STORE_CF_META, key, strlen (key), bytes, 8);
+}
+
+
+//  --------------------------------------------------------------------
+//  Writes the batch atomically and destroys it. Returns 0, IM_EIO, or
+//  the code of a put that could not encode its fields (nothing written).
+
+int
+im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
+                       bool sync)
+{
+    assert (self);
+    assert (batch_p && *batch_p);
+    im_store_batch_t *batch = *batch_p;
+    assert (batch->store == self);
+
+    int rc = batch->status;
+    if (rc)
+        im_store_fail (self, NULL, 0, "commit refused, a put failed: %s",
+                       im_strerror (rc));
+    else {
+        char *err = NULL;
+        rocksdb_write (self->db, sync ? self->sync : self->nosync,
+                       batch->writes, &err);
+        if (err) {
+            im_store_fail (self, NULL, 0, "commit: %s", err);
+            rocksdb_free (err);
+            rc = IM_EIO;
+        }
+    }
+    im_store_batch_destroy (batch_p);
+    return rc;
+}

@@ -1,0 +1,702 @@
+/*  test_im_config - defaults, YAML loading, error reports and lookups
+
+    Every test writes its YAML into a fresh directory and loads it through
+    the real libfyaml, so error positions are the ones an operator sees.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "im_config.h"
+#include "im_error.h"
+
+typedef struct {
+    char dir [256];                     //  Temporary directory of the test
+    char path [300];                    //  The YAML file written last
+    char errbuf [4096];                 //  Errors of the last load
+    im_config_t *config;                //  Loaded configuration
+    im_config_t *defaults;              //  im_config_default, to compare
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
+    assert_non_null (f);
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    mkdir (base, 0700);                 //  May exist already
+    snprintf (f->dir, sizeof f->dir, "%s/im_config.XXXXXX", base);
+    assert_non_null (mkdtemp (f->dir));
+    snprintf (f->path, sizeof f->path, "%s/imq.yaml", f->dir);
+    f->config = (im_config_t *) calloc (1, sizeof (im_config_t));
+    f->defaults = (im_config_t *) calloc (1, sizeof (im_config_t));
+    assert_non_null (f->config);
+    assert_non_null (f->defaults);
+    im_config_default (f->defaults);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    unlink (f->path);
+    rmdir (f->dir);
+    free (f->defaults);
+    free (f->config);
+    free (f);
+    return 0;
+}
+
+//  Writes text as the test's YAML file and loads it
+static int
+s_load (fixture_t *f, const char *text)
+{
+    FILE *file = fopen (f->path, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite (text, 1, strlen (text), file), strlen (text));
+    assert_int_equal (fclose (file), 0);
+    return im_config_load (f->config, f->path, f->errbuf, sizeof f->errbuf);
+}
+
+//  Asserts that the errors hold exactly this line, with the file's path
+//  before "line:col: error: text"
+static void
+s_assert_error (fixture_t *f, const char *where_and_text)
+{
+    char line [1024];
+    snprintf (line, sizeof line, "%s:%s", f->path, where_and_text);
+    const char *found = strstr (f->errbuf, line);
+    if (!found
+    ||  (found != f->errbuf && found [-1] != '\n')
+    ||  (found [strlen (line)] != 0 && found [strlen (line)] != '\n'))
+        fail_msg ("expected error line\n  %s\ngot\n  %s", line, f->errbuf);
+}
+
+//  Number of error lines
+static size_t
+s_error_count (fixture_t *f)
+{
+    if (!*f->errbuf)
+        return 0;
+    size_t count = 1;
+    for (const char *cursor = f->errbuf; *cursor; cursor++)
+        count += *cursor == '\n';
+    return count;
+}
+
+//  Asserts that two configurations hold the same values, field by field
+static void
+s_assert_config_equal (const im_config_t *a, const im_config_t *b)
+{
+    assert_int_equal (a->node_id, b->node_id);
+    assert_string_equal (a->data_dir, b->data_dir);
+    assert_string_equal (a->client_endpoint, b->client_endpoint);
+    assert_string_equal (a->worker_endpoint, b->worker_endpoint);
+    assert_string_equal (a->raft_address, b->raft_address);
+    assert_int_equal (a->batch_max, b->batch_max);
+    assert_int_equal (a->queue_max, b->queue_max);
+    assert_int_equal (a->inflight_entries_max, b->inflight_entries_max);
+    assert_int_equal (a->block_cache_mb, b->block_cache_mb);
+    assert_int_equal (a->write_buffer_mb, b->write_buffer_mb);
+    assert_int_equal (a->worker_heartbeat_ms, b->worker_heartbeat_ms);
+    assert_int_equal (a->worker_expiry_ms, b->worker_expiry_ms);
+    assert_int_equal (a->offset_commit_ms, b->offset_commit_ms);
+    assert_int_equal (a->snapshot_threshold, b->snapshot_threshold);
+    assert_int_equal (a->snapshot_trailing, b->snapshot_trailing);
+    assert_memory_equal (a->matrix, b->matrix, sizeof a->matrix);
+    assert_int_equal (a->categories_n, b->categories_n);
+    for (size_t index = 0; index < a->categories_n; index++) {
+        const im_config_category_t *x = &a->categories [index];
+        const im_config_category_t *y = &b->categories [index];
+        assert_string_equal (x->name, y->name);
+        assert_int_equal (x->keywords_n, y->keywords_n);
+        for (size_t word = 0; word < x->keywords_n; word++)
+            assert_string_equal (x->keywords [word], y->keywords [word]);
+    }
+    assert_string_equal (a->default_category, b->default_category);
+    assert_memory_equal (a->response_ms, b->response_ms,
+                         sizeof a->response_ms);
+    assert_memory_equal (a->resolution_ms, b->resolution_ms,
+                         sizeof a->resolution_ms);
+    assert_string_equal (a->sink_dir, b->sink_dir);
+    assert_int_equal (a->breach_recipients_n, b->breach_recipients_n);
+    for (size_t index = 0; index < a->breach_recipients_n; index++)
+        assert_string_equal (a->breach_recipients [index],
+                             b->breach_recipients [index]);
+}
+
+static void
+s_assert_defaults (fixture_t *f)
+{
+    s_assert_config_equal (f->config, f->defaults);
+}
+
+static void
+test_defaults_are_the_documented_values (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const im_config_t *c = f->defaults;
+    assert_int_equal (c->node_id, 1);
+    assert_string_equal (c->data_dir, "imq-data");
+    assert_string_equal (c->client_endpoint, "tcp://127.0.0.1:7700");
+    assert_string_equal (c->worker_endpoint, "tcp://127.0.0.1:7701");
+    assert_string_equal (c->raft_address, "127.0.0.1:7702");
+    assert_int_equal (c->batch_max, 4096);
+    assert_int_equal (c->queue_max, 65536);
+    assert_int_equal (c->inflight_entries_max, 64);
+    assert_int_equal (c->block_cache_mb, 32);
+    assert_int_equal (c->write_buffer_mb, 64);
+    assert_int_equal (c->worker_heartbeat_ms, 1000);
+    assert_int_equal (c->worker_expiry_ms, 3000);
+    assert_int_equal (c->offset_commit_ms, 100);
+    assert_int_equal (c->snapshot_threshold, 64);
+    assert_int_equal (c->snapshot_trailing, 32);
+    int matrix [3][3] = { { 1, 2, 3 }, { 2, 3, 4 }, { 3, 4, 5 } };
+    assert_memory_equal (c->matrix, matrix, sizeof matrix);
+    assert_int_equal (c->categories_n, 5);
+    assert_string_equal (c->categories [0].name, "network");
+    assert_int_equal (c->categories [0].keywords_n, 6);
+    assert_string_equal (c->categories [0].keywords [5], "latency");
+    assert_string_equal (c->categories [4].name, "email");
+    assert_string_equal (c->categories [4].keywords [4], "mailbox");
+    assert_string_equal (c->default_category, "general");
+    uint64_t minute = 60000, hour = 60 * minute, day = 24 * hour;
+    uint64_t response [5] = { 15 * minute, 30 * minute, 4 * hour, day,
+                              3 * day };
+    uint64_t resolution [5] = { 4 * hour, 8 * hour, 3 * day, 5 * day,
+                                10 * day };
+    assert_memory_equal (c->response_ms, response, sizeof response);
+    assert_memory_equal (c->resolution_ms, resolution, sizeof resolution);
+    assert_string_equal (c->sink_dir, "imq-data/notifications");
+    assert_int_equal (c->breach_recipients_n, 1);
+    assert_string_equal (c->breach_recipients [0], "service-desk-manager");
+}
+
+static void
+test_empty_or_comment_only_file_gives_defaults (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f, ""), 0);
+    s_assert_defaults (f);
+    assert_string_equal (f->errbuf, "");
+    assert_int_equal (s_load (f, "# nothing here\n\n   # still nothing\n"), 0);
+    s_assert_defaults (f);
+    assert_int_equal (s_load (f, "---\n"), 0);
+    s_assert_defaults (f);
+    assert_int_equal (s_load (f, "node:\nsla: ~\n"), 0);
+    s_assert_defaults (f);
+}
+
+static void
+test_sample_config_equals_the_defaults (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  tools/imq.yaml, found from this file's place in the source tree
+    char sample [512];
+    snprintf (sample, sizeof sample, "%s", __FILE__);
+    char *unit = strstr (sample, "tests/unit/test_im_config.c");
+    if (unit)
+        strcpy (unit, "tools/imq.yaml");
+    if (!unit || access (sample, R_OK) != 0) {
+        print_message ("tools/imq.yaml not found from %s\n", __FILE__);
+        skip ();
+    }
+    assert_int_equal (im_config_load (f->config, sample, f->errbuf,
+                                      sizeof f->errbuf), 0);
+    s_assert_defaults (f);
+}
+
+static void
+test_full_file_sets_every_key (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    int rc = s_load (f,
+        "node:\n"
+        "  id: 3\n"
+        "  data: /var/lib/imq\n"
+        "  client: tcp://10.0.0.3:8700\n"
+        "  workers: ipc:///run/imq/workers\n"
+        "  raft: 10.0.0.3:8702\n"
+        "  batch_max: 8192\n"
+        "  queue_max: 100000\n"
+        "  inflight_entries_max: 16\n"
+        "  block_cache_mb: 128\n"
+        "  write_buffer_mb: 256\n"
+        "  worker_heartbeat: 500ms\n"
+        "  worker_expiry: 2s\n"
+        "  offset_commit: 1s\n"
+        "  snapshot_threshold: 1024\n"
+        "  snapshot_trailing: 128\n"
+        "classifier:\n"
+        "  matrix: [[1, 1, 2], [2, 3, 4], [4, 5, 5]]\n"
+        "  default_category: other\n"
+        "  categories:\n"
+        "    - name: storage\n"
+        "      keywords: [SAN, NFS, disk]\n"
+        "    - name: voice\n"
+        "      keywords: [phone]\n"
+        "sla:\n"
+        "  P1: {response: 5m, resolution: 1h}\n"
+        "  P5:\n"
+        "    resolution: 30d\n"
+        "notifier:\n"
+        "  sink: /var/spool/imq\n"
+        "  breach_recipients: [duty-manager, cio]\n");
+    assert_int_equal (rc, 0);
+    assert_string_equal (f->errbuf, "");
+    const im_config_t *c = f->config;
+    assert_int_equal (c->node_id, 3);
+    assert_string_equal (c->data_dir, "/var/lib/imq");
+    assert_string_equal (c->client_endpoint, "tcp://10.0.0.3:8700");
+    assert_string_equal (c->worker_endpoint, "ipc:///run/imq/workers");
+    assert_string_equal (c->raft_address, "10.0.0.3:8702");
+    assert_int_equal (c->batch_max, 8192);
+    assert_int_equal (c->queue_max, 100000);
+    assert_int_equal (c->inflight_entries_max, 16);
+    assert_int_equal (c->block_cache_mb, 128);
+    assert_int_equal (c->write_buffer_mb, 256);
+    assert_int_equal (c->worker_heartbeat_ms, 500);
+    assert_int_equal (c->worker_expiry_ms, 2000);
+    assert_int_equal (c->offset_commit_ms, 1000);
+    assert_int_equal (c->snapshot_threshold, 1024);
+    assert_int_equal (c->snapshot_trailing, 128);
+    int matrix [3][3] = { { 1, 1, 2 }, { 2, 3, 4 }, { 4, 5, 5 } };
+    assert_memory_equal (c->matrix, matrix, sizeof matrix);
+    assert_string_equal (c->default_category, "other");
+    assert_int_equal (c->categories_n, 2);
+    assert_string_equal (c->categories [0].name, "storage");
+    assert_int_equal (c->categories [0].keywords_n, 3);
+    assert_string_equal (c->categories [0].keywords [0], "san");
+    assert_string_equal (c->categories [0].keywords [1], "nfs");
+    assert_string_equal (c->categories [1].name, "voice");
+    assert_int_equal (c->response_ms [0], 5 * 60000);
+    assert_int_equal (c->resolution_ms [0], 3600000);
+    assert_int_equal (c->response_ms [4], f->defaults->response_ms [4]);
+    assert_int_equal (c->resolution_ms [4], 30ULL * 86400000);
+    assert_int_equal (c->response_ms [2], f->defaults->response_ms [2]);
+    assert_string_equal (c->sink_dir, "/var/spool/imq");
+    assert_int_equal (c->breach_recipients_n, 2);
+    assert_string_equal (c->breach_recipients [1], "cio");
+}
+
+static void
+test_default_sink_follows_the_data_directory (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f, "node: {data: /srv/imq}\n"), 0);
+    assert_string_equal (f->config->sink_dir, "/srv/imq/notifications");
+    assert_int_equal (s_load (f, "node: {data: /srv/imq}\n"
+                                 "notifier: {sink: /tmp/out}\n"), 0);
+    assert_string_equal (f->config->sink_dir, "/tmp/out");
+}
+
+static void
+test_durations_take_every_unit (void **state)
+{
+    (void) state;
+    uint64_t ms = 0;
+    assert_int_equal (im_config_parse_duration ("500ms", &ms), 0);
+    assert_int_equal (ms, 500);
+    assert_int_equal (im_config_parse_duration ("15s", &ms), 0);
+    assert_int_equal (ms, 15000);
+    assert_int_equal (im_config_parse_duration ("15m", &ms), 0);
+    assert_int_equal (ms, 900000);
+    assert_int_equal (im_config_parse_duration ("4h", &ms), 0);
+    assert_int_equal (ms, 14400000);
+    assert_int_equal (im_config_parse_duration ("3d", &ms), 0);
+    assert_int_equal (ms, 259200000);
+    assert_int_equal (im_config_parse_duration ("18446744073709551615ms",
+                                                &ms), 0);
+    assert_true (ms == UINT64_MAX);
+}
+
+static void
+test_durations_refuse_bad_text (void **state)
+{
+    (void) state;
+    const char *bad [] = {
+        "", "0s", "0ms", "15", "m", "15x", "15M", "-5m", "+5m", "1.5h",
+        "15 m", " 15m", "15m ", "5mss", "18446744073709551616ms",
+        "213503982335d", "99999999999999999999999s"
+    };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        uint64_t ms = 42;
+        if (im_config_parse_duration (bad [index], &ms) != IM_EINVAL)
+            fail_msg ("'%s' was accepted", bad [index]);
+        assert_int_equal (ms, 42);
+    }
+    uint64_t ms = 0;
+    assert_int_equal (im_config_parse_duration (NULL, &ms), IM_EINVAL);
+}
+
+static void
+test_missing_file_is_not_found (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    char path [400];
+    snprintf (path, sizeof path, "%s/absent.yaml", f->dir);
+    assert_int_equal (im_config_load (f->config, path, f->errbuf,
+                                      sizeof f->errbuf), IM_ENOTFOUND);
+    assert_non_null (strstr (f->errbuf, "absent.yaml: cannot read"));
+    s_assert_defaults (f);
+    //  A directory cannot be read as a file either
+    assert_int_equal (im_config_load (f->config, f->dir, NULL, 0),
+                      IM_ENOTFOUND);
+}
+
+static void
+test_syntax_error_has_its_position (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f, "node:\n  id: 1\n  id: 2\n"), IM_ECONFIG);
+    s_assert_error (f, "3:3: error: duplicate key");
+    assert_int_equal (s_load (f, "node:\n  data: \"unterminated\n"),
+                      IM_ECONFIG);
+    assert_int_equal (s_error_count (f), 1);
+    //  libfyaml places this error at the first character inside the quote
+    s_assert_error (f, "2:10: error: double-quoted scalar without closing "
+                       "quote");
+    assert_int_equal (s_load (f, "node:\n\tid: 1\n"), IM_ECONFIG);
+    assert_int_equal (s_error_count (f), 1);
+    assert_non_null (strstr (f->errbuf, ":2:1: error: "));
+    s_assert_defaults (f);
+}
+
+static void
+test_unknown_keys_are_named (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f, "nodes:\n  id: 1\n"
+                                 "node:\n  id: 2\n  colour: red\n"),
+                      IM_ECONFIG);
+    s_assert_error (f, "1:1: error: top level: unknown key 'nodes' (known: "
+                       "node, classifier, sla, notifier)");
+    assert_non_null (strstr (f->errbuf, ":5:3: error: node: unknown key "
+                                        "'colour' (known: id, data, "));
+    assert_int_equal (s_error_count (f), 2);
+    s_assert_defaults (f);
+
+    assert_int_equal (s_load (f, "sla:\n  P6: {response: 1h}\n"
+                                 "  P1: {respond: 1h}\n"), IM_ECONFIG);
+    s_assert_error (f, "2:3: error: sla: unknown key 'P6' (known: P1, P2, "
+                       "P3, P4, P5)");
+    s_assert_error (f, "3:8: error: sla.P1: unknown key 'respond' (known: "
+                       "response, resolution)");
+}
+
+static void
+test_wrong_types_are_reported (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "node:\n"
+        "  id: [1]\n"
+        "  data: {a: b}\n"
+        "  batch_max: many\n"
+        "  worker_expiry:\n"
+        "classifier: [1, 2]\n"
+        "notifier:\n"
+        "  breach_recipients: boss\n"), IM_ECONFIG);
+    s_assert_error (f, "2:7: error: node.id: expected a single value, "
+                       "found a sequence");
+    s_assert_error (f, "3:9: error: node.data: expected a single value, "
+                       "found a mapping");
+    s_assert_error (f, "4:14: error: node.batch_max: expected a whole "
+                       "number, found 'many'");
+    s_assert_error (f, "5:3: error: node.worker_expiry: missing value");
+    s_assert_error (f, "6:13: error: classifier: expected a mapping with "
+                       "keys matrix, default_category, categories, found "
+                       "a sequence");
+    s_assert_error (f, "8:22: error: notifier.breach_recipients: expected "
+                       "a list");
+    assert_int_equal (s_error_count (f), 6);
+    s_assert_defaults (f);
+
+    assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
+    s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
+                       "node, classifier, sla, notifier, found a sequence");
+}
+
+static void
+test_out_of_range_values_are_reported (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "node:\n"
+        "  id: 0\n"
+        "  batch_max: 9000\n"
+        "  inflight_entries_max: 99999999999999999999999\n"
+        "  client: 127.0.0.1:7700\n"
+        "  raft: tcp://127.0.0.1:7702\n"
+        "  worker_heartbeat: 0s\n"
+        "  offset_commit: 50d\n"), IM_ECONFIG);
+    s_assert_error (f, "2:7: error: node.id: 0 is out of range "
+                       "1..18446744073709551615");
+    s_assert_error (f, "3:14: error: node.batch_max: 9000 is out of range "
+                       "1..8192");
+    s_assert_error (f, "4:25: error: node.inflight_entries_max: "
+                       "99999999999999999999999 is out of range 1..1024");
+    s_assert_error (f, "5:11: error: node.client: '127.0.0.1:7700' is not "
+                       "a ZeroMQ endpoint (like tcp://host:port)");
+    s_assert_error (f, "6:9: error: node.raft: 'tcp://127.0.0.1:7702' is "
+                       "not a host:port address");
+    s_assert_error (f, "7:21: error: node.worker_heartbeat: '0s' is not a "
+                       "duration (a whole number above 0 followed by ms, s, "
+                       "m, h or d)");
+    s_assert_error (f, "8:18: error: node.offset_commit: '50d' is too long");
+    assert_int_equal (s_error_count (f), 7);
+    s_assert_defaults (f);
+}
+
+static void
+test_matrix_is_checked_cell_by_cell (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "classifier:\n"
+        "  matrix:\n"
+        "    - [1, 2, 3]\n"
+        "    - [2, 7, 4]\n"
+        "    - [3, 4]\n"), IM_ECONFIG);
+    s_assert_error (f, "4:11: error: classifier.matrix: impact 2, urgency 2: "
+                       "7 is out of range 1..5");
+    s_assert_error (f, "5:7: error: classifier.matrix: impact 3: expected 3 "
+                       "values, one per urgency 1..3");
+    assert_int_equal (s_error_count (f), 2);
+
+    assert_int_equal (s_load (f, "classifier:\n"
+                                 "  matrix: [[1, 2, 3], [2, 3, 4]]\n"),
+                      IM_ECONFIG);
+    s_assert_error (f, "2:11: error: classifier.matrix: expected 3 rows, one "
+                       "per impact 1..3");
+    s_assert_defaults (f);
+}
+
+static void
+test_categories_are_checked (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "classifier:\n"
+        "  categories:\n"
+        "    - name: network\n"
+        "      keywords: [vpn, wi-fi]\n"
+        "    - keywords: [disk]\n"
+        "    - name: network\n"
+        "      keywords: []\n"
+        "    - name: empty\n"
+        "    - just a word\n"), IM_ECONFIG);
+    s_assert_error (f, "4:23: error: classifier.categories[0].keywords[1]: "
+                       "'wi-fi' is not one word (letters and digits only)");
+    s_assert_error (f, "5:7: error: classifier.categories[1]: missing name");
+    s_assert_error (f, "7:17: error: classifier.categories[2].keywords: "
+                       "needs at least one keyword");
+    s_assert_error (f, "6:7: error: classifier.categories[2]: category "
+                       "'network' is listed twice");
+    s_assert_error (f, "8:7: error: classifier.categories[3]: missing "
+                       "keywords");
+    s_assert_error (f, "9:7: error: classifier.categories[4]: expected a "
+                       "mapping with name and keywords");
+    assert_int_equal (s_error_count (f), 6);
+    s_assert_defaults (f);
+}
+
+static void
+test_cross_key_rules_are_checked (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "node:\n"
+        "  worker_heartbeat: 5s\n"
+        "  batch_max: 2000\n"
+        "  queue_max: 1000\n"
+        "sla:\n"
+        "  P2: {response: 9h}\n"), IM_ECONFIG);
+    s_assert_error (f, "2:21: error: node.worker_expiry: must be longer than "
+                       "node.worker_heartbeat");
+    s_assert_error (f, "4:14: error: node.queue_max: must be at least "
+                       "node.batch_max");
+    s_assert_error (f, "6:7: error: sla.P2: the response target must not be "
+                       "longer than the resolution target");
+    assert_int_equal (s_error_count (f), 3);
+    s_assert_defaults (f);
+}
+
+static void
+test_every_error_is_reported_and_nothing_applied (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "node:\n"
+        "  id: 7\n"
+        "  batch_max: -1\n"
+        "  data: ok\n"
+        "sla:\n"
+        "  P1: {response: soon, resolution: 1h}\n"
+        "notifier:\n"
+        "  breach_recipients: [boss, [a, b]]\n"
+        "extra: 1\n"), IM_ECONFIG);
+    assert_int_equal (s_error_count (f), 4);
+    s_assert_error (f, "3:14: error: node.batch_max: expected a whole "
+                       "number, found '-1'");
+    s_assert_error (f, "6:18: error: sla.P1.response: 'soon' is not a "
+                       "duration (a whole number above 0 followed by ms, s, "
+                       "m, h or d)");
+    s_assert_error (f, "8:29: error: notifier.breach_recipients[1]: expected "
+                       "a single value, found a sequence");
+    s_assert_error (f, "9:1: error: top level: unknown key 'extra' (known: "
+                       "node, classifier, sla, notifier)");
+    //  The valid keys were not applied either
+    s_assert_defaults (f);
+}
+
+static void
+test_errors_fit_a_small_buffer (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    FILE *file = fopen (f->path, "wb");
+    assert_non_null (file);
+    fputs ("a: 1\nb: 2\nc: 3\nd: 4\n", file);
+    assert_int_equal (fclose (file), 0);
+    char small [24];
+    memset (small, 'x', sizeof small);
+    assert_int_equal (im_config_load (f->config, f->path, small,
+                                      sizeof small), IM_ECONFIG);
+    assert_int_equal (strlen (small), sizeof small - 1);
+    assert_int_equal (im_config_load (f->config, f->path, NULL, 0),
+                      IM_ECONFIG);
+}
+
+static void
+test_aliases_and_bad_bytes_are_refused (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f, "node:\n  data: &d here\n"
+                                 "notifier:\n  sink: *d\n"), IM_ECONFIG);
+    //  libfyaml places an alias at its name, after the '*'
+    s_assert_error (f, "4:10: error: notifier.sink: expected a single value, "
+                       "found an alias (not supported here)");
+    assert_int_equal (s_load (f, "node:\n  data: ab\xff\xfe\n"), IM_ECONFIG);
+    s_assert_error (f, "2:11: error: not valid UTF-8");
+    assert_int_equal (s_load (f, "\xff\xfe: 1\n"), IM_ECONFIG);
+    s_assert_error (f, "1:1: error: not valid UTF-8");
+    //  Columns count characters: the bad byte follows two of them
+    assert_int_equal (s_load (f, "node:\n  data: \xc3\xa9\xc3\xa9\xc3\n"),
+                      IM_ECONFIG);
+    s_assert_error (f, "2:11: error: not valid UTF-8");
+    //  libfyaml would stop at a NUL and take what came before
+    FILE *file = fopen (f->path, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite ("node:\n  id: 2\0\n", 1, 16, file), 16);
+    assert_int_equal (fclose (file), 0);
+    assert_int_equal (im_config_load (f->config, f->path, f->errbuf,
+                                      sizeof f->errbuf), IM_ECONFIG);
+    s_assert_error (f, "2:8: error: NUL character");
+    s_assert_defaults (f);
+}
+
+static void
+test_priority_follows_the_matrix (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const im_config_t *c = f->defaults;
+    assert_int_equal (im_config_priority (c, 1, 1), 1);
+    assert_int_equal (im_config_priority (c, 1, 3), 3);
+    assert_int_equal (im_config_priority (c, 2, 2), 3);
+    assert_int_equal (im_config_priority (c, 3, 1), 3);
+    assert_int_equal (im_config_priority (c, 3, 3), 5);
+    assert_int_equal (im_config_priority (c, 0, 1), 0);
+    assert_int_equal (im_config_priority (c, 1, 4), 0);
+    assert_int_equal (im_config_priority (c, -1, -1), 0);
+    assert_int_equal (s_load (f, "classifier:\n  matrix: [[5, 5, 5], "
+                                 "[5, 5, 5], [5, 5, 4]]\n"), 0);
+    assert_int_equal (im_config_priority (f->config, 1, 1), 5);
+    assert_int_equal (im_config_priority (f->config, 3, 3), 4);
+}
+
+static void
+test_categorize_matches_whole_words_in_any_case (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const im_config_t *c = f->defaults;
+    assert_string_equal (im_config_categorize (c, "VPN is down"), "network");
+    assert_string_equal (im_config_categorize (c, "cannot reach the "
+                                                  "Database!"), "database");
+    assert_string_equal (im_config_categorize (c, "outlook/smtp"), "email");
+    assert_string_equal (im_config_categorize (c, "(printer)"), "hardware");
+    //  Parts of words do not count
+    assert_string_equal (im_config_categorize (c, "dnsmasq restarts"),
+                         "general");
+    assert_string_equal (im_config_categorize (c, "emails pile up"),
+                         "general");
+    assert_string_equal (im_config_categorize (c, "db2"), "general");
+    //  UTF-8 letters belong to the word: "vpn\xc3\xa9" is not "vpn"
+    assert_string_equal (im_config_categorize (c, "vpn\xc3\xa9"), "general");
+    assert_string_equal (im_config_categorize (c, ""), "general");
+    assert_string_equal (im_config_categorize (c, NULL), "general");
+}
+
+static void
+test_categorize_first_category_wins (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  access comes after network in config order, whatever the text order
+    assert_string_equal (im_config_categorize (f->defaults,
+                                               "password reset over vpn"),
+                         "network");
+    assert_int_equal (s_load (f,
+        "classifier:\n"
+        "  default_category: misc\n"
+        "  categories:\n"
+        "    - {name: access, keywords: [Password]}\n"
+        "    - {name: network, keywords: [vpn]}\n"), 0);
+    assert_string_equal (im_config_categorize (f->config,
+                                               "password reset over vpn"),
+                         "access");
+    assert_string_equal (im_config_categorize (f->config, "PASSWORD"),
+                         "access");
+    assert_string_equal (im_config_categorize (f->config, "printer"), "misc");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+        T (test_defaults_are_the_documented_values),
+        T (test_empty_or_comment_only_file_gives_defaults),
+        T (test_sample_config_equals_the_defaults),
+        T (test_full_file_sets_every_key),
+        T (test_default_sink_follows_the_data_directory),
+        T (test_durations_take_every_unit),
+        T (test_durations_refuse_bad_text),
+        T (test_missing_file_is_not_found),
+        T (test_syntax_error_has_its_position),
+        T (test_unknown_keys_are_named),
+        T (test_wrong_types_are_reported),
+        T (test_out_of_range_values_are_reported),
+        T (test_matrix_is_checked_cell_by_cell),
+        T (test_categories_are_checked),
+        T (test_cross_key_rules_are_checked),
+        T (test_every_error_is_reported_and_nothing_applied),
+        T (test_errors_fit_a_small_buffer),
+        T (test_aliases_and_bad_bytes_are_refused),
+        T (test_priority_follows_the_matrix),
+        T (test_categorize_matches_whole_words_in_any_case),
+        T (test_categorize_first_category_wins),
+#undef T
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

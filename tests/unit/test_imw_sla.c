@@ -1,0 +1,320 @@
+/*  test_imw_sla - the SLA timer role's clocks
+
+    The role is driven with events built in memory and an explicit
+    'now' for its tick, so deadlines are tested without sleeping. Due
+    times come from the default configuration's SLA targets.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "imw_classes.h"
+
+#define T0  1700000000000ull            //  Event time of the tests
+
+typedef struct {
+    im_config_t *config;                //  Default configuration
+    imw_sla_t *sla;                     //  Role under test
+    imw_output_t *out;                  //  What it asks to send
+    im_event_t *event;                  //  Event fed to it
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
+    assert_non_null (f);
+    f->config = (im_config_t *) calloc (1, sizeof (im_config_t));
+    assert_non_null (f->config);
+    im_config_default (f->config);
+    f->sla = imw_sla_new (f->config);
+    f->out = imw_output_new ();
+    f->event = im_event_new ();
+    assert_non_null (f->sla);
+    assert_non_null (f->out);
+    assert_non_null (f->event);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_event_destroy (&f->event);
+    imw_output_destroy (&f->out);
+    imw_sla_destroy (&f->sla);
+    free (f->config);
+    free (f);
+    return 0;
+}
+
+//  Sets the event's header and clears its payload and the output
+static void
+s_event (fixture_t *f, im_event_type_t type, uint64_t incident, uint64_t seq,
+         uint64_t ts_ms)
+{
+    f->event->type = type;
+    f->event->incident = incident;
+    f->event->seq = seq;
+    f->event->ts_ms = ts_ms;
+    im_fields_clear (f->event->payload);
+    imw_output_clear (f->out);
+}
+
+//  Feeds incident.classified with priority at T0
+static void
+s_classify (fixture_t *f, uint64_t incident, int priority)
+{
+    s_event (f, IM_EV_CLASSIFIED, incident, 10, T0);
+    im_fields_set_int (f->event->payload, "priority", priority);
+    im_fields_set_str (f->event->payload, "category", "network");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+}
+
+static void
+test_classified_starts_both_clocks_from_config (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 5, 2);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-START");
+    assert_string_equal (imw_output_key (f->out, 0), "sla-start");
+    assert_int_equal (imw_output_incident (f->out, 0), 5);
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    uint64_t response_due = T0 + f->config->response_ms [1];
+    uint64_t resolution_due = T0 + f->config->resolution_ms [1];
+    assert_int_equal (im_fields_int_or (args, "priority", 0), 2);
+    assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
+                      response_due);
+    assert_int_equal (im_fields_int_or (args, "resolution_due_ms", 0),
+                      resolution_due);
+    assert_int_equal (imw_sla_due (f->sla, 5, "response"), response_due);
+    assert_int_equal (imw_sla_due (f->sla, 5, "resolution"), resolution_due);
+    assert_int_equal (imw_sla_armed (f->sla), 2);
+}
+
+static void
+test_classified_without_priority_is_refused (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_event (f, IM_EV_CLASSIFIED, 5, 10, T0);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), IM_EINVAL);
+    im_fields_set_int (f->event->payload, "priority", 6);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), IM_EINVAL);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_armed (f->sla), 0);
+}
+
+static void
+test_started_arms_clocks_of_another_instance (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_event (f, IM_EV_SLA_STARTED, 8, 11, T0);
+    im_fields_set_int (f->event->payload, "priority", 1);
+    im_fields_set_int (f->event->payload, "response_due_ms",
+                       (int64_t) (T0 + 100));
+    im_fields_set_int (f->event->payload, "resolution_due_ms",
+                       (int64_t) (T0 + 900));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 8, "response"), T0 + 100);
+    assert_int_equal (imw_sla_due (f->sla, 8, "resolution"), T0 + 900);
+}
+
+static void
+test_acknowledged_stops_the_response_clock (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 5, 1);
+    s_event (f, IM_EV_ACKNOWLEDGED, 5, 12, T0 + 60000);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-STOP");
+    assert_string_equal (imw_output_key (f->out, 0), "sla-stop-response");
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "clock"), "response");
+    assert_int_equal (im_fields_int_or (args, "at_ms", 0), T0 + 60000);
+    assert_int_equal (imw_sla_due (f->sla, 5, "response"), 0);
+    assert_int_not_equal (imw_sla_due (f->sla, 5, "resolution"), 0);
+}
+
+static void
+test_resolved_after_ack_stops_only_resolution (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 5, 1);
+    s_event (f, IM_EV_ACKNOWLEDGED, 5, 12, T0 + 1000);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    s_event (f, IM_EV_RESOLVED, 5, 13, T0 + 2000);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_key (f->out, 0), "sla-stop-resolution");
+    assert_string_equal (im_fields_str (imw_output_args (f->out, 0), "clock"),
+                         "resolution");
+    assert_int_equal (imw_sla_armed (f->sla), 0);
+}
+
+static void
+test_resolved_unacknowledged_stops_both (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 5, 3);
+    s_event (f, IM_EV_RESOLVED, 5, 13, T0 + 2000);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 2);
+    assert_true (imw_output_find (f->out, "sla-stop-response") >= 0);
+    assert_true (imw_output_find (f->out, "sla-stop-resolution") >= 0);
+    assert_int_equal (imw_sla_armed (f->sla), 0);
+
+    //  An incident this instance never saw: its clocks may run elsewhere
+    s_event (f, IM_EV_RESOLVED, 77, 14, T0 + 3000);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 2);
+}
+
+static void
+test_breach_is_sent_once_when_due_passes (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 5, 1);
+    imw_output_clear (f->out);
+    uint64_t due = T0 + f->config->response_ms [0];
+    assert_int_equal (imw_sla_tick (f->sla, due - 1, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+
+    assert_int_equal (imw_sla_tick (f->sla, due, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-BREACH");
+    char request_id [IM_REQUEST_ID_MAX];
+    snprintf (request_id, sizeof request_id,
+              "sla:breach:5:response:%" PRIu64, due);
+    assert_string_equal (imw_output_key (f->out, 0), request_id);
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "clock"), "response");
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0), due);
+
+    //  Sent and unanswered: later ticks stay quiet
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, due + 5000, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    //  A repeat of sla.started with the same due time changes nothing
+    s_event (f, IM_EV_SLA_STARTED, 5, 11, T0);
+    im_fields_set_int (f->event->payload, "priority", 1);
+    im_fields_set_int (f->event->payload, "response_due_ms", (int64_t) due);
+    im_fields_set_int (f->event->payload, "resolution_due_ms",
+                       (int64_t) (T0 + f->config->resolution_ms [0]));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due + 6000, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+
+    //  The answer, even a 409, drops the clock
+    imw_sla_answered (f->sla, request_id, 409);
+    assert_int_equal (imw_sla_due (f->sla, 5, "response"), 0);
+    assert_int_equal (imw_sla_armed (f->sla), 1);
+}
+
+static void
+test_answer_for_an_old_deadline_keeps_the_new_one (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (imw_sla_arm (f->sla, 9, "resolution", T0, 2), 0);
+    assert_int_equal (imw_sla_tick (f->sla, T0, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    char old_id [IM_REQUEST_ID_MAX];
+    im_strlcpy (old_id, imw_output_key (f->out, 0), sizeof old_id);
+    assert_int_equal (imw_sla_arm (f->sla, 9, "resolution", T0 + 500, 2), 0);
+    imw_sla_answered (f->sla, old_id, 200);
+    assert_int_equal (imw_sla_due (f->sla, 9, "resolution"), T0 + 500);
+    //  Not our request id at all: ignored
+    imw_sla_answered (f->sla, "notifier:3:notify:bob", 200);
+    assert_int_equal (imw_sla_armed (f->sla), 1);
+}
+
+static void
+test_stopped_breached_and_closed_disarm (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 5, 2);
+    s_event (f, IM_EV_SLA_BREACHED, 5, 20, T0);
+    im_fields_set_str (f->event->payload, "clock", "response");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 5, "response"), 0);
+    s_event (f, IM_EV_SLA_STOPPED, 5, 21, T0);
+    im_fields_set_str (f->event->payload, "clock", "resolution");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_armed (f->sla), 0);
+
+    s_classify (f, 6, 2);
+    s_event (f, IM_EV_CLOSED, 6, 22, T0);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_armed (f->sla), 0);
+}
+
+static void
+test_restore_arms_running_clocks (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    zlist_t *items = zlist_new ();
+    im_fields_t *good = im_fields_new ();
+    im_fields_set_int (good, "incident", 4);
+    im_fields_set_str (good, "clock", "resolution");
+    im_fields_set_int (good, "due_ms", (int64_t) (T0 + 10));
+    im_fields_set_int (good, "priority", 3);
+    im_fields_t *bad_clock = im_fields_dup (good);
+    im_fields_set_str (bad_clock, "clock", "lunch");
+    im_fields_t *no_due = im_fields_new ();
+    im_fields_set_int (no_due, "incident", 4);
+    im_fields_set_str (no_due, "clock", "response");
+    zlist_append (items, good);
+    zlist_append (items, bad_clock);
+    zlist_append (items, no_due);
+
+    assert_int_equal (imw_sla_restore (f->sla, items), 1);
+    assert_int_equal (imw_sla_due (f->sla, 4, "resolution"), T0 + 10);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 10, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_int_equal (imw_output_incident (f->out, 0), 4);
+    assert_int_equal (imw_sla_restore (f->sla, NULL), 0);
+
+    im_fields_destroy (&good);
+    im_fields_destroy (&bad_clock);
+    im_fields_destroy (&no_due);
+    zlist_destroy (&items);
+}
+
+static void
+test_role_table_has_a_timer (void **state)
+{
+    (void) state;
+    const imw_role_t *role = imw_sla_role ();
+    assert_string_equal (role->group, "sla");
+    assert_string_equal (role->program, "imq-sla-timer");
+    assert_non_null (role->tick_fn);
+    assert_non_null (role->start_fn);
+    assert_non_null (role->answered_fn);
+}
+
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        S_TEST (test_classified_starts_both_clocks_from_config),
+        S_TEST (test_classified_without_priority_is_refused),
+        S_TEST (test_started_arms_clocks_of_another_instance),
+        S_TEST (test_acknowledged_stops_the_response_clock),
+        S_TEST (test_resolved_after_ack_stops_only_resolution),
+        S_TEST (test_resolved_unacknowledged_stops_both),
+        S_TEST (test_breach_is_sent_once_when_due_passes),
+        S_TEST (test_answer_for_an_old_deadline_keeps_the_new_one),
+        S_TEST (test_stopped_breached_and_closed_disarm),
+        S_TEST (test_restore_arms_running_clocks),
+        S_TEST (test_role_table_has_a_timer),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
