@@ -126,6 +126,22 @@ s_set_clock (im_fields_t *incident, const im_fields_t *payload,
     }
 }
 
+//  Starts sla_<clock>: running, or already met / breached when the event
+//  that stops it (stopper, a *_ms key) is in the projection
+static void
+s_start_clock (im_fields_t *incident, const char *clock, const char *stopper)
+{
+    char state_key [32], due_key [48];
+    snprintf (state_key, sizeof state_key, "sla_%s", clock);
+    snprintf (due_key, sizeof due_key, "sla_%s_due_ms", clock);
+    int64_t stopped = im_fields_int_or (incident, stopper, 0);
+    const char *state = "running";
+    if (stopped)
+        state = stopped <= im_fields_int_or (incident, due_key, 0)
+              ? "met" : "breached";
+    im_fields_set_str (incident, state_key, state);
+}
+
 void
 im_incident_evolve (im_fields_t *incident, const im_event_t *event)
 {
@@ -185,8 +201,10 @@ im_incident_evolve (im_fields_t *incident, const im_event_t *event)
                     "sla_response_due_ms");
             s_copy (incident, payload, "resolution_due_ms",
                     "sla_resolution_due_ms");
-            im_fields_set_str (incident, "sla_response", "running");
-            im_fields_set_str (incident, "sla_resolution", "running");
+            //  A clock whose stop came first (acknowledged or resolved
+            //  before the clocks started) ends as it starts
+            s_start_clock (incident, "response", "acknowledged_ms");
+            s_start_clock (incident, "resolution", "resolved_ms");
             break;
         case IM_EV_SLA_STOPPED: {
             const char *result = im_fields_str (payload, "result");

@@ -33,6 +33,7 @@
 #include "imw_output.h"
 #include "imw_role.h"
 #include "imw_tracker.h"
+#include "imw_stream.h"
 #include "imw_options.h"
 #include "imw_worker.h"
 #include "imw_sink.h"

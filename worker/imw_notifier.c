@@ -251,12 +251,14 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     }
     else
     if (event->type == IM_EV_ASSIGNED) {
-        entry = s_entry (self, event->incident);
-        if (!entry
-        ||  s_set (&entry->group, im_fields_str (payload, "group"))
-        ||  s_set (&entry->agent, im_fields_str (payload, "agent")))
-            return IM_ENOMEM;
-        rc = s_notify_assignee (self, event, entry, "assigned", out);
+        //  The lookup is for the title; the assignee is the event's
+        rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0
+        &&  (s_set (&entry->group, im_fields_str (payload, "group"))
+        ||   s_set (&entry->agent, im_fields_str (payload, "agent"))))
+            rc = IM_ENOMEM;
+        if (rc == 0)
+            rc = s_notify_assignee (self, event, entry, "assigned", out);
     }
     else
     if (event->type == IM_EV_SLA_BREACHED) {

@@ -231,7 +231,7 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
     assert (self && out);
     s_clock_t *entry = (s_clock_t *) zhashx_first (self->clocks);
     for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
-        if (entry->sent || entry->due_ms > now_ms)
+        if (entry->sent || entry->due_ms + IMW_SLA_GRACE_MS > now_ms)
             continue;
         char request_id [IM_REQUEST_ID_MAX];
         snprintf (request_id, sizeof request_id,
@@ -257,9 +257,7 @@ imw_sla_answered (imw_sla_t *self, const char *request_id, int status)
     if (sscanf (request_id, "sla:breach:%" SCNu64 ":%15[a-z]:%" SCNu64,
                 &incident, clock, &due_ms) != 3)
         return;
-    if (status == 409)
-        zsys_info ("sla: incident %" PRIu64 " %s clock had already stopped",
-                   incident, clock);
+    (void) status;                  //  Any definitive answer ends it
     //  A clock re-armed with another deadline meanwhile stays armed
     if (imw_sla_due (self, incident, clock) == due_ms)
         imw_sla_disarm (self, incident, clock);

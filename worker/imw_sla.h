@@ -21,10 +21,13 @@
     Due times are event time plus target: the leader's stamp, so every
     instance computes the same deadlines and request ids. The timer
     sends SLA-BREACH {clock, due_ms} with request id
-    "sla:breach:<incident>:<clock>:<due_ms>" when a clock passes its
-    deadline, and forgets the clock once the broker answered; a 409
-    means the clock was stopped meanwhile, a normal outcome. At start
-    the running clocks are loaded with the SLA-CLOCKS query.
+    "sla:breach:<incident>:<clock>:<due_ms>" IMW_SLA_GRACE_MS after a
+    clock's deadline, and forgets the clock once the broker answered; a
+    409 means the clock was stopped meanwhile, a normal outcome. The
+    grace is there because the broker judges "due" by the leader's clock
+    and keeps its answer under the request id: a breach sent early by a
+    host whose clock runs ahead would be refused for good. At start the
+    running clocks are loaded with the SLA-CLOCKS query.
     Consumer group "sla", program imq-sla-timer.
 */
 #ifndef IMW_SLA_H_INCLUDED
@@ -36,6 +39,8 @@
 #include "im_event.h"
 #include "imw_output.h"
 #include "imw_role.h"
+
+#define IMW_SLA_GRACE_MS    1000        //  Wait past a deadline, for skew
 
 typedef struct _imw_sla_t imw_sla_t;
 
@@ -56,8 +61,8 @@ int
     imw_sla_handle (imw_sla_t *self, const im_event_t *event,
                     imw_output_t *out);
 
-//  Appends SLA-BREACH for every armed clock due at or before now_ms
-//  that has not been sent yet. Returns 0 or IM_ENOMEM.
+//  Appends SLA-BREACH for every armed clock not sent yet whose deadline
+//  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.
 int
     imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out);
 

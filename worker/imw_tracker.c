@@ -247,22 +247,16 @@ void
 imw_tracker_drop_events (imw_tracker_t *self)
 {
     assert (self);
-    size_t size = zlistx_size (self->commands);
-    void **handles = (void **) calloc (size + 1, sizeof (void *));
-    assert (handles);
-    size_t count = 0;
     s_command_t *command = (s_command_t *) zlistx_first (self->commands);
     while (command) {
-        if (command->seq)
-            handles [count++] = command->handle;
-        command = (s_command_t *) zlistx_next (self->commands);
+        void *handle = zlistx_cursor (self->commands);
+        s_command_t *next = (s_command_t *) zlistx_next (self->commands);
+        if (command->seq) {
+            zhashx_delete (self->by_id, command->request_id);
+            zlistx_delete (self->commands, handle);
+        }
+        command = next;
     }
-    for (size_t index = 0; index < count; index++) {
-        command = (s_command_t *) zlistx_handle_item (handles [index]);
-        zhashx_delete (self->by_id, command->request_id);
-        zlistx_delete (self->commands, handles [index]);
-    }
-    free (handles);
     zhashx_purge (self->events);
 }
 

@@ -9,6 +9,8 @@
 */
 #include "imw_classes.h"
 
+#define IMW_DRAIN_MAX   256             //  Messages per socket per pass
+
 typedef struct {
     uint64_t seq;                       //  Delivered event
     zframe_t *frame;                    //  Its bytes, owned
@@ -21,14 +23,12 @@ struct _imw_worker_t {
     const imw_options_t *options;       //  Flags and config, borrowed
     im_client_t *client;                //  Commands, sent asynchronously
     im_client_t *query;                 //  Synchronous queries of the role
-    zsock_t *stream;                    //  DEALER to the worker endpoint
-    zpoller_t *poller;                  //  Over client and stream
+    imw_stream_t *stream;               //  The event stream, or NULL
+    zpoller_t *poller;                  //  Over client and stream sockets
     imw_tracker_t *tracker;             //  Commands in flight
     imw_output_t *output;               //  Scratch list for the role
     im_event_t *event;                  //  Scratch decoded event
     zlistx_t *retries;                  //  s_retry_t *, handler asked again
-    uint64_t heard_ms;                  //  Monotonic: broker last spoke
-    uint64_t ping_ms;                   //  Monotonic: next PING
     uint64_t tick_ms;                   //  Monotonic: next role tick
 };
 
@@ -62,10 +62,8 @@ imw_worker_new (const imw_role_t *role, void *state,
     self->output = imw_output_new ();
     self->event = im_event_new ();
     self->retries = zlistx_new ();
-    if (self->client)
-        self->poller = zpoller_new (im_client_sock (self->client), NULL);
     if (!self->client || !self->query || !self->tracker || !self->output
-    ||  !self->event || !self->retries || !self->poller) {
+    ||  !self->event || !self->retries) {
         zsys_error ("%s: cannot set up '%s'", role->name,
                     options->client_endpoint);
         imw_worker_destroy (&self);
@@ -82,7 +80,7 @@ imw_worker_destroy (imw_worker_t **self_p)
     if (*self_p) {
         imw_worker_t *self = *self_p;
         zpoller_destroy (&self->poller);
-        zsock_destroy (&self->stream);
+        imw_stream_destroy (&self->stream);
         zlistx_destroy (&self->retries);
         im_event_destroy (&self->event);
         imw_output_destroy (&self->output);
@@ -95,48 +93,24 @@ imw_worker_destroy (imw_worker_t **self_p)
 }
 
 static void
-s_stream_send (imw_worker_t *self, zmsg_t *msg)
-{
-    if (!msg || zmsg_send (&msg, self->stream))
-        zsys_warning ("%s: cannot send on the stream", self->role->name);
-    zmsg_destroy (&msg);
-}
-
-static void
 s_ack (imw_worker_t *self, uint64_t seq)
 {
     if (self->options->verbose)
         zsys_debug ("%s: ACK %" PRIu64, self->role->name, seq);
-    s_stream_send (self, im_wmsg_encode_ack (seq));
+    imw_stream_ack (self->stream, seq);
 }
 
-//  (Re)opens the stream: a new socket, so nothing queued for a dead
-//  connection is replayed, then READY. Events in flight are forgotten.
+//  After the stream got a new socket: poll that one, and forget the
+//  events in flight, which the broker redelivers
 static int
-s_stream_open (imw_worker_t *self)
+s_stream_reset (imw_worker_t *self)
 {
-    if (self->stream) {
-        zpoller_remove (self->poller, self->stream);
-        zsock_destroy (&self->stream);
-    }
     imw_tracker_drop_events (self->tracker);
     zlistx_purge (self->retries);
-    self->stream = zsock_new (ZMQ_DEALER);
-    if (!self->stream)
-        return IM_EIO;
-    zsock_set_linger (self->stream, 500);   //  Let DISCONNECT go out
-    if (zsock_connect (self->stream, "%s", self->options->worker_endpoint)
-    ||  zpoller_add (self->poller, self->stream)) {
-        zsys_error ("%s: cannot connect to '%s'", self->role->name,
-                    self->options->worker_endpoint);
-        return IM_EINVAL;
-    }
-    s_stream_send (self, im_wmsg_encode_ready (
-        self->role->group, self->options->instance, self->options->credit));
-    uint64_t now = im_mono_ms ();
-    self->heard_ms = now;
-    self->ping_ms = now + self->options->config.worker_heartbeat_ms;
-    return 0;
+    zpoller_destroy (&self->poller);
+    self->poller = zpoller_new (im_client_sock (self->client),
+                                imw_stream_sock (self->stream), NULL);
+    return self->poller ? 0 : IM_ENOMEM;
 }
 
 static int
@@ -217,34 +191,12 @@ s_deliver (imw_worker_t *self, uint64_t seq, zframe_t **frame_p)
 static void
 s_recv_stream (imw_worker_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->stream);
-    if (!msg)
-        return;                     //  Interrupted
-    im_wmsg_t *wmsg = im_wmsg_new ();
-    char errbuf [256] = "";
-    if (!wmsg || im_wmsg_decode (wmsg, &msg, errbuf, sizeof errbuf)) {
-        zsys_warning ("%s: malformed message on the stream: %s",
-                      self->role->name, errbuf);
-        zmsg_destroy (&msg);
-        im_wmsg_destroy (&wmsg);
-        return;
-    }
-    self->heard_ms = im_mono_ms ();
-    if (wmsg->type == IM_WMSG_DELIVER)
+    bool reconnected = false;
+    im_wmsg_t *wmsg = imw_stream_recv (self->stream, &reconnected);
+    if (wmsg)
         s_deliver (self, wmsg->seq, &wmsg->event);
-    else
-    if (wmsg->type == IM_WMSG_PING)
-        s_stream_send (self, im_wmsg_encode_simple (IM_WMSG_PONG));
-    else
-    if (wmsg->type == IM_WMSG_DISCONNECT) {
-        zsys_notice ("%s: broker disconnected us, reconnecting",
-                     self->role->name);
-        s_stream_open (self);
-    }
-    else
-    if (wmsg->type != IM_WMSG_PONG)
-        zsys_warning ("%s: unexpected message type %d on the stream",
-                      self->role->name, (int) wmsg->type);
+    if (reconnected)
+        s_stream_reset (self);
     im_wmsg_destroy (&wmsg);
 }
 
@@ -314,17 +266,8 @@ s_run_due (imw_worker_t *self)
         imw_output_clear (self->output);
     }
     imw_tracker_send_due (self->tracker, now, s_send_command, self);
-
-    const im_config_t *config = &self->options->config;
-    if (now >= self->ping_ms) {
-        self->ping_ms = now + config->worker_heartbeat_ms;
-        s_stream_send (self, im_wmsg_encode_simple (IM_WMSG_PING));
-    }
-    if (now - self->heard_ms > config->worker_expiry_ms) {
-        zsys_warning ("%s: broker silent for %" PRIu64 " ms, reconnecting",
-                      self->role->name, now - self->heard_ms);
-        s_stream_open (self);
-    }
+    if (imw_stream_heartbeat (self->stream, now))
+        s_stream_reset (self);
 }
 
 //  Calls the role's start function until it succeeds; false if stopped
@@ -337,6 +280,8 @@ s_start (imw_worker_t *self)
         int rc = self->role->start_fn (self->state, self->query);
         if (rc == 0)
             return true;
+        if (zsys_interrupted)
+            break;
         zsys_warning ("%s: start: %s, retrying", self->role->name,
                       im_strerror (rc));
         for (int pause = 0; pause < 10 && !zsys_interrupted; pause++)
@@ -346,33 +291,66 @@ s_start (imw_worker_t *self)
 }
 
 int
-imw_worker_run (imw_worker_t *self)
+imw_worker_open (imw_worker_t *self)
 {
     assert (self);
     if (!s_start (self))
-        return 0;
-    int rc = s_stream_open (self);
-    if (rc)
-        return rc;
+        return IM_EIO;
+    self->stream = imw_stream_new (self->role->group, self->options);
+    if (!self->stream || s_stream_reset (self))
+        return IM_EINVAL;
     zsys_notice ("%s: instance %s reading group '%s' from %s, credit %u",
                  self->role->name, self->options->instance, self->role->group,
                  self->options->worker_endpoint, self->options->credit);
+    return 0;
+}
+
+int
+imw_worker_step (imw_worker_t *self, int timeout_ms)
+{
+    assert (self && self->stream);
     zsock_t *client_sock = im_client_sock (self->client);
-    while (!zsys_interrupted) {
-        void *which = zpoller_wait (self->poller, IMW_TICK_MS / 2);
-        if (zpoller_terminated (self->poller))
-            break;
-        if (which == self->stream)
+    void *which = zpoller_wait (self->poller, timeout_ms);
+    if (zpoller_terminated (self->poller))
+        return IM_EIO;
+    //  Drain both sockets, a bounded number each, then the clock's work
+    for (int count = 0; count < IMW_DRAIN_MAX && which; count++) {
+        which = NULL;
+        zsock_t *stream_sock = imw_stream_sock (self->stream);
+        if (stream_sock && (zsock_events (stream_sock) & ZMQ_POLLIN)) {
             s_recv_stream (self);
-        else
-        if (which == client_sock)
-            while (zsock_events (client_sock) & ZMQ_POLLIN)
-                s_recv_reply (self);
-        s_run_due (self);
+            which = self;
+        }
+        if (zsock_events (client_sock) & ZMQ_POLLIN) {
+            s_recv_reply (self);
+            which = self;
+        }
     }
-    s_stream_send (self, im_wmsg_encode_simple (IM_WMSG_DISCONNECT));
+    s_run_due (self);
+    return 0;
+}
+
+void
+imw_worker_close (imw_worker_t *self)
+{
+    assert (self);
+    if (!self->stream)
+        return;
+    imw_stream_disconnect (self->stream);
     zsys_notice ("%s: stopped, %zu events in flight left for redelivery",
                  self->role->name, imw_tracker_events (self->tracker));
+}
+
+int
+imw_worker_run (imw_worker_t *self)
+{
+    assert (self);
+    int rc = imw_worker_open (self);
+    if (rc)
+        return zsys_interrupted ? 0 : rc;
+    while (!zsys_interrupted && imw_worker_step (self, IMW_TICK_MS / 2) == 0)
+        ;
+    imw_worker_close (self);
     return 0;
 }
 

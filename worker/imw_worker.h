@@ -40,9 +40,25 @@ imw_worker_t *
 void
     imw_worker_destroy (imw_worker_t **self_p);
 
-//  Runs the role's start function, opens the stream and serves it until
-//  zsys_interrupted (SIGINT or SIGTERM), then sends DISCONNECT.
-//  Returns 0, or a negative IM_E* code when the stream cannot be opened.
+//  Calls the role's start function until it succeeds, then opens the
+//  stream and sends READY. Returns 0, IM_EIO when interrupted first,
+//  IM_EINVAL for a worker endpoint that does not connect.
+int
+    imw_worker_open (imw_worker_t *self);
+
+//  One pass of the loop: waits up to timeout_ms for a message on the
+//  stream or a reply, handles it, then runs what the clock made due
+//  (handler retries, the role's timer, resends, heartbeat, reconnect).
+//  Returns 0, or IM_EIO when interrupted (SIGINT, SIGTERM).
+int
+    imw_worker_step (imw_worker_t *self, int timeout_ms);
+
+//  Sends DISCONNECT, so the broker hands our deliveries on at once
+void
+    imw_worker_close (imw_worker_t *self);
+
+//  open, step until zsys_interrupted, close. Returns 0, or a negative
+//  IM_E* code when the stream cannot be opened.
 int
     imw_worker_run (imw_worker_t *self);
 

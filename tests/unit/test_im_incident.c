@@ -146,6 +146,22 @@ test_folding_events_builds_the_projection (void **state)
     assert_int_equal (im_fields_int_or (p, "reopen_count", 0), 1);
 }
 
+static void
+test_clocks_started_after_their_stop_end_at_once (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_fold (f, IM_EV_OPENED, 1, 100);
+    im_fields_set_str (f->event->payload, "status", "in_progress");
+    s_fold (f, IM_EV_ACKNOWLEDGED, 2, 150);
+    im_fields_set_int (f->event->payload, "response_due_ms", 140);
+    im_fields_set_int (f->event->payload, "resolution_due_ms", 900);
+    s_fold (f, IM_EV_SLA_STARTED, 3, 160);
+    assert_string_equal (im_fields_str (f->incident, "sla_response"),
+                         "breached");
+    assert_string_equal (im_fields_str (f->incident, "sla_resolution"),
+                         "running");
+}
+
 int
 main (void)
 {
@@ -157,6 +173,9 @@ main (void)
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_folding_events_builds_the_projection, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_clocks_started_after_their_stop_end_at_once,
+            s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

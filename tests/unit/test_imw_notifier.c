@@ -16,6 +16,12 @@
 
 #include "imw_classes.h"
 
+//  What the fake broker is and answers
+typedef struct {
+    char endpoint [256];                //  ipc:// endpoint it binds
+    int status;                         //  Status of its GET replies
+} broker_t;
+
 typedef struct {
     char dir [128];                     //  Temp directory of this test
     im_config_t *config;                //  Defaults, sink in dir
@@ -23,6 +29,52 @@ typedef struct {
     imw_output_t *out;                  //  What it asks to send
     im_event_t *event;                  //  Event fed to it
 } fixture_t;
+
+//  Fake broker: answers GET with the projection of an incident assigned
+//  to group dba and reported by erin, or with the error status asked
+static void
+s_broker (zsock_t *pipe, void *args)
+{
+    const broker_t *broker = (const broker_t *) args;
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router || zsock_bind (router, "%s", broker->endpoint)) {
+        zsock_destroy (&router);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zsock_signal (pipe, 0);
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        im_request_t *request = im_request_new ();
+        char errbuf [256];
+        zmsg_t *reply = NULL;
+        if (im_request_decode (request, &msg, errbuf, sizeof errbuf) == 0
+        &&  streq (request->verb, "GET") && broker->status == 200) {
+            im_fields_t *body = im_fields_new ();
+            im_fields_set_int (body, "id",
+                               im_fields_int_or (request->body, "incident",
+                                                 0));
+            im_fields_set_str (body, "title", "db down");
+            im_fields_set_str (body, "reporter", "erin");
+            im_fields_set_str (body, "group", "dba");
+            im_fields_set_str (body, "agent", "");
+            reply = im_reply_encode (200, request->request_id, body, NULL,
+                                     NULL);
+            im_fields_destroy (&body);
+        }
+        else
+            reply = im_reply_encode_error (broker->status, request->request_id,
+                                           "no");
+        zmsg_destroy (&msg);
+        zmsg_prepend (reply, &identity);
+        zmsg_send (&reply, router);
+        im_request_destroy (&request);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
 
 static int
 s_setup (void **state)
@@ -354,6 +406,78 @@ test_unwritable_file_asks_for_a_retry (void **state)
     assert_int_equal (s_handle (f), IM_EIO);
 }
 
+//  Starts a fake broker answering GET with status and gives the
+//  notifier a query client on it
+static zactor_t *
+s_start_broker (fixture_t *f, broker_t *broker, int status,
+                im_client_t **query)
+{
+    snprintf (broker->endpoint, sizeof broker->endpoint, "ipc://%s/client.ipc",
+              f->dir);
+    broker->status = status;
+    zactor_t *actor = zactor_new (s_broker, broker);
+    assert_non_null (actor);
+    *query = im_client_new (broker->endpoint, 5000);
+    assert_non_null (*query);
+    assert_int_equal (imw_notifier_start (f->notifier, *query), 0);
+    return actor;
+}
+
+static void
+test_cache_miss_fetches_the_incident (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    broker_t broker;
+    im_client_t *query = NULL;
+    zactor_t *actor = s_start_broker (f, &broker, 200, &query);
+
+    s_event (f, IM_EV_SLA_BREACHED, 12, 1201);
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 3);
+    assert_true (imw_output_find (f->out, "notify:group:dba") >= 0);
+    char *content = s_file (f, "group:dba");
+    assert_non_null (strstr (content, "incident=12 reason=breached seq=1201 "
+                                      "recipient=\"group:dba\" "
+                                      "title=\"db down\""));
+    free (content);
+    s_event (f, IM_EV_RESOLVED, 12, 1202);
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_key (f->out, 0), "notify:erin");
+    //  Assigned: the assignee is the event's, the title the projection's
+    s_assign (f, 13, 1301, "dba", "bob");
+    assert_string_equal (imw_output_key (f->out, 0), "notify:bob");
+    content = s_file (f, "bob");
+    assert_non_null (strstr (content, "title=\"db down\""));
+    free (content);
+
+    imw_notifier_start (f->notifier, NULL);
+    im_client_destroy (&query);
+    zactor_destroy (&actor);
+}
+
+static void
+test_failed_fetch_asks_to_be_called_again (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    broker_t broker;
+    im_client_t *query = NULL;
+    zactor_t *actor = s_start_broker (f, &broker, 503, &query);
+    s_event (f, IM_EV_RESOLVED, 12, 1202);
+    assert_int_equal (s_handle (f), IM_EBUSY);
+    assert_int_equal (imw_output_size (f->out), 0);
+    imw_notifier_start (f->notifier, NULL);
+    im_client_destroy (&query);
+    zactor_destroy (&actor);
+
+    query = im_client_new ("ipc:///nonexistent/imw_notifier.ipc", 300);
+    assert_non_null (query);
+    imw_notifier_start (f->notifier, query);
+    assert_int_equal (s_handle (f), IM_ETIMEOUT);
+    imw_notifier_start (f->notifier, NULL);
+    im_client_destroy (&query);
+}
+
 #define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
 
 int
@@ -372,6 +496,8 @@ main (void)
         S_TEST (test_title_cannot_fake_a_written_line),
         S_TEST (test_partial_line_is_not_taken_as_written),
         S_TEST (test_unwritable_file_asks_for_a_retry),
+        S_TEST (test_cache_miss_fetches_the_incident),
+        S_TEST (test_failed_fetch_asks_to_be_called_again),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

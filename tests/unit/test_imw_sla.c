@@ -14,6 +14,58 @@
 
 #define T0  1700000000000ull            //  Event time of the tests
 
+//  Fake broker: a ROUTER that answers SLA-CLOCKS with two running
+//  clocks and anything else with 400. args is the endpoint to bind.
+static void
+s_broker (zsock_t *pipe, void *args)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router || zsock_bind (router, "%s", (const char *) args)) {
+        zsock_destroy (&router);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zsock_signal (pipe, 0);
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        im_request_t *request = im_request_new ();
+        char errbuf [256];
+        zmsg_t *reply = NULL;
+        if (im_request_decode (request, &msg, errbuf, sizeof errbuf) == 0
+        &&  streq (request->verb, "SLA-CLOCKS")) {
+            zlist_t *items = zlist_new ();
+            im_fields_t *first = im_fields_new ();
+            im_fields_set_int (first, "incident", 41);
+            im_fields_set_str (first, "clock", "response");
+            im_fields_set_int (first, "due_ms", (int64_t) (T0 + 1));
+            im_fields_set_int (first, "priority", 1);
+            im_fields_t *second = im_fields_dup (first);
+            im_fields_set_str (second, "clock", "resolution");
+            im_fields_set_int (second, "due_ms", (int64_t) (T0 + 2));
+            zlist_append (items, first);
+            zlist_append (items, second);
+            im_fields_t *body = im_fields_new ();
+            im_fields_set_int (body, "count", 2);
+            reply = im_reply_encode (200, request->request_id, body, items,
+                                     NULL);
+            im_fields_destroy (&body);
+            im_fields_destroy (&first);
+            im_fields_destroy (&second);
+            zlist_destroy (&items);
+        }
+        else
+            reply = im_reply_encode_error (400, request->request_id, "no");
+        zmsg_destroy (&msg);
+        zmsg_prepend (reply, &identity);
+        zmsg_send (&reply, router);
+        im_request_destroy (&request);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
 typedef struct {
     im_config_t *config;                //  Default configuration
     imw_sla_t *sla;                     //  Role under test
@@ -182,10 +234,13 @@ test_breach_is_sent_once_when_due_passes (void **state)
     s_classify (f, 5, 1);
     imw_output_clear (f->out);
     uint64_t due = T0 + f->config->response_ms [0];
-    assert_int_equal (imw_sla_tick (f->sla, due - 1, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due + IMW_SLA_GRACE_MS - 1,
+                                    f->out), 0);
     assert_int_equal (imw_output_size (f->out), 0);
 
-    assert_int_equal (imw_sla_tick (f->sla, due, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due + IMW_SLA_GRACE_MS, f->out),
+                      0);
     assert_int_equal (imw_output_size (f->out), 1);
     assert_string_equal (imw_output_verb (f->out, 0), "SLA-BREACH");
     char request_id [IM_REQUEST_ID_MAX];
@@ -198,7 +253,7 @@ test_breach_is_sent_once_when_due_passes (void **state)
 
     //  Sent and unanswered: later ticks stay quiet
     imw_output_clear (f->out);
-    assert_int_equal (imw_sla_tick (f->sla, due + 5000, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due + 9000, f->out), 0);
     assert_int_equal (imw_output_size (f->out), 0);
     //  A repeat of sla.started with the same due time changes nothing
     s_event (f, IM_EV_SLA_STARTED, 5, 11, T0);
@@ -207,7 +262,7 @@ test_breach_is_sent_once_when_due_passes (void **state)
     im_fields_set_int (f->event->payload, "resolution_due_ms",
                        (int64_t) (T0 + f->config->resolution_ms [0]));
     assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
-    assert_int_equal (imw_sla_tick (f->sla, due + 6000, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due + 9500, f->out), 0);
     assert_int_equal (imw_output_size (f->out), 0);
 
     //  The answer, even a 409, drops the clock
@@ -221,7 +276,8 @@ test_answer_for_an_old_deadline_keeps_the_new_one (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     assert_int_equal (imw_sla_arm (f->sla, 9, "resolution", T0, 2), 0);
-    assert_int_equal (imw_sla_tick (f->sla, T0, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + IMW_SLA_GRACE_MS, f->out),
+                      0);
     assert_int_equal (imw_output_size (f->out), 1);
     char old_id [IM_REQUEST_ID_MAX];
     im_strlcpy (old_id, imw_output_key (f->out, 0), sizeof old_id);
@@ -275,7 +331,8 @@ test_restore_arms_running_clocks (void **state)
 
     assert_int_equal (imw_sla_restore (f->sla, items), 1);
     assert_int_equal (imw_sla_due (f->sla, 4, "resolution"), T0 + 10);
-    assert_int_equal (imw_sla_tick (f->sla, T0 + 10, f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 10 + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
     assert_int_equal (imw_output_size (f->out), 1);
     assert_int_equal (imw_output_incident (f->out, 0), 4);
     assert_int_equal (imw_sla_restore (f->sla, NULL), 0);
@@ -284,6 +341,46 @@ test_restore_arms_running_clocks (void **state)
     im_fields_destroy (&bad_clock);
     im_fields_destroy (&no_due);
     zlist_destroy (&items);
+}
+
+static void
+test_start_loads_running_clocks_from_the_broker (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    char dir [200];
+    snprintf (dir, sizeof dir, "%s/imw_sla.XXXXXX", base ? base : "/tmp");
+    assert_int_equal (zsys_dir_create ("%s", base ? base : "/tmp"), 0);
+    assert_non_null (mkdtemp (dir));
+    char endpoint [256];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/client.ipc", dir);
+    zactor_t *broker = zactor_new (s_broker, endpoint);
+    assert_non_null (broker);
+    im_client_t *query = im_client_new (endpoint, 5000);
+    assert_non_null (query);
+
+    assert_int_equal (imw_sla_start (f->sla, query), 0);
+    assert_int_equal (imw_sla_armed (f->sla), 2);
+    assert_int_equal (imw_sla_due (f->sla, 41, "response"), T0 + 1);
+    assert_int_equal (imw_sla_due (f->sla, 41, "resolution"), T0 + 2);
+
+    im_client_destroy (&query);
+    zactor_destroy (&broker);
+    zdir_t *tree = zdir_new (dir, NULL);
+    if (tree)
+        zdir_remove (tree, true);
+    zdir_destroy (&tree);
+}
+
+static void
+test_start_without_broker_asks_to_be_called_again (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_client_t *query = im_client_new ("ipc:///nonexistent/imw_sla.ipc",
+                                        300);
+    assert_non_null (query);
+    assert_int_equal (imw_sla_start (f->sla, query), IM_ETIMEOUT);
+    im_client_destroy (&query);
 }
 
 static void
@@ -314,6 +411,8 @@ main (void)
         S_TEST (test_answer_for_an_old_deadline_keeps_the_new_one),
         S_TEST (test_stopped_breached_and_closed_disarm),
         S_TEST (test_restore_arms_running_clocks),
+        S_TEST (test_start_loads_running_clocks_from_the_broker),
+        S_TEST (test_start_without_broker_asks_to_be_called_again),
         S_TEST (test_role_table_has_a_timer),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -43,8 +43,9 @@ s_probe_handle (void *state, const im_event_t *event, imw_output_t *out)
     probe_t *probe = (probe_t *) state;
     if (probe->handled++ < probe->busy_first)
         return IM_ETIMEOUT;
-    return imw_output_add (out, "COMMENT", event->incident, "probe") ? 0
-                                                                     : IM_ENOMEM;
+    if (!imw_output_add (out, "COMMENT", event->incident, "probe"))
+        return IM_ENOMEM;
+    return 0;
 }
 
 static int
