@@ -15,6 +15,7 @@
 #include "imb_query.h"
 #include "imb_server.h"
 #include "imb_raft_queue.h"
+#include "imb_raft_results.h"
 #include "imb_dispatch_group.h"
 
 #endif

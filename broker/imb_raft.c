@@ -64,41 +64,6 @@ static void s_status_refresh (imb_raft_t *self);
 //  --------------------------------------------------------------------
 //  Results to the main thread
 
-static void
-s_scratch_u64 (zchunk_t *chunk, uint64_t value)
-{
-    unsigned char bytes [8];
-    im_put_u64 (bytes, value);
-    zchunk_extend (chunk, bytes, 8);
-}
-
-static void
-s_scratch_u32 (zchunk_t *chunk, uint32_t value)
-{
-    unsigned char bytes [4] = {
-        (unsigned char) (value >> 24), (unsigned char) (value >> 16),
-        (unsigned char) (value >> 8), (unsigned char) value };
-    zchunk_extend (chunk, bytes, 4);
-}
-
-static void
-s_scratch_result (zchunk_t *chunk, uint64_t token, int status,
-                  const im_fields_t *body)
-{
-    char *data = NULL;
-    size_t size = 0;
-    if (im_fields_encode (body, &data, &size))
-        size = 0;
-    s_scratch_u64 (chunk, token);
-    unsigned char code [2] = { (unsigned char) (status >> 8),
-                               (unsigned char) status };
-    zchunk_extend (chunk, code, 2);
-    s_scratch_u32 (chunk, (uint32_t) size);
-    if (size)
-        zchunk_extend (chunk, data, size);
-    free (data);
-}
-
 //  Sends one results message for tokens; results may be NULL (then every
 //  token is answered with status and text)
 static void
@@ -107,17 +72,16 @@ s_send_results (imb_raft_t *self, const uint64_t *tokens, size_t count,
                 int status, const char *text)
 {
     zchunk_t *chunk = self->scratch;
-    zchunk_set (chunk, NULL, 0);
-    s_scratch_u64 (chunk, imb_fsm_last_seq (self->fsm));
-    s_scratch_u32 (chunk, (uint32_t) count);
+    imb_raft_results_begin (chunk, imb_fsm_last_seq (self->fsm),
+                            (uint32_t) count);
     im_fields_t *error = im_fields_new ();
     im_fields_set_str (error, "error", text ? text : "not applied");
     for (size_t index = 0; index < count; index++) {
         if (results && index < results_n)
-            s_scratch_result (chunk, tokens [index], results [index].status,
+            imb_raft_results_add (chunk, tokens [index], results [index].status,
                               results [index].body);
         else
-            s_scratch_result (chunk, tokens [index], status, error);
+            imb_raft_results_add (chunk, tokens [index], status, error);
     }
     im_fields_destroy (&error);
     zframe_t *frame = zframe_new (zchunk_data (chunk), zchunk_size (chunk));
@@ -213,6 +177,8 @@ s_applied (struct raft_apply *request, int status, void *result)
     (void) result;
     s_proposal_t *proposal = (s_proposal_t *) request;
     imb_raft_t *self = proposal->self;
+    //  Before the replies go out, so a STATUS sent after one sees it
+    s_status_refresh (self);
     if (status == 0) {
         size_t results_n;
         const imb_fsm_result_t *results = imb_fsm_results (self->fsm,
@@ -581,37 +547,4 @@ imb_raft_wait_leader (imb_raft_t *self, int timeout_ms)
         zclock_sleep (10);          //  Start-up only, not a test
     } while (zclock_mono () < deadline && !zsys_interrupted);
     return false;
-}
-
-int
-imb_raft_results_header (zframe_t *frame, uint64_t *last_seq,
-                         uint32_t *count, size_t *offset)
-{
-    const unsigned char *data = zframe_data (frame);
-    if (zframe_size (frame) < 12)
-        return IM_EPROTO;
-    *last_seq = im_get_u64 (data);
-    *count = (uint32_t) data [8] << 24 | (uint32_t) data [9] << 16
-           | (uint32_t) data [10] << 8 | data [11];
-    *offset = 12;
-    return 0;
-}
-
-int
-imb_raft_results_next (zframe_t *frame, size_t *offset, uint64_t *token,
-                       int *status, const void **body, size_t *size)
-{
-    const unsigned char *data = zframe_data (frame) + *offset;
-    size_t left = zframe_size (frame) - *offset;
-    if (left < 14)
-        return IM_EPROTO;
-    *token = im_get_u64 (data);
-    *status = data [8] << 8 | data [9];
-    *size = (size_t) data [10] << 24 | (size_t) data [11] << 16
-          | (size_t) data [12] << 8 | data [13];
-    if (left - 14 < *size)
-        return IM_EPROTO;
-    *body = data + 14;
-    *offset += 14 + *size;
-    return 0;
 }

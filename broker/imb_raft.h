@@ -9,9 +9,7 @@
     proposes it, and when the entry is applied sends the results back to
     the main thread over an inproc PAIR socket, one message per entry.
 
-    Results message (one frame): last_seq u64 | n u32 | n times
-        token u64 | status u16 | body length u32 | body (fields)
-    all big-endian.
+    The results message is described in imb_raft_results.h.
 */
 #ifndef IMB_RAFT_H_INCLUDED
 #define IMB_RAFT_H_INCLUDED
@@ -69,14 +67,5 @@ void
 //  Waits up to timeout_ms for this node to lead; returns true if it does
 bool
     imb_raft_wait_leader (imb_raft_t *self, int timeout_ms);
-
-//  Decodes one result out of a results frame. Call with *offset 0 after
-//  reading last_seq and count with imb_raft_results_header.
-int
-    imb_raft_results_header (zframe_t *frame, uint64_t *last_seq,
-                             uint32_t *count, size_t *offset);
-int
-    imb_raft_results_next (zframe_t *frame, size_t *offset, uint64_t *token,
-                           int *status, const void **body, size_t *size);
 
 #endif

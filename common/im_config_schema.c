@@ -174,7 +174,7 @@ s_names (struct fy_diag *diag, const char *name, struct fy_node *key,
     void *iterator = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate (value, &iterator))) {
-        char item_name [IM_CONFIG_WHERE_MAX];
+        char item_name [IM_CONFIG_WHERE_MAX + 24];
         snprintf (item_name, sizeof item_name, "%s[%zu]", name, *count);
         char *target = names [(*count)++];
         if (im_config_yaml_scalar (diag, item_name, value, item, target,
@@ -210,7 +210,7 @@ s_matrix (struct fy_diag *diag, const char *name, struct fy_node *key,
         struct fy_node *cell;
         for (int urgency = 1; (cell = fy_node_sequence_iterate (row, &cells));
              urgency++) {
-            char cell_name [IM_CONFIG_WHERE_MAX];
+            char cell_name [IM_CONFIG_WHERE_MAX + 48];
             snprintf (cell_name, sizeof cell_name,
                       "%s: impact %d, urgency %d", name, impact, urgency);
             uint64_t priority = 0;
@@ -263,7 +263,7 @@ s_categories (struct fy_diag *diag, const char *name, struct fy_node *key,
     void *iterator = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate (value, &iterator))) {
-        char item_name [IM_CONFIG_WHERE_MAX];
+        char item_name [IM_CONFIG_WHERE_MAX + 24];
         snprintf (item_name, sizeof item_name, "%s[%zu]", name,
                   config->categories_n);
         s_category_read (diag, item_name, item, config,
