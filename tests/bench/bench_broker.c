@@ -1,0 +1,334 @@
+/*  bench_broker - the imq-broker process under test
+
+    The benchmark measures the real broker binary, started with
+    posix_spawn on a fresh data directory and free TCP ports, exactly as
+    an operator would run it, so that the figures include ZeroMQ, the
+    Raft thread, libraft's log writes and RocksDB. Its output goes to a
+    log file next to the data; when it cannot start, the tail of that log
+    is the error. Whatever happens, the destructor stops and reaps it.
+*/
+#include "bench_ingest.h"
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define START_TIMEOUT_MS  30000     //  Leading and answering STATUS
+#define CALL_TIMEOUT_MS   10000     //  One STATUS or TIMELINE
+#define STOP_TIMEOUT_MS   10000     //  SIGTERM to exit, then SIGKILL
+
+extern char **environ;
+
+struct _bench_broker_t {
+    pid_t pid;                      //  Broker process, 0 once reaped
+    char data_dir [512];            //  Its data directory
+    char log_path [512];            //  Its stdout and stderr
+    char client [64];               //  Client endpoint
+    char workers [64];              //  Worker endpoint
+    char raft [64];                 //  Raft address host:port
+    im_client_t *control;           //  For STATUS and TIMELINE, owned
+};
+
+//  Picks count distinct free TCP ports on 127.0.0.1 by binding port 0;
+//  the sockets stay open until all are chosen so no port comes twice.
+//  Returns 0 or -1.
+static int
+s_free_ports (int *ports, size_t count)
+{
+    int fds [8];
+    assert (count <= 8);
+    size_t opened = 0;
+    int rc = 0;
+    for (; opened < count && rc == 0; opened++) {
+        fds [opened] = socket (AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in address;
+        memset (&address, 0, sizeof address);
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+        address.sin_port = 0;
+        socklen_t length = sizeof address;
+        if (fds [opened] == -1
+        ||  bind (fds [opened], (struct sockaddr *) &address, sizeof address)
+        ||  getsockname (fds [opened], (struct sockaddr *) &address, &length))
+            rc = -1;
+        else
+            ports [opened] = ntohs (address.sin_port);
+    }
+    for (size_t index = 0; index < opened; index++)
+        if (fds [index] != -1)
+            close (fds [index]);
+    return rc;
+}
+
+//  Copies the last part of the broker's log into errbuf after prefix
+static void
+s_log_tail (bench_broker_t *self, const char *prefix, char *errbuf,
+            size_t errlen)
+{
+    char tail [1200] = "";
+    FILE *file = fopen (self->log_path, "r");
+    if (file) {
+        if (fseek (file, -(long) (sizeof tail - 1), SEEK_END))
+            rewind (file);
+        size_t size = fread (tail, 1, sizeof tail - 1, file);
+        tail [size] = 0;
+        fclose (file);
+    }
+    snprintf (errbuf, errlen, "%s; broker log %s ends with:\n%s", prefix,
+              self->log_path, tail);
+}
+
+//  True while the broker runs; reaps it when it has exited
+static bool
+s_alive (bench_broker_t *self)
+{
+    if (self->pid == 0)
+        return false;
+    int status;
+    if (waitpid (self->pid, &status, WNOHANG) == self->pid) {
+        self->pid = 0;
+        return false;
+    }
+    return true;
+}
+
+static int
+s_spawn (bench_broker_t *self, const char *path, const char *config)
+{
+    const char *argv [16];
+    size_t argc = 0;
+    argv [argc++] = path;
+    argv [argc++] = "-d";
+    argv [argc++] = self->data_dir;
+    argv [argc++] = "--client";
+    argv [argc++] = self->client;
+    argv [argc++] = "--workers";
+    argv [argc++] = self->workers;
+    argv [argc++] = "--raft";
+    argv [argc++] = self->raft;
+    if (config) {
+        argv [argc++] = "-c";
+        argv [argc++] = config;
+    }
+    argv [argc] = NULL;
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen (&actions, 1, self->log_path,
+                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
+    //  Its own process group: the signals we send reach whatever path
+    //  started (a wrapper script too), and a Ctrl-C in the terminal
+    //  reaches only us, so the broker is stopped by our teardown
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init (&attributes);
+    posix_spawnattr_setflags (&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup (&attributes, 0);
+    int rc = posix_spawn (&self->pid, path, &actions, &attributes,
+                          (char *const *) argv, environ);
+    posix_spawnattr_destroy (&attributes);
+    posix_spawn_file_actions_destroy (&actions);
+    if (rc) {
+        self->pid = 0;
+        errno = rc;
+        return -1;
+    }
+    return 0;
+}
+
+bench_broker_t *
+bench_broker_new (const char *path, const char *config, const char *dir,
+                  char *errbuf, size_t errlen)
+{
+    assert (path && dir);
+    bench_broker_t *self = (bench_broker_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    int ports [3];
+    if (s_free_ports (ports, 3)) {
+        snprintf (errbuf, errlen, "cannot find free ports: %s",
+                  strerror (errno));
+        bench_broker_destroy (&self);
+        return NULL;
+    }
+    snprintf (self->data_dir, sizeof self->data_dir, "%s/broker", dir);
+    snprintf (self->log_path, sizeof self->log_path, "%s/broker.log", dir);
+    snprintf (self->client, sizeof self->client, "tcp://127.0.0.1:%d",
+              ports [0]);
+    snprintf (self->workers, sizeof self->workers, "tcp://127.0.0.1:%d",
+              ports [1]);
+    snprintf (self->raft, sizeof self->raft, "127.0.0.1:%d", ports [2]);
+    if (s_spawn (self, path, config)) {
+        snprintf (errbuf, errlen, "cannot start %s: %s", path,
+                  strerror (errno));
+        bench_broker_destroy (&self);
+        return NULL;
+    }
+    self->control = im_client_new (self->client, 1000);
+    if (!self->control) {
+        snprintf (errbuf, errlen, "cannot connect to %s", self->client);
+        bench_broker_destroy (&self);
+        return NULL;
+    }
+    //  It binds the client endpoint once it leads: poll STATUS until
+    //  it answers as leader, the process exits, or the deadline passes
+    uint64_t deadline = bench_now_us () + START_TIMEOUT_MS * 1000ull;
+    bool ready = false;
+    while (!ready && s_alive (self) && !zsys_interrupted
+    &&     bench_now_us () < deadline) {
+        im_reply_t *reply = im_client_call (self->control, "STATUS", NULL,
+                                            NULL, false);
+        ready = reply && reply->status == 200
+             && streq (im_fields_str_or (reply->body, "raft_state", ""),
+                       "leader");
+        im_reply_destroy (&reply);
+    }
+    if (!ready) {
+        s_log_tail (self, self->pid ? "the broker did not answer STATUS "
+                                      "as leader within 30 s"
+                                    : "the broker exited at start",
+                    errbuf, errlen);
+        bench_broker_destroy (&self);
+        return NULL;
+    }
+    //  Calls from now on may wait longer: the broker may be busy
+    im_client_destroy (&self->control);
+    self->control = im_client_new (self->client, CALL_TIMEOUT_MS);
+    if (!self->control) {
+        snprintf (errbuf, errlen, "cannot connect to %s", self->client);
+        bench_broker_destroy (&self);
+    }
+    return self;
+}
+
+void
+bench_broker_destroy (bench_broker_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        bench_broker_t *self = *self_p;
+        im_client_destroy (&self->control);
+        if (s_alive (self)) {
+            pid_t group = self->pid;
+            kill (-group, SIGTERM);
+            uint64_t deadline = bench_now_us () + STOP_TIMEOUT_MS * 1000ull;
+            while (s_alive (self) && bench_now_us () < deadline) {
+                struct timespec pause = { 0, 10 * 1000 * 1000 };
+                nanosleep (&pause, NULL);
+            }
+            if (s_alive (self)) {
+                fprintf (stderr, "bench: broker %d ignored SIGTERM for "
+                         "10 s: killing it\n", (int) self->pid);
+                kill (-group, SIGKILL);
+                waitpid (self->pid, NULL, 0);
+                self->pid = 0;
+            }
+        }
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+bench_broker_client_endpoint (bench_broker_t *self)
+{
+    return self->client;
+}
+
+const char *
+bench_broker_worker_endpoint (bench_broker_t *self)
+{
+    return self->workers;
+}
+
+pid_t
+bench_broker_pid (bench_broker_t *self)
+{
+    return self->pid;
+}
+
+int
+bench_broker_status (bench_broker_t *self, const char *group,
+                     bench_status_t *status, char *errbuf, size_t errlen)
+{
+    memset (status, 0, sizeof *status);
+    if (!s_alive (self)) {
+        s_log_tail (self, "the broker is gone", errbuf, errlen);
+        return -1;
+    }
+    im_reply_t *reply = im_client_call (self->control, "STATUS", NULL, NULL,
+                                        false);
+    if (!reply || reply->status != 200) {
+        snprintf (errbuf, errlen, "STATUS: %s", reply
+                  ? im_fields_str_or (reply->body, "error", "error")
+                  : im_client_errmsg (self->control));
+        im_reply_destroy (&reply);
+        return -1;
+    }
+    status->last_seq = (uint64_t) im_fields_int_or (reply->body, "last_seq",
+                                                    0);
+    status->commit_index = (uint64_t) im_fields_int_or (reply->body,
+                                                        "commit_index", 0);
+    im_fields_t *item = reply->items
+                      ? (im_fields_t *) zlist_first (reply->items) : NULL;
+    while (item && group) {
+        if (streq (im_fields_str_or (item, "group", ""), group)) {
+            status->group_found = true;
+            status->group_lag = im_fields_int_or (item, "lag", -1);
+            status->group_offset = im_fields_int_or (item, "offset", -1);
+        }
+        item = (im_fields_t *) zlist_next (reply->items);
+    }
+    im_reply_destroy (&reply);
+    return 0;
+}
+
+//  Reads "key: value kB" from a /proc status text
+static uint64_t
+s_status_kb (const char *text, const char *key)
+{
+    const char *at = strstr (text, key);
+    return at ? strtoull (at + strlen (key), NULL, 10) : 0;
+}
+
+int
+bench_broker_memory (bench_broker_t *self, bench_memory_t *memory)
+{
+    memset (memory, 0, sizeof *memory);
+    char path [64], text [4096];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) self->pid);
+    FILE *file = self->pid ? fopen (path, "r") : NULL;
+    if (!file)
+        return -1;
+    size_t size = fread (text, 1, sizeof text - 1, file);
+    text [size] = 0;
+    fclose (file);
+    memory->hwm_kb = s_status_kb (text, "VmHWM:");
+    memory->rss_kb = s_status_kb (text, "VmRSS:");
+    memory->anon_kb = s_status_kb (text, "RssAnon:");
+    memory->file_kb = s_status_kb (text, "RssFile:");
+    return memory->rss_kb ? 0 : -1;
+}
+
+int
+bench_broker_event_size (bench_broker_t *self, int64_t incident,
+                         size_t *size, char *errbuf, size_t errlen)
+{
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_int (body, "incident", incident);
+    im_reply_t *reply = im_client_call (self->control, "TIMELINE", NULL, body,
+                                        true);
+    im_fields_destroy (&body);
+    zframe_t *first = reply && reply->status == 200 && reply->raw_items
+                    ? (zframe_t *) zlist_first (reply->raw_items) : NULL;
+    if (first)
+        *size = zframe_size (first);
+    else
+        snprintf (errbuf, errlen, "TIMELINE %" PRId64 ": %s", incident,
+                  reply ? im_fields_str_or (reply->body, "error", "no event")
+                        : im_client_errmsg (self->control));
+    im_reply_destroy (&reply);
+    return first ? 0 : -1;
+}

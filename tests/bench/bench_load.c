@@ -1,0 +1,290 @@
+/*  bench_load - OPEN requests against the broker, many in flight or one
+
+    Each OPEN makes exactly one event, and the broker answers it only
+    once the Raft entry holding it was committed and applied, so OPENs
+    answered per second is durable events per second. To find the
+    broker's rate rather than one connection's round-trip time, several
+    DEALER sockets in this one thread each keep their share of a fixed
+    number of requests outstanding, refilling as replies come back; the
+    same loop with one connection and one request in flight measures
+    latency at light load. Every reply must be 200: anything else stops
+    the run, because a figure made of failures is not a figure.
+*/
+#include "bench_ingest.h"
+
+#define STALL_US       30000000     //  No reply this long: the run fails
+#define SOCKET_HWM     100000       //  Well above any in-flight count
+
+struct _bench_load_t {
+    size_t connections;             //  DEALER sockets
+    zsock_t **dealers;              //  Connected to the client endpoint
+    im_fields_t *body;              //  OPEN arguments, owned
+    char tag [64];                  //  Request id prefix
+    uint64_t next_index;            //  Request id number of the next OPEN
+    int64_t last_incident;          //  Incident of the last reply
+};
+
+//  State of one run, kept together so the loop's helpers stay short
+typedef struct {
+    uint64_t base;                  //  Request id number of the first OPEN
+    uint64_t count;                 //  OPENs to send
+    uint64_t sent;                  //  Sent so far
+    uint64_t answered;              //  Answered 200 so far
+    uint64_t *sent_at;              //  Send time per OPEN, us
+    double *latency_ms;             //  Per answered OPEN
+    size_t *outstanding;            //  Per connection
+    size_t *limit;                  //  In flight allowed per connection
+    uint64_t last_reply_us;         //  For the stall check
+} s_run_t;
+
+bench_load_t *
+bench_load_new (const char *endpoint, size_t connections, const char *tag)
+{
+    assert (endpoint && tag);
+    assert (connections > 0 && connections <= BENCH_CONNECTIONS_MAX);
+    bench_load_t *self = (bench_load_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->connections = connections;
+    snprintf (self->tag, sizeof self->tag, "%s", tag);
+    self->dealers = (zsock_t **) calloc (connections, sizeof (zsock_t *));
+    self->body = im_fields_new ();
+    if (!self->dealers || !self->body) {
+        bench_load_destroy (&self);
+        return NULL;
+    }
+    //  About the size of a real report: a title, a reporter, and the
+    //  impact and urgency a monitoring integration sets
+    im_fields_set_str (self->body, "title",
+                       "Checkout API p99 latency above 2 s on the EU web "
+                       "tier since 02:15 UTC");
+    im_fields_set_str (self->body, "reporter", "alertmanager@monitoring");
+    im_fields_set_str (self->body, "service", "checkout-api");
+    im_fields_set_int (self->body, "impact", 2);
+    im_fields_set_int (self->body, "urgency", 2);
+    for (size_t index = 0; index < connections; index++) {
+        zsock_t *dealer = zsock_new (ZMQ_DEALER);
+        self->dealers [index] = dealer;
+        if (!dealer) {
+            bench_load_destroy (&self);
+            return NULL;
+        }
+        zsock_set_linger (dealer, 0);
+        zsock_set_sndhwm (dealer, SOCKET_HWM);
+        zsock_set_rcvhwm (dealer, SOCKET_HWM);
+        if (zsock_connect (dealer, "%s", endpoint)) {
+            bench_load_destroy (&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+void
+bench_load_destroy (bench_load_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        bench_load_t *self = *self_p;
+        for (size_t index = 0; self->dealers && index < self->connections;
+             index++)
+            zsock_destroy (&self->dealers [index]);
+        free (self->dealers);
+        im_fields_destroy (&self->body);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Sends OPENs on connection until it has its share in flight
+static int
+s_fill (bench_load_t *self, s_run_t *run, size_t connection,
+        char *errbuf, size_t errlen)
+{
+    while (run->outstanding [connection] < run->limit [connection]
+    &&     run->sent < run->count) {
+        char id [96];
+        snprintf (id, sizeof id, "%s-%" PRIu64, self->tag,
+                  run->base + run->sent);
+        zmsg_t *msg = im_request_encode ("OPEN", id, self->body);
+        run->sent_at [run->sent] = bench_now_us ();
+        if (!msg || zmsg_send (&msg, self->dealers [connection])) {
+            zmsg_destroy (&msg);
+            snprintf (errbuf, errlen, "cannot send OPEN %s", id);
+            return -1;
+        }
+        run->outstanding [connection]++;
+        run->sent++;
+    }
+    return 0;
+}
+
+//  Checks one reply and books it. Returns 0, or -1 with errbuf set.
+static int
+s_book (bench_load_t *self, s_run_t *run, size_t connection, zmsg_t **msg_p,
+        uint64_t now_us, char *errbuf, size_t errlen)
+{
+    im_reply_t *reply = im_reply_new (200);
+    char reason [256] = "";
+    int rc = -1;
+    if (im_reply_decode (reply, msg_p, false, reason, sizeof reason))
+        snprintf (errbuf, errlen, "malformed reply: %s", reason);
+    else
+    if (reply->status != 200)
+        snprintf (errbuf, errlen, "OPEN %s answered %d: %s",
+                  reply->request_id, reply->status,
+                  im_fields_str_or (reply->body, "error", "(no error text)"));
+    else {
+        const char *dash = strrchr (reply->request_id, '-');
+        uint64_t index = dash ? strtoull (dash + 1, NULL, 10) : 0;
+        if (!dash || index < run->base || index >= run->base + run->sent
+        ||  run->latency_ms [index - run->base] >= 0)
+            snprintf (errbuf, errlen, "reply to an unknown or repeated "
+                      "request '%s'", reply->request_id);
+        else {
+            index -= run->base;
+            run->latency_ms [index] =
+                (double) (now_us - run->sent_at [index]) / 1000.0;
+            self->last_incident = im_fields_int_or (reply->body, "incident",
+                                                    0);
+            run->outstanding [connection]--;
+            run->answered++;
+            rc = 0;
+        }
+    }
+    im_reply_destroy (&reply);
+    zmsg_destroy (msg_p);
+    return rc;
+}
+
+//  Reads every reply waiting on connection
+static int
+s_drain (bench_load_t *self, s_run_t *run, size_t connection,
+         char *errbuf, size_t errlen)
+{
+    zsock_t *dealer = self->dealers [connection];
+    while (zsock_events (dealer) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (dealer);
+        if (!msg)
+            break;
+        run->last_reply_us = bench_now_us ();
+        if (s_book (self, run, connection, &msg, run->last_reply_us,
+                    errbuf, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+//  The loop of one run: fill, poll, drain, until all are answered
+static int
+s_loop (bench_load_t *self, s_run_t *run, bench_lagger_t *lagger,
+        bench_load_progress_fn *progress, uint64_t progress_every,
+        void *arg, char *errbuf, size_t errlen)
+{
+    size_t n_items = self->connections + (lagger ? 1 : 0);
+    zmq_pollitem_t items [BENCH_CONNECTIONS_MAX + 1];
+    for (size_t index = 0; index < self->connections; index++)
+        items [index] = (zmq_pollitem_t) {
+            zsock_resolve (self->dealers [index]), 0, ZMQ_POLLIN, 0 };
+    if (lagger)
+        items [n_items - 1] = (zmq_pollitem_t) {
+            zsock_resolve (bench_lagger_sock (lagger)), 0, ZMQ_POLLIN, 0 };
+    uint64_t next_progress = progress_every;
+    run->last_reply_us = bench_now_us ();
+    while (run->answered < run->count) {
+        if (zsys_interrupted) {
+            snprintf (errbuf, errlen, "interrupted");
+            return -1;
+        }
+        for (size_t index = 0; index < self->connections; index++)
+            if (s_fill (self, run, index, errbuf, errlen))
+                return -1;
+        if (zmq_poll (items, (int) n_items, lagger ? 50 : 1000) == -1) {
+            if (zmq_errno () == EINTR)
+                continue;
+            snprintf (errbuf, errlen, "poll: %s", zmq_strerror (zmq_errno ()));
+            return -1;
+        }
+        for (size_t index = 0; index < self->connections; index++)
+            if ((items [index].revents & ZMQ_POLLIN)
+            &&  s_drain (self, run, index, errbuf, errlen))
+                return -1;
+        uint64_t now = bench_now_us ();
+        if (lagger) {
+            if (items [n_items - 1].revents & ZMQ_POLLIN)
+                bench_lagger_recv (lagger);
+            bench_lagger_tick (lagger, now);
+        }
+        if (progress && progress_every && run->answered >= next_progress) {
+            next_progress += progress_every;
+            if (progress (run->answered, arg)) {
+                snprintf (errbuf, errlen, "stopped by the progress check");
+                return -1;
+            }
+        }
+        if (now - run->last_reply_us > STALL_US) {
+            snprintf (errbuf, errlen, "no reply for %d s with %" PRIu64
+                      " OPENs unanswered", STALL_US / 1000000,
+                      run->sent - run->answered);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+bench_load_run (bench_load_t *self, uint64_t count, size_t inflight,
+                bench_lagger_t *lagger, bench_load_progress_fn *progress,
+                uint64_t progress_every, void *arg,
+                bench_load_result_t *result, char *errbuf, size_t errlen)
+{
+    assert (self && result && inflight > 0);
+    memset (result, 0, sizeof *result);
+    s_run_t run = { 0 };
+    run.base = self->next_index;
+    run.count = count;
+    self->next_index += count;
+    run.sent_at = (uint64_t *) calloc (count ? count : 1, sizeof (uint64_t));
+    run.latency_ms = (double *) malloc ((count ? count : 1) * sizeof (double));
+    run.outstanding = (size_t *) calloc (self->connections, sizeof (size_t));
+    run.limit = (size_t *) calloc (self->connections, sizeof (size_t));
+    int rc = -1;
+    if (!run.sent_at || !run.latency_ms || !run.outstanding || !run.limit)
+        snprintf (errbuf, errlen, "out of memory for %" PRIu64 " OPENs",
+                  count);
+    else {
+        for (uint64_t index = 0; index < count; index++)
+            run.latency_ms [index] = -1;
+        //  The in-flight total, spread evenly; each connection at least 1
+        for (size_t index = 0; index < self->connections; index++) {
+            run.limit [index] = inflight / self->connections
+                              + (index < inflight % self->connections);
+            if (run.limit [index] == 0)
+                run.limit [index] = 1;
+        }
+        uint64_t started = bench_now_us ();
+        rc = s_loop (self, &run, lagger, progress, progress_every, arg,
+                     errbuf, errlen);
+        result->seconds = (double) (run.last_reply_us - started) / 1e6;
+    }
+    if (rc == 0 && count > 0) {
+        result->requests = run.answered;
+        result->per_s = result->seconds > 0
+                      ? (double) run.answered / result->seconds : 0;
+        result->max_ms = bench_max (run.latency_ms, count);
+        result->p99_ms = bench_percentile (run.latency_ms, count, 99);
+        result->p90_ms = bench_percentile (run.latency_ms, count, 90);
+        result->p50_ms = bench_percentile (run.latency_ms, count, 50);
+    }
+    free (run.limit);
+    free (run.outstanding);
+    free (run.latency_ms);
+    free (run.sent_at);
+    return rc;
+}
+
+int64_t
+bench_load_last_incident (bench_load_t *self)
+{
+    return self->last_incident;
+}
