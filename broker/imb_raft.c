@@ -20,6 +20,15 @@
 #define SNAPSHOT_MAGIC   "IMQSNAP1"
 #define SNAPSHOT_SIZE    24         //  magic, applied index, last seq
 
+//  libraft keeps every entry since its last snapshot (plus the trailing
+//  ones) in memory, and a snapshot costs a segment close and a store
+//  sync on this thread. The threshold is therefore set from the entries'
+//  average size: about SNAPSHOT_BYTES of log between snapshots, within
+//  64 .. node.snapshot_threshold entries, re-evaluated every
+//  SNAPSHOT_ADAPT entries.
+#define SNAPSHOT_BYTES   (32u * 1024 * 1024)
+#define SNAPSHOT_ADAPT   64
+
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
     im_store_t *store;              //  The database, owned
@@ -48,6 +57,9 @@ struct _imb_raft_t {
     zsock_t *results_main;          //  PAIR, main thread end
     zsock_t *results_raft;          //  PAIR, Raft thread end
     zchunk_t *scratch;              //  Raft thread: results being built
+    uint64_t entry_bytes;           //  Bytes of entries applied ...
+    uint64_t entry_count;           //  ... over this many, since the
+                                    //  snapshot threshold was last set
 };
 
 //  One proposal: an entry in flight and the tokens of its commands
@@ -92,6 +104,28 @@ s_send_results (imb_raft_t *self, const uint64_t *tokens, size_t count,
 //  --------------------------------------------------------------------
 //  libraft state machine callbacks
 
+static void
+s_adapt_snapshots (imb_raft_t *self, size_t entry_size)
+{
+    self->entry_bytes += entry_size;
+    if (++self->entry_count < SNAPSHOT_ADAPT)
+        return;
+    uint64_t average = self->entry_bytes / self->entry_count;
+    uint64_t threshold = SNAPSHOT_BYTES / (average ? average : 1);
+    if (threshold > self->config.snapshot_threshold)
+        threshold = self->config.snapshot_threshold;
+    if (threshold < 64)
+        threshold = 64;
+    uint64_t trailing = threshold / 8;
+    if (trailing > self->config.snapshot_trailing)
+        trailing = self->config.snapshot_trailing;
+    raft_set_snapshot_threshold (&self->raft, (unsigned) threshold);
+    raft_set_snapshot_trailing (&self->raft, (unsigned) (trailing ? trailing
+                                                                   : 1));
+    self->entry_bytes = 0;
+    self->entry_count = 0;
+}
+
 static int
 s_fsm_apply (struct raft_fsm *fsm, const struct raft_buffer *buf,
              void **result)
@@ -102,6 +136,7 @@ s_fsm_apply (struct raft_fsm *fsm, const struct raft_buffer *buf,
         return RAFT_IOERR;
     uint64_t index = raft_last_applied (&self->raft) + 1;
     int rc = imb_fsm_apply (self->fsm, index, buf->base, buf->len);
+    s_adapt_snapshots (self, buf->len);
     if (rc == IM_EIO) {
         //  The entry is committed but not in the store: applying later
         //  entries would leave a hole, so this node stops applying and

@@ -10,7 +10,8 @@
 */
 #include "imb_classes.h"
 
-#define TICK_MS  100                //  Offsets, expiry, health
+#define TICK_MS     100             //  Offsets, expiry, health
+#define READ_BURST  256             //  Messages read per wake-up
 
 struct _imb_server_t {
     im_config_t config;             //  Node configuration
@@ -136,20 +137,10 @@ static void
 s_handle_command (imb_server_t *self, zframe_t *routing,
                   im_request_t *request)
 {
+    //  A repeated request id is answered by the state machine from what
+    //  it stored the first time: no look-up here, on the hot path
     im_command_t *command;
     zmsg_t *reply = s_command_from (request, &command);
-    if (!reply && *request->request_id) {
-        //  A repeat of something already applied: its first answer
-        im_fields_t *previous = NULL;
-        if (im_store_request_get (imb_raft_store (self->raft),
-                                  request->request_id, &previous) == 0) {
-            int status = (int) im_fields_int_or (previous, "status", 200);
-            im_fields_remove (previous, "status");
-            reply = im_reply_encode (status, request->request_id, previous,
-                                     NULL, NULL);
-            im_fields_destroy (&previous);
-        }
-    }
     if (!reply) {
         int rc = s_submit (self, command, routing, request->request_id);
         if (rc)
@@ -161,14 +152,9 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
     s_send_reply (self->clients, routing, &reply);
 }
 
-static int
-s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
+static void
+s_client_message (imb_server_t *self, zmsg_t *msg)
 {
-    (void) loop;
-    imb_server_t *self = (imb_server_t *) arg;
-    zmsg_t *msg = zmsg_recv (socket);
-    if (!msg)
-        return 0;
     zframe_t *routing = zmsg_pop (msg);
     im_request_t *request = im_request_new ();
     char reason [256] = "";
@@ -195,17 +181,29 @@ s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
         s_handle_command (self, routing, request);
     im_request_destroy (&request);
     zframe_destroy (&routing);
-    return 0;
 }
 
+//  Reads what is waiting, up to a bound so the other sockets get a turn:
+//  one poll per message would cost more than the message
 static int
-s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
+s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
 {
     (void) loop;
     imb_server_t *self = (imb_server_t *) arg;
-    zmsg_t *msg = zmsg_recv (socket);
-    if (!msg)
-        return 0;
+    for (int count = 0; count < READ_BURST; count++) {
+        if (count && !(zsock_events (socket) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (socket);
+        if (!msg)
+            break;
+        s_client_message (self, msg);
+    }
+    return 0;
+}
+
+static void
+s_worker_message (imb_server_t *self, zmsg_t *msg)
+{
     zframe_t *routing = zmsg_pop (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char reason [256] = "";
@@ -216,6 +214,21 @@ s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
     im_wmsg_destroy (&wmsg);
     zmsg_destroy (&msg);
     zframe_destroy (&routing);
+}
+
+static int
+s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_server_t *self = (imb_server_t *) arg;
+    for (int count = 0; count < READ_BURST; count++) {
+        if (count && !(zsock_events (socket) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (socket);
+        if (!msg)
+            break;
+        s_worker_message (self, msg);
+    }
     return 0;
 }
 
@@ -246,11 +259,8 @@ s_on_results (zloop_t *loop, zsock_t *socket, void *arg)
                                                               key);
         if (!pending)
             continue;               //  An internal command (OFFSET)
-        im_fields_t *result = im_fields_new ();
-        im_fields_decode (result, body, size, NULL, 0);
-        zmsg_t *reply = im_reply_encode (status, pending->request_id, result,
-                                         NULL, NULL);
-        im_fields_destroy (&result);
+        zmsg_t *reply = im_reply_encode_packed (status, pending->request_id,
+                                                body, size);
         s_send_reply (self->clients, pending->routing, &reply);
         zhashx_delete (self->pending, key);
     }

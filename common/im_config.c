@@ -51,14 +51,14 @@ im_config_default (im_config_t *config)
                 sizeof config->raft_address);
     config->batch_max = 4096;
     config->queue_max = 65536;
-    config->inflight_entries_max = 64;
+    config->inflight_entries_max = 2;
     config->block_cache_mb = 32;
     config->write_buffer_mb = 64;
     config->worker_heartbeat_ms = 1000;
     config->worker_expiry_ms = 3000;
     config->offset_commit_ms = 100;
-    config->snapshot_threshold = 64;
-    config->snapshot_trailing = 32;
+    config->snapshot_threshold = 8192;
+    config->snapshot_trailing = 1024;
 
     //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
     for (int impact = 0; impact < 3; impact++)

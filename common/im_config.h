@@ -42,14 +42,14 @@ typedef struct {
     char raft_address [IM_CONFIG_PATH_MAX];             //  127.0.0.1:7702
     size_t batch_max;                                   //  Commands per entry, 4096
     size_t queue_max;                                   //  Commands waiting, 65536
-    size_t inflight_entries_max;                        //  Raft entries in flight, 64
+    size_t inflight_entries_max;                        //  Raft entries in flight, 2
     size_t block_cache_mb;                              //  32
     size_t write_buffer_mb;                             //  64
     uint32_t worker_heartbeat_ms;                       //  1000
     uint32_t worker_expiry_ms;                          //  3000
     uint32_t offset_commit_ms;                          //  100
-    unsigned snapshot_threshold;                        //  Entries, 64
-    unsigned snapshot_trailing;                         //  Entries kept, 32
+    unsigned snapshot_threshold;                        //  Most entries, 8192
+    unsigned snapshot_trailing;                         //  Most kept, 1024
 
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5

@@ -110,6 +110,14 @@ zmsg_t *
                      const im_fields_t *body, zlist_t *items,
                      zlist_t *raw_items);
 
+//  Builds a REPLY whose body is already encoded fields (size bytes, an
+//  empty map when size is 0), with no items. The broker uses it to pass
+//  on results the state machine encoded. Returns NULL if status, id or
+//  size are out of range.
+zmsg_t *
+    im_reply_encode_packed (int status, const char *request_id,
+                            const void *body, size_t size);
+
 //  Builds an error REPLY: body {"error": text}
 zmsg_t *
     im_reply_encode_error (int status, const char *request_id,

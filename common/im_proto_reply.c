@@ -95,6 +95,27 @@ im_reply_encode (int status, const char *request_id,
 }
 
 zmsg_t *
+im_reply_encode_packed (int status, const char *request_id,
+                        const void *body, size_t size)
+{
+    if (!request_id)
+        request_id = "";
+    if (status < 100 || status > 599 || size > IM_PROTO_FRAME_MAX
+    ||  strlen (request_id) > IM_PROTO_REQUEST_ID_MAX)
+        return NULL;
+    char digits [4];
+    snprintf (digits, sizeof digits, "%03d", status);
+    zmsg_t *msg = zmsg_new ();
+    if (msg
+    &&  (zmsg_addstr (msg, IM_PROTO_CLIENT_SIG)
+         || zmsg_addstr (msg, digits)
+         || zmsg_addstr (msg, request_id)
+         || zmsg_addmem (msg, body, size)))
+        zmsg_destroy (&msg);
+    return msg;
+}
+
+zmsg_t *
 im_reply_encode_error (int status, const char *request_id, const char *text)
 {
     assert (text);

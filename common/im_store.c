@@ -81,6 +81,10 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     rocksdb_block_based_options_set_cache_index_and_filter_blocks (table, 1);
     rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache (
         table, 1);
+    //  Most lookups of a request id miss (a new command): a bloom filter
+    //  per table, and one over each memtable, answer those cheaply
+    rocksdb_block_based_options_set_filter_policy (
+        table, rocksdb_filterpolicy_create_bloom_full (10));
 
     self->options = rocksdb_options_create ();
     rocksdb_options_set_block_based_table_factory (self->options, table);
@@ -90,6 +94,8 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     rocksdb_options_set_db_write_buffer_size (self->options, buffer_mb * S_MB);
     rocksdb_options_set_write_buffer_size (self->options, cf_buffer);
     rocksdb_options_set_max_write_buffer_number (self->options, 2);
+    rocksdb_options_set_memtable_whole_key_filtering (self->options, 1);
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio (self->options, 0.02);
     rocksdb_options_set_max_open_files (self->options, S_MAX_OPEN_FILES);
     //  Column families written rarely (offsets, meta) would otherwise pin
     //  old WAL files for ever: flush them once the WAL reaches this size
