@@ -155,14 +155,14 @@ test_defaults_are_the_documented_values (void **state)
     assert_string_equal (c->raft_address, "127.0.0.1:7702");
     assert_int_equal (c->batch_max, 4096);
     assert_int_equal (c->queue_max, 65536);
-    assert_int_equal (c->inflight_entries_max, 64);
+    assert_int_equal (c->inflight_entries_max, 2);
     assert_int_equal (c->block_cache_mb, 32);
     assert_int_equal (c->write_buffer_mb, 64);
     assert_int_equal (c->worker_heartbeat_ms, 1000);
     assert_int_equal (c->worker_expiry_ms, 3000);
     assert_int_equal (c->offset_commit_ms, 100);
-    assert_int_equal (c->snapshot_threshold, 64);
-    assert_int_equal (c->snapshot_trailing, 32);
+    assert_int_equal (c->snapshot_threshold, 8192);
+    assert_int_equal (c->snapshot_trailing, 1024);
     int matrix [3][3] = { { 1, 2, 3 }, { 2, 3, 4 }, { 3, 4, 5 } };
     assert_memory_equal (c->matrix, matrix, sizeof matrix);
     assert_int_equal (c->categories_n, 5);
