@@ -1,0 +1,258 @@
+/*  im_harness - a private imq node for one end-to-end test
+
+    The temp directory, the endpoints and the configuration file, the
+    teardown that leaves nothing behind, and the polling wait every
+    test uses instead of sleeping. The children are in
+    im_harness_proc.c.
+*/
+#include "im_harness_private.h"
+
+void
+imh_options_default (imh_options_t *options)
+{
+    assert (options);
+    memset (options, 0, sizeof *options);
+    for (size_t index = 0; index < 5; index++) {
+        options->response_ms [index] = 3600 * 1000;
+        options->resolution_ms [index] = 4 * 3600 * 1000;
+    }
+    options->heartbeat_ms = 250;
+    options->expiry_ms = 1500;
+}
+
+//  Creates path and its missing parents (mkdir -p)
+static int
+s_mkdir_p (const char *path)
+{
+    char copy [IMH_PATH_MAX];
+    if (im_strlcpy (copy, path, sizeof copy))
+        return -1;
+    for (char *cursor = copy + 1; *cursor; cursor++)
+        if (*cursor == '/') {
+            *cursor = 0;
+            if (mkdir (copy, 0755) && errno != EEXIST)
+                return -1;
+            *cursor = '/';
+        }
+    return mkdir (copy, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+//  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
+//  the port the kernel gave, closes. Returns the port or 0.
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in address;
+    memset (&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    int port = 0;
+    if (bind (fd, (struct sockaddr *) &address, sizeof address) == 0
+    &&  getsockname (fd, (struct sockaddr *) &address, &length) == 0)
+        port = ntohs (address.sin_port);
+    close (fd);
+    return port;
+}
+
+//  Sets endpoint to ipc://<dir>/<file> when that path fits a Unix
+//  socket address, else to tcp://127.0.0.1:<free port>
+static int
+s_endpoint (imh_t *self, const char *file, char *endpoint, size_t size)
+{
+    struct sockaddr_un unix_address;
+    char path [IMH_DIR_MAX + 32];
+    snprintf (path, sizeof path, "%s/%s", self->dir, file);
+    if (strlen (path) < sizeof unix_address.sun_path) {
+        snprintf (endpoint, size, "ipc://%s", path);
+        return 0;
+    }
+    int port = s_free_port ();
+    if (!port)
+        return -1;
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", port);
+    return 0;
+}
+
+//  Writes imq.yaml: this node's endpoints and data, the test's SLA
+//  targets, a sink in the temp directory and one breach recipient
+static int
+s_write_config (imh_t *self, const imh_options_t *options)
+{
+    FILE *file = fopen (self->config_path, "w");
+    if (!file)
+        return -1;
+    fprintf (file,
+        "#  written by im_harness for one end-to-end test\n"
+        "node:\n"
+        "  id: 1\n"
+        "  data: %s\n"
+        "  client: %s\n"
+        "  workers: %s\n"
+        "  raft: %s\n"
+        "  worker_heartbeat: %" PRIu32 "ms\n"
+        "  worker_expiry: %" PRIu32 "ms\n"
+        "sla:\n",
+        self->data_dir, self->client_endpoint, self->worker_endpoint,
+        self->raft_address, options->heartbeat_ms, options->expiry_ms);
+    for (size_t index = 0; index < 5; index++)
+        fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"
+                 PRIu64 "ms}\n", index + 1, options->response_ms [index],
+                 options->resolution_ms [index]);
+    fprintf (file,
+        "notifier:\n"
+        "  sink: %s\n"
+        "  breach_recipients: [duty-manager]\n", self->sink_dir);
+    return fclose (file) ? -1 : 0;
+}
+
+imh_t *
+imh_new (const char *name, const imh_options_t *options)
+{
+    assert (name);
+    imh_options_t defaults;
+    imh_options_default (&defaults);
+    if (!options)
+        options = &defaults;
+    imh_t *self = (imh_t *) calloc (1, sizeof (imh_t));
+    if (!self)
+        return NULL;
+    self->broker = -1;
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    snprintf (self->dir, sizeof self->dir, "%s/e2e-%s-XXXXXX", base, name);
+    if (s_mkdir_p (base) || !mkdtemp (self->dir)) {
+        fprintf (stderr, "im_harness: cannot make a directory in %s: %s\n",
+                 base, strerror (errno));
+        free (self);
+        return NULL;
+    }
+    snprintf (self->data_dir, sizeof self->data_dir, "%s/data", self->dir);
+    snprintf (self->sink_dir, sizeof self->sink_dir, "%s/sink", self->dir);
+    snprintf (self->config_path, sizeof self->config_path, "%s/imq.yaml",
+              self->dir);
+    int port = s_free_port ();
+    snprintf (self->raft_address, sizeof self->raft_address,
+              "127.0.0.1:%d", port);
+    if (!port
+    ||  s_endpoint (self, "client.ipc", self->client_endpoint,
+                    sizeof self->client_endpoint)
+    ||  s_endpoint (self, "workers.ipc", self->worker_endpoint,
+                    sizeof self->worker_endpoint)
+    ||  s_write_config (self, options)) {
+        fprintf (stderr, "im_harness: cannot set up %s\n", self->dir);
+        imh_destroy (&self);
+    }
+    return self;
+}
+
+//  Removes a directory tree; returns 0 or -1
+static int
+s_remove_tree (const char *path)
+{
+    DIR *dir = opendir (path);
+    if (!dir)
+        return unlink (path);
+    int rc = 0;
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
+            continue;
+        char child [IMH_PATH_MAX];
+        snprintf (child, sizeof child, "%s/%s", path, entry->d_name);
+        struct stat info;
+        if (lstat (child, &info) == 0 && S_ISDIR (info.st_mode))
+            rc |= s_remove_tree (child);
+        else
+            rc |= unlink (child);
+    }
+    closedir (dir);
+    return rc | rmdir (path);
+}
+
+void
+imh_destroy (imh_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imh_t *self = *self_p;
+        im_client_destroy (&self->client);
+        for (int slot = 0; slot < self->procs_n; slot++) {
+            imh_kill (self, slot);
+            if (!self->passed)
+                imh_print_log (self, slot);
+            for (size_t index = 0; index < self->procs [slot].args_n; index++)
+                free (self->procs [slot].args [index]);
+        }
+        if (!self->passed)
+            fprintf (stderr, "im_harness: test failed; config was:\n");
+        if (!self->passed) {
+            char *config = imh_read_file (self->config_path);
+            fprintf (stderr, "%s", config ? config : "(none)\n");
+            free (config);
+        }
+        if (getenv ("IM_TEST_KEEP"))
+            fprintf (stderr, "im_harness: kept %s\n", self->dir);
+        else
+            s_remove_tree (self->dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+imh_passed (imh_t *self)
+{
+    assert (self);
+    self->passed = true;
+}
+
+const char *
+imh_dir (imh_t *self)
+{
+    return self->dir;
+}
+
+const char *
+imh_client_endpoint (imh_t *self)
+{
+    return self->client_endpoint;
+}
+
+const char *
+imh_worker_endpoint (imh_t *self)
+{
+    return self->worker_endpoint;
+}
+
+const char *
+imh_config_path (imh_t *self)
+{
+    return self->config_path;
+}
+
+const char *
+imh_sink_dir (imh_t *self)
+{
+    return self->sink_dir;
+}
+
+bool
+imh_wait_for (imh_condition_fn *fn, void *arg, int deadline_ms)
+{
+    assert (fn);
+    uint64_t deadline = im_mono_ms () + (uint64_t) deadline_ms;
+    while (true) {
+        if (fn (arg))
+            return true;
+        if (im_mono_ms () >= deadline)
+            return false;
+        //  The poll interval, not a wait for something to happen
+        zclock_sleep (IMH_POLL_MS);
+    }
+}

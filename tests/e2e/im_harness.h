@@ -1,0 +1,328 @@
+/*  im_harness - a private imq node for one end-to-end test
+
+    End-to-end tests run the real programs: imq-broker, the three worker
+    programs and imqctl, over real sockets, with a real RocksDB on disk.
+    Each test gets its own temp directory, its own endpoints (ipc://
+    sockets in that directory when their paths fit, else free TCP ports)
+    and its own configuration file, so tests can run side by side. The
+    harness starts and kills the processes with posix_spawn, runs imqctl
+    and captures what it prints, asks the broker directly for status and
+    timelines, and waits for conditions by polling them against a
+    deadline. Teardown kills every child it started and removes the
+    directory; when a test did not say it passed, the children's logs
+    are printed first, since they are all a failed run leaves behind.
+*/
+#ifndef IM_HARNESS_H_INCLUDED
+#define IM_HARNESS_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "im_client.h"
+#include "im_event.h"
+#include "im_fields.h"
+#include "im_proto.h"
+
+#define IMH_PATH_MAX        512     //  Bytes in a path or endpoint
+#define IMH_PROCS_MAX       16      //  Children one harness can run
+#define IMH_CALL_MS         3000    //  Bound on one direct query
+#define IMH_CTL_MS          20000   //  Bound on one imqctl run
+#define IMH_POLL_MS         20      //  Interval of imh_wait_for
+
+//  The programs the harness can start
+typedef enum {
+    IMH_BROKER = 0,
+    IMH_CLASSIFIER,
+    IMH_SLA_TIMER,
+    IMH_NOTIFIER,
+    IMH_PROGRAMS
+} imh_program_t;
+
+//  What the test wants in its configuration file; a plain value type
+typedef struct {
+    uint64_t response_ms [5];       //  SLA response target, P1..P5
+    uint64_t resolution_ms [5];     //  SLA resolution target, P1..P5
+    uint32_t heartbeat_ms;          //  node.worker_heartbeat
+    uint32_t expiry_ms;             //  node.worker_expiry
+} imh_options_t;
+
+//  What one finished program run left: exit code and output
+typedef struct {
+    int status;                     //  Exit code, or -1 (signal, timeout)
+    char *out;                      //  Its stdout, owned, NUL-ended
+    char *err;                      //  Its stderr, owned, NUL-ended
+} imh_run_t;
+
+//  A condition to wait for; returns true once it holds
+typedef bool (imh_condition_fn) (void *arg);
+
+//  Fills the body of request index of a burst
+typedef void (imh_body_fn) (int index, im_fields_t *body, void *arg);
+
+//  Something a test does in the middle of a burst
+typedef void (imh_action_fn) (void *arg);
+
+//  Many requests of one verb in flight at once
+typedef struct {
+    const char *verb;               //  "OPEN", "ASSIGN", ...
+    const char *prefix;             //  Request ids are "<prefix>-<n>"
+    int count;                      //  How many requests
+    imh_body_fn *body_fn;           //  Fills request n's body
+    void *body_arg;                 //  Its argument
+    imh_action_fn *midway_fn;       //  Called once, or NULL
+    void *midway_arg;               //  Its argument
+    int midway_after;               //  Replies before the call (0:
+                                    //  half; -1: right after the sends)
+    int deadline_ms;                //  Bound on the wait for one reply
+    uint64_t *seqs;                 //  Gets each 200 reply's seq, or
+                                    //  NULL
+} imh_burst_t;
+
+typedef struct _imh_t imh_t;
+
+//  ---------------------------------------------------------------------
+//  im_harness: directory, configuration, waiting;
+//  im_harness_proc: the broker and worker processes
+
+//  Fills options with long SLA targets (nothing breaches during a
+//  test) and a short worker heartbeat and expiry
+void
+    imh_options_default (imh_options_t *options);
+
+//  Creates the temp directory ($IM_TEST_TMPDIR, else /tmp), picks the
+//  endpoints and writes imq.yaml. name tags the directory. options may
+//  be NULL for the defaults. Returns NULL on failure, with the reason
+//  printed.
+imh_t *
+    imh_new (const char *name, const imh_options_t *options);
+
+//  SIGKILLs every child still running, prints their logs unless the
+//  test called imh_passed, removes the directory (unless $IM_TEST_KEEP
+//  is set); nulls *self_p
+void
+    imh_destroy (imh_t **self_p);
+
+//  True when no child's log holds a sanitizer report (AddressSanitizer,
+//  LeakSanitizer, UndefinedBehaviorSanitizer "runtime error:"); else
+//  prints the log that does. Teardowns return -1 when it is false, so
+//  a child's memory error fails the test even when the test passed.
+bool
+    imh_logs_clean (imh_t *self);
+
+//  Marks the test as passed: teardown stays quiet
+void
+    imh_passed (imh_t *self);
+
+//  Paths and endpoints of this harness, borrowed
+const char *
+    imh_dir (imh_t *self);
+const char *
+    imh_client_endpoint (imh_t *self);
+const char *
+    imh_worker_endpoint (imh_t *self);
+const char *
+    imh_config_path (imh_t *self);
+const char *
+    imh_sink_dir (imh_t *self);
+
+//  Starts program with its endpoints and the config file; name tags
+//  its log (<dir>/<name>.log) and is the worker's --instance; extra
+//  (NULL-ended, may be NULL) is appended to its arguments. Returns the
+//  child's slot (>= 0) or -1.
+int
+    imh_start (imh_t *self, imh_program_t program, const char *name,
+               const char *const *extra);
+
+//  Starts the broker and waits until it answers STATUS as leader.
+//  Returns its slot, or -1 when it died or did not answer in time.
+int
+    imh_start_broker (imh_t *self);
+
+//  Starts one instance of each worker program, named classifier-1,
+//  sla-1 and notifier-1, with the extra arguments (as imh_start), and
+//  waits until the broker lists each group with one instance. slots
+//  (may be NULL) gets their 3 slots. Returns 0 or -1.
+int
+    imh_start_workers (imh_t *self, int *slots, const char *const *extra);
+
+//  A whole node: imh_new, the broker, and (when workers is true) one
+//  instance of each worker program, started with extra (may be NULL),
+//  as imh_start_workers. On failure it prints the logs, tears itself
+//  down and returns NULL, so a test setup can simply fail.
+imh_t *
+    imh_new_node (const char *name, const imh_options_t *options,
+                  bool workers, const char *const *extra);
+
+//  Returns the slot of the child named name ("broker", "sla-1"), or -1
+int
+    imh_slot (imh_t *self, const char *name);
+
+//  Starts the child of slot again, with the same arguments and log;
+//  for the broker, waits until it answers as leader. Returns 0 or -1.
+int
+    imh_restart (imh_t *self, int slot);
+
+//  Sends SIGKILL to the child of slot and reaps it. Returns 0 or -1.
+int
+    imh_kill (imh_t *self, int slot);
+
+//  Sends SIGTERM and waits up to deadline_ms for the child to exit.
+//  Returns its exit code, or -1 when it died of a signal or had to be
+//  killed.
+int
+    imh_stop (imh_t *self, int slot, int deadline_ms);
+
+//  True while the child of slot runs (it is reaped if it exited)
+bool
+    imh_running (imh_t *self, int slot);
+
+//  Prints the log of slot to stderr (for a failure being debugged)
+void
+    imh_print_log (imh_t *self, int slot);
+
+//  Counts the lines of the log of the child named name that hold
+//  needle
+int
+    imh_log_lines (imh_t *self, const char *name, const char *needle);
+
+//  Polls fn every IMH_POLL_MS until it returns true (true) or
+//  deadline_ms passes (false)
+bool
+    imh_wait_for (imh_condition_fn *fn, void *arg, int deadline_ms);
+
+//  ---------------------------------------------------------------------
+//  im_harness_run: programs run to completion, and imqctl
+
+//  Runs argv (argv [0] a path) with stdin from /dev/null, capturing
+//  stdout and stderr, killing it after deadline_ms. Returns 0 and fills
+//  result (release with imh_run_clear), or -1 when it did not start.
+int
+    imh_run (const char *const *argv, int deadline_ms, imh_run_t *result);
+
+//  Frees what a run captured
+void
+    imh_run_clear (imh_run_t *result);
+
+//  Runs imqctl -e <client endpoint> ARGS... (NULL-ended). Returns its
+//  exit code (-1 when it did not finish); result may be NULL, else it
+//  holds the output.
+int
+    imh_ctl (imh_t *self, imh_run_t *result, ...)
+    __attribute__ ((sentinel));
+
+//  Runs imqctl --json ARGS... and parses its stdout. Returns the JSON
+//  (caller's reference) when imqctl exited 0 with valid JSON, else NULL
+//  after printing what it did.
+json_t *
+    imh_ctl_json (imh_t *self, ...)
+    __attribute__ ((sentinel));
+
+//  Returns the integer member key of object, or -1 when it is absent
+//  or not an integer
+int64_t
+    imh_json_int (const json_t *object, const char *key);
+
+//  Returns the string member key of object, or "" (borrowed)
+const char *
+    imh_json_str (const json_t *object, const char *key);
+
+//  Counts the events of a timeline's "events" array of type whose
+//  payload has key = value (key NULL: every one of the type); when
+//  first_p is not NULL it gets the first match (borrowed) or NULL
+int
+    imh_json_events (const json_t *timeline, const char *type,
+                     const char *key, const char *value, json_t **first_p);
+
+//  True when an array of objects has one whose "id" is id
+bool
+    imh_json_has_id (const json_t *array, int64_t id);
+
+//  Path of the program's binary, borrowed
+const char *
+    imh_program_path (imh_program_t program);
+
+//  ---------------------------------------------------------------------
+//  im_harness_query: direct questions to the broker;
+//  im_harness_burst: many requests in flight
+
+//  The harness's own client of the broker (timeout IMH_CALL_MS),
+//  borrowed; NULL when it cannot be made
+im_client_t *
+    imh_client (imh_t *self);
+
+//  Sends one request; returns the reply (caller's) or NULL
+im_reply_t *
+    imh_call (imh_t *self, const char *verb, const im_fields_t *body,
+              bool raw_items);
+
+//  Reads the node's last_seq via STATUS. Returns 0 or -1.
+int
+    imh_last_seq (imh_t *self, uint64_t *last_seq);
+
+//  Reads a consumer group's figures from STATUS; -1 when the broker did
+//  not answer or does not list the group
+int
+    imh_group (imh_t *self, const char *group, int64_t *instances,
+               int64_t *lag);
+
+//  Waits until the classifier, sla and notifier groups are each listed
+//  with lag 0 in one STATUS answer (every event handled and acked).
+//  Returns true when they were within deadline_ms.
+bool
+    imh_wait_settled (imh_t *self, int deadline_ms);
+
+//  Waits until group lists instances instances
+bool
+    imh_wait_instances (imh_t *self, const char *group, int64_t instances,
+                        int deadline_ms);
+
+//  Reads an incident's timeline as decoded events; returns a list of
+//  im_event_t * (caller destroys it with imh_events_destroy) or NULL
+zlist_t *
+    imh_timeline (imh_t *self, uint64_t incident);
+
+void
+    imh_events_destroy (zlist_t **events_p);
+
+//  Counts the events of type (a wire name) in incident's timeline whose
+//  payload has key = value (key NULL: every event of the type). Returns
+//  the count, or -1 when the timeline could not be read.
+int
+    imh_count_events (imh_t *self, uint64_t incident, const char *type,
+                      const char *key, const char *value);
+
+//  Waits until imh_count_events (...) >= count
+bool
+    imh_wait_events (imh_t *self, uint64_t incident, const char *type,
+                     const char *key, const char *value, int count,
+                     int deadline_ms);
+
+//  Opens an incident directly (not through imqctl); returns its id or 0
+uint64_t
+    imh_open (imh_t *self, const char *title, const char *reporter,
+              int impact, int urgency);
+
+//  Sends every request of burst without waiting, then collects the
+//  replies; ids [n] gets the incident reply n names (when 200), or 0.
+//  Returns how many got 200, or -1 when replies stopped coming.
+int
+    imh_burst (imh_t *self, const imh_burst_t *burst, uint64_t *ids);
+
+//  A body_fn for OPEN bursts: title "<arg> <n>", reporter "burst"
+void
+    imh_open_body (int index, im_fields_t *body, void *arg);
+
+//  Reads a whole text file into a new string (caller frees), or NULL
+char *
+    imh_read_file (const char *path);
+
+//  Counts the lines of text that contain every one of the NULL-ended
+//  needles
+int
+    imh_count_lines (const char *text, ...)
+    __attribute__ ((sentinel));
+
+#endif
