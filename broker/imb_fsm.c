@@ -153,6 +153,33 @@ s_apply_offset (imb_fsm_t *self, im_store_batch_t *batch,
     im_fields_set_int (result->body, "seq", seq);
 }
 
+//  Keeps the deadlines index in step with the incident's SLA clocks: a
+//  clock is in the index while it runs (after the event was folded)
+static void
+s_index_deadlines (im_store_batch_t *batch, const im_event_t *event,
+                   const im_fields_t *incident)
+{
+    if (event->type != IM_EV_SLA_STARTED && event->type != IM_EV_SLA_STOPPED
+    &&  event->type != IM_EV_SLA_BREACHED)
+        return;
+    static const char *clocks [2] = { "response", "resolution" };
+    for (int clock = 0; clock < 2; clock++) {
+        char state_key [32], due_key [48];
+        snprintf (state_key, sizeof state_key, "sla_%s", clocks [clock]);
+        snprintf (due_key, sizeof due_key, "sla_%s_due_ms", clocks [clock]);
+        const char *state = im_fields_str_or (incident, state_key, "");
+        int64_t due = im_fields_int_or (incident, due_key, 0);
+        if (due <= 0)
+            continue;
+        if (streq (state, "running"))
+            im_store_batch_put_deadline (batch, (uint64_t) due,
+                                         event->incident, clock);
+        else
+            im_store_batch_delete_deadline (batch, (uint64_t) due,
+                                            event->incident, clock);
+    }
+}
+
 //  Decides and records one command
 static int
 s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
@@ -214,6 +241,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                                       data, size);
             free (data);
             im_incident_evolve (incident, event);
+            s_index_deadlines (batch, event, incident);
         }
         im_fields_set_int (result->body, "incident",
                            (int64_t) decision.events [0]->incident);

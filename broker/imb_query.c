@@ -1,9 +1,10 @@
 /*  imb_query - answers to queries, from this node's projections
 
-    LIST and SLA-CLOCKS scan the incident projections in id order and
-    filter as they go; that is linear in the number of incidents, which
-    is fine for a desk of thousands of open incidents and is the place
-    to add secondary indexes when it is not.
+    LIST scans the incident projections in id order and filters as it
+    goes; that is linear in the number of incidents, fine for a desk of
+    thousands of open incidents and the place to add secondary indexes
+    when it is not. SLA-CLOCKS reads the deadlines index, so an SLA timer
+    can ask every second what is due without scanning anything else.
 */
 #include "imb_classes.h"
 
@@ -12,7 +13,6 @@ typedef struct {
     int64_t priority;               //  Filter: priority, or 0
     const char *assignee;           //  Filter: group or agent, or NULL
     size_t limit;                   //  Items wanted
-    bool clocks;                    //  SLA-CLOCKS instead of LIST
     zlist_t *items;                 //  im_fields_t *, owned
     int rc;                         //  Error while scanning
 } s_scan_t;
@@ -31,29 +31,6 @@ s_append (zlist_t *items, im_fields_t *item)
     zlist_freefn (items, item, s_fields_free, true);
 }
 
-//  Adds one item per running SLA clock of incident
-static void
-s_add_clocks (s_scan_t *scan, uint64_t id, const im_fields_t *incident)
-{
-    static const char *clocks [] = { "response", "resolution" };
-    for (size_t index = 0; index < 2; index++) {
-        char state_key [32], due_key [48];
-        snprintf (state_key, sizeof state_key, "sla_%s", clocks [index]);
-        snprintf (due_key, sizeof due_key, "sla_%s_due_ms", clocks [index]);
-        const char *state = im_fields_str (incident, state_key);
-        if (state && streq (state, "running")) {
-            im_fields_t *item = im_fields_new ();
-            im_fields_set_int (item, "incident", (int64_t) id);
-            im_fields_set_str (item, "clock", clocks [index]);
-            im_fields_set_int (item, "due_ms",
-                               im_fields_int_or (incident, due_key, 0));
-            im_fields_set_int (item, "priority",
-                               im_fields_int_or (incident, "priority", 0));
-            s_append (scan->items, item);
-        }
-    }
-}
-
 static int
 s_scan_one (uint64_t id, const void *data, size_t size, void *arg)
 {
@@ -64,11 +41,6 @@ s_scan_one (uint64_t id, const void *data, size_t size, void *arg)
                     " does not decode", id);
         im_fields_destroy (&incident);
         return 0;
-    }
-    if (scan->clocks) {
-        s_add_clocks (scan, id, incident);
-        im_fields_destroy (&incident);
-        return zlist_size (scan->items) >= scan->limit;
     }
     bool wanted = true;
     if (scan->status)
@@ -89,15 +61,14 @@ s_scan_one (uint64_t id, const void *data, size_t size, void *arg)
 }
 
 static zmsg_t *
-s_list (const im_request_t *request, im_store_t *store, bool clocks)
+s_list (const im_request_t *request, im_store_t *store)
 {
     const im_fields_t *body = request->body;
-    s_scan_t scan = { NULL, 0, NULL, 100, clocks, zlist_new (), 0 };
+    s_scan_t scan = { NULL, 0, NULL, 100, zlist_new (), 0 };
     scan.status = im_fields_str (body, "status");
     scan.priority = im_fields_int_or (body, "priority", 0);
     scan.assignee = im_fields_str (body, "assignee");
-    int64_t limit = im_fields_int_or (body, "limit", clocks ? IM_PROTO_ITEMS_MAX
-                                                            : 100);
+    int64_t limit = im_fields_int_or (body, "limit", 100);
     int64_t after = im_fields_int_or (body, "after", 0);
     if (limit < 1 || limit > IM_PROTO_ITEMS_MAX || after < 0) {
         zlist_destroy (&scan.items);
@@ -119,6 +90,54 @@ s_list (const im_request_t *request, im_store_t *store, bool clocks)
         im_fields_destroy (&result);
     }
     zlist_destroy (&scan.items);
+    return reply;
+}
+
+//  SLA-CLOCKS: running clocks from the deadlines index, earliest first
+typedef struct {
+    zlist_t *items;                 //  im_fields_t *, owned
+    size_t limit;                   //  Items wanted
+} s_clocks_t;
+
+static int
+s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
+{
+    s_clocks_t *clocks = (s_clocks_t *) arg;
+    im_fields_t *item = im_fields_new ();
+    im_fields_set_int (item, "incident", (int64_t) incident);
+    im_fields_set_str (item, "clock", clock ? "resolution" : "response");
+    im_fields_set_int (item, "due_ms", (int64_t) due_ms);
+    s_append (clocks->items, item);
+    return zlist_size (clocks->items) >= clocks->limit;
+}
+
+static zmsg_t *
+s_sla_clocks (const im_request_t *request, im_store_t *store)
+{
+    int64_t due_before = im_fields_int_or (request->body, "due_before",
+                                           INT64_MAX);
+    int64_t limit = im_fields_int_or (request->body, "limit",
+                                      IM_PROTO_ITEMS_MAX);
+    if (due_before < 0 || limit < 1 || limit > IM_PROTO_ITEMS_MAX)
+        return im_reply_encode_error (400, request->request_id,
+                                      "due_before must be >= 0 and limit "
+                                      "1..10000");
+    s_clocks_t clocks = { zlist_new (), (size_t) limit };
+    int rc = im_store_deadlines_scan (store, (uint64_t) due_before,
+                                      s_add_clock, &clocks);
+    zmsg_t *reply;
+    if (rc < 0)
+        reply = im_reply_encode_error (500, request->request_id,
+                                       "cannot read the deadlines");
+    else {
+        im_fields_t *result = im_fields_new ();
+        im_fields_set_int (result, "count",
+                           (int64_t) zlist_size (clocks.items));
+        reply = im_reply_encode (200, request->request_id, result,
+                                 clocks.items, NULL);
+        im_fields_destroy (&result);
+    }
+    zlist_destroy (&clocks.items);
     return reply;
 }
 
@@ -224,9 +243,9 @@ imb_query_answer (const im_request_t *request, im_store_t *store,
         case IM_QUERY_TIMELINE:
             return s_incident_query (request, store, true);
         case IM_QUERY_LIST:
-            return s_list (request, store, false);
+            return s_list (request, store);
         case IM_QUERY_SLA_CLOCKS:
-            return s_list (request, store, true);
+            return s_sla_clocks (request, store);
         case IM_QUERY_STATUS:
             return s_status (request, raft, dispatch, node_id);
         default:

@@ -24,11 +24,14 @@
 #define S_CF_WRITE_BUFFER   (16 * S_MB)     //  Per column family, at most
 #define S_MAX_OPEN_FILES    256             //  Table files kept open
 #define S_META_SCHEMA       "schema"        //  meta key of the schema
+#define S_REQUEST_BUCKET    256             //  Memtable octets per hash
+                                            //  bucket of requests (each
+                                            //  bucket costs 8 octets)
 
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
     "default", "events", "by_incident", "incidents", "requests", "offsets",
-    "meta"
+    "meta", "deadlines"
 };
 
 void
@@ -56,6 +59,75 @@ im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
     zsys_error ("im_store: %s", self->errmsg);
     if (errbuf && errlen)
         im_strlcpy (errbuf, self->errmsg, errlen);
+}
+
+
+//  --------------------------------------------------------------------
+//  The requests column family is keyed by request ids, which arrive in
+//  random order, and is only ever read by exact key (and scanned whole
+//  by dumps). In RocksDB's default skiplist memtable every random insert
+//  walks the list from the top with cache misses: it was the largest
+//  single cost of applying an OPEN. So this family's memtable is a hash
+//  of linked lists instead, with the whole key as the "prefix" it hashes:
+//  a put or a get touches one short bucket. The same prefix gives its
+//  table files a bloom filter per key. A whole scan still works, through
+//  a total-order iterator (im_store_read.c), at the price of a sort.
+
+static void
+s_whole_key_destroy (void *state)
+{
+    (void) state;                   //  Stateless; RocksDB calls it anyway
+}
+
+static char *
+s_whole_key (void *state, const char *key, size_t length, size_t *dst_length)
+{
+    (void) state;
+    *dst_length = length;
+    return (char *) key;
+}
+
+static unsigned char
+s_whole_key_in_domain (void *state, const char *key, size_t length)
+{
+    (void) state;
+    (void) key;
+    (void) length;
+    return 1;
+}
+
+static unsigned char
+s_whole_key_in_range (void *state, const char *key, size_t length)
+{
+    (void) state;
+    (void) key;
+    (void) length;
+    return 0;
+}
+
+static const char *
+s_whole_key_name (void *state)
+{
+    (void) state;
+    //  RocksDB records this name in every table file: keep it stable
+    return "imq.WholeKey";
+}
+
+static void
+s_requests_options_build (im_store_t *self, size_t cf_buffer)
+{
+    self->requests_options = rocksdb_options_create_copy (self->options);
+    rocksdb_options_set_prefix_extractor (
+        self->requests_options,     //  Takes ownership of the transform
+        rocksdb_slicetransform_create (NULL, s_whole_key_destroy,
+                                       s_whole_key,
+                                       s_whole_key_in_domain,
+                                       s_whole_key_in_range,
+                                       s_whole_key_name));
+    //  The bucket array lives in the memtable's own memory: sized from
+    //  it, so that a small write buffer is not full from the start
+    rocksdb_options_set_hash_link_list_rep (self->requests_options,
+                                            cf_buffer / S_REQUEST_BUCKET);
 }
 
 
@@ -97,12 +169,16 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     rocksdb_options_set_memtable_whole_key_filtering (self->options, 1);
     rocksdb_options_set_memtable_prefix_bloom_size_ratio (self->options, 0.02);
     rocksdb_options_set_max_open_files (self->options, S_MAX_OPEN_FILES);
+    //  One thread writes, so concurrent memtable inserts gain nothing;
+    //  and the hashed memtable of requests does not support them
+    rocksdb_options_set_allow_concurrent_memtable_write (self->options, 0);
     //  Column families written rarely (offsets, meta) would otherwise pin
     //  old WAL files for ever: flush them once the WAL reaches this size
     rocksdb_options_set_max_total_wal_size (self->options,
                                             (uint64_t) (4 * buffer_mb * S_MB));
     rocksdb_options_set_keep_log_file_num (self->options, 4);
     rocksdb_options_set_max_log_file_size (self->options, 8 * S_MB);
+    s_requests_options_build (self, cf_buffer);
 }
 
 
@@ -184,7 +260,8 @@ s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
         return IM_ENOMEM;
     }
     for (size_t index = 0; index < self->cf_count; index++)
-        cf_options [index] = self->options;
+        cf_options [index] = index == IM_STORE_CF_REQUESTS
+                           ? self->requests_options : self->options;
 
     char *err = NULL;
     if (self->read_only)
@@ -324,6 +401,7 @@ im_store_destroy (im_store_t **self_p)
         rocksdb_writeoptions_destroy (self->nosync);
         rocksdb_writeoptions_destroy (self->sync);
         rocksdb_readoptions_destroy (self->read);
+        rocksdb_options_destroy (self->requests_options);
         rocksdb_options_destroy (self->options);
         rocksdb_cache_destroy (self->cache);
         free (self);

@@ -3,8 +3,9 @@
     One database per node, laid out in column families (docs/storage.md
     section 2): events (seq -> EVENT), by_incident (incident + seq ->
     empty), incidents (id -> projection fields), requests (idempotency
-    key -> result fields), offsets (consumer group -> seq) and meta
-    (applied Raft index, last seq, next incident id, schema version).
+    key -> result fields), offsets (consumer group -> seq), meta
+    (applied Raft index, last seq, next incident id, schema version) and
+    deadlines (running SLA clocks by due time).
 
     Writes go through a batch that the state machine fills for one Raft
     entry and commits at once: events, projections and the applied index
@@ -126,6 +127,15 @@ int
     im_store_cf_scan (im_store_t *self, const char *cf,
                       im_store_kv_fn *fn, void *arg);
 
+//  Calls fn for each running SLA clock due at or before due_before, in
+//  due order, until fn returns non-zero. clock is 0 for response, 1 for
+//  resolution.
+typedef int (im_store_deadline_fn) (uint64_t due_ms, uint64_t incident,
+                                     int clock, void *arg);
+int
+    im_store_deadlines_scan (im_store_t *self, uint64_t due_before,
+                             im_store_deadline_fn *fn, void *arg);
+
 //  --------------------------------------------------------------------
 //  Writes, through one batch per Raft entry
 
@@ -150,6 +160,14 @@ void
 void
     im_store_batch_put_meta (im_store_batch_t *self, const char *key,
                              uint64_t value);
+
+//  Records or removes a running SLA clock in the deadlines index
+void
+    im_store_batch_put_deadline (im_store_batch_t *self, uint64_t due_ms,
+                                 uint64_t incident, int clock);
+void
+    im_store_batch_delete_deadline (im_store_batch_t *self, uint64_t due_ms,
+                                    uint64_t incident, int clock);
 
 //  Writes the batch atomically and destroys it. sync makes the write
 //  wait for the WAL to reach the disk. Returns 0 or IM_EIO.

@@ -115,6 +115,38 @@ im_store_batch_put_offset (im_store_batch_t *self, const char *group,
     s_batch_put (self, IM_STORE_CF_OFFSETS, group, strlen (group), value, 8);
 }
 
+//  deadlines key: due (u64) + incident (u64) + clock (1 octet)
+static void
+s_deadline_key (unsigned char *key, uint64_t due_ms, uint64_t incident,
+                int clock)
+{
+    im_put_u64 (key, due_ms);
+    im_put_u64 (key + 8, incident);
+    key [16] = (unsigned char) clock;
+}
+
+void
+im_store_batch_put_deadline (im_store_batch_t *self, uint64_t due_ms,
+                             uint64_t incident, int clock)
+{
+    assert (self);
+    unsigned char key [17];
+    s_deadline_key (key, due_ms, incident, clock);
+    s_batch_put (self, IM_STORE_CF_DEADLINES, key, sizeof key, "", 0);
+}
+
+void
+im_store_batch_delete_deadline (im_store_batch_t *self, uint64_t due_ms,
+                                uint64_t incident, int clock)
+{
+    assert (self);
+    unsigned char key [17];
+    s_deadline_key (key, due_ms, incident, clock);
+    rocksdb_writebatch_delete_cf (self->writes,
+                                  self->store->cf [IM_STORE_CF_DEADLINES],
+                                  (const char *) key, sizeof key);
+}
+
 void
 im_store_batch_put_meta (im_store_batch_t *self, const char *key,
                          uint64_t value)

@@ -20,12 +20,15 @@ typedef enum {
     IM_STORE_CF_REQUESTS,               //  idempotency key -> result fields
     IM_STORE_CF_OFFSETS,                //  consumer group -> seq
     IM_STORE_CF_META,                   //  name -> u64
+    IM_STORE_CF_DEADLINES,              //  due + incident + clock -> empty
     IM_STORE_CF_COUNT
 } im_store_cf_t;
 
 struct _im_store_t {
     rocksdb_t *db;                      //  Open database, owned
     rocksdb_options_t *options;         //  DB and column family options, owned
+    rocksdb_options_t *requests_options;
+                                        //  Options of requests, owned
     rocksdb_cache_t *cache;             //  LRU block cache of every CF, owned
     rocksdb_readoptions_t *read;        //  Point reads; never changed, owned
     rocksdb_writeoptions_t *sync;       //  Commits that wait for fsync, owned

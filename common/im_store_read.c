@@ -29,6 +29,9 @@ s_scan_open (scan_t *scan, im_store_t *self,
              size_t from_size, const void *upper, size_t upper_size)
 {
     scan->options = rocksdb_readoptions_create ();
+    //  Scans walk keys in order even where a family hashes its keys
+    //  (requests, see im_store.c)
+    rocksdb_readoptions_set_total_order_seek (scan->options, 1);
     if (upper)
         rocksdb_readoptions_set_iterate_upper_bound (
             scan->options, (const char *) upper, upper_size);
@@ -335,6 +338,34 @@ im_store_offsets_scan (im_store_t *self, im_store_offset_fn *fn, void *arg)
             rc = fn (group, im_get_u64 (value), arg);
         }
         free (group);
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
+int
+im_store_deadlines_scan (im_store_t *self, uint64_t due_before,
+                         im_store_deadline_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    //  Keys start with the due time: everything due by due_before sorts
+    //  below (due_before + 1) followed by nothing
+    unsigned char upper [8];
+    im_put_u64 (upper, due_before + 1);
+    bool bounded = due_before < UINT64_MAX;
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_DEADLINES], NULL, 0,
+                 bounded ? upper : NULL, bounded ? sizeof upper : 0);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0;
+        const unsigned char *key = (const unsigned char *)
+            rocksdb_iter_key (scan.iterator, &key_size);
+        if (key_size == 17)
+            rc = fn (im_get_u64 (key), im_get_u64 (key + 8), key [16], arg);
+        else
+            zsys_error ("im_store: deadline key of %zu octets", key_size);
         rocksdb_iter_next (scan.iterator);
     }
     return s_scan_close (&scan, rc);

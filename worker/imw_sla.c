@@ -5,11 +5,19 @@
     incidents, ten ticks a second) a scan is cheaper than keeping a
     heap in step with re-arms and stops. A clock whose breach was sent
     stays until the broker answers, so the tick does not send it again.
+
+    Events arm clocks on the instance that handled them; when several
+    SLA timers share the group and one dies, the clocks it armed would
+    be lost with it. So every SWEEP_MS each instance also asks the broker
+    which clocks are past due (SLA-CLOCKS reads an index by due time) and
+    arms them: two instances breaching the same clock send the same
+    request id, and the broker records the breach once.
 */
 #include "imw_classes.h"
 
 #define IMW_SLA_RESPONSE    "response"
 #define IMW_SLA_RESOLUTION  "resolution"
+#define SWEEP_MS            2000        //  Between asks for past-due clocks
 
 typedef struct {
     uint64_t incident;                  //  Incident the clock runs for
@@ -22,6 +30,9 @@ typedef struct {
 struct _imw_sla_t {
     const im_config_t *config;          //  SLA targets, borrowed
     zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
+    im_client_t *query;                 //  For sweeps, borrowed; NULL
+                                        //  until started
+    uint64_t swept_ms;                  //  When the last sweep ran
 };
 
 static void
@@ -225,10 +236,35 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     }
 }
 
+//  Arms every clock the broker says is past due (see the file header)
+static void
+s_sweep (imw_sla_t *self, uint64_t now_ms)
+{
+    self->swept_ms = now_ms;
+    im_fields_t *body = im_fields_new ();
+    if (!body
+    ||  im_fields_set_int (body, "due_before",
+                           (int64_t) (now_ms - IMW_SLA_GRACE_MS))) {
+        im_fields_destroy (&body);
+        return;
+    }
+    im_reply_t *reply = im_client_call (self->query, "SLA-CLOCKS", NULL, body,
+                                        false);
+    im_fields_destroy (&body);
+    if (reply && reply->status == 200)
+        imw_sla_restore (self, reply->items);
+    else
+        zsys_warning ("sla: sweep: %s", reply ? "refused"
+                                              : im_client_errmsg (self->query));
+    im_reply_destroy (&reply);
+}
+
 int
 imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
 {
     assert (self && out);
+    if (self->query && now_ms - self->swept_ms >= SWEEP_MS)
+        s_sweep (self, now_ms);
     s_clock_t *entry = (s_clock_t *) zhashx_first (self->clocks);
     for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
         if (entry->sent || entry->due_ms + IMW_SLA_GRACE_MS > now_ms)
@@ -297,6 +333,8 @@ imw_sla_start (imw_sla_t *self, im_client_t *query)
     im_reply_t *reply = im_client_call (query, "SLA-CLOCKS", NULL, body,
                                         false);
     im_fields_destroy (&body);
+    self->query = query;
+    self->swept_ms = im_now_ms ();
     if (!reply) {
         zsys_warning ("sla: SLA-CLOCKS: %s", im_client_errmsg (query));
         return IM_ETIMEOUT;

@@ -220,14 +220,15 @@ s_raw_close (rocksdb_t *db, rocksdb_column_family_handle_t **handles,
 
 static const char *s_our_families [] = {
     "default", "events", "by_incident", "incidents", "requests", "offsets",
-    "meta"
+    "meta", "deadlines"
 };
+#define OUR_FAMILIES (sizeof s_our_families / sizeof s_our_families [0])
 
 static void
 test_new_database_has_every_family_and_the_schema (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    for (size_t index = 0; index < 7; index++)
+    for (size_t index = 0; index < OUR_FAMILIES; index++)
         assert_int_equal (im_store_cf_scan (f->store, s_our_families [index],
                                             s_on_kv, f), 0);
     //  Only meta holds anything: the schema ("schema" is 6 octets)
@@ -387,21 +388,22 @@ test_reopen_keeps_families_it_does_not_know (void **state)
     s_put_event (f, 1, 1);
     im_store_destroy (&f->store);
     //  A later version added a family: RocksDB must be told of it on open
-    const char *names [8];
-    rocksdb_column_family_handle_t *handles [8];
-    for (size_t index = 0; index < 7; index++)
+    const char *names [OUR_FAMILIES + 1];
+    rocksdb_column_family_handle_t *handles [OUR_FAMILIES + 1];
+    for (size_t index = 0; index < OUR_FAMILIES; index++)
         names [index] = s_our_families [index];
-    names [7] = "dedup";
-    rocksdb_t *db = s_raw_open (f->path, names, 8, handles);
+    names [OUR_FAMILIES] = "future";
+    rocksdb_t *db = s_raw_open (f->path, names, OUR_FAMILIES + 1, handles);
     char *err = NULL;
     rocksdb_writeoptions_t *write = rocksdb_writeoptions_create ();
-    rocksdb_put_cf (db, write, handles [7], "fingerprint", 11, "1", 1, &err);
+    rocksdb_put_cf (db, write, handles [OUR_FAMILIES], "fingerprint", 11, "1",
+                    1, &err);
     assert_null (err);
     rocksdb_writeoptions_destroy (write);
-    s_raw_close (db, handles, 8);
+    s_raw_close (db, handles, OUR_FAMILIES + 1);
 
     s_reopen (f, NULL);
-    assert_int_equal (im_store_cf_scan (f->store, "dedup", s_on_kv, f), 0);
+    assert_int_equal (im_store_cf_scan (f->store, "future", s_on_kv, f), 0);
     uint64_t expected [] = { im_get_u64 ("fingerpr") };
     s_assert_seen (f, expected, 1);
     char *data = NULL;
@@ -485,8 +487,9 @@ test_incident_get_refuses_a_bad_record (void **state)
                       IM_ENOTFOUND);
     im_store_destroy (&f->store);
     //  Bytes that are not a fields map, where a projection should be
-    rocksdb_column_family_handle_t *handles [7];
-    rocksdb_t *db = s_raw_open (f->path, s_our_families, 7, handles);
+    rocksdb_column_family_handle_t *handles [OUR_FAMILIES];
+    rocksdb_t *db = s_raw_open (f->path, s_our_families, OUR_FAMILIES,
+                                handles);
     unsigned char key [8];
     im_put_u64 (key, 1);
     char *err = NULL;
@@ -500,7 +503,7 @@ test_incident_get_refuses_a_bad_record (void **state)
                     &err);
     assert_null (err);
     rocksdb_writeoptions_destroy (write);
-    s_raw_close (db, handles, 7);
+    s_raw_close (db, handles, OUR_FAMILIES);
 
     s_reopen (f, NULL);
     assert_int_equal (im_store_incident_get (f->store, 1, &read), IM_EPROTO);

@@ -295,6 +295,25 @@ test_an_entry_that_does_not_decode_changes_nothing_but_the_index (void **state)
     assert_int_equal (imb_fsm_last_seq (f->fsm), 0);
 }
 
+static int
+s_count_deadline (uint64_t due_ms, uint64_t incident, int clock, void *arg)
+{
+    (void) due_ms;
+    (void) incident;
+    (void) clock;
+    (*(int *) arg)++;
+    return 0;
+}
+
+static int
+s_deadlines (fixture_t *f, uint64_t due_before)
+{
+    int count = 0;
+    assert_int_equal (im_store_deadlines_scan (f->store, due_before,
+                                               s_count_deadline, &count), 0);
+    return count;
+}
+
 static void
 test_sla_breach_is_checked_against_times (void **state)
 {
@@ -304,6 +323,10 @@ test_sla_breach_is_checked_against_times (void **state)
                                "response_due_ms", "i:1000001",
                                "resolution_due_ms", "i:1000005", NULL));
     assert_int_equal (s_result (f, 0)->status, 200);
+    //  Both clocks run, and the index of deadlines knows them by due time
+    assert_int_equal (s_deadlines (f, UINT64_MAX), 2);
+    assert_int_equal (s_deadlines (f, 1000001), 1);
+    assert_int_equal (s_deadlines (f, 1000000), 0);
     //  The wrong deadline, or one not yet due, is refused
     s_apply_one (f, s_command ("SLA-BREACH", 1, NULL, "clock", "s:response",
                                "due_ms", "i:999", NULL));
@@ -325,6 +348,8 @@ test_sla_breach_is_checked_against_times (void **state)
     assert_string_equal (im_fields_str (incident, "sla_resolution"), "met");
     assert_int_equal (im_fields_int_or (incident, "breaches", 0), 1);
     im_fields_destroy (&incident);
+    //  Neither clock runs now: the index is empty
+    assert_int_equal (s_deadlines (f, UINT64_MAX), 0);
 }
 
 //  A scripted day at the desk, applied in entries of several commands
