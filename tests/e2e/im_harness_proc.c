@@ -54,8 +54,11 @@ imh_start (imh_t *self, imh_program_t program, const char *name,
     int slot = self->procs_n++;
     imh_proc_t *proc = &self->procs [slot];
     im_strlcpy (proc->name, name, sizeof proc->name);
-    snprintf (proc->log_path, sizeof proc->log_path, "%s/%s.log", self->dir,
-              name);
+    //  Built aside: the directory and the path both live in self, which
+    //  gcc's -Wrestrict cannot tell apart
+    char path [sizeof proc->log_path];
+    snprintf (path, sizeof path, "%s/%s.log", self->dir, name);
+    memcpy (proc->log_path, path, sizeof path);
     s_arg (proc, imh_program_path (program));
     s_arg (proc, "-c");
     s_arg (proc, self->config_path);
