@@ -16,6 +16,7 @@
 #include "imb_server.h"
 #include "imb_raft_queue.h"
 #include "imb_raft_results.h"
+#include "imb_applier.h"
 #include "imb_dispatch_group.h"
 
 #endif

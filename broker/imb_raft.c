@@ -48,15 +48,17 @@ struct _imb_raft_t {
     imb_raft_queue_t *draining;     //  Swapped out of queue, Raft thread
     size_t draining_at;             //  Next command of draining to propose
     bool stopping;                  //  Main asked the thread to stop
-    bool broken;                    //  A store write failed: apply refuses
     imb_raft_status_t status;       //  Shared status, under lock
     size_t inflight;                //  Entries proposed, not applied
     uv_sem_t started;               //  Posted when start finished
     int start_rc;                   //  0 if Raft started
     char start_error [1024];        //  Why not
     zsock_t *results_main;          //  PAIR, main thread end
-    zsock_t *results_raft;          //  PAIR, Raft thread end
-    zchunk_t *scratch;              //  Raft thread: results being built
+    imb_applier_t *applier;         //  State-machine thread, owned
+    uv_check_t check;               //  Hands a staged entry on, per loop
+    uint64_t staged_index;          //  Entry applied, not yet handed on
+    void *staged_data;              //  Its bytes (a copy), owned
+    size_t staged_size;             //  How many
     uint64_t entry_bytes;           //  Bytes of entries applied ...
     uint64_t entry_count;           //  ... over this many, since the
                                     //  snapshot threshold was last set
@@ -74,31 +76,28 @@ static void s_drain (imb_raft_t *self);
 static void s_status_refresh (imb_raft_t *self);
 
 //  --------------------------------------------------------------------
-//  Results to the main thread
+//  Handing entries to the applier. libraft calls apply and then, for an
+//  entry this node proposed, the proposal's callback, one after the
+//  other: the entry waits here ("staged") for that callback to attach
+//  the tokens of its commands, and is handed on without tokens by the
+//  next apply or at the end of the loop iteration when no callback came.
 
-//  Sends one results message for tokens; results may be NULL (then every
-//  token is answered with status and text)
 static void
-s_send_results (imb_raft_t *self, const uint64_t *tokens, size_t count,
-                const imb_fsm_result_t *results, size_t results_n,
-                int status, const char *text)
+s_hand_on (imb_raft_t *self, const uint64_t *tokens, size_t count)
 {
-    zchunk_t *chunk = self->scratch;
-    imb_raft_results_begin (chunk, imb_fsm_last_seq (self->fsm),
-                            (uint32_t) count);
-    im_fields_t *error = im_fields_new ();
-    im_fields_set_str (error, "error", text ? text : "not applied");
-    for (size_t index = 0; index < count; index++) {
-        if (results && index < results_n)
-            imb_raft_results_add (chunk, tokens [index], results [index].status,
-                              results [index].body);
-        else
-            imb_raft_results_add (chunk, tokens [index], status, error);
-    }
-    im_fields_destroy (&error);
-    zframe_t *frame = zframe_new (zchunk_data (chunk), zchunk_size (chunk));
-    if (frame)
-        zframe_send (&frame, self->results_raft, 0);
+    if (!self->staged_index)
+        return;
+    imb_applier_push (self->applier, self->staged_index, self->staged_data,
+                      self->staged_size, tokens, count);
+    free (self->staged_data);
+    self->staged_data = NULL;
+    self->staged_index = 0;
+}
+
+static void
+s_check (uv_check_t *check)
+{
+    s_hand_on ((imb_raft_t *) check->data, NULL, 0);
 }
 
 //  --------------------------------------------------------------------
@@ -132,21 +131,16 @@ s_fsm_apply (struct raft_fsm *fsm, const struct raft_buffer *buf,
 {
     imb_raft_t *self = (imb_raft_t *) fsm->data;
     *result = NULL;
-    if (self->broken)
-        return RAFT_IOERR;
-    uint64_t index = raft_last_applied (&self->raft) + 1;
-    int rc = imb_fsm_apply (self->fsm, index, buf->base, buf->len);
+    if (imb_applier_broken (self->applier))
+        return RAFT_IOERR;          //  The node is stopping
+    s_hand_on (self, NULL, 0);
+    self->staged_data = malloc (buf->len ? buf->len : 1);
+    if (!self->staged_data)
+        return RAFT_NOMEM;
+    memcpy (self->staged_data, buf->base, buf->len);
+    self->staged_size = buf->len;
+    self->staged_index = raft_last_applied (&self->raft) + 1;
     s_adapt_snapshots (self, buf->len);
-    if (rc == IM_EIO) {
-        //  The entry is committed but not in the store: applying later
-        //  entries would leave a hole, so this node stops applying and
-        //  the main thread shuts it down; a restart replays from the log
-        self->broken = true;
-        uv_mutex_lock (&self->lock);
-        self->status.failed = true;
-        uv_mutex_unlock (&self->lock);
-        return RAFT_IOERR;
-    }
     return 0;
 }
 
@@ -157,6 +151,9 @@ s_fsm_snapshot (struct raft_fsm *fsm, struct raft_buffer *bufs [],
     imb_raft_t *self = (imb_raft_t *) fsm->data;
     //  Entries before the snapshot may be deleted once it is taken:
     //  what the state machine wrote for them must be on disk first
+    s_hand_on (self, NULL, 0);
+    if (imb_applier_wait (self->applier))
+        return RAFT_IOERR;
     if (im_store_sync (self->store)) {
         zsys_error ("imb_raft: snapshot: cannot sync store: %s",
                     im_store_errmsg (self->store));
@@ -183,7 +180,11 @@ static int
 s_fsm_restore (struct raft_fsm *fsm, struct raft_buffer *buf)
 {
     imb_raft_t *self = (imb_raft_t *) fsm->data;
-    int rc = 0;
+    s_hand_on (self, NULL, 0);
+    int rc = imb_applier_wait (self->applier) ? RAFT_IOERR : 0;
+    if (rc)
+        ;
+    else
     if (buf->len != SNAPSHOT_SIZE || memcmp (buf->base, SNAPSHOT_MAGIC, 8)) {
         zsys_error ("imb_raft: snapshot is not an imq manifest");
         rc = RAFT_CORRUPT;
@@ -212,20 +213,15 @@ s_applied (struct raft_apply *request, int status, void *result)
     (void) result;
     s_proposal_t *proposal = (s_proposal_t *) request;
     imb_raft_t *self = proposal->self;
-    //  Before the replies go out, so a STATUS sent after one sees it
-    s_status_refresh (self);
-    if (status == 0) {
-        size_t results_n;
-        const imb_fsm_result_t *results = imb_fsm_results (self->fsm,
-                                                           &results_n);
-        s_send_results (self, proposal->tokens, proposal->count,
-                        results, results_n, 500, "not applied");
+    if (status == 0 && self->staged_index)
+        s_hand_on (self, proposal->tokens, proposal->count);
+    else {
+        s_hand_on (self, NULL, 0);
+        imb_applier_fail (self->applier, proposal->tokens, proposal->count,
+                          status == RAFT_NOTLEADER
+                              || status == RAFT_LEADERSHIPLOST ? 421 : 503,
+                          status ? raft_strerror (status) : "not applied");
     }
-    else
-        s_send_results (self, proposal->tokens, proposal->count, NULL, 0,
-                        status == RAFT_NOTLEADER
-                            || status == RAFT_LEADERSHIPLOST ? 421 : 503,
-                        raft_strerror (status));
     free (proposal);
     self->inflight--;
     s_drain (self);
@@ -258,10 +254,10 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
         buffer.base = NULL;
     if (rc) {
         raft_free (buffer.base);    //  Still ours after a failed apply
-        s_send_results (self, proposal->tokens, count, NULL, 0,
-                        rc == RAFT_NOTLEADER ? 421 : 503,
-                        rc == RAFT_NOTLEADER ? "not the leader"
-                                             : raft_strerror (rc));
+        imb_applier_fail (self->applier, proposal->tokens, count,
+                          rc == RAFT_NOTLEADER ? 421 : 503,
+                          rc == RAFT_NOTLEADER ? "not the leader"
+                                               : raft_strerror (rc));
         free (proposal);
         return;
     }
@@ -310,8 +306,9 @@ s_status_refresh (imb_raft_t *self)
     snprintf (status->leader_address, sizeof status->leader_address, "%s",
               leader_address ? leader_address : "");
     status->commit_index = self->raft.commit_index;
-    status->applied_index = raft_last_applied (&self->raft);
-    status->last_seq = imb_fsm_last_seq (self->fsm);
+    status->applied_index = imb_applier_applied (self->applier);
+    status->last_seq = imb_applier_last_seq (self->applier);
+    status->failed = imb_applier_broken (self->applier);
     status->queue = imb_raft_queue_size (self->queue)
                   + imb_raft_queue_size (self->draining) - self->draining_at;
     uv_mutex_unlock (&self->lock);
@@ -334,6 +331,7 @@ s_closed (struct raft *raft)
     raft_uv_tcp_close (&self->transport);
     uv_close ((uv_handle_t *) &self->wake, NULL);
     uv_close ((uv_handle_t *) &self->tick, NULL);
+    uv_close ((uv_handle_t *) &self->check, NULL);
 }
 
 static void
@@ -435,6 +433,7 @@ s_thread (void *arg)
             //  holds is left to the process exit that follows
             uv_close ((uv_handle_t *) &self->wake, NULL);
             uv_close ((uv_handle_t *) &self->tick, NULL);
+            uv_close ((uv_handle_t *) &self->check, NULL);
         }
         uv_run (&self->loop, UV_RUN_DEFAULT);
         uv_sem_post (&self->started);
@@ -442,6 +441,7 @@ s_thread (void *arg)
     }
     s_status_refresh (self);
     uv_timer_start (&self->tick, s_tick, 50, 50);
+    uv_check_start (&self->check, s_check);
     uv_sem_post (&self->started);
     uv_run (&self->loop, UV_RUN_DEFAULT);
 }
@@ -476,15 +476,15 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
         self->fsm = imb_fsm_new (self->store);
     self->queue = imb_raft_queue_new (config->queue_max);
     self->draining = imb_raft_queue_new (config->queue_max);
-    self->scratch = zchunk_new (NULL, 0);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "@inproc://imb-raft-%p", (void *) self);
     self->results_main = zsock_new_pair (endpoint);
     endpoint [0] = '>';
-    if (self->results_main)
-        self->results_raft = zsock_new_pair (endpoint);
+    //  Entries wait for the applier up to about one snapshot's worth
+    if (self->results_main && self->fsm)
+        self->applier = imb_applier_new (self->fsm, endpoint, SNAPSHOT_BYTES);
     if (!self->store || !self->fsm || !self->queue || !self->draining
-    ||  !self->scratch || !self->results_main || !self->results_raft) {
+    ||  !self->results_main || !self->applier) {
         if (self->store && !self->fsm)
             snprintf (errbuf, errlen, "cannot read the store's counters");
         imb_raft_destroy (&self);
@@ -495,6 +495,8 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
     self->wake.data = self;
     uv_timer_init (&self->loop, &self->tick);
     self->tick.data = self;
+    uv_check_init (&self->loop, &self->check);
+    self->check.data = self;
     if (uv_thread_create (&self->thread, s_thread, self)) {
         snprintf (errbuf, errlen, "cannot start the raft thread");
         imb_raft_destroy (&self);
@@ -524,9 +526,13 @@ imb_raft_destroy (imb_raft_t **self_p)
             uv_thread_join (&self->thread);
             uv_loop_close (&self->loop);
         }
-        zsock_destroy (&self->results_raft);
+        //  The Raft thread is gone: what it staged is handed on here,
+        //  and the applier finishes the queue before the store closes
+        if (self->applier)
+            s_hand_on (self, NULL, 0);
+        imb_applier_destroy (&self->applier);
+        free (self->staged_data);
         zsock_destroy (&self->results_main);
-        zchunk_destroy (&self->scratch);
         imb_raft_queue_destroy (&self->draining);
         imb_raft_queue_destroy (&self->queue);
         imb_fsm_destroy (&self->fsm);
@@ -568,8 +574,12 @@ imb_raft_status (imb_raft_t *self, imb_raft_status_t *status)
     uv_mutex_lock (&self->lock);
     *status = self->status;
     uv_mutex_unlock (&self->lock);
+    //  What the store holds, read now: a reply the main thread just sent
+    //  is never ahead of the status it reports next
+    status->applied_index = imb_applier_applied (self->applier);
+    status->last_seq = imb_applier_last_seq (self->applier);
+    status->failed = imb_applier_broken (self->applier);
 }
-
 bool
 imb_raft_wait_leader (imb_raft_t *self, int timeout_ms)
 {

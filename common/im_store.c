@@ -35,6 +35,12 @@ static const char *s_cf_names [IM_STORE_CF_COUNT] = {
 };
 
 void
+im_store_thread_quiet (void)
+{
+    rocksdb_set_perf_level (1);     //  rocksdb::PerfLevel::kDisable
+}
+
+void
 im_store_options_default (im_store_options_t *options)
 {
     assert (options);

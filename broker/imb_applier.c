@@ -1,0 +1,282 @@
+/*  imb_applier - the state-machine thread: applies committed entries
+
+    The queue is a list of jobs under a mutex with two condition
+    variables: one wakes the thread, one wakes whoever waits for room or
+    for the queue to empty. A job is an entry to apply (with the tokens
+    of the commands someone waits for) or an answer with no entry (a
+    proposal libraft refused); both go out in queue order, so results
+    reach the main thread in the order commands were proposed.
+
+    RocksDB counts per-operation statistics in thread-local storage by
+    default; this thread turns that off, it is a measurable share of an
+    apply and nothing reads it.
+*/
+#include "imb_classes.h"
+#include "imb_applier.h"
+
+typedef struct _job_t {
+    struct _job_t *next;            //  Next in the queue
+    uint64_t index;                 //  Raft index, 0 for an answer only
+    void *data;                     //  Entry bytes, owned
+    size_t size;                    //  How many
+    int status;                     //  Answer only: status for every token
+    char text [128];                //  Answer only: why
+    size_t count;                   //  Tokens
+    uint64_t tokens [];             //  Commands whose results are wanted
+} job_t;
+
+struct _imb_applier_t {
+    imb_fsm_t *fsm;                 //  The state machine, borrowed
+    uv_thread_t thread;             //  The applier thread
+    uv_mutex_t lock;                //  Guards everything below
+    uv_cond_t wake;                 //  Work or stop for the thread
+    uv_cond_t done;                 //  Room, or the queue drained
+    job_t *head;                    //  Oldest job
+    job_t *tail;                    //  Newest job
+    size_t bytes;                   //  Entry bytes queued
+    size_t max_bytes;               //  Most entry bytes queued
+    bool busy;                      //  The thread holds a job
+    bool stopping;                  //  Destroy asked the thread to end
+    bool broken;                    //  A store write failed
+    uint64_t last_seq;              //  Last event seq applied
+    uint64_t applied;               //  Last Raft index applied
+    char endpoint [64];             //  Where results go
+    zsock_t *results;               //  PAIR, owned by the thread
+    zchunk_t *scratch;              //  Results being built, thread's
+};
+
+//  Sends the results of job: from the state machine when results is not
+//  NULL, else the job's own status and text for every token
+static void
+s_send (imb_applier_t *self, const job_t *job,
+        const imb_fsm_result_t *results, size_t results_n)
+{
+    imb_raft_results_begin (self->scratch, imb_fsm_last_seq (self->fsm),
+                            (uint32_t) job->count);
+    im_fields_t *error = im_fields_new ();
+    im_fields_set_str (error, "error", job->index ? "not applied" : job->text);
+    for (size_t index = 0; index < job->count; index++) {
+        if (results && index < results_n)
+            imb_raft_results_add (self->scratch, job->tokens [index],
+                                  results [index].status,
+                                  results [index].body);
+        else
+            imb_raft_results_add (self->scratch, job->tokens [index],
+                                  job->index ? 500 : job->status, error);
+    }
+    im_fields_destroy (&error);
+    zframe_t *frame = zframe_new (zchunk_data (self->scratch),
+                                  zchunk_size (self->scratch));
+    if (frame)
+        zframe_send (&frame, self->results, 0);
+}
+
+//  Applies one job on this thread; returns false when the store broke
+static bool
+s_run (imb_applier_t *self, job_t *job)
+{
+    if (job->index == 0) {
+        s_send (self, job, NULL, 0);
+        return true;
+    }
+    int rc = imb_fsm_apply (self->fsm, job->index, job->data, job->size);
+    if (rc == IM_EIO) {
+        //  The entry is committed but not in the store: applying later
+        //  entries would leave a hole, so nothing more is applied; the
+        //  main thread stops the node and a restart replays the log
+        s_send (self, job, NULL, 0);
+        return false;
+    }
+    //  Published before the results go out: a client answered and then
+    //  asking STATUS sees at least what it was answered
+    uv_mutex_lock (&self->lock);
+    self->last_seq = imb_fsm_last_seq (self->fsm);
+    self->applied = imb_fsm_applied_index (self->fsm);
+    uv_mutex_unlock (&self->lock);
+    size_t results_n = 0;
+    const imb_fsm_result_t *results = imb_fsm_results (self->fsm, &results_n);
+    if (job->count)
+        s_send (self, job, results, results_n);
+    return true;
+}
+
+static void
+s_thread (void *arg)
+{
+    imb_applier_t *self = (imb_applier_t *) arg;
+    im_store_thread_quiet ();
+    uv_mutex_lock (&self->lock);
+    while (true) {
+        while (!self->head && !self->stopping)
+            uv_cond_wait (&self->wake, &self->lock);
+        job_t *job = self->head;
+        if (!job)
+            break;                  //  Stopping, and nothing left
+        self->head = job->next;
+        if (!self->head)
+            self->tail = NULL;
+        self->busy = true;
+        uv_mutex_unlock (&self->lock);
+
+        bool good = false;
+        if (self->broken)
+            s_send (self, job, NULL, 0);
+        else
+            good = s_run (self, job);
+
+        uv_mutex_lock (&self->lock);
+        self->busy = false;
+        self->bytes -= job->size;
+        if (!good)
+            self->broken = true;
+        uv_cond_broadcast (&self->done);
+        free (job->data);
+        free (job);
+    }
+    uv_mutex_unlock (&self->lock);
+    zsock_destroy (&self->results);
+}
+
+imb_applier_t *
+imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes)
+{
+    assert (fsm && endpoint);
+    imb_applier_t *self = (imb_applier_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->fsm = fsm;
+    self->max_bytes = max_bytes;
+    self->last_seq = imb_fsm_last_seq (fsm);
+    self->applied = imb_fsm_applied_index (fsm);
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    uv_mutex_init (&self->lock);
+    uv_cond_init (&self->wake);
+    uv_cond_init (&self->done);
+    //  The socket is made here and used only by the thread from now on
+    self->results = zsock_new_pair (endpoint);
+    self->scratch = zchunk_new (NULL, 0);
+    if (!self->results || !self->scratch
+    ||  uv_thread_create (&self->thread, s_thread, self)) {
+        zsock_destroy (&self->results);
+        zchunk_destroy (&self->scratch);
+        uv_cond_destroy (&self->done);
+        uv_cond_destroy (&self->wake);
+        uv_mutex_destroy (&self->lock);
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+imb_applier_destroy (imb_applier_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imb_applier_t *self = *self_p;
+        uv_mutex_lock (&self->lock);
+        self->stopping = true;
+        uv_cond_signal (&self->wake);
+        uv_mutex_unlock (&self->lock);
+        uv_thread_join (&self->thread);
+        zchunk_destroy (&self->scratch);
+        uv_cond_destroy (&self->done);
+        uv_cond_destroy (&self->wake);
+        uv_mutex_destroy (&self->lock);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_enqueue (imb_applier_t *self, job_t *job)
+{
+    uv_mutex_lock (&self->lock);
+    //  Back-pressure: the Raft thread waits rather than memory growing
+    while (self->bytes > 0 && self->bytes + job->size > self->max_bytes
+    &&     !self->broken)
+        uv_cond_wait (&self->done, &self->lock);
+    job->next = NULL;
+    if (self->tail)
+        self->tail->next = job;
+    else
+        self->head = job;
+    self->tail = job;
+    self->bytes += job->size;
+    uv_cond_signal (&self->wake);
+    uv_mutex_unlock (&self->lock);
+}
+
+static job_t *
+s_job_new (const uint64_t *tokens, size_t count)
+{
+    job_t *job = (job_t *) calloc (1, sizeof (job_t) + count * sizeof (uint64_t));
+    assert (job);
+    job->count = tokens ? count : 0;
+    if (tokens && count)
+        memcpy (job->tokens, tokens, count * sizeof (uint64_t));
+    return job;
+}
+
+void
+imb_applier_push (imb_applier_t *self, uint64_t index, const void *data,
+                  size_t size, const uint64_t *tokens, size_t count)
+{
+    assert (self && index > 0);
+    job_t *job = s_job_new (tokens, count);
+    job->index = index;
+    job->data = malloc (size ? size : 1);
+    assert (job->data);
+    memcpy (job->data, data, size);
+    job->size = size;
+    s_enqueue (self, job);
+}
+
+void
+imb_applier_fail (imb_applier_t *self, const uint64_t *tokens, size_t count,
+                  int status, const char *text)
+{
+    assert (self);
+    job_t *job = s_job_new (tokens, count);
+    job->status = status;
+    snprintf (job->text, sizeof job->text, "%s", text ? text : "failed");
+    s_enqueue (self, job);
+}
+
+int
+imb_applier_wait (imb_applier_t *self)
+{
+    uv_mutex_lock (&self->lock);
+    while ((self->head || self->busy) && !self->broken)
+        uv_cond_wait (&self->done, &self->lock);
+    bool broken = self->broken;
+    uv_mutex_unlock (&self->lock);
+    return broken ? IM_EIO : 0;
+}
+
+bool
+imb_applier_broken (imb_applier_t *self)
+{
+    uv_mutex_lock (&self->lock);
+    bool broken = self->broken;
+    uv_mutex_unlock (&self->lock);
+    return broken;
+}
+
+uint64_t
+imb_applier_last_seq (imb_applier_t *self)
+{
+    uv_mutex_lock (&self->lock);
+    uint64_t last_seq = self->last_seq;
+    uv_mutex_unlock (&self->lock);
+    return last_seq;
+}
+
+uint64_t
+imb_applier_applied (imb_applier_t *self)
+{
+    uv_mutex_lock (&self->lock);
+    uint64_t applied = self->applied;
+    uv_mutex_unlock (&self->lock);
+    return applied;
+}
