@@ -140,6 +140,12 @@ int
     imqctl_call (const imqctl_t *self, const im_fields_t *body,
                  bool raw_items, im_reply_t **reply_p);
 
+//  Sends the verb with body {incident: the first positional id} and
+//  waits for the reply, as imqctl_call does (GET, TIMELINE)
+int
+    imqctl_call_incident (const imqctl_t *self, bool raw_items,
+                          im_reply_t **reply_p);
+
 //  Runs a command verb: body is self->flags plus incident (when > 0)
 //  and actor, extra (may be NULL) merged on top. Prints
 //  "<done> incident N (seq S)" or the reply JSON. Returns the exit code.

@@ -140,3 +140,21 @@ imqctl_command (const imqctl_t *self, int64_t incident,
     im_fields_destroy (&body);
     return rc;
 }
+
+int
+imqctl_call_incident (const imqctl_t *self, bool raw_items,
+                      im_reply_t **reply_p)
+{
+    int64_t incident = 0;
+    int rc = imqctl_args_id (self, 0, &incident);
+    if (rc)
+        return rc;
+    im_fields_t *body = im_fields_new ();
+    if (!body || im_fields_set_int (body, "incident", incident)) {
+        im_fields_destroy (&body);
+        return imqctl_args_fail (self, "out of memory");
+    }
+    rc = imqctl_call (self, body, raw_items, reply_p);
+    im_fields_destroy (&body);
+    return rc;
+}

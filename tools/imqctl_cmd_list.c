@@ -129,18 +129,8 @@ s_print_fields (const im_fields_t *fields, char *buffer, size_t size)
 static int
 s_run_show (imqctl_t *self)
 {
-    int64_t incident = 0;
-    int rc = imqctl_args_id (self, 0, &incident);
-    if (rc)
-        return rc;
-    im_fields_t *body = im_fields_new ();
-    if (!body || im_fields_set_int (body, "incident", incident)) {
-        im_fields_destroy (&body);
-        return imqctl_args_fail (self, "out of memory");
-    }
     im_reply_t *reply = NULL;
-    rc = imqctl_call (self, body, false, &reply);
-    im_fields_destroy (&body);
+    int rc = imqctl_call_incident (self, false, &reply);
     if (rc)
         return rc;
     if (self->json) {

@@ -99,18 +99,8 @@ s_collect (const imqctl_t *self, const im_reply_t *reply,
 static int
 s_run_timeline (imqctl_t *self)
 {
-    int64_t incident = 0;
-    int rc = imqctl_args_id (self, 0, &incident);
-    if (rc)
-        return rc;
-    im_fields_t *body = im_fields_new ();
-    if (!body || im_fields_set_int (body, "incident", incident)) {
-        im_fields_destroy (&body);
-        return imqctl_args_fail (self, "out of memory");
-    }
     im_reply_t *reply = NULL;
-    rc = imqctl_call (self, body, true, &reply);
-    im_fields_destroy (&body);
+    int rc = imqctl_call_incident (self, true, &reply);
     if (rc)
         return rc;
 
