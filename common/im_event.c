@@ -225,6 +225,53 @@ s_unpack (im_event_t *self, const msgpack_object *root,
     return 0;
 }
 
+//  Reads a msgpack unsigned integer at *offset; returns false when the
+//  bytes there are not one
+static bool
+s_peek_uint (const unsigned char *bytes, size_t size, size_t *offset,
+             uint64_t *value)
+{
+    if (*offset >= size)
+        return false;
+    unsigned char tag = bytes [(*offset)++];
+    size_t width;
+    if (tag <= 0x7f) {              //  positive fixint
+        *value = tag;
+        return true;
+    }
+    switch (tag) {
+        case 0xcc: width = 1; break;
+        case 0xcd: width = 2; break;
+        case 0xce: width = 4; break;
+        case 0xcf: width = 8; break;
+        default:   return false;
+    }
+    if (size - *offset < width)
+        return false;
+    *value = 0;
+    for (size_t index = 0; index < width; index++)
+        *value = (*value << 8) | bytes [(*offset)++];
+    return true;
+}
+
+int
+im_event_peek_incident (const void *data, size_t size, uint64_t *incident)
+{
+    assert (data || size == 0);
+    assert (incident);
+    const unsigned char *bytes = (const unsigned char *) data;
+    //  [version, seq, ts_ms, incident, ...]: a fixarray of 9, three uints
+    size_t offset = 1;
+    uint64_t skipped;
+    if (size < 1 || bytes [0] != 0x99
+    ||  !s_peek_uint (bytes, size, &offset, &skipped)
+    ||  !s_peek_uint (bytes, size, &offset, &skipped)
+    ||  !s_peek_uint (bytes, size, &offset, &skipped)
+    ||  !s_peek_uint (bytes, size, &offset, incident))
+        return IM_EPROTO;
+    return 0;
+}
+
 int
 im_event_decode (im_event_t *self, const void *data, size_t size,
                  char *errbuf, size_t errlen)

@@ -89,6 +89,14 @@ int
     im_event_decode (im_event_t *self, const void *data, size_t size,
                      char *errbuf, size_t errlen);
 
+//  Reads the incident id of an encoded event without decoding the rest
+//  (the dispatcher needs only that, for every event it sends). Checks
+//  the bytes it reads; the event is not otherwise validated. Returns 0
+//  or IM_EPROTO.
+int
+    im_event_peek_incident (const void *data, size_t size,
+                            uint64_t *incident);
+
 //  Returns a JSON object {seq, ts_ms, time (RFC 3339 UTC), incident,
 //  type, actor, request_id, causation, payload}; caller owns it
 struct json_t *

@@ -420,11 +420,41 @@ test_to_json_has_time_type_name_and_payload (void **state)
     json_decref (json);
 }
 
+static void
+test_peek_reads_the_incident_of_an_encoding (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    uint64_t values [] = { 1, 127, 128, 65535, 65536, 12345678901ull };
+    for (size_t index = 0; index < 6; index++) {
+        f->event->type = IM_EV_OPENED;
+        f->event->seq = values [index] * 3;
+        f->event->ts_ms = 1795835842421ull;
+        f->event->incident = values [index];
+        char *data;
+        size_t size;
+        assert_int_equal (im_event_encode (f->event, &data, &size), 0);
+        uint64_t incident = 0;
+        assert_int_equal (im_event_peek_incident (data, size, &incident), 0);
+        assert_int_equal (incident, values [index]);
+        //  Every prefix too short to hold the incident is refused
+        for (size_t cut = 0; cut < 4; cut++)
+            assert_int_equal (im_event_peek_incident (data, cut, &incident),
+                              IM_EPROTO);
+        free (data);
+    }
+    uint64_t incident = 0;
+    assert_int_equal (im_event_peek_incident ("\xdd\xff\xff\xff\xff", 5,
+                                              &incident), IM_EPROTO);
+    assert_int_equal (im_event_peek_incident ("\x99\x01\x02\x03\xa1x", 6,
+                                              &incident), IM_EPROTO);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
 #define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+        S_TEST (test_peek_reads_the_incident_of_an_encoding),
         S_TEST (test_new_event_is_empty_and_destroy_nulls),
         S_TEST (test_type_names_round_trip),
         S_TEST (test_encoding_matches_section_6_2),
