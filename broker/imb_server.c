@@ -183,21 +183,27 @@ s_client_message (imb_server_t *self, zmsg_t *msg)
     zframe_destroy (&routing);
 }
 
-//  Reads what is waiting, up to a bound so the other sockets get a turn:
-//  one poll per message would cost more than the message
-static int
-s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
+//  Reads what is waiting on socket, up to a bound so the other sockets
+//  get a turn: one poll per message would cost more than the message
+static void
+s_read_burst (imb_server_t *self, zsock_t *socket,
+              void (*handle) (imb_server_t *, zmsg_t *))
 {
-    (void) loop;
-    imb_server_t *self = (imb_server_t *) arg;
     for (int count = 0; count < READ_BURST; count++) {
         if (count && !(zsock_events (socket) & ZMQ_POLLIN))
             break;
         zmsg_t *msg = zmsg_recv (socket);
         if (!msg)
             break;
-        s_client_message (self, msg);
+        handle (self, msg);
     }
+}
+
+static int
+s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    s_read_burst ((imb_server_t *) arg, socket, s_client_message);
     return 0;
 }
 
@@ -220,15 +226,7 @@ static int
 s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
 {
     (void) loop;
-    imb_server_t *self = (imb_server_t *) arg;
-    for (int count = 0; count < READ_BURST; count++) {
-        if (count && !(zsock_events (socket) & ZMQ_POLLIN))
-            break;
-        zmsg_t *msg = zmsg_recv (socket);
-        if (!msg)
-            break;
-        s_worker_message (self, msg);
-    }
+    s_read_burst ((imb_server_t *) arg, socket, s_worker_message);
     return 0;
 }
 
