@@ -21,21 +21,6 @@ static const char *s_type_names [] = {
 #undef IM_COMMAND_NAME
 };
 
-static void
-    s_fail (char *errbuf, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_fail (char *errbuf, size_t errlen, const char *format, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (errbuf, errlen, format, args);
-        va_end (args);
-    }
-}
-
 im_command_t *
 im_command_new (void)
 {
@@ -118,7 +103,7 @@ s_get_uint (const msgpack_object *object, int index, const char *name,
             uint64_t *value, char *errbuf, size_t errlen)
 {
     if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        s_fail (errbuf, errlen, "element %d (%s): expected an unsigned int",
+        im_errbuf_set (errbuf, errlen, "element %d (%s): expected an unsigned int",
                 index, name);
         return false;
     }
@@ -133,19 +118,19 @@ s_get_str (const msgpack_object *object, int index, const char *name,
            char *buffer, size_t size, char *errbuf, size_t errlen)
 {
     if (object->type != MSGPACK_OBJECT_STR) {
-        s_fail (errbuf, errlen, "element %d (%s): expected a str",
+        im_errbuf_set (errbuf, errlen, "element %d (%s): expected a str",
                 index, name);
         return false;
     }
     const char *text = object->via.str.ptr;
     size_t length = object->via.str.size;
     if (length >= size) {
-        s_fail (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
+        im_errbuf_set (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
                 index, name, length, size - 1);
         return false;
     }
     if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
-        s_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                 "element %d (%s): not UTF-8 text without NUL", index, name);
         return false;
     }
@@ -160,7 +145,7 @@ s_unpack (im_command_t *self, const msgpack_object *root,
 {
     if (root->type != MSGPACK_OBJECT_ARRAY
     ||  root->via.array.size != S_ELEMENTS) {
-        s_fail (errbuf, errlen, "command is not an array of %d elements",
+        im_errbuf_set (errbuf, errlen, "command is not an array of %d elements",
                 S_ELEMENTS);
         return IM_EPROTO;
     }
@@ -170,7 +155,7 @@ s_unpack (im_command_t *self, const msgpack_object *root,
     if (!s_get_uint (&element [0], 0, "version", &version, errbuf, errlen))
         return IM_EPROTO;
     if (version != IM_COMMAND_VERSION) {
-        s_fail (errbuf, errlen, "element 0 (version): %" PRIu64
+        im_errbuf_set (errbuf, errlen, "element 0 (version): %" PRIu64
                 ", expected %d", version, IM_COMMAND_VERSION);
         return IM_EPROTO;
     }
@@ -188,12 +173,12 @@ s_unpack (im_command_t *self, const msgpack_object *root,
         return IM_EPROTO;
     self->type = im_command_type_from_name (verb);
     if (self->type == IM_CMD_NONE) {
-        s_fail (errbuf, errlen, "element 1 (verb): unknown verb '%s'", verb);
+        im_errbuf_set (errbuf, errlen, "element 1 (verb): unknown verb '%s'", verb);
         return IM_EPROTO;
     }
     char reason [192] = "";
     if (im_fields_unpack (self->args, &element [7], reason, sizeof reason)) {
-        s_fail (errbuf, errlen, "element 7 (args): %s", reason);
+        im_errbuf_set (errbuf, errlen, "element 7 (args): %s", reason);
         return IM_EPROTO;
     }
     return 0;
@@ -297,30 +282,30 @@ static int64_t
 s_check_frame (const uint8_t *bytes, size_t size, char *errbuf, size_t errlen)
 {
     if (size < S_ENTRY_HEADER) {
-        s_fail (errbuf, errlen, "entry of %zu bytes, shorter than its header",
+        im_errbuf_set (errbuf, errlen, "entry of %zu bytes, shorter than its header",
                 size);
         return -1;
     }
     uint32_t magic = s_get_u32 (bytes);
     uint32_t length = s_get_u32 (bytes + 4);
     if (magic != IM_ENTRY_MAGIC) {
-        s_fail (errbuf, errlen, "bad magic 0x%08" PRIx32, magic);
+        im_errbuf_set (errbuf, errlen, "bad magic 0x%08" PRIx32, magic);
         return -1;
     }
     if (length > size - S_ENTRY_HEADER) {
-        s_fail (errbuf, errlen, "payload of %" PRIu32 " bytes, only %zu follow",
+        im_errbuf_set (errbuf, errlen, "payload of %" PRIu32 " bytes, only %zu follow",
                 length, size - S_ENTRY_HEADER);
         return -1;
     }
     size_t padded = (S_ENTRY_HEADER + (size_t) length + 7) & ~(size_t) 7;
     if (size != padded) {
-        s_fail (errbuf, errlen, "entry of %zu bytes, expected %zu", size,
+        im_errbuf_set (errbuf, errlen, "entry of %zu bytes, expected %zu", size,
                 padded);
         return -1;
     }
     for (size_t at = S_ENTRY_HEADER + length; at < size; at++)
         if (bytes [at]) {
-            s_fail (errbuf, errlen, "non-zero padding at offset %zu", at);
+            im_errbuf_set (errbuf, errlen, "non-zero padding at offset %zu", at);
             return -1;
         }
     return length;
@@ -348,18 +333,18 @@ im_entry_decode (const void *data, size_t size,
     int rc = im_msgpack_unpack_one (&unpacked, bytes + S_ENTRY_HEADER,
                                     (size_t) length, reason, sizeof reason);
     if (rc) {
-        s_fail (errbuf, errlen, "payload: %s", reason);
+        im_errbuf_set (errbuf, errlen, "payload: %s", reason);
         goto cleanup;
     }
     const msgpack_object *root = &unpacked.data;
     rc = IM_EPROTO;
     if (root->type != MSGPACK_OBJECT_ARRAY) {
-        s_fail (errbuf, errlen, "payload is not an array of commands");
+        im_errbuf_set (errbuf, errlen, "payload is not an array of commands");
         goto cleanup;
     }
     total = root->via.array.size;
     if (total > IM_ENTRY_COMMANDS_MAX) {
-        s_fail (errbuf, errlen, "%zu commands, more than %d", total,
+        im_errbuf_set (errbuf, errlen, "%zu commands, more than %d", total,
                 IM_ENTRY_COMMANDS_MAX);
         goto cleanup;
     }
@@ -378,7 +363,7 @@ im_entry_decode (const void *data, size_t size,
         }
         if (im_command_unpack (list [index], &root->via.array.ptr [index],
                                reason, sizeof reason)) {
-            s_fail (errbuf, errlen, "command %zu: %s", index, reason);
+            im_errbuf_set (errbuf, errlen, "command %zu: %s", index, reason);
             goto cleanup;
         }
     }

@@ -20,21 +20,6 @@ static const char *s_type_names [] = {
 #undef IM_EVENT_NAME
 };
 
-static void
-    s_fail (char *errbuf, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_fail (char *errbuf, size_t errlen, const char *format, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (errbuf, errlen, format, args);
-        va_end (args);
-    }
-}
-
 im_event_t *
 im_event_new (void)
 {
@@ -140,7 +125,7 @@ s_get_uint (const msgpack_object *object, int index, const char *name,
             uint64_t *value, char *errbuf, size_t errlen)
 {
     if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        s_fail (errbuf, errlen, "element %d (%s): expected an unsigned int",
+        im_errbuf_set (errbuf, errlen, "element %d (%s): expected an unsigned int",
                 index, name);
         return false;
     }
@@ -155,19 +140,19 @@ s_get_str (const msgpack_object *object, int index, const char *name,
            char *buffer, size_t size, char *errbuf, size_t errlen)
 {
     if (object->type != MSGPACK_OBJECT_STR) {
-        s_fail (errbuf, errlen, "element %d (%s): expected a str",
+        im_errbuf_set (errbuf, errlen, "element %d (%s): expected a str",
                 index, name);
         return false;
     }
     const char *text = object->via.str.ptr;
     size_t length = object->via.str.size;
     if (length >= size) {
-        s_fail (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
+        im_errbuf_set (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
                 index, name, length, size - 1);
         return false;
     }
     if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
-        s_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                 "element %d (%s): not UTF-8 text without NUL", index, name);
         return false;
     }
@@ -184,7 +169,7 @@ s_unpack (im_event_t *self, const msgpack_object *root,
 {
     if (root->type != MSGPACK_OBJECT_ARRAY
     ||  root->via.array.size != S_ELEMENTS) {
-        s_fail (errbuf, errlen, "event is not an array of %d elements",
+        im_errbuf_set (errbuf, errlen, "event is not an array of %d elements",
                 S_ELEMENTS);
         return IM_EPROTO;
     }
@@ -194,7 +179,7 @@ s_unpack (im_event_t *self, const msgpack_object *root,
     if (!s_get_uint (&element [0], 0, "version", &version, errbuf, errlen))
         return IM_EPROTO;
     if (version != IM_EVENT_VERSION) {
-        s_fail (errbuf, errlen, "element 0 (version): %" PRIu64
+        im_errbuf_set (errbuf, errlen, "element 0 (version): %" PRIu64
                 ", expected %d", version, IM_EVENT_VERSION);
         return IM_EPROTO;
     }
@@ -213,13 +198,13 @@ s_unpack (im_event_t *self, const msgpack_object *root,
         return IM_EPROTO;
     self->type = im_event_type_from_name (type);
     if (self->type == IM_EV_NONE) {
-        s_fail (errbuf, errlen, "element 4 (type): unknown event type '%s'",
+        im_errbuf_set (errbuf, errlen, "element 4 (type): unknown event type '%s'",
                 type);
         return IM_EPROTO;
     }
     char reason [192] = "";
     if (im_fields_unpack (self->payload, &element [8], reason, sizeof reason)) {
-        s_fail (errbuf, errlen, "element 8 (payload): %s", reason);
+        im_errbuf_set (errbuf, errlen, "element 8 (payload): %s", reason);
         return IM_EPROTO;
     }
     return 0;

@@ -15,21 +15,6 @@
 #define S_ENCODED_MAX \
     (5 + IM_FIELDS_MAX * (2 + IM_FIELDS_KEY_MAX + 5 + IM_FIELDS_VALUE_MAX))
 
-static void
-    s_fail (char *errbuf, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_fail (char *errbuf, size_t errlen, const char *format, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (errbuf, errlen, format, args);
-        va_end (args);
-    }
-}
-
 //  Names a msgpack type for error messages
 static const char *
 s_type_name (msgpack_object_type type)
@@ -78,20 +63,20 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
     const msgpack_object *key = &pair->key;
     const msgpack_object *value = &pair->val;
     if (key->type != MSGPACK_OBJECT_STR) {
-        s_fail (errbuf, errlen, "entry %zu: key is %s, expected a str",
+        im_errbuf_set (errbuf, errlen, "entry %zu: key is %s, expected a str",
                 index, s_type_name (key->type));
         return IM_EPROTO;
     }
     const char *name = key->via.str.ptr;
     size_t name_size = key->via.str.size;
     if (name_size == 0 || name_size > IM_FIELDS_KEY_MAX) {
-        s_fail (errbuf, errlen, "entry %zu: key of %zu bytes, expected 1 to %d",
+        im_errbuf_set (errbuf, errlen, "entry %zu: key of %zu bytes, expected 1 to %d",
                 index, name_size, IM_FIELDS_KEY_MAX);
         return IM_EPROTO;
     }
     if (memchr (name, 0, name_size)
     ||  !im_msgpack_utf8_valid (name, name_size)) {
-        s_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                 "entry %zu: key is not UTF-8 text without NUL", index);
         return IM_EPROTO;
     }
@@ -99,14 +84,14 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
     if (value->type == MSGPACK_OBJECT_STR) {
         size_t length = value->via.str.size;
         if (length > IM_FIELDS_VALUE_MAX) {
-            s_fail (errbuf, errlen,
+            im_errbuf_set (errbuf, errlen,
                     "key '%.*s': string of %zu bytes, more than %d",
                     width, name, length, IM_FIELDS_VALUE_MAX);
             return IM_ETOOBIG;
         }
         if (memchr (value->via.str.ptr, 0, length)
         ||  !im_msgpack_utf8_valid (value->via.str.ptr, length)) {
-            s_fail (errbuf, errlen,
+            im_errbuf_set (errbuf, errlen,
                     "key '%.*s': string is not UTF-8 text without NUL",
                     width, name);
             return IM_EPROTO;
@@ -115,13 +100,13 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
     }
     if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER
     &&  value->via.u64 > (uint64_t) INT64_MAX) {
-        s_fail (errbuf, errlen, "key '%.*s': integer %" PRIu64
+        im_errbuf_set (errbuf, errlen, "key '%.*s': integer %" PRIu64
                 " out of int64 range", width, name, value->via.u64);
         return IM_EPROTO;
     }
     if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER
     &&  value->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        s_fail (errbuf, errlen, "key '%.*s': value is %s, expected str or int",
+        im_errbuf_set (errbuf, errlen, "key '%.*s': value is %s, expected str or int",
                 width, name, s_type_name (value->type));
         return IM_EPROTO;
     }
@@ -135,14 +120,14 @@ im_fields_unpack (im_fields_t *self, const msgpack_object *object,
     assert (self && object);
     im_fields_clear (self);
     if (object->type != MSGPACK_OBJECT_MAP) {
-        s_fail (errbuf, errlen, "fields are %s, expected a map",
+        im_errbuf_set (errbuf, errlen, "fields are %s, expected a map",
                 s_type_name (object->type));
         return IM_EPROTO;
     }
     size_t count = object->via.map.size;
     const msgpack_object_kv *pairs = object->via.map.ptr;
     if (count > IM_FIELDS_MAX) {
-        s_fail (errbuf, errlen, "%zu entries, more than %d",
+        im_errbuf_set (errbuf, errlen, "%zu entries, more than %d",
                 count, IM_FIELDS_MAX);
         return IM_ETOOBIG;
     }
@@ -157,7 +142,7 @@ im_fields_unpack (im_fields_t *self, const msgpack_object *object,
             const msgpack_object_str *other = &pairs [before].key.via.str;
             if (other->size == name->size
             &&  memcmp (other->ptr, name->ptr, name->size) == 0) {
-                s_fail (errbuf, errlen, "key '%.*s': duplicate key",
+                im_errbuf_set (errbuf, errlen, "key '%.*s': duplicate key",
                         (int) name->size, name->ptr);
                 return IM_EPROTO;
             }
@@ -168,7 +153,7 @@ im_fields_unpack (im_fields_t *self, const msgpack_object *object,
     }
     if (im_fields_reserve_entries (self, count)
     ||  im_fields_reserve_text (self, text)) {
-        s_fail (errbuf, errlen, "out of memory");
+        im_errbuf_set (errbuf, errlen, "out of memory");
         return IM_ENOMEM;
     }
     for (size_t index = 0; index < count; index++) {
@@ -222,7 +207,7 @@ im_fields_decode (im_fields_t *self, const void *data, size_t size,
     assert (self);
     im_fields_clear (self);
     if (size > S_ENCODED_MAX) {
-        s_fail (errbuf, errlen, "%zu bytes, more than any fields map needs",
+        im_errbuf_set (errbuf, errlen, "%zu bytes, more than any fields map needs",
                 size);
         return IM_ETOOBIG;
     }

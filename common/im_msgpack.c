@@ -24,21 +24,6 @@ typedef struct {
     uint64_t extra;                 //  Bytes after the length (ext type)
 } s_kind_t;
 
-static void
-    s_fail (char *errbuf, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_fail (char *errbuf, size_t errlen, const char *format, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (errbuf, errlen, format, args);
-        va_end (args);
-    }
-}
-
 //  Reads a big-endian unsigned integer of width bytes
 static uint64_t
 s_read_be (const uint8_t *bytes, size_t width)
@@ -193,12 +178,12 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
     size_t offset = 0;
 
     if (size == 0) {
-        s_fail (errbuf, errlen, "offset 0: empty buffer");
+        im_errbuf_set (errbuf, errlen, "offset 0: empty buffer");
         return IM_EPROTO;
     }
     while (true) {
         if (offset >= size) {
-            s_fail (errbuf, errlen,
+            im_errbuf_set (errbuf, errlen,
                     "offset %zu: truncated, %zu more element(s) expected",
                     offset, depth > 0? (size_t) open [depth - 1]: (size_t) 1);
             return IM_EPROTO;
@@ -207,12 +192,12 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
         uint8_t byte = bytes [offset++];
         s_kind_t kind;
         if (!s_classify (byte, &kind)) {
-            s_fail (errbuf, errlen,
+            im_errbuf_set (errbuf, errlen,
                     "offset %zu: invalid type byte 0x%02x", start, byte);
             return IM_EPROTO;
         }
         if (size - offset < kind.header) {
-            s_fail (errbuf, errlen,
+            im_errbuf_set (errbuf, errlen,
                     "offset %zu: truncated %s header", start, kind.what);
             return IM_EPROTO;
         }
@@ -226,14 +211,14 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
             //  Each element takes at least one byte
             if (items > left) {
                 uint64_t count = kind.is_map? items / 2: items;
-                s_fail (errbuf, errlen,
+                im_errbuf_set (errbuf, errlen,
                         "offset %zu: %s declares %" PRIu64 " %s, "
                         "only %zu bytes left", start, kind.what, count,
                         kind.is_map? "entries": "elements", left);
                 return IM_EPROTO;
             }
             if (depth + 1 > IM_MSGPACK_DEPTH_MAX) {
-                s_fail (errbuf, errlen,
+                im_errbuf_set (errbuf, errlen,
                         "offset %zu: nesting deeper than %d levels",
                         start, IM_MSGPACK_DEPTH_MAX);
                 return IM_EPROTO;
@@ -248,14 +233,14 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
             if (kind.header)
                 payload = declared + kind.extra;
             if (payload > left) {
-                s_fail (errbuf, errlen,
+                im_errbuf_set (errbuf, errlen,
                         "offset %zu: %s declares %" PRIu64 " bytes, "
                         "only %zu left", start, kind.what, payload, left);
                 return IM_EPROTO;
             }
             if (kind.is_str
             &&  !im_msgpack_utf8_valid (bytes + offset, (size_t) payload)) {
-                s_fail (errbuf, errlen,
+                im_errbuf_set (errbuf, errlen,
                         "offset %zu: str is not valid UTF-8", start);
                 return IM_EPROTO;
             }
@@ -268,7 +253,7 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
             break;
     }
     if (offset != size) {
-        s_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                 "offset %zu: %zu trailing byte(s) after the object",
                 offset, size - offset);
         return IM_EPROTO;
@@ -288,13 +273,13 @@ im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
     msgpack_unpack_return result = msgpack_unpack_next (
         unpacked, (const char *) data, size, &offset);
     if (result == MSGPACK_UNPACK_NOMEM_ERROR) {
-        s_fail (errbuf, errlen, "offset 0: out of memory unpacking");
+        im_errbuf_set (errbuf, errlen, "offset 0: out of memory unpacking");
         return IM_ENOMEM;
     }
     //  The walk above accepts only what msgpack-c accepts, so this is a
     //  disagreement between the two; still never trust it blindly
     if (result != MSGPACK_UNPACK_SUCCESS || offset != size) {
-        s_fail (errbuf, errlen, "offset %zu: msgpack-c rejected the object",
+        im_errbuf_set (errbuf, errlen, "offset %zu: msgpack-c rejected the object",
                 offset);
         return IM_EPROTO;
     }

@@ -39,17 +39,6 @@ im_query_type_name (im_query_type_t type)
 }
 
 void
-im_proto_fail (char *errbuf, size_t errlen, const char *format, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (errbuf, errlen, format, args);
-        va_end (args);
-    }
-}
-
-void
 im_proto_quote (char *out, size_t size, const void *data, size_t length)
 {
     assert (out && size >= 4);
@@ -80,7 +69,7 @@ im_proto_check_size (zframe_t *frame, size_t index,
 {
     if (zframe_size (frame) <= IM_PROTO_FRAME_MAX)
         return 0;
-    im_proto_fail (errbuf, errlen, "frame %zu: %zu bytes, more than %d",
+    im_errbuf_set (errbuf, errlen, "frame %zu: %zu bytes, more than %d",
                    index, zframe_size (frame), IM_PROTO_FRAME_MAX);
     return IM_ETOOBIG;
 }
@@ -92,13 +81,13 @@ im_proto_request_id (zframe_t *frame, size_t index, char *out,
     size_t size = zframe_size (frame);
     const char *data = (const char *) zframe_data (frame);
     if (size > IM_PROTO_REQUEST_ID_MAX) {
-        im_proto_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                        "frame %zu: request id longer than %d bytes",
                        index, IM_PROTO_REQUEST_ID_MAX);
         return IM_EPROTO;
     }
     if (memchr (data, 0, size) || !im_msgpack_utf8_valid (data, size)) {
-        im_proto_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                        "frame %zu: request id is not UTF-8 text without NUL",
                        index);
         return IM_EPROTO;
@@ -121,7 +110,7 @@ im_proto_fields (zframe_t *frame, size_t index, const char *what,
     int rc = im_fields_decode (fields, zframe_data (frame), size,
                                reason, sizeof reason);
     if (rc)
-        im_proto_fail (errbuf, errlen, "frame %zu: %s: %s", index, what,
+        im_errbuf_set (errbuf, errlen, "frame %zu: %s: %s", index, what,
                        reason);
     return rc;
 }
@@ -201,11 +190,11 @@ s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
         cursor = zmsg_next (msg);
     }
     if (frames == 0) {
-        im_proto_fail (errbuf, errlen, "empty message");
+        im_errbuf_set (errbuf, errlen, "empty message");
         return IM_EPROTO;
     }
     if (!im_proto_frame_is (frame [0], IM_PROTO_CLIENT_SIG)) {
-        im_proto_fail (errbuf, errlen, "frame 0: signature is not %s",
+        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s",
                        IM_PROTO_CLIENT_SIG);
         return IM_EPROTO;
     }
@@ -218,11 +207,11 @@ s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
             return rc;
     }
     if (frames < 2) {
-        im_proto_fail (errbuf, errlen, "missing verb frame");
+        im_errbuf_set (errbuf, errlen, "missing verb frame");
         return IM_EPROTO;
     }
     if (frames < 3) {
-        im_proto_fail (errbuf, errlen, "missing request id frame");
+        im_errbuf_set (errbuf, errlen, "missing request id frame");
         return IM_EPROTO;
     }
     int rc = im_proto_request_id (frame [2], 2, self->request_id,
@@ -231,7 +220,7 @@ s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
         return rc;
     size_t verb_size = zframe_size (frame [1]);
     if (verb_size == 0) {
-        im_proto_fail (errbuf, errlen, "frame 1: empty verb");
+        im_errbuf_set (errbuf, errlen, "frame 1: empty verb");
         return IM_EPROTO;
     }
     bool known = false;
@@ -248,16 +237,16 @@ s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
         char quoted [48];
         im_proto_quote (quoted, sizeof quoted, zframe_data (frame [1]),
                         verb_size);
-        im_proto_fail (errbuf, errlen, "unknown verb '%s'", quoted);
+        im_errbuf_set (errbuf, errlen, "unknown verb '%s'", quoted);
         self->verb [0] = 0;
         return IM_EUNKNOWN;
     }
     if (frames < 4) {
-        im_proto_fail (errbuf, errlen, "missing body frame");
+        im_errbuf_set (errbuf, errlen, "missing body frame");
         return IM_EPROTO;
     }
     if (frames > 4) {
-        im_proto_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                        "frame 4: unexpected frame after the body");
         return IM_EPROTO;
     }

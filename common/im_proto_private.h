@@ -6,11 +6,6 @@
 
 #define IM_PROTO_REQUEST_ID_MAX 127     //  Bytes in a request id, no NUL
 
-//  Formats a reason into errbuf (which may be NULL)
-void
-    im_proto_fail (char *errbuf, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
 //  Copies untrusted bytes into out as printable ASCII for a reason:
 //  other bytes become '?', and a cut is marked "..."
 void

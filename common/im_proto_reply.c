@@ -154,7 +154,7 @@ s_status (zframe_t *frame, int *status, char *errbuf, size_t errlen)
     }
     char quoted [16];
     im_proto_quote (quoted, sizeof quoted, data, zframe_size (frame));
-    im_proto_fail (errbuf, errlen,
+    im_errbuf_set (errbuf, errlen,
                    "frame 1: status '%s' is not 3 digits from 100 to 599",
                    quoted);
     return IM_EPROTO;
@@ -167,7 +167,7 @@ s_decode (im_reply_t *self, zmsg_t *msg, bool raw,
 {
     size_t frames = zmsg_size (msg);
     if (frames == 0) {
-        im_proto_fail (errbuf, errlen, "empty message");
+        im_errbuf_set (errbuf, errlen, "empty message");
         return IM_EPROTO;
     }
     zframe_t *frame = zmsg_first (msg);
@@ -181,18 +181,18 @@ s_decode (im_reply_t *self, zmsg_t *msg, bool raw,
     for (size_t index = 1; index < 4 && index < frames; index++)
         head [index] = zmsg_next (msg);
     if (!im_proto_frame_is (head [0], IM_PROTO_CLIENT_SIG)) {
-        im_proto_fail (errbuf, errlen, "frame 0: signature is not %s",
+        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s",
                        IM_PROTO_CLIENT_SIG);
         return IM_EPROTO;
     }
     const char *missing = frames < 2? "status": frames < 3? "request id"
                         : frames < 4? "body": NULL;
     if (missing) {
-        im_proto_fail (errbuf, errlen, "missing %s frame", missing);
+        im_errbuf_set (errbuf, errlen, "missing %s frame", missing);
         return IM_EPROTO;
     }
     if (frames - 4 > IM_PROTO_ITEMS_MAX) {
-        im_proto_fail (errbuf, errlen, "%zu items, more than %d",
+        im_errbuf_set (errbuf, errlen, "%zu items, more than %d",
                        frames - 4, IM_PROTO_ITEMS_MAX);
         return IM_ETOOBIG;
     }

@@ -157,7 +157,7 @@ s_credit (zframe_t *frame, uint32_t *credit, char *errbuf, size_t errlen)
     if (!valid || value < 1 || value > IM_PROTO_CREDIT_MAX) {
         char quoted [16];
         im_proto_quote (quoted, sizeof quoted, data, size);
-        im_proto_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                        "frame 4: credit '%s' is not a number from 1 to %d",
                        quoted, IM_PROTO_CREDIT_MAX);
         return IM_EPROTO;
@@ -173,7 +173,7 @@ s_name (zframe_t *frame, size_t index, const char *what, char *out,
 {
     size_t size = zframe_size (frame);
     if (!s_name_valid (zframe_data (frame), size)) {
-        im_proto_fail (errbuf, errlen,
+        im_errbuf_set (errbuf, errlen,
                        "frame %zu: %s must be 1 to %d printable characters",
                        index, what, IM_PROTO_GROUP_MAX - 1);
         return IM_EPROTO;
@@ -198,16 +198,16 @@ s_decode (im_wmsg_t *self, zmsg_t *msg, char *errbuf, size_t errlen)
             frame [index] = cursor;
     }
     if (frames == 0) {
-        im_proto_fail (errbuf, errlen, "empty message");
+        im_errbuf_set (errbuf, errlen, "empty message");
         return IM_EPROTO;
     }
     if (!im_proto_frame_is (frame [0], IM_PROTO_WORKER_SIG)) {
-        im_proto_fail (errbuf, errlen, "frame 0: signature is not %s",
+        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s",
                        IM_PROTO_WORKER_SIG);
         return IM_EPROTO;
     }
     if (frames < 2) {
-        im_proto_fail (errbuf, errlen, "missing verb frame");
+        im_errbuf_set (errbuf, errlen, "missing verb frame");
         return IM_EPROTO;
     }
     const s_verb_t *verb = NULL;
@@ -218,11 +218,11 @@ s_decode (im_wmsg_t *self, zmsg_t *msg, char *errbuf, size_t errlen)
         char quoted [48];
         im_proto_quote (quoted, sizeof quoted, zframe_data (frame [1]),
                         zframe_size (frame [1]));
-        im_proto_fail (errbuf, errlen, "unknown verb '%s'", quoted);
+        im_errbuf_set (errbuf, errlen, "unknown verb '%s'", quoted);
         return IM_EPROTO;
     }
     if (frames != verb->frames) {
-        im_proto_fail (errbuf, errlen, "%s: %zu frames, expected %zu",
+        im_errbuf_set (errbuf, errlen, "%s: %zu frames, expected %zu",
                        verb->verb, frames, verb->frames);
         return IM_EPROTO;
     }
@@ -238,7 +238,7 @@ s_decode (im_wmsg_t *self, zmsg_t *msg, char *errbuf, size_t errlen)
     else
     if (verb->type == IM_WMSG_DELIVER || verb->type == IM_WMSG_ACK) {
         if (zframe_size (frame [2]) != 8) {
-            im_proto_fail (errbuf, errlen, "frame 2: seq of %zu bytes, "
+            im_errbuf_set (errbuf, errlen, "frame 2: seq of %zu bytes, "
                            "expected 8", zframe_size (frame [2]));
             return IM_EPROTO;
         }

@@ -68,3 +68,14 @@ im_strlcpy (char *dst, const char *src, size_t dst_size)
     dst [dst_size - 1] = 0;
     return IM_ETOOBIG;
 }
+
+void
+im_errbuf_set (char *errbuf, size_t errlen, const char *format, ...)
+{
+    if (errbuf && errlen > 0) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (errbuf, errlen, format, args);
+        va_end (args);
+    }
+}

@@ -35,4 +35,10 @@ void
 int
     im_strlcpy (char *dst, const char *src, size_t dst_size);
 
+//  Writes a formatted reason into errbuf of errlen bytes; does nothing
+//  when errbuf is NULL. Every decoder reports its refusals this way.
+void
+    im_errbuf_set (char *errbuf, size_t errlen, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 #endif
