@@ -63,24 +63,13 @@ im_command_type_from_name (const char *name)
     return IM_CMD_NONE;
 }
 
-//  Returns the length of a NUL-terminated UTF-8 text in a buffer of
-//  size, or size when it is not one: never write what decode refuses
-static size_t
-s_text_length (const char *text, size_t size)
-{
-    size_t length = strnlen (text, size);
-    if (length < size && !im_msgpack_utf8_valid (text, length))
-        return size;
-    return length;
-}
-
 int
 im_command_pack (const im_command_t *self, msgpack_packer *pk)
 {
     assert (self && pk && self->args);
     const char *verb = im_command_type_name (self->type);
-    size_t actor = s_text_length (self->actor, sizeof self->actor);
-    size_t request_id = s_text_length (self->request_id,
+    size_t actor = im_msgpack_text_length (self->actor, sizeof self->actor);
+    size_t request_id = im_msgpack_text_length (self->request_id,
                                        sizeof self->request_id);
     if (!verb || actor == sizeof self->actor
     ||  request_id == sizeof self->request_id)

@@ -62,25 +62,13 @@ im_event_type_from_name (const char *name)
     return IM_EV_NONE;
 }
 
-//  Returns the length of a NUL-terminated text in a buffer of size, or
-//  size when it is not terminated or not UTF-8: encoders refuse such
-//  text rather than write what decode would reject
-static size_t
-s_text_length (const char *text, size_t size)
-{
-    size_t length = strnlen (text, size);
-    if (length < size && !im_msgpack_utf8_valid (text, length))
-        return size;
-    return length;
-}
-
 int
 im_event_pack (const im_event_t *self, msgpack_packer *pk)
 {
     assert (self && pk && self->payload);
     const char *type = im_event_type_name (self->type);
-    size_t actor = s_text_length (self->actor, sizeof self->actor);
-    size_t request_id = s_text_length (self->request_id,
+    size_t actor = im_msgpack_text_length (self->actor, sizeof self->actor);
+    size_t request_id = im_msgpack_text_length (self->request_id,
                                        sizeof self->request_id);
     if (!type || actor == sizeof self->actor
     ||  request_id == sizeof self->request_id)

@@ -285,3 +285,12 @@ im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
     }
     return 0;
 }
+
+size_t
+im_msgpack_text_length (const char *text, size_t size)
+{
+    size_t length = strnlen (text, size);
+    if (length < size && !im_msgpack_utf8_valid (text, length))
+        return size;
+    return length;
+}

@@ -37,4 +37,10 @@ int
 bool
     im_msgpack_utf8_valid (const void *data, size_t size);
 
+//  Returns the length of the NUL-terminated text in a buffer of size, or
+//  size when it is not terminated or not UTF-8: encoders use it to refuse
+//  text rather than write what a decoder would reject
+size_t
+    im_msgpack_text_length (const char *text, size_t size);
+
 #endif
