@@ -2,10 +2,17 @@
 
     One Raft entry is one write batch. Commands in the same entry may
     touch the same incident or repeat the same request id, so the
-    projections and request results this entry changed are kept in two
-    small maps and read before the store: the entry sees its own writes.
-    The maps are emptied after every entry; nothing else is remembered
-    between entries except the counters also stored in meta.
+    projections this entry changed, and which of its results answered
+    which request id, are kept in two small maps and read before the
+    store: the entry sees its own writes. The maps are emptied after
+    every entry; nothing else is remembered between entries except the
+    counters also stored in meta.
+
+    An entry holds up to batch_max commands and the broker applies tens
+    of thousands a second, so what every command needs (its result
+    body, the encoding of its event, the stored request result) lives in
+    buffers this object keeps and clears between uses, not in objects
+    made and freed per command.
 */
 #include "imb_classes.h"
 #include "imb_decide.h"
@@ -16,10 +23,15 @@ struct _imb_fsm_t {
     uint64_t last_seq;              //  Last event seq given
     uint64_t next_id;               //  Next incident id to give
     zhashx_t *incidents;            //  Touched this entry: "id" -> fields
-    zhashx_t *requests;             //  Answered this entry: key -> fields
-    imb_fsm_result_t *results;      //  Results of the last entry
+    zhashx_t *requests;             //  Answered this entry: request id
+                                    //  (borrowed from the command) ->
+                                    //  result index + 1
+    imb_fsm_result_t *results;      //  Results of the last entry; the
+                                    //  bodies are kept for the next one
     size_t results_n;               //  How many
-    size_t results_max;             //  Allocated
+    size_t results_max;             //  Allocated, every body made
+    im_fields_t *stored;            //  Scratch: a request result as stored
+    msgpack_sbuffer packed;         //  Scratch: an event's encoding
 };
 
 static void
@@ -36,9 +48,11 @@ imb_fsm_new (im_store_t *store)
     if (!self)
         return NULL;
     self->store = store;
+    msgpack_sbuffer_init (&self->packed);
     self->incidents = zhashx_new ();
     self->requests = zhashx_new ();
-    if (!self->incidents || !self->requests
+    self->stored = im_fields_new ();
+    if (!self->incidents || !self->requests || !self->stored
     ||  im_store_meta_get (store, IM_META_APPLIED, &self->applied)
     ||  im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
     ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)) {
@@ -46,17 +60,19 @@ imb_fsm_new (im_store_t *store)
         return NULL;
     }
     zhashx_set_destructor (self->incidents, s_fields_free);
-    zhashx_set_destructor (self->requests, s_fields_free);
+    //  Keys are the request ids of the entry's commands, which outlive
+    //  the map's content; values are indexes
+    zhashx_set_key_duplicator (self->requests, NULL);
+    zhashx_set_key_destructor (self->requests, NULL);
     if (self->next_id == 0)
         self->next_id = 1;
     return self;
 }
 
+//  Forgets the last entry's results; their bodies stay for reuse
 static void
 s_results_clear (imb_fsm_t *self)
 {
-    for (size_t index = 0; index < self->results_n; index++)
-        im_fields_destroy (&self->results [index].body);
     self->results_n = 0;
 }
 
@@ -66,10 +82,13 @@ imb_fsm_destroy (imb_fsm_t **self_p)
     assert (self_p);
     if (*self_p) {
         imb_fsm_t *self = *self_p;
-        s_results_clear (self);
+        for (size_t index = 0; index < self->results_max; index++)
+            im_fields_destroy (&self->results [index].body);
         free (self->results);
         zhashx_destroy (&self->requests);
         zhashx_destroy (&self->incidents);
+        im_fields_destroy (&self->stored);
+        msgpack_sbuffer_destroy (&self->packed);
         free (self);
         *self_p = NULL;
     }
@@ -96,22 +115,32 @@ s_incident (imb_fsm_t *self, uint64_t id, int *rc)
     return incident;
 }
 
-//  Returns the stored result of request key, as this entry sees it
-static const im_fields_t *
-s_request (imb_fsm_t *self, const char *key, int *rc)
+//  Fills result with the answer request key already got, in this entry
+//  or before. Returns true when there was one (a repeat), false for a
+//  new request or a failure to read the store (then *rc is set).
+static bool
+s_request_repeat (imb_fsm_t *self, const char *key,
+                  imb_fsm_result_t *result, int *rc)
 {
-    im_fields_t *result = (im_fields_t *) zhashx_lookup (self->requests, key);
-    if (result)
-        return result;
-    int status = im_store_request_get (self->store, key, &result);
-    if (status == IM_ENOTFOUND)
-        return NULL;
-    if (status) {
-        *rc = status;
-        return NULL;
+    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->requests, key);
+    if (earlier) {
+        const imb_fsm_result_t *first = &self->results [earlier - 1];
+        result->status = first->status;
+        im_fields_merge (result->body, first->body);
+        return true;
     }
-    zhashx_insert (self->requests, key, result);
-    return result;
+    im_fields_t *stored = NULL;
+    int status = im_store_request_get (self->store, key, &stored);
+    if (status) {
+        if (status != IM_ENOTFOUND)
+            *rc = status;
+        return false;
+    }
+    im_fields_merge (result->body, stored);
+    result->status = (int) im_fields_int_or (result->body, "status", 200);
+    im_fields_remove (result->body, "status");
+    im_fields_destroy (&stored);
+    return true;
 }
 
 static imb_fsm_result_t *
@@ -123,12 +152,15 @@ s_result_push (imb_fsm_t *self)
             self->results, max * sizeof (imb_fsm_result_t));
         assert (results);
         self->results = results;
+        for (size_t index = self->results_max; index < max; index++) {
+            results [index].body = im_fields_new ();
+            assert (results [index].body);
+        }
         self->results_max = max;
     }
     imb_fsm_result_t *result = &self->results [self->results_n++];
     result->status = 200;
-    result->body = im_fields_new ();
-    assert (result->body);
+    im_fields_clear (result->body);
     return result;
 }
 
@@ -192,15 +224,13 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         return 0;
     }
     const char *key = command->request_id;
+    size_t position = self->results_n;  //  This result's index + 1
     if (*key) {
-        const im_fields_t *previous = s_request (self, key, &rc);
+        bool repeat = s_request_repeat (self, key, result, &rc);
         if (rc)
             return rc;
-        if (previous) {             //  A repeat: the first answer, no event
-            im_fields_merge (result->body, previous);
-            result->status = (int) im_fields_int_or (result->body, "status",
-                                                     200);
-            im_fields_remove (result->body, "status");
+        if (repeat) {               //  The first answer, no event
+            zhashx_update (self->requests, key, (void *) (uintptr_t) position);
             return 0;
         }
     }
@@ -231,15 +261,16 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                 zhashx_update (self->incidents, id, incident);
                 self->next_id++;
             }
-            char *data;
-            size_t size;
-            if (im_event_encode (event, &data, &size)) {
+            self->packed.size = 0;
+            msgpack_packer packer;
+            msgpack_packer_init (&packer, &self->packed,
+                                 msgpack_sbuffer_write);
+            if (im_event_pack (event, &packer)) {
                 imb_decision_reset (&decision);
                 return IM_ENOMEM;
             }
             im_store_batch_put_event (batch, event->seq, event->incident,
-                                      data, size);
-            free (data);
+                                      self->packed.data, self->packed.size);
             im_incident_evolve (incident, event);
             s_index_deadlines (batch, event, incident);
         }
@@ -251,11 +282,11 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     }
     imb_decision_reset (&decision);
     if (*key) {                     //  Remember the answer for repeats
-        im_fields_t *stored = im_fields_dup (result->body);
-        assert (stored);
-        im_fields_set_int (stored, "status", result->status);
-        im_store_batch_put_request (batch, key, stored);
-        zhashx_update (self->requests, key, stored);
+        im_fields_clear (self->stored);
+        im_fields_merge (self->stored, result->body);
+        im_fields_set_int (self->stored, "status", result->status);
+        im_store_batch_put_request (batch, key, self->stored);
+        zhashx_update (self->requests, key, (void *) (uintptr_t) position);
     }
     return 0;
 }
@@ -303,9 +334,9 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
         rc = im_store_batch_commit (self->store, &batch, false);
     }
     im_store_batch_destroy (&batch);
-    im_entry_free (&commands, count);
     zhashx_purge (self->incidents);
-    zhashx_purge (self->requests);
+    zhashx_purge (self->requests);  //  Before the ids it borrows go
+    im_entry_free (&commands, count);
     if (rc) {
         //  Nothing of this entry was written: the counters go back too
         s_results_clear (self);

@@ -21,7 +21,8 @@ typedef struct _imb_fsm_t imb_fsm_t;
 //  The outcome of one command, in entry order
 typedef struct {
     int status;                     //  200, or the wire status of a rejection
-    im_fields_t *body;              //  {incident, seq, events} or {error}, owned
+    im_fields_t *body;              //  {incident, seq, events} or {error},
+                                    //  owned by the state machine
 } imb_fsm_result_t;
 
 //  Creates a state machine over store (borrowed), loading its counters.

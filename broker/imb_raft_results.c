@@ -25,6 +25,15 @@ s_put_u32 (zchunk_t *chunk, uint32_t value)
     zchunk_extend (chunk, bytes, 4);
 }
 
+//  msgpack write callback: appends to the zchunk in data
+static int
+s_chunk_write (void *data, const char *bytes, size_t size)
+{
+    zchunk_t *chunk = (zchunk_t *) data;
+    size_t before = zchunk_size (chunk);
+    return zchunk_extend (chunk, bytes, size) == before + size ? 0 : -1;
+}
+
 static uint32_t
 s_get_u32 (const unsigned char *bytes)
 {
@@ -44,18 +53,23 @@ void
 imb_raft_results_add (zchunk_t *chunk, uint64_t token, int status,
                       const im_fields_t *body)
 {
-    char *data = NULL;
-    size_t size = 0;
-    if (im_fields_encode (body, &data, &size))
-        size = 0;                   //  Out of memory: an empty body
     s_put_u64 (chunk, token);
     unsigned char code [2] = { (unsigned char) (status >> 8),
                                (unsigned char) status };
     zchunk_extend (chunk, code, 2);
-    s_put_u32 (chunk, (uint32_t) size);
-    if (size)
-        zchunk_extend (chunk, data, size);
-    free (data);
+    //  The body is packed straight into the chunk, its length after it
+    size_t at = zchunk_size (chunk);
+    s_put_u32 (chunk, 0);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, chunk, s_chunk_write);
+    if (im_fields_pack (body, &packer))
+        zchunk_set (chunk, NULL, at + 4);   //  Out of memory: empty body
+    size_t size = zchunk_size (chunk) - at - 4;
+    unsigned char *length = zchunk_data (chunk) + at;
+    length [0] = (unsigned char) (size >> 24);
+    length [1] = (unsigned char) (size >> 16);
+    length [2] = (unsigned char) (size >> 8);
+    length [3] = (unsigned char) size;
 }
 
 int

@@ -151,22 +151,21 @@ s_in_text (const im_fields_t *self, const char *pointer)
     return at >= start && at - start < self->text_capacity;
 }
 
-//  Sets key to a checked value. A key or value borrowed from self's own
-//  text is copied first, since making room may move or compact it.
+//  Sets key (key_size bytes, already checked) to a checked value. A key
+//  or value borrowed from self's own text is copied first, since making
+//  room may move or compact it.
 static int
-s_set (im_fields_t *self, const char *key, im_field_type_t type,
-       const char *value, size_t length, int64_t number)
+s_set_checked (im_fields_t *self, const char *key, size_t key_size,
+               im_field_type_t type, const char *value, size_t length,
+               int64_t number)
 {
-    size_t key_size = strlen (key);
-    if (key_size == 0 || key_size > IM_FIELDS_KEY_MAX
-    ||  !im_msgpack_utf8_valid (key, key_size))
-        return IM_EINVAL;
     if (s_in_text (self, key) || (value && s_in_text (self, value))) {
-        char *key_copy = strdup (key);
+        char *key_copy = strndup (key, key_size);
         char *value_copy = value? strndup (value, length): NULL;
         int rc = IM_ENOMEM;
         if (key_copy && (value_copy || !value))
-            rc = s_set (self, key_copy, type, value_copy, length, number);
+            rc = s_set_checked (self, key_copy, key_size, type, value_copy,
+                                length, number);
         free (key_copy);
         free (value_copy);
         return rc;
@@ -210,6 +209,18 @@ s_set (im_fields_t *self, const char *key, im_field_type_t type,
         entry->length = (uint32_t) length;
     }
     return 0;
+}
+
+//  Sets key to a value whose string, if any, was checked: checks the key
+static int
+s_set (im_fields_t *self, const char *key, im_field_type_t type,
+       const char *value, size_t length, int64_t number)
+{
+    size_t key_size = strlen (key);
+    if (key_size == 0 || key_size > IM_FIELDS_KEY_MAX
+    ||  !im_msgpack_utf8_valid (key, key_size))
+        return IM_EINVAL;
+    return s_set_checked (self, key, key_size, type, value, length, number);
 }
 
 im_fields_t *
@@ -279,13 +290,15 @@ im_fields_merge (im_fields_t *self, const im_fields_t *source)
     assert (self && source);
     if (self == source)
         return 0;
+    //  Whatever a map holds was checked when it got in: no second pass
     for (size_t index = 0; index < source->size; index++) {
         const s_entry_t *entry = &source->entries [index];
         const char *value = entry->type == IM_FIELD_STR?
             source->text + entry->value: NULL;
-        int rc = s_set (self, source->text + entry->key,
-                        (im_field_type_t) entry->type, value, entry->length,
-                        entry->number);
+        int rc = s_set_checked (self, source->text + entry->key,
+                                entry->key_size,
+                                (im_field_type_t) entry->type, value,
+                                entry->length, entry->number);
         if (rc)
             return rc;
     }

@@ -14,6 +14,7 @@ struct _im_store_batch_t {
     im_store_t *store;                  //  Store it writes to, borrowed
     rocksdb_writebatch_t *writes;       //  Pending writes, owned
     int status;                         //  First failure while filling, or 0
+    msgpack_sbuffer packed;             //  Scratch: fields being encoded
 };
 
 im_store_batch_t *
@@ -25,6 +26,7 @@ im_store_batch_new (im_store_t *self)
     if (!batch)
         return NULL;
     batch->store = self;
+    msgpack_sbuffer_init (&batch->packed);
     batch->writes = rocksdb_writebatch_create ();
     return batch;
 }
@@ -36,6 +38,7 @@ im_store_batch_destroy (im_store_batch_t **self_p)
     if (*self_p) {
         im_store_batch_t *self = *self_p;
         rocksdb_writebatch_destroy (self->writes);
+        msgpack_sbuffer_destroy (&self->packed);
         free (self);
         *self_p = NULL;
     }
@@ -52,21 +55,23 @@ s_batch_put (im_store_batch_t *self, im_store_cf_t cf, const void *key,
 }
 
 //  Adds the encoding of fields under key; a failure to encode is kept
-//  for the commit, which then writes nothing
+//  for the commit, which then writes nothing. The write batch copies the
+//  value, so one scratch buffer serves every put.
 static void
 s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
                     const void *key, size_t key_size,
                     const im_fields_t *fields)
 {
-    char *data = NULL;
-    size_t size = 0;
-    int rc = im_fields_encode (fields, &data, &size);
+    self->packed.size = 0;
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &self->packed, msgpack_sbuffer_write);
+    int rc = im_fields_pack (fields, &packer);
     if (rc == 0)
-        s_batch_put (self, cf, key, key_size, data, size);
+        s_batch_put (self, cf, key, key_size, self->packed.data,
+                     self->packed.size);
     else
     if (self->status == 0)
         self->status = rc;
-    free (data);
 }
 
 void

@@ -34,6 +34,7 @@ typedef struct {
     const char *broker;             //  --broker: imq-broker binary
     const char *config;             //  --broker-config: passed with -c
     bool keep;                      //  --keep: leave the data directory
+    bool random_ids;                //  --random-ids: imqctl-like ids
 } s_options_t;
 
 //  What the phases share; owned objects are destroyed by main
@@ -61,6 +62,7 @@ s_usage (FILE *stream)
         "  --broker PATH         imq-broker binary (%s)\n"
         "  --broker-config FILE  YAML passed to the broker with -c\n"
         "  --keep                keep the data directory\n"
+        "  --random-ids          request ids of 32 random hex digits\n"
         "  -h, --help            this text\n", IMQ_BROKER_PATH);
 }
 
@@ -94,11 +96,12 @@ s_parse (int argc, char *argv [], s_options_t *options)
         { "broker", required_argument, NULL, 'B' },
         { "broker-config", required_argument, NULL, 'C' },
         { "keep", no_argument, NULL, 'k' },
+        { "random-ids", no_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     *options = (s_options_t) { 200000, 512, 4, 2000, 1000000, 2000,
-                               IMQ_BROKER_PATH, NULL, false };
+                               IMQ_BROKER_PATH, NULL, false, false };
     int flag, rc = 0;
     uint64_t value = 0;
     while (rc == 0 && (flag = getopt_long (argc, argv, "h", flags, NULL))
@@ -122,6 +125,7 @@ s_parse (int argc, char *argv [], s_options_t *options)
             case 'B': options->broker = optarg; break;
             case 'C': options->config = optarg; break;
             case 'k': options->keep = true; break;
+            case 'r': options->random_ids = true; break;
             case 'h': s_usage (stdout); return 1;
             default:  s_usage (stderr); return -1;
         }
@@ -334,6 +338,10 @@ s_run (s_bench_t *self)
     snprintf (tag, sizeof tag, "bench-%d-single", (int) getpid ());
     bench_load_t *single = bench_load_new (
         bench_broker_client_endpoint (self->broker), 1, tag);
+    if (load && single) {
+        bench_load_set_random_ids (load, options->random_ids);
+        bench_load_set_random_ids (single, options->random_ids);
+    }
     int rc = -1;
     bench_load_result_t warmup;
     if (!load || !single)

@@ -223,6 +223,11 @@ bench_load_t *
 void
     bench_load_destroy (bench_load_t **self_p);
 
+//  Makes request ids 32 random-looking hex digits, as imqctl sends,
+//  instead of "<tag>-<number>" (which arrive nearly in key order)
+void
+    bench_load_set_random_ids (bench_load_t *self, bool random_ids);
+
 //  Sends count OPENs keeping inflight unanswered in total (spread over
 //  the connections), until every one was answered. lagger (may be NULL)
 //  is served from the same loop; progress (may be NULL) is called about

@@ -20,6 +20,8 @@ struct _bench_load_t {
     zsock_t **dealers;              //  Connected to the client endpoint
     im_fields_t *body;              //  OPEN arguments, owned
     char tag [64];                  //  Request id prefix
+    bool random_ids;                //  32 hex digits, random order
+    uint64_t seed;                  //  Scrambles random ids per object
     uint64_t next_index;            //  Request id number of the next OPEN
     int64_t last_incident;          //  Incident of the last reply
 };
@@ -96,6 +98,56 @@ bench_load_destroy (bench_load_t **self_p)
     }
 }
 
+void
+bench_load_set_random_ids (bench_load_t *self, bool random_ids)
+{
+    assert (self);
+    self->random_ids = random_ids;
+    //  The tag tells objects apart; hash it so that two objects' ids differ
+    self->seed = 14695981039346656037ull;
+    for (const char *byte = self->tag; *byte; byte++)
+        self->seed = (self->seed ^ (uint8_t) *byte) * 1099511628211ull;
+}
+
+//  splitmix64: a cheap bijective scramble of the request number
+static uint64_t
+s_scramble (uint64_t value)
+{
+    value += 0x9e3779b97f4a7c15ull;
+    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
+    value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
+    return value ^ (value >> 31);
+}
+
+//  Formats the request id of OPEN number index: "<tag>-<index>", or, as
+//  imqctl sends, 32 hex digits in random order whose last 16 are index
+static void
+s_request_id (const bench_load_t *self, uint64_t index, char *id, size_t size)
+{
+    if (self->random_ids)
+        snprintf (id, size, "%016" PRIx64 "%016" PRIx64,
+                  s_scramble (self->seed ^ index), index);
+    else
+        snprintf (id, size, "%s-%" PRIu64, self->tag, index);
+}
+
+//  Returns the OPEN number a request id carries, false when it has none
+static bool
+s_request_index (const bench_load_t *self, const char *id, uint64_t *index)
+{
+    if (self->random_ids) {
+        if (strlen (id) != 32)
+            return false;
+        *index = strtoull (id + 16, NULL, 16);
+        return true;
+    }
+    const char *dash = strrchr (id, '-');
+    if (!dash)
+        return false;
+    *index = strtoull (dash + 1, NULL, 10);
+    return true;
+}
+
 //  Sends OPENs on connection until it has its share in flight
 static int
 s_fill (bench_load_t *self, s_run_t *run, size_t connection,
@@ -104,8 +156,7 @@ s_fill (bench_load_t *self, s_run_t *run, size_t connection,
     while (run->outstanding [connection] < run->limit [connection]
     &&     run->sent < run->count) {
         char id [96];
-        snprintf (id, sizeof id, "%s-%" PRIu64, self->tag,
-                  run->base + run->sent);
+        s_request_id (self, run->base + run->sent, id, sizeof id);
         zmsg_t *msg = im_request_encode ("OPEN", id, self->body);
         run->sent_at [run->sent] = bench_now_us ();
         if (!msg || zmsg_send (&msg, self->dealers [connection])) {
@@ -135,9 +186,9 @@ s_book (bench_load_t *self, s_run_t *run, size_t connection, zmsg_t **msg_p,
                   reply->request_id, reply->status,
                   im_fields_str_or (reply->body, "error", "(no error text)"));
     else {
-        const char *dash = strrchr (reply->request_id, '-');
-        uint64_t index = dash ? strtoull (dash + 1, NULL, 10) : 0;
-        if (!dash || index < run->base || index >= run->base + run->sent
+        uint64_t index = 0;
+        bool known = s_request_index (self, reply->request_id, &index);
+        if (!known || index < run->base || index >= run->base + run->sent
         ||  run->latency_ms [index - run->base] >= 0)
             snprintf (errbuf, errlen, "reply to an unknown or repeated "
                       "request '%s'", reply->request_id);
