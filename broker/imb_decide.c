@@ -120,11 +120,22 @@ static im_fields_t *
 s_emit (imb_decision_t *decision, im_event_type_t type, uint64_t incident)
 {
     assert (decision->count < IMB_DECIDE_EVENTS_MAX);
-    im_event_t *event = im_event_new ();
-    assert (event);
+    im_event_t *event = decision->events [decision->count];
+    if (event) {
+        //  Kept from an earlier decision: every field back to empty
+        im_fields_t *payload = event->payload;
+        im_fields_clear (payload);
+        memset (event, 0, sizeof *event);
+        event->payload = payload;
+    }
+    else {
+        event = im_event_new ();
+        assert (event);
+        decision->events [decision->count] = event;
+    }
+    decision->count++;
     event->type = type;
     event->incident = incident;
-    decision->events [decision->count++] = event;
     return event->payload;
 }
 
@@ -298,7 +309,7 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
             uint64_t new_id, imb_decision_t *decision)
 {
     assert (command && decision);
-    memset (decision, 0, sizeof *decision);
+    imb_decision_reset (decision);
     const s_arg_t *rules = s_rules (command->type);
     if (!rules) {
         s_reject (decision, IM_EUNKNOWN, "command %s is not accepted here",
@@ -376,7 +387,17 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
 void
 imb_decision_reset (imb_decision_t *decision)
 {
-    for (size_t index = 0; index < decision->count; index++)
+    assert (decision);
+    decision->rc = 0;
+    decision->error [0] = 0;
+    decision->count = 0;
+}
+
+void
+imb_decision_destroy_events (imb_decision_t *decision)
+{
+    assert (decision);
+    for (size_t index = 0; index < IMB_DECIDE_EVENTS_MAX; index++)
         im_event_destroy (&decision->events [index]);
     memset (decision, 0, sizeof *decision);
 }

@@ -14,23 +14,34 @@
 
 #define IMB_DECIDE_EVENTS_MAX 4
 
+//  A decision is reused from command to command: the events it made
+//  stay allocated and are cleared, not freed, so a command costs no
+//  event allocations. Zero it before first use (= { 0 } or calloc).
 typedef struct {
     int rc;                                     //  0 or IM_E* of the rejection
     char error [256];                           //  Why, when rc != 0
     size_t count;                               //  Events made
-    im_event_t *events [IMB_DECIDE_EVENTS_MAX]; //  Owned; incident, type
-                                                //  and payload set
+    im_event_t *events [IMB_DECIDE_EVENTS_MAX]; //  Owned; the first count
+                                                //  are this decision's,
+                                                //  with incident, type and
+                                                //  payload set; the rest
+                                                //  are kept for reuse
 } imb_decision_t;
 
 //  Decides command against incident (NULL when the command's incident
 //  does not exist). new_id is the id an OPEN gives its incident.
-//  Fills decision; the caller frees its events with imb_decision_reset.
+//  Fills decision, replacing what it held; its events stay owned by
+//  decision, valid until the next imb_decide or imb_decision_reset.
 void
     imb_decide (const im_command_t *command, const im_fields_t *incident,
                 uint64_t new_id, imb_decision_t *decision);
 
-//  Destroys the events of decision and clears it
+//  Empties decision; its event objects are kept for the next decision
 void
     imb_decision_reset (imb_decision_t *decision);
+
+//  Destroys the event objects decision keeps and zeroes it
+void
+    imb_decision_destroy_events (imb_decision_t *decision);
 
 #endif

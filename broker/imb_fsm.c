@@ -10,19 +10,34 @@
 
     An entry holds up to batch_max commands and the broker applies tens
     of thousands a second, so what every command needs (its result
-    body, the encoding of its event, the stored request result) lives in
-    buffers this object keeps and clears between uses, not in objects
-    made and freed per command.
+    body, the encoding of its event, the stored request result, its
+    decision's event objects, the projection objects of the incidents it
+    touches) lives in buffers this object keeps and clears between uses,
+    not in objects made and freed per command.
 */
 #include "imb_classes.h"
 #include "imb_decide.h"
+
+//  One incident's projection as this entry sees it
+typedef struct {
+    uint64_t id;                    //  Incident id, when in use
+    im_fields_t *fields;            //  Projection, owned
+} s_projection_t;
 
 struct _imb_fsm_t {
     im_store_t *store;              //  Where everything goes, borrowed
     uint64_t applied;               //  Last Raft index applied
     uint64_t last_seq;              //  Last event seq given
     uint64_t next_id;               //  Next incident id to give
-    zhashx_t *incidents;            //  Touched this entry: "id" -> fields
+    zhashx_t *incidents;            //  Touched this entry: id -> fields,
+                                    //  borrowed from projections
+    s_projection_t *projections;    //  Projection objects; the first
+                                    //  projections_used are this entry's,
+                                    //  in the order first touched, the
+                                    //  rest kept for reuse
+    size_t projections_used;        //  In use by this entry
+    size_t projections_n;           //  Made
+    size_t projections_max;         //  Allocated slots
     zhashx_t *requests;             //  Answered this entry: request id
                                     //  (borrowed from the command) ->
                                     //  result index + 1
@@ -31,13 +46,23 @@ struct _imb_fsm_t {
     size_t results_n;               //  How many
     size_t results_max;             //  Allocated, every body made
     im_fields_t *stored;            //  Scratch: a request result as stored
+    imb_decision_t decision;        //  Scratch: a command's decision, whose
+                                    //  event objects are reused
     msgpack_sbuffer packed;         //  Scratch: an event's encoding
 };
 
-static void
-s_fields_free (void **item)
+//  The incidents map is keyed by the id itself, not by its text
+static size_t
+s_u64_hash (const void *key)
 {
-    im_fields_destroy ((im_fields_t **) item);
+    return (size_t) ((uintptr_t) key * 11400714819323198485ull);
+}
+
+static int
+s_u64_compare (const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) a, y = (uintptr_t) b;
+    return x < y ? -1 : x > y;
 }
 
 imb_fsm_t *
@@ -59,7 +84,11 @@ imb_fsm_new (im_store_t *store)
         imb_fsm_destroy (&self);
         return NULL;
     }
-    zhashx_set_destructor (self->incidents, s_fields_free);
+    //  Ids (never 0) are the keys; projections belong to the pool
+    zhashx_set_key_hasher (self->incidents, s_u64_hash);
+    zhashx_set_key_comparator (self->incidents, s_u64_compare);
+    zhashx_set_key_duplicator (self->incidents, NULL);
+    zhashx_set_key_destructor (self->incidents, NULL);
     //  Keys are the request ids of the entry's commands, which outlive
     //  the map's content; values are indexes
     zhashx_set_key_duplicator (self->requests, NULL);
@@ -85,8 +114,12 @@ imb_fsm_destroy (imb_fsm_t **self_p)
         for (size_t index = 0; index < self->results_max; index++)
             im_fields_destroy (&self->results [index].body);
         free (self->results);
+        imb_decision_destroy_events (&self->decision);
         zhashx_destroy (&self->requests);
         zhashx_destroy (&self->incidents);
+        for (size_t index = 0; index < self->projections_n; index++)
+            im_fields_destroy (&self->projections [index].fields);
+        free (self->projections);
         im_fields_destroy (&self->stored);
         msgpack_sbuffer_destroy (&self->packed);
         free (self);
@@ -94,15 +127,60 @@ imb_fsm_destroy (imb_fsm_t **self_p)
     }
 }
 
+//  Makes room in the pool for one more projection object
+static void
+s_projections_grow (imb_fsm_t *self)
+{
+    if (self->projections_n < self->projections_max)
+        return;
+    size_t max = self->projections_max ? self->projections_max * 2 : 64;
+    s_projection_t *projections = (s_projection_t *) realloc (
+        self->projections, max * sizeof (s_projection_t));
+    assert (projections);
+    self->projections = projections;
+    self->projections_max = max;
+}
+
+//  Takes a projection object for incident id, this entry, from the
+//  pool, or adopts fresh (a projection read from the store) in the next
+//  slot, in place of the kept object there. Returns the object, empty
+//  unless adopted, owned by the pool.
+static im_fields_t *
+s_projection_take (imb_fsm_t *self, uint64_t id, im_fields_t *fresh)
+{
+    if (self->projections_used == self->projections_n) {
+        s_projections_grow (self);
+        self->projections [self->projections_n++].fields = NULL;
+    }
+    s_projection_t *projection =
+        &self->projections [self->projections_used++];
+    projection->id = id;
+    im_fields_t **slot = &projection->fields;
+    if (fresh) {
+        im_fields_destroy (slot);
+        *slot = fresh;
+    }
+    else
+    if (*slot)
+        im_fields_clear (*slot);
+    else {
+        *slot = im_fields_new ();
+        assert (*slot);
+    }
+    return *slot;
+}
+
 //  Returns the projection of incident id as this entry sees it (borrowed,
-//  owned by the entry's map), or NULL if there is none
+//  owned by the pool), or NULL if there is none
 static im_fields_t *
 s_incident (imb_fsm_t *self, uint64_t id, int *rc)
 {
-    char key [24];
-    snprintf (key, sizeof key, "%" PRIu64, id);
-    im_fields_t *incident = (im_fields_t *) zhashx_lookup (self->incidents, key);
-    if (incident || id == 0)
+    if (id == 0)
+        return NULL;
+    void *key = (void *) (uintptr_t) id;
+    im_fields_t *incident =
+        (im_fields_t *) zhashx_lookup (self->incidents, key);
+    if (incident)
         return incident;
     int status = im_store_incident_get (self->store, id, &incident);
     if (status == IM_ENOTFOUND)
@@ -111,6 +189,7 @@ s_incident (imb_fsm_t *self, uint64_t id, int *rc)
         *rc = status;
         return NULL;
     }
+    incident = s_projection_take (self, id, incident);
     zhashx_insert (self->incidents, key, incident);
     return incident;
 }
@@ -238,15 +317,15 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     if (rc)
         return rc;
 
-    imb_decision_t decision;
-    imb_decide (command, incident, self->next_id, &decision);
-    if (decision.rc) {
-        result->status = im_error_status (decision.rc);
-        im_fields_set_str (result->body, "error", decision.error);
+    imb_decision_t *decision = &self->decision;
+    imb_decide (command, incident, self->next_id, decision);
+    if (decision->rc) {
+        result->status = im_error_status (decision->rc);
+        im_fields_set_str (result->body, "error", decision->error);
     }
     else {
-        for (size_t index = 0; index < decision.count; index++) {
-            im_event_t *event = decision.events [index];
+        for (size_t index = 0; index < decision->count; index++) {
+            im_event_t *event = decision->events [index];
             event->seq = ++self->last_seq;
             event->ts_ms = command->ts_ms;
             event->causation = command->causation;
@@ -254,11 +333,9 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             im_strlcpy (event->request_id, command->request_id,
                         sizeof event->request_id);
             if (event->type == IM_EV_OPENED) {
-                char id [24];
-                snprintf (id, sizeof id, "%" PRIu64, event->incident);
-                incident = im_fields_new ();
-                assert (incident);
-                zhashx_update (self->incidents, id, incident);
+                incident = s_projection_take (self, event->incident, NULL);
+                zhashx_update (self->incidents,
+                               (void *) (uintptr_t) event->incident, incident);
                 self->next_id++;
             }
             self->packed.size = 0;
@@ -266,7 +343,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             msgpack_packer_init (&packer, &self->packed,
                                  msgpack_sbuffer_write);
             if (im_event_pack (event, &packer)) {
-                imb_decision_reset (&decision);
+                imb_decision_reset (decision);
                 return IM_ENOMEM;
             }
             im_store_batch_put_event (batch, event->seq, event->incident,
@@ -275,12 +352,12 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             s_index_deadlines (batch, event, incident);
         }
         im_fields_set_int (result->body, "incident",
-                           (int64_t) decision.events [0]->incident);
+                           (int64_t) decision->events [0]->incident);
         im_fields_set_int (result->body, "seq",
-                           (int64_t) decision.events [0]->seq);
-        im_fields_set_int (result->body, "events", (int64_t) decision.count);
+                           (int64_t) decision->events [0]->seq);
+        im_fields_set_int (result->body, "events", (int64_t) decision->count);
     }
-    imb_decision_reset (&decision);
+    imb_decision_reset (decision);
     if (*key) {                     //  Remember the answer for repeats
         im_fields_clear (self->stored);
         im_fields_merge (self->stored, result->body);
@@ -291,16 +368,19 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     return 0;
 }
 
-//  Writes every projection this entry touched
+//  Writes every projection this entry touched, in the order first
+//  touched: for an entry of OPENs that is id order, which RocksDB's
+//  memtable inserts fastest
 static void
 s_put_incidents (imb_fsm_t *self, im_store_batch_t *batch)
 {
-    im_fields_t *incident = (im_fields_t *) zhashx_first (self->incidents);
-    while (incident) {
-        const char *key = (const char *) zhashx_cursor (self->incidents);
-        im_store_batch_put_incident (batch, strtoull (key, NULL, 10),
-                                     incident);
-        incident = (im_fields_t *) zhashx_next (self->incidents);
+    for (size_t index = 0; index < self->projections_used; index++) {
+        const s_projection_t *projection = &self->projections [index];
+        //  Only the map's current object for an id is the projection
+        if (zhashx_lookup (self->incidents, (void *) (uintptr_t) projection->id)
+                == projection->fields)
+            im_store_batch_put_incident (batch, projection->id,
+                                         projection->fields);
     }
 }
 
@@ -335,6 +415,7 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
     }
     im_store_batch_destroy (&batch);
     zhashx_purge (self->incidents);
+    self->projections_used = 0;     //  Kept, cleared when taken again
     zhashx_purge (self->requests);  //  Before the ids it borrows go
     im_entry_free (&commands, count);
     if (rc) {

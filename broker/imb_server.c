@@ -125,10 +125,15 @@ s_command_from (im_request_t *request, im_command_t **command_p)
     im_strlcpy (command->actor, actor, sizeof command->actor);
     im_strlcpy (command->request_id, request->request_id,
                 sizeof command->request_id);
-    im_fields_merge (command->args, body);
-    im_fields_remove (command->args, "incident");
-    im_fields_remove (command->args, "actor");
-    im_fields_remove (command->args, "causation");
+    //  Every other body entry is an argument. The body's keys are
+    //  unique (decode refuses a repeated key) and args starts empty, so
+    //  each is appended as it is, without a search or a second check.
+    for (size_t index = 0; index < im_fields_size (body); index++) {
+        const char *key = im_fields_key_at (body, index);
+        if (!streq (key, "incident") && !streq (key, "actor")
+        &&  !streq (key, "causation"))
+            im_fields_append_from (command->args, body, index);
+    }
     *command_p = command;
     return NULL;
 }

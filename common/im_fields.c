@@ -151,6 +151,34 @@ s_in_text (const im_fields_t *self, const char *pointer)
     return at >= start && at - start < self->text_capacity;
 }
 
+//  Appends key (key_size bytes, checked, known to be absent) with a
+//  checked value, neither borrowed from self's text
+static int
+s_append_checked (im_fields_t *self, const char *key, size_t key_size,
+                  im_field_type_t type, const char *value, size_t length,
+                  int64_t number)
+{
+    assert (im_fields_find (self, key, key_size) == IM_FIELDS_NONE);
+    if (self->size >= IM_FIELDS_MAX)
+        return IM_ETOOBIG;
+    size_t text = key_size + 1 + (type == IM_FIELD_STR? length + 1: 0);
+    if (im_fields_reserve_entries (self, self->size + 1)
+    ||  im_fields_reserve_text (self, text))
+        return IM_ENOMEM;
+    s_entry_t *entry = &self->entries [self->size++];
+    entry->key = im_fields_append_text (self, key, key_size);
+    entry->key_size = (uint8_t) key_size;
+    entry->type = (uint8_t) type;
+    entry->number = number;
+    entry->value = 0;
+    entry->length = 0;
+    if (type == IM_FIELD_STR) {
+        entry->value = im_fields_append_text (self, value, length);
+        entry->length = (uint32_t) length;
+    }
+    return 0;
+}
+
 //  Sets key (key_size bytes, already checked) to a checked value. A key
 //  or value borrowed from self's own text is copied first, since making
 //  room may move or compact it.
@@ -258,6 +286,52 @@ im_fields_set_int (im_fields_t *self, const char *key, int64_t value)
 {
     assert (self && key);
     return s_set (self, key, IM_FIELD_INT, NULL, 0, value);
+}
+
+//  Checks key and, for a str, value, then appends without a search
+static int
+s_append (im_fields_t *self, const char *key, im_field_type_t type,
+          const char *value, int64_t number)
+{
+    size_t key_size = strlen (key);
+    size_t length = value? strlen (value): 0;
+    if (key_size == 0 || key_size > IM_FIELDS_KEY_MAX
+    ||  !im_msgpack_utf8_valid (key, key_size)
+    ||  length > IM_FIELDS_VALUE_MAX
+    ||  (value && !im_msgpack_utf8_valid (value, length)))
+        return IM_EINVAL;
+    if (s_in_text (self, key) || (value && s_in_text (self, value)))
+        return s_set_checked (self, key, key_size, type, value, length,
+                              number);
+    return s_append_checked (self, key, key_size, type, value, length, number);
+}
+
+int
+im_fields_append_str (im_fields_t *self, const char *key, const char *value)
+{
+    assert (self && key && value);
+    return s_append (self, key, IM_FIELD_STR, value, 0);
+}
+
+int
+im_fields_append_int (im_fields_t *self, const char *key, int64_t value)
+{
+    assert (self && key);
+    return s_append (self, key, IM_FIELD_INT, NULL, value);
+}
+
+int
+im_fields_append_from (im_fields_t *self, const im_fields_t *source,
+                       size_t index)
+{
+    assert (self && source && self != source && index < source->size);
+    //  What source holds was checked when it got in: no second pass
+    const s_entry_t *entry = &source->entries [index];
+    const char *value = entry->type == IM_FIELD_STR?
+        source->text + entry->value: NULL;
+    return s_append_checked (self, source->text + entry->key, entry->key_size,
+                             (im_field_type_t) entry->type, value,
+                             entry->length, entry->number);
 }
 
 void

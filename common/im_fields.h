@@ -54,6 +54,24 @@ int
 int
     im_fields_set_int (im_fields_t *self, const char *key, int64_t value);
 
+//  Appends key with a string value without looking for key first: the
+//  caller knows it is absent (the map was just cleared, say), and the
+//  map would otherwise hold key twice. Checks and returns as set_str.
+int
+    im_fields_append_str (im_fields_t *self, const char *key,
+                          const char *value);
+
+//  Same, for an integer value
+int
+    im_fields_append_int (im_fields_t *self, const char *key, int64_t value);
+
+//  Appends the entry at index of source (another map) to self, without
+//  looking for its key in self: the caller knows it is absent. Returns
+//  0, IM_ETOOBIG or IM_ENOMEM.
+int
+    im_fields_append_from (im_fields_t *self, const im_fields_t *source,
+                           size_t index);
+
 //  Removes key if present
 void
     im_fields_remove (im_fields_t *self, const char *key);

@@ -142,6 +142,38 @@ s_start_clock (im_fields_t *incident, const char *clock, const char *stopper)
     im_fields_set_str (incident, state_key, state);
 }
 
+//  Keys incident.opened adds after the payload's, in order
+static const char *s_opened_keys [] = {
+    "created_ms", "reassignment_count", "reopen_count", "breaches",
+    "notifications", "events", "updated_ms", "last_seq" };
+#define OPENED_KEYS (sizeof s_opened_keys / sizeof s_opened_keys [0])
+
+//  Folds an incident.opened whose payload holds none of s_opened_keys
+//  (every one imb_decide makes) into an empty map: with no key that can
+//  already be there, each is appended without a search. The result is
+//  what the general path below makes, entry for entry.
+static bool
+s_open_fast (im_fields_t *incident, const im_event_t *event)
+{
+    const im_fields_t *payload = event->payload;
+    for (size_t known = 0; known < OPENED_KEYS; known++)
+        if (im_fields_has (payload, s_opened_keys [known]))
+            return false;
+    int64_t ts = (int64_t) event->ts_ms;
+    im_fields_clear (incident);
+    im_fields_append_int (incident, "id", (int64_t) event->incident);
+    im_fields_merge (incident, payload);
+    im_fields_append_int (incident, "created_ms", ts);
+    im_fields_append_int (incident, "reassignment_count", 0);
+    im_fields_append_int (incident, "reopen_count", 0);
+    im_fields_append_int (incident, "breaches", 0);
+    im_fields_append_int (incident, "notifications", 0);
+    im_fields_append_int (incident, "events", 1);
+    im_fields_append_int (incident, "updated_ms", ts);
+    im_fields_append_int (incident, "last_seq", (int64_t) event->seq);
+    return true;
+}
+
 void
 im_incident_evolve (im_fields_t *incident, const im_event_t *event)
 {
@@ -149,6 +181,8 @@ im_incident_evolve (im_fields_t *incident, const im_event_t *event)
     const im_fields_t *payload = event->payload;
     int64_t ts = (int64_t) event->ts_ms;
 
+    if (event->type == IM_EV_OPENED && s_open_fast (incident, event))
+        return;
     switch (event->type) {
         case IM_EV_OPENED:
             im_fields_clear (incident);

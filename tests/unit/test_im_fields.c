@@ -1,6 +1,6 @@
 /*  test_im_fields - the ordered map every record in imq is made of
 
-    Covers the map (set, replace in place, remove, merge, dup, equal,
+    Covers the map (set, append, replace in place, remove, merge, dup, equal,
     positional access, growth past the inline storage, strings borrowed
     from the map itself), its encoding (exact bytes, determinism, round
     trips) and its decoder against hostile input.
@@ -339,6 +339,45 @@ test_merge_sets_every_entry_of_source (void **state)
 }
 
 static void
+test_append_adds_absent_keys_like_set (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_fields_set_int (f->fields, "id", 7);
+    im_fields_set_str (f->fields, "title", "disk full");
+    im_fields_set_int (f->fields, "events", 1);
+    assert_int_equal (im_fields_append_int (f->other, "id", 7), 0);
+    assert_int_equal (im_fields_append_str (f->other, "title", "disk full"), 0);
+    assert_int_equal (im_fields_append_int (f->other, "events", 1), 0);
+    assert_true (im_fields_equal (f->fields, f->other));
+
+    //  Same checks as set
+    assert_int_equal (im_fields_append_int (f->other, "", 1), IM_EINVAL);
+    assert_int_equal (im_fields_append_str (f->other, "bad", "\xff"),
+                      IM_EINVAL);
+
+    //  Entry by entry from another map, skipping some
+    im_fields_clear (f->other);
+    for (size_t index = 0; index < im_fields_size (f->fields); index++)
+        if (index != 1)
+            assert_int_equal (im_fields_append_from (f->other, f->fields,
+                                                     index), 0);
+    assert_int_equal (im_fields_size (f->other), 2);
+    assert_string_equal (im_fields_key_at (f->other, 1), "events");
+    assert_int_equal (im_fields_int_or (f->other, "id", 0), 7);
+
+    //  A full map takes no more
+    char key [16];
+    im_fields_clear (f->other);
+    for (int index = 0; index < IM_FIELDS_MAX; index++) {
+        snprintf (key, sizeof key, "key%d", index);
+        assert_int_equal (im_fields_append_int (f->other, key, index), 0);
+    }
+    assert_int_equal (im_fields_append_int (f->other, "one", 1), IM_ETOOBIG);
+    assert_int_equal (im_fields_append_from (f->other, f->fields, 0),
+                      IM_ETOOBIG);
+}
+
+static void
 test_encoding_is_exact_and_deterministic (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -587,6 +626,7 @@ main (void)
         S_TEST (test_equal_compares_entries_in_order),
         S_TEST (test_dup_is_a_deep_copy),
         S_TEST (test_merge_sets_every_entry_of_source),
+        S_TEST (test_append_adds_absent_keys_like_set),
         S_TEST (test_encoding_is_exact_and_deterministic),
         S_TEST (test_encode_decode_round_trip),
         S_TEST (test_pack_and_unpack_inside_a_larger_object),
