@@ -86,48 +86,6 @@ im_command_pack (const im_command_t *self, msgpack_packer *pk)
     return im_fields_pack (self->args, pk);
 }
 
-//  Reads an unsigned integer element, or says why not in errbuf
-static bool
-s_get_uint (const msgpack_object *object, int index, const char *name,
-            uint64_t *value, char *errbuf, size_t errlen)
-{
-    if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        im_errbuf_set (errbuf, errlen, "element %d (%s): expected an unsigned int",
-                index, name);
-        return false;
-    }
-    *value = object->via.u64;
-    return true;
-}
-
-//  Copies a str element into buffer of size, which must hold it and its
-//  NUL, or says why not in errbuf
-static bool
-s_get_str (const msgpack_object *object, int index, const char *name,
-           char *buffer, size_t size, char *errbuf, size_t errlen)
-{
-    if (object->type != MSGPACK_OBJECT_STR) {
-        im_errbuf_set (errbuf, errlen, "element %d (%s): expected a str",
-                index, name);
-        return false;
-    }
-    const char *text = object->via.str.ptr;
-    size_t length = object->via.str.size;
-    if (length >= size) {
-        im_errbuf_set (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
-                index, name, length, size - 1);
-        return false;
-    }
-    if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
-        im_errbuf_set (errbuf, errlen,
-                "element %d (%s): not UTF-8 text without NUL", index, name);
-        return false;
-    }
-    memcpy (buffer, text, length);
-    buffer [length] = 0;
-    return true;
-}
-
 static int
 s_unpack (im_command_t *self, const msgpack_object *root,
           char *errbuf, size_t errlen)
@@ -135,34 +93,37 @@ s_unpack (im_command_t *self, const msgpack_object *root,
     if (root->type != MSGPACK_OBJECT_ARRAY
     ||  root->via.array.size != S_ELEMENTS) {
         im_errbuf_set (errbuf, errlen, "command is not an array of %d elements",
-                S_ELEMENTS);
+                       S_ELEMENTS);
         return IM_EPROTO;
     }
     const msgpack_object *element = root->via.array.ptr;
     uint64_t version = 0;
     char verb [32];
-    if (!s_get_uint (&element [0], 0, "version", &version, errbuf, errlen))
+    if (!im_msgpack_get_uint (&element [0], 0, "version", &version, errbuf,
+                              errlen))
         return IM_EPROTO;
     if (version != IM_COMMAND_VERSION) {
         im_errbuf_set (errbuf, errlen, "element 0 (version): %" PRIu64
-                ", expected %d", version, IM_COMMAND_VERSION);
+                       ", expected %d", version, IM_COMMAND_VERSION);
         return IM_EPROTO;
     }
-    if (!s_get_str (&element [1], 1, "verb", verb, sizeof verb,
-                    errbuf, errlen)
-    ||  !s_get_uint (&element [2], 2, "ts_ms", &self->ts_ms, errbuf, errlen)
-    ||  !s_get_uint (&element [3], 3, "incident", &self->incident,
-                     errbuf, errlen)
-    ||  !s_get_str (&element [4], 4, "actor", self->actor,
-                    sizeof self->actor, errbuf, errlen)
-    ||  !s_get_str (&element [5], 5, "request_id", self->request_id,
-                    sizeof self->request_id, errbuf, errlen)
-    ||  !s_get_uint (&element [6], 6, "causation", &self->causation,
-                     errbuf, errlen))
+    if (!im_msgpack_get_str (&element [1], 1, "verb", verb, sizeof verb,
+                             errbuf, errlen)
+    ||  !im_msgpack_get_uint (&element [2], 2, "ts_ms", &self->ts_ms, errbuf,
+                              errlen)
+    ||  !im_msgpack_get_uint (&element [3], 3, "incident", &self->incident,
+                              errbuf, errlen)
+    ||  !im_msgpack_get_str (&element [4], 4, "actor", self->actor,
+                             sizeof self->actor, errbuf, errlen)
+    ||  !im_msgpack_get_str (&element [5], 5, "request_id", self->request_id,
+                             sizeof self->request_id, errbuf, errlen)
+    ||  !im_msgpack_get_uint (&element [6], 6, "causation", &self->causation,
+                              errbuf, errlen))
         return IM_EPROTO;
     self->type = im_command_type_from_name (verb);
     if (self->type == IM_CMD_NONE) {
-        im_errbuf_set (errbuf, errlen, "element 1 (verb): unknown verb '%s'", verb);
+        im_errbuf_set (errbuf, errlen, "element 1 (verb): unknown verb '%s'",
+                       verb);
         return IM_EPROTO;
     }
     char reason [192] = "";
@@ -271,8 +232,9 @@ static int64_t
 s_check_frame (const uint8_t *bytes, size_t size, char *errbuf, size_t errlen)
 {
     if (size < S_ENTRY_HEADER) {
-        im_errbuf_set (errbuf, errlen, "entry of %zu bytes, shorter than its header",
-                size);
+        im_errbuf_set (errbuf, errlen, "entry of %zu bytes,"
+                       " shorter than its header",
+                       size);
         return -1;
     }
     uint32_t magic = s_get_u32 (bytes);
@@ -282,19 +244,21 @@ s_check_frame (const uint8_t *bytes, size_t size, char *errbuf, size_t errlen)
         return -1;
     }
     if (length > size - S_ENTRY_HEADER) {
-        im_errbuf_set (errbuf, errlen, "payload of %" PRIu32 " bytes, only %zu follow",
-                length, size - S_ENTRY_HEADER);
+        im_errbuf_set (errbuf, errlen, "payload of %" PRIu32 " bytes,"
+                       " only %zu follow",
+                       length, size - S_ENTRY_HEADER);
         return -1;
     }
     size_t padded = (S_ENTRY_HEADER + (size_t) length + 7) & ~(size_t) 7;
     if (size != padded) {
         im_errbuf_set (errbuf, errlen, "entry of %zu bytes, expected %zu", size,
-                padded);
+                       padded);
         return -1;
     }
     for (size_t at = S_ENTRY_HEADER + length; at < size; at++)
         if (bytes [at]) {
-            im_errbuf_set (errbuf, errlen, "non-zero padding at offset %zu", at);
+            im_errbuf_set (errbuf, errlen, "non-zero padding at offset %zu",
+                           at);
             return -1;
         }
     return length;
@@ -334,7 +298,7 @@ im_entry_decode (const void *data, size_t size,
     total = root->via.array.size;
     if (total > IM_ENTRY_COMMANDS_MAX) {
         im_errbuf_set (errbuf, errlen, "%zu commands, more than %d", total,
-                IM_ENTRY_COMMANDS_MAX);
+                       IM_ENTRY_COMMANDS_MAX);
         goto cleanup;
     }
     if (total > 0) {

@@ -106,49 +106,6 @@ im_event_encode (const im_event_t *self, char **data, size_t *size)
     return 0;
 }
 
-//  Reads an unsigned integer element. Returns false with the reason in
-//  errbuf if it is anything else.
-static bool
-s_get_uint (const msgpack_object *object, int index, const char *name,
-            uint64_t *value, char *errbuf, size_t errlen)
-{
-    if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        im_errbuf_set (errbuf, errlen, "element %d (%s): expected an unsigned int",
-                index, name);
-        return false;
-    }
-    *value = object->via.u64;
-    return true;
-}
-
-//  Copies a str element into buffer of size, which must hold it and its
-//  NUL. Returns false with the reason in errbuf otherwise.
-static bool
-s_get_str (const msgpack_object *object, int index, const char *name,
-           char *buffer, size_t size, char *errbuf, size_t errlen)
-{
-    if (object->type != MSGPACK_OBJECT_STR) {
-        im_errbuf_set (errbuf, errlen, "element %d (%s): expected a str",
-                index, name);
-        return false;
-    }
-    const char *text = object->via.str.ptr;
-    size_t length = object->via.str.size;
-    if (length >= size) {
-        im_errbuf_set (errbuf, errlen, "element %d (%s): %zu bytes, more than %zu",
-                index, name, length, size - 1);
-        return false;
-    }
-    if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
-        im_errbuf_set (errbuf, errlen,
-                "element %d (%s): not UTF-8 text without NUL", index, name);
-        return false;
-    }
-    memcpy (buffer, text, length);
-    buffer [length] = 0;
-    return true;
-}
-
 //  Fills self from a decoded object; on failure self holds a partial
 //  copy which the caller clears
 static int
@@ -158,36 +115,40 @@ s_unpack (im_event_t *self, const msgpack_object *root,
     if (root->type != MSGPACK_OBJECT_ARRAY
     ||  root->via.array.size != S_ELEMENTS) {
         im_errbuf_set (errbuf, errlen, "event is not an array of %d elements",
-                S_ELEMENTS);
+                       S_ELEMENTS);
         return IM_EPROTO;
     }
     const msgpack_object *element = root->via.array.ptr;
     uint64_t version = 0;
     char type [32];
-    if (!s_get_uint (&element [0], 0, "version", &version, errbuf, errlen))
+    if (!im_msgpack_get_uint (&element [0], 0, "version", &version, errbuf,
+                              errlen))
         return IM_EPROTO;
     if (version != IM_EVENT_VERSION) {
         im_errbuf_set (errbuf, errlen, "element 0 (version): %" PRIu64
-                ", expected %d", version, IM_EVENT_VERSION);
+                       ", expected %d", version, IM_EVENT_VERSION);
         return IM_EPROTO;
     }
-    if (!s_get_uint (&element [1], 1, "seq", &self->seq, errbuf, errlen)
-    ||  !s_get_uint (&element [2], 2, "ts_ms", &self->ts_ms, errbuf, errlen)
-    ||  !s_get_uint (&element [3], 3, "incident", &self->incident,
-                     errbuf, errlen)
-    ||  !s_get_str (&element [4], 4, "type", type, sizeof type,
-                    errbuf, errlen)
-    ||  !s_get_str (&element [5], 5, "actor", self->actor,
-                    sizeof self->actor, errbuf, errlen)
-    ||  !s_get_str (&element [6], 6, "request_id", self->request_id,
-                    sizeof self->request_id, errbuf, errlen)
-    ||  !s_get_uint (&element [7], 7, "causation", &self->causation,
-                     errbuf, errlen))
+    if (!im_msgpack_get_uint (&element [1], 1, "seq", &self->seq, errbuf,
+                              errlen)
+    ||  !im_msgpack_get_uint (&element [2], 2, "ts_ms", &self->ts_ms, errbuf,
+                              errlen)
+    ||  !im_msgpack_get_uint (&element [3], 3, "incident", &self->incident,
+                              errbuf, errlen)
+    ||  !im_msgpack_get_str (&element [4], 4, "type", type, sizeof type,
+                             errbuf, errlen)
+    ||  !im_msgpack_get_str (&element [5], 5, "actor", self->actor,
+                             sizeof self->actor, errbuf, errlen)
+    ||  !im_msgpack_get_str (&element [6], 6, "request_id", self->request_id,
+                             sizeof self->request_id, errbuf, errlen)
+    ||  !im_msgpack_get_uint (&element [7], 7, "causation", &self->causation,
+                              errbuf, errlen))
         return IM_EPROTO;
     self->type = im_event_type_from_name (type);
     if (self->type == IM_EV_NONE) {
-        im_errbuf_set (errbuf, errlen, "element 4 (type): unknown event type '%s'",
-                type);
+        im_errbuf_set (errbuf, errlen,
+                       "element 4 (type): unknown event type '%s'",
+                       type);
         return IM_EPROTO;
     }
     char reason [192] = "";

@@ -64,20 +64,21 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
     const msgpack_object *value = &pair->val;
     if (key->type != MSGPACK_OBJECT_STR) {
         im_errbuf_set (errbuf, errlen, "entry %zu: key is %s, expected a str",
-                index, s_type_name (key->type));
+                       index, s_type_name (key->type));
         return IM_EPROTO;
     }
     const char *name = key->via.str.ptr;
     size_t name_size = key->via.str.size;
     if (name_size == 0 || name_size > IM_FIELDS_KEY_MAX) {
-        im_errbuf_set (errbuf, errlen, "entry %zu: key of %zu bytes, expected 1 to %d",
-                index, name_size, IM_FIELDS_KEY_MAX);
+        im_errbuf_set (errbuf, errlen, "entry %zu: key of %zu bytes,"
+                       " expected 1 to %d",
+                       index, name_size, IM_FIELDS_KEY_MAX);
         return IM_EPROTO;
     }
     if (memchr (name, 0, name_size)
     ||  !im_msgpack_utf8_valid (name, name_size)) {
         im_errbuf_set (errbuf, errlen,
-                "entry %zu: key is not UTF-8 text without NUL", index);
+                       "entry %zu: key is not UTF-8 text without NUL", index);
         return IM_EPROTO;
     }
     int width = (int) name_size;
@@ -85,15 +86,15 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
         size_t length = value->via.str.size;
         if (length > IM_FIELDS_VALUE_MAX) {
             im_errbuf_set (errbuf, errlen,
-                    "key '%.*s': string of %zu bytes, more than %d",
-                    width, name, length, IM_FIELDS_VALUE_MAX);
+                           "key '%.*s': string of %zu bytes, more than %d",
+                           width, name, length, IM_FIELDS_VALUE_MAX);
             return IM_ETOOBIG;
         }
         if (memchr (value->via.str.ptr, 0, length)
         ||  !im_msgpack_utf8_valid (value->via.str.ptr, length)) {
             im_errbuf_set (errbuf, errlen,
-                    "key '%.*s': string is not UTF-8 text without NUL",
-                    width, name);
+                           "key '%.*s': string is not UTF-8 text without NUL",
+                           width, name);
             return IM_EPROTO;
         }
         return 0;
@@ -101,13 +102,14 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
     if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER
     &&  value->via.u64 > (uint64_t) INT64_MAX) {
         im_errbuf_set (errbuf, errlen, "key '%.*s': integer %" PRIu64
-                " out of int64 range", width, name, value->via.u64);
+                       " out of int64 range", width, name, value->via.u64);
         return IM_EPROTO;
     }
     if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER
     &&  value->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        im_errbuf_set (errbuf, errlen, "key '%.*s': value is %s, expected str or int",
-                width, name, s_type_name (value->type));
+        im_errbuf_set (errbuf, errlen, "key '%.*s': value is %s,"
+                       " expected str or int",
+                       width, name, s_type_name (value->type));
         return IM_EPROTO;
     }
     return 0;
@@ -121,14 +123,14 @@ im_fields_unpack (im_fields_t *self, const msgpack_object *object,
     im_fields_clear (self);
     if (object->type != MSGPACK_OBJECT_MAP) {
         im_errbuf_set (errbuf, errlen, "fields are %s, expected a map",
-                s_type_name (object->type));
+                       s_type_name (object->type));
         return IM_EPROTO;
     }
     size_t count = object->via.map.size;
     const msgpack_object_kv *pairs = object->via.map.ptr;
     if (count > IM_FIELDS_MAX) {
         im_errbuf_set (errbuf, errlen, "%zu entries, more than %d",
-                count, IM_FIELDS_MAX);
+                       count, IM_FIELDS_MAX);
         return IM_ETOOBIG;
     }
     //  Check everything before storing anything, and size the text once
@@ -143,7 +145,7 @@ im_fields_unpack (im_fields_t *self, const msgpack_object *object,
             if (other->size == name->size
             &&  memcmp (other->ptr, name->ptr, name->size) == 0) {
                 im_errbuf_set (errbuf, errlen, "key '%.*s': duplicate key",
-                        (int) name->size, name->ptr);
+                               (int) name->size, name->ptr);
                 return IM_EPROTO;
             }
         }
@@ -207,8 +209,9 @@ im_fields_decode (im_fields_t *self, const void *data, size_t size,
     assert (self);
     im_fields_clear (self);
     if (size > S_ENCODED_MAX) {
-        im_errbuf_set (errbuf, errlen, "%zu bytes, more than any fields map needs",
-                size);
+        im_errbuf_set (errbuf, errlen, "%zu bytes,"
+                       " more than any fields map needs",
+                       size);
         return IM_ETOOBIG;
     }
     msgpack_unpacked unpacked;

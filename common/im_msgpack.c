@@ -183,9 +183,9 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
     }
     while (true) {
         if (offset >= size) {
-            im_errbuf_set (errbuf, errlen,
-                    "offset %zu: truncated, %zu more element(s) expected",
-                    offset, depth > 0? (size_t) open [depth - 1]: (size_t) 1);
+            size_t missing = depth > 0 ? (size_t) open [depth - 1] : 1;
+            im_errbuf_set (errbuf, errlen, "offset %zu: truncated, %zu more "
+                           "element(s) expected", offset, missing);
             return IM_EPROTO;
         }
         size_t start = offset;
@@ -193,12 +193,12 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
         s_kind_t kind;
         if (!s_classify (byte, &kind)) {
             im_errbuf_set (errbuf, errlen,
-                    "offset %zu: invalid type byte 0x%02x", start, byte);
+                           "offset %zu: invalid type byte 0x%02x", start, byte);
             return IM_EPROTO;
         }
         if (size - offset < kind.header) {
             im_errbuf_set (errbuf, errlen,
-                    "offset %zu: truncated %s header", start, kind.what);
+                           "offset %zu: truncated %s header", start, kind.what);
             return IM_EPROTO;
         }
         uint64_t declared = s_read_be (bytes + offset, kind.header);
@@ -212,15 +212,15 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
             if (items > left) {
                 uint64_t count = kind.is_map? items / 2: items;
                 im_errbuf_set (errbuf, errlen,
-                        "offset %zu: %s declares %" PRIu64 " %s, "
-                        "only %zu bytes left", start, kind.what, count,
-                        kind.is_map? "entries": "elements", left);
+                               "offset %zu: %s declares %" PRIu64 " %s, "
+                               "only %zu bytes left", start, kind.what, count,
+                               kind.is_map? "entries": "elements", left);
                 return IM_EPROTO;
             }
             if (depth + 1 > IM_MSGPACK_DEPTH_MAX) {
                 im_errbuf_set (errbuf, errlen,
-                        "offset %zu: nesting deeper than %d levels",
-                        start, IM_MSGPACK_DEPTH_MAX);
+                               "offset %zu: nesting deeper than %d levels",
+                               start, IM_MSGPACK_DEPTH_MAX);
                 return IM_EPROTO;
             }
             if (items > 0) {
@@ -234,14 +234,15 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
                 payload = declared + kind.extra;
             if (payload > left) {
                 im_errbuf_set (errbuf, errlen,
-                        "offset %zu: %s declares %" PRIu64 " bytes, "
-                        "only %zu left", start, kind.what, payload, left);
+                               "offset %zu: %s declares %" PRIu64 " bytes, "
+                               "only %zu left", start, kind.what, payload,
+                               left);
                 return IM_EPROTO;
             }
             if (kind.is_str
             &&  !im_msgpack_utf8_valid (bytes + offset, (size_t) payload)) {
                 im_errbuf_set (errbuf, errlen,
-                        "offset %zu: str is not valid UTF-8", start);
+                               "offset %zu: str is not valid UTF-8", start);
                 return IM_EPROTO;
             }
             offset += (size_t) payload;
@@ -254,8 +255,8 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
     }
     if (offset != size) {
         im_errbuf_set (errbuf, errlen,
-                "offset %zu: %zu trailing byte(s) after the object",
-                offset, size - offset);
+                       "offset %zu: %zu trailing byte(s) after the object",
+                       offset, size - offset);
         return IM_EPROTO;
     }
     return 0;
@@ -279,8 +280,9 @@ im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
     //  The walk above accepts only what msgpack-c accepts, so this is a
     //  disagreement between the two; still never trust it blindly
     if (result != MSGPACK_UNPACK_SUCCESS || offset != size) {
-        im_errbuf_set (errbuf, errlen, "offset %zu: msgpack-c rejected the object",
-                offset);
+        im_errbuf_set (errbuf, errlen,
+                       "offset %zu: msgpack-c rejected the object",
+                       offset);
         return IM_EPROTO;
     }
     return 0;
@@ -293,4 +295,48 @@ im_msgpack_text_length (const char *text, size_t size)
     if (length < size && !im_msgpack_utf8_valid (text, length))
         return size;
     return length;
+}
+
+bool
+im_msgpack_get_uint (const msgpack_object *object, int index,
+                     const char *name, uint64_t *value,
+                     char *errbuf, size_t errlen)
+{
+    if (object->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        im_errbuf_set (errbuf, errlen,
+                       "element %d (%s): expected an unsigned int",
+                       index, name);
+        return false;
+    }
+    *value = object->via.u64;
+    return true;
+}
+
+bool
+im_msgpack_get_str (const msgpack_object *object, int index,
+                    const char *name, char *buffer, size_t size,
+                    char *errbuf, size_t errlen)
+{
+    if (object->type != MSGPACK_OBJECT_STR) {
+        im_errbuf_set (errbuf, errlen, "element %d (%s): expected a str",
+                       index, name);
+        return false;
+    }
+    const char *text = object->via.str.ptr;
+    size_t length = object->via.str.size;
+    if (length >= size) {
+        im_errbuf_set (errbuf, errlen,
+                       "element %d (%s): %zu bytes, more than %zu",
+                       index, name, length, size - 1);
+        return false;
+    }
+    if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
+        im_errbuf_set (errbuf, errlen,
+                       "element %d (%s): not UTF-8 text without NUL",
+                       index, name);
+        return false;
+    }
+    memcpy (buffer, text, length);
+    buffer [length] = 0;
+    return true;
 }

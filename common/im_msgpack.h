@@ -43,4 +43,20 @@ bool
 size_t
     im_msgpack_text_length (const char *text, size_t size);
 
+//  Reads an unsigned integer element (number index, called name in the
+//  reason) of a decoded array. Returns false with the reason in errbuf
+//  when it is not one.
+bool
+    im_msgpack_get_uint (const msgpack_object *object, int index,
+                         const char *name, uint64_t *value,
+                         char *errbuf, size_t errlen);
+
+//  Copies a str element into buffer of size, which must hold it and its
+//  NUL; the text must be UTF-8 without NUL. Returns false with the reason
+//  in errbuf otherwise.
+bool
+    im_msgpack_get_str (const msgpack_object *object, int index,
+                        const char *name, char *buffer, size_t size,
+                        char *errbuf, size_t errlen);
+
 #endif
