@@ -166,5 +166,5 @@ s_run_reopen (imqctl_t *self)
 
 const imqctl_verb_t imqctl_verb_reopen = {
     "reopen", "REOPEN", "ID", 1, 1, s_reopen_flags,
-    "reopen a resolved or closed incident", s_run_reopen
+    "reopen a resolved incident", s_run_reopen
 };
