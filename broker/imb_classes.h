@@ -18,5 +18,6 @@
 #include "imb_raft_results.h"
 #include "imb_applier.h"
 #include "imb_dispatch_group.h"
+#include "imb_command_from.h"
 
 #endif

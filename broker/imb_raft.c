@@ -46,6 +46,8 @@ struct _imb_raft_t {
     uv_mutex_t lock;                //  Guards queue, status, stopping
     imb_raft_queue_t *queue;        //  Commands from main, under lock
     imb_raft_queue_t *draining;     //  Swapped out of queue, Raft thread
+    bool unflushed;                 //  Submitted since the last wake-up,
+                                    //  main thread only
     size_t draining_at;             //  Next command of draining to propose
     bool stopping;                  //  Main asked the thread to stop
     imb_raft_status_t status;       //  Shared status, under lock
@@ -564,8 +566,18 @@ imb_raft_submit (imb_raft_t *self, uint64_t token, const void *command,
     int rc = imb_raft_queue_push (self->queue, token, command, size);
     uv_mutex_unlock (&self->lock);
     if (rc == 0)
-        uv_async_send (&self->wake);
+        self->unflushed = true;
     return rc;
+}
+
+void
+imb_raft_flush (imb_raft_t *self)
+{
+    assert (self);
+    if (self->unflushed) {
+        self->unflushed = false;
+        uv_async_send (&self->wake);
+    }
 }
 
 void

@@ -55,10 +55,16 @@ zsock_t *
     imb_raft_results (imb_raft_t *self);
 
 //  Queues one packed command (im_command_pack bytes, copied) under
-//  token. Returns 0, or IM_EBUSY when the queue is full.
+//  token. Returns 0, or IM_EBUSY when the queue is full. The Raft thread
+//  is not woken: call imb_raft_flush after a run of submits, so that
+//  commands read together are proposed together, with one wake-up.
 int
     imb_raft_submit (imb_raft_t *self, uint64_t token,
                      const void *command, size_t size);
+
+//  Wakes the Raft thread if commands were submitted since the last flush
+void
+    imb_raft_flush (imb_raft_t *self);
 
 //  Copies the current status
 void

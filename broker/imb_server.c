@@ -21,13 +21,18 @@ struct _imb_server_t {
     imb_dispatch_t *dispatch;       //  Event stream, owned
     zloop_t *loop;                  //  Main loop, owned
     zhashx_t *pending;              //  token -> s_pending_t
+    zlistx_t *spare;                //  s_pending_t kept for reuse, owned
+    im_request_t *request;          //  Scratch: the request being read
     uint64_t next_token;            //  Token of the next command
     msgpack_sbuffer packed;         //  Scratch for packing commands
     bool failed;                    //  Stopped because the node broke
 };
 
+//  A command waiting for its result. ROUTER routing ids are at most
+//  255 bytes, so the whole id fits here and no frame is kept.
 typedef struct {
-    zframe_t *routing;              //  Who asked, owned
+    uint8_t routing [255];          //  Who asked
+    uint8_t routing_size;           //  How many bytes of it
     char request_id [IM_REQUEST_ID_MAX];  //  Echoed in the reply
 } s_pending_t;
 
@@ -47,10 +52,31 @@ s_token_compare (const void *a, const void *b)
 static void
 s_pending_free (void **item)
 {
-    s_pending_t *pending = (s_pending_t *) *item;
-    zframe_destroy (&pending->routing);
-    free (pending);
+    free (*item);
     *item = NULL;
+}
+
+//  Reuses a spare pending record, or makes one
+static s_pending_t *
+s_pending_take (imb_server_t *self)
+{
+    s_pending_t *pending = (s_pending_t *) zlistx_detach (self->spare, NULL);
+    if (!pending)
+        pending = (s_pending_t *) malloc (sizeof *pending);
+    assert (pending);
+    return pending;
+}
+
+//  Keeps up to this many spare records; more are freed
+#define SPARE_MAX   65536
+
+static void
+s_pending_give (imb_server_t *self, s_pending_t *pending)
+{
+    if (zlistx_size (self->spare) < SPARE_MAX)
+        zlistx_add_end (self->spare, pending);
+    else
+        free (pending);
 }
 
 static void
@@ -77,65 +103,16 @@ s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
     int rc = imb_raft_submit (self->raft, token, self->packed.data,
                               self->packed.size);
     if (rc == 0 && routing) {
-        s_pending_t *pending = (s_pending_t *) calloc (1, sizeof *pending);
-        assert (pending);
-        pending->routing = zframe_dup (routing);
+        s_pending_t *pending = s_pending_take (self);
+        size_t routing_size = zframe_size (routing);
+        assert (routing_size <= sizeof pending->routing);
+        memcpy (pending->routing, zframe_data (routing), routing_size);
+        pending->routing_size = (uint8_t) routing_size;
         im_strlcpy (pending->request_id, request_id,
                     sizeof pending->request_id);
         zhashx_insert (self->pending, (void *) (uintptr_t) token, pending);
     }
     return rc;
-}
-
-//  Builds a command from a request; on a bad request returns the error
-//  reply instead (and NULL in *command_p)
-static zmsg_t *
-s_command_from (im_request_t *request, im_command_t **command_p)
-{
-    *command_p = NULL;
-    im_command_type_t type = im_command_type_from_name (request->verb);
-    if (type == IM_CMD_OFFSET)
-        return im_reply_encode_error (400, request->request_id,
-                                      "OFFSET is internal to the broker");
-    im_fields_t *body = request->body;
-    int64_t incident = 0, causation = 0;
-    const char *actor = im_fields_str_or (body, "actor", "anonymous");
-    if ((im_fields_has (body, "incident")
-         && (im_fields_int (body, "incident", &incident) || incident < 1))
-    ||  (type != IM_CMD_OPEN && incident == 0))
-        return im_reply_encode_error (400, request->request_id,
-                                      "missing or invalid argument 'incident' "
-                                      "(an integer >= 1)");
-    if (im_fields_has (body, "causation")
-    &&  (im_fields_int (body, "causation", &causation) || causation < 0))
-        return im_reply_encode_error (400, request->request_id,
-                                      "argument 'causation' must be an "
-                                      "integer >= 0");
-    if (im_fields_has (body, "actor")
-    &&  (!im_fields_str (body, "actor") || !*actor
-         || strlen (actor) >= IM_ACTOR_MAX))
-        return im_reply_encode_error (400, request->request_id,
-                                      "argument 'actor' must be a string of "
-                                      "1 to 63 bytes");
-    im_command_t *command = im_command_new ();
-    command->type = type;
-    command->ts_ms = im_now_ms ();      //  The leader's stamp
-    command->incident = (uint64_t) incident;
-    command->causation = (uint64_t) causation;
-    im_strlcpy (command->actor, actor, sizeof command->actor);
-    im_strlcpy (command->request_id, request->request_id,
-                sizeof command->request_id);
-    //  Every other body entry is an argument. The body's keys are
-    //  unique (decode refuses a repeated key) and args starts empty, so
-    //  each is appended as it is, without a search or a second check.
-    for (size_t index = 0; index < im_fields_size (body); index++) {
-        const char *key = im_fields_key_at (body, index);
-        if (!streq (key, "incident") && !streq (key, "actor")
-        &&  !streq (key, "causation"))
-            im_fields_append_from (command->args, body, index);
-    }
-    *command_p = command;
-    return NULL;
 }
 
 static void
@@ -145,7 +122,7 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
     //  A repeated request id is answered by the state machine from what
     //  it stored the first time: no look-up here, on the hot path
     im_command_t *command;
-    zmsg_t *reply = s_command_from (request, &command);
+    zmsg_t *reply = imb_command_from (request, &command);
     if (!reply) {
         int rc = s_submit (self, command, routing, request->request_id);
         if (rc)
@@ -161,7 +138,7 @@ static void
 s_client_message (imb_server_t *self, zmsg_t *msg)
 {
     zframe_t *routing = zmsg_pop (msg);
-    im_request_t *request = im_request_new ();
+    im_request_t *request = self->request;
     char reason [256] = "";
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
                      : IM_EPROTO;
@@ -184,8 +161,40 @@ s_client_message (imb_server_t *self, zmsg_t *msg)
     }
     else
         s_handle_command (self, routing, request);
-    im_request_destroy (&request);
     zframe_destroy (&routing);
+}
+
+//  Returns the next whole message waiting on socket, or NULL when none
+//  is: a receive that does not wait costs less than asking for
+//  ZMQ_EVENTS before each one. The parts of a message arrive together.
+static zmsg_t *
+s_recv_nowait (zsock_t *socket)
+{
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    if (zmq_msg_recv (&part, zsock_resolve (socket), ZMQ_DONTWAIT) == -1) {
+        zmq_msg_close (&part);
+        return NULL;
+    }
+    zmsg_t *msg = zmsg_new ();
+    zframe_t *frame = zframe_new (zmq_msg_data (&part), zmq_msg_size (&part));
+    bool more = zmq_msg_more (&part);
+    zmq_msg_close (&part);
+    if (!msg || !frame || zmsg_append (msg, &frame)) {
+        zframe_destroy (&frame);
+        zmsg_destroy (&msg);
+        return NULL;
+    }
+    while (more) {
+        frame = zframe_recv (socket);
+        if (!frame) {
+            zmsg_destroy (&msg);
+            break;
+        }
+        more = zframe_more (frame);
+        zmsg_append (msg, &frame);
+    }
+    return msg;
 }
 
 //  Reads what is waiting on socket, up to a bound so the other sockets
@@ -195,9 +204,7 @@ s_read_burst (imb_server_t *self, zsock_t *socket,
               void (*handle) (imb_server_t *, zmsg_t *))
 {
     for (int count = 0; count < READ_BURST; count++) {
-        if (count && !(zsock_events (socket) & ZMQ_POLLIN))
-            break;
-        zmsg_t *msg = zmsg_recv (socket);
+        zmsg_t *msg = s_recv_nowait (socket);
         if (!msg)
             break;
         handle (self, msg);
@@ -208,7 +215,9 @@ static int
 s_on_client (zloop_t *loop, zsock_t *socket, void *arg)
 {
     (void) loop;
-    s_read_burst ((imb_server_t *) arg, socket, s_client_message);
+    imb_server_t *self = (imb_server_t *) arg;
+    s_read_burst (self, socket, s_client_message);
+    imb_raft_flush (self->raft);    //  What this burst submitted
     return 0;
 }
 
@@ -262,10 +271,11 @@ s_on_results (zloop_t *loop, zsock_t *socket, void *arg)
                                                               key);
         if (!pending)
             continue;               //  An internal command (OFFSET)
-        zmsg_t *reply = im_reply_encode_packed (status, pending->request_id,
-                                                body, size);
-        s_send_reply (self->clients, pending->routing, &reply);
-        zhashx_delete (self->pending, key);
+        im_reply_send_packed (self->clients, pending->routing,
+                              pending->routing_size, status,
+                              pending->request_id, body, size);
+        zhashx_delete (self->pending, key);     //  No destructor
+        s_pending_give (self, pending);
     }
     zframe_destroy (&frame);
     imb_dispatch_committed (self->dispatch, last_seq);
@@ -284,6 +294,7 @@ s_commit_offset (const char *group, uint64_t seq, void *arg)
     im_fields_set_int (command->args, "seq", (int64_t) seq);
     if (s_submit (self, command, NULL, ""))
         zsys_warning ("offset of %s not committed now (queue full)", group);
+    imb_raft_flush (self->raft);
     im_command_destroy (&command);
 }
 
@@ -338,7 +349,9 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     self->config = *config;
     msgpack_sbuffer_init (&self->packed);
     self->pending = zhashx_new ();
-    if (!self->pending) {
+    self->spare = zlistx_new ();
+    self->request = im_request_new ();
+    if (!self->pending || !self->spare || !self->request) {
         imb_server_destroy (&self);
         return NULL;
     }
@@ -346,7 +359,6 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     zhashx_set_key_comparator (self->pending, s_token_compare);
     zhashx_set_key_duplicator (self->pending, NULL);
     zhashx_set_key_destructor (self->pending, NULL);
-    zhashx_set_destructor (self->pending, s_pending_free);
 
     self->raft = imb_raft_new (config, errbuf, errlen);
     if (!self->raft) {
@@ -391,7 +403,19 @@ imb_server_destroy (imb_server_t **self_p)
         zsock_destroy (&self->workers);
         zsock_destroy (&self->clients);
         imb_raft_destroy (&self->raft);
+        if (self->pending) {
+            s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);
+            while (pending) {
+                free (pending);
+                pending = (s_pending_t *) zhashx_next (self->pending);
+            }
+        }
         zhashx_destroy (&self->pending);
+        if (self->spare) {
+            zlistx_set_destructor (self->spare, s_pending_free);
+            zlistx_destroy (&self->spare);
+        }
+        im_request_destroy (&self->request);
         msgpack_sbuffer_destroy (&self->packed);
         free (self);
         *self_p = NULL;

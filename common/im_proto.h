@@ -118,6 +118,16 @@ zmsg_t *
     im_reply_encode_packed (int status, const char *request_id,
                             const void *body, size_t size);
 
+//  Sends the same REPLY straight to socket (a zsock_t or a libzmq
+//  socket), after the routing frame when routing is not NULL (a ROUTER
+//  answering): no message objects are made. Returns 0, or -1 if the
+//  reply cannot be made or sent.
+int
+    im_reply_send_packed (void *socket, const void *routing,
+                          size_t routing_size, int status,
+                          const char *request_id, const void *body,
+                          size_t size);
+
 //  Builds an error REPLY: body {"error": text}
 zmsg_t *
     im_reply_encode_error (int status, const char *request_id,

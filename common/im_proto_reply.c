@@ -94,25 +94,69 @@ im_reply_encode (int status, const char *request_id,
     return msg;
 }
 
+//  The four frames of a REPLY whose body is already encoded, as pointers
+//  and sizes (digits holds the status). Returns false when the reply
+//  cannot be made: a status out of range or a part too long.
+static bool
+s_packed_parts (int status, const char *request_id, const void *body,
+                size_t size, char digits [4], const void *part [4],
+                size_t part_size [4])
+{
+    if (!request_id)
+        request_id = "";
+    size_t id_size = strlen (request_id);
+    if (status < 100 || status > 599 || size > IM_PROTO_FRAME_MAX
+    ||  id_size > IM_PROTO_REQUEST_ID_MAX)
+        return false;
+    snprintf (digits, 4, "%03d", status);
+    part [0] = IM_PROTO_CLIENT_SIG;
+    part_size [0] = strlen (IM_PROTO_CLIENT_SIG);
+    part [1] = digits;
+    part_size [1] = 3;
+    part [2] = request_id;
+    part_size [2] = id_size;
+    part [3] = body;
+    part_size [3] = size;
+    return true;
+}
+
 zmsg_t *
 im_reply_encode_packed (int status, const char *request_id,
                         const void *body, size_t size)
 {
-    if (!request_id)
-        request_id = "";
-    if (status < 100 || status > 599 || size > IM_PROTO_FRAME_MAX
-    ||  strlen (request_id) > IM_PROTO_REQUEST_ID_MAX)
-        return NULL;
     char digits [4];
-    snprintf (digits, sizeof digits, "%03d", status);
+    const void *part [4];
+    size_t part_size [4];
+    if (!s_packed_parts (status, request_id, body, size, digits, part,
+                         part_size))
+        return NULL;
     zmsg_t *msg = zmsg_new ();
-    if (msg
-    &&  (zmsg_addstr (msg, IM_PROTO_CLIENT_SIG)
-         || zmsg_addstr (msg, digits)
-         || zmsg_addstr (msg, request_id)
-         || zmsg_addmem (msg, body, size)))
-        zmsg_destroy (&msg);
+    for (size_t index = 0; msg && index < 4; index++)
+        if (zmsg_addmem (msg, part [index], part_size [index]))
+            zmsg_destroy (&msg);
     return msg;
+}
+
+int
+im_reply_send_packed (void *socket, const void *routing, size_t routing_size,
+                      int status, const char *request_id, const void *body,
+                      size_t size)
+{
+    assert (socket);
+    char digits [4];
+    const void *part [4];
+    size_t part_size [4];
+    if (!s_packed_parts (status, request_id, body, size, digits, part,
+                         part_size))
+        return -1;
+    void *handle = zsock_resolve (socket);
+    if (routing && zmq_send (handle, routing, routing_size, ZMQ_SNDMORE) == -1)
+        return -1;
+    for (size_t index = 0; index < 4; index++)
+        if (zmq_send (handle, part [index], part_size [index],
+                      index < 3 ? ZMQ_SNDMORE : 0) == -1)
+            return -1;
+    return 0;
 }
 
 zmsg_t *

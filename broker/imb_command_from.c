@@ -1,0 +1,59 @@
+/*  imb_command_from - a client's request turned into a command
+
+    What the main thread does to every write request before it goes to
+    Raft: the arguments the broker itself reads (incident, actor,
+    causation) are checked, the leader's time is stamped, and the rest
+    of the body becomes the command's arguments.
+*/
+#include "imb_classes.h"
+
+//  Builds a command from a request; on a bad request returns the error
+//  reply instead (and NULL in *command_p)
+zmsg_t *
+imb_command_from (im_request_t *request, im_command_t **command_p)
+{
+    *command_p = NULL;
+    im_command_type_t type = im_command_type_from_name (request->verb);
+    if (type == IM_CMD_OFFSET)
+        return im_reply_encode_error (400, request->request_id,
+                                      "OFFSET is internal to the broker");
+    im_fields_t *body = request->body;
+    int64_t incident = 0, causation = 0;
+    const char *actor = im_fields_str_or (body, "actor", "anonymous");
+    if ((im_fields_has (body, "incident")
+         && (im_fields_int (body, "incident", &incident) || incident < 1))
+    ||  (type != IM_CMD_OPEN && incident == 0))
+        return im_reply_encode_error (400, request->request_id,
+                                      "missing or invalid argument 'incident' "
+                                      "(an integer >= 1)");
+    if (im_fields_has (body, "causation")
+    &&  (im_fields_int (body, "causation", &causation) || causation < 0))
+        return im_reply_encode_error (400, request->request_id,
+                                      "argument 'causation' must be an "
+                                      "integer >= 0");
+    if (im_fields_has (body, "actor")
+    &&  (!im_fields_str (body, "actor") || !*actor
+         || strlen (actor) >= IM_ACTOR_MAX))
+        return im_reply_encode_error (400, request->request_id,
+                                      "argument 'actor' must be a string of "
+                                      "1 to 63 bytes");
+    im_command_t *command = im_command_new ();
+    command->type = type;
+    command->ts_ms = im_now_ms ();      //  The leader's stamp
+    command->incident = (uint64_t) incident;
+    command->causation = (uint64_t) causation;
+    im_strlcpy (command->actor, actor, sizeof command->actor);
+    im_strlcpy (command->request_id, request->request_id,
+                sizeof command->request_id);
+    //  Every other body entry is an argument. The body's keys are
+    //  unique (decode refuses a repeated key) and args starts empty, so
+    //  each is appended as it is, without a search or a second check.
+    for (size_t index = 0; index < im_fields_size (body); index++) {
+        const char *key = im_fields_key_at (body, index);
+        if (!streq (key, "incident") && !streq (key, "actor")
+        &&  !streq (key, "causation"))
+            im_fields_append_from (command->args, body, index);
+    }
+    *command_p = command;
+    return NULL;
+}
