@@ -51,7 +51,8 @@ zsock_t *
 im_reply_t *
     im_client_recv (im_client_t *self, bool raw_items);
 
-//  Writes a fresh random request id (32 hex chars) into buffer
+//  Writes a fresh request id into buffer: 32 lowercase hex digits, the
+//  time in ms (12) then 20 random ones, so that ids sort by time
 void
     im_client_new_request_id (char *buffer, size_t size);
 

@@ -176,6 +176,27 @@ im_request_encode (const char *verb, const char *request_id,
     return msg;
 }
 
+int
+im_request_send_packed (void *socket, const char *verb,
+                        const char *request_id, const void *body, size_t size)
+{
+    assert (socket && verb);
+    if (!request_id)
+        request_id = "";
+    size_t verb_size = strlen (verb), id_size = strlen (request_id);
+    if (verb_size >= IM_PROTO_VERB_MAX || id_size > IM_PROTO_REQUEST_ID_MAX
+    ||  size > IM_PROTO_FRAME_MAX)
+        return -1;
+    void *handle = zsock_resolve (socket);
+    const char *sig = IM_PROTO_CLIENT_SIG;
+    if (zmq_send (handle, sig, strlen (sig), ZMQ_SNDMORE) == -1
+    ||  zmq_send (handle, verb, verb_size, ZMQ_SNDMORE) == -1
+    ||  zmq_send (handle, request_id, id_size, ZMQ_SNDMORE) == -1
+    ||  zmq_send (handle, body, size, 0) == -1)
+        return -1;
+    return 0;
+}
+
 //  Checks the frames of a REQUEST in the order that lets the request id
 //  be echoed whenever it is readable
 static int

@@ -89,6 +89,15 @@ zmsg_t *
     im_request_encode (const char *verb, const char *request_id,
                        const im_fields_t *body);
 
+//  Sends a REQUEST whose body is already encoded (msgpack map bytes)
+//  straight to socket (a zsock_t or a libzmq socket), without message
+//  objects: for clients that send many. Returns 0, or -1 if a part is
+//  too long or the send fails.
+int
+    im_request_send_packed (void *socket, const char *verb,
+                            const char *request_id, const void *body,
+                            size_t size);
+
 //  Parses a REQUEST (without the routing frame), destroying *msg_p. On
 //  error returns IM_EPROTO / IM_ETOOBIG with the reason in errbuf and,
 //  when it could be read, the request id copied into self->request_id

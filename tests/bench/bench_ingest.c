@@ -34,7 +34,7 @@ typedef struct {
     const char *broker;             //  --broker: imq-broker binary
     const char *config;             //  --broker-config: passed with -c
     bool keep;                      //  --keep: leave the data directory
-    bool random_ids;                //  --random-ids: imqctl-like ids
+    bench_ids_t ids;                //  --ids: how request ids look
 } s_options_t;
 
 //  What the phases share; owned objects are destroyed by main
@@ -62,7 +62,10 @@ s_usage (FILE *stream)
         "  --broker PATH         imq-broker binary (%s)\n"
         "  --broker-config FILE  YAML passed to the broker with -c\n"
         "  --keep                keep the data directory\n"
-        "  --random-ids          request ids of 32 random hex digits\n"
+        "  --ids STYLE           request ids: time (as imqctl makes\n"
+        "                        them, the default), random (32 random\n"
+        "                        hex digits) or counter (<tag>-<n>)\n"
+        "  --random-ids          same as --ids random\n"
         "  -h, --help            this text\n", IMQ_BROKER_PATH);
 }
 
@@ -97,11 +100,12 @@ s_parse (int argc, char *argv [], s_options_t *options)
         { "broker-config", required_argument, NULL, 'C' },
         { "keep", no_argument, NULL, 'k' },
         { "random-ids", no_argument, NULL, 'r' },
+        { "ids", required_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     *options = (s_options_t) { 200000, 512, 4, 2000, 1000000, 2000,
-                               IMQ_BROKER_PATH, NULL, false, false };
+                               IMQ_BROKER_PATH, NULL, false, BENCH_IDS_TIME };
     int flag, rc = 0;
     uint64_t value = 0;
     while (rc == 0 && (flag = getopt_long (argc, argv, "h", flags, NULL))
@@ -125,7 +129,22 @@ s_parse (int argc, char *argv [], s_options_t *options)
             case 'B': options->broker = optarg; break;
             case 'C': options->config = optarg; break;
             case 'k': options->keep = true; break;
-            case 'r': options->random_ids = true; break;
+            case 'r': options->ids = BENCH_IDS_RANDOM; break;
+            case 'I':
+                if (streq (optarg, "time"))
+                    options->ids = BENCH_IDS_TIME;
+                else
+                if (streq (optarg, "random"))
+                    options->ids = BENCH_IDS_RANDOM;
+                else
+                if (streq (optarg, "counter"))
+                    options->ids = BENCH_IDS_COUNTER;
+                else {
+                    fprintf (stderr, "imq-bench-ingest: --ids must be time, "
+                             "random or counter\n");
+                    rc = -1;
+                }
+                break;
             case 'h': s_usage (stdout); return 1;
             default:  s_usage (stderr); return -1;
         }
@@ -242,6 +261,7 @@ s_phase_throughput (s_bench_t *self, bench_load_t *load)
     bench_threads_read (pid, &threads_after);
     figures->inflight = options->inflight;
     figures->connections = options->connections;
+    figures->ids = options->ids;
     if (s_status_caught_up (self, NULL, before.last_seq + options->events,
                             &after))
         return -1;
@@ -339,8 +359,8 @@ s_run (s_bench_t *self)
     bench_load_t *single = bench_load_new (
         bench_broker_client_endpoint (self->broker), 1, tag);
     if (load && single) {
-        bench_load_set_random_ids (load, options->random_ids);
-        bench_load_set_random_ids (single, options->random_ids);
+        bench_load_set_ids (load, options->ids);
+        bench_load_set_ids (single, options->ids);
     }
     int rc = -1;
     bench_load_result_t warmup;

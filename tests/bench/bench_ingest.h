@@ -223,10 +223,17 @@ bench_load_t *
 void
     bench_load_destroy (bench_load_t **self_p);
 
-//  Makes request ids 32 random-looking hex digits, as imqctl sends,
-//  instead of "<tag>-<number>" (which arrive nearly in key order)
+//  How request ids are made
+typedef enum {
+    BENCH_IDS_COUNTER,              //  "<tag>-<number>"
+    BENCH_IDS_TIME,                 //  32 hex digits starting with the
+                                    //  time in ms, as imqctl makes them
+    BENCH_IDS_RANDOM                //  32 random-looking hex digits, as
+                                    //  any client may send
+} bench_ids_t;
+
 void
-    bench_load_set_random_ids (bench_load_t *self, bool random_ids);
+    bench_load_set_ids (bench_load_t *self, bench_ids_t ids);
 
 //  Sends count OPENs keeping inflight unanswered in total (spread over
 //  the connections), until every one was answered. lagger (may be NULL)
@@ -257,6 +264,7 @@ typedef struct {
     bench_baseline_t baseline;              //  RocksDB and fdatasync
     size_t inflight;                        //  Phase a: OPENs unanswered
     size_t connections;                     //  Phase a: DEALER sockets
+    bench_ids_t ids;                        //  How request ids looked
     bench_load_result_t throughput;         //  Phase a
     uint64_t events_written;                //  Phase a, from STATUS
     uint64_t entries;                       //  Raft entries phase a made

@@ -19,8 +19,11 @@ struct _bench_load_t {
     size_t connections;             //  DEALER sockets
     zsock_t **dealers;              //  Connected to the client endpoint
     im_fields_t *body;              //  OPEN arguments, owned
+    char *body_bytes;               //  Their encoding, sent every time
+    size_t body_size;               //  How many bytes
+    im_fields_t *reply_body;        //  Scratch for the reply body read
     char tag [64];                  //  Request id prefix
-    bool random_ids;                //  32 hex digits, random order
+    bench_ids_t ids;                //  How request ids look
     uint64_t seed;                  //  Scrambles random ids per object
     uint64_t next_index;            //  Request id number of the next OPEN
     int64_t last_incident;          //  Incident of the last reply
@@ -51,7 +54,8 @@ bench_load_new (const char *endpoint, size_t connections, const char *tag)
     snprintf (self->tag, sizeof self->tag, "%s", tag);
     self->dealers = (zsock_t **) calloc (connections, sizeof (zsock_t *));
     self->body = im_fields_new ();
-    if (!self->dealers || !self->body) {
+    self->reply_body = im_fields_new ();
+    if (!self->dealers || !self->body || !self->reply_body) {
         bench_load_destroy (&self);
         return NULL;
     }
@@ -64,6 +68,11 @@ bench_load_new (const char *endpoint, size_t connections, const char *tag)
     im_fields_set_str (self->body, "service", "checkout-api");
     im_fields_set_int (self->body, "impact", 2);
     im_fields_set_int (self->body, "urgency", 2);
+    //  Encoded once: the broker is measured, not this program's encoder
+    if (im_fields_encode (self->body, &self->body_bytes, &self->body_size)) {
+        bench_load_destroy (&self);
+        return NULL;
+    }
     for (size_t index = 0; index < connections; index++) {
         zsock_t *dealer = zsock_new (ZMQ_DEALER);
         self->dealers [index] = dealer;
@@ -93,16 +102,18 @@ bench_load_destroy (bench_load_t **self_p)
             zsock_destroy (&self->dealers [index]);
         free (self->dealers);
         im_fields_destroy (&self->body);
+        im_fields_destroy (&self->reply_body);
+        free (self->body_bytes);
         free (self);
         *self_p = NULL;
     }
 }
 
 void
-bench_load_set_random_ids (bench_load_t *self, bool random_ids)
+bench_load_set_ids (bench_load_t *self, bench_ids_t ids)
 {
     assert (self);
-    self->random_ids = random_ids;
+    self->ids = ids;
     //  The tag tells objects apart; hash it so that two objects' ids differ
     self->seed = 14695981039346656037ull;
     for (const char *byte = self->tag; *byte; byte++)
@@ -119,14 +130,20 @@ s_scramble (uint64_t value)
     return value ^ (value >> 31);
 }
 
-//  Formats the request id of OPEN number index: "<tag>-<index>", or, as
-//  imqctl sends, 32 hex digits in random order whose last 16 are index
+//  Formats the request id of OPEN number index: "<tag>-<index>"; or 32
+//  hex digits whose last 16 are index, led by 16 random-looking ones or,
+//  as imqctl makes them, by the time in ms (12 digits) and 4 random ones
 static void
 s_request_id (const bench_load_t *self, uint64_t index, char *id, size_t size)
 {
-    if (self->random_ids)
-        snprintf (id, size, "%016" PRIx64 "%016" PRIx64,
-                  s_scramble (self->seed ^ index), index);
+    uint64_t noise = s_scramble (self->seed ^ index);
+    if (self->ids == BENCH_IDS_RANDOM)
+        snprintf (id, size, "%016" PRIx64 "%016" PRIx64, noise, index);
+    else
+    if (self->ids == BENCH_IDS_TIME)
+        snprintf (id, size, "%012" PRIx64 "%04" PRIx64 "%016" PRIx64,
+                  (uint64_t) (im_now_ms () & 0xffffffffffffull),
+                  noise & 0xffff, index);
     else
         snprintf (id, size, "%s-%" PRIu64, self->tag, index);
 }
@@ -135,7 +152,7 @@ s_request_id (const bench_load_t *self, uint64_t index, char *id, size_t size)
 static bool
 s_request_index (const bench_load_t *self, const char *id, uint64_t *index)
 {
-    if (self->random_ids) {
+    if (self->ids != BENCH_IDS_COUNTER) {
         if (strlen (id) != 32)
             return false;
         *index = strtoull (id + 16, NULL, 16);
@@ -157,10 +174,9 @@ s_fill (bench_load_t *self, s_run_t *run, size_t connection,
     &&     run->sent < run->count) {
         char id [96];
         s_request_id (self, run->base + run->sent, id, sizeof id);
-        zmsg_t *msg = im_request_encode ("OPEN", id, self->body);
         run->sent_at [run->sent] = bench_now_us ();
-        if (!msg || zmsg_send (&msg, self->dealers [connection])) {
-            zmsg_destroy (&msg);
+        if (im_request_send_packed (self->dealers [connection], "OPEN", id,
+                                    self->body_bytes, self->body_size)) {
             snprintf (errbuf, errlen, "cannot send OPEN %s", id);
             return -1;
         }
@@ -170,42 +186,88 @@ s_fill (bench_load_t *self, s_run_t *run, size_t connection,
     return 0;
 }
 
-//  Checks one reply and books it. Returns 0, or -1 with errbuf set.
-static int
-s_book (bench_load_t *self, s_run_t *run, size_t connection, zmsg_t **msg_p,
-        uint64_t now_us, char *errbuf, size_t errlen)
+//  Reads the parts of one REPLY waiting on socket into part (up to
+//  BENCH_REPLY_PARTS; the rest are read and dropped). Returns how many
+//  parts the reply had, 0 when none was waiting.
+#define BENCH_REPLY_PARTS 4
+
+static size_t
+s_recv_reply (void *socket, zmq_msg_t part [BENCH_REPLY_PARTS])
 {
-    im_reply_t *reply = im_reply_new (200);
-    char reason [256] = "";
-    int rc = -1;
-    if (im_reply_decode (reply, msg_p, false, reason, sizeof reason))
-        snprintf (errbuf, errlen, "malformed reply: %s", reason);
-    else
-    if (reply->status != 200)
-        snprintf (errbuf, errlen, "OPEN %s answered %d: %s",
-                  reply->request_id, reply->status,
-                  im_fields_str_or (reply->body, "error", "(no error text)"));
-    else {
-        uint64_t index = 0;
-        bool known = s_request_index (self, reply->request_id, &index);
-        if (!known || index < run->base || index >= run->base + run->sent
-        ||  run->latency_ms [index - run->base] >= 0)
-            snprintf (errbuf, errlen, "reply to an unknown or repeated "
-                      "request '%s'", reply->request_id);
-        else {
-            index -= run->base;
-            run->latency_ms [index] =
-                (double) (now_us - run->sent_at [index]) / 1000.0;
-            self->last_incident = im_fields_int_or (reply->body, "incident",
-                                                    0);
-            run->outstanding [connection]--;
-            run->answered++;
-            rc = 0;
+    size_t count = 0;
+    int flags = ZMQ_DONTWAIT;
+    while (true) {
+        zmq_msg_t scratch;
+        zmq_msg_t *into = count < BENCH_REPLY_PARTS ? &part [count] : &scratch;
+        zmq_msg_init (into);
+        if (zmq_msg_recv (into, socket, flags) == -1) {
+            zmq_msg_close (into);
+            return count;           //  Nothing waiting (count is 0)
         }
+        count++;
+        bool more = zmq_msg_more (into);
+        if (into == &scratch)
+            zmq_msg_close (&scratch);
+        if (!more)
+            return count;
+        flags = 0;                  //  The other parts are there
     }
-    im_reply_destroy (&reply);
-    zmsg_destroy (msg_p);
-    return rc;
+}
+
+//  Checks one reply and books it: signature, status 200, and a request
+//  id this run sent and did not see answered; the body is read only for
+//  the run's last reply (the incident it opened). Returns 0, or -1 with
+//  errbuf set.
+static int
+s_book (bench_load_t *self, s_run_t *run, size_t connection,
+        zmq_msg_t part [BENCH_REPLY_PARTS], size_t parts, uint64_t now_us,
+        char *errbuf, size_t errlen)
+{
+    const char *sig = IM_PROTO_CLIENT_SIG;
+    char id [IM_REQUEST_ID_MAX] = "";
+    if (parts < BENCH_REPLY_PARTS
+    ||  zmq_msg_size (&part [0]) != strlen (sig)
+    ||  memcmp (zmq_msg_data (&part [0]), sig, strlen (sig))
+    ||  zmq_msg_size (&part [1]) != 3
+    ||  zmq_msg_size (&part [2]) >= sizeof id) {
+        snprintf (errbuf, errlen, "malformed reply (%zu parts)", parts);
+        return -1;
+    }
+    memcpy (id, zmq_msg_data (&part [2]), zmq_msg_size (&part [2]));
+    if (memcmp (zmq_msg_data (&part [1]), "200", 3)) {
+        char reason [256] = "";
+        im_fields_decode (self->reply_body, zmq_msg_data (&part [3]),
+                          zmq_msg_size (&part [3]), reason, sizeof reason);
+        snprintf (errbuf, errlen, "OPEN %s answered %.3s: %s", id,
+                  (const char *) zmq_msg_data (&part [1]),
+                  im_fields_str_or (self->reply_body, "error",
+                                    "(no error text)"));
+        return -1;
+    }
+    uint64_t index = 0;
+    bool known = s_request_index (self, id, &index);
+    if (!known || index < run->base || index >= run->base + run->sent
+    ||  run->latency_ms [index - run->base] >= 0) {
+        snprintf (errbuf, errlen, "reply to an unknown or repeated request "
+                  "'%s'", id);
+        return -1;
+    }
+    index -= run->base;
+    run->latency_ms [index] = (double) (now_us - run->sent_at [index]) / 1000.0;
+    run->outstanding [connection]--;
+    run->answered++;
+    if (run->answered == run->count) {
+        char reason [256] = "";
+        if (im_fields_decode (self->reply_body, zmq_msg_data (&part [3]),
+                              zmq_msg_size (&part [3]), reason,
+                              sizeof reason)) {
+            snprintf (errbuf, errlen, "reply body: %s", reason);
+            return -1;
+        }
+        self->last_incident = im_fields_int_or (self->reply_body, "incident",
+                                                0);
+    }
+    return 0;
 }
 
 //  Reads every reply waiting on connection
@@ -213,17 +275,21 @@ static int
 s_drain (bench_load_t *self, s_run_t *run, size_t connection,
          char *errbuf, size_t errlen)
 {
-    zsock_t *dealer = self->dealers [connection];
-    while (zsock_events (dealer) & ZMQ_POLLIN) {
-        zmsg_t *msg = zmsg_recv (dealer);
-        if (!msg)
+    void *dealer = zsock_resolve (self->dealers [connection]);
+    int rc = 0;
+    while (rc == 0) {
+        zmq_msg_t part [BENCH_REPLY_PARTS];
+        size_t parts = s_recv_reply (dealer, part);
+        if (parts == 0)
             break;
         run->last_reply_us = bench_now_us ();
-        if (s_book (self, run, connection, &msg, run->last_reply_us,
-                    errbuf, errlen))
-            return -1;
+        rc = s_book (self, run, connection, part, parts, run->last_reply_us,
+                     errbuf, errlen);
+        for (size_t index = 0; index < parts && index < BENCH_REPLY_PARTS;
+             index++)
+            zmq_msg_close (&part [index]);
     }
-    return 0;
+    return rc;
 }
 
 //  The loop of one run: fill, poll, drain, until all are answered

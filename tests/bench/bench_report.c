@@ -124,8 +124,10 @@ bench_report_print (const bench_figures_t *figures, FILE *stream)
 {
     assert (figures && stream);
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    static const char *ids [] = { "counter", "time-ordered", "random" };
     fprintf (stream, "\nimq durable ingest (%ld cores; record = one OPEN "
-             "event, %zu bytes)\n", cores, figures->event_size);
+             "event, %zu bytes; %s request ids)\n", cores, figures->event_size,
+             ids [figures->ids]);
     s_row (stream, "what", "figure", "target / note");
     size_t best, at_512;
     s_baseline_rows (stream, &figures->baseline, &best, &at_512);
