@@ -53,8 +53,8 @@ s_usage (FILE *stream)
     fprintf (stream,
         "usage: imq-bench-ingest [options]\n"
         "  --events N            OPENs in the throughput run (200000)\n"
-        "  --inflight W          requests unanswered at once (512)\n"
-        "  --connections C       DEALER sockets sharing them (4, max 64)\n"
+        "  --inflight W          requests unanswered at once (2048)\n"
+        "  --connections C       DEALER sockets sharing them (8, max 64)\n"
         "  --latency-samples S   OPENs one at a time (2000)\n"
         "  --total-events T      events the broker holds for the memory\n"
         "                        figure (1000000)\n"
@@ -104,7 +104,7 @@ s_parse (int argc, char *argv [], s_options_t *options)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    *options = (s_options_t) { 200000, 512, 4, 2000, 1000000, 2000,
+    *options = (s_options_t) { 200000, 2048, 8, 2000, 1000000, 2000,
                                IMQ_BROKER_PATH, NULL, false, BENCH_IDS_TIME };
     int flag, rc = 0;
     uint64_t value = 0;
