@@ -34,6 +34,14 @@ static const s_arg_t s_comment_args [] = {
 static const s_arg_t s_resolve_args [] = {
     { "notes", false, true, 1, 8192 }, { "code", false, false, 1, 63 },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_alert_args [] = {
+    { "dedup_key", false, true, 1, 255 }, { "action", false, true, 1, 16 },
+    { "title", false, false, 1, 256 }, { "reporter", false, false, 1, 63 },
+    { "description", false, false, 0, 8192 },
+    { "service", false, false, 0, 128 },
+    { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
+    { "channel", false, false, 1, 32 }, { "severity", false, false, 0, 16 },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_no_args [] = { { NULL, false, false, 0, 0 } };
 static const s_arg_t s_reopen_args [] = {
     { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
@@ -148,21 +156,16 @@ s_copy_str (im_fields_t *to, const im_fields_t *from, const char *key,
         im_fields_set_str (to, key, value);
 }
 
-static void
-s_decide_open (const im_command_t *command, uint64_t new_id,
+//  Emits incident.opened for an OPEN or an ALERT that opens; returns
+//  its payload
+static im_fields_t *
+s_emit_opened (const im_fields_t *args, const char *type, uint64_t new_id,
                imb_decision_t *decision)
 {
-    const im_fields_t *args = command->args;
-    const char *type = im_fields_str_or (args, "type", "incident");
-    if (!streq (type, "incident") && !streq (type, "request")) {
-        s_reject (decision, IM_EINVAL,
-                  "argument 'type' is '%s', must be incident or request", type);
-        return;
-    }
     im_fields_t *payload = s_emit (decision, IM_EV_OPENED, new_id);
     s_copy_str (payload, args, "title", NULL);
     s_copy_str (payload, args, "description", "");
-    s_copy_str (payload, args, "reporter", NULL);
+    s_copy_str (payload, args, "reporter", "alert");
     s_copy_str (payload, args, "service", "");
     im_fields_set_int (payload, "impact", im_fields_int_or (args, "impact", 3));
     im_fields_set_int (payload, "urgency",
@@ -170,6 +173,105 @@ s_decide_open (const im_command_t *command, uint64_t new_id,
     im_fields_set_str (payload, "type", type);
     s_copy_str (payload, args, "channel", "api");
     im_fields_set_str (payload, "status", "new");
+    return payload;
+}
+
+static void
+s_decide_open (const im_command_t *command, uint64_t new_id,
+               imb_decision_t *decision)
+{
+    const char *type = im_fields_str_or (command->args, "type", "incident");
+    if (!streq (type, "incident") && !streq (type, "request")) {
+        s_reject (decision, IM_EINVAL,
+                  "argument 'type' is '%s', must be incident or request", type);
+        return;
+    }
+    s_emit_opened (command->args, type, new_id, decision);
+}
+
+//  An alert from a monitoring source, named by its dedup key. incident
+//  is what the key maps to; only an incident not yet resolved absorbs
+//  the alert, so after a resolve a trigger opens a new incident.
+static void
+s_decide_alert (const im_command_t *command, const im_fields_t *incident,
+                uint64_t new_id, imb_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    const char *action = im_fields_str (args, "action");
+    const char *key = im_fields_str (args, "dedup_key");
+    im_status_t status = incident ? im_incident_status (incident)
+                                  : IM_STATUS_NONE;
+    bool open = status == IM_STATUS_NEW || status == IM_STATUS_ASSIGNED
+             || status == IM_STATUS_IN_PROGRESS;
+    uint64_t id = open ? (uint64_t) im_fields_int_or (incident, "id", 0) : 0;
+    im_fields_t *payload;
+    if (streq (action, "trigger")) {
+        if (!open && !im_fields_has (args, "title")) {
+            s_reject (decision, IM_EINVAL, "missing argument 'title'");
+            return;
+        }
+        if (open) {
+            payload = s_emit (decision, IM_EV_ALERT_REPEATED, id);
+            im_fields_set_str (payload, "dedup_key", key);
+            im_fields_set_int (payload, "alerts",
+                               im_fields_int_or (incident, "alerts", 1) + 1);
+            s_copy_str (payload, args, "severity", NULL);
+            decision->outcome = "added";
+        }
+        else {
+            payload = s_emit_opened (args, "incident", new_id, decision);
+            im_fields_set_str (payload, "dedup_key", key);
+            im_fields_set_int (payload, "alerts", 1);
+            im_fields_set_int (payload, "last_alert_ms",
+                               (int64_t) command->ts_ms);
+            s_copy_str (payload, args, "severity", NULL);
+            id = new_id;
+            decision->outcome = "opened";
+        }
+        decision->incident = id;
+        return;
+    }
+    if (!streq (action, "acknowledge") && !streq (action, "resolve")
+    &&  !streq (action, "clear")) {
+        s_reject (decision, IM_EINVAL, "argument 'action' is '%s', must be "
+                  "trigger, acknowledge, resolve or clear", action);
+        return;
+    }
+    if (!open) {
+        s_reject (decision, IM_ENOTFOUND,
+                  "no open incident has dedup_key '%s'", key);
+        return;
+    }
+    decision->incident = id;
+    const char *source = im_fields_str_or (args, "reporter",
+                                           "the alert source");
+    if (streq (action, "acknowledge")) {
+        if (status == IM_STATUS_IN_PROGRESS) {
+            decision->outcome = "unchanged";
+            return;
+        }
+        payload = s_emit (decision, IM_EV_ACKNOWLEDGED, id);
+        im_fields_set_str (payload, "status", "in_progress");
+        char note [128];
+        snprintf (note, sizeof note, "acknowledged by %s", source);
+        im_fields_set_str (payload, "note", note);
+        decision->outcome = "acknowledged";
+    }
+    else
+    if (streq (action, "resolve")) {
+        payload = s_emit (decision, IM_EV_RESOLVED, id);
+        im_fields_set_str (payload, "code", "auto");
+        char notes [128];
+        snprintf (notes, sizeof notes, "resolved by %s", source);
+        im_fields_set_str (payload, "notes", notes);
+        im_fields_set_str (payload, "status", "resolved");
+        decision->outcome = "resolved";
+    }
+    else {
+        payload = s_emit (decision, IM_EV_ALERT_CLEARED, id);
+        im_fields_set_str (payload, "dedup_key", key);
+        decision->outcome = "cleared";
+    }
 }
 
 static void
@@ -300,6 +402,7 @@ s_rules (im_command_type_t type)
         case IM_CMD_SLA_STOP:   return s_sla_stop_args;
         case IM_CMD_SLA_BREACH: return s_sla_breach_args;
         case IM_CMD_NOTIFY:     return s_notify_args;
+        case IM_CMD_ALERT:      return s_alert_args;
         default:                return NULL;
     }
 }
@@ -321,6 +424,10 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
         return;
     if (command->type == IM_CMD_OPEN) {
         s_decide_open (command, new_id, decision);
+        return;
+    }
+    if (command->type == IM_CMD_ALERT) {
+        s_decide_alert (command, incident, new_id, decision);
         return;
     }
     if (!incident) {
@@ -391,6 +498,8 @@ imb_decision_reset (imb_decision_t *decision)
     decision->rc = 0;
     decision->error [0] = 0;
     decision->count = 0;
+    decision->outcome = NULL;
+    decision->incident = 0;
 }
 
 void

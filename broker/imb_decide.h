@@ -20,6 +20,13 @@
 typedef struct {
     int rc;                                     //  0 or IM_E* of the rejection
     char error [256];                           //  Why, when rc != 0
+    const char *outcome;                        //  ALERT: opened, added,
+                                                //  acknowledged, resolved,
+                                                //  cleared or unchanged;
+                                                //  NULL for other commands
+    uint64_t incident;                          //  ALERT: the incident it
+                                                //  went to, also when it
+                                                //  made no event
     size_t count;                               //  Events made
     im_event_t *events [IMB_DECIDE_EVENTS_MAX]; //  Owned; the first count
                                                 //  are this decision's,
@@ -29,7 +36,9 @@ typedef struct {
 } imb_decision_t;
 
 //  Decides command against incident (NULL when the command's incident
-//  does not exist). new_id is the id an OPEN gives its incident.
+//  does not exist; for ALERT, the incident its dedup key maps to, NULL
+//  when none). new_id is the id an OPEN (or an ALERT that opens) gives
+//  its incident.
 //  Fills decision, replacing what it held; its events stay owned by
 //  decision, valid until the next imb_decide or imb_decision_reset.
 void

@@ -38,6 +38,9 @@ struct _imb_fsm_t {
     size_t projections_used;        //  In use by this entry
     size_t projections_n;           //  Made
     size_t projections_max;         //  Allocated slots
+    zhashx_t *dedup;                //  Dedup keys this entry changed: key
+                                    //  (owned copy) -> incident id, or
+                                    //  S_DEDUP_NONE when removed
     zhashx_t *requests;             //  Answered this entry: request id
                                     //  (borrowed from the command) ->
                                     //  result index + 1
@@ -50,6 +53,9 @@ struct _imb_fsm_t {
                                     //  event objects are reused
     msgpack_sbuffer packed;         //  Scratch: an event's encoding
 };
+
+//  The dedup map's value for a key this entry unmapped
+#define S_DEDUP_NONE ((void *) UINTPTR_MAX)
 
 //  The incidents map is keyed by the id itself, not by its text
 static size_t
@@ -76,8 +82,9 @@ imb_fsm_new (im_store_t *store)
     msgpack_sbuffer_init (&self->packed);
     self->incidents = zhashx_new ();
     self->requests = zhashx_new ();
+    self->dedup = zhashx_new ();
     self->stored = im_fields_new ();
-    if (!self->incidents || !self->requests || !self->stored
+    if (!self->incidents || !self->requests || !self->dedup || !self->stored
     ||  im_store_meta_get (store, IM_META_APPLIED, &self->applied)
     ||  im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
     ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)) {
@@ -116,6 +123,7 @@ imb_fsm_destroy (imb_fsm_t **self_p)
         free (self->results);
         imb_decision_destroy_events (&self->decision);
         zhashx_destroy (&self->requests);
+        zhashx_destroy (&self->dedup);
         zhashx_destroy (&self->incidents);
         for (size_t index = 0; index < self->projections_n; index++)
             im_fields_destroy (&self->projections [index].fields);
@@ -291,6 +299,46 @@ s_index_deadlines (im_store_batch_t *batch, const im_event_t *event,
     }
 }
 
+//  Returns the incident an alert dedup key maps to as this entry sees
+//  it (0 for none), or 0 with *rc set when the store cannot be read
+static uint64_t
+s_dedup_lookup (imb_fsm_t *self, const char *key, int *rc)
+{
+    void *mapped = zhashx_lookup (self->dedup, key);
+    if (mapped)
+        return mapped == S_DEDUP_NONE ? 0 : (uint64_t) (uintptr_t) mapped;
+    uint64_t id = 0;
+    int status = im_store_dedup_get (self->store, key, &id);
+    if (status)
+        *rc = status;
+    return id;
+}
+
+//  Keeps the dedup index in step with the incidents (after the event
+//  was folded): an incident opened with a dedup key takes the key, and
+//  gives it up when it is resolved or closed, so that the next trigger
+//  with that key opens a new incident
+static int
+s_index_dedup (imb_fsm_t *self, im_store_batch_t *batch,
+               const im_event_t *event, const im_fields_t *incident)
+{
+    const char *key = im_fields_str (incident, "dedup_key");
+    if (!key)
+        return 0;
+    int rc = 0;
+    if (event->type == IM_EV_OPENED) {
+        im_store_batch_put_dedup (batch, key, event->incident);
+        zhashx_update (self->dedup, key, (void *) (uintptr_t) event->incident);
+    }
+    else
+    if ((event->type == IM_EV_RESOLVED || event->type == IM_EV_CLOSED)
+    &&  s_dedup_lookup (self, key, &rc) == event->incident) {
+        im_store_batch_delete_dedup (batch, key);
+        zhashx_update (self->dedup, key, S_DEDUP_NONE);
+    }
+    return rc;
+}
+
 //  Decides and records one command
 static int
 s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
@@ -313,7 +361,12 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             return 0;
         }
     }
-    im_fields_t *incident = s_incident (self, command->incident, &rc);
+    uint64_t target = command->incident;
+    if (command->type == IM_CMD_ALERT) {
+        const char *dedup_key = im_fields_str (command->args, "dedup_key");
+        target = dedup_key ? s_dedup_lookup (self, dedup_key, &rc) : 0;
+    }
+    im_fields_t *incident = rc ? NULL : s_incident (self, target, &rc);
     if (rc)
         return rc;
 
@@ -350,12 +403,23 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                                       self->packed.data, self->packed.size);
             im_incident_evolve (incident, event);
             s_index_deadlines (batch, event, incident);
+            rc = s_index_dedup (self, batch, event, incident);
+            if (rc) {
+                imb_decision_reset (decision);
+                return rc;
+            }
         }
-        im_fields_set_int (result->body, "incident",
-                           (int64_t) decision->events [0]->incident);
+        //  An ALERT may make no event (an acknowledge of an incident
+        //  in progress): its answer still names the incident
+        const im_event_t *first = decision->count ? decision->events [0]
+                                                  : NULL;
+        im_fields_set_int (result->body, "incident", (int64_t) (
+            first ? first->incident : decision->incident));
         im_fields_set_int (result->body, "seq",
-                           (int64_t) decision->events [0]->seq);
+                           (int64_t) (first ? first->seq : 0));
         im_fields_set_int (result->body, "events", (int64_t) decision->count);
+        if (decision->outcome)
+            im_fields_set_str (result->body, "outcome", decision->outcome);
     }
     imb_decision_reset (decision);
     if (*key) {                     //  Remember the answer for repeats
@@ -415,6 +479,7 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
     }
     im_store_batch_destroy (&batch);
     zhashx_purge (self->incidents);
+    zhashx_purge (self->dedup);
     self->projections_used = 0;     //  Kept, cleared when taken again
     zhashx_purge (self->requests);  //  Before the ids it borrows go
     im_entry_free (&commands, count);

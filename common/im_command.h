@@ -41,7 +41,8 @@
     X (IM_CMD_SLA_STOP,   "SLA-STOP")                                      \
     X (IM_CMD_SLA_BREACH, "SLA-BREACH")                                    \
     X (IM_CMD_NOTIFY,     "NOTIFY")                                        \
-    X (IM_CMD_OFFSET,     "OFFSET")
+    X (IM_CMD_OFFSET,     "OFFSET")                                        \
+    X (IM_CMD_ALERT,      "ALERT")
 
 #define IM_COMMAND_ENUM(e, name) e,
 typedef enum {

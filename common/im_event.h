@@ -38,7 +38,9 @@
     X (IM_EV_SLA_STARTED,   "sla.started")                                 \
     X (IM_EV_SLA_STOPPED,   "sla.stopped")                                 \
     X (IM_EV_SLA_BREACHED,  "sla.breached")                                \
-    X (IM_EV_NOTIFIED,      "notification.sent")
+    X (IM_EV_NOTIFIED,      "notification.sent")                           \
+    X (IM_EV_ALERT_REPEATED,"alert.repeated")                              \
+    X (IM_EV_ALERT_CLEARED, "alert.cleared")
 
 #define IM_EVENT_ENUM(e, name) e,
 typedef enum {

@@ -252,6 +252,14 @@ im_incident_evolve (im_fields_t *incident, const im_event_t *event)
         case IM_EV_NOTIFIED:
             s_increment (incident, "notifications");
             break;
+        case IM_EV_ALERT_REPEATED:
+            s_copy (incident, payload, "alerts", "alerts");
+            im_fields_set_int (incident, "last_alert_ms", ts);
+            im_fields_remove (incident, "alert_cleared_ms");
+            break;
+        case IM_EV_ALERT_CLEARED:
+            im_fields_set_int (incident, "alert_cleared_ms", ts);
+            break;
         case IM_EV_NONE:
         case IM_EV_MAX:
             break;

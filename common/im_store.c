@@ -31,7 +31,7 @@
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
     "default", "events", "by_incident", "incidents", "requests", "offsets",
-    "meta", "deadlines"
+    "meta", "deadlines", "dedup"
 };
 
 void

@@ -4,8 +4,9 @@
     section 2): events (seq -> EVENT), by_incident (incident + seq ->
     empty), incidents (id -> projection fields), requests (idempotency
     key -> result fields), offsets (consumer group -> seq), meta
-    (applied Raft index, last seq, next incident id, schema version) and
-    deadlines (running SLA clocks by due time).
+    (applied Raft index, last seq, next incident id, schema version,
+    counters), deadlines (running SLA clocks by due time) and dedup
+    (alert dedup key -> the open incident it adds to).
 
     Writes go through a batch that the state machine fills for one Raft
     entry and commits at once: events, projections and the applied index
@@ -142,6 +143,12 @@ int
     im_store_deadlines_scan (im_store_t *self, uint64_t due_before,
                              im_store_deadline_fn *fn, void *arg);
 
+//  Reads the incident an alert dedup key maps to (docs/storage.md
+//  section 2.6); *incident is 0 when it maps to none. Returns 0 or
+//  IM_EIO.
+int
+    im_store_dedup_get (im_store_t *self, const char *key, uint64_t *incident);
+
 //  --------------------------------------------------------------------
 //  Writes, through one batch per Raft entry
 
@@ -174,6 +181,13 @@ void
 void
     im_store_batch_delete_deadline (im_store_batch_t *self, uint64_t due_ms,
                                     uint64_t incident, int clock);
+
+//  Maps an alert dedup key to an open incident, or removes the mapping
+void
+    im_store_batch_put_dedup (im_store_batch_t *self, const char *key,
+                              uint64_t incident);
+void
+    im_store_batch_delete_dedup (im_store_batch_t *self, const char *key);
 
 //  Writes the batch atomically and destroys it. sync makes the write
 //  wait for the WAL to reach the disk. Returns 0 or IM_EIO.

@@ -153,6 +153,27 @@ im_store_batch_delete_deadline (im_store_batch_t *self, uint64_t due_ms,
 }
 
 void
+im_store_batch_put_dedup (im_store_batch_t *self, const char *key,
+                          uint64_t incident)
+{
+    assert (self);
+    assert (key);
+    unsigned char value [8];
+    im_put_u64 (value, incident);
+    s_batch_put (self, IM_STORE_CF_DEDUP, key, strlen (key), value, 8);
+}
+
+void
+im_store_batch_delete_dedup (im_store_batch_t *self, const char *key)
+{
+    assert (self);
+    assert (key);
+    rocksdb_writebatch_delete_cf (self->writes,
+                                  self->store->cf [IM_STORE_CF_DEDUP],
+                                  key, strlen (key));
+}
+
+void
 im_store_batch_put_meta (im_store_batch_t *self, const char *key,
                          uint64_t value)
 {

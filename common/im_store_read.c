@@ -172,6 +172,14 @@ im_store_offset_get (im_store_t *self, const char *group, uint64_t *seq)
 }
 
 int
+im_store_dedup_get (im_store_t *self, const char *key, uint64_t *incident)
+{
+    assert (self);
+    assert (key && incident);
+    return s_get_u64 (self, IM_STORE_CF_DEDUP, key, incident);
+}
+
+int
 im_store_event_get (im_store_t *self, uint64_t seq, char **data,
                     size_t *size)
 {

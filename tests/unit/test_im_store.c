@@ -220,7 +220,7 @@ s_raw_close (rocksdb_t *db, rocksdb_column_family_handle_t **handles,
 
 static const char *s_our_families [] = {
     "default", "events", "by_incident", "incidents", "requests", "offsets",
-    "meta", "deadlines"
+    "meta", "deadlines", "dedup"
 };
 #define OUR_FAMILIES (sizeof s_our_families / sizeof s_our_families [0])
 
@@ -237,7 +237,7 @@ test_new_database_has_every_family_and_the_schema (void **state)
     uint64_t schema = 0;
     assert_int_equal (im_store_meta_get (f->store, "schema", &schema), 0);
     assert_int_equal (schema, IM_STORE_SCHEMA);
-    assert_int_equal (im_store_cf_scan (f->store, "dedup", s_on_kv, f),
+    assert_int_equal (im_store_cf_scan (f->store, "nonesuch", s_on_kv, f),
                       IM_ENOTFOUND);
     assert_string_equal (im_store_errmsg (f->store), "");
 }
@@ -567,6 +567,28 @@ test_offsets_scan_lists_every_group (void **state)
 }
 
 static void
+test_dedup_keys_map_put_and_delete (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    uint64_t id = 1;
+    assert_int_equal (im_store_dedup_get (f->store, "am/e94c", &id), 0);
+    assert_int_equal (id, 0);
+    im_store_batch_t *batch = im_store_batch_new (f->store);
+    im_store_batch_put_dedup (batch, "am/e94c", 7);
+    im_store_batch_put_dedup (batch, "am/a4bf", 8);
+    assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    assert_int_equal (im_store_dedup_get (f->store, "am/e94c", &id), 0);
+    assert_int_equal (id, 7);
+    batch = im_store_batch_new (f->store);
+    im_store_batch_delete_dedup (batch, "am/e94c");
+    assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    assert_int_equal (im_store_dedup_get (f->store, "am/e94c", &id), 0);
+    assert_int_equal (id, 0);
+    assert_int_equal (im_store_dedup_get (f->store, "am/a4bf", &id), 0);
+    assert_int_equal (id, 8);
+}
+
+static void
 test_cf_scan_dumps_keys_in_order (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -719,6 +741,7 @@ main (void)
         T (test_incident_get_refuses_a_bad_record),
         T (test_incidents_scan_from_an_id),
         T (test_offsets_scan_lists_every_group),
+        T (test_dedup_keys_map_put_and_delete),
         T (test_cf_scan_dumps_keys_in_order),
         T (test_read_only_store_reads_and_refuses_writes),
         T (test_open_fails_where_a_file_is_in_the_way),

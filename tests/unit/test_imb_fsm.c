@@ -265,6 +265,120 @@ test_repeated_request_id_answers_the_first_result (void **state)
     assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
 }
 
+static int64_t
+s_body_int (fixture_t *f, size_t index, const char *key)
+{
+    return im_fields_int_or (s_result (f, index)->body, key, -1);
+}
+
+static const char *
+s_outcome (fixture_t *f, size_t index)
+{
+    const char *outcome = im_fields_str (s_result (f, index)->body,
+                                         "outcome");
+    return outcome ? outcome : "";
+}
+
+static im_command_t *
+s_alert (const char *key, const char *action)
+{
+    return s_command ("ALERT", 0, NULL, "dedup_key", key, "action", action,
+                      "title", "s:disk full on db1", "reporter", "s:prom",
+                      "severity", "s:critical", NULL);
+}
+
+static void
+test_alerts_with_one_dedup_key_add_to_one_open_incident (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  Three triggers in one entry: one incident, counted three times
+    im_command_t *triggers [3] = {
+        s_alert ("s:am/e94c", "s:trigger"), s_alert ("s:am/e94c", "s:trigger"),
+        s_alert ("s:am/a4bf", "s:trigger")
+    };
+    assert_int_equal (s_apply (f->fsm, ++f->index, triggers, 3), 0);
+    assert_string_equal (s_outcome (f, 0), "opened");
+    assert_string_equal (s_outcome (f, 1), "added");
+    assert_string_equal (s_outcome (f, 2), "opened");   //  Distinct key
+    assert_int_equal (s_body_int (f, 1, "incident"), 1);
+    assert_int_equal (s_body_int (f, 2, "incident"), 2);
+    s_apply_one (f, s_alert ("s:am/e94c", "s:trigger"));
+    assert_string_equal (s_outcome (f, 0), "added");
+    im_fields_t *incident = s_incident (f, 1);
+    assert_int_equal (im_fields_int_or (incident, "alerts", 0), 3);
+    assert_string_equal (im_fields_str (incident, "dedup_key"), "am/e94c");
+    assert_string_equal (im_fields_str (incident, "severity"), "critical");
+    assert_int_equal (im_fields_int_or (incident, "last_alert_ms", 0), 1000000);
+    im_fields_destroy (&incident);
+
+    //  Acknowledge, then again (nothing to do), clear, resolve
+    s_apply_one (f, s_alert ("s:am/e94c", "s:acknowledge"));
+    assert_string_equal (s_outcome (f, 0), "acknowledged");
+    s_apply_one (f, s_alert ("s:am/e94c", "s:acknowledge"));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_string_equal (s_outcome (f, 0), "unchanged");
+    assert_int_equal (s_body_int (f, 0, "events"), 0);
+    assert_int_equal (s_body_int (f, 0, "incident"), 1);
+    s_apply_one (f, s_alert ("s:am/e94c", "s:clear"));
+    assert_string_equal (s_outcome (f, 0), "cleared");
+    incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "status"), "in_progress");
+    assert_true (im_fields_has (incident, "alert_cleared_ms"));
+    im_fields_destroy (&incident);
+    s_apply_one (f, s_alert ("s:am/e94c", "s:resolve"));
+    assert_string_equal (s_outcome (f, 0), "resolved");
+    incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "status"), "resolved");
+    assert_string_equal (im_fields_str (incident, "resolution_code"), "auto");
+    im_fields_destroy (&incident);
+    uint64_t mapped = 99;
+    assert_int_equal (im_store_dedup_get (f->store, "am/e94c", &mapped), 0);
+    assert_int_equal (mapped, 0);
+
+    //  After the resolve the key is free: a trigger opens incident 3,
+    //  and an acknowledge of a key nobody holds is refused, no event
+    s_apply_one (f, s_alert ("s:am/e94c", "s:trigger"));
+    assert_string_equal (s_outcome (f, 0), "opened");
+    assert_int_equal (s_body_int (f, 0, "incident"), 3);
+    uint64_t seq = imb_fsm_last_seq (f->fsm);
+    s_apply_one (f, s_alert ("s:nobody", "s:acknowledge"));
+    assert_int_equal (s_result (f, 0)->status, 404);
+    assert_non_null (strstr (im_fields_str (s_result (f, 0)->body, "error"),
+                             "nobody"));
+    assert_int_equal (imb_fsm_last_seq (f->fsm), seq);
+}
+
+static void
+test_resolve_and_trigger_in_one_entry_open_a_new_incident (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_command_t *commands [4] = {
+        s_alert ("s:k", "s:trigger"), s_alert ("s:k", "s:resolve"),
+        s_alert ("s:k", "s:trigger"), s_alert ("s:k", "s:bogus")
+    };
+    assert_int_equal (s_apply (f->fsm, ++f->index, commands, 4), 0);
+    assert_string_equal (s_outcome (f, 0), "opened");
+    assert_string_equal (s_outcome (f, 1), "resolved");
+    assert_string_equal (s_outcome (f, 2), "opened");
+    assert_int_equal (s_body_int (f, 2, "incident"), 2);
+    assert_int_equal (s_result (f, 3)->status, 400);
+    assert_non_null (strstr (im_fields_str (s_result (f, 3)->body, "error"),
+                             "action"));
+    uint64_t mapped = 0;
+    assert_int_equal (im_store_dedup_get (f->store, "k", &mapped), 0);
+    assert_int_equal (mapped, 2);
+    //  An operator's resolve frees the key too
+    s_apply_one (f, s_command ("RESOLVE", 2, NULL, "notes", "s:fixed", NULL));
+    assert_int_equal (im_store_dedup_get (f->store, "k", &mapped), 0);
+    assert_int_equal (mapped, 0);
+    //  A first trigger needs a title
+    s_apply_one (f, s_command ("ALERT", 0, NULL, "dedup_key", "s:k",
+                               "action", "s:trigger", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    assert_non_null (strstr (im_fields_str (s_result (f, 0)->body, "error"),
+                             "title"));
+}
+
 static void
 test_entries_at_or_below_the_applied_index_are_skipped (void **state)
 {
@@ -384,6 +498,12 @@ s_script (imb_fsm_t *fsm)
             };
             assert_int_equal (s_apply (fsm, ++index, more, 2), 0);
         }
+        im_command_t *alerts [3] = {
+            s_alert (round % 2 ? "s:odd" : "s:even", "s:trigger"),
+            s_alert ("s:odd", "s:trigger"),
+            s_alert ("s:even", round % 4 ? "s:acknowledge" : "s:resolve"),
+        };
+        assert_int_equal (s_apply (fsm, ++index, alerts, 3), 0);
     }
 }
 
@@ -413,8 +533,9 @@ test_same_commands_give_the_same_bytes (void **state)
     imb_fsm_t *other_fsm = imb_fsm_new (other);
     s_script (f->fsm);
     s_script (other_fsm);
-    const char *cfs [] = { "events", "by_incident", "incidents", "meta" };
-    for (size_t index = 0; index < 4; index++) {
+    const char *cfs [] = { "events", "by_incident", "incidents", "meta",
+                           "dedup" };
+    for (size_t index = 0; index < 5; index++) {
         zchunk_t *a = s_dump (f->store, cfs [index]);
         zchunk_t *b = s_dump (other, cfs [index]);
         assert_true (zchunk_size (a) > 0);
@@ -486,7 +607,11 @@ test_replaying_the_log_rebuilds_identical_projections (void **state)
     zhashx_set_destructor (replay.incidents, s_fields_free);
     assert_int_equal (im_store_events_scan (f->store, 1, 0, s_replay_event,
                                             &replay), 0);
-    assert_int_equal (zhashx_size (replay.incidents), 20);
+    uint64_t next_id = 0;
+    assert_int_equal (im_store_meta_get (f->store, IM_META_NEXT_ID, &next_id),
+                      0);
+    assert_true (next_id > 21);         //  20 opened, and the alerts'
+    assert_int_equal (zhashx_size (replay.incidents), next_id - 1);
     assert_int_equal (im_store_incidents_scan (f->store, 1,
                                                s_compare_projection, &replay),
                       0);
@@ -503,6 +628,8 @@ main (void)
         T (test_lifecycle_checks_transitions),
         T (test_bad_arguments_are_named),
         T (test_repeated_request_id_answers_the_first_result),
+        T (test_alerts_with_one_dedup_key_add_to_one_open_incident),
+        T (test_resolve_and_trigger_in_one_entry_open_a_new_incident),
         T (test_entries_at_or_below_the_applied_index_are_skipped),
         T (test_an_entry_that_does_not_decode_changes_nothing_but_the_index),
         T (test_sla_breach_is_checked_against_times),
