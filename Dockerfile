@@ -19,12 +19,12 @@ FROM debian:12
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         libzmq5 libczmq4 libmsgpackc2 librocksdb7.8 libraft2 libuv1 \
-        libjansson4 libfyaml0 libsodium23 \
+        libjansson4 libfyaml0 libsodium23 libmicrohttpd12 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/broker/imq-broker /build/tools/imqctl /usr/local/bin/
 COPY --from=build /build/worker/imq-classifier /build/worker/imq-sla-timer \
                   /build/worker/imq-notifier /usr/local/bin/
 COPY tools/imq-docker.yaml /etc/imq/imq.yaml
 WORKDIR /var/lib/imq
-EXPOSE 7700 7701
+EXPOSE 7700 7701 7780
 CMD ["imq-broker", "-c", "/etc/imq/imq.yaml"]

@@ -19,5 +19,7 @@
 #include "imb_applier.h"
 #include "imb_dispatch_group.h"
 #include "imb_command_from.h"
+#include "imb_counters.h"
+#include "imb_http.h"
 
 #endif

@@ -17,6 +17,7 @@
 */
 #include "imb_classes.h"
 #include "imb_decide.h"
+#include "imb_counters.h"
 
 //  One incident's projection as this entry sees it
 typedef struct {
@@ -52,6 +53,11 @@ struct _imb_fsm_t {
     imb_decision_t decision;        //  Scratch: a command's decision, whose
                                     //  event objects are reused
     msgpack_sbuffer packed;         //  Scratch: an event's encoding
+    size_t counters_n;              //  imb_counters_size ()
+    uint64_t *counters;             //  Counters as applied, owned
+    uint64_t *counters_saved;       //  As before this entry, owned: the
+                                    //  ones that differ are written, and
+                                    //  a failed entry goes back to them
 };
 
 //  The dedup map's value for a key this entry unmapped
@@ -102,6 +108,23 @@ imb_fsm_new (im_store_t *store)
     zhashx_set_key_destructor (self->requests, NULL);
     if (self->next_id == 0)
         self->next_id = 1;
+    self->counters_n = imb_counters_size ();
+    self->counters = (uint64_t *) calloc (self->counters_n, sizeof (uint64_t));
+    self->counters_saved = (uint64_t *) calloc (self->counters_n,
+                                                sizeof (uint64_t));
+    if (!self->counters || !self->counters_saved) {
+        imb_fsm_destroy (&self);
+        return NULL;
+    }
+    for (size_t index = 0; index < self->counters_n; index++) {
+        char key [IMB_COUNTER_NAME_MAX + 8] = IMB_COUNTERS_PREFIX;
+        imb_counters_name (index, key + strlen (key),
+                           sizeof key - strlen (key));
+        if (im_store_meta_get (store, key, &self->counters [index])) {
+            imb_fsm_destroy (&self);
+            return NULL;
+        }
+    }
     return self;
 }
 
@@ -130,6 +153,8 @@ imb_fsm_destroy (imb_fsm_t **self_p)
         free (self->projections);
         im_fields_destroy (&self->stored);
         msgpack_sbuffer_destroy (&self->packed);
+        free (self->counters);
+        free (self->counters_saved);
         free (self);
         *self_p = NULL;
     }
@@ -339,6 +364,41 @@ s_index_dedup (imb_fsm_t *self, im_store_batch_t *batch,
     return rc;
 }
 
+//  Whether an event of type can change an incident's status or priority
+static bool
+s_moves_incident (im_event_type_t type)
+{
+    return type == IM_EV_OPENED || type == IM_EV_ACKNOWLEDGED
+        || type == IM_EV_ASSIGNED || type == IM_EV_RESOLVED
+        || type == IM_EV_CLOSED || type == IM_EV_REOPENED
+        || type == IM_EV_CLASSIFIED;
+}
+
+//  Folds event into incident, and counts it: by type, and the incident
+//  by status and priority
+static void
+s_evolve (imb_fsm_t *self, im_fields_t *incident, const im_event_t *event)
+{
+    self->counters [imb_counter_event (event->type)]++;
+    if (!s_moves_incident (event->type)) {
+        im_incident_evolve (incident, event);
+        return;
+    }
+    im_status_t before = event->type == IM_EV_OPENED
+                       ? IM_STATUS_NONE : im_incident_status (incident);
+    int priority = (int) im_fields_int_or (incident, "priority", 0);
+    size_t old = imb_counter_incidents (before, priority);
+    im_incident_evolve (incident, event);
+    size_t now = imb_counter_incidents (
+        im_incident_status (incident),
+        (int) im_fields_int_or (incident, "priority", 0));
+    if (now != old) {
+        if (before != IM_STATUS_NONE && self->counters [old] > 0)
+            self->counters [old]--;
+        self->counters [now]++;
+    }
+}
+
 //  Decides and records one command
 static int
 s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
@@ -357,6 +417,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         if (rc)
             return rc;
         if (repeat) {               //  The first answer, no event
+            im_fields_set_int (result->body, "repeat", 1);
             zhashx_update (self->requests, key, (void *) (uintptr_t) position);
             return 0;
         }
@@ -372,6 +433,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
 
     imb_decision_t *decision = &self->decision;
     imb_decide (command, incident, self->next_id, decision);
+    self->counters [imb_counter_command (command->type, decision->rc != 0)]++;
     if (decision->rc) {
         result->status = im_error_status (decision->rc);
         im_fields_set_str (result->body, "error", decision->error);
@@ -401,7 +463,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             }
             im_store_batch_put_event (batch, event->seq, event->incident,
                                       self->packed.data, self->packed.size);
-            im_incident_evolve (incident, event);
+            s_evolve (self, incident, event);
             s_index_deadlines (batch, event, incident);
             rc = s_index_dedup (self, batch, event, incident);
             if (rc) {
@@ -448,6 +510,19 @@ s_put_incidents (imb_fsm_t *self, im_store_batch_t *batch)
     }
 }
 
+//  Writes the counters this entry changed
+static void
+s_put_counters (imb_fsm_t *self, im_store_batch_t *batch)
+{
+    for (size_t index = 0; index < self->counters_n; index++)
+        if (self->counters [index] != self->counters_saved [index]) {
+            char key [IMB_COUNTER_NAME_MAX + 8] = IMB_COUNTERS_PREFIX;
+            imb_counters_name (index, key + strlen (key),
+                               sizeof key - strlen (key));
+            im_store_batch_put_meta (batch, key, self->counters [index]);
+        }
+}
+
 int
 imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
 {
@@ -466,6 +541,8 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
                     index, reason);
 
     uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
+    memcpy (self->counters_saved, self->counters,
+            self->counters_n * sizeof (uint64_t));
     im_store_batch_t *batch = im_store_batch_new (self->store);
     int rc = batch ? 0 : IM_ENOMEM;
     for (size_t cmd = 0; cmd < count && rc == 0; cmd++)
@@ -475,6 +552,7 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
         im_store_batch_put_meta (batch, IM_META_APPLIED, index);
         im_store_batch_put_meta (batch, IM_META_LAST_SEQ, self->last_seq);
         im_store_batch_put_meta (batch, IM_META_NEXT_ID, self->next_id);
+        s_put_counters (self, batch);
         rc = im_store_batch_commit (self->store, &batch, false);
     }
     im_store_batch_destroy (&batch);
@@ -488,6 +566,8 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
         s_results_clear (self);
         self->last_seq = saved_seq;
         self->next_id = saved_id;
+        memcpy (self->counters, self->counters_saved,
+                self->counters_n * sizeof (uint64_t));
         zsys_error ("imb_fsm: cannot apply entry %" PRIu64 ": %s (%s)", index,
                     im_strerror (rc), im_store_errmsg (self->store));
         return IM_EIO;

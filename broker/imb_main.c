@@ -17,6 +17,7 @@ s_usage (FILE *stream)
         "      --client EP       client endpoint (node.client)\n"
         "      --workers EP      worker endpoint (node.workers)\n"
         "      --raft ADDR       raft address host:port (node.raft)\n"
+        "      --http ADDR       HTTP address host:port (http.listen)\n"
         "  -v, --verbose         debug logging\n"
         "  -h, --help            this text\n");
 }
@@ -43,6 +44,7 @@ main (int argc, char *argv [])
         { "client", required_argument, NULL, 'C' },
         { "workers", required_argument, NULL, 'W' },
         { "raft", required_argument, NULL, 'R' },
+        { "http", required_argument, NULL, 'H' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -51,6 +53,7 @@ main (int argc, char *argv [])
     im_config_default (&config);
     const char *config_path = NULL;
     const char *data = NULL, *client = NULL, *workers = NULL, *raft = NULL;
+    const char *http = NULL;
     const char *id = NULL;
     int option;
     while ((option = getopt_long (argc, argv, "c:d:vh", options, NULL)) != -1) {
@@ -61,6 +64,7 @@ main (int argc, char *argv [])
             case 'C': client = optarg; break;
             case 'W': workers = optarg; break;
             case 'R': raft = optarg; break;
+            case 'H': http = optarg; break;
             case 'v': break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
@@ -101,7 +105,9 @@ main (int argc, char *argv [])
                            sizeof config.worker_endpoint, workers,
                            "--workers"))
     ||  (raft && s_set (config.raft_address, sizeof config.raft_address,
-                        raft, "--raft")))
+                        raft, "--raft"))
+    ||  (http && s_set (config.http_listen, sizeof config.http_listen,
+                        http, "--http")))
         return 2;
 
     char errbuf [512] = "";
@@ -111,9 +117,9 @@ main (int argc, char *argv [])
         return 1;
     }
     zsys_info ("node %" PRIu64 " leading; clients on %s, workers on %s, "
-               "raft on %s, data in %s", config.node_id,
+               "raft on %s, HTTP on http://%s, data in %s", config.node_id,
                config.client_endpoint, config.worker_endpoint,
-               config.raft_address, config.data_dir);
+               config.raft_address, config.http_listen, config.data_dir);
     int rc = imb_server_run (server);
     imb_server_destroy (&server);
     zsys_info ("stopped");

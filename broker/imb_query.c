@@ -232,6 +232,29 @@ s_status (const im_request_t *request, imb_raft_t *raft,
     return reply;
 }
 
+//  The state machine's counters as stored (docs/storage.md 2.7)
+static zmsg_t *
+s_counters (const im_request_t *request, im_store_t *store)
+{
+    im_fields_t *body = im_fields_new ();
+    int rc = 0;
+    for (size_t index = 0; index < imb_counters_size () && rc == 0; index++) {
+        char key [IMB_COUNTER_NAME_MAX + 8] = IMB_COUNTERS_PREFIX;
+        size_t prefix = strlen (key);
+        imb_counters_name (index, key + prefix, sizeof key - prefix);
+        uint64_t value = 0;
+        rc = im_store_meta_get (store, key, &value);
+        if (rc == 0)
+            rc = im_fields_set_int (body, key + prefix, (int64_t) value);
+    }
+    zmsg_t *reply = rc ? im_reply_encode_error (500, request->request_id,
+                                                im_strerror (rc))
+                       : im_reply_encode (200, request->request_id, body,
+                                          NULL, NULL);
+    im_fields_destroy (&body);
+    return reply;
+}
+
 zmsg_t *
 imb_query_answer (const im_request_t *request, im_store_t *store,
                   imb_raft_t *raft, imb_dispatch_t *dispatch,
@@ -248,6 +271,8 @@ imb_query_answer (const im_request_t *request, im_store_t *store,
             return s_sla_clocks (request, store);
         case IM_QUERY_STATUS:
             return s_status (request, raft, dispatch, node_id);
+        case IM_QUERY_COUNTERS:
+            return s_counters (request, store);
         default:
             return im_reply_encode_error (400, request->request_id,
                                           "unknown query");

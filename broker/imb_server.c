@@ -17,6 +17,8 @@ struct _imb_server_t {
     im_config_t config;             //  Node configuration
     imb_raft_t *raft;               //  Raft thread, owned
     zsock_t *clients;               //  Client ROUTER, owned
+    char inproc [64];               //  Its inproc endpoint, for HTTP
+    imb_http_t *http;               //  HTTP server, owned
     zsock_t *workers;               //  Worker ROUTER, owned
     imb_dispatch_t *dispatch;       //  Event stream, owned
     zloop_t *loop;                  //  Main loop, owned
@@ -384,6 +386,20 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
+    //  The HTTP threads are clients too, over inproc
+    snprintf (self->inproc, sizeof self->inproc, "inproc://imb-clients-%p",
+              (void *) self);
+    if (zsock_bind (self->clients, "%s", self->inproc) == -1) {
+        snprintf (errbuf, errlen, "cannot bind %s: %s", self->inproc,
+                  zmq_strerror (zmq_errno ()));
+        imb_server_destroy (&self);
+        return NULL;
+    }
+    self->http = imb_http_new (config, self->inproc, errbuf, errlen);
+    if (!self->http) {
+        imb_server_destroy (&self);
+        return NULL;
+    }
     zloop_reader (self->loop, self->clients, s_on_client, self);
     zloop_reader (self->loop, self->workers, s_on_worker, self);
     zloop_reader (self->loop, imb_raft_results (self->raft), s_on_results,
@@ -398,6 +414,7 @@ imb_server_destroy (imb_server_t **self_p)
     assert (self_p);
     if (*self_p) {
         imb_server_t *self = *self_p;
+        imb_http_destroy (&self->http);
         zloop_destroy (&self->loop);
         imb_dispatch_destroy (&self->dispatch);
         zsock_destroy (&self->workers);

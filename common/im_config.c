@@ -59,6 +59,11 @@ im_config_default (im_config_t *config)
     config->offset_commit_ms = 100;
     config->snapshot_threshold = 8192;
     config->snapshot_trailing = 1024;
+    im_strlcpy (config->http_listen, "127.0.0.1:7780",
+                sizeof config->http_listen);
+    config->http_body_max = 1024 * 1024;
+    config->http_inflight_max = 64;
+    im_strlcpy (config->alert_resolve, "auto", sizeof config->alert_resolve);
 
     //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
     for (int impact = 0; impact < 3; impact++)

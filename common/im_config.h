@@ -51,6 +51,12 @@ typedef struct {
     unsigned snapshot_threshold;                        //  Most entries, 8192
     unsigned snapshot_trailing;                         //  Most kept, 1024
 
+    //  http: the HTTP ingest and API of the broker
+    char http_listen [IM_CONFIG_PATH_MAX];              //  127.0.0.1:7780
+    size_t http_body_max;                               //  Octets, 1 MiB
+    size_t http_inflight_max;                           //  Requests, 64
+    char alert_resolve [IM_CONFIG_NAME_MAX];            //  auto | record
+
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5
     size_t categories_n;                                //  How many

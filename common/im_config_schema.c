@@ -64,6 +64,14 @@ static const field_t s_node [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+static const field_t s_http [] = {
+    { "listen", FIELD_ADDRESS, S_AT (http_listen), 0, 0, NULL },
+    { "body_max", FIELD_SIZE, S_AT (http_body_max), 1024, 64 << 20, NULL },
+    { "inflight_max", FIELD_SIZE, S_AT (http_inflight_max), 1, 4096, NULL },
+    { "alert_resolve", FIELD_NAME, S_AT (alert_resolve), 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
 static const field_t s_classifier [] = {
     { "matrix", FIELD_MATRIX, 0, 0, 0, NULL },
     { "default_category", FIELD_NAME, S_AT (default_category), 0, 0, NULL },
@@ -101,6 +109,7 @@ static const field_t s_notifier [] = {
 
 static const field_t s_root [] = {
     { "node", FIELD_SECTION, 0, 0, 0, s_node },
+    { "http", FIELD_SECTION, 0, 0, 0, s_http },
     { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
     { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
     { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
@@ -420,6 +429,12 @@ s_finish (struct fy_diag *diag, struct fy_node *root, im_config_t *config)
     if (at && config->queue_max < config->batch_max)
         im_config_yaml_error (diag, at, "node.queue_max: must be at least "
                               "node.batch_max");
+
+    at = s_find (root, "http", "alert_resolve");
+    if (at && !streq (config->alert_resolve, "auto")
+    &&  !streq (config->alert_resolve, "record"))
+        im_config_yaml_error (diag, at, "http.alert_resolve: '%s' is not "
+                              "auto or record", config->alert_resolve);
 
     for (size_t index = 0; index < IM_PRIORITIES; index++) {
         char priority [4];

@@ -44,7 +44,8 @@
     X (IM_QUERY_LIST,       "LIST")                                        \
     X (IM_QUERY_TIMELINE,   "TIMELINE")                                    \
     X (IM_QUERY_STATUS,     "STATUS")                                      \
-    X (IM_QUERY_SLA_CLOCKS, "SLA-CLOCKS")
+    X (IM_QUERY_SLA_CLOCKS, "SLA-CLOCKS")                                  \
+    X (IM_QUERY_COUNTERS,   "COUNTERS")
 
 #define IM_QUERY_ENUM(e, name) e,
 typedef enum {
@@ -148,6 +149,15 @@ zmsg_t *
 int
     im_reply_decode (im_reply_t *self, zmsg_t **msg_p, bool raw,
                      char *errbuf, size_t errlen);
+
+//  Converts a reply to JSON: the body's keys, then, when items_key is
+//  not NULL, the items (raw items decoded as EVENTs) as an array under
+//  items_key. Returns a new object (the caller's), or NULL when out of
+//  memory or an item does not decode. imqctl --json and the broker's
+//  HTTP API print the same thing this way.
+struct json_t;
+struct json_t *
+    im_reply_to_json (const im_reply_t *reply, const char *items_key);
 
 //  ---------------------------------------------------------------------
 //  Worker dialog

@@ -304,3 +304,44 @@ im_reply_decode (im_reply_t *self, zmsg_t **msg_p, bool raw,
     }
     return rc;
 }
+
+json_t *
+im_reply_to_json (const im_reply_t *reply, const char *items_key)
+{
+    assert (reply);
+    json_t *json = reply->body ? im_fields_to_json (reply->body) : NULL;
+    if (!json)
+        json = json_object ();
+    if (!json || !items_key)
+        return json;
+    json_t *array = json_array ();
+    if (!array) {
+        json_decref (json);
+        return NULL;
+    }
+    json_object_set_new (json, items_key, array);
+    const im_fields_t *item = reply->items
+        ? (const im_fields_t *) zlist_first (reply->items) : NULL;
+    while (item) {
+        if (json_array_append_new (array, im_fields_to_json (item)))
+            goto failed;
+        item = (const im_fields_t *) zlist_next (reply->items);
+    }
+    im_event_t *event = reply->raw_items ? im_event_new () : NULL;
+    zframe_t *frame = event ? (zframe_t *) zlist_first (reply->raw_items)
+                            : NULL;
+    while (frame) {
+        if (im_event_decode (event, zframe_data (frame), zframe_size (frame),
+                             NULL, 0)
+        ||  json_array_append_new (array, im_event_to_json (event))) {
+            im_event_destroy (&event);
+            goto failed;
+        }
+        frame = (zframe_t *) zlist_next (reply->raw_items);
+    }
+    im_event_destroy (&event);
+    return json;
+failed:
+    json_decref (json);
+    return NULL;
+}

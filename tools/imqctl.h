@@ -178,11 +178,6 @@ void
 void
     imqctl_json_print (json_t **json_p);
 
-//  Returns reply's body as a JSON object with its decoded items under
-//  items_key (when not NULL); caller owns it
-json_t *
-    imqctl_json_reply (const im_reply_t *reply, const char *items_key);
-
 //  Writes the value of key as text into buffer: a string as it is, an
 //  integer in decimal, "-" when absent or empty
 void

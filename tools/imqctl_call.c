@@ -126,7 +126,7 @@ imqctl_command (const imqctl_t *self, int64_t incident,
     rc = imqctl_call (self, body, false, &reply);
     if (rc == IMQCTL_EXIT_OK) {
         if (self->json) {
-            json_t *json = imqctl_json_reply (reply, NULL);
+            json_t *json = im_reply_to_json (reply, NULL);
             imqctl_json_print (&json);
         }
         else {

@@ -54,7 +54,7 @@ s_run_list (imqctl_t *self)
     if (rc)
         return rc;
     if (self->json) {
-        json_t *json = imqctl_json_reply (reply, "incidents");
+        json_t *json = im_reply_to_json (reply, "incidents");
         imqctl_json_print (&json);
         im_reply_destroy (&reply);
         return IMQCTL_EXIT_OK;
@@ -134,7 +134,7 @@ s_run_show (imqctl_t *self)
     if (rc)
         return rc;
     if (self->json) {
-        json_t *json = imqctl_json_reply (reply, NULL);
+        json_t *json = im_reply_to_json (reply, NULL);
         imqctl_json_print (&json);
     }
     else {

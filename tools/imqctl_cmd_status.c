@@ -74,7 +74,7 @@ s_run_status (imqctl_t *self)
     if (rc)
         return rc;
     if (self->json) {
-        json_t *json = imqctl_json_reply (reply, "workers");
+        json_t *json = im_reply_to_json (reply, "workers");
         imqctl_json_print (&json);
     }
     else {

@@ -109,7 +109,7 @@ s_run_timeline (imqctl_t *self)
     json_t *json = NULL;
     json_t *array = NULL;
     if (self->json) {
-        json = imqctl_json_reply (reply, NULL);
+        json = im_reply_to_json (reply, NULL);
         array = json_array ();
     }
     else

@@ -164,26 +164,6 @@ imqctl_json_print (json_t **json_p)
     }
 }
 
-json_t *
-imqctl_json_reply (const im_reply_t *reply, const char *items_key)
-{
-    assert (reply);
-    json_t *json = reply->body? im_fields_to_json (reply->body): NULL;
-    if (!json)
-        json = json_object ();
-    if (!json || !items_key)
-        return json;
-    json_t *array = json_array ();
-    const im_fields_t *item = reply->items?
-        (const im_fields_t *) zlist_first (reply->items): NULL;
-    while (array && item) {
-        json_array_append_new (array, im_fields_to_json (item));
-        item = (const im_fields_t *) zlist_next (reply->items);
-    }
-    json_object_set_new (json, items_key, array? array: json_null ());
-    return json;
-}
-
 void
 imqctl_text (const im_fields_t *fields, const char *key,
              char *buffer, size_t size)

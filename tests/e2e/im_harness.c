@@ -18,6 +18,7 @@ imh_options_default (imh_options_t *options)
     }
     options->heartbeat_ms = 250;
     options->expiry_ms = 1500;
+    options->http_body_max = 1024 * 1024;
 }
 
 //  Creates path and its missing parents (mkdir -p)
@@ -37,10 +38,8 @@ s_mkdir_p (const char *path)
     return mkdir (copy, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-//  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
-//  the port the kernel gave, closes. Returns the port or 0.
-static int
-s_free_port (void)
+int
+imh_free_port (void)
 {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
@@ -71,7 +70,7 @@ s_endpoint (imh_t *self, const char *file, char *endpoint, size_t size)
         snprintf (endpoint, size, "ipc://%s", path);
         return 0;
     }
-    int port = s_free_port ();
+    int port = imh_free_port ();
     if (!port)
         return -1;
     snprintf (endpoint, size, "tcp://127.0.0.1:%d", port);
@@ -96,9 +95,15 @@ s_write_config (imh_t *self, const imh_options_t *options)
         "  raft: %s\n"
         "  worker_heartbeat: %" PRIu32 "ms\n"
         "  worker_expiry: %" PRIu32 "ms\n"
+        "http:\n"
+        "  listen: %s\n"
+        "  body_max: %zu\n"
+        "  alert_resolve: %s\n"
         "sla:\n",
         self->data_dir, self->client_endpoint, self->worker_endpoint,
-        self->raft_address, options->heartbeat_ms, options->expiry_ms);
+        self->raft_address, options->heartbeat_ms, options->expiry_ms,
+        self->http_address, options->http_body_max,
+        options->alert_record ? "record" : "auto");
     for (size_t index = 0; index < 5; index++)
         fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"
                  PRIu64 "ms}\n", index + 1, options->response_ms [index],
@@ -136,10 +141,13 @@ imh_new (const char *name, const imh_options_t *options)
     snprintf (self->sink_dir, sizeof self->sink_dir, "%s/sink", self->dir);
     snprintf (self->config_path, sizeof self->config_path, "%s/imq.yaml",
               self->dir);
-    int port = s_free_port ();
+    int port = imh_free_port ();
     snprintf (self->raft_address, sizeof self->raft_address,
               "127.0.0.1:%d", port);
-    if (!port
+    int http_port = imh_free_port ();
+    snprintf (self->http_address, sizeof self->http_address,
+              "127.0.0.1:%d", http_port);
+    if (!port || !http_port
     ||  s_endpoint (self, "client.ipc", self->client_endpoint,
                     sizeof self->client_endpoint)
     ||  s_endpoint (self, "workers.ipc", self->worker_endpoint,
@@ -234,6 +242,12 @@ const char *
 imh_config_path (imh_t *self)
 {
     return self->config_path;
+}
+
+const char *
+imh_http_address (imh_t *self)
+{
+    return self->http_address;
 }
 
 const char *

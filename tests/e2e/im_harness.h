@@ -47,6 +47,9 @@ typedef struct {
     uint64_t resolution_ms [5];     //  SLA resolution target, P1..P5
     uint32_t heartbeat_ms;          //  node.worker_heartbeat
     uint32_t expiry_ms;             //  node.worker_expiry
+    size_t http_body_max;           //  http.body_max
+    bool alert_record;              //  http.alert_resolve: record, not
+                                    //  auto
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -125,6 +128,14 @@ const char *
     imh_worker_endpoint (imh_t *self);
 const char *
     imh_config_path (imh_t *self);
+//  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
+//  the port the kernel gave, closes. Returns the port or 0.
+int
+    imh_free_port (void);
+
+//  host:port of the broker's HTTP server
+const char *
+    imh_http_address (imh_t *self);
 const char *
     imh_sink_dir (imh_t *self);
 

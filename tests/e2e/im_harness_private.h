@@ -47,6 +47,7 @@ struct _imh_t {
     char client_endpoint [IMH_PATH_MAX];    //  Broker client endpoint
     char worker_endpoint [IMH_PATH_MAX];    //  Broker worker endpoint
     char raft_address [64];                 //  127.0.0.1:<free port>
+    char http_address [64];                 //  127.0.0.1:<free port>
     imh_proc_t procs [IMH_PROCS_MAX];       //  Children by slot
     int procs_n;                            //  Slots used
     int broker;                             //  Slot of the broker, or -1

@@ -154,6 +154,10 @@ test_defaults_are_the_documented_values (void **state)
     assert_string_equal (c->worker_endpoint, "tcp://127.0.0.1:7701");
     assert_string_equal (c->raft_address, "127.0.0.1:7702");
     assert_int_equal (c->batch_max, 4096);
+    assert_string_equal (c->http_listen, "127.0.0.1:7780");
+    assert_int_equal (c->http_body_max, 1048576);
+    assert_int_equal (c->http_inflight_max, 64);
+    assert_string_equal (c->alert_resolve, "auto");
     assert_int_equal (c->queue_max, 65536);
     assert_int_equal (c->inflight_entries_max, 2);
     assert_int_equal (c->block_cache_mb, 32);
@@ -382,7 +386,7 @@ test_unknown_keys_are_named (void **state)
                                  "node:\n  id: 2\n  colour: red\n"),
                       IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: unknown key 'nodes' (known: "
-                       "node, classifier, sla, notifier)");
+                       "node, http, classifier, sla, notifier)");
     assert_non_null (strstr (f->errbuf, ":5:3: error: node: unknown key "
                                         "'colour' (known: id, data, "));
     assert_int_equal (s_error_count (f), 2);
@@ -394,6 +398,26 @@ test_unknown_keys_are_named (void **state)
                        "P3, P4, P5)");
     s_assert_error (f, "3:8: error: sla.P1: unknown key 'respond' (known: "
                        "response, resolution)");
+}
+
+static void
+test_http_section_is_read_and_checked (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f, "http:\n  listen: 0.0.0.0:8080\n"
+                                 "  body_max: 4096\n  inflight_max: 8\n"
+                                 "  alert_resolve: record\n"), 0);
+    assert_string_equal (f->config->http_listen, "0.0.0.0:8080");
+    assert_int_equal (f->config->http_body_max, 4096);
+    assert_int_equal (f->config->http_inflight_max, 8);
+    assert_string_equal (f->config->alert_resolve, "record");
+    assert_int_equal (s_load (f, "http:\n  alert_resolve: sometimes\n"
+                                 "  listen: nowhere\n"), IM_ECONFIG);
+    s_assert_error (f, "2:18: error: http.alert_resolve: 'sometimes' is "
+                       "not auto or record");
+    s_assert_error (f, "3:11: error: http.listen: 'nowhere' is not a "
+                       "host:port address");
+    s_assert_defaults (f);
 }
 
 static void
@@ -426,7 +450,7 @@ test_wrong_types_are_reported (void **state)
 
     assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
-                       "node, classifier, sla, notifier, found a sequence");
+                       "node, http, classifier, sla, notifier, found a sequence");
 }
 
 static void
@@ -557,7 +581,7 @@ test_every_error_is_reported_and_nothing_applied (void **state)
     s_assert_error (f, "8:29: error: notifier.breach_recipients[1]: expected "
                        "a single value, found a sequence");
     s_assert_error (f, "9:1: error: top level: unknown key 'extra' (known: "
-                       "node, classifier, sla, notifier)");
+                       "node, http, classifier, sla, notifier)");
     //  The valid keys were not applied either
     s_assert_defaults (f);
 }
@@ -685,6 +709,7 @@ main (void)
         T (test_missing_file_is_not_found),
         T (test_syntax_error_has_its_position),
         T (test_unknown_keys_are_named),
+        T (test_http_section_is_read_and_checked),
         T (test_wrong_types_are_reported),
         T (test_out_of_range_values_are_reported),
         T (test_matrix_is_checked_cell_by_cell),

@@ -242,29 +242,6 @@ test_bad_arguments_are_named (void **state)
     assert_int_equal (imb_fsm_last_seq (f->fsm), 0);
 }
 
-static void
-test_repeated_request_id_answers_the_first_result (void **state)
-{
-    fixture_t *f = (fixture_t *) *state;
-    im_command_t *commands [2] = {
-        s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter", "s:r", NULL),
-        s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter", "s:r", NULL)
-    };
-    assert_int_equal (s_apply (f->fsm, ++f->index, commands, 2), 0);
-    assert_true (im_fields_equal (s_result (f, 0)->body, s_result (f, 1)->body));
-    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
-    //  And in a later entry too, including a rejection
-    s_apply_one (f, s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter",
-                               "s:r", NULL));
-    assert_int_equal (s_result (f, 0)->status, 200);
-    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident", 0), 1);
-    s_apply_one (f, s_command ("CLOSE", 1, "req-2", NULL));
-    assert_int_equal (s_result (f, 0)->status, 409);
-    s_apply_one (f, s_command ("CLOSE", 1, "req-2", NULL));
-    assert_int_equal (s_result (f, 0)->status, 409);
-    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
-}
-
 static int64_t
 s_body_int (fixture_t *f, size_t index, const char *key)
 {
@@ -285,6 +262,33 @@ s_alert (const char *key, const char *action)
     return s_command ("ALERT", 0, NULL, "dedup_key", key, "action", action,
                       "title", "s:disk full on db1", "reporter", "s:prom",
                       "severity", "s:critical", NULL);
+}
+
+static void
+test_repeated_request_id_answers_the_first_result (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_command_t *commands [2] = {
+        s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter", "s:r", NULL),
+        s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter", "s:r", NULL)
+    };
+    assert_int_equal (s_apply (f->fsm, ++f->index, commands, 2), 0);
+    //  The repeat gets the first answer, marked as a repeat
+    assert_false (im_fields_has (s_result (f, 0)->body, "repeat"));
+    assert_int_equal (s_body_int (f, 1, "repeat"), 1);
+    im_fields_remove (s_result (f, 1)->body, "repeat");
+    assert_true (im_fields_equal (s_result (f, 0)->body, s_result (f, 1)->body));
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+    //  And in a later entry too, including a rejection
+    s_apply_one (f, s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter",
+                               "s:r", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident", 0), 1);
+    s_apply_one (f, s_command ("CLOSE", 1, "req-2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("CLOSE", 1, "req-2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
 }
 
 static void

@@ -1,0 +1,420 @@
+/*  imb_http_route - which request does what: the routes of docs/http.md
+
+    Each route turns its request into IMQ01 requests to the broker and
+    the replies into JSON; the GETs answer what `imqctl --json` prints,
+    built by the same function (im_reply_to_json). A path that exists
+    answers a wrong method 405 naming the methods it takes; any other
+    path is 404.
+*/
+#include "imb_classes.h"
+#include "imb_http_private.h"
+
+#define S_ASYNC_WAIT_MS     20      //  Wait for a refusal, respond-async
+
+//  Parses the body as JSON. Returns the document, or NULL after
+//  answering 400 with the offset of the fault.
+static json_t *
+s_parse (const imb_http_request_t *request, enum MHD_Result *rc)
+{
+    json_error_t error;
+    json_t *root = json_loadb (request->body, request->size,
+                               JSON_REJECT_DUPLICATES, &error);
+    if (!root) {
+        char text [300];
+        snprintf (text, sizeof text, "invalid JSON at byte offset %d "
+                  "(line %d, column %d): %s", error.position, error.line,
+                  error.column, error.text);
+        json_t *json = json_pack ("{s:s,s:i}", "error", text, "offset",
+                                  (json_int_t) error.position);
+        *rc = imb_http_answer (request, 400, &json, 0, NULL);
+    }
+    return root;
+}
+
+//  Answers a broker reply that did not come, or came as an error
+static enum MHD_Result
+s_failed (const imb_http_request_t *request, const im_reply_t *reply)
+{
+    if (!reply)
+        return imb_http_error (request, 504, "the broker did not answer in "
+                               "time; retry with the same Idempotency-Key",
+                               NULL);
+    return imb_http_broker_error (request, reply);
+}
+
+//  The client's idempotency key, or NULL. Returns false after answering
+//  400 when it is too long.
+static bool
+s_idempotency_key (const imb_http_request_t *request, const char **key,
+                   enum MHD_Result *rc)
+{
+    *key = MHD_lookup_connection_value (request->connection,
+                                        MHD_HEADER_KIND, "Idempotency-Key");
+    if (*key && (!**key || strlen (*key) >= IM_REQUEST_ID_MAX)) {
+        *rc = imb_http_error (request, 400, "header Idempotency-Key must be "
+                              "1 to 127 bytes long", "Idempotency-Key");
+        return false;
+    }
+    return true;
+}
+
+//  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
+//  body of a write. Returns the document, or NULL after answering 400.
+static json_t *
+s_read (const imb_http_request_t *request, const char **key,
+        enum MHD_Result *rc)
+{
+    return s_idempotency_key (request, key, rc) ? s_parse (request, rc)
+                                                : NULL;
+}
+
+//  POST /v1/incidents
+static enum MHD_Result
+s_open (const imb_http_request_t *request)
+{
+    enum MHD_Result rc = MHD_YES;
+    const char *key;
+    json_t *root = s_read (request, &key, &rc);
+    if (!root)
+        return rc;
+    im_fields_t *body = im_fields_new ();
+    imb_http_fault_t fault;
+    if (imb_http_ingest_incident (root, body, &fault)) {
+        json_decref (root);
+        im_fields_destroy (&body);
+        return imb_http_error (request, 400, fault.text, fault.field);
+    }
+    json_decref (root);
+    char request_id [IM_REQUEST_ID_MAX];
+    if (key)
+        im_strlcpy (request_id, key, sizeof request_id);
+    else
+        im_client_new_request_id (request_id, sizeof request_id);
+
+    //  Prefer: respond-async does not wait for the commit. The broker
+    //  refuses a command it cannot queue at once (503), so an answer
+    //  not there after a short wait means the command is queued.
+    const char *prefer = MHD_lookup_connection_value (
+        request->connection, MHD_HEADER_KIND, "Prefer");
+    bool async = prefer && strstr (prefer, "respond-async");
+    im_reply_t *reply = imb_http_call (request->http, "OPEN", request_id,
+                                       body, false,
+                                       async ? S_ASYNC_WAIT_MS : 0);
+    im_fields_destroy (&body);
+    if (!reply && async) {
+        json_t *json = json_pack ("{s:s,s:s}", "status", "queued",
+                                  "request_id", request_id);
+        return imb_http_answer (request, 202, &json, 0, NULL);
+    }
+    if (!reply || reply->status != 200) {
+        rc = s_failed (request, reply);
+        im_reply_destroy (&reply);
+        return rc;
+    }
+    json_t *json = im_reply_to_json (reply, NULL);
+    if (json)
+        json_object_set_new (json, "request_id", json_string (request_id));
+    char location [64];
+    snprintf (location, sizeof location, "/v1/incidents/%" PRId64,
+              im_fields_int_or (reply->body, "incident", 0));
+    im_reply_destroy (&reply);
+    return imb_http_answer (request, 201, &json, 0, location);
+}
+
+//  Adds one alert's result to the answer; returns its outcome
+static const char *
+s_alert_result (json_t *results, const imb_http_command_t *command,
+                const im_reply_t *reply, bool repeat)
+{
+    const char *outcome = "failed";
+    json_t *item = json_pack ("{s:s}", "fingerprint", command->label);
+    if (reply && reply->status == 200) {
+        outcome = im_fields_str (reply->body, "outcome");
+        if (repeat || im_fields_has (reply->body, "repeat"))
+            outcome = "duplicate";
+        json_object_set_new (item, "incident", json_integer (
+            im_fields_int_or (reply->body, "incident", 0)));
+    }
+    else
+    if (reply && reply->status == 404)
+        outcome = "dropped";
+    if (reply && reply->status != 200)
+        json_object_set_new (item, "error", json_string (
+            im_fields_str_or (reply->body, "error", "refused")));
+    json_object_set_new (item, "outcome", json_string (outcome ? outcome
+                                                               : "done"));
+    json_array_append_new (results, item);
+    return outcome ? outcome : "done";
+}
+
+//  POST /v1/alerts/alertmanager
+static enum MHD_Result
+s_alertmanager (const imb_http_request_t *request)
+{
+    enum MHD_Result rc = MHD_YES;
+    json_t *root = s_parse (request, &rc);
+    if (!root)
+        return rc;
+    imb_http_batch_t batch = { 0, NULL };
+    imb_http_fault_t fault;
+    int ingested = imb_http_ingest_alertmanager (
+        root, imb_http_auto_resolve (request->http), &batch, &fault);
+    json_decref (root);
+    if (ingested)
+        return imb_http_error (request, 400, fault.text, fault.field);
+    im_reply_t **replies = (im_reply_t **) calloc (batch.count + 1,
+                                                   sizeof (im_reply_t *));
+    assert (replies);
+    imb_http_call_batch (request->http, &batch, replies);
+
+    //  One answer for the notification: 200 when every alert was taken
+    //  (or dropped as for no incident), else the worst status
+    static const char *outcomes [] = { "opened", "added", "acknowledged",
+        "resolved", "cleared", "unchanged", "dropped", "duplicate", "failed" };
+    int counts [9] = { 0 };
+    json_t *results = json_array ();
+    unsigned status = 200;
+    for (size_t index = 0; index < batch.count; index++) {
+        const imb_http_command_t *command = &batch.commands [index];
+        bool repeat = command->repeat_of >= 0;
+        const im_reply_t *reply = replies [repeat ? command->repeat_of
+                                                  : (int) index];
+        const char *outcome = s_alert_result (results, command, reply,
+                                              repeat);
+        for (size_t known = 0; known < 9; known++)
+            if (streq (outcome, outcomes [known]))
+                counts [known]++;
+        unsigned failed = !reply ? 504
+                        : reply->status == 200 || reply->status == 404 ? 200
+                        : reply->status == 421 ? 503
+                        : (unsigned) reply->status;
+        //  A retry helps with 5xx, never with 4xx: 5xx wins
+        if (failed != 200 && (status == 200 || failed >= 500))
+            status = failed;
+    }
+    json_t *json = json_pack ("{s:i}", "alerts", (json_int_t) batch.count);
+    for (size_t known = 0; known < 9; known++)
+        json_object_set_new (json, outcomes [known],
+                             json_integer (counts [known]));
+    json_object_set_new (json, "results", results);
+    if (status != 200)
+        json_object_set_new (json, "error", json_string (
+            status >= 500 ? "some alerts were not taken; retry the whole "
+                            "notification (repeats are recognised)"
+                          : "some alerts were refused"));
+    for (size_t index = 0; index < batch.count; index++)
+        im_reply_destroy (&replies [index]);
+    free (replies);
+    imb_http_batch_clear (&batch);
+    return imb_http_answer (request, status, &json,
+                            status == 503 || status == 504 ? 1 : 0, NULL);
+}
+
+//  POST /v1/events (and /v2/enqueue, PagerDuty's own path)
+static enum MHD_Result
+s_event (const imb_http_request_t *request)
+{
+    enum MHD_Result rc = MHD_YES;
+    const char *key;
+    json_t *root = s_read (request, &key, &rc);
+    if (!root)
+        return rc;
+    imb_http_batch_t batch = { 0, NULL };
+    imb_http_fault_t fault;
+    int ingested = imb_http_ingest_event (root, key, &batch, &fault);
+    json_decref (root);
+    if (ingested) {
+        json_t *json = json_pack ("{s:s,s:s,s:[s]}", "status",
+                                  "invalid event", "message", fault.text,
+                                  "errors", fault.text);
+        if (json && *fault.field)
+            json_object_set_new (json, "field", json_string (fault.field));
+        return imb_http_answer (request, 400, &json, 0, NULL);
+    }
+    const imb_http_command_t *command = &batch.commands [0];
+    im_reply_t *reply = imb_http_call (request->http, "ALERT",
+                                       command->request_id, command->body,
+                                       false, 0);
+    json_t *json = NULL;
+    if (reply && reply->status == 200) {
+        json = json_pack ("{s:s,s:s,s:s,s:I,s:s}", "status", "success",
+                          "message", "Event processed", "dedup_key",
+                          command->label, "incident", (json_int_t)
+                          im_fields_int_or (reply->body, "incident", 0),
+                          "outcome", im_fields_str_or (reply->body,
+                                                       "outcome", "done"));
+    }
+    else
+    if (reply && reply->status == 404)
+        //  An acknowledge or resolve for no open incident: said, dropped
+        json = json_pack ("{s:s,s:s,s:s}", "status", "dropped", "message",
+                          im_fields_str_or (reply->body, "error", ""),
+                          "dedup_key", command->label);
+    else
+        rc = s_failed (request, reply);
+    im_reply_destroy (&reply);
+    imb_http_batch_clear (&batch);
+    return json ? imb_http_answer (request, 202, &json, 0, NULL) : rc;
+}
+
+//  Reads a query parameter into body: an integer when is_int. Returns
+//  false after answering 400 when it is not one.
+static bool
+s_parameter (const imb_http_request_t *request, const char *name,
+             bool is_int, im_fields_t *body, enum MHD_Result *rc)
+{
+    const char *value = MHD_lookup_connection_value (
+        request->connection, MHD_GET_ARGUMENT_KIND, name);
+    if (!value)
+        return true;
+    if (!is_int) {
+        if (im_fields_set_str (body, name, value) == 0)
+            return true;
+    }
+    else {
+        char *end = NULL;
+        errno = 0;
+        long long number = strtoll (value, &end, 10);
+        if (*value && !*end && errno == 0) {
+            im_fields_set_int (body, name, (int64_t) number);
+            return true;
+        }
+    }
+    char text [96];
+    snprintf (text, sizeof text, "parameter '%s' must be %s", name,
+              is_int ? "an integer" : "a shorter string");
+    *rc = imb_http_error (request, 400, text, name);
+    return false;
+}
+
+//  GET /v1/incidents
+static enum MHD_Result
+s_list (const imb_http_request_t *request)
+{
+    enum MHD_Result rc = MHD_YES;
+    im_fields_t *body = im_fields_new ();
+    if (!s_parameter (request, "status", false, body, &rc)
+    ||  !s_parameter (request, "assignee", false, body, &rc)
+    ||  !s_parameter (request, "priority", true, body, &rc)
+    ||  !s_parameter (request, "limit", true, body, &rc)
+    ||  !s_parameter (request, "after", true, body, &rc)) {
+        im_fields_destroy (&body);
+        return rc;
+    }
+    im_reply_t *reply = imb_http_call (request->http, "LIST", NULL, body,
+                                       false, 0);
+    im_fields_destroy (&body);
+    if (!reply || reply->status != 200)
+        rc = s_failed (request, reply);
+    else {
+        json_t *json = im_reply_to_json (reply, "incidents");
+        rc = imb_http_answer (request, 200, &json, 0, NULL);
+    }
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+//  GET /v1/incidents/{id} and /v1/incidents/{id}/timeline
+static enum MHD_Result
+s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
+{
+    enum MHD_Result rc;
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_int (body, "incident", id);
+    im_reply_t *reply = imb_http_call (request->http,
+                                       timeline ? "TIMELINE" : "GET", NULL,
+                                       body, timeline, 0);
+    im_fields_destroy (&body);
+    if (!reply || reply->status != 200)
+        rc = s_failed (request, reply);
+    else {
+        json_t *json = im_reply_to_json (reply, timeline ? "events" : NULL);
+        rc = imb_http_answer (request, 200, &json, 0, NULL);
+    }
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+//  GET /readyz: ready when this node leads and its loop answers
+static enum MHD_Result
+s_ready (const imb_http_request_t *request)
+{
+    im_reply_t *reply = imb_http_call (request->http, "STATUS", NULL, NULL,
+                                       false, 2000);
+    json_t *json;
+    unsigned status = 503;
+    if (!reply)
+        json = json_pack ("{s:b,s:s}", "ready", 0, "reason", "the broker "
+                          "did not answer within 2 s");
+    else {
+        const char *state = im_fields_str_or (reply->body, "raft_state", "?");
+        bool leader = streq (state, "leader");
+        char reason [96];
+        snprintf (reason, sizeof reason, "this node is %s, not the leader",
+                  state);
+        json = json_pack ("{s:b,s:s,s:I}", "ready", leader, "raft_state",
+                          state, "queue", (json_int_t)
+                          im_fields_int_or (reply->body, "queue", 0));
+        if (!leader)
+            json_object_set_new (json, "reason", json_string (reason));
+        status = leader ? 200 : 503;
+    }
+    im_reply_destroy (&reply);
+    return imb_http_answer (request, status, &json, status == 503, NULL);
+}
+
+//  Reads the id of /v1/incidents/{id}[/timeline]; returns 0 if none
+static int64_t
+s_incident_id (const char *rest, bool *timeline)
+{
+    char *end = NULL;
+    if (!isdigit ((unsigned char) *rest))
+        return 0;
+    errno = 0;
+    long long id = strtoll (rest, &end, 10);
+    if (errno || id < 1)
+        return 0;
+    *timeline = streq (end, "/timeline");
+    return *end && !*timeline ? 0 : (int64_t) id;
+}
+
+enum MHD_Result
+imb_http_route (const imb_http_request_t *request)
+{
+    const char *url = request->url;
+    bool get = streq (request->method, "GET")
+            || streq (request->method, "HEAD");
+    bool post = streq (request->method, "POST");
+    if (streq (url, "/healthz")) {
+        if (!get)
+            return imb_http_not_allowed (request, "GET");
+        json_t *json = json_pack ("{s:s}", "status", "alive");
+        return imb_http_answer (request, 200, &json, 0, NULL);
+    }
+    if (streq (url, "/readyz"))
+        return get ? s_ready (request)
+                   : imb_http_not_allowed (request, "GET");
+    if (streq (url, "/metrics"))
+        return get ? imb_http_metrics (request)
+                   : imb_http_not_allowed (request, "GET");
+    if (streq (url, "/v1/incidents"))
+        return post ? s_open (request)
+             : get ? s_list (request)
+             : imb_http_not_allowed (request, "GET, POST");
+    if (streq (url, "/v1/alerts/alertmanager"))
+        return post ? s_alertmanager (request)
+                    : imb_http_not_allowed (request, "POST");
+    if (streq (url, "/v1/events") || streq (url, "/v2/enqueue"))
+        return post ? s_event (request)
+                    : imb_http_not_allowed (request, "POST");
+    const char *prefix = "/v1/incidents/";
+    bool timeline = false;
+    int64_t id = strncmp (url, prefix, strlen (prefix)) == 0
+               ? s_incident_id (url + strlen (prefix), &timeline) : 0;
+    if (id)
+        return get ? s_incident (request, id, timeline)
+                   : imb_http_not_allowed (request, "GET");
+    char text [128];
+    snprintf (text, sizeof text, "no route %.100s", url);
+    return imb_http_error (request, 404, text, NULL);
+}
