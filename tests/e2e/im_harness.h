@@ -84,6 +84,14 @@ typedef struct {
                                     //  NULL
 } imh_burst_t;
 
+//  What an HTTP request got back
+typedef struct {
+    int status;                     //  HTTP status
+    char *headers;                  //  Status line and headers, owned
+    char *body;                     //  Body, owned, NUL-ended
+    json_t *json;                   //  Body parsed, or NULL, owned
+} imh_http_reply_t;
+
 typedef struct _imh_t imh_t;
 
 //  ---------------------------------------------------------------------
@@ -254,6 +262,27 @@ bool
 //  Path of the program's binary, borrowed
 const char *
     imh_program_path (imh_program_t program);
+
+//  ---------------------------------------------------------------------
+//  im_harness_http: the broker's HTTP server, through curl
+
+//  Sends method path (with the query) to the broker's HTTP server with
+//  curl; body (size octets) is sent when not NULL, header ("Name:
+//  value") when not NULL. Returns 0 with reply filled (release with
+//  imh_http_clear), or -1 when curl failed.
+int
+    imh_http (imh_t *self, const char *method, const char *path,
+              const char *body, size_t size, const char *header,
+              imh_http_reply_t *reply);
+
+//  Copies the value of header name of reply into value; returns value,
+//  or NULL when there is no such header
+const char *
+    imh_http_header (const imh_http_reply_t *reply, const char *name,
+                     char *value, size_t size);
+
+void
+    imh_http_clear (imh_http_reply_t *reply);
 
 //  ---------------------------------------------------------------------
 //  im_harness_query: direct questions to the broker;

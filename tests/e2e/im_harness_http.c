@@ -1,0 +1,131 @@
+/*  im_harness_http - HTTP requests to the broker, through curl
+
+    The HTTP API is tested as its users reach it: with curl, the tool
+    docs/http.md shows. Each request writes its body to a file in the
+    test's directory, runs curl with the headers dumped to another, and
+    hands back the status, the headers and the body (parsed when it is
+    JSON), so a test can check all three.
+*/
+#include "im_harness_private.h"
+#include <strings.h>
+
+#define IMH_CURL_MS     30000       //  Bound on one curl run
+
+//  Reads a whole file into a new NUL-ended string, "" when unreadable
+static char *
+s_slurp (const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    char *text = NULL;
+    size_t size = 0;
+    if (file) {
+        fseek (file, 0, SEEK_END);
+        long length = ftell (file);
+        fseek (file, 0, SEEK_SET);
+        if (length > 0) {
+            text = (char *) malloc ((size_t) length + 1);
+            if (text)
+                size = fread (text, 1, (size_t) length, file);
+        }
+        fclose (file);
+    }
+    if (!text)
+        text = (char *) calloc (1, 1);
+    else
+        text [size] = 0;
+    return text;
+}
+
+int
+imh_http (imh_t *self, const char *method, const char *path,
+          const char *body, size_t size, const char *header,
+          imh_http_reply_t *reply)
+{
+    assert (self && method && path && reply);
+    memset (reply, 0, sizeof *reply);
+    char url [IMH_PATH_MAX], body_path [IMH_PATH_MAX], headers_path [IMH_PATH_MAX];
+    char data [IMH_PATH_MAX + 2];
+    snprintf (url, sizeof url, "http://%s%s", self->http_address, path);
+    snprintf (body_path, sizeof body_path, "%s/http-body", self->dir);
+    snprintf (headers_path, sizeof headers_path, "%s/http-headers",
+              self->dir);
+    snprintf (data, sizeof data, "@%s", body_path);
+    if (body) {
+        FILE *file = fopen (body_path, "wb");
+        if (!file || fwrite (body, 1, size, file) != size) {
+            if (file)
+                fclose (file);
+            return -1;
+        }
+        fclose (file);
+    }
+    const char *argv [20] = {
+        "/usr/bin/curl", "-s", "-S", "-X", method, "-D", headers_path,
+        "-w", "\n%{http_code}", "-H", "Content-Type: application/json"
+    };
+    size_t count = 11;
+    if (header) {
+        argv [count++] = "-H";
+        argv [count++] = header;
+    }
+    if (body) {
+        argv [count++] = "--data-binary";
+        argv [count++] = data;
+    }
+    argv [count++] = url;
+    argv [count] = NULL;
+    imh_run_t run;
+    if (imh_run (argv, IMH_CURL_MS, &run))
+        return -1;
+    //  The last line is the status curl wrote after the body
+    char *last = strrchr (run.out, '\n');
+    if (run.status == 0 && last) {
+        reply->status = atoi (last + 1);
+        *last = 0;
+        reply->body = strdup (run.out);
+        reply->headers = s_slurp (headers_path);
+        reply->json = json_loads (reply->body, 0, NULL);
+    }
+    else
+        fprintf (stderr, "im_harness: curl %s %s failed (%d): %s\n", method,
+                 url, run.status, run.err);
+    imh_run_clear (&run);
+    return reply->status ? 0 : -1;
+}
+
+const char *
+imh_http_header (const imh_http_reply_t *reply, const char *name,
+                 char *value, size_t size)
+{
+    assert (reply && name && value);
+    value [0] = 0;
+    const char *line = reply->headers;
+    size_t length = strlen (name);
+    while (line && *line) {
+        if (strncasecmp (line, name, length) == 0 && line [length] == ':') {
+            const char *start = line + length + 1;
+            while (*start == ' ')
+                start++;
+            size_t used = strcspn (start, "\r\n");
+            if (used >= size)
+                used = size - 1;
+            memcpy (value, start, used);
+            value [used] = 0;
+            return value;
+        }
+        line = strchr (line, '\n');
+        if (line)
+            line++;
+    }
+    return NULL;
+}
+
+void
+imh_http_clear (imh_http_reply_t *reply)
+{
+    assert (reply);
+    free (reply->body);
+    free (reply->headers);
+    json_decref (reply->json);
+    memset (reply, 0, sizeof *reply);
+}
