@@ -38,24 +38,29 @@
     "\"http://vm:19093\",\"version\":\"4\",\"groupKey\":" \
     "\"{}:{alertname=\\\"DiskFull\\\"}\",\"truncatedAlerts\":0,\"orgId\":1}"
 
+//  A node whose http section has body_max BODY_MAX, and alert_resolve
+//  record when record is true
 static int
-s_setup (void **state)
+s_node (void **state, const char *name, bool record)
 {
     imh_options_t options;
     imh_options_default (&options);
     options.http_body_max = BODY_MAX;
-    *state = imh_new_node ("http", &options, false, NULL);
+    options.alert_record = record;
+    *state = imh_new_node (name, &options, false, NULL);
     return *state ? 0 : -1;
+}
+
+static int
+s_setup (void **state)
+{
+    return s_node (state, "http", false);
 }
 
 static int
 s_setup_record (void **state)
 {
-    imh_options_t options;
-    imh_options_default (&options);
-    options.alert_record = true;
-    *state = imh_new_node ("http-record", &options, false, NULL);
-    return *state ? 0 : -1;
+    return s_node (state, "http-record", true);
 }
 
 static int

@@ -155,6 +155,13 @@ int
     imh_start (imh_t *self, imh_program_t program, const char *name,
                const char *const *extra);
 
+//  Starts another program (argv [0] a path, NULL-ended) as a child of
+//  the harness, logged to <dir>/<name>.log and killed at teardown, as
+//  imh_start does. Returns its slot (>= 0) or -1.
+int
+    imh_start_command (imh_t *self, const char *name,
+                       const char *const *argv);
+
 //  Starts the broker and waits until it answers STATUS as leader.
 //  Returns its slot, or -1 when it died or did not answer in time.
 int
@@ -274,6 +281,12 @@ int
     imh_http (imh_t *self, const char *method, const char *path,
               const char *body, size_t size, const char *header,
               imh_http_reply_t *reply);
+
+//  Same, to any URL ("http://host:port/path")
+int
+    imh_http_url (imh_t *self, const char *method, const char *url,
+                  const char *body, size_t size, const char *header,
+                  imh_http_reply_t *reply);
 
 //  Copies the value of header name of reply into value; returns value,
 //  or NULL when there is no such header

@@ -41,11 +41,21 @@ imh_http (imh_t *self, const char *method, const char *path,
           const char *body, size_t size, const char *header,
           imh_http_reply_t *reply)
 {
-    assert (self && method && path && reply);
-    memset (reply, 0, sizeof *reply);
-    char url [IMH_PATH_MAX], body_path [IMH_PATH_MAX], headers_path [IMH_PATH_MAX];
-    char data [IMH_PATH_MAX + 2];
+    assert (self && path);
+    char url [IMH_PATH_MAX];
     snprintf (url, sizeof url, "http://%s%s", self->http_address, path);
+    return imh_http_url (self, method, url, body, size, header, reply);
+}
+
+int
+imh_http_url (imh_t *self, const char *method, const char *url,
+              const char *body, size_t size, const char *header,
+              imh_http_reply_t *reply)
+{
+    assert (self && method && url && reply);
+    memset (reply, 0, sizeof *reply);
+    char body_path [IMH_PATH_MAX], headers_path [IMH_PATH_MAX];
+    char data [IMH_PATH_MAX + 2];
     snprintf (body_path, sizeof body_path, "%s/http-body", self->dir);
     snprintf (headers_path, sizeof headers_path, "%s/http-headers",
               self->dir);
@@ -87,6 +97,7 @@ imh_http (imh_t *self, const char *method, const char *path,
         reply->json = json_loads (reply->body, 0, NULL);
     }
     else
+    if (run.status != 7)            //  7: nothing listens there (yet)
         fprintf (stderr, "im_harness: curl %s %s failed (%d): %s\n", method,
                  url, run.status, run.err);
     imh_run_clear (&run);

@@ -44,21 +44,45 @@ s_arg (imh_proc_t *proc, const char *arg)
     proc->args_n++;
 }
 
-int
-imh_start (imh_t *self, imh_program_t program, const char *name,
-           const char *const *extra)
+//  Takes the next slot for a child named name, its log <dir>/name.log;
+//  returns it, or NULL when every slot is taken
+static imh_proc_t *
+s_proc_new (imh_t *self, const char *name)
 {
-    assert (self && name && program < IMH_PROGRAMS);
     if (self->procs_n == IMH_PROCS_MAX)
-        return -1;
-    int slot = self->procs_n++;
-    imh_proc_t *proc = &self->procs [slot];
+        return NULL;
+    imh_proc_t *proc = &self->procs [self->procs_n++];
     im_strlcpy (proc->name, name, sizeof proc->name);
     //  Built aside: the directory and the path both live in self, which
     //  gcc's -Wrestrict cannot tell apart
     char path [sizeof proc->log_path];
     snprintf (path, sizeof path, "%s/%s.log", self->dir, name);
     memcpy (proc->log_path, path, sizeof path);
+    return proc;
+}
+
+int
+imh_start_command (imh_t *self, const char *name, const char *const *argv)
+{
+    assert (self && name && argv && argv [0]);
+    imh_proc_t *proc = s_proc_new (self, name);
+    if (!proc)
+        return -1;
+    for (size_t index = 0; argv [index]; index++)
+        s_arg (proc, argv [index]);
+    int slot = (int) (proc - self->procs);
+    return s_spawn (self, slot) ? -1 : slot;
+}
+
+int
+imh_start (imh_t *self, imh_program_t program, const char *name,
+           const char *const *extra)
+{
+    assert (self && name && program < IMH_PROGRAMS);
+    imh_proc_t *proc = s_proc_new (self, name);
+    if (!proc)
+        return -1;
+    int slot = (int) (proc - self->procs);
     s_arg (proc, imh_program_path (program));
     s_arg (proc, "-c");
     s_arg (proc, self->config_path);
