@@ -36,15 +36,6 @@ s_setup (void **state)
     return *state ? 0 : -1;
 }
 
-static int
-s_teardown (void **state)
-{
-    imh_t *harness = (imh_t *) *state;
-    int rc = harness && !imh_logs_clean (harness) ? -1 : 0;
-    imh_destroy (&harness);
-    return rc;
-}
-
 //  True when GET url answers 200
 static bool
 s_answers (imh_t *harness, const char *url)
@@ -323,7 +314,7 @@ main (void)
         return 1;
     }
     const struct CMUnitTest tests [] = {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, imh_teardown)
         T (test_alerts_open_deduplicate_and_resolve),
         T (test_two_alertmanagers_notifying_one_alert_make_one_incident),
 #undef T

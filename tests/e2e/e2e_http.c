@@ -63,15 +63,6 @@ s_setup_record (void **state)
     return s_node (state, "http-record", true);
 }
 
-static int
-s_teardown (void **state)
-{
-    imh_t *harness = (imh_t *) *state;
-    int rc = harness && !imh_logs_clean (harness) ? -1 : 0;
-    imh_destroy (&harness);
-    return rc;
-}
-
 //  Sends a request and checks its status; returns the reply (the
 //  caller clears it)
 static imh_http_reply_t
@@ -536,13 +527,13 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, imh_teardown)
         T (test_incidents_open_and_read_back_as_imqctl_shows_them),
         T (test_bad_input_is_answered_and_writes_nothing),
         T (test_alertmanager_alerts_deduplicate_by_fingerprint),
         cmocka_unit_test_setup_teardown (
             test_resolved_alerts_are_recorded_under_the_record_policy,
-            s_setup_record, s_teardown),
+            s_setup_record, imh_teardown),
         T (test_events_follow_pagerduty_semantics),
         T (test_metrics_and_health),
 #undef T

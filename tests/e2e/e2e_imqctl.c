@@ -25,15 +25,6 @@ s_setup (void **state)
     return *state ? 0 : -1;
 }
 
-static int
-s_teardown (void **state)
-{
-    imh_t *harness = (imh_t *) *state;
-    int rc = harness && !imh_logs_clean (harness) ? -1 : 0;
-    imh_destroy (&harness);
-    return rc;
-}
-
 //  Reads one projection through imqctl show --json
 static json_t *
 s_show (imh_t *harness, int64_t id)
@@ -164,10 +155,10 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_status_shows_leader_and_groups_catching_up,
-            s_setup, s_teardown),
+            s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (
             test_imqctl_refusals_exit_with_a_reason,
-            s_setup, s_teardown),
+            s_setup, imh_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -183,6 +183,16 @@ s_remove_tree (const char *path)
     return rc | rmdir (path);
 }
 
+int
+imh_teardown (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    int rc = harness && !imh_logs_clean (harness) ? -1 : 0;
+    imh_destroy (&harness);
+    *state = NULL;
+    return rc;
+}
+
 void
 imh_destroy (imh_t **self_p)
 {

@@ -123,6 +123,11 @@ void
 bool
     imh_logs_clean (imh_t *self);
 
+//  A cmocka teardown for a test whose state is a harness: destroys it,
+//  and returns -1 when a child's log holds a sanitizer report
+int
+    imh_teardown (void **state);
+
 //  Marks the test as passed: teardown stays quiet
 void
     imh_passed (imh_t *self);
