@@ -27,6 +27,7 @@ struct _bench_broker_t {
     char client [64];               //  Client endpoint
     char workers [64];              //  Worker endpoint
     char raft [64];                 //  Raft address host:port
+    char http [64];                 //  HTTP address host:port
     im_client_t *control;           //  For STATUS and TIMELINE, owned
 };
 
@@ -107,6 +108,8 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
     argv [argc++] = self->workers;
     argv [argc++] = "--raft";
     argv [argc++] = self->raft;
+    argv [argc++] = "--http";
+    argv [argc++] = self->http;
     if (config) {
         argv [argc++] = "-c";
         argv [argc++] = config;
@@ -146,8 +149,8 @@ bench_broker_new (const char *path, const char *config, const char *dir,
     bench_broker_t *self = (bench_broker_t *) calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    int ports [3];
-    if (s_free_ports (ports, 3)) {
+    int ports [4];
+    if (s_free_ports (ports, 4)) {
         snprintf (errbuf, errlen, "cannot find free ports: %s",
                   strerror (errno));
         bench_broker_destroy (&self);
@@ -160,6 +163,7 @@ bench_broker_new (const char *path, const char *config, const char *dir,
     snprintf (self->workers, sizeof self->workers, "tcp://127.0.0.1:%d",
               ports [1]);
     snprintf (self->raft, sizeof self->raft, "127.0.0.1:%d", ports [2]);
+    snprintf (self->http, sizeof self->http, "127.0.0.1:%d", ports [3]);
     if (s_spawn (self, path, config)) {
         snprintf (errbuf, errlen, "cannot start %s: %s", path,
                   strerror (errno));
@@ -235,6 +239,12 @@ const char *
 bench_broker_client_endpoint (bench_broker_t *self)
 {
     return self->client;
+}
+
+const char *
+bench_broker_http_address (bench_broker_t *self)
+{
+    return self->http;
 }
 
 const char *

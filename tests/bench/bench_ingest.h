@@ -109,6 +109,9 @@ const char *
     bench_broker_client_endpoint (bench_broker_t *self);
 const char *
     bench_broker_worker_endpoint (bench_broker_t *self);
+//  host:port of its HTTP server, borrowed
+const char *
+    bench_broker_http_address (bench_broker_t *self);
 
 //  Process id of the broker
 pid_t
