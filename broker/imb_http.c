@@ -20,6 +20,7 @@
 
 #define S_CALL_MS       10000       //  Longest wait for the broker
 #define S_RESEND_MS     1000        //  Resend of a batch's missing answers
+#define S_BUSY_MS       20          //  Resend of those answered busy
 #define S_STATUS_MAX    600         //  HTTP status codes counted
 
 struct _imb_http_t {
@@ -189,18 +190,30 @@ imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
     return reply;
 }
 
-//  Sends every command of batch that is not a repeat of an earlier one
-//  and has no reply yet, as ALERT
-static void
+//  Sends, as ALERT, every command of batch that is not a repeat of an
+//  earlier one and has no answer yet (all when busy_only is false), or
+//  was answered busy (503); at most limit of those answered busy.
+//  Returns how many of those it sent.
+static size_t
 s_send_missing (im_client_t *client, const imb_http_batch_t *batch,
-                im_reply_t **replies)
+                im_reply_t **replies, bool busy_only, size_t limit)
 {
+    size_t sent = 0;
     for (size_t index = 0; index < batch->count; index++) {
         const imb_http_command_t *command = &batch->commands [index];
-        if (command->repeat_of < 0 && !replies [index])
+        const im_reply_t *reply = replies [index];
+        bool missing = reply ? reply->status == 503 && limit > 0
+                             : !busy_only;
+        if (command->repeat_of < 0 && missing) {
             im_client_send (client, "ALERT", command->request_id,
                             command->body);
+            if (reply) {
+                limit--;
+                sent++;
+            }
+        }
     }
+    return sent;
 }
 
 int
@@ -219,32 +232,62 @@ imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
                            (void *) (uintptr_t) (index + 1));
             waiting++;
         }
-    s_send_missing (client, batch, replies);
-    uint64_t deadline = im_mono_ms () + S_CALL_MS;
-    uint64_t resend = im_mono_ms () + S_RESEND_MS;
+    s_send_missing (client, batch, replies, false, batch->count);
+    uint64_t now = im_mono_ms ();
+    uint64_t deadline = now + S_CALL_MS;
+    uint64_t resend = now + S_RESEND_MS;    //  Of what has no answer
+    uint64_t retry = 0;                     //  Of what was busy, when set
+    size_t busy = 0;                        //  Busy answers received
+    size_t taken = 0;                       //  Other answers since the
+                                            //  last retry
     zpoller_t *poller = zpoller_new (im_client_sock (client), NULL);
-    while (waiting > 0 && im_mono_ms () < deadline) {
-        int64_t wait = (int64_t) resend - (int64_t) im_mono_ms ();
-        if (wait <= 0) {
-            //  Requests are idempotent: resending is always safe
-            s_send_missing (client, batch, replies);
-            resend = im_mono_ms () + S_RESEND_MS;
+    while (waiting > 0 && (now = im_mono_ms ()) < deadline) {
+        //  Requests are idempotent: sending one again is always safe.
+        //  A full queue drains in milliseconds, so what was refused
+        //  busy is asked again soon; what got no answer, each second.
+        if (now >= resend) {
+            s_send_missing (client, batch, replies, false, batch->count);
+            resend = now + S_RESEND_MS;
+            retry = 0;
             continue;
         }
-        if (!zpoller_wait (poller, (int) wait))
+        if (retry && now >= retry) {
+            //  As many as the queue took since the last try, and some:
+            //  the rest would only be refused again
+            size_t sent = s_send_missing (client, batch, replies, true,
+                                          2 * taken + 8);
+            //  Those not sent now go on the next try
+            retry = sent ? now + S_BUSY_MS : 0;
+            taken = 0;
+            continue;
+        }
+        uint64_t until = retry && retry < resend ? retry : resend;
+        if (!zpoller_wait (poller, (int) (until - now)))
             continue;
         im_reply_t *reply = im_client_recv (client, false);
-        if (!reply)
+        size_t position = reply ? (size_t) (uintptr_t) zhashx_lookup (
+            positions, reply->request_id) : 0;
+        im_reply_t **slot = position ? &replies [position - 1] : NULL;
+        if (!slot || (*slot && (*slot)->status != 503)) {
+            im_reply_destroy (&reply);  //  Late, or a second answer
             continue;
-        size_t position = (size_t) (uintptr_t) zhashx_lookup (
-            positions, reply->request_id);
-        if (position && !replies [position - 1]) {
-            replies [position - 1] = reply;
-            waiting--;
         }
-        else
-            im_reply_destroy (&reply);
+        im_reply_destroy (slot);
+        *slot = reply;
+        if (reply->status != 503) {
+            waiting--;
+            taken++;
+        }
+        else {
+            busy++;
+            if (!retry)
+                retry = im_mono_ms () + S_BUSY_MS;
+        }
     }
+    if (busy)
+        zsys_warning ("http: the queue was full; %zu busy answers to a "
+                      "notification of %zu alerts, sent again", busy,
+                      batch->count);
     zpoller_destroy (&poller);
     zhashx_destroy (&positions);
     im_client_destroy (&client);

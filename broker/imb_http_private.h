@@ -60,8 +60,11 @@ im_reply_t *
 
 //  Sends every command of batch as ALERT at once and collects their
 //  replies into replies [batch->count] (the caller's; a repeat within
-//  the batch gets none). Returns 0, or IM_ETIMEOUT when some are
-//  missing.
+//  the batch gets none). Commands answered busy (503) are sent again
+//  after a few ms until the deadline (10 s): they are idempotent, and
+//  a notification refused whole would be sent whole again, refused
+//  again in the same order. Returns 0, or IM_ETIMEOUT when some have
+//  no answer or are still busy.
 int
     imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
                          im_reply_t **replies);

@@ -38,15 +38,18 @@
     "\"http://vm:19093\",\"version\":\"4\",\"groupKey\":" \
     "\"{}:{alertname=\\\"DiskFull\\\"}\",\"truncatedAlerts\":0,\"orgId\":1}"
 
-//  A node whose http section has body_max BODY_MAX, and alert_resolve
-//  record when record is true
+//  A node whose http section has body_max BODY_MAX (or the default when
+//  queue_max is set), and alert_resolve record when record is true; a
+//  queue_max not 0 sets node.queue_max and batch_max
 static int
-s_node (void **state, const char *name, bool record)
+s_node (void **state, const char *name, bool record, size_t queue_max)
 {
     imh_options_t options;
     imh_options_default (&options);
-    options.http_body_max = BODY_MAX;
+    if (!queue_max)
+        options.http_body_max = BODY_MAX;
     options.alert_record = record;
+    options.queue_max = queue_max;
     *state = imh_new_node (name, &options, false, NULL);
     return *state ? 0 : -1;
 }
@@ -54,13 +57,19 @@ s_node (void **state, const char *name, bool record)
 static int
 s_setup (void **state)
 {
-    return s_node (state, "http", false);
+    return s_node (state, "http", false, 0);
 }
 
 static int
 s_setup_record (void **state)
 {
-    return s_node (state, "http-record", true);
+    return s_node (state, "http-record", true, 0);
+}
+
+static int
+s_setup_tiny_queue (void **state)
+{
+    return s_node (state, "http-busy", false, 16);
 }
 
 //  Sends a request and checks its status; returns the reply (the
@@ -523,6 +532,66 @@ test_metrics_and_health (void **state)
     imh_passed (harness);
 }
 
+//  The value of the sample "name" (with its labels) in a /metrics answer
+static long
+s_metric (imh_t *harness, const char *name)
+{
+    imh_http_reply_t reply = s_expect (harness, "GET", "/metrics", NULL, NULL,
+                                       200);
+    long value = s_sample (reply.body, name);
+    imh_http_clear (&reply);
+    return value;
+}
+
+//  A notification of count distinct alerts
+static char *
+s_many_alerts (size_t count)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream (&text, &size);
+    assert_non_null (stream);
+    fprintf (stream, "{\"version\": \"4\", \"alerts\": [");
+    for (size_t index = 0; index < count; index++)
+        fprintf (stream, "%s{\"status\": \"firing\", \"fingerprint\": "
+                 "\"f%05zu\", \"labels\": {\"alertname\": \"Load\", "
+                 "\"instance\": \"h%zu\"}, \"startsAt\": "
+                 "\"2026-11-28T04:00:00Z\"}", index ? ", " : "", index,
+                 index);
+    fprintf (stream, "]}");
+    fclose (stream);
+    return text;
+}
+
+static void
+test_a_full_queue_loses_nothing_and_doubles_nothing (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    //  A thousand alerts at once into a queue of 16 commands: the
+    //  broker refuses most of them busy at first, and the receiver asks
+    //  again for those until each is taken, within its deadline
+    char *body = s_many_alerts (1000);
+    imh_http_reply_t reply = s_expect (harness, "POST",
+                                       "/v1/alerts/alertmanager", body, NULL,
+                                       200);
+    assert_int_equal (s_count (&reply, "opened"), 1000);
+    assert_int_equal (s_count (&reply, "failed"), 0);
+    imh_http_clear (&reply);
+    assert_true (imh_log_lines (harness, "broker", "the queue was full") > 0);
+    //  Every alert is in the log exactly once, and a second delivery of
+    //  the notification adds nothing
+    reply = s_expect (harness, "POST", "/v1/alerts/alertmanager", body, NULL,
+                      200);
+    assert_int_equal (s_count (&reply, "duplicate"), 1000);
+    imh_http_clear (&reply);
+    assert_int_equal (s_metric (harness, "imq_events_total{type="
+                                         "\"incident.opened\"}"), 1000);
+    assert_int_equal (s_metric (harness, "imq_commands_total{verb=\"ALERT\","
+                                         "result=\"accepted\"}"), 1000);
+    free (body);
+    imh_passed (harness);
+}
+
 int
 main (void)
 {
@@ -536,6 +605,9 @@ main (void)
             s_setup_record, imh_teardown),
         T (test_events_follow_pagerduty_semantics),
         T (test_metrics_and_health),
+        cmocka_unit_test_setup_teardown (
+            test_a_full_queue_loses_nothing_and_doubles_nothing,
+            s_setup_tiny_queue, imh_teardown),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -94,14 +94,18 @@ s_write_config (imh_t *self, const imh_options_t *options)
         "  workers: %s\n"
         "  raft: %s\n"
         "  worker_heartbeat: %" PRIu32 "ms\n"
-        "  worker_expiry: %" PRIu32 "ms\n"
+        "  worker_expiry: %" PRIu32 "ms\n",
+        self->data_dir, self->client_endpoint, self->worker_endpoint,
+        self->raft_address, options->heartbeat_ms, options->expiry_ms);
+    if (options->queue_max)
+        fprintf (file, "  queue_max: %zu\n  batch_max: %zu\n",
+                 options->queue_max, options->queue_max);
+    fprintf (file,
         "http:\n"
         "  listen: %s\n"
         "  body_max: %zu\n"
         "  alert_resolve: %s\n"
         "sla:\n",
-        self->data_dir, self->client_endpoint, self->worker_endpoint,
-        self->raft_address, options->heartbeat_ms, options->expiry_ms,
         self->http_address, options->http_body_max,
         options->alert_record ? "record" : "auto");
     for (size_t index = 0; index < 5; index++)

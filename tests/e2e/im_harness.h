@@ -48,6 +48,8 @@ typedef struct {
     uint32_t heartbeat_ms;          //  node.worker_heartbeat
     uint32_t expiry_ms;             //  node.worker_expiry
     size_t http_body_max;           //  http.body_max
+    size_t queue_max;               //  node.queue_max and batch_max,
+                                    //  when not 0
     bool alert_record;              //  http.alert_resolve: record, not
                                     //  auto
 } imh_options_t;
