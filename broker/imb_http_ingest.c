@@ -271,7 +271,8 @@ s_alert (const json_t *alert, size_t index, bool auto_resolve,
         snprintf (field, sizeof field, "%slabels", path);
         return s_fault (fault, field, "field '%s' must be an object", field);
     }
-    if (annotations && !json_is_object (annotations) && !json_is_null (annotations)) {
+    if (annotations && !json_is_object (annotations)
+    &&  !json_is_null (annotations)) {
         snprintf (field, sizeof field, "%sannotations", path);
         return s_fault (fault, field, "field '%s' must be an object", field);
     }
@@ -379,7 +380,8 @@ imb_http_ingest_event (const json_t *root, const char *request_id,
     if (rc)
         return rc;
     bool trigger = streq (action, "trigger");
-    if (!trigger && !streq (action, "acknowledge") && !streq (action, "resolve"))
+    if (!trigger && !streq (action, "acknowledge")
+    &&  !streq (action, "resolve"))
         return s_fault (fault, "event_action", "field 'event_action' is '%s', "
                         "must be trigger, acknowledge or resolve", action);
     if (!trigger && !dedup_key)

@@ -50,6 +50,8 @@ enum MHD_Result
     imb_http_broker_error (const imb_http_request_t *request,
                            const im_reply_t *reply);
 
+//  imb_http_call.c: requests to the broker
+
 //  Sends one request to the broker and waits up to timeout_ms (0: the
 //  default, 10 s) for its answer. Returns the reply (the caller's), or
 //  NULL when none came in time.
@@ -69,9 +71,15 @@ int
     imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
                          im_reply_t **replies);
 
+//  imb_http.c
+
 //  Whether a resolved alert resolves its incident (http.alert_resolve)
 bool
     imb_http_auto_resolve (imb_http_t *self);
+
+//  The broker's client endpoint (inproc), borrowed
+const char *
+    imb_http_endpoint (imb_http_t *self);
 
 //  Answers given so far with status
 uint64_t

@@ -40,9 +40,11 @@
 
 //  A node whose http section has body_max BODY_MAX (or the default when
 //  queue_max is set), and alert_resolve record when record is true; a
-//  queue_max not 0 sets node.queue_max and batch_max
+//  queue_max not 0 sets node.queue_max and batch_max, and inflight_max
+//  http.inflight_max
 static int
-s_node (void **state, const char *name, bool record, size_t queue_max)
+s_node (void **state, const char *name, bool record, size_t queue_max,
+        size_t inflight_max)
 {
     imh_options_t options;
     imh_options_default (&options);
@@ -50,6 +52,7 @@ s_node (void **state, const char *name, bool record, size_t queue_max)
         options.http_body_max = BODY_MAX;
     options.alert_record = record;
     options.queue_max = queue_max;
+    options.http_inflight_max = inflight_max;
     *state = imh_new_node (name, &options, false, NULL);
     return *state ? 0 : -1;
 }
@@ -57,19 +60,25 @@ s_node (void **state, const char *name, bool record, size_t queue_max)
 static int
 s_setup (void **state)
 {
-    return s_node (state, "http", false, 0);
+    return s_node (state, "http", false, 0, 64);
 }
 
 static int
 s_setup_record (void **state)
 {
-    return s_node (state, "http-record", true, 0);
+    return s_node (state, "http-record", true, 0, 64);
 }
 
 static int
 s_setup_tiny_queue (void **state)
 {
-    return s_node (state, "http-busy", false, 16);
+    return s_node (state, "http-busy", false, 16, 64);
+}
+
+static int
+s_setup_one_at_a_time (void **state)
+{
+    return s_node (state, "http-one", false, 16, 1);
 }
 
 //  Sends a request and checks its status; returns the reply (the
@@ -592,6 +601,77 @@ test_a_full_queue_loses_nothing_and_doubles_nothing (void **state)
     imh_passed (harness);
 }
 
+typedef struct {
+    imh_t *harness;                 //  The node
+    int slot;                       //  The curl sending the big request
+    int status;                     //  What the probe got last
+} s_probe_t;
+
+//  True once a request made while the big one runs is turned away
+static bool
+s_turned_away (void *arg)
+{
+    s_probe_t *probe = (s_probe_t *) arg;
+    imh_http_reply_t reply;
+    if (imh_http (probe->harness, "GET", "/v1/incidents?limit=1", NULL, 0,
+                  NULL, &reply))
+        return false;
+    probe->status = reply.status;
+    bool refused = reply.status == 429;
+    if (refused) {
+        char retry_after [16];
+        assert_non_null (imh_http_header (&reply, "Retry-After", retry_after,
+                                          sizeof retry_after));
+        assert_string_equal (retry_after, "1");
+        assert_non_null (strstr (imh_json_str (reply.json, "error"),
+                                 "inflight_max"));
+    }
+    imh_http_clear (&reply);
+    return refused || !imh_running (probe->harness, probe->slot);
+}
+
+static bool
+s_exited (void *arg)
+{
+    s_probe_t *probe = (s_probe_t *) arg;
+    return !imh_running (probe->harness, probe->slot);
+}
+
+static void
+test_requests_beyond_inflight_max_are_answered_429 (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    //  One request at a time: while a notification of a thousand alerts
+    //  is taken by a queue of 16 (about a second), others are refused
+    char *body = s_many_alerts (1000);
+    char path [600], data [620], url [128];
+    snprintf (path, sizeof path, "%s/alerts.json", imh_dir (harness));
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (body, file);
+    fclose (file);
+    free (body);
+    snprintf (data, sizeof data, "@%s", path);
+    snprintf (url, sizeof url, "http://%s/v1/alerts/alertmanager",
+              imh_http_address (harness));
+    const char *argv [] = { "/usr/bin/curl", "-s", "-S", "--data-binary",
+                            data, url, NULL };
+    s_probe_t probe = { harness, imh_start_command (harness, "curl-big",
+                                                    argv), 0 };
+    assert_true (probe.slot >= 0);
+    assert_true (imh_wait_for (s_turned_away, &probe, 30000));
+    assert_int_equal (probe.status, 429);
+    //  The liveness probe is never turned away
+    imh_http_reply_t reply = s_expect (harness, "GET", "/healthz", NULL, NULL,
+                                       200);
+    imh_http_clear (&reply);
+    //  The big request itself was answered in full
+    assert_true (imh_wait_for (s_exited, &probe, 30000));
+    assert_int_equal (imh_log_lines (harness, "curl-big",
+                                     "\"opened\": 1000"), 1);
+    imh_passed (harness);
+}
+
 int
 main (void)
 {
@@ -608,6 +688,9 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_a_full_queue_loses_nothing_and_doubles_nothing,
             s_setup_tiny_queue, imh_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_requests_beyond_inflight_max_are_answered_429,
+            s_setup_one_at_a_time, imh_teardown),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -19,6 +19,7 @@ imh_options_default (imh_options_t *options)
     options->heartbeat_ms = 250;
     options->expiry_ms = 1500;
     options->http_body_max = 1024 * 1024;
+    options->http_inflight_max = 64;
 }
 
 //  Creates path and its missing parents (mkdir -p)
@@ -104,9 +105,11 @@ s_write_config (imh_t *self, const imh_options_t *options)
         "http:\n"
         "  listen: %s\n"
         "  body_max: %zu\n"
+        "  inflight_max: %zu\n"
         "  alert_resolve: %s\n"
         "sla:\n",
         self->http_address, options->http_body_max,
+        options->http_inflight_max,
         options->alert_record ? "record" : "auto");
     for (size_t index = 0; index < 5; index++)
         fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"

@@ -50,6 +50,7 @@ typedef struct {
     size_t http_body_max;           //  http.body_max
     size_t queue_max;               //  node.queue_max and batch_max,
                                     //  when not 0
+    size_t http_inflight_max;       //  http.inflight_max
     bool alert_record;              //  http.alert_resolve: record, not
                                     //  auto
 } imh_options_t;

@@ -450,7 +450,8 @@ test_wrong_types_are_reported (void **state)
 
     assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
-                       "node, http, classifier, sla, notifier, found a sequence");
+                       "node, http, classifier, sla, notifier, found a "
+                       "sequence");
 }
 
 static void

@@ -277,7 +277,8 @@ test_repeated_request_id_answers_the_first_result (void **state)
     assert_false (im_fields_has (s_result (f, 0)->body, "repeat"));
     assert_int_equal (s_body_int (f, 1, "repeat"), 1);
     im_fields_remove (s_result (f, 1)->body, "repeat");
-    assert_true (im_fields_equal (s_result (f, 0)->body, s_result (f, 1)->body));
+    assert_true (im_fields_equal (s_result (f, 0)->body,
+                                  s_result (f, 1)->body));
     assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
     //  And in a later entry too, including a rejection
     s_apply_one (f, s_command ("OPEN", 0, "req-1", "title", "s:a", "reporter",
