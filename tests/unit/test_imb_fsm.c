@@ -384,6 +384,44 @@ test_resolve_and_trigger_in_one_entry_open_a_new_incident (void **state)
                              "title"));
 }
 
+static uint64_t
+s_counter (fixture_t *f, const char *name)
+{
+    char key [96];
+    snprintf (key, sizeof key, "%s%s", IMB_COUNTERS_PREFIX, name);
+    uint64_t value = 0;
+    assert_int_equal (im_store_meta_get (f->store, key, &value), 0);
+    return value;
+}
+
+static void
+test_counters_follow_the_log (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:one");
+    s_open (f, "s:two");
+    s_apply_one (f, s_command ("CLASSIFY", 1, NULL, "priority", "i:2",
+                               "category", "s:network", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 2, "r-1", "notes", "s:done", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 2, "r-1", "notes", "s:done", NULL));
+    s_apply_one (f, s_command ("CLOSE", 1, NULL, NULL));   //  Refused
+    assert_int_equal (s_counter (f, "events/incident.opened"), 2);
+    assert_int_equal (s_counter (f, "events/incident.resolved"), 1);
+    assert_int_equal (s_counter (f, "commands/OPEN"), 2);
+    assert_int_equal (s_counter (f, "commands/RESOLVE"), 1);   //  Repeat:
+    assert_int_equal (s_counter (f, "rejected/CLOSE"), 1);     //  no count
+    assert_int_equal (s_counter (f, "incidents/new/2"), 1);
+    assert_int_equal (s_counter (f, "incidents/new/0"), 0);
+    assert_int_equal (s_counter (f, "incidents/resolved/0"), 1);
+    //  A new state machine on the same store carries on from them
+    imb_fsm_destroy (&f->fsm);
+    f->fsm = imb_fsm_new (f->store);
+    assert_non_null (f->fsm);
+    s_open (f, "s:three");
+    assert_int_equal (s_counter (f, "events/incident.opened"), 3);
+    assert_int_equal (s_counter (f, "incidents/new/0"), 1);
+}
+
 static void
 test_entries_at_or_below_the_applied_index_are_skipped (void **state)
 {
@@ -635,6 +673,7 @@ main (void)
         T (test_repeated_request_id_answers_the_first_result),
         T (test_alerts_with_one_dedup_key_add_to_one_open_incident),
         T (test_resolve_and_trigger_in_one_entry_open_a_new_incident),
+        T (test_counters_follow_the_log),
         T (test_entries_at_or_below_the_applied_index_are_skipped),
         T (test_an_entry_that_does_not_decode_changes_nothing_but_the_index),
         T (test_sla_breach_is_checked_against_times),
