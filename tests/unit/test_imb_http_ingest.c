@@ -221,27 +221,22 @@ static void
 test_event_faults_name_the_field (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    assert_int_equal (s_event (f, "{\"event_action\": \"trigger\"}", NULL),
-                      IM_EINVAL);
-    assert_string_equal (f->fault.field, "routing_key");
-    assert_int_equal (s_event (f, "{\"routing_key\": \"r\", "
-                                  "\"event_action\": \"snooze\"}", NULL),
-                      IM_EINVAL);
-    assert_string_equal (f->fault.field, "event_action");
-    assert_int_equal (s_event (f, "{\"routing_key\": \"r\", "
-                                  "\"event_action\": \"resolve\"}", NULL),
-                      IM_EINVAL);
-    assert_string_equal (f->fault.field, "dedup_key");
-    assert_int_equal (s_event (f, "{\"routing_key\": \"r\", "
-                                  "\"event_action\": \"trigger\"}", NULL),
-                      IM_EINVAL);
-    assert_string_equal (f->fault.field, "payload");
-    assert_int_equal (s_event (f, "{\"routing_key\": \"r\", "
-                                  "\"event_action\": \"trigger\", "
-                                  "\"payload\": {\"summary\": \"s\", "
-                                  "\"severity\": \"info\"}}", NULL),
-                      IM_EINVAL);
-    assert_string_equal (f->fault.field, "payload.source");
+    static const char *bad [][2] = {
+        { "{\"event_action\": \"trigger\"}", "routing_key" },
+        { "{\"routing_key\": \"r\", \"event_action\": \"snooze\"}",
+          "event_action" },
+        { "{\"routing_key\": \"r\", \"event_action\": \"resolve\"}",
+          "dedup_key" },
+        { "{\"routing_key\": \"r\", \"event_action\": \"trigger\"}",
+          "payload" },
+        { "{\"routing_key\": \"r\", \"event_action\": \"trigger\", "
+          "\"payload\": {\"summary\": \"s\", \"severity\": \"info\"}}",
+          "payload.source" },
+    };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        assert_int_equal (s_event (f, bad [index][0], NULL), IM_EINVAL);
+        assert_string_equal (f->fault.field, bad [index][1]);
+    }
     char key [300];
     memset (key, 'k', 256);
     key [256] = 0;
