@@ -345,19 +345,26 @@ s_dedup_lookup (imb_fsm_t *self, const char *key, int *rc)
 //  with that key opens a new incident
 static int
 s_index_dedup (imb_fsm_t *self, im_store_batch_t *batch,
-               const im_event_t *event, const im_fields_t *incident)
+               const im_command_t *command, const im_event_t *event,
+               const im_fields_t *incident)
 {
+    //  Only an ALERT opens an incident with a dedup key: an OPEN, the
+    //  command the broker sees most, skips the search for one
+    bool opened = event->type == IM_EV_OPENED;
+    if ((opened && command->type != IM_CMD_ALERT)
+    ||  (!opened && event->type != IM_EV_RESOLVED
+                 && event->type != IM_EV_CLOSED))
+        return 0;
     const char *key = im_fields_str (incident, "dedup_key");
     if (!key)
         return 0;
     int rc = 0;
-    if (event->type == IM_EV_OPENED) {
+    if (opened) {
         im_store_batch_put_dedup (batch, key, event->incident);
         zhashx_update (self->dedup, key, (void *) (uintptr_t) event->incident);
     }
     else
-    if ((event->type == IM_EV_RESOLVED || event->type == IM_EV_CLOSED)
-    &&  s_dedup_lookup (self, key, &rc) == event->incident) {
+    if (s_dedup_lookup (self, key, &rc) == event->incident) {
         im_store_batch_delete_dedup (batch, key);
         zhashx_update (self->dedup, key, S_DEDUP_NONE);
     }
@@ -465,7 +472,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                                       self->packed.data, self->packed.size);
             s_evolve (self, incident, event);
             s_index_deadlines (batch, event, incident);
-            rc = s_index_dedup (self, batch, event, incident);
+            rc = s_index_dedup (self, batch, command, event, incident);
             if (rc) {
                 imb_decision_reset (decision);
                 return rc;
