@@ -72,7 +72,7 @@ s_setup_record (void **state)
 static int
 s_setup_tiny_queue (void **state)
 {
-    return s_node (state, "http-busy", false, 16, 64);
+    return s_node (state, "http-busy", false, 64, 64);
 }
 
 static int
@@ -576,7 +576,7 @@ static void
 test_a_full_queue_loses_nothing_and_doubles_nothing (void **state)
 {
     imh_t *harness = (imh_t *) *state;
-    //  A thousand alerts at once into a queue of 16 commands: the
+    //  A thousand alerts at once into a queue of 64 commands: the
     //  broker refuses most of them busy at first, and the receiver asks
     //  again for those until each is taken, within its deadline
     char *body = s_many_alerts (1000);
