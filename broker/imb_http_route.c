@@ -43,19 +43,24 @@ s_failed (const imb_http_request_t *request, const im_reply_t *reply)
 }
 
 //  The client's idempotency key, or NULL. Returns false after answering
-//  400 when it is too long.
+//  400 when it is empty, too long or not printable ASCII.
 static bool
 s_idempotency_key (const imb_http_request_t *request, const char **key,
                    enum MHD_Result *rc)
 {
     *key = MHD_lookup_connection_value (request->connection,
                                         MHD_HEADER_KIND, "Idempotency-Key");
-    if (*key && (!**key || strlen (*key) >= IM_REQUEST_ID_MAX)) {
+    if (!*key)
+        return true;
+    size_t length = strlen (*key);
+    bool valid = length > 0 && length < IM_REQUEST_ID_MAX;
+    for (const char *cursor = *key; valid && *cursor; cursor++)
+        valid = *cursor > ' ' && *cursor < 0x7f;
+    if (!valid)
         *rc = imb_http_error (request, 400, "header Idempotency-Key must be "
-                              "1 to 127 bytes long", "Idempotency-Key");
-        return false;
-    }
-    return true;
+                              "1 to 127 printable ASCII characters",
+                              "Idempotency-Key");
+    return valid;
 }
 
 //  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
@@ -282,7 +287,7 @@ s_parameter (const imb_http_request_t *request, const char *name,
     }
     char text [96];
     snprintf (text, sizeof text, "parameter '%s' must be %s", name,
-              is_int ? "an integer" : "a shorter string");
+              is_int ? "an integer" : "valid UTF-8 of at most 65536 bytes");
     *rc = imb_http_error (request, 400, text, name);
     return false;
 }

@@ -247,6 +247,11 @@ test_bad_input_is_answered_and_writes_nothing (void **state)
     reply = s_expect (harness, "GET", "/v1/incidents/999999", NULL, NULL,
                       404);
     imh_http_clear (&reply);
+    reply = s_expect (harness, "POST", "/v1/incidents", "{}",
+                      "Idempotency-Key: caf\xc3\xa9", 400);
+    assert_string_equal (imh_json_str (reply.json, "field"),
+                         "Idempotency-Key");
+    imh_http_clear (&reply);
     reply = s_expect (harness, "GET", "/v1/incidents?limit=many", NULL, NULL,
                       400);
     s_assert_fault (&reply, "limit", "integer");
