@@ -109,6 +109,16 @@ s_assert_fault (const imh_http_reply_t *reply, const char *field,
     assert_string_equal (imh_json_str (reply->json, "field"), field);
 }
 
+//  The value of the sample "name" (with its labels) in metrics text
+static long
+s_sample (const char *text, const char *name)
+{
+    char line [256];
+    snprintf (line, sizeof line, "\n%s ", name);
+    const char *found = strstr (text, line);
+    return found ? strtol (found + strlen (line), NULL, 10) : -1;
+}
+
 static void
 test_incidents_open_and_read_back_as_imqctl_shows_them (void **state)
 {
@@ -397,6 +407,41 @@ test_alertmanager_alerts_deduplicate_by_fingerprint (void **state)
 }
 
 static void
+test_dedup_survives_a_broker_restart (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    imh_http_reply_t first = s_notify (harness, "firing");
+    int64_t db1 = s_incident_of (&first, 0);
+    imh_http_clear (&first);
+    //  The broker dies without a word and comes back on its data
+    int broker = imh_slot (harness, "broker");
+    assert_int_equal (imh_kill (harness, broker), 0);
+    assert_int_equal (imh_restart (harness, broker), 0);
+    //  The same notification is still a copy, and db1 firing again
+    //  still adds to its incident
+    imh_http_reply_t copy = s_notify (harness, "firing");
+    assert_int_equal (s_count (&copy, "duplicate"), 2);
+    imh_http_clear (&copy);
+    imh_http_reply_t again = s_expect (harness, "POST",
+        "/v1/alerts/alertmanager",
+        "{\"alerts\": [{\"status\": \"firing\", \"fingerprint\": "
+        "\"e94c744ae3d44df8\", \"startsAt\": \"2026-11-28T05:00:00Z\", "
+        "\"labels\": {\"alertname\": \"DiskFull\"}}]}", NULL, 200);
+    assert_int_equal (s_count (&again, "added"), 1);
+    assert_int_equal (s_incident_of (&again, 0), db1);
+    imh_http_clear (&again);
+    //  And the counters carried on
+    imh_http_reply_t metrics = s_expect (harness, "GET", "/metrics", NULL,
+                                         NULL, 200);
+    assert_int_equal (s_sample (metrics.body, "imq_events_total{type="
+                                              "\"alert.repeated\"}"), 1);
+    assert_int_equal (s_sample (metrics.body, "imq_events_total{type="
+                                              "\"incident.opened\"}"), 2);
+    imh_http_clear (&metrics);
+    imh_passed (harness);
+}
+
+static void
 test_resolved_alerts_are_recorded_under_the_record_policy (void **state)
 {
     imh_t *harness = (imh_t *) *state;
@@ -483,16 +528,6 @@ test_events_follow_pagerduty_semantics (void **state)
     assert_int_equal (strlen (imh_json_str (reply.json, "dedup_key")), 32);
     imh_http_clear (&reply);
     imh_passed (harness);
-}
-
-//  The value of the sample "name" (with its labels) in metrics text
-static long
-s_sample (const char *text, const char *name)
-{
-    char line [256];
-    snprintf (line, sizeof line, "\n%s ", name);
-    const char *found = strstr (text, line);
-    return found ? strtol (found + strlen (line), NULL, 10) : -1;
 }
 
 static void
@@ -691,6 +726,7 @@ main (void)
         T (test_incidents_open_and_read_back_as_imqctl_shows_them),
         T (test_bad_input_is_answered_and_writes_nothing),
         T (test_alertmanager_alerts_deduplicate_by_fingerprint),
+        T (test_dedup_survives_a_broker_restart),
         cmocka_unit_test_setup_teardown (
             test_resolved_alerts_are_recorded_under_the_record_policy,
             s_setup_record, imh_teardown),
