@@ -328,6 +328,18 @@ s_incident_of (const imh_http_reply_t *reply, size_t index)
                          "incident");
 }
 
+//  Posts the sample notification, both alerts firing; returns the
+//  incident of alert index
+static int64_t
+s_fire (imh_t *harness, size_t index)
+{
+    imh_http_reply_t reply = s_notify (harness, "firing");
+    int64_t id = s_incident_of (&reply, index);
+    imh_http_clear (&reply);
+    assert_true (id >= 1);
+    return id;
+}
+
 //  GET /v1/incidents/{id} as JSON (the caller's reference)
 static json_t *
 s_get (imh_t *harness, int64_t id)
@@ -410,9 +422,7 @@ static void
 test_dedup_survives_a_broker_restart (void **state)
 {
     imh_t *harness = (imh_t *) *state;
-    imh_http_reply_t first = s_notify (harness, "firing");
-    int64_t db1 = s_incident_of (&first, 0);
-    imh_http_clear (&first);
+    int64_t db1 = s_fire (harness, 0);
     //  The broker dies without a word and comes back on its data
     int broker = imh_slot (harness, "broker");
     assert_int_equal (imh_kill (harness, broker), 0);
@@ -445,9 +455,7 @@ static void
 test_resolved_alerts_are_recorded_under_the_record_policy (void **state)
 {
     imh_t *harness = (imh_t *) *state;
-    imh_http_reply_t first = s_notify (harness, "firing");
-    int64_t db2 = s_incident_of (&first, 1);
-    imh_http_clear (&first);
+    int64_t db2 = s_fire (harness, 1);
     imh_http_reply_t resolved = s_notify (harness, "resolved");
     assert_int_equal (s_count (&resolved, "cleared"), 1);
     assert_int_equal (s_count (&resolved, "resolved"), 0);
