@@ -102,8 +102,11 @@ imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
             continue;
         }
         uint64_t until = retry && retry < resend ? retry : resend;
-        if (!zpoller_wait (poller, (int) (until - now)))
+        if (!zpoller_wait (poller, (int) (until - now))) {
+            if (zpoller_terminated (poller))
+                break;              //  The broker is stopping
             continue;
+        }
         im_reply_t *reply = im_client_recv (client, false);
         size_t position = reply ? (size_t) (uintptr_t) zhashx_lookup (
             positions, reply->request_id) : 0;
