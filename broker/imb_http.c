@@ -216,9 +216,15 @@ s_on_request (void *cls, struct MHD_Connection *connection, const char *url,
         if (!upload)
             return MHD_NO;
         *context = upload;
-        return MHD_YES;
+        //  A body announced too large is refused before it is read
+        const char *length = MHD_lookup_connection_value (
+            connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull (length, NULL, 10) > self->body_max)
+            upload->too_big = true;
+        else
+            return MHD_YES;
     }
-    if (*upload_data_size) {
+    if (*upload_data_size) {        //  Past the limit: read, dropped
         s_upload (self, upload, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;

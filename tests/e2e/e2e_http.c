@@ -241,6 +241,12 @@ test_bad_input_is_answered_and_writes_nothing (void **state)
     assert_non_null (strstr (imh_json_str (reply.json, "error"),
                              "body_max"));
     imh_http_clear (&reply);
+    //  The same without a Content-Length: read to its end, then refused
+    reply = s_expect (harness, "POST", "/v1/alerts/alertmanager", big,
+                      "Transfer-Encoding: chunked", 413);
+    assert_non_null (strstr (imh_json_str (reply.json, "error"),
+                             "body_max"));
+    imh_http_clear (&reply);
     free (big);
 
     //  Routes and methods
