@@ -38,47 +38,35 @@
     "\"http://vm:19093\",\"version\":\"4\",\"groupKey\":" \
     "\"{}:{alertname=\\\"DiskFull\\\"}\",\"truncatedAlerts\":0,\"orgId\":1}"
 
-//  A node whose http section has body_max BODY_MAX (or the default when
-//  queue_max is set), and alert_resolve record when record is true; a
-//  queue_max not 0 sets node.queue_max and batch_max, and inflight_max
-//  http.inflight_max
-static int
-s_node (void **state, const char *name, bool record, size_t queue_max,
-        size_t inflight_max)
-{
-    imh_options_t options;
-    imh_options_default (&options);
-    if (!queue_max)
-        options.http_body_max = BODY_MAX;
-    options.alert_record = record;
-    options.queue_max = queue_max;
-    options.http_inflight_max = inflight_max;
-    *state = imh_new_node (name, &options, false, NULL);
-    return *state ? 0 : -1;
-}
+//  The node a test runs against
+typedef struct {
+    const char *name;               //  Tags its directory
+    bool record;                    //  http.alert_resolve: record
+    size_t queue_max;               //  node.queue_max and batch_max, or 0
+                                    //  for the defaults (and body_max
+                                    //  BODY_MAX)
+    size_t inflight_max;            //  http.inflight_max
+} s_node_t;
 
+static const s_node_t s_plain = { "http", false, 0, 64 };
+static const s_node_t s_record = { "http-record", true, 0, 64 };
+static const s_node_t s_busy = { "http-busy", false, 64, 64 };
+static const s_node_t s_one = { "http-one", false, 16, 1 };
+
+//  Starts the node the test's initial state names (s_plain when none)
 static int
 s_setup (void **state)
 {
-    return s_node (state, "http", false, 0, 64);
-}
-
-static int
-s_setup_record (void **state)
-{
-    return s_node (state, "http-record", true, 0, 64);
-}
-
-static int
-s_setup_tiny_queue (void **state)
-{
-    return s_node (state, "http-busy", false, 64, 64);
-}
-
-static int
-s_setup_one_at_a_time (void **state)
-{
-    return s_node (state, "http-one", false, 16, 1);
+    const s_node_t *node = *state ? (const s_node_t *) *state : &s_plain;
+    imh_options_t options;
+    imh_options_default (&options);
+    if (!node->queue_max)
+        options.http_body_max = BODY_MAX;
+    options.alert_record = node->record;
+    options.queue_max = node->queue_max;
+    options.http_inflight_max = node->inflight_max;
+    *state = imh_new_node (node->name, &options, false, NULL);
+    return *state ? 0 : -1;
 }
 
 //  Sends a request and checks its status; returns the reply (the
@@ -741,17 +729,17 @@ main (void)
         T (test_bad_input_is_answered_and_writes_nothing),
         T (test_alertmanager_alerts_deduplicate_by_fingerprint),
         T (test_dedup_survives_a_broker_restart),
-        cmocka_unit_test_setup_teardown (
+        cmocka_unit_test_prestate_setup_teardown (
             test_resolved_alerts_are_recorded_under_the_record_policy,
-            s_setup_record, imh_teardown),
+            s_setup, imh_teardown, (void *) &s_record),
         T (test_events_follow_pagerduty_semantics),
         T (test_metrics_and_health),
-        cmocka_unit_test_setup_teardown (
+        cmocka_unit_test_prestate_setup_teardown (
             test_a_full_queue_loses_nothing_and_doubles_nothing,
-            s_setup_tiny_queue, imh_teardown),
-        cmocka_unit_test_setup_teardown (
+            s_setup, imh_teardown, (void *) &s_busy),
+        cmocka_unit_test_prestate_setup_teardown (
             test_requests_beyond_inflight_max_are_answered_429,
-            s_setup_one_at_a_time, imh_teardown),
+            s_setup, imh_teardown, (void *) &s_one),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
