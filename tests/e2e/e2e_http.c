@@ -52,6 +52,7 @@ static const s_node_t s_plain = { "http", false, 0, 64 };
 static const s_node_t s_record = { "http-record", true, 0, 64 };
 static const s_node_t s_busy = { "http-busy", false, 64, 64 };
 static const s_node_t s_one = { "http-one", false, 16, 1 };
+static const s_node_t s_full = { "http-full", false, 16, 64 };
 
 //  Starts the node the test's initial state names (s_plain when none)
 static int
@@ -643,50 +644,23 @@ test_a_full_queue_loses_nothing_and_doubles_nothing (void **state)
     imh_passed (harness);
 }
 
+//  A probe sent again and again while a big notification is taken
 typedef struct {
     imh_t *harness;                 //  The node
     int slot;                       //  The curl sending the big request
+    const char *method;             //  The probe's method and path
+    const char *path;
+    const char *body;               //  Its body, or NULL
+    int wanted;                     //  The status it waits for
+    int taken;                      //  Probes answered 2xx meanwhile
+    char header [64];               //  Idempotency-Key of the last probe
 } s_probe_t;
 
-//  True once a request made while the big one runs is turned away.
-//  When the big one is not running (it ended, or the probe came first
-//  and it was the one turned away), it is started again.
-static bool
-s_turned_away (void *arg)
+//  Starts curl sending a notification of a thousand alerts; returns its
+//  slot
+static int
+s_big_start (imh_t *harness)
 {
-    s_probe_t *probe = (s_probe_t *) arg;
-    if (!imh_running (probe->harness, probe->slot))
-        assert_int_equal (imh_restart (probe->harness, probe->slot), 0);
-    imh_http_reply_t reply;
-    if (imh_http (probe->harness, "GET", "/v1/incidents?limit=1", NULL, 0,
-                  NULL, &reply))
-        return false;
-    bool refused = reply.status == 429;
-    if (refused) {
-        char retry_after [16];
-        assert_non_null (imh_http_header (&reply, "Retry-After", retry_after,
-                                          sizeof retry_after));
-        assert_string_equal (retry_after, "1");
-        assert_non_null (strstr (imh_json_str (reply.json, "error"),
-                                 "inflight_max"));
-    }
-    imh_http_clear (&reply);
-    return refused;
-}
-
-static bool
-s_exited (void *arg)
-{
-    s_probe_t *probe = (s_probe_t *) arg;
-    return !imh_running (probe->harness, probe->slot);
-}
-
-static void
-test_requests_beyond_inflight_max_are_answered_429 (void **state)
-{
-    imh_t *harness = (imh_t *) *state;
-    //  One request at a time: while a notification of a thousand alerts
-    //  is taken by a queue of 16 (about a second), others are refused
     char *body = s_many_alerts (1000);
     char path [600], data [620], url [128];
     snprintf (path, sizeof path, "%s/alerts.json", imh_dir (harness));
@@ -700,23 +674,104 @@ test_requests_beyond_inflight_max_are_answered_429 (void **state)
               imh_http_address (harness));
     const char *argv [] = { "/usr/bin/curl", "-s", "-S", "--data-binary",
                             data, url, NULL };
-    s_probe_t probe = { harness, imh_start_command (harness, "curl-big",
-                                                    argv) };
-    assert_true (probe.slot >= 0);
-    assert_true (imh_wait_for (s_turned_away, &probe, 30000));
+    int slot = imh_start_command (harness, "curl-big", argv);
+    assert_true (slot >= 0);
+    return slot;
+}
+
+//  True once the probe, sent while the big request runs, gets the
+//  status it waits for, with Retry-After: 1. When the big request is
+//  not running (it ended, or the probe came first and turned it
+//  away), it is started again.
+static bool
+s_probed (void *arg)
+{
+    s_probe_t *probe = (s_probe_t *) arg;
+    if (!imh_running (probe->harness, probe->slot))
+        assert_int_equal (imh_restart (probe->harness, probe->slot), 0);
+    snprintf (probe->header, sizeof probe->header,
+              "Idempotency-Key: probe-%d", probe->taken);
+    imh_http_reply_t reply;
+    if (imh_http (probe->harness, probe->method, probe->path, probe->body,
+                  probe->body ? strlen (probe->body) : 0, probe->header,
+                  &reply))
+        return false;
+    bool seen = reply.status == probe->wanted;
+    if (seen) {
+        char retry_after [16];
+        assert_non_null (imh_http_header (&reply, "Retry-After", retry_after,
+                                          sizeof retry_after));
+        assert_string_equal (retry_after, "1");
+    }
+    else
+    if (reply.status / 100 == 2)
+        probe->taken++;             //  The next probe is a new request
+    imh_http_clear (&reply);
+    return seen;
+}
+
+static bool
+s_exited (void *arg)
+{
+    s_probe_t *probe = (s_probe_t *) arg;
+    return !imh_running (probe->harness, probe->slot);
+}
+
+//  Waits for the big request to end; checks it was answered in full
+//  (the first time it ran, or, started again, with its alerts as
+//  duplicates) and that its thousand incidents are in the log
+static void
+s_big_finished (s_probe_t *probe)
+{
+    assert_true (imh_wait_for (s_exited, probe, 30000));
+    assert_true (imh_log_lines (probe->harness, "curl-big",
+                                "\"alerts\": 1000") >= 1);
+    assert_true (imh_log_lines (probe->harness, "curl-big",
+                                "\"failed\": 0") >= 1);
+    assert_int_equal (s_metric (probe->harness, "imq_commands_total{verb="
+                                "\"ALERT\",result=\"accepted\"}"), 1000);
+}
+
+static void
+test_requests_beyond_inflight_max_are_answered_429 (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    //  One request at a time: while a notification of a thousand alerts
+    //  is taken by a queue of 16 (about a second), others are refused
+    s_probe_t probe = { harness, s_big_start (harness), "GET",
+                        "/v1/incidents?limit=1", NULL, 429, 0, "" };
+    assert_true (imh_wait_for (s_probed, &probe, 30000));
     //  The liveness probe is never turned away
     imh_http_reply_t reply = s_expect (harness, "GET", "/healthz", NULL, NULL,
                                        200);
     imh_http_clear (&reply);
-    //  The big request itself was answered in full (the first time it
-    //  ran, or, if it was started again, with its alerts as duplicates)
-    assert_true (imh_wait_for (s_exited, &probe, 30000));
-    assert_true (imh_log_lines (harness, "curl-big", "\"alerts\": 1000")
-                 >= 1);
-    assert_true (imh_log_lines (harness, "curl-big", "\"failed\": 0")
-                 >= 1);
-    assert_int_equal (s_metric (harness, "imq_events_total{type="
-                                         "\"incident.opened\"}"), 1000);
+    s_big_finished (&probe);
+    imh_passed (harness);
+}
+
+static void
+test_a_full_queue_answers_503_and_a_retry_opens_once (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    //  While a notification of a thousand alerts fills a queue of 16,
+    //  an incident sent at the same time finds it full
+    const char *body = "{\"title\": \"VPN down\", \"reporter\": \"ann\"}";
+    s_probe_t probe = { harness, s_big_start (harness), "POST",
+                        "/v1/incidents", body, 503, 0, "" };
+    assert_true (imh_wait_for (s_probed, &probe, 30000));
+    //  Sent again with the same key once there is room: opened once
+    s_big_finished (&probe);
+    imh_http_reply_t reply = s_expect (harness, "POST", "/v1/incidents", body,
+                                       probe.header, 201);
+    int64_t id = imh_json_int (reply.json, "incident");
+    imh_http_clear (&reply);
+    reply = s_expect (harness, "POST", "/v1/incidents", body, probe.header,
+                      201);
+    assert_int_equal (imh_json_int (reply.json, "incident"), id);
+    imh_http_clear (&reply);
+    assert_int_equal (s_metric (harness, "imq_commands_total{verb=\"OPEN\","
+                                         "result=\"accepted\"}"),
+                      probe.taken + 1);
     imh_passed (harness);
 }
 
@@ -740,6 +795,9 @@ main (void)
         cmocka_unit_test_prestate_setup_teardown (
             test_requests_beyond_inflight_max_are_answered_429,
             s_setup, imh_teardown, (void *) &s_one),
+        cmocka_unit_test_prestate_setup_teardown (
+            test_a_full_queue_answers_503_and_a_retry_opens_once,
+            s_setup, imh_teardown, (void *) &s_full),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
