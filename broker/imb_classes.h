@@ -13,6 +13,7 @@
 #include "imb_raft.h"
 #include "imb_dispatch.h"
 #include "imb_query.h"
+#include "imb_search.h"
 #include "imb_server.h"
 #include "imb_raft_queue.h"
 #include "imb_raft_results.h"

@@ -22,7 +22,8 @@ imb_command_from (im_request_t *request, im_command_t **command_p)
     const char *actor = im_fields_str_or (body, "actor", "anonymous");
     if ((im_fields_has (body, "incident")
          && (im_fields_int (body, "incident", &incident) || incident < 1))
-    ||  (type != IM_CMD_OPEN && type != IM_CMD_ALERT && incident == 0))
+    ||  (type != IM_CMD_OPEN && type != IM_CMD_ALERT && type != IM_CMD_CONFIG
+         && incident == 0))
         return im_reply_encode_error (400, request->request_id,
                                       "missing or invalid argument 'incident' "
                                       "(an integer >= 1)");

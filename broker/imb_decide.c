@@ -8,6 +8,7 @@
 */
 #include "imb_classes.h"
 #include "imb_decide.h"
+#include "imb_decide_private.h"
 
 //  Argument rules, one table per verb
 typedef struct {
@@ -28,11 +29,29 @@ static const s_arg_t s_ack_args [] = {
     { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_assign_args [] = {
     { "group", false, false, 0, 63 }, { "agent", false, false, 0, 63 },
+    { "unassigned_only", true, false, 0, 1 },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_escalate_args [] = {
+    { "kind", false, true, 1, 16 }, { "reason", false, true, 1, 8192 },
+    { "group", false, false, 1, 63 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_link_args [] = {
+    { "link", false, true, 1, 16 }, { "other", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_unlink_args [] = {
+    { "other", true, true, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_major_args [] = {
+    { "action", false, true, 1, 16 }, { "reason", false, false, 0, 8192 },
+    { "commander", false, false, 1, 63 },
+    { "cadence_ms", true, false, 1, INT64_MAX },
+    { "text", false, false, 1, 8192 }, { "due_ms", true, false, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_review_args [] = {
+    { "summary", false, true, 1, 8192 }, { "root_cause", false, true, 1, 8192 },
+    { "actions", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_comment_args [] = {
     { "text", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_resolve_args [] = {
-    { "notes", false, true, 1, 8192 }, { "code", false, false, 1, 63 },
+    { "notes", false, true, 1, 8192 }, { "code", false, true, 1, 63 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_alert_args [] = {
     { "dedup_key", false, true, 1, 255 }, { "action", false, true, 1, 16 },
@@ -42,14 +61,35 @@ static const s_arg_t s_alert_args [] = {
     { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
     { "channel", false, false, 1, 32 }, { "severity", false, false, 0, 16 },
     { NULL, false, false, 0, 0 } };
-static const s_arg_t s_no_args [] = { { NULL, false, false, 0, 0 } };
+static const s_arg_t s_close_args [] = {
+    { "due_ms", true, false, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_pend_args [] = {
+    { "reason", false, true, 1, 32 }, { "note", false, false, 0, 8192 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_resume_args [] = {
+    { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_config_args [] = {
+    { "text", false, true, 1, 65536 }, { "source", false, false, 0, 255 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_cancel_args [] = {
+    { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_reopen_args [] = {
     { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_classify_args [] = {
     { "priority", true, true, 1, 5 }, { "category", false, true, 1, 63 },
+    { "type", false, false, 1, 16 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_convert_args [] = {
+    { "type", false, true, 1, 16 }, { "reason", false, true, 1, 8192 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_categorize_args [] = {
+    { "category", false, false, 1, 63 }, { "subcategory", false, false, 1, 63 },
+    { "service", false, false, 1, 128 }, { "ci", false, false, 1, 128 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_prioritize_args [] = {
+    { "priority", true, true, 1, 5 }, { "reason", false, true, 1, 8192 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_start_args [] = {
-    { "priority", true, true, 1, 5 },
+    { "priority", true, true, 1, 5 }, { "type", false, false, 1, 16 },
     { "response_due_ms", true, true, 1, INT64_MAX },
     { "resolution_due_ms", true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
@@ -64,12 +104,8 @@ static const s_arg_t s_notify_args [] = {
     { "reason", false, true, 1, 32 }, { "about_seq", true, true, 0, INT64_MAX },
     { "target", false, false, 0, 1024 }, { NULL, false, false, 0, 0 } };
 
-static int
-s_reject (imb_decision_t *decision, int rc, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int
-s_reject (imb_decision_t *decision, int rc, const char *format, ...)
+int
+imb_decide_reject (imb_decision_t *decision, int rc, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
@@ -91,26 +127,27 @@ s_check_args (const im_fields_t *args, const s_arg_t *rules,
         while (rule->key && !streq (rule->key, key))
             rule++;
         if (!rule->key)
-            return s_reject (decision, IM_EINVAL, "unknown argument '%s'", key);
+            return imb_decide_reject (decision, IM_EINVAL,
+                                      "unknown argument '%s'", key);
         im_field_type_t type = im_fields_type_at (args, index);
         if (rule->is_int) {
             if (type != IM_FIELD_INT)
-                return s_reject (decision, IM_EINVAL,
+                return imb_decide_reject (decision, IM_EINVAL,
                                  "argument '%s' must be an integer", key);
             int64_t value = im_fields_int_at (args, index);
             if (value < rule->min || value > rule->max)
-                return s_reject (decision, IM_EINVAL,
+                return imb_decide_reject (decision, IM_EINVAL,
                                  "argument '%s' is %" PRId64
                                  ", must be %" PRId64 "..%" PRId64,
                                  key, value, rule->min, rule->max);
         }
         else {
             if (type != IM_FIELD_STR)
-                return s_reject (decision, IM_EINVAL,
+                return imb_decide_reject (decision, IM_EINVAL,
                                  "argument '%s' must be a string", key);
             int64_t length = (int64_t) strlen (im_fields_str_at (args, index));
             if (length < rule->min || length > rule->max)
-                return s_reject (decision, IM_EINVAL,
+                return imb_decide_reject (decision, IM_EINVAL,
                                  "argument '%s' must be %" PRId64 " to %"
                                  PRId64 " bytes long", key, rule->min,
                                  rule->max);
@@ -118,14 +155,15 @@ s_check_args (const im_fields_t *args, const s_arg_t *rules,
     }
     for (const s_arg_t *rule = rules; rule->key; rule++)
         if (rule->required && !im_fields_has (args, rule->key))
-            return s_reject (decision, IM_EINVAL,
+            return imb_decide_reject (decision, IM_EINVAL,
                              "missing argument '%s'", rule->key);
     return 0;
 }
 
 //  Adds an event of type for incident to decision; returns its payload
-static im_fields_t *
-s_emit (imb_decision_t *decision, im_event_type_t type, uint64_t incident)
+im_fields_t *
+imb_decide_emit (imb_decision_t *decision, im_event_type_t type,
+                 uint64_t incident)
 {
     assert (decision->count < IMB_DECIDE_EVENTS_MAX);
     im_event_t *event = decision->events [decision->count];
@@ -147,13 +185,20 @@ s_emit (imb_decision_t *decision, im_event_type_t type, uint64_t incident)
     return event->payload;
 }
 
-static void
-s_copy_str (im_fields_t *to, const im_fields_t *from, const char *key,
-            const char *fallback)
+void
+imb_decide_copy_str (im_fields_t *to, const im_fields_t *from,
+                     const char *key, const char *fallback)
 {
     const char *value = im_fields_str_or (from, key, fallback);
     if (value)
         im_fields_set_str (to, key, value);
+}
+
+//  True for the two record types
+bool
+imb_decide_type_valid (const char *type)
+{
+    return type && (streq (type, "incident") || streq (type, "request"));
 }
 
 //  Emits incident.opened for an OPEN or an ALERT that opens; returns
@@ -162,16 +207,16 @@ static im_fields_t *
 s_emit_opened (const im_fields_t *args, const char *type, uint64_t new_id,
                imb_decision_t *decision)
 {
-    im_fields_t *payload = s_emit (decision, IM_EV_OPENED, new_id);
-    s_copy_str (payload, args, "title", NULL);
-    s_copy_str (payload, args, "description", "");
-    s_copy_str (payload, args, "reporter", "alert");
-    s_copy_str (payload, args, "service", "");
+    im_fields_t *payload = imb_decide_emit (decision, IM_EV_OPENED, new_id);
+    imb_decide_copy_str (payload, args, "title", NULL);
+    imb_decide_copy_str (payload, args, "description", "");
+    imb_decide_copy_str (payload, args, "reporter", "alert");
+    imb_decide_copy_str (payload, args, "service", "");
     im_fields_set_int (payload, "impact", im_fields_int_or (args, "impact", 3));
     im_fields_set_int (payload, "urgency",
                        im_fields_int_or (args, "urgency", 3));
     im_fields_set_str (payload, "type", type);
-    s_copy_str (payload, args, "channel", "api");
+    imb_decide_copy_str (payload, args, "channel", "api");
     im_fields_set_str (payload, "status", "new");
     return payload;
 }
@@ -181,9 +226,9 @@ s_decide_open (const im_command_t *command, uint64_t new_id,
                imb_decision_t *decision)
 {
     const char *type = im_fields_str_or (command->args, "type", "incident");
-    if (!streq (type, "incident") && !streq (type, "request")) {
-        s_reject (decision, IM_EINVAL,
-                  "argument 'type' is '%s', must be incident or request", type);
+    if (!imb_decide_type_valid (type)) {
+        imb_decide_reject (decision, IM_EINVAL, "argument 'type' is '%s', "
+                           "must be incident or request", type);
         return;
     }
     s_emit_opened (command->args, type, new_id, decision);
@@ -202,20 +247,21 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
     im_status_t status = incident ? im_incident_status (incident)
                                   : IM_STATUS_NONE;
     bool open = status == IM_STATUS_NEW || status == IM_STATUS_ASSIGNED
-             || status == IM_STATUS_IN_PROGRESS;
+             || status == IM_STATUS_IN_PROGRESS
+             || status == IM_STATUS_PENDING;
     uint64_t id = open ? (uint64_t) im_fields_int_or (incident, "id", 0) : 0;
     im_fields_t *payload;
     if (streq (action, "trigger")) {
         if (!open && !im_fields_has (args, "title")) {
-            s_reject (decision, IM_EINVAL, "missing argument 'title'");
+            imb_decide_reject (decision, IM_EINVAL, "missing argument 'title'");
             return;
         }
         if (open) {
-            payload = s_emit (decision, IM_EV_ALERT_REPEATED, id);
+            payload = imb_decide_emit (decision, IM_EV_ALERT_REPEATED, id);
             im_fields_set_str (payload, "dedup_key", key);
             im_fields_set_int (payload, "alerts",
                                im_fields_int_or (incident, "alerts", 1) + 1);
-            s_copy_str (payload, args, "severity", NULL);
+            imb_decide_copy_str (payload, args, "severity", NULL);
             decision->outcome = "added";
         }
         else {
@@ -224,7 +270,7 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
             im_fields_set_int (payload, "alerts", 1);
             im_fields_set_int (payload, "last_alert_ms",
                                (int64_t) command->ts_ms);
-            s_copy_str (payload, args, "severity", NULL);
+            imb_decide_copy_str (payload, args, "severity", NULL);
             id = new_id;
             decision->outcome = "opened";
         }
@@ -233,12 +279,12 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
     }
     if (!streq (action, "acknowledge") && !streq (action, "resolve")
     &&  !streq (action, "clear")) {
-        s_reject (decision, IM_EINVAL, "argument 'action' is '%s', must be "
+        imb_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', must be "
                   "trigger, acknowledge, resolve or clear", action);
         return;
     }
     if (!open) {
-        s_reject (decision, IM_ENOTFOUND,
+        imb_decide_reject (decision, IM_ENOTFOUND,
                   "no open incident has dedup_key '%s'", key);
         return;
     }
@@ -250,7 +296,7 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
             decision->outcome = "unchanged";
             return;
         }
-        payload = s_emit (decision, IM_EV_ACKNOWLEDGED, id);
+        payload = imb_decide_emit (decision, IM_EV_ACKNOWLEDGED, id);
         im_fields_set_str (payload, "status", "in_progress");
         char note [128];
         snprintf (note, sizeof note, "acknowledged by %s", source);
@@ -259,7 +305,7 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
     }
     else
     if (streq (action, "resolve")) {
-        payload = s_emit (decision, IM_EV_RESOLVED, id);
+        payload = imb_decide_emit (decision, IM_EV_RESOLVED, id);
         im_fields_set_str (payload, "code", "auto");
         char notes [128];
         snprintf (notes, sizeof notes, "resolved by %s", source);
@@ -268,45 +314,10 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
         decision->outcome = "resolved";
     }
     else {
-        payload = s_emit (decision, IM_EV_ALERT_CLEARED, id);
+        payload = imb_decide_emit (decision, IM_EV_ALERT_CLEARED, id);
         im_fields_set_str (payload, "dedup_key", key);
         decision->outcome = "cleared";
     }
-}
-
-static void
-s_decide_assign (const im_command_t *command, const im_fields_t *incident,
-                 imb_decision_t *decision)
-{
-    const char *group = im_fields_str (command->args, "group");
-    const char *agent = im_fields_str (command->args, "agent");
-    if ((!group || !*group) && (!agent || !*agent)) {
-        s_reject (decision, IM_EINVAL, "assign needs a 'group' or an 'agent'");
-        return;
-    }
-    const char *old_group = im_fields_str_or (incident, "group", "");
-    const char *old_agent = im_fields_str_or (incident, "agent", "");
-    const char *new_group = group ? group : old_group;
-    const char *new_agent = agent ? agent : (group ? "" : old_agent);
-    if (streq (new_group, old_group) && streq (new_agent, old_agent)) {
-        s_reject (decision, IM_ESTATE, "incident is already assigned to %s%s%s",
-                  new_group, *new_agent ? "/" : "", new_agent);
-        return;
-    }
-    //  A reassignment is any change after the first assignment
-    int64_t count = im_fields_int_or (incident, "reassignment_count", 0);
-    if (*old_group || *old_agent)
-        count++;
-    im_status_t status = im_incident_status (incident);
-    im_fields_t *payload = s_emit (decision, IM_EV_ASSIGNED, command->incident);
-    im_fields_set_str (payload, "group", new_group);
-    im_fields_set_str (payload, "agent", new_agent);
-    im_fields_set_str (payload, "previous_group", old_group);
-    im_fields_set_str (payload, "previous_agent", old_agent);
-    im_fields_set_str (payload, "status",
-                       status == IM_STATUS_NEW ? "assigned"
-                                               : im_status_name (status));
-    im_fields_set_int (payload, "reassignment_count", count);
 }
 
 //  Checks an SLA clock argument and that the clock is running
@@ -316,7 +327,7 @@ s_running_clock (const im_command_t *command, const im_fields_t *incident,
 {
     const char *clock = im_fields_str (command->args, "clock");
     if (!streq (clock, "response") && !streq (clock, "resolution")) {
-        s_reject (decision, IM_EINVAL,
+        imb_decide_reject (decision, IM_EINVAL,
                   "argument 'clock' is '%s', must be response or resolution",
                   clock);
         return NULL;
@@ -325,7 +336,7 @@ s_running_clock (const im_command_t *command, const im_fields_t *incident,
     snprintf (key, sizeof key, "sla_%s", clock);
     const char *state = im_fields_str (incident, key);
     if (!state || !streq (state, "running")) {
-        s_reject (decision, IM_ESTATE, "the %s clock is %s", clock,
+        imb_decide_reject (decision, IM_ESTATE, "the %s clock is %s", clock,
                   state ? state : "not started");
         return NULL;
     }
@@ -338,11 +349,17 @@ s_decide_sla (const im_command_t *command, const im_fields_t *incident,
 {
     const im_fields_t *args = command->args;
     if (command->type == IM_CMD_SLA_START) {
-        if (im_fields_has (incident, "sla_response")) {
-            s_reject (decision, IM_ESTATE, "SLA clocks already started");
+        //  Clocks start once, and again when the record changed type
+        //  (the other type has its own SLA policy)
+        const char *type = im_fields_str (args, "type");
+        if (im_fields_has (incident, "sla_response")
+        &&  (!type || streq (type, im_fields_str_or (incident, "sla_type",
+                                                     "incident")))) {
+            imb_decide_reject (decision, IM_ESTATE,
+                               "SLA clocks already started");
             return;
         }
-        im_fields_t *payload = s_emit (decision, IM_EV_SLA_STARTED,
+        im_fields_t *payload = imb_decide_emit (decision, IM_EV_SLA_STARTED,
                                        command->incident);
         im_fields_merge (payload, args);
         return;
@@ -355,7 +372,7 @@ s_decide_sla (const im_command_t *command, const im_fields_t *incident,
     int64_t due = im_fields_int_or (incident, key, 0);
     if (command->type == IM_CMD_SLA_STOP) {
         int64_t at = im_fields_int_or (args, "at_ms", 0);
-        im_fields_t *payload = s_emit (decision, IM_EV_SLA_STOPPED,
+        im_fields_t *payload = imb_decide_emit (decision, IM_EV_SLA_STOPPED,
                                        command->incident);
         im_fields_set_str (payload, "clock", clock);
         im_fields_set_int (payload, "at_ms", at);
@@ -370,20 +387,150 @@ s_decide_sla (const im_command_t *command, const im_fields_t *incident,
                                                     : "resolved_ms";
     int64_t stopped = im_fields_int_or (incident, stopper, 0);
     if (claimed != due)
-        s_reject (decision, IM_ESTATE, "the %s clock is due at %" PRId64
-                  ", not %" PRId64, clock, due, claimed);
+        imb_decide_reject (decision, IM_ESTATE,
+                           "the %s clock is due at %" PRId64
+                           ", not %" PRId64, clock, due, claimed);
     else
     if ((int64_t) command->ts_ms < due)
-        s_reject (decision, IM_ESTATE, "the %s clock is not due yet", clock);
+        imb_decide_reject (decision, IM_ESTATE,
+                           "the %s clock is not due yet", clock);
     else
     if (stopped && stopped <= due)
-        s_reject (decision, IM_ESTATE, "the %s clock was met", clock);
+        imb_decide_reject (decision, IM_ESTATE, "the %s clock was met", clock);
     else {
-        im_fields_t *payload = s_emit (decision, IM_EV_SLA_BREACHED,
+        im_fields_t *payload = imb_decide_emit (decision, IM_EV_SLA_BREACHED,
                                        command->incident);
         im_fields_set_str (payload, "clock", clock);
         im_fields_set_int (payload, "due_ms", due);
     }
+}
+
+//  RESOLVE: the resolution, and the deadlines the policy gives it
+static void
+s_decide_resolve (const im_command_t *command, const im_fields_t *incident,
+                  const im_policy_t *policy, imb_decision_t *decision)
+{
+    im_fields_t *payload = imb_decide_emit (decision, IM_EV_RESOLVED,
+                                   command->incident);
+    imb_decide_copy_str (payload, command->args, "code", NULL);
+    imb_decide_copy_str (payload, command->args, "notes", NULL);
+    im_fields_set_str (payload, "status", "resolved");
+    int64_t now = (int64_t) command->ts_ms;
+    im_fields_set_int (payload, "reopen_until_ms",
+                       now + policy->reopen_window_ms);
+    //  A major incident closes by hand, once reviewed
+    bool major = streq (im_fields_str_or (incident, "major", ""), "declared");
+    if (policy->auto_close_ms > 0 && !major)
+        im_fields_set_int (payload, "close_due_ms",
+                           now + policy->auto_close_ms);
+    if (major)
+        im_fields_set_int (payload, "major", 1);
+}
+
+//  CLOSE: an operator closes a resolved incident at once; the SLA timer
+//  names the auto-close deadline it acts on (due_ms), which must still
+//  be the incident's and must have passed by the leader's stamp, so a
+//  late or repeated timer cannot close an incident reopened since
+static void
+s_decide_close (const im_command_t *command, const im_fields_t *incident,
+                imb_decision_t *decision)
+{
+    if (streq (im_fields_str_or (incident, "major", ""), "declared")
+    &&  !im_fields_has (incident, "reviewed_ms")) {
+        imb_decide_reject (decision, IM_ESTATE, "a major incident closes "
+                           "once a post-incident review is attached "
+                           "(REVIEW)");
+        return;
+    }
+    int64_t claimed = 0;
+    bool automatic = im_fields_int (command->args, "due_ms", &claimed) == 0;
+    if (automatic) {
+        int64_t due = im_fields_int_or (incident, "close_due_ms", 0);
+        if (claimed != due) {
+            imb_decide_reject (decision, IM_ESTATE,
+                               "the incident closes at %" PRId64
+                               ", not %" PRId64, due, claimed);
+            return;
+        }
+        if ((int64_t) command->ts_ms < due) {
+            imb_decide_reject (decision, IM_ESTATE,
+                               "the incident closes at %" PRId64
+                               ", not yet", due);
+            return;
+        }
+    }
+    im_fields_t *payload = imb_decide_emit (decision, IM_EV_CLOSED,
+                                            command->incident);
+    im_fields_set_str (payload, "status", "closed");
+    if (automatic)
+        im_fields_set_int (payload, "due_ms", claimed);
+}
+
+//  Keys a follow-up incident takes from the one it follows
+static const char *s_follow_up_keys [] = {
+    "title", "description", "reporter", "service", "type" };
+
+//  REOPEN: within the window a resolved incident reopens; a closed one,
+//  or one resolved longer ago, stays as it is and a new incident is
+//  opened as its follow-up, linked both ways
+static void
+s_decide_reopen (const im_command_t *command, const im_fields_t *incident,
+                 uint64_t new_id, imb_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    int64_t until = im_fields_int_or (incident, "reopen_until_ms", 0);
+    if (im_incident_status (incident) == IM_STATUS_RESOLVED
+    &&  (int64_t) command->ts_ms <= until) {
+        bool assigned = *im_fields_str_or (incident, "group", "")
+                     || *im_fields_str_or (incident, "agent", "");
+        im_fields_t *payload = imb_decide_emit (decision, IM_EV_REOPENED,
+                                       command->incident);
+        imb_decide_copy_str (payload, args, "reason", NULL);
+        im_fields_set_str (payload, "status", assigned ? "assigned" : "new");
+        return;
+    }
+    im_fields_t *payload = imb_decide_emit (decision, IM_EV_OPENED, new_id);
+    for (size_t key = 0; key < sizeof s_follow_up_keys
+                                / sizeof s_follow_up_keys [0]; key++)
+        imb_decide_copy_str (payload, incident, s_follow_up_keys [key], "");
+    im_fields_set_int (payload, "impact",
+                       im_fields_int_or (incident, "impact", 3));
+    im_fields_set_int (payload, "urgency",
+                       im_fields_int_or (incident, "urgency", 3));
+    im_fields_set_str (payload, "channel", "reopen");
+    im_fields_set_str (payload, "status", "new");
+    im_fields_set_int (payload, "follow_up_of", (int64_t) command->incident);
+    imb_decide_copy_str (payload, args, "reason", NULL);
+    payload = imb_decide_emit (decision, IM_EV_LINKED, command->incident);
+    im_fields_set_str (payload, "link", "follow_up");
+    im_fields_set_int (payload, "other", (int64_t) new_id);
+}
+
+//  CONFIG: a replicated policy, checked as a whole before anything
+//  changes; it becomes the next version, an event of no incident (0)
+static void
+s_decide_config (const im_command_t *command, const im_policy_t *policy,
+                 imb_decision_t *decision)
+{
+    const char *text = im_fields_str (command->args, "text");
+    const char *source = im_fields_str_or (command->args, "source", "");
+    //  Parsed to check it only: the state machine installs it when it
+    //  applies the event (on the heap: a policy is large)
+    im_policy_t *checked = (im_policy_t *) malloc (sizeof (im_policy_t));
+    int rc = checked ? im_policy_parse (checked, *source ? source : "policy",
+                                        text, policy->version + 1,
+                                        decision->error,
+                                        sizeof decision->error)
+                     : IM_ENOMEM;
+    free (checked);
+    if (rc) {
+        decision->rc = rc;
+        return;
+    }
+    im_fields_t *payload = imb_decide_emit (decision, IM_EV_CONFIGURED, 0);
+    im_fields_set_int (payload, "version", (int64_t) policy->version + 1);
+    im_fields_set_str (payload, "source", source);
+    im_fields_set_str (payload, "text", text);
 }
 
 static const s_arg_t *
@@ -395,7 +542,19 @@ s_rules (im_command_type_t type)
         case IM_CMD_ASSIGN:     return s_assign_args;
         case IM_CMD_COMMENT:    return s_comment_args;
         case IM_CMD_RESOLVE:    return s_resolve_args;
-        case IM_CMD_CLOSE:      return s_no_args;
+        case IM_CMD_CLOSE:      return s_close_args;
+        case IM_CMD_PEND:       return s_pend_args;
+        case IM_CMD_RESUME:     return s_resume_args;
+        case IM_CMD_CANCEL:     return s_cancel_args;
+        case IM_CMD_CONFIG:     return s_config_args;
+        case IM_CMD_CONVERT:    return s_convert_args;
+        case IM_CMD_LINK:       return s_link_args;
+        case IM_CMD_MAJOR:      return s_major_args;
+        case IM_CMD_REVIEW:     return s_review_args;
+        case IM_CMD_UNLINK:     return s_unlink_args;
+        case IM_CMD_ESCALATE:   return s_escalate_args;
+        case IM_CMD_CATEGORIZE: return s_categorize_args;
+        case IM_CMD_PRIORITIZE: return s_prioritize_args;
         case IM_CMD_REOPEN:     return s_reopen_args;
         case IM_CMD_CLASSIFY:   return s_classify_args;
         case IM_CMD_SLA_START:  return s_sla_start_args;
@@ -409,15 +568,18 @@ s_rules (im_command_type_t type)
 
 void
 imb_decide (const im_command_t *command, const im_fields_t *incident,
-            uint64_t new_id, imb_decision_t *decision)
+            uint64_t new_id, const im_policy_t *policy,
+            imb_decide_lookup_fn *lookup, void *arg,
+            imb_decision_t *decision)
 {
-    assert (command && decision);
+    assert (command && policy && lookup && decision);
     imb_decision_reset (decision);
     const s_arg_t *rules = s_rules (command->type);
     if (!rules) {
-        s_reject (decision, IM_EUNKNOWN, "command %s is not accepted here",
-                  im_command_type_name (command->type)
-                      ? im_command_type_name (command->type) : "?");
+        imb_decide_reject (decision, IM_EUNKNOWN,
+                           "command %s is not accepted here",
+                           im_command_type_name (command->type)
+                           ? im_command_type_name (command->type) : "?");
         return;
     }
     if (s_check_args (command->args, rules, decision))
@@ -430,8 +592,12 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
         s_decide_alert (command, incident, new_id, decision);
         return;
     }
+    if (command->type == IM_CMD_CONFIG) {
+        s_decide_config (command, policy, decision);
+        return;
+    }
     if (!incident) {
-        s_reject (decision, IM_ENOTFOUND, "no incident %" PRIu64,
+        imb_decide_reject (decision, IM_ENOTFOUND, "no incident %" PRIu64,
                   command->incident);
         return;
     }
@@ -444,38 +610,106 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
     im_fields_t *payload;
     switch (command->type) {
         case IM_CMD_ACK:
-            payload = s_emit (decision, IM_EV_ACKNOWLEDGED, command->incident);
+            payload = imb_decide_emit (decision, IM_EV_ACKNOWLEDGED,
+                                       command->incident);
             im_fields_set_str (payload, "status", "in_progress");
-            s_copy_str (payload, args, "note", NULL);
+            imb_decide_copy_str (payload, args, "note", NULL);
             break;
         case IM_CMD_ASSIGN:
-            s_decide_assign (command, incident, decision);
+            imb_decide_assign (command, incident, policy, decision);
             break;
         case IM_CMD_COMMENT:
-            payload = s_emit (decision, IM_EV_COMMENTED, command->incident);
-            s_copy_str (payload, args, "text", NULL);
+            payload = imb_decide_emit (decision, IM_EV_COMMENTED,
+                                       command->incident);
+            imb_decide_copy_str (payload, args, "text", NULL);
             break;
         case IM_CMD_RESOLVE:
-            payload = s_emit (decision, IM_EV_RESOLVED, command->incident);
-            s_copy_str (payload, args, "code", "solved");
-            s_copy_str (payload, args, "notes", NULL);
-            im_fields_set_str (payload, "status", "resolved");
+            s_decide_resolve (command, incident, policy, decision);
+            imb_decide_resolve_children (command, incident, lookup, arg,
+                                         decision);
             break;
         case IM_CMD_CLOSE:
-            payload = s_emit (decision, IM_EV_CLOSED, command->incident);
-            im_fields_set_str (payload, "status", "closed");
+            s_decide_close (command, incident, decision);
             break;
-        case IM_CMD_REOPEN: {
-            bool assigned = *im_fields_str_or (incident, "group", "")
-                         || *im_fields_str_or (incident, "agent", "");
-            payload = s_emit (decision, IM_EV_REOPENED, command->incident);
-            s_copy_str (payload, args, "reason", NULL);
-            im_fields_set_str (payload, "status", assigned ? "assigned" : "new");
+        case IM_CMD_REOPEN:
+            s_decide_reopen (command, incident, new_id, decision);
             break;
-        }
+        case IM_CMD_PEND:
+            if (!im_incident_pending_reason_valid (
+                    im_fields_str (args, "reason"))) {
+                imb_decide_reject (decision, IM_EINVAL,
+                          "argument 'reason' is '%s', must be one of %s",
+                          im_fields_str (args, "reason"),
+                          im_incident_pending_reasons ());
+                break;
+            }
+            payload = imb_decide_emit (decision, IM_EV_PENDING,
+                                       command->incident);
+            imb_decide_copy_str (payload, args, "reason", NULL);
+            imb_decide_copy_str (payload, args, "note", NULL);
+            im_fields_set_str (payload, "previous_status",
+                               im_fields_str (incident, "status"));
+            im_fields_set_str (payload, "status", "pending");
+            break;
+        case IM_CMD_RESUME:
+            //  Back to where it was put on hold from
+            payload = imb_decide_emit (decision, IM_EV_RESUMED,
+                                       command->incident);
+            imb_decide_copy_str (payload, args, "note", NULL);
+            im_fields_set_str (payload, "status",
+                               im_fields_str_or (incident, "pending_from",
+                                                 "in_progress"));
+            break;
+        case IM_CMD_CANCEL:
+            payload = imb_decide_emit (decision, IM_EV_CANCELLED,
+                                       command->incident);
+            imb_decide_copy_str (payload, args, "reason", NULL);
+            im_fields_set_str (payload, "status", "cancelled");
+            break;
         case IM_CMD_CLASSIFY:
-            payload = s_emit (decision, IM_EV_CLASSIFIED, command->incident);
+            imb_decide_classify (command, incident, decision);
+            break;
+        case IM_CMD_CONVERT:
+            imb_decide_convert (command, incident, decision);
+            break;
+        case IM_CMD_ESCALATE:
+            imb_decide_escalate (command, incident, policy, decision);
+            break;
+        case IM_CMD_LINK:
+            imb_decide_link (command, incident, lookup, arg, decision);
+            break;
+        case IM_CMD_MAJOR:
+            imb_decide_major (command, incident, policy, decision);
+            break;
+        case IM_CMD_REVIEW:
+            imb_decide_review (command, incident, decision);
+            break;
+        case IM_CMD_UNLINK:
+            imb_decide_unlink (command, incident, lookup, arg, decision);
+            break;
+        case IM_CMD_CATEGORIZE:
+            if (im_fields_size (args) == 0) {
+                imb_decide_reject (decision, IM_EINVAL,
+                                   "categorize needs a category, "
+                                   "subcategory, service or ci");
+                break;
+            }
+            //  Checked against the policy's taxonomy; a subcategory
+            //  alone belongs to the category the incident has
+            if (im_policy_check_category (
+                    policy, im_fields_str_or (args, "category",
+                        im_fields_str_or (incident, "category", "")),
+                    im_fields_str (args, "subcategory"), decision->error,
+                    sizeof decision->error)) {
+                decision->rc = IM_EINVAL;
+                break;
+            }
+            payload = imb_decide_emit (decision, IM_EV_CATEGORIZED,
+                                       command->incident);
             im_fields_merge (payload, args);
+            break;
+        case IM_CMD_PRIORITIZE:
+            imb_decide_prioritize (command, incident, policy, decision);
             break;
         case IM_CMD_SLA_START:
         case IM_CMD_SLA_STOP:
@@ -483,7 +717,8 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
             s_decide_sla (command, incident, decision);
             break;
         case IM_CMD_NOTIFY:
-            payload = s_emit (decision, IM_EV_NOTIFIED, command->incident);
+            payload = imb_decide_emit (decision, IM_EV_NOTIFIED,
+                                       command->incident);
             im_fields_merge (payload, args);
             break;
         default:

@@ -11,8 +11,15 @@
 #include "im_command.h"
 #include "im_event.h"
 #include "im_fields.h"
+#include "im_policy.h"
 
-#define IMB_DECIDE_EVENTS_MAX 4
+#define IMB_DECIDE_EVENTS_MAX 256    //  A parent and all its children
+#define IMB_DECIDE_CHILDREN_MAX 200 //  Children one parent may have
+
+//  Returns the projection of another incident than the command's, as
+//  the state machine sees it (borrowed until the decision is applied),
+//  or NULL when there is none
+typedef const im_fields_t *(imb_decide_lookup_fn) (void *arg, uint64_t id);
 
 //  A decision is reused from command to command: the events it made
 //  stay allocated and are cleared, not freed, so a command costs no
@@ -37,13 +44,17 @@ typedef struct {
 
 //  Decides command against incident (NULL when the command's incident
 //  does not exist; for ALERT, the incident its dedup key maps to, NULL
-//  when none). new_id is the id an OPEN (or an ALERT that opens) gives
-//  its incident.
+//  when none). new_id is the id an OPEN (an ALERT that opens, or a
+//  REOPEN that opens a follow-up) gives its incident; policy holds the
+//  rules in force; lookup (with arg) reads the other incidents a command
+//  names (links).
 //  Fills decision, replacing what it held; its events stay owned by
 //  decision, valid until the next imb_decide or imb_decision_reset.
 void
     imb_decide (const im_command_t *command, const im_fields_t *incident,
-                uint64_t new_id, imb_decision_t *decision);
+                uint64_t new_id, const im_policy_t *policy,
+                imb_decide_lookup_fn *lookup, void *arg,
+                imb_decision_t *decision);
 
 //  Empties decision; its event objects are kept for the next decision
 void

@@ -173,10 +173,18 @@ imb_dispatch_group_join (imb_dispatch_group_t *self, const char *peer,
     zhashx_update (self->instances, peer, member);
 }
 
+//  The owners map is keyed by the incident id itself, plus one: events
+//  of no incident (0, config.applied) need a key that is not NULL
+static void *
+s_owner_key (uint64_t incident)
+{
+    return (void *) (uintptr_t) (incident + 1);
+}
+
 static s_owner_t *
 s_owner (imb_dispatch_group_t *self, uint64_t incident, bool create)
 {
-    void *key = (void *) (uintptr_t) incident;
+    void *key = s_owner_key (incident);
     s_owner_t *owner = (s_owner_t *) zhashx_lookup (self->owners, key);
     if (!owner && create) {
         owner = (s_owner_t *) calloc (1, sizeof *owner);
@@ -193,7 +201,7 @@ s_owner_release (imb_dispatch_group_t *self, uint64_t incident,
     if (owner->held == 0)
         owner->holder = NULL;
     if (owner->held == 0 && owner->waiting == 0)
-        zhashx_delete (self->owners, (void *) (uintptr_t) incident);
+        zhashx_delete (self->owners, s_owner_key (incident));
 }
 
 void

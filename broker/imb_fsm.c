@@ -30,6 +30,9 @@ struct _imb_fsm_t {
     uint64_t applied;               //  Last Raft index applied
     uint64_t last_seq;              //  Last event seq given
     uint64_t next_id;               //  Next incident id to give
+    im_policy_t policy;             //  Rules in force
+    int lookup_rc;                  //  Store failure of a decision's
+                                    //  lookup of another incident
     zhashx_t *incidents;            //  Touched this entry: id -> fields,
                                     //  borrowed from projections
     s_projection_t *projections;    //  Projection objects; the first
@@ -77,6 +80,39 @@ s_u64_compare (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+//  Makes the policy of a config.applied event the one in force. Its
+//  text was checked when the event was decided; a failure here would
+//  be a parser that changed between then and now, and is logged.
+static void
+s_policy_install (imb_fsm_t *self, const im_event_t *event)
+{
+    const char *text = im_fields_str_or (event->payload, "text", "");
+    const char *source = im_fields_str_or (event->payload, "source", "");
+    int64_t version = im_fields_int_or (event->payload, "version", 0);
+    char errbuf [256];
+    if (im_policy_parse (&self->policy, *source ? source : "policy", text,
+                         (uint64_t) version, errbuf, sizeof errbuf))
+        zsys_error ("imb_fsm: policy version %" PRId64 " at seq %" PRIu64
+                    " does not parse: %s", version, event->seq, errbuf);
+}
+
+//  Loads the policy in force from the store: the last config.applied,
+//  which is the last event of no incident (0)
+static int
+s_policy_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    imb_fsm_t *self = (imb_fsm_t *) arg;
+    im_event_t *event = im_event_new ();
+    if (!event)
+        return IM_ENOMEM;
+    int rc = im_event_decode (event, data, size, NULL, 0);
+    if (rc == 0 && event->type == IM_EV_CONFIGURED)
+        s_policy_install (self, event);
+    im_event_destroy (&event);
+    return rc;
+}
+
 imb_fsm_t *
 imb_fsm_new (im_store_t *store)
 {
@@ -85,6 +121,7 @@ imb_fsm_new (im_store_t *store)
     if (!self)
         return NULL;
     self->store = store;
+    im_policy_defaults (&self->policy);
     msgpack_sbuffer_init (&self->packed);
     self->incidents = zhashx_new ();
     self->requests = zhashx_new ();
@@ -124,6 +161,10 @@ imb_fsm_new (im_store_t *store)
             imb_fsm_destroy (&self);
             return NULL;
         }
+    }
+    if (im_store_incident_events_scan (store, 0, s_policy_event, self)) {
+        imb_fsm_destroy (&self);
+        return NULL;
     }
     return self;
 }
@@ -227,6 +268,18 @@ s_incident (imb_fsm_t *self, uint64_t id, int *rc)
     return incident;
 }
 
+//  The decider's view of another incident: this entry's projection
+static const im_fields_t *
+s_lookup (void *arg, uint64_t id)
+{
+    imb_fsm_t *self = (imb_fsm_t *) arg;
+    int rc = 0;
+    const im_fields_t *incident = s_incident (self, id, &rc);
+    if (rc)
+        self->lookup_rc = rc;
+    return incident;
+}
+
 //  Fills result with the answer request key already got, in this entry
 //  or before. Returns true when there was one (a repeat), false for a
 //  new request or a failure to read the store (then *rc is set).
@@ -297,6 +350,24 @@ s_apply_offset (imb_fsm_t *self, im_store_batch_t *batch,
     im_fields_set_int (result->body, "seq", seq);
 }
 
+//  Takes the running SLA clocks out of the index before clocks start
+//  again (the record changed type): their deadlines are not the new ones
+static void
+s_unindex_clocks (im_store_batch_t *batch, const im_event_t *event,
+                  const im_fields_t *incident)
+{
+    for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
+         clock++) {
+        char due_key [48];
+        snprintf (due_key, sizeof due_key, "sla_%s_due_ms",
+                  im_clock_name (clock));
+        int64_t due = im_fields_int_or (incident, due_key, 0);
+        if (due > 0)
+            im_store_batch_delete_deadline (batch, (uint64_t) due,
+                                            event->incident, clock);
+    }
+}
+
 //  Keeps the deadlines index in step with the incident's SLA clocks: a
 //  clock is in the index while it runs (after the event was folded)
 static void
@@ -306,11 +377,13 @@ s_index_deadlines (im_store_batch_t *batch, const im_event_t *event,
     if (event->type != IM_EV_SLA_STARTED && event->type != IM_EV_SLA_STOPPED
     &&  event->type != IM_EV_SLA_BREACHED)
         return;
-    static const char *clocks [2] = { "response", "resolution" };
-    for (int clock = 0; clock < 2; clock++) {
+    for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
+         clock++) {
         char state_key [32], due_key [48];
-        snprintf (state_key, sizeof state_key, "sla_%s", clocks [clock]);
-        snprintf (due_key, sizeof due_key, "sla_%s_due_ms", clocks [clock]);
+        snprintf (state_key, sizeof state_key, "sla_%s",
+                  im_clock_name (clock));
+        snprintf (due_key, sizeof due_key, "sla_%s_due_ms",
+                  im_clock_name (clock));
         const char *state = im_fields_str_or (incident, state_key, "");
         int64_t due = im_fields_int_or (incident, due_key, 0);
         if (due <= 0)
@@ -378,7 +451,9 @@ s_moves_incident (im_event_type_t type)
     return type == IM_EV_OPENED || type == IM_EV_ACKNOWLEDGED
         || type == IM_EV_ASSIGNED || type == IM_EV_RESOLVED
         || type == IM_EV_CLOSED || type == IM_EV_REOPENED
-        || type == IM_EV_CLASSIFIED;
+        || type == IM_EV_CLASSIFIED || type == IM_EV_PENDING
+        || type == IM_EV_RESUMED || type == IM_EV_CANCELLED
+        || type == IM_EV_PRIORITIZED;
 }
 
 //  Folds event into incident, and counts it: by type, and the incident
@@ -403,6 +478,55 @@ s_evolve (imb_fsm_t *self, im_fields_t *incident, const im_event_t *event)
         if (before != IM_STATUS_NONE && self->counters [old] > 0)
             self->counters [old]--;
         self->counters [now]++;
+    }
+}
+
+//  True for the events whose handling by a worker depends on policy:
+//  they carry the version they were decided under (imw_policy)
+static bool
+s_policy_stamped (const im_event_t *event)
+{
+    return event->type == IM_EV_OPENED || event->type == IM_EV_CONVERTED
+        || event->type == IM_EV_CLASSIFIED
+        || event->type == IM_EV_SLA_BREACHED;
+}
+
+//  True for the events that can start, move or end the close or update
+//  clock (im_incident_timer_due)
+static bool
+s_moves_timers (const im_event_t *event)
+{
+    switch (event->type) {
+        case IM_EV_RESOLVED:
+        case IM_EV_REOPENED:
+        case IM_EV_CLOSED:
+        case IM_EV_CANCELLED:
+        case IM_EV_MAJOR_DECLARED:
+        case IM_EV_MAJOR_UPDATED:
+        case IM_EV_UPDATE_DUE:
+            return true;
+        default:
+            return false;
+    }
+}
+
+//  Keeps the close and update clocks in the deadlines index: before
+//  holds their due times before the event was folded
+static void
+s_index_timers (im_store_batch_t *batch, const im_event_t *event,
+                const int64_t before [2], const im_fields_t *incident)
+{
+    static const int clocks [2] = { IM_CLOCK_CLOSE, IM_CLOCK_UPDATE };
+    for (int index = 0; index < 2; index++) {
+        int64_t after = im_incident_timer_due (incident, clocks [index]);
+        if (before [index] == after)
+            continue;
+        if (before [index] > 0)
+            im_store_batch_delete_deadline (batch, (uint64_t) before [index],
+                                            event->incident, clocks [index]);
+        if (after > 0)
+            im_store_batch_put_deadline (batch, (uint64_t) after,
+                                         event->incident, clocks [index]);
     }
 }
 
@@ -439,7 +563,13 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         return rc;
 
     imb_decision_t *decision = &self->decision;
-    imb_decide (command, incident, self->next_id, decision);
+    self->lookup_rc = 0;
+    imb_decide (command, incident, self->next_id, &self->policy, s_lookup,
+                self, decision);
+    if (self->lookup_rc) {
+        imb_decision_reset (decision);
+        return self->lookup_rc;
+    }
     self->counters [imb_counter_command (command->type, decision->rc != 0)]++;
     if (decision->rc) {
         result->status = im_error_status (decision->rc);
@@ -454,12 +584,30 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             im_strlcpy (event->actor, command->actor, sizeof event->actor);
             im_strlcpy (event->request_id, command->request_id,
                         sizeof event->request_id);
+            //  A command may make events for other incidents than its
+            //  own (a follow-up, a linked incident)
+            im_fields_t *projection = incident;
             if (event->type == IM_EV_OPENED) {
-                incident = s_projection_take (self, event->incident, NULL);
+                projection = s_projection_take (self, event->incident, NULL);
                 zhashx_update (self->incidents,
-                               (void *) (uintptr_t) event->incident, incident);
+                               (void *) (uintptr_t) event->incident,
+                               projection);
                 self->next_id++;
             }
+            else
+            if (event->incident == 0)
+                projection = NULL;  //  Of no incident: the policy
+            else
+            if (event->incident != command->incident || !projection) {
+                projection = s_incident (self, event->incident, &rc);
+                if (!projection) {
+                    imb_decision_reset (decision);
+                    return rc ? rc : IM_ENOTFOUND;
+                }
+            }
+            if (self->policy.version && s_policy_stamped (event))
+                im_fields_set_int (event->payload, "policy_version",
+                                   (int64_t) self->policy.version);
             self->packed.size = 0;
             msgpack_packer packer;
             msgpack_packer_init (&packer, &self->packed,
@@ -470,9 +618,25 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             }
             im_store_batch_put_event (batch, event->seq, event->incident,
                                       self->packed.data, self->packed.size);
-            s_evolve (self, incident, event);
-            s_index_deadlines (batch, event, incident);
-            rc = s_index_dedup (self, batch, command, event, incident);
+            if (!projection) {
+                s_policy_install (self, event);
+                continue;
+            }
+            bool timers = s_moves_timers (event);
+            int64_t before [2] = { 0, 0 };
+            if (timers) {
+                before [0] = im_incident_timer_due (projection,
+                                                    IM_CLOCK_CLOSE);
+                before [1] = im_incident_timer_due (projection,
+                                                    IM_CLOCK_UPDATE);
+            }
+            if (event->type == IM_EV_SLA_STARTED)
+                s_unindex_clocks (batch, event, projection);
+            s_evolve (self, projection, event);
+            s_index_deadlines (batch, event, projection);
+            if (timers)
+                s_index_timers (batch, event, before, projection);
+            rc = s_index_dedup (self, batch, command, event, projection);
             if (rc) {
                 imb_decision_reset (decision);
                 return rc;
@@ -489,6 +653,9 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         im_fields_set_int (result->body, "events", (int64_t) decision->count);
         if (decision->outcome)
             im_fields_set_str (result->body, "outcome", decision->outcome);
+        if (command->type == IM_CMD_CONFIG)
+            im_fields_set_int (result->body, "version",
+                               (int64_t) self->policy.version);
     }
     imb_decision_reset (decision);
     if (*key) {                     //  Remember the answer for repeats

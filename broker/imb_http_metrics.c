@@ -48,15 +48,22 @@ s_counters (FILE *out, const im_fields_t *counters, const char *prefix,
     }
 }
 
-//  Writes the log's counters
+//  Writes the log's counters: the COUNTERS reply's items, one per
+//  family (events/, commands/ with rejected/, incidents/)
 static void
-s_log_metrics (FILE *out, const im_fields_t *counters)
+s_log_metrics (FILE *out, zlist_t *items)
 {
+    const im_fields_t *events = (const im_fields_t *) zlist_first (items);
+    const im_fields_t *commands = (const im_fields_t *) zlist_next (items);
+    const im_fields_t *incidents = (const im_fields_t *) zlist_next (items);
+    assert (events && commands && incidents);
+    const im_fields_t *counters = events;
     s_family (out, "imq_events_total", "counter",
               "Events in the log, by type.");
     s_counters (out, counters, "events/", "imq_events_total", "type");
     s_family (out, "imq_commands_total", "counter",
               "Commands the state machine applied, by verb and result.");
+    counters = commands;
     for (int rejected = 0; rejected < 2; rejected++)
         for (size_t index = 0; index < im_fields_size (counters); index++) {
             const char *key = im_fields_key_at (counters, index);
@@ -71,6 +78,7 @@ s_log_metrics (FILE *out, const im_fields_t *counters)
         }
     s_family (out, "imq_incidents", "gauge",
               "Incidents by status and priority (0: not classified yet).");
+    counters = incidents;
     for (size_t index = 0; index < im_fields_size (counters); index++) {
         const char *key = im_fields_key_at (counters, index);
         char status [32];
@@ -83,6 +91,7 @@ s_log_metrics (FILE *out, const im_fields_t *counters)
     }
     s_family (out, "imq_sla_breaches_total", "counter",
               "SLA clocks breached (sla.breached events).");
+    counters = events;
     fprintf (out, "imq_sla_breaches_total %" PRId64 "\n",
              im_fields_int_or (counters, "events/sla.breached", 0));
     s_family (out, "imq_notifications_total", "counter",
@@ -148,7 +157,8 @@ imb_http_metrics (const imb_http_request_t *request)
                                           NULL, false, 0);
     enum MHD_Result rc;
     if (!status || status->status != 200 || !counters
-    ||  counters->status != 200)
+    ||  counters->status != 200 || !counters->items
+    ||  zlist_size (counters->items) != 3)
         rc = imb_http_error (request, 503, "the broker did not answer",
                              NULL);
     else {
@@ -156,7 +166,7 @@ imb_http_metrics (const imb_http_request_t *request)
         size_t size = 0;
         FILE *out = open_memstream (&text, &size);
         assert (out);
-        s_log_metrics (out, counters->body);
+        s_log_metrics (out, counters->items);
         s_node_metrics (out, status);
         s_family (out, "imq_http_requests_total", "counter",
                   "HTTP requests answered by this node, by status code.");

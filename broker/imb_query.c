@@ -105,7 +105,8 @@ s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
     s_clocks_t *clocks = (s_clocks_t *) arg;
     im_fields_t *item = im_fields_new ();
     im_fields_set_int (item, "incident", (int64_t) incident);
-    im_fields_set_str (item, "clock", clock ? "resolution" : "response");
+    const char *name = im_clock_name (clock);
+    im_fields_set_str (item, "clock", name ? name : "unknown");
     im_fields_set_int (item, "due_ms", (int64_t) due_ms);
     s_append (clocks->items, item);
     return zlist_size (clocks->items) >= clocks->limit;
@@ -153,6 +154,56 @@ s_collect_event (uint64_t seq, const void *data, size_t size, void *arg)
     return 0;
 }
 
+//  An event frame and its seq, for sorting a merged timeline
+typedef struct {
+    uint64_t seq;                   //  The event's seq
+    zframe_t *frame;                //  Its bytes, owned by the list
+} s_seq_frame_t;
+
+static int
+s_by_seq (const void *a, const void *b)
+{
+    uint64_t x = ((const s_seq_frame_t *) a)->seq;
+    uint64_t y = ((const s_seq_frame_t *) b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+//  Adds the events of the incident's children and merged duplicates to
+//  frames, and puts them all in seq order: a parent's merged view
+static void
+s_merge_linked (im_store_t *store, const im_fields_t *incident,
+                zlist_t *frames)
+{
+    const char *keys [2] = { "children", "duplicates" };
+    for (int key = 0; key < 2; key++) {
+        const char *at = im_fields_str (incident, keys [key]);
+        while (at && *at) {
+            uint64_t other = strtoull (at, NULL, 10);
+            im_store_incident_events_scan (store, other, s_collect_event,
+                                           frames);
+            at = strchr (at, ',');
+            at = at ? at + 1 : NULL;
+        }
+    }
+    size_t count = zlist_size (frames);
+    s_seq_frame_t *sorted = (s_seq_frame_t *) calloc (count ? count : 1,
+                                                      sizeof *sorted);
+    im_event_t *event = im_event_new ();
+    assert (sorted && event);
+    for (size_t index = 0; index < count; index++) {
+        zframe_t *frame = (zframe_t *) zlist_pop (frames);
+        sorted [index].frame = frame;
+        if (im_event_decode (event, zframe_data (frame), zframe_size (frame),
+                             NULL, 0) == 0)
+            sorted [index].seq = event->seq;
+    }
+    qsort (sorted, count, sizeof *sorted, s_by_seq);
+    for (size_t index = 0; index < count; index++)
+        zlist_append (frames, sorted [index].frame);
+    im_event_destroy (&event);
+    free (sorted);
+}
+
 static zmsg_t *
 s_incident_query (const im_request_t *request, im_store_t *store,
                   bool timeline)
@@ -178,10 +229,12 @@ s_incident_query (const im_request_t *request, im_store_t *store,
         im_fields_destroy (&incident);
         return reply;
     }
-    im_fields_destroy (&incident);
     zlist_t *frames = zlist_new ();
     im_store_incident_events_scan (store, (uint64_t) id, s_collect_event,
                                    frames);
+    if (im_fields_int_or (request->body, "merged", 0))
+        s_merge_linked (store, incident, frames);
+    im_fields_destroy (&incident);
     im_fields_t *result = im_fields_new ();
     im_fields_set_int (result, "incident", id);
     im_fields_set_int (result, "count", (int64_t) zlist_size (frames));
@@ -232,26 +285,110 @@ s_status (const im_request_t *request, imb_raft_t *raft,
     return reply;
 }
 
-//  The state machine's counters as stored (docs/storage.md 2.7)
+//  The state machine's counters as stored (docs/storage.md 2.7), one
+//  item per family (events/, commands/ and rejected/, incidents/): all
+//  of them together are more than one fields map may hold
 static zmsg_t *
 s_counters (const im_request_t *request, im_store_t *store)
 {
-    im_fields_t *body = im_fields_new ();
-    int rc = 0;
+    static const char *families [3] = { "events/", "commands/", "incidents/" };
+    im_fields_t *items [3] = { im_fields_new (), im_fields_new (),
+                               im_fields_new () };
+    int rc = items [0] && items [1] && items [2] ? 0 : IM_ENOMEM;
     for (size_t index = 0; index < imb_counters_size () && rc == 0; index++) {
         char key [IMB_COUNTER_NAME_MAX + 8] = IMB_COUNTERS_PREFIX;
         size_t prefix = strlen (key);
         imb_counters_name (index, key + prefix, sizeof key - prefix);
         uint64_t value = 0;
         rc = im_store_meta_get (store, key, &value);
+        const char *name = key + prefix;
+        size_t family = 1;          //  commands/ and rejected/
+        for (size_t other = 0; other < 3; other += 2)
+            if (strncmp (name, families [other], strlen (families [other]))
+                    == 0)
+                family = other;
         if (rc == 0)
-            rc = im_fields_set_int (body, key + prefix, (int64_t) value);
+            rc = im_fields_set_int (items [family], name, (int64_t) value);
     }
-    zmsg_t *reply = rc ? im_reply_encode_error (500, request->request_id,
-                                                im_strerror (rc))
-                       : im_reply_encode (200, request->request_id, body,
-                                          NULL, NULL);
+    zlist_t *list = zlist_new ();
+    im_fields_t *body = im_fields_new ();
+    zmsg_t *reply;
+    if (rc || !list || !body)
+        reply = im_reply_encode_error (500, request->request_id,
+                                       im_strerror (rc ? rc : IM_ENOMEM));
+    else {
+        for (size_t family = 0; family < 3; family++)
+            zlist_append (list, items [family]);
+        im_fields_set_int (body, "count", 3);
+        reply = im_reply_encode (200, request->request_id, body, list, NULL);
+    }
+    zlist_destroy (&list);
     im_fields_destroy (&body);
+    for (size_t family = 0; family < 3; family++)
+        im_fields_destroy (&items [family]);
+    return reply;
+}
+
+//  CONFIG-GET: the replicated policy of a version (0 or none: the one
+//  in force), from the config.applied events (those of no incident)
+typedef struct {
+    int64_t version;                //  Wanted, 0: the last
+    im_event_t *event;              //  Scratch, owned
+    im_fields_t *found;             //  Its answer, owned, or NULL
+} s_config_t;
+
+static int
+s_config_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_config_t *config = (s_config_t *) arg;
+    if (im_event_decode (config->event, data, size, NULL, 0)
+    ||  config->event->type != IM_EV_CONFIGURED)
+        return 0;
+    const im_fields_t *payload = config->event->payload;
+    int64_t version = im_fields_int_or (payload, "version", 0);
+    if (config->version && version != config->version)
+        return 0;
+    im_fields_destroy (&config->found);
+    config->found = im_fields_dup (payload);
+    if (!config->found)
+        return IM_ENOMEM;
+    im_fields_set_int (config->found, "seq", (int64_t) seq);
+    im_fields_set_int (config->found, "ts_ms",
+                       (int64_t) config->event->ts_ms);
+    im_fields_set_str (config->found, "actor", config->event->actor);
+    return config->version ? 1 : 0;
+}
+
+static zmsg_t *
+s_config (const im_request_t *request, im_store_t *store)
+{
+    s_config_t config = { im_fields_int_or (request->body, "version", 0),
+                          im_event_new (), NULL };
+    if (config.version < 0 || !config.event) {
+        im_event_destroy (&config.event);
+        return im_reply_encode_error (400, request->request_id,
+                                      "version must be >= 0");
+    }
+    int rc = im_store_incident_events_scan (store, 0, s_config_event,
+                                            &config);
+    im_event_destroy (&config.event);
+    zmsg_t *reply;
+    if (rc < 0)
+        reply = im_reply_encode_error (500, request->request_id,
+                                       "cannot read the configuration");
+    else
+    if (!config.found && config.version)
+        reply = im_reply_encode_error (404, request->request_id,
+                                       "no such configuration version");
+    else {
+        if (!config.found) {        //  Nothing applied: the defaults
+            config.found = im_fields_new ();
+            im_fields_set_int (config.found, "version", 0);
+        }
+        reply = im_reply_encode (200, request->request_id, config.found,
+                                 NULL, NULL);
+    }
+    im_fields_destroy (&config.found);
     return reply;
 }
 
@@ -273,6 +410,10 @@ imb_query_answer (const im_request_t *request, im_store_t *store,
             return s_status (request, raft, dispatch, node_id);
         case IM_QUERY_COUNTERS:
             return s_counters (request, store);
+        case IM_QUERY_CONFIG:
+            return s_config (request, store);
+        case IM_QUERY_SEARCH:
+            return imb_search_answer (request, store);
         default:
             return im_reply_encode_error (400, request->request_id,
                                           "unknown query");

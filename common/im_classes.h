@@ -24,6 +24,7 @@
 #include "im_fields.h"
 #include "im_event.h"
 #include "im_command.h"
+#include "im_policy.h"
 #include "im_incident.h"
 #include "im_proto.h"
 #include "im_store.h"

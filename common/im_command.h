@@ -36,6 +36,18 @@
     X (IM_CMD_RESOLVE,    "RESOLVE")                                       \
     X (IM_CMD_CLOSE,      "CLOSE")                                         \
     X (IM_CMD_REOPEN,     "REOPEN")                                        \
+    X (IM_CMD_PEND,       "PEND")                                          \
+    X (IM_CMD_RESUME,     "RESUME")                                        \
+    X (IM_CMD_CANCEL,     "CANCEL")                                        \
+    X (IM_CMD_CONFIG,     "CONFIG")                                        \
+    X (IM_CMD_CONVERT,    "CONVERT")                                       \
+    X (IM_CMD_CATEGORIZE, "CATEGORIZE")                                    \
+    X (IM_CMD_PRIORITIZE, "PRIORITIZE")                                    \
+    X (IM_CMD_ESCALATE,   "ESCALATE")                                      \
+    X (IM_CMD_LINK,       "LINK")                                          \
+    X (IM_CMD_UNLINK,     "UNLINK")                                        \
+    X (IM_CMD_MAJOR,      "MAJOR")                                         \
+    X (IM_CMD_REVIEW,     "REVIEW")                                        \
     X (IM_CMD_CLASSIFY,   "CLASSIFY")                                      \
     X (IM_CMD_SLA_START,  "SLA-START")                                     \
     X (IM_CMD_SLA_STOP,   "SLA-STOP")                                      \

@@ -89,6 +89,15 @@ im_config_default (im_config_t *config)
         config->resolution_ms [index] = s_default_sla [index][1];
     }
 
+    config->request_priority = 4;
+    config->request_response_ms = S_DAY;
+    config->request_resolution_ms = 5 * S_DAY;
+    im_strlcpy (config->broadcast, "all-staff", sizeof config->broadcast);
+    config->hours_start_ms = 8 * S_HOUR;
+    config->hours_end_ms = 18 * S_HOUR;
+    config->reopen_window_ms = 7 * S_DAY;
+    config->auto_close_ms = 3 * S_DAY;
+
     im_strlcpy (config->sink_dir, "imq-data/notifications",
                 sizeof config->sink_dir);
     im_strlcpy (config->breach_recipients [0], "service-desk-manager",
@@ -198,4 +207,28 @@ im_config_categorize (const im_config_t *config, const char *text)
         }
     }
     return config->default_category;
+}
+
+bool
+im_config_business_hours (const im_config_t *config, uint64_t ts_ms)
+{
+    assert (config);
+    uint64_t days = ts_ms / S_DAY;
+    //  1970-01-01 was a Thursday: day 0 is weekday 4 (Sunday 0)
+    unsigned weekday = (unsigned) ((days + 4) % 7);
+    uint64_t of_day = ts_ms % S_DAY;
+    return weekday >= 1 && weekday <= 5
+        && of_day >= config->hours_start_ms && of_day < config->hours_end_ms;
+}
+
+const char *
+im_config_route (const im_config_t *config, const char *category)
+{
+    assert (config);
+    for (size_t group = 0; category && group < config->groups_n; group++)
+        for (size_t route = 0; route < config->groups [group].routes_n;
+             route++)
+            if (streq (config->groups [group].routes [route], category))
+                return config->groups [group].name;
+    return NULL;
 }

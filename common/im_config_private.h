@@ -47,9 +47,10 @@ bool
                              uint64_t max, uint64_t *ms);
 
 //  Reads the document root (NULL: an empty file) into config, then
-//  checks what involves more than one key
+//  checks what involves more than one key. policy: only the sections a
+//  replicated policy may hold.
 void
     im_config_schema_apply (struct fy_diag *diag, struct fy_node *root,
-                            im_config_t *config);
+                            bool policy, im_config_t *config);
 
 #endif

@@ -24,7 +24,13 @@ typedef enum {
     FIELD_RECIPIENTS,                   //  notifier.breach_recipients
     FIELD_KEYWORDS,                     //  A category's keywords
     FIELD_MATRIX,                       //  classifier.matrix
-    FIELD_CATEGORIES                    //  classifier.categories
+    FIELD_CATEGORIES,                   //  classifier.categories
+    FIELD_AGENTS,                       //  agents (policy)
+    FIELD_ROLES,                        //  An agent's roles
+    FIELD_GROUPS,                       //  groups (policy)
+    FIELD_MEMBERS,                      //  A group's agents
+    FIELD_ROUTES,                       //  Categories routed to a group
+    FIELD_SUBCATEGORIES                 //  A category's subcategories
 } field_kind_t;
 
 //  One key of a mapping; a table of them ends with a NULL key
@@ -76,12 +82,15 @@ static const field_t s_classifier [] = {
     { "matrix", FIELD_MATRIX, 0, 0, 0, NULL },
     { "default_category", FIELD_NAME, S_AT (default_category), 0, 0, NULL },
     { "categories", FIELD_CATEGORIES, 0, 0, 0, NULL },
+    { "request_priority", FIELD_ID, S_AT (request_priority), 1,
+      IM_PRIORITIES, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const field_t s_category [] = {
     { "name", FIELD_NAME, offsetof (im_config_category_t, name), 0, 0, NULL },
     { "keywords", FIELD_KEYWORDS, 0, 0, 0, NULL },
+    { "subcategories", FIELD_SUBCATEGORIES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -92,27 +101,87 @@ static const field_t s_sla_target [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+static const field_t s_sla_request [] = {
+    { "response", FIELD_MS64, S_AT (request_response_ms), 0, UINT64_MAX,
+      NULL },
+    { "resolution", FIELD_MS64, S_AT (request_resolution_ms), 0, UINT64_MAX,
+      NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
 static const field_t s_sla [] = {
     { "P1", FIELD_SECTION, 0 * sizeof (uint64_t), 0, 0, s_sla_target },
     { "P2", FIELD_SECTION, 1 * sizeof (uint64_t), 0, 0, s_sla_target },
     { "P3", FIELD_SECTION, 2 * sizeof (uint64_t), 0, 0, s_sla_target },
     { "P4", FIELD_SECTION, 3 * sizeof (uint64_t), 0, 0, s_sla_target },
     { "P5", FIELD_SECTION, 4 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { "request", FIELD_SECTION, 0, 0, 0, s_sla_request },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_hours [] = {
+    { "start", FIELD_MS64, S_AT (hours_start_ms), 0, 86400000, NULL },
+    { "end", FIELD_MS64, S_AT (hours_end_ms), 0, 86400000, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const field_t s_notifier [] = {
     { "sink", FIELD_PATH, S_AT (sink_dir), 0, 0, NULL },
     { "breach_recipients", FIELD_RECIPIENTS, 0, 0, 0, NULL },
+    { "business_hours", FIELD_SECTION, 0, 0, 0, s_hours },
+    { "broadcast", FIELD_NAME, S_AT (broadcast), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+static const field_t s_agent [] = {
+    { "name", FIELD_NAME, offsetof (im_config_agent_t, name), 0, 0, NULL },
+    { "roles", FIELD_ROLES, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_group [] = {
+    { "name", FIELD_NAME, offsetof (im_config_group_t, name), 0, 0, NULL },
+    { "tier", FIELD_ID, offsetof (im_config_group_t, tier), 1, 3, NULL },
+    { "agents", FIELD_MEMBERS, 0, 0, 0, NULL },
+    { "categories", FIELD_ROUTES, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_lifecycle [] = {
+    { "reopen_window", FIELD_MS64, S_AT (reopen_window_ms), 0,
+      100 * 365 * 86400000ull, NULL },
+    { "auto_close", FIELD_MS64, S_AT (auto_close_ms), 0,
+      100 * 365 * 86400000ull, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+//  A replicated policy: the notifier's sink is a node's directory
+static const field_t s_policy_notifier [] = {
+    { "breach_recipients", FIELD_RECIPIENTS, 0, 0, 0, NULL },
+    { "business_hours", FIELD_SECTION, 0, 0, 0, s_hours },
+    { "broadcast", FIELD_NAME, S_AT (broadcast), 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+//  lifecycle is only in the replicated policy: the state machine must
+//  apply the same windows on every node, which one node's file cannot
+//  promise
 static const field_t s_root [] = {
     { "node", FIELD_SECTION, 0, 0, 0, s_node },
     { "http", FIELD_SECTION, 0, 0, 0, s_http },
     { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
     { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
     { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_policy_root [] = {
+    { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
+    { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
+    { "lifecycle", FIELD_SECTION, 0, 0, 0, s_lifecycle },
+    { "notifier", FIELD_SECTION, 0, 0, 0, s_policy_notifier },
+    { "agents", FIELD_AGENTS, 0, 0, 0, NULL },
+    { "groups", FIELD_GROUPS, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -280,6 +349,51 @@ s_categories (struct fy_diag *diag, const char *name, struct fy_node *key,
     }
 }
 
+//  Reads a list of at most max mappings (agents, groups) into items,
+//  each of size bytes and described by fields; every one needs a name,
+//  no name twice. Returns how many were read.
+static size_t
+s_entries (struct fy_diag *diag, const char *name, struct fy_node *key,
+           struct fy_node *value, const field_t *fields, void *items,
+           size_t size, size_t max)
+{
+    if (!value || !fy_node_is_sequence (value)) {
+        im_config_yaml_error (diag, value ? value : key,
+                              "%s: expected a list", name);
+        return 0;
+    }
+    if ((size_t) fy_node_sequence_item_count (value) > max) {
+        im_config_yaml_error (diag, value, "%s: more than %zu entries",
+                              name, max);
+        return 0;
+    }
+    memset (items, 0, size * max);
+    size_t count = 0;
+    void *iterator = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate (value, &iterator))) {
+        char item_name [IM_CONFIG_WHERE_MAX + 24];
+        snprintf (item_name, sizeof item_name, "%s[%zu]", name, count);
+        char *entry = (char *) items + count * size;
+        count++;
+        if (!fy_node_is_mapping (item)) {
+            im_config_yaml_error (diag, item, "%s: expected a mapping with "
+                                  "a name", item_name);
+            continue;
+        }
+        s_walk (diag, item_name, item, fields, entry);
+        //  The name is the first member of every entry type
+        if (!fy_node_mapping_lookup_pair_by_string (item, "name", FY_NT))
+            im_config_yaml_error (diag, item, "%s: missing name", item_name);
+        for (const char *other = (const char *) items; other < entry;
+             other += size)
+            if (*entry && streq (other, entry))
+                im_config_yaml_error (diag, item, "%s: '%s' is listed twice",
+                                      item_name, entry);
+    }
+    return count;
+}
+
 //  Reads the value of one known key into base
 static void
 s_field (struct fy_diag *diag, const char *name, const field_t *field,
@@ -349,6 +463,52 @@ s_field (struct fy_diag *diag, const char *name, const field_t *field,
         case FIELD_CATEGORIES:
             s_categories (diag, name, key, value, config);
             break;
+        case FIELD_AGENTS:
+            config->agents_n = s_entries (diag, name, key, value, s_agent,
+                                          config->agents,
+                                          sizeof (im_config_agent_t),
+                                          IM_CONFIG_AGENTS_MAX);
+            break;
+        case FIELD_ROLES: {
+            im_config_agent_t *agent = (im_config_agent_t *) base;
+            s_names (diag, name, key, value, agent->roles,
+                     IM_CONFIG_ROLES_MAX, &agent->roles_n, false);
+            break;
+        }
+        case FIELD_GROUPS: {
+            config->groups_n = s_entries (diag, name, key, value, s_group,
+                                          config->groups,
+                                          sizeof (im_config_group_t),
+                                          IM_CONFIG_GROUPS_MAX);
+            void *iterator = NULL;
+            struct fy_node *item;
+            for (size_t index = 0; index < config->groups_n
+                 && (item = fy_node_sequence_iterate (value, &iterator));
+                 index++)
+                if (fy_node_is_mapping (item)
+                &&  !fy_node_mapping_lookup_pair_by_string (item, "tier",
+                                                            FY_NT))
+                    im_config_yaml_error (diag, item, "%s[%zu]: missing tier "
+                                          "(1, 2 or 3)", name, index);
+            break;
+        }
+        case FIELD_MEMBERS: {
+            im_config_group_t *group = (im_config_group_t *) base;
+            s_names (diag, name, key, value, group->agents,
+                     IM_CONFIG_MEMBERS_MAX, &group->agents_n, false);
+            break;
+        }
+        case FIELD_SUBCATEGORIES:
+            s_names (diag, name, key, value, category->subcategories,
+                     IM_CONFIG_SUBCATEGORIES_MAX, &category->subcategories_n,
+                     false);
+            break;
+        case FIELD_ROUTES: {
+            im_config_group_t *group = (im_config_group_t *) base;
+            s_names (diag, name, key, value, group->routes,
+                     IM_CONFIG_MEMBERS_MAX, &group->routes_n, true);
+            break;
+        }
     }
 }
 
@@ -445,6 +605,16 @@ s_finish (struct fy_diag *diag, struct fy_node *root, im_config_t *config)
                                   "must not be longer than the resolution "
                                   "target", priority);
     }
+    at = s_find (root, "sla", "request");
+    if (at && config->request_response_ms > config->request_resolution_ms)
+        im_config_yaml_error (diag, at, "sla.request: the response target "
+                              "must not be longer than the resolution "
+                              "target");
+    at = s_find (root, "notifier", "business_hours");
+    if (at && (config->hours_start_ms >= config->hours_end_ms
+               || config->hours_end_ms > 86400000))
+        im_config_yaml_error (diag, at, "notifier.business_hours: start must "
+                              "come before end, within one day");
     if (!s_find (root, "notifier", "sink")) {
         int length = snprintf (config->sink_dir, sizeof config->sink_dir,
                                "%s/notifications", config->data_dir);
@@ -457,10 +627,10 @@ s_finish (struct fy_diag *diag, struct fy_node *root, im_config_t *config)
 
 void
 im_config_schema_apply (struct fy_diag *diag, struct fy_node *root,
-                        im_config_t *config)
+                        bool policy, im_config_t *config)
 {
     assert (diag);
     assert (config);
-    s_walk (diag, NULL, root, s_root, config);
+    s_walk (diag, NULL, root, policy ? s_policy_root : s_root, config);
     s_finish (diag, root, config);
 }

@@ -313,7 +313,8 @@ s_diag_quiet (struct fy_diag *diag, void *user, const char *buffer,
 //  with our reason in errbuf.
 static int
 s_parse (struct fy_diag *diag, const char *path, const char *text,
-         size_t size, im_config_t *config, char *errbuf, size_t errlen)
+         size_t size, bool policy, im_config_t *config, char *errbuf,
+         size_t errlen)
 {
     size_t bad = s_bad_byte (text, size);
     if (bad < size) {
@@ -329,7 +330,8 @@ s_parse (struct fy_diag *diag, const char *path, const char *text,
     struct fy_document *document =
         fy_document_build_from_string (&parse_cfg, text, size);
     if (document) {
-        im_config_schema_apply (diag, fy_document_root (document), config);
+        im_config_schema_apply (diag, fy_document_root (document), policy,
+                                config);
         fy_document_destroy (document);
         return 0;
     }
@@ -340,6 +342,45 @@ s_parse (struct fy_diag *diag, const char *path, const char *text,
         return 0;
     s_print (errbuf, errlen, "%s:1:1: error: not a YAML document", path);
     return IM_ECONFIG;
+}
+
+int
+im_config_parse (im_config_t *config, const char *name, const char *text,
+                 size_t size, bool policy, char *errbuf, size_t errlen)
+{
+    assert (config);
+    assert (name && text);
+    im_config_default (config);
+    s_print (errbuf, errlen, "%s", "");
+    if (size > S_FILE_MAX) {
+        s_print (errbuf, errlen, "%s:1:1: error: larger than %d octets",
+                 name, S_FILE_MAX);
+        return IM_ECONFIG;
+    }
+    //  Filled on the heap: im_config_t is large, and config must keep the
+    //  defaults unless every key checks out
+    im_config_t *loaded = (im_config_t *) malloc (sizeof (im_config_t));
+    struct fy_diag_cfg diag_cfg;
+    fy_diag_cfg_default (&diag_cfg);
+    diag_cfg.fp = NULL;
+    diag_cfg.output_fn = s_diag_quiet;
+    diag_cfg.colorize = false;
+    struct fy_diag *diag = loaded ? fy_diag_create (&diag_cfg) : NULL;
+    if (!diag) {
+        s_print (errbuf, errlen, "%s: out of memory", name);
+        free (loaded);
+        return IM_ENOMEM;
+    }
+    fy_diag_set_collect_errors (diag, true);
+    im_config_default (loaded);
+    int rc = s_parse (diag, name, text, size, policy, loaded, errbuf, errlen);
+    if (rc == 0 && s_report (diag, name, errbuf, errlen))
+        rc = IM_ECONFIG;
+    if (rc == 0)
+        *config = *loaded;
+    fy_diag_destroy (diag);
+    free (loaded);
+    return rc;
 }
 
 int
@@ -355,31 +396,7 @@ im_config_load (im_config_t *config, const char *path, char *errbuf,
     int rc = s_read_file (path, &text, &size, errbuf, errlen);
     if (rc)
         return rc;
-
-    //  Filled on the heap: im_config_t is large, and config must keep the
-    //  defaults unless every key checks out
-    im_config_t *loaded = (im_config_t *) malloc (sizeof (im_config_t));
-    struct fy_diag_cfg diag_cfg;
-    fy_diag_cfg_default (&diag_cfg);
-    diag_cfg.fp = NULL;
-    diag_cfg.output_fn = s_diag_quiet;
-    diag_cfg.colorize = false;
-    struct fy_diag *diag = loaded ? fy_diag_create (&diag_cfg) : NULL;
-    if (!diag) {
-        s_print (errbuf, errlen, "%s: out of memory", path);
-        free (loaded);
-        free (text);
-        return IM_ENOMEM;
-    }
-    fy_diag_set_collect_errors (diag, true);
-    im_config_default (loaded);
-    rc = s_parse (diag, path, text, size, loaded, errbuf, errlen);
-    if (rc == 0 && s_report (diag, path, errbuf, errlen))
-        rc = IM_ECONFIG;
-    if (rc == 0)
-        *config = *loaded;
-    fy_diag_destroy (diag);
-    free (loaded);
+    rc = im_config_parse (config, path, text, size, false, errbuf, errlen);
     free (text);
     return rc;
 }

@@ -24,7 +24,8 @@
     X (IM_ENOMEM,   -10,  500, "out of memory")                            \
     X (IM_ECONFIG,  -11,  400, "invalid configuration")                    \
     X (IM_EEXIST,   -12,  409, "already exists")                           \
-    X (IM_EUNKNOWN, -13,  400, "unknown command")
+    X (IM_EUNKNOWN, -13,  400, "unknown command")                          \
+    X (IM_EDENIED,  -14,  403, "not allowed for this actor")
 
 #define IM_ERROR_ENUM(name, value, status, text) name = value,
 enum { IM_ERROR_TABLE (IM_ERROR_ENUM) };
@@ -34,7 +35,8 @@ enum { IM_ERROR_TABLE (IM_ERROR_ENUM) };
 const char *
     im_strerror (int code);
 
-//  Returns the wire status (200, 400, 404, 409, 413, 421, 500, 503, 504)
+//  Returns the wire status (200, 400, 403, 404, 409, 413, 421, 500, 503,
+//  504)
 //  that answers a request failed with code
 int
     im_error_status (int code);

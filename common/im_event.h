@@ -40,7 +40,22 @@
     X (IM_EV_SLA_BREACHED,  "sla.breached")                                \
     X (IM_EV_NOTIFIED,      "notification.sent")                           \
     X (IM_EV_ALERT_REPEATED,"alert.repeated")                              \
-    X (IM_EV_ALERT_CLEARED, "alert.cleared")
+    X (IM_EV_ALERT_CLEARED, "alert.cleared")                               \
+    X (IM_EV_PENDING,       "incident.pending")                            \
+    X (IM_EV_RESUMED,       "incident.resumed")                            \
+    X (IM_EV_CANCELLED,     "incident.cancelled")                          \
+    X (IM_EV_LINKED,        "incident.linked")                             \
+    X (IM_EV_CONFIGURED,    "config.applied")                              \
+    X (IM_EV_CONVERTED,     "incident.converted")                          \
+    X (IM_EV_CATEGORIZED,   "incident.categorized")                        \
+    X (IM_EV_PRIORITIZED,   "incident.prioritized")                        \
+    X (IM_EV_ESCALATED,     "incident.escalated")                          \
+    X (IM_EV_MAJOR_PROPOSED,"major.proposed")                              \
+    X (IM_EV_MAJOR_DECLARED,"major.declared")                              \
+    X (IM_EV_MAJOR_REJECTED,"major.rejected")                              \
+    X (IM_EV_MAJOR_UPDATED, "major.updated")                               \
+    X (IM_EV_UPDATE_DUE,    "major.update_due")                            \
+    X (IM_EV_REVIEWED,      "incident.reviewed")
 
 #define IM_EVENT_ENUM(e, name) e,
 typedef enum {

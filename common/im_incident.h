@@ -10,7 +10,9 @@
     Projection keys (docs/storage.md section 2.3):
         id, title, description, reporter, service, impact, urgency, type,
         channel, status, priority, category, group, agent, created_ms,
-        updated_ms, acknowledged_ms, resolved_ms, closed_ms, resolution,
+        updated_ms, acknowledged_ms, resolved_ms, closed_ms, cancelled_ms,
+        pending_reason, pending_from, resolution, resolution_code,
+        reopen_until_ms, close_due_ms, follow_up_of, follow_ups,
         reopen_count, reassignment_count, sla_response_due_ms,
         sla_resolution_due_ms, sla_response (running|met|breached),
         sla_resolution (running|met|breached), breaches, notifications,
@@ -24,13 +26,17 @@
 #include "im_command.h"
 #include "im_fields.h"
 
+#define IM_INCIDENT_NOTES_MAX   8192    //  Bytes of notes a projection keeps
+
 //  Statuses, X(enum, name)
 #define IM_STATUS_TABLE(X)                                                 \
     X (IM_STATUS_NEW,         "new")                                       \
     X (IM_STATUS_ASSIGNED,    "assigned")                                  \
     X (IM_STATUS_IN_PROGRESS, "in_progress")                               \
+    X (IM_STATUS_PENDING,     "pending")                                   \
     X (IM_STATUS_RESOLVED,    "resolved")                                  \
-    X (IM_STATUS_CLOSED,      "closed")
+    X (IM_STATUS_CLOSED,      "closed")                                    \
+    X (IM_STATUS_CANCELLED,   "cancelled")
 
 #define IM_STATUS_ENUM(e, name) e,
 typedef enum {
@@ -55,6 +61,56 @@ im_status_t
 int
     im_incident_check (im_status_t status, im_command_type_t command,
                        char *errbuf, size_t errlen);
+
+//  True when reason is one a pending incident may wait for:
+//  awaiting_caller, awaiting_vendor, awaiting_change, awaiting_problem
+bool
+    im_incident_pending_reason_valid (const char *reason);
+
+//  The pending reasons, comma-separated, for error messages
+const char *
+    im_incident_pending_reasons (void);
+
+//  Clocks the deadlines index holds (docs/storage.md section 2.5): the
+//  octet in the key, and the name SLA-CLOCKS gives it
+#define IM_CLOCK_RESPONSE       0
+#define IM_CLOCK_RESOLUTION     1
+#define IM_CLOCK_CLOSE          2   //  Auto-close of a resolved incident
+#define IM_CLOCK_UPDATE         3   //  A major incident's next update
+#define IM_CLOCKS               4
+
+//  Returns the name of clock ("response", "resolution", "close",
+//  "update"), or NULL
+const char *
+    im_clock_name (int clock);
+
+//  Returns the clock for a name, or -1
+int
+    im_clock_from_name (const char *name);
+
+//  Lists of incident ids in a projection (children, related, ...) are
+//  str values of ids in the order added, comma-separated ("3,4,5").
+//  Adds id to the list under key unless it is there. Returns 0 or
+//  IM_ENOMEM / IM_ETOOBIG.
+int
+    im_incident_list_add (im_fields_t *incident, const char *key, int64_t id);
+
+//  Removes id from the list under key (the key goes when it empties)
+void
+    im_incident_list_remove (im_fields_t *incident, const char *key,
+                             int64_t id);
+
+//  True when the list under key holds id
+bool
+    im_incident_list_has (const im_fields_t *incident, const char *key,
+                          int64_t id);
+
+//  Returns the due time of clock when it runs for incident, else 0: the
+//  close clock while it is resolved (close_due_ms), the update clock
+//  while it is a declared major incident not yet resolved
+//  (update_due_ms). The deadlines index holds exactly these.
+int64_t
+    im_incident_timer_due (const im_fields_t *incident, int clock);
 
 //  Folds event into incident (an empty map for incident.opened).
 //  Deterministic: uses only the event and the map.

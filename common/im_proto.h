@@ -45,7 +45,9 @@
     X (IM_QUERY_TIMELINE,   "TIMELINE")                                    \
     X (IM_QUERY_STATUS,     "STATUS")                                      \
     X (IM_QUERY_SLA_CLOCKS, "SLA-CLOCKS")                                  \
-    X (IM_QUERY_COUNTERS,   "COUNTERS")
+    X (IM_QUERY_COUNTERS,   "COUNTERS")                                    \
+    X (IM_QUERY_CONFIG,     "CONFIG-GET")                                  \
+    X (IM_QUERY_SEARCH,     "SEARCH")
 
 #define IM_QUERY_ENUM(e, name) e,
 typedef enum {

@@ -27,6 +27,7 @@
 #include "im_event.h"
 #include "im_proto.h"
 #include "im_client.h"
+#include "im_config.h"
 #include "im_util.h"
 
 //  Exit codes
@@ -88,7 +89,11 @@ struct _imqctl_verb_t {
 extern const imqctl_verb_t imqctl_verb_open;
 extern const imqctl_verb_t imqctl_verb_ack;
 extern const imqctl_verb_t imqctl_verb_assign;
+extern const imqctl_verb_t imqctl_verb_escalate;
 extern const imqctl_verb_t imqctl_verb_comment;
+extern const imqctl_verb_t imqctl_verb_pend;
+extern const imqctl_verb_t imqctl_verb_resume;
+extern const imqctl_verb_t imqctl_verb_cancel;
 extern const imqctl_verb_t imqctl_verb_resolve;
 extern const imqctl_verb_t imqctl_verb_close;
 extern const imqctl_verb_t imqctl_verb_reopen;
@@ -96,6 +101,15 @@ extern const imqctl_verb_t imqctl_verb_list;
 extern const imqctl_verb_t imqctl_verb_show;
 extern const imqctl_verb_t imqctl_verb_timeline;
 extern const imqctl_verb_t imqctl_verb_status;
+extern const imqctl_verb_t imqctl_verb_config;
+extern const imqctl_verb_t imqctl_verb_convert;
+extern const imqctl_verb_t imqctl_verb_categorize;
+extern const imqctl_verb_t imqctl_verb_prioritize;
+extern const imqctl_verb_t imqctl_verb_link;
+extern const imqctl_verb_t imqctl_verb_unlink;
+extern const imqctl_verb_t imqctl_verb_major;
+extern const imqctl_verb_t imqctl_verb_review;
+extern const imqctl_verb_t imqctl_verb_search;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line
@@ -140,6 +154,18 @@ int
     imqctl_call (const imqctl_t *self, const im_fields_t *body,
                  bool raw_items, im_reply_t **reply_p);
 
+//  Same, with the wire verb given (for imqctl verbs that send more than
+//  one kind of request)
+int
+    imqctl_call_wire (const imqctl_t *self, const char *wire,
+                      const im_fields_t *body, bool raw_items,
+                      im_reply_t **reply_p);
+
+//  Runs a command verb whose only positional argument is the incident
+//  id, as imqctl_command does
+int
+    imqctl_command_on_id (const imqctl_t *self, const char *done);
+
 //  Sends the verb with body {incident: the first positional id} and
 //  waits for the reply, as imqctl_call does (GET, TIMELINE)
 int
@@ -148,7 +174,9 @@ int
 
 //  Runs a command verb: body is self->flags plus incident (when > 0)
 //  and actor, extra (may be NULL) merged on top. Prints
-//  "<done> incident N (seq S)" or the reply JSON. Returns the exit code.
+//  "<done> incident N (seq S)" (or, when the reply names another
+//  incident, that it was opened as a follow-up) or the reply JSON.
+//  Returns the exit code.
 int
     imqctl_command (const imqctl_t *self, int64_t incident,
                     const im_fields_t *extra, const char *done);

@@ -13,6 +13,7 @@ s_status_text (int status)
 {
     switch (status) {
         case 400: return "bad request";
+        case 403: return "not allowed for this actor";
         case 404: return "no such incident";
         case 409: return "not allowed in the incident's current status";
         case 413: return "too large";
@@ -63,6 +64,16 @@ imqctl_call (const imqctl_t *self, const im_fields_t *body, bool raw_items,
              im_reply_t **reply_p)
 {
     assert (self);
+    return imqctl_call_wire (self, self->verb->wire, body, raw_items,
+                             reply_p);
+}
+
+int
+imqctl_call_wire (const imqctl_t *self, const char *wire,
+                  const im_fields_t *body, bool raw_items,
+                  im_reply_t **reply_p)
+{
+    assert (self && wire);
     assert (reply_p);
     *reply_p = NULL;
     im_client_t *client = im_client_new (self->endpoint, self->timeout_ms);
@@ -73,7 +84,7 @@ imqctl_call (const imqctl_t *self, const im_fields_t *body, bool raw_items,
     }
     uint64_t started = im_mono_ms ();
     im_reply_t *reply =
-        im_client_call (client, self->verb->wire, NULL, body, raw_items);
+        im_client_call (client, wire, NULL, body, raw_items);
     int rc = IMQCTL_EXIT_OK;
     if (!reply) {
         //  The call only gives up early for a reply it could not read
@@ -133,7 +144,13 @@ imqctl_command (const imqctl_t *self, int64_t incident,
             char id [32], seq [32];
             imqctl_text (reply->body, "incident", id, sizeof id);
             imqctl_text (reply->body, "seq", seq, sizeof seq);
-            printf ("%s incident %s (seq %s)\n", done, id, seq);
+            int64_t answered = im_fields_int_or (reply->body, "incident", 0);
+            //  A reopen past the window opens a follow-up instead
+            if (incident > 0 && answered != incident)
+                printf ("incident %" PRId64 " not %s: opened incident %s as "
+                        "its follow-up (seq %s)\n", incident, done, id, seq);
+            else
+                printf ("%s incident %s (seq %s)\n", done, id, seq);
         }
     }
     im_reply_destroy (&reply);
@@ -157,4 +174,14 @@ imqctl_call_incident (const imqctl_t *self, bool raw_items,
     rc = imqctl_call (self, body, raw_items, reply_p);
     im_fields_destroy (&body);
     return rc;
+}
+
+int
+imqctl_command_on_id (const imqctl_t *self, const char *done)
+{
+    int64_t incident = 0;
+    int rc = imqctl_args_id (self, 0, &incident);
+    if (rc)
+        return rc;
+    return imqctl_command (self, incident, NULL, done);
 }

@@ -1,4 +1,5 @@
-/*  imqctl_cmd_change - imqctl ack, assign, comment, resolve, close, reopen
+/*  imqctl_cmd_change - imqctl ack, assign, escalate, comment, pend,
+    resume, resolve, cancel, close, reopen
 
     The lifecycle commands an operator runs on an existing incident. They
     share one shape (an incident id, a few flags, "<done> incident N (seq
@@ -6,17 +7,6 @@
     asks that a flag table cannot say.
 */
 #include "imqctl.h"
-
-//  Runs a command whose only positional argument is the incident id
-static int
-s_run_simple (imqctl_t *self, const char *done)
-{
-    int64_t incident = 0;
-    int rc = imqctl_args_id (self, 0, &incident);
-    if (rc)
-        return rc;
-    return imqctl_command (self, incident, NULL, done);
-}
 
 //  ---------------------------------------------------------------------
 //  ack ID [--note N]
@@ -29,7 +19,7 @@ static const imqctl_flag_t s_ack_flags [] = {
 static int
 s_run_ack (imqctl_t *self)
 {
-    return s_run_simple (self, "acknowledged");
+    return imqctl_command_on_id (self, "acknowledged");
 }
 
 const imqctl_verb_t imqctl_verb_ack = {
@@ -52,12 +42,34 @@ s_run_assign (imqctl_t *self)
     if (!im_fields_has (self->flags, "group")
     &&  !im_fields_has (self->flags, "agent"))
         return imqctl_args_fail (self, "give --group, --agent or both");
-    return s_run_simple (self, "assigned");
+    return imqctl_command_on_id (self, "assigned");
 }
 
 const imqctl_verb_t imqctl_verb_assign = {
     "assign", "ASSIGN", "ID", 1, 1, s_assign_flags,
     "assign an incident to a group and/or an agent", s_run_assign
+};
+
+//  ---------------------------------------------------------------------
+//  escalate ID --kind functional|hierarchical --reason R [--group G]
+
+static const imqctl_flag_t s_escalate_flags [] = {
+    { "kind", "K", IMQCTL_STR, true, 0, 0, "functional|hierarchical" },
+    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
+    { "group", "G", IMQCTL_STR, false, 0, 0, NULL },
+    { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
+};
+
+static int
+s_run_escalate (imqctl_t *self)
+{
+    return imqctl_command_on_id (self, "escalated");
+}
+
+const imqctl_verb_t imqctl_verb_escalate = {
+    "escalate", "ESCALATE", "ID", 1, 1, s_escalate_flags,
+    "functional: hand to the next tier's group (or --group); hierarchical: "
+    "tell management", s_run_escalate
 };
 
 //  ---------------------------------------------------------------------
@@ -113,23 +125,84 @@ const imqctl_verb_t imqctl_verb_comment = {
 };
 
 //  ---------------------------------------------------------------------
-//  resolve ID --notes N [--code C]
+//  pend ID --reason R [--note N]
+
+static const imqctl_flag_t s_pend_flags [] = {
+    { "reason", "R", IMQCTL_STR, true, 0, 0,
+      "awaiting_caller|awaiting_vendor|awaiting_change|awaiting_problem" },
+    { "note", "N", IMQCTL_STR, false, 0, 0, NULL },
+    { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
+};
+
+static int
+s_run_pend (imqctl_t *self)
+{
+    return imqctl_command_on_id (self, "put on hold");
+}
+
+const imqctl_verb_t imqctl_verb_pend = {
+    "pend", "PEND", "ID", 1, 1, s_pend_flags,
+    "put an assigned or in-progress incident on hold, with the reason",
+    s_run_pend
+};
+
+//  ---------------------------------------------------------------------
+//  resume ID [--note N]
+
+static const imqctl_flag_t s_resume_flags [] = {
+    { "note", "N", IMQCTL_STR, false, 0, 0, NULL },
+    { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
+};
+
+static int
+s_run_resume (imqctl_t *self)
+{
+    return imqctl_command_on_id (self, "resumed");
+}
+
+const imqctl_verb_t imqctl_verb_resume = {
+    "resume", "RESUME", "ID", 1, 1, s_resume_flags,
+    "take a pending incident off hold, back where it was", s_run_resume
+};
+
+//  ---------------------------------------------------------------------
+//  cancel ID --reason R
+
+static const imqctl_flag_t s_cancel_flags [] = {
+    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
+    { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
+};
+
+static int
+s_run_cancel (imqctl_t *self)
+{
+    return imqctl_command_on_id (self, "cancelled");
+}
+
+const imqctl_verb_t imqctl_verb_cancel = {
+    "cancel", "CANCEL", "ID", 1, 1, s_cancel_flags,
+    "cancel an incident that is not resolved (logged in error, not needed)",
+    s_run_cancel
+};
+
+//  ---------------------------------------------------------------------
+//  resolve ID --code C --notes N
 
 static const imqctl_flag_t s_resolve_flags [] = {
-    { "notes", "N", IMQCTL_STR, true,  0, 0, NULL },
-    { "code",  "C", IMQCTL_STR, false, 0, 0, NULL },
+    { "notes", "N", IMQCTL_STR, true, 0, 0, NULL },
+    { "code",  "C", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
 static int
 s_run_resolve (imqctl_t *self)
 {
-    return s_run_simple (self, "resolved");
+    return imqctl_command_on_id (self, "resolved");
 }
 
 const imqctl_verb_t imqctl_verb_resolve = {
     "resolve", "RESOLVE", "ID", 1, 1, s_resolve_flags,
-    "resolve an incident (code defaults to solved)", s_run_resolve
+    "resolve an incident with a resolution code and notes", s_run_resolve
 };
 
 //  ---------------------------------------------------------------------
@@ -142,7 +215,7 @@ static const imqctl_flag_t s_close_flags [] = {
 static int
 s_run_close (imqctl_t *self)
 {
-    return s_run_simple (self, "closed");
+    return imqctl_command_on_id (self, "closed");
 }
 
 const imqctl_verb_t imqctl_verb_close = {
@@ -161,10 +234,11 @@ static const imqctl_flag_t s_reopen_flags [] = {
 static int
 s_run_reopen (imqctl_t *self)
 {
-    return s_run_simple (self, "reopened");
+    return imqctl_command_on_id (self, "reopened");
 }
 
 const imqctl_verb_t imqctl_verb_reopen = {
     "reopen", "REOPEN", "ID", 1, 1, s_reopen_flags,
-    "reopen a resolved incident", s_run_reopen
+    "reopen a resolved incident; past the reopen window, or once closed, "
+    "open a follow-up linked to it", s_run_reopen
 };

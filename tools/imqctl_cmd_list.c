@@ -12,7 +12,8 @@
 
 static const imqctl_flag_t s_list_flags [] = {
     { "status",   "STATUS", IMQCTL_STR, false, 0, 0,
-                  "new|assigned|in_progress|resolved|closed" },
+                  "new|assigned|in_progress|pending|resolved|closed"
+                  "|cancelled" },
     { "priority", "1-5",    IMQCTL_INT, false, 1, 5, NULL },
     { "assignee", "A",      IMQCTL_STR, false, 0, 0, NULL },
     { "limit",    "N",      IMQCTL_INT, false, 1, 10000, NULL },

@@ -8,6 +8,7 @@
 #include "imqctl.h"
 
 static const imqctl_flag_t s_flags [] = {
+    { "view", "V", IMQCTL_STR, false, 0, 0, "own|merged" },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -40,10 +41,16 @@ s_changes (const im_fields_t *payload)
 
 //  Adds one event as a table row
 static int
-s_add_row (imqctl_table_t *table, const im_event_t *event)
+s_add_row (imqctl_table_t *table, const im_event_t *event, uint64_t shown)
 {
-    char seq [24], time [40];
-    snprintf (seq, sizeof seq, "%" PRIu64, event->seq);
+    //  SEQ is "seq" or, for an event of another incident (a merged
+    //  view), "seq #incident"
+    char seq [48], time [40];
+    if (event->incident == shown)
+        snprintf (seq, sizeof seq, "%" PRIu64, event->seq);
+    else
+        snprintf (seq, sizeof seq, "%" PRIu64 " #%" PRIu64, event->seq,
+                  event->incident);
     im_format_time (event->ts_ms, time, sizeof time);
     const char *type = im_event_type_name (event->type);
     char *changes = s_changes (event->payload);
@@ -88,7 +95,8 @@ s_collect (const imqctl_t *self, const im_reply_t *reply,
                 rc = IMQCTL_EXIT_BROKER;
         }
         else
-        if (s_add_row (table, event))
+        if (s_add_row (table, event, (uint64_t) im_fields_int_or (
+                reply->body, "incident", 0)))
             rc = IMQCTL_EXIT_BROKER;
         frame = (zframe_t *) zlist_next (reply->raw_items);
     }
@@ -99,8 +107,23 @@ s_collect (const imqctl_t *self, const im_reply_t *reply,
 static int
 s_run_timeline (imqctl_t *self)
 {
+    //  merged: a parent's view, with its children's and merged
+    //  duplicates' events among its own
+    int64_t incident = 0;
+    int rc = imqctl_args_id (self, 0, &incident);
+    if (rc)
+        return rc;
+    im_fields_t *body = im_fields_new ();
+    bool merged = streq (im_fields_str_or (self->flags, "view", "own"),
+                         "merged");
+    if (!body || im_fields_set_int (body, "incident", incident)
+    ||  (merged && im_fields_set_int (body, "merged", 1))) {
+        im_fields_destroy (&body);
+        return imqctl_args_fail (self, "out of memory");
+    }
     im_reply_t *reply = NULL;
-    int rc = imqctl_call_incident (self, true, &reply);
+    rc = imqctl_call (self, body, true, &reply);
+    im_fields_destroy (&body);
     if (rc)
         return rc;
 
@@ -136,6 +159,7 @@ s_run_timeline (imqctl_t *self)
 
 const imqctl_verb_t imqctl_verb_timeline = {
     "timeline", "TIMELINE", "ID", 1, 1, s_flags,
-    "show an incident's events, oldest first, and what each changed",
+    "show an incident's events, oldest first, and what each changed "
+    "(--view merged: with its children's and duplicates')",
     s_run_timeline
 };

@@ -40,6 +40,15 @@ s_scale (const im_fields_t *payload, const char *key)
     return value >= 1 && value <= 3 ? (int) value : 3;
 }
 
+//  The record's type: "type" of incident.opened, "to" of
+//  incident.converted
+static const char *
+s_type (const im_fields_t *payload)
+{
+    const char *type = im_fields_str (payload, "type");
+    return type ? type : im_fields_str_or (payload, "to", "incident");
+}
+
 int
 imw_classifier_priority (const im_config_t *config,
                          const im_fields_t *payload)
@@ -49,9 +58,9 @@ imw_classifier_priority (const im_config_t *config,
                                        s_scale (payload, "urgency"));
     if (priority < 1 || priority > IM_PRIORITIES)
         priority = 3;               //  Only a broken matrix gets here
-    if (streq (im_fields_str_or (payload, "type", "incident"), "request")
-    &&  priority < IMW_REQUEST_PRIORITY_MIN)
-        priority = IMW_REQUEST_PRIORITY_MIN;
+    if (streq (s_type (payload), "request")
+    &&  priority < (int) config->request_priority)
+        priority = (int) config->request_priority;
     return priority;
 }
 
@@ -77,7 +86,8 @@ imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
                        imw_output_t *out)
 {
     assert (self && event && out);
-    if (event->type != IM_EV_OPENED || !event->payload)
+    if ((event->type != IM_EV_OPENED && event->type != IM_EV_CONVERTED)
+    ||  !event->payload)
         return 0;
     im_fields_t *args = imw_output_add (out, "CLASSIFY", event->incident,
                                         "classify");
@@ -87,8 +97,20 @@ imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
                                                     event->payload))
     ||  im_fields_set_str (args, "category",
                            imw_classifier_category (self->config,
-                                                    event->payload)))
+                                                    event->payload))
+    ||  im_fields_set_str (args, "type", s_type (event->payload)))
         return IM_ENOMEM;
+    //  Routing: a new incident of a category the policy routes goes to
+    //  that group, unless someone assigned it first
+    const char *group = im_config_route (self->config,
+                                         im_fields_str (args, "category"));
+    if (event->type == IM_EV_OPENED && group) {
+        args = imw_output_add (out, "ASSIGN", event->incident, "route");
+        if (!args
+        ||  im_fields_set_str (args, "group", group)
+        ||  im_fields_set_int (args, "unassigned_only", 1))
+            return IM_ENOMEM;
+    }
     return 0;
 }
 

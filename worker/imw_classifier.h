@@ -2,11 +2,16 @@
     incidents
 
     On incident.opened it asks for CLASSIFY with the priority the
-    configured impact x urgency matrix gives and the category whose
-    keywords match the title and description. Service requests use the
-    matrix too, but are never more urgent than P4: a routine ask must
-    not page anyone (priority = max (matrix, 4) for type "request").
-    Every other event is ignored. Consumer group and program:
+    configured impact x urgency matrix gives, the category whose
+    keywords match the title and description, and the record's type.
+    Service requests use the matrix too, but are never more urgent than
+    classifier.request_priority (default P4): a routine ask must not
+    page anyone (priority = max (matrix, request_priority) for type
+    "request"). incident.converted (an incident made a request or back)
+    is classified again the same way, with its new type. A new incident
+    whose category a policy group routes (groups[].categories) is also
+    assigned to that group (ASSIGN unassigned_only, action "route"). Every other
+    event is ignored. Consumer group and program:
     "classifier", imq-classifier.
 */
 #ifndef IMW_CLASSIFIER_H_INCLUDED
@@ -17,8 +22,6 @@
 #include "im_fields.h"
 #include "imw_output.h"
 #include "imw_role.h"
-
-#define IMW_REQUEST_PRIORITY_MIN  4     //  Requests are P4 or P5
 
 typedef struct _imw_classifier_t imw_classifier_t;
 
@@ -33,15 +36,17 @@ imw_classifier_t *
 void
     imw_classifier_destroy (imw_classifier_t **self_p);
 
-//  Appends CLASSIFY {priority, category} (action "classify") for an
-//  incident.opened event, nothing for any other. Returns 0 or IM_ENOMEM.
+//  Appends CLASSIFY {priority, category, type} (action "classify") for
+//  an incident.opened or incident.converted event, nothing for any
+//  other. Returns 0 or IM_ENOMEM.
 int
     imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
                            imw_output_t *out);
 
 //  Returns the priority 1..5 for an incident.opened payload: the matrix
 //  at impact x urgency (a missing or out-of-range value counts as 3),
-//  at least IMW_REQUEST_PRIORITY_MIN for type "request"
+//  at least config->request_priority for type "request" (the payload's
+//  type, or "to" of incident.converted)
 int
     imw_classifier_priority (const im_config_t *config,
                              const im_fields_t *payload);

@@ -1,5 +1,15 @@
 /*  imw_notifier - the notifier role: tells people what happened
 
+    Who is told: the assignee of an assigned incident; the assignee
+    and the breach recipients (a page) of an SLA breach; the breach
+    recipients (management) of a hierarchical escalation; the reporter
+    of a resolved incident and the reporters of the duplicates merged
+    into it; the whole organisation (notifier.broadcast) when a major
+    incident is declared and when it is resolved, its commander when
+    it is declared and when an update is due. A service request pages
+    nobody outside business hours (notifier.business_hours, Monday to
+    Friday, UTC).
+
     Notifications are side effects outside the log, so they are made
     idempotent at the sink (imw_sink scans before it appends) and then
     recorded with a command whose request id is derived from the event,
@@ -14,6 +24,10 @@ typedef struct {
     char *title;                        //  Its title, owned, or ""
     char *group;                        //  Assigned group, owned, or ""
     char *agent;                        //  Assigned agent, owned, or ""
+    bool major;                         //  A declared major incident
+    char *reporters;                    //  Reporters of merged duplicates,
+                                        //  comma-separated, owned, or ""
+    bool request;                       //  A service request
     bool known;                         //  Filled from opened or GET
 } s_incident_t;
 
@@ -33,6 +47,7 @@ s_incident_destroy (void **item_p)
         free (entry->title);
         free (entry->group);
         free (entry->agent);
+        free (entry->reporters);
         free (entry);
         *item_p = NULL;
     }
@@ -145,8 +160,14 @@ s_fetch (imw_notifier_t *self, uint64_t incident, s_incident_t *entry)
                    im_fields_str (incident_fields, "reporter"))
         ||  s_set (&entry->title, im_fields_str (incident_fields, "title"))
         ||  s_set (&entry->group, im_fields_str (incident_fields, "group"))
-        ||  s_set (&entry->agent, im_fields_str (incident_fields, "agent")))
+        ||  s_set (&entry->agent, im_fields_str (incident_fields, "agent"))
+        ||  s_set (&entry->reporters,
+                   im_fields_str (incident_fields, "reporters")))
             rc = IM_ENOMEM;
+        entry->request = streq (im_fields_str_or (incident_fields, "type",
+                                                  ""), "request");
+        entry->major = streq (im_fields_str_or (incident_fields, "major",
+                                                ""), "declared");
     }
     else                            //  404 and the like: nobody to tell
         zsys_warning ("notifier: GET %" PRIu64 " answered %d", incident,
@@ -247,7 +268,16 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         ||  s_set (&entry->reporter, im_fields_str (payload, "reporter"))
         ||  s_set (&entry->title, im_fields_str (payload, "title")))
             return IM_ENOMEM;
+        entry->request = streq (im_fields_str_or (payload, "type", ""),
+                                "request");
         entry->known = true;
+    }
+    else
+    if (event->type == IM_EV_CONVERTED) {
+        rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0)
+            entry->request = streq (im_fields_str_or (payload, "to", ""),
+                                    "request");
     }
     else
     if (event->type == IM_EV_ASSIGNED) {
@@ -265,17 +295,92 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         rc = s_lookup (self, event->incident, &entry);
         if (rc == 0)
             rc = s_notify_assignee (self, event, entry, "breached", out);
+        //  Telling the breach recipients is paging them: a request never
+        //  pages anyone out of business hours
+        bool page = rc == 0
+                 && (!entry->request
+                     || im_config_business_hours (self->config,
+                                                  event->ts_ms));
         for (size_t index = 0;
-             rc == 0 && index < self->config->breach_recipients_n; index++)
+             page && rc == 0 && index < self->config->breach_recipients_n;
+             index++)
             rc = s_notify (self, event, self->config->breach_recipients [index],
                            "breached", entry->title, out);
     }
     else
+    if (event->type == IM_EV_ESCALATED
+    &&  streq (im_fields_str_or (payload, "kind", ""), "hierarchical")) {
+        //  Management hears of it; who works on it does not change
+        rc = s_lookup (self, event->incident, &entry);
+        for (size_t index = 0;
+             rc == 0 && index < self->config->breach_recipients_n; index++)
+            rc = s_notify (self, event, self->config->breach_recipients [index],
+                           "escalated", entry->title, out);
+    }
+    else
+    if (event->type == IM_EV_LINKED
+    &&  streq (im_fields_str_or (payload, "link", ""), "duplicate")) {
+        //  A merged duplicate's reporters hear of the survivor's outcome
+        rc = s_lookup (self, event->incident, &entry);
+        const char *more = im_fields_str_or (payload, "reporters", "");
+        if (rc == 0 && *more) {
+            size_t size = strlen (entry->reporters ? entry->reporters : "")
+                        + strlen (more) + 2;
+            char *joined = (char *) malloc (size);
+            if (!joined)
+                return IM_ENOMEM;
+            snprintf (joined, size, "%s%s%s",
+                      entry->reporters ? entry->reporters : "",
+                      entry->reporters && *entry->reporters ? "," : "", more);
+            free (entry->reporters);
+            entry->reporters = joined;
+        }
+    }
+    else
+    if (event->type == IM_EV_MAJOR_DECLARED) {
+        //  The whole organisation hears of a major incident
+        rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0) {
+            entry->major = true;
+            rc = s_notify (self, event, self->config->broadcast,
+                           "major-declared", entry->title, out);
+        }
+        if (rc == 0)
+            rc = s_notify (self, event,
+                           im_fields_str_or (payload, "commander", ""),
+                           "commander", entry->title, out);
+    }
+    else
+    if (event->type == IM_EV_UPDATE_DUE) {
+        rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0)
+            rc = s_notify (self, event,
+                           im_fields_str_or (payload, "commander", ""),
+                           "update-due", entry->title, out);
+    }
+    else
     if (event->type == IM_EV_RESOLVED) {
         rc = s_lookup (self, event->incident, &entry);
+        if (rc == 0 && (entry->major || im_fields_int_or (payload, "major",
+                                                          0)))
+            rc = s_notify (self, event, self->config->broadcast,
+                           "major-resolved", entry->title, out);
         if (rc == 0)
             rc = s_notify (self, event, entry->reporter, "resolved",
                            entry->title, out);
+        const char *next = entry && entry->reporters ? entry->reporters : "";
+        while (rc == 0 && *next) {
+            const char *comma = strchr (next, ',');
+            size_t size = comma ? (size_t) (comma - next) : strlen (next);
+            char name [IM_ACTOR_MAX];
+            if (size > 0 && size < sizeof name) {
+                memcpy (name, next, size);
+                name [size] = 0;
+                rc = s_notify (self, event, name, "resolved", entry->title,
+                               out);
+            }
+            next = comma ? comma + 1 : "";
+        }
     }
     else
     if (event->type == IM_EV_CLOSED) {

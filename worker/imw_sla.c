@@ -12,16 +12,27 @@
     which clocks are past due (SLA-CLOCKS reads an index by due time) and
     arms them: two instances breaching the same clock send the same
     request id, and the broker records the breach once.
+
+    The auto-close of a resolved incident is a third clock, "close",
+    kept the same way: when it is due the timer sends CLOSE naming the
+    deadline, and the broker refuses it if the incident was reopened.
+    A declared major incident's next update is a fourth, "update": when
+    it is due the timer sends MAJOR remind, which the broker records
+    (major.update_due, for the notifier to tell the commander) with the
+    next due time, which arms the clock again.
 */
 #include "imw_classes.h"
 
 #define IMW_SLA_RESPONSE    "response"
 #define IMW_SLA_RESOLUTION  "resolution"
+#define IMW_SLA_CLOSE       "close"
+#define IMW_SLA_UPDATE      "update"
 #define SWEEP_MS            2000        //  Between asks for past-due clocks
 
 typedef struct {
     uint64_t incident;                  //  Incident the clock runs for
-    char clock [16];                    //  "response" or "resolution"
+    char clock [16];                    //  "response", "resolution" or
+                                        //  "close"
     uint64_t due_ms;                    //  Deadline, ms since the epoch
     int priority;                       //  Priority it was started with
     bool sent;                          //  SLA-BREACH sent, not answered
@@ -82,7 +93,7 @@ imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,
              uint64_t due_ms, int priority)
 {
     assert (self && clock);
-    if (!streq (clock, IMW_SLA_RESPONSE) && !streq (clock, IMW_SLA_RESOLUTION))
+    if (im_clock_from_name (clock) < 0)
         return IM_EINVAL;
     if (due_ms == 0 || incident == 0)
         return IM_EINVAL;
@@ -149,14 +160,20 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     int64_t priority = im_fields_int_or (event->payload, "priority", 0);
     if (priority < 1 || priority > IM_PRIORITIES)
         return IM_EINVAL;
-    uint64_t response_due = event->ts_ms
-                          + self->config->response_ms [priority - 1];
-    uint64_t resolution_due = event->ts_ms
-                            + self->config->resolution_ms [priority - 1];
+    //  Requests have their own SLA policy, one target for every priority
+    const char *type = im_fields_str_or (event->payload, "type", "incident");
+    bool request = streq (type, "request");
+    uint64_t response_due = event->ts_ms + (request
+        ? self->config->request_response_ms
+        : self->config->response_ms [priority - 1]);
+    uint64_t resolution_due = event->ts_ms + (request
+        ? self->config->request_resolution_ms
+        : self->config->resolution_ms [priority - 1]);
     im_fields_t *args = imw_output_add (out, "SLA-START", event->incident,
                                         "sla-start");
     if (!args
     ||  im_fields_set_int (args, "priority", priority)
+    ||  im_fields_set_str (args, "type", request ? "request" : "incident")
     ||  im_fields_set_int (args, "response_due_ms", (int64_t) response_due)
     ||  im_fields_set_int (args, "resolution_due_ms",
                            (int64_t) resolution_due))
@@ -203,6 +220,11 @@ s_on_resolved (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         rc = s_stop (event, IMW_SLA_RESOLUTION, out);
     imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
     imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
+    imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
+    int64_t close_due = im_fields_int_or (event->payload, "close_due_ms", 0);
+    if (rc == 0 && close_due > 0)
+        rc = imw_sla_arm (self, event->incident, IMW_SLA_CLOSE,
+                          (uint64_t) close_due, 0);
     return rc;
 }
 
@@ -228,8 +250,24 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
             imw_sla_disarm (self, event->incident, clock);
             return 0;
         case IM_EV_CLOSED:
+        case IM_EV_CANCELLED:
             imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
             imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
+            imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);
+            imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
+            return 0;
+        case IM_EV_MAJOR_DECLARED:
+        case IM_EV_MAJOR_UPDATED:
+        case IM_EV_UPDATE_DUE: {
+            //  A major incident's next update
+            int64_t due = im_fields_int_or (event->payload, "update_due_ms",
+                                            0);
+            return due > 0 ? imw_sla_arm (self, event->incident,
+                                          IMW_SLA_UPDATE, (uint64_t) due, 0)
+                           : IM_EINVAL;
+        }
+        case IM_EV_REOPENED:
+            imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);
             return 0;
         default:
             return 0;
@@ -269,14 +307,29 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
     for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
         if (entry->sent || entry->due_ms + IMW_SLA_GRACE_MS > now_ms)
             continue;
+        //  A due close clock closes the incident, a due update clock
+        //  reminds the commander; the others breach
+        const char *verb = "SLA-BREACH", *action = "breach";
+        if (streq (entry->clock, IMW_SLA_CLOSE)) {
+            verb = "CLOSE";
+            action = "close";
+        }
+        else
+        if (streq (entry->clock, IMW_SLA_UPDATE)) {
+            verb = "MAJOR";
+            action = "remind";
+        }
         char request_id [IM_REQUEST_ID_MAX];
         snprintf (request_id, sizeof request_id,
-                  "sla:breach:%" PRIu64 ":%s:%" PRIu64,
+                  "sla:%s:%" PRIu64 ":%s:%" PRIu64, action,
                   entry->incident, entry->clock, entry->due_ms);
-        im_fields_t *args = imw_output_add (out, "SLA-BREACH",
-                                            entry->incident, request_id);
+        im_fields_t *args = imw_output_add (out, verb, entry->incident,
+                                            request_id);
+        bool breach = streq (action, "breach");
         if (!args
-        ||  im_fields_set_str (args, "clock", entry->clock)
+        ||  (breach && im_fields_set_str (args, "clock", entry->clock))
+        ||  (streq (action, "remind")
+             && im_fields_set_str (args, "action", "remind"))
         ||  im_fields_set_int (args, "due_ms", (int64_t) entry->due_ms))
             return IM_ENOMEM;
         entry->sent = true;
@@ -290,8 +343,9 @@ imw_sla_answered (imw_sla_t *self, const char *request_id, int status)
     assert (self && request_id);
     uint64_t incident = 0, due_ms = 0;
     char clock [16] = "";
-    if (sscanf (request_id, "sla:breach:%" SCNu64 ":%15[a-z]:%" SCNu64,
-                &incident, clock, &due_ms) != 3)
+    char action [16] = "";
+    if (sscanf (request_id, "sla:%15[a-z]:%" SCNu64 ":%15[a-z]:%" SCNu64,
+                action, &incident, clock, &due_ms) != 4)
         return;
     (void) status;                  //  Any definitive answer ends it
     //  A clock re-armed with another deadline meanwhile stays armed

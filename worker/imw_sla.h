@@ -13,17 +13,24 @@
         incident.acknowledged  SLA-STOP response ("sla-stop-response")
         incident.resolved      SLA-STOP resolution ("sla-stop-resolution")
                                and SLA-STOP response unless this instance
-                               knows the response clock already ended
+                               knows the response clock already ended;
+                               arms the close clock at close_due_ms
         sla.stopped/breached   disarms that clock
-        incident.closed        disarms both
-        incident.reopened      nothing (yet)
+        incident.closed        disarms every clock
+        incident.cancelled     disarms every clock
+        incident.reopened      disarms the close clock
+        major.declared/updated/update_due
+                               arms the update clock at update_due_ms
 
     Due times are event time plus target: the leader's stamp, so every
     instance computes the same deadlines and request ids. The timer
     sends SLA-BREACH {clock, due_ms} with request id
     "sla:breach:<incident>:<clock>:<due_ms>" IMW_SLA_GRACE_MS after a
-    clock's deadline, and forgets the clock once the broker answered; a
-    409 means the clock was stopped meanwhile, a normal outcome. The
+    clock's deadline (for the close clock: CLOSE {due_ms} with request
+    id "sla:close:<incident>:close:<due_ms>"; for the update clock:
+    MAJOR {action: remind, due_ms}, "sla:remind:<incident>:update:<due>"),
+    and forgets the clock once the broker answered; a 409 means the
+    clock was stopped meanwhile, a normal outcome. The
     grace is there because the broker judges "due" by the leader's clock
     and keeps its answer under the request id: a breach sent early by a
     host whose clock runs ahead would be refused for good. At start the
@@ -71,8 +78,9 @@ int
 void
     imw_sla_answered (imw_sla_t *self, const char *request_id, int status);
 
-//  Arms clock ("response" or "resolution") of incident to fire at
-//  due_ms. Re-arming with the same due time keeps the clock's state.
+//  Arms clock ("response", "resolution", "close" or "update") of
+//  incident to fire at due_ms. Re-arming with the same due time keeps
+//  the clock's state.
 //  Returns 0, IM_EINVAL for an unknown clock or zero due time, IM_ENOMEM.
 int
     imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,

@@ -26,6 +26,8 @@ struct _imw_worker_t {
     imw_stream_t *stream;               //  The event stream, or NULL
     zpoller_t *poller;                  //  Over client and stream sockets
     imw_tracker_t *tracker;             //  Commands in flight
+    imw_policy_t *policy;               //  Follows the replicated policy,
+                                        //  or NULL
     imw_output_t *output;               //  Scratch list for the role
     im_event_t *event;                  //  Scratch decoded event
     zlistx_t *retries;                  //  s_retry_t *, handler asked again
@@ -45,7 +47,7 @@ s_retry_destroy (void **item_p)
 
 imw_worker_t *
 imw_worker_new (const imw_role_t *role, void *state,
-                const imw_options_t *options)
+                const imw_options_t *options, im_config_t *config)
 {
     assert (role && role->handle_fn && options);
     imw_worker_t *self = (imw_worker_t *) calloc (1, sizeof (imw_worker_t));
@@ -62,8 +64,9 @@ imw_worker_new (const imw_role_t *role, void *state,
     self->output = imw_output_new ();
     self->event = im_event_new ();
     self->retries = zlistx_new ();
+    self->policy = config ? imw_policy_new (config) : NULL;
     if (!self->client || !self->query || !self->tracker || !self->output
-    ||  !self->event || !self->retries) {
+    ||  !self->event || !self->retries || (config && !self->policy)) {
         zsys_error ("%s: cannot set up '%s'", role->name,
                     options->client_endpoint);
         imw_worker_destroy (&self);
@@ -84,6 +87,7 @@ imw_worker_destroy (imw_worker_t **self_p)
         zlistx_destroy (&self->retries);
         im_event_destroy (&self->event);
         imw_output_destroy (&self->output);
+        imw_policy_destroy (&self->policy);
         imw_tracker_destroy (&self->tracker);
         im_client_destroy (&self->query);
         im_client_destroy (&self->client);
@@ -140,7 +144,12 @@ s_handle (imw_worker_t *self, uint64_t seq, zframe_t *frame)
         zsys_warning ("%s: DELIVER seq %" PRIu64 " holds event seq %" PRIu64,
                       name, seq, self->event->seq);
     imw_output_clear (self->output);
-    int rc = self->role->handle_fn (self->state, self->event, self->output);
+    int rc = self->policy
+           ? imw_policy_follow (self->policy, self->event, self->query) : 0;
+    if (rc == IM_ECONFIG)
+        rc = 0;                     //  Logged; handled under what is there
+    if (rc == 0)
+        rc = self->role->handle_fn (self->state, self->event, self->output);
     const char *type = im_event_type_name (self->event->type);
     if (rc == IM_ETIMEOUT || rc == IM_EBUSY || rc == IM_EIO) {
         zsys_warning ("%s: seq %" PRIu64 " (%s): %s, will retry", name, seq,
@@ -372,7 +381,7 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
     int status = 1;
     void *state = role->new_fn (&options->config);
     imw_worker_t *worker = state
-        ? imw_worker_new (role, state, options) : NULL;
+        ? imw_worker_new (role, state, options, &options->config) : NULL;
     if (worker && imw_worker_run (worker) == 0)
         status = 0;
     imw_worker_destroy (&worker);

@@ -75,6 +75,19 @@ s_command (imh_t *harness, const char *verb, const char *id,
     return incident;
 }
 
+//  Resolves incident id (text) with code solved and notes; returns the
+//  incident the reply names
+static int64_t
+s_resolve (imh_t *harness, const char *id, const char *notes)
+{
+    json_t *reply = imh_ctl_json (harness, "resolve", id, "--code", "solved",
+                                  "--notes", notes, NULL);
+    assert_non_null (reply);
+    int64_t incident = imh_json_int (reply, "incident");
+    json_decref (reply);
+    return incident;
+}
+
 //  Returns the list the broker gives for one filter, as JSON
 static json_t *
 s_list (imh_t *harness, const char *flag, const char *value)
@@ -116,22 +129,6 @@ s_show (imh_t *harness, int64_t id)
     assert_non_null (incident);
     assert_int_equal (imh_json_int (incident, "id"), id);
     return incident;
-}
-
-//  Counts the sink file lines of recipient about incident for reason
-static int
-s_sink_lines (imh_t *harness, const char *recipient, int64_t id,
-              const char *reason)
-{
-    char path [600], incident [40], why [64];
-    snprintf (path, sizeof path, "%s/%s.log", imh_sink_dir (harness),
-              recipient);
-    snprintf (incident, sizeof incident, "incident=%" PRId64 " ", id);
-    snprintf (why, sizeof why, "reason=%s ", reason);
-    char *text = imh_read_file (path);
-    int count = imh_count_lines (text, incident, why, NULL);
-    free (text);
-    return count;
 }
 
 //  Checks every event of a timeline: consecutive positions, rising
@@ -220,7 +217,7 @@ test_incident_lives_from_open_to_close_and_reopen (void **state)
     s_check_list (h, "--assignee", "nobody", (int64_t) 0);
     assert_true (imh_wait_events (h, (uint64_t) a, "notification.sent",
                                   "recipient", "alice", 1, WAIT_MS));
-    assert_int_equal (s_sink_lines (h, "alice", a, "assigned"), 1);
+    assert_int_equal (imh_sink_lines (h, "alice", a, "assigned"), 1);
 
     //  Acknowledging stops the response clock, resolving the other one
     //  and tells the reporter
@@ -229,13 +226,12 @@ test_incident_lives_from_open_to_close_and_reopen (void **state)
                                   "response", 1, WAIT_MS));
     assert_int_equal (imh_ctl (h, NULL, "comment", id, "Swapped", "the",
                                "cable", NULL), 0);
-    assert_int_equal (s_command (h, "resolve", id, "--notes",
-                                 "Replaced the faulty cable"), a);
+    assert_int_equal (s_resolve (h, id, "Replaced the faulty cable"), a);
     assert_true (imh_wait_events (h, (uint64_t) a, "sla.stopped", "clock",
                                   "resolution", 1, WAIT_MS));
     assert_true (imh_wait_events (h, (uint64_t) a, "notification.sent",
                                   "recipient", "carol", 1, WAIT_MS));
-    assert_int_equal (s_sink_lines (h, "carol", a, "resolved"), 1);
+    assert_int_equal (imh_sink_lines (h, "carol", a, "resolved"), 1);
     assert_int_equal (s_command (h, "close", id, NULL, NULL), a);
     incident = s_show (h, a);
     assert_string_equal (imh_json_str (incident, "status"), "closed");
@@ -300,7 +296,7 @@ test_incident_lives_from_open_to_close_and_reopen (void **state)
     //  Reopening a resolved incident puts it back with its assignee
     snprintf (id, sizeof id, "%" PRId64, c);
     assert_int_equal (s_command (h, "assign", id, "--group", "desk"), c);
-    assert_int_equal (s_command (h, "resolve", id, "--notes", "Reset"), c);
+    assert_int_equal (s_resolve (h, id, "Reset"), c);
     assert_int_equal (s_command (h, "reopen", id, "--reason",
                                  "Still cannot log in"), c);
     incident = s_show (h, c);
@@ -371,8 +367,8 @@ test_unacknowledged_p1_breaches_and_notifies (void **state)
     assert_int_equal (s_notifications (timeline, seq, "duty-manager"), 1);
     assert_int_equal (s_notifications (timeline, seq, "bob"), 1);
     json_decref (timeline);
-    assert_true (s_sink_lines (h, "duty-manager", b, "breached") >= 1);
-    assert_true (s_sink_lines (h, "bob", b, "breached") >= 1);
+    assert_true (imh_sink_lines (h, "duty-manager", b, "breached") >= 1);
+    assert_true (imh_sink_lines (h, "bob", b, "breached") >= 1);
     incident = s_show (h, b);
     assert_string_equal (imh_json_str (incident, "sla_response"), "breached");
     assert_true (imh_json_int (incident, "breaches") >= 1);

@@ -287,3 +287,36 @@ imh_wait_for (imh_condition_fn *fn, void *arg, int deadline_ms)
         zclock_sleep (IMH_POLL_MS);
     }
 }
+
+int
+imh_setup_node (void **state, const char *name)
+{
+    imh_t *self = imh_new_node (name, NULL, true, NULL);
+    *state = self;
+    return self ? 0 : -1;
+}
+
+int
+imh_teardown_node (void **state)
+{
+    imh_t *self = (imh_t *) *state;
+    int rc = self && !imh_logs_clean (self) ? -1 : 0;
+    imh_destroy (&self);
+    *state = NULL;
+    return rc;
+}
+
+int
+imh_sink_lines (imh_t *self, const char *recipient, int64_t id,
+                const char *reason)
+{
+    char path [IMH_PATH_MAX + 80], incident [40], why [64];
+    snprintf (path, sizeof path, "%s/%s.log", imh_sink_dir (self),
+              recipient);
+    snprintf (incident, sizeof incident, "incident=%" PRId64 " ", id);
+    snprintf (why, sizeof why, "reason=%s ", reason);
+    char *text = imh_read_file (path);
+    int count = imh_count_lines (text, incident, why, NULL);
+    free (text);
+    return count;
+}

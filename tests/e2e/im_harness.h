@@ -190,6 +190,16 @@ imh_t *
     imh_new_node (const char *name, const imh_options_t *options,
                   bool workers, const char *const *extra);
 
+//  For a cmocka setup: *state gets a whole node with one of each worker
+//  (imh_new_node (name, NULL, true, NULL)). Returns 0 or -1.
+int
+    imh_setup_node (void **state, const char *name);
+
+//  For a cmocka teardown of imh_setup_node: destroys the node; returns
+//  -1 when a child's log holds a sanitizer report, else 0
+int
+    imh_teardown_node (void **state);
+
 //  Returns the slot of the child named name ("broker", "sla-1"), or -1
 int
     imh_slot (imh_t *self, const char *name);
@@ -375,6 +385,12 @@ int
 //  A body_fn for OPEN bursts: title "<arg> <n>", reporter "burst"
 void
     imh_open_body (int index, im_fields_t *body, void *arg);
+
+//  Counts the lines of recipient's notification file in the sink that
+//  are about incident id for reason
+int
+    imh_sink_lines (imh_t *self, const char *recipient, int64_t id,
+                    const char *reason);
 
 //  Reads a whole text file into a new string (caller frees), or NULL
 char *

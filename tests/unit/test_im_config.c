@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "im_config.h"
+#include "im_policy.h"
 #include "im_error.h"
 
 typedef struct {
@@ -395,7 +396,7 @@ test_unknown_keys_are_named (void **state)
     assert_int_equal (s_load (f, "sla:\n  P6: {response: 1h}\n"
                                  "  P1: {respond: 1h}\n"), IM_ECONFIG);
     s_assert_error (f, "2:3: error: sla: unknown key 'P6' (known: P1, P2, "
-                       "P3, P4, P5)");
+                       "P3, P4, P5, request)");
     s_assert_error (f, "3:8: error: sla.P1: unknown key 'respond' (known: "
                        "response, resolution)");
 }
@@ -441,7 +442,8 @@ test_wrong_types_are_reported (void **state)
                        "number, found 'many'");
     s_assert_error (f, "5:3: error: node.worker_expiry: missing value");
     s_assert_error (f, "6:13: error: classifier: expected a mapping with "
-                       "keys matrix, default_category, categories, found "
+                       "keys matrix, default_category, categories, "
+                       "request_priority, found "
                        "a sequence");
     s_assert_error (f, "8:22: error: notifier.breach_recipients: expected "
                        "a list");
@@ -633,6 +635,118 @@ test_aliases_and_bad_bytes_are_refused (void **state)
 }
 
 static void
+test_a_policy_is_parsed_from_text_without_node_settings (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const char *text = "lifecycle:\n  reopen_window: 2h\n"
+                       "  auto_close: 30s\nsla:\n  P1: {response: 1m, "
+                       "resolution: 2m}\n";
+    assert_int_equal (im_config_parse (f->config, "desk.yaml", text,
+                                       strlen (text), true, f->errbuf,
+                                       sizeof f->errbuf), 0);
+    assert_int_equal (f->config->reopen_window_ms, 2 * 3600000);
+    assert_int_equal (f->config->auto_close_ms, 30000);
+    assert_int_equal (f->config->response_ms [0], 60000);
+
+    //  Every error, named by the source and line; nothing applied
+    const char *bad = "node:\n  id: 3\nlifecycle:\n  reopen_window: soon\n"
+                      "notifier:\n  sink: /tmp/x\n";
+    assert_int_equal (im_config_parse (f->config, "desk.yaml", bad,
+                                       strlen (bad), true, f->errbuf,
+                                       sizeof f->errbuf), IM_ECONFIG);
+    assert_non_null (strstr (f->errbuf, "desk.yaml:1:1: error: top level: "
+                                        "unknown key 'node' (known: "
+                                        "classifier, sla, lifecycle, "
+                                        "notifier, agents, groups)"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:4:18: error: "
+                                        "lifecycle.reopen_window: 'soon'"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:6:3: error: notifier: "
+                                        "unknown key 'sink'"));
+    assert_int_equal (s_error_count (f), 3);
+    assert_int_equal (f->config->reopen_window_ms, 7 * 86400000ull);
+
+    //  A node's own file holds node settings, and no lifecycle: the
+    //  state machine's windows come from the replicated policy only
+    assert_int_equal (im_config_parse (f->config, "imq.yaml", bad,
+                                       strlen (bad), false, f->errbuf,
+                                       sizeof f->errbuf), IM_ECONFIG);
+    assert_non_null (strstr (f->errbuf, "imq.yaml:3:1: error: top level: "
+                                        "unknown key 'lifecycle'"));
+    assert_int_equal (s_error_count (f), 1);
+}
+
+static void
+test_a_policy_names_agents_roles_groups_and_tiers (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const char *text =
+        "agents:\n"
+        "  - {name: ann, roles: [incident_manager]}\n"
+        "  - {name: bob, roles: []}\n"
+        "groups:\n"
+        "  - {name: desk, tier: 1, agents: [bob]}\n"
+        "  - {name: network, tier: 2, agents: [ann, bob], "
+        "categories: [network, VPN]}\n"
+        "classifier:\n  request_priority: 5\n"
+        "  categories:\n    - {name: network, keywords: [vpn], "
+        "subcategories: [vpn, wifi]}\n"
+        "sla:\n  request: {response: 2h, resolution: 2d}\n"
+        "notifier:\n  business_hours: {start: 9h, end: 17h}\n";
+    assert_int_equal (im_config_parse (f->config, "desk.yaml", text,
+                                       strlen (text), true, f->errbuf,
+                                       sizeof f->errbuf), 0);
+    assert_int_equal (f->config->agents_n, 2);
+    im_policy_t *policy = (im_policy_t *) malloc (sizeof (im_policy_t));
+    im_policy_from_config (policy, f->config, 3);
+    assert_true (im_policy_has_role (policy, "ann", "incident_manager"));
+    assert_false (im_policy_has_role (policy, "bob", "incident_manager"));
+    assert_false (im_policy_has_role (policy, "eve", "incident_manager"));
+    assert_int_equal (im_policy_group (policy, "network")->tier, 2);
+    char errbuf [128];
+    assert_int_equal (im_policy_check_category (policy, "network", "wifi",
+                                                errbuf, sizeof errbuf), 0);
+    assert_int_equal (im_policy_check_category (policy, "network", "lan",
+                                                errbuf, sizeof errbuf),
+                      IM_EINVAL);
+    assert_null (im_policy_group (policy, "nobody"));
+    free (policy);
+    assert_int_equal (f->config->groups_n, 2);
+    assert_string_equal (f->config->groups [1].name, "network");
+    assert_int_equal (f->config->groups [1].tier, 2);
+    assert_int_equal (f->config->groups [1].agents_n, 2);
+    assert_string_equal (im_config_route (f->config, "vpn"), "network");
+    assert_null (im_config_route (f->config, "email"));
+    assert_int_equal (f->config->request_priority, 5);
+    assert_int_equal (f->config->request_response_ms, 2 * 3600000);
+    //  Thursday 1970-01-01 10:00 UTC is in; 08:00 and Saturday are out
+    assert_true (im_config_business_hours (f->config, 10 * 3600000ull));
+    assert_false (im_config_business_hours (f->config, 8 * 3600000ull));
+    assert_false (im_config_business_hours (f->config,
+                                            (2 * 24 + 10) * 3600000ull));
+
+    const char *bad =
+        "agents:\n  - {roles: [x]}\n  - {name: ann}\n  - {name: ann}\n"
+        "groups:\n  - {name: desk, agents: [ann]}\n"
+        "  - {name: net, tier: 4}\n"
+        "notifier:\n  business_hours: {start: 18h, end: 8h}\n";
+    assert_int_equal (im_config_parse (f->config, "desk.yaml", bad,
+                                       strlen (bad), true, f->errbuf,
+                                       sizeof f->errbuf), IM_ECONFIG);
+    assert_non_null (strstr (f->errbuf, "desk.yaml:2:5: error: agents[0]: "
+                                        "missing name"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:4:5: error: agents[2]: "
+                                        "'ann' is listed twice"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:6:5: error: groups[0]: "
+                                        "missing tier"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:7:23: error: "
+                                        "groups[1].tier"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:9:19: error: "
+                                        "notifier.business_hours: start"));
+    assert_int_equal (s_error_count (f), 5);
+    assert_int_equal (f->config->agents_n, 0);
+}
+
+static void
 test_priority_follows_the_matrix (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -719,6 +833,8 @@ main (void)
         T (test_every_error_is_reported_and_nothing_applied),
         T (test_errors_fit_a_small_buffer),
         T (test_aliases_and_bad_bytes_are_refused),
+        T (test_a_policy_is_parsed_from_text_without_node_settings),
+        T (test_a_policy_names_agents_roles_groups_and_tiers),
         T (test_priority_follows_the_matrix),
         T (test_categorize_matches_whole_words_in_any_case),
         T (test_categorize_first_category_wins),

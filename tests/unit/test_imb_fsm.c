@@ -197,6 +197,9 @@ test_lifecycle_checks_transitions (void **state)
     assert_int_equal (s_result (f, 0)->status, 400);    //  notes required
     s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:restarted",
                                NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);    //  code required
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:restarted",
+                               "code", "s:solved", NULL));
     assert_int_equal (s_result (f, 0)->status, 200);
     s_apply_one (f, s_command ("REOPEN", 1, NULL, "reason", "s:again", NULL));
     assert_int_equal (s_result (f, 0)->status, 200);
@@ -204,7 +207,8 @@ test_lifecycle_checks_transitions (void **state)
     assert_string_equal (im_fields_str (incident, "status"), "assigned");
     assert_int_equal (im_fields_int_or (incident, "reopen_count", 0), 1);
     im_fields_destroy (&incident);
-    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:fixed", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:fixed",
+                               "code", "s:solved", NULL));
     s_apply_one (f, s_command ("CLOSE", 1, NULL, NULL));
     assert_int_equal (s_result (f, 0)->status, 200);
     s_apply_one (f, s_command ("COMMENT", 1, NULL, "text", "s:late", NULL));
@@ -373,7 +377,8 @@ test_resolve_and_trigger_in_one_entry_open_a_new_incident (void **state)
     assert_int_equal (im_store_dedup_get (f->store, "k", &mapped), 0);
     assert_int_equal (mapped, 2);
     //  An operator's resolve frees the key too
-    s_apply_one (f, s_command ("RESOLVE", 2, NULL, "notes", "s:fixed", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 2, NULL, "notes", "s:fixed",
+                               "code", "s:solved", NULL));
     assert_int_equal (im_store_dedup_get (f->store, "k", &mapped), 0);
     assert_int_equal (mapped, 0);
     //  A first trigger needs a title
@@ -402,8 +407,10 @@ test_counters_follow_the_log (void **state)
     s_open (f, "s:two");
     s_apply_one (f, s_command ("CLASSIFY", 1, NULL, "priority", "i:2",
                                "category", "s:network", NULL));
-    s_apply_one (f, s_command ("RESOLVE", 2, "r-1", "notes", "s:done", NULL));
-    s_apply_one (f, s_command ("RESOLVE", 2, "r-1", "notes", "s:done", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 2, "r-1", "notes", "s:done",
+                               "code", "s:solved", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 2, "r-1", "notes", "s:done",
+                               "code", "s:solved", NULL));
     s_apply_one (f, s_command ("CLOSE", 1, NULL, NULL));   //  Refused
     assert_int_equal (s_counter (f, "events/incident.opened"), 2);
     assert_int_equal (s_counter (f, "events/incident.resolved"), 1);
@@ -471,6 +478,234 @@ s_deadlines (fixture_t *f, uint64_t due_before)
     return count;
 }
 
+//  Counts the deadlines of clock
+typedef struct {
+    int clock;                      //  Clock counted
+    int count;                      //  How many
+    uint64_t due_ms;                //  Due time of the last one
+} s_clock_count_t;
+
+static int
+s_count_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
+{
+    (void) incident;
+    s_clock_count_t *counted = (s_clock_count_t *) arg;
+    if (clock == counted->clock) {
+        counted->count++;
+        counted->due_ms = due_ms;
+    }
+    return 0;
+}
+
+static s_clock_count_t
+s_close_clocks (fixture_t *f)
+{
+    s_clock_count_t counted = { IM_CLOCK_CLOSE, 0, 0 };
+    assert_int_equal (im_store_deadlines_scan (f->store, UINT64_MAX,
+                                               s_count_clock, &counted), 0);
+    return counted;
+}
+
+static void
+test_resolving_runs_the_close_clock_and_late_reopen_follows_up (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:printer jams");
+    im_command_t *command = s_command ("RESOLVE", 1, NULL, "notes",
+                                       "s:new drum", "code", "s:solved",
+                                       NULL);
+    uint64_t resolved_at = command->ts_ms;
+    s_apply_one (f, command);
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_clock_count_t closes = s_close_clocks (f);
+    assert_int_equal (closes.count, 1);
+    assert_int_equal (closes.due_ms, resolved_at + IM_POLICY_AUTO_CLOSE_MS);
+
+    //  Reopened in time: the close clock stops
+    s_apply_one (f, s_command ("REOPEN", 1, NULL, "reason", "s:jams", NULL));
+    assert_int_equal (s_close_clocks (f).count, 0);
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:new rollers",
+                               "code", "s:solved", NULL));
+    assert_int_equal (s_close_clocks (f).count, 1);
+
+    //  Past the window: incident 2 opens as the follow-up, in one entry
+    command = s_command ("REOPEN", 1, NULL, "reason", "s:jams again", NULL);
+    command->ts_ms += IM_POLICY_REOPEN_WINDOW_MS + 1;
+    s_apply_one (f, command);
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident", 0),
+                      2);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "events", 0),
+                      2);
+    im_fields_t *incident = s_incident (f, 2);
+    assert_string_equal (im_fields_str (incident, "title"), "printer jams");
+    assert_string_equal (im_fields_str (incident, "status"), "new");
+    assert_int_equal (im_fields_int_or (incident, "follow_up_of", 0), 1);
+    im_fields_destroy (&incident);
+    incident = s_incident (f, 1);
+    assert_string_equal (im_fields_str (incident, "status"), "resolved");
+    assert_string_equal (im_fields_str (incident, "follow_ups"), "2");
+    im_fields_destroy (&incident);
+
+    //  Closing stops the close clock
+    s_apply_one (f, s_command ("CLOSE", 1, NULL, NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (s_close_clocks (f).count, 0);
+}
+
+static void
+test_a_config_applies_at_its_log_position_and_survives_restart (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:badge reader");
+    //  Refused as a whole: nothing in the log, the defaults stay
+    s_apply_one (f, s_command ("CONFIG", 0, NULL, "text",
+                               "s:lifecycle:\n  auto_close: never\n",
+                               "source", "s:desk.yaml", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    assert_non_null (strstr (im_fields_str (s_result (f, 0)->body, "error"),
+                             "desk.yaml:2:15: error: lifecycle.auto_close"));
+    assert_int_equal (imb_fsm_last_seq (f->fsm), 1);
+
+    s_apply_one (f, s_command ("CONFIG", 0, NULL, "text",
+                               "s:lifecycle:\n  auto_close: 1m\n",
+                               "source", "s:desk.yaml", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "version", 0),
+                      1);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident",
+                                        -1), 0);
+    im_command_t *command = s_command ("RESOLVE", 1, NULL, "notes", "s:swap",
+                                       "code", "s:solved", NULL);
+    uint64_t resolved_at = command->ts_ms;
+    s_apply_one (f, command);
+    assert_int_equal (s_close_clocks (f).due_ms, resolved_at + 60000);
+
+    //  A state machine opened on the same store has the same policy
+    imb_fsm_destroy (&f->fsm);
+    f->fsm = imb_fsm_new (f->store);
+    assert_non_null (f->fsm);
+    s_open (f, "s:second reader");
+    command = s_command ("RESOLVE", 2, NULL, "notes", "s:swap", "code",
+                         "s:solved", NULL);
+    resolved_at = command->ts_ms;
+    s_apply_one (f, command);
+    s_clock_count_t closes = s_close_clocks (f);
+    assert_int_equal (closes.count, 2);
+    assert_int_equal (closes.due_ms, resolved_at + 60000);
+    s_apply_one (f, s_command ("CONFIG", 0, NULL, "text",
+                               "s:lifecycle:\n  auto_close: 2m\n", NULL));
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "version", 0),
+                      2);
+}
+
+//  Opens an incident reported by reporter
+static void
+s_open_by (fixture_t *f, const char *title, const char *reporter)
+{
+    assert_int_equal (s_apply_one (f, s_command (
+        "OPEN", 0, NULL, "title", title, "reporter", reporter, NULL)), 0);
+    assert_int_equal (s_result (f, 0)->status, 200);
+}
+
+static void
+test_resolving_a_parent_resolves_its_open_children (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open_by (f, "s:wifi down on floor 3", "s:ann");        //  1, parent
+    s_open_by (f, "s:no wifi", "s:bob");                     //  2
+    s_open_by (f, "s:wifi gone", "s:cid");                   //  3
+    s_open_by (f, "s:cannot connect", "s:dee");              //  4
+    for (uint64_t child = 2; child <= 4; child++) {
+        s_apply_one (f, s_command ("LINK", child, NULL, "link", "s:parent",
+                                   "other", "i:1", NULL));
+        assert_int_equal (s_result (f, 0)->status, 200);
+        assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "events",
+                                            0), 2);
+    }
+    //  No nesting, no loops, no second parent, no unknown incident
+    s_apply_one (f, s_command ("LINK", 1, NULL, "link", "s:parent", "other",
+                               "i:2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("LINK", 2, NULL, "link", "s:parent", "other",
+                               "i:3", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("LINK", 2, NULL, "link", "s:parent", "other",
+                               "i:99", NULL));
+    assert_int_equal (s_result (f, 0)->status, 404);
+    s_apply_one (f, s_command ("LINK", 2, NULL, "link", "s:parent", "other",
+                               "i:2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    im_fields_t *parent = s_incident (f, 1);
+    assert_string_equal (im_fields_str (parent, "children"), "2,3,4");
+    im_fields_destroy (&parent);
+
+    //  4 is unlinked, 3 resolved on its own: only 2 follows the parent
+    s_apply_one (f, s_command ("UNLINK", 4, NULL, "other", "i:1", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("RESOLVE", 3, NULL, "notes", "s:rebooted my "
+                               "laptop", "code", "s:workaround", NULL));
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:replaced the "
+                               "access point", "code", "s:solved", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "events", 0),
+                      2);
+    im_fields_t *child = s_incident (f, 2);
+    assert_string_equal (im_fields_str (child, "status"), "resolved");
+    assert_string_equal (im_fields_str (child, "resolution"),
+                         "replaced the access point");
+    assert_true (im_fields_has (child, "close_due_ms"));
+    im_fields_destroy (&child);
+    child = s_incident (f, 3);
+    assert_string_equal (im_fields_str (child, "resolution_code"),
+                         "workaround");
+    im_fields_destroy (&child);
+    child = s_incident (f, 4);
+    assert_string_equal (im_fields_str (child, "status"), "new");
+    assert_false (im_fields_has (child, "parent"));
+    im_fields_destroy (&child);
+    assert_int_equal (s_close_clocks (f).count, 3);
+}
+
+static void
+test_a_duplicate_merges_into_its_survivor (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open_by (f, "s:printer jams", "s:ann");                //  1
+    s_open_by (f, "s:printer on 2 jams", "s:bob");           //  2
+    s_apply_one (f, s_command ("COMMENT", 2, NULL, "text", "s:tray 2", NULL));
+    s_apply_one (f, s_command ("LINK", 2, NULL, "link", "s:duplicate_of",
+                               "other", "i:1", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "events", 0),
+                      3);
+    im_fields_t *duplicate = s_incident (f, 2);
+    assert_string_equal (im_fields_str (duplicate, "status"), "closed");
+    assert_int_equal (im_fields_int_or (duplicate, "duplicate_of", 0), 1);
+    im_fields_destroy (&duplicate);
+    im_fields_t *survivor = s_incident (f, 1);
+    assert_string_equal (im_fields_str (survivor, "status"), "new");
+    assert_string_equal (im_fields_str (survivor, "duplicates"), "2");
+    assert_string_equal (im_fields_str (survivor, "reporters"), "bob");
+    //  The duplicate's comment is among the survivor's notes
+    assert_non_null (strstr (im_fields_str_or (survivor, "notes", ""),
+                             "[from duplicate 2] "));
+    assert_non_null (strstr (im_fields_str_or (survivor, "notes", ""),
+                             "tray 2"));
+    im_fields_destroy (&survivor);
+    //  A closed incident links to nothing
+    s_open_by (f, "s:third", "s:cid");
+    s_apply_one (f, s_command ("LINK", 3, NULL, "link", "s:related", "other",
+                               "i:2", NULL));
+    assert_int_equal (s_result (f, 0)->status, 409);
+    s_apply_one (f, s_command ("LINK", 3, NULL, "link", "s:related", "other",
+                               "i:1", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    survivor = s_incident (f, 1);
+    assert_string_equal (im_fields_str (survivor, "related"), "3");
+    im_fields_destroy (&survivor);
+}
+
 static void
 test_sla_breach_is_checked_against_times (void **state)
 {
@@ -536,7 +771,8 @@ s_script (imb_fsm_t *fsm)
         assert_int_equal (s_apply (fsm, ++index, batch, 6), 0);
         if (round % 3 == 0) {
             im_command_t *more [2] = {
-                s_command ("RESOLVE", id, NULL, "notes", "s:done", NULL),
+                s_command ("RESOLVE", id, NULL, "notes", "s:done", "code",
+                           "s:workaround", NULL),
                 s_command ("ASSIGN", id, NULL, "agent", "s:cy", NULL),
             };
             assert_int_equal (s_apply (fsm, ++index, more, 2), 0);
@@ -547,7 +783,47 @@ s_script (imb_fsm_t *fsm)
             s_alert ("s:even", round % 4 ? "s:acknowledge" : "s:resolve"),
         };
         assert_int_equal (s_apply (fsm, ++index, alerts, 3), 0);
+        if (round == 0) {           //  A policy from here on
+            im_command_t *config = s_command (
+                "CONFIG", 0, NULL, "text",
+                "s:lifecycle: {auto_close: 1h, reopen_window: 1d}\n", NULL);
+            assert_int_equal (s_apply (fsm, ++index, &config, 1), 0);
+        }
     }
+    //  Links, a parent resolving its child, a merge, a major incident,
+    //  among eight incidents opened for them (their ids from the replies)
+    im_command_t *opens [8];
+    for (int open = 0; open < 8; open++)
+        opens [open] = s_command ("OPEN", 0, NULL, "title", "s:linked",
+                                  "reporter", "s:r", NULL);
+    assert_int_equal (s_apply (fsm, ++index, opens, 8), 0);
+    size_t count;
+    const imb_fsm_result_t *results = imb_fsm_results (fsm, &count);
+    char id [8][24];
+    for (size_t open = 0; open < 8; open++)
+        snprintf (id [open], sizeof id [open], "i:%" PRId64,
+                  im_fields_int_or (results [open].body, "incident", 0));
+    im_command_t *links [7] = {
+        s_command ("LINK", strtoull (id [1] + 2, NULL, 10), NULL, "link",
+                   "s:parent", "other", id [0], NULL),
+        s_command ("LINK", strtoull (id [3] + 2, NULL, 10), NULL, "link",
+                   "s:related", "other", id [2], NULL),
+        s_command ("LINK", strtoull (id [5] + 2, NULL, 10), NULL, "link",
+                   "s:duplicate_of", "other", id [4], NULL),
+        s_command ("RESOLVE", strtoull (id [0] + 2, NULL, 10), NULL, "notes",
+                   "s:fixed", "code", "s:solved", NULL),
+        s_command ("MAJOR", strtoull (id [6] + 2, NULL, 10), NULL, "action",
+                   "s:propose", NULL),
+        s_command ("CONVERT", strtoull (id [7] + 2, NULL, 10), NULL, "type",
+                   "s:request", "reason", "s:routine", NULL),
+        s_command ("REVIEW", strtoull (id [0] + 2, NULL, 10), NULL, "summary",
+                   "s:s", "root_cause", "s:r", "actions", "s:a", NULL),
+    };
+    assert_int_equal (s_apply (fsm, ++index, links, 7), 0);
+    results = imb_fsm_results (fsm, &count);
+    assert_int_equal (count, 7);
+    for (size_t result = 0; result < count; result++)
+        assert_int_equal (results [result].status, 200);
 }
 
 static int
@@ -603,6 +879,10 @@ s_replay_event (uint64_t seq, const void *data, size_t size, void *arg)
     im_event_t *event = im_event_new ();
     assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
     assert_int_equal (event->seq, seq);
+    if (event->incident == 0) {     //  The policy: no incident's
+        im_event_destroy (&event);
+        return 0;
+    }
     char key [24];
     snprintf (key, sizeof key, "%" PRIu64, event->incident);
     im_fields_t *incident = (im_fields_t *) zhashx_lookup (replay->incidents,
@@ -677,6 +957,10 @@ main (void)
         T (test_entries_at_or_below_the_applied_index_are_skipped),
         T (test_an_entry_that_does_not_decode_changes_nothing_but_the_index),
         T (test_sla_breach_is_checked_against_times),
+        T (test_resolving_runs_the_close_clock_and_late_reopen_follows_up),
+        T (test_a_config_applies_at_its_log_position_and_survives_restart),
+        T (test_resolving_a_parent_resolves_its_open_children),
+        T (test_a_duplicate_merges_into_its_survivor),
         T (test_same_commands_give_the_same_bytes),
         T (test_replaying_the_log_rebuilds_identical_projections),
 #undef T

@@ -130,7 +130,7 @@ test_request_is_never_above_p4 (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     s_opened (f, "request", 1, 1, "new laptop", NULL);
-    assert_int_equal (s_classified_priority (f), IMW_REQUEST_PRIORITY_MIN);
+    assert_int_equal (s_classified_priority (f), 4);
     s_opened (f, "request", 2, 2, "new laptop", NULL);
     assert_int_equal (s_classified_priority (f), 4);
     s_opened (f, "request", 3, 3, "new laptop", NULL);
@@ -165,13 +165,72 @@ test_other_events_are_ignored (void **state)
     fixture_t *f = (fixture_t *) *state;
     s_opened (f, NULL, 1, 1, "VPN down", NULL);
     for (int type = IM_EV_NONE + 1; type < IM_EV_MAX; type++) {
-        if (type == IM_EV_OPENED)
+        if (type == IM_EV_OPENED || type == IM_EV_CONVERTED)
             continue;
         f->event->type = (im_event_type_t) type;
         assert_int_equal (imw_classifier_handle (f->classifier, f->event,
                                                  f->out), 0);
         assert_int_equal (imw_output_size (f->out), 0);
     }
+}
+
+static void
+test_a_conversion_is_classified_again_as_its_new_type (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    f->config->request_priority = 5;
+    f->event->type = IM_EV_CONVERTED;
+    f->event->incident = 9;
+    im_fields_clear (f->event->payload);
+    im_fields_set_str (f->event->payload, "from", "incident");
+    im_fields_set_str (f->event->payload, "to", "request");
+    im_fields_set_int (f->event->payload, "impact", 1);
+    im_fields_set_int (f->event->payload, "urgency", 1);
+    im_fields_set_str (f->event->payload, "title", "printer toner");
+    assert_int_equal (imw_classifier_handle (f->classifier, f->event, f->out),
+                      0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_int_equal (im_fields_int_or (args, "priority", 0), 5);
+    assert_string_equal (im_fields_str (args, "type"), "request");
+    assert_string_equal (im_fields_str (args, "category"), "hardware");
+    imw_output_clear (f->out);
+    //  Back to an incident: the matrix again
+    im_fields_set_str (f->event->payload, "from", "request");
+    im_fields_set_str (f->event->payload, "to", "incident");
+    assert_int_equal (imw_classifier_handle (f->classifier, f->event, f->out),
+                      0);
+    args = imw_output_args (f->out, 0);
+    assert_int_equal (im_fields_int_or (args, "priority", 0), 1);
+    assert_string_equal (im_fields_str (args, "type"), "incident");
+}
+
+static void
+test_a_routed_category_is_assigned_to_its_group (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    f->config->groups_n = 1;
+    im_strlcpy (f->config->groups [0].name, "network-team",
+                IM_CONFIG_NAME_MAX);
+    f->config->groups [0].routes_n = 1;
+    im_strlcpy (f->config->groups [0].routes [0], "network",
+                IM_CONFIG_NAME_MAX);
+    s_opened (f, NULL, 2, 2, "VPN down", NULL);
+    assert_int_equal (imw_classifier_handle (f->classifier, f->event, f->out),
+                      0);
+    assert_int_equal (imw_output_size (f->out), 2);
+    int route = imw_output_find (f->out, "route");
+    assert_true (route >= 0);
+    assert_string_equal (imw_output_verb (f->out, (size_t) route), "ASSIGN");
+    const im_fields_t *args = imw_output_args (f->out, (size_t) route);
+    assert_string_equal (im_fields_str (args, "group"), "network-team");
+    assert_int_equal (im_fields_int_or (args, "unassigned_only", 0), 1);
+    //  Another category: no routing
+    imw_output_clear (f->out);
+    s_opened (f, NULL, 2, 2, "printer jam", NULL);
+    assert_int_equal (imw_classifier_handle (f->classifier, f->event, f->out),
+                      0);
+    assert_int_equal (imw_output_size (f->out), 1);
 }
 
 static void
@@ -218,6 +277,12 @@ main (void)
             test_category_reads_title_and_description, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_other_events_are_ignored,
                                          s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_a_conversion_is_classified_again_as_its_new_type,
+            s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_a_routed_category_is_assigned_to_its_group,
+            s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_redelivery_gives_the_same_command, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_role_table_names_the_group,

@@ -281,6 +281,80 @@ test_breach_tells_assignee_and_breach_recipients (void **state)
 }
 
 static void
+test_a_request_pages_nobody_out_of_business_hours (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_event (f, IM_EV_OPENED, 7, 700);
+    im_fields_set_str (f->event->payload, "reporter", "dan");
+    im_fields_set_str (f->event->payload, "title", "new keyboard");
+    im_fields_set_str (f->event->payload, "type", "request");
+    assert_int_equal (s_handle (f), 0);
+    s_assign (f, 7, 701, "desk", "");
+    //  Tuesday 22:13 UTC: the assignee hears of it, no page
+    s_event (f, IM_EV_SLA_BREACHED, 7, 702);
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_true (imw_output_find (f->out, "notify:group:desk") >= 0);
+    //  Tuesday 10:00 UTC: the breach recipients are paged
+    s_event (f, IM_EV_SLA_BREACHED, 7, 703);
+    f->event->ts_ms = 1699956000000ull;
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 3);
+    //  Made an incident: paged at any hour
+    s_event (f, IM_EV_CONVERTED, 7, 704);
+    im_fields_set_str (f->event->payload, "to", "incident");
+    assert_int_equal (s_handle (f), 0);
+    s_event (f, IM_EV_SLA_BREACHED, 7, 705);
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 3);
+}
+
+static void
+test_a_hierarchical_escalation_tells_management (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, 8, "gil", "payroll late");
+    s_event (f, IM_EV_ESCALATED, 8, 801);
+    im_fields_set_str (f->event->payload, "kind", "hierarchical");
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 2);
+    assert_true (imw_output_find (f->out, "notify:oncall") >= 0);
+    assert_string_equal (im_fields_str (imw_output_args (f->out, 0),
+                                        "reason"), "escalated");
+    //  A functional one is told through its assignment
+    s_event (f, IM_EV_ESCALATED, 8, 802);
+    im_fields_set_str (f->event->payload, "kind", "functional");
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+}
+
+static void
+test_a_major_incident_is_broadcast_and_its_commander_reminded (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, 10, "ops", "payments down");
+    s_event (f, IM_EV_MAJOR_DECLARED, 10, 1001);
+    im_fields_set_str (f->event->payload, "commander", "carl");
+    assert_int_equal (s_handle (f), 0);
+    assert_true (imw_output_find (f->out, "notify:all-staff") >= 0);
+    assert_true (imw_output_find (f->out, "notify:carl") >= 0);
+    s_event (f, IM_EV_UPDATE_DUE, 10, 1002);
+    im_fields_set_str (f->event->payload, "commander", "carl");
+    assert_int_equal (s_handle (f), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (im_fields_str (imw_output_args (f->out, 0),
+                                        "reason"), "update-due");
+    s_event (f, IM_EV_RESOLVED, 10, 1003);
+    assert_int_equal (s_handle (f), 0);
+    assert_true (imw_output_find (f->out, "notify:all-staff") >= 0);
+    assert_true (imw_output_find (f->out, "notify:ops") >= 0);
+    char *content = s_file (f, "all-staff");
+    assert_non_null (strstr (content, "reason=major-declared seq=1001 "));
+    assert_non_null (strstr (content, "reason=major-resolved seq=1003 "));
+    free (content);
+}
+
+static void
 test_breach_tells_each_recipient_once (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -488,6 +562,9 @@ main (void)
         S_TEST (test_assigned_without_agent_notifies_the_group),
         S_TEST (test_line_is_written_once_when_handled_twice),
         S_TEST (test_breach_tells_assignee_and_breach_recipients),
+        S_TEST (test_a_request_pages_nobody_out_of_business_hours),
+        S_TEST (test_a_hierarchical_escalation_tells_management),
+        S_TEST (test_a_major_incident_is_broadcast_and_its_commander_reminded),
         S_TEST (test_breach_tells_each_recipient_once),
         S_TEST (test_breach_of_unknown_incident_tells_breach_recipients),
         S_TEST (test_resolved_tells_the_reporter),

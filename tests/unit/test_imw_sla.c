@@ -290,6 +290,76 @@ test_answer_for_an_old_deadline_keeps_the_new_one (void **state)
 }
 
 static void
+test_resolved_arms_the_close_clock_and_closes_when_due (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    uint64_t due = T0 + 60000;
+    s_event (f, IM_EV_RESOLVED, 6, 30, T0);
+    im_fields_set_int (f->event->payload, "close_due_ms", (int64_t) due);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 6, "close"), due);
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, due + IMW_SLA_GRACE_MS - 1,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, due + IMW_SLA_GRACE_MS, f->out),
+                      0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "CLOSE");
+    char request_id [IM_REQUEST_ID_MAX];
+    snprintf (request_id, sizeof request_id, "sla:close:6:close:%" PRIu64,
+              due);
+    assert_string_equal (imw_output_key (f->out, 0), request_id);
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0), due);
+    assert_false (im_fields_has (args, "clock"));
+    imw_sla_answered (f->sla, request_id, 200);
+    assert_int_equal (imw_sla_due (f->sla, 6, "close"), 0);
+}
+
+static void
+test_a_late_update_of_a_major_incident_sends_a_reminder (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    uint64_t due = T0 + 30000;
+    s_event (f, IM_EV_MAJOR_DECLARED, 4, 40, T0);
+    im_fields_set_int (f->event->payload, "update_due_ms", (int64_t) due);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 4, "update"), due);
+    assert_int_equal (imw_sla_tick (f->sla, due + IMW_SLA_GRACE_MS, f->out),
+                      0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "MAJOR");
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "action"), "remind");
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0), due);
+    char request_id [IM_REQUEST_ID_MAX];
+    snprintf (request_id, sizeof request_id, "sla:remind:4:update:%" PRIu64,
+              due);
+    assert_string_equal (imw_output_key (f->out, 0), request_id);
+    //  The reminder's event arms the next one; resolution ends them
+    s_event (f, IM_EV_UPDATE_DUE, 4, 41, due);
+    im_fields_set_int (f->event->payload, "update_due_ms",
+                       (int64_t) (due + 30000));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 4, "update"), due + 30000);
+    s_event (f, IM_EV_RESOLVED, 4, 42, due + 1);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 4, "update"), 0);
+}
+
+static void
+test_reopened_disarms_the_close_clock (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (imw_sla_arm (f->sla, 6, "close", T0, 0), 0);
+    s_event (f, IM_EV_REOPENED, 6, 31, T0);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 6, "close"), 0);
+    assert_int_equal (imw_sla_arm (f->sla, 6, "lunch", T0, 0), IM_EINVAL);
+}
+
+static void
 test_stopped_breached_and_closed_disarm (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -409,6 +479,9 @@ main (void)
         S_TEST (test_resolved_unacknowledged_stops_both),
         S_TEST (test_breach_is_sent_once_when_due_passes),
         S_TEST (test_answer_for_an_old_deadline_keeps_the_new_one),
+        S_TEST (test_resolved_arms_the_close_clock_and_closes_when_due),
+        S_TEST (test_reopened_disarms_the_close_clock),
+        S_TEST (test_a_late_update_of_a_major_incident_sends_a_reminder),
         S_TEST (test_stopped_breached_and_closed_disarm),
         S_TEST (test_restore_arms_running_clocks),
         S_TEST (test_start_loads_running_clocks_from_the_broker),

@@ -109,7 +109,7 @@ s_setup (void **state)
                       0);
     f->classifier = imw_classifier_new (&options->config);
     f->worker = imw_worker_new (imw_classifier_role (), f->classifier,
-                                options);
+                                options, NULL);
     assert_non_null (f->worker);
     assert_int_equal (imw_worker_open (f->worker), 0);
     *state = f;
@@ -272,7 +272,7 @@ static void
 s_use_probe (fixture_t *f, probe_t *probe)
 {
     imw_worker_destroy (&f->worker);
-    f->worker = imw_worker_new (&s_probe_role, probe, f->options);
+    f->worker = imw_worker_new (&s_probe_role, probe, f->options, NULL);
     assert_non_null (f->worker);
     assert_int_equal (imw_worker_open (f->worker), 0);
     s_ready_group (f, "probe");

@@ -1,0 +1,82 @@
+/*  imb_decide_private - what the two halves of the decider share
+
+    imb_decide.c checks arguments and decides the lifecycle;
+    imb_decide_desk.c decides assignment, escalation and classification.
+    Both make events and rejections the same way, through these.
+*/
+#ifndef IMB_DECIDE_PRIVATE_H_INCLUDED
+#define IMB_DECIDE_PRIVATE_H_INCLUDED
+
+#include <stdbool.h>
+#include "imb_decide.h"
+
+//  Sets decision's rc and error text; returns rc
+int
+    imb_decide_reject (imb_decision_t *decision, int rc, const char *format,
+                       ...) __attribute__ ((format (printf, 3, 4)));
+
+//  Adds an event of type for incident to decision; returns its payload
+im_fields_t *
+    imb_decide_emit (imb_decision_t *decision, im_event_type_t type,
+                     uint64_t incident);
+
+//  Copies the str key of from into to, or fallback when absent (nothing
+//  when fallback is NULL too)
+void
+    imb_decide_copy_str (im_fields_t *to, const im_fields_t *from,
+                         const char *key, const char *fallback);
+
+//  True for the two record types, "incident" and "request"
+bool
+    imb_decide_type_valid (const char *type);
+
+//  The deciders of imb_decide_desk.c; the command's arguments were
+//  checked against its rules, and the lifecycle allows it
+void
+    imb_decide_assign (const im_command_t *command, const im_fields_t *incident,
+                       const im_policy_t *policy, imb_decision_t *decision);
+void
+    imb_decide_escalate (const im_command_t *command,
+                         const im_fields_t *incident,
+                         const im_policy_t *policy, imb_decision_t *decision);
+void
+    imb_decide_classify (const im_command_t *command,
+                         const im_fields_t *incident, imb_decision_t *decision);
+void
+    imb_decide_convert (const im_command_t *command,
+                        const im_fields_t *incident,
+                        imb_decision_t *decision);
+void
+    imb_decide_prioritize (const im_command_t *command,
+                           const im_fields_t *incident,
+                           const im_policy_t *policy,
+                           imb_decision_t *decision);
+
+//  The deciders of imb_decide_link.c
+void
+    imb_decide_link (const im_command_t *command, const im_fields_t *incident,
+                     imb_decide_lookup_fn *lookup, void *arg,
+                     imb_decision_t *decision);
+void
+    imb_decide_unlink (const im_command_t *command,
+                       const im_fields_t *incident,
+                       imb_decide_lookup_fn *lookup, void *arg,
+                       imb_decision_t *decision);
+
+//  The deciders of imb_decide_major.c
+void
+    imb_decide_major (const im_command_t *command, const im_fields_t *incident,
+                      const im_policy_t *policy, imb_decision_t *decision);
+void
+    imb_decide_review (const im_command_t *command,
+                       const im_fields_t *incident, imb_decision_t *decision);
+
+//  After a parent's incident.resolved (the decision's first event):
+//  the same resolution for each of its children still open
+void
+    imb_decide_resolve_children (const im_command_t *command,
+                                 const im_fields_t *incident,
+                                 imb_decide_lookup_fn *lookup, void *arg,
+                                 imb_decision_t *decision);
+
+#endif

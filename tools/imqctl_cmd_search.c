@@ -1,0 +1,88 @@
+/*  imqctl_cmd_search - imqctl search: how similar incidents were fixed
+
+    An agent facing an incident asks what was done the last times: the
+    words given are looked for, in any case, in the resolution notes,
+    root causes and review summaries of resolved and closed incidents,
+    newest first.
+*/
+#include "imqctl.h"
+
+static const imqctl_flag_t s_flags [] = {
+    { "limit", "N", IMQCTL_INT, false, 1, 10000, NULL },
+    { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
+};
+
+//  Joins the positional words into one text (caller frees), or NULL
+static char *
+s_text (const imqctl_t *self)
+{
+    size_t length = 1;
+    for (size_t index = 0; index < self->args_n; index++)
+        length += strlen (self->args [index]) + 1;
+    char *text = (char *) malloc (length);
+    if (!text)
+        return NULL;
+    text [0] = 0;
+    for (size_t index = 0; index < self->args_n; index++) {
+        if (index > 0)
+            strcat (text, " ");
+        strcat (text, self->args [index]);
+    }
+    return text;
+}
+
+static int
+s_run (imqctl_t *self)
+{
+    char *text = s_text (self);
+    im_fields_t *body = im_fields_new ();
+    if (!text || !body || im_fields_merge (body, self->flags)
+    ||  im_fields_set_str (body, "text", text)) {
+        free (text);
+        im_fields_destroy (&body);
+        return imqctl_args_fail (self, "out of memory");
+    }
+    free (text);
+    im_reply_t *reply = NULL;
+    int rc = imqctl_call (self, body, false, &reply);
+    im_fields_destroy (&body);
+    if (rc)
+        return rc;
+    if (self->json) {
+        json_t *json = im_reply_to_json (reply, "incidents");
+        imqctl_json_print (&json);
+        im_reply_destroy (&reply);
+        return IMQCTL_EXIT_OK;
+    }
+    const char *headers [] = { "ID", "STATUS", "CODE", "TITLE", "FIX" };
+    imqctl_table_t *table = imqctl_table_new (headers, 5);
+    const im_fields_t *item = reply->items
+        ? (const im_fields_t *) zlist_first (reply->items) : NULL;
+    for (; table && item;
+         item = (const im_fields_t *) zlist_next (reply->items)) {
+        char id [24], status [32], code [64], title [160], fix [1024];
+        imqctl_text (item, "id", id, sizeof id);
+        imqctl_text (item, "status", status, sizeof status);
+        imqctl_text (item, "resolution_code", code, sizeof code);
+        imqctl_text (item, "title", title, sizeof title);
+        snprintf (fix, sizeof fix, "%s%s%s",
+                  im_fields_str_or (item, "resolution", ""),
+                  im_fields_has (item, "root_cause") ? "; root cause: " : "",
+                  im_fields_str_or (item, "root_cause", ""));
+        const char *cells [] = { id, status, code, title, fix };
+        imqctl_table_add (table, cells);
+    }
+    if (table && im_fields_int_or (reply->body, "count", 0) > 0)
+        imqctl_table_print (table, stdout, IMQCTL_WIDTH);
+    else
+        printf ("no resolved incident matches\n");
+    imqctl_table_destroy (&table);
+    im_reply_destroy (&reply);
+    return IMQCTL_EXIT_OK;
+}
+
+const imqctl_verb_t imqctl_verb_search = {
+    "search", "SEARCH", "TEXT...", 1, IMQCTL_ARGS_MAX, s_flags,
+    "find resolved incidents whose notes or root cause hold every word",
+    s_run
+};

@@ -1,0 +1,152 @@
+/*  imw_policy - a worker follows the replicated policy, event by event
+
+    Versions only grow, but one worker sees events of many incidents
+    interleaved, so an older event (redelivered, or of a slower
+    incident) may follow a newer one: the version is switched whichever
+    way the event asks. A switch is one CONFIG-GET and one parse; they
+    are rare next to events.
+*/
+#include "imw_classes.h"
+
+struct _imw_policy_t {
+    im_config_t *config;                //  What the role reads, borrowed
+    im_config_t *own;                   //  The worker's file, owned
+    im_config_t *loaded;                //  Scratch for a parse, owned
+    uint64_t version;                   //  In place in config
+};
+
+imw_policy_t *
+imw_policy_new (im_config_t *config)
+{
+    assert (config);
+    imw_policy_t *self = (imw_policy_t *) calloc (1, sizeof (imw_policy_t));
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->own = (im_config_t *) malloc (sizeof (im_config_t));
+    self->loaded = (im_config_t *) malloc (sizeof (im_config_t));
+    if (!self->own || !self->loaded) {
+        imw_policy_destroy (&self);
+        return NULL;
+    }
+    *self->own = *config;
+    return self;
+}
+
+void
+imw_policy_destroy (imw_policy_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imw_policy_t *self = *self_p;
+        free (self->loaded);
+        free (self->own);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+imw_policy_overlay (im_config_t *to, const im_config_t *from)
+{
+    assert (to && from);
+    memcpy (to->matrix, from->matrix, sizeof to->matrix);
+    to->categories_n = from->categories_n;
+    memcpy (to->categories, from->categories, sizeof to->categories);
+    memcpy (to->default_category, from->default_category,
+            sizeof to->default_category);
+    to->request_priority = from->request_priority;
+    memcpy (to->response_ms, from->response_ms, sizeof to->response_ms);
+    memcpy (to->resolution_ms, from->resolution_ms, sizeof to->resolution_ms);
+    to->request_response_ms = from->request_response_ms;
+    to->request_resolution_ms = from->request_resolution_ms;
+    to->reopen_window_ms = from->reopen_window_ms;
+    to->auto_close_ms = from->auto_close_ms;
+    to->agents_n = from->agents_n;
+    memcpy (to->agents, from->agents, sizeof to->agents);
+    to->groups_n = from->groups_n;
+    memcpy (to->groups, from->groups, sizeof to->groups);
+    to->hours_start_ms = from->hours_start_ms;
+    to->hours_end_ms = from->hours_end_ms;
+    memcpy (to->broadcast, from->broadcast, sizeof to->broadcast);
+    to->breach_recipients_n = from->breach_recipients_n;
+    memcpy (to->breach_recipients, from->breach_recipients,
+            sizeof to->breach_recipients);
+}
+
+//  Reads version's text from the broker and parses it into loaded
+static int
+s_fetch (imw_policy_t *self, uint64_t version, im_client_t *query)
+{
+    im_fields_t *body = im_fields_new ();
+    if (!body || im_fields_set_int (body, "version", (int64_t) version)) {
+        im_fields_destroy (&body);
+        return IM_ENOMEM;
+    }
+    im_reply_t *reply = im_client_call (query, "CONFIG-GET", NULL, body,
+                                        false);
+    im_fields_destroy (&body);
+    if (!reply) {
+        zsys_warning ("policy: CONFIG-GET %" PRIu64 ": %s", version,
+                      im_client_errmsg (query));
+        return IM_ETIMEOUT;
+    }
+    int rc = 0;
+    if (reply->status == 421 || reply->status >= 500)
+        rc = IM_EBUSY;
+    else
+    if (reply->status != 200 || !reply->body) {
+        zsys_error ("policy: CONFIG-GET %" PRIu64 " answered %d", version,
+                    reply->status);
+        rc = IM_ECONFIG;
+    }
+    else {
+        const char *text = im_fields_str_or (reply->body, "text", "");
+        char errbuf [512];
+        rc = im_config_parse (self->loaded, "policy", text, strlen (text),
+                              true, errbuf, sizeof errbuf);
+        if (rc)
+            zsys_error ("policy: version %" PRIu64 " does not parse: %s",
+                        version, errbuf);
+    }
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+int
+imw_policy_follow (imw_policy_t *self, const im_event_t *event,
+                   im_client_t *query)
+{
+    assert (self && event);
+    if (event->type != IM_EV_OPENED && event->type != IM_EV_CONVERTED
+    &&  event->type != IM_EV_CLASSIFIED && event->type != IM_EV_SLA_BREACHED)
+        return 0;
+    int64_t wanted = event->payload
+                   ? im_fields_int_or (event->payload, "policy_version", 0)
+                   : 0;
+    if (wanted < 0 || (uint64_t) wanted == self->version)
+        return 0;
+    if (wanted == 0) {
+        *self->config = *self->own;
+        self->version = 0;
+        return 0;
+    }
+    if (!query)
+        return IM_ECONFIG;
+    int rc = s_fetch (self, (uint64_t) wanted, query);
+    if (rc)
+        return rc;
+    *self->config = *self->own;
+    imw_policy_overlay (self->config, self->loaded);
+    self->version = (uint64_t) wanted;
+    zsys_info ("policy: version %" PRId64 " in place from seq %" PRIu64,
+               wanted, event->seq);
+    return 0;
+}
+
+uint64_t
+imw_policy_version (imw_policy_t *self)
+{
+    assert (self);
+    return self->version;
+}
