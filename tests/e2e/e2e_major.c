@@ -19,17 +19,11 @@
 
 #define WAIT_MS     20000           //  Bound on any one wait
 
-//  The fixture is the node itself: an imh_t
+//  The fixture is the node itself: an imh_t, torn down by imh_teardown
 static int
 s_setup (void **state)
 {
     return imh_setup_node (state, "major");
-}
-
-static int
-s_teardown (void **state)
-{
-    return imh_teardown_node (state);
 }
 
 static void
@@ -153,7 +147,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_a_major_incident_from_proposal_to_review,
-            s_setup, s_teardown),
+            s_setup, imh_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -20,17 +20,11 @@
 #define WAIT_MS     20000           //  Bound on any one wait
 #define REPORTS     5               //  Reports of the one outage
 
-//  The fixture is the node itself: an imh_t
+//  The fixture is the node itself: an imh_t, torn down by imh_teardown
 static int
 s_setup (void **state)
 {
     return imh_setup_node (state, "multi-user");
-}
-
-static int
-s_teardown (void **state)
-{
-    return imh_teardown_node (state);
 }
 
 static int64_t
@@ -128,7 +122,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_five_reports_resolved_together_and_every_reporter_told,
-            s_setup, s_teardown),
+            s_setup, imh_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -19,17 +19,11 @@
 
 #define WAIT_MS     20000           //  Bound on any one wait
 
-//  The fixture is the node itself: an imh_t
+//  The fixture is the node itself: an imh_t, torn down by imh_teardown
 static int
 s_setup (void **state)
 {
     return imh_setup_node (state, "policy");
-}
-
-static int
-s_teardown (void **state)
-{
-    return imh_teardown_node (state);
 }
 
 //  Writes text to name in the test's directory; path gets its path
@@ -313,10 +307,10 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_a_bad_policy_changes_nothing_and_a_good_one_governs,
-            s_setup, s_teardown),
+            s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (
             test_a_request_becomes_an_incident_with_its_own_priority_and_sla,
-            s_setup, s_teardown),
+            s_setup, imh_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -297,16 +297,6 @@ imh_setup_node (void **state, const char *name)
 }
 
 int
-imh_teardown_node (void **state)
-{
-    imh_t *self = (imh_t *) *state;
-    int rc = self && !imh_logs_clean (self) ? -1 : 0;
-    imh_destroy (&self);
-    *state = NULL;
-    return rc;
-}
-
-int
 imh_sink_lines (imh_t *self, const char *recipient, int64_t id,
                 const char *reason)
 {

@@ -191,14 +191,10 @@ imh_t *
                   bool workers, const char *const *extra);
 
 //  For a cmocka setup: *state gets a whole node with one of each worker
-//  (imh_new_node (name, NULL, true, NULL)). Returns 0 or -1.
+//  (imh_new_node (name, NULL, true, NULL)), for imh_teardown. Returns 0
+//  or -1.
 int
     imh_setup_node (void **state, const char *name);
-
-//  For a cmocka teardown of imh_setup_node: destroys the node; returns
-//  -1 when a child's log holds a sanitizer report, else 0
-int
-    imh_teardown_node (void **state);
 
 //  Returns the slot of the child named name ("broker", "sla-1"), or -1
 int
