@@ -219,6 +219,8 @@ imb_decide_resolve_children (const im_command_t *command,
             im_fields_t *payload = imb_decide_emit (decision, IM_EV_RESOLVED,
                                                     child);
             im_fields_merge (payload, resolved);
+            //  A major parent's broadcast is the parent's alone
+            im_fields_remove (payload, "major");
             im_fields_set_int (payload, "parent", (int64_t) command->incident);
         }
         at = strchr (at, ',');

@@ -667,6 +667,63 @@ test_resolving_a_parent_resolves_its_open_children (void **state)
     assert_int_equal (s_close_clocks (f).count, 3);
 }
 
+//  Finds the last event of type in incident's timeline; copies its
+//  payload into found
+typedef struct {
+    im_event_type_t type;           //  Wanted
+    im_fields_t *found;             //  Its payload, when seen
+} s_find_t;
+
+static int
+s_find_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    s_find_t *find = (s_find_t *) arg;
+    im_event_t *event = im_event_new ();
+    assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
+    if (event->type == find->type) {
+        im_fields_clear (find->found);
+        im_fields_merge (find->found, event->payload);
+    }
+    im_event_destroy (&event);
+    return 0;
+}
+
+static void
+test_a_major_parent_resolves_its_children_without_broadcasts (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_apply_one (f, s_command ("CONFIG", 0, NULL, "text", "s:agents: "
+                               "[{name: tester, roles: [incident_manager]}]",
+                               NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_open_by (f, "s:payments down", "s:ops");               //  1
+    s_open_by (f, "s:cannot pay", "s:amy");                  //  2
+    s_apply_one (f, s_command ("LINK", 2, NULL, "link", "s:parent", "other",
+                               "i:1", NULL));
+    s_apply_one (f, s_command ("MAJOR", 1, NULL, "action", "s:propose",
+                               NULL));
+    s_apply_one (f, s_command ("MAJOR", 1, NULL, "action", "s:accept",
+                               "commander", "s:carl", "cadence_ms",
+                               "i:60000", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("RESOLVE", 1, NULL, "notes", "s:failed over",
+                               "code", "s:solved", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_find_t find = { IM_EV_RESOLVED, im_fields_new () };
+    assert_int_equal (im_store_incident_events_scan (f->store, 1,
+                                                     s_find_event, &find), 0);
+    assert_int_equal (im_fields_int_or (find.found, "major", 0), 1);
+    assert_false (im_fields_has (find.found, "close_due_ms"));
+    im_fields_clear (find.found);
+    assert_int_equal (im_store_incident_events_scan (f->store, 2,
+                                                     s_find_event, &find), 0);
+    assert_string_equal (im_fields_str (find.found, "notes"), "failed over");
+    assert_false (im_fields_has (find.found, "major"));
+    assert_int_equal (im_fields_int_or (find.found, "parent", 0), 1);
+    im_fields_destroy (&find.found);
+}
+
 static void
 test_a_duplicate_merges_into_its_survivor (void **state)
 {
@@ -960,6 +1017,7 @@ main (void)
         T (test_resolving_runs_the_close_clock_and_late_reopen_follows_up),
         T (test_a_config_applies_at_its_log_position_and_survives_restart),
         T (test_resolving_a_parent_resolves_its_open_children),
+        T (test_a_major_parent_resolves_its_children_without_broadcasts),
         T (test_a_duplicate_merges_into_its_survivor),
         T (test_same_commands_give_the_same_bytes),
         T (test_replaying_the_log_rebuilds_identical_projections),
