@@ -116,6 +116,14 @@ test_a_bad_policy_changes_nothing_and_a_good_one_governs (void **state)
     assert_int_equal (imh_ctl (h, &run, "config", "show", NULL), 0);
     assert_non_null (strstr (run.out, "version 1, applied "));
     imh_run_clear (&run);
+    shown = imh_ctl_json (h, "config", "show", "--version", "1", NULL);
+    assert_non_null (shown);
+    assert_int_equal (imh_json_int (shown, "version"), 1);
+    json_decref (shown);
+    assert_int_equal (imh_ctl (h, &run, "config", "show", "--version", "2",
+                               NULL), 1);
+    assert_non_null (strstr (run.err, "404"));
+    imh_run_clear (&run);
 
     //  On hold and back; acknowledging on hold is refused, and says why
     int64_t a = s_open (h, "Payroll export fails", "incident");
