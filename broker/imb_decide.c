@@ -234,12 +234,31 @@ s_decide_open (const im_command_t *command, uint64_t new_id,
     s_emit_opened (command->args, type, new_id, decision);
 }
 
+//  The deadlines the policy gives a resolution, on its payload: until
+//  when it may be reopened, and when it closes by itself (never for a
+//  major incident, which closes by hand once reviewed)
+static void
+s_resolution_deadlines (im_fields_t *payload, const im_fields_t *incident,
+                        const im_policy_t *policy, uint64_t ts_ms)
+{
+    int64_t now = (int64_t) ts_ms;
+    im_fields_set_int (payload, "reopen_until_ms",
+                       now + policy->reopen_window_ms);
+    bool major = streq (im_fields_str_or (incident, "major", ""), "declared");
+    if (policy->auto_close_ms > 0 && !major)
+        im_fields_set_int (payload, "close_due_ms",
+                           now + policy->auto_close_ms);
+    if (major)
+        im_fields_set_int (payload, "major", 1);
+}
+
 //  An alert from a monitoring source, named by its dedup key. incident
 //  is what the key maps to; only an incident not yet resolved absorbs
 //  the alert, so after a resolve a trigger opens a new incident.
 static void
 s_decide_alert (const im_command_t *command, const im_fields_t *incident,
-                uint64_t new_id, imb_decision_t *decision)
+                uint64_t new_id, const im_policy_t *policy,
+                imb_decision_t *decision)
 {
     const im_fields_t *args = command->args;
     const char *action = im_fields_str (args, "action");
@@ -311,6 +330,7 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
         snprintf (notes, sizeof notes, "resolved by %s", source);
         im_fields_set_str (payload, "notes", notes);
         im_fields_set_str (payload, "status", "resolved");
+        s_resolution_deadlines (payload, incident, policy, command->ts_ms);
         decision->outcome = "resolved";
     }
     else {
@@ -411,20 +431,11 @@ s_decide_resolve (const im_command_t *command, const im_fields_t *incident,
                   const im_policy_t *policy, imb_decision_t *decision)
 {
     im_fields_t *payload = imb_decide_emit (decision, IM_EV_RESOLVED,
-                                   command->incident);
+                                            command->incident);
     imb_decide_copy_str (payload, command->args, "code", NULL);
     imb_decide_copy_str (payload, command->args, "notes", NULL);
     im_fields_set_str (payload, "status", "resolved");
-    int64_t now = (int64_t) command->ts_ms;
-    im_fields_set_int (payload, "reopen_until_ms",
-                       now + policy->reopen_window_ms);
-    //  A major incident closes by hand, once reviewed
-    bool major = streq (im_fields_str_or (incident, "major", ""), "declared");
-    if (policy->auto_close_ms > 0 && !major)
-        im_fields_set_int (payload, "close_due_ms",
-                           now + policy->auto_close_ms);
-    if (major)
-        im_fields_set_int (payload, "major", 1);
+    s_resolution_deadlines (payload, incident, policy, command->ts_ms);
 }
 
 //  CLOSE: an operator closes a resolved incident at once; the SLA timer
@@ -589,7 +600,7 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
         return;
     }
     if (command->type == IM_CMD_ALERT) {
-        s_decide_alert (command, incident, new_id, decision);
+        s_decide_alert (command, incident, new_id, policy, decision);
         return;
     }
     if (command->type == IM_CMD_CONFIG) {

@@ -376,6 +376,11 @@ test_resolve_and_trigger_in_one_entry_open_a_new_incident (void **state)
     uint64_t mapped = 0;
     assert_int_equal (im_store_dedup_get (f->store, "k", &mapped), 0);
     assert_int_equal (mapped, 2);
+    //  Resolved by its alert, it has the policy's deadlines like any
+    im_fields_t *resolved = s_incident (f, 1);
+    assert_true (im_fields_has (resolved, "reopen_until_ms"));
+    assert_true (im_fields_has (resolved, "close_due_ms"));
+    im_fields_destroy (&resolved);
     //  An operator's resolve frees the key too
     s_apply_one (f, s_command ("RESOLVE", 2, NULL, "notes", "s:fixed",
                                "code", "s:solved", NULL));
