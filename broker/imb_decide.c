@@ -298,8 +298,9 @@ s_decide_alert (const im_command_t *command, const im_fields_t *incident,
     }
     if (!streq (action, "acknowledge") && !streq (action, "resolve")
     &&  !streq (action, "clear")) {
-        imb_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', must be "
-                  "trigger, acknowledge, resolve or clear", action);
+        imb_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "
+                           "must be trigger, acknowledge, resolve or clear",
+                           action);
         return;
     }
     if (!open) {
