@@ -26,7 +26,7 @@
 //  average size: about SNAPSHOT_BYTES of log between snapshots, within
 //  64 .. node.snapshot_threshold entries, re-evaluated every
 //  SNAPSHOT_ADAPT entries.
-#define SNAPSHOT_BYTES   (32u * 1024 * 1024)
+#define SNAPSHOT_BYTES   (16u * 1024 * 1024)
 #define SNAPSHOT_ADAPT   64
 
 struct _imb_raft_t {
