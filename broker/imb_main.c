@@ -5,6 +5,7 @@
 */
 #include "imb_classes.h"
 #include <getopt.h>
+#include <signal.h>
 
 static void
 s_usage (FILE *stream)
@@ -18,6 +19,8 @@ s_usage (FILE *stream)
         "      --workers EP      worker endpoint (node.workers)\n"
         "      --raft ADDR       raft address host:port (node.raft)\n"
         "      --http ADDR       HTTP address host:port (http.listen)\n"
+        "      --join            join a running cluster: bootstrap nothing\n"
+        "                        and wait for 'imqctl cluster add'\n"
         "  -v, --verbose         debug logging\n"
         "  -h, --help            this text\n");
 }
@@ -45,6 +48,7 @@ main (int argc, char *argv [])
         { "workers", required_argument, NULL, 'W' },
         { "raft", required_argument, NULL, 'R' },
         { "http", required_argument, NULL, 'H' },
+        { "join", no_argument, NULL, 'J' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -55,6 +59,7 @@ main (int argc, char *argv [])
     const char *data = NULL, *client = NULL, *workers = NULL, *raft = NULL;
     const char *http = NULL;
     const char *id = NULL;
+    bool join = false;
     int option;
     while ((option = getopt_long (argc, argv, "c:d:vh", options, NULL)) != -1) {
         switch (option) {
@@ -65,6 +70,7 @@ main (int argc, char *argv [])
             case 'W': workers = optarg; break;
             case 'R': raft = optarg; break;
             case 'H': http = optarg; break;
+            case 'J': join = true; break;
             case 'v': break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
@@ -76,6 +82,10 @@ main (int argc, char *argv [])
         s_usage (stderr);
         return 2;
     }
+    //  libraft writes to peers' TCP sockets with plain write (): a peer
+    //  that died must be an EPIPE it handles, not a signal that kills
+    //  this node too
+    signal (SIGPIPE, SIG_IGN);
     zsys_set_logident ("imq-broker");
     zsys_set_logstream (stderr);
     if (config_path) {
@@ -88,6 +98,7 @@ main (int argc, char *argv [])
             return 2;
         }
     }
+    config.join = join;
     if (id) {
         char *end;
         unsigned long long value = strtoull (id, &end, 10);
@@ -110,18 +121,40 @@ main (int argc, char *argv [])
                         http, "--http")))
         return 2;
 
-    char errbuf [512] = "";
-    imb_server_t *server = imb_server_new (&config, errbuf, sizeof errbuf);
-    if (!server) {
-        fprintf (stderr, "imq-broker: cannot start: %s\n", errbuf);
-        return 1;
+    if (config.members_n > 0 && !config.join
+    &&  !im_config_member (&config, config.node_id)) {
+        fprintf (stderr, "imq-broker: node id %" PRIu64 " is not among "
+                 "cluster.members\n", config.node_id);
+        return 2;
     }
-    zsys_info ("node %" PRIu64 " leading; clients on %s, workers on %s, "
-               "raft on %s, HTTP on http://%s, data in %s", config.node_id,
-               config.client_endpoint, config.worker_endpoint,
-               config.raft_address, config.http_listen, config.data_dir);
-    int rc = imb_server_run (server);
-    imb_server_destroy (&server);
+    //  A store that must be replaced by another node's checkpoint is
+    //  replaced before it is opened; the server stops (1) when Raft
+    //  finds that out while serving, and starts again on the new store
+    int rc = 1;
+    for (int attempt = 0; rc == 1 && attempt < 3; attempt++) {
+        char errbuf [1024] = "";
+        if (imb_install_run (&config, errbuf, sizeof errbuf)) {
+            fprintf (stderr, "imq-broker: cannot start: %s\n", errbuf);
+            return 1;
+        }
+        imb_server_t *server = imb_server_new (&config, errbuf,
+                                               sizeof errbuf);
+        if (!server && imb_install_pending (config.data_dir))
+            continue;               //  Found while Raft started
+        if (!server) {
+            fprintf (stderr, "imq-broker: cannot start: %s\n", errbuf);
+            return 1;
+        }
+        zsys_info ("node %" PRIu64 " %s %zu serving; clients on %s, "
+                   "workers on %s, raft on %s, HTTP on http://%s, data in "
+                   "%s", config.node_id,
+                   config.join ? "joining a cluster of at least" : "of",
+                   config.members_n ? config.members_n : 1,
+                   config.client_endpoint, config.worker_endpoint,
+                   config.raft_address, config.http_listen, config.data_dir);
+        rc = imb_server_run (server);
+        imb_server_destroy (&server);
+    }
     zsys_info ("stopped");
     return rc ? 1 : 0;
 }

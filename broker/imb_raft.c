@@ -8,17 +8,20 @@
       entries the store already has, which imb_fsm skips by index;
     - a buffer given to raft_apply is raft's on success and still ours
       when raft_apply fails at once.
-    The snapshot is a manifest (the applied index) taken after the store
-    was made durable: the log entries it lets libraft delete are already
-    in RocksDB. Shipping the database to a node that has none comes with
-    clustering; a node asked to restore a snapshot beyond its own data
-    refuses with a clear message instead of serving an empty store.
+    The snapshot is a manifest (the applied index and the node that took
+    it) taken after the store was made durable: the log entries it lets
+    libraft delete are already in RocksDB. A node asked to restore a
+    snapshot beyond its own data (new, wiped, or too far behind) records
+    that it needs a checkpoint of another node's store and stops;
+    imb_install fetches it before the store is opened again.
 */
 #include "imb_classes.h"
 #include "imb_raft_queue.h"
 
-#define SNAPSHOT_MAGIC   "IMQSNAP1"
-#define SNAPSHOT_SIZE    24         //  magic, applied index, last seq
+#define SNAPSHOT_MAGIC   "IMQSNAP2"
+#define SNAPSHOT_SIZE    32         //  magic, applied index, last seq, node
+#define SNAPSHOT1_MAGIC  "IMQSNAP1" //  Earlier: no node
+#define SNAPSHOT1_SIZE   24
 
 //  libraft keeps every entry since its last snapshot (plus the trailing
 //  ones) in memory, and a snapshot costs a segment close and a store
@@ -45,6 +48,7 @@ struct _imb_raft_t {
     struct raft_fsm raft_fsm;       //  Our callbacks for libraft
     uv_mutex_t lock;                //  Guards queue, status, stopping
     imb_raft_queue_t *queue;        //  Commands from main, under lock
+    zlist_t *controls;              //  imb_raft_ctl_t *, under lock
     imb_raft_queue_t *draining;     //  Swapped out of queue, Raft thread
     bool unflushed;                 //  Submitted since the last wake-up,
                                     //  main thread only
@@ -58,6 +62,7 @@ struct _imb_raft_t {
     zsock_t *results_main;          //  PAIR, main thread end
     imb_applier_t *applier;         //  State-machine thread, owned
     uv_check_t check;               //  Hands a staged entry on, per loop
+    bool install;                   //  A snapshot needs a checkpoint
     uint64_t staged_index;          //  Entry applied, not yet handed on
     void *staged_data;              //  Its bytes (a copy), owned
     size_t staged_size;             //  How many
@@ -133,7 +138,7 @@ s_fsm_apply (struct raft_fsm *fsm, const struct raft_buffer *buf,
 {
     imb_raft_t *self = (imb_raft_t *) fsm->data;
     *result = NULL;
-    if (imb_applier_broken (self->applier))
+    if (self->install || imb_applier_broken (self->applier))
         return RAFT_IOERR;          //  The node is stopping
     s_hand_on (self, NULL, 0);
     self->staged_data = malloc (buf->len ? buf->len : 1);
@@ -170,6 +175,7 @@ s_fsm_snapshot (struct raft_fsm *fsm, struct raft_buffer *bufs [],
         return RAFT_NOMEM;
     }
     memcpy (data, SNAPSHOT_MAGIC, 8);
+    im_put_u64 (data + 24, self->config.node_id);
     im_put_u64 (data + 8, imb_fsm_applied_index (self->fsm));
     im_put_u64 (data + 16, imb_fsm_last_seq (self->fsm));
     (*bufs) [0].base = data;
@@ -187,18 +193,32 @@ s_fsm_restore (struct raft_fsm *fsm, struct raft_buffer *buf)
     if (rc)
         ;
     else
-    if (buf->len != SNAPSHOT_SIZE || memcmp (buf->base, SNAPSHOT_MAGIC, 8)) {
+    if ((buf->len != SNAPSHOT_SIZE
+         || memcmp (buf->base, SNAPSHOT_MAGIC, 8))
+    &&  (buf->len != SNAPSHOT1_SIZE
+         || memcmp (buf->base, SNAPSHOT1_MAGIC, 8))) {
         zsys_error ("imb_raft: snapshot is not an imq manifest");
         rc = RAFT_CORRUPT;
     }
     else {
         uint64_t index = im_get_u64 ((char *) buf->base + 8);
+        uint64_t source = buf->len == SNAPSHOT_SIZE
+                        ? im_get_u64 ((char *) buf->base + 24) : 0;
         if (index > imb_fsm_applied_index (self->fsm)) {
-            zsys_error ("imb_raft: snapshot at index %" PRIu64 " is beyond "
-                        "this node's data (applied %" PRIu64 "); the data "
-                        "directory is not the one this log belongs to",
-                        index, imb_fsm_applied_index (self->fsm));
-            rc = RAFT_CORRUPT;
+            //  The store lacks what the log no longer has: fetch it
+            //  from another node before serving anything
+            zsys_warning ("imb_raft: snapshot at index %" PRIu64 " (node %"
+                          PRIu64 ") is beyond this node's data (applied %"
+                          PRIu64 "): the store will be replaced by a "
+                          "checkpoint", index, source,
+                          imb_fsm_applied_index (self->fsm));
+            if (imb_install_want (self->config.data_dir, index, source))
+                zsys_error ("imb_raft: cannot record the install in %s",
+                            self->config.data_dir);
+            //  Taken, not refused: libraft leaks on its refusal path.
+            //  Nothing is applied from now on (s_fsm_apply), and the
+            //  server stops at its next tick to install the checkpoint.
+            self->install = true;
         }
     }
     if (rc == 0)
@@ -305,12 +325,19 @@ s_status_refresh (imb_raft_t *self)
     status->state = raft_state (&self->raft);
     status->term = self->raft.current_term;
     status->leader_id = leader_id;
+    //  A follower keeps naming a dead leader until its election timer
+    //  fires: one not heard from for two heartbeats is not named
+    status->leader_silent = status->state == RAFT_FOLLOWER
+        && self->raft.io->time (self->raft.io)
+           - self->raft.election_timer_start
+           > 2 * (raft_time) self->raft.heartbeat_timeout;
     snprintf (status->leader_address, sizeof status->leader_address, "%s",
               leader_address ? leader_address : "");
     status->commit_index = self->raft.commit_index;
     status->applied_index = imb_applier_applied (self->applier);
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
+    status->install = self->install;
     status->queue = imb_raft_queue_size (self->queue)
                   + imb_raft_queue_size (self->draining) - self->draining_at;
     uv_mutex_unlock (&self->lock);
@@ -336,6 +363,30 @@ s_closed (struct raft *raft)
     uv_close ((uv_handle_t *) &self->check, NULL);
 }
 
+//  A control request finished: its outcome goes back like a result,
+//  after every entry applied before it
+static void
+s_control_done (void *arg, uint64_t token, int status, const char *text)
+{
+    imb_raft_t *self = (imb_raft_t *) arg;
+    s_hand_on (self, NULL, 0);
+    imb_applier_fail (self->applier, &token, 1, status, text);
+}
+
+//  Starts the control requests the main thread queued
+static void
+s_controls (imb_raft_t *self)
+{
+    uv_mutex_lock (&self->lock);
+    zlist_t *controls = self->controls;
+    self->controls = zlist_new ();
+    uv_mutex_unlock (&self->lock);
+    imb_raft_ctl_t *control;
+    while ((control = (imb_raft_ctl_t *) zlist_pop (controls)))
+        imb_raft_ctl_start (&control, &self->raft, s_control_done, self);
+    zlist_destroy (&controls);
+}
+
 static void
 s_wake (uv_async_t *async)
 {
@@ -350,6 +401,7 @@ s_wake (uv_async_t *async)
         }
         return;
     }
+    s_controls (self);
     s_drain (self);
 }
 
@@ -392,11 +444,22 @@ s_start (imb_raft_t *self)
     }
     self->raft.data = self;
     self->raft_started = true;
+    //  Every node of a new cluster bootstraps the same configuration:
+    //  the members listed, all voters (or this node alone)
     struct raft_configuration configuration;
     raft_configuration_init (&configuration);
-    rc = raft_configuration_add (&configuration, config->node_id,
-                                 config->raft_address, RAFT_VOTER);
-    if (rc == 0) {
+    //  A node that joins a running cluster bootstraps nothing: the
+    //  leader sends it the configuration when it is added
+    if (config->members_n == 0 && !config->join)
+        rc = raft_configuration_add (&configuration, config->node_id,
+                                     config->raft_address, RAFT_VOTER);
+    for (size_t index = 0; index < config->members_n && rc == 0
+                           && !config->join; index++)
+        rc = raft_configuration_add (&configuration,
+                                     config->members [index].id,
+                                     config->members [index].raft,
+                                     RAFT_VOTER);
+    if (rc == 0 && !config->join) {
         rc = raft_bootstrap (&self->raft, &configuration);
         if (rc == RAFT_CANTBOOTSTRAP)
             rc = 0;                 //  Bootstrapped on an earlier start
@@ -478,6 +541,7 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
         self->fsm = imb_fsm_new (self->store);
     self->queue = imb_raft_queue_new (config->queue_max);
     self->draining = imb_raft_queue_new (config->queue_max);
+    self->controls = zlist_new ();
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "@inproc://imb-raft-%p", (void *) self);
     self->results_main = zsock_new_pair (endpoint);
@@ -486,7 +550,7 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
     if (self->results_main && self->fsm)
         self->applier = imb_applier_new (self->fsm, endpoint, SNAPSHOT_BYTES);
     if (!self->store || !self->fsm || !self->queue || !self->draining
-    ||  !self->results_main || !self->applier) {
+    ||  !self->controls || !self->results_main || !self->applier) {
         if (self->store && !self->fsm)
             snprintf (errbuf, errlen, "cannot read the store's counters");
         imb_raft_destroy (&self);
@@ -537,6 +601,11 @@ imb_raft_destroy (imb_raft_t **self_p)
         zsock_destroy (&self->results_main);
         imb_raft_queue_destroy (&self->draining);
         imb_raft_queue_destroy (&self->queue);
+        imb_raft_ctl_t *control;
+        while (self->controls
+           &&  (control = (imb_raft_ctl_t *) zlist_pop (self->controls)))
+            imb_raft_ctl_destroy (&control);
+        zlist_destroy (&self->controls);
         imb_fsm_destroy (&self->fsm);
         im_store_destroy (&self->store);
         uv_sem_destroy (&self->started);
@@ -568,6 +637,25 @@ imb_raft_submit (imb_raft_t *self, uint64_t token, const void *command,
     if (rc == 0)
         self->unflushed = true;
     return rc;
+}
+
+int
+imb_raft_control (imb_raft_t *self, uint64_t token, int kind,
+                  uint64_t node_id, const char *address)
+{
+    imb_raft_ctl_t *control = imb_raft_ctl_new ((imb_raft_ctl_kind_t) kind,
+                                                token, node_id, address);
+    if (!control)
+        return IM_ENOMEM;
+    uv_mutex_lock (&self->lock);
+    int rc = zlist_append (self->controls, control);
+    uv_mutex_unlock (&self->lock);
+    if (rc) {
+        imb_raft_ctl_destroy (&control);
+        return IM_ENOMEM;
+    }
+    uv_async_send (&self->wake);
+    return 0;
 }
 
 void

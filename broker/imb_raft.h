@@ -27,12 +27,15 @@ typedef struct {
     int state;                      //  RAFT_FOLLOWER, _CANDIDATE, _LEADER...
     uint64_t term;                  //  Current term
     uint64_t leader_id;             //  0 when unknown
+    bool leader_silent;             //  Not heard from for 2 heartbeats
     char leader_address [256];      //  Raft address of the leader
     uint64_t commit_index;          //  Highest committed index
     uint64_t applied_index;         //  Highest applied index
     uint64_t last_seq;              //  Last event seq applied
     size_t queue;                   //  Commands waiting to be proposed
     bool failed;                    //  The thread stopped on an error
+    bool install;                   //  The store must be replaced by a
+                                    //  checkpoint (imb_install): restart
 } imb_raft_status_t;
 
 //  Opens the store in config->data_dir, starts Raft on its thread and
@@ -65,6 +68,14 @@ int
 //  Wakes the Raft thread if commands were submitted since the last flush
 void
     imb_raft_flush (imb_raft_t *self);
+
+//  Asks Raft itself for something (an imb_raft_ctl_kind_t: a barrier,
+//  a membership change) under token; its outcome comes back on the
+//  results pipe like a command's, with status 200 when it was done.
+//  address is for adding a node. Returns 0 or IM_ENOMEM.
+int
+    imb_raft_control (imb_raft_t *self, uint64_t token, int kind,
+                      uint64_t node_id, const char *address);
 
 //  Copies the current status
 void

@@ -5,8 +5,10 @@
     with the leader's time and the actor, packed, and handed to the Raft
     thread under a token; the reply goes out when the entry holding it
     was applied and its result comes back under that token. Queries are
-    answered at once from the store. Bad input of any kind gets an
-    error reply naming what was wrong, and a log line; nothing else.
+    answered at once from the store; a linearizable one waits under a
+    token for a Raft barrier. Bad input of any kind gets an error reply
+    naming what was wrong, and a log line; nothing else. A node that
+    does not lead answers as imb_cluster says.
 */
 #include "imb_classes.h"
 
@@ -21,6 +23,8 @@ struct _imb_server_t {
     imb_http_t *http;               //  HTTP server, owned
     zsock_t *workers;               //  Worker ROUTER, owned
     imb_dispatch_t *dispatch;       //  Event stream, owned
+    imb_cluster_t *cluster;         //  Who leads, owned
+    imb_checkpoint_t *checkpoint;   //  Serves store checkpoints, owned
     zloop_t *loop;                  //  Main loop, owned
     zhashx_t *pending;              //  token -> s_pending_t
     zlistx_t *spare;                //  s_pending_t kept for reuse, owned
@@ -28,14 +32,18 @@ struct _imb_server_t {
     uint64_t next_token;            //  Token of the next command
     msgpack_sbuffer packed;         //  Scratch for packing commands
     bool failed;                    //  Stopped because the node broke
+    bool install;                   //  Stopped to install a checkpoint
 };
 
-//  A command waiting for its result. ROUTER routing ids are at most
-//  255 bytes, so the whole id fits here and no frame is kept.
+//  A command waiting for its result, or a linearizable read for its
+//  barrier, or a cluster change. ROUTER routing ids are at most 255
+//  bytes, so the whole id fits here and no frame is kept.
 typedef struct {
     uint8_t routing [255];          //  Who asked
     uint8_t routing_size;           //  How many bytes of it
     char request_id [IM_REQUEST_ID_MAX];  //  Echoed in the reply
+    im_request_t *read;             //  The read waiting, owned, or NULL
+    bool change;                    //  A cluster change
 } s_pending_t;
 
 static size_t
@@ -54,7 +62,9 @@ s_token_compare (const void *a, const void *b)
 static void
 s_pending_free (void **item)
 {
-    free (*item);
+    s_pending_t *pending = (s_pending_t *) *item;
+    im_request_destroy (&pending->read);
+    free (pending);
     *item = NULL;
 }
 
@@ -75,6 +85,7 @@ s_pending_take (imb_server_t *self)
 static void
 s_pending_give (imb_server_t *self, s_pending_t *pending)
 {
+    im_request_destroy (&pending->read);
     if (zlistx_size (self->spare) < SPARE_MAX)
         zlistx_add_end (self->spare, pending);
     else
@@ -91,6 +102,24 @@ s_send_reply (zsock_t *socket, zframe_t *routing, zmsg_t **reply_p)
     zmsg_send (reply_p, socket);
 }
 
+//  Remembers who waits for token's result; returns the record (the
+//  table's)
+static s_pending_t *
+s_pending_add (imb_server_t *self, uint64_t token, zframe_t *routing,
+               const char *request_id)
+{
+    s_pending_t *pending = s_pending_take (self);
+    size_t routing_size = zframe_size (routing);
+    assert (routing_size <= sizeof pending->routing);
+    memcpy (pending->routing, zframe_data (routing), routing_size);
+    pending->routing_size = (uint8_t) routing_size;
+    im_strlcpy (pending->request_id, request_id, sizeof pending->request_id);
+    pending->read = NULL;
+    pending->change = false;
+    zhashx_insert (self->pending, (void *) (uintptr_t) token, pending);
+    return pending;
+}
+
 //  Hands a packed command to Raft. Returns 0 or IM_EBUSY.
 static int
 s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
@@ -104,17 +133,33 @@ s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
     uint64_t token = ++self->next_token;
     int rc = imb_raft_submit (self->raft, token, self->packed.data,
                               self->packed.size);
-    if (rc == 0 && routing) {
-        s_pending_t *pending = s_pending_take (self);
-        size_t routing_size = zframe_size (routing);
-        assert (routing_size <= sizeof pending->routing);
-        memcpy (pending->routing, zframe_data (routing), routing_size);
-        pending->routing_size = (uint8_t) routing_size;
-        im_strlcpy (pending->request_id, request_id,
-                    sizeof pending->request_id);
-        zhashx_insert (self->pending, (void *) (uintptr_t) token, pending);
-    }
+    if (rc == 0 && routing)
+        s_pending_add (self, token, routing, request_id);
     return rc;
+}
+
+//  When this node started or stopped leading, the event stream starts
+//  over: a new leader reads the replicated offsets, and a node that
+//  stopped leading forgets its workers, whom it redirects from then on
+static void
+s_look (imb_server_t *self)
+{
+    if (!imb_cluster_look (self->cluster))
+        return;
+    imb_dispatch_destroy (&self->dispatch);
+    self->dispatch = imb_dispatch_new (imb_raft_store (self->raft),
+                                       self->workers, &self->config);
+    assert (self->dispatch);
+}
+
+//  True when this node leads, looking again when it did not: a command
+//  just after an election must not wait for the next tick
+static bool
+s_leading (imb_server_t *self)
+{
+    if (!imb_cluster_leading (self->cluster))
+        s_look (self);
+    return imb_cluster_leading (self->cluster);
 }
 
 static void
@@ -123,8 +168,10 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
 {
     //  A repeated request id is answered by the state machine from what
     //  it stored the first time: no look-up here, on the hot path
-    im_command_t *command;
-    zmsg_t *reply = imb_command_from (request, &command);
+    im_command_t *command = NULL;
+    zmsg_t *reply = s_leading (self)
+                  ? imb_command_from (request, &command)
+                  : imb_cluster_redirect (self->cluster, request->request_id);
     if (!reply) {
         int rc = s_submit (self, command, routing, request->request_id);
         if (rc)
@@ -134,6 +181,51 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
     }
     im_command_destroy (&command);
     s_send_reply (self->clients, routing, &reply);
+}
+
+//  A query: answered now from this node's store, or, when it asks to be
+//  linearizable, on the leader once a barrier shows that everything
+//  committed before it is applied. A cluster change goes to Raft.
+static zmsg_t *
+s_handle_query (imb_server_t *self, zframe_t *routing,
+                const im_request_t *request)
+{
+    if (imb_checkpoint_is_verb (request->verb))
+        return imb_checkpoint_answer (self->checkpoint, request);
+    bool change = imb_cluster_is_change (request->verb);
+    if (!change && im_fields_int_or (request->body, "linearizable", 0) == 0)
+        return imb_query_answer (request, imb_raft_store (self->raft),
+                                 self->raft, self->dispatch,
+                                 self->config.node_id);
+    if (!s_leading (self))
+        return imb_cluster_redirect (self->cluster, request->request_id);
+    if (change && imb_cluster_change_running (self->cluster,
+                                              request->request_id))
+        return NULL;                //  A resend: the first is answered
+    uint64_t token = ++self->next_token;
+    zmsg_t *reply = change
+        ? imb_cluster_change (self->cluster, request, token)
+        : imb_raft_control (self->raft, token, IMB_RAFT_BARRIER, 0, NULL)
+        ? im_reply_encode_error (503, request->request_id, "out of memory; "
+                                 "retry")
+        : NULL;
+    if (reply)
+        return reply;
+    s_pending_t *pending = s_pending_add (self, token, routing,
+                                         request->request_id);
+    pending->change = change;
+    if (!change) {
+        //  The request is scratch: the read keeps a copy
+        pending->read = im_request_new ();
+        assert (pending->read);
+        memcpy (pending->read->verb, request->verb, sizeof request->verb);
+        memcpy (pending->read->request_id, request->request_id,
+                sizeof request->request_id);
+        im_fields_destroy (&pending->read->body);
+        pending->read->body = im_fields_dup (request->body);
+        assert (pending->read->body);
+    }
+    return NULL;
 }
 
 static void
@@ -156,9 +248,7 @@ s_client_message (imb_server_t *self, zmsg_t *msg)
     }
     else
     if (im_query_type_from_name (request->verb) != IM_QUERY_NONE) {
-        zmsg_t *reply = imb_query_answer (request, imb_raft_store (self->raft),
-                                          self->raft, self->dispatch,
-                                          self->config.node_id);
+        zmsg_t *reply = s_handle_query (self, routing, request);
         s_send_reply (self->clients, routing, &reply);
     }
     else
@@ -229,8 +319,18 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     zframe_t *routing = zmsg_pop (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char reason [256] = "";
-    if (routing && im_wmsg_decode (wmsg, &msg, reason, sizeof reason) == 0)
-        imb_dispatch_handle (self->dispatch, routing, &wmsg, im_mono_ms ());
+    if (routing && im_wmsg_decode (wmsg, &msg, reason, sizeof reason) == 0) {
+        if (s_leading (self))
+            imb_dispatch_handle (self->dispatch, routing, &wmsg,
+                                 im_mono_ms ());
+        else
+        if (wmsg->type != IM_WMSG_DISCONNECT) {
+            //  The stream is the leader's: name it, or stay silent while
+            //  none is known, and the worker tries another node
+            zmsg_t *redirect = imb_cluster_worker_redirect (self->cluster);
+            s_send_reply (self->workers, routing, &redirect);
+        }
+    }
     else
         zsys_warning ("worker message rejected: %s", reason);
     im_wmsg_destroy (&wmsg);
@@ -244,6 +344,32 @@ s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
     (void) loop;
     s_read_burst ((imb_server_t *) arg, socket, s_worker_message);
     return 0;
+}
+
+//  Answers what waited for a barrier or a change that went through, or
+//  what failed because this node stopped leading (naming the leader)
+static void
+s_answer_after (imb_server_t *self, s_pending_t *pending, int status)
+{
+    zmsg_t *reply;
+    if (status == 421) {
+        s_look (self);
+        reply = imb_cluster_redirect (self->cluster, pending->request_id);
+    }
+    else
+    if (pending->read)
+        reply = imb_query_answer (pending->read, imb_raft_store (self->raft),
+                                  self->raft, self->dispatch,
+                                  self->config.node_id);
+    else {
+        im_fields_t *done = im_fields_new ();
+        im_fields_set_int (done, "node_id", (int64_t) self->config.node_id);
+        reply = im_reply_encode (200, pending->request_id, done, NULL, NULL);
+        im_fields_destroy (&done);
+    }
+    zframe_t *routing = zframe_new (pending->routing, pending->routing_size);
+    s_send_reply (self->clients, routing, &reply);
+    zframe_destroy (&routing);
 }
 
 //  An entry was applied: answer whoever waits for its commands
@@ -273,9 +399,15 @@ s_on_results (zloop_t *loop, zsock_t *socket, void *arg)
                                                               key);
         if (!pending)
             continue;               //  An internal command (OFFSET)
-        im_reply_send_packed (self->clients, pending->routing,
-                              pending->routing_size, status,
-                              pending->request_id, body, size);
+        if (pending->change)
+            imb_cluster_change_done (self->cluster);
+        if (status == 421 || (status == 200
+                              && (pending->read || pending->change)))
+            s_answer_after (self, pending, status);
+        else
+            im_reply_send_packed (self->clients, pending->routing,
+                                  pending->routing_size, status,
+                                  pending->request_id, body, size);
         zhashx_delete (self->pending, key);     //  No destructor
         s_pending_give (self, pending);
     }
@@ -306,9 +438,16 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     imb_server_t *self = (imb_server_t *) arg;
+    s_look (self);
     imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);
     imb_raft_status_t status;
     imb_raft_status (self->raft, &status);
+    if (status.install) {
+        zsys_notice ("stopping to replace the store with a checkpoint of "
+                     "another node's");
+        self->install = true;
+        return -1;
+    }
     if (status.failed) {
         zsys_error ("the store cannot be written: stopping this node "
                     "(a restart replays the Raft log)");
@@ -367,8 +506,11 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
-    //  One node elects itself at once; give it a few election timeouts
-    if (!imb_raft_wait_leader (self->raft, 10000)) {
+    //  One node elects itself at once; give it a few election timeouts.
+    //  A node of a cluster serves at once: until a leader is elected it
+    //  answers writes with 503, and a follower redirects them.
+    if (config->members_n <= 1 && !config->join
+    &&  !imb_raft_wait_leader (self->raft, 10000)) {
         snprintf (errbuf, errlen, "this node did not become leader within "
                   "10 s");
         imb_server_destroy (&self);
@@ -381,8 +523,12 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     if (self->workers)
         self->dispatch = imb_dispatch_new (imb_raft_store (self->raft),
                                            self->workers, config);
+    self->cluster = imb_cluster_new (&self->config, self->raft);
+    self->checkpoint = imb_checkpoint_new (imb_raft_store (self->raft),
+                                           config->data_dir);
     self->loop = zloop_new ();
-    if (!self->clients || !self->workers || !self->dispatch || !self->loop) {
+    if (!self->clients || !self->workers || !self->dispatch || !self->cluster
+    ||  !self->checkpoint || !self->loop) {
         imb_server_destroy (&self);
         return NULL;
     }
@@ -400,6 +546,7 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
+    s_look (self);
     zloop_reader (self->loop, self->clients, s_on_client, self);
     zloop_reader (self->loop, self->workers, s_on_worker, self);
     zloop_reader (self->loop, imb_raft_results (self->raft), s_on_results,
@@ -416,6 +563,8 @@ imb_server_destroy (imb_server_t **self_p)
         imb_server_t *self = *self_p;
         imb_http_destroy (&self->http);
         zloop_destroy (&self->loop);
+        imb_checkpoint_destroy (&self->checkpoint);
+        imb_cluster_destroy (&self->cluster);
         imb_dispatch_destroy (&self->dispatch);
         zsock_destroy (&self->workers);
         zsock_destroy (&self->clients);
@@ -423,8 +572,9 @@ imb_server_destroy (imb_server_t **self_p)
         if (self->pending) {
             s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);
             while (pending) {
-                free (pending);
+                void *item = pending;
                 pending = (s_pending_t *) zhashx_next (self->pending);
+                s_pending_free (&item);
             }
         }
         zhashx_destroy (&self->pending);
@@ -443,5 +593,5 @@ int
 imb_server_run (imb_server_t *self)
 {
     zloop_start (self->loop);
-    return self->failed ? -1 : 0;
+    return self->install ? 1 : self->failed ? -1 : 0;
 }

@@ -17,8 +17,9 @@ imb_server_t *
 void
     imb_server_destroy (imb_server_t **self_p);
 
-//  Serves until interrupted (0) or until the node cannot go on (-1,
-//  the reason logged)
+//  Serves until interrupted (0), until the node cannot go on (-1, the
+//  reason logged), or until its store must be replaced by a checkpoint
+//  (1: imb_install_run, then a new server)
 int
     imb_server_run (imb_server_t *self);
 

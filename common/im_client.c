@@ -8,6 +8,17 @@
     Replies carrying any other id are late answers to earlier calls on
     this socket and are dropped.
 
+    A client starts connected to every node of its list, and a request
+    goes to one that is up. A node that does not lead answers a command
+    with 421 naming the leader's client endpoint: the client then talks
+    to the leader alone and resends at once. When the node it talks to
+    says nothing for a resend interval (dead, stopped, cut off), the
+    client connects to every node again and resends. The request id
+    stays the same throughout, so the command is applied once wherever
+    it lands. The asynchronous pair does the same on the workers'
+    behalf: a 421 moves the connection at once, and sends that got no
+    reply of any kind for IM_CLIENT_FAILOVER_MS spread it again.
+
     The DEALER is set to ZMQ_IMMEDIATE: a request is only queued to a
     connected broker, never to a pipe waiting for a dead endpoint, so
     with several endpoints a resend reaches a live node. Sends never
@@ -17,16 +28,101 @@
 #include "im_classes.h"
 
 #define IM_CLIENT_RESEND_MS     1000    //  Resend interval of a call
+#define IM_CLIENT_FAILOVER_MS   1000    //  Async: silence before moving on
+#define IM_CLIENT_AGAIN_MS      50      //  Second send after a redirect
 #define IM_CLIENT_HWM           10000   //  Messages queued either way
+#define IM_CLIENT_NODES_MAX     16      //  Endpoints in a list
 
 struct _im_client_t {
-    zsock_t *dealer;                //  Connected to every endpoint, owned
+    zsock_t *dealer;                //  Connected to the nodes, owned
     char *endpoint;                 //  Endpoint list as given, owned
+    char *nodes [IM_CLIENT_NODES_MAX];  //  The list's endpoints, owned
+    size_t nodes_n;                 //  How many
+    bool connected [IM_CLIENT_NODES_MAX];  //  Which nodes are connected
+    char extra [IM_PROTO_ENDPOINT_MAX];  //  A leader not in the list, or ""
+    bool spread;                    //  Connected to every node
+    char leader [IM_PROTO_ENDPOINT_MAX];  //  Else to this one alone
+    uint64_t unanswered_ms;         //  Async: first send since a reply
     int timeout_ms;                 //  Bound on each synchronous call
     char errmsg [256];              //  Detail of the last failure
 };
 
-//  Connects the dealer to each endpoint of a comma-separated list.
+//  Connects the dealer to endpoint; returns 0, or -1 with the reason in
+//  errmsg
+static int
+s_connect (im_client_t *self, const char *endpoint)
+{
+    if (zsock_connect (self->dealer, "%s", endpoint) == 0)
+        return 0;
+    snprintf (self->errmsg, sizeof self->errmsg, "cannot connect to '%s': %s",
+              endpoint, zmq_strerror (zmq_errno ()));
+    return -1;
+}
+
+//  Leaves the dealer connected to endpoint alone (NULL: to every node of
+//  the list). A connection that stays is never dropped and made again:
+//  ZeroMQ may not take a new connection to an endpoint whose old one is
+//  still closing. Returns 0, or -1 with the reason in errmsg.
+static int
+s_connect_only (im_client_t *self, const char *endpoint)
+{
+    int rc = 0;
+    bool listed = false;
+    for (size_t index = 0; index < self->nodes_n; index++) {
+        bool wanted = !endpoint || streq (endpoint, self->nodes [index]);
+        listed |= endpoint && wanted;
+        if (wanted && !self->connected [index]) {
+            if (s_connect (self, self->nodes [index]))
+                rc = -1;
+            else
+                self->connected [index] = true;
+        }
+        else
+        if (!wanted && self->connected [index]) {
+            zsock_disconnect (self->dealer, "%s", self->nodes [index]);
+            self->connected [index] = false;
+        }
+    }
+    if (*self->extra && (!endpoint || !streq (endpoint, self->extra))) {
+        zsock_disconnect (self->dealer, "%s", self->extra);
+        self->extra [0] = 0;
+    }
+    if (endpoint && !listed && !*self->extra) {
+        if (s_connect (self, endpoint))
+            rc = -1;
+        else
+            im_strlcpy (self->extra, endpoint, sizeof self->extra);
+    }
+    self->spread = endpoint == NULL;
+    im_strlcpy (self->leader, endpoint ? endpoint : "", sizeof self->leader);
+    return rc;
+}
+
+//  Connects to every node of the list. Returns 0, or -1 with the
+//  reason in errmsg.
+static int
+s_spread (im_client_t *self)
+{
+    return self->spread ? 0 : s_connect_only (self, NULL);
+}
+
+//  Follows a 421 that names the leader; true when it did
+static bool
+s_follow (im_client_t *self, const im_reply_t *reply)
+{
+    const char *leader = reply && reply->status == 421 && reply->body
+                       ? im_fields_str (reply->body, "leader") : NULL;
+    if (!leader || !*leader || strlen (leader) >= sizeof self->leader
+    ||  (!self->spread && streq (leader, self->leader)))
+        return false;
+    if (s_connect_only (self, leader)) {
+        s_spread (self);
+        return false;
+    }
+    return true;
+}
+
+//  Splits a comma-separated list into nodes and connects to each.
 //  Returns 0, or -1 with the reason in errmsg.
 static int
 s_connect_all (im_client_t *self, const char *list)
@@ -36,7 +132,6 @@ s_connect_all (im_client_t *self, const char *list)
         snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
         return -1;
     }
-    int connected = 0;
     int rc = 0;
     char *saveptr = NULL;
     char *token = strtok_r (copy, ",", &saveptr);
@@ -46,25 +141,27 @@ s_connect_all (im_client_t *self, const char *list)
         size_t length = strlen (token);
         while (length > 0 && isspace ((unsigned char) token [length - 1]))
             token [--length] = 0;
-        if (length > 0) {
-            if (zsock_connect (self->dealer, "%s", token) == 0)
-                connected++;
-            else {
-                snprintf (self->errmsg, sizeof self->errmsg,
-                          "cannot connect to '%s': %s", token,
-                          zmq_strerror (zmq_errno ()));
-                rc = -1;
-            }
+        if (length >= IM_PROTO_ENDPOINT_MAX
+        ||  (length > 0 && self->nodes_n == IM_CLIENT_NODES_MAX)) {
+            snprintf (self->errmsg, sizeof self->errmsg, "endpoint list "
+                      "too long (at most %d endpoints of %d bytes)",
+                      IM_CLIENT_NODES_MAX, IM_PROTO_ENDPOINT_MAX - 1);
+            rc = -1;
+        }
+        else
+        if (length > 0 && !(self->nodes [self->nodes_n++] = strdup (token))) {
+            snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
+            rc = -1;
         }
         token = strtok_r (NULL, ",", &saveptr);
     }
-    if (rc == 0 && connected == 0) {
+    free (copy);
+    if (rc == 0 && self->nodes_n == 0) {
         snprintf (self->errmsg, sizeof self->errmsg,
                   "no endpoint in '%s'", list);
         rc = -1;
     }
-    free (copy);
-    return rc;
+    return rc ? rc : s_spread (self);
 }
 
 im_client_t *
@@ -101,6 +198,8 @@ im_client_destroy (im_client_t **self_p)
     if (*self_p) {
         im_client_t *self = *self_p;
         zsock_destroy (&self->dealer);
+        for (size_t index = 0; index < self->nodes_n; index++)
+            free (self->nodes [index]);
         free (self->endpoint);
         free (self);
         *self_p = NULL;
@@ -200,6 +299,8 @@ im_client_call (im_client_t *self, const char *verb,
     bool pending = false;           //  A send waits for a writable peer
     unsigned sent = 0;              //  Copies handed to a broker
     im_reply_t *reply = NULL;
+    im_reply_t *last = NULL;        //  The last 503 answer
+    uint64_t again_at = 0;          //  Second send after a redirect
     bool answered = false;
 
     while (!answered) {
@@ -208,7 +309,14 @@ im_client_call (im_client_t *self, const char *verb,
             break;
         }
         now = im_mono_ms ();
+        if (again_at && now >= again_at) {
+            pending = true;
+            again_at = 0;
+        }
         if (now >= resend_at) {
+            //  Silence for a whole interval: try every node again
+            if (sent || pending)
+                s_spread (self);
             pending = true;
             resend_at = now + IM_CLIENT_RESEND_MS;
         }
@@ -224,6 +332,8 @@ im_client_call (im_client_t *self, const char *verb,
             break;
         }
         uint64_t until = resend_at < deadline? resend_at: deadline;
+        if (again_at && again_at < until)
+            until = again_at;
         zmq_pollitem_t item = {
             zsock_resolve (self->dealer), 0,
             (short) (ZMQ_POLLIN | (pending? ZMQ_POLLOUT: 0)), 0
@@ -237,7 +347,38 @@ im_client_call (im_client_t *self, const char *verb,
         }
         if (item.revents & ZMQ_POLLIN)
             answered = s_recv_matching (self, id, raw_items, &reply);
+        if (answered && reply && s_follow (self, reply)) {
+            //  Redirected: resend to the leader now, and once more soon,
+            //  as a send made while the other connections close may go
+            //  down one of them and be lost (the same request id twice
+            //  is still applied once)
+            im_reply_destroy (&reply);
+            answered = false;
+            pending = true;
+            again_at = im_mono_ms () + IM_CLIENT_AGAIN_MS;
+            resend_at = im_mono_ms () + IM_CLIENT_RESEND_MS;
+        }
+        else
+        if (answered && reply && self->nodes_n > 1
+        &&  (reply->status == 503 || reply->status == 421)
+        &&  im_mono_ms () + IM_CLIENT_RESEND_MS / 4 < deadline) {
+            //  Busy, no leader elected yet, or a leader whose endpoint
+            //  the node does not know: with other nodes to ask, ask again
+            //  a little later, of any node, and keep the answer should the
+            //  deadline come first (a client of one node gets it at once)
+            s_spread (self);
+            im_reply_destroy (&last);
+            last = reply;
+            reply = NULL;
+            answered = false;
+            resend_at = im_mono_ms () + IM_CLIENT_RESEND_MS / 4;
+        }
     }
+    if (!reply && last) {
+        reply = last;
+        last = NULL;
+    }
+    im_reply_destroy (&last);
     zmsg_destroy (&request);
     return reply;
 }
@@ -258,18 +399,35 @@ im_client_send (im_client_t *self, const char *verb,
                   "%s request does not encode", verb);
         return IM_EINVAL;
     }
+    //  Sends that got no reply of any kind for a while, or could not go
+    //  out at all, were for a node that is gone: move on before this one
+    uint64_t now = im_mono_ms ();
+    if (!self->unanswered_ms)
+        self->unanswered_ms = now;
+    else
+    if (now - self->unanswered_ms >= IM_CLIENT_FAILOVER_MS) {
+        s_spread (self);
+        self->unanswered_ms = now;
+    }
     //  Right after connecting, or while every broker is away, no peer
-    //  can take the request: wait up to the timeout for one
-    uint64_t deadline = im_mono_ms () + (uint64_t) self->timeout_ms;
+    //  can take the request: wait up to the timeout for one, trying
+    //  every node again after a resend interval
+    uint64_t deadline = now + (uint64_t) self->timeout_ms;
+    uint64_t rotate_at = now + IM_CLIENT_RESEND_MS;
     int rc = s_send_copy (self, request);
     while (rc != 0 && !zsys_interrupted) {
-        uint64_t now = im_mono_ms ();
+        now = im_mono_ms ();
         if (now >= deadline)
             break;
+        if (now >= rotate_at) {
+            s_spread (self);
+            rotate_at = now + IM_CLIENT_RESEND_MS;
+        }
         zmq_pollitem_t item = {
             zsock_resolve (self->dealer), 0, ZMQ_POLLOUT, 0
         };
-        if (zmq_poll (&item, 1, (long) (deadline - now)) == -1
+        uint64_t until = rotate_at < deadline ? rotate_at : deadline;
+        if (zmq_poll (&item, 1, (long) (until - now)) == -1
         &&  zmq_errno () != EINTR)
             break;
         if (item.revents & ZMQ_POLLOUT)
@@ -313,6 +471,12 @@ im_client_recv (im_client_t *self, bool raw_items)
         im_reply_destroy (&reply);
     }
     zmsg_destroy (&msg);
+    self->unanswered_ms = 0;        //  This node answers
+    //  A redirect naming no endpoint, or no leader yet: any node may be
+    //  the one to take the next send
+    if (!s_follow (self, reply) && reply
+    &&  (reply->status == 421 || reply->status == 503))
+        s_spread (self);
     return reply;
 }
 

@@ -232,3 +232,35 @@ im_config_route (const im_config_t *config, const char *category)
                 return config->groups [group].name;
     return NULL;
 }
+const im_config_member_t *
+im_config_member (const im_config_t *config, uint64_t id)
+{
+    assert (config);
+    for (size_t index = 0; index < config->members_n; index++)
+        if (config->members [index].id == id)
+            return &config->members [index];
+    return NULL;
+}
+
+int
+im_config_member_endpoints (const im_config_t *config, bool workers,
+                            char *buffer, size_t size)
+{
+    assert (config && buffer && size);
+    buffer [0] = 0;
+    if (config->members_n == 0)
+        return IM_EINVAL;
+    size_t length = 0;
+    for (size_t index = 0; index < config->members_n; index++) {
+        const im_config_member_t *member = &config->members [index];
+        int written = snprintf (buffer + length, size - length, "%s%s",
+                                index ? "," : "",
+                                workers ? member->workers : member->client);
+        if (written < 0 || (size_t) written >= size - length) {
+            buffer [0] = 0;
+            return IM_EINVAL;
+        }
+        length += (size_t) written;
+    }
+    return 0;
+}

@@ -28,6 +28,7 @@
 #define IM_CONFIG_KEYWORDS_MAX   32
 #define IM_CONFIG_SUBCATEGORIES_MAX 16
 #define IM_CONFIG_RECIPIENTS_MAX 16
+#define IM_CONFIG_NODES_MAX      9      //  Members of a cluster
 #define IM_PRIORITIES            5      //  P1..P5
 #define IM_CONFIG_AGENTS_MAX     64
 #define IM_CONFIG_ROLES_MAX      8
@@ -66,6 +67,13 @@ typedef struct {
                                                         //  Categories routed
                                                         //  to the group
 } im_config_group_t;
+//  One member of a cluster, as every node and client is told of it
+typedef struct {
+    uint64_t id;                                        //  Raft id, >= 1
+    char raft [IM_CONFIG_PATH_MAX];                     //  Raft host:port
+    char client [IM_CONFIG_PATH_MAX];                   //  Client endpoint
+    char workers [IM_CONFIG_PATH_MAX];                  //  Worker endpoint
+} im_config_member_t;
 
 typedef struct {
     //  node: the broker
@@ -84,6 +92,12 @@ typedef struct {
     uint32_t offset_commit_ms;                          //  100
     unsigned snapshot_threshold;                        //  Most entries, 8192
     unsigned snapshot_trailing;                         //  Most kept, 1024
+    bool join;                                          //  Not in YAML: the
+                                                        //  broker's --join
+
+    //  cluster: the members the cluster starts with (none: one node)
+    size_t members_n;                                   //  How many
+    im_config_member_t members [IM_CONFIG_NODES_MAX];   //  In file order
 
     //  http: the HTTP ingest and API of the broker
     char http_listen [IM_CONFIG_PATH_MAX];              //  127.0.0.1:7780
@@ -149,6 +163,16 @@ int
 int
     im_config_parse (im_config_t *config, const char *name, const char *text,
                      size_t size, bool policy, char *errbuf, size_t errlen);
+//  Returns the member with id, or NULL (borrowed from config)
+const im_config_member_t *
+    im_config_member (const im_config_t *config, uint64_t id);
+
+//  Writes the endpoints of every member (workers: the worker endpoints,
+//  else the client endpoints) as a comma-separated list into buffer.
+//  Returns 0, or IM_EINVAL when there are no members or it does not fit.
+int
+    im_config_member_endpoints (const im_config_t *config, bool workers,
+                                char *buffer, size_t size);
 
 //  Parses a duration ("15m"); returns 0 or IM_EINVAL
 int

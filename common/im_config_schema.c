@@ -30,7 +30,8 @@ typedef enum {
     FIELD_GROUPS,                       //  groups (policy)
     FIELD_MEMBERS,                      //  A group's agents
     FIELD_ROUTES,                       //  Categories routed to a group
-    FIELD_SUBCATEGORIES                 //  A category's subcategories
+    FIELD_SUBCATEGORIES,                //  A category's subcategories
+    FIELD_NODES                         //  cluster.members
 } field_kind_t;
 
 //  One key of a mapping; a table of them ends with a NULL key
@@ -163,11 +164,27 @@ static const field_t s_policy_notifier [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+#define S_MEMBER(member) offsetof (im_config_member_t, member)
+
+static const field_t s_member [] = {
+    { "id", FIELD_ID, S_MEMBER (id), 1, UINT64_MAX, NULL },
+    { "raft", FIELD_ADDRESS, S_MEMBER (raft), 0, 0, NULL },
+    { "client", FIELD_ENDPOINT, S_MEMBER (client), 0, 0, NULL },
+    { "workers", FIELD_ENDPOINT, S_MEMBER (workers), 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+static const field_t s_cluster [] = {
+    { "members", FIELD_NODES, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
 //  lifecycle is only in the replicated policy: the state machine must
 //  apply the same windows on every node, which one node's file cannot
 //  promise
 static const field_t s_root [] = {
     { "node", FIELD_SECTION, 0, 0, 0, s_node },
+    { "cluster", FIELD_SECTION, 0, 0, 0, s_cluster },
     { "http", FIELD_SECTION, 0, 0, 0, s_http },
     { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
     { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
@@ -321,31 +338,69 @@ s_category_read (struct fy_diag *diag, const char *name, struct fy_node *item,
                                   "twice", name, category->name);
 }
 
-//  Reads the category list, which replaces the default categories
+//  Reads item number index of a list into config
+typedef void (s_item_fn) (struct fy_diag *diag, const char *name,
+                          struct fy_node *item, im_config_t *config,
+                          size_t index);
+
+//  Reads a list of at most max items (what: their name in messages),
+//  calling fn for each and counting them in *count
 static void
-s_categories (struct fy_diag *diag, const char *name, struct fy_node *key,
-              struct fy_node *value, im_config_t *config)
+s_list (struct fy_diag *diag, const char *name, struct fy_node *key,
+        struct fy_node *value, size_t max, const char *what, size_t *count,
+        s_item_fn *fn, im_config_t *config)
 {
     if (!value || !fy_node_is_sequence (value)) {
         im_config_yaml_error (diag, value ? value : key,
                               "%s: expected a list", name);
         return;
     }
-    if (fy_node_sequence_item_count (value) > IM_CONFIG_CATEGORIES_MAX) {
-        im_config_yaml_error (diag, value, "%s: more than %d categories",
-                              name, IM_CONFIG_CATEGORIES_MAX);
+    if (fy_node_sequence_item_count (value) > (int) max) {
+        im_config_yaml_error (diag, value, "%s: more than %zu %s",
+                              name, max, what);
         return;
     }
-    memset (config->categories, 0, sizeof config->categories);
-    config->categories_n = 0;
+    *count = 0;
     void *iterator = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate (value, &iterator))) {
         char item_name [IM_CONFIG_WHERE_MAX + 24];
-        snprintf (item_name, sizeof item_name, "%s[%zu]", name,
-                  config->categories_n);
-        s_category_read (diag, item_name, item, config,
-                         &config->categories [config->categories_n++]);
+        snprintf (item_name, sizeof item_name, "%s[%zu]", name, *count);
+        fn (diag, item_name, item, config, (*count)++);
+    }
+}
+
+static void
+s_category_item (struct fy_diag *diag, const char *name, struct fy_node *item,
+                 im_config_t *config, size_t index)
+{
+    s_category_read (diag, name, item, config, &config->categories [index]);
+}
+
+//  Reads member number index of the cluster list at item (an s_item_fn)
+static void
+s_member_read (struct fy_diag *diag, const char *name, struct fy_node *item,
+               im_config_t *config, size_t index)
+{
+    im_config_member_t *member = &config->members [index];
+    if (!fy_node_is_mapping (item)) {
+        im_config_yaml_error (diag, item, "%s: expected a mapping with id, "
+                              "raft, client and workers", name);
+        return;
+    }
+    s_walk (diag, name, item, s_member, member);
+    static const char *const keys [] = { "id", "raft", "client", "workers" };
+    for (size_t key = 0; key < 4; key++)
+        if (!fy_node_mapping_lookup_pair_by_string (item, keys [key], FY_NT))
+            im_config_yaml_error (diag, item, "%s: missing %s", name,
+                                  keys [key]);
+    for (im_config_member_t *other = config->members; other < member; other++) {
+        if (member->id && other->id == member->id)
+            im_config_yaml_error (diag, item, "%s: id %" PRIu64 " is listed "
+                                  "twice", name, member->id);
+        if (*member->raft && streq (other->raft, member->raft))
+            im_config_yaml_error (diag, item, "%s: raft address %s is listed "
+                                  "twice", name, member->raft);
     }
 }
 
@@ -461,7 +516,16 @@ s_field (struct fy_diag *diag, const char *name, const field_t *field,
             s_matrix (diag, name, key, value, config);
             break;
         case FIELD_CATEGORIES:
-            s_categories (diag, name, key, value, config);
+            //  The list replaces the default categories
+            memset (config->categories, 0, sizeof config->categories);
+            s_list (diag, name, key, value, IM_CONFIG_CATEGORIES_MAX,
+                    "categories", &config->categories_n, s_category_item,
+                    config);
+            break;
+        case FIELD_NODES:
+            memset (config->members, 0, sizeof config->members);
+            s_list (diag, name, key, value, IM_CONFIG_NODES_MAX, "members",
+                    &config->members_n, s_member_read, config);
             break;
         case FIELD_AGENTS:
             config->agents_n = s_entries (diag, name, key, value, s_agent,

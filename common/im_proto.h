@@ -19,6 +19,7 @@
         PING       = "IMQW01" "PING"
         PONG       = "IMQW01" "PONG"
         DISCONNECT = "IMQW01" "DISCONNECT"
+        REDIRECT   = "IMQW01" "REDIRECT" endpoint
     seq: 8 octets, network order; event: msgpack EVENT (im_event.h).
 */
 #ifndef IM_PROTO_H_INCLUDED
@@ -35,9 +36,11 @@
 #define IM_PROTO_ITEMS_MAX   10000          //  Item frames in one reply
 #define IM_PROTO_VERB_MAX    32             //  Bytes in a verb, with NUL
 #define IM_PROTO_GROUP_MAX   64             //  Bytes in a group name
+#define IM_PROTO_ENDPOINT_MAX 256           //  Bytes in a REDIRECT endpoint
 #define IM_PROTO_CREDIT_MAX  10000          //  Deliveries a worker may hold
 
-//  Query verbs: answered from the projections, never go through Raft.
+//  Query verbs: answered from the projections, never go through the
+//  state machine; the CLUSTER-* verbs change Raft's membership.
 //  X(enum, verb)
 #define IM_QUERY_TABLE(X)                                                  \
     X (IM_QUERY_GET,        "GET")                                         \
@@ -47,7 +50,12 @@
     X (IM_QUERY_SLA_CLOCKS, "SLA-CLOCKS")                                  \
     X (IM_QUERY_COUNTERS,   "COUNTERS")                                    \
     X (IM_QUERY_CONFIG,     "CONFIG-GET")                                  \
-    X (IM_QUERY_SEARCH,     "SEARCH")
+    X (IM_QUERY_SEARCH,     "SEARCH")                                      \
+    X (IM_QUERY_CLUSTER_ADD, "CLUSTER-ADD")                                \
+    X (IM_QUERY_CLUSTER_REMOVE, "CLUSTER-REMOVE")                          \
+    X (IM_QUERY_CLUSTER_TRANSFER, "CLUSTER-TRANSFER")                      \
+    X (IM_QUERY_CHECKPOINT, "CHECKPOINT")                                  \
+    X (IM_QUERY_CHECKPOINT_READ, "CHECKPOINT-READ")
 
 #define IM_QUERY_ENUM(e, name) e,
 typedef enum {
@@ -171,7 +179,8 @@ typedef enum {
     IM_WMSG_ACK,
     IM_WMSG_PING,
     IM_WMSG_PONG,
-    IM_WMSG_DISCONNECT
+    IM_WMSG_DISCONNECT,
+    IM_WMSG_REDIRECT
 } im_wmsg_type_t;
 
 typedef struct {
@@ -181,6 +190,7 @@ typedef struct {
     uint32_t credit;                        //  READY: deliveries it holds
     uint64_t seq;                           //  DELIVER / ACK
     zframe_t *event;                        //  DELIVER: event bytes, owned
+    char endpoint [IM_PROTO_ENDPOINT_MAX];  //  REDIRECT: leader's stream
 } im_wmsg_t;
 
 im_wmsg_t *
@@ -197,6 +207,11 @@ zmsg_t *
     im_wmsg_encode_ack (uint64_t seq);
 zmsg_t *
     im_wmsg_encode_simple (im_wmsg_type_t type);   //  PING PONG DISCONNECT
+
+//  REDIRECT naming the leader's worker endpoint; NULL when it is empty
+//  or too long
+zmsg_t *
+    im_wmsg_encode_redirect (const char *endpoint);
 
 //  Parses a worker-dialog message, destroying *msg_p. Returns 0 or
 //  IM_EPROTO with the reason in errbuf.

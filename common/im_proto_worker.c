@@ -21,7 +21,8 @@
     X (IM_WMSG_ACK,        "ACK",        3)                                \
     X (IM_WMSG_PING,       "PING",       2)                                \
     X (IM_WMSG_PONG,       "PONG",       2)                                \
-    X (IM_WMSG_DISCONNECT, "DISCONNECT", 2)
+    X (IM_WMSG_DISCONNECT, "DISCONNECT", 2)                                \
+    X (IM_WMSG_REDIRECT,   "REDIRECT",   3)
 
 typedef struct {
     im_wmsg_type_t type;            //  Message type
@@ -141,6 +142,19 @@ im_wmsg_encode_simple (im_wmsg_type_t type)
     return s_start (type);
 }
 
+zmsg_t *
+im_wmsg_encode_redirect (const char *endpoint)
+{
+    assert (endpoint);
+    size_t size = strlen (endpoint);
+    if (size == 0 || size >= IM_PROTO_ENDPOINT_MAX)
+        return NULL;
+    zmsg_t *msg = s_start (IM_WMSG_REDIRECT);
+    if (msg && zmsg_addstr (msg, endpoint))
+        zmsg_destroy (&msg);
+    return msg;
+}
+
 //  Reads the credit frame: 1 to 5 ASCII digits, 1..IM_PROTO_CREDIT_MAX
 static int
 s_credit (zframe_t *frame, uint32_t *credit, char *errbuf, size_t errlen)
@@ -247,6 +261,22 @@ s_decode (im_wmsg_t *self, zmsg_t *msg, char *errbuf, size_t errlen)
             zmsg_remove (msg, frame [3]);   //  Now ours
             self->event = frame [3];
         }
+    }
+    else
+    if (verb->type == IM_WMSG_REDIRECT) {
+        size_t size = zframe_size (frame [2]);
+        const unsigned char *data = zframe_data (frame [2]);
+        bool valid = size > 0 && size < sizeof self->endpoint;
+        for (size_t index = 0; valid && index < size; index++)
+            valid = data [index] >= 0x21 && data [index] <= 0x7e;
+        if (!valid) {
+            im_errbuf_set (errbuf, errlen, "frame 2: endpoint must be 1 to "
+                           "%d printable characters",
+                           IM_PROTO_ENDPOINT_MAX - 1);
+            return IM_EPROTO;
+        }
+        memcpy (self->endpoint, data, size);
+        self->endpoint [size] = 0;
     }
     if (rc == 0)
         self->type = verb->type;

@@ -199,4 +199,11 @@ int
 int
     im_store_sync (im_store_t *self);
 
+//  Writes a checkpoint of the database into dir, which must not exist
+//  (its parent must): table files hard-linked, the WAL copied, no flush.
+//  Any thread. Returns 0, or IM_EIO with the reason in errbuf.
+int
+    im_store_checkpoint (im_store_t *self, const char *dir, char *errbuf,
+                         size_t errlen);
+
 #endif

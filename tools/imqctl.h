@@ -64,6 +64,7 @@ typedef struct {
     int timeout_ms;                 //  Bound on the call
     const char *actor;              //  Who asks
     bool json;                      //  JSON instead of human output
+    bool linearizable;              //  Reads go through the leader
     bool help;                      //  --help given
     const imqctl_verb_t *verb;      //  The verb to run
     im_fields_t *flags;             //  Verb flags given, by name, owned
@@ -110,6 +111,7 @@ extern const imqctl_verb_t imqctl_verb_unlink;
 extern const imqctl_verb_t imqctl_verb_major;
 extern const imqctl_verb_t imqctl_verb_review;
 extern const imqctl_verb_t imqctl_verb_search;
+extern const imqctl_verb_t imqctl_verb_cluster;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line

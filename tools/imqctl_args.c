@@ -22,6 +22,7 @@ enum {
     IMQCTL_OPT_JSON = 256,
     IMQCTL_OPT_TIMEOUT,
     IMQCTL_OPT_ACTOR,
+    IMQCTL_OPT_LINEARIZABLE,
     IMQCTL_OPT_VERB = 512
 };
 
@@ -33,6 +34,8 @@ static const char *s_global_usage =
     "      --json               print JSON instead of tables\n"
     "      --timeout MS         wait at most MS for an answer (default 5000)\n"
     "      --actor NAME         who asks (default $USER, else anonymous)\n"
+    "      --linearizable       read through the leader, after every write\n"
+    "                           acknowledged before (default: any node)\n"
     "  -h, --help               show this help, or a verb's with VERB --help\n"
     "exit status: 0 done, 1 the broker answered with an error, 2 invalid\n"
     "arguments, 3 no answer within the timeout\n";
@@ -191,6 +194,9 @@ s_take_option (imqctl_t *self, int option, char *argv [])
         case IMQCTL_OPT_JSON:
             self->json = true;
             break;
+        case IMQCTL_OPT_LINEARIZABLE:
+            self->linearizable = true;
+            break;
         case IMQCTL_OPT_TIMEOUT:
             if (!s_parse_int (optarg, &number) || number < 1
             ||  number > IMQCTL_TIMEOUT_MAX)
@@ -231,6 +237,7 @@ s_build_options (const imqctl_verb_t *verb, struct option *options)
         { "json",     no_argument,       NULL, IMQCTL_OPT_JSON },
         { "timeout",  required_argument, NULL, IMQCTL_OPT_TIMEOUT },
         { "actor",    required_argument, NULL, IMQCTL_OPT_ACTOR },
+        { "linearizable", no_argument,   NULL, IMQCTL_OPT_LINEARIZABLE },
     };
     size_t count = sizeof globals / sizeof globals [0];
     memcpy (options, globals, sizeof globals);
@@ -287,7 +294,7 @@ imqctl_args_parse (imqctl_t *self, int argc, char *argv [],
             return imqctl_args_fail (self, "unknown verb '%s'",
                                      argv [verb_at]);
     }
-    struct option options [5 + IMQCTL_FLAGS_MAX + 1];
+    struct option options [6 + IMQCTL_FLAGS_MAX + 1];
     s_build_options (self->verb, options);
 
     optind = 1;

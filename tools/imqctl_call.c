@@ -82,9 +82,25 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
                  self->verb->name, self->endpoint);
         return IMQCTL_EXIT_USAGE;
     }
+    //  A linearizable read says so in its body; commands are always
+    //  the leader's, so the flag changes nothing for them
+    im_fields_t *read = NULL;
+    if (self->linearizable
+    &&  im_query_type_from_name (wire) != IM_QUERY_NONE) {
+        read = im_fields_new ();
+        if (!read || (body && im_fields_merge (read, body))
+        ||  im_fields_set_int (read, "linearizable", 1)) {
+            im_fields_destroy (&read);
+            im_client_destroy (&client);
+            fprintf (stderr, "imqctl: %s: out of memory\n", self->verb->name);
+            return IMQCTL_EXIT_BROKER;
+        }
+        body = read;
+    }
     uint64_t started = im_mono_ms ();
     im_reply_t *reply =
         im_client_call (client, wire, NULL, body, raw_items);
+    im_fields_destroy (&read);
     int rc = IMQCTL_EXIT_OK;
     if (!reply) {
         //  The call only gives up early for a reply it could not read

@@ -45,6 +45,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_timeline,
     &imqctl_verb_status,
     &imqctl_verb_config,
+    &imqctl_verb_cluster,
     &s_verb_help,
     NULL
 };

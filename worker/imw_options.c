@@ -13,8 +13,10 @@ s_usage (const imw_role_t *role, FILE *out)
     fprintf (out,
         "usage: %s [options]\n"
         "  -c, --config FILE   YAML configuration (default ./%s if present)\n"
-        "  --endpoint EP       client endpoint (default node.client)\n"
-        "  --workers EP        worker endpoint (default node.workers)\n"
+        "  --endpoint EP[,EP]  client endpoints (default: cluster.members,\n"
+        "                      else node.client)\n"
+        "  --workers EP[,EP]   worker endpoints (default: cluster.members,\n"
+        "                      else node.workers)\n"
         "  --instance NAME     instance name (default %s-<pid>)\n"
         "  --credit N          deliveries held at once, 1..%d (default %d)\n"
         "  -v, --verbose       log every delivery and reply\n"
@@ -147,10 +149,17 @@ imw_options_parse (imw_options_t *self, const imw_role_t *role,
     }
     if (rc == 0)
         rc = s_load_config (self, explicit_config, err);
-    if (rc == 0 && !client)
+    //  A cluster's members are every node a worker may fail over to
+    if (rc == 0 && !client
+    &&  im_config_member_endpoints (&self->config, false,
+                                    self->client_endpoint,
+                                    sizeof self->client_endpoint))
         im_strlcpy (self->client_endpoint, self->config.client_endpoint,
                     sizeof self->client_endpoint);
-    if (rc == 0 && !workers)
+    if (rc == 0 && !workers
+    &&  im_config_member_endpoints (&self->config, true,
+                                    self->worker_endpoint,
+                                    sizeof self->worker_endpoint))
         im_strlcpy (self->worker_endpoint, self->config.worker_endpoint,
                     sizeof self->worker_endpoint);
     return rc;

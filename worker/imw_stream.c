@@ -1,5 +1,11 @@
 /*  imw_stream - a worker's connection to the event stream (IMQW01)
 
+    The stream is the leader's. The worker endpoint may be a
+    comma-separated list of a cluster's nodes: the stream is read from
+    one at a time, a node that does not lead answers REDIRECT naming
+    the leader's stream, and a node silent for the expiry interval is
+    left for the next one of the list.
+
     Sends never block: with the broker away the DEALER queues a few
     messages (a reconnect drops them with the old socket), and a full
     queue makes a send fail with a log line rather than stall the
@@ -10,9 +16,16 @@
 #define IMW_HEARTBEAT_DEFAULT_MS    1000
 #define IMW_EXPIRY_DEFAULT_MS       3000
 
+#define IMW_STREAM_NODES_MAX        16
+
 struct _imw_stream_t {
     char group [IM_PROTO_GROUP_MAX];    //  Consumer group we read
     const imw_options_t *options;       //  Endpoint, instance, credit
+    char nodes [IMW_STREAM_NODES_MAX][IM_PROTO_ENDPOINT_MAX];
+                                        //  The endpoints of the list
+    size_t nodes_n;                     //  How many
+    size_t next;                        //  Where the list goes on from
+    char current [IM_PROTO_ENDPOINT_MAX];   //  Read from here
     zsock_t *sock;                      //  DEALER, owned
     uint64_t heard_ms;                  //  Monotonic: broker last spoke
     uint64_t ping_ms;                   //  Monotonic: next PING
@@ -46,10 +59,16 @@ s_send (imw_stream_t *self, zmsg_t *msg)
     return rc;
 }
 
-//  Replaces the socket with a new one and sends READY
+//  Replaces the socket with a new one connected to endpoint (NULL: the
+//  next of the list) and sends READY
 static int
-s_connect (imw_stream_t *self)
+s_connect (imw_stream_t *self, const char *endpoint)
 {
+    if (!endpoint) {
+        endpoint = self->nodes [self->next];
+        self->next = (self->next + 1) % self->nodes_n;
+    }
+    im_strlcpy (self->current, endpoint, sizeof self->current);
     if (self->sock) {
         zsock_set_linger (self->sock, 0);   //  Drop what it still queues
         zsock_destroy (&self->sock);
@@ -62,9 +81,9 @@ s_connect (imw_stream_t *self)
         return IM_ENOMEM;
     zsock_set_sndtimeo (self->sock, 0);
     zsock_set_linger (self->sock, 500);     //  Let DISCONNECT go out
-    if (zsock_connect (self->sock, "%s", self->options->worker_endpoint)) {
+    if (zsock_connect (self->sock, "%s", self->current)) {
         zsys_error ("%s: cannot connect to '%s'", self->group,
-                    self->options->worker_endpoint);
+                    self->current);
         zsock_destroy (&self->sock);
         return IM_EINVAL;
     }
@@ -82,7 +101,21 @@ imw_stream_new (const char *group, const imw_options_t *options)
         return NULL;
     im_strlcpy (self->group, group, sizeof self->group);
     self->options = options;
-    s_connect (self);
+    char list [IM_CONFIG_PATH_MAX];
+    im_strlcpy (list, options->worker_endpoint, sizeof list);
+    char *saveptr = NULL;
+    for (char *token = strtok_r (list, ", ", &saveptr); token;
+         token = strtok_r (NULL, ", ", &saveptr))
+        if (self->nodes_n < IMW_STREAM_NODES_MAX)
+            im_strlcpy (self->nodes [self->nodes_n++], token,
+                        IM_PROTO_ENDPOINT_MAX);
+    if (self->nodes_n == 0) {
+        zsys_error ("%s: no worker endpoint in '%s'", group,
+                    options->worker_endpoint);
+        free (self);
+        return NULL;
+    }
+    s_connect (self, NULL);
     if (!self->sock)
         imw_stream_destroy (&self);
     return self;
@@ -133,7 +166,14 @@ imw_stream_recv (imw_stream_t *self, bool *reconnected)
     if (wmsg->type == IM_WMSG_DISCONNECT) {
         zsys_notice ("%s: broker disconnected us, reconnecting",
                      self->group);
-        s_connect (self);
+        s_connect (self, self->current);
+        *reconnected = true;
+    }
+    else
+    if (wmsg->type == IM_WMSG_REDIRECT) {
+        zsys_notice ("%s: %s does not lead, reading the stream from %s",
+                     self->group, self->current, wmsg->endpoint);
+        s_connect (self, wmsg->endpoint);
         *reconnected = true;
     }
     else
@@ -158,7 +198,7 @@ imw_stream_heartbeat (imw_stream_t *self, uint64_t now_ms)
     if (!self->sock || now_ms - self->heard_ms > s_expiry_ms (self)) {
         zsys_warning ("%s: broker silent for %" PRIu64 " ms, reconnecting",
                       self->group, now_ms - self->heard_ms);
-        s_connect (self);
+        s_connect (self, NULL);
         return true;
     }
     if (now_ms >= self->ping_ms) {

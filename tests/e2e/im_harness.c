@@ -39,6 +39,8 @@ s_mkdir_p (const char *path)
     return mkdir (copy, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+//  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
+//  the port the kernel gave, closes. Returns the port or 0.
 int
 imh_free_port (void)
 {
@@ -101,6 +103,10 @@ s_write_config (imh_t *self, const imh_options_t *options)
     if (options->queue_max)
         fprintf (file, "  queue_max: %zu\n  batch_max: %zu\n",
                  options->queue_max, options->queue_max);
+    if (options->snapshot_threshold)
+        fprintf (file, "  snapshot_threshold: %u\n  snapshot_trailing: %u\n",
+                 options->snapshot_threshold,
+                 options->snapshot_threshold / 4 + 1);
     fprintf (file,
         "http:\n"
         "  listen: %s\n"
@@ -207,6 +213,8 @@ imh_destroy (imh_t **self_p)
     if (*self_p) {
         imh_t *self = *self_p;
         im_client_destroy (&self->client);
+        for (int node = 0; node < self->nodes_n; node++)
+            im_client_destroy (&self->nodes [node].client);
         for (int slot = 0; slot < self->procs_n; slot++) {
             imh_kill (self, slot);
             if (!self->passed)

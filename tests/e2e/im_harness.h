@@ -31,6 +31,7 @@
 #define IMH_CALL_MS         3000    //  Bound on one direct query
 #define IMH_CTL_MS          20000   //  Bound on one imqctl run
 #define IMH_POLL_MS         20      //  Interval of imh_wait_for
+#define IMH_NODES_MAX       5       //  Brokers in a cluster
 
 //  The programs the harness can start
 typedef enum {
@@ -53,6 +54,8 @@ typedef struct {
     size_t http_inflight_max;       //  http.inflight_max
     bool alert_record;              //  http.alert_resolve: record, not
                                     //  auto
+    unsigned snapshot_threshold;    //  node.snapshot_threshold (0: default;
+                                    //  the trailing entries are a quarter)
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -232,6 +235,116 @@ int
 //  deadline_ms passes (false)
 bool
     imh_wait_for (imh_condition_fn *fn, void *arg, int deadline_ms);
+
+//  ---------------------------------------------------------------------
+//  im_harness_cluster: several brokers on loopback
+
+//  Lists nodes brokers (3 or 5) under cluster.members in the harness's
+//  configuration, each with its own data directory and TCP ports on
+//  127.0.0.1, starts them (children "node1" ...) and waits until one
+//  leads. From then on the harness's client endpoint and worker
+//  endpoint are the lists of every node's (workers started after this
+//  read them from cluster.members), and the harness's queries are
+//  linearizable, so they are answered by the leader. Returns 0 or -1.
+int
+    imh_cluster_start (imh_t *self, int nodes);
+
+//  imh_new and imh_cluster_start in one: NULL (everything torn down,
+//  the logs printed) when either failed
+imh_t *
+    imh_new_cluster (const char *name, const imh_options_t *options,
+                     int nodes);
+
+//  Starts one more broker (the next node id, child "node<id>") with
+//  --join: it bootstraps nothing and is not in cluster.members, so it
+//  serves once "imqctl cluster add" made it a member. Its client
+//  endpoint joins the harness's list. Returns its node id, or 0.
+int
+    imh_cluster_join (imh_t *self);
+
+//  The Raft address of node, borrowed
+const char *
+    imh_node_raft (imh_t *self, int node);
+
+//  The slot of node (1 .. nodes)
+int
+    imh_node_slot (imh_t *self, int node);
+
+//  The client endpoint of node alone, borrowed
+const char *
+    imh_node_endpoint (imh_t *self, int node);
+
+//  Sends one request to node alone (waiting at most 1 s);
+//  returns the reply (caller's) or NULL
+im_reply_t *
+    imh_node_call (imh_t *self, int node, const char *verb,
+                   const im_fields_t *body);
+
+//  Waits until a running node says it leads and every other running
+//  node that answers names it; returns that node, or 0 when none did
+//  within deadline_ms
+int
+    imh_cluster_leader (imh_t *self, int deadline_ms);
+
+//  Waits until every running node answers with the same last_seq and
+//  applied index; true when they did within deadline_ms
+bool
+    imh_cluster_converged (imh_t *self, int deadline_ms);
+
+//  Reads node's own incidents (LIST, not linearizable: what this node
+//  applied) as "id title" strings in id order; returns the list
+//  (caller destroys it) or NULL
+zlist_t *
+    imh_node_incidents (imh_t *self, int node);
+
+//  Sends signal to the child of slot (SIGSTOP, SIGCONT). Returns 0 or -1.
+int
+    imh_signal (imh_t *self, int slot, int signal);
+
+//  ---------------------------------------------------------------------
+//  im_harness_writes: writes that must each be acknowledged once
+
+typedef struct _imh_writes_t imh_writes_t;
+
+//  count OPENs titled "<prefix> <n>" with request ids "<prefix>-<n>",
+//  sent by a client of its own to endpoint (a list; NULL: the
+//  harness's client endpoint or endpoints). Returns NULL on failure.
+imh_writes_t *
+    imh_writes_new (imh_t *harness, const char *endpoint,
+                    const char *prefix, int count);
+
+void
+    imh_writes_destroy (imh_writes_t **self_p);
+
+//  Sends what is due (each write not yet answered 200: at once the
+//  first time, 50 ms after a 421 or 503, else 500 ms after its last
+//  send, with its request id unchanged) and reads replies, until answered writes
+//  reach answered or deadline_ms passes. Returns the count answered.
+int
+    imh_writes_run (imh_writes_t *self, int answered, int deadline_ms);
+
+//  Incident of write n's 200 answer, or 0 while it has none
+uint64_t
+    imh_writes_incident (imh_writes_t *self, int n);
+
+//  Monotonic ms of the first 200 answer after since_ms, or 0
+uint64_t
+    imh_writes_first_after (imh_writes_t *self, uint64_t since_ms);
+
+//  Checks a node's incidents (imh_node_incidents): every answered write
+//  is there exactly once, under the incident its answer named, and no
+//  write is there twice. Prints and counts what is not.
+int
+    imh_writes_check (imh_writes_t *self, zlist_t *incidents);
+
+//  Waits until the running nodes of the cluster converge, then checks
+//  each one's incidents against every writes of the array (NULL entries
+//  skipped) and against each other: the same incidents in the same
+//  order, total of them (total < 0: any number). Returns the number of
+//  problems, printed.
+int
+    imh_writes_check_cluster (imh_t *harness, imh_writes_t **writes,
+                              size_t count, int64_t total, int deadline_ms);
 
 //  ---------------------------------------------------------------------
 //  im_harness_run: programs run to completion, and imqctl

@@ -39,6 +39,16 @@ typedef struct {
     int status;                     //  Exit code once reaped, or -1
 } imh_proc_t;
 
+//  One broker of a cluster
+typedef struct {
+    int slot;                       //  Its child's slot
+    char endpoint [64];             //  Client: tcp://127.0.0.1:<port>
+    char workers [64];              //  tcp://127.0.0.1:<port>
+    char raft [64];                 //  127.0.0.1:<port>
+    char http [64];                 //  127.0.0.1:<port>
+    im_client_t *client;            //  Talks to this node only, owned
+} imh_node_t;
+
 struct _imh_t {
     char dir [IMH_DIR_MAX];                 //  Temp directory, owned
     char data_dir [IMH_PATH_MAX];           //  Broker data: <dir>/data
@@ -53,6 +63,12 @@ struct _imh_t {
     int broker;                             //  Slot of the broker, or -1
     im_client_t *client;                    //  Direct queries, owned
     bool passed;                            //  Test said it passed
+    imh_node_t nodes [IMH_NODES_MAX];       //  A cluster's brokers
+    int nodes_n;                            //  How many (0: one node)
 };
+
+//  Picks a TCP port on 127.0.0.1 that is free now; returns it or 0
+int
+    imh_free_port (void);
 
 #endif

@@ -25,10 +25,18 @@ imh_call (imh_t *self, const char *verb, const im_fields_t *body,
     im_client_t *client = imh_client (self);
     if (!client)
         return NULL;
-    im_fields_t *empty = body ? NULL : im_fields_new ();
-    im_reply_t *reply = im_client_call (client, verb, NULL,
-                                        body ? body : empty, raw_items);
-    im_fields_destroy (&empty);
+    im_fields_t *copy = im_fields_new ();
+    if (!copy || (body && im_fields_merge (copy, body)))
+        im_fields_destroy (&copy);
+    //  A cluster's figures (consumer groups, what is settled) are the
+    //  leader's: a linearizable query is answered there
+    if (copy && self->nodes_n > 0
+    &&  im_query_type_from_name (verb) != IM_QUERY_NONE)
+        im_fields_set_int (copy, "linearizable", 1);
+    im_reply_t *reply = copy ? im_client_call (client, verb, NULL, copy,
+                                               raw_items)
+                             : NULL;
+    im_fields_destroy (&copy);
     return reply;
 }
 

@@ -224,6 +224,33 @@ test_sample_config_equals_the_defaults (void **state)
 }
 
 static void
+test_compose_cluster_config_lists_three_members (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  tools/imq-cluster.yaml, which docker-compose.yml gives every program
+    char path [512];
+    snprintf (path, sizeof path, "%s", __FILE__);
+    char *unit = strstr (path, "tests/unit/test_im_config.c");
+    if (unit)
+        strcpy (unit, "tools/imq-cluster.yaml");
+    if (!unit || access (path, R_OK) != 0) {
+        print_message ("tools/imq-cluster.yaml not found from %s\n",
+                       __FILE__);
+        skip ();
+    }
+    assert_int_equal (im_config_load (f->config, path, f->errbuf,
+                                      sizeof f->errbuf), 0);
+    assert_int_equal (f->config->members_n, 3);
+    for (uint64_t id = 1; id <= 3; id++)
+        assert_non_null (im_config_member (f->config, id));
+    char list [256];
+    assert_int_equal (im_config_member_endpoints (f->config, false, list,
+                                                  sizeof list), 0);
+    assert_string_equal (list, "tcp://imq1:7700,tcp://imq2:7700,"
+                               "tcp://imq3:7700");
+}
+
+static void
 test_full_file_sets_every_key (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -387,7 +414,7 @@ test_unknown_keys_are_named (void **state)
                                  "node:\n  id: 2\n  colour: red\n"),
                       IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: unknown key 'nodes' (known: "
-                       "node, http, classifier, sla, notifier)");
+                       "node, cluster, http, classifier, sla, notifier)");
     assert_non_null (strstr (f->errbuf, ":5:3: error: node: unknown key "
                                         "'colour' (known: id, data, "));
     assert_int_equal (s_error_count (f), 2);
@@ -452,8 +479,8 @@ test_wrong_types_are_reported (void **state)
 
     assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
-                       "node, http, classifier, sla, notifier, found a "
-                       "sequence");
+                       "node, cluster, http, classifier, sla, notifier, "
+                       "found a sequence");
 }
 
 static void
@@ -541,6 +568,61 @@ test_categories_are_checked (void **state)
 }
 
 static void
+test_cluster_members_are_read (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "cluster:\n"
+        "  members:\n"
+        "    - {id: 1, raft: 10.0.0.1:7702, client: tcp://10.0.0.1:7700,\n"
+        "       workers: tcp://10.0.0.1:7701}\n"
+        "    - {id: 7, raft: 10.0.0.2:7702, client: tcp://imq2:7700,\n"
+        "       workers: tcp://imq2:7701}\n"), 0);
+    assert_int_equal (f->config->members_n, 2);
+    const im_config_member_t *member = im_config_member (f->config, 7);
+    assert_non_null (member);
+    assert_string_equal (member->raft, "10.0.0.2:7702");
+    assert_string_equal (member->client, "tcp://imq2:7700");
+    assert_string_equal (member->workers, "tcp://imq2:7701");
+    assert_null (im_config_member (f->config, 2));
+    char list [256];
+    assert_int_equal (im_config_member_endpoints (f->config, false, list,
+                                                  sizeof list), 0);
+    assert_string_equal (list, "tcp://10.0.0.1:7700,tcp://imq2:7700");
+    assert_int_equal (im_config_member_endpoints (f->config, true, list,
+                                                  sizeof list), 0);
+    assert_string_equal (list, "tcp://10.0.0.1:7701,tcp://imq2:7701");
+    assert_int_equal (im_config_member_endpoints (f->config, true, list, 20),
+                      IM_EINVAL);
+    assert_string_equal (list, "");
+}
+
+static void
+test_cluster_members_are_checked (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "cluster:\n"
+        "  members:\n"
+        "    - {id: 1, raft: a:1, client: tcp://a:2, workers: tcp://a:3}\n"
+        "    - {id: 1, raft: a:1, client: tcp://a:2, workers: tcp://a:3}\n"
+        "    - {id: 2, raft: b, client: tcp://b:2}\n"
+        "    - just a word\n"), IM_ECONFIG);
+    s_assert_error (f, "4:7: error: cluster.members[1]: id 1 is listed "
+                       "twice");
+    s_assert_error (f, "4:7: error: cluster.members[1]: raft address a:1 is "
+                       "listed twice");
+    s_assert_error (f, "5:21: error: cluster.members[2].raft: 'b' is not a "
+                       "host:port address");
+    s_assert_error (f, "5:7: error: cluster.members[2]: missing workers");
+    s_assert_error (f, "6:7: error: cluster.members[3]: expected a mapping "
+                       "with id, raft, client and workers");
+    assert_int_equal (s_error_count (f), 5);
+    s_assert_defaults (f);
+    assert_int_equal (f->config->members_n, 0);
+}
+
+static void
 test_cross_key_rules_are_checked (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -584,7 +666,7 @@ test_every_error_is_reported_and_nothing_applied (void **state)
     s_assert_error (f, "8:29: error: notifier.breach_recipients[1]: expected "
                        "a single value, found a sequence");
     s_assert_error (f, "9:1: error: top level: unknown key 'extra' (known: "
-                       "node, http, classifier, sla, notifier)");
+                       "node, cluster, http, classifier, sla, notifier)");
     //  The valid keys were not applied either
     s_assert_defaults (f);
 }
@@ -829,6 +911,9 @@ main (void)
         T (test_out_of_range_values_are_reported),
         T (test_matrix_is_checked_cell_by_cell),
         T (test_categories_are_checked),
+        T (test_cluster_members_are_read),
+        T (test_compose_cluster_config_lists_three_members),
+        T (test_cluster_members_are_checked),
         T (test_cross_key_rules_are_checked),
         T (test_every_error_is_reported_and_nothing_applied),
         T (test_errors_fit_a_small_buffer),

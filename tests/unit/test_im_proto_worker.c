@@ -185,6 +185,25 @@ test_simple_messages_round_trip (void **state)
 }
 
 static void
+test_redirect_round_trip_names_the_endpoint (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    zmsg_t *msg = im_wmsg_encode_redirect ("tcp://10.0.0.2:7701");
+    assert_non_null (msg);
+    assert_int_equal (zmsg_size (msg), 3);
+    zmsg_first (msg);
+    assert_true (zframe_streq (zmsg_next (msg), "REDIRECT"));
+    assert_int_equal (s_decode (f, msg), 0);
+    assert_int_equal (f->wmsg->type, IM_WMSG_REDIRECT);
+    assert_string_equal (f->wmsg->endpoint, "tcp://10.0.0.2:7701");
+    assert_null (im_wmsg_encode_redirect (""));
+    char long_endpoint [IM_PROTO_ENDPOINT_MAX + 1];
+    memset (long_endpoint, 'a', IM_PROTO_ENDPOINT_MAX);
+    long_endpoint [IM_PROTO_ENDPOINT_MAX] = 0;
+    assert_null (im_wmsg_encode_redirect (long_endpoint));
+}
+
+static void
 test_decode_names_each_fault (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -221,6 +240,9 @@ test_decode_names_each_fault (void **state)
         { 5, { "IMQW01", "READY", "a b", "i", "1" }, "frame 2: group" },
         { 5, { "IMQW01", "READY", "caf\xc3\xa9", "i", "1" }, "frame 2: group" },
         { 5, { "IMQW01", "READY", "g", "\x7f", "1" }, "frame 3: instance" },
+        { 2, { "IMQW01", "REDIRECT" }, "REDIRECT: 2 frames, expected 3" },
+        { 3, { "IMQW01", "REDIRECT", "" }, "frame 2: endpoint must be 1" },
+        { 3, { "IMQW01", "REDIRECT", "tcp://a b" }, "frame 2: endpoint" },
         { 5, { "IMQW01", "READY", "g",
                "01234567890123456789012345678901"
                "23456789012345678901234567890123", "1" },
@@ -294,6 +316,7 @@ main (void)
         S_TEST (test_deliver_round_trip_hands_over_the_event_frame),
         S_TEST (test_ack_round_trip),
         S_TEST (test_simple_messages_round_trip),
+        S_TEST (test_redirect_round_trip_names_the_endpoint),
         S_TEST (test_decode_names_each_fault),
         S_TEST (test_decode_rejects_oversize_frames),
         S_TEST (test_new_and_destroy),

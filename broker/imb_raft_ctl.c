@@ -1,0 +1,162 @@
+/*  imb_raft_ctl - requests to Raft itself: barriers and membership
+
+    A barrier is a Raft entry that carries no command: when libraft says
+    it was applied, every entry committed before it was handed to the
+    state machine, so a read made after its result comes back sees every
+    write acknowledged before the read was asked (a linearizable read).
+
+    Adding a node follows libraft's order: it joins as a spare, then is
+    promoted to voter, which libraft does only after the new node caught
+    up with the log, so a slow new node never weakens the quorum.
+*/
+#include "imb_classes.h"
+#include "imb_raft_ctl.h"
+
+struct _imb_raft_ctl_t {
+    imb_raft_ctl_kind_t kind;       //  What is asked
+    uint64_t token;                 //  Whose answer it is
+    uint64_t node_id;               //  The node concerned, or 0
+    char address [256];             //  Its Raft address (ADD)
+    struct raft *raft;              //  Started on, borrowed
+    imb_raft_ctl_done_fn *done;     //  Told the outcome
+    void *arg;                      //  Its argument
+    struct raft_barrier barrier;    //  libraft's requests, one in use
+    struct raft_change change;
+    struct raft_transfer transfer;
+};
+
+imb_raft_ctl_t *
+imb_raft_ctl_new (imb_raft_ctl_kind_t kind, uint64_t token, uint64_t node_id,
+                  const char *address)
+{
+    imb_raft_ctl_t *self = (imb_raft_ctl_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->kind = kind;
+    self->token = token;
+    self->node_id = node_id;
+    snprintf (self->address, sizeof self->address, "%s",
+              address ? address : "");
+    return self;
+}
+
+void
+imb_raft_ctl_destroy (imb_raft_ctl_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  The client dialog's status for a libraft code
+static int
+s_status (int rc)
+{
+    switch (rc) {
+        case 0:
+            return 200;
+        case RAFT_NOTLEADER:
+        case RAFT_LEADERSHIPLOST:
+            return 421;
+        case RAFT_BADID:
+        case RAFT_NOTFOUND:
+            return 404;
+        case RAFT_DUPLICATEID:
+        case RAFT_DUPLICATEADDRESS:
+        case RAFT_BADROLE:
+        case RAFT_CANTCHANGE:
+            return 409;
+        default:
+            return 503;
+    }
+}
+
+//  Reports the outcome and frees the request
+static void
+s_finish (imb_raft_ctl_t *self, int rc, const char *text)
+{
+    char reason [300];
+    snprintf (reason, sizeof reason, "%s", rc == 0 && text ? text
+                                    : rc ? raft_strerror (rc) : "done");
+    self->done (self->arg, self->token, s_status (rc), reason);
+    imb_raft_ctl_destroy (&self);
+}
+
+static void
+s_barrier_done (struct raft_barrier *request, int status)
+{
+    s_finish ((imb_raft_ctl_t *) request->data, status, NULL);
+}
+
+static void
+s_assigned (struct raft_change *request, int status)
+{
+    s_finish ((imb_raft_ctl_t *) request->data, status, "added as voter");
+}
+
+static void
+s_added (struct raft_change *request, int status)
+{
+    imb_raft_ctl_t *self = (imb_raft_ctl_t *) request->data;
+    int rc = status;
+    if (rc == 0)
+        rc = raft_assign (self->raft, &self->change, self->node_id,
+                          RAFT_VOTER, s_assigned);
+    if (rc)
+        s_finish (self, rc, NULL);
+}
+
+static void
+s_removed (struct raft_change *request, int status)
+{
+    s_finish ((imb_raft_ctl_t *) request->data, status, "removed");
+}
+
+static void
+s_transferred (struct raft_transfer *request)
+{
+    imb_raft_ctl_t *self = (imb_raft_ctl_t *) request->data;
+    raft_id leader = 0;
+    const char *address = NULL;
+    raft_leader (self->raft, &leader, &address);
+    //  libraft calls back when the target leads or the election timeout
+    //  passed: only the leader it sees now tells which
+    if (leader != 0 && leader != self->raft->id
+    &&  (self->node_id == 0 || leader == self->node_id))
+        s_finish (self, 0, "leadership transferred");
+    else
+        s_finish (self, RAFT_CANCELED, NULL);
+}
+
+void
+imb_raft_ctl_start (imb_raft_ctl_t **self_p, struct raft *raft,
+                    imb_raft_ctl_done_fn *done, void *arg)
+{
+    assert (self_p && *self_p && raft && done);
+    imb_raft_ctl_t *self = *self_p;
+    *self_p = NULL;
+    self->raft = raft;
+    self->done = done;
+    self->arg = arg;
+    self->barrier.data = self;
+    self->change.data = self;
+    self->transfer.data = self;
+    int rc = RAFT_INVALID;
+    if (self->kind == IMB_RAFT_BARRIER)
+        rc = raft_barrier (raft, &self->barrier, s_barrier_done);
+    else
+    if (self->kind == IMB_RAFT_ADD)
+        rc = raft_add (raft, &self->change, self->node_id, self->address,
+                       s_added);
+    else
+    if (self->kind == IMB_RAFT_REMOVE)
+        rc = raft_remove (raft, &self->change, self->node_id, s_removed);
+    else
+    if (self->kind == IMB_RAFT_TRANSFER)
+        rc = raft_transfer (raft, &self->transfer, self->node_id,
+                            s_transferred);
+    if (rc)
+        s_finish (self, rc, NULL);
+}

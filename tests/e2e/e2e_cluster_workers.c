@@ -1,0 +1,149 @@
+/*  e2e_cluster_workers - the workers carry on through a failover, and
+    what they do is recorded once
+
+    Three brokers on loopback and one of each worker, given every node's
+    endpoints by cluster.members. Incidents are opened, and the leader is
+    SIGKILLed while the workers are busy with them and their SLA clocks
+    still run. The workers must find the new leader on their own and
+    resume from the replicated consumer offsets; every incident is then
+    classified once, its response clock breaches once, and the breach is
+    notified to the duty manager once, in the log and in the sink.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "im_classes.h"
+#include "im_harness.h"
+
+#define NODES       3
+#define INCIDENTS   40
+#define WAIT_MS     30000           //  Bound on any one wait
+#define LEADER_MS   10000           //  Bound on an election
+#define BREACH_MS   5000            //  P5 response target
+
+typedef struct {
+    imh_t *harness;                 //  Cluster and workers
+    imh_writes_t *opens;            //  The incidents
+} fixture_t;
+
+//  Deliveries logged, one held at a time: the workers stay busy
+static const char *s_worker_args [] = { "-v", "--credit", "1", NULL };
+
+static int
+s_setup (void **state)
+{
+    fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
+    if (!self)
+        return -1;
+    imh_options_t options;
+    imh_options_default (&options);
+    options.response_ms [4] = BREACH_MS;
+    self->harness = imh_new_cluster ("clusterworkers", &options, NODES);
+    if (!self->harness
+    ||  imh_start_workers (self->harness, NULL, s_worker_args)) {
+        imh_destroy (&self->harness);
+        free (self);
+        return -1;
+    }
+    *state = self;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    int rc = 0;
+    if (self && self->harness && !imh_logs_clean (self->harness))
+        rc = -1;
+    if (self) {
+        imh_writes_destroy (&self->opens);
+        imh_destroy (&self->harness);
+    }
+    free (self);
+    return rc;
+}
+
+//  Counts the incidents with at least one response breach
+static int
+s_breached (fixture_t *self)
+{
+    int count = 0;
+    for (int n = 0; n < INCIDENTS; n++)
+        count += imh_count_events (self->harness,
+                                   imh_writes_incident (self->opens, n),
+                                   "sla.breached", "clock", "response") > 0;
+    return count;
+}
+
+static bool
+s_all_breached (void *arg)
+{
+    return s_breached ((fixture_t *) arg) == INCIDENTS;
+}
+
+static void
+test_workers_resume_on_the_new_leader (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    imh_t *h = self->harness;
+    int leader = imh_cluster_leader (h, LEADER_MS);
+    assert_true (leader > 0);
+    self->opens = imh_writes_new (h, NULL, "Printer jammed", INCIDENTS);
+    assert_non_null (self->opens);
+    assert_int_equal (imh_writes_run (self->opens, INCIDENTS, WAIT_MS),
+                      INCIDENTS);
+    //  The workers have the events in hand, one at a time, and the
+    //  response clocks run: the leader dies now
+    assert_int_equal (imh_kill (h, imh_node_slot (h, leader)), 0);
+    int next = imh_cluster_leader (h, LEADER_MS);
+    assert_true (next > 0 && next != leader);
+    assert_true (imh_wait_instances (h, "classifier", 1, WAIT_MS));
+    assert_true (imh_wait_instances (h, "sla", 1, WAIT_MS));
+    assert_true (imh_wait_instances (h, "notifier", 1, WAIT_MS));
+    if (!imh_wait_for (s_all_breached, self, BREACH_MS + WAIT_MS))
+        fail_msg ("%d of %d incidents never breached their response target "
+                  "after the failover", INCIDENTS - s_breached (self),
+                  INCIDENTS);
+    assert_true (imh_wait_settled (h, WAIT_MS));
+
+    char path [600];
+    snprintf (path, sizeof path, "%s/duty-manager.log", imh_sink_dir (h));
+    char *sink = imh_read_file (path);
+    assert_non_null (sink);
+    for (int n = 0; n < INCIDENTS; n++) {
+        uint64_t id = imh_writes_incident (self->opens, n);
+        assert_int_equal (imh_count_events (h, id, "incident.classified",
+                                            NULL, NULL), 1);
+        assert_int_equal (imh_count_events (h, id, "sla.started", NULL,
+                                            NULL), 1);
+        assert_int_equal (imh_count_events (h, id, "sla.breached", "clock",
+                                            "response"), 1);
+        assert_int_equal (imh_count_events (h, id, "notification.sent",
+                                            "recipient", "duty-manager"), 1);
+        char incident [40];
+        snprintf (incident, sizeof incident, "incident=%" PRIu64 " ", id);
+        assert_int_equal (imh_count_lines (sink, incident, "reason=breached",
+                                           NULL), 1);
+    }
+    free (sink);
+    //  And every node holds the same log
+    assert_int_equal (imh_writes_check_cluster (h, &self->opens, 1, INCIDENTS,
+                                                WAIT_MS), 0);
+    imh_passed (h);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_workers_resume_on_the_new_leader,
+                                         s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

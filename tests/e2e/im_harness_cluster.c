@@ -1,0 +1,302 @@
+/*  im_harness_cluster - several brokers of one cluster on loopback
+
+    Every node gets its own data directory and three TCP ports on
+    127.0.0.1 (client, workers, raft); the harness's configuration file
+    gets the cluster.members list, which every broker and worker reads.
+    Each node also gets a client of its own, connected to it alone, so
+    a test can ask one node what it has (its log, its Raft state) and
+    tell the nodes apart, where the harness's own client follows the
+    leader like any client would.
+*/
+#include "im_harness_private.h"
+
+#define IMH_LIST_PAGE   10000       //  LIST's most items per reply
+#define IMH_NODE_CALL_MS 1000       //  Bound on a question to one node
+
+//  Appends the members to the configuration file
+static int
+s_write_members (imh_t *self)
+{
+    FILE *file = fopen (self->config_path, "a");
+    if (!file)
+        return -1;
+    fprintf (file, "cluster:\n  members:\n");
+    for (int index = 0; index < self->nodes_n; index++) {
+        imh_node_t *node = &self->nodes [index];
+        fprintf (file, "    - {id: %d, raft: \"%s\", client: \"%s\", "
+                 "workers: \"%s\"}\n", index + 1, node->raft, node->endpoint,
+                 node->workers);
+    }
+    return fclose (file) ? -1 : 0;
+}
+
+//  Picks a node's ports; returns 0 or -1
+static int
+s_node_ports (imh_node_t *node)
+{
+    int client = imh_free_port (), workers = imh_free_port ();
+    int raft = imh_free_port (), http = imh_free_port ();
+    if (!client || !workers || !raft || !http || client == workers
+    ||  raft == client || raft == workers || http == client
+    ||  http == workers || http == raft)
+        return -1;
+    snprintf (node->http, sizeof node->http, "127.0.0.1:%d", http);
+    snprintf (node->endpoint, sizeof node->endpoint, "tcp://127.0.0.1:%d",
+              client);
+    snprintf (node->workers, sizeof node->workers, "tcp://127.0.0.1:%d",
+              workers);
+    snprintf (node->raft, sizeof node->raft, "127.0.0.1:%d", raft);
+    return 0;
+}
+
+//  Writes every node's endpoint of one kind as a comma-separated list
+static void
+s_list (imh_t *self, bool workers, char *list, size_t size)
+{
+    size_t length = 0;
+    list [0] = 0;
+    for (int index = 0; index < self->nodes_n; index++)
+        length += (size_t) snprintf (list + length, size - length, "%s%s",
+                                     index ? "," : "",
+                                     workers ? self->nodes [index].workers
+                                             : self->nodes [index].endpoint);
+}
+
+//  Starts the broker of node (1 ..), with extra arguments (NULL-ended,
+//  may be NULL). Returns 0 or -1.
+static int
+s_start_node (imh_t *self, int node, const char *extra_arg)
+{
+    imh_node_t *entry = &self->nodes [node - 1];
+    char id [16], name [16], data [IMH_PATH_MAX];
+    snprintf (id, sizeof id, "%d", node);
+    snprintf (name, sizeof name, "node%d", node);
+    snprintf (data, sizeof data, "%s/%s", self->dir, name);
+    const char *extra [] = {
+        "--id", id, "-d", data, "--client", entry->endpoint,
+        "--workers", entry->workers, "--raft", entry->raft,
+        "--http", entry->http, extra_arg, NULL
+    };
+    entry->slot = imh_start (self, IMH_BROKER, name, extra);
+    entry->client = im_client_new (entry->endpoint, IMH_NODE_CALL_MS);
+    return entry->slot < 0 || !entry->client ? -1 : 0;
+}
+
+int
+imh_cluster_start (imh_t *self, int nodes)
+{
+    assert (self && nodes > 0 && nodes <= IMH_NODES_MAX && !self->nodes_n);
+    self->nodes_n = nodes;
+    for (int index = 0; index < nodes; index++)
+        if (s_node_ports (&self->nodes [index]))
+            return -1;
+    if (s_write_members (self))
+        return -1;
+    for (int node = 1; node <= nodes; node++)
+        if (s_start_node (self, node, NULL))
+            return -1;
+    im_client_destroy (&self->client);
+    s_list (self, false, self->client_endpoint,
+            sizeof self->client_endpoint);
+    s_list (self, true, self->worker_endpoint, sizeof self->worker_endpoint);
+    if (!imh_cluster_leader (self, IMH_READY_MS)) {
+        fprintf (stderr, "im_harness: no node of the cluster leads\n");
+        return -1;
+    }
+    return 0;
+}
+
+imh_t *
+imh_new_cluster (const char *name, const imh_options_t *options, int nodes)
+{
+    imh_t *self = imh_new (name, options);
+    if (self && imh_cluster_start (self, nodes))
+        imh_destroy (&self);
+    return self;
+}
+
+int
+imh_cluster_join (imh_t *self)
+{
+    assert (self && self->nodes_n);
+    if (self->nodes_n == IMH_NODES_MAX)
+        return 0;
+    int node = ++self->nodes_n;
+    if (s_node_ports (&self->nodes [node - 1])
+    ||  s_start_node (self, node, "--join"))
+        return 0;
+    im_client_destroy (&self->client);
+    s_list (self, false, self->client_endpoint,
+            sizeof self->client_endpoint);
+    return node;
+}
+
+const char *
+imh_node_raft (imh_t *self, int node)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    return self->nodes [node - 1].raft;
+}
+
+int
+imh_node_slot (imh_t *self, int node)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    return self->nodes [node - 1].slot;
+}
+
+const char *
+imh_node_endpoint (imh_t *self, int node)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    return self->nodes [node - 1].endpoint;
+}
+
+im_reply_t *
+imh_node_call (imh_t *self, int node, const char *verb,
+               const im_fields_t *body)
+{
+    assert (self && node >= 1 && node <= self->nodes_n && verb);
+    im_fields_t *empty = body ? NULL : im_fields_new ();
+    im_reply_t *reply = im_client_call (self->nodes [node - 1].client, verb,
+                                        NULL, body ? body : empty, false);
+    im_fields_destroy (&empty);
+    return reply;
+}
+
+//  One node's STATUS figures; false when it is down or did not answer
+typedef struct {
+    char state [16];                //  raft_state
+    int64_t term;                   //  term
+    int64_t leader;                 //  leader_id
+    int64_t last_seq;               //  last_seq
+    int64_t applied;                //  applied_index
+} s_status_t;
+
+static bool
+s_status (imh_t *self, int node, s_status_t *status)
+{
+    if (!imh_running (self, self->nodes [node - 1].slot))
+        return false;
+    im_reply_t *reply = imh_node_call (self, node, "STATUS", NULL);
+    bool answered = reply && reply->status == 200 && reply->body;
+    if (answered) {
+        const im_fields_t *body = reply->body;
+        im_strlcpy (status->state, im_fields_str_or (body, "raft_state", ""),
+                    sizeof status->state);
+        status->term = im_fields_int_or (body, "term", -1);
+        status->leader = im_fields_int_or (body, "leader_id", -1);
+        status->last_seq = im_fields_int_or (body, "last_seq", -1);
+        status->applied = im_fields_int_or (body, "applied_index", -1);
+    }
+    im_reply_destroy (&reply);
+    return answered;
+}
+
+typedef struct {
+    imh_t *self;                    //  The harness
+    int leader;                     //  Found: the leader
+} s_leader_t;
+
+static bool
+s_leader_agreed (void *arg)
+{
+    s_leader_t *search = (s_leader_t *) arg;
+    imh_t *self = search->self;
+    int leader = 0, answered = 0, agreeing = 0;
+    s_status_t status [IMH_NODES_MAX];
+    for (int node = 1; node <= self->nodes_n; node++) {
+        if (!s_status (self, node, &status [node - 1])) {
+            status [node - 1].leader = -1;
+            continue;
+        }
+        answered++;
+        if (streq (status [node - 1].state, "leader"))
+            leader = node;
+    }
+    for (int node = 1; leader && node <= self->nodes_n; node++)
+        agreeing += status [node - 1].leader == leader;
+    search->leader = leader && agreeing == answered ? leader : 0;
+    return search->leader != 0;
+}
+
+int
+imh_cluster_leader (imh_t *self, int deadline_ms)
+{
+    assert (self && self->nodes_n);
+    s_leader_t search = { self, 0 };
+    imh_wait_for (s_leader_agreed, &search, deadline_ms);
+    return search.leader;
+}
+
+static bool
+s_converged (void *arg)
+{
+    imh_t *self = (imh_t *) arg;
+    int answered = 0;
+    s_status_t first = { "", 0, 0, 0, 0 };
+    for (int node = 1; node <= self->nodes_n; node++) {
+        s_status_t status;
+        if (!imh_running (self, self->nodes [node - 1].slot))
+            continue;
+        if (!s_status (self, node, &status))
+            return false;           //  Running but not answering yet
+        if (answered++ == 0)
+            first = status;
+        else
+        if (status.last_seq != first.last_seq
+        ||  status.applied != first.applied)
+            return false;
+    }
+    return answered > 0;
+}
+
+bool
+imh_cluster_converged (imh_t *self, int deadline_ms)
+{
+    assert (self && self->nodes_n);
+    return imh_wait_for (s_converged, self, deadline_ms);
+}
+
+zlist_t *
+imh_node_incidents (imh_t *self, int node)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    zlist_t *list = zlist_new ();
+    zlist_autofree (list);
+    int64_t after = 0;
+    bool more = true;
+    while (list && more) {
+        im_fields_t *body = im_fields_new ();
+        im_fields_set_int (body, "limit", IMH_LIST_PAGE);
+        im_fields_set_int (body, "after", after);
+        im_reply_t *reply = imh_node_call (self, node, "LIST", body);
+        im_fields_destroy (&body);
+        if (!reply || reply->status != 200) {
+            im_reply_destroy (&reply);
+            zlist_destroy (&list);
+            break;
+        }
+        const im_fields_t *item = reply->items
+            ? (const im_fields_t *) zlist_first (reply->items) : NULL;
+        more = reply->items && zlist_size (reply->items) == IMH_LIST_PAGE;
+        while (item) {
+            char line [400];
+            after = im_fields_int_or (item, "id", 0);
+            snprintf (line, sizeof line, "%" PRId64 " %s", after,
+                      im_fields_str_or (item, "title", ""));
+            zlist_append (list, line);
+            item = (const im_fields_t *) zlist_next (reply->items);
+        }
+        im_reply_destroy (&reply);
+    }
+    return list;
+}
+
+int
+imh_signal (imh_t *self, int slot, int signal)
+{
+    assert (self && slot >= 0 && slot < self->procs_n);
+    pid_t pid = self->procs [slot].pid;
+    return pid > 0 ? kill (pid, signal) : -1;
+}

@@ -1,0 +1,256 @@
+/*  im_harness_writes - writes that must each be acknowledged once
+
+    What a client does through a failover, done deliberately: every
+    write keeps its request id for life, is sent again when its answer
+    does not come (half a second after its last send) or is a redirect
+    or a 503 (50 ms after it), and counts as done at its first 200. The promise under
+    test is the broker's: an answered write is in every node's log
+    exactly once, under the incident its answer named, however many
+    times it was sent and to whichever nodes.
+*/
+#include "im_harness_private.h"
+
+#define IMH_RESEND_MS   500         //  Silence before a write goes again
+#define IMH_RETRY_MS    50          //  Wait after a 421 or a 503
+
+typedef struct {
+    uint64_t incident;              //  From its 200 answer, or 0
+    uint64_t sent_ms;               //  Last sent, monotonic, or 0
+    uint64_t answered_ms;           //  When the 200 came, or 0
+} s_write_t;
+
+struct _imh_writes_t {
+    char prefix [32];               //  Titles and request ids
+    int count;                      //  Writes
+    int answered;                   //  Writes answered 200
+    s_write_t *writes;              //  count of them, owned
+    im_client_t *client;            //  Over the harness's endpoints
+};
+
+imh_writes_t *
+imh_writes_new (imh_t *harness, const char *endpoint, const char *prefix,
+                int count)
+{
+    assert (harness && prefix && count > 0);
+    imh_writes_t *self = (imh_writes_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    im_strlcpy (self->prefix, prefix, sizeof self->prefix);
+    self->count = count;
+    self->writes = (s_write_t *) calloc ((size_t) count, sizeof (s_write_t));
+    //  No wait on a send: a write no node can take now goes next time
+    self->client = im_client_new (endpoint ? endpoint
+                                           : imh_client_endpoint (harness),
+                                  0);
+    if (!self->writes || !self->client)
+        imh_writes_destroy (&self);
+    return self;
+}
+
+void
+imh_writes_destroy (imh_writes_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imh_writes_t *self = *self_p;
+        im_client_destroy (&self->client);
+        free (self->writes);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Sends write n
+static void
+s_send (imh_writes_t *self, int n)
+{
+    char id [64], title [64];
+    snprintf (id, sizeof id, "%s-%d", self->prefix, n);
+    snprintf (title, sizeof title, "%s %d", self->prefix, n);
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_str (body, "title", title);
+    im_fields_set_str (body, "reporter", "writes");
+    int rc = im_client_send (self->client, "OPEN", id, body);
+    im_fields_destroy (&body);
+    //  No node connected yet: again soon
+    self->writes [n].sent_ms = im_mono_ms ()
+                             - (rc ? IMH_RESEND_MS - IMH_RETRY_MS : 0);
+}
+
+//  Reads one reply and records it
+static void
+s_recv (imh_writes_t *self)
+{
+    im_reply_t *reply = im_client_recv (self->client, false);
+    if (!reply)
+        return;
+    size_t length = strlen (self->prefix);
+    int n = -1;
+    if (strncmp (reply->request_id, self->prefix, length) == 0
+    &&  reply->request_id [length] == '-')
+        n = atoi (reply->request_id + length + 1);
+    if (n >= 0 && n < self->count) {
+        s_write_t *write = &self->writes [n];
+        if (reply->status == 200 && !write->incident && reply->body) {
+            write->incident = (uint64_t) im_fields_int_or (reply->body,
+                                                           "incident", 0);
+            write->answered_ms = im_mono_ms ();
+            self->answered++;
+        }
+        else
+        if ((reply->status == 421 || reply->status == 503)
+        &&  write->sent_ms > IMH_RESEND_MS)
+            //  Redirected, or no leader yet: again soon, once the client
+            //  talks to the leader or an election is over
+            write->sent_ms = im_mono_ms () - (IMH_RESEND_MS - IMH_RETRY_MS);
+    }
+    im_reply_destroy (&reply);
+}
+
+int
+imh_writes_run (imh_writes_t *self, int answered, int deadline_ms)
+{
+    assert (self);
+    uint64_t deadline = im_mono_ms () + (uint64_t) deadline_ms;
+    zsock_t *sock = im_client_sock (self->client);
+    while (self->answered < answered && im_mono_ms () < deadline
+       &&  !zsys_interrupted) {
+        uint64_t now = im_mono_ms ();
+        for (int n = 0; n < self->count; n++)
+            if (!self->writes [n].incident
+            &&  (!self->writes [n].sent_ms
+                 || now - self->writes [n].sent_ms >= IMH_RESEND_MS))
+                s_send (self, n);
+        zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 50) > 0)
+            while (self->answered < answered
+               &&  (zsock_events (sock) & ZMQ_POLLIN))
+                s_recv (self);
+    }
+    return self->answered;
+}
+
+uint64_t
+imh_writes_incident (imh_writes_t *self, int n)
+{
+    assert (self && n >= 0 && n < self->count);
+    return self->writes [n].incident;
+}
+
+uint64_t
+imh_writes_first_after (imh_writes_t *self, uint64_t since_ms)
+{
+    assert (self);
+    uint64_t first = 0;
+    for (int n = 0; n < self->count; n++) {
+        uint64_t at = self->writes [n].answered_ms;
+        if (at > since_ms && (!first || at < first))
+            first = at;
+    }
+    return first;
+}
+
+int
+imh_writes_check (imh_writes_t *self, zlist_t *incidents)
+{
+    assert (self);
+    if (!incidents) {
+        fprintf (stderr, "im_harness: no incident list to check\n");
+        return 1;
+    }
+    int problems = 0;
+    int *seen = (int *) calloc ((size_t) self->count, sizeof (int));
+    assert (seen);
+    size_t length = strlen (self->prefix);
+    for (const char *line = (const char *) zlist_first (incidents); line;
+         line = (const char *) zlist_next (incidents)) {
+        uint64_t id = strtoull (line, NULL, 10);
+        const char *title = strchr (line, ' ');
+        if (!title || strncmp (title + 1, self->prefix, length)
+        ||  title [length + 1] != ' ')
+            continue;
+        int n = atoi (title + length + 2);
+        if (n < 0 || n >= self->count)
+            continue;
+        seen [n]++;
+        if (self->writes [n].incident && self->writes [n].incident != id) {
+            fprintf (stderr, "im_harness: '%s' is incident %" PRIu64
+                     ", its answer said %" PRIu64 "\n", title + 1, id,
+                     self->writes [n].incident);
+            problems++;
+        }
+    }
+    //  An unanswered write may be there or not, but never twice
+    for (int n = 0; n < self->count; n++)
+        if ((self->writes [n].incident && seen [n] != 1) || seen [n] > 1) {
+            fprintf (stderr, "im_harness: '%s %d' answered, found %d "
+                     "times\n", self->prefix, n, seen [n]);
+            problems++;
+        }
+    free (seen);
+    return problems;
+}
+
+//  Compares a node's incidents with the reference node's; counts and
+//  prints the differences
+static int
+s_compare (zlist_t *incidents, zlist_t *reference, int node)
+{
+    if (zlist_size (incidents) != zlist_size (reference)) {
+        fprintf (stderr, "im_harness: node %d holds %zu incidents, another "
+                 "%zu\n", node, zlist_size (incidents),
+                 zlist_size (reference));
+        return 1;
+    }
+    const char *mine = (const char *) zlist_first (incidents);
+    const char *theirs = (const char *) zlist_first (reference);
+    while (mine && theirs) {
+        if (!streq (mine, theirs)) {
+            fprintf (stderr, "im_harness: node %d holds '%s' where another "
+                     "holds '%s'\n", node, mine, theirs);
+            return 1;
+        }
+        mine = (const char *) zlist_next (incidents);
+        theirs = (const char *) zlist_next (reference);
+    }
+    return 0;
+}
+
+int
+imh_writes_check_cluster (imh_t *harness, imh_writes_t **writes, size_t count,
+                          int64_t total, int deadline_ms)
+{
+    assert (harness && (writes || count == 0));
+    if (!imh_cluster_converged (harness, deadline_ms)) {
+        fprintf (stderr, "im_harness: the nodes did not converge\n");
+        return 1;
+    }
+    int problems = 0;
+    zlist_t *reference = NULL;
+    for (int node = 1; node <= harness->nodes_n; node++) {
+        if (!imh_running (harness, imh_node_slot (harness, node)))
+            continue;
+        zlist_t *incidents = imh_node_incidents (harness, node);
+        if (!incidents) {
+            fprintf (stderr, "im_harness: node %d did not list\n", node);
+            problems++;
+            continue;
+        }
+        for (size_t index = 0; index < count; index++)
+            if (writes [index])
+                problems += imh_writes_check (writes [index], incidents);
+        if (!reference)
+            reference = incidents;
+        else {
+            problems += s_compare (incidents, reference, node);
+            zlist_destroy (&incidents);
+        }
+    }
+    if (reference && total >= 0 && (int64_t) zlist_size (reference) != total) {
+        fprintf (stderr, "im_harness: %zu incidents, expected %" PRId64 "\n",
+                 zlist_size (reference), total);
+        problems++;
+    }
+    zlist_destroy (&reference);
+    return problems;
+}
