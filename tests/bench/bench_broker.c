@@ -29,13 +29,14 @@ struct _bench_broker_t {
     char raft [64];                 //  Raft address host:port
     char http [64];                 //  HTTP address host:port
     im_client_t *control;           //  For STATUS and TIMELINE, owned
+    char id [24];                   //  --id of a cluster member, or ""
 };
 
 //  Picks count distinct free TCP ports on 127.0.0.1 by binding port 0;
 //  the sockets stay open until all are chosen so no port comes twice.
 //  Returns 0 or -1.
-static int
-s_free_ports (int *ports, size_t count)
+int
+bench_free_ports (int *ports, size_t count)
 {
     int fds [8];
     assert (count <= 8);
@@ -114,6 +115,10 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
         argv [argc++] = "-c";
         argv [argc++] = config;
     }
+    if (*self->id) {
+        argv [argc++] = "--id";
+        argv [argc++] = self->id;
+    }
     argv [argc] = NULL;
 
     posix_spawn_file_actions_t actions;
@@ -141,23 +146,22 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
     return 0;
 }
 
-bench_broker_t *
-bench_broker_new (const char *path, const char *config, const char *dir,
-                  char *errbuf, size_t errlen)
+//  Starts a broker named name (its data and log in dir) on ports
+//  (client, workers, raft, HTTP), as cluster member id when id is not 0,
+//  and waits until it answers STATUS (as leader, when leader is true)
+static bench_broker_t *
+s_new (const char *path, const char *config, const char *dir,
+       const char *name, uint64_t id, const int *ports, bool leader,
+       char *errbuf, size_t errlen)
 {
-    assert (path && dir);
     bench_broker_t *self = (bench_broker_t *) calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    int ports [4];
-    if (s_free_ports (ports, 4)) {
-        snprintf (errbuf, errlen, "cannot find free ports: %s",
-                  strerror (errno));
-        bench_broker_destroy (&self);
-        return NULL;
-    }
-    snprintf (self->data_dir, sizeof self->data_dir, "%s/broker", dir);
-    snprintf (self->log_path, sizeof self->log_path, "%s/broker.log", dir);
+    if (id)
+        snprintf (self->id, sizeof self->id, "%" PRIu64, id);
+    snprintf (self->data_dir, sizeof self->data_dir, "%s/%s", dir, name);
+    snprintf (self->log_path, sizeof self->log_path, "%s/%s.log", dir,
+              name);
     snprintf (self->client, sizeof self->client, "tcp://127.0.0.1:%d",
               ports [0]);
     snprintf (self->workers, sizeof self->workers, "tcp://127.0.0.1:%d",
@@ -185,13 +189,14 @@ bench_broker_new (const char *path, const char *config, const char *dir,
         im_reply_t *reply = im_client_call (self->control, "STATUS", NULL,
                                             NULL, false);
         ready = reply && reply->status == 200
-             && streq (im_fields_str_or (reply->body, "raft_state", ""),
-                       "leader");
+             && (!leader
+                 || streq (im_fields_str_or (reply->body, "raft_state", ""),
+                           "leader"));
         im_reply_destroy (&reply);
     }
     if (!ready) {
         s_log_tail (self, self->pid ? "the broker did not answer STATUS "
-                                      "as leader within 30 s"
+                                      "(as leader) within 30 s"
                                     : "the broker exited at start",
                     errbuf, errlen);
         bench_broker_destroy (&self);
@@ -205,6 +210,43 @@ bench_broker_new (const char *path, const char *config, const char *dir,
         bench_broker_destroy (&self);
     }
     return self;
+}
+
+bench_broker_t *
+bench_broker_new (const char *path, const char *config, const char *dir,
+                  char *errbuf, size_t errlen)
+{
+    assert (path && dir);
+    int ports [4];
+    if (bench_free_ports (ports, 4)) {
+        snprintf (errbuf, errlen, "cannot find free ports: %s",
+                  strerror (errno));
+        return NULL;
+    }
+    return s_new (path, config, dir, "broker", 0, ports, true, errbuf,
+                  errlen);
+}
+
+bench_broker_t *
+bench_broker_new_member (const char *path, const char *config,
+                         const char *dir, uint64_t id, const int *ports,
+                         char *errbuf, size_t errlen)
+{
+    assert (path && config && dir && id && ports);
+    char name [32];
+    snprintf (name, sizeof name, "node%" PRIu64, id);
+    return s_new (path, config, dir, name, id, ports, false, errbuf, errlen);
+}
+
+void
+bench_broker_kill (bench_broker_t *self)
+{
+    assert (self);
+    if (self->pid > 0) {
+        kill (-self->pid, SIGKILL);
+        waitpid (self->pid, NULL, 0);
+        self->pid = 0;
+    }
 }
 
 void

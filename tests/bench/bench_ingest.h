@@ -99,6 +99,24 @@ bench_broker_t *
     bench_broker_new (const char *path, const char *config, const char *dir,
                       char *errbuf, size_t errlen);
 
+//  Starts cluster member id of the members config lists (its data in
+//  dir/node<id>, log dir/node<id>.log) on ports (client, workers, raft,
+//  HTTP: what config lists for it) and waits until it answers STATUS,
+//  as leader or not. Returns NULL with the reason in errbuf.
+bench_broker_t *
+    bench_broker_new_member (const char *path, const char *config,
+                             const char *dir, uint64_t id, const int *ports,
+                             char *errbuf, size_t errlen);
+
+//  Picks count (at most 8) distinct free TCP ports on 127.0.0.1.
+//  Returns 0 or -1.
+int
+    bench_free_ports (int *ports, size_t count);
+
+//  SIGKILLs the broker's process group and reaps it
+void
+    bench_broker_kill (bench_broker_t *self);
+
 //  Stops the broker's process group (SIGTERM, then SIGKILL after 10 s)
 //  and reaps the broker
 void

@@ -1,0 +1,257 @@
+/*  bench_cluster - imq-bench-cluster: replicated durable ingest on a
+    three-node cluster, beside one node, in the same run
+
+    Both setups run on this machine with the same load: OPENs with many
+    in flight (acknowledged events a second: each acknowledgement means
+    the command is committed, fsynced by a majority, and applied), then
+    one OPEN at a time (latency at light load). The cluster then loses
+    its leader to SIGKILL under writes, and the time from the kill to
+    the next acknowledged write is the failover gap. Each node's peak
+    RSS is printed. Three nodes on one 2-core machine share its disk
+    and cores, which a real cluster does not: the ratio to one node is
+    the figure to read.
+
+        imq-bench-cluster [--events N] [--inflight N] [--latency N]
+*/
+#include "bench_ingest.h"
+
+#define NODES       3
+
+typedef struct {
+    uint64_t events;                //  OPENs of the throughput run
+    size_t inflight;                //  In flight during it
+    uint64_t latency;               //  OPENs one at a time
+} s_options_t;
+
+typedef struct {
+    bench_load_result_t bulk;       //  Many in flight
+    bench_load_result_t light;      //  One at a time
+} s_figures_t;
+
+//  Runs both loads against endpoint
+static int
+s_measure (const char *endpoint, const char *tag, const s_options_t *options,
+           s_figures_t *figures, char *errbuf, size_t errlen)
+{
+    bench_load_t *load = bench_load_new (endpoint, 8, tag);
+    if (!load) {
+        snprintf (errbuf, errlen, "cannot connect to %s", endpoint);
+        return -1;
+    }
+    int rc = bench_load_run (load, options->events, options->inflight, NULL,
+                             NULL, 0, NULL, &figures->bulk, errbuf, errlen);
+    bench_load_destroy (&load);
+    load = rc ? NULL : bench_load_new (endpoint, 1, tag);
+    if (load) {
+        rc = bench_load_run (load, options->latency, 1, NULL, NULL, 0, NULL,
+                             &figures->light, errbuf, errlen);
+        bench_load_destroy (&load);
+    }
+    return rc;
+}
+
+//  Writes the cluster's configuration; returns 0 or -1
+static int
+s_write_config (const char *path, int ports [NODES][4])
+{
+    FILE *file = fopen (path, "w");
+    if (!file)
+        return -1;
+    fprintf (file, "cluster:\n  members:\n");
+    for (int node = 0; node < NODES; node++)
+        fprintf (file, "    - {id: %d, raft: \"127.0.0.1:%d\", client: "
+                 "\"tcp://127.0.0.1:%d\", workers: \"tcp://127.0.0.1:%d\"}\n",
+                 node + 1, ports [node][2], ports [node][0],
+                 ports [node][1]);
+    return fclose (file);
+}
+
+//  The node that leads, by asking each; 0 when none does
+static int
+s_leader (bench_broker_t **nodes)
+{
+    for (int node = 0; node < NODES; node++) {
+        bench_status_t status;
+        char errbuf [256];
+        if (!nodes [node]
+        ||  bench_broker_status (nodes [node], NULL, &status, errbuf,
+                                 sizeof errbuf))
+            continue;
+        im_client_t *client = im_client_new (
+            bench_broker_client_endpoint (nodes [node]), 1000);
+        im_reply_t *reply = client ? im_client_call (client, "STATUS", NULL,
+                                                     NULL, false) : NULL;
+        bool leads = reply && reply->status == 200
+                  && streq (im_fields_str_or (reply->body, "raft_state", ""),
+                            "leader");
+        im_reply_destroy (&reply);
+        im_client_destroy (&client);
+        if (leads)
+            return node + 1;
+    }
+    return 0;
+}
+
+//  Kills the leader while a client writes through the whole cluster;
+//  returns the ms from the kill to the next acknowledged write, or -1
+static double
+s_failover (bench_broker_t **nodes, const char *list, int *killed)
+{
+    int leader = 0;
+    for (int tries = 0; tries < 200 && !leader; tries++) {
+        leader = s_leader (nodes);
+        if (!leader)
+            zclock_sleep (50);      //  Waiting for an election
+    }
+    if (!leader)
+        return -1;
+    im_client_t *client = im_client_new (list, 30000);
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_str (body, "title", "failover probe");
+    im_fields_set_str (body, "reporter", "bench");
+    im_reply_t *reply = client ? im_client_call (client, "OPEN", NULL, body,
+                                                 false) : NULL;
+    bool warm = reply && reply->status == 200;
+    im_reply_destroy (&reply);
+    double gap = -1;
+    if (warm) {
+        bench_broker_kill (nodes [leader - 1]);
+        uint64_t killed_us = bench_now_us ();
+        reply = im_client_call (client, "OPEN", NULL, body, false);
+        if (reply && reply->status == 200)
+            gap = (double) (bench_now_us () - killed_us) / 1000.0;
+        im_reply_destroy (&reply);
+    }
+    im_fields_destroy (&body);
+    im_client_destroy (&client);
+    *killed = leader;
+    return gap;
+}
+
+static void
+s_print_row (const char *what, const char *one, const char *three)
+{
+    printf ("  %-44s %14s %14s\n", what, one, three);
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_options_t options = { 100000, 2048, 2000 };
+    for (int index = 1; index + 1 < argc; index += 2) {
+        uint64_t value = strtoull (argv [index + 1], NULL, 10);
+        if (streq (argv [index], "--events"))
+            options.events = value;
+        else
+        if (streq (argv [index], "--inflight"))
+            options.inflight = (size_t) value;
+        else
+        if (streq (argv [index], "--latency"))
+            options.latency = value;
+    }
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    char dir [512];
+    snprintf (dir, sizeof dir, "%s/imq-bench-cluster-XXXXXX",
+              base && *base ? base : "/tmp");
+    zsys_dir_create ("%s", base && *base ? base : "/tmp");
+    if (!mkdtemp (dir)) {
+        fprintf (stderr, "bench: cannot make %s\n", dir);
+        return 1;
+    }
+    char errbuf [1024] = "";
+    int rc = 0;
+
+    //  One node, the same load: the baseline
+    s_figures_t one;
+    bench_memory_t one_memory = { 0, 0, 0, 0 };
+    bench_broker_t *single = bench_broker_new (IMQ_BROKER_PATH, NULL, dir,
+                                               errbuf, sizeof errbuf);
+    if (!single
+    ||  s_measure (bench_broker_client_endpoint (single), "one", &options,
+                   &one, errbuf, sizeof errbuf))
+        rc = -1;
+    if (single)
+        bench_broker_memory (single, &one_memory);
+    bench_broker_destroy (&single);
+
+    //  Three nodes
+    int ports [NODES][4];
+    bench_broker_t *nodes [NODES] = { NULL, NULL, NULL };
+    char config [600], list [512] = "";
+    snprintf (config, sizeof config, "%s/cluster.yaml", dir);
+    for (int node = 0; rc == 0 && node < NODES; node++)
+        rc = bench_free_ports (ports [node], 4);
+    if (rc == 0)
+        rc = s_write_config (config, ports);
+    for (int node = 0; rc == 0 && node < NODES; node++) {
+        nodes [node] = bench_broker_new_member (IMQ_BROKER_PATH, config, dir,
+                                                (uint64_t) node + 1,
+                                                ports [node], errbuf,
+                                                sizeof errbuf);
+        if (!nodes [node])
+            rc = -1;
+        size_t length = strlen (list);
+        snprintf (list + length, sizeof list - length, "%stcp://127.0.0.1:%d",
+                  node ? "," : "", ports [node][0]);
+    }
+    int leader = 0;
+    for (int tries = 0; rc == 0 && tries < 200 && !leader; tries++) {
+        leader = s_leader (nodes);
+        if (!leader)
+            zclock_sleep (50);      //  Waiting for the first election
+    }
+    s_figures_t three;
+    if (rc == 0 && (!leader
+    ||  s_measure (bench_broker_client_endpoint (nodes [leader - 1]),
+                   "three", &options, &three, errbuf, sizeof errbuf)))
+        rc = -1;
+    bench_memory_t memory [NODES];
+    memset (memory, 0, sizeof memory);
+    for (int node = 0; rc == 0 && node < NODES; node++)
+        bench_broker_memory (nodes [node], &memory [node]);
+    int killed = 0;
+    double gap = rc == 0 ? s_failover (nodes, list, &killed) : -1;
+    for (int node = 0; node < NODES; node++)
+        bench_broker_destroy (&nodes [node]);
+
+    if (rc) {
+        fprintf (stderr, "bench: %s (logs in %s)\n", errbuf, dir);
+        return 1;
+    }
+    char a [64], b [64];
+    printf ("imq-bench-cluster: %" PRIu64 " OPENs with %zu in flight, then "
+            "%" PRIu64 " one at a time\n", options.events, options.inflight,
+            options.latency);
+    s_print_row ("", "1 node", "3 nodes");
+    s_print_row ("acknowledged events/s, many in flight",
+                 bench_thousands (one.bulk.per_s, a, sizeof a),
+                 bench_thousands (three.bulk.per_s, b, sizeof b));
+    snprintf (a, sizeof a, "%.2f", one.bulk.p99_ms);
+    snprintf (b, sizeof b, "%.2f", three.bulk.p99_ms);
+    s_print_row ("  p99 latency then, ms", a, b);
+    snprintf (a, sizeof a, "%.3f", one.light.p50_ms);
+    snprintf (b, sizeof b, "%.3f", three.light.p50_ms);
+    s_print_row ("latency one at a time, p50 ms", a, b);
+    snprintf (a, sizeof a, "%.3f", one.light.p99_ms);
+    snprintf (b, sizeof b, "%.3f", three.light.p99_ms);
+    s_print_row ("latency one at a time, p99 ms", a, b);
+    snprintf (a, sizeof a, "%" PRIu64, one_memory.hwm_kb / 1024);
+    snprintf (b, sizeof b, "%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+              memory [0].hwm_kb / 1024, memory [1].hwm_kb / 1024,
+              memory [2].hwm_kb / 1024);
+    s_print_row ("peak RSS per node, MiB", a, b);
+    snprintf (b, sizeof b, gap < 0 ? "failed" : "%.0f", gap);
+    s_print_row ("write gap after a leader SIGKILL, ms", "-", b);
+    printf ("(node %d was the leader killed)\n", killed);
+    if (gap >= 0) {
+        zdir_t *data = zdir_new (dir, NULL);
+        if (data)
+            zdir_remove (data, true);
+        zdir_destroy (&data);
+    }
+    else
+        printf ("(data and logs in %s)\n", dir);
+    return gap < 0 ? 1 : 0;
+}
