@@ -11,9 +11,18 @@
     and cores, which a real cluster does not: the ratio to one node is
     the figure to read.
 
+    With --catchup-mb N, the cluster is then loaded until the leader's
+    store holds N MiB, a follower is SIGKILLed, its data directory
+    wiped, and it is started again: it installs a checkpoint of another
+    node's store (docs/storage.md 3.1). The time until it applied what
+    the leader had, and its peak RSS and the leader's, are printed.
+
         imq-bench-cluster [--events N] [--inflight N] [--latency N]
+                          [--catchup-mb N]
 */
 #include "bench_ingest.h"
+#include <dirent.h>
+#include <sys/stat.h>
 
 #define NODES       3
 
@@ -21,6 +30,7 @@ typedef struct {
     uint64_t events;                //  OPENs of the throughput run
     size_t inflight;                //  In flight during it
     uint64_t latency;               //  OPENs one at a time
+    uint64_t catchup_mb;            //  Store size for the catch-up, or 0
 } s_options_t;
 
 typedef struct {
@@ -128,6 +138,122 @@ s_failover (bench_broker_t **nodes, const char *list, int *killed)
     return gap;
 }
 
+//  Bytes of the files under path
+static uint64_t
+s_tree_bytes (const char *path)
+{
+    DIR *dir = opendir (path);
+    if (!dir)
+        return 0;
+    uint64_t bytes = 0;
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
+            continue;
+        char child [1024];
+        snprintf (child, sizeof child, "%s/%s", path, entry->d_name);
+        struct stat info;
+        if (lstat (child, &info))
+            continue;
+        bytes += S_ISDIR (info.st_mode) ? s_tree_bytes (child)
+                                        : (uint64_t) info.st_size;
+    }
+    closedir (dir);
+    return bytes;
+}
+
+//  Loads the cluster until the leader's store holds mb MiB, then wipes
+//  and restarts a follower and times its catch-up. Returns 0 or -1.
+static int
+s_catchup (bench_broker_t **nodes, int ports [NODES][4], const char *dir,
+           const char *config, uint64_t mb, char *errbuf, size_t errlen)
+{
+    int leader = 0;
+    //  Three nodes on two cores under full load may elect another
+    //  leader now and then: the load follows it
+    uint64_t filled = 0;
+    int rc = 0, elections = 0;
+    char store [600] = "";
+    while (rc == 0) {
+        leader = 0;
+        for (int tries = 0; tries < 200 && !leader; tries++) {
+            leader = s_leader (nodes);
+            if (!leader)
+                zclock_sleep (50);
+        }
+        if (!leader) {
+            snprintf (errbuf, errlen, "no leader during the catch-up fill");
+            return -1;
+        }
+        snprintf (store, sizeof store, "%s/node%d/store", dir, leader);
+        if (s_tree_bytes (store) >= mb * 1024 * 1024)
+            break;
+        //  A tag of its own per load: request ids never repeat
+        char tag [32];
+        snprintf (tag, sizeof tag, "fill%" PRIu64, filled);
+        bench_load_t *load = bench_load_new (
+            bench_broker_client_endpoint (nodes [leader - 1]), 8, tag);
+        bench_load_result_t result = { 0, 0, 0, 0, 0, 0, 0 };
+        if (!load)
+            rc = -1;
+        else
+        if (bench_load_run (load, 200000, 2048, NULL, NULL, 0, NULL, &result,
+                            errbuf, errlen)) {
+            if (++elections > 20)
+                rc = -1;            //  Not a leader change any more
+        }
+        filled += result.requests;
+        bench_load_destroy (&load);
+    }
+    if (rc)
+        return rc;
+    if (elections)
+        printf ("catch-up: %d leader changes during the fill\n", elections);
+    bench_status_t target;
+    if (bench_broker_status (nodes [leader - 1], NULL, &target, errbuf,
+                             errlen))
+        return -1;
+    int follower = leader % NODES + 1;
+    bench_broker_kill (nodes [follower - 1]);
+    bench_broker_destroy (&nodes [follower - 1]);
+    char wiped [600];
+    snprintf (wiped, sizeof wiped, "%s/node%d", dir, follower);
+    zdir_t *data = zdir_new (wiped, NULL);
+    if (data)
+        zdir_remove (data, true);
+    zdir_destroy (&data);
+    uint64_t started = bench_now_us ();
+    nodes [follower - 1] = bench_broker_new_member (
+        IMQ_BROKER_PATH, config, dir, (uint64_t) follower,
+        ports [follower - 1], errbuf, errlen);
+    if (!nodes [follower - 1])
+        return -1;
+    bench_status_t status = { 0, 0, false, 0, 0 };
+    while (status.last_seq < target.last_seq
+       &&  bench_now_us () - started < 600 * 1000000ull) {
+        char ignored [256];
+        if (bench_broker_status (nodes [follower - 1], NULL, &status,
+                                 ignored, sizeof ignored))
+            status.last_seq = 0;    //  Restarting in place to install
+        zclock_sleep (100);
+    }
+    double seconds = (double) (bench_now_us () - started) / 1e6;
+    bench_memory_t mine, source;
+    bench_broker_memory (nodes [follower - 1], &mine);
+    bench_broker_memory (nodes [leader - 1], &source);
+    char a [32];
+    printf ("catch-up: store of %" PRIu64 " MiB (%s events), node %d wiped "
+            "and restarted: %s in %.1f s; peak RSS %" PRIu64 " MiB on it, %"
+            PRIu64 " MiB on the leader\n",
+            s_tree_bytes (store) / (1024 * 1024),
+            bench_thousands ((double) target.last_seq, a, sizeof a),
+            follower, status.last_seq >= target.last_seq ? "caught up"
+                                                         : "NOT caught up",
+            seconds, mine.hwm_kb / 1024, source.hwm_kb / 1024);
+    (void) filled;
+    return status.last_seq >= target.last_seq ? 0 : -1;
+}
+
 static void
 s_print_row (const char *what, const char *one, const char *three)
 {
@@ -137,7 +263,7 @@ s_print_row (const char *what, const char *one, const char *three)
 int
 main (int argc, char *argv [])
 {
-    s_options_t options = { 100000, 2048, 2000 };
+    s_options_t options = { 100000, 2048, 2000, 0 };
     for (int index = 1; index + 1 < argc; index += 2) {
         uint64_t value = strtoull (argv [index + 1], NULL, 10);
         if (streq (argv [index], "--events"))
@@ -148,6 +274,9 @@ main (int argc, char *argv [])
         else
         if (streq (argv [index], "--latency"))
             options.latency = value;
+        else
+        if (streq (argv [index], "--catchup-mb"))
+            options.catchup_mb = value;
     }
     zsys_init ();
     zsys_set_logstream (stderr);
@@ -211,6 +340,9 @@ main (int argc, char *argv [])
     memset (memory, 0, sizeof memory);
     for (int node = 0; rc == 0 && node < NODES; node++)
         bench_broker_memory (nodes [node], &memory [node]);
+    if (rc == 0 && options.catchup_mb)
+        rc = s_catchup (nodes, ports, dir, config, options.catchup_mb, errbuf,
+                        sizeof errbuf);
     int killed = 0;
     double gap = rc == 0 ? s_failover (nodes, list, &killed) : -1;
     for (int node = 0; node < NODES; node++)
