@@ -325,16 +325,27 @@ main (int argc, char *argv [])
         snprintf (list + length, sizeof list - length, "%stcp://127.0.0.1:%d",
                   node ? "," : "", ports [node][0]);
     }
-    int leader = 0;
-    for (int tries = 0; rc == 0 && tries < 200 && !leader; tries++) {
-        leader = s_leader (nodes);
-        if (!leader)
-            zclock_sleep (50);      //  Waiting for the first election
-    }
+    //  A leader just elected may still change (three brokers on two
+    //  busy cores): a run cut short by that is run again, up to 3 times
     s_figures_t three;
-    if (rc == 0 && (!leader
-    ||  s_measure (bench_broker_client_endpoint (nodes [leader - 1]),
-                   "three", &options, &three, errbuf, sizeof errbuf)))
+    int measured = -1;
+    for (int attempt = 0; rc == 0 && measured && attempt < 3; attempt++) {
+        int leader = 0;
+        for (int tries = 0; tries < 200 && !leader; tries++) {
+            leader = s_leader (nodes);
+            if (!leader)
+                zclock_sleep (50);  //  Waiting for an election
+        }
+        char tag [16];
+        snprintf (tag, sizeof tag, "three%d", attempt);
+        measured = leader ? s_measure (
+            bench_broker_client_endpoint (nodes [leader - 1]), tag, &options,
+            &three, errbuf, sizeof errbuf) : -1;
+        if (measured)
+            fprintf (stderr, "bench: cluster run %d: %s\n", attempt + 1,
+                     leader ? errbuf : "no leader");
+    }
+    if (measured)
         rc = -1;
     bench_memory_t memory [NODES];
     memset (memory, 0, sizeof memory);
