@@ -7,7 +7,9 @@
     The broker refuses a command its queue cannot hold (503) rather than
     queue without bound; those are sent again, a few at a time, as it
     takes them, and what no answer came for is sent again each second,
-    until the deadline: every command is idempotent.
+    until the deadline: every command is idempotent. On a follower the
+    broker answers 421 naming the leader: im_client moves to the leader
+    and the command goes again, so writes are forwarded.
 */
 #include "imb_classes.h"
 #include "imb_http_private.h"
@@ -30,9 +32,18 @@ imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
     return reply;
 }
 
+//  True when reply refused its command for now and it must be sent
+//  again: the broker was busy (503), or the node does not lead (421; the
+//  client already moved its connection to the leader the answer named)
+static bool
+s_refused (const im_reply_t *reply)
+{
+    return reply->status == 503 || reply->status == 421;
+}
+
 //  Sends, as ALERT, every command of batch that is not a repeat of an
 //  earlier one and has no answer yet (all when busy_only is false), or
-//  was answered busy (503); at most limit of those answered busy.
+//  was refused for now (s_refused); at most limit of those refused.
 //  Returns how many of those it sent.
 static size_t
 s_send_missing (im_client_t *client, const imb_http_batch_t *batch,
@@ -42,7 +53,7 @@ s_send_missing (im_client_t *client, const imb_http_batch_t *batch,
     for (size_t index = 0; index < batch->count; index++) {
         const imb_http_command_t *command = &batch->commands [index];
         const im_reply_t *reply = replies [index];
-        bool missing = reply ? reply->status == 503 && limit > 0
+        bool missing = reply ? s_refused (reply) && limit > 0
                              : !busy_only;
         if (command->repeat_of < 0 && missing) {
             im_client_send (client, "ALERT", command->request_id,
@@ -111,13 +122,13 @@ imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
         size_t position = reply ? (size_t) (uintptr_t) zhashx_lookup (
             positions, reply->request_id) : 0;
         im_reply_t **slot = position ? &replies [position - 1] : NULL;
-        if (!slot || (*slot && (*slot)->status != 503)) {
+        if (!slot || (*slot && !s_refused (*slot))) {
             im_reply_destroy (&reply);  //  Late, or a second answer
             continue;
         }
         im_reply_destroy (slot);
         *slot = reply;
-        if (reply->status != 503) {
+        if (!s_refused (reply)) {
             waiting--;
             taken++;
         }

@@ -152,6 +152,13 @@ imh_node_endpoint (imh_t *self, int node)
     return self->nodes [node - 1].endpoint;
 }
 
+const char *
+imh_node_http (imh_t *self, int node)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    return self->nodes [node - 1].http;
+}
+
 im_reply_t *
 imh_node_call (imh_t *self, int node, const char *verb,
                const im_fields_t *body)
