@@ -203,8 +203,8 @@ imb_decide_type_valid (const char *type)
 
 //  Emits incident.opened for an OPEN or an ALERT that opens; returns
 //  its payload
-static im_fields_t *
-s_emit_opened (const im_fields_t *args, const char *type, uint64_t new_id,
+im_fields_t *
+imb_decide_emit_opened (const im_fields_t *args, const char *type, uint64_t new_id,
                imb_decision_t *decision)
 {
     im_fields_t *payload = imb_decide_emit (decision, IM_EV_OPENED, new_id);
@@ -231,14 +231,14 @@ s_decide_open (const im_command_t *command, uint64_t new_id,
                            "must be incident or request", type);
         return;
     }
-    s_emit_opened (command->args, type, new_id, decision);
+    imb_decide_emit_opened (command->args, type, new_id, decision);
 }
 
 //  The deadlines the policy gives a resolution, on its payload: until
 //  when it may be reopened, and when it closes by itself (never for a
 //  major incident, which closes by hand once reviewed)
-static void
-s_resolution_deadlines (im_fields_t *payload, const im_fields_t *incident,
+void
+imb_decide_resolution_deadlines (im_fields_t *payload, const im_fields_t *incident,
                         const im_policy_t *policy, uint64_t ts_ms)
 {
     int64_t now = (int64_t) ts_ms;
@@ -252,180 +252,6 @@ s_resolution_deadlines (im_fields_t *payload, const im_fields_t *incident,
         im_fields_set_int (payload, "major", 1);
 }
 
-//  An alert from a monitoring source, named by its dedup key. incident
-//  is what the key maps to; only an incident not yet resolved absorbs
-//  the alert, so after a resolve a trigger opens a new incident.
-static void
-s_decide_alert (const im_command_t *command, const im_fields_t *incident,
-                uint64_t new_id, const im_policy_t *policy,
-                imb_decision_t *decision)
-{
-    const im_fields_t *args = command->args;
-    const char *action = im_fields_str (args, "action");
-    const char *key = im_fields_str (args, "dedup_key");
-    im_status_t status = incident ? im_incident_status (incident)
-                                  : IM_STATUS_NONE;
-    bool open = status == IM_STATUS_NEW || status == IM_STATUS_ASSIGNED
-             || status == IM_STATUS_IN_PROGRESS
-             || status == IM_STATUS_PENDING;
-    uint64_t id = open ? (uint64_t) im_fields_int_or (incident, "id", 0) : 0;
-    im_fields_t *payload;
-    if (streq (action, "trigger")) {
-        if (!open && !im_fields_has (args, "title")) {
-            imb_decide_reject (decision, IM_EINVAL, "missing argument 'title'");
-            return;
-        }
-        if (open) {
-            payload = imb_decide_emit (decision, IM_EV_ALERT_REPEATED, id);
-            im_fields_set_str (payload, "dedup_key", key);
-            im_fields_set_int (payload, "alerts",
-                               im_fields_int_or (incident, "alerts", 1) + 1);
-            imb_decide_copy_str (payload, args, "severity", NULL);
-            decision->outcome = "added";
-        }
-        else {
-            payload = s_emit_opened (args, "incident", new_id, decision);
-            im_fields_set_str (payload, "dedup_key", key);
-            im_fields_set_int (payload, "alerts", 1);
-            im_fields_set_int (payload, "last_alert_ms",
-                               (int64_t) command->ts_ms);
-            imb_decide_copy_str (payload, args, "severity", NULL);
-            id = new_id;
-            decision->outcome = "opened";
-        }
-        decision->incident = id;
-        return;
-    }
-    if (!streq (action, "acknowledge") && !streq (action, "resolve")
-    &&  !streq (action, "clear")) {
-        imb_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "
-                           "must be trigger, acknowledge, resolve or clear",
-                           action);
-        return;
-    }
-    if (!open) {
-        imb_decide_reject (decision, IM_ENOTFOUND,
-                  "no open incident has dedup_key '%s'", key);
-        return;
-    }
-    decision->incident = id;
-    const char *source = im_fields_str_or (args, "reporter",
-                                           "the alert source");
-    if (streq (action, "acknowledge")) {
-        if (status == IM_STATUS_IN_PROGRESS) {
-            decision->outcome = "unchanged";
-            return;
-        }
-        payload = imb_decide_emit (decision, IM_EV_ACKNOWLEDGED, id);
-        im_fields_set_str (payload, "status", "in_progress");
-        char note [128];
-        snprintf (note, sizeof note, "acknowledged by %s", source);
-        im_fields_set_str (payload, "note", note);
-        decision->outcome = "acknowledged";
-    }
-    else
-    if (streq (action, "resolve")) {
-        payload = imb_decide_emit (decision, IM_EV_RESOLVED, id);
-        im_fields_set_str (payload, "code", "auto");
-        char notes [128];
-        snprintf (notes, sizeof notes, "resolved by %s", source);
-        im_fields_set_str (payload, "notes", notes);
-        im_fields_set_str (payload, "status", "resolved");
-        s_resolution_deadlines (payload, incident, policy, command->ts_ms);
-        decision->outcome = "resolved";
-    }
-    else {
-        payload = imb_decide_emit (decision, IM_EV_ALERT_CLEARED, id);
-        im_fields_set_str (payload, "dedup_key", key);
-        decision->outcome = "cleared";
-    }
-}
-
-//  Checks an SLA clock argument and that the clock is running
-static const char *
-s_running_clock (const im_command_t *command, const im_fields_t *incident,
-                 imb_decision_t *decision)
-{
-    const char *clock = im_fields_str (command->args, "clock");
-    if (!streq (clock, "response") && !streq (clock, "resolution")) {
-        imb_decide_reject (decision, IM_EINVAL,
-                  "argument 'clock' is '%s', must be response or resolution",
-                  clock);
-        return NULL;
-    }
-    char key [32];
-    snprintf (key, sizeof key, "sla_%s", clock);
-    const char *state = im_fields_str (incident, key);
-    if (!state || !streq (state, "running")) {
-        imb_decide_reject (decision, IM_ESTATE, "the %s clock is %s", clock,
-                  state ? state : "not started");
-        return NULL;
-    }
-    return clock;
-}
-
-static void
-s_decide_sla (const im_command_t *command, const im_fields_t *incident,
-              imb_decision_t *decision)
-{
-    const im_fields_t *args = command->args;
-    if (command->type == IM_CMD_SLA_START) {
-        //  Clocks start once, and again when the record changed type
-        //  (the other type has its own SLA policy)
-        const char *type = im_fields_str (args, "type");
-        if (im_fields_has (incident, "sla_response")
-        &&  (!type || streq (type, im_fields_str_or (incident, "sla_type",
-                                                     "incident")))) {
-            imb_decide_reject (decision, IM_ESTATE,
-                               "SLA clocks already started");
-            return;
-        }
-        im_fields_t *payload = imb_decide_emit (decision, IM_EV_SLA_STARTED,
-                                       command->incident);
-        im_fields_merge (payload, args);
-        return;
-    }
-    const char *clock = s_running_clock (command, incident, decision);
-    if (!clock)
-        return;
-    char key [48];
-    snprintf (key, sizeof key, "sla_%s_due_ms", clock);
-    int64_t due = im_fields_int_or (incident, key, 0);
-    if (command->type == IM_CMD_SLA_STOP) {
-        int64_t at = im_fields_int_or (args, "at_ms", 0);
-        im_fields_t *payload = imb_decide_emit (decision, IM_EV_SLA_STOPPED,
-                                       command->incident);
-        im_fields_set_str (payload, "clock", clock);
-        im_fields_set_int (payload, "at_ms", at);
-        im_fields_set_str (payload, "result", at <= due ? "met" : "breached");
-        return;
-    }
-    //  A breach is a fact about times: the deadline must be the clock's,
-    //  it must have passed by the leader's stamp, and the stop that would
-    //  have met it must not already be in the projection
-    int64_t claimed = im_fields_int_or (args, "due_ms", 0);
-    const char *stopper = streq (clock, "response") ? "acknowledged_ms"
-                                                    : "resolved_ms";
-    int64_t stopped = im_fields_int_or (incident, stopper, 0);
-    if (claimed != due)
-        imb_decide_reject (decision, IM_ESTATE,
-                           "the %s clock is due at %" PRId64
-                           ", not %" PRId64, clock, due, claimed);
-    else
-    if ((int64_t) command->ts_ms < due)
-        imb_decide_reject (decision, IM_ESTATE,
-                           "the %s clock is not due yet", clock);
-    else
-    if (stopped && stopped <= due)
-        imb_decide_reject (decision, IM_ESTATE, "the %s clock was met", clock);
-    else {
-        im_fields_t *payload = imb_decide_emit (decision, IM_EV_SLA_BREACHED,
-                                       command->incident);
-        im_fields_set_str (payload, "clock", clock);
-        im_fields_set_int (payload, "due_ms", due);
-    }
-}
-
 //  RESOLVE: the resolution, and the deadlines the policy gives it
 static void
 s_decide_resolve (const im_command_t *command, const im_fields_t *incident,
@@ -436,7 +262,7 @@ s_decide_resolve (const im_command_t *command, const im_fields_t *incident,
     imb_decide_copy_str (payload, command->args, "code", NULL);
     imb_decide_copy_str (payload, command->args, "notes", NULL);
     im_fields_set_str (payload, "status", "resolved");
-    s_resolution_deadlines (payload, incident, policy, command->ts_ms);
+    imb_decide_resolution_deadlines (payload, incident, policy, command->ts_ms);
 }
 
 //  CLOSE: an operator closes a resolved incident at once; the SLA timer
@@ -601,7 +427,7 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
         return;
     }
     if (command->type == IM_CMD_ALERT) {
-        s_decide_alert (command, incident, new_id, policy, decision);
+        imb_decide_alert (command, incident, new_id, policy, decision);
         return;
     }
     if (command->type == IM_CMD_CONFIG) {
@@ -726,7 +552,7 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
         case IM_CMD_SLA_START:
         case IM_CMD_SLA_STOP:
         case IM_CMD_SLA_BREACH:
-            s_decide_sla (command, incident, decision);
+            imb_decide_sla (command, incident, decision);
             break;
         case IM_CMD_NOTIFY:
             payload = imb_decide_emit (decision, IM_EV_NOTIFIED,

@@ -1,8 +1,9 @@
-/*  imb_decide_private - what the two halves of the decider share
+/*  imb_decide_private - what the parts of the decider share
 
-    imb_decide.c checks arguments and decides the lifecycle;
-    imb_decide_desk.c decides assignment, escalation and classification.
-    Both make events and rejections the same way, through these.
+    imb_decide.c checks arguments and decides the lifecycle; the other
+    imb_decide_*.c files decide alerts, SLA clocks, assignment and
+    classification, links and major incidents. All make events and
+    rejections the same way, through these.
 */
 #ifndef IMB_DECIDE_PRIVATE_H_INCLUDED
 #define IMB_DECIDE_PRIVATE_H_INCLUDED
@@ -29,6 +30,30 @@ void
 //  True for the two record types, "incident" and "request"
 bool
     imb_decide_type_valid (const char *type);
+
+//  Emits incident.opened for an OPEN or an ALERT that opens; returns
+//  its payload
+im_fields_t *
+    imb_decide_emit_opened (const im_fields_t *args, const char *type,
+                            uint64_t new_id, imb_decision_t *decision);
+
+//  The deadlines the policy gives a resolution, on its payload
+void
+    imb_decide_resolution_deadlines (im_fields_t *payload,
+                                     const im_fields_t *incident,
+                                     const im_policy_t *policy,
+                                     uint64_t ts_ms);
+
+//  The decider of imb_decide_alert.c (ALERT)
+void
+    imb_decide_alert (const im_command_t *command, const im_fields_t *incident,
+                      uint64_t new_id, const im_policy_t *policy,
+                      imb_decision_t *decision);
+
+//  The decider of imb_decide_sla.c (SLA_START, SLA_STOP, SLA_BREACH)
+void
+    imb_decide_sla (const im_command_t *command, const im_fields_t *incident,
+                    imb_decision_t *decision);
 
 //  The deciders of imb_decide_desk.c; the command's arguments were
 //  checked against its rules, and the lifecycle allows it

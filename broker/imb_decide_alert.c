@@ -1,0 +1,94 @@
+/*  imb_decide_alert - what an ALERT means: a trigger, acknowledge,
+    resolve or clear from a monitoring source, named by its dedup key
+*/
+#include "imb_classes.h"
+#include "imb_decide_private.h"
+
+//  An alert from a monitoring source, named by its dedup key. incident
+//  is what the key maps to; only an incident not yet resolved absorbs
+//  the alert, so after a resolve a trigger opens a new incident.
+void
+imb_decide_alert (const im_command_t *command, const im_fields_t *incident,
+                uint64_t new_id, const im_policy_t *policy,
+                imb_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    const char *action = im_fields_str (args, "action");
+    const char *key = im_fields_str (args, "dedup_key");
+    im_status_t status = incident ? im_incident_status (incident)
+                                  : IM_STATUS_NONE;
+    bool open = status == IM_STATUS_NEW || status == IM_STATUS_ASSIGNED
+             || status == IM_STATUS_IN_PROGRESS
+             || status == IM_STATUS_PENDING;
+    uint64_t id = open ? (uint64_t) im_fields_int_or (incident, "id", 0) : 0;
+    im_fields_t *payload;
+    if (streq (action, "trigger")) {
+        if (!open && !im_fields_has (args, "title")) {
+            imb_decide_reject (decision, IM_EINVAL, "missing argument 'title'");
+            return;
+        }
+        if (open) {
+            payload = imb_decide_emit (decision, IM_EV_ALERT_REPEATED, id);
+            im_fields_set_str (payload, "dedup_key", key);
+            im_fields_set_int (payload, "alerts",
+                               im_fields_int_or (incident, "alerts", 1) + 1);
+            imb_decide_copy_str (payload, args, "severity", NULL);
+            decision->outcome = "added";
+        }
+        else {
+            payload = imb_decide_emit_opened (args, "incident", new_id, decision);
+            im_fields_set_str (payload, "dedup_key", key);
+            im_fields_set_int (payload, "alerts", 1);
+            im_fields_set_int (payload, "last_alert_ms",
+                               (int64_t) command->ts_ms);
+            imb_decide_copy_str (payload, args, "severity", NULL);
+            id = new_id;
+            decision->outcome = "opened";
+        }
+        decision->incident = id;
+        return;
+    }
+    if (!streq (action, "acknowledge") && !streq (action, "resolve")
+    &&  !streq (action, "clear")) {
+        imb_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "
+                           "must be trigger, acknowledge, resolve or clear",
+                           action);
+        return;
+    }
+    if (!open) {
+        imb_decide_reject (decision, IM_ENOTFOUND,
+                  "no open incident has dedup_key '%s'", key);
+        return;
+    }
+    decision->incident = id;
+    const char *source = im_fields_str_or (args, "reporter",
+                                           "the alert source");
+    if (streq (action, "acknowledge")) {
+        if (status == IM_STATUS_IN_PROGRESS) {
+            decision->outcome = "unchanged";
+            return;
+        }
+        payload = imb_decide_emit (decision, IM_EV_ACKNOWLEDGED, id);
+        im_fields_set_str (payload, "status", "in_progress");
+        char note [128];
+        snprintf (note, sizeof note, "acknowledged by %s", source);
+        im_fields_set_str (payload, "note", note);
+        decision->outcome = "acknowledged";
+    }
+    else
+    if (streq (action, "resolve")) {
+        payload = imb_decide_emit (decision, IM_EV_RESOLVED, id);
+        im_fields_set_str (payload, "code", "auto");
+        char notes [128];
+        snprintf (notes, sizeof notes, "resolved by %s", source);
+        im_fields_set_str (payload, "notes", notes);
+        im_fields_set_str (payload, "status", "resolved");
+        imb_decide_resolution_deadlines (payload, incident, policy, command->ts_ms);
+        decision->outcome = "resolved";
+    }
+    else {
+        payload = imb_decide_emit (decision, IM_EV_ALERT_CLEARED, id);
+        im_fields_set_str (payload, "dedup_key", key);
+        decision->outcome = "cleared";
+    }
+}
