@@ -125,6 +125,9 @@ static int
 s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
           const char *request_id)
 {
+    //  libzmq keeps routing ids to 255 bytes; never trust that blindly
+    if (routing && zframe_size (routing) > sizeof ((s_pending_t *) 0)->routing)
+        return IM_EPROTO;
     self->packed.size = 0;
     msgpack_packer pk;
     msgpack_packer_init (&pk, &self->packed, msgpack_sbuffer_write);
@@ -174,6 +177,11 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
                   : imb_cluster_redirect (self->cluster, request->request_id);
     if (!reply) {
         int rc = s_submit (self, command, routing, request->request_id);
+        if (rc == IM_EPROTO)
+            reply = im_reply_encode_error (400, request->request_id,
+                                           "routing id longer than 255 "
+                                           "bytes");
+        else
         if (rc)
             reply = im_reply_encode_error (503, request->request_id,
                                            "the broker is busy; retry with "
