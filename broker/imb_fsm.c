@@ -17,6 +17,7 @@
 */
 #include "imb_classes.h"
 #include "imb_decide.h"
+#include "imb_fsm_index.h"
 #include "imb_counters.h"
 
 //  One incident's projection as this entry sees it
@@ -350,53 +351,6 @@ s_apply_offset (imb_fsm_t *self, im_store_batch_t *batch,
     im_fields_set_int (result->body, "seq", seq);
 }
 
-//  Takes the running SLA clocks out of the index before clocks start
-//  again (the record changed type): their deadlines are not the new ones
-static void
-s_unindex_clocks (im_store_batch_t *batch, const im_event_t *event,
-                  const im_fields_t *incident)
-{
-    for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
-         clock++) {
-        char due_key [48];
-        snprintf (due_key, sizeof due_key, "sla_%s_due_ms",
-                  im_clock_name (clock));
-        int64_t due = im_fields_int_or (incident, due_key, 0);
-        if (due > 0)
-            im_store_batch_delete_deadline (batch, (uint64_t) due,
-                                            event->incident, clock);
-    }
-}
-
-//  Keeps the deadlines index in step with the incident's SLA clocks: a
-//  clock is in the index while it runs (after the event was folded)
-static void
-s_index_deadlines (im_store_batch_t *batch, const im_event_t *event,
-                   const im_fields_t *incident)
-{
-    if (event->type != IM_EV_SLA_STARTED && event->type != IM_EV_SLA_STOPPED
-    &&  event->type != IM_EV_SLA_BREACHED)
-        return;
-    for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
-         clock++) {
-        char state_key [32], due_key [48];
-        snprintf (state_key, sizeof state_key, "sla_%s",
-                  im_clock_name (clock));
-        snprintf (due_key, sizeof due_key, "sla_%s_due_ms",
-                  im_clock_name (clock));
-        const char *state = im_fields_str_or (incident, state_key, "");
-        int64_t due = im_fields_int_or (incident, due_key, 0);
-        if (due <= 0)
-            continue;
-        if (streq (state, "running"))
-            im_store_batch_put_deadline (batch, (uint64_t) due,
-                                         event->incident, clock);
-        else
-            im_store_batch_delete_deadline (batch, (uint64_t) due,
-                                            event->incident, clock);
-    }
-}
-
 //  Returns the incident an alert dedup key maps to as this entry sees
 //  it (0 for none), or 0 with *rc set when the store cannot be read
 static uint64_t
@@ -491,45 +445,6 @@ s_policy_stamped (const im_event_t *event)
         || event->type == IM_EV_SLA_BREACHED;
 }
 
-//  True for the events that can start, move or end the close or update
-//  clock (im_incident_timer_due)
-static bool
-s_moves_timers (const im_event_t *event)
-{
-    switch (event->type) {
-        case IM_EV_RESOLVED:
-        case IM_EV_REOPENED:
-        case IM_EV_CLOSED:
-        case IM_EV_CANCELLED:
-        case IM_EV_MAJOR_DECLARED:
-        case IM_EV_MAJOR_UPDATED:
-        case IM_EV_UPDATE_DUE:
-            return true;
-        default:
-            return false;
-    }
-}
-
-//  Keeps the close and update clocks in the deadlines index: before
-//  holds their due times before the event was folded
-static void
-s_index_timers (im_store_batch_t *batch, const im_event_t *event,
-                const int64_t before [2], const im_fields_t *incident)
-{
-    static const int clocks [2] = { IM_CLOCK_CLOSE, IM_CLOCK_UPDATE };
-    for (int index = 0; index < 2; index++) {
-        int64_t after = im_incident_timer_due (incident, clocks [index]);
-        if (before [index] == after)
-            continue;
-        if (before [index] > 0)
-            im_store_batch_delete_deadline (batch, (uint64_t) before [index],
-                                            event->incident, clocks [index]);
-        if (after > 0)
-            im_store_batch_put_deadline (batch, (uint64_t) after,
-                                         event->incident, clocks [index]);
-    }
-}
-
 //  Decides and records one command
 static int
 s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
@@ -622,7 +537,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                 s_policy_install (self, event);
                 continue;
             }
-            bool timers = s_moves_timers (event);
+            bool timers = imb_fsm_moves_timers (event);
             int64_t before [2] = { 0, 0 };
             if (timers) {
                 before [0] = im_incident_timer_due (projection,
@@ -631,11 +546,11 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                                                     IM_CLOCK_UPDATE);
             }
             if (event->type == IM_EV_SLA_STARTED)
-                s_unindex_clocks (batch, event, projection);
+                imb_fsm_unindex_clocks (batch, event, projection);
             s_evolve (self, projection, event);
-            s_index_deadlines (batch, event, projection);
+            imb_fsm_index_clocks (batch, event, projection);
             if (timers)
-                s_index_timers (batch, event, before, projection);
+                imb_fsm_index_timers (batch, event, before, projection);
             rc = s_index_dedup (self, batch, command, event, projection);
             if (rc) {
                 imb_decision_reset (decision);
