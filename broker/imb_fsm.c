@@ -56,7 +56,6 @@ struct _imb_fsm_t {
     im_fields_t *stored;            //  Scratch: a request result as stored
     imb_decision_t decision;        //  Scratch: a command's decision, whose
                                     //  event objects are reused
-    msgpack_sbuffer packed;         //  Scratch: an event's encoding
     size_t counters_n;              //  imb_counters_size ()
     uint64_t *counters;             //  Counters as applied, owned
     uint64_t *counters_saved;       //  As before this entry, owned: the
@@ -123,7 +122,6 @@ imb_fsm_new (im_store_t *store)
         return NULL;
     self->store = store;
     im_policy_defaults (&self->policy);
-    msgpack_sbuffer_init (&self->packed);
     self->incidents = zhashx_new ();
     self->requests = zhashx_new ();
     self->dedup = zhashx_new ();
@@ -194,7 +192,6 @@ imb_fsm_destroy (imb_fsm_t **self_p)
             im_fields_destroy (&self->projections [index].fields);
         free (self->projections);
         im_fields_destroy (&self->stored);
-        msgpack_sbuffer_destroy (&self->packed);
         free (self->counters);
         free (self->counters_saved);
         free (self);
@@ -523,16 +520,15 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             if (self->policy.version && s_policy_stamped (event))
                 im_fields_set_int (event->payload, "policy_version",
                                    (int64_t) self->policy.version);
-            self->packed.size = 0;
-            msgpack_packer packer;
-            msgpack_packer_init (&packer, &self->packed,
-                                 msgpack_sbuffer_write);
-            if (im_event_pack (event, &packer)) {
+            char *packed;
+            size_t packed_size;
+            if (im_event_encode (event, &packed, &packed_size)) {
                 imb_decision_reset (decision);
                 return IM_ENOMEM;
             }
             im_store_batch_put_event (batch, event->seq, event->incident,
-                                      self->packed.data, self->packed.size);
+                                      packed, packed_size);
+            free (packed);
             if (!projection) {
                 s_policy_install (self, event);
                 continue;

@@ -86,17 +86,11 @@ im_command_pack (const im_command_t *self, msgpack_packer *pk)
     return im_fields_pack (self->args, pk);
 }
 
+//  Checks and copies elements 0..6 of a command (all but its args)
 static int
-s_unpack (im_command_t *self, const msgpack_object *root,
-          char *errbuf, size_t errlen)
+s_unpack_head (im_command_t *self, const msgpack_object *element,
+               char *errbuf, size_t errlen)
 {
-    if (root->type != MSGPACK_OBJECT_ARRAY
-    ||  root->via.array.size != S_ELEMENTS) {
-        im_errbuf_set (errbuf, errlen, "command is not an array of %d elements",
-                       S_ELEMENTS);
-        return IM_EPROTO;
-    }
-    const msgpack_object *element = root->via.array.ptr;
     uint64_t version = 0;
     char verb [32];
     if (!im_msgpack_get_uint (&element [0], 0, "version", &version, errbuf,
@@ -126,12 +120,65 @@ s_unpack (im_command_t *self, const msgpack_object *root,
                        verb);
         return IM_EPROTO;
     }
-    char reason [192] = "";
-    if (im_fields_unpack (self->args, &element [7], reason, sizeof reason)) {
-        im_errbuf_set (errbuf, errlen, "element 7 (args): %s", reason);
-        return IM_EPROTO;
-    }
     return 0;
+}
+
+static int
+s_not_a_command (char *errbuf, size_t errlen)
+{
+    im_errbuf_set (errbuf, errlen, "command is not an array of %d elements",
+                   S_ELEMENTS);
+    return IM_EPROTO;
+}
+
+static int
+s_unpack (im_command_t *self, const msgpack_object *root,
+          char *errbuf, size_t errlen)
+{
+    if (root->type != MSGPACK_OBJECT_ARRAY
+    ||  root->via.array.size != S_ELEMENTS)
+        return s_not_a_command (errbuf, errlen);
+    const msgpack_object *element = root->via.array.ptr;
+    int rc = s_unpack_head (self, element, errbuf, errlen);
+    char reason [192] = "";
+    if (rc == 0
+    &&  im_fields_unpack (self->args, &element [7], reason, sizeof reason)) {
+        im_errbuf_set (errbuf, errlen, "element 7 (args): %s", reason);
+        rc = IM_EPROTO;
+    }
+    return rc;
+}
+
+//  The same as s_unpack, read in place from checked bytes at *offset
+static int
+s_read (im_command_t *self, const void *data, size_t size, size_t *offset,
+        char *errbuf, size_t errlen)
+{
+    msgpack_object root;
+    if (!im_msgpack_read (data, size, offset, &root)
+    ||  root.type != MSGPACK_OBJECT_ARRAY
+    ||  root.via.array.size != S_ELEMENTS)
+        return s_not_a_command (errbuf, errlen);
+    //  The head holds no container: reading stops at one, which the
+    //  checks then name, rather than read on into what it holds
+    msgpack_object element [S_ELEMENTS - 1];
+    memset (element, 0, sizeof element);
+    for (size_t index = 0; index < S_ELEMENTS - 1; index++) {
+        if (!im_msgpack_read (data, size, offset, &element [index]))
+            return s_not_a_command (errbuf, errlen);
+        if (element [index].type == MSGPACK_OBJECT_ARRAY
+        ||  element [index].type == MSGPACK_OBJECT_MAP)
+            break;
+    }
+    int rc = s_unpack_head (self, element, errbuf, errlen);
+    char reason [192] = "";
+    if (rc == 0
+    &&  im_fields_read (self->args, data, size, offset, reason,
+                        sizeof reason)) {
+        im_errbuf_set (errbuf, errlen, "element 7 (args): %s", reason);
+        rc = IM_EPROTO;
+    }
+    return rc;
 }
 
 int
@@ -278,24 +325,26 @@ im_entry_decode (const void *data, size_t size,
     if (length < 0)
         return IM_EPROTO;
 
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
+    //  Checked whole first, then read in place, command by command
+    const uint8_t *payload = bytes + S_ENTRY_HEADER;
     char reason [192] = "";
     im_command_t **list = NULL;
     size_t total = 0;
-    int rc = im_msgpack_unpack_one (&unpacked, bytes + S_ENTRY_HEADER,
-                                    (size_t) length, reason, sizeof reason);
+    size_t offset = 0;
+    msgpack_object root;
+    int rc = im_msgpack_check (payload, (size_t) length, reason,
+                               sizeof reason);
     if (rc) {
         im_errbuf_set (errbuf, errlen, "payload: %s", reason);
         goto cleanup;
     }
-    const msgpack_object *root = &unpacked.data;
     rc = IM_EPROTO;
-    if (root->type != MSGPACK_OBJECT_ARRAY) {
+    if (!im_msgpack_read (payload, (size_t) length, &offset, &root)
+    ||  root.type != MSGPACK_OBJECT_ARRAY) {
         im_errbuf_set (errbuf, errlen, "payload is not an array of commands");
         goto cleanup;
     }
-    total = root->via.array.size;
+    total = root.via.array.size;
     if (total > IM_ENTRY_COMMANDS_MAX) {
         im_errbuf_set (errbuf, errlen, "%zu commands, more than %d", total,
                        IM_ENTRY_COMMANDS_MAX);
@@ -314,8 +363,8 @@ im_entry_decode (const void *data, size_t size,
             rc = IM_ENOMEM;
             goto cleanup;
         }
-        if (im_command_unpack (list [index], &root->via.array.ptr [index],
-                               reason, sizeof reason)) {
+        if (s_read (list [index], payload, (size_t) length, &offset,
+                    reason, sizeof reason)) {
             im_errbuf_set (errbuf, errlen, "command %zu: %s", index, reason);
             goto cleanup;
         }
@@ -326,7 +375,6 @@ im_entry_decode (const void *data, size_t size,
     rc = 0;
 cleanup:
     im_entry_free (&list, total);          //  Unfilled slots are NULL
-    msgpack_unpacked_destroy (&unpacked);
     return rc;
 }
 

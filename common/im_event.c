@@ -10,6 +10,7 @@
     event already stored.
 */
 #include "im_classes.h"
+#include "im_msgpack_put.h"
 
 #define S_ELEMENTS 9                //  Elements in the encoded array
 
@@ -62,10 +63,11 @@ im_event_type_from_name (const char *name)
     return IM_EV_NONE;
 }
 
-int
-im_event_pack (const im_event_t *self, msgpack_packer *pk)
+//  Writes the encoding into a new buffer of exactly its size, so that
+//  the event goes to its packer or its caller in one piece
+static int
+s_encode (const im_event_t *self, unsigned char **data, size_t *size)
 {
-    assert (self && pk && self->payload);
     const char *type = im_event_type_name (self->type);
     size_t actor = im_msgpack_text_length (self->actor, sizeof self->actor);
     size_t request_id = im_msgpack_text_length (self->request_id,
@@ -73,37 +75,55 @@ im_event_pack (const im_event_t *self, msgpack_packer *pk)
     if (!type || actor == sizeof self->actor
     ||  request_id == sizeof self->request_id)
         return IM_EINVAL;
-    if (msgpack_pack_array (pk, S_ELEMENTS)
-    ||  msgpack_pack_uint64 (pk, IM_EVENT_VERSION)
-    ||  msgpack_pack_uint64 (pk, self->seq)
-    ||  msgpack_pack_uint64 (pk, self->ts_ms)
-    ||  msgpack_pack_uint64 (pk, self->incident)
-    ||  msgpack_pack_str_with_body (pk, type, strlen (type))
-    ||  msgpack_pack_str_with_body (pk, self->actor, actor)
-    ||  msgpack_pack_str_with_body (pk, self->request_id, request_id)
-    ||  msgpack_pack_uint64 (pk, self->causation))
+    size_t type_size = strlen (type);
+    size_t length = im_msgpack_container_size (S_ELEMENTS)
+                  + im_msgpack_uint_size (IM_EVENT_VERSION)
+                  + im_msgpack_uint_size (self->seq)
+                  + im_msgpack_uint_size (self->ts_ms)
+                  + im_msgpack_uint_size (self->incident)
+                  + im_msgpack_str_head_size (type_size) + type_size
+                  + im_msgpack_str_head_size (actor) + actor
+                  + im_msgpack_str_head_size (request_id) + request_id
+                  + im_msgpack_uint_size (self->causation)
+                  + im_fields_packed_size (self->payload);
+    unsigned char *buffer = (unsigned char *) malloc (length);
+    if (!buffer)
         return IM_ENOMEM;
-    return im_fields_pack (self->payload, pk);
+    unsigned char *out = im_msgpack_put_array (buffer, S_ELEMENTS);
+    out = im_msgpack_put_uint (out, IM_EVENT_VERSION);
+    out = im_msgpack_put_uint (out, self->seq);
+    out = im_msgpack_put_uint (out, self->ts_ms);
+    out = im_msgpack_put_uint (out, self->incident);
+    out = im_msgpack_put_str (out, type, type_size);
+    out = im_msgpack_put_str (out, self->actor, actor);
+    out = im_msgpack_put_str (out, self->request_id, request_id);
+    out = im_msgpack_put_uint (out, self->causation);
+    out = im_fields_put (self->payload, out);
+    assert ((size_t) (out - buffer) == length);
+    *data = buffer;
+    *size = length;
+    return 0;
+}
+
+int
+im_event_pack (const im_event_t *self, msgpack_packer *pk)
+{
+    assert (self && pk && self->payload);
+    unsigned char *data;
+    size_t size;
+    int rc = s_encode (self, &data, &size);
+    if (rc)
+        return rc;
+    rc = pk->callback (pk->data, (const char *) data, size)? IM_ENOMEM: 0;
+    free (data);
+    return rc;
 }
 
 int
 im_event_encode (const im_event_t *self, char **data, size_t *size)
 {
-    assert (self && data && size);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    int rc = im_event_pack (self, &packer);
-    if (rc) {
-        msgpack_sbuffer_destroy (&buffer);
-        return rc;
-    }
-    //  sbuffer grows in 8 KiB steps; give back what the caller won't use
-    char *shrunk = (char *) realloc (buffer.data, buffer.size);
-    *data = shrunk? shrunk: buffer.data;
-    *size = buffer.size;
-    return 0;
+    assert (self && data && size && self->payload);
+    return s_encode (self, (unsigned char **) data, size);
 }
 
 //  Fills self from a decoded object; on failure self holds a partial

@@ -126,9 +126,18 @@ int64_t
 bool
     im_fields_equal (const im_fields_t *self, const im_fields_t *other);
 
-//  Appends the msgpack map to pk. Returns 0 or IM_ENOMEM.
+//  Appends the msgpack map to pk, in one write. Returns 0 or IM_ENOMEM.
 int
     im_fields_pack (const im_fields_t *self, msgpack_packer *pk);
+
+//  Bytes the msgpack map takes
+size_t
+    im_fields_packed_size (const im_fields_t *self);
+
+//  Writes the msgpack map at out, which has im_fields_packed_size bytes
+//  of room, and returns the byte after it
+unsigned char *
+    im_fields_put (const im_fields_t *self, unsigned char *out);
 
 //  Replaces self's content with a decoded msgpack object, which must be
 //  a map as described above. Returns 0 or IM_EPROTO, with a reason
@@ -141,6 +150,14 @@ int
 //  Encodes to a new buffer (*data is the caller's, free with free()).
 int
     im_fields_encode (const im_fields_t *self, char **data, size_t *size);
+
+//  Reads the map at *offset of bytes that im_msgpack_check accepted,
+//  in place, with the checks of im_fields_unpack, and moves *offset
+//  past it. Returns 0 or IM_EPROTO / IM_ETOOBIG; on error self is empty
+//  and *offset is undefined.
+int
+    im_fields_read (im_fields_t *self, const void *data, size_t size,
+                    size_t *offset, char *errbuf, size_t errlen);
 
 //  Decodes exactly one map from untrusted bytes (im_msgpack rules:
 //  size caps, declared container sizes checked before unpacking).

@@ -9,6 +9,7 @@
 */
 #include "im_classes.h"
 #include "im_fields_private.h"
+#include "im_msgpack_put.h"
 
 //  Largest possible encoding: map32 header, then every entry at its
 //  largest (str8 key of 64 bytes, str32 value of 65536 bytes)
@@ -35,29 +36,61 @@ s_type_name (msgpack_object_type type)
     }
 }
 
+size_t
+im_fields_packed_size (const im_fields_t *self)
+{
+    assert (self);
+    size_t size = im_msgpack_container_size (self->size);
+    for (size_t index = 0; index < self->size; index++) {
+        const s_entry_t *entry = &self->entries [index];
+        size += im_msgpack_str_head_size (entry->key_size) + entry->key_size;
+        if (entry->type == IM_FIELD_STR)
+            size += im_msgpack_str_head_size (entry->length) + entry->length;
+        else
+            size += im_msgpack_int_size (entry->number);
+    }
+    return size;
+}
+
+unsigned char *
+im_fields_put (const im_fields_t *self, unsigned char *out)
+{
+    assert (self && out);
+    out = im_msgpack_put_map (out, self->size);
+    for (size_t index = 0; index < self->size; index++) {
+        const s_entry_t *entry = &self->entries [index];
+        out = im_msgpack_put_str (out, self->text + entry->key,
+                                  entry->key_size);
+        if (entry->type == IM_FIELD_STR)
+            out = im_msgpack_put_str (out, self->text + entry->value,
+                                      entry->length);
+        else
+            out = im_msgpack_put_int (out, entry->number);
+    }
+    return out;
+}
+
 int
 im_fields_pack (const im_fields_t *self, msgpack_packer *pk)
 {
     assert (self && pk);
-    int rc = msgpack_pack_map (pk, self->size);
-    for (size_t index = 0; index < self->size && rc == 0; index++) {
-        const s_entry_t *entry = &self->entries [index];
-        rc = msgpack_pack_str_with_body (pk, self->text + entry->key,
-                                         entry->key_size);
-        if (rc == 0 && entry->type == IM_FIELD_STR)
-            rc = msgpack_pack_str_with_body (pk, self->text + entry->value,
-                                             entry->length);
-        else
-        if (rc == 0)
-            rc = msgpack_pack_int64 (pk, entry->number);
-    }
+    unsigned char small [1024];
+    size_t size = im_fields_packed_size (self);
+    unsigned char *buffer = size <= sizeof small? small:
+                            (unsigned char *) malloc (size);
+    if (!buffer)
+        return IM_ENOMEM;
+    im_fields_put (self, buffer);
+    int rc = pk->callback (pk->data, (const char *) buffer, size);
+    if (buffer != small)
+        free (buffer);
     return rc? IM_ENOMEM: 0;
 }
 
 //  Checks one map entry against section 6.1. Returns 0, IM_EPROTO or
 //  IM_ETOOBIG with the reason in errbuf.
 static int
-s_check_entry (const msgpack_object_kv *pair, size_t index,
+s_check_entry (const msgpack_object_kv *pair, size_t index, bool utf8_checked,
                char *errbuf, size_t errlen)
 {
     const msgpack_object *key = &pair->key;
@@ -76,7 +109,7 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
         return IM_EPROTO;
     }
     if (memchr (name, 0, name_size)
-    ||  !im_msgpack_utf8_valid (name, name_size)) {
+    ||  (!utf8_checked && !im_msgpack_utf8_valid (name, name_size))) {
         im_errbuf_set (errbuf, errlen,
                        "entry %zu: key is not UTF-8 text without NUL", index);
         return IM_EPROTO;
@@ -91,7 +124,8 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
             return IM_ETOOBIG;
         }
         if (memchr (value->via.str.ptr, 0, length)
-        ||  !im_msgpack_utf8_valid (value->via.str.ptr, length)) {
+        ||  (!utf8_checked
+             && !im_msgpack_utf8_valid (value->via.str.ptr, length))) {
             im_errbuf_set (errbuf, errlen,
                            "key '%.*s': string is not UTF-8 text without NUL",
                            width, name);
@@ -115,44 +149,55 @@ s_check_entry (const msgpack_object_kv *pair, size_t index,
     return 0;
 }
 
-int
-im_fields_unpack (im_fields_t *self, const msgpack_object *object,
-                  char *errbuf, size_t errlen)
+//  Checks pair index of a map (section 6.1, then that no earlier pair
+//  has its key) and adds the text it needs to *text. Returns 0 or an
+//  error with the reason in errbuf.
+static int
+s_check_pair (const msgpack_object_kv *pairs, size_t index, bool utf8_checked,
+              size_t *text, char *errbuf, size_t errlen)
 {
-    assert (self && object);
-    im_fields_clear (self);
+    int rc = s_check_entry (&pairs [index], index, utf8_checked,
+                            errbuf, errlen);
+    if (rc)
+        return rc;
+    const msgpack_object_str *name = &pairs [index].key.via.str;
+    for (size_t before = 0; before < index; before++) {
+        const msgpack_object_str *other = &pairs [before].key.via.str;
+        if (other->size == name->size
+        &&  memcmp (other->ptr, name->ptr, name->size) == 0) {
+            im_errbuf_set (errbuf, errlen, "key '%.*s': duplicate key",
+                           (int) name->size, name->ptr);
+            return IM_EPROTO;
+        }
+    }
+    *text += name->size + 1;
+    if (pairs [index].val.type == MSGPACK_OBJECT_STR)
+        *text += pairs [index].val.via.str.size + 1;
+    return 0;
+}
+
+//  Checks the header of a map of count entries
+static int
+s_check_map (const msgpack_object *object, char *errbuf, size_t errlen)
+{
     if (object->type != MSGPACK_OBJECT_MAP) {
         im_errbuf_set (errbuf, errlen, "fields are %s, expected a map",
                        s_type_name (object->type));
         return IM_EPROTO;
     }
-    size_t count = object->via.map.size;
-    const msgpack_object_kv *pairs = object->via.map.ptr;
-    if (count > IM_FIELDS_MAX) {
+    if (object->via.map.size > IM_FIELDS_MAX) {
         im_errbuf_set (errbuf, errlen, "%zu entries, more than %d",
-                       count, IM_FIELDS_MAX);
+                       (size_t) object->via.map.size, IM_FIELDS_MAX);
         return IM_ETOOBIG;
     }
-    //  Check everything before storing anything, and size the text once
-    size_t text = 0;
-    for (size_t index = 0; index < count; index++) {
-        int rc = s_check_entry (&pairs [index], index, errbuf, errlen);
-        if (rc)
-            return rc;
-        const msgpack_object_str *name = &pairs [index].key.via.str;
-        for (size_t before = 0; before < index; before++) {
-            const msgpack_object_str *other = &pairs [before].key.via.str;
-            if (other->size == name->size
-            &&  memcmp (other->ptr, name->ptr, name->size) == 0) {
-                im_errbuf_set (errbuf, errlen, "key '%.*s': duplicate key",
-                               (int) name->size, name->ptr);
-                return IM_EPROTO;
-            }
-        }
-        text += name->size + 1;
-        if (pairs [index].val.type == MSGPACK_OBJECT_STR)
-            text += pairs [index].val.via.str.size + 1;
-    }
+    return 0;
+}
+
+//  Stores count checked pairs, whose text takes text bytes, sized once
+static int
+s_store_pairs (im_fields_t *self, const msgpack_object_kv *pairs,
+               size_t count, size_t text, char *errbuf, size_t errlen)
+{
     if (im_fields_reserve_entries (self, count)
     ||  im_fields_reserve_text (self, text)) {
         im_errbuf_set (errbuf, errlen, "out of memory");
@@ -184,21 +229,35 @@ im_fields_unpack (im_fields_t *self, const msgpack_object *object,
 }
 
 int
+im_fields_unpack (im_fields_t *self, const msgpack_object *object,
+                  char *errbuf, size_t errlen)
+{
+    assert (self && object);
+    im_fields_clear (self);
+    int rc = s_check_map (object, errbuf, errlen);
+    size_t count = object->via.map.size;
+    //  Check everything before storing anything, and size the text once
+    size_t text = 0;
+    for (size_t index = 0; index < count && rc == 0; index++)
+        rc = s_check_pair (object->via.map.ptr, index, false, &text,
+                           errbuf, errlen);
+    if (rc == 0)
+        rc = s_store_pairs (self, object->via.map.ptr, count, text,
+                            errbuf, errlen);
+    return rc;
+}
+
+int
 im_fields_encode (const im_fields_t *self, char **data, size_t *size)
 {
     assert (self && data && size);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    if (im_fields_pack (self, &packer)) {
-        msgpack_sbuffer_destroy (&buffer);
+    size_t length = im_fields_packed_size (self);
+    unsigned char *buffer = (unsigned char *) malloc (length);
+    if (!buffer)
         return IM_ENOMEM;
-    }
-    //  sbuffer grows in 8 KiB steps; give back what the caller won't use
-    char *shrunk = (char *) realloc (buffer.data, buffer.size);
-    *data = shrunk? shrunk: buffer.data;
-    *size = buffer.size;
+    im_fields_put (self, buffer);
+    *data = (char *) buffer;
+    *size = length;
     return 0;
 }
 
@@ -214,12 +273,45 @@ im_fields_decode (im_fields_t *self, const void *data, size_t size,
                        size);
         return IM_ETOOBIG;
     }
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    int rc = im_msgpack_unpack_one (&unpacked, data, size, errbuf, errlen);
+    //  The walk checks the structure and every str's UTF-8, then the
+    //  map is read in place
+    int rc = im_msgpack_check (data, size, errbuf, errlen);
+    size_t offset = 0;
     if (rc == 0)
-        rc = im_fields_unpack (self, &unpacked.data, errbuf, errlen);
-    msgpack_unpacked_destroy (&unpacked);
+        rc = im_fields_read (self, data, size, &offset, errbuf, errlen);
+    return rc;
+}
+
+int
+im_fields_read (im_fields_t *self, const void *data, size_t size,
+                size_t *offset, char *errbuf, size_t errlen)
+{
+    assert (self && data && offset);
+    im_fields_clear (self);
+    msgpack_object root;
+    if (!im_msgpack_read (data, size, offset, &root)) {
+        im_errbuf_set (errbuf, errlen, "offset %zu: no map", *offset);
+        return IM_EPROTO;
+    }
+    int rc = s_check_map (&root, errbuf, errlen);
+    if (rc)
+        return rc;
+    //  Pair by pair, each checked as it comes, so that a bad pair is
+    //  reported before anything nested in it would be read
+    size_t count = root.via.map.size;
+    msgpack_object_kv pairs [IM_FIELDS_MAX];
+    size_t text = 0;
+    for (size_t index = 0; index < count && rc == 0; index++) {
+        if (!im_msgpack_read (data, size, offset, &pairs [index].key)
+        ||  !im_msgpack_read (data, size, offset, &pairs [index].val)) {
+            im_errbuf_set (errbuf, errlen, "entry %zu: truncated", index);
+            rc = IM_EPROTO;
+        }
+        else
+            rc = s_check_pair (pairs, index, true, &text, errbuf, errlen);
+    }
+    if (rc == 0)
+        rc = s_store_pairs (self, pairs, count, text, errbuf, errlen);
     return rc;
 }
 

@@ -7,7 +7,9 @@
     hands them to msgpack-c once every declared length is known to fit in
     what is left, nesting is shallow, every str is valid UTF-8 and the
     buffer holds exactly one object. After the walk the allocations
-    msgpack-c makes are bounded by the size of the input.
+    msgpack-c makes are bounded by the size of the input. Hot decoders
+    skip msgpack-c altogether once the walk passed: im_msgpack_read
+    reads the checked bytes element by element, in place.
 */
 #include "im_classes.h"
 
@@ -167,6 +169,79 @@ im_msgpack_utf8_valid (const void *data, size_t size)
     return true;
 }
 
+//  Checks the element at *offset (the caller knows one starts there)
+//  and moves *offset past its header, and past its payload unless it
+//  is a container. *items is what a container holds (-1: not one).
+//  Returns 0 or IM_EPROTO with the reason in errbuf.
+static int
+s_check_element (const uint8_t *bytes, size_t size, size_t *offset,
+                 int64_t *items, char *errbuf, size_t errlen)
+{
+    size_t start = *offset;
+    uint8_t byte = bytes [start];
+    size_t at = start + 1;
+    *items = -1;
+    //  Short strs and small ints, most of what imq sends, go first
+    if ((byte & 0xe0) == 0xa0 || byte <= 0x7f) {
+        size_t length = byte <= 0x7f? 0: (size_t) (byte & 0x1f);
+        if (length > size - at) {
+            im_errbuf_set (errbuf, errlen, "offset %zu: str declares %zu "
+                           "bytes, only %zu left", start, length, size - at);
+            return IM_EPROTO;
+        }
+        if (length && !im_msgpack_utf8_valid (bytes + at, length)) {
+            im_errbuf_set (errbuf, errlen,
+                           "offset %zu: str is not valid UTF-8", start);
+            return IM_EPROTO;
+        }
+        *offset = at + length;
+        return 0;
+    }
+    s_kind_t kind;
+    if (!s_classify (byte, &kind)) {
+        im_errbuf_set (errbuf, errlen,
+                       "offset %zu: invalid type byte 0x%02x", start, byte);
+        return IM_EPROTO;
+    }
+    if (size - at < kind.header) {
+        im_errbuf_set (errbuf, errlen,
+                       "offset %zu: truncated %s header", start, kind.what);
+        return IM_EPROTO;
+    }
+    uint64_t declared = s_read_be (bytes + at, kind.header);
+    at += kind.header;
+    size_t left = size - at;
+    *offset = at;
+    if (kind.is_container) {
+        uint64_t count = kind.header? declared * kind.per_count: kind.items;
+        //  Each element takes at least one byte
+        if (count > left) {
+            im_errbuf_set (errbuf, errlen,
+                           "offset %zu: %s declares %" PRIu64 " %s, "
+                           "only %zu bytes left", start, kind.what,
+                           kind.is_map? count / 2: count,
+                           kind.is_map? "entries": "elements", left);
+            return IM_EPROTO;
+        }
+        *items = (int64_t) count;
+        return 0;
+    }
+    uint64_t payload = kind.header? declared + kind.extra: kind.payload;
+    if (payload > left) {
+        im_errbuf_set (errbuf, errlen,
+                       "offset %zu: %s declares %" PRIu64 " bytes, "
+                       "only %zu left", start, kind.what, payload, left);
+        return IM_EPROTO;
+    }
+    if (kind.is_str && !im_msgpack_utf8_valid (bytes + at, (size_t) payload)) {
+        im_errbuf_set (errbuf, errlen,
+                       "offset %zu: str is not valid UTF-8", start);
+        return IM_EPROTO;
+    }
+    *offset = at + (size_t) payload;
+    return 0;
+}
+
 int
 im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
 {
@@ -189,63 +264,20 @@ im_msgpack_check (const void *data, size_t size, char *errbuf, size_t errlen)
             return IM_EPROTO;
         }
         size_t start = offset;
-        uint8_t byte = bytes [offset++];
-        s_kind_t kind;
-        if (!s_classify (byte, &kind)) {
+        int64_t items;
+        int rc = s_check_element (bytes, size, &offset, &items,
+                                  errbuf, errlen);
+        if (rc)
+            return rc;
+        if (items >= 0 && depth + 1 > IM_MSGPACK_DEPTH_MAX) {
             im_errbuf_set (errbuf, errlen,
-                           "offset %zu: invalid type byte 0x%02x", start, byte);
+                           "offset %zu: nesting deeper than %d levels",
+                           start, IM_MSGPACK_DEPTH_MAX);
             return IM_EPROTO;
         }
-        if (size - offset < kind.header) {
-            im_errbuf_set (errbuf, errlen,
-                           "offset %zu: truncated %s header", start, kind.what);
-            return IM_EPROTO;
-        }
-        uint64_t declared = s_read_be (bytes + offset, kind.header);
-        offset += kind.header;
-        size_t left = size - offset;
-
-        if (kind.is_container) {
-            uint64_t items = kind.header?
-                declared * kind.per_count: kind.items;
-            //  Each element takes at least one byte
-            if (items > left) {
-                uint64_t count = kind.is_map? items / 2: items;
-                im_errbuf_set (errbuf, errlen,
-                               "offset %zu: %s declares %" PRIu64 " %s, "
-                               "only %zu bytes left", start, kind.what, count,
-                               kind.is_map? "entries": "elements", left);
-                return IM_EPROTO;
-            }
-            if (depth + 1 > IM_MSGPACK_DEPTH_MAX) {
-                im_errbuf_set (errbuf, errlen,
-                               "offset %zu: nesting deeper than %d levels",
-                               start, IM_MSGPACK_DEPTH_MAX);
-                return IM_EPROTO;
-            }
-            if (items > 0) {
-                open [depth++] = items;
-                continue;
-            }
-        }
-        else {
-            uint64_t payload = kind.payload;
-            if (kind.header)
-                payload = declared + kind.extra;
-            if (payload > left) {
-                im_errbuf_set (errbuf, errlen,
-                               "offset %zu: %s declares %" PRIu64 " bytes, "
-                               "only %zu left", start, kind.what, payload,
-                               left);
-                return IM_EPROTO;
-            }
-            if (kind.is_str
-            &&  !im_msgpack_utf8_valid (bytes + offset, (size_t) payload)) {
-                im_errbuf_set (errbuf, errlen,
-                               "offset %zu: str is not valid UTF-8", start);
-                return IM_EPROTO;
-            }
-            offset += (size_t) payload;
+        if (items > 0) {
+            open [depth++] = (uint64_t) items;
+            continue;
         }
         //  One element is complete: close every container it completes
         while (depth > 0 && --open [depth - 1] == 0)
@@ -286,6 +318,126 @@ im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
         return IM_EPROTO;
     }
     return 0;
+}
+
+bool
+im_msgpack_read (const void *data, size_t size, size_t *offset,
+                 msgpack_object *object)
+{
+    assert (data && offset && object);
+    const uint8_t *bytes = (const uint8_t *) data;
+    size_t at = *offset;
+    if (at >= size)
+        return false;
+    //  The forms imq writes most, without the general classification
+    uint8_t lead = bytes [at];
+    if (lead <= 0x7f) {
+        memset (object, 0, sizeof *object);
+        object->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        object->via.u64 = lead;
+        *offset = at + 1;
+        return true;
+    }
+    if ((lead & 0xe0) == 0xa0 || lead == 0xd9) {
+        size_t head = lead == 0xd9? 2: 1;
+        if (size - at < head)
+            return false;
+        size_t length = lead == 0xd9? bytes [at + 1]: (size_t) (lead & 0x1f);
+        if (length > size - at - head)
+            return false;
+        memset (object, 0, sizeof *object);
+        object->type = MSGPACK_OBJECT_STR;
+        object->via.str.ptr = (const char *) bytes + at + head;
+        object->via.str.size = (uint32_t) length;
+        *offset = at + head + length;
+        return true;
+    }
+    s_kind_t kind;
+    if (!s_classify (bytes [at], &kind)
+    ||  size - at - 1 < kind.header)
+        return false;
+    uint8_t byte = bytes [at++];
+    uint64_t declared = s_read_be (bytes + at, kind.header);
+    at += kind.header;
+    memset (object, 0, sizeof *object);
+    if (kind.is_container) {
+        uint64_t count = kind.header? declared: kind.items / (kind.is_map? 2: 1);
+        if (count > UINT32_MAX)
+            return false;
+        object->type = kind.is_map? MSGPACK_OBJECT_MAP: MSGPACK_OBJECT_ARRAY;
+        if (kind.is_map)
+            object->via.map.size = (uint32_t) count;
+        else
+            object->via.array.size = (uint32_t) count;
+        *offset = at;
+        return true;
+    }
+    uint64_t payload = kind.header? declared + kind.extra: kind.payload;
+    if (payload > size - at)
+        return false;
+    const uint8_t *body = bytes + at;
+    if (byte <= 0x7f) {
+        object->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        object->via.u64 = byte;
+    }
+    else
+    if (byte >= 0xe0) {
+        object->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        object->via.i64 = (int8_t) byte;
+    }
+    else
+    if (kind.is_str || byte == 0xc4 || byte == 0xc5 || byte == 0xc6) {
+        object->type = kind.is_str? MSGPACK_OBJECT_STR: MSGPACK_OBJECT_BIN;
+        object->via.str.ptr = (const char *) body;
+        object->via.str.size = (uint32_t) payload;
+    }
+    else
+    if (byte >= 0xcc && byte <= 0xcf) {
+        object->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        object->via.u64 = s_read_be (body, (size_t) payload);
+    }
+    else
+    if (byte >= 0xd0 && byte <= 0xd3) {
+        //  Sign-extend the big-endian two's complement of payload bytes
+        uint64_t raw = s_read_be (body, (size_t) payload);
+        unsigned shift = (unsigned) (64 - 8 * payload);
+        int64_t value = (int64_t) (raw << shift) >> shift;
+        object->type = value < 0? MSGPACK_OBJECT_NEGATIVE_INTEGER:
+                                  MSGPACK_OBJECT_POSITIVE_INTEGER;
+        object->via.i64 = value;
+    }
+    else
+    if (byte == 0xc0)
+        object->type = MSGPACK_OBJECT_NIL;
+    else
+    if (byte == 0xc2 || byte == 0xc3) {
+        object->type = MSGPACK_OBJECT_BOOLEAN;
+        object->via.boolean = byte == 0xc3;
+    }
+    else
+    if (byte == 0xca || byte == 0xcb) {
+        object->type = byte == 0xca? MSGPACK_OBJECT_FLOAT32:
+                                     MSGPACK_OBJECT_FLOAT64;
+        if (byte == 0xca) {
+            uint32_t bits = (uint32_t) s_read_be (body, 4);
+            float value;
+            memcpy (&value, &bits, 4);
+            object->via.f64 = value;
+        }
+        else {
+            uint64_t bits = s_read_be (body, 8);
+            memcpy (&object->via.f64, &bits, 8);
+        }
+    }
+    else {
+        //  ext: its type byte, then its data
+        object->type = MSGPACK_OBJECT_EXT;
+        object->via.ext.type = (int8_t) body [0];
+        object->via.ext.ptr = (const char *) body + 1;
+        object->via.ext.size = (uint32_t) (payload - 1);
+    }
+    *offset = at + (size_t) payload;
+    return true;
 }
 
 size_t

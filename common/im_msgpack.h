@@ -30,6 +30,16 @@ int
     im_msgpack_unpack_one (msgpack_unpacked *unpacked, const void *data,
                            size_t size, char *errbuf, size_t errlen);
 
+//  Reads the element at *offset of data, which im_msgpack_check
+//  accepted, into object without allocating, and moves *offset past
+//  its header: scalars are read whole; a str, bin or ext points into
+//  data and is stepped over; an array or map gives only its size
+//  (via.array.size, via.map.size; ptr is NULL) and its elements are
+//  the next ones read. Returns false when no element starts at *offset.
+bool
+    im_msgpack_read (const void *data, size_t size, size_t *offset,
+                     msgpack_object *object);
+
 //  True when data holds valid UTF-8 (no overlong forms, surrogates or
 //  code points past U+10FFFF), as every msgpack str must. The check
 //  above applies it to each str; encoders use it so that what they

@@ -20,6 +20,7 @@
 
 #include "im_error.h"
 #include "im_msgpack.h"
+#include "im_msgpack_put.h"
 
 typedef struct {
     msgpack_unpacked unpacked;      //  Target of im_msgpack_unpack_one
@@ -75,6 +76,62 @@ s_pack_sample (msgpack_packer *pk)
     msgpack_pack_bin_with_body (pk, "\x01\x02\x03", 3);
 }
 
+//  Checks that im_msgpack_read, from *offset, yields object and then its
+//  elements in order, as msgpack-c unpacked them
+static void
+s_assert_reads_like (const msgpack_object *object, const uint8_t *data,
+                     size_t size, size_t *offset)
+{
+    msgpack_object read;
+    assert_true (im_msgpack_read (data, size, offset, &read));
+    assert_int_equal (read.type, object->type);
+    switch (object->type) {
+        case MSGPACK_OBJECT_BOOLEAN:
+            assert_int_equal (read.via.boolean, object->via.boolean);
+            break;
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+            assert_true (read.via.u64 == object->via.u64);
+            break;
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+            assert_true (read.via.i64 == object->via.i64);
+            break;
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64:
+            assert_memory_equal (&read.via.f64, &object->via.f64, 8);
+            break;
+        case MSGPACK_OBJECT_STR:
+        case MSGPACK_OBJECT_BIN:
+            assert_int_equal (read.via.str.size, object->via.str.size);
+            assert_memory_equal (read.via.str.ptr, object->via.str.ptr,
+                                 object->via.str.size);
+            break;
+        case MSGPACK_OBJECT_EXT:
+            //  Its type byte, then the same size and body as a bin
+            assert_int_equal (read.via.ext.type, object->via.ext.type);
+            assert_true (read.via.ext.size == object->via.ext.size
+                         && memcmp (read.via.ext.ptr, object->via.ext.ptr,
+                                    object->via.ext.size) == 0);
+            break;
+        case MSGPACK_OBJECT_ARRAY:
+            assert_int_equal (read.via.array.size, object->via.array.size);
+            for (uint32_t index = 0; index < object->via.array.size; index++)
+                s_assert_reads_like (&object->via.array.ptr [index], data,
+                                     size, offset);
+            break;
+        case MSGPACK_OBJECT_MAP:
+            assert_int_equal (read.via.map.size, object->via.map.size);
+            for (uint32_t index = 0; index < object->via.map.size; index++) {
+                s_assert_reads_like (&object->via.map.ptr [index].key, data,
+                                     size, offset);
+                s_assert_reads_like (&object->via.map.ptr [index].val, data,
+                                     size, offset);
+            }
+            break;
+        default:
+            break;
+    }
+}
+
 static void
 test_check_accepts_every_scalar_type (void **state)
 {
@@ -110,6 +167,10 @@ test_check_accepts_every_scalar_type (void **state)
     assert_int_equal (root->via.array.ptr [6].via.u64, UINT64_MAX);
     assert_int_equal (root->via.array.ptr [15].via.str.size, sizeof big);
     assert_int_equal (root->via.array.ptr [18].type, MSGPACK_OBJECT_EXT);
+    size_t offset = 0;
+    s_assert_reads_like (root, (const uint8_t *) f->buffer.data,
+                         f->buffer.size, &offset);
+    assert_int_equal (offset, f->buffer.size);
 }
 
 static void
@@ -348,8 +409,69 @@ test_whatever_check_accepts_msgpack_unpacks_whole (void **state)
             &f->unpacked, (const char *) bytes, size, &offset);
         assert_int_equal (rc, MSGPACK_UNPACK_SUCCESS);
         assert_int_equal (offset, size);
+        //  Read in place, element by element, it is the same object
+        size_t at = 0;
+        s_assert_reads_like (&f->unpacked.data, bytes, size, &at);
+        assert_int_equal (at, size);
     }
     assert_true (accepted > 100);
+}
+
+//  Checks that buffer holds what out..end holds, then empties buffer
+static void
+s_assert_same (fixture_t *f, const unsigned char *start,
+               const unsigned char *end, size_t expected_size)
+{
+    assert_int_equal ((size_t) (end - start), expected_size);
+    assert_int_equal (f->buffer.size, expected_size);
+    assert_memory_equal (f->buffer.data, start, expected_size);
+    f->buffer.size = 0;
+}
+
+static void
+test_put_writes_what_msgpack_c_writes (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    static const int64_t ints [] = {
+        0, 1, 127, 128, 255, 256, 65535, 65536, 4294967295LL,
+        4294967296LL, INT64_MAX, -1, -32, -33, -128, -129, -32768, -32769,
+        -2147483648LL, -2147483649LL, INT64_MIN
+    };
+    unsigned char out [80000];
+    for (size_t index = 0; index < sizeof ints / sizeof ints [0]; index++) {
+        int64_t value = ints [index];
+        msgpack_pack_int64 (&f->packer, value);
+        s_assert_same (f, out, im_msgpack_put_int (out, value),
+                       im_msgpack_int_size (value));
+        if (value >= 0) {
+            msgpack_pack_uint64 (&f->packer, (uint64_t) value);
+            s_assert_same (f, out, im_msgpack_put_uint (out, (uint64_t) value),
+                           im_msgpack_uint_size ((uint64_t) value));
+        }
+    }
+    msgpack_pack_uint64 (&f->packer, UINT64_MAX);
+    s_assert_same (f, out, im_msgpack_put_uint (out, UINT64_MAX),
+                   im_msgpack_uint_size (UINT64_MAX));
+    //  Each boundary of a str (32, 256, 65536) and of a container (16,
+    //  65536) with its neighbours
+    static const size_t lengths [] = {
+        0, 1, 14, 15, 16, 17, 31, 32, 255, 256, 65535, 65536, 70000
+    };
+    static char text [70000];
+    memset (text, 'x', sizeof text);
+    for (size_t index = 0; index < sizeof lengths / sizeof lengths [0];
+         index++) {
+        size_t length = lengths [index];
+        msgpack_pack_str_with_body (&f->packer, text, length);
+        s_assert_same (f, out, im_msgpack_put_str (out, text, length),
+                       im_msgpack_str_head_size (length) + length);
+        msgpack_pack_map (&f->packer, length);
+        s_assert_same (f, out, im_msgpack_put_map (out, length),
+                       im_msgpack_container_size (length));
+        msgpack_pack_array (&f->packer, length);
+        s_assert_same (f, out, im_msgpack_put_array (out, length),
+                       im_msgpack_container_size (length));
+    }
 }
 
 int
@@ -372,6 +494,7 @@ main (void)
         S_TEST (test_check_rejects_invalid_utf8_in_str),
         S_TEST (test_check_accepts_null_errbuf),
         S_TEST (test_whatever_check_accepts_msgpack_unpacks_whole),
+        S_TEST (test_put_writes_what_msgpack_c_writes),
 #undef S_TEST
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
