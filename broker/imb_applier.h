@@ -21,8 +21,9 @@ typedef struct _imb_applier_t imb_applier_t;
 
 //  Starts the thread. It applies to fsm (borrowed, used only by this
 //  thread from now on) and sends results on a PAIR socket it connects
-//  to endpoint. At most max_bytes of entries wait; a push beyond that
-//  waits for room. Returns NULL if the thread or socket cannot start.
+//  to endpoint. At most max_bytes of entries wait (counted decoded, see
+//  imb_applier.c); a push beyond that waits for room. Returns NULL if
+//  the thread or socket cannot start.
 imb_applier_t *
     imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes);
 
@@ -30,7 +31,8 @@ imb_applier_t *
 void
     imb_applier_destroy (imb_applier_t **self_p);
 
-//  Queues the entry at index (data copied). tokens (copied; may be NULL
+//  Decodes the entry at index on the calling thread and queues its
+//  commands (data is not kept). tokens (copied; may be NULL
 //  when nobody waits) name the commands whose results are wanted.
 void
     imb_applier_push (imb_applier_t *self, uint64_t index, const void *data,

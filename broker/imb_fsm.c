@@ -612,10 +612,10 @@ int
 imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
 {
     assert (self);
-    s_results_clear (self);
-    if (index <= self->applied)
+    if (index <= self->applied) {
+        s_results_clear (self);
         return 0;                   //  Applied before this restart
-
+    }
     im_command_t **commands = NULL;
     size_t count = 0;
     char reason [256];
@@ -624,7 +624,21 @@ imb_fsm_apply (imb_fsm_t *self, uint64_t index, const void *data, size_t size)
     if (decoded)
         zsys_error ("imb_fsm: entry %" PRIu64 " does not decode: %s",
                     index, reason);
+    return imb_fsm_apply_decoded (self, index, &commands, count, decoded);
+}
 
+int
+imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
+                       im_command_t ***commands_p, size_t count, int decoded)
+{
+    assert (self && commands_p);
+    s_results_clear (self);
+    im_command_t **commands = *commands_p;
+    *commands_p = NULL;
+    if (index <= self->applied) {
+        im_entry_free (&commands, count);
+        return 0;                   //  Applied before this restart
+    }
     uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
     memcpy (self->counters_saved, self->counters,
             self->counters_n * sizeof (uint64_t));

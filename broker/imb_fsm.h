@@ -44,6 +44,14 @@ int
     imb_fsm_apply (imb_fsm_t *self, uint64_t index,
                    const void *data, size_t size);
 
+//  The same for an entry another thread decoded with im_entry_decode:
+//  *commands_p (taken: freed here, set to NULL) and count are what it
+//  gave, decoded its return code (logged by the decoder)
+int
+    imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
+                           im_command_t ***commands_p, size_t count,
+                           int decoded);
+
 //  Results of the last apply: *count results, borrowed
 const imb_fsm_result_t *
     imb_fsm_results (imb_fsm_t *self, size_t *count);
