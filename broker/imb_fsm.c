@@ -31,6 +31,7 @@ struct _imb_fsm_t {
     uint64_t applied;               //  Last Raft index applied
     uint64_t last_seq;              //  Last event seq given
     uint64_t next_id;               //  Next incident id to give
+    uint64_t config_seq;            //  Last config.applied event
     im_policy_t policy;             //  Rules in force
     int lookup_rc;                  //  Store failure of a decision's
                                     //  lookup of another incident
@@ -129,7 +130,8 @@ imb_fsm_new (im_store_t *store)
     if (!self->incidents || !self->requests || !self->dedup || !self->stored
     ||  im_store_meta_get (store, IM_META_APPLIED, &self->applied)
     ||  im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
-    ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)) {
+    ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)
+    ||  im_store_meta_get (store, IM_META_CONFIG_SEQ, &self->config_seq)) {
         imb_fsm_destroy (&self);
         return NULL;
     }
@@ -526,10 +528,18 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                 imb_decision_reset (decision);
                 return IM_ENOMEM;
             }
-            im_store_batch_put_event (batch, event->seq, event->incident,
-                                      packed, packed_size);
+            //  Each event links to its incident's previous one: the
+            //  projection's last, or the last policy for incident 0
+            uint64_t prev = projection
+                ? (uint64_t) im_fields_int_or (projection, "last_seq", 0)
+                : self->config_seq;
+            im_store_batch_put_event (batch, event->seq, prev, packed,
+                                      packed_size);
             free (packed);
             if (!projection) {
+                self->config_seq = event->seq;
+                im_store_batch_put_meta (batch, IM_META_CONFIG_SEQ,
+                                         event->seq);
                 s_policy_install (self, event);
                 continue;
             }
@@ -640,6 +650,7 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
         return 0;                   //  Applied before this restart
     }
     uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
+    uint64_t saved_config = self->config_seq;
     memcpy (self->counters_saved, self->counters,
             self->counters_n * sizeof (uint64_t));
     im_store_batch_t *batch = im_store_batch_new (self->store);
@@ -665,6 +676,7 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
         s_results_clear (self);
         self->last_seq = saved_seq;
         self->next_id = saved_id;
+        self->config_seq = saved_config;
         memcpy (self->counters, self->counters_saved,
                 self->counters_n * sizeof (uint64_t));
         zsys_error ("imb_fsm: cannot apply entry %" PRIu64 ": %s (%s)", index,

@@ -30,8 +30,8 @@
 
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
-    "default", "events", "by_incident", "incidents", "requests", "offsets",
-    "meta", "deadlines", "dedup"
+    "default", "events", "incidents", "requests", "offsets", "meta",
+    "deadlines", "dedup"
 };
 
 void

@@ -1,8 +1,8 @@
 /*  im_store - the RocksDB database that holds the log and its projections
 
     One database per node, laid out in column families (docs/storage.md
-    section 2): events (seq -> EVENT), by_incident (incident + seq ->
-    empty), incidents (id -> projection fields), requests (idempotency
+    section 2): events (seq -> the seq of the incident's previous event
+    and the EVENT), incidents (id -> projection fields), requests (idempotency
     key -> result fields), offsets (consumer group -> seq), meta
     (applied Raft index, last seq, next incident id, schema version,
     counters), deadlines (running SLA clocks by due time) and dedup
@@ -15,7 +15,9 @@
     reads through the same handle.
 
     Keys: u64 values are 8 octets big-endian so that RocksDB's bytewise
-    order is numeric order.
+    order is numeric order. An incident's events are a chain: each
+    names the one before it, and the projection (last_seq) names the
+    newest, so a timeline costs no index key per event.
 */
 #ifndef IM_STORE_H_INCLUDED
 #define IM_STORE_H_INCLUDED
@@ -25,7 +27,7 @@
 #include <stdint.h>
 #include "im_fields.h"
 
-#define IM_STORE_SCHEMA 1               //  meta "schema", docs/storage.md
+#define IM_STORE_SCHEMA 2               //  meta "schema", docs/storage.md
 
 typedef struct _im_store_t im_store_t;
 typedef struct _im_store_batch_t im_store_batch_t;
@@ -67,6 +69,7 @@ const char *
 #define IM_META_APPLIED     "applied"       //  Last Raft index applied
 #define IM_META_LAST_SEQ    "last_seq"      //  Last event seq
 #define IM_META_NEXT_ID     "next_incident" //  Next incident id to give
+#define IM_META_CONFIG_SEQ  "config_seq"    //  Last config.applied event
 
 int
     im_store_meta_get (im_store_t *self, const char *key, uint64_t *value);
@@ -74,7 +77,8 @@ int
 //  --------------------------------------------------------------------
 //  Reads. Returned buffers are the caller's (free ()).
 
-//  Reads the event at seq. Returns 0, IM_ENOTFOUND, IM_EIO.
+//  Reads the event at seq (the EVENT alone). Returns 0, IM_ENOTFOUND,
+//  IM_EIO.
 int
     im_store_event_get (im_store_t *self, uint64_t seq,
                         char **data, size_t *size);
@@ -88,7 +92,16 @@ int
     im_store_events_scan (im_store_t *self, uint64_t from, size_t limit,
                           im_store_event_fn *fn, void *arg);
 
-//  Calls fn for each event of one incident, in seq order
+//  Calls fn for each event of the chain that ends at seq head (0: none),
+//  in seq order, until fn returns non-zero. Returns 0, IM_EIO (a link
+//  names an event that is not there), IM_ENOMEM, or fn's value.
+int
+    im_store_chain_scan (im_store_t *self, uint64_t head,
+                         im_store_event_fn *fn, void *arg);
+
+//  Calls fn for each event of one incident, in seq order: the chain from
+//  its projection's last_seq; incident 0 is the chain of config.applied
+//  events, from meta config_seq
 int
     im_store_incident_events_scan (im_store_t *self, uint64_t incident,
                                    im_store_event_fn *fn, void *arg);
@@ -157,9 +170,11 @@ im_store_batch_t *
 void
     im_store_batch_destroy (im_store_batch_t **self_p);
 
+//  Puts the EVENT at seq; prev is the seq of the previous event of the
+//  same incident (0 for its first)
 void
     im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
-                              uint64_t incident,
+                              uint64_t prev,
                               const void *data, size_t size);
 void
     im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,

@@ -76,16 +76,22 @@ s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
 
 void
 im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
-                          uint64_t incident, const void *data, size_t size)
+                          uint64_t prev, const void *data, size_t size)
 {
     assert (self);
     assert (data || size == 0);
-    unsigned char key [16];
+    assert (prev < seq);
+    //  The link and the event go in as two parts of one value
+    unsigned char key [8], link [8];
     im_put_u64 (key, seq);
-    s_batch_put (self, IM_STORE_CF_EVENTS, key, 8, data ? data : "", size);
-    im_put_u64 (key, incident);
-    im_put_u64 (key + 8, seq);
-    s_batch_put (self, IM_STORE_CF_BY_INCIDENT, key, 16, "", 0);
+    im_put_u64 (link, prev);
+    const char *keys [1] = { (const char *) key };
+    size_t key_sizes [1] = { sizeof key };
+    const char *parts [2] = { (const char *) link, data ? data : "" };
+    size_t part_sizes [2] = { sizeof link, size };
+    rocksdb_writebatch_putv_cf (self->writes,
+                                self->store->cf [IM_STORE_CF_EVENTS],
+                                1, keys, key_sizes, 2, parts, part_sizes);
 }
 
 void

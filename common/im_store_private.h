@@ -14,8 +14,7 @@
 //  Our column families, in the order of s_cf_names in im_store.c
 typedef enum {
     IM_STORE_CF_DEFAULT,
-    IM_STORE_CF_EVENTS,                 //  seq -> EVENT
-    IM_STORE_CF_BY_INCIDENT,            //  incident + seq -> empty
+    IM_STORE_CF_EVENTS,                 //  seq -> prev seq + EVENT
     IM_STORE_CF_INCIDENTS,              //  id -> projection fields
     IM_STORE_CF_REQUESTS,               //  idempotency key -> result fields
     IM_STORE_CF_OFFSETS,                //  consumer group -> seq

@@ -8,12 +8,17 @@
     owning thread), and every scan builds its own read options and
     iterator bounds for the length of the call.
 
-    No snapshot is needed for incident timelines: an event and its
-    by_incident entry are written in the same batch and never change,
-    so an index entry that is visible always finds its event.
+    An events value is the seq of the incident's previous event (8
+    octets) and then the EVENT; readers get the EVENT alone. No
+    snapshot is needed for incident timelines: a projection and the
+    events its last_seq chain reaches are written in the same batch or
+    earlier ones and never change, so a visible link always finds its
+    event.
 */
 #include "im_classes.h"
 #include "im_store_private.h"
+
+#define S_LINK 8                        //  Octets of the link before an EVENT
 
 //  One scan over a column family: its bounds and its position
 typedef struct {
@@ -187,7 +192,18 @@ im_store_event_get (im_store_t *self, uint64_t seq, char **data,
     assert (data && size);
     unsigned char key [8];
     im_put_u64 (key, seq);
-    return s_get (self, IM_STORE_CF_EVENTS, key, sizeof key, data, size);
+    int rc = s_get (self, IM_STORE_CF_EVENTS, key, sizeof key, data, size);
+    if (rc == 0 && *size < S_LINK) {
+        zsys_error ("im_store: event %" PRIu64 " of %zu octets", seq, *size);
+        free (*data);
+        *data = NULL;
+        return IM_EIO;
+    }
+    if (rc == 0) {
+        *size -= S_LINK;
+        memmove (*data, *data + S_LINK, *size + 1);     //  With its NUL
+    }
+    return rc;
 }
 
 int
@@ -236,10 +252,11 @@ im_store_events_scan (im_store_t *self, uint64_t from, size_t limit,
         size_t key_size = 0, size = 0;
         const char *key = rocksdb_iter_key (scan.iterator, &key_size);
         const char *data = rocksdb_iter_value (scan.iterator, &size);
-        if (key_size == 8)
-            rc = fn (im_get_u64 (key), data, size, arg);
+        if (key_size == 8 && size >= S_LINK)
+            rc = fn (im_get_u64 (key), data + S_LINK, size - S_LINK, arg);
         else {
-            zsys_error ("im_store: events key of %zu octets", key_size);
+            zsys_error ("im_store: event of %zu + %zu octets",
+                        key_size, size);
             rc = IM_EIO;
         }
         passed++;
@@ -248,44 +265,93 @@ im_store_events_scan (im_store_t *self, uint64_t from, size_t limit,
     return s_scan_close (&scan, rc);
 }
 
+//  Reads the link (the seq before) of the event at seq. Returns 0, or
+//  IM_EIO when the event is missing or damaged.
+static int
+s_link_get (im_store_t *self, uint64_t seq, uint64_t *prev)
+{
+    unsigned char key [8];
+    im_put_u64 (key, seq);
+    rocksdb_pinnableslice_t *slice = NULL;
+    int rc = s_get_pinned (self, IM_STORE_CF_EVENTS, key, sizeof key, &slice);
+    size_t size = 0;
+    const char *value = slice ? rocksdb_pinnableslice_value (slice, &size)
+                              : NULL;
+    if (rc == 0 && (!value || size < S_LINK || im_get_u64 (value) >= seq)) {
+        zsys_error ("im_store: chain broken at seq %" PRIu64, seq);
+        rc = IM_EIO;
+    }
+    if (rc == 0)
+        *prev = im_get_u64 (value);
+    rocksdb_pinnableslice_destroy (slice);
+    return rc;
+}
+
+int
+im_store_chain_scan (im_store_t *self, uint64_t head, im_store_event_fn *fn,
+                     void *arg)
+{
+    assert (self);
+    assert (fn);
+    //  The links lead backwards: collect the seqs, then call in order.
+    //  Each link is smaller than the seq it leaves, so the walk ends.
+    size_t count = 0, capacity = 0;
+    uint64_t *seqs = NULL;
+    int rc = 0;
+    for (uint64_t seq = head; seq != 0 && rc == 0; ) {
+        if (count == capacity) {
+            capacity = capacity ? capacity * 2 : 64;
+            uint64_t *grown = (uint64_t *) realloc (seqs,
+                                                    capacity * sizeof *seqs);
+            if (!grown) {
+                rc = IM_ENOMEM;
+                break;
+            }
+            seqs = grown;
+        }
+        seqs [count++] = seq;
+        rc = s_link_get (self, seq, &seq);
+    }
+    while (rc == 0 && count > 0) {
+        uint64_t seq = seqs [--count];
+        unsigned char key [8];
+        im_put_u64 (key, seq);
+        rocksdb_pinnableslice_t *slice = NULL;
+        rc = s_get_pinned (self, IM_STORE_CF_EVENTS, key, sizeof key, &slice);
+        size_t size = 0;
+        const char *value = slice ? rocksdb_pinnableslice_value (slice, &size)
+                                  : NULL;
+        if (rc == 0 && (!value || size < S_LINK))
+            rc = IM_EIO;                //  Read a moment ago: damaged
+        if (rc == 0)
+            rc = fn (seq, value + S_LINK, size - S_LINK, arg);
+        rocksdb_pinnableslice_destroy (slice);
+    }
+    free (seqs);
+    return rc;
+}
+
 int
 im_store_incident_events_scan (im_store_t *self, uint64_t incident,
                                im_store_event_fn *fn, void *arg)
 {
     assert (self);
     assert (fn);
-    //  Keys are incident + seq: start at (incident, 0) and stop before
-    //  (incident + 1), so the next incident's events never show
-    unsigned char start [16], upper [8];
-    im_put_u64 (start, incident);
-    im_put_u64 (start + 8, 0);
-    im_put_u64 (upper, incident + 1);
-    bool bounded = incident < UINT64_MAX;
-    scan_t scan;
-    s_scan_open (&scan, self, self->cf [IM_STORE_CF_BY_INCIDENT], start,
-                 sizeof start, bounded ? upper : NULL, sizeof upper);
+    uint64_t head = 0;
     int rc = 0;
-    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
-        size_t key_size = 0;
-        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
-        if (key_size != 16 || memcmp (key, start, 8) != 0)
-            break;                      //  Past the last incident id
-        rocksdb_pinnableslice_t *slice = NULL;
-        rc = s_get_pinned (self, IM_STORE_CF_EVENTS, key + 8, 8, &slice);
-        if (rc == 0 && !slice) {
-            zsys_error ("im_store: incident %" PRIu64 " lists seq %" PRIu64
-                        " which has no event", incident, im_get_u64 (key + 8));
-            rc = IM_EIO;
-        }
-        if (rc == 0) {
-            size_t size = 0;
-            const char *data = rocksdb_pinnableslice_value (slice, &size);
-            rc = fn (im_get_u64 (key + 8), data, size, arg);
-        }
-        rocksdb_pinnableslice_destroy (slice);
-        rocksdb_iter_next (scan.iterator);
+    if (incident == 0)
+        rc = im_store_meta_get (self, IM_META_CONFIG_SEQ, &head);
+    else {
+        im_fields_t *projection = NULL;
+        rc = im_store_incident_get (self, incident, &projection);
+        if (rc == 0)
+            head = (uint64_t) im_fields_int_or (projection, "last_seq", 0);
+        else
+        if (rc == IM_ENOTFOUND)
+            rc = 0;                     //  No such incident: no events
+        im_fields_destroy (&projection);
     }
-    return s_scan_close (&scan, rc);
+    return rc ? rc : im_store_chain_scan (self, head, fn, arg);
 }
 
 int

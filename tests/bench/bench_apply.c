@@ -195,7 +195,7 @@ s_entry (imb_fsm_t *fsm, const im_fields_t *body, uint64_t first,
     return rc;
 }
 
-//  Four puts per OPEN (event, by_incident, projection, request result)
+//  Three puts per OPEN (event, projection, request result)
 //  of about the sizes imq writes, batches of per_entry OPENs, no sync
 static int
 s_baseline (const char *path, size_t opens, size_t per_entry,
@@ -220,9 +220,7 @@ s_baseline (const char *path, size_t opens, size_t per_entry,
         for (size_t index = first; index < first + per_entry; index++) {
             char key [48], id [48];
             snprintf (key, sizeof key, "e%016zx", index);
-            rocksdb_writebatch_put (batch, key, strlen (key), value, 273);
-            key [0] = 'b';
-            rocksdb_writebatch_put (batch, key, strlen (key), "", 0);
+            rocksdb_writebatch_put (batch, key, strlen (key), value, 281);
             key [0] = 'i';
             rocksdb_writebatch_put (batch, key, strlen (key), value, 300);
             s_request_id (index, time_ids, id, sizeof id);

@@ -105,17 +105,39 @@ s_reopen (fixture_t *f, const im_store_options_t *options)
     assert_non_null (f->store);
 }
 
-//  Commits one event of incident with a body naming its seq
+//  Commits one event of incident with a body naming its seq, linked to
+//  the incident's last event, and moves the chain's head as the state
+//  machine does: the projection's last_seq, or meta for incident 0.
+//  Events of one incident come in increasing seq order.
 static void
 s_put_event (fixture_t *f, uint64_t seq, uint64_t incident)
 {
+    uint64_t prev = 0;
+    im_fields_t *projection = NULL;
+    if (incident == 0)
+        assert_int_equal (im_store_meta_get (f->store, IM_META_CONFIG_SEQ,
+                                             &prev), 0);
+    else
+    if (im_store_incident_get (f->store, incident, &projection) == 0)
+        prev = (uint64_t) im_fields_int_or (projection, "last_seq", 0);
+    else
+        projection = im_fields_new ();
+    assert_true (projection != NULL || incident == 0);
     im_store_batch_t *batch = im_store_batch_new (f->store);
     assert_non_null (batch);
     char body [32];
     snprintf (body, sizeof body, "event %llu", (unsigned long long) seq);
-    im_store_batch_put_event (batch, seq, incident, body, strlen (body));
+    im_store_batch_put_event (batch, seq, prev, body, strlen (body));
+    if (incident == 0)
+        im_store_batch_put_meta (batch, IM_META_CONFIG_SEQ, seq);
+    else {
+        assert_int_equal (im_fields_set_int (projection, "last_seq",
+                                             (int64_t) seq), 0);
+        im_store_batch_put_incident (batch, incident, projection);
+    }
     assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
     assert_null (batch);
+    im_fields_destroy (&projection);
 }
 
 //  Records a value a scan passed; returns 99 at f->stop_at, -1 when
@@ -219,8 +241,8 @@ s_raw_close (rocksdb_t *db, rocksdb_column_family_handle_t **handles,
 }
 
 static const char *s_our_families [] = {
-    "default", "events", "by_incident", "incidents", "requests", "offsets",
-    "meta", "deadlines", "dedup"
+    "default", "events", "incidents", "requests", "offsets", "meta",
+    "deadlines", "dedup"
 };
 #define OUR_FAMILIES (sizeof s_our_families / sizeof s_our_families [0])
 
@@ -293,8 +315,9 @@ test_batch_is_invisible_until_committed_then_whole (void **state)
     im_fields_t *result = im_fields_new ();
     assert_int_equal (im_fields_set_int (result, "seq", 1), 0);
 
+    assert_int_equal (im_fields_set_int (incident, "last_seq", 1), 0);
     im_store_batch_t *batch = im_store_batch_new (f->store);
-    im_store_batch_put_event (batch, 1, 5, "event 1", 7);
+    im_store_batch_put_event (batch, 1, 0, "event 1", 7);
     im_store_batch_put_incident (batch, 5, incident);
     im_store_batch_put_request (batch, "client:42", result);
     im_store_batch_put_offset (batch, "classifier", 1);
@@ -348,7 +371,7 @@ test_destroyed_batch_writes_nothing (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     im_store_batch_t *batch = im_store_batch_new (f->store);
-    im_store_batch_put_event (batch, 1, 1, "event 1", 7);
+    im_store_batch_put_event (batch, 1, 0, "event 1", 7);
     im_store_batch_destroy (&batch);
     assert_null (batch);
     im_store_batch_destroy (&batch);    //  Safe twice
@@ -356,8 +379,7 @@ test_destroyed_batch_writes_nothing (void **state)
     size_t size = 0;
     assert_int_equal (im_store_event_get (f->store, 1, &data, &size),
                       IM_ENOTFOUND);
-    assert_int_equal (im_store_cf_scan (f->store, "by_incident", s_on_kv, f),
-                      0);
+    assert_int_equal (im_store_cf_scan (f->store, "events", s_on_kv, f), 0);
     assert_int_equal (f->seen_n, 0);
 }
 
@@ -419,7 +441,7 @@ test_events_scan_in_order_with_limit_and_stop (void **state)
     //  Written out of order, and 256 after 255 to catch a byte-order bug
     uint64_t seqs [] = { 5, 1, 256, 3, 2, 255, 4, 7, 6 };
     for (size_t index = 0; index < sizeof seqs / sizeof seqs [0]; index++)
-        s_put_event (f, seqs [index], seqs [index] % 2);
+        s_put_event (f, seqs [index], seqs [index]);
 
     assert_int_equal (im_store_events_scan (f->store, 0, 0, s_on_event, f),
                       0);
@@ -437,6 +459,39 @@ test_events_scan_in_order_with_limit_and_stop (void **state)
     assert_int_equal (im_store_events_scan (f->store, 257, 0, s_on_event, f),
                       0);
     assert_int_equal (f->seen_n, 0);
+}
+
+static void
+test_chain_scan_follows_links_and_reports_a_broken_one (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  Incident 0 is the chain of config events, its head in meta;
+    //  seq 2 belongs to another incident and is stepped over
+    uint64_t incident_of [] = { 0, 7, 0, 0 };
+    for (uint64_t seq = 1; seq <= 4; seq++)
+        s_put_event (f, seq, incident_of [seq - 1]);
+    assert_int_equal (im_store_incident_events_scan (f->store, 0, s_on_event,
+                                                     f), 0);
+    uint64_t config [] = { 1, 3, 4 };
+    s_assert_seen (f, config, 3);
+    assert_int_equal (im_store_chain_scan (f->store, 3, s_on_event, f), 0);
+    s_assert_seen (f, config, 2);
+    assert_int_equal (im_store_chain_scan (f->store, 0, s_on_event, f), 0);
+    assert_int_equal (f->seen_n, 0);
+    //  A link to an event that is not there: an error, nothing passed
+    im_store_batch_t *batch = im_store_batch_new (f->store);
+    im_store_batch_put_event (batch, 9, 5, "event 9", 7);
+    assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    assert_int_equal (im_store_chain_scan (f->store, 9, s_on_event, f),
+                      IM_EIO);
+    assert_int_equal (f->seen_n, 0);
+    //  The stored value carries the link; readers see the EVENT alone
+    char *data = NULL;
+    size_t size = 0;
+    assert_int_equal (im_store_event_get (f->store, 9, &data, &size), 0);
+    assert_int_equal (size, 7);
+    assert_string_equal (data, "event 9");
+    free (data);
 }
 
 static void
@@ -494,12 +549,12 @@ test_incident_get_refuses_a_bad_record (void **state)
     im_put_u64 (key, 1);
     char *err = NULL;
     rocksdb_writeoptions_t *write = rocksdb_writeoptions_create ();
-    rocksdb_put_cf (db, write, handles [3], (const char *) key, 8,
+    rocksdb_put_cf (db, write, handles [2], (const char *) key, 8,
                     "\xc1garbage", 8, &err);
     assert_null (err);
-    rocksdb_put_cf (db, write, handles [4], "req", 3, "\x81", 1, &err);
+    rocksdb_put_cf (db, write, handles [3], "req", 3, "\x81", 1, &err);
     assert_null (err);
-    rocksdb_put_cf (db, write, handles [6], IM_META_APPLIED, 7, "1234", 4,
+    rocksdb_put_cf (db, write, handles [5], IM_META_APPLIED, 7, "1234", 4,
                     &err);
     assert_null (err);
     rocksdb_writeoptions_destroy (write);
@@ -597,8 +652,7 @@ test_cf_scan_dumps_keys_in_order (void **state)
     assert_int_equal (im_store_cf_scan (f->store, "events", s_on_kv, f), 0);
     uint64_t events [] = { 1, 2 };
     s_assert_seen (f, events, 2);
-    //  by_incident keys start with the incident
-    assert_int_equal (im_store_cf_scan (f->store, "by_incident", s_on_kv, f),
+    assert_int_equal (im_store_cf_scan (f->store, "incidents", s_on_kv, f),
                       0);
     uint64_t incidents [] = { 8, 9 };
     s_assert_seen (f, incidents, 2);
@@ -689,7 +743,7 @@ test_other_schema_is_refused (void **state)
     f->store = im_store_new (f->path, NULL, f->errbuf, sizeof f->errbuf);
     assert_null (f->store);
     assert_non_null (strstr (f->errbuf, "holds schema 99, this build reads "
-                                        "schema 1"));
+                                        "schema 2"));
     im_store_options_t options;
     im_store_options_default (&options);
     options.read_only = true;
@@ -715,7 +769,7 @@ test_foreign_database_is_refused (void **state)
     rocksdb_t *db = s_raw_open (other, s_our_families, 7, ours);
     char *err = NULL;
     rocksdb_writeoptions_t *write = rocksdb_writeoptions_create ();
-    rocksdb_put_cf (db, write, ours [6], "owner", 5, "someone", 7, &err);
+    rocksdb_put_cf (db, write, ours [5], "owner", 5, "someone", 7, &err);
     assert_null (err);
     rocksdb_writeoptions_destroy (write);
     s_raw_close (db, ours, 7);
@@ -738,6 +792,7 @@ main (void)
         T (test_reopen_keeps_families_it_does_not_know),
         T (test_events_scan_in_order_with_limit_and_stop),
         T (test_incident_scan_stays_within_its_incident),
+        T (test_chain_scan_follows_links_and_reports_a_broken_one),
         T (test_incident_get_refuses_a_bad_record),
         T (test_incidents_scan_from_an_id),
         T (test_offsets_scan_lists_every_group),

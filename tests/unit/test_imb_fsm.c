@@ -914,8 +914,8 @@ test_same_commands_give_the_same_bytes (void **state)
     imb_fsm_t *other_fsm = imb_fsm_new (other);
     s_script (f->fsm);
     s_script (other_fsm);
-    const char *cfs [] = { "events", "by_incident", "incidents", "meta",
-                           "dedup" };
+    const char *cfs [] = { "events", "incidents", "meta", "dedup",
+                           "deadlines" };
     for (size_t index = 0; index < 5; index++) {
         zchunk_t *a = s_dump (f->store, cfs [index]);
         zchunk_t *b = s_dump (other, cfs [index]);
