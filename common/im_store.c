@@ -24,9 +24,6 @@
 #define S_CF_WRITE_BUFFER   (16 * S_MB)     //  Per column family, at most
 #define S_MAX_OPEN_FILES    256             //  Table files kept open
 #define S_META_SCHEMA       "schema"        //  meta key of the schema
-#define S_REQUEST_BUCKET    256             //  Memtable octets per hash
-                                            //  bucket of requests (each
-                                            //  bucket costs 8 octets)
 
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
@@ -69,15 +66,15 @@ im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
 
 
 //  --------------------------------------------------------------------
-//  The requests column family is keyed by request ids, which arrive in
-//  random order, and is only ever read by exact key (and scanned whole
-//  by dumps). In RocksDB's default skiplist memtable every random insert
-//  walks the list from the top with cache misses: it was the largest
-//  single cost of applying an OPEN. So this family's memtable is a hash
-//  of linked lists instead, with the whole key as the "prefix" it hashes:
-//  a put or a get touches one short bucket. The same prefix gives its
-//  table files a bloom filter per key. A whole scan still works, through
-//  a total-order iterator (im_store_read.c), at the price of a sort.
+//  The requests column family is keyed by request ids and is only ever
+//  read by exact key (and scanned whole by dumps). Its memtable is
+//  RocksDB's skiplist: ids made by imq clients lead with the time in ms,
+//  so an insert lands near the end of the list, and a flush walks the
+//  list in order. (A hash of linked lists made random ids cheaper to
+//  insert, but every flush then sorted the whole memtable: about 16k
+//  instructions per OPEN on the flush thread, against 2k saved on the
+//  state machine's; docs/benchmarks.md.) The whole key is the "prefix"
+//  of its bloom filters, over the memtable and per key in table files.
 
 static void
 s_whole_key_destroy (void *state)
@@ -120,7 +117,7 @@ s_whole_key_name (void *state)
 }
 
 static void
-s_requests_options_build (im_store_t *self, size_t cf_buffer)
+s_requests_options_build (im_store_t *self)
 {
     self->requests_options = rocksdb_options_create_copy (self->options);
     rocksdb_options_set_prefix_extractor (
@@ -130,10 +127,6 @@ s_requests_options_build (im_store_t *self, size_t cf_buffer)
                                        s_whole_key_in_domain,
                                        s_whole_key_in_range,
                                        s_whole_key_name));
-    //  The bucket array lives in the memtable's own memory: sized from
-    //  it, so that a small write buffer is not full from the start
-    rocksdb_options_set_hash_link_list_rep (self->requests_options,
-                                            cf_buffer / S_REQUEST_BUCKET);
 }
 
 
@@ -184,7 +177,7 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
                                             (uint64_t) (4 * buffer_mb * S_MB));
     rocksdb_options_set_keep_log_file_num (self->options, 4);
     rocksdb_options_set_max_log_file_size (self->options, 8 * S_MB);
-    s_requests_options_build (self, cf_buffer);
+    s_requests_options_build (self);
 }
 
 

@@ -34,8 +34,9 @@ s_scan_open (scan_t *scan, im_store_t *self,
              size_t from_size, const void *upper, size_t upper_size)
 {
     scan->options = rocksdb_readoptions_create ();
-    //  Scans walk keys in order even where a family hashes its keys
-    //  (requests, see im_store.c)
+    //  Scans walk keys in order even where a family has a prefix
+    //  extractor (requests, see im_store.c), which would otherwise bound
+    //  an iterator to one prefix
     rocksdb_readoptions_set_total_order_seek (scan->options, 1);
     if (upper)
         rocksdb_readoptions_set_iterate_upper_bound (
