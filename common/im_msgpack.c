@@ -361,7 +361,8 @@ im_msgpack_read (const void *data, size_t size, size_t *offset,
     at += kind.header;
     memset (object, 0, sizeof *object);
     if (kind.is_container) {
-        uint64_t count = kind.header? declared: kind.items / (kind.is_map? 2: 1);
+        uint64_t count = kind.header? declared
+                                    : kind.items / (kind.is_map? 2: 1);
         if (count > UINT32_MAX)
             return false;
         object->type = kind.is_map? MSGPACK_OBJECT_MAP: MSGPACK_OBJECT_ARRAY;
