@@ -250,17 +250,6 @@ s_incident_query (const im_request_t *request, im_store_t *store,
     return reply;
 }
 
-static const char *
-s_state_name (int state)
-{
-    switch (state) {
-        case RAFT_FOLLOWER:  return "follower";
-        case RAFT_CANDIDATE: return "candidate";
-        case RAFT_LEADER:    return "leader";
-        default:             return "unavailable";
-    }
-}
-
 static zmsg_t *
 s_status (const im_request_t *request, imb_raft_t *raft,
           imb_dispatch_t *dispatch, uint64_t node_id)
@@ -269,7 +258,7 @@ s_status (const im_request_t *request, imb_raft_t *raft,
     imb_raft_status (raft, &status);
     im_fields_t *body = im_fields_new ();
     im_fields_set_int (body, "node_id", (int64_t) node_id);
-    im_fields_set_str (body, "raft_state", s_state_name (status.state));
+    im_fields_set_str (body, "raft_state", imb_raft_state_name (status.state));
     im_fields_set_int (body, "term", (int64_t) status.term);
     im_fields_set_int (body, "leader_id", (int64_t) status.leader_id);
     im_fields_set_str (body, "leader_address", status.leader_address);

@@ -27,10 +27,19 @@
 //  ones) in memory, and a snapshot costs a segment close and a store
 //  sync on this thread. The threshold is therefore set from the entries'
 //  average size: about SNAPSHOT_BYTES of log between snapshots, within
-//  64 .. node.snapshot_threshold entries, re-evaluated every
-//  SNAPSHOT_ADAPT entries.
+//  SNAPSHOT_ENTRIES .. node.snapshot_threshold entries, re-evaluated every
+//  SNAPSHOT_ADAPT entries or quarter of SNAPSHOT_BYTES, whichever comes
+//  first.
 #define SNAPSHOT_BYTES   (16u * 1024 * 1024)
 #define SNAPSHOT_ADAPT   64
+#define SNAPSHOT_ENTRIES 16         //  Fewest entries between snapshots
+
+//  An entry holds at most node.batch_max commands and at most this many
+//  bytes of them. Large commands (long descriptions) would otherwise
+//  make entries of many MiB: libraft holds SNAPSHOT_ENTRIES of them at
+//  least, a follower receives them in one message, and each is copied
+//  for the applier, so memory would grow with the size of commands.
+#define ENTRY_BYTES      (1024u * 1024)
 
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
@@ -69,6 +78,10 @@ struct _imb_raft_t {
     uint64_t entry_bytes;           //  Bytes of entries applied ...
     uint64_t entry_count;           //  ... over this many, since the
                                     //  snapshot threshold was last set
+    uint64_t tick_ms;               //  When the tick last ran (uv time)
+    uint64_t push_ms;               //  Time spent handing entries on ...
+    uint64_t snapshot_ms;           //  ... and taking snapshots, since
+    int last_state;                 //  Raft state at the last tick
 };
 
 //  One proposal: an entry in flight and the tokens of its commands
@@ -94,11 +107,13 @@ s_hand_on (imb_raft_t *self, const uint64_t *tokens, size_t count)
 {
     if (!self->staged_index)
         return;
+    uint64_t start = im_mono_ms ();
     imb_applier_push (self->applier, self->staged_index, self->staged_data,
                       self->staged_size, tokens, count);
     free (self->staged_data);
     self->staged_data = NULL;
     self->staged_index = 0;
+    self->push_ms += im_mono_ms () - start;
 }
 
 static void
@@ -114,14 +129,15 @@ static void
 s_adapt_snapshots (imb_raft_t *self, size_t entry_size)
 {
     self->entry_bytes += entry_size;
-    if (++self->entry_count < SNAPSHOT_ADAPT)
+    if (++self->entry_count < SNAPSHOT_ADAPT
+    &&  self->entry_bytes < SNAPSHOT_BYTES / 4)
         return;
     uint64_t average = self->entry_bytes / self->entry_count;
     uint64_t threshold = SNAPSHOT_BYTES / (average ? average : 1);
     if (threshold > self->config.snapshot_threshold)
         threshold = self->config.snapshot_threshold;
-    if (threshold < 64)
-        threshold = 64;
+    if (threshold < SNAPSHOT_ENTRIES)
+        threshold = SNAPSHOT_ENTRIES;
     uint64_t trailing = threshold / 8;
     if (trailing > self->config.snapshot_trailing)
         trailing = self->config.snapshot_trailing;
@@ -159,9 +175,19 @@ s_fsm_snapshot (struct raft_fsm *fsm, struct raft_buffer *bufs [],
     //  Entries before the snapshot may be deleted once it is taken:
     //  what the state machine wrote for them must be on disk first
     s_hand_on (self, NULL, 0);
+    uint64_t start = im_mono_ms ();
     if (imb_applier_wait (self->applier))
         return RAFT_IOERR;
-    if (im_store_sync (self->store)) {
+    uint64_t drained = im_mono_ms ();
+    int rc = im_store_sync (self->store);
+    uint64_t synced = im_mono_ms ();
+    self->snapshot_ms += synced - start;
+    if (synced - start > 250)
+        zsys_warning ("imb_raft: snapshot took %" PRIu64 " ms: %" PRIu64
+                      " ms for the applier to finish, %" PRIu64 " ms to "
+                      "sync the store", synced - start, drained - start,
+                      synced - drained);
+    if (rc) {
         zsys_error ("imb_raft: snapshot: cannot sync store: %s",
                     im_store_errmsg (self->store));
         return RAFT_IOERR;
@@ -286,7 +312,8 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
     self->inflight++;
 }
 
-//  Proposes what is waiting, one entry per batch_max commands, while
+//  Proposes what is waiting, one entry per batch_max commands (or per
+//  ENTRY_BYTES), while
 //  fewer than inflight_entries_max entries are in flight
 static void
 s_drain (imb_raft_t *self)
@@ -304,8 +331,10 @@ s_drain (imb_raft_t *self)
                 return;
         }
         size_t left = imb_raft_queue_size (self->draining) - self->draining_at;
-        size_t count = left < self->config.batch_max ? left
-                                                     : self->config.batch_max;
+        size_t count = imb_raft_queue_fit (
+            self->draining, self->draining_at,
+            left < self->config.batch_max ? left : self->config.batch_max,
+            ENTRY_BYTES);
         s_propose (self, self->draining_at, count);
         self->draining_at += count;
     }
@@ -343,10 +372,28 @@ s_status_refresh (imb_raft_t *self)
     uv_mutex_unlock (&self->lock);
 }
 
+//  Runs every 50 ms. A tick much later than that means the loop did not
+//  run: heartbeats and replies to the leader were late too. What held
+//  it is said, with the role changes, so a leader change can be traced.
 static void
 s_tick (uv_timer_t *timer)
 {
-    s_status_refresh ((imb_raft_t *) timer->data);
+    imb_raft_t *self = (imb_raft_t *) timer->data;
+    uint64_t now = uv_now (&self->loop);
+    if (self->tick_ms && now - self->tick_ms > 250)
+        zsys_warning ("imb_raft: loop stalled %" PRIu64 " ms (entries "
+                      "handed on: %" PRIu64 " ms, snapshots: %" PRIu64
+                      " ms)", now - self->tick_ms, self->push_ms,
+                      self->snapshot_ms);
+    self->tick_ms = now;
+    self->push_ms = 0;
+    self->snapshot_ms = 0;
+    s_status_refresh (self);
+    int state = raft_state (&self->raft);
+    if (state != self->last_state)
+        zsys_info ("imb_raft: %s in term %" PRIu64, imb_raft_state_name (state),
+                   (uint64_t) self->raft.current_term);
+    self->last_state = state;
 }
 
 //  --------------------------------------------------------------------
@@ -680,6 +727,17 @@ imb_raft_status (imb_raft_t *self, imb_raft_status_t *status)
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
 }
+const char *
+imb_raft_state_name (int state)
+{
+    switch (state) {
+        case RAFT_FOLLOWER:  return "follower";
+        case RAFT_CANDIDATE: return "candidate";
+        case RAFT_LEADER:    return "leader";
+        default:             return "unavailable";
+    }
+}
+
 bool
 imb_raft_wait_leader (imb_raft_t *self, int timeout_ms)
 {

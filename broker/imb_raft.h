@@ -81,6 +81,10 @@ int
 void
     imb_raft_status (imb_raft_t *self, imb_raft_status_t *status);
 
+//  The name of a Raft state ("leader", "follower"...); a static string
+const char *
+    imb_raft_state_name (int state);
+
 //  Waits up to timeout_ms for this node to lead; returns true if it does
 bool
     imb_raft_wait_leader (imb_raft_t *self, int timeout_ms);

@@ -92,6 +92,24 @@ imb_raft_queue_range (imb_raft_queue_t *self, size_t from, size_t count,
     return self->data + self->starts [from];
 }
 
+size_t
+imb_raft_queue_fit (imb_raft_queue_t *self, size_t from, size_t count,
+                    size_t bytes)
+{
+    assert (count > 0 && from + count <= self->count);
+    //  The largest n in [1, count] with starts [from + n] - starts [from]
+    //  <= bytes: starts only grows, so a binary search finds it
+    size_t low = 1, high = count;
+    while (low < high) {
+        size_t middle = low + (high - low + 1) / 2;
+        if (self->starts [from + middle] - self->starts [from] <= bytes)
+            low = middle;
+        else
+            high = middle - 1;
+    }
+    return low;
+}
+
 void
 imb_raft_queue_reset (imb_raft_queue_t *self)
 {

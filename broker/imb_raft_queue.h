@@ -37,6 +37,12 @@ const void *
     imb_raft_queue_range (imb_raft_queue_t *self, size_t from, size_t count,
                           size_t *size);
 
+//  How many commands from index from, at most count, fit in bytes
+//  packed bytes; at least one, however large it is
+size_t
+    imb_raft_queue_fit (imb_raft_queue_t *self, size_t from, size_t count,
+                        size_t bytes);
+
 //  Empties the queue, keeping its memory
 void
     imb_raft_queue_reset (imb_raft_queue_t *self);

@@ -365,6 +365,18 @@ bench_broker_memory (bench_broker_t *self, bench_memory_t *memory)
 }
 
 int
+bench_broker_memory_reset (bench_broker_t *self)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/clear_refs", (int) self->pid);
+    FILE *file = self->pid ? fopen (path, "w") : NULL;
+    if (!file)
+        return -1;
+    int rc = fputs ("5", file) < 0 ? -1 : 0;  //  5: reset the peak RSS
+    return fclose (file) || rc ? -1 : 0;
+}
+
+int
 bench_broker_event_size (bench_broker_t *self, int64_t incident,
                          size_t *size, char *errbuf, size_t errlen)
 {

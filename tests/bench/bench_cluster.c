@@ -15,10 +15,13 @@
     store holds N MiB, a follower is SIGKILLed, its data directory
     wiped, and it is started again: it installs a checkpoint of another
     node's store (docs/storage.md 3.1). The time until it applied what
-    the leader had, and its peak RSS and the leader's, are printed.
+    the leader had is printed, with every node's peak RSS during the
+    fill and during the catch-up. --description B gives the fill's
+    OPENs a description of B random characters (up to 8,192), so that a
+    store of a GiB fills in minutes through the ordinary write path.
 
         imq-bench-cluster [--events N] [--inflight N] [--latency N]
-                          [--catchup-mb N]
+                          [--catchup-mb N [--description B]]
 */
 #include "bench_ingest.h"
 #include <dirent.h>
@@ -31,6 +34,7 @@ typedef struct {
     size_t inflight;                //  In flight during it
     uint64_t latency;               //  OPENs one at a time
     uint64_t catchup_mb;            //  Store size for the catch-up, or 0
+    size_t description;             //  Description bytes of its OPENs
 } s_options_t;
 
 typedef struct {
@@ -76,9 +80,10 @@ s_write_config (const char *path, int ports [NODES][4])
     return fclose (file);
 }
 
-//  The node that leads, by asking each; 0 when none does
+//  The node that leads, by asking each; 0 when none does. Its term goes
+//  to *term when term is not NULL.
 static int
-s_leader (bench_broker_t **nodes)
+s_leader_term (bench_broker_t **nodes, uint64_t *term)
 {
     for (int node = 0; node < NODES; node++) {
         bench_status_t status;
@@ -94,12 +99,20 @@ s_leader (bench_broker_t **nodes)
         bool leads = reply && reply->status == 200
                   && streq (im_fields_str_or (reply->body, "raft_state", ""),
                             "leader");
+        if (leads && term)
+            *term = (uint64_t) im_fields_int_or (reply->body, "term", 0);
         im_reply_destroy (&reply);
         im_client_destroy (&client);
         if (leads)
             return node + 1;
     }
     return 0;
+}
+
+static int
+s_leader (bench_broker_t **nodes)
+{
+    return s_leader_term (nodes, NULL);
 }
 
 //  Kills the leader while a client writes through the whole cluster;
@@ -162,60 +175,115 @@ s_tree_bytes (const char *path)
     return bytes;
 }
 
-//  Loads the cluster until the leader's store holds mb MiB, then wipes
-//  and restarts a follower and times its catch-up. Returns 0 or -1.
-static int
-s_catchup (bench_broker_t **nodes, int ports [NODES][4], const char *dir,
-           const char *config, uint64_t mb, char *errbuf, size_t errlen)
+//  Peak RSS of every node, MiB, as "a/b/c" ("-" for a node not running)
+static void
+s_peaks (bench_broker_t **nodes, char *text, size_t size)
 {
-    int leader = 0;
-    //  Three nodes on two cores under full load may elect another
-    //  leader now and then: the load follows it
-    uint64_t filled = 0;
-    int rc = 0, elections = 0;
-    char store [600] = "";
-    while (rc == 0) {
-        leader = 0;
+    *text = 0;
+    for (int node = 0; node < NODES; node++) {
+        bench_memory_t memory;
+        size_t length = strlen (text);
+        if (nodes [node] && bench_broker_memory (nodes [node], &memory) == 0)
+            snprintf (text + length, size - length, "%s%" PRIu64,
+                      node ? "/" : "", memory.hwm_kb / 1024);
+        else
+            snprintf (text + length, size - length, "%s-", node ? "/" : "");
+    }
+}
+
+//  Loads the cluster until the leader's store holds mb MiB. Returns the
+//  leader, or 0 with the reason in errbuf.
+static int
+s_fill (bench_broker_t **nodes, const char *dir, const s_options_t *options,
+        char *errbuf, size_t errlen)
+{
+    //  A load that fails (a leader change) is started again on the
+    //  leader; leader changes are counted by term
+    uint64_t filled = 0, first_term = 0, term = 0;
+    uint64_t started = bench_now_us ();
+    int failures = 0;
+    while (true) {
+        int leader = 0;
         for (int tries = 0; tries < 200 && !leader; tries++) {
-            leader = s_leader (nodes);
+            leader = s_leader_term (nodes, &term);
             if (!leader)
                 zclock_sleep (50);
         }
         if (!leader) {
             snprintf (errbuf, errlen, "no leader during the catch-up fill");
-            return -1;
+            return 0;
         }
+        if (!first_term)
+            first_term = term;
+        char store [600];
         snprintf (store, sizeof store, "%s/node%d/store", dir, leader);
-        if (s_tree_bytes (store) >= mb * 1024 * 1024)
-            break;
+        uint64_t bytes = s_tree_bytes (store);
+        double seconds = (double) (bench_now_us () - started) / 1e6;
+        printf ("fill: %.0f s, %" PRIu64 " OPENs acknowledged, leader's "
+                "store %" PRIu64 " MiB, node %d leads in term %" PRIu64 "\n",
+                seconds, filled, bytes / (1024 * 1024), leader, term);
+        fflush (stdout);
+        if (bytes >= options->catchup_mb * 1024 * 1024) {
+            printf ("fill: %" PRIu64 " leader changes, %d loads cut short, "
+                    "%.0f OPENs/s\n", term - first_term, failures,
+                    (double) filled / (seconds > 0 ? seconds : 1));
+            return leader;
+        }
         //  A tag of its own per load: request ids never repeat
         char tag [32];
         snprintf (tag, sizeof tag, "fill%" PRIu64, filled);
         bench_load_t *load = bench_load_new (
             bench_broker_client_endpoint (nodes [leader - 1]), 8, tag);
+        if (load && options->description
+        &&  bench_load_set_description (load, options->description))
+            bench_load_destroy (&load);
+        if (!load) {
+            snprintf (errbuf, errlen, "cannot load node %d", leader);
+            return 0;
+        }
         bench_load_result_t result = { 0, 0, 0, 0, 0, 0, 0 };
-        if (!load)
-            rc = -1;
-        else
-        if (bench_load_run (load, 200000, 2048, NULL, NULL, 0, NULL, &result,
+        uint64_t count = options->description ? 20000 : 200000;
+        if (bench_load_run (load, count, 2048, NULL, NULL, 0, NULL, &result,
                             errbuf, errlen)) {
-            if (++elections > 20)
-                rc = -1;            //  Not a leader change any more
+            fprintf (stderr, "bench: fill: %s\n", errbuf);
+            if (++failures > 20) {
+                bench_load_destroy (&load);
+                return 0;           //  Not a leader change any more
+            }
         }
         filled += result.requests;
         bench_load_destroy (&load);
     }
-    if (rc)
-        return rc;
-    if (elections)
-        printf ("catch-up: %d leader changes during the fill\n", elections);
+}
+
+//  Loads the cluster until the leader's store holds mb MiB, then wipes
+//  and restarts a follower and times its catch-up. Peak RSS of every
+//  node is printed for the fill (since each started) and for the
+//  catch-up alone (peaks are reset in between). Returns 0 or -1.
+static int
+s_catchup (bench_broker_t **nodes, int ports [NODES][4], const char *dir,
+           const char *config, const s_options_t *options, char *errbuf,
+           size_t errlen)
+{
+    int leader = s_fill (nodes, dir, options, errbuf, errlen);
+    if (!leader)
+        return -1;
+    char store [600];
+    snprintf (store, sizeof store, "%s/node%d/store", dir, leader);
     bench_status_t target;
     if (bench_broker_status (nodes [leader - 1], NULL, &target, errbuf,
                              errlen))
         return -1;
+    char peaks [64];
+    s_peaks (nodes, peaks, sizeof peaks);
+    printf ("fill: peak RSS per node %s MiB (since start, with the "
+            "throughput runs)\n", peaks);
     int follower = leader % NODES + 1;
     bench_broker_kill (nodes [follower - 1]);
     bench_broker_destroy (&nodes [follower - 1]);
+    for (int node = 0; node < NODES; node++)
+        if (nodes [node])
+            bench_broker_memory_reset (nodes [node]);
     char wiped [600];
     snprintf (wiped, sizeof wiped, "%s/node%d", dir, follower);
     zdir_t *data = zdir_new (wiped, NULL);
@@ -230,7 +298,7 @@ s_catchup (bench_broker_t **nodes, int ports [NODES][4], const char *dir,
         return -1;
     bench_status_t status = { 0, 0, false, 0, 0 };
     while (status.last_seq < target.last_seq
-       &&  bench_now_us () - started < 600 * 1000000ull) {
+       &&  bench_now_us () - started < 1200 * 1000000ull) {
         char ignored [256];
         if (bench_broker_status (nodes [follower - 1], NULL, &status,
                                  ignored, sizeof ignored))
@@ -238,19 +306,17 @@ s_catchup (bench_broker_t **nodes, int ports [NODES][4], const char *dir,
         zclock_sleep (100);
     }
     double seconds = (double) (bench_now_us () - started) / 1e6;
-    bench_memory_t mine, source;
-    bench_broker_memory (nodes [follower - 1], &mine);
-    bench_broker_memory (nodes [leader - 1], &source);
+    s_peaks (nodes, peaks, sizeof peaks);
     char a [32];
     printf ("catch-up: store of %" PRIu64 " MiB (%s events), node %d wiped "
-            "and restarted: %s in %.1f s; peak RSS %" PRIu64 " MiB on it, %"
-            PRIu64 " MiB on the leader\n",
+            "and restarted: %s in %.1f s\n",
             s_tree_bytes (store) / (1024 * 1024),
             bench_thousands ((double) target.last_seq, a, sizeof a),
             follower, status.last_seq >= target.last_seq ? "caught up"
                                                          : "NOT caught up",
-            seconds, mine.hwm_kb / 1024, source.hwm_kb / 1024);
-    (void) filled;
+            seconds);
+    printf ("catch-up: peak RSS per node during it %s MiB (node %d is the "
+            "new one, node %d leads)\n", peaks, follower, leader);
     return status.last_seq >= target.last_seq ? 0 : -1;
 }
 
@@ -263,7 +329,7 @@ s_print_row (const char *what, const char *one, const char *three)
 int
 main (int argc, char *argv [])
 {
-    s_options_t options = { 100000, 2048, 2000, 0 };
+    s_options_t options = { 100000, 2048, 2000, 0, 0 };
     for (int index = 1; index + 1 < argc; index += 2) {
         uint64_t value = strtoull (argv [index + 1], NULL, 10);
         if (streq (argv [index], "--events"))
@@ -277,6 +343,15 @@ main (int argc, char *argv [])
         else
         if (streq (argv [index], "--catchup-mb"))
             options.catchup_mb = value;
+        else
+        if (streq (argv [index], "--description")
+        &&  value > 0 && value <= 8192)
+            options.description = (size_t) value;
+        else {
+            fprintf (stderr, "bench: unknown option or bad value: %s %s\n",
+                     argv [index], argv [index + 1]);
+            return 2;
+        }
     }
     zsys_init ();
     zsys_set_logstream (stderr);
@@ -352,7 +427,7 @@ main (int argc, char *argv [])
     for (int node = 0; rc == 0 && node < NODES; node++)
         bench_broker_memory (nodes [node], &memory [node]);
     if (rc == 0 && options.catchup_mb)
-        rc = s_catchup (nodes, ports, dir, config, options.catchup_mb, errbuf,
+        rc = s_catchup (nodes, ports, dir, config, &options, errbuf,
                         sizeof errbuf);
     int killed = 0;
     double gap = rc == 0 ? s_failover (nodes, list, &killed) : -1;

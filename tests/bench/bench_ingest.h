@@ -146,6 +146,12 @@ int
 int
     bench_broker_memory (bench_broker_t *self, bench_memory_t *memory);
 
+//  Resets the broker's peak RSS (VmHWM) to what it holds now, so that a
+//  later bench_broker_memory gives the peak since this call. Returns 0,
+//  or -1 if /proc refused.
+int
+    bench_broker_memory_reset (bench_broker_t *self);
+
 //  Size of one stored event: the first event of incident, read back with
 //  TIMELINE. Returns 0, or -1 with the reason in errbuf.
 int
@@ -255,6 +261,13 @@ typedef enum {
 
 void
     bench_load_set_ids (bench_load_t *self, bench_ids_t ids);
+
+//  Gives each OPEN a description of bytes characters (at most 8,192),
+//  different in every request and hardly compressible, so that a store
+//  grows by several KiB per OPEN through the ordinary write path.
+//  Returns 0, or -1 when the body does not encode.
+int
+    bench_load_set_description (bench_load_t *self, size_t bytes);
 
 //  Sends count OPENs keeping inflight unanswered in total (spread over
 //  the connections), until every one was answered. lagger (may be NULL)

@@ -27,6 +27,9 @@ struct _bench_load_t {
     uint64_t seed;                  //  Scrambles random ids per object
     uint64_t next_index;            //  Request id number of the next OPEN
     int64_t last_incident;          //  Incident of the last reply
+    size_t description_at;          //  Offset of the description in
+    size_t description_size;        //  body_bytes, and its length, or 0
+    uint64_t random;                //  xorshift state for descriptions
 };
 
 //  State of one run, kept together so the loop's helpers stay short
@@ -165,6 +168,54 @@ s_request_index (const bench_load_t *self, const char *id, uint64_t *index)
     return true;
 }
 
+int
+bench_load_set_description (bench_load_t *self, size_t bytes)
+{
+    assert (self && bytes > 0 && bytes <= 8192);
+    char *text = (char *) malloc (bytes + 1);
+    if (!text)
+        return -1;
+    memset (text, '~', bytes);      //  A marker, found below, then varied
+    text [bytes] = 0;
+    im_fields_set_str (self->body, "description", text);
+    free (self->body_bytes);
+    self->body_bytes = NULL;
+    int rc = im_fields_encode (self->body, &self->body_bytes,
+                               &self->body_size);
+    char *found = NULL;
+    for (size_t at = 0; rc == 0 && !found && at + bytes <= self->body_size;
+         at++)
+        if (memcmp (self->body_bytes + at, text, bytes) == 0)
+            found = self->body_bytes + at;
+    free (text);
+    if (!found)
+        return -1;
+    self->description_at = (size_t) (found - self->body_bytes);
+    self->description_size = bytes;
+    self->random = 0x9e3779b97f4a7c15ull ^ (uint64_t) bench_now_us ();
+    return 0;
+}
+
+//  Fills the description with new characters: 6 random bits each, which
+//  RocksDB's block compression cannot shrink much
+static void
+s_vary_description (bench_load_t *self)
+{
+    char *text = self->body_bytes + self->description_at;
+    static const char alphabet [] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .";
+    for (size_t index = 0; index < self->description_size; index += 10) {
+        self->random ^= self->random << 13;
+        self->random ^= self->random >> 7;
+        self->random ^= self->random << 17;
+        uint64_t bits = self->random;
+        for (size_t digit = 0; digit < 10
+                            && index + digit < self->description_size;
+             digit++, bits >>= 6)
+            text [index + digit] = alphabet [bits & 63];
+    }
+}
+
 //  Sends OPENs on connection until it has its share in flight
 static int
 s_fill (bench_load_t *self, s_run_t *run, size_t connection,
@@ -175,6 +226,8 @@ s_fill (bench_load_t *self, s_run_t *run, size_t connection,
         char id [96];
         s_request_id (self, run->base + run->sent, id, sizeof id);
         run->sent_at [run->sent] = bench_now_us ();
+        if (self->description_size)
+            s_vary_description (self);
         if (im_request_send_packed (self->dealers [connection], "OPEN", id,
                                     self->body_bytes, self->body_size)) {
             snprintf (errbuf, errlen, "cannot send OPEN %s", id);
