@@ -269,6 +269,19 @@ imb_applier_wait (imb_applier_t *self)
     return broken ? IM_EIO : 0;
 }
 
+int
+imb_applier_wait_index (imb_applier_t *self, uint64_t index,
+                        uint64_t *last_seq)
+{
+    uv_mutex_lock (&self->lock);
+    while (self->applied < index && !self->broken)
+        uv_cond_wait (&self->done, &self->lock);
+    bool broken = self->broken;
+    *last_seq = self->last_seq;
+    uv_mutex_unlock (&self->lock);
+    return broken ? IM_EIO : 0;
+}
+
 bool
 imb_applier_broken (imb_applier_t *self)
 {
@@ -294,4 +307,13 @@ imb_applier_applied (imb_applier_t *self)
     uint64_t applied = self->applied;
     uv_mutex_unlock (&self->lock);
     return applied;
+}
+
+size_t
+imb_applier_backlog (imb_applier_t *self)
+{
+    uv_mutex_lock (&self->lock);
+    size_t bytes = self->bytes;
+    uv_mutex_unlock (&self->lock);
+    return bytes;
 }

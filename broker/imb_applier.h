@@ -57,6 +57,17 @@ bool
 uint64_t
     imb_applier_last_seq (imb_applier_t *self);
 
+//  Waits until the entry at index (or a later one) was applied, and
+//  gives the last event seq applied then in *last_seq. Any thread.
+//  Returns 0, or IM_EIO when the store could not be written.
+int
+    imb_applier_wait_index (imb_applier_t *self, uint64_t index,
+                            uint64_t *last_seq);
+
+//  Bytes of entries queued or being applied (any thread)
+size_t
+    imb_applier_backlog (imb_applier_t *self);
+
 //  Last Raft index applied to the store (any thread)
 uint64_t
     imb_applier_applied (imb_applier_t *self);

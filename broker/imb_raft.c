@@ -41,6 +41,17 @@
 //  for the applier, so memory would grow with the size of commands.
 #define ENTRY_BYTES      (1024u * 1024)
 
+//  This thread's loop sends the heartbeats and answers the leader, so
+//  nothing on it may wait long. Measured under saturation
+//  (docs/benchmarks.md): appliers fell seconds behind (RocksDB stopping
+//  writes while a flush was late, cores shared), and a snapshot, which
+//  waited on this thread for the applier and a sync, held the loop 1 to
+//  20 s, and the leader lost its quorum. So the snapshot waits in
+//  libuv's thread pool (libraft's snapshot_async), and the leader
+//  proposes nothing while its own applier holds more than
+//  PROPOSE_BACKLOG bytes of entries.
+#define PROPOSE_BACKLOG  (4u * 1024 * 1024)
+
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
     im_store_t *store;              //  The database, owned
@@ -78,9 +89,10 @@ struct _imb_raft_t {
     uint64_t entry_bytes;           //  Bytes of entries applied ...
     uint64_t entry_count;           //  ... over this many, since the
                                     //  snapshot threshold was last set
+    uint64_t pushed_index;          //  Last entry handed to the applier
     uint64_t tick_ms;               //  When the tick last ran (uv time)
-    uint64_t push_ms;               //  Time spent handing entries on ...
-    uint64_t snapshot_ms;           //  ... and taking snapshots, since
+    uint64_t push_ms;               //  Time spent handing entries on
+                                    //  since the last tick
     int last_state;                 //  Raft state at the last tick
 };
 
@@ -110,6 +122,7 @@ s_hand_on (imb_raft_t *self, const uint64_t *tokens, size_t count)
     uint64_t start = im_mono_ms ();
     imb_applier_push (self->applier, self->staged_index, self->staged_data,
                       self->staged_size, tokens, count);
+    self->pushed_index = self->staged_index;
     free (self->staged_data);
     self->staged_data = NULL;
     self->staged_index = 0;
@@ -167,46 +180,81 @@ s_fsm_apply (struct raft_fsm *fsm, const struct raft_buffer *buf,
     return 0;
 }
 
+//  Snapshots (libraft's fsm version 3). On this thread: the manifest is
+//  made, naming the last entry handed to the applier. In libuv's thread
+//  pool: the wait for the applier to have written that entry and the
+//  store sync, since the log entries before the snapshot may be deleted
+//  once it is taken; this thread goes on meanwhile, applying too. Then,
+//  on this thread again, the manifest is freed.
 static int
 s_fsm_snapshot (struct raft_fsm *fsm, struct raft_buffer *bufs [],
                 unsigned *n_bufs)
 {
     imb_raft_t *self = (imb_raft_t *) fsm->data;
-    //  Entries before the snapshot may be deleted once it is taken:
-    //  what the state machine wrote for them must be on disk first
     s_hand_on (self, NULL, 0);
-    uint64_t start = im_mono_ms ();
-    if (imb_applier_wait (self->applier))
-        return RAFT_IOERR;
-    uint64_t drained = im_mono_ms ();
-    int rc = im_store_sync (self->store);
-    uint64_t synced = im_mono_ms ();
-    self->snapshot_ms += synced - start;
-    if (synced - start > 250)
-        zsys_warning ("imb_raft: snapshot took %" PRIu64 " ms: %" PRIu64
-                      " ms for the applier to finish, %" PRIu64 " ms to "
-                      "sync the store", synced - start, drained - start,
-                      synced - drained);
-    if (rc) {
-        zsys_error ("imb_raft: snapshot: cannot sync store: %s",
-                    im_store_errmsg (self->store));
-        return RAFT_IOERR;
-    }
     *bufs = (struct raft_buffer *) raft_malloc (sizeof (struct raft_buffer));
     if (!*bufs)
         return RAFT_NOMEM;
     unsigned char *data = (unsigned char *) raft_malloc (SNAPSHOT_SIZE);
     if (!data) {
         raft_free (*bufs);
+        *bufs = NULL;
         return RAFT_NOMEM;
     }
     memcpy (data, SNAPSHOT_MAGIC, 8);
+    uint64_t index = self->pushed_index;
+    if (index < imb_applier_applied (self->applier))
+        index = imb_applier_applied (self->applier);
+    im_put_u64 (data + 8, index);
+    im_put_u64 (data + 16, 0);      //  Last seq: once applied
     im_put_u64 (data + 24, self->config.node_id);
-    im_put_u64 (data + 8, imb_fsm_applied_index (self->fsm));
-    im_put_u64 (data + 16, imb_fsm_last_seq (self->fsm));
     (*bufs) [0].base = data;
     (*bufs) [0].len = SNAPSHOT_SIZE;
     *n_bufs = 1;
+    return 0;
+}
+
+static int
+s_fsm_snapshot_async (struct raft_fsm *fsm, struct raft_buffer *bufs [],
+                      unsigned *n_bufs)
+{
+    imb_raft_t *self = (imb_raft_t *) fsm->data;
+    if (*n_bufs != 1)
+        return RAFT_INVALID;
+    unsigned char *data = (unsigned char *) (*bufs) [0].base;
+    uint64_t start = im_mono_ms ();
+    uint64_t last_seq = 0;
+    if (imb_applier_wait_index (self->applier, im_get_u64 (data + 8),
+                                &last_seq))
+        return RAFT_IOERR;
+    uint64_t applied = im_mono_ms ();
+    //  RocksDB's WAL sync may be called from any thread while the
+    //  applier writes
+    int rc = im_store_sync (self->store);
+    uint64_t synced = im_mono_ms ();
+    if (synced - start > 1000)
+        zsys_info ("imb_raft: snapshot took %" PRIu64 " ms: %" PRIu64
+                   " ms for the applier to reach it, %" PRIu64 " ms to "
+                   "sync the store", synced - start, applied - start,
+                   synced - applied);
+    if (rc) {
+        zsys_error ("imb_raft: snapshot: cannot sync store");
+        return RAFT_IOERR;
+    }
+    im_put_u64 (data + 16, last_seq);
+    return 0;
+}
+
+static int
+s_fsm_snapshot_finalize (struct raft_fsm *fsm, struct raft_buffer *bufs [],
+                         unsigned *n_bufs)
+{
+    (void) fsm;
+    for (unsigned index = 0; *bufs && index < *n_bufs; index++)
+        raft_free ((*bufs) [index].base);
+    raft_free (*bufs);
+    *bufs = NULL;
+    *n_bufs = 0;
     return 0;
 }
 
@@ -318,7 +366,9 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
 static void
 s_drain (imb_raft_t *self)
 {
-    while (self->inflight < self->config.inflight_entries_max) {
+    //  The tick calls again while the applier is behind
+    while (self->inflight < self->config.inflight_entries_max
+    &&     imb_applier_backlog (self->applier) <= PROPOSE_BACKLOG) {
         if (self->draining_at == imb_raft_queue_size (self->draining)) {
             imb_raft_queue_reset (self->draining);
             self->draining_at = 0;
@@ -381,13 +431,12 @@ s_tick (uv_timer_t *timer)
     imb_raft_t *self = (imb_raft_t *) timer->data;
     uint64_t now = uv_now (&self->loop);
     if (self->tick_ms && now - self->tick_ms > 250)
-        zsys_warning ("imb_raft: loop stalled %" PRIu64 " ms (entries "
-                      "handed on: %" PRIu64 " ms, snapshots: %" PRIu64
-                      " ms)", now - self->tick_ms, self->push_ms,
-                      self->snapshot_ms);
+        zsys_warning ("imb_raft: loop stalled %" PRIu64 " ms (%" PRIu64
+                      " ms of it waiting for the applier to take entries)",
+                      now - self->tick_ms, self->push_ms);
     self->tick_ms = now;
     self->push_ms = 0;
-    self->snapshot_ms = 0;
+    s_drain (self);
     s_status_refresh (self);
     int state = raft_state (&self->raft);
     if (state != self->last_state)
@@ -471,17 +520,24 @@ s_start (imb_raft_t *self)
                                            config->raft_address);
     if (rc == 0)
         rc = raft_uv_init (&self->io, &self->loop, raft_dir, &self->transport);
+    //  libraft 0.15's raft_uv_init provides async_work (the snapshots'
+    //  thread pool work) but still says version 1, which raft_init
+    //  refuses with snapshot_async; upstream set it to 2 later
+    if (rc == 0 && self->io.version < 2 && self->io.async_work)
+        self->io.version = 2;
     if (rc) {
         snprintf (self->start_error, sizeof self->start_error,
                   "raft I/O in %s: %s", raft_dir,
                   *self->io.errmsg ? self->io.errmsg : raft_strerror (rc));
         return rc;
     }
-    self->raft_fsm.version = 1;
+    self->raft_fsm.version = 3;
     self->raft_fsm.data = self;
     self->raft_fsm.apply = s_fsm_apply;
     self->raft_fsm.snapshot = s_fsm_snapshot;
     self->raft_fsm.restore = s_fsm_restore;
+    self->raft_fsm.snapshot_finalize = s_fsm_snapshot_finalize;
+    self->raft_fsm.snapshot_async = s_fsm_snapshot_async;
     rc = raft_init (&self->raft, &self->io, &self->raft_fsm, config->node_id,
                     config->raft_address);
     if (rc) {
@@ -518,6 +574,8 @@ s_start (imb_raft_t *self)
         return rc;
     }
     raft_set_pre_vote (&self->raft, true);
+    raft_set_election_timeout (&self->raft, config->election_timeout_ms);
+    raft_set_heartbeat_timeout (&self->raft, config->heartbeat_ms);
     raft_set_snapshot_threshold (&self->raft, config->snapshot_threshold);
     raft_set_snapshot_trailing (&self->raft, config->snapshot_trailing);
     rc = raft_start (&self->raft);

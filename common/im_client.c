@@ -28,6 +28,10 @@
 #include "im_classes.h"
 
 #define IM_CLIENT_RESEND_MS     1000    //  Resend interval of a call
+#define IM_CLIENT_RETRY_MS      100     //  Ask again after a 503 or a 421
+                                        //  naming no leader: an election
+                                        //  ends about then, and the
+                                        //  answer comes at once
 #define IM_CLIENT_FAILOVER_MS   1000    //  Async: silence before moving on
 #define IM_CLIENT_AGAIN_MS      50      //  Second send after a redirect
 #define IM_CLIENT_HWM           10000   //  Messages queued either way
@@ -361,7 +365,7 @@ im_client_call (im_client_t *self, const char *verb,
         else
         if (answered && reply && self->nodes_n > 1
         &&  (reply->status == 503 || reply->status == 421)
-        &&  im_mono_ms () + IM_CLIENT_RESEND_MS / 4 < deadline) {
+        &&  im_mono_ms () + IM_CLIENT_RETRY_MS < deadline) {
             //  Busy, no leader elected yet, or a leader whose endpoint
             //  the node does not know: with other nodes to ask, ask again
             //  a little later, of any node, and keep the answer should the
@@ -371,7 +375,7 @@ im_client_call (im_client_t *self, const char *verb,
             last = reply;
             reply = NULL;
             answered = false;
-            resend_at = im_mono_ms () + IM_CLIENT_RESEND_MS / 4;
+            resend_at = im_mono_ms () + IM_CLIENT_RETRY_MS;
         }
     }
     if (!reply && last) {

@@ -59,6 +59,8 @@ im_config_default (im_config_t *config)
     config->offset_commit_ms = 100;
     config->snapshot_threshold = 8192;
     config->snapshot_trailing = 1024;
+    config->election_timeout_ms = IM_CONFIG_ELECTION_TIMEOUT_MS;
+    config->heartbeat_ms = IM_CONFIG_HEARTBEAT_MS;
     im_strlcpy (config->http_listen, "127.0.0.1:7780",
                 sizeof config->http_listen);
     config->http_body_max = 1024 * 1024;

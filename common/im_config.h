@@ -29,6 +29,8 @@
 #define IM_CONFIG_SUBCATEGORIES_MAX 16
 #define IM_CONFIG_RECIPIENTS_MAX 16
 #define IM_CONFIG_NODES_MAX      9      //  Members of a cluster
+#define IM_CONFIG_ELECTION_TIMEOUT_MS 600   //  cluster.election_timeout
+#define IM_CONFIG_HEARTBEAT_MS   100    //  cluster.heartbeat
 #define IM_PRIORITIES            5      //  P1..P5
 #define IM_CONFIG_AGENTS_MAX     64
 #define IM_CONFIG_ROLES_MAX      8
@@ -96,6 +98,8 @@ typedef struct {
                                                         //  broker's --join
 
     //  cluster: the members the cluster starts with (none: one node)
+    uint32_t election_timeout_ms;                       //  Raft, 600
+    uint32_t heartbeat_ms;                              //  Raft, 100
     size_t members_n;                                   //  How many
     im_config_member_t members [IM_CONFIG_NODES_MAX];   //  In file order
 

@@ -176,6 +176,9 @@ static const field_t s_member [] = {
 
 static const field_t s_cluster [] = {
     { "members", FIELD_NODES, 0, 0, 0, NULL },
+    { "election_timeout", FIELD_MS32, S_AT (election_timeout_ms),
+      0, 60000, NULL },
+    { "heartbeat", FIELD_MS32, S_AT (heartbeat_ms), 0, 10000, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -647,6 +650,14 @@ s_finish (struct fy_diag *diag, struct fy_node *root, im_config_t *config)
     if (at && config->worker_expiry_ms <= config->worker_heartbeat_ms)
         im_config_yaml_error (diag, at, "node.worker_expiry: must be longer "
                               "than node.worker_heartbeat");
+    //  libraft draws each election timer between the timeout and twice
+    //  it: followers must hear several heartbeats within the shortest
+    at = s_find (root, "cluster", "election_timeout");
+    if (!at)
+        at = s_find (root, "cluster", "heartbeat");
+    if (at && config->election_timeout_ms < 3 * config->heartbeat_ms)
+        im_config_yaml_error (diag, at, "cluster.election_timeout: must be "
+                              "at least 3 times cluster.heartbeat");
     at = s_find (root, "node", "queue_max");
     if (!at)
         at = s_find (root, "node", "batch_max");

@@ -116,6 +116,8 @@ s_assert_config_equal (const im_config_t *a, const im_config_t *b)
     assert_int_equal (a->offset_commit_ms, b->offset_commit_ms);
     assert_int_equal (a->snapshot_threshold, b->snapshot_threshold);
     assert_int_equal (a->snapshot_trailing, b->snapshot_trailing);
+    assert_int_equal (a->election_timeout_ms, b->election_timeout_ms);
+    assert_int_equal (a->heartbeat_ms, b->heartbeat_ms);
     assert_memory_equal (a->matrix, b->matrix, sizeof a->matrix);
     assert_int_equal (a->categories_n, b->categories_n);
     for (size_t index = 0; index < a->categories_n; index++) {
@@ -168,6 +170,8 @@ test_defaults_are_the_documented_values (void **state)
     assert_int_equal (c->offset_commit_ms, 100);
     assert_int_equal (c->snapshot_threshold, 8192);
     assert_int_equal (c->snapshot_trailing, 1024);
+    assert_int_equal (c->election_timeout_ms, 600);
+    assert_int_equal (c->heartbeat_ms, 100);
     int matrix [3][3] = { { 1, 2, 3 }, { 2, 3, 4 }, { 3, 4, 5 } };
     assert_memory_equal (c->matrix, matrix, sizeof matrix);
     assert_int_equal (c->categories_n, 5);
@@ -573,11 +577,15 @@ test_cluster_members_are_read (void **state)
     fixture_t *f = (fixture_t *) *state;
     assert_int_equal (s_load (f,
         "cluster:\n"
+        "  election_timeout: 2s\n"
+        "  heartbeat: 250ms\n"
         "  members:\n"
         "    - {id: 1, raft: 10.0.0.1:7702, client: tcp://10.0.0.1:7700,\n"
         "       workers: tcp://10.0.0.1:7701}\n"
         "    - {id: 7, raft: 10.0.0.2:7702, client: tcp://imq2:7700,\n"
         "       workers: tcp://imq2:7701}\n"), 0);
+    assert_int_equal (f->config->election_timeout_ms, 2000);
+    assert_int_equal (f->config->heartbeat_ms, 250);
     assert_int_equal (f->config->members_n, 2);
     const im_config_member_t *member = im_config_member (f->config, 7);
     assert_non_null (member);
@@ -627,19 +635,28 @@ test_cross_key_rules_are_checked (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     assert_int_equal (s_load (f,
+        "cluster:\n"
+        "  election_timeout: 2m\n"), IM_ECONFIG);
+    s_assert_error (f, "2:21: error: cluster.election_timeout: '2m' is too "
+                       "long");
+    assert_int_equal (s_load (f,
         "node:\n"
         "  worker_heartbeat: 5s\n"
         "  batch_max: 2000\n"
         "  queue_max: 1000\n"
         "sla:\n"
-        "  P2: {response: 9h}\n"), IM_ECONFIG);
+        "  P2: {response: 9h}\n"
+        "cluster:\n"
+        "  heartbeat: 300ms\n"), IM_ECONFIG);
+    s_assert_error (f, "8:14: error: cluster.election_timeout: must be at "
+                       "least 3 times cluster.heartbeat");
     s_assert_error (f, "2:21: error: node.worker_expiry: must be longer than "
                        "node.worker_heartbeat");
     s_assert_error (f, "4:14: error: node.queue_max: must be at least "
                        "node.batch_max");
     s_assert_error (f, "6:7: error: sla.P2: the response target must not be "
                        "longer than the resolution target");
-    assert_int_equal (s_error_count (f), 3);
+    assert_int_equal (s_error_count (f), 4);
     s_assert_defaults (f);
 }
 
