@@ -22,6 +22,7 @@
 //  (the command, its fields map with inline room): counted against the
 //  queue's bound along with the entry's bytes
 #define S_DECODED_COMMAND 2048
+#define S_ROOM_WAIT_MS    50        //  See s_enqueue
 
 typedef struct _job_t {
     struct _job_t *next;            //  Next in the queue
@@ -204,10 +205,23 @@ static void
 s_enqueue (imb_applier_t *self, job_t *job)
 {
     uv_mutex_lock (&self->lock);
-    //  Back-pressure: the Raft thread waits rather than memory growing
+    //  Back-pressure: the Raft thread waits rather than memory growing.
+    //  Its loop answers the leader and sends heartbeats, so it waits
+    //  S_ROOM_WAIT_MS at most while the queue is under twice its bound:
+    //  a state machine behind for a moment (a RocksDB flush, a busy
+    //  core) must not silence the node. Beyond that it waits for room.
+    uint64_t deadline = uv_hrtime () + S_ROOM_WAIT_MS * 1000000ull;
     while (self->bytes > 0 && self->bytes + job->size > self->max_bytes
-    &&     !self->broken)
-        uv_cond_wait (&self->done, &self->lock);
+    &&     !self->broken) {
+        uint64_t now = uv_hrtime ();
+        if (self->bytes + job->size > 2 * self->max_bytes)
+            uv_cond_wait (&self->done, &self->lock);
+        else
+        if (now < deadline)
+            uv_cond_timedwait (&self->done, &self->lock, deadline - now);
+        else
+            break;
+    }
     job->next = NULL;
     if (self->tail)
         self->tail->next = job;

@@ -22,7 +22,8 @@ typedef struct _imb_applier_t imb_applier_t;
 //  Starts the thread. It applies to fsm (borrowed, used only by this
 //  thread from now on) and sends results on a PAIR socket it connects
 //  to endpoint. At most max_bytes of entries wait (counted decoded, see
-//  imb_applier.c); a push beyond that waits for room. Returns NULL if
+//  imb_applier.c); a push beyond that waits for room, for 50 ms at most
+//  while twice max_bytes are not reached. Returns NULL if
 //  the thread or socket cannot start.
 imb_applier_t *
     imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes);

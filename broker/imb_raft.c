@@ -48,9 +48,10 @@
 //  waited on this thread for the applier and a sync, held the loop 1 to
 //  20 s, and the leader lost its quorum. So the snapshot waits in
 //  libuv's thread pool (libraft's snapshot_async), and the leader
-//  proposes nothing while its own applier holds more than
-//  PROPOSE_BACKLOG bytes of entries.
-#define PROPOSE_BACKLOG  (4u * 1024 * 1024)
+//  proposes nothing while its own applier holds more than half of what
+//  it may hold (counted as imb_applier counts), so that handing an
+//  entry on rarely waits for room there.
+#define PROPOSE_BACKLOG  (SNAPSHOT_BYTES / 2)
 
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
@@ -432,7 +433,7 @@ s_tick (uv_timer_t *timer)
     uint64_t now = uv_now (&self->loop);
     if (self->tick_ms && now - self->tick_ms > 250)
         zsys_warning ("imb_raft: loop stalled %" PRIu64 " ms (%" PRIu64
-                      " ms of it waiting for the applier to take entries)",
+                      " ms of it handing entries to the applier)",
                       now - self->tick_ms, self->push_ms);
     self->tick_ms = now;
     self->push_ms = 0;
