@@ -24,12 +24,12 @@
 #define SNAPSHOT1_SIZE   24
 
 //  libraft keeps every entry since its last snapshot (plus the trailing
-//  ones) in memory, and a snapshot costs a segment close and a store
-//  sync on this thread. The threshold is therefore set from the entries'
-//  average size: about SNAPSHOT_BYTES of log between snapshots, within
-//  SNAPSHOT_ENTRIES .. node.snapshot_threshold entries, re-evaluated every
-//  SNAPSHOT_ADAPT entries or quarter of SNAPSHOT_BYTES, whichever comes
-//  first.
+//  ones) in memory, and a snapshot costs a segment close here and a wait
+//  for the applier and a store sync in the thread pool. The threshold is
+//  therefore set from the entries' average size: about SNAPSHOT_BYTES of
+//  log between snapshots, within SNAPSHOT_ENTRIES ..
+//  node.snapshot_threshold entries, re-evaluated every SNAPSHOT_ADAPT
+//  entries or quarter of SNAPSHOT_BYTES, whichever comes first.
 #define SNAPSHOT_BYTES   (16u * 1024 * 1024)
 #define SNAPSHOT_ADAPT   64
 #define SNAPSHOT_ENTRIES 16         //  Fewest entries between snapshots
@@ -362,8 +362,8 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
 }
 
 //  Proposes what is waiting, one entry per batch_max commands (or per
-//  ENTRY_BYTES), while
-//  fewer than inflight_entries_max entries are in flight
+//  ENTRY_BYTES), while fewer than inflight_entries_max entries are in
+//  flight and the applier is not too far behind
 static void
 s_drain (imb_raft_t *self)
 {
@@ -441,7 +441,8 @@ s_tick (uv_timer_t *timer)
     s_status_refresh (self);
     int state = raft_state (&self->raft);
     if (state != self->last_state)
-        zsys_info ("imb_raft: %s in term %" PRIu64, imb_raft_state_name (state),
+        zsys_info ("imb_raft: %s in term %" PRIu64,
+                   imb_raft_state_name (state),
                    (uint64_t) self->raft.current_term);
     self->last_state = state;
 }
@@ -786,6 +787,7 @@ imb_raft_status (imb_raft_t *self, imb_raft_status_t *status)
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
 }
+
 const char *
 imb_raft_state_name (int state)
 {
