@@ -30,23 +30,66 @@ s_write_members (imh_t *self)
     return fclose (file) ? -1 : 0;
 }
 
-//  Picks a node's ports; returns 0 or -1
+//  The port of an address or endpoint ("...:<port>"), or 0
 static int
-s_node_ports (imh_node_t *node)
+s_port_of (const char *address)
 {
-    int client = imh_free_port (), workers = imh_free_port ();
-    int raft = imh_free_port (), http = imh_free_port ();
-    if (!client || !workers || !raft || !http || client == workers
-    ||  raft == client || raft == workers || http == client
-    ||  http == workers || http == raft)
-        return -1;
-    snprintf (node->http, sizeof node->http, "127.0.0.1:%d", http);
-    snprintf (node->endpoint, sizeof node->endpoint, "tcp://127.0.0.1:%d",
-              client);
-    snprintf (node->workers, sizeof node->workers, "tcp://127.0.0.1:%d",
-              workers);
-    snprintf (node->raft, sizeof node->raft, "127.0.0.1:%d", raft);
+    const char *colon = strrchr (address, ':');
+    return colon ? atoi (colon + 1) : 0;
+}
+
+//  True when port is one of the nodes' before node (0 ..): a port
+//  found free is only reserved once its broker binds it, so two nodes
+//  could otherwise be given the same one
+static bool
+s_port_taken (imh_t *self, int node, int port)
+{
+    for (int index = 0; index < node; index++) {
+        const imh_node_t *other = &self->nodes [index];
+        if (port == s_port_of (other->endpoint)
+        ||  port == s_port_of (other->workers)
+        ||  port == s_port_of (other->raft)
+        ||  port == s_port_of (other->http))
+            return true;
+    }
+    return false;
+}
+
+//  A free port that no node before node has, or 0
+static int
+s_free_port (imh_t *self, int node)
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        int port = imh_free_port ();
+        if (port && !s_port_taken (self, node, port))
+            return port;
+    }
     return 0;
+}
+
+//  Picks the ports of node (0 ..), each one no node has yet (this one
+//  included, as its fields fill); returns 0 or -1
+static int
+s_node_ports (imh_t *self, int node)
+{
+    imh_node_t *entry = &self->nodes [node];
+    entry->endpoint [0] = entry->workers [0] = 0;
+    entry->raft [0] = entry->http [0] = 0;
+    int port = s_free_port (self, node + 1);
+    snprintf (entry->endpoint, sizeof entry->endpoint, "tcp://127.0.0.1:%d",
+              port);
+    int ports = port != 0;
+    port = s_free_port (self, node + 1);
+    snprintf (entry->workers, sizeof entry->workers, "tcp://127.0.0.1:%d",
+              port);
+    ports += port != 0;
+    port = s_free_port (self, node + 1);
+    snprintf (entry->raft, sizeof entry->raft, "127.0.0.1:%d", port);
+    ports += port != 0;
+    port = s_free_port (self, node + 1);
+    snprintf (entry->http, sizeof entry->http, "127.0.0.1:%d", port);
+    ports += port != 0;
+    return ports == 4 ? 0 : -1;
 }
 
 //  Writes every node's endpoint of one kind as a comma-separated list
@@ -88,7 +131,7 @@ imh_cluster_start (imh_t *self, int nodes)
     assert (self && nodes > 0 && nodes <= IMH_NODES_MAX && !self->nodes_n);
     self->nodes_n = nodes;
     for (int index = 0; index < nodes; index++)
-        if (s_node_ports (&self->nodes [index]))
+        if (s_node_ports (self, index))
             return -1;
     if (s_write_members (self))
         return -1;
@@ -122,7 +165,7 @@ imh_cluster_join (imh_t *self)
     if (self->nodes_n == IMH_NODES_MAX)
         return 0;
     int node = ++self->nodes_n;
-    if (s_node_ports (&self->nodes [node - 1])
+    if (s_node_ports (self, node - 1)
     ||  s_start_node (self, node, "--join"))
         return 0;
     im_client_destroy (&self->client);
