@@ -3,9 +3,10 @@
     A follower keeps naming its leader after that leader died, until its
     own election timer fires; imb_raft reports such a leader as silent
     and it is not named, so clients are not sent to a dead node. A
-    redirect can only name a client endpoint for a leader listed in
-    cluster.members: for another (added later with CLUSTER-ADD) it
-    names the id, and the client finds the node by trying those it knows.
+    redirect names the leader's endpoints as cluster.members lists them,
+    or, for a node added later, as its cluster.member event recorded
+    them: CLUSTER-ADD with endpoints first commits a MEMBER command, so
+    every node learns them from the log before the node is added.
 */
 #include "imb_classes.h"
 
@@ -17,6 +18,12 @@ struct _imb_cluster_t {
     uint64_t term;                  //  The term then
     char change_id [IM_REQUEST_ID_MAX];  //  Request id of the change
                                     //  under way, or ""
+    uint64_t add_node;              //  Node to add once its MEMBER is
+                                    //  committed, or 0
+    char add_raft [IM_CONFIG_PATH_MAX];  //  Its Raft address
+    im_config_member_t learned;     //  A member from the log, or id 0
+    char learned_http [IM_CONFIG_PATH_MAX];  //  Its HTTP address, or ""
+    uint64_t learned_seq;           //  last_seq when it was looked up
 };
 
 imb_cluster_t *
@@ -66,12 +73,67 @@ imb_cluster_leading (imb_cluster_t *self)
     return self->leading;
 }
 
-//  The member that leads, if it is listed and not this node
+//  Keeps the last cluster.member event of the node sought
+static int
+s_member_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    imb_cluster_t *self = (imb_cluster_t *) arg;
+    im_event_t *event = im_event_new ();
+    if (!event)
+        return IM_ENOMEM;
+    int rc = im_event_decode (event, data, size, NULL, 0);
+    if (rc == 0 && event->type == IM_EV_MEMBER
+    &&  im_fields_int_or (event->payload, "node", 0)
+        == (int64_t) self->leader_id) {
+        im_config_member_t *member = &self->learned;
+        member->id = self->leader_id;
+        const im_fields_t *payload = event->payload;
+        im_strlcpy (member->raft, im_fields_str_or (payload, "raft", ""),
+                    sizeof member->raft);
+        im_strlcpy (member->client, im_fields_str_or (payload, "client", ""),
+                    sizeof member->client);
+        im_strlcpy (member->workers,
+                    im_fields_str_or (payload, "workers", ""),
+                    sizeof member->workers);
+        im_strlcpy (self->learned_http,
+                    im_fields_str_or (payload, "http", ""),
+                    sizeof self->learned_http);
+    }
+    im_event_destroy (&event);
+    return rc;
+}
+
+//  The leader as the log recorded it, looked up again when the leader
+//  or the log changed since the last look (the events of no incident
+//  are few: policies and members); NULL when it was not recorded
+static const im_config_member_t *
+s_learned (imb_cluster_t *self)
+{
+    imb_raft_status_t status;
+    imb_raft_status (self->raft, &status);
+    if (self->learned.id != self->leader_id
+    ||  self->learned_seq != status.last_seq) {
+        memset (&self->learned, 0, sizeof self->learned);
+        self->learned_http [0] = 0;
+        self->learned_seq = status.last_seq;
+        if (im_store_incident_events_scan (imb_raft_store (self->raft), 0,
+                                           s_member_event, self))
+            memset (&self->learned, 0, sizeof self->learned);
+    }
+    return self->learned.id == self->leader_id ? &self->learned : NULL;
+}
+
+//  The member that leads, if it is not this node and is listed or was
+//  recorded in the log
 static const im_config_member_t *
 s_leader (imb_cluster_t *self)
 {
-    return self->leader_id && self->leader_id != self->config->node_id
-         ? im_config_member (self->config, self->leader_id) : NULL;
+    if (!self->leader_id || self->leader_id == self->config->node_id)
+        return NULL;
+    const im_config_member_t *listed = im_config_member (self->config,
+                                                         self->leader_id);
+    return listed ? listed : s_learned (self);
 }
 
 zmsg_t *
@@ -83,6 +145,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
                                       "yet (election under way); retry "
                                       "with the same request id");
     const im_config_member_t *leader = s_leader (self);
+    if (leader && !*leader->client)
+        leader = NULL;              //  Recorded without a client endpoint
     char text [IM_CONFIG_PATH_MAX + 96];
     snprintf (text, sizeof text, "not the leader; the leader is node %"
               PRIu64 "%s%s", self->leader_id, leader ? " at " : "",
@@ -92,6 +156,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
     im_fields_set_int (body, "leader_id", (int64_t) self->leader_id);
     if (leader)
         im_fields_set_str (body, "leader", leader->client);
+    if (leader == &self->learned && *self->learned_http)
+        im_fields_set_str (body, "leader_http", self->learned_http);
     zmsg_t *reply = im_reply_encode (421, request_id, body, NULL, NULL);
     im_fields_destroy (&body);
     return reply;
@@ -102,7 +168,8 @@ imb_cluster_worker_redirect (imb_cluster_t *self)
 {
     assert (self);
     const im_config_member_t *leader = s_leader (self);
-    return leader ? im_wmsg_encode_redirect (leader->workers) : NULL;
+    return leader && *leader->workers
+         ? im_wmsg_encode_redirect (leader->workers) : NULL;
 }
 
 bool
@@ -113,11 +180,42 @@ imb_cluster_is_change (const char *verb)
         || type == IM_QUERY_CLUSTER_TRANSFER;
 }
 
+//  The MEMBER command that records the endpoints a CLUSTER-ADD names
+//  (the caller's), or NULL when it names none
+static im_command_t *
+s_member_command (const im_request_t *request, int64_t node,
+                  const char *raft)
+{
+    const im_fields_t *body = request->body;
+    if (!im_fields_has (body, "client") && !im_fields_has (body, "workers")
+    &&  !im_fields_has (body, "http"))
+        return NULL;
+    im_command_t *command = im_command_new ();
+    command->type = IM_CMD_MEMBER;
+    command->ts_ms = im_now_ms ();  //  The leader's stamp
+    im_strlcpy (command->actor, im_fields_str_or (body, "actor", "broker"),
+                sizeof command->actor);
+    //  A resent CLUSTER-ADD, here or on the next leader, records once
+    im_strlcpy (command->request_id, request->request_id,
+                sizeof command->request_id);
+    im_fields_set_int (command->args, "node", node);
+    im_fields_set_str (command->args, "raft", raft);
+    //  As sent: decide checks each, as any command's arguments
+    for (size_t index = 0; index < im_fields_size (body); index++) {
+        const char *key = im_fields_key_at (body, index);
+        if (streq (key, "client") || streq (key, "workers")
+        ||  streq (key, "http"))
+            im_fields_append_from (command->args, body, index);
+    }
+    return command;
+}
+
 zmsg_t *
 imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
-                    uint64_t token)
+                    uint64_t token, im_command_t **member_p)
 {
-    assert (self && request);
+    assert (self && request && member_p);
+    *member_p = NULL;
     if (!self->leading && !(imb_cluster_look (self), self->leading))
         return imb_cluster_redirect (self, request->request_id);
     im_query_type_t type = im_query_type_from_name (request->verb);
@@ -140,11 +238,31 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
         return im_reply_encode_error (400, request->request_id, "missing "
                                       "or invalid argument 'raft' (the new "
                                       "node's host:port)");
+    *member_p = kind == IMB_RAFT_ADD
+              ? s_member_command (request, node, raft) : NULL;
+    if (*member_p) {
+        //  Added once the MEMBER is committed (imb_cluster_change_next)
+        self->add_node = (uint64_t) node;
+        im_strlcpy (self->add_raft, raft, sizeof self->add_raft);
+    }
+    else
     if (imb_raft_control (self->raft, token, kind, (uint64_t) node, raft))
         return im_reply_encode_error (503, request->request_id, "out of "
                                       "memory; retry");
     im_strlcpy (self->change_id, request->request_id, sizeof self->change_id);
     return NULL;
+}
+
+int
+imb_cluster_change_next (imb_cluster_t *self, uint64_t token)
+{
+    assert (self);
+    if (!self->add_node)
+        return 0;
+    uint64_t node = self->add_node;
+    self->add_node = 0;
+    return imb_raft_control (self->raft, token, IMB_RAFT_ADD, node,
+                             self->add_raft) ? IM_ENOMEM : 1;
 }
 
 bool
@@ -159,4 +277,5 @@ imb_cluster_change_done (imb_cluster_t *self)
 {
     assert (self);
     self->change_id [0] = 0;
+    self->add_node = 0;
 }

@@ -54,10 +54,20 @@ bool
 
 //  Checks a CLUSTER-* request and hands it to Raft under token. Returns
 //  NULL when it went (its outcome comes back as the token's result),
-//  else the reply (redirect, 400, 503), which the caller owns.
+//  else the reply (redirect, 400, 503), which the caller owns. A
+//  CLUSTER-ADD that names the node's endpoints (client, workers, http)
+//  goes in two steps: *member_p gets a MEMBER command (the caller's),
+//  which the caller submits under token; once that is answered 200,
+//  imb_cluster_change_next adds the node. Otherwise *member_p is NULL.
 zmsg_t *
     imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
-                        uint64_t token);
+                        uint64_t token, im_command_t **member_p);
+
+//  token's result was 200: starts the next step of the change under
+//  way, under the same token. Returns 1 when it went (the change goes
+//  on), 0 when the change is done, IM_ENOMEM when it could not start.
+int
+    imb_cluster_change_next (imb_cluster_t *self, uint64_t token);
 
 //  True while the change sent with request_id is under way: a resend of
 //  it is not a second change, and its answer is the first one's

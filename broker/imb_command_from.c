@@ -14,9 +14,12 @@ imb_command_from (im_request_t *request, im_command_t **command_p)
 {
     *command_p = NULL;
     im_command_type_t type = im_command_type_from_name (request->verb);
-    if (type == IM_CMD_OFFSET)
+    if (type == IM_CMD_OFFSET || type == IM_CMD_MEMBER)
         return im_reply_encode_error (400, request->request_id,
-                                      "OFFSET is internal to the broker");
+                                      type == IM_CMD_OFFSET
+                                      ? "OFFSET is internal to the broker"
+                                      : "MEMBER is internal to the broker "
+                                        "(send CLUSTER-ADD)");
     im_fields_t *body = request->body;
     int64_t incident = 0, causation = 0;
     const char *actor = im_fields_str_or (body, "actor", "anonymous");

@@ -71,6 +71,10 @@ static const s_arg_t s_resume_args [] = {
 static const s_arg_t s_config_args [] = {
     { "text", false, true, 1, 65536 }, { "source", false, false, 0, 255 },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_member_args [] = {
+    { "node", true, true, 1, INT64_MAX }, { "raft", false, true, 3, 255 },
+    { "client", false, false, 0, 255 }, { "workers", false, false, 0, 255 },
+    { "http", false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_cancel_args [] = {
     { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_reopen_args [] = {
@@ -385,6 +389,7 @@ s_rules (im_command_type_t type)
         case IM_CMD_RESUME:     return s_resume_args;
         case IM_CMD_CANCEL:     return s_cancel_args;
         case IM_CMD_CONFIG:     return s_config_args;
+        case IM_CMD_MEMBER:     return s_member_args;
         case IM_CMD_CONVERT:    return s_convert_args;
         case IM_CMD_LINK:       return s_link_args;
         case IM_CMD_MAJOR:      return s_major_args;
@@ -432,6 +437,17 @@ imb_decide (const im_command_t *command, const im_fields_t *incident,
     }
     if (command->type == IM_CMD_CONFIG) {
         s_decide_config (command, policy, decision);
+        return;
+    }
+    if (command->type == IM_CMD_MEMBER) {
+        //  A member's addresses, recorded for every node to name it
+        im_fields_t *payload = imb_decide_emit (decision, IM_EV_MEMBER, 0);
+        im_fields_set_int (payload, "node",
+                           im_fields_int_or (command->args, "node", 0));
+        imb_decide_copy_str (payload, command->args, "raft", NULL);
+        imb_decide_copy_str (payload, command->args, "client", "");
+        imb_decide_copy_str (payload, command->args, "workers", "");
+        imb_decide_copy_str (payload, command->args, "http", "");
         return;
     }
     if (!incident) {

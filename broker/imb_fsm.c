@@ -31,7 +31,7 @@ struct _imb_fsm_t {
     uint64_t applied;               //  Last Raft index applied
     uint64_t last_seq;              //  Last event seq given
     uint64_t next_id;               //  Next incident id to give
-    uint64_t config_seq;            //  Last config.applied event
+    uint64_t config_seq;            //  Last event of no incident
     im_policy_t policy;             //  Rules in force
     int lookup_rc;                  //  Store failure of a decision's
                                     //  lookup of another incident
@@ -97,8 +97,8 @@ s_policy_install (imb_fsm_t *self, const im_event_t *event)
                     " does not parse: %s", version, event->seq, errbuf);
 }
 
-//  Loads the policy in force from the store: the last config.applied,
-//  which is the last event of no incident (0)
+//  Loads the policy in force from the store: the last config.applied
+//  of the events of no incident (0)
 static int
 s_policy_event (uint64_t seq, const void *data, size_t size, void *arg)
 {
@@ -536,11 +536,12 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             im_store_batch_put_event (batch, event->seq, prev, packed,
                                       packed_size);
             free (packed);
-            if (!projection) {
+            if (!projection) {      //  Of no incident: a policy, a member
                 self->config_seq = event->seq;
                 im_store_batch_put_meta (batch, IM_META_CONFIG_SEQ,
                                          event->seq);
-                s_policy_install (self, event);
+                if (event->type == IM_EV_CONFIGURED)
+                    s_policy_install (self, event);
                 continue;
             }
             bool timers = imb_fsm_moves_timers (event);

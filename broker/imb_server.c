@@ -120,6 +120,20 @@ s_pending_add (imb_server_t *self, uint64_t token, zframe_t *routing,
     return pending;
 }
 
+//  Hands a command to Raft, packed, under token. Returns 0, IM_ENOMEM
+//  or IM_EBUSY.
+static int
+s_submit_as (imb_server_t *self, const im_command_t *command, uint64_t token)
+{
+    self->packed.size = 0;
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &self->packed, msgpack_sbuffer_write);
+    if (im_command_pack (command, &pk))
+        return IM_ENOMEM;
+    return imb_raft_submit (self->raft, token, self->packed.data,
+                            self->packed.size);
+}
+
 //  Hands a packed command to Raft. Returns 0 or IM_EBUSY.
 static int
 s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
@@ -128,14 +142,8 @@ s_submit (imb_server_t *self, const im_command_t *command, zframe_t *routing,
     //  libzmq keeps routing ids to 255 bytes; never trust that blindly
     if (routing && zframe_size (routing) > sizeof ((s_pending_t *) 0)->routing)
         return IM_EPROTO;
-    self->packed.size = 0;
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &self->packed, msgpack_sbuffer_write);
-    if (im_command_pack (command, &pk))
-        return IM_ENOMEM;
     uint64_t token = ++self->next_token;
-    int rc = imb_raft_submit (self->raft, token, self->packed.data,
-                              self->packed.size);
+    int rc = s_submit_as (self, command, token);
     if (rc == 0 && routing)
         s_pending_add (self, token, routing, request_id);
     return rc;
@@ -211,12 +219,23 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
                                               request->request_id))
         return NULL;                //  A resend: the first is answered
     uint64_t token = ++self->next_token;
+    im_command_t *member = NULL;
     zmsg_t *reply = change
-        ? imb_cluster_change (self->cluster, request, token)
+        ? imb_cluster_change (self->cluster, request, token, &member)
         : imb_raft_control (self->raft, token, IMB_RAFT_BARRIER, 0, NULL)
         ? im_reply_encode_error (503, request->request_id, "out of memory; "
                                  "retry")
         : NULL;
+    if (member) {                   //  A node's endpoints, recorded first
+        if (s_submit_as (self, member, token)) {
+            imb_cluster_change_done (self->cluster);
+            reply = im_reply_encode_error (503, request->request_id, "the "
+                                           "broker is busy; retry with the "
+                                           "same request id");
+        }
+        imb_raft_flush (self->raft);
+        im_command_destroy (&member);
+    }
     if (reply)
         return reply;
     s_pending_t *pending = s_pending_add (self, token, routing,
@@ -407,6 +426,12 @@ s_on_results (zloop_t *loop, zsock_t *socket, void *arg)
                                                               key);
         if (!pending)
             continue;               //  An internal command (OFFSET)
+        int next = pending->change && status == 200
+                 ? imb_cluster_change_next (self->cluster, token) : 0;
+        if (next == 1)
+            continue;               //  The change goes on, same token
+        if (next < 0)
+            status = 503;
         if (pending->change)
             imb_cluster_change_done (self->cluster);
         if (status == 421 || (status == 200

@@ -54,7 +54,8 @@
     X (IM_CMD_SLA_BREACH, "SLA-BREACH")                                    \
     X (IM_CMD_NOTIFY,     "NOTIFY")                                        \
     X (IM_CMD_OFFSET,     "OFFSET")                                        \
-    X (IM_CMD_ALERT,      "ALERT")
+    X (IM_CMD_ALERT,      "ALERT")                                         \
+    X (IM_CMD_MEMBER,     "MEMBER")
 
 #define IM_COMMAND_ENUM(e, name) e,
 typedef enum {

@@ -580,6 +580,7 @@ im_incident_evolve (im_fields_t *incident, const im_event_t *event)
             im_fields_set_int (incident, "reviewed_ms", ts);
             break;
         case IM_EV_CONFIGURED:          //  Of no incident
+        case IM_EV_MEMBER:
         case IM_EV_NONE:
         case IM_EV_MAX:
             break;

@@ -69,7 +69,7 @@ const char *
 #define IM_META_APPLIED     "applied"       //  Last Raft index applied
 #define IM_META_LAST_SEQ    "last_seq"      //  Last event seq
 #define IM_META_NEXT_ID     "next_incident" //  Next incident id to give
-#define IM_META_CONFIG_SEQ  "config_seq"    //  Last config.applied event
+#define IM_META_CONFIG_SEQ  "config_seq"    //  Last event of incident 0
 
 int
     im_store_meta_get (im_store_t *self, const char *key, uint64_t *value);
@@ -100,8 +100,8 @@ int
                          im_store_event_fn *fn, void *arg);
 
 //  Calls fn for each event of one incident, in seq order: the chain from
-//  its projection's last_seq; incident 0 is the chain of config.applied
-//  events, from meta config_seq
+//  its projection's last_seq; incident 0 is the chain of the events of
+//  no incident (config.applied, cluster.member), from meta config_seq
 int
     im_store_incident_events_scan (im_store_t *self, uint64_t incident,
                                    im_store_event_fn *fn, void *arg);

@@ -8,7 +8,10 @@
     node's: entries it has yet to apply; Raft's own entries, such as
     configuration changes, count in the commit index but not here).
     The changes are sent to the leader, whichever node of the list that
-    is; the client follows the redirect.
+    is; the client follows the redirect. "cluster add" may name the new
+    node's client and worker endpoints and HTTP address: the cluster
+    records them in its log, so that once the node leads every other
+    node's redirects name it.
 */
 #include "imqctl.h"
 
@@ -16,6 +19,9 @@
 #define S_NODES_MAX     16          //  Endpoints shown
 
 static const imqctl_flag_t s_flags [] = {
+    { "client",  "EP",   IMQCTL_STR, false, 0, 0, NULL },
+    { "workers", "EP",   IMQCTL_STR, false, 0, 0, NULL },
+    { "http",    "HOST:PORT", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -149,6 +155,8 @@ s_change (imqctl_t *self, const char *wire, const char *done)
     }
     if (rc == IMQCTL_EXIT_OK && self->args_n > 2)
         im_fields_set_str (body, "raft", self->args [2]);
+    if (rc == IMQCTL_EXIT_OK && im_fields_merge (body, self->flags))
+        rc = imqctl_args_fail (self, "out of memory");
     imqctl_verb_t verb = *self->verb;
     verb.wire = wire;
     imqctl_t change = *self;
@@ -177,6 +185,9 @@ s_run_cluster (imqctl_t *self)
 {
     const char *what = self->args [0];
     size_t args = self->args_n;
+    if (!streq (what, "add") && im_fields_size (self->flags) > 0)
+        return imqctl_args_fail (self, "--client, --workers and --http "
+                                 "are for add only");
     if (streq (what, "status") && args == 1)
         return s_status (self);
     if (streq (what, "add") && args == 3)
@@ -186,12 +197,16 @@ s_run_cluster (imqctl_t *self)
     if (streq (what, "transfer-leadership") && args <= 2)
         return s_change (self, "CLUSTER-TRANSFER",
                          "leadership transferred");
-    return imqctl_args_fail (self, "expects status, add ID HOST:PORT, "
-                             "remove ID or transfer-leadership [ID]");
+    return imqctl_args_fail (self, "expects status, add ID HOST:PORT "
+                             "[--client EP] [--workers EP] [--http "
+                             "HOST:PORT], remove ID or "
+                             "transfer-leadership [ID]");
 }
 
 const imqctl_verb_t imqctl_verb_cluster = {
     "cluster", NULL, "status | add ID HOST:PORT | remove ID | "
     "transfer-leadership [ID]", 1, 3, s_flags,
-    "show every node's raft state, or change the membership", s_run_cluster
+    "show every node's raft state, or change the membership (add: "
+    "--client, --workers, --http name the new node's endpoints, which "
+    "the cluster records)", s_run_cluster
 };

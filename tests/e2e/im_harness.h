@@ -274,6 +274,10 @@ int
 const char *
     imh_node_endpoint (imh_t *self, int node);
 
+//  The worker endpoint of node alone, borrowed
+const char *
+    imh_node_workers (imh_t *self, int node);
+
 //  The HTTP address (127.0.0.1:<port>) of node (1..nodes)
 const char *
     imh_node_http (imh_t *self, int node);

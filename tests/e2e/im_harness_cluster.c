@@ -196,6 +196,13 @@ imh_node_endpoint (imh_t *self, int node)
 }
 
 const char *
+imh_node_workers (imh_t *self, int node)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    return self->nodes [node - 1].workers;
+}
+
+const char *
 imh_node_http (imh_t *self, int node)
 {
     assert (self && node >= 1 && node <= self->nodes_n);

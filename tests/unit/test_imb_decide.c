@@ -589,6 +589,39 @@ test_a_major_incident_closes_only_once_reviewed (void **state)
     assert_int_equal (s_decide (f, "CLOSE", T0, NULL), 0);
 }
 
+static void
+test_a_member_is_recorded_as_an_event_of_no_incident (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_decide (f, "MEMBER", 1000, "node", "i:4", "raft",
+                                "s:10.0.0.4:7702", "client",
+                                "s:tcp://10.0.0.4:7700", "http",
+                                "s:10.0.0.4:8080", NULL), 0);
+    assert_int_equal (f->decision.count, 1);
+    assert_int_equal (f->decision.events [0]->incident, 0);
+    const im_fields_t *payload = s_payload (f, 0, IM_EV_MEMBER);
+    assert_int_equal (im_fields_int_or (payload, "node", 0), 4);
+    assert_string_equal (im_fields_str_or (payload, "raft", ""),
+                         "10.0.0.4:7702");
+    assert_string_equal (im_fields_str_or (payload, "client", ""),
+                         "tcp://10.0.0.4:7700");
+    assert_string_equal (im_fields_str_or (payload, "workers", "?"), "");
+    assert_string_equal (im_fields_str_or (payload, "http", ""),
+                         "10.0.0.4:8080");
+
+    //  Each argument is checked, and named when wrong
+    assert_int_equal (s_decide (f, "MEMBER", 1000, "node", "i:0", "raft",
+                                "s:10.0.0.4:7702", NULL), IM_EINVAL);
+    assert_non_null (strstr (f->decision.error, "node"));
+    assert_int_equal (s_decide (f, "MEMBER", 1000, "node", "i:4", NULL),
+                      IM_EINVAL);
+    assert_non_null (strstr (f->decision.error, "raft"));
+    assert_int_equal (s_decide (f, "MEMBER", 1000, "node", "i:4", "raft",
+                                "s:10.0.0.4:7702", "client", "i:7", NULL),
+                      IM_EINVAL);
+    assert_non_null (strstr (f->decision.error, "client"));
+}
+
 int
 main (void)
 {
@@ -611,6 +644,7 @@ main (void)
         T (test_hierarchical_escalation_keeps_the_assignee),
         T (test_a_major_incident_is_proposed_then_accepted_by_a_manager),
         T (test_a_major_incident_closes_only_once_reviewed),
+        T (test_a_member_is_recorded_as_an_event_of_no_incident),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
