@@ -27,58 +27,21 @@
 #define WAIT_MS     30000           //  Bound on any one wait
 #define LEADER_MS   10000           //  Bound on an election
 
-typedef struct {
-    imh_t *harness;                 //  The cluster
-    imh_writes_t *writes [4];       //  Batches of writes
-} fixture_t;
-
 static int
 s_setup (void **state)
 {
-    fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
-    if (!self)
-        return -1;
-    self->harness = imh_new_cluster ("faults", NULL, NODES);
-    if (!self->harness) {
-        free (self);
-        return -1;
-    }
-    *state = self;
-    return 0;
+    return imh_setup_cluster (state, "faults", NULL, NODES);
 }
 
-static int
-s_teardown (void **state)
-{
-    fixture_t *self = (fixture_t *) *state;
-    int rc = 0;
-    if (self && self->harness && !imh_logs_clean (self->harness))
-        rc = -1;
-    for (size_t index = 0; self && index < 4; index++)
-        imh_writes_destroy (&self->writes [index]);
-    if (self)
-        imh_destroy (&self->harness);
-    free (self);
-    return rc;
-}
-
-//  Starts batch index of WRITES writes to endpoint (NULL: the cluster)
+//  Starts batch index of count writes to endpoint (NULL: the cluster)
 static imh_writes_t *
-s_batch (fixture_t *self, size_t index, const char *endpoint, int count)
+s_batch (imh_t *h, size_t index, const char *endpoint, int count)
 {
     char prefix [16];
     snprintf (prefix, sizeof prefix, "batch%zu", index);
-    self->writes [index] = imh_writes_new (self->harness, endpoint, prefix,
-                                           count);
-    assert_non_null (self->writes [index]);
-    return self->writes [index];
-}
-
-static void
-s_check (fixture_t *self, int64_t total)
-{
-    assert_int_equal (imh_writes_check_cluster (self->harness, self->writes,
-                                                4, total, WAIT_MS), 0);
+    imh_writes_t *writes = imh_cluster_writes (h, endpoint, prefix, count);
+    assert_non_null (writes);
+    return writes;
 }
 
 //  A node other than leader
@@ -91,25 +54,24 @@ s_follower (int leader)
 static void
 test_follower_kill_and_catch_up (void **state)
 {
-    fixture_t *self = (fixture_t *) *state;
-    imh_t *h = self->harness;
+    imh_t *h = (imh_t *) *state;
     int leader = imh_cluster_leader (h, LEADER_MS);
     assert_true (leader > 0);
     int follower = s_follower (leader);
 
-    imh_writes_t *during = s_batch (self, 0, NULL, WRITES);
+    imh_writes_t *during = s_batch (h, 0, NULL, WRITES);
     assert_true (imh_writes_run (during, 100, WAIT_MS) >= 100);
-    assert_int_equal (imh_kill (h, imh_node_slot (h, follower)), 0);
+    assert_int_equal (imh_node_kill (h, follower), 0);
     assert_int_equal (imh_writes_run (during, WRITES, WAIT_MS), WRITES);
     //  Written while the follower is away, so it has to catch up
-    imh_writes_t *away = s_batch (self, 1, NULL, WRITES);
+    imh_writes_t *away = s_batch (h, 1, NULL, WRITES);
     assert_int_equal (imh_writes_run (away, WRITES, WAIT_MS), WRITES);
     //  The leader never changed: writes never stopped being accepted
     assert_int_equal (imh_cluster_leader (h, LEADER_MS), leader);
-    s_check (self, 2 * WRITES);
+    assert_int_equal (imh_cluster_check (h, 2 * WRITES, WAIT_MS), 0);
 
-    assert_int_equal (imh_restart (h, imh_node_slot (h, follower)), 0);
-    s_check (self, 2 * WRITES);
+    assert_int_equal (imh_node_restart (h, follower), 0);
+    assert_int_equal (imh_cluster_check (h, 2 * WRITES, WAIT_MS), 0);
     assert_int_equal (imh_cluster_leader (h, LEADER_MS), leader);
     imh_passed (h);
 }
@@ -131,12 +93,11 @@ s_other_leads (void *arg)
 static void
 test_isolated_node_never_acknowledges_in_minority (void **state)
 {
-    fixture_t *self = (fixture_t *) *state;
-    imh_t *h = self->harness;
+    imh_t *h = (imh_t *) *state;
     int old = imh_cluster_leader (h, LEADER_MS);
     assert_true (old > 0);
     int slot = imh_node_slot (h, old);
-    imh_writes_t *before = s_batch (self, 0, NULL, 200);
+    imh_writes_t *before = s_batch (h, 0, NULL, 200);
     assert_int_equal (imh_writes_run (before, 200, WAIT_MS), 200);
 
     //  Cut the leader off: the two others elect one of them and take
@@ -144,39 +105,37 @@ test_isolated_node_never_acknowledges_in_minority (void **state)
     assert_int_equal (imh_signal (h, slot, SIGSTOP), 0);
     s_other_t other = { h, old };
     assert_true (imh_wait_for (s_other_leads, &other, LEADER_MS));
-    imh_writes_t *majority = s_batch (self, 1, NULL, WRITES);
+    imh_writes_t *majority = s_batch (h, 1, NULL, WRITES);
     assert_int_equal (imh_writes_run (majority, WRITES, WAIT_MS), WRITES);
 
     //  Writes that can only reach the old leader: queued for it while it
     //  sleeps, and read by it the moment it wakes, still believing it
     //  leads. Whatever it answers 200 must be what the majority holds.
-    imh_writes_t *isolated = s_batch (self, 2, imh_node_endpoint (h, old),
+    imh_writes_t *isolated = s_batch (h, 2, imh_node_endpoint (h, old),
                                       100);
     imh_writes_run (isolated, 100, 300);
     assert_int_equal (imh_signal (h, slot, SIGCONT), 0);
     //  Followed to the new leader, every one is answered in the end
     assert_int_equal (imh_writes_run (isolated, 100, WAIT_MS), 100);
-    s_check (self, 200 + WRITES + 100);
+    assert_int_equal (imh_cluster_check (h, 200 + WRITES + 100, WAIT_MS), 0);
     imh_passed (h);
 }
 
 static void
 test_all_killed_and_restarted (void **state)
 {
-    fixture_t *self = (fixture_t *) *state;
-    imh_t *h = self->harness;
-    imh_writes_t *writes = s_batch (self, 0, NULL, WRITES);
+    imh_t *h = (imh_t *) *state;
+    imh_writes_t *writes = s_batch (h, 0, NULL, WRITES);
     assert_true (imh_writes_run (writes, WRITES / 2, WAIT_MS) >= WRITES / 2);
     for (int node = 1; node <= NODES; node++)
-        assert_int_equal (imh_kill (h, imh_node_slot (h, node)), 0);
+        assert_int_equal (imh_node_kill (h, node), 0);
     for (int node = 1; node <= NODES; node++)
-        assert_int_equal (imh_restart (h, imh_node_slot (h, node)), 0);
+        assert_int_equal (imh_node_restart (h, node), 0);
     assert_true (imh_cluster_leader (h, LEADER_MS) > 0);
     //  What was answered before is there; the rest goes through now
-    assert_int_equal (imh_writes_check_cluster (h, &writes, 1, -1, WAIT_MS),
-                      0);
+    assert_int_equal (imh_cluster_check (h, -1, WAIT_MS), 0);
     assert_int_equal (imh_writes_run (writes, WRITES, WAIT_MS), WRITES);
-    s_check (self, WRITES);
+    assert_int_equal (imh_cluster_check (h, WRITES, WAIT_MS), 0);
     imh_passed (h);
 }
 
@@ -187,12 +146,12 @@ main (void)
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_follower_kill_and_catch_up,
-                                         s_setup, s_teardown),
+                                         s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (
             test_isolated_node_never_acknowledges_in_minority, s_setup,
-            s_teardown),
+            imh_teardown),
         cmocka_unit_test_setup_teardown (test_all_killed_and_restarted,
-                                         s_setup, s_teardown),
+                                         s_setup, imh_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

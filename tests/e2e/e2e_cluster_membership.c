@@ -27,40 +27,10 @@
 #define WAIT_MS     30000           //  Bound on any one wait
 #define LEADER_MS   10000           //  Bound on an election
 
-typedef struct {
-    imh_t *harness;                 //  The cluster
-    imh_writes_t *writes [2];       //  Writes before and after the join
-} fixture_t;
-
 static int
 s_setup (void **state)
 {
-    fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
-    if (!self)
-        return -1;
-    self->harness = imh_new_cluster ("membership", NULL, NODES);
-    if (!self->harness) {
-        free (self);
-        return -1;
-    }
-    *state = self;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *self = (fixture_t *) *state;
-    int rc = 0;
-    if (self && self->harness && !imh_logs_clean (self->harness))
-        rc = -1;
-    if (self) {
-        imh_writes_destroy (&self->writes [0]);
-        imh_writes_destroy (&self->writes [1]);
-        imh_destroy (&self->harness);
-    }
-    free (self);
-    return rc;
+    return imh_setup_cluster (state, "membership", NULL, NODES);
 }
 
 //  Asserts that an imqctl run exited 0
@@ -154,10 +124,8 @@ s_classifier_on (void *arg)
 static void
 test_join_transfer_and_remove_while_serving (void **state)
 {
-    fixture_t *self = (fixture_t *) *state;
-    imh_t *h = self->harness;
-    imh_writes_t *before = imh_writes_new (h, NULL, "before", WRITES);
-    self->writes [0] = before;
+    imh_t *h = (imh_t *) *state;
+    imh_writes_t *before = imh_cluster_writes (h, NULL, "before", WRITES);
     assert_non_null (before);
     assert_true (imh_writes_run (before, 200, WAIT_MS) >= 200);
 
@@ -175,8 +143,7 @@ test_join_transfer_and_remove_while_serving (void **state)
     //  The new node caught up with everything written before and after
     assert_true (imh_cluster_converged (h, WAIT_MS));
 
-    imh_writes_t *after = imh_writes_new (h, first, "after", WRITES);
-    self->writes [1] = after;
+    imh_writes_t *after = imh_cluster_writes (h, first, "after", WRITES);
     assert_non_null (after);
     assert_true (imh_writes_run (after, 200, WAIT_MS) >= 200);
     s_ctl (h, "transfer-leadership", id);
@@ -217,8 +184,7 @@ test_join_transfer_and_remove_while_serving (void **state)
     assert_int_equal (imh_writes_run (after, WRITES, WAIT_MS), WRITES);
     assert_true (imh_wait_for (s_leads, &leads, LEADER_MS));
     //  With the one from imqctl and the one over HTTP
-    assert_int_equal (imh_writes_check_cluster (h, self->writes, 2,
-                                                2 * WRITES + 2, WAIT_MS), 0);
+    assert_int_equal (imh_cluster_check (h, 2 * WRITES + 2, WAIT_MS), 0);
 
     json_t *status = imh_ctl_json (h, "cluster", "status", NULL);
     assert_non_null (status);
@@ -244,11 +210,6 @@ test_join_transfer_and_remove_while_serving (void **state)
 int
 main (void)
 {
-    zsys_init ();
-    zsys_set_logstream (stderr);
-    const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (
-            test_join_transfer_and_remove_while_serving, s_setup, s_teardown),
-    };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return imh_run_test ("test_join_transfer_and_remove_while_serving",
+                         test_join_transfer_and_remove_while_serving, s_setup);
 }

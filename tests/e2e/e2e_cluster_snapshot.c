@@ -27,42 +27,13 @@
 #define WAIT_MS     30000           //  Bound on any one wait
 #define LEADER_MS   10000           //  Bound on an election
 
-typedef struct {
-    imh_t *harness;                 //  The cluster
-    imh_writes_t *writes [WRITES];  //  One write each, in order
-} fixture_t;
-
 static int
 s_setup (void **state)
 {
-    fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
-    if (!self)
-        return -1;
     imh_options_t options;
     imh_options_default (&options);
     options.snapshot_threshold = 16;
-    self->harness = imh_new_cluster ("snapshot", &options, NODES);
-    if (!self->harness) {
-        free (self);
-        return -1;
-    }
-    *state = self;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *self = (fixture_t *) *state;
-    int rc = 0;
-    if (self && self->harness && !imh_logs_clean (self->harness))
-        rc = -1;
-    for (int n = 0; self && n < WRITES; n++)
-        imh_writes_destroy (&self->writes [n]);
-    if (self)
-        imh_destroy (&self->harness);
-    free (self);
-    return rc;
+    return imh_setup_cluster (state, "snapshot", &options, NODES);
 }
 
 //  Runs a shell command; asserts it succeeded
@@ -85,16 +56,14 @@ s_shell (const char *format, ...)
 //  Stops node, lets shell change its data directory, starts it again
 //  and checks that it serves the same log as the others
 static void
-s_restart_checked (fixture_t *self, int node, const char *change)
+s_restart_checked (imh_t *h, int node, const char *change)
 {
-    imh_t *h = self->harness;
     int slot = imh_node_slot (h, node);
     assert_true (imh_stop (h, slot, WAIT_MS) >= 0 || !imh_running (h, slot));
     if (change)
         s_shell (change, imh_dir (h), node);
     assert_int_equal (imh_restart (h, slot), 0);
-    assert_int_equal (imh_writes_check_cluster (h, self->writes, WRITES,
-                                                WRITES, WAIT_MS), 0);
+    assert_int_equal (imh_cluster_check (h, WRITES, WAIT_MS), 0);
 }
 
 typedef struct {
@@ -112,23 +81,22 @@ s_exited (void *arg)
 static void
 test_wiped_node_catches_up_and_survives_a_crash_mid_install (void **state)
 {
-    fixture_t *self = (fixture_t *) *state;
-    imh_t *h = self->harness;
+    imh_t *h = (imh_t *) *state;
     //  One write at a time: each is an entry of its own, so the log is
     //  long enough to be compacted behind several snapshots
     for (int n = 0; n < WRITES; n++) {
         char prefix [16];
         snprintf (prefix, sizeof prefix, "w%d", n);
-        self->writes [n] = imh_writes_new (h, NULL, prefix, 1);
-        assert_non_null (self->writes [n]);
-        assert_int_equal (imh_writes_run (self->writes [n], 1, WAIT_MS), 1);
+        imh_writes_t *writes = imh_cluster_writes (h, NULL, prefix, 1);
+        assert_non_null (writes);
+        assert_int_equal (imh_writes_run (writes, 1, WAIT_MS), 1);
     }
     int leader = imh_cluster_leader (h, LEADER_MS);
     assert_true (leader > 0);
     int node = leader % NODES + 1;
 
     //  Wiped: raft log and store gone
-    s_restart_checked (self, node, "rm -rf %s/node%d");
+    s_restart_checked (h, node, "rm -rf %s/node%d");
     char log [600];
     snprintf (log, sizeof log, "node%d", node);
     assert_true (imh_log_lines (h, log, "received a checkpoint") >= 1);
@@ -136,14 +104,14 @@ test_wiped_node_catches_up_and_survives_a_crash_mid_install (void **state)
 
     //  A crash after the old store was moved aside, before the new one
     //  was complete: the old store comes back
-    s_restart_checked (self, node, "cd %s/node%d && mv store store.old "
+    s_restart_checked (h, node, "cd %s/node%d && mv store store.old "
                        "&& mkdir incoming && echo partial > incoming/x.sst");
     //  A crash between the two renames of a complete install: the swap
     //  is finished
-    s_restart_checked (self, node, "cd %s/node%d && mv store incoming "
+    s_restart_checked (h, node, "cd %s/node%d && mv store incoming "
                        "&& touch incoming/IMQ-COMPLETE && mkdir store.old");
     //  A crash after the swap, before the old store was removed
-    s_restart_checked (self, node, "cd %s/node%d && mkdir store.old "
+    s_restart_checked (h, node, "cd %s/node%d && mkdir store.old "
                        "&& touch store.old/junk");
 
     //  An install no member can serve: the node refuses to start and
@@ -162,12 +130,7 @@ test_wiped_node_catches_up_and_survives_a_crash_mid_install (void **state)
 int
 main (void)
 {
-    zsys_init ();
-    zsys_set_logstream (stderr);
-    const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (
-            test_wiped_node_catches_up_and_survives_a_crash_mid_install,
-            s_setup, s_teardown),
-    };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return imh_run_test (
+        "test_wiped_node_catches_up_and_survives_a_crash_mid_install",
+        test_wiped_node_catches_up_and_survives_a_crash_mid_install, s_setup);
 }

@@ -25,9 +25,9 @@
 #define BREACH_MS   5000            //  P5 response target
 
 typedef struct {
-    imh_t *harness;                 //  Cluster and workers
-    imh_writes_t *opens;            //  The incidents
-} fixture_t;
+    imh_t *harness;                 //  Cluster and workers, borrowed
+    imh_writes_t *opens;            //  The incidents, the harness's
+} s_test_t;
 
 //  Deliveries logged, one held at a time: the workers stay busy
 static const char *s_worker_args [] = { "-v", "--credit", "1", NULL };
@@ -35,41 +35,23 @@ static const char *s_worker_args [] = { "-v", "--credit", "1", NULL };
 static int
 s_setup (void **state)
 {
-    fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
-    if (!self)
-        return -1;
     imh_options_t options;
     imh_options_default (&options);
     options.response_ms [4] = BREACH_MS;
-    self->harness = imh_new_cluster ("clusterworkers", &options, NODES);
-    if (!self->harness
-    ||  imh_start_workers (self->harness, NULL, s_worker_args)) {
-        imh_destroy (&self->harness);
-        free (self);
+    if (imh_setup_cluster (state, "clusterworkers", &options, NODES))
+        return -1;
+    imh_t *harness = (imh_t *) *state;
+    if (imh_start_workers (harness, NULL, s_worker_args)) {
+        imh_destroy (&harness);     //  No teardown after a failed setup
+        *state = NULL;
         return -1;
     }
-    *state = self;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *self = (fixture_t *) *state;
-    int rc = 0;
-    if (self && self->harness && !imh_logs_clean (self->harness))
-        rc = -1;
-    if (self) {
-        imh_writes_destroy (&self->opens);
-        imh_destroy (&self->harness);
-    }
-    free (self);
-    return rc;
 }
 
 //  Counts the incidents with at least one response breach
 static int
-s_breached (fixture_t *self)
+s_breached (s_test_t *self)
 {
     int count = 0;
     for (int n = 0; n < INCIDENTS; n++)
@@ -82,23 +64,24 @@ s_breached (fixture_t *self)
 static bool
 s_all_breached (void *arg)
 {
-    return s_breached ((fixture_t *) arg) == INCIDENTS;
+    return s_breached ((s_test_t *) arg) == INCIDENTS;
 }
 
 static void
 test_workers_resume_on_the_new_leader (void **state)
 {
-    fixture_t *self = (fixture_t *) *state;
-    imh_t *h = self->harness;
+    imh_t *h = (imh_t *) *state;
     int leader = imh_cluster_leader (h, LEADER_MS);
     assert_true (leader > 0);
-    self->opens = imh_writes_new (h, NULL, "Printer jammed", INCIDENTS);
+    s_test_t test = { h, imh_cluster_writes (h, NULL, "Printer jammed",
+                                             INCIDENTS) };
+    s_test_t *self = &test;
     assert_non_null (self->opens);
     assert_int_equal (imh_writes_run (self->opens, INCIDENTS, WAIT_MS),
                       INCIDENTS);
     //  The workers have the events in hand, one at a time, and the
     //  response clocks run: the leader dies now
-    assert_int_equal (imh_kill (h, imh_node_slot (h, leader)), 0);
+    assert_int_equal (imh_node_kill (h, leader), 0);
     int next = imh_cluster_leader (h, LEADER_MS);
     assert_true (next > 0 && next != leader);
     assert_true (imh_wait_instances (h, "classifier", 1, WAIT_MS));
@@ -131,19 +114,13 @@ test_workers_resume_on_the_new_leader (void **state)
     }
     free (sink);
     //  And every node holds the same log
-    assert_int_equal (imh_writes_check_cluster (h, &self->opens, 1, INCIDENTS,
-                                                WAIT_MS), 0);
+    assert_int_equal (imh_cluster_check (h, INCIDENTS, WAIT_MS), 0);
     imh_passed (h);
 }
 
 int
 main (void)
 {
-    zsys_init ();
-    zsys_set_logstream (stderr);
-    const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_workers_resume_on_the_new_leader,
-                                         s_setup, s_teardown),
-    };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return imh_run_test ("test_workers_resume_on_the_new_leader",
+                         test_workers_resume_on_the_new_leader, s_setup);
 }

@@ -6,6 +6,10 @@
     im_harness_proc.c.
 */
 #include "im_harness_private.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 void
 imh_options_default (imh_options_t *options)
@@ -197,6 +201,19 @@ s_remove_tree (const char *path)
 }
 
 int
+imh_run_test (const char *name, void (*test) (void **state),
+              int (*setup) (void **state))
+{
+    assert (name && test);
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const struct CMUnitTest tests [] = {
+        { name, test, setup, imh_teardown, NULL }
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
+
+int
 imh_teardown (void **state)
 {
     imh_t *harness = (imh_t *) *state;
@@ -212,6 +229,7 @@ imh_destroy (imh_t **self_p)
     assert (self_p);
     if (*self_p) {
         imh_t *self = *self_p;
+        zlistx_destroy (&self->writes);
         im_client_destroy (&self->client);
         for (int node = 0; node < self->nodes_n; node++)
             im_client_destroy (&self->nodes [node].client);

@@ -199,6 +199,13 @@ imh_t *
 int
     imh_setup_node (void **state, const char *name);
 
+//  The main of a test program of one test: czmq set up (its log on
+//  stderr), then test (named name) run by cmocka with setup and
+//  imh_teardown. Returns main's exit code.
+int
+    imh_run_test (const char *name, void (*test) (void **state),
+                  int (*setup) (void **state));
+
 //  Returns the slot of the child named name ("broker", "sla-1"), or -1
 int
     imh_slot (imh_t *self, const char *name);
@@ -353,6 +360,59 @@ int
 int
     imh_writes_check_cluster (imh_t *harness, imh_writes_t **writes,
                               size_t count, int64_t total, int deadline_ms);
+
+//  ---------------------------------------------------------------------
+//  The shared cluster fixture: a test's state is the harness alone, and
+//  the harness keeps every batch of writes it made, to check them all
+//  against every node's log and to destroy them at teardown
+
+//  For a cmocka setup: *state gets imh_new_cluster (name, options,
+//  nodes) (options may be NULL: the defaults), for imh_teardown.
+//  Returns 0 or -1.
+int
+    imh_setup_cluster (void **state, const char *name,
+                       const imh_options_t *options, int nodes);
+
+//  imh_writes_new, kept by the harness: destroyed with it and checked
+//  by imh_cluster_check. Returns the writes (borrowed) or NULL.
+imh_writes_t *
+    imh_cluster_writes (imh_t *harness, const char *endpoint,
+                        const char *prefix, int count);
+
+//  imh_writes_check_cluster against every imh_cluster_writes so far:
+//  the running nodes converge, each holds every answered write once,
+//  and all hold the same incidents in the same order, total of them
+//  (total < 0: any number). Returns the number of problems, printed.
+int
+    imh_cluster_check (imh_t *harness, int64_t total, int deadline_ms);
+
+//  SIGKILLs node (1 ..) and reaps it; returns 0 or -1
+int
+    imh_node_kill (imh_t *self, int node);
+
+//  Starts node (1 ..) again, with its data; returns 0 or -1
+int
+    imh_node_restart (imh_t *self, int node);
+
+//  What one failover round did
+typedef struct {
+    int killed;                     //  The leader killed
+    int next;                       //  The node that led next
+    uint64_t gap_ms;                //  From the kill to the first write
+                                    //  answered after it
+} imh_failover_t;
+
+//  Failover round (0 ..): count writes titled "round<round> <n>" in
+//  flight through the cluster; once kill_after of them are answered the
+//  leader is SIGKILLed; then probes writes "round<round>-after <n>" are
+//  sent, the first of them answered measuring the gap. Every write of
+//  both is answered in the end (both are imh_cluster_writes). Each wait
+//  is bounded by deadline_ms. Prints a line about the round; returns 0
+//  with result filled, or -1 (printed) when a wait failed.
+int
+    imh_cluster_failover (imh_t *self, int round, int count, int kill_after,
+                          int probes, int deadline_ms,
+                          imh_failover_t *result);
 
 //  ---------------------------------------------------------------------
 //  im_harness_run: programs run to completion, and imqctl

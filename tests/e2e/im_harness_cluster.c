@@ -6,7 +6,11 @@
     Each node also gets a client of its own, connected to it alone, so
     a test can ask one node what it has (its log, its Raft state) and
     tell the nodes apart, where the harness's own client follows the
-    leader like any client would.
+    leader like any client would. This is the fixture every cluster test
+    shares: a test's state is the harness (imh_setup_cluster, then
+    imh_teardown), nodes are killed and restarted by id, and the writes
+    a test makes through imh_cluster_writes are kept by the harness and
+    checked against every node's log by imh_cluster_check.
 */
 #include "im_harness_private.h"
 
@@ -156,6 +160,27 @@ imh_new_cluster (const char *name, const imh_options_t *options, int nodes)
     if (self && imh_cluster_start (self, nodes))
         imh_destroy (&self);
     return self;
+}
+
+int
+imh_setup_cluster (void **state, const char *name,
+                   const imh_options_t *options, int nodes)
+{
+    imh_t *self = imh_new_cluster (name, options, nodes);
+    *state = self;
+    return self ? 0 : -1;
+}
+
+int
+imh_node_kill (imh_t *self, int node)
+{
+    return imh_kill (self, imh_node_slot (self, node));
+}
+
+int
+imh_node_restart (imh_t *self, int node)
+{
+    return imh_restart (self, imh_node_slot (self, node));
 }
 
 int

@@ -65,6 +65,8 @@ struct _imh_t {
     bool passed;                            //  Test said it passed
     imh_node_t nodes [IMH_NODES_MAX];       //  A cluster's brokers
     int nodes_n;                            //  How many (0: one node)
+    zlistx_t *writes;                       //  imh_writes_t *, owned:
+                                            //  imh_cluster_writes'
 };
 
 //  Picks a TCP port on 127.0.0.1 that is free now; returns it or 0

@@ -216,6 +216,42 @@ s_compare (zlist_t *incidents, zlist_t *reference, int node)
     return 0;
 }
 
+imh_writes_t *
+imh_cluster_writes (imh_t *harness, const char *endpoint, const char *prefix,
+                    int count)
+{
+    assert (harness);
+    if (!harness->writes) {
+        harness->writes = zlistx_new ();
+        if (!harness->writes)
+            return NULL;
+        zlistx_set_destructor (harness->writes,
+                               (czmq_destructor *) imh_writes_destroy);
+    }
+    imh_writes_t *self = imh_writes_new (harness, endpoint, prefix, count);
+    if (self && !zlistx_add_end (harness->writes, self))
+        imh_writes_destroy (&self);
+    return self;
+}
+
+int
+imh_cluster_check (imh_t *harness, int64_t total, int deadline_ms)
+{
+    assert (harness);
+    size_t count = harness->writes ? zlistx_size (harness->writes) : 0;
+    imh_writes_t **all = (imh_writes_t **) calloc (count + 1, sizeof *all);
+    assert (all);
+    size_t index = 0;
+    for (imh_writes_t *writes = count
+             ? (imh_writes_t *) zlistx_first (harness->writes) : NULL;
+         writes; writes = (imh_writes_t *) zlistx_next (harness->writes))
+        all [index++] = writes;
+    int problems = imh_writes_check_cluster (harness, all, count, total,
+                                             deadline_ms);
+    free (all);
+    return problems;
+}
+
 int
 imh_writes_check_cluster (imh_t *harness, imh_writes_t **writes, size_t count,
                           int64_t total, int deadline_ms)
