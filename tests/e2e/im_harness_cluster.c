@@ -16,6 +16,9 @@
 
 #define IMH_LIST_PAGE   10000       //  LIST's most items per reply
 #define IMH_NODE_CALL_MS 1000       //  Bound on a question to one node
+#define IMH_LIST_MS     10000       //  Bound on one page of a node's list:
+                                    //  a full page under a sanitizer on
+                                    //  a loaded machine takes seconds
 
 //  Appends the members to the configuration file
 static int
@@ -346,13 +349,19 @@ imh_node_incidents (imh_t *self, int node)
     assert (self && node >= 1 && node <= self->nodes_n);
     zlist_t *list = zlist_new ();
     zlist_autofree (list);
+    //  A client of its own: the node's has a short bound, for status
+    im_client_t *client = im_client_new (self->nodes [node - 1].endpoint,
+                                         IMH_LIST_MS);
+    if (!client)
+        zlist_destroy (&list);
     int64_t after = 0;
     bool more = true;
     while (list && more) {
         im_fields_t *body = im_fields_new ();
         im_fields_set_int (body, "limit", IMH_LIST_PAGE);
         im_fields_set_int (body, "after", after);
-        im_reply_t *reply = imh_node_call (self, node, "LIST", body);
+        im_reply_t *reply = im_client_call (client, "LIST", NULL, body,
+                                            false);
         im_fields_destroy (&body);
         if (!reply || reply->status != 200) {
             im_reply_destroy (&reply);
@@ -372,6 +381,7 @@ imh_node_incidents (imh_t *self, int node)
         }
         im_reply_destroy (&reply);
     }
+    im_client_destroy (&client);
     return list;
 }
 
