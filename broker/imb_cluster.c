@@ -23,6 +23,7 @@ struct _imb_cluster_t {
     char add_raft [IM_CONFIG_PATH_MAX];  //  Its Raft address
     im_config_member_t learned;     //  A member from the log, or id 0
     char learned_http [IM_CONFIG_PATH_MAX];  //  Its HTTP address, or ""
+    uint64_t sought;                //  The node last looked up in the log
     uint64_t learned_seq;           //  last_seq when it was looked up
 };
 
@@ -104,18 +105,23 @@ s_member_event (uint64_t seq, const void *data, size_t size, void *arg)
     return rc;
 }
 
-//  The leader as the log recorded it, looked up again when the leader
-//  or the log changed since the last look (the events of no incident
-//  are few: policies and members); NULL when it was not recorded
+//  The leader as the log recorded it; NULL when it was not recorded.
+//  Found once, it holds while that node leads: a node's record changes
+//  only when it is added again, after a removal, which ends its lead.
+//  Not found, it is looked for again once the log has grown (the events
+//  of no incident are few: policies and members).
 static const im_config_member_t *
 s_learned (imb_cluster_t *self)
 {
+    if (self->learned.id == self->leader_id)
+        return &self->learned;
     imb_raft_status_t status;
     imb_raft_status (self->raft, &status);
-    if (self->learned.id != self->leader_id
+    if (self->sought != self->leader_id
     ||  self->learned_seq != status.last_seq) {
         memset (&self->learned, 0, sizeof self->learned);
         self->learned_http [0] = 0;
+        self->sought = self->leader_id;
         self->learned_seq = status.last_seq;
         if (im_store_incident_events_scan (imb_raft_store (self->raft), 0,
                                            s_member_event, self))
