@@ -694,6 +694,62 @@ s_find_event (uint64_t seq, const void *data, size_t size, void *arg)
     return 0;
 }
 
+//  Counts the events of no incident by type, in seq order
+typedef struct {
+    int configs;                    //  config.applied
+    int members;                    //  cluster.member
+    uint64_t last_seq;              //  Seq of the last seen
+    bool ordered;                   //  Every seq above the one before
+} s_no_incident_t;
+
+static int
+s_no_incident_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_no_incident_t *seen = (s_no_incident_t *) arg;
+    im_event_t *event = im_event_new ();
+    assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
+    seen->configs += event->type == IM_EV_CONFIGURED;
+    seen->members += event->type == IM_EV_MEMBER;
+    seen->ordered &= seq > seen->last_seq;
+    seen->last_seq = seq;
+    im_event_destroy (&event);
+    return 0;
+}
+
+static void
+test_a_member_is_an_event_of_no_incident_beside_the_policies (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_apply_one (f, s_command ("CONFIG", 0, NULL, "text",
+                               "s:lifecycle:\n  auto_close: 1m\n", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    s_apply_one (f, s_command ("MEMBER", 0, "add-4", "node", "i:4", "raft",
+                               "s:127.0.0.1:7702", "client",
+                               "s:tcp://127.0.0.1:7700", NULL));
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident",
+                                        -1), 0);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "events", 0),
+                      1);
+
+    //  Reopened, the state machine still has policy 1 in force, though
+    //  a member is the newest event of no incident
+    imb_fsm_destroy (&f->fsm);
+    f->fsm = imb_fsm_new (f->store);
+    assert_non_null (f->fsm);
+    s_apply_one (f, s_command ("CONFIG", 0, NULL, "text",
+                               "s:lifecycle:\n  auto_close: 2m\n", NULL));
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "version", 0),
+                      2);
+    s_no_incident_t seen = { 0, 0, 0, true };
+    assert_int_equal (im_store_incident_events_scan (f->store, 0,
+                                                     s_no_incident_event,
+                                                     &seen), 0);
+    assert_int_equal (seen.configs, 2);
+    assert_int_equal (seen.members, 1);
+    assert_true (seen.ordered);
+}
+
 static void
 test_a_major_parent_resolves_its_children_without_broadcasts (void **state)
 {
@@ -1021,6 +1077,7 @@ main (void)
         T (test_sla_breach_is_checked_against_times),
         T (test_resolving_runs_the_close_clock_and_late_reopen_follows_up),
         T (test_a_config_applies_at_its_log_position_and_survives_restart),
+        T (test_a_member_is_an_event_of_no_incident_beside_the_policies),
         T (test_resolving_a_parent_resolves_its_open_children),
         T (test_a_major_parent_resolves_its_children_without_broadcasts),
         T (test_a_duplicate_merges_into_its_survivor),
