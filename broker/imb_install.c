@@ -51,16 +51,6 @@ s_sync (const char *path)
     return rc;
 }
 
-static void
-s_remove_tree (const char *path)
-{
-    zdir_t *dir = zdir_new (path, NULL);
-    if (dir)
-        zdir_remove (dir, true);
-    zdir_destroy (&dir);
-    rmdir (path);
-}
-
 int
 imb_install_want (const char *data_dir, uint64_t index, uint64_t source)
 {
@@ -179,7 +169,7 @@ static int
 s_fetch (const char *endpoint, uint64_t index, const char *incoming,
          char *errbuf, size_t errlen)
 {
-    s_remove_tree (incoming);
+    im_remove_tree (incoming);
     if (zsys_dir_create ("%s", incoming)) {
         snprintf (errbuf, errlen, "cannot create %s", incoming);
         return IM_EIO;
@@ -282,7 +272,7 @@ s_recover (const char *data_dir, char *errbuf, size_t errlen)
     }
     if (s_exists (old)) {
         swapped = true;             //  store is the new one
-        s_remove_tree (old);
+        im_remove_tree (old);
     }
     if (swapped) {
         char marker [IM_CONFIG_PATH_MAX + 64];
@@ -293,7 +283,7 @@ s_recover (const char *data_dir, char *errbuf, size_t errlen)
         zsys_notice ("the store installed from a checkpoint is in place");
     }
     if (s_exists (incoming))
-        s_remove_tree (incoming);
+        im_remove_tree (incoming);
     return 0;
 }
 
@@ -351,7 +341,7 @@ imb_install_run (const im_config_t *config, char *errbuf, size_t errlen)
             }
         }
     if (rc) {
-        s_remove_tree (incoming);
+        im_remove_tree (incoming);
         snprintf (errbuf, errlen, "this node's store lacks entries up to "
                   "raft index %" PRIu64 " and no member could send a "
                   "checkpoint (%s); the node will not serve without them",

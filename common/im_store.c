@@ -9,8 +9,15 @@
 
     Memory is bounded whatever the load: one LRU block cache holds the
     data, index and filter blocks of every column family, and all the
-    memtables together stay under write_buffer_mb. The WAL is always on;
-    a commit either waits for its fsync or leaves that to im_store_sync.
+    memtables together stay under write_buffer_mb.
+
+    Durability: the Raft log holds every committed entry, so the store
+    keeps no WAL of its own; a crash loses the memtables, and the
+    entries above meta.applied are applied again from the log (docs/
+    storage.md section 2). Two things make that sound. Every flush
+    covers all column families at once (atomic flush), so the store on
+    disk is always the state after some whole entry. And im_store_sync
+    forces such a flush before libraft may delete log entries.
 
     Threads: the thread that calls im_store_new owns the store and is the
     only one that writes (batches, commit, sync) or reads errmsg. Reads
@@ -171,6 +178,8 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     //  One thread writes, so concurrent memtable inserts gain nothing;
     //  and the hashed memtable of requests does not support them
     rocksdb_options_set_allow_concurrent_memtable_write (self->options, 0);
+    //  No WAL (see the top): a flush takes every family or none
+    rocksdb_options_set_atomic_flush (self->options, 1);
     //  Column families written rarely (offsets, meta) would otherwise pin
     //  old WAL files for ever: flush them once the WAL reaches this size
     rocksdb_options_set_max_total_wal_size (self->options,
@@ -364,9 +373,9 @@ im_store_new (const char *path, const im_store_options_t *options,
     self->read_only = options->read_only;
     s_options_build (self, options);
     self->read = rocksdb_readoptions_create ();
-    self->sync = rocksdb_writeoptions_create ();
-    rocksdb_writeoptions_set_sync (self->sync, 1);
-    self->nosync = rocksdb_writeoptions_create ();
+    self->write = rocksdb_writeoptions_create ();
+    rocksdb_writeoptions_disable_WAL (self->write, 1);
+    im_strlcpy (self->path, path, sizeof self->path);
 
     if (s_cf_list (self, path, errbuf, errlen)
     ||  s_open (self, path, errbuf, errlen)
@@ -397,8 +406,7 @@ im_store_destroy (im_store_t **self_p)
         if (self->disk_names)
             rocksdb_list_column_families_destroy (self->disk_names,
                                                   self->disk_count);
-        rocksdb_writeoptions_destroy (self->nosync);
-        rocksdb_writeoptions_destroy (self->sync);
+        rocksdb_writeoptions_destroy (self->write);
         rocksdb_readoptions_destroy (self->read);
         rocksdb_options_destroy (self->requests_options);
         rocksdb_options_destroy (self->options);
@@ -422,11 +430,18 @@ im_store_sync (im_store_t *self)
     assert (self);
     if (self->read_only)
         return 0;                       //  Nothing of ours to make durable
-    char *err = NULL;
-    rocksdb_flush_wal (self->db, 1, &err);
-    if (err) {
-        im_store_fail (self, NULL, 0, "sync: %s", err);
-        rocksdb_free (err);
+    //  RocksDB 7's C API flushes one family at a time, which would leave
+    //  the families at different entries on disk. Taking a checkpoint
+    //  flushes them all at once (GetLiveFiles with atomic_flush); the
+    //  checkpoint itself, hard links and a manifest, is then dropped.
+    char dir [sizeof self->path + 16];
+    snprintf (dir, sizeof dir, "%s.flush", self->path);
+    im_remove_tree (dir);                 //  Left by a crash, if any
+    char errbuf [512] = "";
+    int rc = im_store_checkpoint (self, dir, errbuf, sizeof errbuf);
+    im_remove_tree (dir);
+    if (rc) {
+        zsys_error ("im_store: sync: %s", errbuf);
         return IM_EIO;
     }
     return 0;

@@ -204,13 +204,15 @@ void
 void
     im_store_batch_delete_dedup (im_store_batch_t *self, const char *key);
 
-//  Writes the batch atomically and destroys it. sync makes the write
-//  wait for the WAL to reach the disk. Returns 0 or IM_EIO.
+//  Writes the batch atomically and destroys it. sync makes it durable
+//  before returning (im_store_sync). Returns 0 or IM_EIO.
 int
     im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
                            bool sync);
 
-//  Makes every write so far durable (WAL fsync). Returns 0 or IM_EIO.
+//  Makes every write so far durable: the memtables of every column
+//  family are flushed together. Any thread may call it. Returns 0 or
+//  IM_EIO.
 int
     im_store_sync (im_store_t *self);
 

@@ -210,13 +210,15 @@ im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
                        im_strerror (rc));
     else {
         char *err = NULL;
-        rocksdb_write (self->db, sync ? self->sync : self->nosync,
-                       batch->writes, &err);
+        rocksdb_write (self->db, self->write, batch->writes, &err);
         if (err) {
             im_store_fail (self, NULL, 0, "commit: %s", err);
             rocksdb_free (err);
             rc = IM_EIO;
         }
+        else
+        if (sync && im_store_sync (self))
+            rc = IM_EIO;
     }
     im_store_batch_destroy (batch_p);
     return rc;

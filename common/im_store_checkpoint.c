@@ -1,11 +1,13 @@
 /*  im_store_checkpoint - a consistent copy of the store, on disk
 
-    A RocksDB checkpoint hard-links the table files and copies the live
-    WAL, so it costs little space and time whatever the size of the
-    database, and opening it replays that WAL. Memtables are not flushed
-    for it: a checkpoint never waits for a flush, and may be taken from
-    any thread while the owner writes. A node that has to catch up from
-    a snapshot streams such a checkpoint's files (imb_checkpoint).
+    A RocksDB checkpoint hard-links the table files and copies the
+    manifest, so it costs little space and time whatever the size of the
+    database. The store keeps no WAL, so the memtables are flushed first,
+    every column family at once (atomic flush): the copy is the state
+    after one whole entry. It may be taken from any thread while the
+    owner writes. A node that has to catch up from a snapshot streams
+    such a checkpoint's files (imb_checkpoint); im_store_sync takes one
+    and drops it, for the flush.
 */
 #include "im_classes.h"
 #include "im_store_private.h"
@@ -19,7 +21,7 @@ im_store_checkpoint (im_store_t *self, const char *dir, char *errbuf,
     rocksdb_checkpoint_t *checkpoint =
         rocksdb_checkpoint_object_create (self->db, &err);
     if (!err)
-        rocksdb_checkpoint_create (checkpoint, dir, UINT64_MAX, &err);
+        rocksdb_checkpoint_create (checkpoint, dir, 0, &err);
     if (checkpoint)
         rocksdb_checkpoint_object_destroy (checkpoint);
     if (err) {

@@ -31,8 +31,7 @@ struct _im_store_t {
                                         //  Options of requests, owned
     rocksdb_cache_t *cache;             //  LRU block cache of every CF, owned
     rocksdb_readoptions_t *read;        //  Point reads; never changed, owned
-    rocksdb_writeoptions_t *sync;       //  Commits that wait for fsync, owned
-    rocksdb_writeoptions_t *nosync;     //  Commits that do not wait, owned
+    rocksdb_writeoptions_t *write;      //  Commits: no WAL, owned
     size_t cf_count;                    //  Column families open
     const char **cf_names;              //  Their names; array owned, names
                                         //  static or in disk_names
@@ -43,6 +42,7 @@ struct _im_store_t {
     char **disk_names;                  //  Families found on disk, owned
     size_t disk_count;                  //  How many
     bool read_only;                     //  Opened for reading only
+    char path [512];                    //  Where the database is
     char errmsg [512];                  //  Last failure on the owning thread
 };
 

@@ -6,6 +6,7 @@
 */
 #include "im_classes.h"
 #include <time.h>
+#include <unistd.h>
 
 uint64_t
 im_now_ms (void)
@@ -78,4 +79,15 @@ im_errbuf_set (char *errbuf, size_t errlen, const char *format, ...)
         vsnprintf (errbuf, errlen, format, args);
         va_end (args);
     }
+}
+
+void
+im_remove_tree (const char *path)
+{
+    assert (path);
+    zdir_t *dir = zdir_new (path, NULL);
+    if (dir)
+        zdir_remove (dir, true);
+    zdir_destroy (&dir);
+    rmdir (path);                   //  zdir leaves an empty one behind
 }

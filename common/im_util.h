@@ -35,6 +35,10 @@ void
 int
     im_strlcpy (char *dst, const char *src, size_t dst_size);
 
+//  Removes a directory with everything in it, if it is there
+void
+    im_remove_tree (const char *path);
+
 //  Writes a formatted reason into errbuf of errlen bytes; does nothing
 //  when errbuf is NULL. Every decoder reports its refusals this way.
 void
