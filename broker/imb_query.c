@@ -78,17 +78,8 @@ s_list (const im_request_t *request, im_store_t *store)
     scan.limit = (size_t) limit;
     int rc = im_store_incidents_scan (store, (uint64_t) after + 1, s_scan_one,
                                       &scan);
-    zmsg_t *reply;
-    if (rc < 0)
-        reply = im_reply_encode_error (500, request->request_id,
-                                       "cannot read the incidents");
-    else {
-        im_fields_t *result = im_fields_new ();
-        im_fields_set_int (result, "count", (int64_t) zlist_size (scan.items));
-        reply = im_reply_encode (200, request->request_id, result, scan.items,
-                                 NULL);
-        im_fields_destroy (&result);
-    }
+    zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
+                                          scan.items, "the incidents");
     zlist_destroy (&scan.items);
     return reply;
 }
@@ -126,18 +117,8 @@ s_sla_clocks (const im_request_t *request, im_store_t *store)
     s_clocks_t clocks = { zlist_new (), (size_t) limit };
     int rc = im_store_deadlines_scan (store, (uint64_t) due_before,
                                       s_add_clock, &clocks);
-    zmsg_t *reply;
-    if (rc < 0)
-        reply = im_reply_encode_error (500, request->request_id,
-                                       "cannot read the deadlines");
-    else {
-        im_fields_t *result = im_fields_new ();
-        im_fields_set_int (result, "count",
-                           (int64_t) zlist_size (clocks.items));
-        reply = im_reply_encode (200, request->request_id, result,
-                                 clocks.items, NULL);
-        im_fields_destroy (&result);
-    }
+    zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
+                                          clocks.items, "the deadlines");
     zlist_destroy (&clocks.items);
     return reply;
 }
@@ -407,4 +388,21 @@ imb_query_answer (const im_request_t *request, im_store_t *store,
             return im_reply_encode_error (400, request->request_id,
                                           "unknown query");
     }
+}
+
+zmsg_t *
+imb_query_list_reply (const char *request_id, int scan_rc, zlist_t *items,
+                      const char *what)
+{
+    assert (request_id && items && what);
+    if (scan_rc < 0) {
+        char text [96];
+        snprintf (text, sizeof text, "cannot read %s", what);
+        return im_reply_encode_error (500, request_id, text);
+    }
+    im_fields_t *result = im_fields_new ();
+    im_fields_set_int (result, "count", (int64_t) zlist_size (items));
+    zmsg_t *reply = im_reply_encode (200, request_id, result, items, NULL);
+    im_fields_destroy (&result);
+    return reply;
 }

@@ -20,4 +20,12 @@ zmsg_t *
                       imb_raft_t *raft, imb_dispatch_t *dispatch,
                       uint64_t node_id);
 
+//  The reply to a query that lists items (LIST, SLA-CLOCKS, SEARCH):
+//  200 with {count} and the items (borrowed) when scan_rc, the store
+//  scan's return code, is not negative, else 500 naming what could not
+//  be read
+zmsg_t *
+    imb_query_list_reply (const char *request_id, int scan_rc,
+                          zlist_t *items, const char *what);
+
 #endif

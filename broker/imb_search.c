@@ -140,18 +140,8 @@ imb_search_answer (const im_request_t *request, im_store_t *store)
     search->limit = (size_t) limit;
     search->items = zlist_new ();
     int rc = im_store_incidents_scan (store, 1, s_search_one, search);
-    zmsg_t *reply;
-    if (rc < 0)
-        reply = im_reply_encode_error (500, request->request_id,
-                                       "cannot read the incidents");
-    else {
-        im_fields_t *result = im_fields_new ();
-        im_fields_set_int (result, "count",
-                           (int64_t) zlist_size (search->items));
-        reply = im_reply_encode (200, request->request_id, result,
-                                 search->items, NULL);
-        im_fields_destroy (&result);
-    }
+    zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
+                                          search->items, "the incidents");
     zlist_destroy (&search->items);
     free (search);
     return reply;
