@@ -301,8 +301,10 @@ im_reply_t *
 int
     imh_cluster_leader (imh_t *self, int deadline_ms);
 
-//  Waits until every running node answers with the same last_seq and
-//  applied index; true when they did within deadline_ms
+//  Waits until a linearizable read is answered (the leader applied all
+//  it committed), then until every running node answers with the same
+//  last_seq and applied index; true when both came within deadline_ms
+//  each
 bool
     imh_cluster_converged (imh_t *self, int deadline_ms);
 

@@ -336,11 +336,27 @@ s_converged (void *arg)
     return answered > 0;
 }
 
+//  A linearizable read answered: the leader committed an entry of its
+//  term and applied everything before it
+static bool
+s_leader_current (void *arg)
+{
+    im_reply_t *reply = imh_call ((imh_t *) arg, "STATUS", NULL, false);
+    bool current = reply && reply->status == 200;
+    im_reply_destroy (&reply);
+    return current;
+}
+
 bool
 imh_cluster_converged (imh_t *self, int deadline_ms)
 {
     assert (self && self->nodes_n);
-    return imh_wait_for (s_converged, self, deadline_ms);
+    //  The leader first: after a restart the stores hold what they had
+    //  flushed and the rest comes back from the Raft log once the new
+    //  leader commits; until then every node may report the same old
+    //  applied index and look converged
+    return imh_wait_for (s_leader_current, self, deadline_ms)
+        && imh_wait_for (s_converged, self, deadline_ms);
 }
 
 zlist_t *
