@@ -117,6 +117,7 @@ static void
 s_thread (void *arg)
 {
     imb_applier_t *self = (imb_applier_t *) arg;
+    im_thread_name ("imq-apply");
     im_store_thread_quiet ();
     uv_mutex_lock (&self->lock);
     while (true) {

@@ -170,7 +170,11 @@ s_tick (uv_timer_t *timer)
     if (held > self->held_said && now - self->held_said_ms >= 10000) {
         zsys_info ("imb_raft: the state machine was behind: %" PRIu64
                    " stored appends held back so far, the longest %"
-                   PRIu64 " ms", held, longest_ms);
+                   PRIu64 " ms; it holds %zu KiB now, applied index %"
+                   PRIu64 ", commit %" PRIu64, held, longest_ms,
+                   imb_applier_backlog (self->applier) / 1024,
+                   imb_applier_applied (self->applier),
+                   (uint64_t) self->raft.commit_index);
         self->held_said = held;
         self->held_said_ms = now;
     }
@@ -246,6 +250,7 @@ static void
 s_thread (void *arg)
 {
     imb_raft_t *self = (imb_raft_t *) arg;
+    im_thread_name ("imq-raft");
     self->start_rc = imb_raft_start (self);
     if (self->start_rc) {
         if (self->raft_started) {

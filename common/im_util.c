@@ -1,10 +1,12 @@
-/*  im_util - small helpers shared by every imq process: time, u64 keys
+/*  im_util - small helpers shared by every imq process: time, u64 keys,
+    thread names
 
     Big-endian u64 keys make RocksDB's bytewise order numeric order;
     time helpers keep clock reads out of everything but the leader's
     stamp and the workers' own deadlines.
 */
 #include "im_classes.h"
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,12 @@ im_mono_ms (void)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+void
+im_thread_name (const char *name)
+{
+    prctl (PR_SET_NAME, (unsigned long) name, 0, 0, 0);
 }
 
 void

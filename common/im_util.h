@@ -17,6 +17,11 @@ uint64_t
 uint64_t
     im_mono_ms (void);
 
+//  Names the calling thread (at most 15 characters are kept), so that
+//  top -H, perf and /proc say which of a broker's threads is busy
+void
+    im_thread_name (const char *name);
+
 //  Writes value as 8 octets big-endian at out
 void
     im_put_u64 (void *out, uint64_t value);

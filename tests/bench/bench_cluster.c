@@ -9,7 +9,10 @@
     the next acknowledged write is the failover gap. Each node's peak
     RSS is printed. Three nodes on one 2-core machine share its disk
     and cores, which a real cluster does not: the ratio to one node is
-    the figure to read.
+    the figure to read. So the CPU each kind of thread (named by the
+    broker: imq-apply, imq-raft, RocksDB's, ZeroMQ's) used during the
+    many-in-flight runs is printed per acknowledged event, over all
+    nodes, with what the machine's cores could carry at that cost.
 
     With --catchup-mb N, the cluster is then loaded until the leader's
     store holds N MiB, a follower is SIGKILLed, its data directory
@@ -43,23 +46,68 @@ typedef struct {
     int failovers;                  //  Leader kills
 } s_options_t;
 
+//  Where the CPU of the many-in-flight run went, by kind of thread,
+//  summed over the nodes: threads are told apart by name
+#define KINDS       6
+static const char *s_kind_prefix [KINDS] = {
+    "imq-apply", "imq-raft", "imq-broker", "ZMQbg", "rocksdb:high",
+    "rocksdb:low"
+};
+static const char *s_kind_label [KINDS] = {
+    "state machine (imq-apply)", "Raft thread (imq-raft)",
+    "main thread (ZeroMQ zloop)", "ZeroMQ I/O threads",
+    "RocksDB flush (rocksdb:high)", "RocksDB compaction (rocksdb:low)"
+};
+
 typedef struct {
     bench_load_result_t bulk;       //  Many in flight
     bench_load_result_t light;      //  One at a time
+    double kind_s [KINDS];          //  CPU s of the bulk run, by kind
+    double brokers_s;               //  Every broker thread
+    double load_s;                  //  This process (the load generator)
 } s_figures_t;
 
-//  Runs both loads against endpoint
+//  Adds what the threads of pids (and of this process) used between two
+//  readings to figures
+static void
+s_cpu_add (s_figures_t *figures, const bench_threads_t *before,
+           const bench_threads_t *after, size_t pids_n)
+{
+    for (size_t index = 0; index < pids_n; index++) {
+        for (int kind = 0; kind < KINDS; kind++)
+            figures->kind_s [kind] += bench_threads_seconds (
+                &before [index], &after [index], s_kind_prefix [kind]);
+        figures->brokers_s += bench_threads_seconds (&before [index],
+                                                     &after [index], NULL);
+    }
+    figures->load_s += bench_threads_seconds (&before [pids_n],
+                                              &after [pids_n], NULL);
+}
+
+//  Runs both loads against endpoint; the CPU of the brokers in pids and
+//  of this process during the first goes to figures
 static int
 s_measure (const char *endpoint, const char *tag, const s_options_t *options,
-           s_figures_t *figures, char *errbuf, size_t errlen)
+           const pid_t *pids, size_t pids_n, s_figures_t *figures,
+           char *errbuf, size_t errlen)
 {
+    memset (figures, 0, sizeof *figures);
     bench_load_t *load = bench_load_new (endpoint, 8, tag);
     if (!load) {
         snprintf (errbuf, errlen, "cannot connect to %s", endpoint);
         return -1;
     }
+    bench_threads_t before [NODES + 1], after [NODES + 1];
+    assert (pids_n <= NODES);
+    for (size_t index = 0; index < pids_n; index++)
+        bench_threads_read (pids [index], &before [index]);
+    bench_threads_read (getpid (), &before [pids_n]);
     int rc = bench_load_run (load, options->events, options->inflight, NULL,
                              NULL, 0, NULL, &figures->bulk, errbuf, errlen);
+    for (size_t index = 0; index < pids_n; index++)
+        bench_threads_read (pids [index], &after [index]);
+    bench_threads_read (getpid (), &after [pids_n]);
+    s_cpu_add (figures, before, after, pids_n);
     bench_load_destroy (&load);
     load = rc ? NULL : bench_load_new (endpoint, 1, tag);
     if (load) {
@@ -441,6 +489,52 @@ s_print_row (const char *what, const char *one, const char *three)
     printf ("  %-44s %14s %14s\n", what, one, three);
 }
 
+//  CPU per acknowledged event of the many-in-flight runs, by kind of
+//  thread over every node, and what two cores could carry at that cost
+static void
+s_print_cpu (const s_figures_t *one, const s_figures_t *three)
+{
+    const s_figures_t *runs [2] = { one, three };
+    double per_event [2];
+    for (int run = 0; run < 2; run++)
+        per_event [run] = runs [run]->bulk.requests
+                        ? 1e6 / (double) runs [run]->bulk.requests : 0;
+    printf ("CPU per acknowledged event while many are in flight, us "
+            "(all nodes together):\n");
+    char a [64], b [64];
+    double named [2] = { 0, 0 };
+    for (int kind = 0; kind < KINDS; kind++) {
+        snprintf (a, sizeof a, "%.1f", one->kind_s [kind] * per_event [0]);
+        snprintf (b, sizeof b, "%.1f", three->kind_s [kind] * per_event [1]);
+        s_print_row (s_kind_label [kind], a, b);
+        named [0] += one->kind_s [kind];
+        named [1] += three->kind_s [kind];
+    }
+    //  Clock ticks are read per thread: the rest may round below zero
+    double rest [2] = { one->brokers_s - named [0],
+                        three->brokers_s - named [1] };
+    snprintf (a, sizeof a, "%.1f", rest [0] > 0 ? rest [0] * per_event [0] : 0);
+    snprintf (b, sizeof b, "%.1f", rest [1] > 0 ? rest [1] * per_event [1] : 0);
+    s_print_row ("other broker threads", a, b);
+    snprintf (a, sizeof a, "%.1f", one->load_s * per_event [0]);
+    snprintf (b, sizeof b, "%.1f", three->load_s * per_event [1]);
+    s_print_row ("load generator (this process)", a, b);
+    double total [2] = { (one->brokers_s + one->load_s) * per_event [0],
+                         (three->brokers_s + three->load_s) * per_event [1] };
+    snprintf (a, sizeof a, "%.1f", total [0]);
+    snprintf (b, sizeof b, "%.1f", total [1]);
+    s_print_row ("all", a, b);
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    char what [80];
+    snprintf (what, sizeof what, "events/s %ld cores carry at that cost",
+              cores);
+    bench_thousands (total [0] > 0 ? (double) cores * 1e6 / total [0] : 0,
+                     a, sizeof a);
+    bench_thousands (total [1] > 0 ? (double) cores * 1e6 / total [1] : 0,
+                     b, sizeof b);
+    s_print_row (what, a, b);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -491,9 +585,10 @@ main (int argc, char *argv [])
     bench_memory_t one_memory = { 0, 0, 0, 0 };
     bench_broker_t *single = bench_broker_new (IMQ_BROKER_PATH, NULL, dir,
                                                errbuf, sizeof errbuf);
+    pid_t single_pid = single ? bench_broker_pid (single) : 0;
     if (!single
     ||  s_measure (bench_broker_client_endpoint (single), "one", &options,
-                   &one, errbuf, sizeof errbuf))
+                   &single_pid, 1, &one, errbuf, sizeof errbuf))
         rc = -1;
     if (single)
         bench_broker_memory (single, &one_memory);
@@ -532,9 +627,12 @@ main (int argc, char *argv [])
         }
         char tag [16];
         snprintf (tag, sizeof tag, "three%d", attempt);
+        pid_t pids [NODES];
+        for (int node = 0; node < NODES; node++)
+            pids [node] = bench_broker_pid (nodes [node]);
         measured = leader ? s_measure (
             bench_broker_client_endpoint (nodes [leader - 1]), tag, &options,
-            &three, errbuf, sizeof errbuf) : -1;
+            pids, NODES, &three, errbuf, sizeof errbuf) : -1;
         if (measured)
             fprintf (stderr, "bench: cluster run %d: %s\n", attempt + 1,
                      leader ? errbuf : "no leader");
@@ -585,6 +683,7 @@ main (int argc, char *argv [])
                  ? "largest write gap after a leader SIGKILL, ms"
                  : "write gap after a leader SIGKILL, ms", "-", b);
     printf ("(node %d was the last leader killed)\n", killed);
+    s_print_cpu (&one, &three);
     if (gap >= 0) {
         zdir_t *data = zdir_new (dir, NULL);
         if (data)

@@ -185,6 +185,12 @@ void
     bench_threads_print (pid_t pid, const bench_threads_t *before,
                          const bench_threads_t *after, FILE *stream);
 
+//  CPU seconds used between before and after by the threads whose name
+//  starts with prefix (every thread when prefix is NULL)
+double
+    bench_threads_seconds (const bench_threads_t *before,
+                           const bench_threads_t *after, const char *prefix);
+
 //  --------------------------------------------------------------------
 //  bench_lagger - a consumer that reads and acknowledges very slowly
 

@@ -112,3 +112,18 @@ bench_threads_print (pid_t pid, const bench_threads_t *before,
                                           : "");
     }
 }
+
+double
+bench_threads_seconds (const bench_threads_t *before,
+                       const bench_threads_t *after, const char *prefix)
+{
+    double hz = (double) sysconf (_SC_CLK_TCK);
+    if (hz <= 0)
+        return 0;
+    uint64_t ticks = 0;
+    for (size_t index = 0; index < after->count; index++)
+        if (!prefix || strncmp (after->threads [index].name, prefix,
+                                strlen (prefix)) == 0)
+            ticks += s_ticks_since (before, &after->threads [index]);
+    return (double) ticks / hz;
+}
