@@ -5,8 +5,10 @@
     and it is not named, so clients are not sent to a dead node. A
     redirect names the leader's endpoints as cluster.members lists them,
     or, for a node added later, as its cluster.member event recorded
-    them: CLUSTER-ADD with endpoints first commits a MEMBER command, so
-    every node learns them from the log before the node is added.
+    them: CLUSTER-ADD with endpoints first checks that the node may be
+    added (Raft's configuration, on the Raft thread), then commits a
+    MEMBER command, so every node learns them from the log before the
+    node is added, and a refused add records nothing.
 */
 #include "imb_classes.h"
 
@@ -18,11 +20,12 @@ struct _imb_cluster_t {
     uint64_t term;                  //  The term then
     char change_id [IM_REQUEST_ID_MAX];  //  Request id of the change
                                     //  under way, or ""
+    im_command_t *member;           //  MEMBER to commit once the add
+                                    //  was checked, owned, or NULL
     uint64_t add_node;              //  Node to add once its MEMBER is
                                     //  committed, or 0
     char add_raft [IM_CONFIG_PATH_MAX];  //  Its Raft address
     im_config_member_t learned;     //  A member from the log, or id 0
-    char learned_http [IM_CONFIG_PATH_MAX];  //  Its HTTP address, or ""
     uint64_t sought;                //  The node last looked up in the log
     uint64_t learned_seq;           //  last_seq when it was looked up
 };
@@ -44,7 +47,9 @@ imb_cluster_destroy (imb_cluster_t **self_p)
 {
     assert (self_p);
     if (*self_p) {
-        free (*self_p);
+        imb_cluster_t *self = *self_p;
+        im_command_destroy (&self->member);
+        free (self);
         *self_p = NULL;
     }
 }
@@ -74,22 +79,18 @@ imb_cluster_leading (imb_cluster_t *self)
     return self->leading;
 }
 
-//  Keeps the last cluster.member event of the node sought
-static int
-s_member_event (uint64_t seq, const void *data, size_t size, void *arg)
+//  Reads a cluster.member event into member; returns false (member
+//  untouched) when the event is another kind
+static bool
+s_member_read (const void *data, size_t size, im_config_member_t *member,
+               int *rc)
 {
-    (void) seq;
-    imb_cluster_t *self = (imb_cluster_t *) arg;
     im_event_t *event = im_event_new ();
-    if (!event)
-        return IM_ENOMEM;
-    int rc = im_event_decode (event, data, size, NULL, 0);
-    if (rc == 0 && event->type == IM_EV_MEMBER
-    &&  im_fields_int_or (event->payload, "node", 0)
-        == (int64_t) self->leader_id) {
-        im_config_member_t *member = &self->learned;
-        member->id = self->leader_id;
+    *rc = event ? im_event_decode (event, data, size, NULL, 0) : IM_ENOMEM;
+    bool found = *rc == 0 && event->type == IM_EV_MEMBER;
+    if (found) {
         const im_fields_t *payload = event->payload;
+        member->id = (uint64_t) im_fields_int_or (payload, "node", 0);
         im_strlcpy (member->raft, im_fields_str_or (payload, "raft", ""),
                     sizeof member->raft);
         im_strlcpy (member->client, im_fields_str_or (payload, "client", ""),
@@ -97,11 +98,24 @@ s_member_event (uint64_t seq, const void *data, size_t size, void *arg)
         im_strlcpy (member->workers,
                     im_fields_str_or (payload, "workers", ""),
                     sizeof member->workers);
-        im_strlcpy (self->learned_http,
-                    im_fields_str_or (payload, "http", ""),
-                    sizeof self->learned_http);
+        im_strlcpy (member->http, im_fields_str_or (payload, "http", ""),
+                    sizeof member->http);
     }
     im_event_destroy (&event);
+    return found;
+}
+
+//  Keeps the last cluster.member event of the node sought
+static int
+s_member_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    imb_cluster_t *self = (imb_cluster_t *) arg;
+    im_config_member_t member;
+    int rc;
+    if (s_member_read (data, size, &member, &rc)
+    &&  member.id == self->leader_id)
+        self->learned = member;
     return rc;
 }
 
@@ -120,7 +134,6 @@ s_learned (imb_cluster_t *self)
     if (self->sought != self->leader_id
     ||  self->learned_seq != status.last_seq) {
         memset (&self->learned, 0, sizeof self->learned);
-        self->learned_http [0] = 0;
         self->sought = self->leader_id;
         self->learned_seq = status.last_seq;
         if (im_store_incident_events_scan (imb_raft_store (self->raft), 0,
@@ -162,8 +175,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
     im_fields_set_int (body, "leader_id", (int64_t) self->leader_id);
     if (leader)
         im_fields_set_str (body, "leader", leader->client);
-    if (leader == &self->learned && *self->learned_http)
-        im_fields_set_str (body, "leader_http", self->learned_http);
+    if (leader && *leader->http)
+        im_fields_set_str (body, "leader_http", leader->http);
     zmsg_t *reply = im_reply_encode (421, request_id, body, NULL, NULL);
     im_fields_destroy (&body);
     return reply;
@@ -176,6 +189,109 @@ imb_cluster_worker_redirect (imb_cluster_t *self)
     const im_config_member_t *leader = s_leader (self);
     return leader && *leader->workers
          ? im_wmsg_encode_redirect (leader->workers) : NULL;
+}
+
+//  One member as a CLUSTER-MEMBERS item (the caller's)
+static im_fields_t *
+s_member_item (const im_config_member_t *member, const char *source)
+{
+    im_fields_t *item = im_fields_new ();
+    if (item) {
+        im_fields_set_int (item, "node", (int64_t) member->id);
+        im_fields_set_str (item, "raft", member->raft);
+        im_fields_set_str (item, "client", member->client);
+        im_fields_set_str (item, "workers", member->workers);
+        im_fields_set_str (item, "http", member->http);
+        im_fields_set_str (item, "source", source);
+    }
+    return item;
+}
+
+//  The member of id in a list of items, or NULL
+static im_fields_t *
+s_member_find (zlistx_t *items, uint64_t id)
+{
+    im_fields_t *item = (im_fields_t *) zlistx_first (items);
+    for (; item; item = (im_fields_t *) zlistx_next (items))
+        if (im_fields_int_or (item, "node", 0) == (int64_t) id)
+            return item;
+    return NULL;
+}
+
+typedef struct {
+    const im_config_t *config;      //  Listed members win
+    zlistx_t *items;                //  The members so far
+} s_members_t;
+
+//  Keeps the last cluster.member event of every node not listed
+static int
+s_members_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    s_members_t *members = (s_members_t *) arg;
+    im_config_member_t member;
+    int rc;
+    if (!s_member_read (data, size, &member, &rc)
+    ||  im_config_member (members->config, member.id))
+        return rc;
+    im_fields_t *item = s_member_find (members->items, member.id);
+    if (item)
+        zlistx_delete (members->items, zlistx_cursor (members->items));
+    item = s_member_item (&member, "log");
+    return item && zlistx_add_end (members->items, item) ? 0 : IM_ENOMEM;
+}
+
+static void
+s_item_destroy (void **item)
+{
+    im_fields_destroy ((im_fields_t **) item);
+}
+
+static int
+s_item_compare (const void *item1, const void *item2)
+{
+    int64_t node1 = im_fields_int_or ((const im_fields_t *) item1, "node", 0);
+    int64_t node2 = im_fields_int_or ((const im_fields_t *) item2, "node", 0);
+    return node1 < node2 ? -1 : node1 > node2;
+}
+
+zmsg_t *
+imb_cluster_members (imb_cluster_t *self, const char *request_id)
+{
+    assert (self && request_id);
+    s_members_t members = { self->config, zlistx_new () };
+    if (!members.items)
+        return im_reply_encode_error (500, request_id, "out of memory");
+    zlistx_set_destructor (members.items, s_item_destroy);
+    zlistx_set_comparator (members.items, s_item_compare);
+    int rc = 0;
+    for (size_t index = 0; index < self->config->members_n && !rc; index++) {
+        im_fields_t *item = s_member_item (&self->config->members [index],
+                                           "config");
+        rc = item && zlistx_add_end (members.items, item) ? 0 : IM_ENOMEM;
+    }
+    if (!rc)
+        rc = im_store_incident_events_scan (imb_raft_store (self->raft), 0,
+                                            s_members_event, &members);
+    zmsg_t *reply;
+    if (rc)
+        reply = im_reply_encode_error (500, request_id, "cannot read the "
+                                       "cluster.member events");
+    else {
+        zlistx_sort (members.items);
+        zlist_t *items = zlist_new ();
+        im_fields_t *item = (im_fields_t *) zlistx_first (members.items);
+        for (; item; item = (im_fields_t *) zlistx_next (members.items))
+            zlist_append (items, item);
+        im_fields_t *body = im_fields_new ();
+        im_fields_set_int (body, "node_id", (int64_t) self->config->node_id);
+        im_fields_set_int (body, "count", (int64_t) zlist_size (items));
+        reply = im_reply_encode (200, request_id, body, items, NULL);
+        im_fields_destroy (&body);
+        zlist_destroy (&items);
+    }
+    zlistx_destroy (&members.items);
+    return reply;
 }
 
 bool
@@ -218,12 +334,15 @@ s_member_command (const im_request_t *request, int64_t node,
 
 zmsg_t *
 imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
-                    uint64_t token, im_command_t **member_p)
+                    uint64_t token)
 {
-    assert (self && request && member_p);
-    *member_p = NULL;
+    assert (self && request);
     if (!self->leading && !(imb_cluster_look (self), self->leading))
         return imb_cluster_redirect (self, request->request_id);
+    if (*self->change_id)           //  Its steps hold this object's state
+        return im_reply_encode_error (409, request->request_id, "another "
+                                      "membership change is under way; "
+                                      "retry once it is done");
     im_query_type_t type = im_query_type_from_name (request->verb);
     const im_fields_t *body = request->body;
     int64_t node = 0;
@@ -244,25 +363,37 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
         return im_reply_encode_error (400, request->request_id, "missing "
                                       "or invalid argument 'raft' (the new "
                                       "node's host:port)");
-    *member_p = kind == IMB_RAFT_ADD
-              ? s_member_command (request, node, raft) : NULL;
-    if (*member_p) {
-        //  Added once the MEMBER is committed (imb_cluster_change_next)
+    if (kind == IMB_RAFT_ADD)
+        self->member = s_member_command (request, node, raft);
+    if (self->member) {
+        //  The add is checked against the configuration first, so that
+        //  a refused add records nothing; then the MEMBER is committed,
+        //  then the node is added (imb_cluster_change_next)
         self->add_node = (uint64_t) node;
         im_strlcpy (self->add_raft, raft, sizeof self->add_raft);
+        kind = IMB_RAFT_ADD_CHECK;
     }
-    else
-    if (imb_raft_control (self->raft, token, kind, (uint64_t) node, raft))
+    if (imb_raft_control (self->raft, token, kind, (uint64_t) node, raft)) {
+        im_command_destroy (&self->member);
+        self->add_node = 0;
         return im_reply_encode_error (503, request->request_id, "out of "
                                       "memory; retry");
+    }
     im_strlcpy (self->change_id, request->request_id, sizeof self->change_id);
     return NULL;
 }
 
 int
-imb_cluster_change_next (imb_cluster_t *self, uint64_t token)
+imb_cluster_change_next (imb_cluster_t *self, uint64_t token,
+                         im_command_t **member_p)
 {
-    assert (self);
+    assert (self && member_p);
+    *member_p = NULL;
+    if (self->member) {
+        *member_p = self->member;   //  The add was checked: record it
+        self->member = NULL;
+        return 1;
+    }
     if (!self->add_node)
         return 0;
     uint64_t node = self->add_node;
@@ -283,5 +414,6 @@ imb_cluster_change_done (imb_cluster_t *self)
 {
     assert (self);
     self->change_id [0] = 0;
+    im_command_destroy (&self->member);
     self->add_node = 0;
 }

@@ -48,6 +48,15 @@ zmsg_t *
 zmsg_t *
     imb_cluster_worker_redirect (imb_cluster_t *self);
 
+//  The answer to CLUSTER-MEMBERS, from this node's configuration and
+//  log: 200 {node_id, count} and one item {node, raft, client, workers,
+//  http, source} per node it knows, in id order. A node listed in
+//  cluster.members is as listed (source "config"); any other as the
+//  last cluster.member event of its id recorded it (source "log").
+//  Caller owns the reply.
+zmsg_t *
+    imb_cluster_members (imb_cluster_t *self, const char *request_id);
+
 //  True for CLUSTER-ADD, CLUSTER-REMOVE and CLUSTER-TRANSFER
 bool
     imb_cluster_is_change (const char *verb);
@@ -56,18 +65,22 @@ bool
 //  NULL when it went (its outcome comes back as the token's result),
 //  else the reply (redirect, 400, 503), which the caller owns. A
 //  CLUSTER-ADD that names the node's endpoints (client, workers, http)
-//  goes in two steps: *member_p gets a MEMBER command (the caller's),
-//  which the caller submits under token; once that is answered 200,
-//  imb_cluster_change_next adds the node. Otherwise *member_p is NULL.
+//  goes in three steps under the one token: Raft checks that the node
+//  may be added (its id and Raft address are no member's); then
+//  imb_cluster_change_next hands the caller a MEMBER command to submit;
+//  once that is answered 200, imb_cluster_change_next adds the node.
 zmsg_t *
     imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
-                        uint64_t token, im_command_t **member_p);
+                        uint64_t token);
 
 //  token's result was 200: starts the next step of the change under
 //  way, under the same token. Returns 1 when it went (the change goes
 //  on), 0 when the change is done, IM_ENOMEM when it could not start.
+//  When the next step is a command, *member_p gets it (the caller's),
+//  for the caller to submit under token; else *member_p is NULL.
 int
-    imb_cluster_change_next (imb_cluster_t *self, uint64_t token);
+    imb_cluster_change_next (imb_cluster_t *self, uint64_t token,
+                             im_command_t **member_p);
 
 //  True while the change sent with request_id is under way: a resend of
 //  it is not a second change, and its answer is the first one's

@@ -368,6 +368,55 @@ s_ready (const imb_http_request_t *request)
     return imb_http_answer (request, status, &json, status == 503, NULL);
 }
 
+//  GET /v1/cluster: this node's Raft state and every node it knows of
+//  (CLUSTER-MEMBERS), so that a client can find any node's HTTP address
+static enum MHD_Result
+s_cluster (const imb_http_request_t *request)
+{
+    im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
+                                        false, 2000);
+    im_reply_t *members = status && status->status == 200
+        ? imb_http_call (request->http, "CLUSTER-MEMBERS", NULL, NULL, false,
+                         2000)
+        : NULL;
+    enum MHD_Result rc;
+    json_t *json = members && members->status == 200
+                 ? im_reply_to_json (members, "members") : NULL;
+    if (!status || status->status != 200)
+        rc = s_failed (request, status);
+    else
+    if (!members || members->status != 200)
+        rc = s_failed (request, members);
+    else {
+        static const char *keys [] = {
+            "raft_state", "term", "leader_id", "commit_index",
+            "applied_index", "last_seq"
+        };
+        json_t *state = im_fields_to_json (status->body);
+        for (size_t index = 0; json && state && index < 6; index++)
+            json_object_set (json, keys [index],
+                             json_object_get (state, keys [index]));
+        json_decref (state);
+        //  The leader's HTTP address, when this node knows it
+        int64_t leader = im_fields_int_or (status->body, "leader_id", 0);
+        size_t index;
+        json_t *member;
+        json_array_foreach (json_object_get (json, "members"), index,
+                            member) {
+            const char *http = json_string_value (json_object_get (member,
+                                                                   "http"));
+            if (json_integer_value (json_object_get (member, "node")) == leader
+            &&  http && *http)
+                json_object_set_new (json, "leader_http", json_string (http));
+        }
+        rc = imb_http_answer (request, 200, &json, 0, NULL);
+    }
+    json_decref (json);
+    im_reply_destroy (&members);
+    im_reply_destroy (&status);
+    return rc;
+}
+
 //  Reads the id of /v1/incidents/{id}[/timeline]; returns 0 if none
 static int64_t
 s_incident_id (const char *rest, bool *timeline)
@@ -398,6 +447,9 @@ imb_http_route (const imb_http_request_t *request)
     }
     if (streq (url, "/readyz"))
         return get ? s_ready (request)
+                   : imb_http_not_allowed (request, "GET");
+    if (streq (url, "/v1/cluster"))
+        return get ? s_cluster (request)
                    : imb_http_not_allowed (request, "GET");
     if (streq (url, "/metrics"))
         return get ? imb_http_metrics (request)

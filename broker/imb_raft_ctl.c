@@ -8,6 +8,11 @@
     Adding a node follows libraft's order: it joins as a spare, then is
     promoted to voter, which libraft does only after the new node caught
     up with the log, so a slow new node never weakens the quorum.
+
+    A change is checked against the configuration the leader has (the
+    latest, committed or not) before libraft is asked, so a refusal
+    names what is in the way; IMB_RAFT_ADD_CHECK is that check alone,
+    made before a CLUSTER-ADD records anything in the log.
 */
 #include "imb_classes.h"
 #include "imb_raft_ctl.h"
@@ -73,15 +78,69 @@ s_status (int rc)
     }
 }
 
-//  Reports the outcome and frees the request
+//  Reports the outcome (text, else libraft's words for rc) and frees
+//  the request
 static void
 s_finish (imb_raft_ctl_t *self, int rc, const char *text)
 {
     char reason [300];
-    snprintf (reason, sizeof reason, "%s", rc == 0 && text ? text
+    snprintf (reason, sizeof reason, "%s", text ? text
                                     : rc ? raft_strerror (rc) : "done");
     self->done (self->arg, self->token, s_status (rc), reason);
     imb_raft_ctl_destroy (&self);
+}
+
+//  Checks the change asked against the configuration the leader has.
+//  Returns 0, or a libraft code with the reason in text.
+static int
+s_check (imb_raft_ctl_t *self, char *text, size_t size)
+{
+    const struct raft_configuration *configuration =
+        &self->raft->configuration;
+    const struct raft_server *named = NULL;
+    const struct raft_server *at = NULL;
+    unsigned voters = 0;
+    for (unsigned index = 0; index < configuration->n; index++) {
+        const struct raft_server *server = &configuration->servers [index];
+        if (server->id == self->node_id)
+            named = server;
+        else
+        if (streq (server->address, self->address))
+            at = server;
+        voters += server->role == RAFT_VOTER;
+    }
+    if (self->raft->state != RAFT_LEADER) {
+        snprintf (text, size, "this node no longer leads");
+        return RAFT_NOTLEADER;
+    }
+    if (self->raft->configuration_uncommitted_index != 0) {
+        snprintf (text, size, "another membership change is under way; "
+                  "retry once it is done");
+        return RAFT_CANTCHANGE;
+    }
+    if (self->kind == IMB_RAFT_REMOVE && !named) {
+        snprintf (text, size, "node %" PRIu64 " is not a member",
+                  self->node_id);
+        return RAFT_BADID;
+    }
+    if (self->kind == IMB_RAFT_REMOVE && named->role == RAFT_VOTER
+    &&  voters == 1) {
+        snprintf (text, size, "node %" PRIu64 " is the last voter: "
+                  "removing it would leave no cluster", self->node_id);
+        return RAFT_CANTCHANGE;
+    }
+    if (self->kind != IMB_RAFT_REMOVE && named) {
+        snprintf (text, size, "node %" PRIu64 " is already a member "
+                  "(raft %.200s); remove it first to add it again",
+                  self->node_id, named->address);
+        return RAFT_DUPLICATEID;
+    }
+    if (self->kind != IMB_RAFT_REMOVE && at) {
+        snprintf (text, size, "raft address %.200s is already used by "
+                  "node %" PRIu64, self->address, (uint64_t) at->id);
+        return RAFT_DUPLICATEADDRESS;
+    }
+    return 0;
 }
 
 static void
@@ -144,6 +203,15 @@ imb_raft_ctl_start (imb_raft_ctl_t **self_p, struct raft *raft,
     self->change.data = self;
     self->transfer.data = self;
     int rc = RAFT_INVALID;
+    char text [300];
+    if (self->kind == IMB_RAFT_ADD_CHECK || self->kind == IMB_RAFT_ADD
+    ||  self->kind == IMB_RAFT_REMOVE) {
+        rc = s_check (self, text, sizeof text);
+        if (rc || self->kind == IMB_RAFT_ADD_CHECK) {
+            s_finish (self, rc, rc ? text : "may be added");
+            return;
+        }
+    }
     if (self->kind == IMB_RAFT_BARRIER)
         rc = raft_barrier (raft, &self->barrier, s_barrier_done);
     else

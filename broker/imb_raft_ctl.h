@@ -18,7 +18,8 @@ typedef enum {
     IMB_RAFT_BARRIER = 1,           //  Everything committed is applied
     IMB_RAFT_ADD,                   //  Add a node, then make it a voter
     IMB_RAFT_REMOVE,                //  Remove a node
-    IMB_RAFT_TRANSFER               //  Hand leadership to a node (0: any)
+    IMB_RAFT_TRANSFER,              //  Hand leadership to a node (0: any)
+    IMB_RAFT_ADD_CHECK              //  Only check that a node may be added
 } imb_raft_ctl_kind_t;
 
 //  Reports the outcome of the request under token: status 200 when it
@@ -28,7 +29,8 @@ typedef void (imb_raft_ctl_done_fn) (void *arg, uint64_t token, int status,
 
 typedef struct _imb_raft_ctl_t imb_raft_ctl_t;
 
-//  Makes a request; address (copied) is for IMB_RAFT_ADD only
+//  Makes a request; address (copied) is for IMB_RAFT_ADD and
+//  IMB_RAFT_ADD_CHECK only
 imb_raft_ctl_t *
     imb_raft_ctl_new (imb_raft_ctl_kind_t kind, uint64_t token,
                       uint64_t node_id, const char *address);

@@ -208,6 +208,8 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
 {
     if (imb_checkpoint_is_verb (request->verb))
         return imb_checkpoint_answer (self->checkpoint, request);
+    if (im_query_type_from_name (request->verb) == IM_QUERY_CLUSTER_MEMBERS)
+        return imb_cluster_members (self->cluster, request->request_id);
     bool change = imb_cluster_is_change (request->verb);
     if (!change && im_fields_int_or (request->body, "linearizable", 0) == 0)
         return imb_query_answer (request, imb_raft_store (self->raft),
@@ -219,23 +221,12 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
                                               request->request_id))
         return NULL;                //  A resend: the first is answered
     uint64_t token = ++self->next_token;
-    im_command_t *member = NULL;
     zmsg_t *reply = change
-        ? imb_cluster_change (self->cluster, request, token, &member)
+        ? imb_cluster_change (self->cluster, request, token)
         : imb_raft_control (self->raft, token, IMB_RAFT_BARRIER, 0, NULL)
         ? im_reply_encode_error (503, request->request_id, "out of memory; "
                                  "retry")
         : NULL;
-    if (member) {                   //  A node's endpoints, recorded first
-        if (s_submit_as (self, member, token)) {
-            imb_cluster_change_done (self->cluster);
-            reply = im_reply_encode_error (503, request->request_id, "the "
-                                           "broker is busy; retry with the "
-                                           "same request id");
-        }
-        imb_raft_flush (self->raft);
-        im_command_destroy (&member);
-    }
     if (reply)
         return reply;
     s_pending_t *pending = s_pending_add (self, token, routing,
@@ -373,8 +364,9 @@ s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
-//  Answers what waited for a barrier or a change that went through, or
-//  what failed because this node stopped leading (naming the leader)
+//  Answers what waited for a barrier or a change that went through,
+//  what failed because this node stopped leading (naming the leader),
+//  or a change whose next step could not start (503)
 static void
 s_answer_after (imb_server_t *self, s_pending_t *pending, int status)
 {
@@ -383,6 +375,11 @@ s_answer_after (imb_server_t *self, s_pending_t *pending, int status)
         s_look (self);
         reply = imb_cluster_redirect (self->cluster, pending->request_id);
     }
+    else
+    if (status == 503)
+        reply = im_reply_encode_error (503, pending->request_id, "the "
+                                       "broker is busy; retry with the "
+                                       "same request id");
     else
     if (pending->read)
         reply = imb_query_answer (pending->read, imb_raft_store (self->raft),
@@ -426,16 +423,24 @@ s_on_results (zloop_t *loop, zsock_t *socket, void *arg)
                                                               key);
         if (!pending)
             continue;               //  An internal command (OFFSET)
+        im_command_t *member = NULL;
         int next = pending->change && status == 200
-                 ? imb_cluster_change_next (self->cluster, token) : 0;
+                 ? imb_cluster_change_next (self->cluster, token, &member)
+                 : 0;
+        if (member) {               //  A node's endpoints, recorded first
+            if (s_submit_as (self, member, token))
+                next = IM_EBUSY;
+            imb_raft_flush (self->raft);
+            im_command_destroy (&member);
+        }
         if (next == 1)
             continue;               //  The change goes on, same token
         if (next < 0)
             status = 503;
         if (pending->change)
             imb_cluster_change_done (self->cluster);
-        if (status == 421 || (status == 200
-                              && (pending->read || pending->change)))
+        if (status == 421 || next < 0
+        ||  (status == 200 && (pending->read || pending->change)))
             s_answer_after (self, pending, status);
         else
             im_reply_send_packed (self->clients, pending->routing,

@@ -75,6 +75,8 @@ typedef struct {
     char raft [IM_CONFIG_PATH_MAX];                     //  Raft host:port
     char client [IM_CONFIG_PATH_MAX];                   //  Client endpoint
     char workers [IM_CONFIG_PATH_MAX];                  //  Worker endpoint
+    char http [IM_CONFIG_PATH_MAX];                     //  HTTP host:port,
+                                                        //  or "" (optional)
 } im_config_member_t;
 
 typedef struct {

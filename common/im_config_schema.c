@@ -171,6 +171,7 @@ static const field_t s_member [] = {
     { "raft", FIELD_ADDRESS, S_MEMBER (raft), 0, 0, NULL },
     { "client", FIELD_ENDPOINT, S_MEMBER (client), 0, 0, NULL },
     { "workers", FIELD_ENDPOINT, S_MEMBER (workers), 0, 0, NULL },
+    { "http", FIELD_ADDRESS, S_MEMBER (http), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 

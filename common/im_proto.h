@@ -54,6 +54,7 @@
     X (IM_QUERY_CLUSTER_ADD, "CLUSTER-ADD")                                \
     X (IM_QUERY_CLUSTER_REMOVE, "CLUSTER-REMOVE")                          \
     X (IM_QUERY_CLUSTER_TRANSFER, "CLUSTER-TRANSFER")                      \
+    X (IM_QUERY_CLUSTER_MEMBERS, "CLUSTER-MEMBERS")                        \
     X (IM_QUERY_CHECKPOINT, "CHECKPOINT")                                  \
     X (IM_QUERY_CHECKPOINT_READ, "CHECKPOINT-READ")
 

@@ -5,7 +5,8 @@
     a PagerDuty-style trigger) are forwarded by that node to the leader
     and answered as the leader answered them; every node then holds what
     they opened. Reads are answered by the follower itself, and only the
-    leader says it is ready (/readyz).
+    leader says it is ready (/readyz). Any node lists every node's
+    addresses, HTTP included (/v1/cluster).
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,6 +118,36 @@ test_writes_to_a_follower_reach_the_leader (void **state)
     snprintf (url, sizeof url, "http://%s/readyz", imh_node_http (h, leader));
     assert_int_equal (imh_http_url (h, "GET", url, NULL, 0, NULL, &reply), 0);
     assert_int_equal (reply.status, 200);
+    imh_http_clear (&reply);
+
+    //  Any node tells where every node is, the leader's HTTP address too
+    snprintf (url, sizeof url, "http://%s/v1/cluster",
+              imh_node_http (h, follower));
+    assert_int_equal (imh_http_url (h, "GET", url, NULL, 0, NULL, &reply), 0);
+    assert_int_equal (reply.status, 200);
+    assert_int_equal (imh_json_int (reply.json, "node_id"), follower);
+    assert_string_equal (imh_json_str (reply.json, "raft_state"), "follower");
+    assert_int_equal (imh_json_int (reply.json, "leader_id"), leader);
+    assert_string_equal (imh_json_str (reply.json, "leader_http"),
+                         imh_node_http (h, leader));
+    json_t *members = json_object_get (reply.json, "members");
+    assert_int_equal (json_array_size (members), NODES);
+    assert_int_equal (imh_json_int (reply.json, "count"), NODES);
+    for (int node = 1; node <= NODES; node++) {
+        json_t *member = json_array_get (members, (size_t) node - 1);
+        assert_int_equal (imh_json_int (member, "node"), node);
+        assert_string_equal (imh_json_str (member, "http"),
+                             imh_node_http (h, node));
+        assert_string_equal (imh_json_str (member, "client"),
+                             imh_node_endpoint (h, node));
+        assert_string_equal (imh_json_str (member, "raft"),
+                             imh_node_raft (h, node));
+        assert_string_equal (imh_json_str (member, "source"), "config");
+    }
+    imh_http_clear (&reply);
+    assert_int_equal (imh_http_url (h, "POST", url, "{}", 2, NULL, &reply),
+                      0);
+    assert_int_equal (reply.status, 405);
     imh_http_clear (&reply);
     imh_passed (h);
 }

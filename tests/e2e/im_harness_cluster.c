@@ -31,8 +31,8 @@ s_write_members (imh_t *self)
     for (int index = 0; index < self->nodes_n; index++) {
         imh_node_t *node = &self->nodes [index];
         fprintf (file, "    - {id: %d, raft: \"%s\", client: \"%s\", "
-                 "workers: \"%s\"}\n", index + 1, node->raft, node->endpoint,
-                 node->workers);
+                 "workers: \"%s\", http: \"%s\"}\n", index + 1, node->raft,
+                 node->endpoint, node->workers, node->http);
     }
     return fclose (file) ? -1 : 0;
 }

@@ -583,7 +583,7 @@ test_cluster_members_are_read (void **state)
         "    - {id: 1, raft: 10.0.0.1:7702, client: tcp://10.0.0.1:7700,\n"
         "       workers: tcp://10.0.0.1:7701}\n"
         "    - {id: 7, raft: 10.0.0.2:7702, client: tcp://imq2:7700,\n"
-        "       workers: tcp://imq2:7701}\n"), 0);
+        "       workers: tcp://imq2:7701, http: 10.0.0.2:7780}\n"), 0);
     assert_int_equal (f->config->election_timeout_ms, 2000);
     assert_int_equal (f->config->heartbeat_ms, 250);
     assert_int_equal (f->config->members_n, 2);
@@ -592,6 +592,8 @@ test_cluster_members_are_read (void **state)
     assert_string_equal (member->raft, "10.0.0.2:7702");
     assert_string_equal (member->client, "tcp://imq2:7700");
     assert_string_equal (member->workers, "tcp://imq2:7701");
+    assert_string_equal (member->http, "10.0.0.2:7780");
+    assert_string_equal (im_config_member (f->config, 1)->http, "");
     assert_null (im_config_member (f->config, 2));
     char list [256];
     assert_int_equal (im_config_member_endpoints (f->config, false, list,
@@ -615,7 +617,9 @@ test_cluster_members_are_checked (void **state)
         "    - {id: 1, raft: a:1, client: tcp://a:2, workers: tcp://a:3}\n"
         "    - {id: 1, raft: a:1, client: tcp://a:2, workers: tcp://a:3}\n"
         "    - {id: 2, raft: b, client: tcp://b:2}\n"
-        "    - just a word\n"), IM_ECONFIG);
+        "    - just a word\n"
+        "    - {id: 3, raft: c:1, client: tcp://c:2, workers: tcp://c:3,\n"
+        "       http: web}\n"), IM_ECONFIG);
     s_assert_error (f, "4:7: error: cluster.members[1]: id 1 is listed "
                        "twice");
     s_assert_error (f, "4:7: error: cluster.members[1]: raft address a:1 is "
@@ -625,7 +629,9 @@ test_cluster_members_are_checked (void **state)
     s_assert_error (f, "5:7: error: cluster.members[2]: missing workers");
     s_assert_error (f, "6:7: error: cluster.members[3]: expected a mapping "
                        "with id, raft, client and workers");
-    assert_int_equal (s_error_count (f), 5);
+    s_assert_error (f, "8:14: error: cluster.members[4].http: 'web' is not "
+                       "a host:port address");
+    assert_int_equal (s_error_count (f), 6);
     s_assert_defaults (f);
     assert_int_equal (f->config->members_n, 0);
 }
