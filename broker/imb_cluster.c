@@ -163,9 +163,10 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
         return im_reply_encode_error (503, request_id, "no leader is known "
                                       "yet (election under way); retry "
                                       "with the same request id");
-    const im_config_member_t *leader = s_leader (self);
-    if (leader && !*leader->client)
-        leader = NULL;              //  Recorded without a client endpoint
+    const im_config_member_t *known = s_leader (self);
+    //  Recorded without a client endpoint: named by its HTTP address only
+    const im_config_member_t *leader = known && *known->client ? known
+                                                               : NULL;
     char text [IM_CONFIG_PATH_MAX + 96];
     snprintf (text, sizeof text, "not the leader; the leader is node %"
               PRIu64 "%s%s", self->leader_id, leader ? " at " : "",
@@ -175,8 +176,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
     im_fields_set_int (body, "leader_id", (int64_t) self->leader_id);
     if (leader)
         im_fields_set_str (body, "leader", leader->client);
-    if (leader && *leader->http)
-        im_fields_set_str (body, "leader_http", leader->http);
+    if (known && *known->http)
+        im_fields_set_str (body, "leader_http", known->http);
     zmsg_t *reply = im_reply_encode (421, request_id, body, NULL, NULL);
     im_fields_destroy (&body);
     return reply;

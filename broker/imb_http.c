@@ -150,12 +150,20 @@ enum MHD_Result
 imb_http_broker_error (const imb_http_request_t *request,
                        const im_reply_t *reply)
 {
-    //  "Not the leader" tells an HTTP client to come back, as busy does
+    //  "Not the leader" tells an HTTP client to come back, as busy does,
+    //  and where the leader's HTTP server is when the node knows it
     unsigned status = reply->status == 421 ? 503 : (unsigned) reply->status;
     const char *text = im_fields_str (reply->body, "error");
-    return imb_http_error (request, status,
-                           text ? text : "the broker refused the request",
-                           NULL);
+    const char *leader_http = reply->status == 421
+                            ? im_fields_str (reply->body, "leader_http")
+                            : NULL;
+    if (!leader_http)
+        return imb_http_error (request, status,
+                               text ? text : "the broker refused the request",
+                               NULL);
+    json_t *json = json_pack ("{s:s,s:s}", "error", text ? text : "not the "
+                              "leader", "leader_http", leader_http);
+    return imb_http_answer (request, status, &json, 1, NULL);
 }
 
 bool

@@ -11,7 +11,8 @@
     is; the client follows the redirect. "cluster add" may name the new
     node's client and worker endpoints and HTTP address: the cluster
     records them in its log, so that once the node leads every other
-    node's redirects name it.
+    node's redirects name it. "cluster members" shows every node the
+    node asked knows, with its addresses (CLUSTER-MEMBERS).
 */
 #include "imqctl.h"
 
@@ -139,6 +140,47 @@ s_status (imqctl_t *self)
     return IMQCTL_EXIT_OK;
 }
 
+//  cluster members: every node the node asked knows, with its addresses
+static int
+s_members (imqctl_t *self)
+{
+    im_reply_t *reply = NULL;
+    int rc = imqctl_call_wire (self, "CLUSTER-MEMBERS", NULL, false, &reply);
+    if (rc != IMQCTL_EXIT_OK)
+        return rc;
+    if (self->json) {
+        json_t *json = im_reply_to_json (reply, "members");
+        imqctl_json_print (&json);
+        im_reply_destroy (&reply);
+        return IMQCTL_EXIT_OK;
+    }
+    static const char *keys [] = {
+        "node", "raft", "client", "workers", "http", "source"
+    };
+    const char *headers [] = {
+        "NODE", "RAFT", "CLIENT", "WORKERS", "HTTP", "SOURCE"
+    };
+    imqctl_table_t *table = imqctl_table_new (headers, 6);
+    const im_fields_t *item = reply->items
+        ? (const im_fields_t *) zlist_first (reply->items) : NULL;
+    for (; item && table;
+         item = (const im_fields_t *) zlist_next (reply->items)) {
+        char cells [6][IM_PROTO_ENDPOINT_MAX];
+        const char *row [6];
+        for (size_t column = 0; column < 6; column++) {
+            imqctl_text (item, keys [column], cells [column],
+                         sizeof cells [column]);
+            row [column] = cells [column];
+        }
+        imqctl_table_add (table, row);
+    }
+    if (table)
+        imqctl_table_print (table, stdout, IMQCTL_WIDTH);
+    imqctl_table_destroy (&table);
+    im_reply_destroy (&reply);
+    return IMQCTL_EXIT_OK;
+}
+
 //  cluster add ID RAFT / remove ID / transfer-leadership [ID]
 static int
 s_change (imqctl_t *self, const char *wire, const char *done)
@@ -190,6 +232,8 @@ s_run_cluster (imqctl_t *self)
                                  "are for add only");
     if (streq (what, "status") && args == 1)
         return s_status (self);
+    if (streq (what, "members") && args == 1)
+        return s_members (self);
     if (streq (what, "add") && args == 3)
         return s_change (self, "CLUSTER-ADD", "added");
     if (streq (what, "remove") && args == 2)
@@ -197,16 +241,17 @@ s_run_cluster (imqctl_t *self)
     if (streq (what, "transfer-leadership") && args <= 2)
         return s_change (self, "CLUSTER-TRANSFER",
                          "leadership transferred");
-    return imqctl_args_fail (self, "expects status, add ID HOST:PORT "
+    return imqctl_args_fail (self, "expects status, members, add ID "
+                             "HOST:PORT "
                              "[--client EP] [--workers EP] [--http "
                              "HOST:PORT], remove ID or "
                              "transfer-leadership [ID]");
 }
 
 const imqctl_verb_t imqctl_verb_cluster = {
-    "cluster", NULL, "status | add ID HOST:PORT | remove ID | "
+    "cluster", NULL, "status | members | add ID HOST:PORT | remove ID | "
     "transfer-leadership [ID]", 1, 3, s_flags,
-    "show every node's raft state, or change the membership (add: "
-    "--client, --workers, --http name the new node's endpoints, which "
-    "the cluster records)", s_run_cluster
+    "show every node's raft state or every node's addresses, or change "
+    "the membership (add: --client, --workers, --http name the new "
+    "node's endpoints, which the cluster records)", s_run_cluster
 };

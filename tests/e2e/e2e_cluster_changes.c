@@ -2,12 +2,14 @@
     removals down to a single node, while the cluster serves
 
     Three brokers on loopback and a fourth added with "imqctl cluster
-    add", which names its endpoints. Adding the fourth again, or a fifth
-    at the Raft address of the second, is refused with a clear 409 and
-    records nothing: every node (CLUSTER-MEMBERS, and GET /v1/cluster
-    over HTTP) knows the fourth by the endpoints of its first add and
-    knows no fifth. Removing a node that is not a member is refused
-    with a clear 404. Then, while
+    add", which names its worker endpoint and HTTP address. Adding the
+    fourth again, or a fifth at the Raft address of the second, is
+    refused with a clear 409 and records nothing: every node
+    (CLUSTER-MEMBERS, and GET /v1/cluster over HTTP) knows the fourth
+    by the addresses of its first add and knows no fifth. Removing a
+    node that is not a member is refused with a clear 404. Once the
+    fourth leads, a write over HTTP to another node is answered 503
+    naming the leader's HTTP address, and taken there. Then, while
     writes go on, the leader is removed (another node takes over), a
     follower is removed, and the leader of the last two is removed: the
     node left alone leads and takes every write. Removing it too is
@@ -78,23 +80,35 @@ s_refused (imh_t *h, const char *verb, const char *node, const char *raft,
     imh_run_clear (&run);
 }
 
-//  The members node knows (CLUSTER-MEMBERS): the count, and the client
-//  endpoint of member into client ("" when node does not know it)
+//  The members node knows (CLUSTER-MEMBERS): the count, and the HTTP
+//  address of member into http ("" when node does not know it)
 static int64_t
-s_members (imh_t *h, int node, int member, char *client, size_t size)
+s_members (imh_t *h, int node, int member, char *http, size_t size)
 {
     im_reply_t *reply = imh_node_call (h, node, "CLUSTER-MEMBERS", NULL);
     assert_non_null (reply);
     assert_int_equal (reply->status, 200);
     int64_t count = im_fields_int_or (reply->body, "count", -1);
     assert_int_equal (count, (int64_t) zlist_size (reply->items));
-    client [0] = 0;
+    http [0] = 0;
     const im_fields_t *item = (const im_fields_t *) zlist_first (reply->items);
     for (; item; item = (const im_fields_t *) zlist_next (reply->items))
         if (im_fields_int_or (item, "node", 0) == member)
-            im_strlcpy (client, im_fields_str_or (item, "client", ""), size);
+            im_strlcpy (http, im_fields_str_or (item, "http", ""), size);
     im_reply_destroy (&reply);
     return count;
+}
+
+typedef struct {
+    imh_t *harness;                 //  The cluster
+    int node;                       //  Should lead
+} s_leads_t;
+
+static bool
+s_leads (void *arg)
+{
+    s_leads_t *leads = (s_leads_t *) arg;
+    return imh_cluster_leader (leads->harness, 1) == leads->node;
 }
 
 //  Stops node, the leader just removed, and returns the node that leads
@@ -119,9 +133,10 @@ test_refused_changes_and_removals (void **state)
     char id [16];
     snprintf (id, sizeof id, "%d", joined);
     imh_run_t run;
+    //  Its HTTP address, not its client endpoint: while it leads, the
+    //  others cannot forward writes to it
     int rc = imh_ctl (h, &run, "cluster", "add", id, imh_node_raft (h, joined),
-                      "--client", imh_node_endpoint (h, joined), "--workers",
-                      imh_node_workers (h, joined), "--http",
+                      "--workers", imh_node_workers (h, joined), "--http",
                       imh_node_http (h, joined), NULL);
     if (rc != 0)
         fail_msg ("imqctl cluster add: exit %d\n%s%s", rc, run.out, run.err);
@@ -143,12 +158,23 @@ test_refused_changes_and_removals (void **state)
     assert_true (imh_writes_run (writes, 150, WAIT_MS) >= 150);
     assert_true (imh_cluster_converged (h, WAIT_MS));
     for (int node = 1; node <= joined; node++) {
-        char client [IMH_PATH_MAX];
-        assert_int_equal (s_members (h, node, 5, client, sizeof client), 4);
-        assert_string_equal (client, "");
-        s_members (h, node, joined, client, sizeof client);
-        assert_string_equal (client, imh_node_endpoint (h, joined));
+        char http [IMH_PATH_MAX];
+        assert_int_equal (s_members (h, node, 5, http, sizeof http), 4);
+        assert_string_equal (http, "");
+        s_members (h, node, joined, http, sizeof http);
+        assert_string_equal (http, imh_node_http (h, joined));
     }
+    //  imqctl shows them, as a table and as JSON
+    rc = imh_ctl (h, &run, "cluster", "members", NULL);
+    assert_int_equal (rc, 0);
+    assert_non_null (strstr (run.out, imh_node_http (h, joined)));
+    assert_non_null (strstr (run.out, "SOURCE"));
+    imh_run_clear (&run);
+    json_t *listed = imh_ctl_json (h, "cluster", "members", NULL);
+    assert_non_null (listed);
+    assert_int_equal (json_array_size (json_object_get (listed, "members")),
+                      joined);
+    json_decref (listed);
     //  Over HTTP, the fourth as the log recorded it
     char url [160];
     snprintf (url, sizeof url, "http://%s/v1/cluster", imh_node_http (h, 1));
@@ -161,6 +187,32 @@ test_refused_changes_and_removals (void **state)
     assert_string_equal (imh_json_str (member, "http"),
                          imh_node_http (h, joined));
     assert_string_equal (imh_json_str (member, "source"), "log");
+    imh_http_clear (&reply);
+
+    //  Led by the fourth, a write over HTTP to another node is answered
+    //  503 naming the leader's HTTP address, where it is taken
+    rc = imh_ctl (h, &run, "cluster", "transfer-leadership", id, NULL);
+    if (rc != 0)
+        fail_msg ("imqctl cluster transfer-leadership: exit %d\n%s%s", rc,
+                  run.out, run.err);
+    imh_run_clear (&run);
+    //  Each node's status lags its Raft state by up to a tick
+    s_leads_t leads = { h, joined };
+    assert_true (imh_wait_for (s_leads, &leads, LEADER_MS));
+    const char *json = "{\"title\": \"Sent to a follower\", "
+                       "\"reporter\": \"web\"}";
+    snprintf (url, sizeof url, "http://%s/v1/incidents", imh_node_http (h, 1));
+    assert_int_equal (imh_http_url (h, "POST", url, json, strlen (json),
+                                    "Idempotency-Key: follower-1", &reply), 0);
+    assert_int_equal (reply.status, 503);
+    assert_string_equal (imh_json_str (reply.json, "leader_http"),
+                         imh_node_http (h, joined));
+    snprintf (url, sizeof url, "http://%s/v1/incidents",
+              imh_json_str (reply.json, "leader_http"));
+    imh_http_clear (&reply);
+    assert_int_equal (imh_http_url (h, "POST", url, json, strlen (json),
+                                    "Idempotency-Key: follower-1", &reply), 0);
+    assert_int_equal (reply.status, 201);
     imh_http_clear (&reply);
 
     //  The leader removed: another node leads and takes the writes
@@ -189,7 +241,8 @@ test_refused_changes_and_removals (void **state)
     snprintf (id, sizeof id, "%d", last);
     s_refused (h, "remove", id, NULL, NULL, "last voter");
     assert_int_equal (imh_cluster_leader (h, LEADER_MS), last);
-    assert_int_equal (imh_cluster_check (h, WRITES, WAIT_MS), 0);
+    //  With the one over HTTP
+    assert_int_equal (imh_cluster_check (h, WRITES + 1, WAIT_MS), 0);
     imh_passed (h);
 }
 
