@@ -99,18 +99,6 @@ s_members (imh_t *h, int node, int member, char *http, size_t size)
     return count;
 }
 
-typedef struct {
-    imh_t *harness;                 //  The cluster
-    int node;                       //  Should lead
-} s_leads_t;
-
-static bool
-s_leads (void *arg)
-{
-    s_leads_t *leads = (s_leads_t *) arg;
-    return imh_cluster_leader (leads->harness, 1) == leads->node;
-}
-
 //  Stops node, the leader just removed, and returns the node that leads
 //  the others next
 static int
@@ -196,9 +184,7 @@ test_refused_changes_and_removals (void **state)
         fail_msg ("imqctl cluster transfer-leadership: exit %d\n%s%s", rc,
                   run.out, run.err);
     imh_run_clear (&run);
-    //  Each node's status lags its Raft state by up to a tick
-    s_leads_t leads = { h, joined };
-    assert_true (imh_wait_for (s_leads, &leads, LEADER_MS));
+    assert_true (imh_cluster_wait_leader (h, joined, LEADER_MS));
     const char *json = "{\"title\": \"Sent to a follower\", "
                        "\"reporter\": \"web\"}";
     snprintf (url, sizeof url, "http://%s/v1/incidents", imh_node_http (h, 1));

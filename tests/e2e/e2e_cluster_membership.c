@@ -93,15 +93,8 @@ s_check_redirect (imh_t *h, int follower, int node)
 
 typedef struct {
     imh_t *harness;                 //  The cluster
-    int node;                       //  Should lead
+    int node;                       //  The node asked
 } s_leads_t;
-
-static bool
-s_leads (void *arg)
-{
-    s_leads_t *leads = (s_leads_t *) arg;
-    return imh_cluster_leader (leads->harness, 1) == leads->node;
-}
 
 //  True once the node of arg (an s_leads_t) lists a classifier
 static bool
@@ -147,9 +140,8 @@ test_join_transfer_and_remove_while_serving (void **state)
     assert_non_null (after);
     assert_true (imh_writes_run (after, 200, WAIT_MS) >= 200);
     s_ctl (h, "transfer-leadership", id);
-    //  Each node's status lags its Raft state by up to a tick
+    assert_true (imh_cluster_wait_leader (h, joined, LEADER_MS));
     s_leads_t leads = { h, joined };
-    assert_true (imh_wait_for (s_leads, &leads, LEADER_MS));
     //  Followed from the first three to the new leader
     assert_true (imh_writes_run (after, 1000, WAIT_MS) >= 1000);
     s_check_redirect (h, 2, joined);
@@ -182,7 +174,7 @@ test_join_transfer_and_remove_while_serving (void **state)
     assert_true (imh_stop (h, imh_node_slot (h, 1), WAIT_MS) >= 0
                  || !imh_running (h, imh_node_slot (h, 1)));
     assert_int_equal (imh_writes_run (after, WRITES, WAIT_MS), WRITES);
-    assert_true (imh_wait_for (s_leads, &leads, LEADER_MS));
+    assert_true (imh_cluster_wait_leader (h, joined, LEADER_MS));
     //  With the one from imqctl and the one over HTTP
     assert_int_equal (imh_cluster_check (h, 2 * WRITES + 2, WAIT_MS), 0);
 

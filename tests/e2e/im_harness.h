@@ -301,6 +301,12 @@ im_reply_t *
 int
     imh_cluster_leader (imh_t *self, int deadline_ms);
 
+//  Waits until node leads by the same account (each node's status lags
+//  its Raft state by up to a tick, so a node that just took over is not
+//  yet named by all); true when it did within deadline_ms
+bool
+    imh_cluster_wait_leader (imh_t *self, int node, int deadline_ms);
+
 //  Waits until a linearizable read is answered (the leader applied all
 //  it committed), then until every running node answers with the same
 //  last_seq and applied index; true when both came within deadline_ms

@@ -280,6 +280,7 @@ s_status (imh_t *self, int node, s_status_t *status)
 
 typedef struct {
     imh_t *self;                    //  The harness
+    int wanted;                     //  The node awaited, or 0: any
     int leader;                     //  Found: the leader
 } s_leader_t;
 
@@ -302,16 +303,25 @@ s_leader_agreed (void *arg)
     for (int node = 1; leader && node <= self->nodes_n; node++)
         agreeing += status [node - 1].leader == leader;
     search->leader = leader && agreeing == answered ? leader : 0;
-    return search->leader != 0;
+    return search->leader != 0
+        && (!search->wanted || search->leader == search->wanted);
 }
 
 int
 imh_cluster_leader (imh_t *self, int deadline_ms)
 {
     assert (self && self->nodes_n);
-    s_leader_t search = { self, 0 };
+    s_leader_t search = { self, 0, 0 };
     imh_wait_for (s_leader_agreed, &search, deadline_ms);
     return search.leader;
+}
+
+bool
+imh_cluster_wait_leader (imh_t *self, int node, int deadline_ms)
+{
+    assert (self && node >= 1 && node <= self->nodes_n);
+    s_leader_t search = { self, node, 0 };
+    return imh_wait_for (s_leader_agreed, &search, deadline_ms);
 }
 
 static bool
