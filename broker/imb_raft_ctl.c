@@ -113,15 +113,30 @@ s_check (imb_raft_ctl_t *self, char *text, size_t size)
         snprintf (text, size, "this node no longer leads");
         return RAFT_NOTLEADER;
     }
-    if (self->raft->configuration_uncommitted_index != 0) {
+    if (self->kind == IMB_RAFT_TRANSFER && self->node_id == 0)
+        return 0;                   //  Any voter
+    if (self->kind == IMB_RAFT_TRANSFER && self->node_id == self->raft->id) {
+        snprintf (text, size, "node %" PRIu64 " leads already",
+                  self->node_id);
+        return RAFT_BADROLE;
+    }
+    if (self->kind != IMB_RAFT_TRANSFER
+    &&  self->raft->configuration_uncommitted_index != 0) {
         snprintf (text, size, "another membership change is under way; "
                   "retry once it is done");
         return RAFT_CANTCHANGE;
     }
-    if (self->kind == IMB_RAFT_REMOVE && !named) {
+    bool named_only = self->kind == IMB_RAFT_REMOVE
+                   || self->kind == IMB_RAFT_TRANSFER;
+    if (named_only && !named) {
         snprintf (text, size, "node %" PRIu64 " is not a member",
                   self->node_id);
         return RAFT_BADID;
+    }
+    if (self->kind == IMB_RAFT_TRANSFER && named->role != RAFT_VOTER) {
+        snprintf (text, size, "node %" PRIu64 " is not a voter yet; "
+                  "leadership goes to voters only", self->node_id);
+        return RAFT_BADROLE;
     }
     if (self->kind == IMB_RAFT_REMOVE && named->role == RAFT_VOTER
     &&  voters == 1) {
@@ -129,13 +144,13 @@ s_check (imb_raft_ctl_t *self, char *text, size_t size)
                   "removing it would leave no cluster", self->node_id);
         return RAFT_CANTCHANGE;
     }
-    if (self->kind != IMB_RAFT_REMOVE && named) {
+    if (!named_only && named) {
         snprintf (text, size, "node %" PRIu64 " is already a member "
                   "(raft %.200s); remove it first to add it again",
                   self->node_id, named->address);
         return RAFT_DUPLICATEID;
     }
-    if (self->kind != IMB_RAFT_REMOVE && at) {
+    if (!named_only && at) {
         snprintf (text, size, "raft address %.200s is already used by "
                   "node %" PRIu64, self->address, (uint64_t) at->id);
         return RAFT_DUPLICATEADDRESS;
@@ -152,7 +167,8 @@ s_barrier_done (struct raft_barrier *request, int status)
 static void
 s_assigned (struct raft_change *request, int status)
 {
-    s_finish ((imb_raft_ctl_t *) request->data, status, "added as voter");
+    s_finish ((imb_raft_ctl_t *) request->data, status,
+              status ? NULL : "added as voter");
 }
 
 static void
@@ -170,7 +186,8 @@ s_added (struct raft_change *request, int status)
 static void
 s_removed (struct raft_change *request, int status)
 {
-    s_finish ((imb_raft_ctl_t *) request->data, status, "removed");
+    s_finish ((imb_raft_ctl_t *) request->data, status,
+              status ? NULL : "removed");
 }
 
 static void
@@ -186,7 +203,8 @@ s_transferred (struct raft_transfer *request)
     &&  (self->node_id == 0 || leader == self->node_id))
         s_finish (self, 0, "leadership transferred");
     else
-        s_finish (self, RAFT_CANCELED, NULL);
+        s_finish (self, RAFT_CANCELED, "leadership did not move within "
+                  "an election timeout");
 }
 
 void
@@ -204,8 +222,7 @@ imb_raft_ctl_start (imb_raft_ctl_t **self_p, struct raft *raft,
     self->transfer.data = self;
     int rc = RAFT_INVALID;
     char text [300];
-    if (self->kind == IMB_RAFT_ADD_CHECK || self->kind == IMB_RAFT_ADD
-    ||  self->kind == IMB_RAFT_REMOVE) {
+    if (self->kind != IMB_RAFT_BARRIER) {
         rc = s_check (self, text, sizeof text);
         if (rc || self->kind == IMB_RAFT_ADD_CHECK) {
             s_finish (self, rc, rc ? text : "may be added");

@@ -7,7 +7,8 @@
     refused with a clear 409 and records nothing: every node
     (CLUSTER-MEMBERS, and GET /v1/cluster over HTTP) knows the fourth
     by the addresses of its first add and knows no fifth. Removing a
-    node that is not a member is refused with a clear 404. Once the
+    node that is not a member, or handing leadership to one or to the
+    leader, is refused with a clear 404 or 409. Once the
     fourth leads, a write over HTTP to another node is answered 503
     naming the leader's HTTP address, and taken there. Then, while
     writes go on, the leader is removed (another node takes over), a
@@ -143,6 +144,13 @@ test_refused_changes_and_removals (void **state)
     s_refused (h, "add", "5", imh_node_raft (h, 2), "tcp://10.0.0.9:7700",
                "is already used by node 2");
     s_refused (h, "remove", "9", NULL, NULL, "node 9 is not a member");
+    s_refused (h, "transfer-leadership", "9", NULL, NULL,
+               "node 9 is not a member");
+    char leader_id [16];
+    snprintf (leader_id, sizeof leader_id, "%d",
+              imh_cluster_leader (h, LEADER_MS));
+    s_refused (h, "transfer-leadership", leader_id, NULL, NULL,
+               "leads already");
     assert_true (imh_writes_run (writes, 150, WAIT_MS) >= 150);
     assert_true (imh_cluster_converged (h, WAIT_MS));
     for (int node = 1; node <= joined; node++) {
