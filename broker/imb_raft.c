@@ -204,11 +204,14 @@ s_closed (struct raft *raft)
 }
 
 //  A control request finished: its outcome goes back like a result,
-//  after every entry applied before it
+//  after every entry applied before it. The status is refreshed first:
+//  a change may have moved leadership, and the main thread names the
+//  leader from the status when it reads the outcome.
 static void
 s_control_done (void *arg, uint64_t token, int status, const char *text)
 {
     imb_raft_t *self = (imb_raft_t *) arg;
+    s_status_refresh (self);
     imb_raft_hand_on (self, NULL, 0);
     imb_applier_fail (self->applier, &token, 1, status, text);
 }
