@@ -274,6 +274,20 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
     if (!rc)
         rc = im_store_incident_events_scan (imb_raft_store (self->raft), 0,
                                             s_members_event, &members);
+    //  A node listed nowhere (one node alone) says where it is itself
+    if (!rc && !s_member_find (members.items, self->config->node_id)) {
+        im_config_member_t me;
+        memset (&me, 0, sizeof me);
+        me.id = self->config->node_id;
+        im_strlcpy (me.raft, self->config->raft_address, sizeof me.raft);
+        im_strlcpy (me.client, self->config->client_endpoint,
+                    sizeof me.client);
+        im_strlcpy (me.workers, self->config->worker_endpoint,
+                    sizeof me.workers);
+        im_strlcpy (me.http, self->config->http_listen, sizeof me.http);
+        im_fields_t *item = s_member_item (&me, "self");
+        rc = item && zlistx_add_end (members.items, item) ? 0 : IM_ENOMEM;
+    }
     zmsg_t *reply;
     if (rc)
         reply = im_reply_encode_error (500, request_id, "cannot read the "

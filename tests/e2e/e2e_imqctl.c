@@ -97,6 +97,18 @@ test_status_shows_leader_and_groups_catching_up (void **state)
     assert_int_equal (imh_count_lines (run.out, "classifier", NULL), 1);
     assert_int_equal (imh_count_lines (run.out, "notifier", NULL), 1);
     imh_run_clear (&run);
+
+    //  A node alone, listed nowhere, says where it is itself
+    json_t *listed = imh_ctl_json (h, "cluster", "members", NULL);
+    assert_non_null (listed);
+    json_t *members = json_object_get (listed, "members");
+    assert_int_equal (json_array_size (members), 1);
+    json_t *me = json_array_get (members, 0);
+    assert_int_equal (imh_json_int (me, "node"), 1);
+    assert_string_equal (imh_json_str (me, "source"), "self");
+    assert_true (strlen (imh_json_str (me, "raft")) > 0);
+    assert_true (strlen (imh_json_str (me, "client")) > 0);
+    json_decref (listed);
     imh_passed (h);
 }
 
