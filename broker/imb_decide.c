@@ -205,23 +205,42 @@ imb_decide_type_valid (const char *type)
     return type && (streq (type, "incident") || streq (type, "request"));
 }
 
+//  Appends the str key of from to to, or fallback when absent (nothing
+//  when fallback is NULL too), as imb_decide_copy_str but for a key to
+//  does not hold: no search of to, and no second check of what from
+//  holds (a map holds only checked text)
+static void
+s_append_str (im_fields_t *to, const im_fields_t *from, const char *key,
+              const char *fallback)
+{
+    size_t index;
+    if (im_fields_index (from, key, &index)
+    &&  im_fields_type_at (from, index) == IM_FIELD_STR)
+        im_fields_append_from (to, from, index);
+    else
+    if (fallback)
+        im_fields_append_str (to, key, fallback);
+}
+
 //  Emits incident.opened for an OPEN or an ALERT that opens; returns
-//  its payload
+//  its payload. Every OPEN goes through here: the payload starts empty
+//  and its keys are distinct, so each is appended without a search.
 im_fields_t *
 imb_decide_emit_opened (const im_fields_t *args, const char *type, uint64_t new_id,
                imb_decision_t *decision)
 {
     im_fields_t *payload = imb_decide_emit (decision, IM_EV_OPENED, new_id);
-    imb_decide_copy_str (payload, args, "title", NULL);
-    imb_decide_copy_str (payload, args, "description", "");
-    imb_decide_copy_str (payload, args, "reporter", "alert");
-    imb_decide_copy_str (payload, args, "service", "");
-    im_fields_set_int (payload, "impact", im_fields_int_or (args, "impact", 3));
-    im_fields_set_int (payload, "urgency",
-                       im_fields_int_or (args, "urgency", 3));
-    im_fields_set_str (payload, "type", type);
-    imb_decide_copy_str (payload, args, "channel", "api");
-    im_fields_set_str (payload, "status", "new");
+    s_append_str (payload, args, "title", NULL);
+    s_append_str (payload, args, "description", "");
+    s_append_str (payload, args, "reporter", "alert");
+    s_append_str (payload, args, "service", "");
+    im_fields_append_int (payload, "impact",
+                          im_fields_int_or (args, "impact", 3));
+    im_fields_append_int (payload, "urgency",
+                          im_fields_int_or (args, "urgency", 3));
+    im_fields_append_str (payload, "type", type);
+    s_append_str (payload, args, "channel", "api");
+    im_fields_append_str (payload, "status", "new");
     return payload;
 }
 

@@ -566,23 +566,30 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         }
         //  An ALERT may make no event (an acknowledge of an incident
         //  in progress): its answer still names the incident
+        //  The body is empty (s_result_push) and its keys distinct:
+        //  appended, not searched for
         const im_event_t *first = decision->count ? decision->events [0]
                                                   : NULL;
-        im_fields_set_int (result->body, "incident", (int64_t) (
+        im_fields_append_int (result->body, "incident", (int64_t) (
             first ? first->incident : decision->incident));
-        im_fields_set_int (result->body, "seq",
-                           (int64_t) (first ? first->seq : 0));
-        im_fields_set_int (result->body, "events", (int64_t) decision->count);
+        im_fields_append_int (result->body, "seq",
+                              (int64_t) (first ? first->seq : 0));
+        im_fields_append_int (result->body, "events",
+                              (int64_t) decision->count);
         if (decision->outcome)
-            im_fields_set_str (result->body, "outcome", decision->outcome);
+            im_fields_append_str (result->body, "outcome", decision->outcome);
         if (command->type == IM_CMD_CONFIG)
-            im_fields_set_int (result->body, "version",
-                               (int64_t) self->policy.version);
+            im_fields_append_int (result->body, "version",
+                                  (int64_t) self->policy.version);
     }
     imb_decision_reset (decision);
     if (*key) {                     //  Remember the answer for repeats
+        //  A copy of the body (into an empty map: appended), then its
+        //  status, which the body never holds
         im_fields_clear (self->stored);
-        im_fields_merge (self->stored, result->body);
+        size_t size = im_fields_size (result->body);
+        for (size_t index = 0; index < size; index++)
+            im_fields_append_from (self->stored, result->body, index);
         im_fields_set_int (self->stored, "status", result->status);
         im_store_batch_put_request (batch, key, self->stored);
         zhashx_update (self->requests, key, (void *) (uintptr_t) position);

@@ -431,6 +431,17 @@ im_fields_has (const im_fields_t *self, const char *key)
     return s_lookup (self, key) != NULL;
 }
 
+bool
+im_fields_index (const im_fields_t *self, const char *key, size_t *index)
+{
+    assert (self && key && index);
+    size_t found = im_fields_find (self, key, strlen (key));
+    if (found == IM_FIELDS_NONE)
+        return false;
+    *index = found;
+    return true;
+}
+
 size_t
 im_fields_size (const im_fields_t *self)
 {

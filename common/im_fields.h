@@ -107,6 +107,12 @@ int64_t
 bool
     im_fields_has (const im_fields_t *self, const char *key);
 
+//  Stores in *index the position of key, for the positional accessors
+//  and im_fields_append_from. Returns true when key is present.
+bool
+    im_fields_index (const im_fields_t *self, const char *key,
+                     size_t *index);
+
 //  Number of entries
 size_t
     im_fields_size (const im_fields_t *self);

@@ -391,9 +391,9 @@ static const char *s_opened_keys [] = {
 #define OPENED_KEYS (sizeof s_opened_keys / sizeof s_opened_keys [0])
 
 //  Folds an incident.opened whose payload holds none of s_opened_keys
-//  (every one imb_decide makes) into an empty map: with no key that can
-//  already be there, each is appended without a search. The result is
-//  what the general path below makes, entry for entry.
+//  nor "id" (every one imb_decide makes) into an empty map: with no key
+//  that can already be there, each is appended without a search. The
+//  result is what the general path below makes, entry for entry.
 static bool
 s_open_fast (im_fields_t *incident, const im_event_t *event)
 {
@@ -401,10 +401,16 @@ s_open_fast (im_fields_t *incident, const im_event_t *event)
     for (size_t known = 0; known < OPENED_KEYS; known++)
         if (im_fields_has (payload, s_opened_keys [known]))
             return false;
+    if (im_fields_has (payload, "id"))
+        return false;               //  The merge would replace the id
     int64_t ts = (int64_t) event->ts_ms;
     im_fields_clear (incident);
     im_fields_append_int (incident, "id", (int64_t) event->incident);
-    im_fields_merge (incident, payload);
+    //  The payload's keys are distinct and none is "id": the merge is
+    //  an append of each
+    size_t size = im_fields_size (payload);
+    for (size_t index = 0; index < size; index++)
+        im_fields_append_from (incident, payload, index);
     im_fields_append_int (incident, "created_ms", ts);
     im_fields_append_int (incident, "reassignment_count", 0);
     im_fields_append_int (incident, "reopen_count", 0);
