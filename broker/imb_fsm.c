@@ -18,6 +18,7 @@
 #include "imb_classes.h"
 #include "imb_decide.h"
 #include "imb_fsm_index.h"
+#include "imb_entry_map.h"
 #include "imb_counters.h"
 
 //  One incident's projection as this entry sees it
@@ -35,7 +36,7 @@ struct _imb_fsm_t {
     im_policy_t policy;             //  Rules in force
     int lookup_rc;                  //  Store failure of a decision's
                                     //  lookup of another incident
-    zhashx_t *incidents;            //  Touched this entry: id -> fields,
+    imb_entry_map_t *incidents;     //  Touched this entry: id -> fields,
                                     //  borrowed from projections
     s_projection_t *projections;    //  Projection objects; the first
                                     //  projections_used are this entry's,
@@ -47,7 +48,7 @@ struct _imb_fsm_t {
     zhashx_t *dedup;                //  Dedup keys this entry changed: key
                                     //  (owned copy) -> incident id, or
                                     //  S_DEDUP_NONE when removed
-    zhashx_t *requests;             //  Answered this entry: request id
+    imb_entry_map_t *requests;      //  Answered this entry: request id
                                     //  (borrowed from the command) ->
                                     //  result index + 1
     imb_fsm_result_t *results;      //  Results of the last entry; the
@@ -66,20 +67,6 @@ struct _imb_fsm_t {
 
 //  The dedup map's value for a key this entry unmapped
 #define S_DEDUP_NONE ((void *) UINTPTR_MAX)
-
-//  The incidents map is keyed by the id itself, not by its text
-static size_t
-s_u64_hash (const void *key)
-{
-    return (size_t) ((uintptr_t) key * 11400714819323198485ull);
-}
-
-static int
-s_u64_compare (const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) a, y = (uintptr_t) b;
-    return x < y ? -1 : x > y;
-}
 
 //  Makes the policy of a config.applied event the one in force. Its
 //  text was checked when the event was decided; a failure here would
@@ -123,8 +110,8 @@ imb_fsm_new (im_store_t *store)
         return NULL;
     self->store = store;
     im_policy_defaults (&self->policy);
-    self->incidents = zhashx_new ();
-    self->requests = zhashx_new ();
+    self->incidents = imb_entry_map_new ();
+    self->requests = imb_entry_map_new ();
     self->dedup = zhashx_new ();
     self->stored = im_fields_new ();
     if (!self->incidents || !self->requests || !self->dedup || !self->stored
@@ -135,15 +122,6 @@ imb_fsm_new (im_store_t *store)
         imb_fsm_destroy (&self);
         return NULL;
     }
-    //  Ids (never 0) are the keys; projections belong to the pool
-    zhashx_set_key_hasher (self->incidents, s_u64_hash);
-    zhashx_set_key_comparator (self->incidents, s_u64_compare);
-    zhashx_set_key_duplicator (self->incidents, NULL);
-    zhashx_set_key_destructor (self->incidents, NULL);
-    //  Keys are the request ids of the entry's commands, which outlive
-    //  the map's content; values are indexes
-    zhashx_set_key_duplicator (self->requests, NULL);
-    zhashx_set_key_destructor (self->requests, NULL);
     if (self->next_id == 0)
         self->next_id = 1;
     self->counters_n = imb_counters_size ();
@@ -187,9 +165,9 @@ imb_fsm_destroy (imb_fsm_t **self_p)
             im_fields_destroy (&self->results [index].body);
         free (self->results);
         imb_decision_destroy_events (&self->decision);
-        zhashx_destroy (&self->requests);
+        imb_entry_map_destroy (&self->requests);
         zhashx_destroy (&self->dedup);
-        zhashx_destroy (&self->incidents);
+        imb_entry_map_destroy (&self->incidents);
         for (size_t index = 0; index < self->projections_n; index++)
             im_fields_destroy (&self->projections [index].fields);
         free (self->projections);
@@ -251,9 +229,8 @@ s_incident (imb_fsm_t *self, uint64_t id, int *rc)
 {
     if (id == 0)
         return NULL;
-    void *key = (void *) (uintptr_t) id;
     im_fields_t *incident =
-        (im_fields_t *) zhashx_lookup (self->incidents, key);
+        (im_fields_t *) imb_entry_map_id (self->incidents, id);
     if (incident)
         return incident;
     int status = im_store_incident_get (self->store, id, &incident);
@@ -264,7 +241,7 @@ s_incident (imb_fsm_t *self, uint64_t id, int *rc)
         return NULL;
     }
     incident = s_projection_take (self, id, incident);
-    zhashx_insert (self->incidents, key, incident);
+    imb_entry_map_set_id (self->incidents, id, (uintptr_t) incident);
     return incident;
 }
 
@@ -287,7 +264,7 @@ static bool
 s_request_repeat (imb_fsm_t *self, const char *key,
                   imb_fsm_result_t *result, int *rc)
 {
-    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->requests, key);
+    size_t earlier = (size_t) imb_entry_map_str (self->requests, key);
     if (earlier) {
         const imb_fsm_result_t *first = &self->results [earlier - 1];
         result->status = first->status;
@@ -463,7 +440,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             return rc;
         if (repeat) {               //  The first answer, no event
             im_fields_set_int (result->body, "repeat", 1);
-            zhashx_update (self->requests, key, (void *) (uintptr_t) position);
+            imb_entry_map_set_str (self->requests, key, position);
             return 0;
         }
     }
@@ -503,9 +480,8 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             im_fields_t *projection = incident;
             if (event->type == IM_EV_OPENED) {
                 projection = s_projection_take (self, event->incident, NULL);
-                zhashx_update (self->incidents,
-                               (void *) (uintptr_t) event->incident,
-                               projection);
+                imb_entry_map_set_id (self->incidents, event->incident,
+                                      (uintptr_t) projection);
                 self->next_id++;
             }
             else
@@ -592,7 +568,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             im_fields_append_from (self->stored, result->body, index);
         im_fields_set_int (self->stored, "status", result->status);
         im_store_batch_put_request (batch, key, self->stored);
-        zhashx_update (self->requests, key, (void *) (uintptr_t) position);
+        imb_entry_map_set_str (self->requests, key, position);
     }
     return 0;
 }
@@ -606,8 +582,8 @@ s_put_incidents (imb_fsm_t *self, im_store_batch_t *batch)
     for (size_t index = 0; index < self->projections_used; index++) {
         const s_projection_t *projection = &self->projections [index];
         //  Only the map's current object for an id is the projection
-        if (zhashx_lookup (self->incidents, (void *) (uintptr_t) projection->id)
-                == projection->fields)
+        if (imb_entry_map_id (self->incidents, projection->id)
+                == (uintptr_t) projection->fields)
             im_store_batch_put_incident (batch, projection->id,
                                          projection->fields);
     }
@@ -674,10 +650,11 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
         rc = im_store_batch_commit (self->store, &batch, false);
     }
     im_store_batch_destroy (&batch);
-    zhashx_purge (self->incidents);
-    zhashx_purge (self->dedup);
+    imb_entry_map_clear (self->incidents);
+    if (zhashx_size (self->dedup))  //  Purging an empty zhashx costs
+        zhashx_purge (self->dedup);
     self->projections_used = 0;     //  Kept, cleared when taken again
-    zhashx_purge (self->requests);  //  Before the ids it borrows go
+    imb_entry_map_clear (self->requests);   //  Before the ids it borrows go
     im_entry_free (&commands, count);
     if (rc) {
         //  Nothing of this entry was written: the counters go back too
