@@ -30,6 +30,7 @@
 #define S_MB                ((size_t) 1 << 20)
 #define S_CF_WRITE_BUFFER   (16 * S_MB)     //  Per column family, at most
 #define S_MAX_OPEN_FILES    256             //  Table files kept open
+#define S_LEVELS            7               //  RocksDB's default
 #define S_META_SCHEMA       "schema"        //  meta key of the schema
 
 //  Names of our column families, indexed by im_store_cf_t
@@ -182,6 +183,17 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     rocksdb_options_set_block_based_table_factory (self->options, table);
     rocksdb_block_based_options_destroy (table);    //  The factory copied it
     rocksdb_options_set_create_if_missing (self->options, 1);
+    //  Flushes write level 0 uncompressed: the state machine's every
+    //  byte passes through a flush, and level 0 is soon compacted into
+    //  level 1 anyway, which then compresses once (with nothing to
+    //  decompress first). Levels 1 and below stay snappy, as before.
+    int levels [S_LEVELS];
+    levels [0] = rocksdb_no_compression;
+    for (size_t level = 1; level < S_LEVELS; level++)
+        levels [level] = rocksdb_snappy_compression;
+    rocksdb_options_set_num_levels (self->options, S_LEVELS);
+    rocksdb_options_set_compression_per_level (self->options, levels,
+                                               S_LEVELS);
     rocksdb_options_set_create_missing_column_families (self->options, 1);
     rocksdb_options_set_db_write_buffer_size (self->options, buffer_mb * S_MB);
     rocksdb_options_set_write_buffer_size (self->options, cf_buffer);
