@@ -498,20 +498,15 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             if (self->policy.version && s_policy_stamped (event))
                 im_fields_set_int (event->payload, "policy_version",
                                    (int64_t) self->policy.version);
-            char *packed;
-            size_t packed_size;
-            if (im_event_encode (event, &packed, &packed_size)) {
-                imb_decision_reset (decision);
-                return IM_ENOMEM;
-            }
             //  Each event links to its incident's previous one: the
             //  projection's last, or the last policy for incident 0
             uint64_t prev = projection
                 ? (uint64_t) im_fields_int_or (projection, "last_seq", 0)
                 : self->config_seq;
-            im_store_batch_put_event (batch, event->seq, prev, packed,
-                                      packed_size);
-            free (packed);
+            if (im_store_batch_encode_event (batch, event, prev)) {
+                imb_decision_reset (decision);
+                return IM_ENOMEM;
+            }
             if (!projection) {      //  Of no incident: a policy, a member
                 self->config_seq = event->seq;
                 im_store_batch_put_meta (batch, IM_META_CONFIG_SEQ,

@@ -63,11 +63,10 @@ im_event_type_from_name (const char *name)
     return IM_EV_NONE;
 }
 
-//  Writes the encoding into a new buffer of exactly its size, so that
-//  the event goes to its packer or its caller in one piece
-static int
-s_encode (const im_event_t *self, unsigned char **data, size_t *size)
+int
+im_event_encoded_size (const im_event_t *self, size_t *size)
 {
+    assert (self && size && self->payload);
     const char *type = im_event_type_name (self->type);
     size_t actor = im_msgpack_text_length (self->actor, sizeof self->actor);
     size_t request_id = im_msgpack_text_length (self->request_id,
@@ -76,30 +75,53 @@ s_encode (const im_event_t *self, unsigned char **data, size_t *size)
     ||  request_id == sizeof self->request_id)
         return IM_EINVAL;
     size_t type_size = strlen (type);
-    size_t length = im_msgpack_container_size (S_ELEMENTS)
-                  + im_msgpack_uint_size (IM_EVENT_VERSION)
-                  + im_msgpack_uint_size (self->seq)
-                  + im_msgpack_uint_size (self->ts_ms)
-                  + im_msgpack_uint_size (self->incident)
-                  + im_msgpack_str_head_size (type_size) + type_size
-                  + im_msgpack_str_head_size (actor) + actor
-                  + im_msgpack_str_head_size (request_id) + request_id
-                  + im_msgpack_uint_size (self->causation)
-                  + im_fields_packed_size (self->payload);
-    unsigned char *buffer = (unsigned char *) malloc (length);
-    if (!buffer)
-        return IM_ENOMEM;
-    unsigned char *out = im_msgpack_put_array (buffer, S_ELEMENTS);
+    *size = im_msgpack_container_size (S_ELEMENTS)
+          + im_msgpack_uint_size (IM_EVENT_VERSION)
+          + im_msgpack_uint_size (self->seq)
+          + im_msgpack_uint_size (self->ts_ms)
+          + im_msgpack_uint_size (self->incident)
+          + im_msgpack_str_head_size (type_size) + type_size
+          + im_msgpack_str_head_size (actor) + actor
+          + im_msgpack_str_head_size (request_id) + request_id
+          + im_msgpack_uint_size (self->causation)
+          + im_fields_packed_size (self->payload);
+    return 0;
+}
+
+unsigned char *
+im_event_put (const im_event_t *self, unsigned char *out)
+{
+    assert (self && out && self->payload);
+    //  im_event_encoded_size checked these
+    const char *type = im_event_type_name (self->type);
+    out = im_msgpack_put_array (out, S_ELEMENTS);
     out = im_msgpack_put_uint (out, IM_EVENT_VERSION);
     out = im_msgpack_put_uint (out, self->seq);
     out = im_msgpack_put_uint (out, self->ts_ms);
     out = im_msgpack_put_uint (out, self->incident);
-    out = im_msgpack_put_str (out, type, type_size);
-    out = im_msgpack_put_str (out, self->actor, actor);
-    out = im_msgpack_put_str (out, self->request_id, request_id);
+    out = im_msgpack_put_str (out, type, strlen (type));
+    out = im_msgpack_put_str (out, self->actor, strlen (self->actor));
+    out = im_msgpack_put_str (out, self->request_id,
+                              strlen (self->request_id));
     out = im_msgpack_put_uint (out, self->causation);
-    out = im_fields_put (self->payload, out);
+    return im_fields_put (self->payload, out);
+}
+
+//  Writes the encoding into a new buffer of exactly its size, so that
+//  the event goes to its packer or its caller in one piece
+static int
+s_encode (const im_event_t *self, unsigned char **data, size_t *size)
+{
+    size_t length;
+    int rc = im_event_encoded_size (self, &length);
+    if (rc)
+        return rc;
+    unsigned char *buffer = (unsigned char *) malloc (length);
+    if (!buffer)
+        return IM_ENOMEM;
+    unsigned char *out = im_event_put (self, buffer);
     assert ((size_t) (out - buffer) == length);
+    (void) out;
     *data = buffer;
     *size = length;
     return 0;

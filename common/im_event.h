@@ -92,10 +92,21 @@ const char *
 im_event_type_t
     im_event_type_from_name (const char *name);
 
-//  Encodes to a new buffer, owned by the caller (free ()). Returns 0 or
-//  IM_ENOMEM.
+//  Encodes to a new buffer, owned by the caller (free ()). Returns 0,
+//  IM_EINVAL (an unknown type, an actor or request id without its NUL)
+//  or IM_ENOMEM.
 int
     im_event_encode (const im_event_t *self, char **data, size_t *size);
+
+//  Stores in *size the bytes the encoding takes. Returns 0 or IM_EINVAL
+//  for an event im_event_encode refuses.
+int
+    im_event_encoded_size (const im_event_t *self, size_t *size);
+
+//  Writes the encoding at out, which has the room im_event_encoded_size
+//  gave (that call returned 0), and returns the byte after it
+unsigned char *
+    im_event_put (const im_event_t *self, unsigned char *out);
 
 //  Appends the encoding to an existing packer
 int

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "im_fields.h"
+#include "im_event.h"
 
 #define IM_STORE_SCHEMA 2               //  meta "schema", docs/storage.md
 
@@ -176,6 +177,13 @@ void
     im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
                               uint64_t prev,
                               const void *data, size_t size);
+
+//  Puts event, encoded (im_event_encode's bytes) straight into the
+//  batch, at its seq; prev as above. Returns 0, IM_EINVAL for an event
+//  that cannot be encoded or IM_ENOMEM (then nothing was put).
+int
+    im_store_batch_encode_event (im_store_batch_t *self,
+                                 const im_event_t *event, uint64_t prev);
 void
     im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
                                  const im_fields_t *incident);

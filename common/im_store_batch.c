@@ -15,6 +15,8 @@ struct _im_store_batch_t {
     rocksdb_writebatch_t *writes;       //  Pending writes, owned
     int status;                         //  First failure while filling, or 0
     msgpack_sbuffer packed;             //  Scratch: fields being encoded
+    unsigned char *value;               //  Scratch: an event's value, owned
+    size_t value_max;                   //  Bytes allocated at value
 };
 
 im_store_batch_t *
@@ -39,6 +41,7 @@ im_store_batch_destroy (im_store_batch_t **self_p)
         im_store_batch_t *self = *self_p;
         rocksdb_writebatch_destroy (self->writes);
         msgpack_sbuffer_destroy (&self->packed);
+        free (self->value);
         free (self);
         *self_p = NULL;
     }
@@ -92,6 +95,39 @@ im_store_batch_put_event (im_store_batch_t *self, uint64_t seq,
     rocksdb_writebatch_putv_cf (self->writes,
                                 self->store->cf [IM_STORE_CF_EVENTS],
                                 1, keys, key_sizes, 2, parts, part_sizes);
+}
+
+int
+im_store_batch_encode_event (im_store_batch_t *self, const im_event_t *event,
+                             uint64_t prev)
+{
+    assert (self && event);
+    assert (prev < event->seq);
+    size_t size;
+    int rc = im_event_encoded_size (event, &size);
+    if (rc)
+        return rc;
+    //  The link and the event, encoded in place after it: one value,
+    //  the bytes im_store_batch_put_event writes
+    if (size + 8 > self->value_max) {
+        size_t max = self->value_max ? self->value_max : 1024;
+        while (max < size + 8)
+            max *= 2;
+        unsigned char *value = (unsigned char *) realloc (self->value, max);
+        if (!value)
+            return IM_ENOMEM;
+        self->value = value;
+        self->value_max = max;
+    }
+    im_put_u64 (self->value, prev);
+    unsigned char *end = im_event_put (event, self->value + 8);
+    assert ((size_t) (end - self->value) == size + 8);
+    (void) end;
+    unsigned char key [8];
+    im_put_u64 (key, event->seq);
+    s_batch_put (self, IM_STORE_CF_EVENTS, key, sizeof key, self->value,
+                 size + 8);
+    return 0;
 }
 
 void

@@ -778,6 +778,75 @@ test_foreign_database_is_refused (void **state)
                                         "schema)"));
 }
 
+//  Records an event's seq, whatever its bytes
+static int
+s_on_any_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) data;
+    (void) size;
+    return s_seen ((fixture_t *) arg, seq);
+}
+
+//  An event encoded straight into the batch is stored as
+//  im_event_encode's bytes behind its link; one that cannot be encoded
+//  puts nothing
+static void
+test_encoded_event_is_stored_as_its_encoding (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_event_t *event = im_event_new ();
+    assert_non_null (event);
+    event->type = IM_EV_OPENED;
+    event->incident = 7;
+    event->ts_ms = 1764300000000ull;
+    snprintf (event->actor, sizeof event->actor, "ops@example");
+    snprintf (event->request_id, sizeof event->request_id, "019ac-1");
+    im_store_batch_t *batch = im_store_batch_new (f->store);
+    assert_non_null (batch);
+    char *expected [2] = { NULL, NULL };
+    size_t expected_size [2] = { 0, 0 };
+    //  The second is larger than the batch's first scratch buffer
+    char long_title [3000];
+    memset (long_title, 't', sizeof long_title - 1);
+    long_title [sizeof long_title - 1] = 0;
+    const char *titles [2] = { "short", long_title };
+    for (uint64_t seq = 1; seq <= 2; seq++) {
+        event->seq = seq;
+        assert_int_equal (im_fields_set_str (event->payload, "title",
+                                             titles [seq - 1]), 0);
+        assert_int_equal (im_event_encode (event, &expected [seq - 1],
+                                           &expected_size [seq - 1]), 0);
+        assert_int_equal (im_store_batch_encode_event (batch, event,
+                                                       seq - 1), 0);
+    }
+    //  An actor without its NUL: refused, nothing put
+    event->seq = 3;
+    memset (event->actor, 'a', sizeof event->actor);
+    assert_int_equal (im_store_batch_encode_event (batch, event, 2),
+                      IM_EINVAL);
+    assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    for (uint64_t seq = 1; seq <= 2; seq++) {
+        char *data = NULL;
+        size_t size = 0;
+        assert_int_equal (im_store_event_get (f->store, seq, &data, &size),
+                          0);
+        assert_int_equal (size, expected_size [seq - 1]);
+        assert_memory_equal (data, expected [seq - 1], size);
+        free (data);
+        free (expected [seq - 1]);
+    }
+    char *data = NULL;
+    size_t size = 0;
+    assert_int_equal (im_store_event_get (f->store, 3, &data, &size),
+                      IM_ENOTFOUND);
+    //  The link: the chain from 2 passes 1, then 2
+    assert_int_equal (im_store_chain_scan (f->store, 2, s_on_any_event, f),
+                      0);
+    uint64_t chain [] = { 1, 2 };
+    s_assert_seen (f, chain, 2);
+    im_event_destroy (&event);
+}
+
 int
 main (void)
 {
@@ -793,6 +862,7 @@ main (void)
         T (test_events_scan_in_order_with_limit_and_stop),
         T (test_incident_scan_stays_within_its_incident),
         T (test_chain_scan_follows_links_and_reports_a_broken_one),
+        T (test_encoded_event_is_stored_as_its_encoding),
         T (test_incident_get_refuses_a_bad_record),
         T (test_incidents_scan_from_an_id),
         T (test_offsets_scan_lists_every_group),
