@@ -162,20 +162,31 @@ s_append_checked (im_fields_t *self, const char *key, size_t key_size,
     if (self->size >= IM_FIELDS_MAX)
         return IM_ETOOBIG;
     size_t text = key_size + 1 + (type == IM_FIELD_STR? length + 1: 0);
-    if (im_fields_reserve_entries (self, self->size + 1)
-    ||  im_fields_reserve_text (self, text))
+    //  Room is there but for the first entries of a map: test before
+    //  calling
+    if ((self->size >= self->capacity
+         && im_fields_reserve_entries (self, self->size + 1))
+    ||  (self->text_size + text > self->text_capacity
+         && im_fields_reserve_text (self, text)))
         return IM_ENOMEM;
     s_entry_t *entry = &self->entries [self->size++];
-    entry->key = im_fields_append_text (self, key, key_size);
+    entry->key = (uint32_t) self->text_size;
     entry->key_size = (uint8_t) key_size;
     entry->type = (uint8_t) type;
     entry->number = number;
     entry->value = 0;
     entry->length = 0;
+    //  Key, NUL, then the value and its NUL, in the room reserved
+    char *at = self->text + self->text_size;
+    memcpy (at, key, key_size);
+    at [key_size] = 0;
     if (type == IM_FIELD_STR) {
-        entry->value = im_fields_append_text (self, value, length);
+        entry->value = (uint32_t) (self->text_size + key_size + 1);
         entry->length = (uint32_t) length;
+        memcpy (at + key_size + 1, value, length);
+        at [key_size + 1 + length] = 0;
     }
+    self->text_size += text;
     return 0;
 }
 
@@ -293,10 +304,15 @@ static int
 s_append (im_fields_t *self, const char *key, im_field_type_t type,
           const char *value, int64_t number)
 {
-    size_t key_size = strlen (key);
+    //  Keys are short and mostly ASCII literals: measured and checked
+    //  for ASCII in one pass, the UTF-8 check only when needed
+    size_t key_size = 0;
+    unsigned char high = 0;
+    while (key [key_size] && key_size <= IM_FIELDS_KEY_MAX)
+        high |= (unsigned char) key [key_size++];
     size_t length = value? strlen (value): 0;
     if (key_size == 0 || key_size > IM_FIELDS_KEY_MAX
-    ||  !im_msgpack_utf8_valid (key, key_size)
+    ||  ((high & 0x80) && !im_msgpack_utf8_valid (key, key_size))
     ||  length > IM_FIELDS_VALUE_MAX
     ||  (value && !im_msgpack_utf8_valid (value, length)))
         return IM_EINVAL;

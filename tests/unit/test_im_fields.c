@@ -157,17 +157,30 @@ test_replace_keeps_position_and_switches_type (void **state)
     assert_int_equal (im_fields_int_at (f->fields, 1), 0);
 }
 
+//  Asserts that put (set_int or append_int) takes a key of the longest
+//  size and a non-ASCII UTF-8 key, and refuses a longer key and a
+//  truncated UTF-8 one
+static void
+s_assert_key_checks (im_fields_t *fields,
+                     int (*put) (im_fields_t *, const char *, int64_t))
+{
+    char key [IM_FIELDS_KEY_MAX + 2];
+    memset (key, 'k', sizeof key);
+    key [IM_FIELDS_KEY_MAX] = 0;
+    assert_int_equal (put (fields, key, 1), 0);
+    key [IM_FIELDS_KEY_MAX] = 'k';
+    key [IM_FIELDS_KEY_MAX + 1] = 0;
+    assert_int_equal (put (fields, key, 1), IM_EINVAL);
+    assert_int_equal (put (fields, "caf\xc3", 1), IM_EINVAL);
+    assert_int_equal (put (fields, "caf\xc3\xa9", 1), 0);
+    assert_int_equal (im_fields_int_or (fields, "caf\xc3\xa9", 0), 1);
+}
+
 static void
 test_set_refuses_bad_keys_and_values (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    char key [IM_FIELDS_KEY_MAX + 2];
-    memset (key, 'k', sizeof key);
-    key [IM_FIELDS_KEY_MAX] = 0;
-    assert_int_equal (im_fields_set_int (f->fields, key, 1), 0);
-    key [IM_FIELDS_KEY_MAX] = 'k';
-    key [IM_FIELDS_KEY_MAX + 1] = 0;
-    assert_int_equal (im_fields_set_int (f->fields, key, 1), IM_EINVAL);
+    s_assert_key_checks (f->fields, im_fields_set_int);
     assert_int_equal (im_fields_set_str (f->fields, "", "v"), IM_EINVAL);
     assert_int_equal (im_fields_set_str (f->fields, "k\xff", "v"), IM_EINVAL);
     assert_int_equal (im_fields_set_str (f->fields, "k", "bad \xc0\x80"),
@@ -182,7 +195,8 @@ test_set_refuses_bad_keys_and_values (void **state)
     value [IM_FIELDS_VALUE_MAX + 1] = 0;
     assert_int_equal (im_fields_set_str (f->fields, "w", value), IM_EINVAL);
     free (value);
-    assert_int_equal (im_fields_size (f->fields), 2);
+    //  The longest key, "caf\xc3\xa9" and "v"
+    assert_int_equal (im_fields_size (f->fields), 3);
 }
 
 static void
@@ -354,6 +368,8 @@ test_append_adds_absent_keys_like_set (void **state)
     assert_int_equal (im_fields_append_int (f->other, "", 1), IM_EINVAL);
     assert_int_equal (im_fields_append_str (f->other, "bad", "\xff"),
                       IM_EINVAL);
+    s_assert_key_checks (f->other, im_fields_append_int);
+    assert_int_equal (im_fields_size (f->other), 5);
 
     //  Entry by entry from another map, skipping some
     im_fields_clear (f->other);

@@ -274,6 +274,46 @@ test_folding_events_builds_the_projection (void **state)
     assert_int_equal (im_fields_int_or (p, "reopen_count", 0), 1);
 }
 
+//  Asserts p holds exactly keys, in this order
+static void
+s_assert_keys (const im_fields_t *p, const char **keys, size_t count)
+{
+    assert_int_equal (im_fields_size (p), count);
+    for (size_t index = 0; index < count; index++)
+        assert_string_equal (im_fields_key_at (p, index), keys [index]);
+}
+
+static void
+test_opening_folds_the_payload_between_id_and_the_counters (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_fields_set_str (f->event->payload, "title", "printer on fire");
+    im_fields_set_str (f->event->payload, "reporter", "ops");
+    s_fold (f, IM_EV_OPENED, 1, 100);
+    const char *plain [] = { "id", "title", "reporter", "created_ms",
+        "reassignment_count", "reopen_count", "breaches", "notifications",
+        "events", "updated_ms", "last_seq" };
+    s_assert_keys (f->incident, plain, 11);
+    assert_int_equal (im_fields_int_or (f->incident, "id", 0), 7);
+    assert_int_equal (im_fields_int_or (f->incident, "events", 0), 1);
+
+    //  A payload holding keys the projection sets itself: "id" is
+    //  replaced where it stands, counters are reset where the payload
+    //  put them
+    im_fields_set_str (f->event->payload, "title", "again");
+    im_fields_set_int (f->event->payload, "id", 99);
+    im_fields_set_int (f->event->payload, "breaches", 5);
+    s_fold (f, IM_EV_OPENED, 2, 200);
+    const char *mixed [] = { "id", "title", "breaches", "created_ms",
+        "reassignment_count", "reopen_count", "notifications", "events",
+        "updated_ms", "last_seq" };
+    s_assert_keys (f->incident, mixed, 10);
+    assert_int_equal (im_fields_int_or (f->incident, "id", 0), 99);
+    assert_int_equal (im_fields_int_or (f->incident, "breaches", -1), 0);
+    assert_int_equal (im_fields_int_or (f->incident, "events", 0), 1);
+    assert_int_equal (im_fields_int_or (f->incident, "last_seq", 0), 2);
+}
+
 static void
 test_clocks_started_after_their_stop_end_at_once (void **state)
 {
@@ -313,7 +353,11 @@ main (void)
         cmocka_unit_test_setup_teardown (test_status_names_round_trip,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
-            test_folding_events_builds_the_projection, s_setup, s_teardown),
+            test_folding_events_builds_the_projection,
+            s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_opening_folds_the_payload_between_id_and_the_counters,
+            s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_clocks_started_after_their_stop_end_at_once,
             s_setup, s_teardown),
