@@ -56,6 +56,14 @@ struct _imb_fsm_t {
     size_t results_n;               //  How many
     size_t results_max;             //  Allocated, every body made
     im_fields_t *stored;            //  Scratch: a request result as stored
+    const char **prior_keys;        //  Scratch: this entry's request ids,
+                                    //  borrowed from its commands
+    im_fields_t **prior;            //  Their results stored by earlier
+                                    //  entries (NULL: none), owned for
+                                    //  the length of the entry
+    size_t *prior_of;               //  Per command: index in prior + 1,
+                                    //  or 0 for a command without one
+    size_t prior_max;               //  Allocated in each of the three
     imb_decision_t decision;        //  Scratch: a command's decision, whose
                                     //  event objects are reused
     size_t counters_n;              //  imb_counters_size ()
@@ -172,6 +180,9 @@ imb_fsm_destroy (imb_fsm_t **self_p)
             im_fields_destroy (&self->projections [index].fields);
         free (self->projections);
         im_fields_destroy (&self->stored);
+        free (self->prior_keys);
+        free (self->prior);
+        free (self->prior_of);
         free (self->counters);
         free (self->counters_saved);
         free (self);
@@ -257,12 +268,52 @@ s_lookup (void *arg, uint64_t id)
     return incident;
 }
 
+//  Reads what earlier entries stored for the request ids of the entry's
+//  commands, all in one store read (s_prior). Returns 0 or the store's
+//  failure.
+static int
+s_prior_read (imb_fsm_t *self, im_command_t **commands, size_t count)
+{
+    if (count > self->prior_max) {
+        free (self->prior_keys);
+        free (self->prior);
+        free (self->prior_of);
+        self->prior_max = count;
+        self->prior_keys = (const char **) malloc (count * sizeof (char *));
+        self->prior = (im_fields_t **) calloc (count, sizeof (im_fields_t *));
+        self->prior_of = (size_t *) malloc (count * sizeof (size_t));
+        if (!self->prior_keys || !self->prior || !self->prior_of) {
+            self->prior_max = 0;
+            return IM_ENOMEM;
+        }
+    }
+    size_t keys = 0;
+    for (size_t cmd = 0; cmd < count; cmd++) {
+        const im_command_t *command = commands [cmd];
+        self->prior_of [cmd] = 0;
+        if (command->type != IM_CMD_OFFSET && *command->request_id) {
+            self->prior_keys [keys++] = command->request_id;
+            self->prior_of [cmd] = keys;
+        }
+    }
+    return im_store_requests_get (self->store, self->prior_keys, keys,
+                                  self->prior);
+}
+
+//  Forgets what s_prior_read read for count commands
+static void
+s_prior_clear (imb_fsm_t *self, size_t count)
+{
+    for (size_t cmd = 0; cmd < count && cmd < self->prior_max; cmd++)
+        im_fields_destroy (&self->prior [cmd]);
+}
+
 //  Fills result with the answer request key already got, in this entry
-//  or before. Returns true when there was one (a repeat), false for a
-//  new request or a failure to read the store (then *rc is set).
+//  or before (stored: its stored result, borrowed, or NULL). Returns
+//  true when there was one (a repeat), false for a new request.
 static bool
-s_request_repeat (imb_fsm_t *self, const char *key,
-                  imb_fsm_result_t *result, int *rc)
+s_request_repeat (imb_fsm_t *self, const char *key, const im_fields_t *stored,
+                  imb_fsm_result_t *result)
 {
     size_t earlier = (size_t) imb_entry_map_str (self->requests, key);
     if (earlier) {
@@ -271,17 +322,11 @@ s_request_repeat (imb_fsm_t *self, const char *key,
         im_fields_merge (result->body, first->body);
         return true;
     }
-    im_fields_t *stored = NULL;
-    int status = im_store_request_get (self->store, key, &stored);
-    if (status) {
-        if (status != IM_ENOTFOUND)
-            *rc = status;
+    if (!stored)
         return false;
-    }
     im_fields_merge (result->body, stored);
     result->status = (int) im_fields_int_or (result->body, "status", 200);
     im_fields_remove (result->body, "status");
-    im_fields_destroy (&stored);
     return true;
 }
 
@@ -421,10 +466,11 @@ s_policy_stamped (const im_event_t *event)
         || event->type == IM_EV_SLA_BREACHED;
 }
 
-//  Decides and records one command
+//  Decides and records one command; stored is the result an earlier
+//  entry stored for its request id (borrowed), or NULL
 static int
 s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
-                 const im_command_t *command)
+                 const im_command_t *command, const im_fields_t *stored)
 {
     imb_fsm_result_t *result = s_result_push (self);
     int rc = 0;
@@ -435,10 +481,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     const char *key = command->request_id;
     size_t position = self->results_n;  //  This result's index + 1
     if (*key) {
-        bool repeat = s_request_repeat (self, key, result, &rc);
-        if (rc)
-            return rc;
-        if (repeat) {               //  The first answer, no event
+        if (s_request_repeat (self, key, stored, result)) {               //  The first answer, no event
             im_fields_set_int (result->body, "repeat", 1);
             imb_entry_map_set_str (self->requests, key, position);
             return 0;
@@ -634,8 +677,14 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
             self->counters_n * sizeof (uint64_t));
     im_store_batch_t *batch = im_store_batch_new (self->store);
     int rc = batch ? 0 : IM_ENOMEM;
-    for (size_t cmd = 0; cmd < count && rc == 0; cmd++)
-        rc = s_apply_command (self, batch, commands [cmd]);
+    if (rc == 0)
+        rc = s_prior_read (self, commands, count);
+    for (size_t cmd = 0; cmd < count && rc == 0; cmd++) {
+        size_t prior = self->prior_of [cmd];
+        rc = s_apply_command (self, batch, commands [cmd],
+                              prior ? self->prior [prior - 1] : NULL);
+    }
+    s_prior_clear (self, count);
     if (rc == 0) {
         s_put_incidents (self, batch);
         im_store_batch_put_meta (batch, IM_META_APPLIED, index);

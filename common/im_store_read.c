@@ -132,6 +132,27 @@ s_get_u64 (im_store_t *self, im_store_cf_t cf, const char *key,
     return rc;
 }
 
+//  Decodes a fields value of column family cf into a new map, the
+//  caller's. Returns 0, IM_ENOMEM or IM_EPROTO (logged).
+static int
+s_fields_decode (im_store_t *self, im_store_cf_t cf, const void *data,
+                 size_t size, im_fields_t **fields_p)
+{
+    im_fields_t *fields = im_fields_new ();
+    *fields_p = NULL;
+    if (!fields)
+        return IM_ENOMEM;
+    char reason [128] = "";
+    if (im_fields_decode (fields, data, size, reason, sizeof reason)) {
+        zsys_error ("im_store: %s holds a bad record: %s",
+                    self->cf_names [cf], reason);
+        im_fields_destroy (&fields);
+        return IM_EPROTO;
+    }
+    *fields_p = fields;
+    return 0;
+}
+
 //  Reads and decodes a fields value into a new map, the caller's.
 //  Returns 0, IM_ENOTFOUND, IM_EIO, IM_ENOMEM or IM_EPROTO.
 static int
@@ -142,22 +163,9 @@ s_get_fields (im_store_t *self, im_store_cf_t cf, const void *key,
     size_t size = 0;
     *fields_p = NULL;
     int rc = s_get (self, cf, key, key_size, &data, &size);
-    if (rc)
-        return rc;
-    im_fields_t *fields = im_fields_new ();
-    if (!fields)
-        rc = IM_ENOMEM;
-    else {
-        char reason [128] = "";
-        if (im_fields_decode (fields, data, size, reason, sizeof reason)) {
-            zsys_error ("im_store: %s holds a bad record: %s",
-                        self->cf_names [cf], reason);
-            im_fields_destroy (&fields);
-            rc = IM_EPROTO;
-        }
-    }
+    if (rc == 0)
+        rc = s_fields_decode (self, cf, data, size, fields_p);
     free (data);
-    *fields_p = fields;
     return rc;
 }
 
@@ -229,6 +237,54 @@ im_store_request_get (im_store_t *self, const char *key,
     assert (key && result_p);
     return s_get_fields (self, IM_STORE_CF_REQUESTS, key, strlen (key),
                          result_p);
+}
+
+#define S_MULTI_GET 64                  //  Keys per MultiGet
+
+int
+im_store_requests_get (im_store_t *self, const char *const *keys,
+                       size_t count, im_fields_t **results)
+{
+    assert (self);
+    assert ((keys && results) || count == 0);
+    int rc = 0;
+    for (size_t index = 0; index < count; index++)
+        results [index] = NULL;
+    for (size_t first = 0; first < count; first += S_MULTI_GET) {
+        size_t batch = count - first < S_MULTI_GET? count - first:
+                                                    S_MULTI_GET;
+        size_t sizes [S_MULTI_GET];
+        rocksdb_pinnableslice_t *values [S_MULTI_GET];
+        char *errs [S_MULTI_GET];
+        for (size_t index = 0; index < batch; index++)
+            sizes [index] = strlen (keys [first + index]);
+        rocksdb_batched_multi_get_cf (self->db, self->read,
+                                      self->cf [IM_STORE_CF_REQUESTS], batch,
+                                      keys + first, sizes, values, errs,
+                                      false);
+        for (size_t index = 0; index < batch; index++) {
+            if (errs [index]) {
+                if (rc == 0)
+                    zsys_error ("im_store: read requests: %s", errs [index]);
+                rocksdb_free (errs [index]);
+                rc = rc ? rc : IM_EIO;
+            }
+            if (values [index]) {
+                size_t size = 0;
+                const char *value = rocksdb_pinnableslice_value (
+                    values [index], &size);
+                int status = s_fields_decode (self, IM_STORE_CF_REQUESTS,
+                                              value, size,
+                                              &results [first + index]);
+                rc = rc ? rc : status;
+                rocksdb_pinnableslice_destroy (values [index]);
+            }
+        }
+    }
+    if (rc)
+        for (size_t index = 0; index < count; index++)
+            im_fields_destroy (&results [index]);
+    return rc;
 }
 
 

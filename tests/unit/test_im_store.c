@@ -566,6 +566,14 @@ test_incident_get_refuses_a_bad_record (void **state)
     assert_int_equal (im_store_request_get (f->store, "req", &read),
                       IM_EPROTO);
     assert_null (read);
+    //  Read with others: the whole read fails, nothing is handed out
+    const char *keys [3] = { "absent", "req", "other" };
+    im_fields_t *many [3] = { NULL, NULL, NULL };
+    assert_int_equal (im_store_requests_get (f->store, keys, 3, many),
+                      IM_EPROTO);
+    assert_null (many [0]);
+    assert_null (many [1]);
+    assert_null (many [2]);
     uint64_t value = 0;
     assert_int_equal (im_store_meta_get (f->store, IM_META_APPLIED, &value),
                       IM_EIO);
@@ -778,6 +786,45 @@ test_foreign_database_is_refused (void **state)
                                         "schema)"));
 }
 
+//  Request results read many at once: found ones decoded, others NULL,
+//  in the order asked, over more keys than one MultiGet takes
+static void
+test_requests_get_reads_many_keys_at_once (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_store_batch_t *batch = im_store_batch_new (f->store);
+    assert_non_null (batch);
+    im_fields_t *result = im_fields_new ();
+    char keys [150][16];
+    const char *asked [150];
+    for (int index = 0; index < 150; index++) {
+        //  Asked from the last key down; every third one stored
+        snprintf (keys [index], sizeof keys [index], "req-%03d",
+                  149 - index);
+        asked [index] = keys [index];
+        if ((149 - index) % 3 == 0) {
+            im_fields_set_int (result, "incident", 149 - index);
+            im_store_batch_put_request (batch, keys [index], result);
+        }
+    }
+    assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    im_fields_t *read [150];
+    assert_int_equal (im_store_requests_get (f->store, asked, 150, read), 0);
+    for (int index = 0; index < 150; index++) {
+        int number = 149 - index;
+        if (number % 3 == 0) {
+            assert_non_null (read [index]);
+            assert_int_equal (im_fields_int_or (read [index], "incident", -1),
+                              number);
+            im_fields_destroy (&read [index]);
+        }
+        else
+            assert_null (read [index]);
+    }
+    assert_int_equal (im_store_requests_get (f->store, asked, 0, read), 0);
+    im_fields_destroy (&result);
+}
+
 //  Records an event's seq, whatever its bytes
 static int
 s_on_any_event (uint64_t seq, const void *data, size_t size, void *arg)
@@ -863,6 +910,7 @@ main (void)
         T (test_incident_scan_stays_within_its_incident),
         T (test_chain_scan_follows_links_and_reports_a_broken_one),
         T (test_encoded_event_is_stored_as_its_encoding),
+        T (test_requests_get_reads_many_keys_at_once),
         T (test_incident_get_refuses_a_bad_record),
         T (test_incidents_scan_from_an_id),
         T (test_offsets_scan_lists_every_group),
