@@ -55,7 +55,6 @@ struct _imb_fsm_t {
                                     //  bodies are kept for the next one
     size_t results_n;               //  How many
     size_t results_max;             //  Allocated, every body made
-    im_fields_t *stored;            //  Scratch: a request result as stored
     const char **prior_keys;        //  Scratch: this entry's request ids,
                                     //  borrowed from its commands
     im_fields_t **prior;            //  Their results stored by earlier
@@ -121,8 +120,7 @@ imb_fsm_new (im_store_t *store)
     self->incidents = imb_entry_map_new ();
     self->requests = imb_entry_map_new ();
     self->dedup = zhashx_new ();
-    self->stored = im_fields_new ();
-    if (!self->incidents || !self->requests || !self->dedup || !self->stored
+    if (!self->incidents || !self->requests || !self->dedup
     ||  im_store_meta_get (store, IM_META_APPLIED, &self->applied)
     ||  im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
     ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)
@@ -179,7 +177,6 @@ imb_fsm_destroy (imb_fsm_t **self_p)
         for (size_t index = 0; index < self->projections_n; index++)
             im_fields_destroy (&self->projections [index].fields);
         free (self->projections);
-        im_fields_destroy (&self->stored);
         free (self->prior_keys);
         free (self->prior);
         free (self->prior_of);
@@ -598,14 +595,12 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     }
     imb_decision_reset (decision);
     if (*key) {                     //  Remember the answer for repeats
-        //  A copy of the body (into an empty map: appended), then its
-        //  status, which the body never holds
-        im_fields_clear (self->stored);
-        size_t size = im_fields_size (result->body);
-        for (size_t index = 0; index < size; index++)
-            im_fields_append_from (self->stored, result->body, index);
-        im_fields_set_int (self->stored, "status", result->status);
-        im_store_batch_put_request (batch, key, self->stored);
+        //  Stored as the body with its status after it: the body never
+        //  holds a status, so one is appended for the put and taken off
+        //  again (the last entry: nothing moves)
+        im_fields_append_int (result->body, "status", result->status);
+        im_store_batch_put_request (batch, key, result->body);
+        im_fields_remove (result->body, "status");
         imb_entry_map_set_str (self->requests, key, position);
     }
     return 0;

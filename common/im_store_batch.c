@@ -14,8 +14,8 @@ struct _im_store_batch_t {
     im_store_t *store;                  //  Store it writes to, borrowed
     rocksdb_writebatch_t *writes;       //  Pending writes, owned
     int status;                         //  First failure while filling, or 0
-    msgpack_sbuffer packed;             //  Scratch: fields being encoded
-    unsigned char *value;               //  Scratch: an event's value, owned
+    unsigned char *value;               //  Scratch: a value being encoded,
+                                        //  owned
     size_t value_max;                   //  Bytes allocated at value
 };
 
@@ -28,7 +28,6 @@ im_store_batch_new (im_store_t *self)
     if (!batch)
         return NULL;
     batch->store = self;
-    msgpack_sbuffer_init (&batch->packed);
     batch->writes = rocksdb_writebatch_create ();
     return batch;
 }
@@ -40,7 +39,6 @@ im_store_batch_destroy (im_store_batch_t **self_p)
     if (*self_p) {
         im_store_batch_t *self = *self_p;
         rocksdb_writebatch_destroy (self->writes);
-        msgpack_sbuffer_destroy (&self->packed);
         free (self->value);
         free (self);
         *self_p = NULL;
@@ -57,24 +55,40 @@ s_batch_put (im_store_batch_t *self, im_store_cf_t cf, const void *key,
                                (const char *) value, value_size);
 }
 
-//  Adds the encoding of fields under key; a failure to encode is kept
-//  for the commit, which then writes nothing. The write batch copies the
-//  value, so one scratch buffer serves every put.
+//  Makes room for size bytes in the batch's scratch value. Returns 0 or
+//  IM_ENOMEM.
+static int
+s_value_reserve (im_store_batch_t *self, size_t size)
+{
+    if (size <= self->value_max)
+        return 0;
+    size_t max = self->value_max ? self->value_max : 1024;
+    while (max < size)
+        max *= 2;
+    unsigned char *value = (unsigned char *) realloc (self->value, max);
+    if (!value)
+        return IM_ENOMEM;
+    self->value = value;
+    self->value_max = max;
+    return 0;
+}
+
+//  Adds the encoding of fields under key, written straight into the
+//  scratch value (the write batch copies it); a failure to make room is
+//  kept for the commit, which then writes nothing
 static void
 s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
                     const void *key, size_t key_size,
                     const im_fields_t *fields)
 {
-    self->packed.size = 0;
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &self->packed, msgpack_sbuffer_write);
-    int rc = im_fields_pack (fields, &packer);
-    if (rc == 0)
-        s_batch_put (self, cf, key, key_size, self->packed.data,
-                     self->packed.size);
-    else
-    if (self->status == 0)
-        self->status = rc;
+    size_t size = im_fields_packed_size (fields);
+    if (s_value_reserve (self, size)) {
+        if (self->status == 0)
+            self->status = IM_ENOMEM;
+        return;
+    }
+    im_fields_put (fields, self->value);
+    s_batch_put (self, cf, key, key_size, self->value, size);
 }
 
 void
@@ -109,16 +123,8 @@ im_store_batch_encode_event (im_store_batch_t *self, const im_event_t *event,
         return rc;
     //  The link and the event, encoded in place after it: one value,
     //  the bytes im_store_batch_put_event writes
-    if (size + 8 > self->value_max) {
-        size_t max = self->value_max ? self->value_max : 1024;
-        while (max < size + 8)
-            max *= 2;
-        unsigned char *value = (unsigned char *) realloc (self->value, max);
-        if (!value)
-            return IM_ENOMEM;
-        self->value = value;
-        self->value_max = max;
-    }
+    if (s_value_reserve (self, size + 8))
+        return IM_ENOMEM;
     im_put_u64 (self->value, prev);
     unsigned char *end = im_event_put (event, self->value + 8);
     assert ((size_t) (end - self->value) == size + 8);
