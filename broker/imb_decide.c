@@ -128,7 +128,9 @@ s_check_args (const im_fields_t *args, const s_arg_t *rules,
     for (size_t index = 0; index < im_fields_size (args); index++) {
         const char *key = im_fields_key_at (args, index);
         const s_arg_t *rule = rules;
-        while (rule->key && !streq (rule->key, key))
+        //  Most rules differ from the key in its first byte
+        while (rule->key && (rule->key [0] != key [0]
+                             || !streq (rule->key, key)))
             rule++;
         if (!rule->key)
             return imb_decide_reject (decision, IM_EINVAL,
