@@ -139,19 +139,12 @@ s_requests_options_build (im_store_t *self)
 
 
 //  --------------------------------------------------------------------
-//  Builds the options every column family shares: the one block cache,
-//  memtable limits and a cap on open files and log files
+//  Returns new table options on the one block cache, the caller's;
+//  with bloom filters when filter is true
 
-static void
-s_options_build (im_store_t *self, const im_store_options_t *options)
+static rocksdb_block_based_table_options_t *
+s_table_new (im_store_t *self, bool filter)
 {
-    size_t cache_mb = options->block_cache_mb ? options->block_cache_mb : 32;
-    size_t buffer_mb = options->write_buffer_mb ? options->write_buffer_mb : 64;
-    size_t cf_buffer = buffer_mb * S_MB / 2;
-    if (cf_buffer > S_CF_WRITE_BUFFER)
-        cf_buffer = S_CF_WRITE_BUFFER;
-
-    self->cache = rocksdb_cache_create_lru (cache_mb * S_MB);
     rocksdb_block_based_table_options_t *table =
         rocksdb_block_based_options_create ();
     rocksdb_block_based_options_set_block_cache (table, self->cache);
@@ -162,8 +155,9 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
         table, 1);
     //  Most lookups of a request id miss (a new command): a bloom filter
     //  per table, and one over each memtable, answer those cheaply
-    rocksdb_block_based_options_set_filter_policy (
-        table, rocksdb_filterpolicy_create_bloom_full (10));
+    if (filter)
+        rocksdb_block_based_options_set_filter_policy (
+            table, rocksdb_filterpolicy_create_bloom_full (10));
     //  ... in partitions of about 4 KiB, found through a small top-level
     //  index pinned in the cache. A table's whole filter (or index) is
     //  about 1.2 MiB per million keys, more than one shard of the LRU
@@ -178,7 +172,44 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     rocksdb_block_based_options_set_pin_top_level_index_and_filter (table, 1);
     rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority (
         table, 1);
+    return table;
+}
 
+
+//  --------------------------------------------------------------------
+//  The events family is read by seq, and seqs only grow: every table
+//  file holds a range of seqs no other file at its level overlaps, so
+//  a lookup finds its one file by range and a bloom filter never spares
+//  a read. Its table files and its memtable go without one.
+
+static void
+s_events_options_build (im_store_t *self)
+{
+    self->events_options = rocksdb_options_create_copy (self->options);
+    rocksdb_block_based_table_options_t *table = s_table_new (self, false);
+    rocksdb_options_set_block_based_table_factory (self->events_options,
+                                                   table);
+    rocksdb_block_based_options_destroy (table);
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio (
+        self->events_options, 0);
+}
+
+
+//  --------------------------------------------------------------------
+//  Builds the options every column family shares: the one block cache,
+//  memtable limits and a cap on open files and log files
+
+static void
+s_options_build (im_store_t *self, const im_store_options_t *options)
+{
+    size_t cache_mb = options->block_cache_mb ? options->block_cache_mb : 32;
+    size_t buffer_mb = options->write_buffer_mb ? options->write_buffer_mb : 64;
+    size_t cf_buffer = buffer_mb * S_MB / 2;
+    if (cf_buffer > S_CF_WRITE_BUFFER)
+        cf_buffer = S_CF_WRITE_BUFFER;
+
+    self->cache = rocksdb_cache_create_lru (cache_mb * S_MB);
+    rocksdb_block_based_table_options_t *table = s_table_new (self, true);
     self->options = rocksdb_options_create ();
     rocksdb_options_set_block_based_table_factory (self->options, table);
     rocksdb_block_based_options_destroy (table);    //  The factory copied it
@@ -213,6 +244,7 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
     rocksdb_options_set_keep_log_file_num (self->options, 4);
     rocksdb_options_set_max_log_file_size (self->options, 8 * S_MB);
     s_requests_options_build (self);
+    s_events_options_build (self);
 }
 
 
@@ -295,7 +327,9 @@ s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
     }
     for (size_t index = 0; index < self->cf_count; index++)
         cf_options [index] = index == IM_STORE_CF_REQUESTS
-                           ? self->requests_options : self->options;
+                           ? self->requests_options
+                           : index == IM_STORE_CF_EVENTS
+                           ? self->events_options : self->options;
 
     char *err = NULL;
     if (self->read_only)
@@ -435,6 +469,7 @@ im_store_destroy (im_store_t **self_p)
         rocksdb_writeoptions_destroy (self->write);
         rocksdb_readoptions_destroy (self->read);
         rocksdb_options_destroy (self->requests_options);
+        rocksdb_options_destroy (self->events_options);
         rocksdb_options_destroy (self->options);
         rocksdb_cache_destroy (self->cache);
         free (self);

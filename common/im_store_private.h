@@ -29,6 +29,7 @@ struct _im_store_t {
     rocksdb_options_t *options;         //  DB and column family options, owned
     rocksdb_options_t *requests_options;
                                         //  Options of requests, owned
+    rocksdb_options_t *events_options;  //  Options of events, owned
     rocksdb_cache_t *cache;             //  LRU block cache of every CF, owned
     rocksdb_readoptions_t *read;        //  Point reads; never changed, owned
     rocksdb_writeoptions_t *write;      //  Commits: no WAL, owned
