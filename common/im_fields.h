@@ -140,6 +140,11 @@ int
 size_t
     im_fields_packed_size (const im_fields_t *self);
 
+//  At least as many bytes as the msgpack map takes, found without a
+//  walk over the entries: room for im_fields_put
+size_t
+    im_fields_packed_max (const im_fields_t *self);
+
 //  Writes the msgpack map at out, which has im_fields_packed_size bytes
 //  of room, and returns the byte after it
 unsigned char *

@@ -52,6 +52,16 @@ im_fields_packed_size (const im_fields_t *self)
     return size;
 }
 
+size_t
+im_fields_packed_max (const im_fields_t *self)
+{
+    assert (self);
+    //  A map32 head; per entry a key head (str8 at most: keys are short)
+    //  and a value head or an int of 9 bytes at most; the text block
+    //  holds every key and string with a NUL each, and more
+    return 5 + self->size * (2 + 9) + self->text_size;
+}
+
 unsigned char *
 im_fields_put (const im_fields_t *self, unsigned char *out)
 {

@@ -81,14 +81,14 @@ s_batch_put_fields (im_store_batch_t *self, im_store_cf_t cf,
                     const void *key, size_t key_size,
                     const im_fields_t *fields)
 {
-    size_t size = im_fields_packed_size (fields);
-    if (s_value_reserve (self, size)) {
+    if (s_value_reserve (self, im_fields_packed_max (fields))) {
         if (self->status == 0)
             self->status = IM_ENOMEM;
         return;
     }
-    im_fields_put (fields, self->value);
-    s_batch_put (self, cf, key, key_size, self->value, size);
+    unsigned char *end = im_fields_put (fields, self->value);
+    s_batch_put (self, cf, key, key_size, self->value,
+                 (size_t) (end - self->value));
 }
 
 void

@@ -603,6 +603,48 @@ test_decode_refuses_long_keys_values_and_too_many_entries (void **state)
     free (zeros);
 }
 
+//  The bound without a walk is never short of what put writes, which
+//  is what packed_size says, for small and large heads alike
+static void
+test_packed_max_bounds_what_put_writes (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    char *text = (char *) malloc (70000);
+    assert_non_null (text);
+    memset (text, 'x', 70000);
+    int64_t numbers [] = { 0, -1, -33, 127, 255, -129, 65535, -40000,
+                           1LL << 40, INT64_MIN, INT64_MAX };
+    for (size_t round = 0; round < 40; round++) {
+        if (round % 3 == 0) {
+            size_t length = round * 1723 % 65537;
+            text [length] = 0;
+            char key [16];
+            snprintf (key, sizeof key, "s%zu", round);
+            assert_int_equal (im_fields_set_str (f->fields, key, text), 0);
+            text [length] = 'x';
+        }
+        else {
+            char key [70];
+            memset (key, 'k', sizeof key);
+            snprintf (key + 64 - 4, 5, "%04zu", round);
+            assert_int_equal (im_fields_set_int (f->fields, key,
+                numbers [round % 11]), 0);
+        }
+        size_t exact = im_fields_packed_size (f->fields);
+        size_t max = im_fields_packed_max (f->fields);
+        assert_true (max >= exact);
+        unsigned char *buffer = (unsigned char *) malloc (max);
+        assert_non_null (buffer);
+        assert_int_equal (im_fields_put (f->fields, buffer) - buffer,
+                          (ptrdiff_t) exact);
+        free (buffer);
+    }
+    free (text);
+    im_fields_clear (f->fields);
+    assert_true (im_fields_packed_max (f->fields)
+                 >= im_fields_packed_size (f->fields));
+}
+
 static void
 test_to_json_maps_strings_and_integers (void **state)
 {
@@ -650,6 +692,7 @@ main (void)
         S_TEST (test_decode_rejects_hostile_headers),
         S_TEST (test_decode_names_the_offending_key),
         S_TEST (test_decode_refuses_long_keys_values_and_too_many_entries),
+        S_TEST (test_packed_max_bounds_what_put_writes),
         S_TEST (test_to_json_maps_strings_and_integers),
 #undef S_TEST
     };
