@@ -478,7 +478,8 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     const char *key = command->request_id;
     size_t position = self->results_n;  //  This result's index + 1
     if (*key) {
-        if (s_request_repeat (self, key, stored, result)) {               //  The first answer, no event
+        //  A repeat gets the first answer, and no event
+        if (s_request_repeat (self, key, stored, result)) {
             im_fields_set_int (result->body, "repeat", 1);
             imb_entry_map_set_str (self->requests, key, position);
             return 0;
