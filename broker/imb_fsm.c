@@ -17,63 +17,10 @@
 */
 #include "imb_classes.h"
 #include "imb_decide.h"
+#include "imb_fsm_private.h"
 #include "imb_fsm_index.h"
 #include "imb_entry_map.h"
 #include "imb_counters.h"
-
-//  One incident's projection as this entry sees it
-typedef struct {
-    uint64_t id;                    //  Incident id, when in use
-    im_fields_t *fields;            //  Projection, owned
-} s_projection_t;
-
-struct _imb_fsm_t {
-    im_store_t *store;              //  Where everything goes, borrowed
-    uint64_t applied;               //  Last Raft index applied
-    uint64_t last_seq;              //  Last event seq given
-    uint64_t next_id;               //  Next incident id to give
-    uint64_t config_seq;            //  Last event of no incident
-    im_policy_t policy;             //  Rules in force
-    int lookup_rc;                  //  Store failure of a decision's
-                                    //  lookup of another incident
-    imb_entry_map_t *incidents;     //  Touched this entry: id -> fields,
-                                    //  borrowed from projections
-    s_projection_t *projections;    //  Projection objects; the first
-                                    //  projections_used are this entry's,
-                                    //  in the order first touched, the
-                                    //  rest kept for reuse
-    size_t projections_used;        //  In use by this entry
-    size_t projections_n;           //  Made
-    size_t projections_max;         //  Allocated slots
-    zhashx_t *dedup;                //  Dedup keys this entry changed: key
-                                    //  (owned copy) -> incident id, or
-                                    //  S_DEDUP_NONE when removed
-    imb_entry_map_t *requests;      //  Answered this entry: request id
-                                    //  (borrowed from the command) ->
-                                    //  result index + 1
-    imb_fsm_result_t *results;      //  Results of the last entry; the
-                                    //  bodies are kept for the next one
-    size_t results_n;               //  How many
-    size_t results_max;             //  Allocated, every body made
-    const char **prior_keys;        //  Scratch: this entry's request ids,
-                                    //  borrowed from its commands
-    im_fields_t **prior;            //  Their results stored by earlier
-                                    //  entries (NULL: none), owned for
-                                    //  the length of the entry
-    size_t *prior_of;               //  Per command: index in prior + 1,
-                                    //  or 0 for a command without one
-    size_t prior_max;               //  Allocated in each of the three
-    imb_decision_t decision;        //  Scratch: a command's decision, whose
-                                    //  event objects are reused
-    size_t counters_n;              //  imb_counters_size ()
-    uint64_t *counters;             //  Counters as applied, owned
-    uint64_t *counters_saved;       //  As before this entry, owned: the
-                                    //  ones that differ are written, and
-                                    //  a failed entry goes back to them
-};
-
-//  The dedup map's value for a key this entry unmapped
-#define S_DEDUP_NONE ((void *) UINTPTR_MAX)
 
 //  Makes the policy of a config.applied event the one in force. Its
 //  text was checked when the event was decided; a failure here would
@@ -187,167 +134,6 @@ imb_fsm_destroy (imb_fsm_t **self_p)
     }
 }
 
-//  Makes room in the pool for one more projection object
-static void
-s_projections_grow (imb_fsm_t *self)
-{
-    if (self->projections_n < self->projections_max)
-        return;
-    size_t max = self->projections_max ? self->projections_max * 2 : 64;
-    s_projection_t *projections = (s_projection_t *) realloc (
-        self->projections, max * sizeof (s_projection_t));
-    assert (projections);
-    self->projections = projections;
-    self->projections_max = max;
-}
-
-//  Takes a projection object for incident id, this entry, from the
-//  pool, or adopts fresh (a projection read from the store) in the next
-//  slot, in place of the kept object there. Returns the object, empty
-//  unless adopted, owned by the pool.
-static im_fields_t *
-s_projection_take (imb_fsm_t *self, uint64_t id, im_fields_t *fresh)
-{
-    if (self->projections_used == self->projections_n) {
-        s_projections_grow (self);
-        self->projections [self->projections_n++].fields = NULL;
-    }
-    s_projection_t *projection =
-        &self->projections [self->projections_used++];
-    projection->id = id;
-    im_fields_t **slot = &projection->fields;
-    if (fresh) {
-        im_fields_destroy (slot);
-        *slot = fresh;
-    }
-    else
-    if (*slot)
-        im_fields_clear (*slot);
-    else {
-        *slot = im_fields_new ();
-        assert (*slot);
-    }
-    return *slot;
-}
-
-//  Returns the projection of incident id as this entry sees it (borrowed,
-//  owned by the pool), or NULL if there is none
-static im_fields_t *
-s_incident (imb_fsm_t *self, uint64_t id, int *rc)
-{
-    if (id == 0)
-        return NULL;
-    im_fields_t *incident =
-        (im_fields_t *) imb_entry_map_id (self->incidents, id);
-    if (incident)
-        return incident;
-    int status = im_store_incident_get (self->store, id, &incident);
-    if (status == IM_ENOTFOUND)
-        return NULL;
-    if (status) {
-        *rc = status;
-        return NULL;
-    }
-    incident = s_projection_take (self, id, incident);
-    imb_entry_map_set_id (self->incidents, id, (uintptr_t) incident);
-    return incident;
-}
-
-//  The decider's view of another incident: this entry's projection
-static const im_fields_t *
-s_lookup (void *arg, uint64_t id)
-{
-    imb_fsm_t *self = (imb_fsm_t *) arg;
-    int rc = 0;
-    const im_fields_t *incident = s_incident (self, id, &rc);
-    if (rc)
-        self->lookup_rc = rc;
-    return incident;
-}
-
-//  Reads what earlier entries stored for the request ids of the entry's
-//  commands, all in one store read (s_prior). Returns 0 or the store's
-//  failure.
-static int
-s_prior_read (imb_fsm_t *self, im_command_t **commands, size_t count)
-{
-    if (count > self->prior_max) {
-        free (self->prior_keys);
-        free (self->prior);
-        free (self->prior_of);
-        self->prior_max = count;
-        self->prior_keys = (const char **) malloc (count * sizeof (char *));
-        self->prior = (im_fields_t **) calloc (count, sizeof (im_fields_t *));
-        self->prior_of = (size_t *) malloc (count * sizeof (size_t));
-        if (!self->prior_keys || !self->prior || !self->prior_of) {
-            self->prior_max = 0;
-            return IM_ENOMEM;
-        }
-    }
-    size_t keys = 0;
-    for (size_t cmd = 0; cmd < count; cmd++) {
-        const im_command_t *command = commands [cmd];
-        self->prior_of [cmd] = 0;
-        if (command->type != IM_CMD_OFFSET && *command->request_id) {
-            self->prior_keys [keys++] = command->request_id;
-            self->prior_of [cmd] = keys;
-        }
-    }
-    return im_store_requests_get (self->store, self->prior_keys, keys,
-                                  self->prior);
-}
-
-//  Forgets what s_prior_read read for count commands
-static void
-s_prior_clear (imb_fsm_t *self, size_t count)
-{
-    for (size_t cmd = 0; cmd < count && cmd < self->prior_max; cmd++)
-        im_fields_destroy (&self->prior [cmd]);
-}
-
-//  Fills result with the answer request key already got, in this entry
-//  or before (stored: its stored result, borrowed, or NULL). Returns
-//  true when there was one (a repeat), false for a new request.
-static bool
-s_request_repeat (imb_fsm_t *self, const char *key, const im_fields_t *stored,
-                  imb_fsm_result_t *result)
-{
-    size_t earlier = (size_t) imb_entry_map_str (self->requests, key);
-    if (earlier) {
-        const imb_fsm_result_t *first = &self->results [earlier - 1];
-        result->status = first->status;
-        im_fields_merge (result->body, first->body);
-        return true;
-    }
-    if (!stored)
-        return false;
-    im_fields_merge (result->body, stored);
-    result->status = (int) im_fields_int_or (result->body, "status", 200);
-    im_fields_remove (result->body, "status");
-    return true;
-}
-
-static imb_fsm_result_t *
-s_result_push (imb_fsm_t *self)
-{
-    if (self->results_n == self->results_max) {
-        size_t max = self->results_max ? self->results_max * 2 : 64;
-        imb_fsm_result_t *results = (imb_fsm_result_t *) realloc (
-            self->results, max * sizeof (imb_fsm_result_t));
-        assert (results);
-        self->results = results;
-        for (size_t index = self->results_max; index < max; index++) {
-            results [index].body = im_fields_new ();
-            assert (results [index].body);
-        }
-        self->results_max = max;
-    }
-    imb_fsm_result_t *result = &self->results [self->results_n++];
-    result->status = 200;
-    im_fields_clear (result->body);
-    return result;
-}
-
 //  Applies an OFFSET command: a consumer group's offset only moves on
 static void
 s_apply_offset (imb_fsm_t *self, im_store_batch_t *batch,
@@ -369,90 +155,6 @@ s_apply_offset (imb_fsm_t *self, im_store_batch_t *batch,
     im_fields_set_int (result->body, "seq", seq);
 }
 
-//  Returns the incident an alert dedup key maps to as this entry sees
-//  it (0 for none), or 0 with *rc set when the store cannot be read
-static uint64_t
-s_dedup_lookup (imb_fsm_t *self, const char *key, int *rc)
-{
-    void *mapped = zhashx_lookup (self->dedup, key);
-    if (mapped)
-        return mapped == S_DEDUP_NONE ? 0 : (uint64_t) (uintptr_t) mapped;
-    uint64_t id = 0;
-    int status = im_store_dedup_get (self->store, key, &id);
-    if (status)
-        *rc = status;
-    return id;
-}
-
-//  Keeps the dedup index in step with the incidents (after the event
-//  was folded): an incident opened with a dedup key takes the key, and
-//  gives it up when it is resolved or closed, so that the next trigger
-//  with that key opens a new incident
-static int
-s_index_dedup (imb_fsm_t *self, im_store_batch_t *batch,
-               const im_command_t *command, const im_event_t *event,
-               const im_fields_t *incident)
-{
-    //  Only an ALERT opens an incident with a dedup key: an OPEN, the
-    //  command the broker sees most, skips the search for one
-    bool opened = event->type == IM_EV_OPENED;
-    if ((opened && command->type != IM_CMD_ALERT)
-    ||  (!opened && event->type != IM_EV_RESOLVED
-                 && event->type != IM_EV_CLOSED))
-        return 0;
-    const char *key = im_fields_str (incident, "dedup_key");
-    if (!key)
-        return 0;
-    int rc = 0;
-    if (opened) {
-        im_store_batch_put_dedup (batch, key, event->incident);
-        zhashx_update (self->dedup, key, (void *) (uintptr_t) event->incident);
-    }
-    else
-    if (s_dedup_lookup (self, key, &rc) == event->incident) {
-        im_store_batch_delete_dedup (batch, key);
-        zhashx_update (self->dedup, key, S_DEDUP_NONE);
-    }
-    return rc;
-}
-
-//  Whether an event of type can change an incident's status or priority
-static bool
-s_moves_incident (im_event_type_t type)
-{
-    return type == IM_EV_OPENED || type == IM_EV_ACKNOWLEDGED
-        || type == IM_EV_ASSIGNED || type == IM_EV_RESOLVED
-        || type == IM_EV_CLOSED || type == IM_EV_REOPENED
-        || type == IM_EV_CLASSIFIED || type == IM_EV_PENDING
-        || type == IM_EV_RESUMED || type == IM_EV_CANCELLED
-        || type == IM_EV_PRIORITIZED;
-}
-
-//  Folds event into incident, and counts it: by type, and the incident
-//  by status and priority
-static void
-s_evolve (imb_fsm_t *self, im_fields_t *incident, const im_event_t *event)
-{
-    self->counters [imb_counter_event (event->type)]++;
-    if (!s_moves_incident (event->type)) {
-        im_incident_evolve (incident, event);
-        return;
-    }
-    im_status_t before = event->type == IM_EV_OPENED
-                       ? IM_STATUS_NONE : im_incident_status (incident);
-    int priority = (int) im_fields_int_or (incident, "priority", 0);
-    size_t old = imb_counter_incidents (before, priority);
-    im_incident_evolve (incident, event);
-    size_t now = imb_counter_incidents (
-        im_incident_status (incident),
-        (int) im_fields_int_or (incident, "priority", 0));
-    if (now != old) {
-        if (before != IM_STATUS_NONE && self->counters [old] > 0)
-            self->counters [old]--;
-        self->counters [now]++;
-    }
-}
-
 //  True for the events whose handling by a worker depends on policy:
 //  they carry the version they were decided under (imw_policy)
 static bool
@@ -469,7 +171,7 @@ static int
 s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                  const im_command_t *command, const im_fields_t *stored)
 {
-    imb_fsm_result_t *result = s_result_push (self);
+    imb_fsm_result_t *result = imb_fsm_result_push (self);
     int rc = 0;
     if (command->type == IM_CMD_OFFSET) {
         s_apply_offset (self, batch, command, result);
@@ -479,7 +181,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     size_t position = self->results_n;  //  This result's index + 1
     if (*key) {
         //  A repeat gets the first answer, and no event
-        if (s_request_repeat (self, key, stored, result)) {
+        if (imb_fsm_request_repeat (self, key, stored, result)) {
             im_fields_set_int (result->body, "repeat", 1);
             imb_entry_map_set_str (self->requests, key, position);
             return 0;
@@ -488,15 +190,15 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
     uint64_t target = command->incident;
     if (command->type == IM_CMD_ALERT) {
         const char *dedup_key = im_fields_str (command->args, "dedup_key");
-        target = dedup_key ? s_dedup_lookup (self, dedup_key, &rc) : 0;
+        target = dedup_key ? imb_fsm_dedup_lookup (self, dedup_key, &rc) : 0;
     }
-    im_fields_t *incident = rc ? NULL : s_incident (self, target, &rc);
+    im_fields_t *incident = rc ? NULL : imb_fsm_incident (self, target, &rc);
     if (rc)
         return rc;
 
     imb_decision_t *decision = &self->decision;
     self->lookup_rc = 0;
-    imb_decide (command, incident, self->next_id, &self->policy, s_lookup,
+    imb_decide (command, incident, self->next_id, &self->policy, imb_fsm_lookup,
                 self, decision);
     if (self->lookup_rc) {
         imb_decision_reset (decision);
@@ -520,7 +222,8 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             //  own (a follow-up, a linked incident)
             im_fields_t *projection = incident;
             if (event->type == IM_EV_OPENED) {
-                projection = s_projection_take (self, event->incident, NULL);
+                projection =
+                    imb_fsm_projection_take (self, event->incident, NULL);
                 imb_entry_map_set_id (self->incidents, event->incident,
                                       (uintptr_t) projection);
                 self->next_id++;
@@ -530,7 +233,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
                 projection = NULL;  //  Of no incident: the policy
             else
             if (event->incident != command->incident || !projection) {
-                projection = s_incident (self, event->incident, &rc);
+                projection = imb_fsm_incident (self, event->incident, &rc);
                 if (!projection) {
                     imb_decision_reset (decision);
                     return rc ? rc : IM_ENOTFOUND;
@@ -566,11 +269,11 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
             }
             if (event->type == IM_EV_SLA_STARTED)
                 imb_fsm_unindex_clocks (batch, event, projection);
-            s_evolve (self, projection, event);
+            imb_fsm_evolve (self, projection, event);
             imb_fsm_index_clocks (batch, event, projection);
             if (timers)
                 imb_fsm_index_timers (batch, event, before, projection);
-            rc = s_index_dedup (self, batch, command, event, projection);
+            rc = imb_fsm_index_dedup (self, batch, command, event, projection);
             if (rc) {
                 imb_decision_reset (decision);
                 return rc;
@@ -578,7 +281,7 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         }
         //  An ALERT may make no event (an acknowledge of an incident
         //  in progress): its answer still names the incident
-        //  The body is empty (s_result_push) and its keys distinct:
+        //  The body is empty (imb_fsm_result_push) and its keys distinct:
         //  appended, not searched for
         const im_event_t *first = decision->count ? decision->events [0]
                                                   : NULL;
@@ -605,35 +308,6 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         imb_entry_map_set_str (self->requests, key, position);
     }
     return 0;
-}
-
-//  Writes every projection this entry touched, in the order first
-//  touched: for an entry of OPENs that is id order, which RocksDB's
-//  memtable inserts fastest
-static void
-s_put_incidents (imb_fsm_t *self, im_store_batch_t *batch)
-{
-    for (size_t index = 0; index < self->projections_used; index++) {
-        const s_projection_t *projection = &self->projections [index];
-        //  Only the map's current object for an id is the projection
-        if (imb_entry_map_id (self->incidents, projection->id)
-                == (uintptr_t) projection->fields)
-            im_store_batch_put_incident (batch, projection->id,
-                                         projection->fields);
-    }
-}
-
-//  Writes the counters this entry changed
-static void
-s_put_counters (imb_fsm_t *self, im_store_batch_t *batch)
-{
-    for (size_t index = 0; index < self->counters_n; index++)
-        if (self->counters [index] != self->counters_saved [index]) {
-            char key [IMB_COUNTER_NAME_MAX + 8] = IMB_COUNTERS_PREFIX;
-            imb_counters_name (index, key + strlen (key),
-                               sizeof key - strlen (key));
-            im_store_batch_put_meta (batch, key, self->counters [index]);
-        }
 }
 
 int
@@ -674,19 +348,19 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
     im_store_batch_t *batch = im_store_batch_new (self->store);
     int rc = batch ? 0 : IM_ENOMEM;
     if (rc == 0)
-        rc = s_prior_read (self, commands, count);
+        rc = imb_fsm_prior_read (self, commands, count);
     for (size_t cmd = 0; cmd < count && rc == 0; cmd++) {
         size_t prior = self->prior_of [cmd];
         rc = s_apply_command (self, batch, commands [cmd],
                               prior ? self->prior [prior - 1] : NULL);
     }
-    s_prior_clear (self, count);
+    imb_fsm_prior_clear (self, count);
     if (rc == 0) {
-        s_put_incidents (self, batch);
+        imb_fsm_put_incidents (self, batch);
         im_store_batch_put_meta (batch, IM_META_APPLIED, index);
         im_store_batch_put_meta (batch, IM_META_LAST_SEQ, self->last_seq);
         im_store_batch_put_meta (batch, IM_META_NEXT_ID, self->next_id);
-        s_put_counters (self, batch);
+        imb_fsm_put_counters (self, batch);
         rc = im_store_batch_commit (self->store, &batch, false);
     }
     im_store_batch_destroy (&batch);

@@ -1,0 +1,137 @@
+/*  imb_fsm_private - what the parts of the state machine share
+
+    The state machine's object, and the methods over one entry's working
+    set (imb_fsm_entry.c) that the apply loop (imb_fsm.c) calls. Private
+    to the broker's state machine.
+*/
+#ifndef IMB_FSM_PRIVATE_H_INCLUDED
+#define IMB_FSM_PRIVATE_H_INCLUDED
+
+#include "imb_decide.h"
+#include "imb_entry_map.h"
+
+//  One incident's projection as this entry sees it
+typedef struct {
+    uint64_t id;                    //  Incident id, when in use
+    im_fields_t *fields;            //  Projection, owned
+} imb_fsm_projection_t;
+
+struct _imb_fsm_t {
+    im_store_t *store;              //  Where everything goes, borrowed
+    uint64_t applied;               //  Last Raft index applied
+    uint64_t last_seq;              //  Last event seq given
+    uint64_t next_id;               //  Next incident id to give
+    uint64_t config_seq;            //  Last event of no incident
+    im_policy_t policy;             //  Rules in force
+    int lookup_rc;                  //  Store failure of a decision's
+                                    //  lookup of another incident
+    imb_entry_map_t *incidents;     //  Touched this entry: id -> fields,
+                                    //  borrowed from projections
+    imb_fsm_projection_t *projections;
+                                    //  Projection objects; the first
+                                    //  projections_used are this entry's,
+                                    //  in the order first touched, the
+                                    //  rest kept for reuse
+    size_t projections_used;        //  In use by this entry
+    size_t projections_n;           //  Made
+    size_t projections_max;         //  Allocated slots
+    zhashx_t *dedup;                //  Dedup keys this entry changed: key
+                                    //  (owned copy) -> incident id, or
+                                    //  IMB_FSM_DEDUP_NONE when removed
+    imb_entry_map_t *requests;      //  Answered this entry: request id
+                                    //  (borrowed from the command) ->
+                                    //  result index + 1
+    imb_fsm_result_t *results;      //  Results of the last entry; the
+                                    //  bodies are kept for the next one
+    size_t results_n;               //  How many
+    size_t results_max;             //  Allocated, every body made
+    const char **prior_keys;        //  Scratch: this entry's request ids,
+                                    //  borrowed from its commands
+    im_fields_t **prior;            //  Their results stored by earlier
+                                    //  entries (NULL: none), owned for
+                                    //  the length of the entry
+    size_t *prior_of;               //  Per command: index in prior + 1,
+                                    //  or 0 for a command without one
+    size_t prior_max;               //  Allocated in each of the three
+    imb_decision_t decision;        //  Scratch: a command's decision, whose
+                                    //  event objects are reused
+    size_t counters_n;              //  imb_counters_size ()
+    uint64_t *counters;             //  Counters as applied, owned
+    uint64_t *counters_saved;       //  As before this entry, owned: the
+                                    //  ones that differ are written, and
+                                    //  a failed entry goes back to them
+};
+
+//  The dedup map's value for a key this entry unmapped
+#define IMB_FSM_DEDUP_NONE ((void *) UINTPTR_MAX)
+
+//  Takes a projection object for incident id, this entry, from the
+//  pool, or adopts fresh (a projection read from the store) in the next
+//  slot, in place of the kept object there. Returns the object, empty
+//  unless adopted, owned by the pool.
+im_fields_t *
+    imb_fsm_projection_take (imb_fsm_t *self, uint64_t id, im_fields_t *fresh);
+
+//  Returns the projection of incident id as this entry sees it (borrowed,
+//  owned by the pool), or NULL if there is none
+im_fields_t *
+    imb_fsm_incident (imb_fsm_t *self, uint64_t id, int *rc);
+
+//  The decider's view of another incident: this entry's projection
+const im_fields_t *
+    imb_fsm_lookup (void *arg, uint64_t id);
+
+//  Reads what earlier entries stored for the request ids of the entry's
+//  commands, all in one store read (imb_fsm_prior_clear forgets it).
+//  Returns 0 or the store's failure.
+int
+    imb_fsm_prior_read (imb_fsm_t *self, im_command_t **commands, size_t count);
+
+//  Forgets what imb_fsm_prior_read read for count commands
+void
+    imb_fsm_prior_clear (imb_fsm_t *self, size_t count);
+
+//  Fills result with the answer request key already got, in this entry
+//  or before (stored: its stored result, borrowed, or NULL). Returns
+//  true when there was one (a repeat), false for a new request.
+bool
+    imb_fsm_request_repeat (imb_fsm_t *self, const char *key,
+                            const im_fields_t *stored,
+                            imb_fsm_result_t *result);
+
+//  Adds a result for the next command: status 200, empty body (borrowed,
+//  owned by the state machine until the next entry)
+imb_fsm_result_t *
+    imb_fsm_result_push (imb_fsm_t *self);
+
+//  Returns the incident an alert dedup key maps to as this entry sees
+//  it (0 for none), or 0 with *rc set when the store cannot be read
+uint64_t
+    imb_fsm_dedup_lookup (imb_fsm_t *self, const char *key, int *rc);
+
+//  Keeps the dedup index in step with the incidents (after the event
+//  was folded): an incident opened with a dedup key takes the key, and
+//  gives it up when it is resolved or closed, so that the next trigger
+//  with that key opens a new incident
+int
+    imb_fsm_index_dedup (imb_fsm_t *self, im_store_batch_t *batch,
+                         const im_command_t *command, const im_event_t *event,
+                         const im_fields_t *incident);
+
+//  Folds event into incident, and counts it: by type, and the incident
+//  by status and priority
+void
+    imb_fsm_evolve (imb_fsm_t *self, im_fields_t *incident,
+                    const im_event_t *event);
+
+//  Writes every projection this entry touched, in the order first
+//  touched: for an entry of OPENs that is id order, which RocksDB's
+//  memtable inserts fastest
+void
+    imb_fsm_put_incidents (imb_fsm_t *self, im_store_batch_t *batch);
+
+//  Writes the counters this entry changed
+void
+    imb_fsm_put_counters (imb_fsm_t *self, im_store_batch_t *batch);
+
+#endif
