@@ -1,9 +1,11 @@
-/*  im_config_private - what the two halves of the YAML loader share
+/*  im_config_private - what the parts of the YAML loader share
 
     im_config_yaml.c reads the file, runs libfyaml and reports errors;
-    im_config_schema.c knows every key and where its value goes. Both
-    read values through the helpers below, which report what is wrong
-    into the diagnostic object of the load, at the node's position.
+    im_config_schema.c knows every key and where its value goes;
+    im_config_read.c reads the values that are more than one scalar, and
+    im_config_check.c the rules that involve more than one key. All read
+    values through the helpers below, which report what is wrong into
+    the diagnostic object of the load, at the node's position.
 */
 #ifndef IM_CONFIG_PRIVATE_H_INCLUDED
 #define IM_CONFIG_PRIVATE_H_INCLUDED
@@ -45,6 +47,66 @@ bool
     im_config_yaml_duration (struct fy_diag *diag, const char *name,
                              struct fy_node *key, struct fy_node *value,
                              uint64_t max, uint64_t *ms);
+
+//  One key of a mapping in the schema (im_config_schema.c)
+typedef struct _im_config_field_t im_config_field_t;
+
+//  Reads a mapping whose keys are described by fields into base, and
+//  reports every unknown key by name. An empty (null) mapping leaves
+//  base as it was.
+void
+    im_config_schema_walk (struct fy_diag *diag, const char *where,
+                           struct fy_node *node,
+                           const im_config_field_t *fields, void *base);
+
+//  Reads a ZeroMQ endpoint ("transport://address", endpoint true) or a
+//  Raft host:port into target, of IM_CONFIG_PATH_MAX bytes
+void
+    im_config_read_address (struct fy_diag *diag, const char *name,
+                            struct fy_node *key, struct fy_node *value,
+                            bool endpoint, char *target);
+
+//  Reads a list of at most max names into names [], setting *count;
+//  keywords are also checked and lowercased
+void
+    im_config_read_names (struct fy_diag *diag, const char *name,
+                          struct fy_node *key, struct fy_node *value,
+                          char (*names) [IM_CONFIG_NAME_MAX], size_t max,
+                          size_t *count, bool keywords);
+
+//  Reads the 3 x 3 priority matrix: rows are impact, columns urgency
+void
+    im_config_read_matrix (struct fy_diag *diag, const char *name,
+                           struct fy_node *key, struct fy_node *value,
+                           im_config_t *config);
+
+//  Reads item number index of a list into config
+typedef void (im_config_item_fn) (struct fy_diag *diag, const char *name,
+                                  struct fy_node *item, im_config_t *config,
+                                  size_t index);
+
+//  Reads a list of at most max items (what: their name in messages),
+//  calling fn for each and counting them in *count
+void
+    im_config_read_list (struct fy_diag *diag, const char *name,
+                         struct fy_node *key, struct fy_node *value,
+                         size_t max, const char *what, size_t *count,
+                         im_config_item_fn *fn, im_config_t *config);
+
+//  Reads a list of at most max mappings (agents, groups) into items,
+//  each of size bytes and described by fields; every one needs a name,
+//  no name twice. Returns how many were read.
+size_t
+    im_config_read_entries (struct fy_diag *diag, const char *name,
+                            struct fy_node *key, struct fy_node *value,
+                            const im_config_field_t *fields, void *items,
+                            size_t size, size_t max);
+
+//  Checks what involves more than one key of the file at root, and
+//  derives the default notifier sink from the data directory
+void
+    im_config_check (struct fy_diag *diag, struct fy_node *root,
+                     im_config_t *config);
 
 //  Reads the document root (NULL: an empty file) into config, then
 //  checks what involves more than one key. policy: only the sections a
