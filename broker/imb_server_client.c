@@ -1,0 +1,113 @@
+/*  imb_server_client - a client's request, from its bytes to its reply
+
+    What arrives on the client ROUTER (from imqctl, the HTTP threads or
+    a peer) is decoded here: a bad request is answered with an error
+    naming what was wrong; a command goes to Raft on the leader and is
+    redirected elsewhere; a query is answered from this node's store,
+    or, when linearizable or a cluster change, waits for Raft
+    (imb_server_pending.c).
+*/
+#include "imb_classes.h"
+#include "imb_server_private.h"
+
+static void
+s_handle_command (imb_server_t *self, zframe_t *routing,
+                  im_request_t *request)
+{
+    //  A repeated request id is answered by the state machine from what
+    //  it stored the first time: no look-up here, on the hot path
+    im_command_t *command = NULL;
+    zmsg_t *reply = imb_server_leading (self)
+                  ? imb_command_from (request, &command)
+                  : imb_cluster_redirect (self->cluster, request->request_id);
+    if (!reply) {
+        int rc = imb_server_submit (self, command, routing,
+                                    request->request_id);
+        if (rc == IM_EPROTO)
+            reply = im_reply_encode_error (400, request->request_id,
+                                           "routing id longer than 255 "
+                                           "bytes");
+        else
+        if (rc)
+            reply = im_reply_encode_error (503, request->request_id,
+                                           "the broker is busy; retry with "
+                                           "the same request id");
+    }
+    im_command_destroy (&command);
+    imb_server_send_reply (self->clients, routing, &reply);
+}
+
+//  A query: answered now from this node's store, or, when it asks to be
+//  linearizable, on the leader once a barrier shows that everything
+//  committed before it is applied. A cluster change goes to Raft.
+static zmsg_t *
+s_handle_query (imb_server_t *self, zframe_t *routing,
+                const im_request_t *request)
+{
+    if (imb_checkpoint_is_verb (request->verb))
+        return imb_checkpoint_answer (self->checkpoint, request);
+    if (im_query_type_from_name (request->verb) == IM_QUERY_CLUSTER_MEMBERS)
+        return imb_cluster_members (self->cluster, request->request_id);
+    bool change = imb_cluster_is_change (request->verb);
+    if (!change && im_fields_int_or (request->body, "linearizable", 0) == 0)
+        return imb_query_answer (request, imb_raft_store (self->raft),
+                                 self->raft, self->dispatch,
+                                 self->config.node_id);
+    if (!imb_server_leading (self))
+        return imb_cluster_redirect (self->cluster, request->request_id);
+    if (change && imb_cluster_change_running (self->cluster,
+                                              request->request_id))
+        return NULL;                //  A resend: the first is answered
+    uint64_t token = ++self->next_token;
+    zmsg_t *reply = change
+        ? imb_cluster_change (self->cluster, request, token)
+        : imb_raft_control (self->raft, token, IMB_RAFT_BARRIER, 0, NULL)
+        ? im_reply_encode_error (503, request->request_id, "out of memory; "
+                                 "retry")
+        : NULL;
+    if (reply)
+        return reply;
+    imb_server_pending_t *pending =
+        imb_server_pending_add (self, token, routing, request->request_id);
+    pending->change = change;
+    if (!change) {
+        //  The request is scratch: the read keeps a copy
+        pending->read = im_request_new ();
+        assert (pending->read);
+        memcpy (pending->read->verb, request->verb, sizeof request->verb);
+        memcpy (pending->read->request_id, request->request_id,
+                sizeof request->request_id);
+        im_fields_destroy (&pending->read->body);
+        pending->read->body = im_fields_dup (request->body);
+        assert (pending->read->body);
+    }
+    return NULL;
+}
+
+void
+imb_server_client_message (imb_server_t *self, zmsg_t *msg)
+{
+    zframe_t *routing = zmsg_pop (msg);
+    im_request_t *request = self->request;
+    char reason [256] = "";
+    int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
+                     : IM_EPROTO;
+    zmsg_destroy (&msg);
+    if (!routing)
+        ;                           //  Nothing to answer to
+    else
+    if (rc) {
+        zsys_warning ("client request rejected: %s", reason);
+        zmsg_t *reply = im_reply_encode_error (im_error_status (rc),
+                                               request->request_id, reason);
+        imb_server_send_reply (self->clients, routing, &reply);
+    }
+    else
+    if (im_query_type_from_name (request->verb) != IM_QUERY_NONE) {
+        zmsg_t *reply = s_handle_query (self, routing, request);
+        imb_server_send_reply (self->clients, routing, &reply);
+    }
+    else
+        s_handle_command (self, routing, request);
+    zframe_destroy (&routing);
+}

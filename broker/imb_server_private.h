@@ -1,0 +1,89 @@
+/*  imb_server_private - what the parts of a broker node share
+
+    imb_server.c owns the node (sockets, threads, the main loop, the
+    worker side); imb_server_client.c handles a client's request and
+    imb_server_pending.c whoever waits for Raft. Private to the node.
+*/
+#ifndef IMB_SERVER_PRIVATE_H_INCLUDED
+#define IMB_SERVER_PRIVATE_H_INCLUDED
+
+struct _imb_server_t {
+    im_config_t config;             //  Node configuration
+    imb_raft_t *raft;               //  Raft thread, owned
+    zsock_t *clients;               //  Client ROUTER, owned
+    char inproc [64];               //  Its inproc endpoint, for HTTP
+    imb_http_t *http;               //  HTTP server, owned
+    zsock_t *workers;               //  Worker ROUTER, owned
+    imb_dispatch_t *dispatch;       //  Event stream, owned
+    imb_cluster_t *cluster;         //  Who leads, owned
+    imb_checkpoint_t *checkpoint;   //  Serves store checkpoints, owned
+    zloop_t *loop;                  //  Main loop, owned
+    zhashx_t *pending;              //  token -> imb_server_pending_t
+    zlistx_t *spare;                //  Pending records kept for reuse,
+                                    //  owned
+    im_request_t *request;          //  Scratch: the request being read
+    uint64_t next_token;            //  Token of the next command
+    msgpack_sbuffer packed;         //  Scratch for packing commands
+    bool failed;                    //  Stopped because the node broke
+    bool install;                   //  Stopped to install a checkpoint
+};
+
+//  A command waiting for its result, or a linearizable read for its
+//  barrier, or a cluster change. ROUTER routing ids are at most 255
+//  bytes, so the whole id fits here and no frame is kept.
+typedef struct {
+    uint8_t routing [255];          //  Who asked
+    uint8_t routing_size;           //  How many bytes of it
+    char request_id [IM_REQUEST_ID_MAX];  //  Echoed in the reply
+    im_request_t *read;             //  The read waiting, owned, or NULL
+    bool change;                    //  A cluster change
+} imb_server_pending_t;
+
+//  Sends reply (taken) to routing on socket; nothing when it is NULL
+void
+    imb_server_send_reply (zsock_t *socket, zframe_t *routing,
+                           zmsg_t **reply_p);
+
+//  When this node started or stopped leading, the event stream starts
+//  over (see imb_server.c)
+void
+    imb_server_look (imb_server_t *self);
+
+//  True when this node leads, looking again when it did not
+bool
+    imb_server_leading (imb_server_t *self);
+
+//  Handles one message (taken) from the client ROUTER: its routing
+//  frame, then the request
+void
+    imb_server_client_message (imb_server_t *self, zmsg_t *msg);
+
+//  The pending table's key hasher and comparator: keys are tokens
+size_t
+    imb_server_token_hash (const void *key);
+int
+    imb_server_token_compare (const void *a, const void *b);
+
+//  Frees a pending record and the read it holds (a destructor)
+void
+    imb_server_pending_free (void **item);
+
+//  Remembers who waits for token's result; returns the record (the
+//  table's)
+imb_server_pending_t *
+    imb_server_pending_add (imb_server_t *self, uint64_t token,
+                            zframe_t *routing, const char *request_id);
+
+//  Hands a packed command to Raft; routing (borrowed, or NULL for the
+//  broker's own commands) waits for its result. Returns 0, IM_EBUSY,
+//  IM_ENOMEM, or IM_EPROTO for a routing id over 255 bytes.
+int
+    imb_server_submit (imb_server_t *self, const im_command_t *command,
+                       zframe_t *routing, const char *request_id);
+
+//  An entry was applied: answers whoever waits for its commands (a
+//  zloop reader on the Raft thread's results pipe)
+int
+    imb_server_on_results (zloop_t *loop, zsock_t *socket, void *arg);
+
+#endif
