@@ -1,8 +1,9 @@
 /*  imb_decide_private - what the parts of the decider share
 
-    imb_decide.c checks arguments and decides the lifecycle; the other
-    imb_decide_*.c files decide alerts, SLA clocks, assignment and
-    classification, links and major incidents. All make events and
+    imb_decide.c decides the lifecycle, imb_decide_args.c checks
+    arguments; the other imb_decide_*.c files decide resolutions,
+    alerts, SLA clocks, assignment and classification, links and major
+    incidents. All make events and
     rejections the same way, through these.
 */
 #ifndef IMB_DECIDE_PRIVATE_H_INCLUDED
@@ -43,6 +44,28 @@ void
                                      const im_fields_t *incident,
                                      const im_policy_t *policy,
                                      uint64_t ts_ms);
+
+//  Checks the command's arguments against its verb's rules: every key
+//  known, types and ranges right, required ones present. Returns 0, or
+//  IM_EINVAL (IM_EUNKNOWN for a command not decided here) with decision
+//  rejected.
+int
+    imb_decide_check_args (const im_command_t *command,
+                           imb_decision_t *decision);
+
+//  The deciders of imb_decide_resolve.c (RESOLVE, CLOSE, REOPEN); the
+//  lifecycle allows the command
+void
+    imb_decide_resolve (const im_command_t *command,
+                        const im_fields_t *incident,
+                        const im_policy_t *policy, imb_decision_t *decision);
+void
+    imb_decide_close (const im_command_t *command,
+                      const im_fields_t *incident, imb_decision_t *decision);
+void
+    imb_decide_reopen (const im_command_t *command,
+                       const im_fields_t *incident, uint64_t new_id,
+                       imb_decision_t *decision);
 
 //  The decider of imb_decide_alert.c (ALERT)
 void
