@@ -500,6 +500,37 @@ const char *
 void
     imh_http_clear (imh_http_reply_t *reply);
 
+//  http.body_max of the nodes imh_http_setup starts with default queues
+#define IMH_HTTP_BODY_MAX   8192
+
+//  A node an HTTP test runs against (a cmocka prestate)
+typedef struct {
+    const char *name;               //  Tags its directory
+    bool record;                    //  http.alert_resolve: record
+    size_t queue_max;               //  node.queue_max and batch_max, or 0
+                                    //  for the defaults (and body_max
+                                    //  IMH_HTTP_BODY_MAX)
+    size_t inflight_max;            //  http.inflight_max
+} imh_http_node_t;
+
+//  For a cmocka setup: *state gets a node without workers as the
+//  imh_http_node_t in *state (its prestate, borrowed) describes, or a
+//  plain one ("http", defaults) when there is none, for imh_teardown.
+//  Returns 0 or -1.
+int
+    imh_http_setup (void **state);
+
+//  Sends a request with imh_http and fails the test unless it is
+//  answered with status; returns the reply (the caller clears it)
+imh_http_reply_t
+    imh_http_expect (imh_t *self, const char *method, const char *path,
+                     const char *body, const char *header, int status);
+
+//  The value of the sample "name" (with its labels) in metrics text, or
+//  -1 when there is none
+long
+    imh_http_sample (const char *text, const char *name);
+
 //  ---------------------------------------------------------------------
 //  im_harness_query: direct questions to the broker;
 //  im_harness_burst: many requests in flight

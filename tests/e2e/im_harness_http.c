@@ -8,6 +8,10 @@
 */
 #include "im_harness_private.h"
 #include <strings.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 #define IMH_CURL_MS     30000       //  Bound on one curl run
 
@@ -139,4 +143,43 @@ imh_http_clear (imh_http_reply_t *reply)
     free (reply->headers);
     json_decref (reply->json);
     memset (reply, 0, sizeof *reply);
+}
+
+int
+imh_http_setup (void **state)
+{
+    static const imh_http_node_t plain = { "http", false, 0, 64 };
+    const imh_http_node_t *node = *state ? (const imh_http_node_t *) *state
+                                         : &plain;
+    imh_options_t options;
+    imh_options_default (&options);
+    if (!node->queue_max)
+        options.http_body_max = IMH_HTTP_BODY_MAX;
+    options.alert_record = node->record;
+    options.queue_max = node->queue_max;
+    options.http_inflight_max = node->inflight_max;
+    *state = imh_new_node (node->name, &options, false, NULL);
+    return *state ? 0 : -1;
+}
+
+imh_http_reply_t
+imh_http_expect (imh_t *self, const char *method, const char *path,
+                 const char *body, const char *header, int status)
+{
+    imh_http_reply_t reply;
+    assert_int_equal (imh_http (self, method, path, body,
+                                body ? strlen (body) : 0, header, &reply), 0);
+    if (reply.status != status)
+        fail_msg ("%s %s: expected %d, got %d: %s", method, path, status,
+                  reply.status, reply.body);
+    return reply;
+}
+
+long
+imh_http_sample (const char *text, const char *name)
+{
+    char line [256];
+    snprintf (line, sizeof line, "\n%s ", name);
+    const char *found = strstr (text, line);
+    return found ? strtol (found + strlen (line), NULL, 10) : -1;
 }
