@@ -53,6 +53,25 @@ s_keyword (struct fy_diag *diag, const char *name, struct fy_node *value,
     }
 }
 
+//  True when value is a list of at most max items (what: their name in
+//  messages); says why not otherwise
+static bool
+s_sequence (struct fy_diag *diag, const char *name, struct fy_node *key,
+            struct fy_node *value, size_t max, const char *what)
+{
+    if (!value || !fy_node_is_sequence (value)) {
+        im_config_yaml_error (diag, value ? value : key,
+                              "%s: expected a list", name);
+        return false;
+    }
+    if ((size_t) fy_node_sequence_item_count (value) > max) {
+        im_config_yaml_error (diag, value, "%s: more than %zu %s",
+                              name, max, what);
+        return false;
+    }
+    return true;
+}
+
 //  Reads a list of at most max names into names [], setting *count;
 //  keywords are also checked and lowercased
 void
@@ -61,16 +80,8 @@ im_config_read_names (struct fy_diag *diag, const char *name,
                       char (*names) [IM_CONFIG_NAME_MAX], size_t max,
                       size_t *count, bool keywords)
 {
-    if (!value || !fy_node_is_sequence (value)) {
-        im_config_yaml_error (diag, value ? value : key,
-                              "%s: expected a list", name);
+    if (!s_sequence (diag, name, key, value, max, "entries"))
         return;
-    }
-    if ((size_t) fy_node_sequence_item_count (value) > max) {
-        im_config_yaml_error (diag, value, "%s: more than %zu entries",
-                              name, max);
-        return;
-    }
     *count = 0;
     void *iterator = NULL;
     struct fy_node *item;
@@ -131,16 +142,8 @@ im_config_read_list (struct fy_diag *diag, const char *name,
                      const char *what, size_t *count, im_config_item_fn *fn,
                      im_config_t *config)
 {
-    if (!value || !fy_node_is_sequence (value)) {
-        im_config_yaml_error (diag, value ? value : key,
-                              "%s: expected a list", name);
+    if (!s_sequence (diag, name, key, value, max, what))
         return;
-    }
-    if (fy_node_sequence_item_count (value) > (int) max) {
-        im_config_yaml_error (diag, value, "%s: more than %zu %s",
-                              name, max, what);
-        return;
-    }
     *count = 0;
     void *iterator = NULL;
     struct fy_node *item;
