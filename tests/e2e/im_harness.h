@@ -556,7 +556,8 @@ int
                int64_t *lag);
 
 //  Waits until the classifier, sla and notifier groups are each listed
-//  with lag 0 in one STATUS answer (every event handled and acked).
+//  with lag 0 in one linearizable STATUS answer (every event handled
+//  and acked, the store caught up with the Raft log).
 //  Returns true when they were within deadline_ms.
 bool
     imh_wait_settled (imh_t *self, int deadline_ms);
