@@ -277,6 +277,10 @@ s_on_completed (void *cls, struct MHD_Connection *connection, void **context,
 
 static void
 s_on_log (void *cls, const char *format, va_list args)
+    __attribute__ ((format (printf, 2, 0)));
+
+static void
+s_on_log (void *cls, const char *format, va_list args)
 {
     (void) cls;
     char text [256];
