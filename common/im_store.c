@@ -31,7 +31,6 @@
 #define S_CF_WRITE_BUFFER   (16 * S_MB)     //  Per column family, at most
 #define S_MAX_OPEN_FILES    256             //  Table files kept open
 #define S_LEVELS            7               //  RocksDB's default
-#define S_META_SCHEMA       "schema"        //  meta key of the schema
 
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
@@ -379,7 +378,7 @@ s_schema_check (im_store_t *self, const char *path,
                 char *errbuf, size_t errlen)
 {
     uint64_t schema = 0;
-    if (im_store_meta_get (self, S_META_SCHEMA, &schema)) {
+    if (im_store_meta_get (self, IM_STORE_META_SCHEMA, &schema)) {
         im_store_fail (self, errbuf, errlen,
                        "cannot read the schema of '%s'", path);
         return IM_EIO;
@@ -403,7 +402,7 @@ s_schema_check (im_store_t *self, const char *path,
                        path);
         return IM_ENOMEM;
     }
-    im_store_batch_put_meta (batch, S_META_SCHEMA, IM_STORE_SCHEMA);
+    im_store_batch_put_meta (batch, IM_STORE_META_SCHEMA, IM_STORE_SCHEMA);
     int rc = im_store_batch_commit (self, &batch, true);
     if (rc && errbuf && errlen)
         im_strlcpy (errbuf, self->errmsg, errlen);

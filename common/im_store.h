@@ -227,6 +227,15 @@ int
     im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
                            bool sync);
 
+//  Deletes every record of every column family (the schema stays), in
+//  one write: the store is as new, without the cost of creating a
+//  database (~70 ms even on tmpfs). The state machine's fuzz target
+//  starts each input on an empty store this way. A state machine over
+//  the store caches its counters: destroy it first, make a new one
+//  after. Returns 0 or IM_EIO.
+int
+    im_store_clear (im_store_t *self);
+
 //  Makes every write so far durable: the memtables of every column
 //  family are flushed together. Any thread may call it. Returns 0 or
 //  IM_EIO.

@@ -24,6 +24,8 @@ typedef enum {
     IM_STORE_CF_COUNT
 } im_store_cf_t;
 
+#define IM_STORE_META_SCHEMA "schema"   //  meta key of the schema
+
 struct _im_store_t {
     rocksdb_t *db;                      //  Open database, owned
     rocksdb_options_t *options;         //  DB and column family options, owned

@@ -667,6 +667,49 @@ test_cf_scan_dumps_keys_in_order (void **state)
 }
 
 static void
+test_clear_empties_every_family_but_the_schema (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_put_event (f, 1, 8);
+    s_put_event (f, 2, 0);
+    im_fields_t *result = im_fields_new ();
+    assert_int_equal (im_fields_set_int (result, "status", 200), 0);
+    im_store_batch_t *batch = im_store_batch_new (f->store);
+    im_store_batch_put_request (batch, "req-1", result);
+    im_store_batch_put_offset (batch, "classifier", 2);
+    im_store_batch_put_meta (batch, IM_META_APPLIED, 5);
+    im_store_batch_put_deadline (batch, 1000, 8, 0);
+    im_store_batch_put_dedup (batch, "am/e94c", 8);
+    assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    im_fields_destroy (&result);
+
+    assert_int_equal (im_store_clear (f->store), 0);
+    const char *families [] = { "events", "incidents", "requests",
+                                "offsets", "deadlines", "dedup" };
+    for (size_t index = 0; index < 6; index++) {
+        assert_int_equal (im_store_cf_scan (f->store, families [index],
+                                            s_on_kv, f), 0);
+        assert_int_equal (f->seen_n, 0);
+    }
+    //  Meta keeps the schema alone: the store still opens as ours
+    assert_int_equal (im_store_cf_scan (f->store, "meta", s_on_kv, f), 0);
+    assert_int_equal (f->seen_n, 1);
+    f->seen_n = 0;
+    uint64_t applied = 1;
+    assert_int_equal (im_store_meta_get (f->store, IM_META_APPLIED,
+                                         &applied), 0);
+    assert_int_equal (applied, 0);
+    s_reopen (f, NULL);
+
+    //  What it cannot write it reports
+    im_store_options_t options;
+    im_store_options_default (&options);
+    options.read_only = true;
+    s_reopen (f, &options);
+    assert_int_equal (im_store_clear (f->store), IM_EIO);
+}
+
+static void
 test_read_only_store_reads_and_refuses_writes (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -916,6 +959,7 @@ main (void)
         T (test_offsets_scan_lists_every_group),
         T (test_dedup_keys_map_put_and_delete),
         T (test_cf_scan_dumps_keys_in_order),
+        T (test_clear_empties_every_family_but_the_schema),
         T (test_read_only_store_reads_and_refuses_writes),
         T (test_open_fails_where_a_file_is_in_the_way),
         T (test_open_fails_without_write_permission),
