@@ -124,7 +124,8 @@ im_fields_append_text (im_fields_t *self, const char *bytes, size_t length)
 {
     assert (self->text_size + length + 1 <= self->text_capacity);
     uint32_t offset = (uint32_t) self->text_size;
-    memcpy (self->text + offset, bytes, length);
+    if (length)                     //  An empty str may have no pointer
+        memcpy (self->text + offset, bytes, length);
     self->text [offset + length] = 0;
     self->text_size += length + 1;
     return offset;

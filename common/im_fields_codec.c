@@ -133,7 +133,7 @@ s_check_entry (const msgpack_object_kv *pair, size_t index, bool utf8_checked,
                            width, name, length, IM_FIELDS_VALUE_MAX);
             return IM_ETOOBIG;
         }
-        if (memchr (value->via.str.ptr, 0, length)
+        if ((length && memchr (value->via.str.ptr, 0, length))
         ||  (!utf8_checked
              && !im_msgpack_utf8_valid (value->via.str.ptr, length))) {
             im_errbuf_set (errbuf, errlen,

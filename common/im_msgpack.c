@@ -483,13 +483,17 @@ im_msgpack_get_str (const msgpack_object *object, int index,
                        index, name, length, size - 1);
         return false;
     }
-    if (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length)) {
+    //  msgpack-c gives an empty str no pointer: memchr and memcpy may
+    //  not be handed NULL, even for no bytes
+    if (length
+    &&  (memchr (text, 0, length) || !im_msgpack_utf8_valid (text, length))) {
         im_errbuf_set (errbuf, errlen,
                        "element %d (%s): not UTF-8 text without NUL",
                        index, name);
         return false;
     }
-    memcpy (buffer, text, length);
+    if (length)
+        memcpy (buffer, text, length);
     buffer [length] = 0;
     return true;
 }
