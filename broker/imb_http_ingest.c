@@ -29,14 +29,18 @@ static int
 s_fault (imb_http_fault_t *fault, const char *field, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+//  The field and the text come from the body and are cut to fit: at a
+//  character boundary, since the error document can hold only UTF-8
 static int
 s_fault (imb_http_fault_t *fault, const char *field, const char *format, ...)
 {
     im_strlcpy (fault->field, field, sizeof fault->field);
+    im_utf8_trim (fault->field);
     va_list args;
     va_start (args, format);
     vsnprintf (fault->text, sizeof fault->text, format, args);
     va_end (args);
+    im_utf8_trim (fault->text);
     return IM_EINVAL;
 }
 

@@ -78,6 +78,28 @@ im_strlcpy (char *dst, const char *src, size_t dst_size)
     return IM_ETOOBIG;
 }
 
+char *
+im_utf8_trim (char *text)
+{
+    assert (text);
+    size_t length = strlen (text);
+    //  Back over the continuation bytes that end text (three at most)
+    //  to the byte that leads its last character
+    size_t lead = length;
+    while (lead > 0 && length - lead < 3
+       &&  ((unsigned char) text [lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return text;
+    lead--;
+    unsigned char byte = (unsigned char) text [lead];
+    size_t needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2
+                                                                    : 1;
+    if (length - lead < needed)
+        text [lead] = 0;
+    return text;
+}
+
 void
 im_errbuf_set (char *errbuf, size_t errlen, const char *format, ...)
 {

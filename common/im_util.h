@@ -40,6 +40,12 @@ void
 int
     im_strlcpy (char *dst, const char *src, size_t dst_size);
 
+//  Ends text before its last character when a cut (snprintf into a
+//  buffer too small, im_strlcpy) left that character incomplete, so
+//  that UTF-8 text cut anywhere is still UTF-8. Returns text.
+char *
+    im_utf8_trim (char *text);
+
 //  Removes a directory with everything in it, if it is there
 void
     im_remove_tree (const char *path);

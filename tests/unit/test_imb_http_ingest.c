@@ -277,6 +277,34 @@ test_incident_fields_are_checked (void **state)
     }
 }
 
+static void
+test_a_long_unknown_field_is_named_in_utf8 (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  Keys of two-byte characters, longer than a field path and than
+    //  the text has room for: without the lead "x" the field path ends
+    //  inside a character, with it the text does
+    for (int lead = 0; lead < 2; lead++) {
+        char text [512] = "{\"";
+        if (lead)
+            strcat (text, "x");
+        for (int index = 0; index < 150; index++)
+            strcat (text, "\xc3\xa9");
+        strcat (text, "\": 1, \"title\": \"t\", \"reporter\": \"r\"}");
+        json_t *json = s_json (text);
+        assert_int_equal (imb_http_ingest_incident (json, f->body,
+                                                    &f->fault), IM_EINVAL);
+        json_decref (json);
+        assert_true (im_msgpack_utf8_valid (f->fault.field,
+                                            strlen (f->fault.field)));
+        assert_true (im_msgpack_utf8_valid (f->fault.text,
+                                            strlen (f->fault.text)));
+        assert_true (strlen (f->fault.field) >= IMB_HTTP_FIELD_MAX - 2);
+        assert_true (strlen (f->fault.text) >= sizeof f->fault.text - 2);
+        assert_non_null (strstr (f->fault.text, "unknown field '"));
+    }
+}
+
 int
 main (void)
 {
@@ -288,6 +316,7 @@ main (void)
         T (test_events_map_to_alert_commands),
         T (test_event_faults_name_the_field),
         T (test_incident_fields_are_checked),
+        T (test_a_long_unknown_field_is_named_in_utf8),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
