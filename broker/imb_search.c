@@ -85,11 +85,10 @@ s_search_one (uint64_t id, const void *data, size_t size, void *arg)
         //  Newest first: ids grow with time
         zlist_push (search->items, item);
         zlist_freefn (search->items, item, s_item_free, false);
-        if (zlist_size (search->items) > search->limit) {
-            im_fields_t *oldest = (im_fields_t *) zlist_last (search->items);
-            zlist_remove (search->items, oldest);
-            im_fields_destroy (&oldest);
-        }
+        //  zlist_remove calls the item's free function: the oldest
+        //  match is destroyed there, and only there
+        if (zlist_size (search->items) > search->limit)
+            zlist_remove (search->items, zlist_last (search->items));
     }
     im_fields_destroy (&incident);
     return 0;

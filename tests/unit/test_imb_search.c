@@ -75,12 +75,15 @@ s_apply (fixture_t *f, const char *verb, uint64_t incident, ...)
     im_command_destroy (&command);
 }
 
-//  Asks SEARCH text; returns the decoded reply (caller destroys it)
+//  Asks SEARCH text, with limit when not 0; returns the decoded reply
+//  (caller destroys it)
 static im_reply_t *
-s_search (fixture_t *f, const char *text)
+s_search (fixture_t *f, const char *text, int64_t limit)
 {
     im_fields_t *body = im_fields_new ();
     im_fields_set_str (body, "text", text);
+    if (limit)
+        im_fields_set_int (body, "limit", limit);
     zmsg_t *msg = im_request_encode ("SEARCH", "r1", body);
     im_fields_destroy (&body);
     im_request_t *request = im_request_new ();
@@ -110,7 +113,7 @@ test_search_finds_fixes_by_every_word_newest_first (void **state)
     s_apply (f, "REVIEW", 2, "summary", "slow tunnels", "root_cause",
              "firmware leak", "actions", "ann: upgrade", NULL);
 
-    im_reply_t *reply = s_search (f, "CONCENTRATOR restarted");
+    im_reply_t *reply = s_search (f, "CONCENTRATOR restarted", 0);
     assert_int_equal (reply->status, 200);
     assert_int_equal (im_fields_int_or (reply->body, "count", 0), 2);
     //  Newest first; the open incident 3 is not a fix
@@ -119,14 +122,33 @@ test_search_finds_fixes_by_every_word_newest_first (void **state)
     assert_string_equal (im_fields_str (first, "root_cause"), "firmware leak");
     im_reply_destroy (&reply);
 
-    reply = s_search (f, "leak firmware");
+    reply = s_search (f, "leak firmware", 0);
     assert_int_equal (im_fields_int_or (reply->body, "count", 0), 1);
     im_reply_destroy (&reply);
-    reply = s_search (f, "concentrator dns");
+    reply = s_search (f, "concentrator dns", 0);
     assert_int_equal (im_fields_int_or (reply->body, "count", 0), 0);
     im_reply_destroy (&reply);
-    reply = s_search (f, "   ");
+    reply = s_search (f, "   ", 0);
     assert_int_equal (reply->status, 400);
+    im_reply_destroy (&reply);
+}
+
+static void
+test_search_keeps_the_newest_when_more_match_than_the_limit (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    for (uint64_t id = 1; id <= 4; id++) {
+        s_apply (f, "OPEN", 0, "title", "disk full", "reporter", "a", NULL);
+        s_apply (f, "RESOLVE", id, "code", "solved", "notes",
+                 "cleaned the disk logs", NULL);
+    }
+    im_reply_t *reply = s_search (f, "disk", 2);
+    assert_int_equal (reply->status, 200);
+    assert_int_equal (im_fields_int_or (reply->body, "count", 0), 2);
+    const im_fields_t *item = (const im_fields_t *) zlist_first (reply->items);
+    assert_int_equal (im_fields_int_or (item, "id", 0), 4);
+    item = (const im_fields_t *) zlist_next (reply->items);
+    assert_int_equal (im_fields_int_or (item, "id", 0), 3);
     im_reply_destroy (&reply);
 }
 
@@ -136,6 +158,9 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_search_finds_fixes_by_every_word_newest_first,
+            s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_search_keeps_the_newest_when_more_match_than_the_limit,
             s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
