@@ -16,6 +16,8 @@
 #include "im_fields.h"
 
 #define IMB_HTTP_FIELD_MAX 128      //  Octets in a field path, with NUL
+#define IMB_HTTP_LABEL_MAX 256      //  Octets in an alert's name, with NUL:
+                                    //  a dedup key takes up to 255
 
 //  What was wrong with a request body
 typedef struct {
@@ -26,7 +28,7 @@ typedef struct {
 //  One command to send
 typedef struct {
     char request_id [IM_REQUEST_ID_MAX];    //  Idempotency key
-    char label [IMB_HTTP_FIELD_MAX];        //  What the answer calls it
+    char label [IMB_HTTP_LABEL_MAX];        //  What the answer calls it
                                             //  (fingerprint, dedup key)
     int repeat_of;                          //  Index of an earlier command
                                             //  of the batch with the same

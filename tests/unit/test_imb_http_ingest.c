@@ -215,6 +215,15 @@ test_events_map_to_alert_commands (void **state)
         "\"dedup_key\": \"web1/cpu\"}", NULL), 0);
     assert_string_equal (s_arg (f, 0, "action"), "acknowledge");
     assert_false (im_fields_has (f->batch.commands [0].body, "title"));
+    //  The answer names a key of PagerDuty's longest, 255 octets, whole
+    char key [256], text [400];
+    memset (key, 'k', 255);
+    key [255] = 0;
+    snprintf (text, sizeof text, "{\"routing_key\": \"r\", "
+              "\"event_action\": \"resolve\", \"dedup_key\": \"%s\"}", key);
+    assert_int_equal (s_event (f, text, NULL), 0);
+    assert_string_equal (f->batch.commands [0].label, key);
+    assert_string_equal (s_arg (f, 0, "dedup_key"), key);
 }
 
 static void
