@@ -16,77 +16,19 @@
 #include "im_classes.h"
 #include "im_harness.h"
 
-#define WAIT_MS     20000           //  Bound on any one wait
-#define BIG         (2 * 1024 * 1024)   //  An oversized frame
-
-typedef struct {
-    imh_t *harness;                 //  Broker, directory
-    zsock_t *peer;                  //  Raw socket of the test, or NULL
-    char *big;                      //  BIG bytes of 'x', owned
-} fixture_t;
+typedef imh_raw_t fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
-    if (!self)
-        return -1;
-    self->harness = imh_new ("badstream", NULL);
-    self->big = (char *) malloc (BIG);
-    if (!self->harness || !self->big) {
-        imh_destroy (&self->harness);
-        free (self->big);
-        free (self);
-        return -1;
-    }
-    memset (self->big, 'x', BIG);
-    *state = self;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *self = (fixture_t *) *state;
-    int rc = 0;
-    if (self && self->harness && !imh_logs_clean (self->harness))
-        rc = -1;
-    if (self) {
-        zsock_destroy (&self->peer);
-        imh_destroy (&self->harness);
-        free (self->big);
-    }
-    free (self);
-    return rc;
-}
-
-//  Builds a message of string frames, then an optional last frame
-static zmsg_t *
-s_msg (const char *const *strings, zframe_t *last)
-{
-    zmsg_t *msg = zmsg_new ();
-    for (size_t index = 0; strings [index]; index++)
-        zmsg_addstr (msg, strings [index]);
-    if (last)
-        zmsg_append (msg, &last);
-    return msg;
-}
-
-//  Receives one message from the peer socket within WAIT_MS, or NULL
-static zmsg_t *
-s_recv (zsock_t *socket)
-{
-    zpoller_t *poller = zpoller_new (socket, NULL);
-    zmsg_t *msg = zpoller_wait (poller, WAIT_MS) ? zmsg_recv (socket) : NULL;
-    zpoller_destroy (&poller);
-    return msg;
+    return imh_raw_setup (state, "badstream");
 }
 
 //  Sends one message of string frames (and a last frame) on the peer
 static void
 s_send (fixture_t *self, const char *const *strings, zframe_t *last)
 {
-    zmsg_t *msg = s_msg (strings, last);
+    zmsg_t *msg = imh_raw_msg (strings, last);
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
 }
 
@@ -104,7 +46,7 @@ s_seq (uint64_t seq)
 static void
 s_expect_type (zsock_t *socket, im_wmsg_type_t type)
 {
-    zmsg_t *msg = s_recv (socket);
+    zmsg_t *msg = imh_raw_recv (socket);
     assert_non_null (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char errbuf [200] = "";
@@ -140,7 +82,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
                                      NULL }, zframe_new ("\xdd\xff", 2));
     s_send (self, (const char *[]) { "IMQW01", "EXPLODE", NULL }, NULL);
     s_send (self, (const char *[]) { "IMQW01", NULL },
-            zframe_new (self->big, BIG));
+            zframe_new (self->big, IMH_RAW_BIG));
     s_send (self, (const char *[]) { NULL },
             zframe_new ("\xdd\xff\xff\xff\xff", 5));
     s_send (self, (const char *[]) { "IMQW01", "PING", NULL }, NULL);
@@ -165,7 +107,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
     s_send (self, (const char *[]) { "IMQW01", "PING", NULL }, NULL);
     s_expect_type (self->peer, IM_WMSG_PONG);
     s_send (self, (const char *[]) { "IMQW01", "DISCONNECT", NULL }, NULL);
-    assert_true (imh_wait_instances (h, "classifier", 0, WAIT_MS));
+    assert_true (imh_wait_instances (h, "classifier", 0, IMH_RAW_WAIT_MS));
 
     //  The broker still serves, with nothing new stored; real workers
     //  then do their work
@@ -176,7 +118,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
     uint64_t id = imh_open (h, "VPN certificate expired", "ivan", 1, 2);
     assert_true (id > 0);
     assert_true (imh_wait_events (h, id, "sla.started", NULL, NULL, 1,
-                                  WAIT_MS));
+                                  IMH_RAW_WAIT_MS));
     assert_int_equal (imh_count_events (h, id, "incident.classified",
                                         "priority", "2"), 1);
     assert_true (imh_running (h, broker));
@@ -210,9 +152,9 @@ s_opened (uint64_t seq, uint64_t incident)
 static bool
 s_wait_ack (zsock_t *router, uint64_t seq)
 {
-    uint64_t deadline = im_mono_ms () + WAIT_MS;
+    uint64_t deadline = im_mono_ms () + IMH_RAW_WAIT_MS;
     while (im_mono_ms () < deadline) {
-        zmsg_t *msg = s_recv (router);
+        zmsg_t *msg = imh_raw_recv (router);
         if (!msg)
             return false;
         zframe_t *routing = zmsg_pop (msg);
@@ -267,7 +209,7 @@ test_worker_fed_garbage_skips_it_and_keeps_working (void **state)
     const char *extra [] = { "--workers", endpoint, NULL };
     int worker = imh_start (h, IMH_CLASSIFIER, "classifier-1", extra);
     assert_true (worker >= 0);
-    zmsg_t *ready = s_recv (self->peer);
+    zmsg_t *ready = imh_raw_recv (self->peer);
     assert_non_null (ready);
     zframe_t *routing = zmsg_pop (ready);
     zmsg_destroy (&ready);
@@ -280,7 +222,7 @@ test_worker_fed_garbage_skips_it_and_keeps_working (void **state)
     s_send_to (self->peer, routing, (const char *[]) { "IMQW01", "EXPLODE",
                NULL }, NULL, NULL);
     s_send_to (self->peer, routing, deliver, s_seq (3),
-               zframe_new (self->big, BIG));
+               zframe_new (self->big, IMH_RAW_BIG));
     s_send_to (self->peer, routing, deliver, s_seq (4), NULL);
     //  Framed right, but the event does not decode: skipped and acked
     s_send_to (self->peer, routing, deliver, s_seq (5),
@@ -302,10 +244,10 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_worker_endpoint_garbage_is_refused_and_harmless,
-            s_setup, s_teardown),
+            s_setup, imh_raw_teardown),
         cmocka_unit_test_setup_teardown (
             test_worker_fed_garbage_skips_it_and_keeps_working,
-            s_setup, s_teardown),
+            s_setup, imh_raw_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -619,4 +619,38 @@ int
     imh_count_lines (const char *text, ...)
     __attribute__ ((sentinel));
 
+//  ---------------------------------------------------------------------
+//  im_harness_raw: a raw peer for the tests of hostile bytes, whose
+//  frames are exactly what the test says
+
+#define IMH_RAW_WAIT_MS     20000               //  Bound on any one wait
+#define IMH_RAW_BIG         (2 * 1024 * 1024)   //  An oversized frame
+
+//  A node and the test's own socket to it
+typedef struct {
+    imh_t *harness;                 //  Broker, directory, owned
+    zsock_t *peer;                  //  Raw socket of the test, or NULL,
+                                    //  owned
+    char *big;                      //  IMH_RAW_BIG bytes of 'x', owned
+} imh_raw_t;
+
+//  For a cmocka setup: *state gets a new imh_raw_t over a node named
+//  name (nothing started). Returns 0 or -1.
+int
+    imh_raw_setup (void **state, const char *name);
+
+//  For a cmocka teardown: fails when the node's logs show a sanitizer
+//  report, then destroys *state
+int
+    imh_raw_teardown (void **state);
+
+//  Builds a message of the NULL-ended string frames, then last (taken)
+//  when not NULL
+zmsg_t *
+    imh_raw_msg (const char *const *strings, zframe_t *last);
+
+//  Receives one message from socket within IMH_RAW_WAIT_MS, or NULL
+zmsg_t *
+    imh_raw_recv (zsock_t *socket);
+
 #endif
