@@ -100,6 +100,16 @@ imb_dispatch_handle (imb_dispatch_t *self, zframe_t *routing,
     char *peer = zframe_strhex (routing);
     imb_dispatch_group_t *group = s_peer_group (self, peer);
 
+    if (msg->type == IM_WMSG_ERROR)
+        ;                           //  Never answered: two peers must not
+                                    //  trade refusals forever
+    else
+    if (msg->type == IM_WMSG_DELIVER || msg->type == IM_WMSG_REDIRECT)
+        s_send (self, routing, im_wmsg_encode_error (400,
+                msg->type == IM_WMSG_DELIVER
+                ? "DELIVER is sent by the broker, not to it"
+                : "REDIRECT is sent by the broker, not to it"));
+    else
     if (msg->type == IM_WMSG_READY) {
         if (group)                  //  READY again: start over cleanly
             imb_dispatch_group_leave (group, peer);

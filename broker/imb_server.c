@@ -114,7 +114,9 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     zframe_t *routing = zmsg_pop (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char reason [256] = "";
-    if (routing && im_wmsg_decode (wmsg, &msg, reason, sizeof reason) == 0) {
+    int rc = routing ? im_wmsg_decode (wmsg, &msg, reason, sizeof reason)
+                     : IM_EPROTO;
+    if (rc == 0) {
         if (imb_server_leading (self))
             imb_dispatch_handle (self->dispatch, routing, &wmsg,
                                  im_mono_ms ());
@@ -126,8 +128,14 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
             imb_server_send_reply (self->workers, routing, &redirect);
         }
     }
-    else
+    else {
         zsys_warning ("worker message rejected: %s", reason);
+        if (routing) {              //  The refusal, said (section 4)
+            zmsg_t *error = im_wmsg_encode_error (im_error_status (rc),
+                                                  reason);
+            imb_server_send_reply (self->workers, routing, &error);
+        }
+    }
     im_wmsg_destroy (&wmsg);
     zmsg_destroy (&msg);
     zframe_destroy (&routing);

@@ -20,6 +20,7 @@
         PONG       = "IMQW01" "PONG"
         DISCONNECT = "IMQW01" "DISCONNECT"
         REDIRECT   = "IMQW01" "REDIRECT" endpoint
+        ERROR      = "IMQW01" "ERROR" status reason
     seq: 8 octets, network order; event: msgpack EVENT (im_event.h).
 */
 #ifndef IM_PROTO_H_INCLUDED
@@ -38,6 +39,8 @@
 #define IM_PROTO_GROUP_MAX   64             //  Bytes in a group name
 #define IM_PROTO_ENDPOINT_MAX 256           //  Bytes in a REDIRECT endpoint
 #define IM_PROTO_CREDIT_MAX  10000          //  Deliveries a worker may hold
+#define IM_PROTO_REASON_MAX  256            //  Bytes in an ERROR's reason,
+                                            //  with NUL
 
 //  Query verbs: answered from the projections, never go through the
 //  state machine; the CLUSTER-* verbs change Raft's membership.
@@ -181,7 +184,8 @@ typedef enum {
     IM_WMSG_PING,
     IM_WMSG_PONG,
     IM_WMSG_DISCONNECT,
-    IM_WMSG_REDIRECT
+    IM_WMSG_REDIRECT,
+    IM_WMSG_ERROR
 } im_wmsg_type_t;
 
 typedef struct {
@@ -192,6 +196,8 @@ typedef struct {
     uint64_t seq;                           //  DELIVER / ACK
     zframe_t *event;                        //  DELIVER: event bytes, owned
     char endpoint [IM_PROTO_ENDPOINT_MAX];  //  REDIRECT: leader's stream
+    int status;                             //  ERROR: 400 or 413
+    char reason [IM_PROTO_REASON_MAX];      //  ERROR: what was refused, why
 } im_wmsg_t;
 
 im_wmsg_t *
@@ -213,6 +219,13 @@ zmsg_t *
 //  or too long
 zmsg_t *
     im_wmsg_encode_redirect (const char *endpoint);
+
+//  ERROR answering a message that did not decode: status (100..599)
+//  and reason, cut to IM_PROTO_REASON_MAX - 1 octets at a character
+//  boundary; NULL when status is out of range or reason is empty or
+//  not UTF-8
+zmsg_t *
+    im_wmsg_encode_error (int status, const char *reason);
 
 //  Parses a worker-dialog message, destroying *msg_p. Returns 0 or
 //  IM_EPROTO with the reason in errbuf.

@@ -22,7 +22,8 @@
     X (IM_WMSG_PING,       "PING",       2)                                \
     X (IM_WMSG_PONG,       "PONG",       2)                                \
     X (IM_WMSG_DISCONNECT, "DISCONNECT", 2)                                \
-    X (IM_WMSG_REDIRECT,   "REDIRECT",   3)
+    X (IM_WMSG_REDIRECT,   "REDIRECT",   3)                                \
+    X (IM_WMSG_ERROR,      "ERROR",      4)
 
 typedef struct {
     im_wmsg_type_t type;            //  Message type
@@ -155,6 +156,53 @@ im_wmsg_encode_redirect (const char *endpoint)
     return msg;
 }
 
+zmsg_t *
+im_wmsg_encode_error (int status, const char *reason)
+{
+    assert (reason);
+    char text [IM_PROTO_REASON_MAX];
+    im_strlcpy (text, reason, sizeof text);
+    im_utf8_trim (text);
+    if (status < 100 || status > 599 || !*text
+    ||  !im_msgpack_utf8_valid (text, strlen (text)))
+        return NULL;
+    zmsg_t *msg = s_start (IM_WMSG_ERROR);
+    if (msg
+    && (zmsg_addstrf (msg, "%03d", status) || zmsg_addstr (msg, text)))
+        zmsg_destroy (&msg);
+    return msg;
+}
+
+//  Reads an ERROR's status (three digits, 100..599) and reason (1 to
+//  IM_PROTO_REASON_MAX - 1 octets of UTF-8 without NUL)
+static int
+s_error (im_wmsg_t *self, zframe_t *status, zframe_t *reason,
+         char *errbuf, size_t errlen)
+{
+    const char *digits = (const char *) zframe_data (status);
+    if (zframe_size (status) != 3
+    ||  digits [0] < '1' || digits [0] > '5'
+    ||  !isdigit ((unsigned char) digits [1])
+    ||  !isdigit ((unsigned char) digits [2])) {
+        im_errbuf_set (errbuf, errlen,
+                       "frame 2: status is not 3 digits from 100 to 599");
+        return IM_EPROTO;
+    }
+    size_t size = zframe_size (reason);
+    const char *text = (const char *) zframe_data (reason);
+    if (size == 0 || size >= sizeof self->reason || memchr (text, 0, size)
+    ||  !im_msgpack_utf8_valid (text, size)) {
+        im_errbuf_set (errbuf, errlen, "frame 3: reason must be 1 to %d "
+                       "octets of UTF-8 text", IM_PROTO_REASON_MAX - 1);
+        return IM_EPROTO;
+    }
+    self->status = (digits [0] - '0') * 100 + (digits [1] - '0') * 10
+                 + (digits [2] - '0');
+    memcpy (self->reason, text, size);
+    self->reason [size] = 0;
+    return 0;
+}
+
 //  Reads the credit frame: 1 to 5 ASCII digits, 1..IM_PROTO_CREDIT_MAX
 static int
 s_credit (zframe_t *frame, uint32_t *credit, char *errbuf, size_t errlen)
@@ -278,6 +326,9 @@ s_decode (im_wmsg_t *self, zmsg_t *msg, char *errbuf, size_t errlen)
         memcpy (self->endpoint, data, size);
         self->endpoint [size] = 0;
     }
+    else
+    if (verb->type == IM_WMSG_ERROR)
+        rc = s_error (self, frame [2], frame [3], errbuf, errlen);
     if (rc == 0)
         self->type = verb->type;
     return rc;

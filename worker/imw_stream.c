@@ -177,6 +177,11 @@ imw_stream_recv (imw_stream_t *self, bool *reconnected)
         *reconnected = true;
     }
     else
+    if (wmsg->type == IM_WMSG_ERROR)
+        //  Said, never answered: two peers must not trade refusals
+        zsys_warning ("%s: the broker refused a message: %d %s",
+                      self->group, wmsg->status, wmsg->reason);
+    else
     if (wmsg->type != IM_WMSG_PONG)
         zsys_warning ("%s: unexpected message type %d on the stream",
                       self->group, (int) wmsg->type);

@@ -396,6 +396,10 @@ s_proto (s_out_t *out)
     msg = im_wmsg_encode_redirect ("tcp://10.0.0.2:7701");
     input = s_frames (&msg);
     s_write_input (out, "redirect", &input);
+    msg = im_wmsg_encode_error (400, "frame 4: credit '0' is not a number "
+                                "from 1 to 10000");
+    input = s_frames (&msg);
+    s_write_input (out, "error", &input);
     im_fields_destroy (&body);
 }
 

@@ -204,6 +204,36 @@ test_redirect_round_trip_names_the_endpoint (void **state)
 }
 
 static void
+test_error_round_trip_carries_status_and_reason (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    zmsg_t *msg = im_wmsg_encode_error (413, "frame 3: 1048577 bytes");
+    assert_non_null (msg);
+    assert_int_equal (zmsg_size (msg), 4);
+    zmsg_first (msg);
+    assert_true (zframe_streq (zmsg_next (msg), "ERROR"));
+    assert_true (zframe_streq (zmsg_next (msg), "413"));
+    assert_int_equal (s_decode (f, msg), 0);
+    assert_int_equal (f->wmsg->type, IM_WMSG_ERROR);
+    assert_int_equal (f->wmsg->status, 413);
+    assert_string_equal (f->wmsg->reason, "frame 3: 1048577 bytes");
+
+    //  A long reason is cut at a character boundary, and still decodes
+    char reason [400] = "";
+    for (int index = 0; index < 150; index++)
+        strcat (reason, "\xc3\xa9");
+    msg = im_wmsg_encode_error (400, reason);
+    assert_non_null (msg);
+    assert_int_equal (s_decode (f, msg), 0);
+    assert_int_equal (strlen (f->wmsg->reason), IM_PROTO_REASON_MAX - 2);
+
+    assert_null (im_wmsg_encode_error (99, "x"));
+    assert_null (im_wmsg_encode_error (600, "x"));
+    assert_null (im_wmsg_encode_error (400, ""));
+    assert_null (im_wmsg_encode_error (400, "\xff"));
+}
+
+static void
 test_decode_names_each_fault (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -243,6 +273,12 @@ test_decode_names_each_fault (void **state)
         { 2, { "IMQW01", "REDIRECT" }, "REDIRECT: 2 frames, expected 3" },
         { 3, { "IMQW01", "REDIRECT", "" }, "frame 2: endpoint must be 1" },
         { 3, { "IMQW01", "REDIRECT", "tcp://a b" }, "frame 2: endpoint" },
+        { 3, { "IMQW01", "ERROR", "400" }, "ERROR: 3 frames, expected 4" },
+        { 4, { "IMQW01", "ERROR", "40", "x" }, "frame 2: status is not 3" },
+        { 4, { "IMQW01", "ERROR", "600", "x" }, "frame 2: status" },
+        { 4, { "IMQW01", "ERROR", "099", "x" }, "frame 2: status" },
+        { 4, { "IMQW01", "ERROR", "400", "" }, "frame 3: reason must be" },
+        { 4, { "IMQW01", "ERROR", "400", "\xc3" }, "frame 3: reason" },
         { 5, { "IMQW01", "READY", "g",
                "01234567890123456789012345678901"
                "23456789012345678901234567890123", "1" },
@@ -317,6 +353,7 @@ main (void)
         S_TEST (test_ack_round_trip),
         S_TEST (test_simple_messages_round_trip),
         S_TEST (test_redirect_round_trip_names_the_endpoint),
+        S_TEST (test_error_round_trip_carries_status_and_reason),
         S_TEST (test_decode_names_each_fault),
         S_TEST (test_decode_rejects_oversize_frames),
         S_TEST (test_new_and_destroy),
