@@ -34,6 +34,7 @@ s_print (char *errbuf, size_t errlen, const char *format, ...)
     va_start (args, format);
     vsnprintf (errbuf, errlen, format, args);
     va_end (args);
+    im_utf8_trim (errbuf);
 }
 
 
@@ -50,6 +51,7 @@ im_config_yaml_error (struct fy_diag *diag, struct fy_node *node,
     va_start (args, format);
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
+    im_utf8_trim (text);            //  It may quote the file, cut anywhere
     fy_diag_node_report (diag, node, FYET_ERROR, "%s", text);
 }
 
@@ -294,6 +296,10 @@ s_report (struct fy_diag *diag, const char *path, char *errbuf,
         }
         errors++;
     }
+    //  Errors quote the file: a cut must not end inside a character,
+    //  since they go back to clients in replies, which hold only UTF-8
+    if (errbuf && errlen)
+        im_utf8_trim (errbuf);
     return errors;
 }
 

@@ -18,6 +18,7 @@
 #include "im_config.h"
 #include "im_policy.h"
 #include "im_error.h"
+#include "im_msgpack.h"
 
 typedef struct {
     char dir [256];                     //  Temporary directory of the test
@@ -914,6 +915,29 @@ test_categorize_first_category_wins (void **state)
     assert_string_equal (im_config_categorize (f->config, "printer"), "misc");
 }
 
+//  Errors quote the text, and a policy's go back to the client in a
+//  reply of 256 octets at most: cut anywhere, they stay UTF-8
+static void
+test_errors_cut_short_stay_utf8 (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    for (int lead = 0; lead < 2; lead++) {
+        char text [512] = "";
+        if (lead)
+            strcat (text, "x");
+        for (int index = 0; index < 200; index++)
+            strcat (text, "\xc3\xa9");
+        strcat (text, ": 1\n");
+        char errbuf [256];
+        assert_int_equal (im_config_parse (f->config, "policy", text,
+                                           strlen (text), true, errbuf,
+                                           sizeof errbuf), IM_ECONFIG);
+        assert_non_null (strstr (errbuf, "unknown key"));
+        assert_true (strlen (errbuf) >= sizeof errbuf - 2);
+        assert_true (im_msgpack_utf8_valid (errbuf, strlen (errbuf)));
+    }
+}
+
 int
 main (void)
 {
@@ -946,6 +970,7 @@ main (void)
         T (test_priority_follows_the_matrix),
         T (test_categorize_matches_whole_words_in_any_case),
         T (test_categorize_first_category_wins),
+        T (test_errors_cut_short_stay_utf8),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
