@@ -18,6 +18,9 @@ imb_decide_reject (imb_decision_t *decision, int rc, const char *format, ...)
     va_start (args, format);
     vsnprintf (decision->error, sizeof decision->error, format, args);
     va_end (args);
+    //  A reason may quote a client's text (a dedup key of 255 octets)
+    //  and is cut to fit; the reply that carries it holds only UTF-8
+    im_utf8_trim (decision->error);
     decision->rc = rc;
     return rc;
 }

@@ -622,6 +622,37 @@ test_a_member_is_recorded_as_an_event_of_no_incident (void **state)
     assert_non_null (strstr (f->decision.error, "client"));
 }
 
+//  A rejection that quotes a client's text is cut to fit its reason at
+//  a character boundary: the reply that carries it holds only UTF-8
+static void
+test_a_reason_quoting_long_text_stays_utf8 (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    for (int lead = 0; lead < 2; lead++) {
+        char key [256] = "";
+        if (lead)
+            strcat (key, "x");
+        for (int index = 0; index < 127; index++)
+            strcat (key, "\xc3\xa9");
+        key [255] = 0;
+        im_utf8_trim (key);
+        im_command_t *command = f->command;
+        command->type = IM_CMD_ALERT;
+        command->incident = 0;
+        im_fields_clear (command->args);
+        im_fields_set_str (command->args, "dedup_key", key);
+        im_fields_set_str (command->args, "action", "acknowledge");
+        imb_decide (command, NULL, NEW_ID, &f->policy, s_lookup, f,
+                    &f->decision);
+        assert_int_equal (f->decision.rc, IM_ENOTFOUND);
+        assert_non_null (strstr (f->decision.error, "no open incident"));
+        assert_true (strlen (f->decision.error)
+                     >= sizeof f->decision.error - 2);
+        assert_true (im_msgpack_utf8_valid (f->decision.error,
+                                            strlen (f->decision.error)));
+    }
+}
+
 int
 main (void)
 {
@@ -645,6 +676,7 @@ main (void)
         T (test_a_major_incident_is_proposed_then_accepted_by_a_manager),
         T (test_a_major_incident_closes_only_once_reviewed),
         T (test_a_member_is_recorded_as_an_event_of_no_incident),
+        T (test_a_reason_quoting_long_text_stays_utf8),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
