@@ -78,12 +78,10 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    int broker = imh_start_broker (h);
+    int broker = imh_raw_start (self, true);
     assert_true (broker >= 0);
     uint64_t before = 0, after = 0;
     assert_int_equal (imh_last_seq (h, &before), 0);
-    self->peer = zsock_new_dealer (imh_worker_endpoint (h));
-    assert_non_null (self->peer);
     s_send (self, (const char *[]) { "IMQW01", NULL }, NULL);
     s_send (self, (const char *[]) { "IMQW02", "READY", "classifier", "x",
                                      "1", NULL }, NULL);
@@ -182,12 +180,10 @@ test_hostile_worker_frames_get_an_error_each (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    int broker = imh_start_broker (h);
+    int broker = imh_raw_start (self, true);
     assert_true (broker >= 0);
     uint64_t before = 0, after = 0;
     assert_int_equal (imh_last_seq (h, &before), 0);
-    self->peer = zsock_new_dealer (imh_worker_endpoint (h));
-    assert_non_null (self->peer);
     const im_wmsg_type_t gone = IM_WMSG_DISCONNECT;
 
     //  READY's names and credit just past their limits, or not text

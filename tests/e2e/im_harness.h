@@ -644,6 +644,12 @@ int
 int
     imh_raw_teardown (void **state);
 
+//  Starts the broker and connects the raw peer (a DEALER) to its worker
+//  endpoint when workers is true, else to its client endpoint. Returns
+//  the broker's slot, or -1.
+int
+    imh_raw_start (imh_raw_t *self, bool workers);
+
 //  Builds a message of the NULL-ended string frames, then last (taken)
 //  when not NULL
 zmsg_t *

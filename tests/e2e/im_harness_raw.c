@@ -43,6 +43,19 @@ imh_raw_teardown (void **state)
     return rc;
 }
 
+int
+imh_raw_start (imh_raw_t *self, bool workers)
+{
+    assert (self && !self->peer);
+    int broker = imh_start_broker (self->harness);
+    if (broker < 0)
+        return -1;
+    self->peer = zsock_new_dealer (workers
+                                   ? imh_worker_endpoint (self->harness)
+                                   : imh_client_endpoint (self->harness));
+    return self->peer ? broker : -1;
+}
+
 zmsg_t *
 imh_raw_msg (const char *const *strings, zframe_t *last)
 {

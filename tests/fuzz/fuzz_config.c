@@ -89,11 +89,7 @@ s_parse (const char *text, size_t size)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    static bool quiet = false;
-    if (!quiet) {
-        im_fuzz_quiet ();
-        quiet = true;
-    }
+    im_fuzz_quiet ();
     //  The text as CONFIG carries it: a string, so NUL-terminated
     char *text = (char *) malloc (size + 1);
     assert (text);

@@ -140,15 +140,8 @@ s_check_reply (zmsg_t **reply_p, bool raw)
 static void
 s_apply (uint64_t index, const uint8_t *payload, size_t size)
 {
-    size_t framed = (8 + size + 7) & ~(size_t) 7;
-    uint8_t *entry = (uint8_t *) calloc (1, framed);
-    assert (entry);
-    uint32_t magic = IM_ENTRY_MAGIC;
-    for (int byte = 0; byte < 4; byte++) {
-        entry [byte] = (uint8_t) (magic >> (24 - 8 * byte));
-        entry [4 + byte] = (uint8_t) (size >> (24 - 8 * byte));
-    }
-    memcpy (entry + 8, payload, size);
+    size_t framed = 0;
+    uint8_t *entry = im_fuzz_entry (payload, size, &framed);
 
     //  How many commands the entry holds, when it decodes
     im_command_t **commands = NULL;

@@ -149,11 +149,7 @@ s_event (const json_t *root, const char *key)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    static bool quiet = false;
-    if (!quiet) {
-        im_fuzz_quiet ();
-        quiet = true;
-    }
+    im_fuzz_quiet ();
     json_error_t error;
     json_t *root = json_loadb ((const char *) data, size,
                                JSON_REJECT_DUPLICATES, &error);

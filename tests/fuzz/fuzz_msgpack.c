@@ -221,15 +221,8 @@ s_entry_decode (const uint8_t *data, size_t size)
 static void
 s_entry_framed (const uint8_t *data, size_t size)
 {
-    size_t framed = (8 + size + 7) & ~(size_t) 7;
-    uint8_t *entry = (uint8_t *) calloc (1, framed);
-    assert (entry);
-    uint32_t magic = IM_ENTRY_MAGIC;
-    for (int byte = 0; byte < 4; byte++) {
-        entry [byte] = (uint8_t) (magic >> (24 - 8 * byte));
-        entry [4 + byte] = (uint8_t) (size >> (24 - 8 * byte));
-    }
-    memcpy (entry + 8, data, size);
+    size_t framed = 0;
+    uint8_t *entry = im_fuzz_entry (data, size, &framed);
     s_entry_decode (entry, framed);
     free (entry);
 }
@@ -248,15 +241,8 @@ s_command (const uint8_t *data, size_t size, const msgpack_object *unpacked)
     assert (payload);
     payload [0] = 0x91;
     memcpy (payload + 1, data, size);
-    size_t framed = (8 + size + 1 + 7) & ~(size_t) 7;
-    uint8_t *entry = (uint8_t *) calloc (1, framed);
-    assert (entry);
-    uint32_t magic = IM_ENTRY_MAGIC;
-    for (int byte = 0; byte < 4; byte++) {
-        entry [byte] = (uint8_t) (magic >> (24 - 8 * byte));
-        entry [4 + byte] = (uint8_t) ((size + 1) >> (24 - 8 * byte));
-    }
-    memcpy (entry + 8, payload, size + 1);
+    size_t framed = 0;
+    uint8_t *entry = im_fuzz_entry (payload, size + 1, &framed);
     im_command_t **commands = NULL;
     size_t count = 0;
     int entry_rc = im_entry_decode (entry, framed, &commands, &count,
@@ -283,11 +269,7 @@ s_command (const uint8_t *data, size_t size, const msgpack_object *unpacked)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    static bool quiet = false;
-    if (!quiet) {
-        im_fuzz_quiet ();
-        quiet = true;
-    }
+    im_fuzz_quiet ();
     char reason [256];
     int checked = im_msgpack_check (data, size, reason, sizeof reason);
     msgpack_unpacked unpacked;

@@ -168,11 +168,7 @@ s_worker (const im_fuzz_part_t *parts, size_t count)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    static bool quiet = false;
-    if (!quiet) {
-        im_fuzz_quiet ();
-        quiet = true;
-    }
+    im_fuzz_quiet ();
     im_fuzz_part_t *parts = (im_fuzz_part_t *) calloc (S_FRAMES_MAX,
                                                        sizeof *parts);
     assert (parts);

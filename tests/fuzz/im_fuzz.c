@@ -24,12 +24,33 @@ im_fuzz_split (const uint8_t *data, size_t size, im_fuzz_part_t *parts,
     return count + 1;
 }
 
+uint8_t *
+im_fuzz_entry (const uint8_t *payload, size_t payload_size, size_t *size)
+{
+    *size = (8 + payload_size + 7) & ~(size_t) 7;
+    uint8_t *entry = (uint8_t *) calloc (1, *size);
+    assert (entry);
+    uint32_t magic = IM_ENTRY_MAGIC;
+    for (int byte = 0; byte < 4; byte++) {
+        entry [byte] = (uint8_t) (magic >> (24 - 8 * byte));
+        entry [4 + byte] = (uint8_t) (payload_size >> (24 - 8 * byte));
+    }
+    if (payload_size)
+        memcpy (entry + 8, payload, payload_size);
+    return entry;
+}
+
 void
 im_fuzz_quiet (void)
 {
-    zsys_handler_set (NULL);       //  libFuzzer handles the signals
-    zsys_init ();
-    zsys_set_logstream (NULL);
+    //  libFuzzer's entry point has no context: a flag of the process
+    static bool quiet = false;
+    if (!quiet) {
+        zsys_handler_set (NULL);    //  libFuzzer handles the signals
+        zsys_init ();
+        zsys_set_logstream (NULL);
+        quiet = true;
+    }
 }
 
 void

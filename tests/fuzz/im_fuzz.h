@@ -39,8 +39,15 @@ size_t
     im_fuzz_split (const uint8_t *data, size_t size, im_fuzz_part_t *parts,
                    size_t max);
 
+//  Frames payload as the leader frames a Raft entry (magic, length,
+//  zero padding to 8): returns a new buffer of *size bytes, the caller's
+uint8_t *
+    im_fuzz_entry (const uint8_t *payload, size_t payload_size,
+                   size_t *size);
+
 //  Quiets czmq's log (what a refusal logs would flood the fuzzer's
-//  output and slow it down); call once per process
+//  output and slow it down); every target calls it first, the process's
+//  first call does it
 void
     im_fuzz_quiet (void);
 
