@@ -24,7 +24,7 @@ test_strlcpy_copies_or_keeps_a_prefix (void **state)
 }
 
 static void
-test_utf8_trim_drops_only_an_incomplete_last_character (void **state)
+test_utf8_trim_drops_an_incomplete_last_character (void **state)
 {
     (void) state;
     //  Complete: ASCII, two-, three- and four-byte characters
@@ -67,7 +67,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_strlcpy_copies_or_keeps_a_prefix),
-        cmocka_unit_test (test_utf8_trim_drops_only_an_incomplete_last_character),
+        cmocka_unit_test (test_utf8_trim_drops_an_incomplete_last_character),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
