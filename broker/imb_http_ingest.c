@@ -383,6 +383,8 @@ imb_http_ingest_event (const json_t *root, const char *request_id,
                        fault);
     if (rc)
         return rc;
+    if (dedup_key && !*dedup_key)
+        dedup_key = NULL;           //  An empty key is none (docs/http.md)
     bool trigger = streq (action, "trigger");
     if (!trigger && !streq (action, "acknowledge")
     &&  !streq (action, "resolve"))

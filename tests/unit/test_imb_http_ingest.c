@@ -224,6 +224,19 @@ test_events_map_to_alert_commands (void **state)
     assert_int_equal (s_event (f, text, NULL), 0);
     assert_string_equal (f->batch.commands [0].label, key);
     assert_string_equal (s_arg (f, 0, "dedup_key"), key);
+    //  An empty key is none: a trigger gets a fresh one, an acknowledge
+    //  is refused naming the field
+    assert_int_equal (s_event (f,
+        "{\"routing_key\": \"r\", \"event_action\": \"trigger\", "
+        "\"dedup_key\": \"\", \"payload\": {\"summary\": \"s\", "
+        "\"source\": \"h\", \"severity\": \"critical\"}}", NULL), 0);
+    assert_int_equal (strlen (s_arg (f, 0, "dedup_key")), 32);
+    assert_string_equal (f->batch.commands [0].label,
+                         s_arg (f, 0, "dedup_key"));
+    assert_int_equal (s_event (f,
+        "{\"routing_key\": \"r\", \"event_action\": \"acknowledge\", "
+        "\"dedup_key\": \"\"}", NULL), IM_EINVAL);
+    assert_string_equal (f->fault.field, "dedup_key");
 }
 
 static void
