@@ -300,7 +300,8 @@ s_alert (const json_t *alert, size_t index, bool auto_resolve,
     if (summary && *summary)
         snprintf (text, sizeof text, "%s", summary);
     else
-        snprintf (text, sizeof text, "%s%s%s%s", name ? name : "alert",
+        snprintf (text, sizeof text, "%s%s%s%s",
+                  name && *name ? name : "alert",
                   instance ? " (" : "", instance ? instance : "",
                   instance ? ")" : "");
     s_set_cut (body, "title", text, S_TITLE_MAX);

@@ -122,6 +122,13 @@ test_each_alert_is_one_command_named_by_its_fingerprint (void **state)
         "{\"alerts\": [{\"status\": \"resolved\", \"fingerprint\": \"bb\", "
         "\"labels\": {}}]}", false), 0);
     assert_string_equal (s_arg (f, 0, "action"), "clear");
+    assert_string_equal (s_arg (f, 0, "title"), "alert");
+
+    //  An empty alertname names nothing either: the title is never empty
+    assert_int_equal (s_alertmanager (f,
+        "{\"alerts\": [{\"status\": \"firing\", \"fingerprint\": \"cc\", "
+        "\"labels\": {\"alertname\": \"\"}}]}", true), 0);
+    assert_string_equal (s_arg (f, 0, "title"), "alert");
 }
 
 static void
