@@ -63,6 +63,9 @@ s_set_cut (im_fields_t *body, const char *key, const char *text, size_t max)
     char *copy = strdup (text);
     assert (copy);
     s_cut (copy, max);
+    //  text may itself be a cut (snprintf into a full buffer), which
+    //  would leave a character incomplete and the value unset
+    im_utf8_trim (copy);
     im_fields_set_str (body, key, copy);
     free (copy);
 }
@@ -238,6 +241,7 @@ s_labels_text (const json_t *labels, char *buffer, size_t size)
         if (wrote > 0)
             used += (size_t) wrote;
     }
+    im_utf8_trim (buffer);          //  The labels go on in the text
 }
 
 //  Reads alert index of a notification into command

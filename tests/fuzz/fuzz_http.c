@@ -13,7 +13,8 @@
       an alert the receiver took is one the state machine takes: a
       trigger opens an incident;
     - the name the answer gives an alert (its fingerprint or dedup key)
-      is the key the command carries.
+      is the key the command carries, and a trigger keeps its text (the
+      description).
 */
 #include "im_classes.h"
 #include "imb_classes.h"
@@ -112,6 +113,12 @@ s_batch (const imb_http_batch_t *batch, bool events)
         if (streq (action, "trigger") && decision.rc)
             im_fuzz_fail ("alert %zu: a trigger is refused: %s", index,
                           decision.error);
+        //  Every trigger carries the text it came with: a description
+        //  that could not be set (not UTF-8) would be lost without a word
+        if (streq (action, "trigger")
+        &&  !im_fields_has (command->body, "description"))
+            im_fuzz_fail ("alert %zu: a trigger without its description",
+                          index);
         imb_decision_reset (&decision);
         im_command_destroy (&alert);
     }

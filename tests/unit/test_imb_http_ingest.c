@@ -155,6 +155,40 @@ test_long_texts_are_cut_at_a_character_boundary (void **state)
     const char *id = f->batch.commands [0].request_id;
     assert_int_equal (strlen (id), 3 + 16);
     assert_memory_equal (id, "am:", 3);
+
+    //  Texts longer than a description, of two-octet characters, at
+    //  both alignments: the description is kept, cut short, in UTF-8
+    for (int lead = 0; lead < 2; lead++) {
+        char *body = (char *) malloc (30000);
+        assert_non_null (body);
+        char *long_text = (char *) malloc (20001);
+        assert_non_null (long_text);
+        long_text [0] = 0;
+        for (int index = 0; index < 5000; index++)
+            strcat (long_text, "\xc3\xa9");
+        snprintf (body, 30000, "{\"alerts\": [{\"status\": \"firing\", "
+                  "\"fingerprint\": \"f1\", \"labels\": {\"alertname\": "
+                  "\"A\", \"x\": \"%.6000s\"}, \"annotations\": {\"summary\": "
+                  "\"%s\", \"description\": \"%s\"}}]}",
+                  long_text, lead ? "st" : "s", long_text);
+        assert_int_equal (s_alertmanager (f, body, true), 0);
+        const char *description = s_arg (f, 0, "description");
+        assert_true (strlen (description) >= 8190);
+        assert_true (im_msgpack_utf8_valid (description,
+                                            strlen (description)));
+        snprintf (body, 30000, "{\"routing_key\": \"r\", \"event_action\": "
+                  "\"trigger\", \"payload\": {\"summary\": \"%s\", "
+                  "\"source\": \"h\", \"severity\": \"info\", "
+                  "\"custom_details\": {\"a\": \"%s\"}}}",
+                  lead ? "st" : "s", long_text);
+        assert_int_equal (s_event (f, body, NULL), 0);
+        description = s_arg (f, 0, "description");
+        assert_true (strlen (description) >= 8190);
+        assert_true (im_msgpack_utf8_valid (description,
+                                            strlen (description)));
+        free (long_text);
+        free (body);
+    }
 }
 
 static void
