@@ -121,6 +121,11 @@ s_node_metrics (FILE *out, const im_reply_t *status)
         fprintf (out, "%s %" PRId64 "\n", gauges [index].metric,
                  im_fields_int_or (status->body, gauges [index].key, 0));
     }
+    s_family (out, "imq_refused_messages_total", "counter",
+              "ZeroMQ messages this node refused before they reached the "
+              "state machine, by kind.");
+    s_counters (out, status->body, "refused/", "imq_refused_messages_total",
+                "kind");
     s_family (out, "imq_raft_leader", "gauge",
               "1 when this node is the Raft leader.");
     fprintf (out, "imq_raft_leader %d\n",
