@@ -99,6 +99,9 @@ im_config_default (im_config_t *config)
     config->hours_end_ms = 18 * S_HOUR;
     config->reopen_window_ms = 7 * S_DAY;
     config->auto_close_ms = 3 * S_DAY;
+    config->request_retention_ms = IM_POLICY_REQUEST_RETENTION_MS;
+    config->request_results_max = IM_POLICY_REQUEST_RESULTS_MAX;
+    config->alert_heartbeat_ms = IM_POLICY_ALERT_HEARTBEAT_MS;
 
     im_strlcpy (config->sink_dir, "imq-data/notifications",
                 sizeof config->sink_dir);

@@ -127,6 +127,9 @@ typedef struct {
     //  lifecycle (replicated policy only): the state machine's windows
     uint64_t reopen_window_ms;                          //  7d
     uint64_t auto_close_ms;                             //  3d
+    uint64_t request_retention_ms;                      //  7d, 0: by count
+    uint64_t request_results_max;                       //  5M, 0: by age
+    uint64_t alert_heartbeat_ms;                        //  5m
 
     //  desk (replicated policy only): agents, groups
     size_t agents_n;                                    //  How many

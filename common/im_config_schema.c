@@ -153,6 +153,12 @@ static const im_config_field_t s_lifecycle [] = {
       100 * 365 * 86400000ull, NULL },
     { "auto_close", FIELD_MS64, S_AT (auto_close_ms), 0,
       100 * 365 * 86400000ull, NULL },
+    { "request_retention", FIELD_MS64, S_AT (request_retention_ms), 0,
+      100 * 365 * 86400000ull, NULL },
+    { "request_results_max", FIELD_ID, S_AT (request_results_max), 0,
+      UINT64_MAX, NULL },
+    { "alert_heartbeat", FIELD_MS64, S_AT (alert_heartbeat_ms), 0,
+      100 * 365 * 86400000ull, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
