@@ -26,6 +26,7 @@ struct _imb_http_t {
     size_t body_max;                //  Largest body accepted, octets
     size_t inflight_max;            //  Requests answered at once
     bool auto_resolve;              //  Resolved alerts resolve incidents
+    uint64_t copies_window_ms;      //  Alert copies within it count once
     atomic_size_t inflight;         //  Requests being answered now
     atomic_uint_fast64_t answers [S_STATUS_MAX];
                                     //  Answers given, by status
@@ -170,6 +171,12 @@ bool
 imb_http_auto_resolve (imb_http_t *self)
 {
     return self->auto_resolve;
+}
+
+uint64_t
+imb_http_copies_window (imb_http_t *self)
+{
+    return self->copies_window_ms;
 }
 
 uint64_t
@@ -319,6 +326,7 @@ imb_http_new (const im_config_t *config, const char *endpoint, char *errbuf,
     self->body_max = config->http_body_max;
     self->inflight_max = config->http_inflight_max;
     self->auto_resolve = streq (config->alert_resolve, "auto");
+    self->copies_window_ms = config->http_alert_copies_window_ms;
     atomic_init (&self->inflight, 0);
     for (size_t index = 0; index < S_STATUS_MAX; index++)
         atomic_init (&self->answers [index], 0);

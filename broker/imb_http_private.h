@@ -77,6 +77,11 @@ int
 bool
     imb_http_auto_resolve (imb_http_t *self);
 
+//  Length in ms of the window within which copies of one Alertmanager
+//  notification count once (http.alert_copies_window)
+uint64_t
+    imb_http_copies_window (imb_http_t *self);
+
 //  The broker's client endpoint (inproc), borrowed
 const char *
     imb_http_endpoint (imb_http_t *self);

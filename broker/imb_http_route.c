@@ -152,6 +152,50 @@ s_alert_result (json_t *results, const imb_http_command_t *command,
     return outcome ? outcome : "done";
 }
 
+//  The firing alerts of batch answered as repeats were sent again: each
+//  is said to still fire. A heartbeat that recorded it (alert.seen)
+//  takes the repeat's place in replies (outcome seen); one that changed
+//  nothing (within the policy's heartbeat, or no incident is open for
+//  the alert) leaves the answer a duplicate, as is a failed one, which
+//  Alertmanager's retry of the notification sends again.
+static void
+s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
+              im_reply_t **replies)
+{
+    imb_http_batch_t heartbeats = { 0, NULL };
+    size_t *positions = (size_t *) calloc (batch->count + 1, sizeof (size_t));
+    assert (positions);
+    size_t count = imb_http_ingest_heartbeats (
+        batch, (const im_reply_t *const *) replies,
+        im_now_ms () / imb_http_copies_window (http), &heartbeats, positions);
+    im_reply_t **answers = count ? (im_reply_t **) calloc (
+        count, sizeof (im_reply_t *)) : NULL;
+    if (count) {
+        assert (answers);
+        imb_http_call_batch (http, &heartbeats, answers);
+    }
+    for (size_t index = 0; index < count; index++) {
+        im_reply_t **slot = &replies [positions [index]];
+        if (answers [index] && answers [index]->status == 200
+        &&  im_fields_int_or (answers [index]->body, "events", 0) > 0
+        &&  !im_fields_has (answers [index]->body, "repeat")) {
+            im_reply_destroy (slot);
+            *slot = answers [index];
+        }
+        else
+        if (!answers [index] || answers [index]->status >= 500) {
+            //  Not taken: the whole answer says retry
+            im_reply_destroy (slot);
+            *slot = answers [index];
+        }
+        else
+            im_reply_destroy (&answers [index]);
+    }
+    free (answers);
+    free (positions);
+    imb_http_batch_clear (&heartbeats);
+}
+
 //  POST /v1/alerts/alertmanager
 static enum MHD_Result
 s_alertmanager (const imb_http_request_t *request)
@@ -171,12 +215,15 @@ s_alertmanager (const imb_http_request_t *request)
                                                    sizeof (im_reply_t *));
     assert (replies);
     imb_http_call_batch (request->http, &batch, replies);
+    s_heartbeats (request->http, &batch, replies);
 
     //  One answer for the notification: 200 when every alert was taken
     //  (or dropped as for no incident), else the worst status
-    static const char *outcomes [] = { "opened", "added", "acknowledged",
-        "resolved", "cleared", "unchanged", "dropped", "duplicate", "failed" };
-    int counts [9] = { 0 };
+    static const char *outcomes [] = { "opened", "added", "seen",
+        "acknowledged", "resolved", "cleared", "unchanged", "dropped",
+        "duplicate", "failed" };
+#define S_OUTCOMES (sizeof outcomes / sizeof outcomes [0])
+    int counts [S_OUTCOMES] = { 0 };
     json_t *results = json_array ();
     unsigned status = 200;
     for (size_t index = 0; index < batch.count; index++) {
@@ -186,7 +233,7 @@ s_alertmanager (const imb_http_request_t *request)
                                                   : (int) index];
         const char *outcome = s_alert_result (results, command, reply,
                                               repeat);
-        for (size_t known = 0; known < 9; known++)
+        for (size_t known = 0; known < S_OUTCOMES; known++)
             if (streq (outcome, outcomes [known]))
                 counts [known]++;
         unsigned failed = !reply ? 504
@@ -198,7 +245,7 @@ s_alertmanager (const imb_http_request_t *request)
             status = failed;
     }
     json_t *json = json_pack ("{s:i}", "alerts", (json_int_t) batch.count);
-    for (size_t known = 0; known < 9; known++)
+    for (size_t known = 0; known < S_OUTCOMES; known++)
         json_object_set_new (json, outcomes [known],
                              json_integer (counts [known]));
     json_object_set_new (json, "results", results);

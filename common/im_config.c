@@ -66,6 +66,7 @@ im_config_default (im_config_t *config)
     config->http_body_max = 1024 * 1024;
     config->http_inflight_max = 64;
     im_strlcpy (config->alert_resolve, "auto", sizeof config->alert_resolve);
+    config->http_alert_copies_window_ms = 60000;
 
     //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
     for (int impact = 0; impact < 3; impact++)

@@ -110,6 +110,7 @@ typedef struct {
     size_t http_body_max;                               //  Octets, 1 MiB
     size_t http_inflight_max;                           //  Requests, 64
     char alert_resolve [IM_CONFIG_NAME_MAX];            //  auto | record
+    uint32_t http_alert_copies_window_ms;               //  1m
 
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5

@@ -76,6 +76,8 @@ static const im_config_field_t s_http [] = {
     { "body_max", FIELD_SIZE, S_AT (http_body_max), 1024, 64 << 20, NULL },
     { "inflight_max", FIELD_SIZE, S_AT (http_inflight_max), 1, 4096, NULL },
     { "alert_resolve", FIELD_NAME, S_AT (alert_resolve), 0, 0, NULL },
+    { "alert_copies_window", FIELD_MS32, S_AT (http_alert_copies_window_ms),
+      1000, 3600000, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 

@@ -116,11 +116,14 @@ s_write_config (imh_t *self, const imh_options_t *options)
         "  listen: %s\n"
         "  body_max: %zu\n"
         "  inflight_max: %zu\n"
-        "  alert_resolve: %s\n"
-        "sla:\n",
+        "  alert_resolve: %s\n",
         self->http_address, options->http_body_max,
         options->http_inflight_max,
         options->alert_record ? "record" : "auto");
+    if (options->copies_window_ms)
+        fprintf (file, "  alert_copies_window: %" PRIu32 "ms\n",
+                 options->copies_window_ms);
+    fprintf (file, "sla:\n");
     for (size_t index = 0; index < 5; index++)
         fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"
                  PRIu64 "ms}\n", index + 1, options->response_ms [index],

@@ -56,6 +56,7 @@ typedef struct {
                                     //  auto
     unsigned snapshot_threshold;    //  node.snapshot_threshold (0: default;
                                     //  the trailing entries are a quarter)
+    uint32_t copies_window_ms;      //  http.alert_copies_window (0: default)
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -511,6 +512,7 @@ typedef struct {
                                     //  for the defaults (and body_max
                                     //  IMH_HTTP_BODY_MAX)
     size_t inflight_max;            //  http.inflight_max
+    uint32_t copies_window_ms;      //  http.alert_copies_window, or 0
 } imh_http_node_t;
 
 //  For a cmocka setup: *state gets a node without workers as the
