@@ -234,8 +234,12 @@ imh_destroy (imh_t **self_p)
         imh_t *self = *self_p;
         zlistx_destroy (&self->writes);
         im_client_destroy (&self->client);
-        for (int node = 0; node < self->nodes_n; node++)
+        for (int node = 0; node < IMH_NODES_MAX; node++) {
             im_client_destroy (&self->nodes [node].client);
+            for (size_t index = 0; index < self->nodes [node].prefix_n;
+                 index++)
+                free (self->nodes [node].prefix [index]);
+        }
         for (int slot = 0; slot < self->procs_n; slot++) {
             imh_kill (self, slot);
             if (!self->passed)

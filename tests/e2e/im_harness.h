@@ -257,6 +257,22 @@ bool
 int
     imh_cluster_start (imh_t *self, int nodes);
 
+//  Before imh_cluster_start: node (1 .. IMH_NODES_MAX) binds its
+//  ports on host (the fixed ports IMH_PLACED_PORT and the three after
+//  it: the host is the node's own, in a network namespace of its own)
+//  and its broker is started through prefix (NULL-ended argv, may be
+//  NULL), which must exec the broker so that the child's pid is the
+//  broker's ("/usr/bin/env" "ip" "netns" "exec" NS). Returns 0 or -1.
+#define IMH_PLACED_PORT     7700
+int
+    imh_cluster_place (imh_t *self, int node, const char *host,
+                       const char *const *prefix);
+
+//  Writes the data directory of node (1 ..), <dir>/node<N>, into path
+//  (size bytes); returns path
+const char *
+    imh_node_data (imh_t *self, int node, char *path, size_t size);
+
 //  imh_new and imh_cluster_start in one: NULL (everything torn down,
 //  the logs printed) when either failed
 imh_t *
