@@ -226,6 +226,11 @@ int
 int
     imh_stop (imh_t *self, int slot, int deadline_ms);
 
+//  The signal that ended the child of slot by itself (SIGSEGV...), or 0
+//  while it runs, when it exited, or when imh_kill ended it
+int
+    imh_end_signal (imh_t *self, int slot);
+
 //  True while the child of slot runs (it is reaped if it exited)
 bool
     imh_running (imh_t *self, int slot);

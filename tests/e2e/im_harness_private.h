@@ -38,6 +38,8 @@ typedef struct {
     char *args [IMH_ARGS_MAX];      //  argv, owned strings
     size_t args_n;                  //  How many
     int status;                     //  Exit code once reaped, or -1
+    int signal;                     //  Signal that ended it once reaped
+                                    //  (not by imh_kill), or 0
 } imh_proc_t;
 
 //  One broker of a cluster

@@ -128,7 +128,8 @@ s_newest_segment (const char *dir, bool open, char *name, size_t size)
     while ((entry = readdir (handle))) {
         unsigned long long first = 0, last = 0;
         bool is_open = sscanf (entry->d_name, "open-%llu", &first) == 1;
-        bool is_closed = !is_open && strlen (entry->d_name) == 41
+        bool is_closed = !is_open && entry->d_name [0] >= '0'
+            && entry->d_name [0] <= '9'
             && sscanf (entry->d_name, "%llu-%llu", &first, &last) == 2;
         if ((open ? !is_open : !is_closed) || (found && first <= best))
             continue;

@@ -325,7 +325,18 @@ s_flip_stopped (imf_schedule_t *s, imf_rng_t *rng, imf_action_t flip)
 static void
 s_flip_closed (imf_schedule_t *s, imf_rng_t *rng)
 {
-    s_flip_stopped (s, rng, IMF_FLIP_CLOSED);
+    //  libraft closes a node's open segments when it starts: a restart
+    //  first, so that the follower has a closed segment of entries
+    s->load_ms = 11000;
+    uint32_t at = imf_rng_range (rng, 1500, 2500);
+    imf_schedule_add (s, at, IMF_KILL, IMF_T_FOLLOWER, 0)->arg2
+        = (int) imf_rng_range (rng, 0, 1);
+    imf_schedule_add (s, at + 300, IMF_RESTART, IMF_T_REG, 0);
+    at += imf_rng_range (rng, 3000, 4000);
+    imf_schedule_add (s, at, IMF_KILL, IMF_T_REG, 0);
+    imf_schedule_add (s, at + 50, IMF_FLIP_CLOSED, IMF_T_REG, 0);
+    imf_schedule_add (s, at + imf_rng_range (rng, 500, 1500), IMF_RESTART,
+                      IMF_T_REG, 0);
 }
 
 static void
@@ -380,10 +391,10 @@ static const imf_scenario_t s_table [] = {
     { "flap-follower", "a follower's link down and up every 0.2-0.7 s "
       "for 4-6 s", true, NULL, NET, s_flap_follower },
     { "disk-full-leader", "the leader's data on a 96 MiB tmpfs, filled "
-      "for 2.5-3.5 s", false, NULL,
+      "for 2.5-3.5 s", true, NULL,
       { false, true, false, false, 0 }, s_disk_full_leader },
     { "disk-full-follower", "a follower's data on a 96 MiB tmpfs, filled "
-      "for 2.5-3.5 s", false, NULL,
+      "for 2.5-3.5 s", true, NULL,
       { false, true, false, false, 0 }, s_disk_full_follower },
     { "iofail-raft-leader", "5-30% of the leader's Raft log writes and "
       "syncs fail (EIO) for 2.5-4 s", false, NULL,
@@ -402,14 +413,15 @@ static const imf_scenario_t s_table [] = {
       "issue 12 item 2: libraft truncates the segment silently and the "
       "node with the shorter log is elected: acknowledged writes lost",
       PLAIN, s_flip_open },
-    { "flip-raft-closed", "a bit flipped in a stopped follower's newest "
-      "closed Raft segment", false, NULL,
+    { "flip-raft-closed", "a follower restarted (its open segments "
+      "close), then stopped, a bit flipped in its newest closed Raft "
+      "segment", true, NULL,
       { false, false, false, false, 200 }, s_flip_closed },
     { "flip-sst", "a bit flipped in a stopped follower's largest RocksDB "
       "table file", false, NULL,
       { false, false, false, false, 200 }, s_flip_sst },
     { "clock-jump", "the SLA timer's clock jumps 2-3 h ahead, back 10-30 "
-      "min, then right", false, NULL,
+      "min, then right", true, NULL,
       { false, false, false, true, 0 }, s_clock_jump },
     { NULL, NULL, false, NULL, PLAIN, NULL }
 };

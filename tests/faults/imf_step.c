@@ -101,7 +101,8 @@ s_flip (imf_world_t *self, const imf_step_t *step, int node, char *what,
 
 //  The link of node down and up every step->arg ms for its length
 static int
-s_flap (imf_world_t *self, const imf_step_t *step, int node)
+s_flap (imf_world_t *self, const imf_step_t *step, int node, char *what,
+        size_t size)
 {
     uint64_t end = im_mono_ms () + step->length_ms;
     int flaps = 0, rc = 0;
@@ -114,7 +115,7 @@ s_flap (imf_world_t *self, const imf_step_t *step, int node)
                        true);
         flaps++;
     }
-    printf ("    %d flaps\n", flaps);
+    snprintf (what, size, "(%d flaps)", flaps);
     return rc ? -1 : 0;
 }
 
@@ -129,12 +130,16 @@ s_node_action (imf_world_t *self, const imf_step_t *step, int node,
     imh_node_data (h, node, data, sizeof data);
     switch (step->action) {
         case IMF_KILL:
+            imf_world_note_ends (self);
+            self->killed [node] = true;
             return imh_node_kill (h, node);
         case IMF_RESTART:
+            imf_world_note_ends (self);
             if (imh_running (h, slot)) {
                 snprintf (what, size, "(running: left alone)");
                 return 0;
             }
+            self->killed [node] = self->ended [node] = false;
             return imh_node_restart (h, node);
         case IMF_STOP:
             self->stopped [node] = true;
@@ -164,7 +169,7 @@ s_node_action (imf_world_t *self, const imf_step_t *step, int node,
                                        false) : -1;
         }
         case IMF_FLAP:
-            return s_flap (self, step, node);
+            return s_flap (self, step, node, what, size);
         case IMF_FILL_DISK: {
             int64_t written = imf_disk_fill (data);
             snprintf (what, size, "(%" PRId64 " octets to fill it)",

@@ -120,6 +120,11 @@ imf_world_new (const imf_scenario_t *scenario, uint64_t seed)
     imh_options_t options;
     imh_options_default (&options);
     options.snapshot_threshold = scenario->needs.snapshot_threshold;
+    //  Every incident's response clock breaches during the run, so the
+    //  SLA timer and the notifier work as the load does (breach notices
+    //  in the sink); a clock jump needs the long targets to jump past
+    for (int index = 0; index < 5 && !scenario->needs.faketime; index++)
+        options.response_ms [index] = IMF_RESPONSE_MS;
     self->harness = imh_new ("faults", &options);
     if (!self->harness) {
         imf_world_destroy (&self);
@@ -253,15 +258,47 @@ s_read_store (imf_world_t *self, int node, imf_check_t *check,
     return rc ? -1 : (int64_t) reader.count;
 }
 
+const char *
+imf_world_dir (imf_world_t *self)
+{
+    assert (self);
+    return imh_dir (self->harness);
+}
+
+void
+imf_world_note_ends (imf_world_t *self)
+{
+    assert (self);
+    for (int node = 1; node <= IMF_NODES; node++) {
+        int slot = imh_node_slot (self->harness, node);
+        if (imh_running (self->harness, slot) || self->killed [node]
+        ||  self->ended [node])
+            continue;
+        self->ended [node] = true;
+        int signal = imh_end_signal (self->harness, slot);
+        if (signal) {
+            self->crashes++;
+            printf ("    node %d CRASHED (signal %d, %s)\n", node, signal,
+                    strsignal (signal));
+        }
+        else {
+            self->exits++;
+            printf ("    node %d exited by itself\n", node);
+        }
+    }
+}
+
 //  Brings back every process: nodes and workers that died
 static void
 s_restart_dead (imf_world_t *self)
 {
+    imf_world_note_ends (self);
     for (int node = 1; node <= IMF_NODES; node++)
         if (!imh_running (self->harness, imh_node_slot (self->harness, node)))
         {
             printf ("  node %d was down at the end: restarted\n", node);
             imh_node_restart (self->harness, node);
+            self->killed [node] = self->ended [node] = false;
         }
     for (int index = 0; index < IMF_WORKERS; index++)
         if (!imh_running (self->harness, self->workers [index]))
@@ -289,10 +326,12 @@ s_finish (imf_world_t *self, imf_outcome_t *outcome)
     //  that each store is closed and flushed before it is read
     for (int index = 0; index < IMF_WORKERS; index++)
         imh_stop (h, self->workers [index], 5000);
+    imf_world_note_ends (self);
     bool up [IMF_NODES + 1] = { false };
     for (int node = 1; node <= IMF_NODES; node++) {
         int slot = imh_node_slot (h, node);
         up [node] = imh_running (h, slot);
+        self->killed [node] = true;     //  From here on, by the suite
         if (up [node] && imh_stop (h, slot, 10000) != 0)
             printf ("  node %d did not stop cleanly\n", node);
     }
@@ -310,7 +349,14 @@ s_finish (imf_world_t *self, imf_outcome_t *outcome)
     imf_load_feed (self->load, check);
     size_t problems = imf_check_run (check, &outcome->check, stdout);
     imf_check_destroy (&check);
-    return problems + !outcome->converged;
+    //  A node that crashes while the test runs, even if it comes back
+    //  and loses nothing, is a fault found
+    outcome->crashes = self->crashes;
+    outcome->exits = self->exits;
+    outcome->refused = (size_t) imh_log_lines (h, "sla-1", "not due yet");
+    //  Every fault was undone: a node that does not come back is one
+    return problems + !outcome->converged + self->crashes
+         + (size_t) outcome->nodes_down;
 }
 
 size_t

@@ -31,8 +31,14 @@ typedef struct {
     imf_load_stats_t load;          //  The load's counts and write gap
     size_t unanswered;              //  Writes never answered
     int nodes_down;                 //  Nodes not running at the end
+    size_t crashes;                 //  Nodes ended by a signal of their
+                                    //  own: a problem
+    size_t exits;                   //  Nodes that exited by themselves
+                                    //  (fail-stop): told, not a problem
     bool converged;                 //  Nodes agreed, workers settled
     size_t breaches;                //  sla.breached events in the log
+    size_t refused;                 //  Breaches the broker refused as
+                                    //  not due yet (SLA timer's log)
     uint64_t elapsed_ms;            //  Wall time of the run
 } imf_outcome_t;
 
@@ -48,10 +54,15 @@ void
 
 //  Runs schedule under load (rate opens a second), then checks; fills
 //  outcome. Returns the number of problems found (an outcome that is
-//  not converged counts as one).
+//  not converged counts as one, and so does each crash and each node
+//  that does not run at the end).
 size_t
     imf_world_run (imf_world_t *self, const imf_schedule_t *schedule,
                    int rate, imf_outcome_t *outcome);
+
+//  The run's directory (configuration, data, sink, every log), borrowed
+const char *
+    imf_world_dir (imf_world_t *self);
 
 //  Runs one step (imf_step.c); returns 0, or -1 when it could not be
 //  done (printed: the run goes on)

@@ -19,6 +19,7 @@
 #define IMF_TMPFS_MB        96      //  The full-disk scenario's tmpfs
 #define IMF_WAIT_MS         30000   //  Bound on one wait at the end
 #define IMF_LEADER_MS       10000   //  Bound on finding the leader
+#define IMF_RESPONSE_MS     5000    //  SLA response target of the runs
 
 struct _imf_world_t {
     const imf_scenario_t *scenario; //  What runs, borrowed
@@ -33,7 +34,17 @@ struct _imf_world_t {
     int workers [IMF_WORKERS];      //  Worker slots
     int regs [IMF_REGS];            //  Nodes the schedule kept, or 0
     bool stopped [IMF_NODES + 1];   //  Node n SIGSTOPped, at n
+    bool killed [IMF_NODES + 1];    //  Node n down by the schedule, at n
+    bool ended [IMF_NODES + 1];     //  Node n's end by itself was told
+    size_t crashes;                 //  Nodes ended by a signal of their
+                                    //  own (SIGSEGV, SIGABRT...)
+    size_t exits;                   //  Nodes that exited by themselves
 };
+
+//  Notes every node that ended by itself since the last look (printed,
+//  counted in crashes or exits)
+void
+    imf_world_note_ends (imf_world_t *self);
 
 //  The path of node's I/O fault arm file
 void

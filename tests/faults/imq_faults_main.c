@@ -30,6 +30,7 @@ s_usage (FILE *stream)
         "  --scenario NAME   this one only (may be given several times)\n"
         "  --seed N          the run's seed (default: from the clock)\n"
         "  --rate N          opens a second (default %d)\n"
+        "  --keep            keep every run's directory (logs, data)\n"
         "  --list            list the scenarios and exit\n", IMF_RATE);
 }
 
@@ -58,19 +59,23 @@ s_print_outcome (const imf_scenario_t *scenario, const imf_outcome_t *out,
             out->load.gap_at_ms);
     printf ("    misanswered %zu never-answered %zu | workers: "
             "classified-wrong %zu sla-wrong %zu phantom-notifications %zu "
-            "(of %zu) sla-breaches %zu | answers 421 %zu 503 %zu 5xx %zu "
-            "other %zu | nodes compared %zu down %d | %.1f s | %s\n",
+            "(of %zu) sla-breaches %zu refused %zu | answers 421 %zu 503 %zu 5xx %zu "
+            "other %zu | nodes compared %zu down %d crashed %zu exited %zu | "
+            "%.1f s | %s\n",
             c->misanswered, out->unanswered, c->classified_wrong,
             c->sla_wrong, c->phantom, c->notifications, out->breaches,
+            out->refused,
             out->load.status_421, out->load.status_503,
             out->load.status_5xx, out->load.status_other, c->nodes,
-            out->nodes_down, (double) out->elapsed_ms / 1000.0,
+            out->nodes_down, out->crashes, out->exits,
+            (double) out->elapsed_ms / 1000.0,
             problems ? "FAIL" : "PASS");
 }
 
 //  Runs one scenario; returns 1 passed, 0 failed, -1 skipped
 static int
-s_run (const imf_scenario_t *scenario, uint64_t seed, int rate, bool net)
+s_run (const imf_scenario_t *scenario, uint64_t seed, int rate, bool net,
+       bool keep)
 {
     uint64_t own = imf_scenario_seed (seed, scenario->name);
     printf ("== %s: %s\n", scenario->name, scenario->what);
@@ -99,11 +104,15 @@ s_run (const imf_scenario_t *scenario, uint64_t seed, int rate, bool net)
                 "%s\n", seed, scenario->name);
         if (scenario->known)
             printf ("  known: %s\n", scenario->known);
-        //  The logs of every node and worker stay for a look
-        setenv ("IM_TEST_KEEP", "1", 1);
     }
+    if ((problems || keep) && world)
+        printf ("  logs and data kept in %s\n", imf_world_dir (world));
+    //  The logs of every node and worker stay for a look
+    if (problems && !keep)
+        setenv ("IM_TEST_KEEP", "1", 1);
     imf_world_destroy (&world);
-    unsetenv ("IM_TEST_KEEP");
+    if (problems && !keep)
+        unsetenv ("IM_TEST_KEEP");
     fflush (stdout);
     return problems ? 0 : 1;
 }
@@ -118,10 +127,11 @@ main (int argc, char *argv [])
         { "seed", required_argument, NULL, 'S' },
         { "rate", required_argument, NULL, 'r' },
         { "list", no_argument, NULL, 'L' },
+        { "keep", no_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    bool run_long = false, list = false;
+    bool run_long = false, list = false, keep = false;
     const char *names [32];
     int names_n = 0, rate = IMF_RATE;
     uint64_t seed = 0;
@@ -143,6 +153,7 @@ main (int argc, char *argv [])
                       break;
             case 'r': rate = atoi (optarg); break;
             case 'L': list = true; break;
+            case 'k': keep = true; setenv ("IM_TEST_KEEP", "1", 1); break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -163,6 +174,7 @@ main (int argc, char *argv [])
         seed = (uint64_t) time (NULL) ^ ((uint64_t) getpid () << 32);
     zsys_init ();
     zsys_set_logstream (stderr);
+    setvbuf (stdout, NULL, _IOLBF, 0);
     //  Children are reaped by pid; a dead broker's socket must not kill us
     signal (SIGPIPE, SIG_IGN);
     bool net = imf_net_available ();
@@ -180,7 +192,7 @@ main (int argc, char *argv [])
             chosen |= streq (names [index], s->name);
         if (!chosen)
             continue;
-        int rc = s_run (s, seed, rate, net);
+        int rc = s_run (s, seed, rate, net, keep);
         passed += rc == 1;
         skipped += rc == -1;
         if (rc == 0) {
