@@ -164,10 +164,12 @@ main (int argc, char *argv [])
     }
     const imf_scenario_t *table = imf_scenarios ();
     if (list) {
-        for (const imf_scenario_t *s = table; s->name; s++)
-            printf ("%-22s %s%s\n%-22s %s\n", s->name,
-                    s->in_short ? "[short] " : "", s->what, "",
-                    s->known ? s->known : "");
+        for (const imf_scenario_t *s = table; s->name; s++) {
+            printf ("%-22s %s%s\n", s->name, s->in_short ? "[short] " : "",
+                    s->what);
+            if (s->known)
+                printf ("%-22s fails today: %s\n", "", s->known);
+        }
         return 0;
     }
     if (!seeded)
