@@ -153,14 +153,14 @@ s_node_metrics (FILE *out, const im_reply_t *status)
     }
 }
 
-enum MHD_Result
+int
 imb_http_metrics (const imb_http_request_t *request)
 {
     im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
                                         false, 0);
     im_reply_t *counters = imb_http_call (request->http, "COUNTERS", NULL,
                                           NULL, false, 0);
-    enum MHD_Result rc;
+    int rc;
     if (!status || status->status != 200 || !counters
     ||  counters->status != 200 || !counters->items
     ||  zlist_size (counters->items) != 3)

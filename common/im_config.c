@@ -65,6 +65,10 @@ im_config_default (im_config_t *config)
                 sizeof config->http_listen);
     config->http_body_max = 1024 * 1024;
     config->http_inflight_max = 64;
+    config->http_connections_max = 1024;
+    config->http_connections_per_client = 64;
+    config->http_header_timeout_ms = 10000;
+    config->http_body_timeout_ms = 30000;
     im_strlcpy (config->alert_resolve, "auto", sizeof config->alert_resolve);
     config->http_alert_copies_window_ms = 60000;
 

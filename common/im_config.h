@@ -109,6 +109,10 @@ typedef struct {
     char http_listen [IM_CONFIG_PATH_MAX];              //  127.0.0.1:7780
     size_t http_body_max;                               //  Octets, 1 MiB
     size_t http_inflight_max;                           //  Requests, 64
+    size_t http_connections_max;                        //  Open, 1024
+    size_t http_connections_per_client;                 //  Per address, 64
+    uint32_t http_header_timeout_ms;                    //  Head, 10 s
+    uint32_t http_body_timeout_ms;                      //  Body, 30 s
     char alert_resolve [IM_CONFIG_NAME_MAX];            //  auto | record
     uint32_t http_alert_copies_window_ms;               //  1m
 

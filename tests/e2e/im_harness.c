@@ -123,6 +123,18 @@ s_write_config (imh_t *self, const imh_options_t *options)
     if (options->copies_window_ms)
         fprintf (file, "  alert_copies_window: %" PRIu32 "ms\n",
                  options->copies_window_ms);
+    if (options->http_connections_max)
+        fprintf (file, "  connections_max: %zu\n",
+                 options->http_connections_max);
+    if (options->http_per_client)
+        fprintf (file, "  connections_per_client: %zu\n",
+                 options->http_per_client);
+    if (options->http_header_ms)
+        fprintf (file, "  header_timeout: %" PRIu32 "ms\n",
+                 options->http_header_ms);
+    if (options->http_body_ms)
+        fprintf (file, "  body_timeout: %" PRIu32 "ms\n",
+                 options->http_body_ms);
     fprintf (file, "sla:\n");
     for (size_t index = 0; index < 5; index++)
         fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"
