@@ -181,6 +181,7 @@ static void *
 s_run (void *arg)
 {
     imb_http_loop_t *self = (imb_http_loop_t *) arg;
+    im_thread_name ("imq-http");
     struct epoll_event events [S_EVENTS];
     uint64_t swept = im_mono_ms ();
     bool running = true;

@@ -15,15 +15,15 @@ typedef struct _imb_http_client_t imb_http_client_t;
 
 //  Which slot a connection's request holds
 typedef enum {
-    IMB_HTTP_SLOT_NONE,                    //  None: not yet, or /healthz
-    IMB_HTTP_SLOT_REQUEST,                 //  One of http.inflight_max
-    IMB_HTTP_SLOT_PROBE                    //  One of IMB_HTTP_PROBES_MAX
+    IMB_HTTP_SLOT_NONE,             //  None: not yet, or /healthz
+    IMB_HTTP_SLOT_REQUEST,          //  One of http.inflight_max
+    IMB_HTTP_SLOT_PROBE             //  One of IMB_HTTP_PROBES_MAX
 } imb_http_slot_t;
 
 //  A connection as the loop keeps it
 struct _imb_http_client_t {
     imb_http_conn_t *conn;          //  The connection, owned
-    imb_http_slot_t slot;                  //  What its request holds
+    imb_http_slot_t slot;           //  What its request holds
     bool counted;                   //  Counts toward its address and
                                     //  connections_max (else refused
                                     //  at accept)

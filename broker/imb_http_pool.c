@@ -57,6 +57,7 @@ static void *
 s_thread (void *arg)
 {
     imb_http_pool_t *self = (imb_http_pool_t *) arg;
+    im_thread_name ("imq-http-pool");
     while (true) {
         imb_http_job_t *job = NULL;
         ssize_t got = read (self->jobs [0], &job, sizeof job);
