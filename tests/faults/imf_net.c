@@ -112,7 +112,7 @@ imf_net_new (int nodes)
         return NULL;
     snprintf (self->prefix, sizeof self->prefix, "imf%d", (int) getpid ());
     self->subnet = s_pick_subnet ();
-    char bridge [40], address [32];
+    char bridge [40], address [48];
     snprintf (bridge, sizeof bridge, "%sbr", self->prefix);
     snprintf (address, sizeof address, "198.18.%d.1/24", self->subnet);
     if (self->subnet < 0
