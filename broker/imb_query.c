@@ -247,6 +247,7 @@ s_status (const im_request_t *request, imb_raft_t *raft,
     im_fields_set_int (body, "applied_index", (int64_t) status.applied_index);
     im_fields_set_int (body, "last_seq", (int64_t) status.last_seq);
     im_fields_set_int (body, "queue", (int64_t) status.queue);
+    im_fields_set_int (body, "log_repair_to", (int64_t) status.log_repair_to);
     zlist_t *groups = imb_dispatch_status (dispatch);
     zmsg_t *reply = im_reply_encode (200, request->request_id, body, groups,
                                      NULL);
