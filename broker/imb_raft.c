@@ -325,6 +325,12 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
         self->applier = imb_applier_new (self->fsm, endpoint, SNAPSHOT_BYTES);
     if (!self->store || !self->fsm || !self->queue || !self->draining
     ||  !self->controls || !self->results_main || !self->applier) {
+        char damage [600];
+        if (self->store && !self->fsm
+        &&  im_store_damaged (self->store, damage, sizeof damage))
+            snprintf (errbuf, errlen, "cannot read the store's counters: "
+                      "%s", damage);
+        else
         if (self->store && !self->fsm)
             snprintf (errbuf, errlen, "cannot read the store's counters");
         imb_raft_destroy (&self);

@@ -44,6 +44,16 @@ int
 void
     im_remove_tree (const char *path);
 
+//  fsyncs a file or a directory (making its entries durable). Returns
+//  0 or -1.
+int
+    im_sync_path (const char *path);
+
+//  Writes text as the whole of dir/name and makes it durable: the file
+//  synced, then dir. Returns 0 or IM_EIO.
+int
+    im_write_synced (const char *dir, const char *name, const char *text);
+
 //  Writes a formatted reason into errbuf of errlen bytes; does nothing
 //  when errbuf is NULL. Every decoder reports its refusals this way.
 void
