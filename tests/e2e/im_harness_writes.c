@@ -111,9 +111,9 @@ s_recv (imh_writes_t *self)
 }
 
 //  Sends what is due among the released writes, then reads replies
-//  for up to 50 ms, until answered writes reach answered
+//  for up to poll_ms, until answered writes reach answered
 static void
-s_step (imh_writes_t *self, int answered)
+s_step (imh_writes_t *self, int answered, int poll_ms)
 {
     zsock_t *sock = im_client_sock (self->client);
     uint64_t now = im_mono_ms ();
@@ -123,7 +123,7 @@ s_step (imh_writes_t *self, int answered)
              || now - self->writes [n].sent_ms >= IMH_RESEND_MS))
             s_send (self, n);
     zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll (&item, 1, 50) > 0)
+    if (zmq_poll (&item, 1, poll_ms) > 0)
         while (self->answered < answered
            &&  (zsock_events (sock) & ZMQ_POLLIN))
             s_recv (self);
@@ -136,7 +136,7 @@ imh_writes_run (imh_writes_t *self, int answered, int deadline_ms)
     uint64_t deadline = im_mono_ms () + (uint64_t) deadline_ms;
     while (self->answered < answered && im_mono_ms () < deadline
        &&  !zsys_interrupted)
-        s_step (self, answered);
+        s_step (self, answered, 50);
     return self->answered;
 }
 
@@ -151,7 +151,8 @@ imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms)
                      / 1000 + 1;
         self->released = due < (uint64_t) self->count ? (int) due
                                                       : self->count;
-        s_step (self, self->count);
+        //  Looks again soon: the writes go one by one, not in bursts
+        s_step (self, self->count, 2);
     }
     self->released = self->count;
     return self->answered;
