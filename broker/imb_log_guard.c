@@ -2,12 +2,13 @@
     or leading until the others have sent them back
 
     The I/O libraft is given forwards every call to libraft's own
-    (imb_log_guard_io.c), and watches four of them. An append gets the indexes it writes (the
-    appends follow one another from the index the load ended at, a
-    truncation or an installed snapshot moves that); once written, it
-    waits in a FIFO until the end of the loop iteration, when the mark
-    is raised once to cover every append written so far (one synced
-    write for all of them) and they are reported to libraft, in order.
+    (imb_log_guard_io.c), and watches four of them. An append gets the
+    indexes it writes (the appends follow one another from the index
+    the load ended at, a truncation or an installed snapshot moves
+    that); once written, it waits in a FIFO until the end of the loop
+    iteration, when the mark is raised once to cover every append
+    written so far (one synced write for all of them) and they are
+    reported to libraft, in order.
     A truncation or a snapshot install first lowers the mark, synced,
     and cuts the indexes of appends in flight. While the node repairs,
     the mark keeps the index the node must reach.
@@ -59,7 +60,8 @@ imb_log_guard_settle (imb_log_guard_t *self)
         if (!self->head)
             self->tail = NULL;
         int status = append->status ? append->status : failed;
-        if (status == 0 && self->repairing
+        bool held = status == 0 && append->last >= append->first;
+        if (held && self->repairing
         &&  (self->durable >= self->lost_to
              || append->term > self->start_term))
             imb_log_guard_repaired (self, self->durable >= self->lost_to
@@ -92,7 +94,7 @@ s_written (struct raft_io_append *inner, int status)
     if (status && append->first < self->next_index)
         self->next_index = append->first;
     if (self->closing)
-        imb_log_guard_settle (self);            //  libraft waits for it to close
+        imb_log_guard_settle (self);    //  libraft waits for it to close
 }
 
 static int
@@ -114,19 +116,28 @@ s_append (struct raft_io *io, struct raft_io_append *req,
     for (unsigned index = 0; index < n; index++)
         if (entries [index].term > append->term)
             append->term = entries [index].term;
-    int rc = imb_log_guard_said (self, self->inner->append (self->inner, &append->inner,
-                                                entries, n, s_written));
+    //  In the FIFO before the write starts, as a write done at once
+    //  would look for it there
+    imb_log_append_t *before = self->tail;
+    if (before)
+        before->next = append;
+    else
+        self->head = append;
+    self->tail = append;
+    int rc = imb_log_guard_said (self, self->inner->append (
+        self->inner, &append->inner, entries, n, s_written));
     if (rc) {
+        //  Not started: it is still the tail
+        if (before)
+            before->next = NULL;
+        else
+            self->head = NULL;
+        self->tail = before;
         free (append);
         return rc;
     }
     req->cb = cb;
     self->next_index += n;
-    if (self->tail)
-        self->tail->next = append;
-    else
-        self->head = append;
-    self->tail = append;
     return 0;
 }
 
@@ -157,7 +168,8 @@ s_truncate (struct raft_io *io, raft_index index)
     imb_log_guard_t *self = s_guard (io);
     int rc = s_cut (self, index);
     if (rc == 0)
-        rc = imb_log_guard_said (self, self->inner->truncate (self->inner, index));
+        rc = imb_log_guard_said (self,
+                                 self->inner->truncate (self->inner, index));
     if (rc == 0)
         self->next_index = index;
     return rc;
@@ -209,9 +221,10 @@ s_snapshot_put (struct raft_io *io, unsigned trailing,
     self->put_req = req;
     self->put_cb = cb;
     self->put.data = self;
-    int rc = imb_log_guard_said (self, self->inner->snapshot_put (self->inner, trailing,
-                                                      &self->put, snapshot,
-                                                      s_put_done));
+    int rc = imb_log_guard_said (self,
+                                 self->inner->snapshot_put (
+                                     self->inner, trailing, &self->put,
+                                     snapshot, s_put_done));
     if (rc)
         self->put_req = NULL;
     else {

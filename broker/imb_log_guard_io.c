@@ -63,8 +63,9 @@ s_start (struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
     imb_log_guard_t *self = s_guard (io);
     self->tick = tick;
     self->recv = recv;
-    return imb_log_guard_said (self, self->inner->start (self->inner, msecs, s_tick,
-                                             s_recv));
+    return imb_log_guard_said (self,
+                               self->inner->start (
+                                   self->inner, msecs, s_tick, s_recv));
 }
 
 static void
@@ -93,14 +94,16 @@ static int
 s_init (struct raft_io *io, raft_id id, const char *address)
 {
     imb_log_guard_t *self = s_guard (io);
-    return imb_log_guard_said (self, self->inner->init (self->inner, id, address));
+    return imb_log_guard_said (self,
+                               self->inner->init (self->inner, id, address));
 }
 
 static int
 s_bootstrap (struct raft_io *io, const struct raft_configuration *conf)
 {
     imb_log_guard_t *self = s_guard (io);
-    return imb_log_guard_said (self, self->inner->bootstrap (self->inner, conf));
+    return imb_log_guard_said (self,
+                               self->inner->bootstrap (self->inner, conf));
 }
 
 static int
@@ -130,7 +133,8 @@ static int
 s_set_vote (struct raft_io *io, raft_id server_id)
 {
     imb_log_guard_t *self = s_guard (io);
-    return imb_log_guard_said (self, self->inner->set_vote (self->inner, server_id));
+    return imb_log_guard_said (self,
+                               self->inner->set_vote (self->inner, server_id));
 }
 
 static int
@@ -138,7 +142,9 @@ s_send (struct raft_io *io, struct raft_io_send *req,
         const struct raft_message *message, raft_io_send_cb cb)
 {
     imb_log_guard_t *self = s_guard (io);
-    return imb_log_guard_said (self, self->inner->send (self->inner, req, message, cb));
+    return imb_log_guard_said (self,
+                               self->inner->send (
+                                   self->inner, req, message, cb));
 }
 
 static int
@@ -146,7 +152,9 @@ s_snapshot_get (struct raft_io *io, struct raft_io_snapshot_get *req,
                 raft_io_snapshot_get_cb cb)
 {
     imb_log_guard_t *self = s_guard (io);
-    return imb_log_guard_said (self, self->inner->snapshot_get (self->inner, req, cb));
+    return imb_log_guard_said (self,
+                               self->inner->snapshot_get (
+                                   self->inner, req, cb));
 }
 
 static raft_time
@@ -168,7 +176,8 @@ s_async_work (struct raft_io *io, struct raft_io_async_work *req,
               raft_io_async_work_cb cb)
 {
     imb_log_guard_t *self = s_guard (io);
-    return imb_log_guard_said (self, self->inner->async_work (self->inner, req, cb));
+    return imb_log_guard_said (self,
+                               self->inner->async_work (self->inner, req, cb));
 }
 
 void

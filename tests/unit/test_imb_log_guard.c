@@ -491,6 +491,30 @@ test_entry_of_a_later_term_repairs (void **state)
     assert_int_equal (s_mark_on_disk (f, NULL), 10);    //  The log's end
 }
 
+//  An entry of a later term that was cut before it was written is not
+//  held: it repairs nothing
+static void
+test_cut_entry_of_a_later_term_does_not_repair (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start (f);
+    s_append (f, 0, 4, 2);          //  11 .. 14
+    s_complete (f, 0, 0);
+    s_turn (f);
+    f->load_last = 8;
+    s_restart (f);
+    s_start (f);                    //  Term 2, lost 9 .. 14
+    s_append (f, 1, 2, 3);          //  9, 10 of term 3, in flight
+    assert_int_equal (f->io->truncate (f->io, 9), 0);
+    s_complete (f, 1, 0);
+    s_turn (f);
+    assert_int_equal (f->reported_n, 2);
+    imb_log_guard_state_t guard;
+    imb_log_guard_state (f->guard, &guard);
+    assert_true (guard.repairing);
+    assert_int_equal (s_mark_on_disk (f, NULL), 14);    //  Not lowered
+}
+
 //  The only voter has no one to repair from: the load refuses, says
 //  what is missing, and frees the log it would have handed over
 static void
@@ -546,6 +570,9 @@ main (void)
             test_short_log_repairs_before_it_votes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_entry_of_a_later_term_repairs, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_cut_entry_of_a_later_term_does_not_repair, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown (
             test_sole_voter_refuses_a_short_log, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
