@@ -23,17 +23,13 @@ s_voters_encoded (const uint8_t *data, size_t size, uint64_t id, bool *me)
 {
     if (size < 9 || data [0] != 1)
         return -1;
-    uint64_t count = 0;
-    for (int octet = 8; octet > 0; octet--)
-        count = count << 8 | data [octet];
+    uint64_t count = im_get_le (data + 1, 8);
     size_t offset = 9;
     int voters = 0;
     for (uint64_t server = 0; server < count; server++) {
         if (offset + 8 > size)
             return -1;
-        uint64_t server_id = 0;
-        for (int octet = 7; octet >= 0; octet--)
-            server_id = server_id << 8 | data [offset + (size_t) octet];
+        uint64_t server_id = im_get_le (data + offset, 8);
         offset += 8;
         const uint8_t *end = (const uint8_t *) memchr (data + offset, 0,
                                                        size - offset);

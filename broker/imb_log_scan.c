@@ -56,15 +56,6 @@ imb_log_scan_crc (uint32_t crc, const void *data, size_t size)
     return crc;
 }
 
-static uint64_t
-s_le (const uint8_t *bytes, size_t size)
-{
-    uint64_t value = 0;
-    for (size_t index = size; index > 0; index--)
-        value = value << 8 | bytes [index - 1];
-    return value;
-}
-
 static int
 s_compare (const void *one, const void *two)
 {
@@ -171,24 +162,24 @@ s_batch (const uint8_t *data, size_t size, size_t offset, size_t *next,
     *extent = false;
     if (offset + 16 > size)
         return -1;
-    uint64_t count = s_le (data + offset + 8, 8);
+    uint64_t count = im_get_le (data + offset + 8, 8);
     if (count == 0)
         return 1;
     size_t header = 8 + 16 * (size_t) count;
     if (count > S_BATCH_MAX || offset + 8 + header > size
     ||  imb_log_scan_crc (0, data + offset + 8, header)
-        != (uint32_t) s_le (data + offset, 4))
+        != (uint32_t) im_get_le (data + offset, 4))
         return -1;
     size_t length = 0;
     for (uint64_t entry = 0; entry < count; entry++)
-        length += s_le (data + offset + 16 + 16 * entry + 12, 4);
+        length += im_get_le (data + offset + 16 + 16 * entry + 12, 4);
     if (offset + 8 + header + length > size)
         return -1;
     *extent = true;
     *next = offset + 8 + header + length;
     *entries = count;
     return imb_log_scan_crc (0, data + offset + 8 + header, length)
-        == (uint32_t) s_le (data + offset + 4, 4) ? 0 : -1;
+        == (uint32_t) im_get_le (data + offset + 4, 4) ? 0 : -1;
 }
 
 //  Entries in the batches from offset on whose extent is known, up to
@@ -228,11 +219,9 @@ s_damaged (const s_segment_t *segment, const uint8_t *data, size_t size,
     result->offset = 0;
     result->batch = 0;
     result->entries_after = 0;
-    if (segment->open && (size == 0
-                          || (s_le (data, size < 8 ? size : 8) == 0
-                              && !s_data_from (data, size, 0))))
+    if (segment->open && !s_data_from (data, size, 0))
         return false;               //  Never written: libraft drops it
-    if (size < 8 || s_le (data, 8) != S_FORMAT)
+    if (size < 8 || im_get_le (data, 8) != S_FORMAT)
         return true;
     size_t offset = 8;
     uint64_t entries = 0, total = 0;

@@ -53,6 +53,17 @@ im_get_u64 (const void *in)
     return value;
 }
 
+uint64_t
+im_get_le (const void *in, size_t size)
+{
+    assert (in && size <= 8);
+    const uint8_t *bytes = (const uint8_t *) in;
+    uint64_t value = 0;
+    for (size_t index = size; index > 0; index--)
+        value = value << 8 | bytes [index - 1];
+    return value;
+}
+
 void
 im_format_time (uint64_t ms, char *buffer, size_t size)
 {

@@ -30,6 +30,11 @@ void
 uint64_t
     im_get_u64 (const void *in);
 
+//  Reads size octets (at most 8) little-endian, as libraft writes its
+//  integers on disk
+uint64_t
+    im_get_le (const void *in, size_t size);
+
 //  Formats ms since the epoch as RFC 3339 UTC with milliseconds
 //  ("2026-11-28T02:17:46.621Z") into buffer (at least 32 bytes)
 void

@@ -55,15 +55,6 @@ s_flip (const char *path, size_t offset, uint8_t mask)
     return rc;
 }
 
-static uint64_t
-s_le (const uint8_t *bytes, size_t size)
-{
-    uint64_t value = 0;
-    for (size_t index = size; index > 0; index--)
-        value = value << 8 | bytes [index - 1];
-    return value;
-}
-
 //  Walks the batches of a segment's bytes; data_at [i] and data_size [i]
 //  (up to max of them) get where batch i's entry data lies. Returns the
 //  number of whole batches before the first that does not parse.
@@ -74,7 +65,7 @@ s_batches (const uint8_t *data, size_t size, size_t *data_at,
     size_t offset = 8;              //  The format version
     int count = 0;
     while (offset + 16 <= size) {
-        uint64_t entries = s_le (data + offset + 8, 8);
+        uint64_t entries = im_get_le (data + offset + 8, 8);
         if (entries == 0 || entries > IMH_BATCH_MAX)
             break;
         size_t header = 8 + 16 * (size_t) entries;
@@ -82,7 +73,7 @@ s_batches (const uint8_t *data, size_t size, size_t *data_at,
             break;
         size_t length = 0;
         for (uint64_t entry = 0; entry < entries; entry++)
-            length += s_le (data + offset + 16 + 16 * entry + 12, 4);
+            length += im_get_le (data + offset + 16 + 16 * entry + 12, 4);
         if (offset + 8 + header + length > size)
             break;
         if (count < max) {
@@ -121,7 +112,7 @@ imh_raft_flip (imh_t *self, int node, int from_end, char *what, size_t size)
                   entry->d_name);
         zchunk_t *chunk = s_read_all (candidate);
         if (chunk && zchunk_size (chunk) > 8
-        &&  s_le (zchunk_data (chunk), 8) == 1
+        &&  im_get_le (zchunk_data (chunk), 8) == 1
         &&  s_batches (zchunk_data (chunk), zchunk_size (chunk), NULL, NULL,
                        0) > 0) {
             newest = counter;

@@ -231,6 +231,16 @@ s_turn (fixture_t *f)
     uv_run (&f->loop, UV_RUN_NOWAIT);
 }
 
+//  libraft appends request number (n entries of term), the disk writes
+//  it (its write number is the same), and the loop turns
+static void
+s_stored (fixture_t *f, size_t number, unsigned n, raft_term term)
+{
+    s_append (f, number, n, term);
+    s_complete (f, number, 0);
+    s_turn (f);
+}
+
 //  libraft's load through the guard: returns its code; frees the log
 //  libraft would own
 static int
@@ -286,6 +296,19 @@ s_restart (fixture_t *f)
     imb_log_guard_destroy (&f->guard);
     uv_run (&f->loop, UV_RUN_DEFAULT);
     s_new_guard (f);
+}
+
+//  A log of 1 .. 14 (the mark says so too), then a start that loads
+//  1 .. 8 of it in term 2: 9 .. 14 were lost
+static void
+s_lose_entries (fixture_t *f)
+{
+    s_start (f);
+    s_stored (f, 0, 4, 2);          //  11 .. 14
+    assert_int_equal (s_mark_on_disk (f, NULL), 14);
+    f->load_last = 8;
+    s_restart (f);
+    s_start (f);
 }
 
 static int
@@ -376,9 +399,7 @@ test_truncation_lowers_the_mark_first (void **state)
     s_turn (f);
     assert_int_equal (f->reported_n, 1);
     assert_int_equal (s_mark_on_disk (f, NULL), 7);
-    s_append (f, 1, 1, 3);          //  8, after the cut
-    s_complete (f, 1, 0);
-    s_turn (f);
+    s_stored (f, 1, 1, 3);          //  8, after the cut
     assert_int_equal (s_mark_on_disk (f, NULL), 8);
 }
 
@@ -394,9 +415,7 @@ test_failed_write_gives_its_indexes_back (void **state)
     assert_int_equal (f->reported_n, 1);
     assert_int_equal (f->statuses [0], RAFT_IOERR);
     assert_int_equal (s_mark_on_disk (f, NULL), 10);
-    s_append (f, 1, 1, 2);          //  11 again
-    s_complete (f, 1, 0);
-    s_turn (f);
+    s_stored (f, 1, 1, 2);          //  11 again
     assert_int_equal (s_mark_on_disk (f, NULL), 11);
 }
 
@@ -418,9 +437,7 @@ test_snapshot_install_lowers_then_reaches (void **state)
     assert_int_equal (f->mark_at_put, 6);
     f->put_cb (f->put, 0);
     assert_true (f->put_done);
-    s_append (f, 0, 1, 2);          //  7
-    s_complete (f, 0, 0);
-    s_turn (f);
+    s_stored (f, 0, 1, 2);          //  7
     assert_int_equal (s_mark_on_disk (f, NULL), 7);
 }
 
@@ -431,15 +448,7 @@ static void
 test_short_log_repairs_before_it_votes (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    s_start (f);                    //  Mark 10
-    s_append (f, 0, 4, 2);          //  11 .. 14
-    s_complete (f, 0, 0);
-    s_turn (f);
-    assert_int_equal (s_mark_on_disk (f, NULL), 14);
-    //  Started again with entries 9 .. 14 lost
-    f->load_last = 8;
-    s_restart (f);
-    s_start (f);
+    s_lose_entries (f);
     imb_log_guard_state_t guard;
     imb_log_guard_state (f->guard, &guard);
     assert_true (guard.repairing);
@@ -452,15 +461,11 @@ test_short_log_repairs_before_it_votes (void **state)
     assert_int_equal (f->received_n, 1);
     assert_int_equal (f->received [0], RAFT_IO_APPEND_ENTRIES);
     //  The leader (same term) sends 9 .. 12, then 13 .. 14
-    s_append (f, 1, 4, 2);
-    s_complete (f, 1, 0);
-    s_turn (f);
+    s_stored (f, 1, 4, 2);
     imb_log_guard_state (f->guard, &guard);
     assert_true (guard.repairing);
     assert_int_equal (s_mark_on_disk (f, NULL), 14);    //  Still the goal
-    s_append (f, 2, 2, 2);
-    s_complete (f, 2, 0);
-    s_turn (f);
+    s_stored (f, 2, 2, 2);
     imb_log_guard_state (f->guard, &guard);
     assert_false (guard.repairing);
     s_message (f, RAFT_IO_REQUEST_VOTE);
@@ -475,16 +480,8 @@ static void
 test_entry_of_a_later_term_repairs (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    s_start (f);
-    s_append (f, 0, 4, 2);          //  11 .. 14
-    s_complete (f, 0, 0);
-    s_turn (f);
-    f->load_last = 8;
-    s_restart (f);
-    s_start (f);                    //  Term 2, lost 9 .. 14
-    s_append (f, 1, 2, 3);          //  9, 10 of term 3
-    s_complete (f, 1, 0);
-    s_turn (f);
+    s_lose_entries (f);             //  Term 2, lost 9 .. 14
+    s_stored (f, 1, 2, 3);          //  9, 10 of term 3
     imb_log_guard_state_t guard;
     imb_log_guard_state (f->guard, &guard);
     assert_false (guard.repairing);
@@ -497,13 +494,7 @@ static void
 test_cut_entry_of_a_later_term_does_not_repair (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    s_start (f);
-    s_append (f, 0, 4, 2);          //  11 .. 14
-    s_complete (f, 0, 0);
-    s_turn (f);
-    f->load_last = 8;
-    s_restart (f);
-    s_start (f);                    //  Term 2, lost 9 .. 14
+    s_lose_entries (f);             //  Term 2, lost 9 .. 14
     s_append (f, 1, 2, 3);          //  9, 10 of term 3, in flight
     assert_int_equal (f->io->truncate (f->io, 9), 0);
     s_complete (f, 1, 0);
@@ -523,9 +514,7 @@ test_sole_voter_refuses_a_short_log (void **state)
     fixture_t *f = (fixture_t *) *state;
     f->voters = 1;
     s_start (f);
-    s_append (f, 0, 3, 2);          //  11 .. 13
-    s_complete (f, 0, 0);
-    s_turn (f);
+    s_stored (f, 0, 3, 2);          //  11 .. 13
     f->load_last = 10;
     s_restart (f);
     raft_term term;
