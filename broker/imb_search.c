@@ -82,14 +82,17 @@ s_search_one (uint64_t id, const void *data, size_t size, void *arg)
             if (index < im_fields_size (incident))
                 im_fields_append_from (item, incident, index);
         }
-        //  Newest first: ids grow with time
+        if (!item) {
+            im_fields_destroy (&incident);
+            return IM_ENOMEM;
+        }
+        //  Newest first: ids grow with time. The list owns each item
+        //  through its free function, so zlist_remove destroys the one
+        //  it drops: nothing here may free it again
         zlist_push (search->items, item);
         zlist_freefn (search->items, item, s_item_free, false);
-        if (zlist_size (search->items) > search->limit) {
-            im_fields_t *oldest = (im_fields_t *) zlist_last (search->items);
-            zlist_remove (search->items, oldest);
-            im_fields_destroy (&oldest);
-        }
+        if (zlist_size (search->items) > search->limit)
+            zlist_remove (search->items, zlist_last (search->items));
     }
     im_fields_destroy (&incident);
     return 0;

@@ -15,6 +15,8 @@
 
 #define TICK_MS     100             //  Offsets, expiry, health
 #define READ_BURST  256             //  Messages read per wake-up
+#define REFUSED_LOGGED  10          //  Refusals of a kind logged in full
+#define REFUSED_INTERVAL_MS 60000   //  per this interval; then summed up
 
 //  Sends reply (taken) to routing on socket; nothing when it is NULL
 void
@@ -25,6 +27,23 @@ imb_server_send_reply (zsock_t *socket, zframe_t *routing, zmsg_t **reply_p)
     zframe_t *copy = zframe_dup (routing);
     zmsg_prepend (*reply_p, &copy);
     zmsg_send (reply_p, socket);
+}
+
+zmsg_t *
+imb_server_query (imb_server_t *self, const im_request_t *request)
+{
+    return imb_query_answer (request, imb_raft_store (self->raft),
+                             self->raft, self->dispatch,
+                             self->config.node_id, self->refusals);
+}
+
+void
+imb_server_refused (imb_server_t *self, const char *kind, const char *what,
+                    const char *reason)
+{
+    if (im_log_limit_take (self->refusals, kind, im_mono_ms (),
+                           im_log_limit_warn, NULL))
+        zsys_warning ("%s rejected: %s", what, reason);
 }
 
 //  When this node started or stopped leading, the event stream starts
@@ -127,7 +146,8 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
         }
     }
     else
-        zsys_warning ("worker message rejected: %s", reason);
+        imb_server_refused (self, "worker/malformed", "worker message",
+                            reason);
     im_wmsg_destroy (&wmsg);
     zmsg_destroy (&msg);
     zframe_destroy (&routing);
@@ -164,6 +184,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     imb_server_t *self = (imb_server_t *) arg;
     imb_server_look (self);
+    im_log_limit_flush (self->refusals, im_mono_ms (), false,
+                        im_log_limit_warn, NULL);
     imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);
     imb_raft_status_t status;
     imb_raft_status (self->raft, &status);
@@ -227,7 +249,9 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     self->pending = zhashx_new ();
     self->spare = zlistx_new ();
     self->request = im_request_new ();
-    if (!self->pending || !self->spare || !self->request) {
+    self->refusals = im_log_limit_new (REFUSED_LOGGED, REFUSED_INTERVAL_MS);
+    if (!self->pending || !self->spare || !self->request
+    ||  !self->refusals) {
         imb_server_destroy (&self);
         return NULL;
     }
@@ -320,6 +344,10 @@ imb_server_destroy (imb_server_t **self_p)
             zlistx_destroy (&self->spare);
         }
         im_request_destroy (&self->request);
+        if (self->refusals)         //  What the log left out, said once
+            im_log_limit_flush (self->refusals, im_mono_ms (), true,
+                                im_log_limit_warn, NULL);
+        im_log_limit_destroy (&self->refusals);
         msgpack_sbuffer_destroy (&self->packed);
         free (self);
         *self_p = NULL;

@@ -36,7 +36,7 @@
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
     "default", "events", "incidents", "requests", "offsets", "meta",
-    "deadlines", "dedup"
+    "deadlines", "dedup", "request_times"
 };
 
 void

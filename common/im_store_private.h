@@ -22,6 +22,7 @@ typedef enum {
     IM_STORE_CF_META,                   //  name -> u64
     IM_STORE_CF_DEADLINES,              //  due + incident + clock -> empty
     IM_STORE_CF_DEDUP,                  //  dedup key -> open incident id
+    IM_STORE_CF_REQUEST_TIMES,          //  ts + request id -> empty
     IM_STORE_CF_COUNT
 } im_store_cf_t;
 

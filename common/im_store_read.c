@@ -507,6 +507,33 @@ im_store_deadlines_scan (im_store_t *self, uint64_t due_before,
     return s_scan_close (&scan, rc);
 }
 
+int
+im_store_request_times_scan (im_store_t *self, uint64_t from_ms,
+                             im_store_request_time_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    unsigned char from [8];
+    im_put_u64 (from, from_ms);
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_REQUEST_TIMES], from,
+                 sizeof from, NULL, 0);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        if (key_size > 8 && key_size < 8 + IM_REQUEST_ID_MAX)
+            rc = fn (im_get_u64 (key), key + 8, key_size - 8, arg);
+        else {
+            zsys_error ("im_store: request_times key of %zu octets",
+                        key_size);
+            rc = IM_EIO;
+        }
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
 //  Scans any open column family by name, ours or one found on disk.
 //  Returns 0, IM_ENOTFOUND for an unknown name, IM_EIO, or fn's value.
 int

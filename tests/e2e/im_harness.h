@@ -52,10 +52,16 @@ typedef struct {
     size_t queue_max;               //  node.queue_max and batch_max,
                                     //  when not 0
     size_t http_inflight_max;       //  http.inflight_max
+    size_t http_connections_max;    //  http.connections_max (0: default)
+    size_t http_per_client;         //  http.connections_per_client (0:
+                                    //  default)
+    uint32_t http_header_ms;        //  http.header_timeout (0: default)
+    uint32_t http_body_ms;          //  http.body_timeout (0: default)
     bool alert_record;              //  http.alert_resolve: record, not
                                     //  auto
     unsigned snapshot_threshold;    //  node.snapshot_threshold (0: default;
                                     //  the trailing entries are a quarter)
+    uint32_t copies_window_ms;      //  http.alert_copies_window (0: default)
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -231,6 +237,11 @@ int
 int
     imh_wait_exit (imh_t *self, int slot, int deadline_ms);
 
+//  The signal that ended the child of slot by itself (SIGSEGV...), or 0
+//  while it runs, when it exited, or when imh_kill ended it
+int
+    imh_end_signal (imh_t *self, int slot);
+
 //  True while the child of slot runs (it is reaped if it exited)
 bool
     imh_running (imh_t *self, int slot);
@@ -261,6 +272,22 @@ bool
 //  linearizable, so they are answered by the leader. Returns 0 or -1.
 int
     imh_cluster_start (imh_t *self, int nodes);
+
+//  Before imh_cluster_start: node (1 .. IMH_NODES_MAX) binds its
+//  ports on host (the fixed ports IMH_PLACED_PORT and the three after
+//  it: the host is the node's own, in a network namespace of its own)
+//  and its broker is started through prefix (NULL-ended argv, may be
+//  NULL), which must exec the broker so that the child's pid is the
+//  broker's ("/usr/bin/env" "ip" "netns" "exec" NS). Returns 0 or -1.
+#define IMH_PLACED_PORT     7700
+int
+    imh_cluster_place (imh_t *self, int node, const char *host,
+                       const char *const *prefix);
+
+//  Writes the data directory of node (1 ..), <dir>/node<N>, into path
+//  (size bytes); returns path
+const char *
+    imh_node_data (imh_t *self, int node, char *path, size_t size);
 
 //  imh_new and imh_cluster_start in one: NULL (everything torn down,
 //  the logs printed) when either failed
@@ -530,6 +557,7 @@ typedef struct {
                                     //  for the defaults (and body_max
                                     //  IMH_HTTP_BODY_MAX)
     size_t inflight_max;            //  http.inflight_max
+    uint32_t copies_window_ms;      //  http.alert_copies_window, or 0
 } imh_http_node_t;
 
 //  For a cmocka setup: *state gets a node without workers as the
@@ -549,6 +577,63 @@ imh_http_reply_t
 //  -1 when there is none
 long
     imh_http_sample (const char *text, const char *name);
+
+//  ---------------------------------------------------------------------
+//  im_harness_raw: HTTP over raw sockets
+
+#define IMH_RAW_ANSWERS     8       //  Statuses kept of a raw reply
+
+//  What came back on a raw connection
+typedef struct {
+    char *text;                     //  Every octet read, owned, NUL-ended
+    size_t size;                    //  How many
+    int answers;                    //  Status lines in text (not 100)
+    int complete;                   //  Whole answers (head and body)
+    int status;                     //  The first answer's status, or 0
+    int statuses [IMH_RAW_ANSWERS]; //  Those of the first whole answers
+    char type [64];                 //  Its Content-Type, or ""
+    json_t *json;                   //  Its body parsed, or NULL, owned
+    bool closed;                    //  The server closed the connection
+    int first_ms;                   //  From the read to the first octet
+} imh_raw_reply_t;
+
+//  Connects to the node's HTTP server from the local address from
+//  ("127.0.0.2"), or any when NULL. Returns the socket, or -1.
+int
+    imh_raw_connect (imh_t *self, const char *from);
+
+//  Sends size octets of bytes on fd; returns 0 or -1
+int
+    imh_raw_send (int fd, const char *bytes, size_t size);
+
+//  Reads from fd into reply (zeroed by the caller, or holding what an
+//  earlier read got) until the server closes the connection, answers
+//  whole answers came (when above 0) or timeout_ms passed. Returns 0.
+int
+    imh_raw_read (int fd, int answers, int timeout_ms,
+                  imh_raw_reply_t *reply);
+
+//  Connects from from, sends size octets of bytes, and reads what comes
+//  until the server closes or timeout_ms passes. Returns 0, or -1 when
+//  the connection or the send failed.
+int
+    imh_raw (imh_t *self, const char *from, const char *bytes, size_t size,
+             int timeout_ms, imh_raw_reply_t *reply);
+
+//  Closes fd with a reset: a test that opens thousands of connections
+//  leaves no port waiting (TIME_WAIT) for other tests to trip on
+void
+    imh_raw_abort (int fd);
+
+void
+    imh_raw_clear (imh_raw_reply_t *reply);
+
+//  Fails the test unless reply holds exactly one status line, of one
+//  whole answer with status, Content-Type application/json and a JSON
+//  body whose "error" has needle in it
+void
+    imh_raw_expect_error (const imh_raw_reply_t *reply, int status,
+                          const char *needle);
 
 //  ---------------------------------------------------------------------
 //  im_harness_query: direct questions to the broker;

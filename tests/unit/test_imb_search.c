@@ -75,12 +75,15 @@ s_apply (fixture_t *f, const char *verb, uint64_t incident, ...)
     im_command_destroy (&command);
 }
 
-//  Asks SEARCH text; returns the decoded reply (caller destroys it)
+//  Asks SEARCH text with limit (none when 0); returns the decoded reply
+//  (caller destroys it)
 static im_reply_t *
-s_search (fixture_t *f, const char *text)
+s_search_limit (fixture_t *f, const char *text, int64_t limit)
 {
     im_fields_t *body = im_fields_new ();
     im_fields_set_str (body, "text", text);
+    if (limit)
+        im_fields_set_int (body, "limit", limit);
     zmsg_t *msg = im_request_encode ("SEARCH", "r1", body);
     im_fields_destroy (&body);
     im_request_t *request = im_request_new ();
@@ -93,6 +96,81 @@ s_search (fixture_t *f, const char *text)
     assert_int_equal (im_reply_decode (reply, &answer, false, errbuf,
                                        sizeof errbuf), 0);
     return reply;
+}
+
+static im_reply_t *
+s_search (fixture_t *f, const char *text)
+{
+    return s_search_limit (f, text, 0);
+}
+
+//  Opens and resolves count incidents whose notes share "disk"
+static void
+s_resolve_disk_incidents (fixture_t *f, int count)
+{
+    for (int index = 0; index < count; index++) {
+        s_apply (f, "OPEN", 0, "title", "disk full", "reporter", "a", NULL);
+        //  Ids are given in order, one per OPEN
+        uint64_t id = (uint64_t) (index + 1);
+        s_apply (f, "RESOLVE", id, "code", "solved", "notes",
+                 "cleaned the disk logs", NULL);
+    }
+}
+
+//  Checks reply holds count items, ids newest down to newest - count + 1
+static void
+s_assert_newest (im_reply_t *reply, int64_t count, int64_t newest)
+{
+    assert_int_equal (reply->status, 200);
+    assert_int_equal (im_fields_int_or (reply->body, "count", -1), count);
+    assert_int_equal ((int64_t) zlist_size (reply->items), count);
+    int64_t expected = newest;
+    const im_fields_t *item = (const im_fields_t *) zlist_first (reply->items);
+    while (item) {
+        assert_int_equal (im_fields_int_or (item, "id", 0), expected--);
+        item = (const im_fields_t *) zlist_next (reply->items);
+    }
+}
+
+static void
+test_search_keeps_the_newest_when_more_match_than_the_limit (void **state)
+{
+    //  More matches than the limit used to free each dropped match twice
+    fixture_t *f = (fixture_t *) *state;
+    s_resolve_disk_incidents (f, 4);
+    im_reply_t *reply = s_search_limit (f, "disk", 2);
+    s_assert_newest (reply, 2, 4);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 1);
+    s_assert_newest (reply, 1, 4);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 3);
+    s_assert_newest (reply, 3, 4);
+    im_reply_destroy (&reply);
+    //  At the limit and past it: every match
+    reply = s_search_limit (f, "disk", 4);
+    s_assert_newest (reply, 4, 4);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 5);
+    s_assert_newest (reply, 4, 4);
+    im_reply_destroy (&reply);
+    //  Out of range
+    reply = s_search_limit (f, "disk", -1);
+    assert_int_equal (reply->status, 400);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 10001);
+    assert_int_equal (reply->status, 400);
+    im_reply_destroy (&reply);
+}
+
+static void
+test_search_default_limit_is_twenty (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_resolve_disk_incidents (f, 23);
+    im_reply_t *reply = s_search (f, "disk logs");
+    s_assert_newest (reply, 20, 23);
+    im_reply_destroy (&reply);
 }
 
 static void
@@ -137,6 +215,11 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_search_finds_fixes_by_every_word_newest_first,
             s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_search_keeps_the_newest_when_more_match_than_the_limit,
+            s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_search_default_limit_is_twenty, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
