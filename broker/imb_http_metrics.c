@@ -114,6 +114,9 @@ s_node_metrics (FILE *out, const im_reply_t *status)
         { "last_seq", "imq_last_seq", "Seq of the last event." },
         { "queue", "imq_queue_commands",
           "Commands waiting for a Raft entry." },
+        { "log_repair_to", "imq_raft_log_repair_to",
+          "Raft index this node's log must reach again before it votes, "
+          "after its disk lost entries (0: it votes)." },
     };
     for (size_t index = 0; index < sizeof gauges / sizeof gauges [0];
          index++) {

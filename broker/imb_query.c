@@ -248,6 +248,7 @@ s_status (const im_request_t *request, imb_raft_t *raft,
     im_fields_set_int (body, "applied_index", (int64_t) status.applied_index);
     im_fields_set_int (body, "last_seq", (int64_t) status.last_seq);
     im_fields_set_int (body, "queue", (int64_t) status.queue);
+    im_fields_set_int (body, "log_repair_to", (int64_t) status.log_repair_to);
     //  Messages refused before they reached the state machine, by kind
     for (size_t index = 0; refusals && index < im_log_limit_size (refusals);
          index++) {

@@ -342,6 +342,7 @@ s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
             cf_options, self->cf_handles, &err);
     free (cf_options);
     if (err) {
+        im_store_note (self, err);
         im_store_fail (self, errbuf, errlen, "cannot open '%s': %s", path,
                        err);
         rocksdb_free (err);
@@ -482,6 +483,34 @@ im_store_errmsg (im_store_t *self)
 {
     assert (self);
     return self->errmsg;
+}
+
+bool
+im_store_is_damage (const char *message)
+{
+    return message && strstr (message, "Corruption:") != NULL;
+}
+
+void
+im_store_note (im_store_t *self, const char *err)
+{
+    int none = 0;
+    if (im_store_is_damage (err)
+    &&  atomic_compare_exchange_strong (&self->damage_state, &none, 1)) {
+        im_strlcpy (self->damage, err, sizeof self->damage);
+        atomic_store (&self->damage_state, 2);
+    }
+}
+
+bool
+im_store_damaged (im_store_t *self, char *detail, size_t size)
+{
+    assert (self);
+    if (atomic_load (&self->damage_state) != 2)
+        return false;
+    if (detail && size)
+        im_strlcpy (detail, self->damage, size);
+    return true;
 }
 
 

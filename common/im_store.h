@@ -64,6 +64,18 @@ void
 const char *
     im_store_errmsg (im_store_t *self);
 
+//  True once a read or write of any thread found the database corrupt
+//  (RocksDB said "Corruption:", a block or file failing its checks);
+//  detail then gets RocksDB's words, which name the file and offset.
+//  A damaged store stays damaged: a retry reads the same bytes.
+bool
+    im_store_damaged (im_store_t *self, char *detail, size_t size);
+
+//  True when message (a failure reported by the store) is RocksDB's
+//  report of a corrupt database
+bool
+    im_store_is_damage (const char *message);
+
 //  --------------------------------------------------------------------
 //  Meta values (u64). Reads return 0 when the key was never written.
 

@@ -285,6 +285,7 @@ im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
         char *err = NULL;
         rocksdb_write (self->db, self->write, batch->writes, &err);
         if (err) {
+            im_store_note (self, err);
             im_store_fail (self, NULL, 0, "commit: %s", err);
             rocksdb_free (err);
             rc = IM_EIO;

@@ -231,6 +231,12 @@ int
 int
     imh_stop (imh_t *self, int slot, int deadline_ms);
 
+//  Waits up to deadline_ms for the child of slot to exit by itself
+//  (it is reaped). Returns its exit code (-1: it died of a signal), or
+//  -2 when it still runs.
+int
+    imh_wait_exit (imh_t *self, int slot, int deadline_ms);
+
 //  The signal that ended the child of slot by itself (SIGSEGV...), or 0
 //  while it runs, when it exited, or when imh_kill ended it
 int
@@ -372,6 +378,19 @@ void
 //  reach answered or deadline_ms passes. Returns the count answered.
 int
     imh_writes_run (imh_writes_t *self, int answered, int deadline_ms);
+
+//  Sends the writes in order at per_second (write n is released n /
+//  per_second seconds after the call) for duration_ms, reading replies
+//  and sending again what is due as imh_writes_run does; the writes not
+//  released by then are released. Returns the count answered.
+int
+    imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms);
+
+//  Counts the answered writes that a node's incidents
+//  (imh_node_incidents) do not hold under the incident their answer
+//  named: acknowledged and lost, or renumbered
+int
+    imh_writes_missing (imh_writes_t *self, zlist_t *incidents);
 
 //  Incident of write n's 200 answer, or 0 while it has none
 uint64_t
@@ -703,5 +722,24 @@ char *
 int
     imh_count_lines (const char *text, ...)
     __attribute__ ((sentinel));
+
+//  ---------------------------------------------------------------------
+//  im_harness_damage: damage done to a stopped node's files
+
+//  Flips one bit in the entry data of the newest open Raft segment of
+//  node (1 ..) that holds entries: in the batch from_end batches before
+//  its last (from_end 0: the last). what gets where (file, batch, byte).
+//  Returns 0, or -1 (printed) when there is no such segment or batch.
+int
+    imh_raft_flip (imh_t *self, int node, int from_end, char *what,
+                   size_t size);
+
+//  Flips one byte inside the first data block of a table file of
+//  node's store (node 0: the harness's single broker) that belongs to
+//  the column family cf ("incidents"...). what gets where. Returns 0,
+//  or -1 (printed) when no table file of that family was found.
+int
+    imh_store_flip (imh_t *self, int node, const char *cf, char *what,
+                    size_t size);
 
 #endif

@@ -244,6 +244,16 @@ imh_stop (imh_t *self, int slot, int deadline_ms)
     return -1;
 }
 
+int
+imh_wait_exit (imh_t *self, int slot, int deadline_ms)
+{
+    assert (self && slot >= 0 && slot < self->procs_n);
+    imh_proc_t *proc = &self->procs [slot];
+    if (proc->pid > 0 && !imh_wait_for (s_exited, proc, deadline_ms))
+        return -2;
+    return proc->status;
+}
+
 bool
 imh_running (imh_t *self, int slot)
 {

@@ -896,6 +896,62 @@ test_encoded_event_is_stored_as_its_encoding (void **state)
     im_event_destroy (&event);
 }
 
+//  A flipped byte in a table file: every read of its block fails its
+//  checksum, the store says it is damaged and names the file, and a
+//  reopen finds it again (RocksDB keeps no other copy)
+static void
+test_corrupt_block_marks_the_store_damaged (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    char body [200];
+    memset (body, 'x', sizeof body);
+    for (uint64_t seq = 1; seq <= 200; seq++) {
+        im_store_batch_t *batch = im_store_batch_new (f->store);
+        im_store_batch_put_event (batch, seq, 0, body, sizeof body);
+        assert_int_equal (im_store_batch_commit (f->store, &batch, false), 0);
+    }
+    assert_int_equal (im_store_sync (f->store), 0);
+    assert_false (im_store_damaged (f->store, NULL, 0));
+    im_store_destroy (&f->store);
+    //  The largest table file holds the events
+    char largest [600] = "";
+    off_t size = 0;
+    DIR *dir = opendir (f->path);
+    assert_non_null (dir);
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        char file [600];
+        struct stat info;
+        snprintf (file, sizeof file, "%s/%.255s", f->path, entry->d_name);
+        if (strstr (entry->d_name, ".sst") && stat (file, &info) == 0
+        &&  info.st_size > size) {
+            size = info.st_size;
+            snprintf (largest, sizeof largest, "%s", file);
+        }
+    }
+    closedir (dir);
+    assert_true (size > 1000);
+    FILE *file = fopen (largest, "r+b");
+    assert_non_null (file);
+    assert_int_equal (fseek (file, 20, SEEK_SET), 0);
+    int byte = fgetc (file);
+    assert_int_equal (fseek (file, 20, SEEK_SET), 0);
+    fputc (byte ^ 0xff, file);
+    fclose (file);
+
+    s_reopen (f, NULL);
+    char *data = NULL;
+    size_t length = 0;
+    assert_int_equal (im_store_event_get (f->store, 1, &data, &length),
+                      IM_EIO);
+    char detail [512] = "";
+    assert_true (im_store_damaged (f->store, detail, sizeof detail));
+    assert_true (im_store_is_damage (detail));
+    assert_non_null (strstr (detail, strrchr (largest, '/') + 1));
+    assert_false (im_store_is_damage ("IO error: No space left on device"));
+    assert_false (im_store_is_damage (NULL));
+}
+
 int
 main (void)
 {
@@ -923,6 +979,7 @@ main (void)
         T (test_open_fails_without_write_permission),
         T (test_other_schema_is_refused),
         T (test_foreign_database_is_refused),
+        T (test_corrupt_block_marks_the_store_damaged),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
