@@ -11,8 +11,8 @@
 #include "imb_classes.h"
 #include "imb_dispatch_group.h"
 
-#define RING         65536          //  Seqs tracked past the offset
-#define WAITING_MAX  4096           //  Loaded events not yet delivered
+#define RING         IMB_DISPATCH_GROUP_RING
+#define WAITING_MAX  IMB_DISPATCH_GROUP_WAITING_MAX
 #define LOAD_BATCH   256            //  Events read from the store at once
 
 typedef struct {
