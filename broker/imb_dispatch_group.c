@@ -268,12 +268,15 @@ void
 imb_dispatch_group_ack (imb_dispatch_group_t *self, const char *peer,
                         uint64_t seq, uint64_t now_ms)
 {
-    void *key = (void *) (uintptr_t) seq;
-    s_item_t *item = (s_item_t *) zhashx_lookup (self->inflight, key);
     s_instance_t *member = (s_instance_t *) zhashx_lookup (self->instances,
                                                            peer);
     if (member)
         member->last_seen = now_ms;
+    //  Seqs start at 1 and seq is the key: zhashx asserts on a NULL key,
+    //  and any worker may send an ACK of 0
+    void *key = (void *) (uintptr_t) seq;
+    s_item_t *item = seq ? (s_item_t *) zhashx_lookup (self->inflight, key)
+                         : NULL;
     if (!item || !member || item->holder != member)
         return;                     //  Late ack of something given away
     member->held--;

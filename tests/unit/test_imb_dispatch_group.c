@@ -828,6 +828,7 @@ test_a_duplicate_or_unknown_ack_changes_nothing (void **state)
     s_ack (f, 1, 1);                //  Held by the other instance
     s_ack (f, 0, 5);                //  Stored, not sent to anyone
     s_ack (f, 0, 99);               //  No such event
+    s_ack (f, 0, 0);                //  Below every event: seqs start at 1
     s_ack (f, 0, UINT64_MAX);
     s_ack (f, 2, 1);                //  Not a member
     s_assert_same (before, s_said (f));
@@ -1008,7 +1009,7 @@ test_random_games_keep_every_rule (void **state)
             }
             else
             if (dice < 34)              //  Anything: mostly not its own
-                s_ack (f, w, 1 + s_random (&seed) % (f->seqs + 1));
+                s_ack (f, w, s_random (&seed) % (f->seqs + 2));
             else
             if (worker->held) {         //  One of its own, at random
                 uint64_t pick = s_random (&seed) % worker->held;
