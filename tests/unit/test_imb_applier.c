@@ -217,6 +217,17 @@ s_expect_entry (fixture_t *f, uint64_t first_token, size_t opens)
 }
 
 
+//  The Raft index the store says was applied
+static uint64_t
+s_stored_applied (fixture_t *f)
+{
+    uint64_t applied = 0;
+    assert_int_equal (im_store_meta_get (f->store, IM_META_APPLIED,
+                                         &applied), 0);
+    return applied;
+}
+
+
 //  --------------------------------------------------------------------
 //  Holding the thread still
 
@@ -486,10 +497,7 @@ test_entries_are_applied_in_order_and_answered_in_order (void **state)
     assert_int_equal (imb_applier_backlog (f->applier), 0);
     assert_false (imb_applier_broken (f->applier));
     //  What the store holds, not only what the thread says
-    uint64_t applied = 0;
-    assert_int_equal (im_store_meta_get (f->store, IM_META_APPLIED,
-                                         &applied), 0);
-    assert_int_equal (applied, 30);
+    assert_int_equal (s_stored_applied (f), 30);
 }
 
 static void
@@ -649,10 +657,7 @@ test_destroy_applies_what_waits (void **state)
     f->stall_read = f->stall_tokens;
     assert_int_equal (imb_fsm_applied_index (f->fsm), 10);
     assert_int_equal (imb_fsm_last_seq (f->fsm), 20);
-    uint64_t applied = 0;
-    assert_int_equal (im_store_meta_get (f->store, IM_META_APPLIED,
-                                         &applied), 0);
-    assert_int_equal (applied, 10);
+    assert_int_equal (s_stored_applied (f), 10);
 }
 
 static void
