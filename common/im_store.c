@@ -19,10 +19,12 @@
     disk is always the state after some whole entry. And im_store_sync
     forces such a flush before libraft may delete log entries.
 
-    Threads: the thread that calls im_store_new owns the store and is the
-    only one that writes (batches, commit, sync) or reads errmsg. Reads
-    may come from another thread, so they never write into the object:
-    they log their failures instead (im_store_read.c).
+    Threads: one thread owns the store and is the only one that writes
+    batches or reads errmsg; the thread that opens it may hand it on (the
+    broker opens it on its main thread and its applier thread writes,
+    docs/architecture.md section 2). Reads, checkpoints and syncs may
+    come from other threads, so they never write into the object: they
+    log their failures instead (im_store_read.c).
 */
 #include "im_classes.h"
 #include "im_store_private.h"
