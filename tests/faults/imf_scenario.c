@@ -415,10 +415,8 @@ static const imf_scenario_t s_table [] = {
       "20-50% of its writes to incoming/ fail", false, NULL,
       { false, false, true, false, 200 }, s_iofail_install },
     { "flip-raft-open", "issue 12's bit flip in a follower's open Raft "
-      "segment, then a restart of every node", false,
-      "issue 12 item 2: libraft truncates the segment silently and the "
-      "node with the shorter log is elected: acknowledged writes lost",
-      PLAIN, s_flip_open },
+      "segment, then a restart of every node", true, NULL, PLAIN,
+      s_flip_open },
     { "flip-raft-closed", "a follower restarted (its open segments "
       "close), then stopped, a bit flipped in its newest closed Raft "
       "segment", true, NULL,
