@@ -6,7 +6,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         build-essential cmake pkg-config libzmq3-dev libczmq-dev \
         libmsgpack-dev librocksdb-dev libraft-dev libuv1-dev libcmocka-dev \
-        libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libsodium-dev \
+        libcurl4-openssl-dev libjansson-dev libsodium-dev \
         libfyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -19,7 +19,7 @@ FROM debian:12
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         libzmq5 libczmq4 libmsgpackc2 librocksdb7.8 libraft2 libuv1 \
-        libjansson4 libfyaml0 libsodium23 libmicrohttpd12 \
+        libjansson4 libfyaml0 libsodium23 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/broker/imq-broker /build/tools/imqctl /usr/local/bin/
 COPY --from=build /build/worker/imq-classifier /build/worker/imq-sla-timer \

@@ -21,8 +21,8 @@
 //  What a decoded command holds in memory, at most for the usual sizes
 //  (the command, its fields map with inline room): counted against the
 //  queue's bound along with the entry's bytes
-#define S_DECODED_COMMAND 2048
-#define S_ROOM_WAIT_MS    50        //  See s_enqueue
+#define S_DECODED_COMMAND IMB_APPLIER_COMMAND_BYTES
+#define S_ROOM_WAIT_MS    IMB_APPLIER_ROOM_WAIT_MS  //  See s_enqueue
 
 typedef struct _job_t {
     struct _job_t *next;            //  Next in the queue

@@ -17,13 +17,20 @@
 #include <stdint.h>
 #include "imb_fsm.h"
 
+//  What a decoded command counts for against the bound, beside the
+//  entry's bytes; and the longest a push waits for room while the queue
+//  is under twice its bound (imb_applier_new)
+#define IMB_APPLIER_COMMAND_BYTES   2048
+#define IMB_APPLIER_ROOM_WAIT_MS    50
+
 typedef struct _imb_applier_t imb_applier_t;
 
 //  Starts the thread. It applies to fsm (borrowed, used only by this
 //  thread from now on) and sends results on a PAIR socket it connects
 //  to endpoint. At most max_bytes of entries wait (counted decoded, see
-//  imb_applier.c); a push beyond that waits for room, for 50 ms at most
-//  while twice max_bytes are not reached. Returns NULL if
+//  imb_applier.c); a push beyond that waits for room, for
+//  IMB_APPLIER_ROOM_WAIT_MS at most while twice max_bytes are not
+//  reached, and never while nothing waits. Returns NULL if
 //  the thread or socket cannot start.
 imb_applier_t *
     imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes);

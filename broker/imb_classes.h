@@ -21,6 +21,7 @@
 #include "imb_cluster.h"
 #include "imb_checkpoint.h"
 #include "imb_install.h"
+#include "imb_store_repair.h"
 #include "imb_applier.h"
 #include "imb_dispatch_group.h"
 #include "imb_command_from.h"

@@ -4,6 +4,27 @@
 #include "imb_classes.h"
 #include "imb_decide_private.h"
 
+//  A trigger of the occurrence the open incident already holds (a
+//  monitoring source saying again that the alert still fires): the
+//  incident's last_alert_ms moves, through an alert.seen, at most once
+//  per policy alert_heartbeat, so that a source re-sending every few
+//  seconds cannot grow the log faster than that. No new occurrence, so
+//  nothing is counted and nobody is told.
+static void
+s_decide_heartbeat (const im_command_t *command, const im_fields_t *incident,
+                    uint64_t id, const im_policy_t *policy,
+                    imb_decision_t *decision)
+{
+    decision->incident = id;
+    decision->outcome = "seen";
+    int64_t last = im_fields_int_or (incident, "last_alert_ms", 0);
+    if ((int64_t) command->ts_ms - last < policy->alert_heartbeat_ms)
+        return;
+    im_fields_t *payload = imb_decide_emit (decision, IM_EV_ALERT_SEEN, id);
+    im_fields_set_str (payload, "dedup_key",
+                       im_fields_str (command->args, "dedup_key"));
+}
+
 //  An alert from a monitoring source, named by its dedup key. incident
 //  is what the key maps to; only an incident not yet resolved absorbs
 //  the alert, so after a resolve a trigger opens a new incident.
@@ -27,12 +48,21 @@ imb_decide_alert (const im_command_t *command, const im_fields_t *incident,
             imb_decide_reject (decision, IM_EINVAL, "missing argument 'title'");
             return;
         }
+        const char *occurrence = im_fields_str (args, "occurrence");
+        const char *held = open ? im_fields_str (incident, "alert_occurrence")
+                                : NULL;
+        if (occurrence && held && streq (occurrence, held)) {
+            s_decide_heartbeat (command, incident, id, policy, decision);
+            return;
+        }
         if (open) {
             payload = imb_decide_emit (decision, IM_EV_ALERT_REPEATED, id);
             im_fields_set_str (payload, "dedup_key", key);
             im_fields_set_int (payload, "alerts",
                                im_fields_int_or (incident, "alerts", 1) + 1);
             imb_decide_copy_str (payload, args, "severity", NULL);
+            if (occurrence)
+                im_fields_set_str (payload, "alert_occurrence", occurrence);
             decision->outcome = "added";
         }
         else {
@@ -42,6 +72,8 @@ imb_decide_alert (const im_command_t *command, const im_fields_t *incident,
             im_fields_set_int (payload, "last_alert_ms",
                                (int64_t) command->ts_ms);
             imb_decide_copy_str (payload, args, "severity", NULL);
+            if (occurrence)
+                im_fields_set_str (payload, "alert_occurrence", occurrence);
             id = new_id;
             decision->outcome = "opened";
         }
@@ -49,15 +81,32 @@ imb_decide_alert (const im_command_t *command, const im_fields_t *incident,
         return;
     }
     if (!streq (action, "acknowledge") && !streq (action, "resolve")
-    &&  !streq (action, "clear")) {
+    &&  !streq (action, "clear") && !streq (action, "heartbeat")) {
         imb_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "
-                           "must be trigger, acknowledge, resolve or clear",
-                           action);
+                           "must be trigger, heartbeat, acknowledge, resolve "
+                           "or clear", action);
         return;
     }
     if (!open) {
         imb_decide_reject (decision, IM_ENOTFOUND,
                   "no open incident has dedup_key '%s'", key);
+        return;
+    }
+    if (streq (action, "heartbeat")) {
+        //  Of the occurrence the incident holds, else of one it no
+        //  longer holds: nothing to record
+        const char *occurrence = im_fields_str (args, "occurrence");
+        const char *held = im_fields_str (incident, "alert_occurrence");
+        if (!occurrence)
+            imb_decide_reject (decision, IM_EINVAL, "missing argument "
+                               "'occurrence'");
+        else
+        if (held && streq (occurrence, held))
+            s_decide_heartbeat (command, incident, id, policy, decision);
+        else {
+            decision->incident = id;
+            decision->outcome = "unchanged";
+        }
         return;
     }
     decision->incident = id;

@@ -61,6 +61,7 @@ static const s_arg_t s_alert_args [] = {
     { "service", false, false, 0, 128 },
     { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
     { "channel", false, false, 1, 32 }, { "severity", false, false, 0, 16 },
+    { "occurrence", false, false, 1, 64 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_close_args [] = {
     { "due_ms", true, false, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };

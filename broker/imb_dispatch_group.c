@@ -11,8 +11,8 @@
 #include "imb_classes.h"
 #include "imb_dispatch_group.h"
 
-#define RING         65536          //  Seqs tracked past the offset
-#define WAITING_MAX  4096           //  Loaded events not yet delivered
+#define RING         IMB_DISPATCH_GROUP_RING
+#define WAITING_MAX  IMB_DISPATCH_GROUP_WAITING_MAX
 #define LOAD_BATCH   256            //  Events read from the store at once
 
 typedef struct {
@@ -268,12 +268,15 @@ void
 imb_dispatch_group_ack (imb_dispatch_group_t *self, const char *peer,
                         uint64_t seq, uint64_t now_ms)
 {
-    void *key = (void *) (uintptr_t) seq;
-    s_item_t *item = (s_item_t *) zhashx_lookup (self->inflight, key);
     s_instance_t *member = (s_instance_t *) zhashx_lookup (self->instances,
                                                            peer);
     if (member)
         member->last_seen = now_ms;
+    //  Seqs start at 1 and seq is the key: zhashx asserts on a NULL key,
+    //  and any worker may send an ACK of 0
+    void *key = (void *) (uintptr_t) seq;
+    s_item_t *item = seq ? (s_item_t *) zhashx_lookup (self->inflight, key)
+                         : NULL;
     if (!item || !member || item->holder != member)
         return;                     //  Late ack of something given away
     member->held--;

@@ -13,6 +13,12 @@
 #include "im_fields.h"
 #include "im_store.h"
 
+//  A group tracks acknowledgements for this many seqs past its offset,
+//  and loads no event further on; it holds at most WAITING_MAX loaded
+//  events that no instance could take yet
+#define IMB_DISPATCH_GROUP_RING         65536
+#define IMB_DISPATCH_GROUP_WAITING_MAX  4096
+
 typedef struct _imb_dispatch_group_t imb_dispatch_group_t;
 
 //  Creates a group starting after its stored offset; store and router

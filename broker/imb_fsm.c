@@ -71,7 +71,8 @@ imb_fsm_new (im_store_t *store)
     ||  im_store_meta_get (store, IM_META_APPLIED, &self->applied)
     ||  im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
     ||  im_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)
-    ||  im_store_meta_get (store, IM_META_CONFIG_SEQ, &self->config_seq)) {
+    ||  im_store_meta_get (store, IM_META_CONFIG_SEQ, &self->config_seq)
+    ||  im_store_meta_get (store, IM_META_REQUESTS, &self->requests_count)) {
         imb_fsm_destroy (&self);
         return NULL;
     }
@@ -163,6 +164,16 @@ s_policy_stamped (const im_event_t *event)
     return event->type == IM_EV_OPENED || event->type == IM_EV_CONVERTED
         || event->type == IM_EV_CLASSIFIED
         || event->type == IM_EV_SLA_BREACHED;
+}
+
+//  Counts a request result stored at ts_ms, for its expiry
+static void
+s_request_stored (imb_fsm_t *self, uint64_t ts_ms)
+{
+    self->requests_count++;
+    self->entry_added++;
+    if (ts_ms < self->entry_oldest_ms)
+        self->entry_oldest_ms = ts_ms;
 }
 
 //  Decides and records one command; stored is the result an earlier
@@ -303,9 +314,10 @@ s_apply_command (imb_fsm_t *self, im_store_batch_t *batch,
         //  holds a status, so one is appended for the put and taken off
         //  again (the last entry: nothing moves)
         im_fields_append_int (result->body, "status", result->status);
-        im_store_batch_put_request (batch, key, result->body);
+        im_store_batch_put_request (batch, key, command->ts_ms, result->body);
         im_fields_remove (result->body, "status");
         imb_entry_map_set_str (self->requests, key, position);
+        s_request_stored (self, command->ts_ms);
     }
     return 0;
 }
@@ -343,6 +355,16 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
     }
     uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
     uint64_t saved_config = self->config_seq;
+    uint64_t saved_requests = self->requests_count;
+    uint64_t saved_from = self->expire_from_ms, saved_oldest = self->oldest_ms;
+    bool saved_known = self->oldest_known;
+    //  The entry's time: the latest the leader stamped on its commands
+    uint64_t now_ms = 0;
+    for (size_t cmd = 0; cmd < count; cmd++)
+        if (commands [cmd]->ts_ms > now_ms)
+            now_ms = commands [cmd]->ts_ms;
+    self->entry_added = 0;
+    self->entry_oldest_ms = UINT64_MAX;
     memcpy (self->counters_saved, self->counters,
             self->counters_n * sizeof (uint64_t));
     im_store_batch_t *batch = im_store_batch_new (self->store);
@@ -355,8 +377,13 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
                               prior ? self->prior [prior - 1] : NULL);
     }
     imb_fsm_prior_clear (self, count);
+    if (rc == 0)
+        rc = imb_fsm_expire_requests (self, batch, now_ms);
     if (rc == 0) {
         imb_fsm_put_incidents (self, batch);
+        if (self->requests_count != saved_requests)
+            im_store_batch_put_meta (batch, IM_META_REQUESTS,
+                                     self->requests_count);
         im_store_batch_put_meta (batch, IM_META_APPLIED, index);
         im_store_batch_put_meta (batch, IM_META_LAST_SEQ, self->last_seq);
         im_store_batch_put_meta (batch, IM_META_NEXT_ID, self->next_id);
@@ -376,6 +403,10 @@ imb_fsm_apply_decoded (imb_fsm_t *self, uint64_t index,
         self->last_seq = saved_seq;
         self->next_id = saved_id;
         self->config_seq = saved_config;
+        self->requests_count = saved_requests;
+        self->expire_from_ms = saved_from;
+        self->oldest_ms = saved_oldest;
+        self->oldest_known = saved_known;
         memcpy (self->counters, self->counters_saved,
                 self->counters_n * sizeof (uint64_t));
         zsys_error ("imb_fsm: cannot apply entry %" PRIu64 ": %s (%s)", index,

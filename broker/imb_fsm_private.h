@@ -60,7 +60,22 @@ struct _imb_fsm_t {
     uint64_t *counters_saved;       //  As before this entry, owned: the
                                     //  ones that differ are written, and
                                     //  a failed entry goes back to them
+    uint64_t requests_count;        //  Request results stored (meta)
+    uint64_t expire_from_ms;        //  No result stored is older: where
+                                    //  the expiry scan starts
+    uint64_t oldest_ms;             //  Time of the oldest result stored
+                                    //  (UINT64_MAX: none), when known
+    bool oldest_known;              //  oldest_ms is exact
+    size_t entry_added;             //  Results this entry stored
+    uint64_t entry_oldest_ms;       //  The oldest time among them
 };
+
+//  Removes the request results the policy no longer keeps, as of now_ms
+//  (the entry's time), into batch (imb_fsm_expire.c). Returns 0 or the
+//  store's failure.
+int
+    imb_fsm_expire_requests (imb_fsm_t *self, im_store_batch_t *batch,
+                             uint64_t now_ms);
 
 //  The dedup map's value for a key this entry unmapped
 #define IMB_FSM_DEDUP_NONE ((void *) UINTPTR_MAX)

@@ -2,114 +2,103 @@
     Prometheus metrics and health checks (docs/http.md)
 
     The broker's state belongs to its main thread (the zloop) and the
-    Raft thread. libmicrohttpd's threads stay out of it: every request
-    opens a DEALER to the broker's client endpoint over inproc and asks
-    as any IMQ01 client would, so a command from HTTP goes through the
-    same checks, the same queue and the same idempotency as one from
-    imqctl. What HTTP adds is bounded: a body larger than http.body_max
-    is read to its end and dropped (413), and more than http.inflight_max
-    requests at once are answered 429 with Retry-After, as the broker's
-    own full queue is answered 503 with Retry-After; nothing waits
-    without bound. The only state the threads share is a few atomic
-    counters (requests in flight, answers by status).
+    Raft thread. The HTTP threads stay out of it: every request opens a
+    DEALER to the broker's client endpoint over inproc and asks as any
+    IMQ01 client would, so a command from HTTP goes through the same
+    checks, the same queue and the same idempotency as one from imqctl.
+    What HTTP adds is bounded: connections (in all and per client
+    address), the time a request head and body may take, the body's
+    size, and the requests answered at once; each refusal is a JSON
+    answer naming its limit, and the broker's own full queue is
+    answered 503 with Retry-After; nothing waits without bound.
+
+    The server is imq's own (imb_http_loop, imb_http_conn,
+    imb_http_parser) rather than libmicrohttpd's: libmicrohttpd 0.9.75
+    answers the faults it finds itself (a bad Content-Length twice
+    over, chunk errors in HTML), has no deadline a trickle cannot reset,
+    and gives no hook to change either. This file starts it and makes
+    the answers. The only state the threads share is a few atomic
+    counters (answers by status).
 */
 #include "imb_classes.h"
 #include "imb_http_private.h"
 #include <netdb.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define S_STATUS_MAX    600         //  HTTP status codes counted
 
 struct _imb_http_t {
-    struct MHD_Daemon *daemon;      //  The server, owned
+    imb_http_loop_t *loop;          //  The I/O thread, owned
     char endpoint [IM_CONFIG_PATH_MAX];     //  Broker's client endpoint
-    size_t body_max;                //  Largest body accepted, octets
-    size_t inflight_max;            //  Requests answered at once
     bool auto_resolve;              //  Resolved alerts resolve incidents
-    atomic_size_t inflight;         //  Requests being answered now
+    uint64_t copies_window_ms;      //  Alert copies within it count once
     atomic_uint_fast64_t answers [S_STATUS_MAX];
                                     //  Answers given, by status
 };
 
-//  One request as it arrives: its body, up to the limit
-typedef struct {
-    char *body;                     //  Octets read, owned (NUL ended)
-    size_t size;                    //  How many
-    size_t allocated;               //  Room in body
-    bool too_big;                   //  Over body_max: the rest is dropped
-} s_upload_t;
-
 //  --------------------------------------------------------------------
 //  Answers
 
-//  Counts an answer and queues it
-static enum MHD_Result
-s_queue (imb_http_t *self, struct MHD_Connection *connection,
-         unsigned status, struct MHD_Response *response)
+void
+imb_http_answer_clear (imb_http_answer_t *answer)
 {
-    if (status < S_STATUS_MAX)
-        atomic_fetch_add (&self->answers [status], 1);
-    enum MHD_Result rc = MHD_queue_response (connection, status, response);
-    MHD_destroy_response (response);
-    return rc;
+    assert (answer);
+    free (answer->body);
+    free (answer->location);
+    memset (answer, 0, sizeof *answer);
 }
 
-enum MHD_Result
-imb_http_answer_text (const imb_http_request_t *request, unsigned status,
-                      char **text_p, const char *type)
+//  Puts text (owned, NUL-ended) of content type type into answer, or
+//  a fixed 500 when text is NULL (out of memory)
+static void
+s_fill (imb_http_answer_t *answer, unsigned status, char *text,
+        const char *type)
 {
-    char *text = *text_p;
-    *text_p = NULL;
-    struct MHD_Response *response = MHD_create_response_from_buffer (
-        strlen (text), text, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free (text);
-        return MHD_NO;
+    imb_http_answer_clear (answer);
+    if (!text) {
+        text = strdup ("{\"error\": \"out of memory\"}");
+        status = 500;
+        type = "application/json";
     }
-    MHD_add_response_header (response, "Content-Type", type);
-    return s_queue (request->http, request->connection, status, response);
+    answer->status = status;
+    answer->type = type;
+    answer->body = text;
+    answer->size = text ? strlen (text) : 0;
 }
 
-//  Makes the response for a JSON document; takes *json_p
-static struct MHD_Response *
-s_json_response (json_t **json_p, unsigned *status)
+//  Puts the JSON document *json_p (taken) into answer
+static void
+s_fill_json (imb_http_answer_t *answer, unsigned status, json_t **json_p)
 {
     char *text = *json_p ? json_dumps (*json_p, JSON_INDENT (2)
                                                 | JSON_PRESERVE_ORDER)
                          : NULL;
     json_decref (*json_p);
     *json_p = NULL;
-    if (!text) {
-        text = strdup ("{\"error\": \"out of memory\"}");
-        *status = 500;
-        if (!text)
-            return NULL;
-    }
-    struct MHD_Response *response = MHD_create_response_from_buffer (
-        strlen (text), text, MHD_RESPMEM_MUST_FREE);
-    if (!response)
-        free (text);
-    else
-        MHD_add_response_header (response, "Content-Type",
-                                 "application/json");
-    return response;
+    s_fill (answer, status, text, "application/json");
 }
 
-enum MHD_Result
+int
+imb_http_answer_text (const imb_http_request_t *request, unsigned status,
+                      char **text_p, const char *type)
+{
+    s_fill (request->answer, status, *text_p, type);
+    *text_p = NULL;
+    return 0;
+}
+
+int
 imb_http_answer (const imb_http_request_t *request, unsigned status,
                  json_t **json_p, unsigned retry_after, const char *location)
 {
-    struct MHD_Response *response = s_json_response (json_p, &status);
-    if (!response)
-        return MHD_NO;
-    if (retry_after) {
-        char seconds [16];
-        snprintf (seconds, sizeof seconds, "%u", retry_after);
-        MHD_add_response_header (response, "Retry-After", seconds);
-    }
+    s_fill_json (request->answer, status, json_p);
+    request->answer->retry_after = retry_after;
     if (location)
-        MHD_add_response_header (response, "Location", location);
-    return s_queue (request->http, request->connection, status, response);
+        request->answer->location = strdup (location);
+    return 0;
 }
 
 //  The error document {"error": text, "field": field}
@@ -122,7 +111,19 @@ s_error_json (const char *text, const char *field)
     return json;
 }
 
-enum MHD_Result
+void
+imb_http_answer_refusal (imb_http_answer_t *answer, unsigned status,
+                         const char *text)
+{
+    assert (answer);
+    memset (answer, 0, sizeof *answer);
+    json_t *json = s_error_json (text, NULL);
+    s_fill_json (answer, status, &json);
+    if (answer->status == 503 || answer->status == 429)
+        answer->retry_after = 1;
+}
+
+int
 imb_http_error (const imb_http_request_t *request, unsigned status,
                 const char *text, const char *field)
 {
@@ -131,22 +132,19 @@ imb_http_error (const imb_http_request_t *request, unsigned status,
                             status == 503 || status == 429 ? 1 : 0, NULL);
 }
 
-enum MHD_Result
+int
 imb_http_not_allowed (const imb_http_request_t *request, const char *allow)
 {
     char text [96];
-    snprintf (text, sizeof text, "method %s is not allowed here; allowed: %s",
-              request->method, allow);
+    snprintf (text, sizeof text, "method %.20s is not allowed here; "
+              "allowed: %s", request->method, allow);
     json_t *json = s_error_json (text, NULL);
-    unsigned status = 405;
-    struct MHD_Response *response = s_json_response (&json, &status);
-    if (!response)
-        return MHD_NO;
-    MHD_add_response_header (response, "Allow", allow);
-    return s_queue (request->http, request->connection, status, response);
+    s_fill_json (request->answer, 405, &json);
+    request->answer->allow = allow;
+    return 0;
 }
 
-enum MHD_Result
+int
 imb_http_broker_error (const imb_http_request_t *request,
                        const im_reply_t *reply)
 {
@@ -172,6 +170,19 @@ imb_http_auto_resolve (imb_http_t *self)
     return self->auto_resolve;
 }
 
+void
+imb_http_count (imb_http_t *self, unsigned status)
+{
+    if (status < S_STATUS_MAX)
+        atomic_fetch_add (&self->answers [status], 1);
+}
+
+uint64_t
+imb_http_copies_window (imb_http_t *self)
+{
+    return self->copies_window_ms;
+}
+
 uint64_t
 imb_http_answers (imb_http_t *self, unsigned status)
 {
@@ -185,122 +196,42 @@ imb_http_endpoint (imb_http_t *self)
 }
 
 //  --------------------------------------------------------------------
-//  The libmicrohttpd callbacks
+//  The server
 
-//  Appends a chunk of the body, or drops it once over the limit
+//  Raises the limit of open files to what the connections need, as
+//  far as the hard limit allows; says so when that is not enough
 static void
-s_upload (imb_http_t *self, s_upload_t *upload, const char *data,
-          size_t size)
+s_file_limit (const im_config_t *config)
 {
-    if (upload->too_big || upload->size + size > self->body_max) {
-        upload->too_big = true;
+    //  The connections, as many closing after a refusal, and the rest
+    //  of the broker (RocksDB, Raft, ZeroMQ)
+    rlim_t need = (rlim_t) config->http_connections_max * 2 + 1024;
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) || limit.rlim_cur >= need)
         return;
-    }
-    if (upload->size + size + 1 > upload->allocated) {
-        size_t allocated = upload->allocated ? upload->allocated : 4096;
-        while (allocated < upload->size + size + 1)
-            allocated *= 2;
-        char *body = (char *) realloc (upload->body, allocated);
-        assert (body);
-        upload->body = body;
-        upload->allocated = allocated;
-    }
-    memcpy (upload->body + upload->size, data, size);
-    upload->size += size;
-    upload->body [upload->size] = 0;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > need
+                   ? need : limit.rlim_max;
+    setrlimit (RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < need)
+        zsys_warning ("http: open files are limited to %lu, and "
+                      "http.connections_max %zu wants %lu: raise the limit "
+                      "(ulimit -n) or lower http.connections_max",
+                      (unsigned long) limit.rlim_cur,
+                      config->http_connections_max, (unsigned long) need);
 }
 
-static enum MHD_Result
-s_on_request (void *cls, struct MHD_Connection *connection, const char *url,
-              const char *method, const char *version,
-              const char *upload_data, size_t *upload_data_size,
-              void **context)
+//  Opens the listening socket for host:port. Returns it, or -1 with
+//  the reason in errbuf.
+static int
+s_listen (const char *listen_on, char *errbuf, size_t errlen)
 {
-    (void) version;
-    imb_http_t *self = (imb_http_t *) cls;
-    s_upload_t *upload = (s_upload_t *) *context;
-    if (!upload) {                  //  Headers only, so far
-        upload = (s_upload_t *) calloc (1, sizeof *upload);
-        if (!upload)
-            return MHD_NO;
-        *context = upload;
-        //  A body announced too large is refused before it is read
-        const char *length = MHD_lookup_connection_value (
-            connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull (length, NULL, 10) > self->body_max)
-            upload->too_big = true;
-        else
-            return MHD_YES;
-    }
-    if (*upload_data_size) {        //  Past the limit: read, dropped
-        s_upload (self, upload, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    imb_http_request_t request = {
-        self, connection, method, url, upload->body ? upload->body : "",
-        upload->size
-    };
-    if (upload->too_big) {
-        char text [96];
-        snprintf (text, sizeof text, "the body is larger than %zu bytes "
-                  "(http.body_max)", self->body_max);
-        return imb_http_error (&request, 413, text, NULL);
-    }
-    //  A liveness probe is never turned away: it asks nothing of anyone
-    if (streq (url, "/healthz"))
-        return imb_http_route (&request);
-    if (atomic_fetch_add (&self->inflight, 1) >= self->inflight_max) {
-        atomic_fetch_sub (&self->inflight, 1);
-        return imb_http_error (&request, 429, "too many requests in "
-                               "progress (http.inflight_max); retry", NULL);
-    }
-    enum MHD_Result rc = imb_http_route (&request);
-    atomic_fetch_sub (&self->inflight, 1);
-    return rc;
-}
-
-static void
-s_on_completed (void *cls, struct MHD_Connection *connection, void **context,
-                enum MHD_RequestTerminationCode code)
-{
-    (void) cls;
-    (void) connection;
-    (void) code;
-    s_upload_t *upload = (s_upload_t *) *context;
-    if (upload) {
-        free (upload->body);
-        free (upload);
-        *context = NULL;
-    }
-}
-
-static void
-s_on_log (void *cls, const char *format, va_list args)
-    __attribute__ ((format (printf, 2, 0)));
-
-static void
-s_on_log (void *cls, const char *format, va_list args)
-{
-    (void) cls;
-    char text [256];
-    vsnprintf (text, sizeof text, format, args);
-    zsys_warning ("http: %s", text);
-}
-
-imb_http_t *
-imb_http_new (const im_config_t *config, const char *endpoint, char *errbuf,
-              size_t errlen)
-{
-    assert (config && endpoint);
-    //  host:port as a socket address
     char host [IM_CONFIG_PATH_MAX];
-    im_strlcpy (host, config->http_listen, sizeof host);
+    im_strlcpy (host, listen_on, sizeof host);
     char *colon = strrchr (host, ':');
     if (!colon) {
         snprintf (errbuf, errlen, "http.listen '%s' is not host:port",
-                  config->http_listen);
-        return NULL;
+                  listen_on);
+        return -1;
     }
     *colon = 0;
     struct addrinfo hints = { 0 }, *address = NULL;
@@ -310,41 +241,53 @@ imb_http_new (const im_config_t *config, const char *endpoint, char *errbuf,
     int found = getaddrinfo (*host ? host : NULL, colon + 1, &hints,
                              &address);
     if (found) {
-        snprintf (errbuf, errlen, "http.listen '%s': %s", config->http_listen,
+        snprintf (errbuf, errlen, "http.listen '%s': %s", listen_on,
                   gai_strerror (found));
-        return NULL;
+        return -1;
     }
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd == -1
+    ||  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
+    ||  bind (fd, address->ai_addr, address->ai_addrlen)
+    ||  listen (fd, SOMAXCONN)) {
+        snprintf (errbuf, errlen, "cannot serve HTTP on %s: %s", listen_on,
+                  strerror (errno));
+        if (fd != -1)
+            close (fd);
+        fd = -1;
+    }
+    freeaddrinfo (address);
+    return fd;
+}
+
+imb_http_t *
+imb_http_new (const im_config_t *config, const char *endpoint, char *errbuf,
+              size_t errlen)
+{
+    assert (config && endpoint);
+    int listener = s_listen (config->http_listen, errbuf, errlen);
+    if (listener == -1)
+        return NULL;
     imb_http_t *self = (imb_http_t *) calloc (1, sizeof *self);
     if (!self) {
-        freeaddrinfo (address);
+        close (listener);
         return NULL;
     }
     im_strlcpy (self->endpoint, endpoint, sizeof self->endpoint);
-    self->body_max = config->http_body_max;
-    self->inflight_max = config->http_inflight_max;
     self->auto_resolve = streq (config->alert_resolve, "auto");
-    atomic_init (&self->inflight, 0);
+    self->copies_window_ms = config->http_alert_copies_window_ms;
     for (size_t index = 0; index < S_STATUS_MAX; index++)
         atomic_init (&self->answers [index], 0);
-    //  One thread per connection: a request blocks its thread while
-    //  the broker commits, and connections beyond the limit are refused
-    unsigned connections = (unsigned) self->inflight_max * 4;
-    self->daemon = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION
-        | MHD_USE_ERROR_LOG,
-        0, NULL, NULL, s_on_request, self,
-        MHD_OPTION_EXTERNAL_LOGGER, s_on_log, self,
-        MHD_OPTION_SOCK_ADDR, address->ai_addr,
-        MHD_OPTION_CONNECTION_LIMIT, connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 60,
-        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
-        MHD_OPTION_END);
-    freeaddrinfo (address);
-    if (!self->daemon) {
-        snprintf (errbuf, errlen, "cannot serve HTTP on %s: %s",
-                  config->http_listen, strerror (errno));
+    s_file_limit (config);
+    imb_http_limits_t limits = {
+        config->http_body_max, config->http_inflight_max,
+        config->http_connections_max, config->http_connections_per_client,
+        config->http_header_timeout_ms, config->http_body_timeout_ms
+    };
+    self->loop = imb_http_loop_new (self, listener, &limits, errbuf, errlen);
+    if (!self->loop)
         imb_http_destroy (&self);
-    }
     return self;
 }
 
@@ -354,8 +297,7 @@ imb_http_destroy (imb_http_t **self_p)
     assert (self_p);
     if (*self_p) {
         imb_http_t *self = *self_p;
-        if (self->daemon)
-            MHD_stop_daemon (self->daemon);
+        imb_http_loop_destroy (&self->loop);
         free (self);
         *self_p = NULL;
     }

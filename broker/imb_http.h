@@ -1,10 +1,11 @@
 /*  imb_http - the broker's HTTP server: JSON API, alert receivers,
     Prometheus metrics and health checks (docs/http.md)
 
-    libmicrohttpd runs it on its own threads, one per connection. Those
-    threads never touch the broker's state: each request talks to the
-    broker's client endpoint as an ordinary IMQ01 client, over inproc,
-    and turns JSON into commands and replies into JSON.
+    One I/O thread holds every connection, and threads started as the
+    requests in progress need them answer. Those threads never touch
+    the broker's state: each request talks to the broker's client
+    endpoint as an ordinary IMQ01 client, over inproc, and turns JSON
+    into commands and replies into JSON.
 */
 #ifndef IMB_HTTP_H_INCLUDED
 #define IMB_HTTP_H_INCLUDED

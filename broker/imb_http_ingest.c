@@ -8,10 +8,16 @@
     on (an alert's status and fingerprint, an event's action and dedup
     key) is checked strictly, and a fault names the field.
 
-    Alertmanager in HA mode delivers one notification from each peer.
-    An alert's request id is made from its fingerprint, status and
-    startsAt, so every copy of a notification is one command to the
-    state machine, which answers the copies with the first result.
+    Alertmanager in HA mode delivers one notification from each peer,
+    and sends a firing alert again every repeat_interval (and whenever
+    its group changes). An alert's request id is made from its
+    fingerprint, status and startsAt, so every copy of a notification is
+    one command to the state machine, which answers the copies with the
+    first result. A firing alert answered so (a repeat) is then said to
+    still fire: an ALERT heartbeat, whose request id names the window it
+    arrived in (http.alert_copies_window, a minute by default), so that
+    the copies that arrive together are one heartbeat and a re-send
+    minutes later another (docs/protocol.md section 3.3).
 */
 #include "imb_classes.h"
 #include "imb_http_ingest.h"
@@ -201,19 +207,24 @@ imb_http_ingest_incident (const json_t *root, im_fields_t *body,
 //  --------------------------------------------------------------------
 //  POST /v1/alerts/alertmanager
 
-//  Makes a request id from an alert's identity; one longer than a
-//  request id may be is replaced by a hash of it
+//  Makes a request id from an alert's identity and, for a heartbeat,
+//  the window it arrived in (0 for none); one longer than a request id
+//  may be is replaced by a hash of it
 static void
 s_alert_request_id (char *id, size_t size, const char *fingerprint,
-                    const char *status, const char *starts_at)
+                    const char *status, const char *starts_at,
+                    uint64_t window)
 {
-    int length = snprintf (id, size, "am:%s:%s:%s", fingerprint, status,
-                           starts_at);
+    char minute [24] = "";
+    if (window)
+        snprintf (minute, sizeof minute, "%" PRIu64, window);
+    int length = snprintf (id, size, "am:%s:%s:%s%s%s", fingerprint, status,
+                           starts_at, window ? ":" : "", minute);
     if (length >= 0 && (size_t) length < size)
         return;
     uint64_t hash = 14695981039346656037ull;     //  FNV-1a, 64 bits
-    const char *parts [3] = { fingerprint, status, starts_at };
-    for (int part = 0; part < 3; part++) {
+    const char *parts [4] = { fingerprint, status, starts_at, minute };
+    for (int part = 0; part < 4; part++) {
         for (const char *cursor = parts [part]; *cursor; cursor++) {
             hash ^= (unsigned char) *cursor;
             hash *= 1099511628211ull;
@@ -284,11 +295,14 @@ s_alert (const json_t *alert, size_t index, bool auto_resolve,
         snprintf (field, sizeof field, "%sannotations", path);
         return s_fault (fault, field, "field '%s' must be an object", field);
     }
+    bool firing = streq (status, "firing");
     s_alert_request_id (command->request_id, sizeof command->request_id,
-                        fingerprint, status, starts_at ? starts_at : "");
+                        fingerprint, status, starts_at ? starts_at : "", 0);
     im_strlcpy (command->label, fingerprint, sizeof command->label);
 
     im_fields_t *body = command->body;
+    if (firing && starts_at && *starts_at)
+        im_fields_set_str (body, "occurrence", starts_at);
     char text [S_TEXT_MAX + 1];
     snprintf (text, sizeof text, "alertmanager/%s", fingerprint);
     im_fields_set_str (body, "dedup_key", text);
@@ -366,6 +380,44 @@ imb_http_ingest_alertmanager (const json_t *root, bool auto_resolve,
             }
     }
     return 0;
+}
+
+size_t
+imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
+                            const im_reply_t *const *replies, uint64_t window,
+                            imb_http_batch_t *heartbeats, size_t *positions)
+{
+    assert (batch && replies && heartbeats && positions);
+    size_t count = 0;
+    for (size_t pass = 0; pass < 2; pass++) {
+        //  Counted first, then made
+        if (pass == 1)
+            s_batch_make (heartbeats, count);
+        size_t made = 0;
+        for (size_t index = 0; index < batch->count; index++) {
+            const imb_http_command_t *command = &batch->commands [index];
+            const im_reply_t *reply = replies [index];
+            const char *occurrence = im_fields_str (command->body,
+                                                    "occurrence");
+            if (command->repeat_of >= 0 || !occurrence || !reply
+            ||  reply->status != 200 || !im_fields_has (reply->body, "repeat"))
+                continue;
+            if (pass == 0) {
+                count++;
+                continue;
+            }
+            imb_http_command_t *heartbeat = &heartbeats->commands [made];
+            positions [made++] = index;
+            im_fields_merge (heartbeat->body, command->body);
+            im_fields_set_str (heartbeat->body, "action", "heartbeat");
+            im_strlcpy (heartbeat->label, command->label,
+                        sizeof heartbeat->label);
+            s_alert_request_id (heartbeat->request_id,
+                                sizeof heartbeat->request_id, command->label,
+                                "seen", occurrence, window ? window : 1);
+        }
+    }
+    return count;
 }
 
 //  --------------------------------------------------------------------

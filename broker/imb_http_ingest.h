@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include "im_event.h"
 #include "im_fields.h"
+#include "im_proto.h"
 
 #define IMB_HTTP_FIELD_MAX 128      //  Octets in a field path, with NUL
 #define IMB_HTTP_LABEL_MAX 256      //  Octets in an alert's name, with NUL:
@@ -54,11 +55,24 @@ int
 
 //  Reads an Alertmanager webhook notification into one ALERT per alert
 //  (action resolve, or clear when auto_resolve is false, for resolved
-//  alerts). Returns 0, or IM_EINVAL with fault filled.
+//  alerts; a firing one carries its occurrence, its startsAt). Returns
+//  0, or IM_EINVAL with fault filled.
 int
     imb_http_ingest_alertmanager (const json_t *root, bool auto_resolve,
                                   imb_http_batch_t *batch,
                                   imb_http_fault_t *fault);
+
+//  Makes, into heartbeats, an ALERT heartbeat for each firing alert of
+//  batch that replies (one per command, borrowed) answered as a repeat:
+//  the alert was sent again and still fires. Its request id names
+//  window, the number of the copies window it arrived in, so copies
+//  within one window are one heartbeat. positions [k] gets the index in
+//  batch of heartbeat k (room for batch->count). Returns how many.
+size_t
+    imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
+                                const im_reply_t *const *replies,
+                                uint64_t window, imb_http_batch_t *heartbeats,
+                                size_t *positions);
 
 //  Reads a PagerDuty Events API v2 event into one ALERT. request_id is
 //  the client's Idempotency-Key, or NULL for a fresh one; a trigger

@@ -114,6 +114,9 @@ s_node_metrics (FILE *out, const im_reply_t *status)
         { "last_seq", "imq_last_seq", "Seq of the last event." },
         { "queue", "imq_queue_commands",
           "Commands waiting for a Raft entry." },
+        { "log_repair_to", "imq_raft_log_repair_to",
+          "Raft index this node's log must reach again before it votes, "
+          "after its disk lost entries (0: it votes)." },
     };
     for (size_t index = 0; index < sizeof gauges / sizeof gauges [0];
          index++) {
@@ -121,6 +124,11 @@ s_node_metrics (FILE *out, const im_reply_t *status)
         fprintf (out, "%s %" PRId64 "\n", gauges [index].metric,
                  im_fields_int_or (status->body, gauges [index].key, 0));
     }
+    s_family (out, "imq_refused_messages_total", "counter",
+              "ZeroMQ messages this node refused before they reached the "
+              "state machine, by kind.");
+    s_counters (out, status->body, "refused/", "imq_refused_messages_total",
+                "kind");
     s_family (out, "imq_raft_leader", "gauge",
               "1 when this node is the Raft leader.");
     fprintf (out, "imq_raft_leader %d\n",
@@ -148,14 +156,14 @@ s_node_metrics (FILE *out, const im_reply_t *status)
     }
 }
 
-enum MHD_Result
+int
 imb_http_metrics (const imb_http_request_t *request)
 {
     im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
                                         false, 0);
     im_reply_t *counters = imb_http_call (request->http, "COUNTERS", NULL,
                                           NULL, false, 0);
-    enum MHD_Result rc;
+    int rc;
     if (!status || status->status != 200 || !counters
     ||  counters->status != 200 || !counters->items
     ||  zlist_size (counters->items) != 3)

@@ -1,55 +1,141 @@
 /*  imb_http_private - what the files of the HTTP server share
 
-    imb_http.c runs libmicrohttpd and talks to the broker, and
-    imb_http_route.c and imb_http_metrics.c answer requests through the
-    functions below. They all run on libmicrohttpd's threads.
+    imb_http.c starts the server and makes answers; imb_http_loop*.c is
+    its I/O thread (accepting, deadlines, what each connection's octets
+    lead to), imb_http_gate.c its limits, imb_http_conn.c one
+    connection, imb_http_parser.c and imb_http_message.c the requests,
+    imb_http_pool.c the threads that answer them, and imb_http_route.c
+    and imb_http_metrics.c the answers themselves. The I/O thread owns
+    every connection; a request goes to a pool thread with its answer
+    slot (imb_http_job_t) and comes back the same way, through pipes,
+    so that no object is shared between threads.
 */
 #ifndef IMB_HTTP_PRIVATE_H_INCLUDED
 #define IMB_HTTP_PRIVATE_H_INCLUDED
 
-#include <microhttpd.h>
 #include "imb_http.h"
 #include "imb_http_ingest.h"
+#include "imb_http_message.h"
+#include "imb_http_parser.h"
 
-//  One request, complete with its body; everything borrowed
+#define IMB_HTTP_HEAD_MAX       32768   //  Longest request head, octets
+#define IMB_HTTP_IDLE_MS        60000   //  Keep-alive connection, unused
+#define IMB_HTTP_SEND_MS        30000   //  Longest write of an answer
+#define IMB_HTTP_LINGER_MS      2000    //  Reading what follows a refusal
+#define IMB_HTTP_PROBES_MAX     4       //  /readyz answered at once
+
+//  An answer before it is written; a plain value type
+typedef struct {
+    unsigned status;                    //  HTTP status
+    const char *type;                   //  Content-Type, static
+    char *body;                         //  Body, owned
+    size_t size;                        //  Octets in body
+    unsigned retry_after;               //  Seconds, sent when not 0
+    char *location;                     //  Location, owned, or NULL
+    const char *allow;                  //  Allow, static, or NULL
+} imb_http_answer_t;
+
+//  One request, complete with its body, as the routes see it
 typedef struct {
     imb_http_t *http;                   //  The server
-    struct MHD_Connection *connection;  //  Where the answer goes
+    const imb_http_message_t *message;  //  The request, borrowed
     const char *method;                 //  "GET", "POST" ...
     const char *url;                    //  Path, without the query
     const char *body;                   //  NUL-ended
     size_t size;                        //  Octets in body
+    imb_http_answer_t *answer;          //  Where the answer goes
 } imb_http_request_t;
+
+//  The limits of the server, from http.* of the configuration
+typedef struct {
+    size_t body_max;                    //  Largest body, octets
+    size_t inflight_max;                //  Requests answered at once
+    size_t connections_max;             //  Connections open at once
+    size_t per_client;                  //  From one client address
+    uint32_t header_ms;                 //  Deadline of a request head
+    uint32_t body_ms;                   //  Deadline of a request body
+} imb_http_limits_t;
+
+typedef struct _imb_http_conn_t imb_http_conn_t;
+typedef struct _imb_http_loop_t imb_http_loop_t;
+typedef struct _imb_http_pool_t imb_http_pool_t;
+
+//  A request on its way to a pool thread and back with its answer
+typedef struct {
+    void *origin;                       //  Its connection: the I/O
+                                        //  thread's, never touched by the
+                                        //  pool
+    imb_http_message_t *message;        //  The request, owned
+    imb_http_answer_t answer;           //  Filled by the pool thread
+} imb_http_job_t;
+
+//  --------------------------------------------------------------------
+//  imb_http.c: answers
 
 //  Answers request with a JSON document; takes *json_p (NULL answers
 //  500). Retry-After is sent when retry_after (seconds) is not 0,
-//  Location when location is not NULL.
-enum MHD_Result
+//  Location when location is not NULL. Returns 0.
+int
     imb_http_answer (const imb_http_request_t *request, unsigned status,
                      json_t **json_p, unsigned retry_after,
                      const char *location);
 
 //  Answers {"error": text, "field": field}, field left out when NULL or
-//  empty; 429 and 503 carry Retry-After: 1
-enum MHD_Result
+//  empty; 429 and 503 carry Retry-After: 1. Returns 0.
+int
     imb_http_error (const imb_http_request_t *request, unsigned status,
                     const char *text, const char *field);
 
-//  Answers 405 naming the methods allowed
-enum MHD_Result
+//  Answers 405 naming the methods allowed (allow is static). Returns 0.
+int
     imb_http_not_allowed (const imb_http_request_t *request,
                           const char *allow);
 
-//  Answers with text of content type type; takes *text_p
-enum MHD_Result
+//  Answers with text of content type type (static); takes *text_p.
+//  Returns 0.
+int
     imb_http_answer_text (const imb_http_request_t *request, unsigned status,
                           char **text_p, const char *type);
 
 //  Answers with the error a broker reply holds (status mapped to HTTP)
-enum MHD_Result
+int
     imb_http_broker_error (const imb_http_request_t *request,
                            const im_reply_t *reply);
 
+//  Fills answer with {"error": text}: what the server itself refuses
+void
+    imb_http_answer_refusal (imb_http_answer_t *answer, unsigned status,
+                             const char *text);
+
+//  Frees what answer holds and empties it
+void
+    imb_http_answer_clear (imb_http_answer_t *answer);
+
+//  Whether a resolved alert resolves its incident (http.alert_resolve)
+bool
+    imb_http_auto_resolve (imb_http_t *self);
+
+//  The broker's client endpoint (inproc), borrowed
+const char *
+    imb_http_endpoint (imb_http_t *self);
+
+//  Counts an answer given with status
+void
+    imb_http_count (imb_http_t *self, unsigned status);
+
+//  Answers given so far with status
+uint64_t
+    imb_http_answers (imb_http_t *self, unsigned status);
+
+//  Answers a request: routes it by method and path (imb_http_route.c)
+int
+    imb_http_route (const imb_http_request_t *request);
+
+//  Answers GET /metrics (imb_http_metrics.c)
+int
+    imb_http_metrics (const imb_http_request_t *request);
+
+//  --------------------------------------------------------------------
 //  imb_http_call.c: requests to the broker
 
 //  Sends one request to the broker and waits up to timeout_ms (0: the
@@ -71,26 +157,55 @@ int
     imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
                          im_reply_t **replies);
 
-//  imb_http.c
+//  --------------------------------------------------------------------
+//  imb_http_loop.c: the I/O thread
 
-//  Whether a resolved alert resolves its incident (http.alert_resolve)
-bool
-    imb_http_auto_resolve (imb_http_t *self);
+//  Starts the I/O thread serving the listening socket listener (taken)
+//  within limits. Returns NULL with the reason in errbuf.
+imb_http_loop_t *
+    imb_http_loop_new (imb_http_t *http, int listener,
+                       const imb_http_limits_t *limits, char *errbuf,
+                       size_t errlen);
 
-//  The broker's client endpoint (inproc), borrowed
-const char *
-    imb_http_endpoint (imb_http_t *self);
-
-//  Answers given so far with status
+//  Length in ms of the window within which copies of one Alertmanager
+//  notification count once (http.alert_copies_window)
 uint64_t
-    imb_http_answers (imb_http_t *self, unsigned status);
+    imb_http_copies_window (imb_http_t *self);
 
-//  Answers a request: routes it by method and path (imb_http_route.c)
-enum MHD_Result
-    imb_http_route (const imb_http_request_t *request);
+//  Stops the thread, waits for the requests being answered, closes
+//  every connection
+void
+    imb_http_loop_destroy (imb_http_loop_t **self_p);
 
-//  Answers GET /metrics (imb_http_metrics.c)
-enum MHD_Result
-    imb_http_metrics (const imb_http_request_t *request);
+//  --------------------------------------------------------------------
+//  imb_http_pool.c: the threads that answer requests
+
+//  Creates a pool of at most threads_max threads (started as needed)
+//  answering jobs for http, each sent back through the pipe done (its
+//  write end; the caller's). Returns NULL with errno set.
+imb_http_pool_t *
+    imb_http_pool_new (imb_http_t *http, size_t threads_max, int done);
+
+//  Lets every thread finish its job, answers what is queued without
+//  routing it (each still comes back through done), and joins them
+void
+    imb_http_pool_destroy (imb_http_pool_t **self_p);
+
+//  Hands job to the pool, which sends it back through done once its
+//  answer is made; at most threads_max jobs may be out at once.
+//  Returns 0, or -1 when no thread could take it (job stays the
+//  caller's).
+int
+    imb_http_pool_submit (imb_http_pool_t *self, imb_http_job_t *job);
+
+//  Makes a pipe, both ends closed on exec. Returns 0, or -1 with errno
+//  set (fds then -1).
+int
+    imb_http_pipe (int fds [2]);
+
+//  Counts a job of this pool back from done (the I/O thread's count of
+//  jobs out, by which threads are started)
+void
+    imb_http_pool_back (imb_http_pool_t *self);
 
 #endif

@@ -14,7 +14,7 @@
 //  Parses the body as JSON. Returns the document, or NULL after
 //  answering 400 with the offset of the fault.
 static json_t *
-s_parse (const imb_http_request_t *request, enum MHD_Result *rc)
+s_parse (const imb_http_request_t *request, int *rc)
 {
     json_error_t error;
     json_t *root = json_loadb (request->body, request->size,
@@ -32,7 +32,7 @@ s_parse (const imb_http_request_t *request, enum MHD_Result *rc)
 }
 
 //  Answers a broker reply that did not come, or came as an error
-static enum MHD_Result
+static int
 s_failed (const imb_http_request_t *request, const im_reply_t *reply)
 {
     if (!reply)
@@ -46,10 +46,9 @@ s_failed (const imb_http_request_t *request, const im_reply_t *reply)
 //  400 when it is empty, too long or not printable ASCII.
 static bool
 s_idempotency_key (const imb_http_request_t *request, const char **key,
-                   enum MHD_Result *rc)
+                   int *rc)
 {
-    *key = MHD_lookup_connection_value (request->connection,
-                                        MHD_HEADER_KIND, "Idempotency-Key");
+    *key = imb_http_message_header (request->message, "Idempotency-Key");
     if (!*key)
         return true;
     size_t length = strlen (*key);
@@ -67,17 +66,17 @@ s_idempotency_key (const imb_http_request_t *request, const char **key,
 //  body of a write. Returns the document, or NULL after answering 400.
 static json_t *
 s_read (const imb_http_request_t *request, const char **key,
-        enum MHD_Result *rc)
+        int *rc)
 {
     return s_idempotency_key (request, key, rc) ? s_parse (request, rc)
                                                 : NULL;
 }
 
 //  POST /v1/incidents
-static enum MHD_Result
+static int
 s_open (const imb_http_request_t *request)
 {
-    enum MHD_Result rc = MHD_YES;
+    int rc = 0;
     const char *key;
     json_t *root = s_read (request, &key, &rc);
     if (!root)
@@ -99,8 +98,8 @@ s_open (const imb_http_request_t *request)
     //  Prefer: respond-async does not wait for the commit. The broker
     //  refuses a command it cannot queue at once (503), so an answer
     //  not there after a short wait means the command is queued.
-    const char *prefer = MHD_lookup_connection_value (
-        request->connection, MHD_HEADER_KIND, "Prefer");
+    const char *prefer = imb_http_message_header (request->message,
+                                                  "Prefer");
     bool async = prefer && strstr (prefer, "respond-async");
     im_reply_t *reply = imb_http_call (request->http, "OPEN", request_id,
                                        body, false,
@@ -152,11 +151,55 @@ s_alert_result (json_t *results, const imb_http_command_t *command,
     return outcome ? outcome : "done";
 }
 
+//  The firing alerts of batch answered as repeats were sent again: each
+//  is said to still fire. A heartbeat that recorded it (alert.seen)
+//  takes the repeat's place in replies (outcome seen); one that changed
+//  nothing (within the policy's heartbeat, or no incident is open for
+//  the alert) leaves the answer a duplicate, as is a failed one, which
+//  Alertmanager's retry of the notification sends again.
+static void
+s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
+              im_reply_t **replies)
+{
+    imb_http_batch_t heartbeats = { 0, NULL };
+    size_t *positions = (size_t *) calloc (batch->count + 1, sizeof (size_t));
+    assert (positions);
+    size_t count = imb_http_ingest_heartbeats (
+        batch, (const im_reply_t *const *) replies,
+        im_now_ms () / imb_http_copies_window (http), &heartbeats, positions);
+    im_reply_t **answers = count ? (im_reply_t **) calloc (
+        count, sizeof (im_reply_t *)) : NULL;
+    if (count) {
+        assert (answers);
+        imb_http_call_batch (http, &heartbeats, answers);
+    }
+    for (size_t index = 0; index < count; index++) {
+        im_reply_t **slot = &replies [positions [index]];
+        if (answers [index] && answers [index]->status == 200
+        &&  im_fields_int_or (answers [index]->body, "events", 0) > 0
+        &&  !im_fields_has (answers [index]->body, "repeat")) {
+            im_reply_destroy (slot);
+            *slot = answers [index];
+        }
+        else
+        if (!answers [index] || answers [index]->status >= 500) {
+            //  Not taken: the whole answer says retry
+            im_reply_destroy (slot);
+            *slot = answers [index];
+        }
+        else
+            im_reply_destroy (&answers [index]);
+    }
+    free (answers);
+    free (positions);
+    imb_http_batch_clear (&heartbeats);
+}
+
 //  POST /v1/alerts/alertmanager
-static enum MHD_Result
+static int
 s_alertmanager (const imb_http_request_t *request)
 {
-    enum MHD_Result rc = MHD_YES;
+    int rc = 0;
     json_t *root = s_parse (request, &rc);
     if (!root)
         return rc;
@@ -171,12 +214,15 @@ s_alertmanager (const imb_http_request_t *request)
                                                    sizeof (im_reply_t *));
     assert (replies);
     imb_http_call_batch (request->http, &batch, replies);
+    s_heartbeats (request->http, &batch, replies);
 
     //  One answer for the notification: 200 when every alert was taken
     //  (or dropped as for no incident), else the worst status
-    static const char *outcomes [] = { "opened", "added", "acknowledged",
-        "resolved", "cleared", "unchanged", "dropped", "duplicate", "failed" };
-    int counts [9] = { 0 };
+    static const char *outcomes [] = { "opened", "added", "seen",
+        "acknowledged", "resolved", "cleared", "unchanged", "dropped",
+        "duplicate", "failed" };
+#define S_OUTCOMES (sizeof outcomes / sizeof outcomes [0])
+    int counts [S_OUTCOMES] = { 0 };
     json_t *results = json_array ();
     unsigned status = 200;
     for (size_t index = 0; index < batch.count; index++) {
@@ -186,7 +232,7 @@ s_alertmanager (const imb_http_request_t *request)
                                                   : (int) index];
         const char *outcome = s_alert_result (results, command, reply,
                                               repeat);
-        for (size_t known = 0; known < 9; known++)
+        for (size_t known = 0; known < S_OUTCOMES; known++)
             if (streq (outcome, outcomes [known]))
                 counts [known]++;
         unsigned failed = !reply ? 504
@@ -198,7 +244,7 @@ s_alertmanager (const imb_http_request_t *request)
             status = failed;
     }
     json_t *json = json_pack ("{s:i}", "alerts", (json_int_t) batch.count);
-    for (size_t known = 0; known < 9; known++)
+    for (size_t known = 0; known < S_OUTCOMES; known++)
         json_object_set_new (json, outcomes [known],
                              json_integer (counts [known]));
     json_object_set_new (json, "results", results);
@@ -216,10 +262,10 @@ s_alertmanager (const imb_http_request_t *request)
 }
 
 //  POST /v1/events (and /v2/enqueue, PagerDuty's own path)
-static enum MHD_Result
+static int
 s_event (const imb_http_request_t *request)
 {
-    enum MHD_Result rc = MHD_YES;
+    int rc = 0;
     const char *key;
     json_t *root = s_read (request, &key, &rc);
     if (!root)
@@ -266,10 +312,9 @@ s_event (const imb_http_request_t *request)
 //  false after answering 400 when it is not one.
 static bool
 s_parameter (const imb_http_request_t *request, const char *name,
-             bool is_int, im_fields_t *body, enum MHD_Result *rc)
+             bool is_int, im_fields_t *body, int *rc)
 {
-    const char *value = MHD_lookup_connection_value (
-        request->connection, MHD_GET_ARGUMENT_KIND, name);
+    const char *value = imb_http_message_query (request->message, name);
     if (!value)
         return true;
     if (!is_int) {
@@ -293,10 +338,10 @@ s_parameter (const imb_http_request_t *request, const char *name,
 }
 
 //  GET /v1/incidents
-static enum MHD_Result
+static int
 s_list (const imb_http_request_t *request)
 {
-    enum MHD_Result rc = MHD_YES;
+    int rc = 0;
     im_fields_t *body = im_fields_new ();
     if (!s_parameter (request, "status", false, body, &rc)
     ||  !s_parameter (request, "assignee", false, body, &rc)
@@ -320,10 +365,10 @@ s_list (const imb_http_request_t *request)
 }
 
 //  GET /v1/incidents/{id} and /v1/incidents/{id}/timeline
-static enum MHD_Result
+static int
 s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
 {
-    enum MHD_Result rc;
+    int rc;
     im_fields_t *body = im_fields_new ();
     im_fields_set_int (body, "incident", id);
     im_reply_t *reply = imb_http_call (request->http,
@@ -341,7 +386,7 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
 }
 
 //  GET /readyz: ready when this node leads and its loop answers
-static enum MHD_Result
+static int
 s_ready (const imb_http_request_t *request)
 {
     im_reply_t *reply = imb_http_call (request->http, "STATUS", NULL, NULL,
@@ -370,7 +415,7 @@ s_ready (const imb_http_request_t *request)
 
 //  GET /v1/cluster: this node's Raft state and every node it knows of
 //  (CLUSTER-MEMBERS), so that a client can find any node's HTTP address
-static enum MHD_Result
+static int
 s_cluster (const imb_http_request_t *request)
 {
     im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
@@ -379,7 +424,7 @@ s_cluster (const imb_http_request_t *request)
         ? imb_http_call (request->http, "CLUSTER-MEMBERS", NULL, NULL, false,
                          2000)
         : NULL;
-    enum MHD_Result rc;
+    int rc;
     json_t *json = members && members->status == 200
                  ? im_reply_to_json (members, "members") : NULL;
     if (!status || status->status != 200)
@@ -432,7 +477,7 @@ s_incident_id (const char *rest, bool *timeline)
     return *end && !*timeline ? 0 : (int64_t) id;
 }
 
-enum MHD_Result
+int
 imb_http_route (const imb_http_request_t *request)
 {
     const char *url = request->url;

@@ -39,30 +39,12 @@ s_exists (const char *path)
     return stat (path, &info) == 0;
 }
 
-//  fsyncs a file or directory; returns 0 or -1
-static int
-s_sync (const char *path)
-{
-    int fd = open (path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync (fd);
-    close (fd);
-    return rc;
-}
-
 int
 imb_install_want (const char *data_dir, uint64_t index, uint64_t source)
 {
-    char path [IM_CONFIG_PATH_MAX + 32];
-    s_path (path, sizeof path, data_dir, S_WANTED);
-    FILE *file = fopen (path, "w");
-    if (!file)
-        return IM_EIO;
-    fprintf (file, "%" PRIu64 " %" PRIu64 "\n", index, source);
-    int rc = fflush (file) || fsync (fileno (file));
-    rc |= fclose (file);
-    return rc || s_sync (data_dir) ? IM_EIO : 0;
+    char text [48];
+    snprintf (text, sizeof text, "%" PRIu64 " %" PRIu64 "\n", index, source);
+    return im_write_synced (data_dir, S_WANTED, text);
 }
 
 bool
@@ -228,7 +210,7 @@ s_fetch (const char *endpoint, uint64_t index, const char *incoming,
     if (rc == 0) {
         FILE *marker = fopen (complete, "w");
         if (!marker || fsync (fileno (marker)) || fclose (marker)
-        ||  s_sync (incoming)) {
+        ||  im_sync_path (incoming)) {
             snprintf (errbuf, errlen, "cannot write %s", complete);
             rc = IM_EIO;
         }
@@ -268,7 +250,7 @@ s_recover (const char *data_dir, char *errbuf, size_t errlen)
                       old, store, strerror (errno));
             return IM_EIO;
         }
-        s_sync (data_dir);
+        im_sync_path (data_dir);
     }
     if (s_exists (old)) {
         swapped = true;             //  store is the new one
@@ -279,7 +261,7 @@ s_recover (const char *data_dir, char *errbuf, size_t errlen)
         s_path (marker, sizeof marker, store, S_COMPLETE);
         unlink (marker);
         unlink (wanted);
-        s_sync (data_dir);
+        im_sync_path (data_dir);
         zsys_notice ("the store installed from a checkpoint is in place");
     }
     if (s_exists (incoming))
@@ -348,8 +330,8 @@ imb_install_run (const im_config_t *config, char *errbuf, size_t errlen)
                   index, *reasons ? reasons : "no other member is listed");
         return rc;
     }
-    if ((s_exists (store) && rename (store, old)) || s_sync (data_dir)
-    ||  rename (incoming, store) || s_sync (data_dir)) {
+    if ((s_exists (store) && rename (store, old)) || im_sync_path (data_dir)
+    ||  rename (incoming, store) || im_sync_path (data_dir)) {
         snprintf (errbuf, errlen, "cannot swap the store in %s: %s",
                   data_dir, strerror (errno));
         return IM_EIO;

@@ -127,13 +127,15 @@ main (int argc, char *argv [])
                  "cluster.members\n", config.node_id);
         return 2;
     }
-    //  A store that must be replaced by another node's checkpoint is
-    //  replaced before it is opened; the server stops (1) when Raft
-    //  finds that out while serving, and starts again on the new store
+    //  A store that must be replaced by another node's checkpoint, or
+    //  rebuilt because RocksDB found it corrupt, is replaced before it is
+    //  opened; the server stops (1) when that is found out while serving,
+    //  and starts again on the new store
     int rc = 1;
-    for (int attempt = 0; rc == 1 && attempt < 3; attempt++) {
+    for (int attempt = 0; rc == 1 && attempt < 4; attempt++) {
         char errbuf [1024] = "";
-        if (imb_install_run (&config, errbuf, sizeof errbuf)) {
+        if (imb_store_repair_run (&config, errbuf, sizeof errbuf)
+        ||  imb_install_run (&config, errbuf, sizeof errbuf)) {
             fprintf (stderr, "imq-broker: cannot start: %s\n", errbuf);
             return 1;
         }
@@ -141,6 +143,12 @@ main (int argc, char *argv [])
                                                sizeof errbuf);
         if (!server && imb_install_pending (config.data_dir))
             continue;               //  Found while Raft started
+        if (!server && im_store_is_damage (errbuf)
+        &&  imb_store_repair_want (config.data_dir, errbuf) == 0) {
+            fprintf (stderr, "imq-broker: the store is damaged (%s): it is "
+                     "rebuilt\n", errbuf);
+            continue;
+        }
         if (!server) {
             fprintf (stderr, "imq-broker: cannot start: %s\n", errbuf);
             return 1;

@@ -233,7 +233,8 @@ s_incident_query (const im_request_t *request, im_store_t *store,
 
 static zmsg_t *
 s_status (const im_request_t *request, imb_raft_t *raft,
-          imb_dispatch_t *dispatch, uint64_t node_id)
+          imb_dispatch_t *dispatch, uint64_t node_id,
+          const im_log_limit_t *refusals)
 {
     imb_raft_status_t status;
     imb_raft_status (raft, &status);
@@ -247,6 +248,16 @@ s_status (const im_request_t *request, imb_raft_t *raft,
     im_fields_set_int (body, "applied_index", (int64_t) status.applied_index);
     im_fields_set_int (body, "last_seq", (int64_t) status.last_seq);
     im_fields_set_int (body, "queue", (int64_t) status.queue);
+    im_fields_set_int (body, "log_repair_to", (int64_t) status.log_repair_to);
+    //  Messages refused before they reached the state machine, by kind
+    for (size_t index = 0; refusals && index < im_log_limit_size (refusals);
+         index++) {
+        char key [64];
+        snprintf (key, sizeof key, "refused/%s",
+                  im_log_limit_kind_at (refusals, index));
+        im_fields_set_int (body, key, (int64_t) im_log_limit_total_at (
+                                          refusals, index));
+    }
     zlist_t *groups = imb_dispatch_status (dispatch);
     zmsg_t *reply = im_reply_encode (200, request->request_id, body, groups,
                                      NULL);
@@ -365,7 +376,7 @@ s_config (const im_request_t *request, im_store_t *store)
 zmsg_t *
 imb_query_answer (const im_request_t *request, im_store_t *store,
                   imb_raft_t *raft, imb_dispatch_t *dispatch,
-                  uint64_t node_id)
+                  uint64_t node_id, const im_log_limit_t *refusals)
 {
     switch (im_query_type_from_name (request->verb)) {
         case IM_QUERY_GET:
@@ -377,7 +388,7 @@ imb_query_answer (const im_request_t *request, im_store_t *store,
         case IM_QUERY_SLA_CLOCKS:
             return s_sla_clocks (request, store);
         case IM_QUERY_STATUS:
-            return s_status (request, raft, dispatch, node_id);
+            return s_status (request, raft, dispatch, node_id, refusals);
         case IM_QUERY_COUNTERS:
             return s_counters (request, store);
         case IM_QUERY_CONFIG:

@@ -14,11 +14,12 @@
 #include "imb_dispatch.h"
 
 //  Answers request (a query verb) and returns the REPLY message, owned
-//  by the caller. raft and dispatch are borrowed, for STATUS.
+//  by the caller. raft, dispatch and refusals (the counts of messages
+//  the node refused, by kind) are borrowed, for STATUS.
 zmsg_t *
     imb_query_answer (const im_request_t *request, im_store_t *store,
                       imb_raft_t *raft, imb_dispatch_t *dispatch,
-                      uint64_t node_id);
+                      uint64_t node_id, const im_log_limit_t *refusals);
 
 //  The reply to a query that lists items (LIST, SLA-CLOCKS, SEARCH):
 //  200 with {count} and the items (borrowed) when scan_rc, the store

@@ -146,6 +146,10 @@ s_status_refresh (imb_raft_t *self)
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
     status->install = self->install;
+    imb_log_guard_state_t guard = { false, 0, 0, 0 };
+    if (self->guard)
+        imb_log_guard_state (self->guard, &guard);
+    status->log_repair_to = guard.repairing ? guard.lost_to : 0;
     status->queue = imb_raft_queue_size (self->queue)
                   + imb_raft_queue_size (self->draining) - self->draining_at;
     uv_mutex_unlock (&self->lock);
@@ -198,6 +202,7 @@ s_closed (struct raft *raft)
     raft_uv_close (&self->io);
     raft_uv_tcp_close (&self->transport);
     imb_raft_pace_destroy (&self->pace);
+    imb_log_guard_destroy (&self->guard);
     uv_close ((uv_handle_t *) &self->wake, NULL);
     uv_close ((uv_handle_t *) &self->tick, NULL);
     uv_close ((uv_handle_t *) &self->check, NULL);
@@ -264,6 +269,7 @@ s_thread (void *arg)
             //  libraft's I/O was not handed to a raft instance: what it
             //  holds is left to the process exit that follows
             imb_raft_pace_destroy (&self->pace);
+            imb_log_guard_destroy (&self->guard);
             uv_close ((uv_handle_t *) &self->wake, NULL);
             uv_close ((uv_handle_t *) &self->tick, NULL);
             uv_close ((uv_handle_t *) &self->check, NULL);
@@ -319,6 +325,12 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
         self->applier = imb_applier_new (self->fsm, endpoint, SNAPSHOT_BYTES);
     if (!self->store || !self->fsm || !self->queue || !self->draining
     ||  !self->controls || !self->results_main || !self->applier) {
+        char damage [600];
+        if (self->store && !self->fsm
+        &&  im_store_damaged (self->store, damage, sizeof damage))
+            snprintf (errbuf, errlen, "cannot read the store's counters: "
+                      "%s", damage);
+        else
         if (self->store && !self->fsm)
             snprintf (errbuf, errlen, "cannot read the store's counters");
         imb_raft_destroy (&self);

@@ -36,6 +36,9 @@ typedef struct {
     bool failed;                    //  The thread stopped on an error
     bool install;                   //  The store must be replaced by a
                                     //  checkpoint (imb_install): restart
+    uint64_t log_repair_to;         //  The Raft log lost entries: the
+                                    //  index it must reach before this
+                                    //  node votes (imb_log_guard); 0: none
 } imb_raft_status_t;
 
 //  Opens the store in config->data_dir, starts Raft on its thread and

@@ -8,6 +8,7 @@
 #include "imb_classes.h"
 #include "imb_raft_queue.h"
 #include "imb_raft_pace.h"
+#include "imb_log_guard.h"
 
 #define SNAPSHOT_MAGIC   "IMQSNAP2"
 #define SNAPSHOT_SIZE    32         //  magic, applied index, last seq, node
@@ -78,6 +79,7 @@ struct _imb_raft_t {
     zsock_t *results_main;          //  PAIR, main thread end
     imb_applier_t *applier;         //  State-machine thread, owned
     imb_raft_pace_t *pace;          //  Paces libraft's appends, owned
+    imb_log_guard_t *guard;         //  Watches libraft's log, owned
     uint64_t held_said;             //  Holds logged so far
     uint64_t held_said_ms;          //  When (uv time)
     uv_check_t check;               //  Hands a staged entry on, per loop

@@ -49,7 +49,16 @@ imb_raft_start (imb_raft_t *self)
                   *self->io.errmsg ? self->io.errmsg : raft_strerror (rc));
         return rc;
     }
-    self->pace = imb_raft_pace_new (&self->loop, &self->io, s_backlog,
+    //  libraft's own I/O goes under the log guard, which records how far
+    //  the log reached and keeps a node that lost entries from voting
+    self->guard = imb_log_guard_new (&self->loop, &self->io,
+                                     config->data_dir, config->node_id,
+                                     self->start_error,
+                                     sizeof self->start_error);
+    if (!self->guard)
+        return RAFT_IOERR;
+    struct raft_io *io = imb_log_guard_io (self->guard);
+    self->pace = imb_raft_pace_new (&self->loop, io, s_backlog,
                                     self->applier, STORED_BACKLOG);
     if (!self->pace) {
         snprintf (self->start_error, sizeof self->start_error,
@@ -58,7 +67,7 @@ imb_raft_start (imb_raft_t *self)
     }
     imb_raft_pace_install (self->pace, s_io_append);
     imb_raft_fsm_init (self);
-    rc = raft_init (&self->raft, &self->io, &self->raft_fsm, config->node_id,
+    rc = raft_init (&self->raft, io, &self->raft_fsm, config->node_id,
                     config->raft_address);
     if (rc) {
         snprintf (self->start_error, sizeof self->start_error,
@@ -99,12 +108,17 @@ imb_raft_start (imb_raft_t *self)
     raft_set_snapshot_threshold (&self->raft, config->snapshot_threshold);
     raft_set_snapshot_trailing (&self->raft, config->snapshot_trailing);
     rc = raft_start (&self->raft);
-    if (rc) {
+    if (rc == RAFT_IOERR) {
         //  libraft says RAFT_IOERR with no detail when the port is taken
         snprintf (self->start_error, sizeof self->start_error,
                   "raft_start: %s %s(is the raft address %s already in "
                   "use?)", raft_strerror (rc), raft_errmsg (&self->raft),
                   config->raft_address);
+        return rc;
+    }
+    if (rc) {
+        snprintf (self->start_error, sizeof self->start_error,
+                  "raft_start: %s", raft_errmsg (&self->raft));
         return rc;
     }
     return 0;

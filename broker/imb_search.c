@@ -82,11 +82,15 @@ s_search_one (uint64_t id, const void *data, size_t size, void *arg)
             if (index < im_fields_size (incident))
                 im_fields_append_from (item, incident, index);
         }
-        //  Newest first: ids grow with time
+        if (!item) {
+            im_fields_destroy (&incident);
+            return IM_ENOMEM;
+        }
+        //  Newest first: ids grow with time. The list owns each item
+        //  through its free function, so zlist_remove destroys the one
+        //  it drops: nothing here may free it again
         zlist_push (search->items, item);
         zlist_freefn (search->items, item, s_item_free, false);
-        //  zlist_remove calls the item's free function: the oldest
-        //  match is destroyed there, and only there
         if (zlist_size (search->items) > search->limit)
             zlist_remove (search->items, zlist_last (search->items));
     }

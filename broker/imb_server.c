@@ -15,6 +15,8 @@
 
 #define TICK_MS     100             //  Offsets, expiry, health
 #define READ_BURST  256             //  Messages read per wake-up
+#define REFUSED_LOGGED  10          //  Refusals of a kind logged in full
+#define REFUSED_INTERVAL_MS 60000   //  per this interval; then summed up
 
 //  Sends reply (taken) to routing on socket; nothing when it is NULL
 void
@@ -25,6 +27,23 @@ imb_server_send_reply (zsock_t *socket, zframe_t *routing, zmsg_t **reply_p)
     zframe_t *copy = zframe_dup (routing);
     zmsg_prepend (*reply_p, &copy);
     zmsg_send (reply_p, socket);
+}
+
+zmsg_t *
+imb_server_query (imb_server_t *self, const im_request_t *request)
+{
+    return imb_query_answer (request, imb_raft_store (self->raft),
+                             self->raft, self->dispatch,
+                             self->config.node_id, self->refusals);
+}
+
+void
+imb_server_refused (imb_server_t *self, const char *kind, const char *what,
+                    const char *reason)
+{
+    if (im_log_limit_take (self->refusals, kind, im_mono_ms (),
+                           im_log_limit_warn, NULL))
+        zsys_warning ("%s rejected: %s", what, reason);
 }
 
 //  When this node started or stopped leading, the event stream starts
@@ -129,7 +148,8 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
         }
     }
     else {
-        zsys_warning ("worker message rejected: %s", reason);
+        imb_server_refused (self, "worker/malformed", "worker message",
+                            reason);
         if (routing) {              //  The refusal, said (section 4)
             zmsg_t *error = im_wmsg_encode_error (im_error_status (rc),
                                                   reason);
@@ -172,12 +192,24 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     imb_server_t *self = (imb_server_t *) arg;
     imb_server_look (self);
+    im_log_limit_flush (self->refusals, im_mono_ms (), false,
+                        im_log_limit_warn, NULL);
     imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);
     imb_raft_status_t status;
     imb_raft_status (self->raft, &status);
     if (status.install) {
         zsys_notice ("stopping to replace the store with a checkpoint of "
                      "another node's");
+        self->install = true;
+        return -1;
+    }
+    //  A corrupt block fails every read of it, after a restart too: the
+    //  store is rebuilt before it is opened again (imb_store_repair)
+    char damage [600];
+    if (im_store_damaged (imb_raft_store (self->raft), damage, sizeof damage)
+    &&  imb_store_repair_want (self->config.data_dir, damage) == 0) {
+        zsys_error ("the store is damaged (%s): stopping this node to "
+                    "rebuild it", damage);
         self->install = true;
         return -1;
     }
@@ -225,7 +257,9 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     self->pending = zhashx_new ();
     self->spare = zlistx_new ();
     self->request = im_request_new ();
-    if (!self->pending || !self->spare || !self->request) {
+    self->refusals = im_log_limit_new (REFUSED_LOGGED, REFUSED_INTERVAL_MS);
+    if (!self->pending || !self->spare || !self->request
+    ||  !self->refusals) {
         imb_server_destroy (&self);
         return NULL;
     }
@@ -318,6 +352,10 @@ imb_server_destroy (imb_server_t **self_p)
             zlistx_destroy (&self->spare);
         }
         im_request_destroy (&self->request);
+        if (self->refusals)         //  What the log left out, said once
+            im_log_limit_flush (self->refusals, im_mono_ms (), true,
+                                im_log_limit_warn, NULL);
+        im_log_limit_destroy (&self->refusals);
         msgpack_sbuffer_destroy (&self->packed);
         free (self);
         *self_p = NULL;

@@ -50,9 +50,7 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
         return imb_cluster_members (self->cluster, request->request_id);
     bool change = imb_cluster_is_change (request->verb);
     if (!change && im_fields_int_or (request->body, "linearizable", 0) == 0)
-        return imb_query_answer (request, imb_raft_store (self->raft),
-                                 self->raft, self->dispatch,
-                                 self->config.node_id);
+        return imb_server_query (self, request);
     if (!imb_server_leading (self))
         return imb_cluster_redirect (self->cluster, request->request_id);
     if (change && imb_cluster_change_running (self->cluster,
@@ -84,6 +82,15 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
     return NULL;
 }
 
+//  The kind a client request refused with rc is counted and logged as
+static const char *
+s_refusal_kind (int rc)
+{
+    return rc == IM_ETOOBIG ? "client/too_large"
+         : rc == IM_EUNKNOWN ? "client/unknown_verb"
+         : "client/malformed";
+}
+
 void
 imb_server_client_message (imb_server_t *self, zmsg_t *msg)
 {
@@ -97,7 +104,8 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
         ;                           //  Nothing to answer to
     else
     if (rc) {
-        zsys_warning ("client request rejected: %s", reason);
+        imb_server_refused (self, s_refusal_kind (rc), "client request",
+                            reason);
         zmsg_t *reply = im_reply_encode_error (im_error_status (rc),
                                                request->request_id, reason);
         imb_server_send_reply (self->clients, routing, &reply);

@@ -124,9 +124,7 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
                                        "same request id");
     else
     if (pending->read)
-        reply = imb_query_answer (pending->read, imb_raft_store (self->raft),
-                                  self->raft, self->dispatch,
-                                  self->config.node_id);
+        reply = imb_server_query (self, pending->read);
     else {
         im_fields_t *done = im_fields_new ();
         im_fields_set_int (done, "node_id", (int64_t) self->config.node_id);

@@ -26,6 +26,8 @@ struct _imb_server_t {
     msgpack_sbuffer packed;         //  Scratch for packing commands
     bool failed;                    //  Stopped because the node broke
     bool install;                   //  Stopped to install a checkpoint
+    im_log_limit_t *refusals;       //  Refused messages: counts, and how
+                                    //  often they are logged, owned
 };
 
 //  A command waiting for its result, or a linearizable read for its
@@ -57,6 +59,17 @@ bool
 //  frame, then the request
 void
     imb_server_client_message (imb_server_t *self, zmsg_t *msg);
+
+//  Answers a query from this node's store and state; the reply is the
+//  caller's
+zmsg_t *
+    imb_server_query (imb_server_t *self, const im_request_t *request);
+
+//  Counts a refused message of kind (a static name) and logs reason in
+//  full unless that kind was already logged often in this interval
+void
+    imb_server_refused (imb_server_t *self, const char *kind,
+                        const char *what, const char *reason);
 
 //  The pending table's key hasher and comparator: keys are tokens
 size_t

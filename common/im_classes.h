@@ -31,5 +31,6 @@
 #include "im_config.h"
 #include "im_util.h"
 #include "im_client.h"
+#include "im_log_limit.h"
 
 #endif

@@ -65,7 +65,12 @@ im_config_default (im_config_t *config)
                 sizeof config->http_listen);
     config->http_body_max = 1024 * 1024;
     config->http_inflight_max = 64;
+    config->http_connections_max = 1024;
+    config->http_connections_per_client = 64;
+    config->http_header_timeout_ms = 10000;
+    config->http_body_timeout_ms = 30000;
     im_strlcpy (config->alert_resolve, "auto", sizeof config->alert_resolve);
+    config->http_alert_copies_window_ms = 60000;
 
     //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
     for (int impact = 0; impact < 3; impact++)
@@ -99,6 +104,9 @@ im_config_default (im_config_t *config)
     config->hours_end_ms = 18 * S_HOUR;
     config->reopen_window_ms = 7 * S_DAY;
     config->auto_close_ms = 3 * S_DAY;
+    config->request_retention_ms = IM_POLICY_REQUEST_RETENTION_MS;
+    config->request_results_max = IM_POLICY_REQUEST_RESULTS_MAX;
+    config->alert_heartbeat_ms = IM_POLICY_ALERT_HEARTBEAT_MS;
 
     im_strlcpy (config->sink_dir, "imq-data/notifications",
                 sizeof config->sink_dir);

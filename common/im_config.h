@@ -109,7 +109,12 @@ typedef struct {
     char http_listen [IM_CONFIG_PATH_MAX];              //  127.0.0.1:7780
     size_t http_body_max;                               //  Octets, 1 MiB
     size_t http_inflight_max;                           //  Requests, 64
+    size_t http_connections_max;                        //  Open, 1024
+    size_t http_connections_per_client;                 //  Per address, 64
+    uint32_t http_header_timeout_ms;                    //  Head, 10 s
+    uint32_t http_body_timeout_ms;                      //  Body, 30 s
     char alert_resolve [IM_CONFIG_NAME_MAX];            //  auto | record
+    uint32_t http_alert_copies_window_ms;               //  1m
 
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5
@@ -127,6 +132,9 @@ typedef struct {
     //  lifecycle (replicated policy only): the state machine's windows
     uint64_t reopen_window_ms;                          //  7d
     uint64_t auto_close_ms;                             //  3d
+    uint64_t request_retention_ms;                      //  7d, 0: by count
+    uint64_t request_results_max;                       //  5M, 0: by age
+    uint64_t alert_heartbeat_ms;                        //  5m
 
     //  desk (replicated policy only): agents, groups
     size_t agents_n;                                    //  How many

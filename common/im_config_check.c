@@ -52,6 +52,14 @@ im_config_check (struct fy_diag *diag, struct fy_node *root,
         im_config_yaml_error (diag, at, "node.queue_max: must be at least "
                               "node.batch_max");
 
+    at = s_find (root, "http", "connections_per_client");
+    if (!at)
+        at = s_find (root, "http", "connections_max");
+    if (at && config->http_connections_per_client
+              > config->http_connections_max)
+        im_config_yaml_error (diag, at, "http.connections_per_client: must "
+                              "be at most http.connections_max");
+
     at = s_find (root, "http", "alert_resolve");
     if (at && !streq (config->alert_resolve, "auto")
     &&  !streq (config->alert_resolve, "record"))

@@ -42,11 +42,11 @@ bool
                            struct fy_node *key, struct fy_node *value,
                            uint64_t min, uint64_t max, uint64_t *result);
 
-//  Reads a duration of at most max ms; false after reporting
+//  Reads a duration of min to max ms; false after reporting
 bool
     im_config_yaml_duration (struct fy_diag *diag, const char *name,
                              struct fy_node *key, struct fy_node *value,
-                             uint64_t max, uint64_t *ms);
+                             uint64_t min, uint64_t max, uint64_t *ms);
 
 //  One key of a mapping in the schema (im_config_schema.c)
 typedef struct _im_config_field_t im_config_field_t;

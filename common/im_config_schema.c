@@ -75,7 +75,17 @@ static const im_config_field_t s_http [] = {
     { "listen", FIELD_ADDRESS, S_AT (http_listen), 0, 0, NULL },
     { "body_max", FIELD_SIZE, S_AT (http_body_max), 1024, 64 << 20, NULL },
     { "inflight_max", FIELD_SIZE, S_AT (http_inflight_max), 1, 4096, NULL },
+    { "connections_max", FIELD_SIZE, S_AT (http_connections_max), 16, 65536,
+      NULL },
+    { "connections_per_client", FIELD_SIZE,
+      S_AT (http_connections_per_client), 1, 65536, NULL },
+    { "header_timeout", FIELD_MS32, S_AT (http_header_timeout_ms), 100,
+      3600000, NULL },
+    { "body_timeout", FIELD_MS32, S_AT (http_body_timeout_ms), 100, 3600000,
+      NULL },
     { "alert_resolve", FIELD_NAME, S_AT (alert_resolve), 0, 0, NULL },
+    { "alert_copies_window", FIELD_MS32, S_AT (http_alert_copies_window_ms),
+      1000, 3600000, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -152,6 +162,12 @@ static const im_config_field_t s_lifecycle [] = {
     { "reopen_window", FIELD_MS64, S_AT (reopen_window_ms), 0,
       100 * 365 * 86400000ull, NULL },
     { "auto_close", FIELD_MS64, S_AT (auto_close_ms), 0,
+      100 * 365 * 86400000ull, NULL },
+    { "request_retention", FIELD_MS64, S_AT (request_retention_ms), 0,
+      100 * 365 * 86400000ull, NULL },
+    { "request_results_max", FIELD_ID, S_AT (request_results_max), 0,
+      UINT64_MAX, NULL },
+    { "alert_heartbeat", FIELD_MS64, S_AT (alert_heartbeat_ms), 0,
       100 * 365 * 86400000ull, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
@@ -292,8 +308,8 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             break;
         case FIELD_MS32:
         case FIELD_MS64:
-            if (!im_config_yaml_duration (diag, name, key, value, field->max,
-                                          &number))
+            if (!im_config_yaml_duration (diag, name, key, value, field->min,
+                                          field->max, &number))
                 break;
             if (field->kind == FIELD_MS32)
                 *(uint32_t *) target = (uint32_t) number;

@@ -149,7 +149,7 @@ im_config_yaml_number (struct fy_diag *diag, const char *name,
 bool
 im_config_yaml_duration (struct fy_diag *diag, const char *name,
                          struct fy_node *key, struct fy_node *value,
-                         uint64_t max, uint64_t *ms)
+                         uint64_t min, uint64_t max, uint64_t *ms)
 {
     char text [IM_CONFIG_PATH_MAX];
     if (!im_config_yaml_scalar (diag, name, key, value, text, sizeof text))
@@ -163,6 +163,11 @@ im_config_yaml_duration (struct fy_diag *diag, const char *name,
     if (*ms > max) {
         im_config_yaml_error (diag, value, "%s: '%s' is too long", name,
                               text);
+        return false;
+    }
+    if (*ms < min) {
+        im_config_yaml_error (diag, value, "%s: '%s' is too short (at least "
+                              "%" PRIu64 "ms)", name, text, min);
         return false;
     }
     return true;

@@ -56,7 +56,8 @@
     X (IM_EV_MAJOR_UPDATED, "major.updated")                               \
     X (IM_EV_UPDATE_DUE,    "major.update_due")                            \
     X (IM_EV_REVIEWED,      "incident.reviewed")                           \
-    X (IM_EV_MEMBER,        "cluster.member")
+    X (IM_EV_MEMBER,        "cluster.member")                              \
+    X (IM_EV_ALERT_SEEN,    "alert.seen")
 
 #define IM_EVENT_ENUM(e, name) e,
 typedef enum {

@@ -303,8 +303,13 @@ im_incident_evolve (im_fields_t *incident, const im_event_t *event)
             break;
         case IM_EV_ALERT_REPEATED:
             s_copy (incident, payload, "alerts", "alerts");
+            s_copy (incident, payload, "alert_occurrence",
+                    "alert_occurrence");
             im_fields_set_int (incident, "last_alert_ms", ts);
             im_fields_remove (incident, "alert_cleared_ms");
+            break;
+        case IM_EV_ALERT_SEEN:
+            im_fields_set_int (incident, "last_alert_ms", ts);
             break;
         case IM_EV_ALERT_CLEARED:
             im_fields_set_int (incident, "alert_cleared_ms", ts);

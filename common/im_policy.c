@@ -14,6 +14,9 @@ im_policy_defaults (im_policy_t *policy)
     memset (policy, 0, sizeof *policy);
     policy->reopen_window_ms = IM_POLICY_REOPEN_WINDOW_MS;
     policy->auto_close_ms = IM_POLICY_AUTO_CLOSE_MS;
+    policy->request_retention_ms = IM_POLICY_REQUEST_RETENTION_MS;
+    policy->request_results_max = IM_POLICY_REQUEST_RESULTS_MAX;
+    policy->alert_heartbeat_ms = IM_POLICY_ALERT_HEARTBEAT_MS;
 }
 
 void
@@ -24,6 +27,9 @@ im_policy_from_config (im_policy_t *policy, const im_config_t *config,
     policy->version = version;
     policy->reopen_window_ms = (int64_t) config->reopen_window_ms;
     policy->auto_close_ms = (int64_t) config->auto_close_ms;
+    policy->request_retention_ms = config->request_retention_ms;
+    policy->request_results_max = config->request_results_max;
+    policy->alert_heartbeat_ms = (int64_t) config->alert_heartbeat_ms;
     policy->agents_n = config->agents_n;
     memcpy (policy->agents, config->agents, sizeof policy->agents);
     policy->groups_n = config->groups_n;

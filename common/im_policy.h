@@ -17,6 +17,9 @@
 
 #define IM_POLICY_REOPEN_WINDOW_MS  (7 * 86400000ll)    //  7 days
 #define IM_POLICY_AUTO_CLOSE_MS     (3 * 86400000ll)    //  3 days
+#define IM_POLICY_REQUEST_RETENTION_MS (7 * 86400000ll) //  7 days
+#define IM_POLICY_REQUEST_RESULTS_MAX  5000000ll        //  results kept
+#define IM_POLICY_ALERT_HEARTBEAT_MS   (5 * 60000ll)    //  5 minutes
 
 typedef struct {
     uint64_t version;               //  Replicated configuration applied
@@ -25,6 +28,13 @@ typedef struct {
                                     //  later it opens a follow-up
     int64_t auto_close_ms;          //  After resolution the incident
                                     //  closes by itself; 0 never
+    uint64_t request_retention_ms;  //  A request's result is kept this
+                                    //  long after its command; 0: no age
+                                    //  limit
+    uint64_t request_results_max;   //  And at most this many results,
+                                    //  the oldest dropped; 0: no limit
+    int64_t alert_heartbeat_ms;     //  A firing alert sent again records
+                                    //  alert.seen at most this often
     size_t agents_n;                //  Agents known
     im_config_agent_t agents [IM_CONFIG_AGENTS_MAX];
                                     //  Their names and roles

@@ -19,10 +19,12 @@
     disk is always the state after some whole entry. And im_store_sync
     forces such a flush before libraft may delete log entries.
 
-    Threads: the thread that calls im_store_new owns the store and is the
-    only one that writes (batches, commit, sync) or reads errmsg. Reads
-    may come from another thread, so they never write into the object:
-    they log their failures instead (im_store_read.c).
+    Threads: one thread owns the store and is the only one that writes
+    batches or reads errmsg; the thread that opens it may hand it on (the
+    broker opens it on its main thread and its applier thread writes,
+    docs/architecture.md section 2). Reads, checkpoints and syncs may
+    come from other threads, so they never write into the object: they
+    log their failures instead (im_store_read.c).
 */
 #include "im_classes.h"
 #include "im_store_private.h"
@@ -35,7 +37,7 @@
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
     "default", "events", "incidents", "requests", "offsets", "meta",
-    "deadlines", "dedup"
+    "deadlines", "dedup", "request_times"
 };
 
 void
@@ -341,6 +343,7 @@ s_open (im_store_t *self, const char *path, char *errbuf, size_t errlen)
             cf_options, self->cf_handles, &err);
     free (cf_options);
     if (err) {
+        im_store_note (self, err);
         im_store_fail (self, errbuf, errlen, "cannot open '%s': %s", path,
                        err);
         rocksdb_free (err);
@@ -481,6 +484,34 @@ im_store_errmsg (im_store_t *self)
 {
     assert (self);
     return self->errmsg;
+}
+
+bool
+im_store_is_damage (const char *message)
+{
+    return message && strstr (message, "Corruption:") != NULL;
+}
+
+void
+im_store_note (im_store_t *self, const char *err)
+{
+    int none = 0;
+    if (im_store_is_damage (err)
+    &&  atomic_compare_exchange_strong (&self->damage_state, &none, 1)) {
+        im_strlcpy (self->damage, err, sizeof self->damage);
+        atomic_store (&self->damage_state, 2);
+    }
+}
+
+bool
+im_store_damaged (im_store_t *self, char *detail, size_t size)
+{
+    assert (self);
+    if (atomic_load (&self->damage_state) != 2)
+        return false;
+    if (detail && size)
+        im_strlcpy (detail, self->damage, size);
+    return true;
 }
 
 

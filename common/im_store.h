@@ -28,7 +28,7 @@
 #include "im_fields.h"
 #include "im_event.h"
 
-#define IM_STORE_SCHEMA 2               //  meta "schema", docs/storage.md
+#define IM_STORE_SCHEMA 3               //  meta "schema", docs/storage.md
 
 typedef struct _im_store_t im_store_t;
 typedef struct _im_store_batch_t im_store_batch_t;
@@ -64,6 +64,18 @@ void
 const char *
     im_store_errmsg (im_store_t *self);
 
+//  True once a read or write of any thread found the database corrupt
+//  (RocksDB said "Corruption:", a block or file failing its checks);
+//  detail then gets RocksDB's words, which name the file and offset.
+//  A damaged store stays damaged: a retry reads the same bytes.
+bool
+    im_store_damaged (im_store_t *self, char *detail, size_t size);
+
+//  True when message (a failure reported by the store) is RocksDB's
+//  report of a corrupt database
+bool
+    im_store_is_damage (const char *message);
+
 //  --------------------------------------------------------------------
 //  Meta values (u64). Reads return 0 when the key was never written.
 
@@ -71,6 +83,7 @@ const char *
 #define IM_META_LAST_SEQ    "last_seq"      //  Last event seq
 #define IM_META_NEXT_ID     "next_incident" //  Next incident id to give
 #define IM_META_CONFIG_SEQ  "config_seq"    //  Last event of incident 0
+#define IM_META_REQUESTS    "requests"      //  Request results stored
 
 int
     im_store_meta_get (im_store_t *self, const char *key, uint64_t *value);
@@ -136,6 +149,17 @@ int
     im_store_requests_get (im_store_t *self, const char *const *keys,
                            size_t count, im_fields_t **results);
 
+//  Calls fn for each stored request result in the order it was stored
+//  (its command's time, then its id), starting at time from_ms, until
+//  fn returns non-zero (docs/storage.md section 2.4). key is borrowed
+//  for the call and not NUL-terminated. Returns 0, IM_EIO or fn's
+//  value.
+typedef int (im_store_request_time_fn) (uint64_t ts_ms, const char *key,
+                                         size_t key_size, void *arg);
+int
+    im_store_request_times_scan (im_store_t *self, uint64_t from_ms,
+                                 im_store_request_time_fn *fn, void *arg);
+
 //  Reads a consumer group's acknowledged offset (0 if none)
 int
     im_store_offset_get (im_store_t *self, const char *group,
@@ -196,9 +220,17 @@ int
 void
     im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
                                  const im_fields_t *incident);
+//  Puts the result of request key, whose command was stamped ts_ms, and
+//  its place in the order of expiry
 void
     im_store_batch_put_request (im_store_batch_t *self, const char *key,
-                                const im_fields_t *result);
+                                uint64_t ts_ms, const im_fields_t *result);
+
+//  Removes the result of request key (key_size octets) stored at ts_ms,
+//  and its place in the order of expiry
+void
+    im_store_batch_delete_request (im_store_batch_t *self, const char *key,
+                                   size_t key_size, uint64_t ts_ms);
 void
     im_store_batch_put_offset (im_store_batch_t *self, const char *group,
                                uint64_t seq);

@@ -147,14 +147,45 @@ im_store_batch_put_incident (im_store_batch_t *self, uint64_t id,
     s_batch_put_fields (self, IM_STORE_CF_INCIDENTS, key, 8, incident);
 }
 
+//  request_times key: ts (u64) + request id; returns its size
+static size_t
+s_request_time_key (unsigned char *key, uint64_t ts_ms, const char *id,
+                    size_t id_size)
+{
+    im_put_u64 (key, ts_ms);
+    memcpy (key + 8, id, id_size);
+    return 8 + id_size;
+}
+
 void
 im_store_batch_put_request (im_store_batch_t *self, const char *key,
-                            const im_fields_t *result)
+                            uint64_t ts_ms, const im_fields_t *result)
 {
     assert (self);
     assert (key);
     assert (result);
-    s_batch_put_fields (self, IM_STORE_CF_REQUESTS, key, strlen (key), result);
+    size_t size = strlen (key);
+    assert (size < IM_REQUEST_ID_MAX);
+    s_batch_put_fields (self, IM_STORE_CF_REQUESTS, key, size, result);
+    unsigned char time_key [8 + IM_REQUEST_ID_MAX];
+    s_batch_put (self, IM_STORE_CF_REQUEST_TIMES, time_key,
+                 s_request_time_key (time_key, ts_ms, key, size), "", 0);
+}
+
+void
+im_store_batch_delete_request (im_store_batch_t *self, const char *key,
+                               size_t key_size, uint64_t ts_ms)
+{
+    assert (self);
+    assert (key && key_size < IM_REQUEST_ID_MAX);
+    rocksdb_writebatch_delete_cf (self->writes,
+                                  self->store->cf [IM_STORE_CF_REQUESTS],
+                                  key, key_size);
+    unsigned char time_key [8 + IM_REQUEST_ID_MAX];
+    rocksdb_writebatch_delete_cf (
+        self->writes, self->store->cf [IM_STORE_CF_REQUEST_TIMES],
+        (const char *) time_key,
+        s_request_time_key (time_key, ts_ms, key, key_size));
 }
 
 void
@@ -254,6 +285,7 @@ im_store_batch_commit (im_store_t *self, im_store_batch_t **batch_p,
         char *err = NULL;
         rocksdb_write (self->db, self->write, batch->writes, &err);
         if (err) {
+            im_store_note (self, err);
             im_store_fail (self, NULL, 0, "commit: %s", err);
             rocksdb_free (err);
             rc = IM_EIO;

@@ -25,6 +25,7 @@ im_store_checkpoint (im_store_t *self, const char *dir, char *errbuf,
     if (checkpoint)
         rocksdb_checkpoint_object_destroy (checkpoint);
     if (err) {
+        im_store_note (self, err);
         if (errbuf && errlen)
             snprintf (errbuf, errlen, "checkpoint in '%s': %s", dir, err);
         rocksdb_free (err);

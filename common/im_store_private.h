@@ -10,6 +10,7 @@
 #define IM_STORE_PRIVATE_H_INCLUDED
 
 #include <rocksdb/c.h>
+#include <stdatomic.h>
 
 //  Our column families, in the order of s_cf_names in im_store.c
 typedef enum {
@@ -21,6 +22,7 @@ typedef enum {
     IM_STORE_CF_META,                   //  name -> u64
     IM_STORE_CF_DEADLINES,              //  due + incident + clock -> empty
     IM_STORE_CF_DEDUP,                  //  dedup key -> open incident id
+    IM_STORE_CF_REQUEST_TIMES,          //  ts + request id -> empty
     IM_STORE_CF_COUNT
 } im_store_cf_t;
 
@@ -47,6 +49,10 @@ struct _im_store_t {
     bool read_only;                     //  Opened for reading only
     char path [512];                    //  Where the database is
     char errmsg [512];                  //  Last failure on the owning thread
+    atomic_int damage_state;            //  0; 1 while damage is written;
+                                        //  2 once it holds RocksDB's words
+    char damage [512];                  //  The first corruption RocksDB
+                                        //  reported, by any thread
 };
 
 //  Records a failure of the owning thread in errmsg and the log, and
@@ -55,5 +61,10 @@ struct _im_store_t {
 void
     im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
                    const char *format, ...) CHECK_PRINTF (4);
+
+//  Notes a RocksDB error (err, RocksDB's words) of any thread: the first
+//  that reports corruption is kept for im_store_damaged
+void
+    im_store_note (im_store_t *self, const char *err);
 
 #endif

@@ -22,6 +22,7 @@
 
 //  One scan over a column family: its bounds and its position
 typedef struct {
+    im_store_t *store;                  //  The store scanned
     rocksdb_readoptions_t *options;     //  Upper bound of this scan, owned
     rocksdb_iterator_t *iterator;       //  Position, owned
 } scan_t;
@@ -33,6 +34,7 @@ s_scan_open (scan_t *scan, im_store_t *self,
              rocksdb_column_family_handle_t *handle, const void *from,
              size_t from_size, const void *upper, size_t upper_size)
 {
+    scan->store = self;
     scan->options = rocksdb_readoptions_create ();
     //  Scans walk keys in order even where a family has a prefix
     //  extractor (requests, see im_store.c), which would otherwise bound
@@ -57,6 +59,7 @@ s_scan_close (scan_t *scan, int rc)
     char *err = NULL;
     rocksdb_iter_get_error (scan->iterator, &err);
     if (err) {
+        im_store_note (scan->store, err);
         zsys_error ("im_store: scan: %s", err);
         rocksdb_free (err);
         if (rc == 0)
@@ -77,6 +80,7 @@ s_get_pinned (im_store_t *self, im_store_cf_t cf, const void *key,
     *slice_p = rocksdb_get_pinned_cf (self->db, self->read, self->cf [cf],
                                       (const char *) key, key_size, &err);
     if (err) {
+        im_store_note (self, err);
         zsys_error ("im_store: read %s: %s", self->cf_names [cf], err);
         rocksdb_free (err);
         *slice_p = NULL;
@@ -264,6 +268,7 @@ im_store_requests_get (im_store_t *self, const char *const *keys,
                                       false);
         for (size_t index = 0; index < batch; index++) {
             if (errs [index]) {
+                im_store_note (self, errs [index]);
                 if (rc == 0)
                     zsys_error ("im_store: read requests: %s", errs [index]);
                 rocksdb_free (errs [index]);
@@ -497,6 +502,33 @@ im_store_deadlines_scan (im_store_t *self, uint64_t due_before,
             rc = fn (im_get_u64 (key), im_get_u64 (key + 8), key [16], arg);
         else
             zsys_error ("im_store: deadline key of %zu octets", key_size);
+        rocksdb_iter_next (scan.iterator);
+    }
+    return s_scan_close (&scan, rc);
+}
+
+int
+im_store_request_times_scan (im_store_t *self, uint64_t from_ms,
+                             im_store_request_time_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    unsigned char from [8];
+    im_put_u64 (from, from_ms);
+    scan_t scan;
+    s_scan_open (&scan, self, self->cf [IM_STORE_CF_REQUEST_TIMES], from,
+                 sizeof from, NULL, 0);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
+        size_t key_size = 0;
+        const char *key = rocksdb_iter_key (scan.iterator, &key_size);
+        if (key_size > 8 && key_size < 8 + IM_REQUEST_ID_MAX)
+            rc = fn (im_get_u64 (key), key + 8, key_size - 8, arg);
+        else {
+            zsys_error ("im_store: request_times key of %zu octets",
+                        key_size);
+            rc = IM_EIO;
+        }
         rocksdb_iter_next (scan.iterator);
     }
     return s_scan_close (&scan, rc);

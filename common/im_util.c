@@ -6,6 +6,7 @@
     stamp and the workers' own deadlines.
 */
 #include "im_classes.h"
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,17 @@ im_get_u64 (const void *in)
     uint64_t value = 0;
     for (int index = 0; index < 8; index++)
         value = (value << 8) | bytes [index];
+    return value;
+}
+
+uint64_t
+im_get_le (const void *in, size_t size)
+{
+    assert (in && size <= 8);
+    const uint8_t *bytes = (const uint8_t *) in;
+    uint64_t value = 0;
+    for (size_t index = size; index > 0; index--)
+        value = value << 8 | bytes [index - 1];
     return value;
 }
 
@@ -109,6 +121,32 @@ im_errbuf_set (char *errbuf, size_t errlen, const char *format, ...)
         vsnprintf (errbuf, errlen, format, args);
         va_end (args);
     }
+}
+
+int
+im_sync_path (const char *path)
+{
+    assert (path);
+    int fd = open (path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    close (fd);
+    return rc;
+}
+
+int
+im_write_synced (const char *dir, const char *name, const char *text)
+{
+    assert (dir && name && text);
+    char path [1024];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *file = fopen (path, "w");
+    if (!file)
+        return IM_EIO;
+    int rc = fputs (text, file) < 0 || fflush (file) || fsync (fileno (file));
+    rc |= fclose (file);
+    return rc || im_sync_path (dir) ? IM_EIO : 0;
 }
 
 void

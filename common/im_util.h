@@ -30,6 +30,11 @@ void
 uint64_t
     im_get_u64 (const void *in);
 
+//  Reads size octets (at most 8) little-endian, as libraft writes its
+//  integers on disk
+uint64_t
+    im_get_le (const void *in, size_t size);
+
 //  Formats ms since the epoch as RFC 3339 UTC with milliseconds
 //  ("2026-11-28T02:17:46.621Z") into buffer (at least 32 bytes)
 void
@@ -49,6 +54,16 @@ char *
 //  Removes a directory with everything in it, if it is there
 void
     im_remove_tree (const char *path);
+
+//  fsyncs a file or a directory (making its entries durable). Returns
+//  0 or -1.
+int
+    im_sync_path (const char *path);
+
+//  Writes text as the whole of dir/name and makes it durable: the file
+//  synced, then dir. Returns 0 or IM_EIO.
+int
+    im_write_synced (const char *dir, const char *name, const char *text);
 
 //  Writes a formatted reason into errbuf of errlen bytes; does nothing
 //  when errbuf is NULL. Every decoder reports its refusals this way.

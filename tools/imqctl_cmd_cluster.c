@@ -105,6 +105,13 @@ s_status (imqctl_t *self)
                 im_strlcpy (cells [column], column == 2 ? "no answer" : "-",
                             sizeof cells [column]);
         }
+        //  A node whose disk lost log entries does not vote until the
+        //  leader sent them back (docs/faults.md)
+        if (s_int (node, "log_repair_to") > 0) {
+            char role [IM_PROTO_ENDPOINT_MAX];
+            snprintf (role, sizeof role, "%.40s, repairing", cells [2]);
+            im_strlcpy (cells [2], role, sizeof cells [2]);
+        }
         int64_t lag = applied - s_int (node, "applied_index");
         if (node->reply) {
             snprintf (cells [7], sizeof cells [7], "%" PRId64, lag);

@@ -268,6 +268,12 @@ typedef enum {
 void
     bench_load_set_ids (bench_load_t *self, bench_ids_t ids);
 
+//  Sends verb with body (encoded now) instead of OPEN, and expects every
+//  reply to have status. Returns 0, or -1 when the body does not encode.
+int
+    bench_load_set_command (bench_load_t *self, const char *verb,
+                            const im_fields_t *body, int status);
+
 //  Gives each OPEN a description of bytes characters (at most 8,192),
 //  different in every request and hardly compressible, so that a store
 //  grows by several KiB per OPEN through the ordinary write path.

@@ -30,6 +30,8 @@ struct _bench_load_t {
     size_t description_at;          //  Offset of the description in
     size_t description_size;        //  body_bytes, and its length, or 0
     uint64_t random;                //  xorshift state for descriptions
+    char verb [32];                 //  Sent, OPEN unless set
+    char status [4];                //  Every reply must have it, "200"
 };
 
 //  State of one run, kept together so the loop's helpers stay short
@@ -55,6 +57,8 @@ bench_load_new (const char *endpoint, size_t connections, const char *tag)
         return NULL;
     self->connections = connections;
     snprintf (self->tag, sizeof self->tag, "%s", tag);
+    snprintf (self->verb, sizeof self->verb, "OPEN");
+    snprintf (self->status, sizeof self->status, "200");
     self->dealers = (zsock_t **) calloc (connections, sizeof (zsock_t *));
     self->body = im_fields_new ();
     self->reply_body = im_fields_new ();
@@ -110,6 +114,25 @@ bench_load_destroy (bench_load_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+int
+bench_load_set_command (bench_load_t *self, const char *verb,
+                        const im_fields_t *body, int status)
+{
+    assert (self && verb && body);
+    assert (status >= 100 && status < 1000);
+    char *bytes = NULL;
+    size_t size = 0;
+    if (im_fields_encode (body, &bytes, &size))
+        return -1;
+    free (self->body_bytes);
+    self->body_bytes = bytes;
+    self->body_size = size;
+    self->description_size = 0;
+    snprintf (self->verb, sizeof self->verb, "%s", verb);
+    snprintf (self->status, sizeof self->status, "%d", status);
+    return 0;
 }
 
 void
@@ -228,9 +251,9 @@ s_fill (bench_load_t *self, s_run_t *run, size_t connection,
         run->sent_at [run->sent] = bench_now_us ();
         if (self->description_size)
             s_vary_description (self);
-        if (im_request_send_packed (self->dealers [connection], "OPEN", id,
-                                    self->body_bytes, self->body_size)) {
-            snprintf (errbuf, errlen, "cannot send OPEN %s", id);
+        if (im_request_send_packed (self->dealers [connection], self->verb,
+                                    id, self->body_bytes, self->body_size)) {
+            snprintf (errbuf, errlen, "cannot send %s %s", self->verb, id);
             return -1;
         }
         run->outstanding [connection]++;
@@ -287,11 +310,11 @@ s_book (bench_load_t *self, s_run_t *run, size_t connection,
         return -1;
     }
     memcpy (id, zmq_msg_data (&part [2]), zmq_msg_size (&part [2]));
-    if (memcmp (zmq_msg_data (&part [1]), "200", 3)) {
+    if (memcmp (zmq_msg_data (&part [1]), self->status, 3)) {
         char reason [256] = "";
         im_fields_decode (self->reply_body, zmq_msg_data (&part [3]),
                           zmq_msg_size (&part [3]), reason, sizeof reason);
-        snprintf (errbuf, errlen, "OPEN %s answered %.3s: %s", id,
+        snprintf (errbuf, errlen, "%s %s answered %.3s: %s", self->verb, id,
                   (const char *) zmq_msg_data (&part [1]),
                   im_fields_str_or (self->reply_body, "error",
                                     "(no error text)"));

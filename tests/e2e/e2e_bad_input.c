@@ -16,12 +16,12 @@
 #include "im_classes.h"
 #include "im_harness.h"
 
-typedef imh_raw_t fixture_t;
+typedef imh_peer_t fixture_t;
 
 static int
 s_setup (void **state)
 {
-    return imh_raw_setup (state, "badinput");
+    return imh_peer_setup (state, "badinput");
 }
 
 //  Encodes a fields map of up to two string pairs into frame bytes
@@ -50,9 +50,9 @@ static void
 s_ask (fixture_t *self, const char *const *strings, zframe_t *last,
        int status, const char *text, const char *request_id)
 {
-    zmsg_t *msg = imh_raw_msg (strings, last);
+    zmsg_t *msg = imh_peer_msg (strings, last);
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
-    zmsg_t *answer = imh_raw_recv (self->peer);
+    zmsg_t *answer = imh_peer_recv (self->peer);
     assert_non_null (answer);
     im_reply_t *reply = im_reply_new (200);
     char errbuf [200] = "";
@@ -206,7 +206,7 @@ test_client_garbage_gets_a_reason_and_changes_nothing (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    int broker = imh_raw_start (self, false);
+    int broker = imh_peer_start (self, false);
     assert_true (broker >= 0);
     //  The raw socket speaks the protocol when it is told to
     s_ask (self, (const char *[]) { "IMQ01", "OPEN", "r0", NULL },
@@ -250,7 +250,7 @@ test_client_garbage_gets_a_reason_and_changes_nothing (void **state)
            "r12");
     //  Too big, and msgpack that lies about its size
     s_ask (self, (const char *[]) { "IMQ01", "OPEN", "r13", NULL },
-           zframe_new (self->big, IMH_RAW_BIG), 413, "1048576", "r13");
+           zframe_new (self->big, IMH_PEER_BIG), 413, "1048576", "r13");
     s_ask (self, (const char *[]) { "IMQ01", "OPEN", "r14", NULL },
            zframe_new ("\xdd\xff\xff\xff\xff", 5), 400,
            "body: offset 0: array declares", "r14");
@@ -276,7 +276,7 @@ test_hostile_bodies_in_a_right_envelope_get_a_status_each (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    int broker = imh_raw_start (self, false);
+    int broker = imh_peer_start (self, false);
     assert_true (broker >= 0);
     s_hostile (self, "OPEN", "h0", s_body ("title", "Printer on fire",
                                            "reporter", "ivan"), 200, "");
@@ -371,12 +371,12 @@ test_hostile_bodies_in_a_right_envelope_get_a_status_each (void **state)
     verb [39] = 0;
     s_hostile (self, verb, "h31", s_body (NULL, NULL, NULL, NULL), 400,
                "unknown verb 'VVVV");
-    zmsg_t *msg = imh_raw_msg ((const char *[]) { "IMQ01", NULL },
+    zmsg_t *msg = imh_peer_msg ((const char *[]) { "IMQ01", NULL },
                                zframe_new ("OP\0EN", 5));
     zmsg_addstr (msg, "h32");
     zmsg_addmem (msg, "\x80", 1);
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
-    msg = imh_raw_recv (self->peer);
+    msg = imh_peer_recv (self->peer);
     im_reply_t *reply = im_reply_new (0);
     assert_int_equal (im_reply_decode (reply, &msg, false, NULL, 0), 0);
     assert_int_equal (reply->status, 400);
@@ -432,7 +432,7 @@ s_expect_exit (const char *program, const char *const *args, int status,
     for (size_t index = 0; args [index] && index < 10; index++)
         argv [index + 1] = args [index];
     imh_run_t run;
-    assert_int_equal (imh_run (argv, IMH_RAW_WAIT_MS, &run), 0);
+    assert_int_equal (imh_run (argv, IMH_PEER_WAIT_MS, &run), 0);
     if (run.status != status || !strstr (run.err, text))
         fail_msg ("%s: exit %d, stderr lacks '%s'? stderr: %s", program,
                   run.status, text, run.err);
@@ -486,13 +486,13 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_client_garbage_gets_a_reason_and_changes_nothing,
-            s_setup, imh_raw_teardown),
+            s_setup, imh_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_hostile_bodies_in_a_right_envelope_get_a_status_each,
-            s_setup, imh_raw_teardown),
+            s_setup, imh_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_bad_config_and_flags_stop_programs_with_a_reason,
-            s_setup, imh_raw_teardown),
+            s_setup, imh_peer_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -16,19 +16,19 @@
 #include "im_classes.h"
 #include "im_harness.h"
 
-typedef imh_raw_t fixture_t;
+typedef imh_peer_t fixture_t;
 
 static int
 s_setup (void **state)
 {
-    return imh_raw_setup (state, "badstream");
+    return imh_peer_setup (state, "badstream");
 }
 
 //  Sends one message of string frames (and a last frame) on the peer
 static void
 s_send (fixture_t *self, const char *const *strings, zframe_t *last)
 {
-    zmsg_t *msg = imh_raw_msg (strings, last);
+    zmsg_t *msg = imh_peer_msg (strings, last);
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
 }
 
@@ -46,7 +46,7 @@ s_seq (uint64_t seq)
 static void
 s_expect_type (zsock_t *socket, im_wmsg_type_t type)
 {
-    zmsg_t *msg = imh_raw_recv (socket);
+    zmsg_t *msg = imh_peer_recv (socket);
     assert_non_null (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char errbuf [200] = "";
@@ -60,7 +60,7 @@ s_expect_type (zsock_t *socket, im_wmsg_type_t type)
 static void
 s_expect_error (zsock_t *socket, int status, const char *text)
 {
-    zmsg_t *msg = imh_raw_recv (socket);
+    zmsg_t *msg = imh_peer_recv (socket);
     assert_non_null (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char errbuf [200] = "";
@@ -78,7 +78,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    int broker = imh_raw_start (self, true);
+    int broker = imh_peer_start (self, true);
     assert_true (broker >= 0);
     uint64_t before = 0, after = 0;
     assert_int_equal (imh_last_seq (h, &before), 0);
@@ -98,7 +98,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
                                      NULL }, zframe_new ("\xdd\xff", 2));
     s_send (self, (const char *[]) { "IMQW01", "EXPLODE", NULL }, NULL);
     s_send (self, (const char *[]) { "IMQW01", NULL },
-            zframe_new (self->big, IMH_RAW_BIG));
+            zframe_new (self->big, IMH_PEER_BIG));
     s_send (self, (const char *[]) { NULL },
             zframe_new ("\xdd\xff\xff\xff\xff", 5));
     s_send (self, (const char *[]) { "IMQW01", "PING", NULL }, NULL);
@@ -134,7 +134,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
     s_send (self, (const char *[]) { "IMQW01", "PING", NULL }, NULL);
     s_expect_type (self->peer, IM_WMSG_PONG);
     s_send (self, (const char *[]) { "IMQW01", "DISCONNECT", NULL }, NULL);
-    assert_true (imh_wait_instances (h, "classifier", 0, IMH_RAW_WAIT_MS));
+    assert_true (imh_wait_instances (h, "classifier", 0, IMH_PEER_WAIT_MS));
 
     //  The broker still serves, with nothing new stored; real workers
     //  then do their work
@@ -145,7 +145,7 @@ test_worker_endpoint_garbage_is_refused_and_harmless (void **state)
     uint64_t id = imh_open (h, "VPN certificate expired", "ivan", 1, 2);
     assert_true (id > 0);
     assert_true (imh_wait_events (h, id, "sla.started", NULL, NULL, 1,
-                                  IMH_RAW_WAIT_MS));
+                                  IMH_PEER_WAIT_MS));
     assert_int_equal (imh_count_events (h, id, "incident.classified",
                                         "priority", "2"), 1);
     assert_true (imh_running (h, broker));
@@ -180,7 +180,7 @@ test_hostile_worker_frames_get_an_error_each (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    int broker = imh_raw_start (self, true);
+    int broker = imh_peer_start (self, true);
     assert_true (broker >= 0);
     uint64_t before = 0, after = 0;
     assert_int_equal (imh_last_seq (h, &before), 0);
@@ -196,7 +196,7 @@ test_hostile_worker_frames_get_an_error_each (void **state)
     s_refused (self, (const char *[]) { "IMQW01", "READY", "g", name, "1",
                                         NULL }, NULL, 400,
                "frame 3: instance must be", gone);
-    zmsg_t *msg = imh_raw_msg ((const char *[]) { "IMQW01", "READY", NULL },
+    zmsg_t *msg = imh_peer_msg ((const char *[]) { "IMQW01", "READY", NULL },
                                zframe_new ("g\0g", 3));
     zmsg_addstr (msg, "i");
     zmsg_addstr (msg, "1");
@@ -216,13 +216,13 @@ test_hostile_worker_frames_get_an_error_each (void **state)
                                         NULL }, NULL, 400, "credit '-1'",
                gone);
     //  Huge frames: a name of 1 MiB, and a frame one octet past that
-    msg = imh_raw_msg ((const char *[]) { "IMQW01", "READY", NULL },
+    msg = imh_peer_msg ((const char *[]) { "IMQW01", "READY", NULL },
                        s_filled (1024 * 1024, 'g'));
     zmsg_addstr (msg, "i");
     zmsg_addstr (msg, "1");
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
     s_expect_error (self->peer, 400, "frame 2: group must be");
-    msg = imh_raw_msg ((const char *[]) { "IMQW01", "READY", NULL },
+    msg = imh_peer_msg ((const char *[]) { "IMQW01", "READY", NULL },
                        s_filled (1024 * 1024 + 1, 'g'));
     zmsg_addstr (msg, "i");
     zmsg_addstr (msg, "1");
@@ -265,7 +265,7 @@ test_hostile_worker_frames_get_an_error_each (void **state)
     s_refused (self, (const char *[]) { "IMQW01", "PING", "x", NULL },
                NULL, 400, "PING: 3 frames, expected 2", gone);
     //  What only the broker sends, and an ERROR that does not decode
-    msg = imh_raw_msg ((const char *[]) { "IMQW01", "DELIVER", NULL },
+    msg = imh_peer_msg ((const char *[]) { "IMQW01", "DELIVER", NULL },
                        s_seq (1));
     zmsg_addmem (msg, "\xdd\xff\xff\xff\xff", 5);
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
@@ -299,7 +299,7 @@ test_hostile_worker_frames_get_an_error_each (void **state)
     s_refused (self, (const char *[]) { "IMQW01", "READY", group, instance,
                                         "0", NULL }, NULL, 400,
                "credit '0'", IM_WMSG_PONG);
-    msg = imh_raw_msg ((const char *[]) { "IMQW01", "DELIVER", NULL },
+    msg = imh_peer_msg ((const char *[]) { "IMQW01", "DELIVER", NULL },
                        s_seq (1));
     zmsg_addmem (msg, "\x99", 1);
     assert_int_equal (zmsg_send (&msg, self->peer), 0);
@@ -310,7 +310,7 @@ test_hostile_worker_frames_get_an_error_each (void **state)
     assert_int_equal (imh_group (h, group, &instances, NULL), 0);
     assert_int_equal (instances, 1);
     s_send (self, (const char *[]) { "IMQW01", "DISCONNECT", NULL }, NULL);
-    assert_true (imh_wait_instances (h, group, 0, IMH_RAW_WAIT_MS));
+    assert_true (imh_wait_instances (h, group, 0, IMH_PEER_WAIT_MS));
 
     //  Nothing was stored, and the broker still serves clients
     assert_true (imh_running (h, broker));
@@ -347,9 +347,9 @@ s_opened (uint64_t seq, uint64_t incident)
 static bool
 s_wait_ack (zsock_t *router, uint64_t seq)
 {
-    uint64_t deadline = im_mono_ms () + IMH_RAW_WAIT_MS;
+    uint64_t deadline = im_mono_ms () + IMH_PEER_WAIT_MS;
     while (im_mono_ms () < deadline) {
-        zmsg_t *msg = imh_raw_recv (router);
+        zmsg_t *msg = imh_peer_recv (router);
         if (!msg)
             return false;
         zframe_t *routing = zmsg_pop (msg);
@@ -446,7 +446,7 @@ test_worker_fed_garbage_skips_it_and_keeps_working (void **state)
     const char *extra [] = { "--workers", endpoint, NULL };
     int worker = imh_start (h, IMH_CLASSIFIER, "classifier-1", extra);
     assert_true (worker >= 0);
-    zmsg_t *ready = imh_raw_recv (self->peer);
+    zmsg_t *ready = imh_peer_recv (self->peer);
     assert_non_null (ready);
     zframe_t *routing = zmsg_pop (ready);
     zmsg_destroy (&ready);
@@ -459,7 +459,7 @@ test_worker_fed_garbage_skips_it_and_keeps_working (void **state)
     s_send_to (self->peer, routing, (const char *[]) { "IMQW01", "EXPLODE",
                NULL }, NULL, NULL);
     s_send_to (self->peer, routing, deliver, s_seq (3),
-               zframe_new (self->big, IMH_RAW_BIG));
+               zframe_new (self->big, IMH_PEER_BIG));
     s_send_to (self->peer, routing, deliver, s_seq (4), NULL);
     //  Framed right, but the event does not decode: skipped and acked
     s_send_to (self->peer, routing, deliver, s_seq (5),
@@ -510,13 +510,13 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (
             test_worker_endpoint_garbage_is_refused_and_harmless,
-            s_setup, imh_raw_teardown),
+            s_setup, imh_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_hostile_worker_frames_get_an_error_each,
-            s_setup, imh_raw_teardown),
+            s_setup, imh_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_worker_fed_garbage_skips_it_and_keeps_working,
-            s_setup, imh_raw_teardown),
+            s_setup, imh_peer_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

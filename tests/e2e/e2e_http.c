@@ -18,9 +18,9 @@
 #include "im_classes.h"
 #include "im_harness.h"
 
-static const imh_http_node_t s_busy = { "http-busy", false, 64, 64 };
-static const imh_http_node_t s_one = { "http-one", false, 16, 1 };
-static const imh_http_node_t s_full = { "http-full", false, 16, 64 };
+static const imh_http_node_t s_busy = { "http-busy", false, 64, 64, 0 };
+static const imh_http_node_t s_one = { "http-one", false, 16, 1, 0 };
+static const imh_http_node_t s_full = { "http-full", false, 16, 64, 0 };
 
 //  Checks that a reply is an error naming field (or "" for none) and
 //  saying something with needle in it
@@ -163,7 +163,7 @@ test_bad_input_is_answered_and_writes_nothing (void **state)
     assert_non_null (strstr (imh_json_str (reply.json, "error"),
                              "body_max"));
     imh_http_clear (&reply);
-    //  The same without a Content-Length: read to its end, then refused
+    //  The same in chunks: refused at the first chunk size past the limit
     reply = imh_http_expect (harness, "POST", "/v1/alerts/alertmanager", big,
                              "Transfer-Encoding: chunked", 413);
     assert_non_null (strstr (imh_json_str (reply.json, "error"),
@@ -293,8 +293,9 @@ test_a_full_queue_loses_nothing_and_doubles_nothing (void **state)
     imh_http_clear (&reply);
     assert_int_equal (s_metric (harness, "imq_events_total{type="
                                          "\"incident.opened\"}"), 1000);
+    //  The triggers, and the second delivery's heartbeats (no event)
     assert_int_equal (s_metric (harness, "imq_commands_total{verb=\"ALERT\","
-                                         "result=\"accepted\"}"), 1000);
+                                         "result=\"accepted\"}"), 2000);
     free (body);
     imh_passed (harness);
 }
@@ -396,9 +397,12 @@ test_requests_beyond_inflight_max_are_answered_429 (void **state)
     s_probe_t probe = { harness, s_big_start (harness), "GET",
                         "/v1/incidents?limit=1", NULL, 429, 0, "" };
     assert_true (imh_wait_for (s_probed, &probe, 30000));
-    //  The liveness probe is never turned away
+    //  Neither probe waits behind the requests in progress
     imh_http_reply_t reply =
         imh_http_expect (harness, "GET", "/healthz", NULL, NULL, 200);
+    imh_http_clear (&reply);
+    reply = imh_http_expect (harness, "GET", "/readyz", NULL, NULL, 200);
+    assert_true (json_is_true (json_object_get (reply.json, "ready")));
     imh_http_clear (&reply);
     s_big_finished (&probe);
     imh_passed (harness);

@@ -36,7 +36,9 @@
     "\"http://vm:19093\",\"version\":\"4\",\"groupKey\":" \
     "\"{}:{alertname=\\\"DiskFull\\\"}\",\"truncatedAlerts\":0,\"orgId\":1}"
 
-static const imh_http_node_t s_record = { "http-record", true, 0, 64 };
+static const imh_http_node_t s_record = { "http-record", true, 0, 64, 0 };
+static const imh_http_node_t s_resend = { "http-resend", false, 0, 64,
+                                           1000 };
 
 //  Posts the sample notification, the second alert with status
 static imh_http_reply_t
@@ -276,6 +278,69 @@ test_events_follow_pagerduty_semantics (void **state)
     imh_passed (harness);
 }
 
+//  What a firing alert sent again is waited on for: its incident's
+//  last_alert_ms moved past since
+typedef struct {
+    imh_t *harness;                 //  The node
+    int64_t incident;               //  The alert's incident
+    int64_t since;                  //  last_alert_ms to move past
+    int posts;                      //  Notifications posted meanwhile
+} s_resend_t;
+
+static bool
+s_seen_again (void *arg)
+{
+    s_resend_t *resend = (s_resend_t *) arg;
+    imh_http_reply_t reply = s_notify (resend->harness, "firing");
+    resend->posts++;
+    //  A re-send is never a new occurrence
+    assert_int_equal (s_count (&reply, "opened"), 0);
+    assert_int_equal (s_count (&reply, "added"), 0);
+    imh_http_clear (&reply);
+    json_t *incident = s_get (resend->harness, resend->incident);
+    bool moved = imh_json_int (incident, "last_alert_ms") > resend->since;
+    json_decref (incident);
+    return moved;
+}
+
+static void
+test_a_firing_alert_sent_again_records_that_it_still_fires (void **state)
+{
+    imh_t *harness = (imh_t *) *state;
+    char policy [600];
+    snprintf (policy, sizeof policy, "%s/desk.yaml", imh_dir (harness));
+    FILE *file = fopen (policy, "w");
+    assert_non_null (file);
+    fputs ("lifecycle:\n  alert_heartbeat: 1s\n", file);
+    assert_int_equal (fclose (file), 0);
+    assert_int_equal (imh_ctl (harness, NULL, "config", "apply", policy,
+                               NULL), 0);
+    uint64_t started = im_mono_ms ();
+    int64_t db1 = s_fire (harness, 0);
+    json_t *incident = s_get (harness, db1);
+    int64_t first = imh_json_int (incident, "last_alert_ms");
+    json_decref (incident);
+    //  Alertmanager sends it again (both peers of an HA pair, every
+    //  repeat_interval): posted until the incident shows it still fires
+    s_resend_t resend = { harness, db1, first, 0 };
+    assert_true (imh_wait_for (s_seen_again, &resend, 20000));
+    assert_true (resend.posts >= 2);
+    uint64_t elapsed_s = (im_mono_ms () - started) / 1000;
+    incident = s_get (harness, db1);
+    assert_int_equal (imh_json_int (incident, "alerts"), 1);
+    assert_string_equal (imh_json_str (incident, "status"), "new");
+    json_decref (incident);
+    //  At most one alert.seen a heartbeat (1 s), however many re-sends
+    int seen = imh_count_events (harness, (uint64_t) db1, "alert.seen",
+                                 NULL, NULL);
+    assert_true (seen >= 1);
+    assert_true ((uint64_t) seen <= elapsed_s + 1);
+    assert_true (seen < resend.posts);
+    assert_int_equal (imh_count_events (harness, (uint64_t) db1,
+                                        "alert.repeated", NULL, NULL), 0);
+    imh_passed (harness);
+}
+
 static void
 test_metrics_and_health (void **state)
 {
@@ -298,10 +363,11 @@ test_metrics_and_health (void **state)
     assert_int_equal (imh_http_sample (text, "imq_events_total{type=\"incident."
                                              "opened\"}"),
                       2);
+    //  Two triggers, then the copy's two heartbeats (no event)
     assert_int_equal (imh_http_sample (text,
                                        "imq_commands_total{verb=\"ALERT\","
                                        "result=\"accepted\"}"),
-                      2);
+                      4);
     assert_int_equal (imh_http_sample (text, "imq_incidents{status=\"new\","
                                              "priority=\"0\"}"),
                       2);
@@ -344,6 +410,9 @@ main (void)
             test_resolved_alerts_are_recorded_under_the_record_policy,
             imh_http_setup, imh_teardown, (void *) &s_record),
         T (test_events_follow_pagerduty_semantics),
+        cmocka_unit_test_prestate_setup_teardown (
+            test_a_firing_alert_sent_again_records_that_it_still_fires,
+            imh_http_setup, imh_teardown, (void *) &s_resend),
         T (test_metrics_and_health),
 #undef T
     };

@@ -161,6 +161,39 @@ test_imqctl_refusals_exit_with_a_reason (void **state)
     imh_passed (h);
 }
 
+static void
+test_search_past_its_limit_answers_the_newest (void **state)
+{
+    //  More resolved matches than --limit once took the broker down
+    imh_t *h = (imh_t *) *state;
+    uint64_t ids [4];
+    for (size_t index = 0; index < 4; index++) {
+        ids [index] = imh_open (h, "Disk full", "gina", 3, 3);
+        assert_true (ids [index] > 0);
+        char id [24];
+        snprintf (id, sizeof id, "%" PRIu64, ids [index]);
+        assert_int_equal (imh_ctl (h, NULL, "resolve", id, "--code",
+                                   "solved", "--notes",
+                                   "cleaned the disk logs", NULL), 0);
+    }
+    json_t *found = imh_ctl_json (h, "search", "disk", "--limit", "2",
+                                  NULL);
+    assert_non_null (found);
+    assert_int_equal (imh_json_int (found, "count"), 2);
+    json_t *incidents = json_object_get (found, "incidents");
+    assert_int_equal (json_array_size (incidents), 2);
+    assert_int_equal (imh_json_int (json_array_get (incidents, 0), "id"),
+                      (int64_t) ids [3]);
+    assert_int_equal (imh_json_int (json_array_get (incidents, 1), "id"),
+                      (int64_t) ids [2]);
+    json_decref (found);
+    //  The broker still serves
+    json_t *incident = s_show (h, (int64_t) ids [0]);
+    assert_string_equal (imh_json_str (incident, "status"), "resolved");
+    json_decref (incident);
+    imh_passed (h);
+}
+
 int
 main (void)
 {
@@ -170,6 +203,9 @@ main (void)
             s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (
             test_imqctl_refusals_exit_with_a_reason,
+            s_setup, imh_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_search_past_its_limit_answers_the_newest,
             s_setup, imh_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -116,11 +116,26 @@ s_write_config (imh_t *self, const imh_options_t *options)
         "  listen: %s\n"
         "  body_max: %zu\n"
         "  inflight_max: %zu\n"
-        "  alert_resolve: %s\n"
-        "sla:\n",
+        "  alert_resolve: %s\n",
         self->http_address, options->http_body_max,
         options->http_inflight_max,
         options->alert_record ? "record" : "auto");
+    if (options->copies_window_ms)
+        fprintf (file, "  alert_copies_window: %" PRIu32 "ms\n",
+                 options->copies_window_ms);
+    if (options->http_connections_max)
+        fprintf (file, "  connections_max: %zu\n",
+                 options->http_connections_max);
+    if (options->http_per_client)
+        fprintf (file, "  connections_per_client: %zu\n",
+                 options->http_per_client);
+    if (options->http_header_ms)
+        fprintf (file, "  header_timeout: %" PRIu32 "ms\n",
+                 options->http_header_ms);
+    if (options->http_body_ms)
+        fprintf (file, "  body_timeout: %" PRIu32 "ms\n",
+                 options->http_body_ms);
+    fprintf (file, "sla:\n");
     for (size_t index = 0; index < 5; index++)
         fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"
                  PRIu64 "ms}\n", index + 1, options->response_ms [index],
@@ -231,8 +246,12 @@ imh_destroy (imh_t **self_p)
         imh_t *self = *self_p;
         zlistx_destroy (&self->writes);
         im_client_destroy (&self->client);
-        for (int node = 0; node < self->nodes_n; node++)
+        for (int node = 0; node < IMH_NODES_MAX; node++) {
             im_client_destroy (&self->nodes [node].client);
+            for (size_t index = 0; index < self->nodes [node].prefix_n;
+                 index++)
+                free (self->nodes [node].prefix [index]);
+        }
         for (int slot = 0; slot < self->procs_n; slot++) {
             imh_kill (self, slot);
             if (!self->passed)

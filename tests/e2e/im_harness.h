@@ -52,10 +52,16 @@ typedef struct {
     size_t queue_max;               //  node.queue_max and batch_max,
                                     //  when not 0
     size_t http_inflight_max;       //  http.inflight_max
+    size_t http_connections_max;    //  http.connections_max (0: default)
+    size_t http_per_client;         //  http.connections_per_client (0:
+                                    //  default)
+    uint32_t http_header_ms;        //  http.header_timeout (0: default)
+    uint32_t http_body_ms;          //  http.body_timeout (0: default)
     bool alert_record;              //  http.alert_resolve: record, not
                                     //  auto
     unsigned snapshot_threshold;    //  node.snapshot_threshold (0: default;
                                     //  the trailing entries are a quarter)
+    uint32_t copies_window_ms;      //  http.alert_copies_window (0: default)
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -225,6 +231,17 @@ int
 int
     imh_stop (imh_t *self, int slot, int deadline_ms);
 
+//  Waits up to deadline_ms for the child of slot to exit by itself
+//  (it is reaped). Returns its exit code (-1: it died of a signal), or
+//  -2 when it still runs.
+int
+    imh_wait_exit (imh_t *self, int slot, int deadline_ms);
+
+//  The signal that ended the child of slot by itself (SIGSEGV...), or 0
+//  while it runs, when it exited, or when imh_kill ended it
+int
+    imh_end_signal (imh_t *self, int slot);
+
 //  True while the child of slot runs (it is reaped if it exited)
 bool
     imh_running (imh_t *self, int slot);
@@ -255,6 +272,22 @@ bool
 //  linearizable, so they are answered by the leader. Returns 0 or -1.
 int
     imh_cluster_start (imh_t *self, int nodes);
+
+//  Before imh_cluster_start: node (1 .. IMH_NODES_MAX) binds its
+//  ports on host (the fixed ports IMH_PLACED_PORT and the three after
+//  it: the host is the node's own, in a network namespace of its own)
+//  and its broker is started through prefix (NULL-ended argv, may be
+//  NULL), which must exec the broker so that the child's pid is the
+//  broker's ("/usr/bin/env" "ip" "netns" "exec" NS). Returns 0 or -1.
+#define IMH_PLACED_PORT     7700
+int
+    imh_cluster_place (imh_t *self, int node, const char *host,
+                       const char *const *prefix);
+
+//  Writes the data directory of node (1 ..), <dir>/node<N>, into path
+//  (size bytes); returns path
+const char *
+    imh_node_data (imh_t *self, int node, char *path, size_t size);
 
 //  imh_new and imh_cluster_start in one: NULL (everything torn down,
 //  the logs printed) when either failed
@@ -345,6 +378,19 @@ void
 //  reach answered or deadline_ms passes. Returns the count answered.
 int
     imh_writes_run (imh_writes_t *self, int answered, int deadline_ms);
+
+//  Sends the writes in order at per_second (write n is released n /
+//  per_second seconds after the call) for duration_ms, reading replies
+//  and sending again what is due as imh_writes_run does; the writes not
+//  released by then are released. Returns the count answered.
+int
+    imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms);
+
+//  Counts the answered writes that a node's incidents
+//  (imh_node_incidents) do not hold under the incident their answer
+//  named: acknowledged and lost, or renumbered
+int
+    imh_writes_missing (imh_writes_t *self, zlist_t *incidents);
 
 //  Incident of write n's 200 answer, or 0 while it has none
 uint64_t
@@ -511,6 +557,7 @@ typedef struct {
                                     //  for the defaults (and body_max
                                     //  IMH_HTTP_BODY_MAX)
     size_t inflight_max;            //  http.inflight_max
+    uint32_t copies_window_ms;      //  http.alert_copies_window, or 0
 } imh_http_node_t;
 
 //  For a cmocka setup: *state gets a node without workers as the
@@ -530,6 +577,63 @@ imh_http_reply_t
 //  -1 when there is none
 long
     imh_http_sample (const char *text, const char *name);
+
+//  ---------------------------------------------------------------------
+//  im_harness_raw: HTTP over raw sockets
+
+#define IMH_RAW_ANSWERS     8       //  Statuses kept of a raw reply
+
+//  What came back on a raw connection
+typedef struct {
+    char *text;                     //  Every octet read, owned, NUL-ended
+    size_t size;                    //  How many
+    int answers;                    //  Status lines in text (not 100)
+    int complete;                   //  Whole answers (head and body)
+    int status;                     //  The first answer's status, or 0
+    int statuses [IMH_RAW_ANSWERS]; //  Those of the first whole answers
+    char type [64];                 //  Its Content-Type, or ""
+    json_t *json;                   //  Its body parsed, or NULL, owned
+    bool closed;                    //  The server closed the connection
+    int first_ms;                   //  From the read to the first octet
+} imh_raw_reply_t;
+
+//  Connects to the node's HTTP server from the local address from
+//  ("127.0.0.2"), or any when NULL. Returns the socket, or -1.
+int
+    imh_raw_connect (imh_t *self, const char *from);
+
+//  Sends size octets of bytes on fd; returns 0 or -1
+int
+    imh_raw_send (int fd, const char *bytes, size_t size);
+
+//  Reads from fd into reply (zeroed by the caller, or holding what an
+//  earlier read got) until the server closes the connection, answers
+//  whole answers came (when above 0) or timeout_ms passed. Returns 0.
+int
+    imh_raw_read (int fd, int answers, int timeout_ms,
+                  imh_raw_reply_t *reply);
+
+//  Connects from from, sends size octets of bytes, and reads what comes
+//  until the server closes or timeout_ms passes. Returns 0, or -1 when
+//  the connection or the send failed.
+int
+    imh_raw (imh_t *self, const char *from, const char *bytes, size_t size,
+             int timeout_ms, imh_raw_reply_t *reply);
+
+//  Closes fd with a reset: a test that opens thousands of connections
+//  leaves no port waiting (TIME_WAIT) for other tests to trip on
+void
+    imh_raw_abort (int fd);
+
+void
+    imh_raw_clear (imh_raw_reply_t *reply);
+
+//  Fails the test unless reply holds exactly one status line, of one
+//  whole answer with status, Content-Type application/json and a JSON
+//  body whose "error" has needle in it
+void
+    imh_raw_expect_error (const imh_raw_reply_t *reply, int status,
+                          const char *needle);
 
 //  ---------------------------------------------------------------------
 //  im_harness_query: direct questions to the broker;
@@ -620,43 +724,61 @@ int
     __attribute__ ((sentinel));
 
 //  ---------------------------------------------------------------------
-//  im_harness_raw: a raw peer for the tests of hostile bytes, whose
+//  im_harness_peer: a raw ZeroMQ peer for the tests of hostile bytes, whose
 //  frames are exactly what the test says
 
-#define IMH_RAW_WAIT_MS     20000               //  Bound on any one wait
-#define IMH_RAW_BIG         (2 * 1024 * 1024)   //  An oversized frame
+#define IMH_PEER_WAIT_MS     20000               //  Bound on any one wait
+#define IMH_PEER_BIG         (2 * 1024 * 1024)   //  An oversized frame
 
 //  A node and the test's own socket to it
 typedef struct {
     imh_t *harness;                 //  Broker, directory, owned
     zsock_t *peer;                  //  Raw socket of the test, or NULL,
                                     //  owned
-    char *big;                      //  IMH_RAW_BIG bytes of 'x', owned
-} imh_raw_t;
+    char *big;                      //  IMH_PEER_BIG bytes of 'x', owned
+} imh_peer_t;
 
-//  For a cmocka setup: *state gets a new imh_raw_t over a node named
+//  For a cmocka setup: *state gets a new imh_peer_t over a node named
 //  name (nothing started). Returns 0 or -1.
 int
-    imh_raw_setup (void **state, const char *name);
+    imh_peer_setup (void **state, const char *name);
 
 //  For a cmocka teardown: fails when the node's logs show a sanitizer
 //  report, then destroys *state
 int
-    imh_raw_teardown (void **state);
+    imh_peer_teardown (void **state);
 
 //  Starts the broker and connects the raw peer (a DEALER) to its worker
 //  endpoint when workers is true, else to its client endpoint. Returns
 //  the broker's slot, or -1.
 int
-    imh_raw_start (imh_raw_t *self, bool workers);
+    imh_peer_start (imh_peer_t *self, bool workers);
 
 //  Builds a message of the NULL-ended string frames, then last (taken)
 //  when not NULL
 zmsg_t *
-    imh_raw_msg (const char *const *strings, zframe_t *last);
+    imh_peer_msg (const char *const *strings, zframe_t *last);
 
-//  Receives one message from socket within IMH_RAW_WAIT_MS, or NULL
+//  Receives one message from socket within IMH_PEER_WAIT_MS, or NULL
 zmsg_t *
-    imh_raw_recv (zsock_t *socket);
+    imh_peer_recv (zsock_t *socket);
+
+//  im_harness_damage: damage done to a stopped node's files
+
+//  Flips one bit in the entry data of the newest open Raft segment of
+//  node (1 ..) that holds entries: in the batch from_end batches before
+//  its last (from_end 0: the last). what gets where (file, batch, byte).
+//  Returns 0, or -1 (printed) when there is no such segment or batch.
+int
+    imh_raft_flip (imh_t *self, int node, int from_end, char *what,
+                   size_t size);
+
+//  Flips one byte inside the first data block of a table file of
+//  node's store (node 0: the harness's single broker) that belongs to
+//  the column family cf ("incidents"...). what gets where. Returns 0,
+//  or -1 (printed) when no table file of that family was found.
+int
+    imh_store_flip (imh_t *self, int node, const char *cf, char *what,
+                    size_t size);
 
 #endif

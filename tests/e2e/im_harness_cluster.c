@@ -80,6 +80,22 @@ static int
 s_node_ports (imh_t *self, int node)
 {
     imh_node_t *entry = &self->nodes [node];
+    if (*entry->host) {
+        //  Its own address in its own namespace: every port is free.
+        //  The host is copied aside: gcc's -Wrestrict cannot tell two
+        //  fields of one struct apart
+        char host [sizeof entry->host];
+        memcpy (host, entry->host, sizeof host);
+        snprintf (entry->endpoint, sizeof entry->endpoint, "tcp://%s:%d",
+                  host, IMH_PLACED_PORT);
+        snprintf (entry->workers, sizeof entry->workers, "tcp://%s:%d",
+                  host, IMH_PLACED_PORT + 1);
+        snprintf (entry->raft, sizeof entry->raft, "%s:%d", host,
+                  IMH_PLACED_PORT + 2);
+        snprintf (entry->http, sizeof entry->http, "%s:%d", host,
+                  IMH_PLACED_PORT + 3);
+        return 0;
+    }
     entry->endpoint [0] = entry->workers [0] = 0;
     entry->raft [0] = entry->http [0] = 0;
     int port = s_free_port (self, node + 1);
@@ -127,7 +143,22 @@ s_start_node (imh_t *self, int node, const char *extra_arg)
         "--workers", entry->workers, "--raft", entry->raft,
         "--http", entry->http, extra_arg, NULL
     };
-    entry->slot = imh_start (self, IMH_BROKER, name, extra);
+    if (entry->prefix_n) {
+        //  Placed: the prefix execs the broker with the same arguments
+        const char *argv [IMH_PREFIX_MAX + 20];
+        size_t count = 0;
+        for (size_t index = 0; index < entry->prefix_n; index++)
+            argv [count++] = entry->prefix [index];
+        argv [count++] = imh_program_path (IMH_BROKER);
+        argv [count++] = "-c";
+        argv [count++] = self->config_path;
+        for (size_t index = 0; extra [index]; index++)
+            argv [count++] = extra [index];
+        argv [count] = NULL;
+        entry->slot = imh_start_command (self, name, argv);
+    }
+    else
+        entry->slot = imh_start (self, IMH_BROKER, name, extra);
     entry->client = im_client_new (entry->endpoint, IMH_NODE_CALL_MS);
     return entry->slot < 0 || !entry->client ? -1 : 0;
 }
@@ -154,6 +185,32 @@ imh_cluster_start (imh_t *self, int nodes)
         return -1;
     }
     return 0;
+}
+
+int
+imh_cluster_place (imh_t *self, int node, const char *host,
+                   const char *const *prefix)
+{
+    assert (self && node >= 1 && node <= IMH_NODES_MAX && host);
+    imh_node_t *entry = &self->nodes [node - 1];
+    if (self->nodes_n || im_strlcpy (entry->host, host, sizeof entry->host))
+        return -1;
+    for (size_t index = 0; prefix && prefix [index]; index++) {
+        if (entry->prefix_n == IMH_PREFIX_MAX - 1)
+            return -1;
+        entry->prefix [entry->prefix_n] = strdup (prefix [index]);
+        assert (entry->prefix [entry->prefix_n]);
+        entry->prefix_n++;
+    }
+    return 0;
+}
+
+const char *
+imh_node_data (imh_t *self, int node, char *path, size_t size)
+{
+    assert (self && node >= 1 && node <= IMH_NODES_MAX && path);
+    snprintf (path, size, "%s/node%d", self->dir, node);
+    return path;
 }
 
 imh_t *

@@ -148,7 +148,7 @@ imh_http_clear (imh_http_reply_t *reply)
 int
 imh_http_setup (void **state)
 {
-    static const imh_http_node_t plain = { "http", false, 0, 64 };
+    static const imh_http_node_t plain = { "http", false, 0, 64, 0 };
     const imh_http_node_t *node = *state ? (const imh_http_node_t *) *state
                                          : &plain;
     imh_options_t options;
@@ -158,6 +158,7 @@ imh_http_setup (void **state)
     options.alert_record = node->record;
     options.queue_max = node->queue_max;
     options.http_inflight_max = node->inflight_max;
+    options.copies_window_ms = node->copies_window_ms;
     *state = imh_new_node (node->name, &options, false, NULL);
     return *state ? 0 : -1;
 }

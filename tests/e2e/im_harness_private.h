@@ -26,6 +26,7 @@
 #define IMH_ARGS_MAX        24      //  Arguments of one child
 #define IMH_READY_MS        20000   //  Bound on a broker coming up
 #define IMH_LOG_TAIL        32768   //  Bytes of a log printed at most
+#define IMH_PREFIX_MAX      12      //  Arguments before a placed broker's
 
 extern char **environ;
 
@@ -37,6 +38,8 @@ typedef struct {
     char *args [IMH_ARGS_MAX];      //  argv, owned strings
     size_t args_n;                  //  How many
     int status;                     //  Exit code once reaped, or -1
+    int signal;                     //  Signal that ended it once reaped
+                                    //  (not by imh_kill), or 0
 } imh_proc_t;
 
 //  One broker of a cluster
@@ -47,6 +50,11 @@ typedef struct {
     char raft [64];                 //  127.0.0.1:<port>
     char http [64];                 //  127.0.0.1:<port>
     im_client_t *client;            //  Talks to this node only, owned
+    char host [40];                 //  Placed: the address it binds, or
+                                    //  "" for 127.0.0.1 and free ports
+    char *prefix [IMH_PREFIX_MAX];  //  Placed: argv run before the
+                                    //  broker's own, owned strings
+    size_t prefix_n;                //  How many
 } imh_node_t;
 
 struct _imh_t {

@@ -178,6 +178,7 @@ imh_restart (imh_t *self, int slot)
     assert (self && slot >= 0 && slot < self->procs_n);
     if (imh_running (self, slot))
         return -1;
+    self->procs [slot].signal = 0;
     if (s_spawn (self, slot))
         return -1;
     if (slot == self->broker
@@ -188,6 +189,14 @@ imh_restart (imh_t *self, int slot)
 }
 
 int
+imh_end_signal (imh_t *self, int slot)
+{
+    assert (self && slot >= 0 && slot < self->procs_n);
+    imh_running (self, slot);       //  Reaps it if it ended
+    return self->procs [slot].pid ? 0 : self->procs [slot].signal;
+}
+
+int
 imh_kill (imh_t *self, int slot)
 {
     assert (self && slot >= 0 && slot < self->procs_n);
@@ -195,9 +204,12 @@ imh_kill (imh_t *self, int slot)
     if (proc->pid <= 0)
         return 0;
     int rc = kill (proc->pid, SIGKILL);
-    int status;
+    int status = 0;
     while (waitpid (proc->pid, &status, 0) == -1 && errno == EINTR)
         ;
+    //  A child that had ended by itself before keeps its signal
+    proc->signal = WIFSIGNALED (status) && WTERMSIG (status) != SIGKILL
+                 ? WTERMSIG (status) : 0;
     proc->pid = 0;
     return rc;
 }
@@ -211,6 +223,7 @@ s_exited (void *arg)
     if (waitpid (proc->pid, &status, WNOHANG) != proc->pid)
         return false;
     proc->status = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    proc->signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
     proc->pid = 0;
     return true;
 }
@@ -229,6 +242,16 @@ imh_stop (imh_t *self, int slot, int deadline_ms)
              proc->name, deadline_ms);
     imh_kill (self, slot);
     return -1;
+}
+
+int
+imh_wait_exit (imh_t *self, int slot, int deadline_ms)
+{
+    assert (self && slot >= 0 && slot < self->procs_n);
+    imh_proc_t *proc = &self->procs [slot];
+    if (proc->pid > 0 && !imh_wait_for (s_exited, proc, deadline_ms))
+        return -2;
+    return proc->status;
 }
 
 bool

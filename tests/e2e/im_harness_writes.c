@@ -23,6 +23,8 @@ struct _imh_writes_t {
     char prefix [32];               //  Titles and request ids
     int count;                      //  Writes
     int answered;                   //  Writes answered 200
+    int released;                   //  Writes that may be sent: count,
+                                    //  or fewer while paced
     s_write_t *writes;              //  count of them, owned
     im_client_t *client;            //  Over the harness's endpoints
 };
@@ -37,6 +39,7 @@ imh_writes_new (imh_t *harness, const char *endpoint, const char *prefix,
         return NULL;
     im_strlcpy (self->prefix, prefix, sizeof self->prefix);
     self->count = count;
+    self->released = count;
     self->writes = (s_write_t *) calloc ((size_t) count, sizeof (s_write_t));
     //  No wait on a send: a write no node can take now goes next time
     self->client = im_client_new (endpoint ? endpoint
@@ -107,26 +110,51 @@ s_recv (imh_writes_t *self)
     im_reply_destroy (&reply);
 }
 
+//  Sends what is due among the released writes, then reads replies
+//  for up to poll_ms, until answered writes reach answered
+static void
+s_step (imh_writes_t *self, int answered, int poll_ms)
+{
+    zsock_t *sock = im_client_sock (self->client);
+    uint64_t now = im_mono_ms ();
+    for (int n = 0; n < self->released; n++)
+        if (!self->writes [n].incident
+        &&  (!self->writes [n].sent_ms
+             || now - self->writes [n].sent_ms >= IMH_RESEND_MS))
+            s_send (self, n);
+    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&item, 1, poll_ms) > 0)
+        while (self->answered < answered
+           &&  (zsock_events (sock) & ZMQ_POLLIN))
+            s_recv (self);
+}
+
 int
 imh_writes_run (imh_writes_t *self, int answered, int deadline_ms)
 {
     assert (self);
     uint64_t deadline = im_mono_ms () + (uint64_t) deadline_ms;
-    zsock_t *sock = im_client_sock (self->client);
     while (self->answered < answered && im_mono_ms () < deadline
-       &&  !zsys_interrupted) {
-        uint64_t now = im_mono_ms ();
-        for (int n = 0; n < self->count; n++)
-            if (!self->writes [n].incident
-            &&  (!self->writes [n].sent_ms
-                 || now - self->writes [n].sent_ms >= IMH_RESEND_MS))
-                s_send (self, n);
-        zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, 50) > 0)
-            while (self->answered < answered
-               &&  (zsock_events (sock) & ZMQ_POLLIN))
-                s_recv (self);
+       &&  !zsys_interrupted)
+        s_step (self, answered, 50);
+    return self->answered;
+}
+
+int
+imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms)
+{
+    assert (self && per_second > 0);
+    uint64_t start = im_mono_ms ();
+    uint64_t end = start + (uint64_t) duration_ms;
+    while (im_mono_ms () < end && !zsys_interrupted) {
+        uint64_t due = (im_mono_ms () - start) * (uint64_t) per_second
+                     / 1000 + 1;
+        self->released = due < (uint64_t) self->count ? (int) due
+                                                      : self->count;
+        //  Looks again soon: the writes go one by one, not in bursts
+        s_step (self, self->count, 2);
     }
+    self->released = self->count;
     return self->answered;
 }
 
@@ -189,6 +217,26 @@ imh_writes_check (imh_writes_t *self, zlist_t *incidents)
         }
     free (seen);
     return problems;
+}
+
+int
+imh_writes_missing (imh_writes_t *self, zlist_t *incidents)
+{
+    assert (self && incidents);
+    zhash_t *held = zhash_new ();
+    assert (held);
+    for (const char *item = (const char *) zlist_first (incidents); item;
+         item = (const char *) zlist_next (incidents))
+        zhash_insert (held, item, (void *) item);
+    int missing = 0;
+    for (int n = 0; n < self->count; n++) {
+        char line [128];
+        snprintf (line, sizeof line, "%" PRIu64 " %s %d",
+                  self->writes [n].incident, self->prefix, n);
+        missing += self->writes [n].incident && !zhash_lookup (held, line);
+    }
+    zhash_destroy (&held);
+    return missing;
 }
 
 //  Compares a node's incidents with the reference node's; counts and

@@ -197,7 +197,7 @@ s_query (const uint8_t *data, size_t size)
         ||  type == IM_QUERY_COUNTERS || type == IM_QUERY_CONFIG
         ||  type == IM_QUERY_SEARCH) {
             zmsg_t *reply = imb_query_answer (request, s_state.store, NULL,
-                                              NULL, 1);
+                                              NULL, 1, NULL);
             if (s_state.verbose)
                 fprintf (stderr, "fuzz_fsm: query %s\n", request->verb);
             s_check_reply (&reply, type == IM_QUERY_TIMELINE);

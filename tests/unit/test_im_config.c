@@ -161,6 +161,10 @@ test_defaults_are_the_documented_values (void **state)
     assert_string_equal (c->http_listen, "127.0.0.1:7780");
     assert_int_equal (c->http_body_max, 1048576);
     assert_int_equal (c->http_inflight_max, 64);
+    assert_int_equal (c->http_connections_max, 1024);
+    assert_int_equal (c->http_connections_per_client, 64);
+    assert_int_equal (c->http_header_timeout_ms, 10000);
+    assert_int_equal (c->http_body_timeout_ms, 30000);
     assert_string_equal (c->alert_resolve, "auto");
     assert_int_equal (c->queue_max, 65536);
     assert_int_equal (c->inflight_entries_max, 2);
@@ -450,6 +454,26 @@ test_http_section_is_read_and_checked (void **state)
                        "not auto or record");
     s_assert_error (f, "3:11: error: http.listen: 'nowhere' is not a "
                        "host:port address");
+    s_assert_defaults (f);
+
+    //  The connection limits and deadlines
+    assert_int_equal (s_load (f, "http:\n  connections_max: 100\n"
+                                 "  connections_per_client: 10\n"
+                                 "  header_timeout: 2s\n"
+                                 "  body_timeout: 500ms\n"), 0);
+    assert_int_equal (f->config->http_connections_max, 100);
+    assert_int_equal (f->config->http_connections_per_client, 10);
+    assert_int_equal (f->config->http_header_timeout_ms, 2000);
+    assert_int_equal (f->config->http_body_timeout_ms, 500);
+    assert_int_equal (s_load (f, "http:\n  connections_max: 100\n"
+                                 "  connections_per_client: 101\n"
+                                 "  header_timeout: 50ms\n"
+                                 "  body_timeout: 2h\n"), IM_ECONFIG);
+    s_assert_error (f, "3:27: error: http.connections_per_client: must be "
+                       "at most http.connections_max");
+    s_assert_error (f, "4:19: error: http.header_timeout: '50ms' is too "
+                       "short (at least 100ms)");
+    s_assert_error (f, "5:17: error: http.body_timeout: '2h' is too long");
     s_assert_defaults (f);
 }
 

@@ -653,6 +653,89 @@ test_a_reason_quoting_long_text_stays_utf8 (void **state)
     }
 }
 
+static void
+test_a_firing_alert_sent_again_is_seen_not_repeated (void **state)
+{
+    //  The incident an Alertmanager alert opened at T0
+    fixture_t *f = (fixture_t *) *state;
+    im_fields_set_str (f->incident, "dedup_key", "alertmanager/aa");
+    im_fields_set_str (f->incident, "alert_occurrence", "02:17:46Z");
+    im_fields_set_int (f->incident, "alerts", 1);
+    im_fields_set_int (f->incident, "last_alert_ms", T0);
+    const int64_t beat = f->policy.alert_heartbeat_ms;
+    assert_int_equal (beat, 5 * 60000);
+    //  Sent again within the heartbeat: nothing to record
+    assert_int_equal (s_decide (f, "ALERT", T0 + (uint64_t) beat - 1,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:trigger", "occurrence", "s:02:17:46Z",
+                                NULL), 0);
+    assert_int_equal (f->decision.count, 0);
+    assert_string_equal (f->decision.outcome, "seen");
+    assert_int_equal (f->decision.incident, 7);
+    //  At the heartbeat: it still fires, the last-seen time moves; no
+    //  new occurrence
+    assert_int_equal (s_decide (f, "ALERT", T0 + (uint64_t) beat,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:trigger", "occurrence", "s:02:17:46Z",
+                                NULL), 0);
+    assert_int_equal (f->decision.count, 1);
+    s_payload (f, 0, IM_EV_ALERT_SEEN);
+    s_fold (f);
+    assert_int_equal (im_fields_int_or (f->incident, "last_alert_ms", 0),
+                      T0 + beat);
+    assert_int_equal (im_fields_int_or (f->incident, "alerts", 0), 1);
+    assert_int_equal (s_decide (f, "ALERT", T0 + (uint64_t) beat + 1000,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:trigger", "occurrence", "s:02:17:46Z",
+                                NULL), 0);
+    assert_int_equal (f->decision.count, 0);
+    //  Another occurrence (it cleared and fired again) is repeated
+    assert_int_equal (s_decide (f, "ALERT", T0 + (uint64_t) beat + 2000,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:trigger", "occurrence", "s:03:00:00Z",
+                                NULL), 0);
+    const im_fields_t *payload = s_payload (f, 0, IM_EV_ALERT_REPEATED);
+    assert_int_equal (im_fields_int_or (payload, "alerts", 0), 2);
+    assert_string_equal (f->decision.outcome, "added");
+    s_fold (f);
+    assert_string_equal (im_fields_str (f->incident, "alert_occurrence"),
+                         "03:00:00Z");
+    //  A trigger without an occurrence (PagerDuty's) is always one
+    assert_int_equal (s_decide (f, "ALERT", T0 + (uint64_t) beat + 3000,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:trigger", NULL), 0);
+    payload = s_payload (f, 0, IM_EV_ALERT_REPEATED);
+    assert_int_equal (im_fields_int_or (payload, "alerts", 0), 3);
+    s_fold (f);
+
+    //  A heartbeat (what the HTTP receiver sends for a firing alert it
+    //  got again) of the occurrence held: seen, once per heartbeat
+    uint64_t last = (uint64_t) im_fields_int_or (f->incident,
+                                                 "last_alert_ms", 0);
+    assert_int_equal (s_decide (f, "ALERT", last + (uint64_t) beat,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:heartbeat", "occurrence", "s:03:00:00Z",
+                                NULL), 0);
+    s_payload (f, 0, IM_EV_ALERT_SEEN);
+    //  Of an occurrence no longer held: nothing
+    assert_int_equal (s_decide (f, "ALERT", last + 2 * (uint64_t) beat,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:heartbeat", "occurrence", "s:02:17:46Z",
+                                NULL), 0);
+    assert_int_equal (f->decision.count, 0);
+    assert_string_equal (f->decision.outcome, "unchanged");
+    //  Without one: refused; of a resolved incident: none is open
+    assert_int_equal (s_decide (f, "ALERT", last, "dedup_key",
+                                "s:alertmanager/aa", "action", "s:heartbeat",
+                                NULL), IM_EINVAL);
+    im_fields_set_str (f->incident, "status", "resolved");
+    assert_int_equal (s_decide (f, "ALERT", last + 3 * (uint64_t) beat,
+                                "dedup_key", "s:alertmanager/aa", "action",
+                                "s:heartbeat", "occurrence", "s:03:00:00Z",
+                                NULL), IM_ENOTFOUND);
+    assert_int_equal (f->decision.count, 0);
+}
+
 int
 main (void)
 {
@@ -677,6 +760,7 @@ main (void)
         T (test_a_major_incident_closes_only_once_reviewed),
         T (test_a_member_is_recorded_as_an_event_of_no_incident),
         T (test_a_reason_quoting_long_text_stays_utf8),
+        T (test_a_firing_alert_sent_again_is_seen_not_repeated),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

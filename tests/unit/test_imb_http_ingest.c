@@ -107,10 +107,16 @@ test_each_alert_is_one_command_named_by_its_fingerprint (void **state)
                                         "urgency", 0), 1);
     assert_string_equal (f->batch.commands [0].request_id,
                          "am:aa:firing:2026-11-28T02:17:46Z");
+    assert_string_equal (s_arg (f, 0, "occurrence"),
+                         "2026-11-28T02:17:46Z");
     assert_string_equal (f->batch.commands [0].label, "aa");
     //  No summary: the labels name it; warning is low urgency
     assert_string_equal (s_arg (f, 1, "title"), "DiskFull (db2)");
     assert_string_equal (s_arg (f, 1, "action"), "resolve");
+    //  A resolution has no occurrence
+    assert_string_equal (f->batch.commands [1].request_id,
+                         "am:bb:resolved:");
+    assert_null (im_fields_str (f->batch.commands [1].body, "occurrence"));
     assert_int_equal (im_fields_int_or (f->batch.commands [1].body,
                                         "urgency", 0), 3);
     //  The same alert twice in one notification is sent once

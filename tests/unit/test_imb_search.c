@@ -75,10 +75,10 @@ s_apply (fixture_t *f, const char *verb, uint64_t incident, ...)
     im_command_destroy (&command);
 }
 
-//  Asks SEARCH text, with limit when not 0; returns the decoded reply
+//  Asks SEARCH text with limit (none when 0); returns the decoded reply
 //  (caller destroys it)
 static im_reply_t *
-s_search (fixture_t *f, const char *text, int64_t limit)
+s_search_limit (fixture_t *f, const char *text, int64_t limit)
 {
     im_fields_t *body = im_fields_new ();
     im_fields_set_str (body, "text", text);
@@ -98,6 +98,81 @@ s_search (fixture_t *f, const char *text, int64_t limit)
     return reply;
 }
 
+static im_reply_t *
+s_search (fixture_t *f, const char *text)
+{
+    return s_search_limit (f, text, 0);
+}
+
+//  Opens and resolves count incidents whose notes share "disk"
+static void
+s_resolve_disk_incidents (fixture_t *f, int count)
+{
+    for (int index = 0; index < count; index++) {
+        s_apply (f, "OPEN", 0, "title", "disk full", "reporter", "a", NULL);
+        //  Ids are given in order, one per OPEN
+        uint64_t id = (uint64_t) (index + 1);
+        s_apply (f, "RESOLVE", id, "code", "solved", "notes",
+                 "cleaned the disk logs", NULL);
+    }
+}
+
+//  Checks reply holds count items, ids newest down to newest - count + 1
+static void
+s_assert_newest (im_reply_t *reply, int64_t count, int64_t newest)
+{
+    assert_int_equal (reply->status, 200);
+    assert_int_equal (im_fields_int_or (reply->body, "count", -1), count);
+    assert_int_equal ((int64_t) zlist_size (reply->items), count);
+    int64_t expected = newest;
+    const im_fields_t *item = (const im_fields_t *) zlist_first (reply->items);
+    while (item) {
+        assert_int_equal (im_fields_int_or (item, "id", 0), expected--);
+        item = (const im_fields_t *) zlist_next (reply->items);
+    }
+}
+
+static void
+test_search_keeps_the_newest_when_more_match_than_the_limit (void **state)
+{
+    //  More matches than the limit used to free each dropped match twice
+    fixture_t *f = (fixture_t *) *state;
+    s_resolve_disk_incidents (f, 4);
+    im_reply_t *reply = s_search_limit (f, "disk", 2);
+    s_assert_newest (reply, 2, 4);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 1);
+    s_assert_newest (reply, 1, 4);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 3);
+    s_assert_newest (reply, 3, 4);
+    im_reply_destroy (&reply);
+    //  At the limit and past it: every match
+    reply = s_search_limit (f, "disk", 4);
+    s_assert_newest (reply, 4, 4);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 5);
+    s_assert_newest (reply, 4, 4);
+    im_reply_destroy (&reply);
+    //  Out of range
+    reply = s_search_limit (f, "disk", -1);
+    assert_int_equal (reply->status, 400);
+    im_reply_destroy (&reply);
+    reply = s_search_limit (f, "disk", 10001);
+    assert_int_equal (reply->status, 400);
+    im_reply_destroy (&reply);
+}
+
+static void
+test_search_default_limit_is_twenty (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_resolve_disk_incidents (f, 23);
+    im_reply_t *reply = s_search (f, "disk logs");
+    s_assert_newest (reply, 20, 23);
+    im_reply_destroy (&reply);
+}
+
 static void
 test_search_finds_fixes_by_every_word_newest_first (void **state)
 {
@@ -113,7 +188,7 @@ test_search_finds_fixes_by_every_word_newest_first (void **state)
     s_apply (f, "REVIEW", 2, "summary", "slow tunnels", "root_cause",
              "firmware leak", "actions", "ann: upgrade", NULL);
 
-    im_reply_t *reply = s_search (f, "CONCENTRATOR restarted", 0);
+    im_reply_t *reply = s_search (f, "CONCENTRATOR restarted");
     assert_int_equal (reply->status, 200);
     assert_int_equal (im_fields_int_or (reply->body, "count", 0), 2);
     //  Newest first; the open incident 3 is not a fix
@@ -122,33 +197,14 @@ test_search_finds_fixes_by_every_word_newest_first (void **state)
     assert_string_equal (im_fields_str (first, "root_cause"), "firmware leak");
     im_reply_destroy (&reply);
 
-    reply = s_search (f, "leak firmware", 0);
+    reply = s_search (f, "leak firmware");
     assert_int_equal (im_fields_int_or (reply->body, "count", 0), 1);
     im_reply_destroy (&reply);
-    reply = s_search (f, "concentrator dns", 0);
+    reply = s_search (f, "concentrator dns");
     assert_int_equal (im_fields_int_or (reply->body, "count", 0), 0);
     im_reply_destroy (&reply);
-    reply = s_search (f, "   ", 0);
+    reply = s_search (f, "   ");
     assert_int_equal (reply->status, 400);
-    im_reply_destroy (&reply);
-}
-
-static void
-test_search_keeps_the_newest_when_more_match_than_the_limit (void **state)
-{
-    fixture_t *f = (fixture_t *) *state;
-    for (uint64_t id = 1; id <= 4; id++) {
-        s_apply (f, "OPEN", 0, "title", "disk full", "reporter", "a", NULL);
-        s_apply (f, "RESOLVE", id, "code", "solved", "notes",
-                 "cleaned the disk logs", NULL);
-    }
-    im_reply_t *reply = s_search (f, "disk", 2);
-    assert_int_equal (reply->status, 200);
-    assert_int_equal (im_fields_int_or (reply->body, "count", 0), 2);
-    const im_fields_t *item = (const im_fields_t *) zlist_first (reply->items);
-    assert_int_equal (im_fields_int_or (item, "id", 0), 4);
-    item = (const im_fields_t *) zlist_next (reply->items);
-    assert_int_equal (im_fields_int_or (item, "id", 0), 3);
     im_reply_destroy (&reply);
 }
 
@@ -162,6 +218,8 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_search_keeps_the_newest_when_more_match_than_the_limit,
             s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_search_default_limit_is_twenty, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
