@@ -37,12 +37,38 @@ s_setup (void **state)
     return imh_setup_cluster (state, "five", NULL, NODES);
 }
 
+//  What s_all_answer waits for: running nodes answering cluster status
+typedef struct {
+    imh_t *harness;                 //  The cluster
+    int running;                    //  Nodes up
+} s_answers_t;
+
+//  True when "imqctl cluster status" hears from every running node (a
+//  node that just restarted may be too busy catching up for one try)
+static bool
+s_all_answer (void *arg)
+{
+    s_answers_t *answers = (s_answers_t *) arg;
+    json_t *status = imh_ctl_json (answers->harness, "cluster", "status",
+                                   NULL);
+    int answered = 0;
+    size_t index;
+    json_t *node;
+    json_array_foreach (json_object_get (status, "nodes"), index, node)
+        answered += !streq (imh_json_str (node, "raft_state"),
+                            "unreachable");
+    json_decref (status);
+    return answered == answers->running;
+}
+
 //  Checks "imqctl cluster status --json": every node of the five is
 //  listed; those running answer with their figures, one of them as
 //  leader, and the others are unreachable. Returns the leader's id.
 static int64_t
 s_check_status (imh_t *h, int running)
 {
+    s_answers_t answers = { h, running };
+    assert_true (imh_wait_for (s_all_answer, &answers, WAIT_MS));
     json_t *status = imh_ctl_json (h, "cluster", "status", NULL);
     assert_non_null (status);
     json_t *nodes = json_object_get (status, "nodes");
