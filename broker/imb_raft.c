@@ -26,9 +26,6 @@ typedef struct {
     uint64_t tokens [];             //  Their tokens, in entry order
 } s_proposal_t;
 
-static void s_drain (imb_raft_t *self);
-static void s_status_refresh (imb_raft_t *self);
-
 //  --------------------------------------------------------------------
 //  Proposals
 
@@ -49,8 +46,13 @@ s_applied (struct raft_apply *request, int status, void *result)
     }
     free (proposal);
     self->inflight--;
-    s_drain (self);
-    s_status_refresh (self);
+    //  Never proposed from here: when a leader steps down, libraft fails
+    //  the entries in flight (RAFT_LEADERSHIPLOST) after it freed its
+    //  per-follower progress and before its state says follower, so a
+    //  raft_apply made now passes its leader check and then reads that
+    //  progress through a NULL pointer. What waits is proposed at the
+    //  end of this loop iteration (s_check), outside libraft.
+    self->drain_due = true;
 }
 
 //  Proposes commands [from, from + count) of the draining queue
@@ -235,6 +237,21 @@ s_controls (imb_raft_t *self)
     zlist_destroy (&controls);
 }
 
+//  At the end of each loop iteration: the entry staged there is handed
+//  on, and what s_applied left to propose is proposed, libraft being
+//  between calls
+static void
+s_check (uv_check_t *check)
+{
+    imb_raft_t *self = (imb_raft_t *) check->data;
+    imb_raft_check (check);
+    if (self->drain_due) {
+        self->drain_due = false;
+        s_drain (self);
+        s_status_refresh (self);
+    }
+}
+
 static void
 s_wake (uv_async_t *async)
 {
@@ -280,7 +297,7 @@ s_thread (void *arg)
     }
     s_status_refresh (self);
     uv_timer_start (&self->tick, s_tick, 50, 50);
-    uv_check_start (&self->check, imb_raft_check);
+    uv_check_start (&self->check, s_check);
     uv_sem_post (&self->started);
     uv_run (&self->loop, UV_RUN_DEFAULT);
 }
@@ -459,6 +476,10 @@ imb_raft_status (imb_raft_t *self, imb_raft_status_t *status)
     status->applied_index = imb_applier_applied (self->applier);
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
+    //  The commit index is the Raft thread's, refreshed at the end of a
+    //  loop iteration and by the tick; an entry applied is committed
+    if (status->commit_index < status->applied_index)
+        status->commit_index = status->applied_index;
 }
 
 const char *

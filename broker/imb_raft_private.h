@@ -73,6 +73,8 @@ struct _imb_raft_t {
     bool stopping;                  //  Main asked the thread to stop
     imb_raft_status_t status;       //  Shared status, under lock
     size_t inflight;                //  Entries proposed, not applied
+    bool drain_due;                 //  An entry's outcome came: propose
+                                    //  what waits once libraft returns
     uv_sem_t started;               //  Posted when start finished
     int start_rc;                   //  0 if Raft started
     char start_error [1024];        //  Why not
@@ -82,7 +84,8 @@ struct _imb_raft_t {
     imb_log_guard_t *guard;         //  Watches libraft's log, owned
     uint64_t held_said;             //  Holds logged so far
     uint64_t held_said_ms;          //  When (uv time)
-    uv_check_t check;               //  Hands a staged entry on, per loop
+    uv_check_t check;               //  Hands a staged entry on and
+                                    //  proposes, per loop
     bool install;                   //  A snapshot needs a checkpoint
     uint64_t staged_index;          //  Entry applied, not yet handed on
     void *staged_data;              //  Its bytes (a copy), owned

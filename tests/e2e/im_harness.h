@@ -386,6 +386,12 @@ int
 int
     imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms);
 
+//  From now on imh_writes_run releases the writes at per_second, as
+//  imh_writes_paced does, however many runs it takes (a test acting
+//  between them); 0 releases every write at once again
+void
+    imh_writes_pace (imh_writes_t *self, int per_second);
+
 //  Counts the answered writes that a node's incidents
 //  (imh_node_incidents) do not hold under the incident their answer
 //  named: acknowledged and lost, or renumbered

@@ -25,6 +25,8 @@ struct _imh_writes_t {
     int answered;                   //  Writes answered 200
     int released;                   //  Writes that may be sent: count,
                                     //  or fewer while paced
+    int rate;                       //  Releases a second while paced, or 0
+    uint64_t paced_ms;              //  When the pace began
     s_write_t *writes;              //  count of them, owned
     im_client_t *client;            //  Over the harness's endpoints
 };
@@ -110,12 +112,25 @@ s_recv (imh_writes_t *self)
     im_reply_destroy (&reply);
 }
 
+//  Releases, while paced, the writes whose time came
+static void
+s_release (imh_writes_t *self)
+{
+    if (self->rate) {
+        uint64_t due = (im_mono_ms () - self->paced_ms)
+                     * (uint64_t) self->rate / 1000 + 1;
+        self->released = due < (uint64_t) self->count ? (int) due
+                                                      : self->count;
+    }
+}
+
 //  Sends what is due among the released writes, then reads replies
 //  for up to poll_ms, until answered writes reach answered
 static void
 s_step (imh_writes_t *self, int answered, int poll_ms)
 {
     zsock_t *sock = im_client_sock (self->client);
+    s_release (self);
     uint64_t now = im_mono_ms ();
     for (int n = 0; n < self->released; n++)
         if (!self->writes [n].incident
@@ -134,27 +149,32 @@ imh_writes_run (imh_writes_t *self, int answered, int deadline_ms)
 {
     assert (self);
     uint64_t deadline = im_mono_ms () + (uint64_t) deadline_ms;
+    //  Paced, it looks again soon: the writes go one by one, not in
+    //  bursts
     while (self->answered < answered && im_mono_ms () < deadline
        &&  !zsys_interrupted)
-        s_step (self, answered, 50);
+        s_step (self, answered, self->rate ? 2 : 50);
     return self->answered;
+}
+
+void
+imh_writes_pace (imh_writes_t *self, int per_second)
+{
+    assert (self && per_second >= 0);
+    self->rate = per_second;
+    self->paced_ms = im_mono_ms ();
+    self->released = per_second ? 0 : self->count;
 }
 
 int
 imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms)
 {
     assert (self && per_second > 0);
-    uint64_t start = im_mono_ms ();
-    uint64_t end = start + (uint64_t) duration_ms;
-    while (im_mono_ms () < end && !zsys_interrupted) {
-        uint64_t due = (im_mono_ms () - start) * (uint64_t) per_second
-                     / 1000 + 1;
-        self->released = due < (uint64_t) self->count ? (int) due
-                                                      : self->count;
-        //  Looks again soon: the writes go one by one, not in bursts
+    uint64_t end = im_mono_ms () + (uint64_t) duration_ms;
+    imh_writes_pace (self, per_second);
+    while (im_mono_ms () < end && !zsys_interrupted)
         s_step (self, self->count, 2);
-    }
-    self->released = self->count;
+    imh_writes_pace (self, 0);
     return self->answered;
 }
 
