@@ -203,6 +203,7 @@ s_closed (struct raft *raft)
     imb_raft_t *self = (imb_raft_t *) raft->data;
     raft_uv_close (&self->io);
     raft_uv_tcp_close (&self->transport);
+    imb_raft_tcp_destroy (&self->tcp);
     imb_raft_pace_destroy (&self->pace);
     imb_log_guard_destroy (&self->guard);
     uv_close ((uv_handle_t *) &self->wake, NULL);
@@ -287,6 +288,7 @@ s_thread (void *arg)
             //  holds is left to the process exit that follows
             imb_raft_pace_destroy (&self->pace);
             imb_log_guard_destroy (&self->guard);
+            imb_raft_tcp_destroy (&self->tcp);
             uv_close ((uv_handle_t *) &self->wake, NULL);
             uv_close ((uv_handle_t *) &self->tick, NULL);
             uv_close ((uv_handle_t *) &self->check, NULL);

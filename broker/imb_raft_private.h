@@ -9,6 +9,7 @@
 #include "imb_raft_queue.h"
 #include "imb_raft_pace.h"
 #include "imb_log_guard.h"
+#include "imb_raft_tcp.h"
 
 #define SNAPSHOT_MAGIC   "IMQSNAP2"
 #define SNAPSHOT_SIZE    32         //  magic, applied index, last seq, node
@@ -49,6 +50,11 @@
 #define PROPOSE_BACKLOG  (SNAPSHOT_BYTES / 2)
 #define STORED_BACKLOG   (SNAPSHOT_BYTES / 2)
 
+//  The longest wait between two TCP retransmissions on a Raft
+//  connection (imb_raft_tcp): the least Linux accepts. After a network
+//  cut heals, a node hears the leader again within about this.
+#define RAFT_RTO_MAX_MS  1000
+
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
     im_store_t *store;              //  The database, owned
@@ -60,6 +66,7 @@ struct _imb_raft_t {
     uv_async_t wake;                //  Main -> Raft: queue or stop
     uv_timer_t tick;                //  Refreshes the shared status
     struct raft_uv_transport transport;  //  libraft TCP transport
+    imb_raft_tcp_t *tcp;            //  Bounds its retransmissions, owned
     struct raft_io io;              //  libraft disk + network I/O
     struct raft raft;               //  The Raft instance
     struct raft_fsm raft_fsm;       //  Our callbacks for libraft
