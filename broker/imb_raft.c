@@ -29,6 +29,14 @@ typedef struct {
 //  --------------------------------------------------------------------
 //  Proposals
 
+//  libraft's words for a status; 0.15 has none for RAFT_NOSPACE
+static const char *
+s_raft_error (int status)
+{
+    return status == RAFT_NOSPACE ? "no space left on the disk"
+                                  : raft_strerror (status);
+}
+
 static void
 s_applied (struct raft_apply *request, int status, void *result)
 {
@@ -37,12 +45,24 @@ s_applied (struct raft_apply *request, int status, void *result)
     imb_raft_t *self = proposal->self;
     if (status == 0 && self->staged_index)
         imb_raft_hand_on (self, proposal->tokens, proposal->count);
-    else {
+    else
+    if (status == RAFT_NOTLEADER || status == RAFT_LEADERSHIPLOST) {
         imb_raft_hand_on (self, NULL, 0);
         imb_applier_fail (self->applier, proposal->tokens, proposal->count,
-                          status == RAFT_NOTLEADER
-                              || status == RAFT_LEADERSHIPLOST ? 421 : 503,
-                          status ? raft_strerror (status) : "not applied");
+                          421, raft_strerror (status));
+    }
+    else {
+        //  The entry went to the followers as this node wrote it (the
+        //  write failed: a full disk), or it was committed and not handed
+        //  on here: it may be, or is, in the log, so the outcome is not
+        //  known and the client asks again with the same request id
+        char text [128];
+        snprintf (text, sizeof text, "outcome unknown (%s); retry with the "
+                  "same request id", status ? s_raft_error (status)
+                                            : "committed, not applied here");
+        imb_raft_hand_on (self, NULL, 0);
+        imb_applier_fail (self->applier, proposal->tokens, proposal->count,
+                          504, text);
     }
     free (proposal);
     self->inflight--;
@@ -84,7 +104,7 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
         imb_applier_fail (self->applier, proposal->tokens, count,
                           rc == RAFT_NOTLEADER ? 421 : 503,
                           rc == RAFT_NOTLEADER ? "not the leader"
-                                               : raft_strerror (rc));
+                                               : s_raft_error (rc));
         free (proposal);
         return;
     }

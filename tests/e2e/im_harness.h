@@ -62,6 +62,7 @@ typedef struct {
     unsigned snapshot_threshold;    //  node.snapshot_threshold (0: default;
                                     //  the trailing entries are a quarter)
     uint32_t copies_window_ms;      //  http.alert_copies_window (0: default)
+    unsigned write_buffer_mb;       //  node.write_buffer_mb (0: default)
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -397,6 +398,14 @@ void
 //  named: acknowledged and lost, or renumbered
 int
     imh_writes_missing (imh_writes_t *self, zlist_t *incidents);
+
+//  Gives each write a description of size octets (0, the default: none)
+void
+    imh_writes_set_padding (imh_writes_t *self, size_t size);
+
+//  Replies with status received so far (any status 100..599)
+int
+    imh_writes_replies (imh_writes_t *self, int status);
 
 //  Incident of write n's 200 answer, or 0 while it has none
 uint64_t
