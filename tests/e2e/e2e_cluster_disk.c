@@ -72,19 +72,6 @@ s_setup (void **state)
     return rc;
 }
 
-typedef struct {
-    imh_t *h;
-    int old;                        //  The leader whose disk is full
-} s_other_t;
-
-static bool
-s_other_leads (void *arg)
-{
-    s_other_t *other = (s_other_t *) arg;
-    int leader = imh_cluster_leader (other->h, 1);
-    return leader > 0 && leader != other->old;
-}
-
 static void
 test_leader_disk_full (void **state)
 {
@@ -103,10 +90,10 @@ test_leader_disk_full (void **state)
     assert_true (filled >= 0);
     uint64_t filled_ms = im_mono_ms ();
     //  The load goes on until the leader cannot go on, and another leads
-    s_other_t other = { h, old };
-    while (!s_other_leads (&other) && im_mono_ms () < filled_ms + WAIT_MS)
+    while (!imh_cluster_other_leader (h, old, 1)
+       &&  im_mono_ms () < filled_ms + WAIT_MS)
         imh_writes_run (writes, WRITES, 200);
-    assert_true (s_other_leads (&other));
+    assert_true (imh_cluster_other_leader (h, old, 1) > 0);
     printf ("node %d's disk filled with %" PRId64 " MiB; another node led "
             "%" PRIu64 " ms later, node %d %s\n", old,
             filled / (1024 * 1024), im_mono_ms () - filled_ms, old,

@@ -341,6 +341,11 @@ int
 bool
     imh_cluster_wait_leader (imh_t *self, int node, int deadline_ms);
 
+//  Waits until a node other than old leads by the same account as
+//  imh_cluster_leader; returns it, or 0 when none did within deadline_ms
+int
+    imh_cluster_other_leader (imh_t *self, int old, int deadline_ms);
+
 //  Waits until a linearizable read is answered (the leader applied all
 //  it committed), then until every running node answers with the same
 //  last_seq and applied index; true when both came within deadline_ms

@@ -209,6 +209,21 @@ s_body (const char *text)
     return body;
 }
 
+//  Checks that the server saw the request of reply twice, with its id
+static void
+s_check_sent_twice (fixture_t *f, const im_reply_t *reply)
+{
+    zmsg_t *ids = s_server_ids (f);
+    assert_int_equal (zmsg_size (ids), 2);
+    char *first = zmsg_popstr (ids);
+    char *second = zmsg_popstr (ids);
+    assert_string_equal (first, second);
+    assert_string_equal (first, reply->request_id);
+    zstr_free (&first);
+    zstr_free (&second);
+    zmsg_destroy (&ids);
+}
+
 //  ---------------------------------------------------------------------
 //  Tests
 
@@ -291,15 +306,7 @@ test_call_resends_the_same_request_id (void **state)
     //  The answer came to the resend, which waits one interval
     assert_true (im_mono_ms () - started >= 900);
 
-    zmsg_t *ids = s_server_ids (f);
-    assert_int_equal (zmsg_size (ids), 2);
-    char *first = zmsg_popstr (ids);
-    char *second = zmsg_popstr (ids);
-    assert_string_equal (first, second);
-    assert_string_equal (first, reply->request_id);
-    zstr_free (&first);
-    zstr_free (&second);
-    zmsg_destroy (&ids);
+    s_check_sent_twice (f, reply);
     im_reply_destroy (&reply);
 }
 
@@ -322,15 +329,7 @@ test_call_asks_again_after_an_unknown_outcome (void **state)
     //  Asked again at once, not after a resend interval of silence
     assert_true (im_mono_ms () - started < 900);
 
-    zmsg_t *ids = s_server_ids (f);
-    assert_int_equal (zmsg_size (ids), 2);
-    char *first = zmsg_popstr (ids);
-    char *second = zmsg_popstr (ids);
-    assert_string_equal (first, second);
-    assert_string_equal (first, reply->request_id);
-    zstr_free (&first);
-    zstr_free (&second);
-    zmsg_destroy (&ids);
+    s_check_sent_twice (f, reply);
     im_reply_destroy (&reply);
 }
 
