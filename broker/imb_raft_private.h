@@ -52,8 +52,11 @@
 
 //  The longest wait between two TCP retransmissions on a Raft
 //  connection (imb_raft_tcp): the least Linux accepts. After a network
-//  cut heals, a node hears the leader again within about this.
+//  cut heals, a node hears the leader again within about this, or,
+//  after a cut longer than the kernel keeps a silent connection, within
+//  about RAFT_CONNECT_MS and libraft's connect retry delay (1 s).
 #define RAFT_RTO_MAX_MS  1000
+#define RAFT_CONNECT_MS  2000       //  Longest silent connect attempt
 
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration

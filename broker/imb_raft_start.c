@@ -49,7 +49,8 @@ imb_raft_start (imb_raft_t *self)
         rc = raft_uv_tcp_set_bind_address (&self->transport,
                                            config->raft_address);
     if (rc == 0) {
-        self->tcp = imb_raft_tcp_new (&self->transport, RAFT_RTO_MAX_MS);
+        self->tcp = imb_raft_tcp_new (&self->transport, &self->loop,
+                                      RAFT_RTO_MAX_MS, RAFT_CONNECT_MS);
         if (self->tcp)
             imb_raft_tcp_install (self->tcp, s_tcp_connect);
         else

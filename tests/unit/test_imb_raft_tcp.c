@@ -3,7 +3,9 @@
     request
 
     Real libuv loop, libraft's real TCP transports on 127.0.0.1: one
-    listens as a peer would, the other connects through the wrapper.
+    listens as a peer would, the other connects through the wrapper. A
+    peer behind a cut link is a listening socket whose accept queue is
+    full: the kernel drops the SYNs that come to it.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #endif
 
 #define RTO_MAX_MS  1000
+#define CONNECT_MS  300
 #define WAIT_MS     5000
 
 typedef struct {
@@ -135,7 +138,8 @@ s_setup (void **state)
                                               s_accepted), 0);
     assert_int_equal (fixture->client.init (&fixture->client, 1,
                                             "127.0.0.1:1"), 0);
-    fixture->tcp = imb_raft_tcp_new (&fixture->client, RTO_MAX_MS);
+    fixture->tcp = imb_raft_tcp_new (&fixture->client, &fixture->loop,
+                                     RTO_MAX_MS, CONNECT_MS);
     assert_non_null (fixture->tcp);
     imb_raft_tcp_install (fixture->tcp, s_connect);
     fixture->req.data = fixture;
@@ -223,6 +227,55 @@ test_bad_address_fails_at_once (void **state)
     assert_int_equal (fixture->called, 0);
 }
 
+//  Listens on 127.0.0.1 with an accept queue that one connection (made
+//  here, *filler) fills; returns the listening socket, its port in *port
+static int
+s_silent_peer (int *port, int *filler)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (fd >= 0);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    assert_int_equal (bind (fd, (struct sockaddr *) &address,
+                            sizeof address), 0);
+    assert_int_equal (listen (fd, 0), 0);
+    assert_int_equal (getsockname (fd, (struct sockaddr *) &address,
+                                   &length), 0);
+    *port = ntohs (address.sin_port);
+    *filler = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (*filler >= 0);
+    assert_int_equal (connect (*filler, (struct sockaddr *) &address,
+                               sizeof address), 0);
+    return fd;
+}
+
+static void
+test_silent_connect_is_given_up (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    int port = 0, filler = -1;
+    int peer = s_silent_peer (&port, &filler);
+    char address [64];
+    snprintf (address, sizeof address, "127.0.0.1:%d", port);
+    uint64_t started = im_mono_ms ();
+    assert_int_equal (fixture->client.connect (&fixture->client,
+                                               &fixture->req, 3, address,
+                                               s_connected), 0);
+    s_run_until (fixture, &fixture->called, 1);
+    uint64_t elapsed = im_mono_ms () - started;
+    assert_int_equal (fixture->called, 1);
+    assert_ptr_equal (fixture->got_req, &fixture->req);
+    assert_int_equal (fixture->status, RAFT_NOCONNECTION);
+    assert_true (elapsed >= CONNECT_MS - 20);
+    //  The attempt given up is still the transport's: closing it at
+    //  teardown ends it, and nothing more reaches libraft
+    close (filler);
+    close (peer);
+    uv_run (&fixture->loop, UV_RUN_NOWAIT);
+    assert_int_equal (fixture->called, 1);
+}
+
 int
 main (void)
 {
@@ -232,6 +285,8 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_refused_connection_reaches_libraft, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_address_fails_at_once,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_silent_connect_is_given_up,
                                          s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
