@@ -41,9 +41,8 @@ static int
 s_teardown (void **state)
 {
     imh_t *h = (imh_t *) *state;
-    for (int slot = 0; h && slot < IMH_PROCS_MAX; slot++)
-        if (imh_running (h, slot))
-            imh_kill (h, slot);
+    if (h)
+        imh_kill_all (h);
     for (int node = 1; h && node <= NODES; node++) {
         char data [IMH_PATH_MAX];
         imf_disk_umount (imh_node_data (h, node, data, sizeof data));

@@ -42,9 +42,8 @@ static int
 s_teardown (void **state)
 {
     imh_t *h = (imh_t *) *state;
-    for (int slot = 0; h && slot < IMH_PROCS_MAX; slot++)
-        if (imh_running (h, slot))
-            imh_kill (h, slot);
+    if (h)
+        imh_kill_all (h);
     char data [IMH_PATH_MAX];
     if (h)
         imf_disk_umount (s_data (h, data, sizeof data));

@@ -226,6 +226,11 @@ int
 int
     imh_kill (imh_t *self, int slot);
 
+//  SIGKILLs every child still running and reaps it (before what they
+//  used goes: a file system to unmount, a namespace)
+void
+    imh_kill_all (imh_t *self);
+
 //  Sends SIGTERM and waits up to deadline_ms for the child to exit.
 //  Returns its exit code, or -1 when it died of a signal or had to be
 //  killed.
