@@ -23,6 +23,10 @@
 //  queue's bound along with the entry's bytes
 #define S_DECODED_COMMAND IMB_APPLIER_COMMAND_BYTES
 #define S_ROOM_WAIT_MS    IMB_APPLIER_ROOM_WAIT_MS  //  See s_enqueue
+#define S_UNKNOWN         "outcome unknown: the command is committed but " \
+                          "this node cannot write its store (disk full or " \
+                          "failing) and stops; retry with the same " \
+                          "request id"
 
 typedef struct _job_t {
     struct _job_t *next;            //  Next in the queue
@@ -58,15 +62,25 @@ struct _imb_applier_t {
 };
 
 //  Sends the results of job: from the state machine when results is not
-//  NULL, else the job's own status and text for every token
+//  NULL (500 for a command it gave none, as in an entry that does not
+//  decode), 504 for every token when unknown (an entry the store could
+//  not take), else the job's own status and text for every token
 static void
 s_send (imb_applier_t *self, const job_t *job,
-        const imb_fsm_result_t *results, size_t results_n)
+        const imb_fsm_result_t *results, size_t results_n, bool unknown)
 {
     imb_raft_results_begin (self->scratch, imb_fsm_last_seq (self->fsm),
                             (uint32_t) job->count);
+    //  An entry given to the applier is committed: when the store could
+    //  not take it, whether its commands were done or refused is known
+    //  once a node applies it, not now, so the client must ask again
+    //  with the same request id, and gets the outcome (docs/protocol.md
+    //  section 5)
+    int status = unknown ? 504 : job->index ? 500 : job->status;
     im_fields_t *error = im_fields_new ();
-    im_fields_set_str (error, "error", job->index ? "not applied" : job->text);
+    im_fields_set_str (error, "error", unknown ? S_UNKNOWN
+                                     : job->index ? "not applied"
+                                                  : job->text);
     for (size_t index = 0; index < job->count; index++) {
         if (results && index < results_n)
             imb_raft_results_add (self->scratch, job->tokens [index],
@@ -74,7 +88,7 @@ s_send (imb_applier_t *self, const job_t *job,
                                   results [index].body);
         else
             imb_raft_results_add (self->scratch, job->tokens [index],
-                                  job->index ? 500 : job->status, error);
+                                  status, error);
     }
     im_fields_destroy (&error);
     zframe_t *frame = zframe_new (zchunk_data (self->scratch),
@@ -88,7 +102,7 @@ static bool
 s_run (imb_applier_t *self, job_t *job)
 {
     if (job->index == 0) {
-        s_send (self, job, NULL, 0);
+        s_send (self, job, NULL, 0, false);
         return true;
     }
     int rc = imb_fsm_apply_decoded (self->fsm, job->index, &job->commands,
@@ -97,7 +111,7 @@ s_run (imb_applier_t *self, job_t *job)
         //  The entry is committed but not in the store: applying later
         //  entries would leave a hole, so nothing more is applied; the
         //  main thread stops the node and a restart replays the log
-        s_send (self, job, NULL, 0);
+        s_send (self, job, NULL, 0, true);
         return false;
     }
     //  Published before the results go out: a client answered and then
@@ -109,7 +123,7 @@ s_run (imb_applier_t *self, job_t *job)
     size_t results_n = 0;
     const imb_fsm_result_t *results = imb_fsm_results (self->fsm, &results_n);
     if (job->count)
-        s_send (self, job, results, results_n);
+        s_send (self, job, results, results_n, false);
     return true;
 }
 
@@ -134,7 +148,7 @@ s_thread (void *arg)
 
         bool good = false;
         if (self->broken)
-            s_send (self, job, NULL, 0);
+            s_send (self, job, NULL, 0, job->index != 0);
         else
             good = s_run (self, job);
 

@@ -129,7 +129,8 @@ imb_http_error (const imb_http_request_t *request, unsigned status,
 {
     json_t *json = s_error_json (text, field);
     return imb_http_answer (request, status, &json,
-                            status == 503 || status == 429 ? 1 : 0, NULL);
+                            status == 503 || status == 504 || status == 429
+                            ? 1 : 0, NULL);
 }
 
 int
@@ -155,6 +156,16 @@ imb_http_broker_error (const imb_http_request_t *request,
     const char *leader_http = reply->status == 421
                             ? im_fields_str (reply->body, "leader_http")
                             : NULL;
+    if (reply->status == 504) {
+        //  Outcome unknown: the same request id, given again as the
+        //  Idempotency-Key, applies the command at most once and answers
+        //  its result
+        json_t *json = json_pack ("{s:s,s:s}", "error", text ? text
+                                  : "outcome unknown; retry with the same "
+                                  "Idempotency-Key", "request_id",
+                                  reply->request_id);
+        return imb_http_answer (request, status, &json, 1, NULL);
+    }
     if (!leader_http)
         return imb_http_error (request, status,
                                text ? text : "the broker refused the request",

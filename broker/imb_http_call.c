@@ -33,12 +33,14 @@ imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
 }
 
 //  True when reply refused its command for now and it must be sent
-//  again: the broker was busy (503), or the node does not lead (421; the
-//  client already moved its connection to the leader the answer named)
+//  again: the broker was busy (503), the node does not lead (421; the
+//  client already moved its connection to the leader the answer named),
+//  or it could not tell the outcome (504: same request id, applied once)
 static bool
 s_refused (const im_reply_t *reply)
 {
-    return reply->status == 503 || reply->status == 421;
+    return reply->status == 503 || reply->status == 421
+        || reply->status == 504;
 }
 
 //  Sends, as ALERT, every command of batch that is not a repeat of an

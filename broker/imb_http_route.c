@@ -31,14 +31,23 @@ s_parse (const imb_http_request_t *request, int *rc)
     return root;
 }
 
-//  Answers a broker reply that did not come, or came as an error
+//  Answers a broker reply that did not come, or came as an error;
+//  request_id is the command's (NULL for a query), which a client that
+//  sent no Idempotency-Key needs to retry it
 static int
-s_failed (const imb_http_request_t *request, const im_reply_t *reply)
+s_failed (const imb_http_request_t *request, const im_reply_t *reply,
+          const char *request_id)
 {
+    if (!reply && request_id) {
+        json_t *json = json_pack ("{s:s,s:s}", "error", "the broker did not "
+                                  "answer in time; retry with the same "
+                                  "Idempotency-Key", "request_id",
+                                  request_id);
+        return imb_http_answer (request, 504, &json, 1, NULL);
+    }
     if (!reply)
         return imb_http_error (request, 504, "the broker did not answer in "
-                               "time; retry with the same Idempotency-Key",
-                               NULL);
+                               "time; retry", NULL);
     return imb_http_broker_error (request, reply);
 }
 
@@ -111,7 +120,7 @@ s_open (const imb_http_request_t *request)
         return imb_http_answer (request, 202, &json, 0, NULL);
     }
     if (!reply || reply->status != 200) {
-        rc = s_failed (request, reply);
+        rc = s_failed (request, reply, request_id);
         im_reply_destroy (&reply);
         return rc;
     }
@@ -302,7 +311,7 @@ s_event (const imb_http_request_t *request)
                           im_fields_str_or (reply->body, "error", ""),
                           "dedup_key", command->label);
     else
-        rc = s_failed (request, reply);
+        rc = s_failed (request, reply, command->request_id);
     im_reply_destroy (&reply);
     imb_http_batch_clear (&batch);
     return json ? imb_http_answer (request, 202, &json, 0, NULL) : rc;
@@ -355,7 +364,7 @@ s_list (const imb_http_request_t *request)
                                        false, 0);
     im_fields_destroy (&body);
     if (!reply || reply->status != 200)
-        rc = s_failed (request, reply);
+        rc = s_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, "incidents");
         rc = imb_http_answer (request, 200, &json, 0, NULL);
@@ -376,7 +385,7 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
                                        body, timeline, 0);
     im_fields_destroy (&body);
     if (!reply || reply->status != 200)
-        rc = s_failed (request, reply);
+        rc = s_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, timeline ? "events" : NULL);
         rc = imb_http_answer (request, 200, &json, 0, NULL);
@@ -428,10 +437,10 @@ s_cluster (const imb_http_request_t *request)
     json_t *json = members && members->status == 200
                  ? im_reply_to_json (members, "members") : NULL;
     if (!status || status->status != 200)
-        rc = s_failed (request, status);
+        rc = s_failed (request, status, NULL);
     else
     if (!members || members->status != 200)
-        rc = s_failed (request, members);
+        rc = s_failed (request, members, NULL);
     else {
         static const char *keys [] = {
             "raft_state", "term", "leader_id", "commit_index",

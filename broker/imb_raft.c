@@ -26,11 +26,16 @@ typedef struct {
     uint64_t tokens [];             //  Their tokens, in entry order
 } s_proposal_t;
 
-static void s_drain (imb_raft_t *self);
-static void s_status_refresh (imb_raft_t *self);
-
 //  --------------------------------------------------------------------
 //  Proposals
+
+//  libraft's words for a status; 0.15 has none for RAFT_NOSPACE
+static const char *
+s_raft_error (int status)
+{
+    return status == RAFT_NOSPACE ? "no space left on the disk"
+                                  : raft_strerror (status);
+}
 
 static void
 s_applied (struct raft_apply *request, int status, void *result)
@@ -40,17 +45,34 @@ s_applied (struct raft_apply *request, int status, void *result)
     imb_raft_t *self = proposal->self;
     if (status == 0 && self->staged_index)
         imb_raft_hand_on (self, proposal->tokens, proposal->count);
-    else {
+    else
+    if (status == RAFT_NOTLEADER || status == RAFT_LEADERSHIPLOST) {
         imb_raft_hand_on (self, NULL, 0);
         imb_applier_fail (self->applier, proposal->tokens, proposal->count,
-                          status == RAFT_NOTLEADER
-                              || status == RAFT_LEADERSHIPLOST ? 421 : 503,
-                          status ? raft_strerror (status) : "not applied");
+                          421, raft_strerror (status));
+    }
+    else {
+        //  The entry went to the followers as this node wrote it (the
+        //  write failed: a full disk), or it was committed and not handed
+        //  on here: it may be, or is, in the log, so the outcome is not
+        //  known and the client asks again with the same request id
+        char text [128];
+        snprintf (text, sizeof text, "outcome unknown (%s); retry with the "
+                  "same request id", status ? s_raft_error (status)
+                                            : "committed, not applied here");
+        imb_raft_hand_on (self, NULL, 0);
+        imb_applier_fail (self->applier, proposal->tokens, proposal->count,
+                          504, text);
     }
     free (proposal);
     self->inflight--;
-    s_drain (self);
-    s_status_refresh (self);
+    //  Never proposed from here: when a leader steps down, libraft fails
+    //  the entries in flight (RAFT_LEADERSHIPLOST) after it freed its
+    //  per-follower progress and before its state says follower, so a
+    //  raft_apply made now passes its leader check and then reads that
+    //  progress through a NULL pointer. What waits is proposed at the
+    //  end of this loop iteration (s_check), outside libraft.
+    self->drain_due = true;
 }
 
 //  Proposes commands [from, from + count) of the draining queue
@@ -82,7 +104,7 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
         imb_applier_fail (self->applier, proposal->tokens, count,
                           rc == RAFT_NOTLEADER ? 421 : 503,
                           rc == RAFT_NOTLEADER ? "not the leader"
-                                               : raft_strerror (rc));
+                                               : s_raft_error (rc));
         free (proposal);
         return;
     }
@@ -201,6 +223,7 @@ s_closed (struct raft *raft)
     imb_raft_t *self = (imb_raft_t *) raft->data;
     raft_uv_close (&self->io);
     raft_uv_tcp_close (&self->transport);
+    imb_raft_tcp_destroy (&self->tcp);
     imb_raft_pace_destroy (&self->pace);
     imb_log_guard_destroy (&self->guard);
     uv_close ((uv_handle_t *) &self->wake, NULL);
@@ -233,6 +256,21 @@ s_controls (imb_raft_t *self)
     while ((control = (imb_raft_ctl_t *) zlist_pop (controls)))
         imb_raft_ctl_start (&control, &self->raft, s_control_done, self);
     zlist_destroy (&controls);
+}
+
+//  At the end of each loop iteration: the entry staged there is handed
+//  on, and what s_applied left to propose is proposed, libraft being
+//  between calls
+static void
+s_check (uv_check_t *check)
+{
+    imb_raft_t *self = (imb_raft_t *) check->data;
+    imb_raft_check (check);
+    if (self->drain_due) {
+        self->drain_due = false;
+        s_drain (self);
+        s_status_refresh (self);
+    }
 }
 
 static void
@@ -270,6 +308,7 @@ s_thread (void *arg)
             //  holds is left to the process exit that follows
             imb_raft_pace_destroy (&self->pace);
             imb_log_guard_destroy (&self->guard);
+            imb_raft_tcp_destroy (&self->tcp);
             uv_close ((uv_handle_t *) &self->wake, NULL);
             uv_close ((uv_handle_t *) &self->tick, NULL);
             uv_close ((uv_handle_t *) &self->check, NULL);
@@ -280,7 +319,7 @@ s_thread (void *arg)
     }
     s_status_refresh (self);
     uv_timer_start (&self->tick, s_tick, 50, 50);
-    uv_check_start (&self->check, imb_raft_check);
+    uv_check_start (&self->check, s_check);
     uv_sem_post (&self->started);
     uv_run (&self->loop, UV_RUN_DEFAULT);
 }
@@ -459,6 +498,10 @@ imb_raft_status (imb_raft_t *self, imb_raft_status_t *status)
     status->applied_index = imb_applier_applied (self->applier);
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
+    //  The commit index is the Raft thread's, refreshed at the end of a
+    //  loop iteration and by the tick; an entry applied is committed
+    if (status->commit_index < status->applied_index)
+        status->commit_index = status->applied_index;
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include "imb_raft_queue.h"
 #include "imb_raft_pace.h"
 #include "imb_log_guard.h"
+#include "imb_raft_tcp.h"
 
 #define SNAPSHOT_MAGIC   "IMQSNAP2"
 #define SNAPSHOT_SIZE    32         //  magic, applied index, last seq, node
@@ -49,6 +50,14 @@
 #define PROPOSE_BACKLOG  (SNAPSHOT_BYTES / 2)
 #define STORED_BACKLOG   (SNAPSHOT_BYTES / 2)
 
+//  The longest wait between two TCP retransmissions on a Raft
+//  connection (imb_raft_tcp): the least Linux accepts. After a network
+//  cut heals, a node hears the leader again within about this, or,
+//  after a cut longer than the kernel keeps a silent connection, within
+//  about RAFT_CONNECT_MS and libraft's connect retry delay (1 s).
+#define RAFT_RTO_MAX_MS  1000
+#define RAFT_CONNECT_MS  2000       //  Longest silent connect attempt
+
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
     im_store_t *store;              //  The database, owned
@@ -60,6 +69,7 @@ struct _imb_raft_t {
     uv_async_t wake;                //  Main -> Raft: queue or stop
     uv_timer_t tick;                //  Refreshes the shared status
     struct raft_uv_transport transport;  //  libraft TCP transport
+    imb_raft_tcp_t *tcp;            //  Bounds its retransmissions, owned
     struct raft_io io;              //  libraft disk + network I/O
     struct raft raft;               //  The Raft instance
     struct raft_fsm raft_fsm;       //  Our callbacks for libraft
@@ -73,6 +83,8 @@ struct _imb_raft_t {
     bool stopping;                  //  Main asked the thread to stop
     imb_raft_status_t status;       //  Shared status, under lock
     size_t inflight;                //  Entries proposed, not applied
+    bool drain_due;                 //  An entry's outcome came: propose
+                                    //  what waits once libraft returns
     uv_sem_t started;               //  Posted when start finished
     int start_rc;                   //  0 if Raft started
     char start_error [1024];        //  Why not
@@ -82,7 +94,8 @@ struct _imb_raft_t {
     imb_log_guard_t *guard;         //  Watches libraft's log, owned
     uint64_t held_said;             //  Holds logged so far
     uint64_t held_said_ms;          //  When (uv time)
-    uv_check_t check;               //  Hands a staged entry on, per loop
+    uv_check_t check;               //  Hands a staged entry on and
+                                    //  proposes, per loop
     bool install;                   //  A snapshot needs a checkpoint
     uint64_t staged_index;          //  Entry applied, not yet handed on
     void *staged_data;              //  Its bytes (a copy), owned

@@ -21,6 +21,18 @@ s_io_append (struct raft_io *io, struct raft_io_append *req,
     return imb_raft_pace_append (self->pace, io, req, entries, n, cb);
 }
 
+//  libraft's connect, with the bound on retransmissions (imb_raft_tcp):
+//  the transport is a member of us
+static int
+s_tcp_connect (struct raft_uv_transport *transport,
+               struct raft_uv_connect *req, raft_id id, const char *address,
+               raft_uv_connect_cb cb)
+{
+    imb_raft_t *self = (imb_raft_t *) ((char *) transport
+                                       - offsetof (imb_raft_t, transport));
+    return imb_raft_tcp_connect (self->tcp, transport, req, id, address, cb);
+}
+
 int
 imb_raft_start (imb_raft_t *self)
 {
@@ -36,6 +48,14 @@ imb_raft_start (imb_raft_t *self)
     if (rc == 0)
         rc = raft_uv_tcp_set_bind_address (&self->transport,
                                            config->raft_address);
+    if (rc == 0) {
+        self->tcp = imb_raft_tcp_new (&self->transport, &self->loop,
+                                      RAFT_RTO_MAX_MS, RAFT_CONNECT_MS);
+        if (self->tcp)
+            imb_raft_tcp_install (self->tcp, s_tcp_connect);
+        else
+            rc = RAFT_NOMEM;
+    }
     if (rc == 0)
         rc = raft_uv_init (&self->io, &self->loop, raft_dir, &self->transport);
     //  libraft 0.15's raft_uv_init provides async_work (the snapshots'

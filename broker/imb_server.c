@@ -17,6 +17,7 @@
 #define READ_BURST  256             //  Messages read per wake-up
 #define REFUSED_LOGGED  10          //  Refusals of a kind logged in full
 #define REFUSED_INTERVAL_MS 60000   //  per this interval; then summed up
+#define LAST_MS     2000            //  A failing node's last replies go
 
 //  Sends reply (taken) to routing on socket; nothing when it is NULL
 void
@@ -216,6 +217,12 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     if (status.failed) {
         zsys_error ("the store cannot be written: stopping this node "
                     "(a restart replays the Raft log)");
+        //  What the applier answered before it stopped (504: the outcome
+        //  is unknown) goes out before the node does
+        zsock_t *results = imb_raft_results (self->raft);
+        while (zsock_events (results) & ZMQ_POLLIN)
+            imb_server_on_results (NULL, results, self);
+        zsock_set_linger (self->clients, LAST_MS);
         self->failed = true;
         return -1;
     }

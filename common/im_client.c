@@ -12,12 +12,14 @@
     goes to one that is up. A node that does not lead answers a command
     with 421 naming the leader's client endpoint: the client then talks
     to the leader alone and resends at once. When the node it talks to
-    says nothing for a resend interval (dead, stopped, cut off), the
-    client connects to every node again and resends. The request id
-    stays the same throughout, so the command is applied once wherever
-    it lands. The asynchronous pair does the same on the workers'
-    behalf: a 421 moves the connection at once, and sends that got no
-    reply of any kind for IM_CLIENT_FAILOVER_MS spread it again.
+    says nothing for a resend interval (dead, stopped, cut off), or
+    answers that it cannot tell the outcome (504: its disk failed under
+    a committed command), the client connects to every node again and
+    resends. The request id stays the same throughout, so the command
+    is applied once wherever it lands. The asynchronous pair does the
+    same on the workers' behalf: a 421 moves the connection at once,
+    and sends that got no reply of any kind for IM_CLIENT_FAILOVER_MS
+    spread it again.
 
     The DEALER is set to ZMQ_IMMEDIATE: a request is only queued to a
     connected broker, never to a pipe waiting for a dead endpoint, so
@@ -28,10 +30,10 @@
 #include "im_classes.h"
 
 #define IM_CLIENT_RESEND_MS     1000    //  Resend interval of a call
-#define IM_CLIENT_RETRY_MS      100     //  Ask again after a 503 or a 421
-                                        //  naming no leader: an election
-                                        //  ends about then, and the
-                                        //  answer comes at once
+#define IM_CLIENT_RETRY_MS      100     //  Ask again after a 503, a 504
+                                        //  or a 421 naming no leader: an
+                                        //  election ends about then, and
+                                        //  the answer comes at once
 #define IM_CLIENT_FAILOVER_MS   1000    //  Async: silence before moving on
 #define IM_CLIENT_AGAIN_MS      50      //  Second send after a redirect
 #define IM_CLIENT_HWM           10000   //  Messages queued either way
@@ -108,6 +110,15 @@ static int
 s_spread (im_client_t *self)
 {
     return self->spread ? 0 : s_connect_only (self, NULL);
+}
+
+//  True for the answers that ask for the same request again, maybe of
+//  another node: 421 (not the leader), 503 (busy, no leader yet), 504
+//  (outcome unknown: the node failed or timed out)
+static bool
+s_again (int status)
+{
+    return status == 421 || status == 503 || status == 504;
 }
 
 //  Follows a 421 that names the leader; true when it did
@@ -364,12 +375,13 @@ im_client_call (im_client_t *self, const char *verb,
         }
         else
         if (answered && reply && self->nodes_n > 1
-        &&  (reply->status == 503 || reply->status == 421)
+        &&  s_again (reply->status)
         &&  im_mono_ms () + IM_CLIENT_RETRY_MS < deadline) {
-            //  Busy, no leader elected yet, or a leader whose endpoint
-            //  the node does not know: with other nodes to ask, ask again
-            //  a little later, of any node, and keep the answer should the
-            //  deadline come first (a client of one node gets it at once)
+            //  Busy, no leader elected yet, a leader whose endpoint the
+            //  node does not know, or an outcome the node could not know:
+            //  with other nodes to ask, ask again a little later, of any
+            //  node, and keep the answer should the deadline come first (a
+            //  client of one node gets it at once)
             s_spread (self);
             im_reply_destroy (&last);
             last = reply;
@@ -478,8 +490,7 @@ im_client_recv (im_client_t *self, bool raw_items)
     self->unanswered_ms = 0;        //  This node answers
     //  A redirect naming no endpoint, or no leader yet: any node may be
     //  the one to take the next send
-    if (!s_follow (self, reply) && reply
-    &&  (reply->status == 421 || reply->status == 503))
+    if (!s_follow (self, reply) && reply && s_again (reply->status))
         s_spread (self);
     return reply;
 }

@@ -33,6 +33,7 @@
 #define S_CF_WRITE_BUFFER   (16 * S_MB)     //  Per column family, at most
 #define S_MAX_OPEN_FILES    256             //  Table files kept open
 #define S_LEVELS            7               //  RocksDB's default
+#define S_INFO_LOG_FATAL    4               //  rocksdb::FATAL_LEVEL
 
 //  Names of our column families, indexed by im_store_cf_t
 static const char *s_cf_names [IM_STORE_CF_COUNT] = {
@@ -244,6 +245,12 @@ s_options_build (im_store_t *self, const im_store_options_t *options)
                                             (uint64_t) (4 * buffer_mb * S_MB));
     rocksdb_options_set_keep_log_file_num (self->options, 4);
     rocksdb_options_set_max_log_file_size (self->options, 8 * S_MB);
+    //  RocksDB's own LOG holds its header (the options) and nothing else:
+    //  Debian's RocksDB 7.8 keeps an assertion that aborts the process
+    //  when its info logger writes again after a write to the LOG failed,
+    //  so on a full disk any message logged after the first failure
+    //  killed the node before it could answer what it had in flight
+    rocksdb_options_set_info_log_level (self->options, S_INFO_LOG_FATAL);
     s_requests_options_build (self);
     s_events_options_build (self);
 }

@@ -65,6 +65,7 @@ typedef struct {
     const char *actor;              //  Who asks
     bool json;                      //  JSON instead of human output
     bool linearizable;              //  Reads go through the leader
+    const char *request_id;         //  --request-id, or NULL: a fresh one
     bool help;                      //  --help given
     const imqctl_verb_t *verb;      //  The verb to run
     im_fields_t *flags;             //  Verb flags given, by name, owned

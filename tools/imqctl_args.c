@@ -23,6 +23,7 @@ enum {
     IMQCTL_OPT_TIMEOUT,
     IMQCTL_OPT_ACTOR,
     IMQCTL_OPT_LINEARIZABLE,
+    IMQCTL_OPT_REQUEST_ID,
     IMQCTL_OPT_VERB = 512
 };
 
@@ -36,6 +37,9 @@ static const char *s_global_usage =
     "      --actor NAME         who asks (default $USER, else anonymous)\n"
     "      --linearizable       read through the leader, after every write\n"
     "                           acknowledged before (default: any node)\n"
+    "      --request-id ID      the command's request id (default: a new\n"
+    "                           one); the same id again applies it at most\n"
+    "                           once and answers its result\n"
     "  -h, --help               show this help, or a verb's with VERB --help\n"
     "exit status: 0 done, 1 the broker answered with an error, 2 invalid\n"
     "arguments, 3 no answer within the timeout\n";
@@ -146,7 +150,8 @@ s_find_verb (int argc, char *argv [])
         if (arg [0] != '-' || arg [1] == 0)
             return index;
         if (streq (arg, "-e") || streq (arg, "--endpoint")
-        ||  streq (arg, "--timeout") || streq (arg, "--actor"))
+        ||  streq (arg, "--timeout") || streq (arg, "--actor")
+        ||  streq (arg, "--request-id"))
             index++;                //  Skip the flag's value
     }
     return 0;
@@ -205,6 +210,13 @@ s_take_option (imqctl_t *self, int option, char *argv [])
                     IMQCTL_TIMEOUT_MAX, optarg);
             self->timeout_ms = (int) number;
             break;
+        case IMQCTL_OPT_REQUEST_ID:
+            if (!*optarg || strlen (optarg) >= IM_REQUEST_ID_MAX)
+                return imqctl_args_fail (self,
+                    "--request-id needs an id of 1 to %d bytes",
+                    IM_REQUEST_ID_MAX - 1);
+            self->request_id = optarg;
+            break;
         case IMQCTL_OPT_ACTOR:
             if (!*optarg || strlen (optarg) > IMQCTL_ACTOR_MAX)
                 return imqctl_args_fail (self,
@@ -238,6 +250,7 @@ s_build_options (const imqctl_verb_t *verb, struct option *options)
         { "timeout",  required_argument, NULL, IMQCTL_OPT_TIMEOUT },
         { "actor",    required_argument, NULL, IMQCTL_OPT_ACTOR },
         { "linearizable", no_argument,   NULL, IMQCTL_OPT_LINEARIZABLE },
+        { "request-id", required_argument, NULL, IMQCTL_OPT_REQUEST_ID },
     };
     size_t count = sizeof globals / sizeof globals [0];
     memcpy (options, globals, sizeof globals);
@@ -294,7 +307,7 @@ imqctl_args_parse (imqctl_t *self, int argc, char *argv [],
             return imqctl_args_fail (self, "unknown verb '%s'",
                                      argv [verb_at]);
     }
-    struct option options [6 + IMQCTL_FLAGS_MAX + 1];
+    struct option options [7 + IMQCTL_FLAGS_MAX + 1];
     s_build_options (self->verb, options);
 
     optind = 1;

@@ -20,7 +20,7 @@ s_status_text (int status)
         case 421: return "not the leader";
         case 500: return "internal error";
         case 503: return "busy, retry";
-        case 504: return "timed out";
+        case 504: return "outcome unknown, retry with the same request id";
         default:  return "error";
     }
 }
@@ -97,11 +97,20 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
         }
         body = read;
     }
+    //  The id is made here, so that it can be named when the outcome is
+    //  not known (no answer, or 504): the same id again is safe
+    char request_id [IM_REQUEST_ID_MAX];
+    if (self->request_id)
+        im_strlcpy (request_id, self->request_id, sizeof request_id);
+    else
+        im_client_new_request_id (request_id, sizeof request_id);
     uint64_t started = im_mono_ms ();
     im_reply_t *reply =
-        im_client_call (client, wire, NULL, body, raw_items);
+        im_client_call (client, wire, request_id, body, raw_items);
     im_fields_destroy (&read);
+    bool command = im_query_type_from_name (wire) == IM_QUERY_NONE;
     int rc = IMQCTL_EXIT_OK;
+    bool unknown = reply && reply->status == 504;
     if (!reply) {
         //  The call only gives up early for a reply it could not read
         //  or an interrupt; otherwise the deadline passed
@@ -109,6 +118,7 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
             fprintf (stderr, "imqctl: no answer from %s within %d ms\n",
                      self->endpoint, self->timeout_ms);
             rc = IMQCTL_EXIT_NOANSWER;
+            unknown = true;
         }
         else {
             fprintf (stderr, "imqctl: %s: %s\n", self->verb->name,
@@ -122,6 +132,11 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
         im_reply_destroy (&reply);
         rc = IMQCTL_EXIT_BROKER;
     }
+    if (unknown && command)
+        fprintf (stderr, "imqctl: %s: the outcome is not known; send it "
+                 "again with --request-id %s: it is applied at most once, "
+                 "and the answer is its result\n", self->verb->name,
+                 request_id);
     im_client_destroy (&client);
     *reply_p = reply;
     return rc;

@@ -107,6 +107,8 @@ s_write_config (imh_t *self, const imh_options_t *options)
     if (options->queue_max)
         fprintf (file, "  queue_max: %zu\n  batch_max: %zu\n",
                  options->queue_max, options->queue_max);
+    if (options->write_buffer_mb)
+        fprintf (file, "  write_buffer_mb: %u\n", options->write_buffer_mb);
     if (options->snapshot_threshold)
         fprintf (file, "  snapshot_threshold: %u\n  snapshot_trailing: %u\n",
                  options->snapshot_threshold,

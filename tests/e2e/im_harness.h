@@ -62,6 +62,7 @@ typedef struct {
     unsigned snapshot_threshold;    //  node.snapshot_threshold (0: default;
                                     //  the trailing entries are a quarter)
     uint32_t copies_window_ms;      //  http.alert_copies_window (0: default)
+    unsigned write_buffer_mb;       //  node.write_buffer_mb (0: default)
 } imh_options_t;
 
 //  What one finished program run left: exit code and output
@@ -225,6 +226,11 @@ int
 int
     imh_kill (imh_t *self, int slot);
 
+//  SIGKILLs every child still running and reaps it (before what they
+//  used goes: a file system to unmount, a namespace)
+void
+    imh_kill_all (imh_t *self);
+
 //  Sends SIGTERM and waits up to deadline_ms for the child to exit.
 //  Returns its exit code, or -1 when it died of a signal or had to be
 //  killed.
@@ -340,6 +346,11 @@ int
 bool
     imh_cluster_wait_leader (imh_t *self, int node, int deadline_ms);
 
+//  Waits until a node other than old leads by the same account as
+//  imh_cluster_leader; returns it, or 0 when none did within deadline_ms
+int
+    imh_cluster_other_leader (imh_t *self, int old, int deadline_ms);
+
 //  Waits until a linearizable read is answered (the leader applied all
 //  it committed), then until every running node answers with the same
 //  last_seq and applied index; true when both came within deadline_ms
@@ -386,11 +397,25 @@ int
 int
     imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms);
 
+//  From now on imh_writes_run releases the writes at per_second, as
+//  imh_writes_paced does, however many runs it takes (a test acting
+//  between them); 0 releases every write at once again
+void
+    imh_writes_pace (imh_writes_t *self, int per_second);
+
 //  Counts the answered writes that a node's incidents
 //  (imh_node_incidents) do not hold under the incident their answer
 //  named: acknowledged and lost, or renumbered
 int
     imh_writes_missing (imh_writes_t *self, zlist_t *incidents);
+
+//  Gives each write a description of size octets (0, the default: none)
+void
+    imh_writes_set_padding (imh_writes_t *self, size_t size);
+
+//  Replies with status received so far (any status 100..599)
+int
+    imh_writes_replies (imh_writes_t *self, int status);
 
 //  Incident of write n's 200 answer, or 0 while it has none
 uint64_t

@@ -381,6 +381,31 @@ imh_cluster_wait_leader (imh_t *self, int node, int deadline_ms)
     return imh_wait_for (s_leader_agreed, &search, deadline_ms);
 }
 
+typedef struct {
+    imh_t *self;                    //  The harness
+    int old;                        //  The node that must not lead
+    int leader;                     //  Found: the other that leads
+} s_other_t;
+
+static bool
+s_other_leads (void *arg)
+{
+    s_other_t *other = (s_other_t *) arg;
+    s_leader_t search = { other->self, 0, 0 };
+    s_leader_agreed (&search);
+    other->leader = search.leader != other->old ? search.leader : 0;
+    return other->leader != 0;
+}
+
+int
+imh_cluster_other_leader (imh_t *self, int old, int deadline_ms)
+{
+    assert (self && self->nodes_n);
+    s_other_t other = { self, old, 0 };
+    imh_wait_for (s_other_leads, &other, deadline_ms);
+    return other.leader;
+}
+
 static bool
 s_converged (void *arg)
 {

@@ -214,6 +214,14 @@ imh_kill (imh_t *self, int slot)
     return rc;
 }
 
+void
+imh_kill_all (imh_t *self)
+{
+    assert (self);
+    for (int slot = 0; slot < self->procs_n; slot++)
+        imh_kill (self, slot);
+}
+
 //  True when the child of arg (an imh_proc_t) has exited; reaps it
 static bool
 s_exited (void *arg)

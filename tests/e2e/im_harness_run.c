@@ -30,6 +30,7 @@ s_drain (int fd, s_buffer_t *buffer)
             return false;
         buffer->data = data;
         buffer->capacity = capacity;
+        buffer->data [buffer->size] = 0;    //  Text even if nothing comes
     }
     ssize_t got = read (fd, buffer->data + buffer->size,
                         buffer->capacity - buffer->size - 1);

@@ -2,16 +2,16 @@
 
     What a client does through a failover, done deliberately: every
     write keeps its request id for life, is sent again when its answer
-    does not come (half a second after its last send) or is a redirect
-    or a 503 (50 ms after it), and counts as done at its first 200. The promise under
-    test is the broker's: an answered write is in every node's log
-    exactly once, under the incident its answer named, however many
-    times it was sent and to whichever nodes.
+    does not come (half a second after its last send) or is a redirect,
+    a 503 or a 504 (50 ms after it), and counts as done at its first
+    200. The promise under test is the broker's: an answered write is in
+    every node's log exactly once, under the incident its answer named,
+    however many times it was sent and to whichever nodes.
 */
 #include "im_harness_private.h"
 
 #define IMH_RESEND_MS   500         //  Silence before a write goes again
-#define IMH_RETRY_MS    50          //  Wait after a 421 or a 503
+#define IMH_RETRY_MS    50          //  Wait after a 421, a 503 or a 504
 
 typedef struct {
     uint64_t incident;              //  From its 200 answer, or 0
@@ -25,8 +25,13 @@ struct _imh_writes_t {
     int answered;                   //  Writes answered 200
     int released;                   //  Writes that may be sent: count,
                                     //  or fewer while paced
+    int rate;                       //  Releases a second while paced, or 0
+    uint64_t paced_ms;              //  When the pace began
     s_write_t *writes;              //  count of them, owned
     im_client_t *client;            //  Over the harness's endpoints
+    int replies [600];              //  Replies received, by status
+    char *padding;                  //  Description of each write, owned,
+                                    //  or NULL
 };
 
 imh_writes_t *
@@ -57,6 +62,7 @@ imh_writes_destroy (imh_writes_t **self_p)
     if (*self_p) {
         imh_writes_t *self = *self_p;
         im_client_destroy (&self->client);
+        free (self->padding);
         free (self->writes);
         free (self);
         *self_p = NULL;
@@ -73,6 +79,8 @@ s_send (imh_writes_t *self, int n)
     im_fields_t *body = im_fields_new ();
     im_fields_set_str (body, "title", title);
     im_fields_set_str (body, "reporter", "writes");
+    if (self->padding)
+        im_fields_set_str (body, "description", self->padding);
     int rc = im_client_send (self->client, "OPEN", id, body);
     im_fields_destroy (&body);
     //  No node connected yet: again soon
@@ -92,6 +100,9 @@ s_recv (imh_writes_t *self)
     if (strncmp (reply->request_id, self->prefix, length) == 0
     &&  reply->request_id [length] == '-')
         n = atoi (reply->request_id + length + 1);
+    if (n >= 0 && n < self->count
+    &&  reply->status >= 100 && reply->status < 600)
+        self->replies [reply->status]++;
     if (n >= 0 && n < self->count) {
         s_write_t *write = &self->writes [n];
         if (reply->status == 200 && !write->incident && reply->body) {
@@ -101,13 +112,41 @@ s_recv (imh_writes_t *self)
             self->answered++;
         }
         else
-        if ((reply->status == 421 || reply->status == 503)
+        if ((reply->status == 421 || reply->status == 503
+             || reply->status == 504)
         &&  write->sent_ms > IMH_RESEND_MS)
-            //  Redirected, or no leader yet: again soon, once the client
-            //  talks to the leader or an election is over
+            //  Redirected, no leader yet, or an outcome the node could not
+            //  tell: again soon, once the client talks to the leader or an
+            //  election is over
             write->sent_ms = im_mono_ms () - (IMH_RESEND_MS - IMH_RETRY_MS);
     }
     im_reply_destroy (&reply);
+}
+
+//  Releases, while paced, the writes whose time came
+static void
+s_release (imh_writes_t *self)
+{
+    if (self->rate) {
+        uint64_t due = (im_mono_ms () - self->paced_ms)
+                     * (uint64_t) self->rate / 1000 + 1;
+        self->released = due < (uint64_t) self->count ? (int) due
+                                                      : self->count;
+    }
+}
+
+void
+imh_writes_set_padding (imh_writes_t *self, size_t size)
+{
+    assert (self);
+    free (self->padding);
+    self->padding = NULL;
+    if (size) {
+        self->padding = (char *) malloc (size + 1);
+        assert (self->padding);
+        memset (self->padding, 'p', size);
+        self->padding [size] = 0;
+    }
 }
 
 //  Sends what is due among the released writes, then reads replies
@@ -116,6 +155,7 @@ static void
 s_step (imh_writes_t *self, int answered, int poll_ms)
 {
     zsock_t *sock = im_client_sock (self->client);
+    s_release (self);
     uint64_t now = im_mono_ms ();
     for (int n = 0; n < self->released; n++)
         if (!self->writes [n].incident
@@ -134,28 +174,40 @@ imh_writes_run (imh_writes_t *self, int answered, int deadline_ms)
 {
     assert (self);
     uint64_t deadline = im_mono_ms () + (uint64_t) deadline_ms;
+    //  Paced, it looks again soon: the writes go one by one, not in
+    //  bursts
     while (self->answered < answered && im_mono_ms () < deadline
        &&  !zsys_interrupted)
-        s_step (self, answered, 50);
+        s_step (self, answered, self->rate ? 2 : 50);
     return self->answered;
+}
+
+void
+imh_writes_pace (imh_writes_t *self, int per_second)
+{
+    assert (self && per_second >= 0);
+    self->rate = per_second;
+    self->paced_ms = im_mono_ms ();
+    self->released = per_second ? 0 : self->count;
 }
 
 int
 imh_writes_paced (imh_writes_t *self, int per_second, int duration_ms)
 {
     assert (self && per_second > 0);
-    uint64_t start = im_mono_ms ();
-    uint64_t end = start + (uint64_t) duration_ms;
-    while (im_mono_ms () < end && !zsys_interrupted) {
-        uint64_t due = (im_mono_ms () - start) * (uint64_t) per_second
-                     / 1000 + 1;
-        self->released = due < (uint64_t) self->count ? (int) due
-                                                      : self->count;
-        //  Looks again soon: the writes go one by one, not in bursts
+    uint64_t end = im_mono_ms () + (uint64_t) duration_ms;
+    imh_writes_pace (self, per_second);
+    while (im_mono_ms () < end && !zsys_interrupted)
         s_step (self, self->count, 2);
-    }
-    self->released = self->count;
+    imh_writes_pace (self, 0);
     return self->answered;
+}
+
+int
+imh_writes_replies (imh_writes_t *self, int status)
+{
+    assert (self);
+    return status >= 100 && status < 600 ? self->replies [status] : 0;
 }
 
 uint64_t

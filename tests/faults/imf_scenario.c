@@ -379,12 +379,10 @@ static const imf_scenario_t s_table [] = {
     { "isolate-leader", "the leader's link down (clients cut off too), "
       "healed after 4-6 s", true, NULL, NET, s_isolate_leader },
     { "cut-leader", "the leader cut from both followers while clients "
-      "still reach it, healed after 4-6 s", false,
-      "issue 12 item 1: the leader dies (SIGSEGV in libraft) about when "
-      "it should step down", NET, s_cut_leader },
+      "still reach it, healed after 4-6 s", true, NULL, NET,
+      s_cut_leader },
     { "cut-leader-inbound", "one-way cut: the followers' Raft messages "
-      "to the leader dropped, its own still delivered", false,
-      "issue 12 item 1: the same crash, through the inbound cut", NET,
+      "to the leader dropped, its own still delivered", true, NULL, NET,
       s_cut_inbound },
     { "cut-followers", "the two followers cut from each other, healed "
       "after 4-6 s", true, NULL, NET, s_cut_followers },
@@ -408,8 +406,9 @@ static const imf_scenario_t s_table [] = {
       { false, false, true, false, 0 }, s_iofail_raft_follower },
     { "iofail-store", "5-30% of a follower's RocksDB writes and syncs "
       "fail (EIO) for 2.5-4 s, snapshots every 200 entries", false,
-      "found by this suite: RocksDB's first failed table write aborts the "
-      "broker (SIGABRT, an assertion in librocksdb)",
+      "found by this suite: the follower stops (its store failed); "
+      "restarted, it stops three times in a row to install a checkpoint, "
+      "the leader's snapshots moving past each, and gives up",
       { false, false, true, false, 200 }, s_iofail_store },
     { "iofail-install", "a wiped follower installs a checkpoint while "
       "20-50% of its writes to incoming/ fail", false, NULL,

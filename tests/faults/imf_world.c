@@ -180,9 +180,7 @@ imf_world_destroy (imf_world_t **self_p)
         char tmpfs [sizeof self->tmpfs];
         memcpy (tmpfs, self->tmpfs, sizeof tmpfs);
         if (*tmpfs && self->harness) {
-            for (int slot = 0; slot < IMH_PROCS_MAX; slot++)
-                if (imh_running (self->harness, slot))
-                    imh_kill (self->harness, slot);
+            imh_kill_all (self->harness);
             imf_disk_umount (tmpfs);
         }
         imh_destroy (&self->harness);

@@ -25,7 +25,8 @@ typedef enum {
     SERVER_STALE_FIRST,     //  A reply to another request id, then 200
     SERVER_IGNORE_FIRST,    //  Nothing to the first request, then 200
     SERVER_SILENT,          //  Never answers
-    SERVER_GARBAGE          //  A reply that does not decode
+    SERVER_GARBAGE,         //  A reply that does not decode
+    SERVER_UNKNOWN_FIRST    //  504 (outcome unknown) to the first, then 200
 } server_mode_t;
 
 typedef struct {
@@ -65,6 +66,10 @@ s_server_answer (zsock_t *router, zmsg_t **msg_p, server_mode_t mode,
         zmsg_prepend (stale, &copy);
         zmsg_send (&stale, router);
     }
+    if (mode == SERVER_UNKNOWN_FIRST && seen == 1)
+        reply = im_reply_encode_error (504, request->request_id,
+                                       "outcome unknown");
+    else
     if (mode == SERVER_GARBAGE) {
         reply = zmsg_new ();
         zmsg_addstr (reply, IM_PROTO_CLIENT_SIG);
@@ -204,6 +209,21 @@ s_body (const char *text)
     return body;
 }
 
+//  Checks that the server saw the request of reply twice, with its id
+static void
+s_check_sent_twice (fixture_t *f, const im_reply_t *reply)
+{
+    zmsg_t *ids = s_server_ids (f);
+    assert_int_equal (zmsg_size (ids), 2);
+    char *first = zmsg_popstr (ids);
+    char *second = zmsg_popstr (ids);
+    assert_string_equal (first, second);
+    assert_string_equal (first, reply->request_id);
+    zstr_free (&first);
+    zstr_free (&second);
+    zmsg_destroy (&ids);
+}
+
 //  ---------------------------------------------------------------------
 //  Tests
 
@@ -286,15 +306,30 @@ test_call_resends_the_same_request_id (void **state)
     //  The answer came to the resend, which waits one interval
     assert_true (im_mono_ms () - started >= 900);
 
-    zmsg_t *ids = s_server_ids (f);
-    assert_int_equal (zmsg_size (ids), 2);
-    char *first = zmsg_popstr (ids);
-    char *second = zmsg_popstr (ids);
-    assert_string_equal (first, second);
-    assert_string_equal (first, reply->request_id);
-    zstr_free (&first);
-    zstr_free (&second);
-    zmsg_destroy (&ids);
+    s_check_sent_twice (f, reply);
+    im_reply_destroy (&reply);
+}
+
+static void
+test_call_asks_again_after_an_unknown_outcome (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_UNKNOWN_FIRST);
+    //  Two nodes (one of them down): another may know the outcome
+    char list [700];
+    snprintf (list, sizeof list, "ipc://%s/nobody.ipc,%s", f->dir,
+              f->endpoint);
+    f->client = im_client_new (list, 5000);
+    assert_non_null (f->client);
+
+    uint64_t started = im_mono_ms ();
+    im_reply_t *reply = im_client_call (f->client, "OPEN", NULL, NULL, false);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    //  Asked again at once, not after a resend interval of silence
+    assert_true (im_mono_ms () - started < 900);
+
+    s_check_sent_twice (f, reply);
     im_reply_destroy (&reply);
 }
 
@@ -467,6 +502,9 @@ main (void)
             test_call_returns_the_matching_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_call_keeps_items_raw_when_asked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_asks_again_after_an_unknown_outcome, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown (
             test_call_skips_a_reply_to_another_request, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
