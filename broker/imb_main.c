@@ -7,6 +7,8 @@
 #include <getopt.h>
 #include <signal.h>
 
+#define INSTALLS_MAX    50          //  Stores replaced in a row, at most
+
 static void
 s_usage (FILE *stream)
 {
@@ -130,9 +132,12 @@ main (int argc, char *argv [])
     //  A store that must be replaced by another node's checkpoint, or
     //  rebuilt because RocksDB found it corrupt, is replaced before it is
     //  opened; the server stops (1) when that is found out while serving,
-    //  and starts again on the new store
+    //  and starts again on the new store. Under load the leader's log may
+    //  move past a checkpoint while it is installed, so that another is
+    //  needed: each is newer than the last, and the node catches up once
+    //  one lands within the log the leader still holds (snapshot_trailing)
     int rc = 1;
-    for (int attempt = 0; rc == 1 && attempt < 4; attempt++) {
+    for (int attempt = 0; rc == 1 && attempt < INSTALLS_MAX; attempt++) {
         char errbuf [1024] = "";
         if (imb_store_repair_run (&config, errbuf, sizeof errbuf)
         ||  imb_install_run (&config, errbuf, sizeof errbuf)) {
@@ -161,8 +166,22 @@ main (int argc, char *argv [])
                    config.client_endpoint, config.worker_endpoint,
                    config.raft_address, config.http_listen, config.data_dir);
         rc = imb_server_run (server);
+        if (rc == IMB_SERVER_LOG_FAILED) {
+            //  libraft stopped on a failed write of its log and would not
+            //  finish closing: the node ends as a crash would, which it
+            //  survives (the store keeps no WAL, the log replays it)
+            fprintf (stderr, "imq-broker: stopped: the Raft log could not "
+                     "be written\n");
+            fflush (NULL);
+            _exit (3);
+        }
         imb_server_destroy (&server);
     }
+    if (rc == 1)
+        zsys_error ("gave up: the store was replaced by a checkpoint %d "
+                    "times in a row and the leader's log still moved past "
+                    "each; a larger node.snapshot_trailing lets a node "
+                    "catch up", INSTALLS_MAX);
     zsys_info ("stopped");
     return rc ? 1 : 0;
 }

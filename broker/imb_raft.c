@@ -18,6 +18,8 @@
 */
 #include "imb_raft_private.h"
 
+#define APPEND_STUCK_MS 20000       //  A log write waiting longer failed
+
 //  One proposal: an entry in flight and the tokens of its commands
 typedef struct {
     struct raft_apply request;      //  libraft's request, must be first
@@ -167,6 +169,7 @@ s_status_refresh (imb_raft_t *self)
     status->applied_index = imb_applier_applied (self->applier);
     status->last_seq = imb_applier_last_seq (self->applier);
     status->failed = imb_applier_broken (self->applier);
+    status->log_failed = self->log_failed;
     status->install = self->install;
     imb_log_guard_state_t guard = { false, 0, 0, 0 };
     if (self->guard)
@@ -205,8 +208,30 @@ s_tick (uv_timer_t *timer)
         self->held_said_ms = now;
     }
     s_drain (self);
-    s_status_refresh (self);
     int state = raft_state (&self->raft);
+    //  A write of the log that failed leaves libraft unable to go on:
+    //  a follower turns unavailable, and a leader keeps leading without
+    //  storing anything more (libraft 0.15), so the cluster waits on it.
+    //  The node stops (fail-stop) and a restart reloads the log from the
+    //  disk; a log that lost entries is repaired (imb_log_guard).
+    uv_mutex_lock (&self->lock);
+    bool stopping = self->stopping;
+    uv_mutex_unlock (&self->lock);
+    //  A write libraft started and never finished (0.15 leaves the
+    //  appends of a write whose submission failed waiting for ever) is
+    //  as good as failed once it waited far longer than any disk takes
+    uint64_t failed = imb_raft_pace_failed (self->pace);
+    uint64_t stuck_ms = imb_raft_pace_stuck_ms (self->pace);
+    if ((state == RAFT_UNAVAILABLE || failed || stuck_ms > APPEND_STUCK_MS)
+    &&  !stopping && !self->log_failed) {
+        zsys_error ("imb_raft: the Raft log could not be written (%" PRIu64
+                    " appends failed, the oldest waiting for %" PRIu64
+                    " ms; libraft %s in term %" PRIu64 ")", failed, stuck_ms,
+                    imb_raft_state_name (state),
+                    (uint64_t) self->raft.current_term);
+        self->log_failed = true;
+    }
+    s_status_refresh (self);
     if (state != self->last_state)
         zsys_info ("imb_raft: %s in term %" PRIu64,
                    imb_raft_state_name (state),

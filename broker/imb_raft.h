@@ -34,6 +34,8 @@ typedef struct {
     uint64_t last_seq;              //  Last event seq applied
     size_t queue;                   //  Commands waiting to be proposed
     bool failed;                    //  The thread stopped on an error
+    bool log_failed;                //  libraft stopped on an I/O error
+                                    //  of the Raft log (it is unavailable)
     bool install;                   //  The store must be replaced by a
                                     //  checkpoint (imb_install): restart
     uint64_t log_repair_to;         //  The Raft log lost entries: the

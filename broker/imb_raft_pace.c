@@ -23,6 +23,7 @@ struct _s_append_t {
     bool done;                      //  Written (or failed)
     bool held;                      //  Waited after it was written
     uint64_t done_ms;               //  When written (loop time)
+    uint64_t start_ms;              //  When the write started
     s_append_t *next;               //  Next in the FIFO
 };
 
@@ -41,6 +42,7 @@ struct _imb_raft_pace_t {
     bool releasing;                 //  libraft is closing: report all
     uint64_t held;                  //  Appends held back so far
     uint64_t longest_ms;            //  Longest hold
+    uint64_t failed;                //  Appends whose write failed
 };
 
 static void s_timer (uv_timer_t *timer);
@@ -90,6 +92,8 @@ s_written (struct raft_io_append *inner, int status)
     s_append_t *append = (s_append_t *) inner->data;
     append->done = true;
     append->status = status;
+    if (status != 0)
+        append->pace->failed++;
     append->done_ms = uv_now (append->pace->loop);
     s_report (append->pace);
 }
@@ -164,6 +168,7 @@ imb_raft_pace_append (imb_raft_pace_t *self, struct raft_io *io,
     append->pace = self;
     append->req = req;
     append->cb = cb;
+    append->start_ms = uv_now (self->loop);
     req->cb = cb;
     //  In the FIFO before the write starts: a write that completes at
     //  once finds it there
@@ -174,6 +179,7 @@ imb_raft_pace_append (imb_raft_pace_t *self, struct raft_io *io,
     self->tail = append;
     int rc = self->append (io, &append->inner, entries, n, s_written);
     if (rc) {
+        self->failed++;
         //  Not started: libraft gets the error now, not a callback. The
         //  failed append is the tail (nothing completes synchronously).
         s_append_t **link = &self->head;
@@ -203,4 +209,23 @@ imb_raft_pace_held (imb_raft_pace_t *self, uint64_t *longest_ms)
     if (longest_ms)
         *longest_ms = self->longest_ms;
     return self->held;
+}
+
+uint64_t
+imb_raft_pace_failed (imb_raft_pace_t *self)
+{
+    assert (self);
+    return self->failed;
+}
+
+uint64_t
+imb_raft_pace_stuck_ms (imb_raft_pace_t *self)
+{
+    assert (self);
+    //  The FIFO is in append order: the first not yet written is the
+    //  oldest
+    for (s_append_t *append = self->head; append; append = append->next)
+        if (!append->done)
+            return uv_now (self->loop) - append->start_ms;
+    return 0;
 }

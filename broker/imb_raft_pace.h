@@ -71,4 +71,14 @@ void
 uint64_t
     imb_raft_pace_held (imb_raft_pace_t *self, uint64_t *longest_ms);
 
+//  Appends whose write to the disk failed, at once or when it completed,
+//  since the pacer started (Raft thread)
+uint64_t
+    imb_raft_pace_failed (imb_raft_pace_t *self);
+
+//  How long, in ms, the oldest append whose write has not completed has
+//  been waiting for the disk; 0 when none waits (Raft thread)
+uint64_t
+    imb_raft_pace_stuck_ms (imb_raft_pace_t *self);
+
 #endif

@@ -83,6 +83,8 @@ struct _imb_raft_t {
     bool stopping;                  //  Main asked the thread to stop
     imb_raft_status_t status;       //  Shared status, under lock
     size_t inflight;                //  Entries proposed, not applied
+    bool log_failed;                //  libraft turned unavailable while
+                                    //  running: its log failed to write
     bool drain_due;                 //  An entry's outcome came: propose
                                     //  what waits once libraft returns
     uv_sem_t started;               //  Posted when start finished

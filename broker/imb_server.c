@@ -214,9 +214,11 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         self->install = true;
         return -1;
     }
-    if (status.failed) {
-        zsys_error ("the store cannot be written: stopping this node "
-                    "(a restart replays the Raft log)");
+    if (status.failed || status.log_failed) {
+        zsys_error ("the %s cannot be written: stopping this node (restart "
+                    "it once the disk is sound: it reloads the Raft log, and "
+                    "a log that lost entries is repaired from the others)",
+                    status.log_failed ? "Raft log" : "store");
         //  What the applier answered before it stopped (504: the outcome
         //  is unknown) goes out before the node does
         zsock_t *results = imb_raft_results (self->raft);
@@ -224,6 +226,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
             imb_server_on_results (NULL, results, self);
         zsock_set_linger (self->clients, LAST_MS);
         self->failed = true;
+        self->log_failed = status.log_failed;
         return -1;
     }
     return 0;
@@ -373,5 +376,7 @@ int
 imb_server_run (imb_server_t *self)
 {
     zloop_start (self->loop);
-    return self->install ? 1 : self->failed ? -1 : 0;
+    return self->install ? 1
+         : self->log_failed ? IMB_SERVER_LOG_FAILED
+         : self->failed ? -1 : 0;
 }

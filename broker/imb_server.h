@@ -18,8 +18,11 @@ void
     imb_server_destroy (imb_server_t **self_p);
 
 //  Serves until interrupted (0), until the node cannot go on (-1, the
-//  reason logged), or until its store must be replaced by a checkpoint
-//  (1: imb_install_run, then a new server)
+//  reason logged; IMB_SERVER_LOG_FAILED when its Raft log could not be
+//  written: libraft is then stuck, and cannot even close), or until its
+//  store must be replaced by a checkpoint (1: imb_install_run, then a
+//  new server)
+#define IMB_SERVER_LOG_FAILED   -2
 int
     imb_server_run (imb_server_t *self);
 

@@ -25,6 +25,7 @@ struct _imb_server_t {
     uint64_t next_token;            //  Token of the next command
     msgpack_sbuffer packed;         //  Scratch for packing commands
     bool failed;                    //  Stopped because the node broke
+    bool log_failed;                //  Because its Raft log did
     bool install;                   //  Stopped to install a checkpoint
     im_log_limit_t *refusals;       //  Refused messages: counts, and how
                                     //  often they are logged, owned

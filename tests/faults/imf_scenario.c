@@ -395,20 +395,13 @@ static const imf_scenario_t s_table [] = {
       "for 2.5-3.5 s", true, NULL,
       { false, true, false, false, 0 }, s_disk_full_follower },
     { "iofail-raft-leader", "5-30% of the leader's Raft log writes and "
-      "syncs fail (EIO) for 2.5-4 s", false,
-      "found by this suite: after one failed segment write the leader "
-      "takes no write and does not exit", { false, false, true, false, 0 },
-      s_iofail_raft_leader },
+      "syncs fail (EIO) for 2.5-4 s", true, NULL,
+      { false, false, true, false, 0 }, s_iofail_raft_leader },
     { "iofail-raft-follower", "5-30% of a follower's Raft log writes and "
-      "syncs fail (EIO) for 2.5-4 s", false,
-      "found by this suite: after one failed segment write the follower "
-      "stays 'unavailable' and does not exit",
+      "syncs fail (EIO) for 2.5-4 s", true, NULL,
       { false, false, true, false, 0 }, s_iofail_raft_follower },
     { "iofail-store", "5-30% of a follower's RocksDB writes and syncs "
-      "fail (EIO) for 2.5-4 s, snapshots every 200 entries", false,
-      "found by this suite: the follower stops (its store failed); "
-      "restarted, it stops three times in a row to install a checkpoint, "
-      "the leader's snapshots moving past each, and gives up",
+      "fail (EIO) for 2.5-4 s, snapshots every 200 entries", false, NULL,
       { false, false, true, false, 200 }, s_iofail_store },
     { "iofail-install", "a wiped follower installs a checkpoint while "
       "20-50% of its writes to incoming/ fail", false, NULL,

@@ -220,6 +220,8 @@ test_failure_not_held (void **state)
     s_run_until (fixture, 2);
     assert_int_equal (fixture->reported [1], 1);
     assert_int_equal (fixture->statuses [1], 0);
+    //  Counted: the node stops on it (imb_raft)
+    assert_int_equal (imb_raft_pace_failed (fixture->pace), 1);
 }
 
 //  An append the disk refuses at once is libraft's error to handle, and
@@ -229,8 +231,10 @@ test_refused_append (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
     assert_int_equal (s_append (fixture, 0), 0);
+    assert_int_equal (imb_raft_pace_failed (fixture->pace), 0);
     fixture->refuse = RAFT_NOSPACE;
     assert_int_equal (s_append (fixture, 1), RAFT_NOSPACE);
+    assert_int_equal (imb_raft_pace_failed (fixture->pace), 1);
     assert_int_equal (s_append (fixture, 2), 0);
     assert_int_equal (fixture->writes_n, 2);
     s_complete (fixture, 1, 0);                     //  Request 2's write
@@ -259,6 +263,43 @@ test_release_reports_all (void **state)
     assert_int_equal (fixture->statuses [1], RAFT_CANCELED);
 }
 
+static void
+s_timer_fired (uv_timer_t *timer)
+{
+    *(bool *) timer->data = true;
+}
+
+//  A write the disk never completes is seen waiting, from its start
+static void
+test_a_write_left_waiting_is_seen (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    assert_int_equal (imb_raft_pace_stuck_ms (fixture->pace), 0);
+    uv_update_time (&fixture->loop);
+    uint64_t started = uv_now (&fixture->loop);
+    assert_int_equal (s_append (fixture, 0), 0);
+    assert_int_equal (s_append (fixture, 1), 0);
+    //  The loop's clock moves on while both wait (a timer 30 ms away)
+    uv_timer_t timer;
+    bool fired = false;
+    uv_timer_init (&fixture->loop, &timer);
+    timer.data = &fired;
+    uv_timer_start (&timer, s_timer_fired, 30, 0);
+    while (!fired)
+        uv_run (&fixture->loop, UV_RUN_ONCE);
+    uint64_t waited = uv_now (&fixture->loop) - started;
+    assert_true (waited >= 30);
+    assert_true (imb_raft_pace_stuck_ms (fixture->pace) >= 30);
+    assert_true (imb_raft_pace_stuck_ms (fixture->pace) <= waited);
+    //  The first written: the second is the oldest waiting
+    s_complete (fixture, 0, 0);
+    assert_true (imb_raft_pace_stuck_ms (fixture->pace) <= waited);
+    s_complete (fixture, 1, 0);
+    assert_int_equal (imb_raft_pace_stuck_ms (fixture->pace), 0);
+    uv_close ((uv_handle_t *) &timer, NULL);
+    uv_run (&fixture->loop, UV_RUN_DEFAULT);
+}
+
 int
 main (void)
 {
@@ -272,6 +313,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_failure_not_held,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refused_append,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_write_left_waiting_is_seen,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_release_reports_all,
                                          s_setup, s_teardown),
