@@ -27,5 +27,7 @@
 #include "imb_command_from.h"
 #include "imb_counters.h"
 #include "imb_http.h"
+#include "imb_keys.h"
+#include "imb_node_keys.h"
 
 #endif

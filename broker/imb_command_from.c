@@ -10,7 +10,8 @@
 //  Builds a command from a request; on a bad request returns the error
 //  reply instead (and NULL in *command_p)
 zmsg_t *
-imb_command_from (im_request_t *request, im_command_t **command_p)
+imb_command_from (im_request_t *request, const char *principal,
+                  im_command_t **command_p)
 {
     *command_p = NULL;
     im_command_type_t type = im_command_type_from_name (request->verb);
@@ -46,7 +47,9 @@ imb_command_from (im_request_t *request, im_command_t **command_p)
     command->ts_ms = im_now_ms ();      //  The leader's stamp
     command->incident = (uint64_t) incident;
     command->causation = (uint64_t) causation;
-    im_strlcpy (command->actor, actor, sizeof command->actor);
+    //  With CURVE the actor is who holds the key, whatever the body says
+    im_strlcpy (command->actor, principal ? principal : actor,
+                sizeof command->actor);
     im_strlcpy (command->request_id, request->request_id,
                 sizeof command->request_id);
     //  Every other body entry is an argument. The body's keys are

@@ -7,6 +7,7 @@
 //  *command_p (the caller's to destroy). On a bad request returns the
 //  error reply instead, and NULL in *command_p.
 zmsg_t *
-    imb_command_from (im_request_t *request, im_command_t **command_p);
+    imb_command_from (im_request_t *request, const char *principal,
+                      im_command_t **command_p);
 
 #endif

@@ -33,6 +33,7 @@
 struct _imb_http_t {
     imb_http_loop_t *loop;          //  The I/O thread, owned
     char endpoint [IM_CONFIG_PATH_MAX];     //  Broker's client endpoint
+    const im_curve_t *curve;        //  The node's identity, or NULL
     bool auto_resolve;              //  Resolved alerts resolve incidents
     uint64_t copies_window_ms;      //  Alert copies within it count once
     atomic_uint_fast64_t answers [S_STATUS_MAX];
@@ -206,6 +207,17 @@ imb_http_endpoint (imb_http_t *self)
     return self->endpoint;
 }
 
+im_client_t *
+imb_http_client (imb_http_t *self, int timeout_ms)
+{
+    //  Over inproc to this node, which trusts its own threads; a command
+    //  it redirects goes to the leader as this node, which the leader
+    //  trusts to say who asked
+    return self->curve
+         ? im_client_new_curve (self->endpoint, timeout_ms, self->curve)
+         : im_client_new_plain (self->endpoint, timeout_ms);
+}
+
 //  --------------------------------------------------------------------
 //  The server
 
@@ -273,7 +285,8 @@ s_listen (const char *listen_on, char *errbuf, size_t errlen)
 }
 
 imb_http_t *
-imb_http_new (const im_config_t *config, const char *endpoint, char *errbuf,
+imb_http_new (const im_config_t *config, const char *endpoint,
+              const im_curve_t *curve, char *errbuf,
               size_t errlen)
 {
     assert (config && endpoint);
@@ -286,6 +299,7 @@ imb_http_new (const im_config_t *config, const char *endpoint, char *errbuf,
         return NULL;
     }
     im_strlcpy (self->endpoint, endpoint, sizeof self->endpoint);
+    self->curve = curve;
     self->auto_resolve = streq (config->alert_resolve, "auto");
     self->copies_window_ms = config->http_alert_copies_window_ms;
     for (size_t index = 0; index < S_STATUS_MAX; index++)

@@ -15,11 +15,12 @@
 typedef struct _imb_http_t imb_http_t;
 
 //  Starts serving on config->http_listen, sending commands and queries
-//  to endpoint (the broker's client endpoint, bound already). Returns
-//  NULL with the reason in errbuf.
+//  to endpoint (the broker's client endpoint, bound already), and, when
+//  that node redirects them, to the leader as the node curve (borrowed,
+//  may be NULL: no CURVE). Returns NULL with the reason in errbuf.
 imb_http_t *
     imb_http_new (const im_config_t *config, const char *endpoint,
-                  char *errbuf, size_t errlen);
+                  const im_curve_t *curve, char *errbuf, size_t errlen);
 
 //  Stops the server, waiting for the requests in progress
 void

@@ -22,8 +22,8 @@ im_reply_t *
 imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
                const im_fields_t *body, bool raw_items, int timeout_ms)
 {
-    im_client_t *client = im_client_new (imb_http_endpoint (self),
-                                         timeout_ms ? timeout_ms : S_CALL_MS);
+    im_client_t *client = imb_http_client (self, timeout_ms ? timeout_ms
+                                                            : S_CALL_MS);
     if (!client)
         return NULL;
     im_reply_t *reply = im_client_call (client, verb, request_id, body,
@@ -73,7 +73,7 @@ int
 imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
                      im_reply_t **replies)
 {
-    im_client_t *client = im_client_new (imb_http_endpoint (self), S_CALL_MS);
+    im_client_t *client = imb_http_client (self, S_CALL_MS);
     if (!client)
         return IM_ENOMEM;
     zhashx_t *positions = zhashx_new ();      //  request id -> index + 1

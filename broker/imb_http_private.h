@@ -119,6 +119,10 @@ bool
 const char *
     imb_http_endpoint (imb_http_t *self);
 
+//  A client of the broker for one call or batch, with timeout_ms
+im_client_t *
+    imb_http_client (imb_http_t *self, int timeout_ms);
+
 //  Counts an answer given with status
 void
     imb_http_count (imb_http_t *self, unsigned status);

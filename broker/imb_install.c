@@ -148,15 +148,17 @@ s_check_store (const char *dir, uint64_t index, char *errbuf, size_t errlen)
 
 //  Fetches a checkpoint at index or beyond from endpoint into incoming
 static int
-s_fetch (const char *endpoint, uint64_t index, const char *incoming,
-         char *errbuf, size_t errlen)
+s_fetch (const char *endpoint, const im_curve_t *curve, uint64_t index,
+         const char *incoming, char *errbuf, size_t errlen)
 {
     im_remove_tree (incoming);
     if (zsys_dir_create ("%s", incoming)) {
         snprintf (errbuf, errlen, "cannot create %s", incoming);
         return IM_EIO;
     }
-    im_client_t *client = im_client_new (endpoint, S_CALL_MS);
+    im_client_t *client = curve
+                        ? im_client_new_curve (endpoint, S_CALL_MS, curve)
+                        : im_client_new_plain (endpoint, S_CALL_MS);
     if (!client) {
         snprintf (errbuf, errlen, "invalid endpoint %s", endpoint);
         return IM_EIO;
@@ -301,6 +303,11 @@ imb_install_run (const im_config_t *config, char *errbuf, size_t errlen)
     zsys_notice ("this node's store lacks entries up to index %" PRIu64
                  " that the log no longer holds: fetching a checkpoint",
                  index);
+    //  The other nodes let this one in with its own certificate
+    im_curve_t *curve = config->curve
+                      ? imb_node_keys (config, errbuf, errlen) : NULL;
+    if (config->curve && !curve)
+        return IM_EIO;
     //  The node that took the snapshot first, then every other member
     rc = IM_ENOTFOUND;
     char reasons [1024] = "";
@@ -311,7 +318,7 @@ imb_install_run (const im_config_t *config, char *errbuf, size_t errlen)
             ||  (pass == 0) != (member->id == source))
                 continue;
             char reason [512] = "";
-            rc = s_fetch (member->client, index, incoming, reason,
+            rc = s_fetch (member->client, curve, index, incoming, reason,
                           sizeof reason);
             if (rc) {
                 zsys_warning ("checkpoint from node %" PRIu64 ": %s",
@@ -322,6 +329,7 @@ imb_install_run (const im_config_t *config, char *errbuf, size_t errlen)
                           member->id, reason);
             }
         }
+    im_curve_destroy (&curve);
     if (rc) {
         im_remove_tree (incoming);
         snprintf (errbuf, errlen, "this node's store lacks entries up to "

@@ -21,6 +21,9 @@ s_usage (FILE *stream)
         "      --workers EP      worker endpoint (node.workers)\n"
         "      --raft ADDR       raft address host:port (node.raft)\n"
         "      --http ADDR       HTTP address host:port (http.listen)\n"
+        "      --keys DIR        keys directory (security.keys)\n"
+        "      --no-curve        no CURVE: any client is anyone (a test\n"
+        "                        bench on one machine only)\n"
         "      --join            join a running cluster: bootstrap nothing\n"
         "                        and wait for 'imqctl cluster add'\n"
         "  -v, --verbose         also libraft's own trace on stderr\n"
@@ -53,6 +56,8 @@ main (int argc, char *argv [])
         { "raft", required_argument, NULL, 'R' },
         { "http", required_argument, NULL, 'H' },
         { "join", no_argument, NULL, 'J' },
+        { "keys", required_argument, NULL, 'K' },
+        { "no-curve", no_argument, NULL, 'N' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -61,9 +66,9 @@ main (int argc, char *argv [])
     im_config_default (&config);
     const char *config_path = NULL;
     const char *data = NULL, *client = NULL, *workers = NULL, *raft = NULL;
-    const char *http = NULL;
+    const char *http = NULL, *keys = NULL;
     const char *id = NULL;
-    bool join = false;
+    bool join = false, no_curve = false;
     int option;
     while ((option = getopt_long (argc, argv, "c:d:vh", options, NULL)) != -1) {
         switch (option) {
@@ -75,6 +80,8 @@ main (int argc, char *argv [])
             case 'R': raft = optarg; break;
             case 'H': http = optarg; break;
             case 'J': join = true; break;
+            case 'K': keys = optarg; break;
+            case 'N': no_curve = true; break;
             case 'v': setenv ("LIBRAFT_TRACE", "1", 1); break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
@@ -103,6 +110,8 @@ main (int argc, char *argv [])
         }
     }
     config.join = join;
+    if (no_curve)
+        config.curve = false;
     if (id) {
         char *end;
         unsigned long long value = strtoull (id, &end, 10);
@@ -122,7 +131,9 @@ main (int argc, char *argv [])
     ||  (raft && s_set (config.raft_address, sizeof config.raft_address,
                         raft, "--raft"))
     ||  (http && s_set (config.http_listen, sizeof config.http_listen,
-                        http, "--http")))
+                        http, "--http"))
+    ||  (keys && s_set (config.keys_dir, sizeof config.keys_dir, keys,
+                        "--keys")))
         return 2;
 
     if (config.members_n > 0 && !config.join

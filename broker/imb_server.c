@@ -134,8 +134,26 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     zframe_t *routing = zmsg_pop (msg);
     im_wmsg_t *wmsg = im_wmsg_new ();
     char reason [256] = "";
+    char denial [256] = "";
+    const imb_key_t *key = NULL;
+    bool allowed = imb_server_peer (self, zmsg_first (msg), &key, denial,
+                                    sizeof denial) == 0;
     int rc = routing ? im_wmsg_decode (wmsg, &msg, reason, sizeof reason)
                      : IM_EPROTO;
+    if (rc == 0 && allowed && key && wmsg->type == IM_WMSG_READY
+    &&  !imb_key_has_role (key, wmsg->group)) {
+        snprintf (denial, sizeof denial, "%s does not hold the role %s, "
+                  "the group it asked to join", key->principal, wmsg->group);
+        allowed = false;
+    }
+    if (!allowed) {
+        imb_server_refused (self, "worker/denied", "worker message", denial);
+        if (routing) {
+            zmsg_t *error = im_wmsg_encode_error (key ? 403 : 401, denial);
+            imb_server_send_reply (self->workers, routing, &error);
+        }
+    }
+    else
     if (rc == 0) {
         if (imb_server_leading (self))
             imb_dispatch_handle (self->dispatch, routing, &wmsg,
@@ -234,7 +252,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
 
 //  Creates a ROUTER bound to endpoint, or NULL with the reason in errbuf
 static zsock_t *
-s_bind (const char *endpoint, const char *what, char *errbuf, size_t errlen)
+s_bind (const char *endpoint, const char *what, const im_curve_t *curve,
+        char *errbuf, size_t errlen)
 {
     zsock_t *socket = zsock_new (ZMQ_ROUTER);
     if (!socket) {
@@ -247,6 +266,8 @@ s_bind (const char *endpoint, const char *what, char *errbuf, size_t errlen)
     //  A frame over 8 MiB drops the connection before it is read whole;
     //  frames up to that size are read and refused with 413
     zsock_set_maxmsgsize (socket, 8 * 1024 * 1024);
+    if (curve)
+        im_curve_server (curve, socket);
     if (zsock_bind (socket, "%s", endpoint) == -1) {
         snprintf (errbuf, errlen, "cannot bind the %s endpoint %s: %s", what,
                   endpoint, zmq_strerror (zmq_errno ()));
@@ -293,10 +314,15 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
-    self->clients = s_bind (config->client_endpoint, "client", errbuf, errlen);
+    if (imb_server_auth_start (self, errbuf, errlen)) {
+        imb_server_destroy (&self);
+        return NULL;
+    }
+    self->clients = s_bind (config->client_endpoint, "client", self->curve,
+                            errbuf, errlen);
     if (self->clients)
-        self->workers = s_bind (config->worker_endpoint, "worker", errbuf,
-                                errlen);
+        self->workers = s_bind (config->worker_endpoint, "worker",
+                                self->curve, errbuf, errlen);
     if (self->workers)
         self->dispatch = imb_dispatch_new (imb_raft_store (self->raft),
                                            self->workers, config);
@@ -318,7 +344,8 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
-    self->http = imb_http_new (config, self->inproc, errbuf, errlen);
+    self->http = imb_http_new (config, self->inproc, self->curve, errbuf,
+                               errlen);
     if (!self->http) {
         imb_server_destroy (&self);
         return NULL;
@@ -329,6 +356,7 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     zloop_reader (self->loop, imb_raft_results (self->raft),
                   imb_server_on_results, self);
     zloop_timer (self->loop, TICK_MS, 0, s_on_tick, self);
+    imb_server_auth_attach (self);
     return self;
 }
 
@@ -345,6 +373,7 @@ imb_server_destroy (imb_server_t **self_p)
         imb_dispatch_destroy (&self->dispatch);
         zsock_destroy (&self->workers);
         zsock_destroy (&self->clients);
+        imb_server_auth_stop (self);
         imb_raft_destroy (&self->raft);
         if (self->pending) {
             imb_server_pending_t *pending =

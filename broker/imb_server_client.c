@@ -12,13 +12,13 @@
 
 static void
 s_handle_command (imb_server_t *self, zframe_t *routing,
-                  im_request_t *request)
+                  im_request_t *request, const char *principal)
 {
     //  A repeated request id is answered by the state machine from what
     //  it stored the first time: no look-up here, on the hot path
     im_command_t *command = NULL;
     zmsg_t *reply = imb_server_leading (self)
-                  ? imb_command_from (request, &command)
+                  ? imb_command_from (request, principal, &command)
                   : imb_cluster_redirect (self->cluster, request->request_id);
     if (!reply) {
         int rc = imb_server_submit (self, command, routing,
@@ -97,11 +97,25 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     zframe_t *routing = zmsg_pop (msg);
     im_request_t *request = self->request;
     char reason [256] = "";
+    char denial [256] = "";
+    const imb_key_t *key = NULL;
+    int denied = imb_server_peer (self, zmsg_first (msg), &key, denial,
+                                  sizeof denial) ? 401 : 0;
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
                      : IM_EPROTO;
     zmsg_destroy (&msg);
+    if (rc == 0 && !denied
+    &&  imb_server_authorize (key, request, denial, sizeof denial))
+        denied = 403;
     if (!routing)
         ;                           //  Nothing to answer to
+    else
+    if (denied && rc == 0) {
+        imb_server_refused (self, "client/denied", "client request", denial);
+        zmsg_t *reply = im_reply_encode_error (denied, request->request_id,
+                                               denial);
+        imb_server_send_reply (self->clients, routing, &reply);
+    }
     else
     if (rc) {
         imb_server_refused (self, s_refusal_kind (rc), "client request",
@@ -116,6 +130,7 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
         imb_server_send_reply (self->clients, routing, &reply);
     }
     else
-        s_handle_command (self, routing, request);
+        s_handle_command (self, routing, request,
+                          key ? key->principal : NULL);
     zframe_destroy (&routing);
 }

@@ -29,6 +29,10 @@ struct _imb_server_t {
     bool install;                   //  Stopped to install a checkpoint
     im_log_limit_t *refusals;       //  Refused messages: counts, and how
                                     //  often they are logged, owned
+    im_curve_t *curve;              //  The node's CURVE identity, owned,
+                                    //  or NULL without CURVE
+    imb_keys_t *keys;               //  The keys let in, owned, or NULL
+    zsock_t *zap;                   //  The ZAP handler, owned, or NULL
 };
 
 //  A command waiting for its result, or a linearizable read for its
@@ -71,6 +75,36 @@ zmsg_t *
 void
     imb_server_refused (imb_server_t *self, const char *kind,
                         const char *what, const char *reason);
+
+//  Makes the node's identity, reads its keys and binds the ZAP handler
+//  when security.curve is on (before any endpoint is bound). Returns 0,
+//  or -1 with the reason in errbuf.
+int
+    imb_server_auth_start (imb_server_t *self, char *errbuf, size_t errlen);
+
+//  Puts the ZAP handler and the keys' reload timer on the main loop
+void
+    imb_server_auth_attach (imb_server_t *self);
+
+//  Frees what imb_server_auth_start made
+void
+    imb_server_auth_stop (imb_server_t *self);
+
+//  Who sent the message whose first frame after the routing id is frame:
+//  *key is the sender's key, or NULL for the node's own inproc peers (or
+//  without CURVE). Returns 0, or -1 with the reason in errbuf when a
+//  network peer has no key in the table.
+int
+    imb_server_peer (imb_server_t *self, zframe_t *frame,
+                     const imb_key_t **key, char *errbuf, size_t errlen);
+
+//  Whether key (NULL: trusted) may send request (a command's actor is
+//  the key's principal: imb_command_from). Returns 0, or -1 with the
+//  reason in errbuf.
+int
+    imb_server_authorize (const imb_key_t *key,
+                          const im_request_t *request,
+                          char *errbuf, size_t errlen);
 
 //  The pending table's key hasher and comparator: keys are tokens
 size_t

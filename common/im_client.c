@@ -41,6 +41,8 @@
 
 struct _im_client_t {
     zsock_t *dealer;                //  Connected to the nodes, owned
+    const im_curve_t *curve;        //  CURVE identity, or NULL
+    im_curve_t *curve_env;          //  The environment's, owned, or NULL
     char *endpoint;                 //  Endpoint list as given, owned
     char *nodes [IM_CLIENT_NODES_MAX];  //  The list's endpoints, owned
     size_t nodes_n;                 //  How many
@@ -58,6 +60,12 @@ struct _im_client_t {
 static int
 s_connect (im_client_t *self, const char *endpoint)
 {
+    //  Each connection takes the server key set when it is made: the
+    //  key of the node serving this endpoint
+    if (self->curve && strncmp (endpoint, "inproc://", 9) != 0
+    &&  im_curve_client (self->curve, self->dealer, endpoint,
+                                        self->errmsg, sizeof self->errmsg))
+        return -1;
     if (zsock_connect (self->dealer, "%s", endpoint) == 0)
         return 0;
     snprintf (self->errmsg, sizeof self->errmsg, "cannot connect to '%s': %s",
@@ -179,13 +187,50 @@ s_connect_all (im_client_t *self, const char *list)
     return rc ? rc : s_spread (self);
 }
 
+static im_client_t *
+    s_new (const char *endpoint, int timeout_ms, const im_curve_t *curve,
+           bool env);
+
 im_client_t *
 im_client_new (const char *endpoint, int timeout_ms)
+{
+    return im_client_new_curve (endpoint, timeout_ms, NULL);
+}
+
+im_client_t *
+im_client_new_plain (const char *endpoint, int timeout_ms)
+{
+    return s_new (endpoint, timeout_ms, NULL, false);
+}
+
+im_client_t *
+im_client_new_curve (const char *endpoint, int timeout_ms,
+                     const im_curve_t *curve)
+{
+    return s_new (endpoint, timeout_ms, curve, true);
+}
+
+//  A client with identity curve, or, when NULL and env, the
+//  environment's
+static im_client_t *
+s_new (const char *endpoint, int timeout_ms, const im_curve_t *curve,
+       bool env)
 {
     assert (endpoint);
     im_client_t *self = (im_client_t *) calloc (1, sizeof (im_client_t));
     if (!self)
         return NULL;
+    self->curve = curve;
+    if (!curve && env) {
+        self->curve_env = im_curve_from_env (self->errmsg,
+                                             sizeof self->errmsg);
+        if (!self->curve_env && *self->errmsg) {
+            zsys_error ("im_client: %s", self->errmsg);
+            free (self);
+            return NULL;
+        }
+        self->curve = self->curve_env;
+    }
     self->timeout_ms = timeout_ms > 0? timeout_ms: 0;
     self->endpoint = strdup (endpoint);
     self->dealer = zsock_new (ZMQ_DEALER);
@@ -213,6 +258,7 @@ im_client_destroy (im_client_t **self_p)
     if (*self_p) {
         im_client_t *self = *self_p;
         zsock_destroy (&self->dealer);
+        im_curve_destroy (&self->curve_env);
         for (size_t index = 0; index < self->nodes_n; index++)
             free (self->nodes [index]);
         free (self->endpoint);

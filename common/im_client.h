@@ -14,6 +14,7 @@
 #include <czmq.h>
 #include "im_fields.h"
 #include "im_proto.h"
+#include "im_curve.h"
 
 typedef struct _im_client_t im_client_t;
 
@@ -23,6 +24,18 @@ typedef struct _im_client_t im_client_t;
 //  is invalid.
 im_client_t *
     im_client_new (const char *endpoint, int timeout_ms);
+
+//  The same, as a CURVE client with identity curve (borrowed: it must
+//  outlive the client); NULL curve is the environment's (IMQ_CERT,
+//  im_curve_from_env), and no CURVE when that names none. im_client_new
+//  is im_client_new_curve with NULL.
+im_client_t *
+    im_client_new_curve (const char *endpoint, int timeout_ms,
+                         const im_curve_t *curve);
+
+//  The same without CURVE, whatever the environment says
+im_client_t *
+    im_client_new_plain (const char *endpoint, int timeout_ms);
 
 void
     im_client_destroy (im_client_t **self_p);

@@ -71,6 +71,8 @@ im_config_default (im_config_t *config)
     config->http_body_timeout_ms = 30000;
     im_strlcpy (config->alert_resolve, "auto", sizeof config->alert_resolve);
     config->http_alert_copies_window_ms = 60000;
+    config->curve = true;
+    im_strlcpy (config->keys_dir, "imq-keys", sizeof config->keys_dir);
 
     //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
     for (int impact = 0; impact < 3; impact++)

@@ -116,6 +116,19 @@ typedef struct {
     char alert_resolve [IM_CONFIG_NAME_MAX];            //  auto | record
     uint32_t http_alert_copies_window_ms;               //  1m
 
+    //  security: who may talk to the node (docs/security.md)
+    bool curve;                                         //  CURVE on the
+                                                        //  client and worker
+                                                        //  endpoints, true
+    char keys_dir [IM_CONFIG_PATH_MAX];                 //  Certificates,
+                                                        //  "imq-keys"
+    char cert [IM_CONFIG_PATH_MAX];                     //  This process's
+                                                        //  secret certificate,
+                                                        //  "": by its kind
+    bool raft_public;                                   //  Raft may listen on
+                                                        //  a public or
+                                                        //  wildcard address
+
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5
     size_t categories_n;                                //  How many

@@ -21,6 +21,7 @@ typedef enum {
     FIELD_ENDPOINT,                     //  Same, a ZeroMQ endpoint
     FIELD_ADDRESS,                      //  Same, host:port
     FIELD_NAME,                         //  char [IM_CONFIG_NAME_MAX]
+    FIELD_BOOL,                         //  bool: true or false
     FIELD_RECIPIENTS,                   //  notifier.breach_recipients
     FIELD_KEYWORDS,                     //  A category's keywords
     FIELD_MATRIX,                       //  classifier.matrix
@@ -150,6 +151,14 @@ static const im_config_field_t s_agent [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+static const im_config_field_t s_security [] = {
+    { "curve", FIELD_BOOL, S_AT (curve), 0, 0, NULL },
+    { "keys", FIELD_PATH, S_AT (keys_dir), 0, 0, NULL },
+    { "cert", FIELD_PATH, S_AT (cert), 0, 0, NULL },
+    { "raft_public", FIELD_BOOL, S_AT (raft_public), 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
 static const im_config_field_t s_group [] = {
     { "name", FIELD_NAME, offsetof (im_config_group_t, name), 0, 0, NULL },
     { "tier", FIELD_ID, offsetof (im_config_group_t, tier), 1, 3, NULL },
@@ -206,6 +215,7 @@ static const im_config_field_t s_root [] = {
     { "node", FIELD_SECTION, 0, 0, 0, s_node },
     { "cluster", FIELD_SECTION, 0, 0, 0, s_cluster },
     { "http", FIELD_SECTION, 0, 0, 0, s_http },
+    { "security", FIELD_SECTION, 0, 0, 0, s_security },
     { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
     { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
     { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
@@ -329,6 +339,18 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             im_config_yaml_scalar (diag, name, key, value, target,
                                    IM_CONFIG_NAME_MAX);
             break;
+        case FIELD_BOOL: {
+            char text [32] = "";
+            if (!im_config_yaml_scalar (diag, name, key, value, text,
+                                        sizeof text))
+                break;
+            if (streq (text, "true") || streq (text, "false"))
+                *(bool *) target = streq (text, "true");
+            else
+                im_config_yaml_error (diag, value, "%s: expected true or "
+                                      "false, found '%s'", name, text);
+            break;
+        }
         case FIELD_RECIPIENTS:
             im_config_read_names (diag, name, key, value,
                                   config->breach_recipients,

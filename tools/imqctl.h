@@ -66,6 +66,14 @@ typedef struct {
     bool json;                      //  JSON instead of human output
     bool linearizable;              //  Reads go through the leader
     const char *request_id;         //  --request-id, or NULL: a fresh one
+    const char *cert;               //  --cert, or NULL: $IMQ_CERT, else
+                                    //  the default (imqctl_identity.c)
+    const char *keys;               //  --keys, or NULL: $IMQ_KEYS, else
+                                    //  the default
+    bool no_curve;                  //  --no-curve: talk without CURVE
+    char keys_dir [PATH_MAX];       //  The keys directory in use
+    char cert_path [PATH_MAX];      //  The certificate in use, or ""
+    im_curve_t *curve;              //  Its identity, owned, or NULL
     bool help;                      //  --help given
     const imqctl_verb_t *verb;      //  The verb to run
     im_fields_t *flags;             //  Verb flags given, by name, owned
@@ -113,6 +121,7 @@ extern const imqctl_verb_t imqctl_verb_major;
 extern const imqctl_verb_t imqctl_verb_review;
 extern const imqctl_verb_t imqctl_verb_search;
 extern const imqctl_verb_t imqctl_verb_cluster;
+extern const imqctl_verb_t imqctl_verb_keygen;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line
@@ -146,6 +155,20 @@ int
 //  Returns IMQCTL_EXIT_OK or, after saying why, IMQCTL_EXIT_USAGE.
 int
     imqctl_args_id (const imqctl_t *self, size_t index, int64_t *id);
+
+//  ---------------------------------------------------------------------
+//  imqctl_identity: the certificate imqctl proves itself with
+
+//  Finds the keys directory and the certificate (flags, then the
+//  environment, then the defaults) and, unless --no-curve, loads it.
+//  Returns IMQCTL_EXIT_OK or, after saying why, IMQCTL_EXIT_USAGE.
+int
+    imqctl_identity (imqctl_t *self);
+
+//  A client of endpoint as this identity; NULL after saying why
+im_client_t *
+    imqctl_client_new (const imqctl_t *self, const char *endpoint,
+                       int timeout_ms);
 
 //  ---------------------------------------------------------------------
 //  imqctl_call: one request to the broker

@@ -24,6 +24,9 @@ enum {
     IMQCTL_OPT_ACTOR,
     IMQCTL_OPT_LINEARIZABLE,
     IMQCTL_OPT_REQUEST_ID,
+    IMQCTL_OPT_CERT,
+    IMQCTL_OPT_KEYS,
+    IMQCTL_OPT_NO_CURVE,
     IMQCTL_OPT_VERB = 512
 };
 
@@ -34,7 +37,16 @@ static const char *s_global_usage =
     IMQCTL_DEFAULT_ENDPOINT ")\n"
     "      --json               print JSON instead of tables\n"
     "      --timeout MS         wait at most MS for an answer (default 5000)\n"
-    "      --actor NAME         who asks (default $USER, else anonymous)\n"
+    "      --actor NAME         who asks, where the broker runs without\n"
+    "                           CURVE (default $USER, else anonymous); with\n"
+    "                           CURVE the certificate's principal is who asks\n"
+    "      --cert FILE          this user's certificate (default $IMQ_CERT,\n"
+    "                           else KEYS/$USER.key_secret, else\n"
+    "                           KEYS/admin.key_secret)\n"
+    "      --keys DIR           the nodes' public certificates (default\n"
+    "                           $IMQ_KEYS, else ./imq-keys when it exists,\n"
+    "                           else ~/.config/imq/keys)\n"
+    "      --no-curve           talk to a broker that runs without CURVE\n"
     "      --linearizable       read through the leader, after every write\n"
     "                           acknowledged before (default: any node)\n"
     "      --request-id ID      the command's request id (default: a new\n"
@@ -151,7 +163,8 @@ s_find_verb (int argc, char *argv [])
             return index;
         if (streq (arg, "-e") || streq (arg, "--endpoint")
         ||  streq (arg, "--timeout") || streq (arg, "--actor")
-        ||  streq (arg, "--request-id"))
+        ||  streq (arg, "--request-id") || streq (arg, "--cert")
+        ||  streq (arg, "--keys"))
             index++;                //  Skip the flag's value
     }
     return 0;
@@ -202,6 +215,15 @@ s_take_option (imqctl_t *self, int option, char *argv [])
         case IMQCTL_OPT_LINEARIZABLE:
             self->linearizable = true;
             break;
+        case IMQCTL_OPT_CERT:
+            self->cert = optarg;
+            break;
+        case IMQCTL_OPT_KEYS:
+            self->keys = optarg;
+            break;
+        case IMQCTL_OPT_NO_CURVE:
+            self->no_curve = true;
+            break;
         case IMQCTL_OPT_TIMEOUT:
             if (!s_parse_int (optarg, &number) || number < 1
             ||  number > IMQCTL_TIMEOUT_MAX)
@@ -251,6 +273,9 @@ s_build_options (const imqctl_verb_t *verb, struct option *options)
         { "actor",    required_argument, NULL, IMQCTL_OPT_ACTOR },
         { "linearizable", no_argument,   NULL, IMQCTL_OPT_LINEARIZABLE },
         { "request-id", required_argument, NULL, IMQCTL_OPT_REQUEST_ID },
+        { "cert",     required_argument, NULL, IMQCTL_OPT_CERT },
+        { "keys",     required_argument, NULL, IMQCTL_OPT_KEYS },
+        { "no-curve", no_argument,       NULL, IMQCTL_OPT_NO_CURVE },
     };
     size_t count = sizeof globals / sizeof globals [0];
     memcpy (options, globals, sizeof globals);
@@ -307,7 +332,7 @@ imqctl_args_parse (imqctl_t *self, int argc, char *argv [],
             return imqctl_args_fail (self, "unknown verb '%s'",
                                      argv [verb_at]);
     }
-    struct option options [7 + IMQCTL_FLAGS_MAX + 1];
+    struct option options [10 + IMQCTL_FLAGS_MAX + 1];
     s_build_options (self->verb, options);
 
     optind = 1;
@@ -354,4 +379,5 @@ imqctl_args_clear (imqctl_t *self)
 {
     assert (self);
     im_fields_destroy (&self->flags);
+    im_curve_destroy (&self->curve);
 }

@@ -13,6 +13,7 @@ s_status_text (int status)
 {
     switch (status) {
         case 400: return "bad request";
+        case 401: return "this key is not let in";
         case 403: return "not allowed for this actor";
         case 404: return "no such incident";
         case 409: return "not allowed in the incident's current status";
@@ -76,12 +77,10 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
     assert (self && wire);
     assert (reply_p);
     *reply_p = NULL;
-    im_client_t *client = im_client_new (self->endpoint, self->timeout_ms);
-    if (!client) {
-        fprintf (stderr, "imqctl: %s: invalid endpoint '%s'\n",
-                 self->verb->name, self->endpoint);
+    im_client_t *client = imqctl_client_new (self, self->endpoint,
+                                             self->timeout_ms);
+    if (!client)
         return IMQCTL_EXIT_USAGE;
-    }
     //  A linearizable read says so in its body; commands are always
     //  the leader's, so the flag changes nothing for them
     im_fields_t *read = NULL;
@@ -115,8 +114,11 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
         //  The call only gives up early for a reply it could not read
         //  or an interrupt; otherwise the deadline passed
         if (im_mono_ms () - started >= (uint64_t) self->timeout_ms) {
-            fprintf (stderr, "imqctl: no answer from %s within %d ms\n",
-                     self->endpoint, self->timeout_ms);
+            fprintf (stderr, "imqctl: no answer from %s within %d ms%s%s%s\n",
+                     self->endpoint, self->timeout_ms,
+                     self->curve ? "" : " (without CURVE: no certificate in ",
+                     self->curve ? "" : self->keys_dir,
+                     self->curve ? "" : "; see imqctl --help)");
             rc = IMQCTL_EXIT_NOANSWER;
             unknown = true;
         }

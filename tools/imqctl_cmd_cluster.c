@@ -47,7 +47,7 @@ s_ask_all (const imqctl_t *self, s_node_t *nodes)
         im_strlcpy (node->endpoint, token, sizeof node->endpoint);
         int timeout = self->timeout_ms < S_STATUS_MS ? self->timeout_ms
                                                      : S_STATUS_MS;
-        im_client_t *client = im_client_new (token, timeout);
+        im_client_t *client = imqctl_client_new (self, token, timeout);
         node->reply = client ? im_client_call (client, "STATUS", NULL, NULL,
                                                false)
                              : NULL;

@@ -46,6 +46,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_status,
     &imqctl_verb_config,
     &imqctl_verb_cluster,
+    &imqctl_verb_keygen,
     &s_verb_help,
     NULL
 };
@@ -79,8 +80,15 @@ main (int argc, char *argv [])
         else
         if (ctl.help)
             imqctl_args_usage (ctl.verb, stdout);
-        else
-            rc = ctl.verb->run (&ctl);
+        else {
+            //  keygen only needs to know where the keys are
+            if (ctl.verb == &imqctl_verb_keygen)
+                ctl.no_curve = true;
+            rc = ctl.verb == &s_verb_help ? IMQCTL_EXIT_OK
+                                          : imqctl_identity (&ctl);
+            if (rc == IMQCTL_EXIT_OK)
+                rc = ctl.verb->run (&ctl);
+        }
     }
     imqctl_args_clear (&ctl);
     return rc;

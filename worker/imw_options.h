@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include "im_config.h"
 #include "im_proto.h"
+#include "im_curve.h"
 #include "imw_role.h"
 
 #define IMW_CREDIT_DEFAULT  64
@@ -36,6 +37,8 @@ typedef struct {
     char instance [IM_PROTO_GROUP_MAX];         //  This process, in STATUS
     uint32_t credit;                            //  Deliveries held at once
     bool verbose;                               //  Debug logging
+    const im_curve_t *curve;                    //  CURVE identity, not
+                                                //  owned, or NULL: none
 } imw_options_t;
 
 //  Fills self from argv for role and loads the configuration. Returns

@@ -81,6 +81,14 @@ s_connect (imw_stream_t *self, const char *endpoint)
         return IM_ENOMEM;
     zsock_set_sndtimeo (self->sock, 0);
     zsock_set_linger (self->sock, 500);     //  Let DISCONNECT go out
+    char errbuf [256];
+    if (self->options->curve
+    &&  im_curve_client (self->options->curve, self->sock, self->current,
+                         errbuf, sizeof errbuf)) {
+        zsys_error ("%s: %s", self->group, errbuf);
+        zsock_destroy (&self->sock);
+        return IM_EINVAL;
+    }
     if (zsock_connect (self->sock, "%s", self->current)) {
         zsys_error ("%s: cannot connect to '%s'", self->group,
                     self->current);

@@ -45,6 +45,17 @@ s_retry_destroy (void **item_p)
     }
 }
 
+//  A client of the client endpoint, with the worker's identity
+static im_client_t *
+s_client_new (const imw_options_t *options)
+{
+    return options->curve
+        ? im_client_new_curve (options->client_endpoint,
+                               IMW_QUERY_TIMEOUT_MS, options->curve)
+        : im_client_new_plain (options->client_endpoint,
+                               IMW_QUERY_TIMEOUT_MS);
+}
+
 imw_worker_t *
 imw_worker_new (const imw_role_t *role, void *state,
                 const imw_options_t *options, im_config_t *config)
@@ -56,10 +67,8 @@ imw_worker_new (const imw_role_t *role, void *state,
     self->role = role;
     self->state = state;
     self->options = options;
-    self->client = im_client_new (options->client_endpoint,
-                                  IMW_QUERY_TIMEOUT_MS);
-    self->query = im_client_new (options->client_endpoint,
-                                 IMW_QUERY_TIMEOUT_MS);
+    self->client = s_client_new (options);
+    self->query = s_client_new (options);
     self->tracker = imw_tracker_new (role->group, role->name, IMW_RESEND_MS);
     self->output = imw_output_new ();
     self->event = im_event_new ();
@@ -379,6 +388,26 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
     zsys_set_logident (role->program);
     zsys_set_logstream (stderr);
     int status = 1;
+    //  With CURVE the worker proves it is one of its kind: its own
+    //  certificate (security.cert, else <keys>/<name>.key_secret), whose
+    //  roles must name its group
+    im_curve_t *curve = NULL;
+    if (options->config.curve) {
+        char path [IM_CONFIG_PATH_MAX + 80], errbuf [512] = "";
+        if (*options->config.cert)
+            im_strlcpy (path, options->config.cert, sizeof path);
+        else
+            snprintf (path, sizeof path, "%s/%s.key_secret",
+                      options->config.keys_dir, role->name);
+        curve = im_curve_new (path, options->config.keys_dir, errbuf,
+                              sizeof errbuf);
+        if (!curve) {
+            zsys_error ("%s: %s", role->name, errbuf);
+            free (options);
+            return 1;
+        }
+        options->curve = curve;
+    }
     void *state = role->new_fn (&options->config);
     imw_worker_t *worker = state
         ? imw_worker_new (role, state, options, &options->config) : NULL;
@@ -387,6 +416,7 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
     imw_worker_destroy (&worker);
     if (state)
         role->destroy_fn (&state);
+    im_curve_destroy (&curve);
     free (options);
     return status;
 }

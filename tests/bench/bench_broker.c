@@ -30,7 +30,32 @@ struct _bench_broker_t {
     char http [64];                 //  HTTP address host:port
     im_client_t *control;           //  For STATUS and TIMELINE, owned
     char id [24];                   //  --id of a cluster member, or ""
+    char keys [512];                //  Keys directory: <dir>/keys
 };
+
+//  Makes the keys directory's certificates, the node's with this
+//  broker's endpoints, and makes this process talk as the administrator
+//  (IMQ_CERT), as tools/imq-up sets a machine up. Returns 0 or -1.
+static int
+s_keys (bench_broker_t *self, char *errbuf, size_t errlen)
+{
+    char name [48], path [600];
+    snprintf (name, sizeof name, "node-%s", *self->id ? self->id : "1");
+    snprintf (path, sizeof path, "%s/%s.key", self->keys, name);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/%s.key_secret", self->keys, name);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/admin.key_secret", self->keys);
+    if (im_curve_keys_first (self->keys, errbuf, errlen) < 0
+    ||  im_curve_keygen (self->keys, name, "node", self->client,
+                         self->workers, errbuf, errlen) < 0)
+        return -1;
+    if (setenv ("IMQ_CERT", path, 1) || setenv ("IMQ_KEYS", self->keys, 1)) {
+        snprintf (errbuf, errlen, "setenv: %s", strerror (errno));
+        return -1;
+    }
+    return 0;
+}
 
 //  Picks count distinct free TCP ports on 127.0.0.1 by binding port 0;
 //  the sockets stay open until all are chosen so no port comes twice.
@@ -98,7 +123,7 @@ s_alive (bench_broker_t *self)
 static int
 s_spawn (bench_broker_t *self, const char *path, const char *config)
 {
-    const char *argv [16];
+    const char *argv [20];
     size_t argc = 0;
     argv [argc++] = path;
     argv [argc++] = "-d";
@@ -111,6 +136,8 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
     argv [argc++] = self->raft;
     argv [argc++] = "--http";
     argv [argc++] = self->http;
+    argv [argc++] = "--keys";
+    argv [argc++] = self->keys;
     if (config) {
         argv [argc++] = "-c";
         argv [argc++] = config;
@@ -168,6 +195,11 @@ s_new (const char *path, const char *config, const char *dir,
               ports [1]);
     snprintf (self->raft, sizeof self->raft, "127.0.0.1:%d", ports [2]);
     snprintf (self->http, sizeof self->http, "127.0.0.1:%d", ports [3]);
+    snprintf (self->keys, sizeof self->keys, "%s/keys", dir);
+    if (s_keys (self, errbuf, errlen)) {
+        bench_broker_destroy (&self);
+        return NULL;
+    }
     if (s_spawn (self, path, config)) {
         snprintf (errbuf, errlen, "cannot start %s: %s", path,
                   strerror (errno));

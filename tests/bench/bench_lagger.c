@@ -41,6 +41,30 @@ s_ready (bench_lagger_t *self)
                                         self->credit));
 }
 
+//  With CURVE (IMQ_KEYS set) a worker proves it belongs to its group:
+//  a certificate named after the group, with the group as its role,
+//  made in the keys directory on first use. Returns 0 or -1.
+static int
+s_curve (zsock_t *dealer, const char *group, const char *endpoint)
+{
+    const char *keys = getenv ("IMQ_KEYS");
+    if (!keys || !*keys)
+        return 0;
+    char path [600], errbuf [256] = "";
+    snprintf (path, sizeof path, "%s/%s.key_secret", keys, group);
+    im_curve_t *curve = NULL;
+    if (im_curve_keygen (keys, group, group, NULL, NULL, errbuf,
+                         sizeof errbuf) >= 0)
+        curve = im_curve_new (path, keys, errbuf, sizeof errbuf);
+    int rc = curve ? im_curve_client (curve, dealer, endpoint, errbuf,
+                                      sizeof errbuf)
+                   : -1;
+    if (rc)
+        fprintf (stderr, "bench_lagger: %s\n", errbuf);
+    im_curve_destroy (&curve);
+    return rc;
+}
+
 bench_lagger_t *
 bench_lagger_new (const char *endpoint, const char *group, uint32_t credit,
                   unsigned acks_per_s)
@@ -59,7 +83,8 @@ bench_lagger_new (const char *endpoint, const char *group, uint32_t credit,
         return NULL;
     }
     zsock_set_linger (self->dealer, 0);
-    if (zsock_connect (self->dealer, "%s", endpoint)) {
+    if (s_curve (self->dealer, group, endpoint)
+    ||  zsock_connect (self->dealer, "%s", endpoint)) {
         bench_lagger_destroy (&self);
         return NULL;
     }

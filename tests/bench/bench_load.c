@@ -90,7 +90,9 @@ bench_load_new (const char *endpoint, size_t connections, const char *tag)
         zsock_set_linger (dealer, 0);
         zsock_set_sndhwm (dealer, SOCKET_HWM);
         zsock_set_rcvhwm (dealer, SOCKET_HWM);
-        if (zsock_connect (dealer, "%s", endpoint)) {
+        char errbuf [256];
+        if (im_curve_client_env (dealer, endpoint, errbuf, sizeof errbuf)
+        ||  zsock_connect (dealer, "%s", endpoint)) {
             bench_load_destroy (&self);
             return NULL;
         }

@@ -180,6 +180,12 @@ test_hostile_worker_frames_get_an_error_each (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
+    //  The peer may join the group of the longest name below, and the
+    //  classifier's
+    char cert [IMH_PATH_MAX + 80], roles [80];
+    snprintf (roles, sizeof roles, "classifier,%.63s",
+              "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG");
+    assert_int_equal (imh_cert (h, "peer", roles, cert, sizeof cert), 0);
     int broker = imh_peer_start (self, true);
     assert_true (broker >= 0);
     uint64_t before = 0, after = 0;
@@ -440,9 +446,20 @@ test_worker_fed_garbage_skips_it_and_keeps_working (void **state)
     assert_true (id > 0);
     //  A fake worker endpoint: the classifier's stream comes from us,
     //  its commands still go to the real broker
-    self->peer = zsock_new_router ("tcp://127.0.0.1:*");
+    //  With its own node certificate, so the classifier finds its key
+    char endpoint [64], cert [IMH_PATH_MAX + 80], errbuf [256] = "";
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d",
+              imh_free_port ());
+    assert_int_equal (imh_node_cert (h, 9, "tcp://-", endpoint), 0);
+    snprintf (cert, sizeof cert, "%s/node-9.key_secret", imh_keys_dir (h));
+    im_curve_t *curve = im_curve_new (cert, imh_keys_dir (h), errbuf,
+                                      sizeof errbuf);
+    assert_non_null (curve);
+    self->peer = zsock_new (ZMQ_ROUTER);
     assert_non_null (self->peer);
-    const char *endpoint = zsock_endpoint (self->peer);
+    im_curve_server (curve, self->peer);
+    im_curve_destroy (&curve);
+    assert_true (zsock_bind (self->peer, "%s", endpoint) != -1);
     const char *extra [] = { "--workers", endpoint, NULL };
     int worker = imh_start (h, IMH_CLASSIFIER, "classifier-1", extra);
     assert_true (worker >= 0);

@@ -166,7 +166,7 @@ test_incident_lives_from_open_to_close_and_reopen (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     imh_t *h = self->harness;
-    json_t *reply = imh_ctl_json (h, "--actor", "carol", "open",
+    json_t *reply = imh_ctl_json (h, "--as", "carol", "open",
         "--title", "VPN gateway drops sessions", "--reporter", "carol",
         "--description", "Remote staff lose the tunnel every few minutes",
         "--service", "remote-access", "--impact", "2", "--urgency", "3",

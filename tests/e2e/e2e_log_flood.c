@@ -74,26 +74,15 @@ s_workers_counted (void *arg)
                                     "worker/malformed\"} ") == FLOOD;
 }
 
-//  Size in bytes of the broker's log
-static long
-s_log_size (imh_t *harness)
-{
-    char path [512];
-    snprintf (path, sizeof path, "%s/broker.log", imh_dir (harness));
-    struct stat info;
-    assert_int_equal (stat (path, &info), 0);
-    return (long) info.st_size;
-}
-
 static void
 test_a_flood_of_garbage_is_counted_not_logged_line_by_line (void **state)
 {
     imh_t *h = (imh_t *) *state;
     int broker = imh_start_broker (h);
     assert_true (broker >= 0);
-    long before = s_log_size (h);
-    zsock_t *client = zsock_new_dealer (imh_client_endpoint (h));
-    zsock_t *worker = zsock_new_dealer (imh_worker_endpoint (h));
+    long before = imh_log_size (h, "broker");
+    zsock_t *client = imh_dealer (h, imh_client_endpoint (h), NULL);
+    zsock_t *worker = imh_dealer (h, imh_worker_endpoint (h), "classifier");
     assert_non_null (client);
     assert_non_null (worker);
     //  Three kinds on the client endpoint, each answered; one on the
@@ -120,7 +109,7 @@ test_a_flood_of_garbage_is_counted_not_logged_line_by_line (void **state)
     assert_int_equal (client_lines, 2 * LOGGED_MAX);
     assert_int_equal (worker_lines, LOGGED_MAX);
     //  9,000 refusals cost the log a few KB, not a line each
-    long grown = s_log_size (h) - before;
+    long grown = imh_log_size (h, "broker") - before;
     assert_true (grown < 16 * 1024);
 
     //  The node still serves

@@ -48,16 +48,16 @@ test_a_major_incident_from_proposal_to_review (void **state)
     char text [24];
     snprintf (text, sizeof text, "%" PRId64, id);
 
-    assert_int_equal (imh_ctl (h, NULL, "--actor", "bob", "major", text,
+    assert_int_equal (imh_ctl (h, NULL, "--as", "bob", "major", text,
                                "propose", "--reason", "all card payments "
                                "fail", NULL), 0);
     imh_run_t run;
-    assert_int_equal (imh_ctl (h, &run, "--actor", "bob", "major", text,
+    assert_int_equal (imh_ctl (h, &run, "--as", "bob", "major", text,
                                "accept", "--commander", "carl", "--cadence",
                                "2s", NULL), 1);
     assert_non_null (strstr (run.err, "403"));
     imh_run_clear (&run);
-    assert_int_equal (imh_ctl (h, NULL, "--actor", "ann", "major", text,
+    assert_int_equal (imh_ctl (h, NULL, "--as", "ann", "major", text,
                                "accept", "--commander", "carl", "--cadence",
                                "2s", NULL), 0);
     assert_true (imh_wait_events (h, (uint64_t) id, "notification.sent",
@@ -71,7 +71,7 @@ test_a_major_incident_from_proposal_to_review (void **state)
     assert_true (imh_wait_events (h, (uint64_t) id, "notification.sent",
                                   "reason", "update-due", 1, WAIT_MS));
     assert_true (imh_sink_lines (h, "carl", id, "update-due") >= 1);
-    assert_int_equal (imh_ctl (h, NULL, "--actor", "carl", "major", text,
+    assert_int_equal (imh_ctl (h, NULL, "--as", "carl", "major", text,
                                "update", "--text", "failover to the second "
                                "acquirer in progress", NULL), 0);
 

@@ -102,7 +102,11 @@ test_a_bad_policy_changes_nothing_and_a_good_one_governs (void **state)
     //  Reopen within 1 s; closes by itself 2 s after resolution
     s_write (h, "desk.yaml", "lifecycle:\n  reopen_window: 1s\n"
              "  auto_close: 2s\n", good, sizeof good);
-    json_t *applied = imh_ctl_json (h, "--actor", "root", "config", "apply",
+    //  A policy is an administrator's to apply
+    char cert [512];
+    assert_int_equal (imh_cert (h, "root", "administrator", cert,
+                                sizeof cert), 0);
+    json_t *applied = imh_ctl_json (h, "--as", "root", "config", "apply",
                                     good, NULL);
     assert_non_null (applied);
     assert_int_equal (imh_json_int (applied, "version"), 1);
@@ -264,12 +268,12 @@ test_a_request_becomes_an_incident_with_its_own_priority_and_sla (void **state)
                                "email", "--subcategory", "delivery", "--ci",
                                "mx-1", NULL), 0);
     imh_run_t run;
-    assert_int_equal (imh_ctl (h, &run, "--actor", "bob", "prioritize", text,
+    assert_int_equal (imh_ctl (h, &run, "--as", "bob", "prioritize", text,
                                "--priority", "2", "--reason", "one floor",
                                NULL), 1);
     assert_non_null (strstr (run.err, "403 'bob' may not override"));
     imh_run_clear (&run);
-    assert_int_equal (imh_ctl (h, NULL, "--actor", "ann", "prioritize", text,
+    assert_int_equal (imh_ctl (h, NULL, "--as", "ann", "prioritize", text,
                                "--priority", "2", "--reason", "one floor",
                                NULL), 0);
     incident = s_show (h, id);

@@ -137,6 +137,7 @@ s_write_config (imh_t *self, const imh_options_t *options)
     if (options->http_body_ms)
         fprintf (file, "  body_timeout: %" PRIu32 "ms\n",
                  options->http_body_ms);
+    fprintf (file, "security:\n  keys: %s\n", self->keys_dir);
     fprintf (file, "sla:\n");
     for (size_t index = 0; index < 5; index++)
         fprintf (file, "  P%zu: {response: %" PRIu64 "ms, resolution: %"
@@ -147,6 +148,88 @@ s_write_config (imh_t *self, const imh_options_t *options)
         "  sink: %s\n"
         "  breach_recipients: [duty-manager]\n", self->sink_dir);
     return fclose (file) ? -1 : 0;
+}
+
+//  The certificates a test starts with: the administrator, whom the
+//  test process and its programs talk as (IMQ_CERT, IMQ_KEYS), each
+//  worker kind, and the node. Made before anything starts, so that a
+//  client made before the broker finds the node's key.
+static int
+s_keys_new (imh_t *self)
+{
+    char cert [IMH_PATH_MAX + 80], errbuf [256] = "";
+    if (im_curve_keys_first (self->keys_dir, errbuf, sizeof errbuf) < 0) {
+        fprintf (stderr, "im_harness: %s\n", errbuf);
+        return -1;
+    }
+    snprintf (cert, sizeof cert, "%s/admin.key_secret", self->keys_dir);
+    if (setenv ("IMQ_CERT", cert, 1) || setenv ("IMQ_KEYS", self->keys_dir, 1))
+        return -1;
+    return imh_node_cert (self, 1, self->client_endpoint,
+                          self->worker_endpoint);
+}
+
+int
+imh_cert (imh_t *self, const char *name, const char *roles, char *path,
+          size_t size)
+{
+    assert (self && name && roles && path);
+    char errbuf [256] = "";
+    snprintf (path, size, "%s/%s.key_secret", self->keys_dir, name);
+    if (access (path, R_OK) == 0)
+        return 0;
+    if (im_curve_keygen (self->keys_dir, name, roles, NULL, NULL, errbuf,
+                         sizeof errbuf) < 0) {
+        fprintf (stderr, "im_harness: %s\n", errbuf);
+        return -1;
+    }
+    return 0;
+}
+
+zsock_t *
+imh_dealer (imh_t *self, const char *endpoint, const char *as)
+{
+    assert (self && endpoint);
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    char errbuf [256] = "", path [IMH_PATH_MAX + 80];
+    im_curve_t *curve = NULL;
+    if (as && imh_cert (self, as, as, path, sizeof path) == 0)
+        curve = im_curve_new (path, self->keys_dir, errbuf, sizeof errbuf);
+    int rc = as ? (curve ? im_curve_client (curve, dealer, endpoint, errbuf,
+                                            sizeof errbuf)
+                         : -1)
+                : im_curve_client_env (dealer, endpoint, errbuf,
+                                       sizeof errbuf);
+    im_curve_destroy (&curve);
+    if (dealer && (rc || zsock_connect (dealer, "%s", endpoint))) {
+        fprintf (stderr, "im_harness: %s\n", *errbuf ? errbuf : endpoint);
+        zsock_destroy (&dealer);
+    }
+    return dealer;
+}
+
+const char *
+imh_keys_dir (imh_t *self)
+{
+    assert (self);
+    return self->keys_dir;
+}
+
+int
+imh_node_cert (imh_t *self, int id, const char *client, const char *workers)
+{
+    char name [32], path [IMH_PATH_MAX + 80], errbuf [256] = "";
+    snprintf (name, sizeof name, "node-%d", id);
+    snprintf (path, sizeof path, "%s/%s.key", self->keys_dir, name);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/%s.key_secret", self->keys_dir, name);
+    unlink (path);
+    if (im_curve_keygen (self->keys_dir, name, "node", client, workers,
+                         errbuf, sizeof errbuf) < 0) {
+        fprintf (stderr, "im_harness: %s\n", errbuf);
+        return -1;
+    }
+    return 0;
 }
 
 imh_t *
@@ -173,6 +256,7 @@ imh_new (const char *name, const imh_options_t *options)
     }
     snprintf (self->data_dir, sizeof self->data_dir, "%s/data", self->dir);
     snprintf (self->sink_dir, sizeof self->sink_dir, "%s/sink", self->dir);
+    snprintf (self->keys_dir, sizeof self->keys_dir, "%s/keys", self->dir);
     snprintf (self->config_path, sizeof self->config_path, "%s/imq.yaml",
               self->dir);
     int port = imh_free_port ();
@@ -186,7 +270,8 @@ imh_new (const char *name, const imh_options_t *options)
                     sizeof self->client_endpoint)
     ||  s_endpoint (self, "workers.ipc", self->worker_endpoint,
                     sizeof self->worker_endpoint)
-    ||  s_write_config (self, options)) {
+    ||  s_write_config (self, options)
+    ||  s_keys_new (self)) {
         fprintf (stderr, "im_harness: cannot set up %s\n", self->dir);
         imh_destroy (&self);
     }

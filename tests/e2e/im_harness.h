@@ -165,6 +165,32 @@ const char *
 const char *
     imh_sink_dir (imh_t *self);
 
+//  Writes into path the path of a secret certificate for principal name
+//  with roles (comma-separated), made in the test's keys directory on
+//  first use; give it to imqctl as --cert, or to im_curve_new. Returns 0
+//  or -1. The test process itself, and every program it starts, talks
+//  as the administrator (IMQ_CERT) unless told otherwise.
+int
+    imh_cert (imh_t *self, const char *name, const char *roles, char *path,
+              size_t size);
+
+//  A DEALER connected to endpoint as principal as (its certificate in
+//  the keys directory, made with as for its role on first use), or as
+//  the administrator when as is NULL, for a test that speaks the
+//  protocol by hand; NULL when it cannot be made
+zsock_t *
+    imh_dealer (imh_t *self, const char *endpoint, const char *as);
+
+//  (Re)makes the certificate of node id serving client and workers in
+//  the keys directory; returns 0 or -1
+int
+    imh_node_cert (imh_t *self, int id, const char *client,
+                   const char *workers);
+
+//  The keys directory (the nodes' public certificates)
+const char *
+    imh_keys_dir (imh_t *self);
+
 //  Starts program with its endpoints and the config file; name tags
 //  its log (<dir>/<name>.log) and is the worker's --instance; extra
 //  (NULL-ended, may be NULL) is appended to its arguments. Returns the
@@ -260,6 +286,10 @@ void
 //  needle
 int
     imh_log_lines (imh_t *self, const char *name, const char *needle);
+
+//  Size in bytes of the log of the child named name, or -1
+long
+    imh_log_size (imh_t *self, const char *name);
 
 //  Polls fn every IMH_POLL_MS until it returns true (true) or
 //  deadline_ms passes (false)
@@ -506,7 +536,9 @@ int
 void
     imh_run_clear (imh_run_t *result);
 
-//  Runs imqctl -e <client endpoint> ARGS... (NULL-ended). Returns its
+//  Runs imqctl -e <client endpoint> ARGS... (NULL-ended); "--as", NAME
+//  among them talks as principal NAME (imh_cert, made without roles on
+//  first use) instead of the administrator. Returns its
 //  exit code (-1 when it did not finish); result may be NULL, else it
 //  holds the output.
 int
@@ -774,8 +806,10 @@ int
     imh_peer_teardown (void **state);
 
 //  Starts the broker and connects the raw peer (a DEALER) to its worker
-//  endpoint when workers is true, else to its client endpoint. Returns
-//  the broker's slot, or -1.
+//  endpoint when workers is true (as principal "peer", whose roles are
+//  "classifier" unless the test made its certificate first), else to its
+//  client endpoint (as the administrator). Returns the broker's slot, or
+//  -1.
 int
     imh_peer_start (imh_peer_t *self, bool workers);
 

@@ -94,7 +94,8 @@ s_node_ports (imh_t *self, int node)
                   IMH_PLACED_PORT + 2);
         snprintf (entry->http, sizeof entry->http, "%s:%d", host,
                   IMH_PLACED_PORT + 3);
-        return 0;
+        return imh_node_cert (self, node + 1, entry->endpoint,
+                              entry->workers);
     }
     entry->endpoint [0] = entry->workers [0] = 0;
     entry->raft [0] = entry->http [0] = 0;
@@ -112,7 +113,8 @@ s_node_ports (imh_t *self, int node)
     port = s_free_port (self, node + 1);
     snprintf (entry->http, sizeof entry->http, "127.0.0.1:%d", port);
     ports += port != 0;
-    return ports == 4 ? 0 : -1;
+    return ports == 4 ? imh_node_cert (self, node + 1, entry->endpoint,
+                                       entry->workers) : -1;
 }
 
 //  Writes every node's endpoint of one kind as a comma-separated list

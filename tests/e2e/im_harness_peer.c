@@ -47,12 +47,17 @@ int
 imh_peer_start (imh_peer_t *self, bool workers)
 {
     assert (self && !self->peer);
-    int broker = imh_start_broker (self->harness);
+    char cert [IMH_PATH_MAX + 80];
+    int broker = imh_cert (self->harness, "peer", "classifier", cert,
+                           sizeof cert)
+               ? -1 : imh_start_broker (self->harness);
     if (broker < 0)
         return -1;
-    self->peer = zsock_new_dealer (workers
-                                   ? imh_worker_endpoint (self->harness)
-                                   : imh_client_endpoint (self->harness));
+    self->peer = workers
+        ? imh_dealer (self->harness, imh_worker_endpoint (self->harness),
+                      "peer")
+        : imh_dealer (self->harness, imh_client_endpoint (self->harness),
+                      NULL);
     return self->peer ? broker : -1;
 }
 

@@ -61,6 +61,7 @@ struct _imh_t {
     char dir [IMH_DIR_MAX];                 //  Temp directory, owned
     char data_dir [IMH_PATH_MAX];           //  Broker data: <dir>/data
     char sink_dir [IMH_PATH_MAX];           //  Notifier sink: <dir>/sink
+    char keys_dir [IMH_PATH_MAX];           //  Certificates: <dir>/keys
     char config_path [IMH_PATH_MAX];        //  <dir>/imq.yaml
     char client_endpoint [IMH_PATH_MAX];    //  Broker client endpoint
     char worker_endpoint [IMH_PATH_MAX];    //  Broker worker endpoint

@@ -300,6 +300,16 @@ imh_program_path (imh_program_t program)
     }
 }
 
+long
+imh_log_size (imh_t *self, const char *name)
+{
+    assert (self && name);
+    char path [IMH_PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s.log", self->dir, name);
+    struct stat info;
+    return stat (path, &info) == 0 ? (long) info.st_size : -1;
+}
+
 int
 imh_log_lines (imh_t *self, const char *name, const char *needle)
 {

@@ -154,8 +154,19 @@ s_ctl (imh_t *self, bool json, va_list list, imh_run_t *result)
     if (json)
         argv [argc++] = "--json";
     const char *arg = va_arg (list, const char *);
+    char cert [IMH_PATH_MAX + 80];
     while (arg && argc < IMH_CTL_ARGS_MAX) {
-        argv [argc++] = arg;
+        if (streq (arg, "--as")) {
+            //  --as NAME: talk as principal NAME (its certificate, made
+            //  without roles on first use)
+            const char *name = va_arg (list, const char *);
+            if (!name || imh_cert (self, name, "", cert, sizeof cert))
+                return -1;
+            argv [argc++] = "--cert";
+            argv [argc++] = cert;
+        }
+        else
+            argv [argc++] = arg;
         arg = va_arg (list, const char *);
     }
     argv [argc] = NULL;

@@ -423,7 +423,7 @@ test_unknown_keys_are_named (void **state)
                                  "node:\n  id: 2\n  colour: red\n"),
                       IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: unknown key 'nodes' (known: "
-                       "node, cluster, http, classifier, sla, notifier)");
+                       "node, cluster, http, security, classifier, sla, notifier)");
     assert_non_null (strstr (f->errbuf, ":5:3: error: node: unknown key "
                                         "'colour' (known: id, data, "));
     assert_int_equal (s_error_count (f), 2);
@@ -508,7 +508,7 @@ test_wrong_types_are_reported (void **state)
 
     assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
-                       "node, cluster, http, classifier, sla, notifier, "
+                       "node, cluster, http, security, classifier, sla, notifier, "
                        "found a sequence");
 }
 
@@ -714,7 +714,7 @@ test_every_error_is_reported_and_nothing_applied (void **state)
     s_assert_error (f, "8:29: error: notifier.breach_recipients[1]: expected "
                        "a single value, found a sequence");
     s_assert_error (f, "9:1: error: top level: unknown key 'extra' (known: "
-                       "node, cluster, http, classifier, sla, notifier)");
+                       "node, cluster, http, security, classifier, sla, notifier)");
     //  The valid keys were not applied either
     s_assert_defaults (f);
 }

@@ -1,0 +1,129 @@
+/*  imb_keys - the public keys a node lets in, and whom each names
+
+    The table is rebuilt whole on each reload and swapped in, so a look-up
+    never sees half a directory. A file that does not parse as a public
+    certificate with a principal is skipped with a warning, once per
+    reload that changes what the directory holds.
+*/
+#include "imb_classes.h"
+#include "imb_keys.h"
+#include <dirent.h>
+#include <sys/stat.h>
+
+struct _imb_keys_t {
+    char *dir;                      //  The keys directory, owned
+    zhashx_t *table;                //  Z85 key -> imb_key_t, owned
+    size_t skipped;                 //  Files skipped by the last reload
+    struct timespec read_mtime;     //  The directory's mtime when read
+};
+
+imb_keys_t *
+imb_keys_new (const char *dir)
+{
+    assert (dir);
+    imb_keys_t *self = (imb_keys_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->dir = strdup (dir);
+    self->table = zhashx_new ();
+    if (!self->dir || !self->table)
+        imb_keys_destroy (&self);
+    return self;
+}
+
+void
+imb_keys_destroy (imb_keys_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imb_keys_t *self = *self_p;
+        zhashx_destroy (&self->table);
+        free (self->dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Adds the certificate at path to table; false when it is not one
+static bool
+s_add (zhashx_t *table, const char *path)
+{
+    zconfig_t *root = zconfig_load (path);
+    if (!root)
+        return false;
+    const char *key = zconfig_get (root, "curve/public-key", "");
+    const char *principal = zconfig_get (root, "metadata/principal", "");
+    const char *roles = zconfig_get (root, "metadata/roles", "");
+    bool valid = strlen (key) == IM_CURVE_KEY_TEXT - 1
+              && im_curve_name_valid (principal)
+              && strlen (roles) < sizeof ((imb_key_t *) 0)->roles;
+    if (valid) {
+        imb_key_t *entry = (imb_key_t *) calloc (1, sizeof *entry);
+        assert (entry);
+        im_strlcpy (entry->principal, principal, sizeof entry->principal);
+        im_strlcpy (entry->roles, roles, sizeof entry->roles);
+        if (zhashx_insert (table, key, entry))
+            free (entry);           //  The same key twice: the first wins
+    }
+    zconfig_destroy (&root);
+    return valid;
+}
+
+int
+imb_keys_reload (imb_keys_t *self)
+{
+    assert (self);
+    struct stat info;
+    DIR *handle = stat (self->dir, &info) == 0 ? opendir (self->dir) : NULL;
+    if (!handle)
+        return -1;
+    self->read_mtime = info.st_mtim;
+    zhashx_t *table = zhashx_new ();
+    assert (table);
+    zhashx_set_destructor (table, (zhashx_destructor_fn *) zstr_free);
+    size_t skipped = 0;
+    struct dirent *entry;
+    while ((entry = readdir (handle))) {
+        size_t length = strlen (entry->d_name);
+        if (entry->d_name [0] == '.' || length < 5
+        ||  !streq (entry->d_name + length - 4, ".key"))
+            continue;               //  Secret certificates end in _secret
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s", self->dir, entry->d_name);
+        if (!s_add (table, path))
+            skipped++;
+    }
+    closedir (handle);
+    if (skipped && skipped != self->skipped)
+        zsys_warning ("%zu file(s) in %s are not public certificates naming "
+                      "a principal: skipped", skipped, self->dir);
+    self->skipped = skipped;
+    zhashx_destroy (&self->table);
+    self->table = table;
+    return (int) zhashx_size (table);
+}
+
+int
+imb_keys_reload_changed (imb_keys_t *self)
+{
+    assert (self);
+    struct stat info;
+    if (stat (self->dir, &info) == 0
+    &&  info.st_mtim.tv_sec == self->read_mtime.tv_sec
+    &&  info.st_mtim.tv_nsec == self->read_mtime.tv_nsec)
+        return 0;
+    return imb_keys_reload (self);
+}
+
+const imb_key_t *
+imb_keys_find (imb_keys_t *self, const char *key)
+{
+    assert (self);
+    return key ? (const imb_key_t *) zhashx_lookup (self->table, key) : NULL;
+}
+
+bool
+imb_key_has_role (const imb_key_t *key, const char *role)
+{
+    return key && im_curve_list_has (key->roles, role);
+}

@@ -1,0 +1,49 @@
+/*  imb_keys - the public keys a node lets in, and whom each names
+
+    A node's keys directory (security.keys) holds a public certificate
+    (NAME.key, im_curve.h) for every principal allowed to connect: the
+    nodes, the workers and the first administrators. The table is read
+    again every second, so a certificate removed from the directory stops
+    working within about a second, on connections already open too: the
+    node checks the key behind every message, not only the handshake.
+*/
+#ifndef IMB_KEYS_H_INCLUDED
+#define IMB_KEYS_H_INCLUDED
+
+#include "im_curve.h"
+
+typedef struct _imb_keys_t imb_keys_t;
+
+//  Whom one key names
+typedef struct {
+    char principal [IM_CURVE_NAME_MAX];     //  The certificate's principal
+    char roles [256];                       //  Its roles, comma-separated
+} imb_key_t;
+
+//  A table read from dir (nothing is read until imb_keys_reload)
+imb_keys_t *
+    imb_keys_new (const char *dir);
+
+void
+    imb_keys_destroy (imb_keys_t **self_p);
+
+//  Reads the directory again; returns how many keys it holds, or -1
+//  (and keeps the old table) when it cannot be read
+int
+    imb_keys_reload (imb_keys_t *self);
+
+//  Reads the directory again when it changed (a certificate added or
+//  removed) since it was last read; returns what imb_keys_reload does,
+//  or 0 when it did not change
+int
+    imb_keys_reload_changed (imb_keys_t *self);
+
+//  Whom the Z85 public key names, or NULL when it is not in the table
+const imb_key_t *
+    imb_keys_find (imb_keys_t *self, const char *key);
+
+//  True when key holds role
+bool
+    imb_key_has_role (const imb_key_t *key, const char *role);
+
+#endif

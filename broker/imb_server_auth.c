@@ -1,0 +1,201 @@
+/*  imb_server_auth - who sent a message, and whether they may
+
+    With security.curve (the default) both endpoints are CURVE servers
+    with the node's key. libzmq asks a ZAP handler (RFC 27) about every
+    handshake; the node's handler is a socket of its own main loop, so
+    it cannot be gone while the node serves. It lets in the keys of the
+    keys table (imb_keys) and names the key as the connection's User-Id.
+    libzmq 4.3 lets every client in when no handler answers, so the
+    handshake is not trusted alone: every message from a network peer
+    must carry a User-Id whose key is in the table now, which also shuts
+    out a key removed while its connection stays open.
+
+    Messages over inproc (the node's own HTTP threads) carry no
+    properties at all: they are the node's own, and HTTP authenticates
+    its callers itself. Another node of the cluster is trusted the same
+    way: it relays what its HTTP callers asked when it does not lead. A network peer always carries Socket-Type, so a
+    peer without a User-Id is refused rather than taken for an inproc
+    one.
+
+    The actor of a command is the key's principal; the actor a message
+    names is overwritten. Verbs only a worker kind, the administrator or
+    a node may use are checked here (docs/security.md).
+*/
+#include "imb_classes.h"
+#include "imb_server_private.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define KEYS_RELOAD_MS  1000    //  Removed keys stop working this soon
+
+//  Answers one ZAP request (RFC 27): version, request id, domain,
+//  address, routing id, mechanism, then the credentials
+static int
+s_on_zap (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_server_t *self = (imb_server_t *) arg;
+    zmsg_t *request = zmsg_recv (socket);
+    if (!request)
+        return 0;
+    char *version = zmsg_popstr (request);
+    char *sequence = zmsg_popstr (request);
+    char *domain = zmsg_popstr (request);
+    char *address = zmsg_popstr (request);
+    zframe_t *identity = zmsg_pop (request);
+    char *mechanism = zmsg_popstr (request);
+    zframe_t *credentials = zmsg_pop (request);
+    char key [IM_CURVE_KEY_TEXT] = "";
+    const char *status = "400", *text = "unknown key";
+    if (!version || !streq (version, "1.0") || !mechanism
+    ||  !streq (mechanism, "CURVE") || !credentials
+    ||  zframe_size (credentials) != 32)
+        text = "CURVE only";
+    else {
+        zmq_z85_encode (key, zframe_data (credentials), 32);
+        //  A key added a moment ago works at once: an unknown key reads
+        //  the directory again when it changed since it was read
+        if (!imb_keys_find (self->keys, key))
+            imb_keys_reload_changed (self->keys);
+        if (imb_keys_find (self->keys, key)) {
+            status = "200";
+            text = "OK";
+        }
+        else {
+            char what [128];
+            snprintf (what, sizeof what, "unknown key %s from %s", key,
+                      address ? address : "?");
+            imb_server_refused (self, "client/unknown_key", "handshake",
+                                what);
+        }
+    }
+    zmsg_t *reply = zmsg_new ();
+    zmsg_addstr (reply, "1.0");
+    zmsg_addstr (reply, sequence ? sequence : "");
+    zmsg_addstr (reply, status);
+    zmsg_addstr (reply, text);
+    zmsg_addstr (reply, streq (status, "200") ? key : "");
+    zmsg_addmem (reply, NULL, 0);
+    zmsg_send (&reply, socket);
+    zstr_free (&version);
+    zstr_free (&sequence);
+    zstr_free (&domain);
+    zstr_free (&address);
+    zstr_free (&mechanism);
+    zframe_destroy (&identity);
+    zframe_destroy (&credentials);
+    zmsg_destroy (&request);
+    return 0;
+}
+
+static int
+s_on_reload (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    imb_server_t *self = (imb_server_t *) arg;
+    if (imb_keys_reload (self->keys) < 0)
+        zsys_warning ("cannot read the keys directory %s: the keys read "
+                      "before stay", self->config.keys_dir);
+    return 0;
+}
+
+int
+imb_server_auth_start (imb_server_t *self, char *errbuf, size_t errlen)
+{
+    if (!self->config.curve)
+        return 0;
+    self->curve = imb_node_keys (&self->config, errbuf, errlen);
+    if (!self->curve)
+        return -1;
+    self->keys = imb_keys_new (self->config.keys_dir);
+    if (!self->keys || imb_keys_reload (self->keys) < 0) {
+        snprintf (errbuf, errlen, "cannot read the keys directory %s",
+                  self->config.keys_dir);
+        return -1;
+    }
+    self->zap = zsock_new (ZMQ_REP);
+    if (!self->zap || zsock_bind (self->zap, ZAP_ENDPOINT) == -1) {
+        snprintf (errbuf, errlen, "cannot start the ZAP handler (%s): %s",
+                  ZAP_ENDPOINT, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    return 0;
+}
+
+void
+imb_server_auth_attach (imb_server_t *self)
+{
+    if (!self->zap)
+        return;
+    zloop_reader (self->loop, self->zap, s_on_zap, self);
+    zloop_timer (self->loop, KEYS_RELOAD_MS, 0, s_on_reload, self);
+}
+
+void
+imb_server_auth_stop (imb_server_t *self)
+{
+    zsock_destroy (&self->zap);
+    imb_keys_destroy (&self->keys);
+    im_curve_destroy (&self->curve);
+}
+
+int
+imb_server_peer (imb_server_t *self, zframe_t *frame, const imb_key_t **key,
+                 char *errbuf, size_t errlen)
+{
+    *key = NULL;
+    if (!self->keys || !frame || !zframe_meta (frame, "Socket-Type"))
+        return 0;                   //  No CURVE, or the node's own inproc
+    const char *user = zframe_meta (frame, "User-Id");
+    const imb_key_t *found = imb_keys_find (self->keys, user);
+    if (found) {
+        //  Another node relays what its own HTTP callers asked, as this
+        //  node's inproc peers do, and fetches checkpoints: trusted
+        *key = imb_key_has_role (found, "node") ? NULL : found;
+        return 0;
+    }
+    snprintf (errbuf, errlen, "%s", user && *user
+              ? "this key is no longer allowed (removed from the keys "
+                "directory)"
+              : "no authenticated key (CURVE is required)");
+    return -1;
+}
+
+//  The role a verb needs beyond being authenticated, or NULL
+static const char *
+s_verb_role (const char *verb)
+{
+    static const struct {
+        const char *verb, *role;
+    } rules [] = {
+        { "CLASSIFY", "classifier" },
+        { "SLA-START", "sla" }, { "SLA-STOP", "sla" },
+        { "SLA-BREACH", "sla" },
+        { "NOTIFY", "notifier" },
+        { "CONFIG", "administrator" },
+        { "CLUSTER-ADD", "administrator" },
+        { "CLUSTER-REMOVE", "administrator" },
+        { "CLUSTER-TRANSFER", "administrator" },
+        { "CHECKPOINT", "administrator" },
+        { "CHECKPOINT-READ", "administrator" },
+    };
+    for (size_t index = 0; index < sizeof rules / sizeof rules [0]; index++)
+        if (streq (rules [index].verb, verb))
+            return rules [index].role;
+    return NULL;
+}
+
+int
+imb_server_authorize (const imb_key_t *key, const im_request_t *request,
+                      char *errbuf, size_t errlen)
+{
+    if (!key)
+        return 0;                   //  No CURVE, or the node's own
+    const char *role = s_verb_role (request->verb);
+    if (role && !imb_key_has_role (key, role)) {
+        snprintf (errbuf, errlen, "%s needs the role %s, which %s does not "
+                  "hold", request->verb, role, key->principal);
+        return -1;
+    }
+    return 0;
+}
