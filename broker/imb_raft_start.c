@@ -127,6 +127,14 @@ imb_raft_start (imb_raft_t *self)
     raft_set_heartbeat_timeout (&self->raft, config->heartbeat_ms);
     raft_set_snapshot_threshold (&self->raft, config->snapshot_threshold);
     raft_set_snapshot_trailing (&self->raft, config->snapshot_trailing);
+    //  A snapshot is a manifest of a few hundred bytes (the store comes
+    //  as a checkpoint, out of band), so a leader that heard nothing
+    //  back for a few election timeouts sends it again. libraft's own
+    //  30 s held a follower still for that long when it restarted to
+    //  install a checkpoint before it answered the snapshot.
+    unsigned install_ms = 3 * config->election_timeout_ms;
+    raft_set_install_snapshot_timeout (&self->raft, install_ms > 2000
+                                                    ? install_ms : 2000);
     rc = raft_start (&self->raft);
     if (rc == RAFT_IOERR) {
         //  libraft says RAFT_IOERR with no detail when the port is taken
