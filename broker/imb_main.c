@@ -90,6 +90,7 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_set_logident ("imq-broker");
     zsys_set_logstream (stderr);
+    im_log_set_ident ("imq-broker");
     if (config_path) {
         char errors [4096];
         int rc = im_config_load (&config, config_path, errors, sizeof errors);

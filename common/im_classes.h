@@ -30,6 +30,7 @@
 #include "im_store.h"
 #include "im_config.h"
 #include "im_util.h"
+#include "im_log.h"
 #include "im_client.h"
 #include "im_log_limit.h"
 

@@ -7,7 +7,11 @@
     file sets the value at fault. The default notifier sink, derived from
     the data directory, is filled in here for the same reason.
 */
-#include "im_classes.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "im_util.h"
+#include "im_config.h"
 #include "im_config_private.h"
 
 //  Returns where section.key was written (its value, else its key), or

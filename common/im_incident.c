@@ -7,7 +7,17 @@
     change a projection is in im_incident_evolve.c, its id lists in
     im_incident_list.c.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_command.h"
+#include "im_incident.h"
 
 //  Lifecycle: which statuses each operator command may start from.
 //  Bit n is status n. Commands not in the table pass in any status.

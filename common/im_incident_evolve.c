@@ -7,7 +7,17 @@
     helped by the lifecycle table of im_incident.c; replay only folds
     events.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_event.h"
+#include "im_incident.h"
 #include "im_incident_private.h"
 
 //  Copies key from the event's payload into the projection, if present

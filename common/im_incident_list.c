@@ -5,7 +5,17 @@
     flat fields map that encodes and turns into JSON like any other.
     These add, remove and find an id (or, for reporters, a name) in one.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_fields.h"
+#include "im_incident.h"
 #include "im_incident_private.h"
 
 //  Finds item in list; returns where its text starts, or NULL

@@ -26,7 +26,19 @@
     come from other threads, so they never write into the object: they
     log their failures instead (im_store_read.c).
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_log.h"
+#include "im_store.h"
 #include "im_store_private.h"
 
 #define S_MB                ((size_t) 1 << 20)
@@ -69,7 +81,7 @@ im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
     va_start (args, format);
     vsnprintf (self->errmsg, sizeof self->errmsg, format, args);
     va_end (args);
-    zsys_error ("im_store: %s", self->errmsg);
+    im_log_error ("im_store: %s", self->errmsg);
     if (errbuf && errlen)
         im_strlcpy (errbuf, self->errmsg, errlen);
 }
@@ -539,7 +551,7 @@ im_store_sync (im_store_t *self)
     int rc = im_store_checkpoint (self, dir, errbuf, sizeof errbuf);
     im_remove_tree (dir);
     if (rc) {
-        zsys_error ("im_store: sync: %s", errbuf);
+        im_log_error ("im_store: sync: %s", errbuf);
         return IM_EIO;
     }
     return 0;

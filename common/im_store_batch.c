@@ -7,7 +7,17 @@
     was written. So every write goes into one RocksDB WriteBatch, and
     commit hands it to RocksDB as one atomic write.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_event.h"
+#include "im_store.h"
 #include "im_store_private.h"
 
 struct _im_store_batch_t {

@@ -9,7 +9,11 @@
     such a checkpoint's files (imb_checkpoint); im_store_sync takes one
     and drops it, for the flush.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <stdio.h>
+
+#include "im_error.h"
+#include "im_store.h"
 #include "im_store_private.h"
 
 int

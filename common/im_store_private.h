@@ -60,7 +60,8 @@ struct _im_store_t {
 //  read path: reads may run on another thread.
 void
     im_store_fail (im_store_t *self, char *errbuf, size_t errlen,
-                   const char *format, ...) CHECK_PRINTF (4);
+                   const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
 
 //  Notes a RocksDB error (err, RocksDB's words) of any thread: the first
 //  that reports corruption is kept for im_store_damaged

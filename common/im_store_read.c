@@ -15,7 +15,18 @@
     earlier ones and never change, so a visible link always finds its
     event.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_log.h"
+#include "im_fields.h"
+#include "im_store.h"
 #include "im_store_private.h"
 
 #define S_LINK 8                        //  Octets of the link before an EVENT
@@ -60,7 +71,7 @@ s_scan_close (scan_t *scan, int rc)
     rocksdb_iter_get_error (scan->iterator, &err);
     if (err) {
         im_store_note (scan->store, err);
-        zsys_error ("im_store: scan: %s", err);
+        im_log_error ("im_store: scan: %s", err);
         rocksdb_free (err);
         if (rc == 0)
             rc = IM_EIO;
@@ -81,7 +92,7 @@ s_get_pinned (im_store_t *self, im_store_cf_t cf, const void *key,
                                       (const char *) key, key_size, &err);
     if (err) {
         im_store_note (self, err);
-        zsys_error ("im_store: read %s: %s", self->cf_names [cf], err);
+        im_log_error ("im_store: read %s: %s", self->cf_names [cf], err);
         rocksdb_free (err);
         *slice_p = NULL;
         return IM_EIO;
@@ -126,7 +137,7 @@ s_get_u64 (im_store_t *self, im_store_cf_t cf, const char *key,
     if (rc == IM_ENOTFOUND)
         return 0;
     if (rc == 0 && size != 8) {
-        zsys_error ("im_store: %s '%s' holds %zu octets, not 8",
+        im_log_error ("im_store: %s '%s' holds %zu octets, not 8",
                     self->cf_names [cf], key, size);
         rc = IM_EIO;
     }
@@ -148,7 +159,7 @@ s_fields_decode (im_store_t *self, im_store_cf_t cf, const void *data,
         return IM_ENOMEM;
     char reason [128] = "";
     if (im_fields_decode (fields, data, size, reason, sizeof reason)) {
-        zsys_error ("im_store: %s holds a bad record: %s",
+        im_log_error ("im_store: %s holds a bad record: %s",
                     self->cf_names [cf], reason);
         im_fields_destroy (&fields);
         return IM_EPROTO;
@@ -207,7 +218,7 @@ im_store_event_get (im_store_t *self, uint64_t seq, char **data,
     im_put_u64 (key, seq);
     int rc = s_get (self, IM_STORE_CF_EVENTS, key, sizeof key, data, size);
     if (rc == 0 && *size < S_LINK) {
-        zsys_error ("im_store: event %" PRIu64 " of %zu octets", seq, *size);
+        im_log_error ("im_store: event %" PRIu64 " of %zu octets", seq, *size);
         free (*data);
         *data = NULL;
         return IM_EIO;
@@ -270,7 +281,7 @@ im_store_requests_get (im_store_t *self, const char *const *keys,
             if (errs [index]) {
                 im_store_note (self, errs [index]);
                 if (rc == 0)
-                    zsys_error ("im_store: read requests: %s", errs [index]);
+                    im_log_error ("im_store: read requests: %s", errs [index]);
                 rocksdb_free (errs [index]);
                 rc = rc ? rc : IM_EIO;
             }
@@ -317,7 +328,7 @@ im_store_events_scan (im_store_t *self, uint64_t from, size_t limit,
         if (key_size == 8 && size >= S_LINK)
             rc = fn (im_get_u64 (key), data + S_LINK, size - S_LINK, arg);
         else {
-            zsys_error ("im_store: event of %zu + %zu octets",
+            im_log_error ("im_store: event of %zu + %zu octets",
                         key_size, size);
             rc = IM_EIO;
         }
@@ -340,7 +351,7 @@ s_link_get (im_store_t *self, uint64_t seq, uint64_t *prev)
     const char *value = slice ? rocksdb_pinnableslice_value (slice, &size)
                               : NULL;
     if (rc == 0 && (!value || size < S_LINK || im_get_u64 (value) >= seq)) {
-        zsys_error ("im_store: chain broken at seq %" PRIu64, seq);
+        im_log_error ("im_store: chain broken at seq %" PRIu64, seq);
         rc = IM_EIO;
     }
     if (rc == 0)
@@ -435,7 +446,7 @@ im_store_incidents_scan (im_store_t *self, uint64_t from,
         if (key_size == 8)
             rc = fn (im_get_u64 (key), data, size, arg);
         else {
-            zsys_error ("im_store: incidents key of %zu octets", key_size);
+            im_log_error ("im_store: incidents key of %zu octets", key_size);
             rc = IM_EIO;
         }
         rocksdb_iter_next (scan.iterator);
@@ -465,7 +476,7 @@ im_store_offsets_scan (im_store_t *self, im_store_offset_fn *fn, void *arg)
             rc = IM_ENOMEM;
         else
         if (size != 8) {
-            zsys_error ("im_store: offset of %zu octets", size);
+            im_log_error ("im_store: offset of %zu octets", size);
             rc = IM_EIO;
         }
         else {
@@ -501,7 +512,7 @@ im_store_deadlines_scan (im_store_t *self, uint64_t due_before,
         if (key_size == 17)
             rc = fn (im_get_u64 (key), im_get_u64 (key + 8), key [16], arg);
         else
-            zsys_error ("im_store: deadline key of %zu octets", key_size);
+            im_log_error ("im_store: deadline key of %zu octets", key_size);
         rocksdb_iter_next (scan.iterator);
     }
     return s_scan_close (&scan, rc);
@@ -525,7 +536,7 @@ im_store_request_times_scan (im_store_t *self, uint64_t from_ms,
         if (key_size > 8 && key_size < 8 + IM_REQUEST_ID_MAX)
             rc = fn (im_get_u64 (key), key + 8, key_size - 8, arg);
         else {
-            zsys_error ("im_store: request_times key of %zu octets",
+            im_log_error ("im_store: request_times key of %zu octets",
                         key_size);
             rc = IM_EIO;
         }

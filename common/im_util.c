@@ -5,11 +5,20 @@
     time helpers keep clock reads out of everything but the leader's
     stamp and the workers' own deadlines.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "im_error.h"
+#include "im_util.h"
 
 uint64_t
 im_now_ms (void)
@@ -149,13 +158,38 @@ im_write_synced (const char *dir, const char *name, const char *text)
     return rc || im_sync_path (dir) ? IM_EIO : 0;
 }
 
+//  Removes path and, when it is a directory, everything under it; a
+//  symbolic link is removed, never followed
+static void
+s_remove (const char *path)
+{
+    struct stat info;
+    if (lstat (path, &info))
+        return;
+    if (S_ISDIR (info.st_mode)) {
+        DIR *dir = opendir (path);
+        if (dir) {
+            struct dirent *entry;
+            while ((entry = readdir (dir))) {
+                if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
+                    continue;
+                char child [4096];
+                int length = snprintf (child, sizeof child, "%s/%s", path,
+                                       entry->d_name);
+                if (length > 0 && (size_t) length < sizeof child)
+                    s_remove (child);
+            }
+            closedir (dir);
+        }
+        rmdir (path);
+    }
+    else
+        unlink (path);
+}
+
 void
 im_remove_tree (const char *path)
 {
     assert (path);
-    zdir_t *dir = zdir_new (path, NULL);
-    if (dir)
-        zdir_remove (dir, true);
-    zdir_destroy (&dir);
-    rmdir (path);                   //  zdir leaves an empty one behind
+    s_remove (path);
 }

@@ -7,6 +7,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+//  True when two strings are equal; the same definition as czmq's, so
+//  that a file may include both
+#ifndef streq
+#define streq(s1,s2)    (!strcmp ((s1), (s2)))
+#endif
 
 //  Wall-clock time in ms since the epoch (the leader's stamp; workers'
 //  deadlines). Never called inside the state machine's apply.

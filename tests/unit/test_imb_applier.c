@@ -743,6 +743,7 @@ main (void)
     zsys_set_sndhwm (S_HWM);
     zsys_set_rcvhwm (S_HWM);
     zsys_set_logstream (NULL);      //  Failures are logged as they happen
+    im_log_set_stream (NULL);
     const struct CMUnitTest tests [] = {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         T (test_entries_are_applied_in_order_and_answered_in_order),

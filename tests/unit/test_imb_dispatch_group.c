@@ -1159,6 +1159,7 @@ main (void)
 {
     zsys_init ();
     zsys_set_logstream (NULL);      //  The group logs redeliveries
+    im_log_set_stream (NULL);
     const struct CMUnitTest tests [] = {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         T (test_events_of_one_incident_go_to_one_instance_in_seq_order),
