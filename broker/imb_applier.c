@@ -42,7 +42,7 @@ typedef struct _job_t {
 } job_t;
 
 struct _imb_applier_t {
-    imb_fsm_t *fsm;                 //  The state machine, borrowed
+    imc_fsm_t *fsm;                 //  The state machine, borrowed
     uv_thread_t thread;             //  The applier thread
     uv_mutex_t lock;                //  Guards everything below
     uv_cond_t wake;                 //  Work or stop for the thread
@@ -67,9 +67,9 @@ struct _imb_applier_t {
 //  not take), else the job's own status and text for every token
 static void
 s_send (imb_applier_t *self, const job_t *job,
-        const imb_fsm_result_t *results, size_t results_n, bool unknown)
+        const imc_fsm_result_t *results, size_t results_n, bool unknown)
 {
-    imb_raft_results_begin (self->scratch, imb_fsm_last_seq (self->fsm),
+    imb_raft_results_begin (self->scratch, imc_fsm_last_seq (self->fsm),
                             (uint32_t) job->count);
     //  An entry given to the applier is committed: when the store could
     //  not take it, whether its commands were done or refused is known
@@ -105,7 +105,7 @@ s_run (imb_applier_t *self, job_t *job)
         s_send (self, job, NULL, 0, false);
         return true;
     }
-    int rc = imb_fsm_apply_decoded (self->fsm, job->index, &job->commands,
+    int rc = imc_fsm_apply_decoded (self->fsm, job->index, &job->commands,
                                     job->commands_n, job->decoded);
     if (rc == IM_EIO) {
         //  The entry is committed but not in the store: applying later
@@ -117,11 +117,11 @@ s_run (imb_applier_t *self, job_t *job)
     //  Published before the results go out: a client answered and then
     //  asking STATUS sees at least what it was answered
     uv_mutex_lock (&self->lock);
-    self->last_seq = imb_fsm_last_seq (self->fsm);
-    self->applied = imb_fsm_applied_index (self->fsm);
+    self->last_seq = imc_fsm_last_seq (self->fsm);
+    self->applied = imc_fsm_applied_index (self->fsm);
     uv_mutex_unlock (&self->lock);
     size_t results_n = 0;
-    const imb_fsm_result_t *results = imb_fsm_results (self->fsm, &results_n);
+    const imc_fsm_result_t *results = imc_fsm_results (self->fsm, &results_n);
     if (job->count)
         s_send (self, job, results, results_n, false);
     return true;
@@ -132,7 +132,7 @@ s_thread (void *arg)
 {
     imb_applier_t *self = (imb_applier_t *) arg;
     im_thread_name ("imq-apply");
-    im_store_thread_quiet ();
+    imc_store_thread_quiet ();
     uv_mutex_lock (&self->lock);
     while (true) {
         while (!self->head && !self->stopping)
@@ -166,7 +166,7 @@ s_thread (void *arg)
 }
 
 imb_applier_t *
-imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes)
+imb_applier_new (imc_fsm_t *fsm, const char *endpoint, size_t max_bytes)
 {
     assert (fsm && endpoint);
     imb_applier_t *self = (imb_applier_t *) calloc (1, sizeof *self);
@@ -174,8 +174,8 @@ imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes)
         return NULL;
     self->fsm = fsm;
     self->max_bytes = max_bytes;
-    self->last_seq = imb_fsm_last_seq (fsm);
-    self->applied = imb_fsm_applied_index (fsm);
+    self->last_seq = imc_fsm_last_seq (fsm);
+    self->applied = imc_fsm_applied_index (fsm);
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     uv_mutex_init (&self->lock);
     uv_cond_init (&self->wake);

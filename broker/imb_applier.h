@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "imb_fsm.h"
+#include "imc_fsm.h"
 
 //  What a decoded command counts for against the bound, beside the
 //  entry's bytes; and the longest a push waits for room while the queue
@@ -33,7 +33,7 @@ typedef struct _imb_applier_t imb_applier_t;
 //  reached, and never while nothing waits. Returns NULL if
 //  the thread or socket cannot start.
 imb_applier_t *
-    imb_applier_new (imb_fsm_t *fsm, const char *endpoint, size_t max_bytes);
+    imb_applier_new (imc_fsm_t *fsm, const char *endpoint, size_t max_bytes);
 
 //  Applies what is queued, then stops the thread
 void

@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 struct _imb_checkpoint_t {
-    im_store_t *store;              //  Checkpointed, borrowed
+    imc_store_t *store;             //  Checkpointed, borrowed
     char dir [IM_CONFIG_PATH_MAX + 16];  //  <data_dir>/checkpoints
     uint64_t last;                  //  Name of the last one taken
 };
 
 imb_checkpoint_t *
-imb_checkpoint_new (im_store_t *store, const char *data_dir)
+imb_checkpoint_new (imc_store_t *store, const char *data_dir)
 {
     assert (store && data_dir);
     imb_checkpoint_t *self = (imb_checkpoint_t *) calloc (1, sizeof *self);
@@ -104,7 +104,7 @@ static zmsg_t *
 s_take (imb_checkpoint_t *self, const im_request_t *request)
 {
     uint64_t applied = 0;
-    im_store_meta_get (self->store, IM_META_APPLIED, &applied);
+    imc_store_meta_get (self->store, IM_META_APPLIED, &applied);
     uint64_t name = im_now_ms ();
     if (name <= self->last)
         name = self->last + 1;
@@ -113,7 +113,7 @@ s_take (imb_checkpoint_t *self, const im_request_t *request)
     snprintf (path, sizeof path, "%s/%" PRIu64, self->dir, name);
     s_prune (self, IMB_CHECKPOINT_KEEP - 1);
     if (zsys_dir_create ("%s", self->dir)
-    ||  im_store_checkpoint (self->store, path, errbuf, sizeof errbuf)) {
+    ||  imc_store_checkpoint (self->store, path, errbuf, sizeof errbuf)) {
         zsys_error ("imb_checkpoint: %s", *errbuf ? errbuf : strerror (errno));
         return im_reply_encode_error (500, request->request_id,
                                       "cannot take a checkpoint");

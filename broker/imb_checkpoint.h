@@ -12,7 +12,7 @@
 
 #include <czmq.h>
 #include "im_proto.h"
-#include "im_store.h"
+#include "imc_store.h"
 
 #define IMB_CHECKPOINT_CHUNK    (512 * 1024)    //  Bytes per read, at most
 #define IMB_CHECKPOINT_KEEP     2               //  Checkpoints kept on disk
@@ -22,7 +22,7 @@ typedef struct _imb_checkpoint_t imb_checkpoint_t;
 
 //  Serves checkpoints of store (borrowed) from <data_dir>/checkpoints
 imb_checkpoint_t *
-    imb_checkpoint_new (im_store_t *store, const char *data_dir);
+    imb_checkpoint_new (imc_store_t *store, const char *data_dir);
 
 void
     imb_checkpoint_destroy (imb_checkpoint_t **self_p);

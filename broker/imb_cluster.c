@@ -136,8 +136,8 @@ s_learned (imb_cluster_t *self)
         memset (&self->learned, 0, sizeof self->learned);
         self->sought = self->leader_id;
         self->learned_seq = status.last_seq;
-        if (im_store_incident_events_scan (imb_raft_store (self->raft), 0,
-                                           s_member_event, self))
+        if (imc_store_incident_events_scan (imb_raft_store (self->raft), 0,
+                                            s_member_event, self))
             memset (&self->learned, 0, sizeof self->learned);
     }
     return self->learned.id == self->leader_id ? &self->learned : NULL;
@@ -272,8 +272,8 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
         rc = item && zlistx_add_end (members.items, item) ? 0 : IM_ENOMEM;
     }
     if (!rc)
-        rc = im_store_incident_events_scan (imb_raft_store (self->raft), 0,
-                                            s_members_event, &members);
+        rc = imc_store_incident_events_scan (imb_raft_store (self->raft), 0,
+                                             s_members_event, &members);
     //  A node listed nowhere (one node alone) says where it is itself
     if (!rc && !s_member_find (members.items, self->config->node_id)) {
         im_config_member_t me;

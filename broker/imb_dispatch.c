@@ -11,7 +11,7 @@
 #include "imb_dispatch_group.h"
 
 struct _imb_dispatch_t {
-    im_store_t *store;              //  Events come from here, borrowed
+    imc_store_t *store;             //  Events come from here, borrowed
     zsock_t *router;                //  Worker ROUTER, borrowed
     im_config_t config;             //  Heartbeat and expiry intervals
     zhashx_t *groups;               //  name -> imb_dispatch_group_t
@@ -33,7 +33,7 @@ s_group_free (void **item)
 }
 
 imb_dispatch_t *
-imb_dispatch_new (im_store_t *store, zsock_t *router,
+imb_dispatch_new (imc_store_t *store, zsock_t *router,
                   const im_config_t *config)
 {
     assert (store && router && config);
@@ -51,7 +51,7 @@ imb_dispatch_new (im_store_t *store, zsock_t *router,
     }
     zhashx_set_destructor (self->groups, s_group_free);
     zhashx_set_destructor (self->peers, s_string_free);
-    im_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq);
+    imc_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq);
     return self;
 }
 

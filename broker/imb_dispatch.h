@@ -16,7 +16,7 @@
 #include <czmq.h>
 #include "im_config.h"
 #include "im_proto.h"
-#include "im_store.h"
+#include "imc_store.h"
 
 typedef struct _imb_dispatch_t imb_dispatch_t;
 
@@ -27,7 +27,7 @@ typedef void (imb_dispatch_offset_fn) (const char *group, uint64_t seq,
 //  Creates a dispatcher sending on router (the worker ROUTER socket),
 //  reading events from store; both borrowed
 imb_dispatch_t *
-    imb_dispatch_new (im_store_t *store, zsock_t *router,
+    imb_dispatch_new (imc_store_t *store, zsock_t *router,
                       const im_config_t *config);
 
 void

@@ -38,7 +38,7 @@ typedef struct {
 
 struct _imb_dispatch_group_t {
     char name [64];                 //  Group name
-    im_store_t *store;              //  Events, borrowed
+    imc_store_t *store;             //  Events, borrowed
     zsock_t *router;                //  Worker ROUTER, borrowed
     uint64_t offset;                //  Every seq up to here acknowledged
     uint64_t reported;              //  Offset last handed for commit
@@ -102,7 +102,7 @@ s_instance_free (void **item)
 }
 
 imb_dispatch_group_t *
-imb_dispatch_group_new (const char *name, im_store_t *store, zsock_t *router,
+imb_dispatch_group_new (const char *name, imc_store_t *store, zsock_t *router,
                         uint64_t last_seq)
 {
     imb_dispatch_group_t *self = (imb_dispatch_group_t *) calloc (1, sizeof *self);
@@ -112,7 +112,7 @@ imb_dispatch_group_new (const char *name, im_store_t *store, zsock_t *router,
     self->store = store;
     self->router = router;
     self->last_seq = last_seq;
-    im_store_offset_get (store, name, &self->offset);
+    imc_store_offset_get (store, name, &self->offset);
     self->reported = self->offset;
     self->next_load = self->offset + 1;
     self->waiting = zlistx_new ();
@@ -330,7 +330,7 @@ s_deliver (imb_dispatch_group_t *self, s_item_t *item, s_instance_t *member,
 {
     char *stored = NULL;
     if (!data) {
-        if (im_store_event_get (self->store, item->seq, &stored, &size)) {
+        if (imc_store_event_get (self->store, item->seq, &stored, &size)) {
             zsys_error ("group %s: cannot read event %" PRIu64, self->name,
                         item->seq);
             return -1;
@@ -420,8 +420,8 @@ imb_dispatch_group_pump (imb_dispatch_group_t *self)
     &&     zlistx_size (self->waiting) < WAITING_MAX
     &&     self->next_load - self->offset < RING) {
         uint64_t before = self->next_load;
-        im_store_events_scan (self->store, self->next_load, LOAD_BATCH,
-                              s_load_one, self);
+        imc_store_events_scan (self->store, self->next_load, LOAD_BATCH,
+                               s_load_one, self);
         if (self->next_load == before)
             break;                  //  Nothing more to read now
     }

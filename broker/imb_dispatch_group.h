@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <czmq.h>
 #include "im_fields.h"
-#include "im_store.h"
+#include "imc_store.h"
 
 //  A group tracks acknowledgements for this many seqs past its offset,
 //  and loads no event further on; it holds at most WAITING_MAX loaded
@@ -24,7 +24,7 @@ typedef struct _imb_dispatch_group_t imb_dispatch_group_t;
 //  Creates a group starting after its stored offset; store and router
 //  are borrowed
 imb_dispatch_group_t *
-    imb_dispatch_group_new (const char *name, im_store_t *store,
+    imb_dispatch_group_new (const char *name, imc_store_t *store,
                             zsock_t *router, uint64_t last_seq);
 void
     imb_dispatch_group_destroy (imb_dispatch_group_t **self_p);

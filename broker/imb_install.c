@@ -126,18 +126,18 @@ s_fetch_file (im_client_t *client, const char *checkpoint, const char *name,
 static int
 s_check_store (const char *dir, uint64_t index, char *errbuf, size_t errlen)
 {
-    im_store_options_t options;
-    im_store_options_default (&options);
+    imc_store_options_t options;
+    imc_store_options_default (&options);
     options.read_only = true;
     char reason [512] = "";
-    im_store_t *store = im_store_new (dir, &options, reason, sizeof reason);
+    imc_store_t *store = imc_store_new (dir, &options, reason, sizeof reason);
     if (!store) {
         snprintf (errbuf, errlen, "the checkpoint does not open: %s", reason);
         return IM_EIO;
     }
     uint64_t applied = 0;
-    im_store_meta_get (store, IM_META_APPLIED, &applied);
-    im_store_destroy (&store);
+    imc_store_meta_get (store, IM_META_APPLIED, &applied);
+    imc_store_destroy (&store);
     if (applied < index) {
         snprintf (errbuf, errlen, "the checkpoint is at index %" PRIu64
                   ", not %" PRIu64, applied, index);

@@ -149,7 +149,7 @@ main (int argc, char *argv [])
                                                sizeof errbuf);
         if (!server && imb_install_pending (config.data_dir))
             continue;               //  Found while Raft started
-        if (!server && im_store_is_damage (errbuf)
+        if (!server && imc_store_is_damage (errbuf)
         &&  imb_store_repair_want (config.data_dir, errbuf) == 0) {
             fprintf (stderr, "imq-broker: the store is damaged (%s): it is "
                      "rebuilt\n", errbuf);

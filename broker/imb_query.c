@@ -61,7 +61,7 @@ s_scan_one (uint64_t id, const void *data, size_t size, void *arg)
 }
 
 static zmsg_t *
-s_list (const im_request_t *request, im_store_t *store)
+s_list (const im_request_t *request, imc_store_t *store)
 {
     const im_fields_t *body = request->body;
     s_scan_t scan = { NULL, 0, NULL, 100, zlist_new (), 0 };
@@ -76,8 +76,8 @@ s_list (const im_request_t *request, im_store_t *store)
                                       "limit must be 1..10000 and after >= 0");
     }
     scan.limit = (size_t) limit;
-    int rc = im_store_incidents_scan (store, (uint64_t) after + 1, s_scan_one,
-                                      &scan);
+    int rc = imc_store_incidents_scan (store, (uint64_t) after + 1, s_scan_one,
+                                       &scan);
     zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
                                           scan.items, "the incidents");
     zlist_destroy (&scan.items);
@@ -104,7 +104,7 @@ s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
 }
 
 static zmsg_t *
-s_sla_clocks (const im_request_t *request, im_store_t *store)
+s_sla_clocks (const im_request_t *request, imc_store_t *store)
 {
     int64_t due_before = im_fields_int_or (request->body, "due_before",
                                            INT64_MAX);
@@ -115,8 +115,8 @@ s_sla_clocks (const im_request_t *request, im_store_t *store)
                                       "due_before must be >= 0 and limit "
                                       "1..10000");
     s_clocks_t clocks = { zlist_new (), (size_t) limit };
-    int rc = im_store_deadlines_scan (store, (uint64_t) due_before,
-                                      s_add_clock, &clocks);
+    int rc = imc_store_deadlines_scan (store, (uint64_t) due_before,
+                                       s_add_clock, &clocks);
     zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
                                           clocks.items, "the deadlines");
     zlist_destroy (&clocks.items);
@@ -152,7 +152,7 @@ s_by_seq (const void *a, const void *b)
 //  Adds the events of the incident's children and merged duplicates to
 //  frames, and puts them all in seq order: a parent's merged view
 static void
-s_merge_linked (im_store_t *store, const im_fields_t *incident,
+s_merge_linked (imc_store_t *store, const im_fields_t *incident,
                 zlist_t *frames)
 {
     const char *keys [2] = { "children", "duplicates" };
@@ -160,8 +160,8 @@ s_merge_linked (im_store_t *store, const im_fields_t *incident,
         const char *at = im_fields_str (incident, keys [key]);
         while (at && *at) {
             uint64_t other = strtoull (at, NULL, 10);
-            im_store_incident_events_scan (store, other, s_collect_event,
-                                           frames);
+            imc_store_incident_events_scan (store, other, s_collect_event,
+                                            frames);
             at = strchr (at, ',');
             at = at ? at + 1 : NULL;
         }
@@ -186,7 +186,7 @@ s_merge_linked (im_store_t *store, const im_fields_t *incident,
 }
 
 static zmsg_t *
-s_incident_query (const im_request_t *request, im_store_t *store,
+s_incident_query (const im_request_t *request, imc_store_t *store,
                   bool timeline)
 {
     int64_t id;
@@ -195,7 +195,7 @@ s_incident_query (const im_request_t *request, im_store_t *store,
                                       "missing or invalid argument "
                                       "'incident' (an integer >= 1)");
     im_fields_t *incident = NULL;
-    int rc = im_store_incident_get (store, (uint64_t) id, &incident);
+    int rc = imc_store_incident_get (store, (uint64_t) id, &incident);
     if (rc) {
         char text [64];
         snprintf (text, sizeof text, "no incident %" PRId64, id);
@@ -211,8 +211,8 @@ s_incident_query (const im_request_t *request, im_store_t *store,
         return reply;
     }
     zlist_t *frames = zlist_new ();
-    im_store_incident_events_scan (store, (uint64_t) id, s_collect_event,
-                                   frames);
+    imc_store_incident_events_scan (store, (uint64_t) id, s_collect_event,
+                                    frames);
     if (im_fields_int_or (request->body, "merged", 0))
         s_merge_linked (store, incident, frames);
     im_fields_destroy (&incident);
@@ -270,18 +270,18 @@ s_status (const im_request_t *request, imb_raft_t *raft,
 //  item per family (events/, commands/ and rejected/, incidents/): all
 //  of them together are more than one fields map may hold
 static zmsg_t *
-s_counters (const im_request_t *request, im_store_t *store)
+s_counters (const im_request_t *request, imc_store_t *store)
 {
     static const char *families [3] = { "events/", "commands/", "incidents/" };
     im_fields_t *items [3] = { im_fields_new (), im_fields_new (),
                                im_fields_new () };
     int rc = items [0] && items [1] && items [2] ? 0 : IM_ENOMEM;
-    for (size_t index = 0; index < imb_counters_size () && rc == 0; index++) {
-        char key [IMB_COUNTER_NAME_MAX + 8] = IMB_COUNTERS_PREFIX;
+    for (size_t index = 0; index < imc_counters_size () && rc == 0; index++) {
+        char key [IMC_COUNTER_NAME_MAX + 8] = IMC_COUNTERS_PREFIX;
         size_t prefix = strlen (key);
-        imb_counters_name (index, key + prefix, sizeof key - prefix);
+        imc_counters_name (index, key + prefix, sizeof key - prefix);
         uint64_t value = 0;
-        rc = im_store_meta_get (store, key, &value);
+        rc = imc_store_meta_get (store, key, &value);
         const char *name = key + prefix;
         size_t family = 1;          //  commands/ and rejected/
         for (size_t other = 0; other < 3; other += 2)
@@ -341,7 +341,7 @@ s_config_event (uint64_t seq, const void *data, size_t size, void *arg)
 }
 
 static zmsg_t *
-s_config (const im_request_t *request, im_store_t *store)
+s_config (const im_request_t *request, imc_store_t *store)
 {
     s_config_t config = { im_fields_int_or (request->body, "version", 0),
                           im_event_new (), NULL };
@@ -350,8 +350,8 @@ s_config (const im_request_t *request, im_store_t *store)
         return im_reply_encode_error (400, request->request_id,
                                       "version must be >= 0");
     }
-    int rc = im_store_incident_events_scan (store, 0, s_config_event,
-                                            &config);
+    int rc = imc_store_incident_events_scan (store, 0, s_config_event,
+                                             &config);
     im_event_destroy (&config.event);
     zmsg_t *reply;
     if (rc < 0)
@@ -374,7 +374,7 @@ s_config (const im_request_t *request, im_store_t *store)
 }
 
 zmsg_t *
-imb_query_answer (const im_request_t *request, im_store_t *store,
+imb_query_answer (const im_request_t *request, imc_store_t *store,
                   imb_raft_t *raft, imb_dispatch_t *dispatch,
                   uint64_t node_id, const im_log_limit_t *refusals)
 {

@@ -9,7 +9,7 @@
 
 #include <czmq.h>
 #include "im_proto.h"
-#include "im_store.h"
+#include "imc_store.h"
 #include "imb_raft.h"
 #include "imb_dispatch.h"
 
@@ -17,7 +17,7 @@
 //  by the caller. raft, dispatch and refusals (the counts of messages
 //  the node refused, by kind) are borrowed, for STATUS.
 zmsg_t *
-    imb_query_answer (const im_request_t *request, im_store_t *store,
+    imb_query_answer (const im_request_t *request, imc_store_t *store,
                       imb_raft_t *raft, imb_dispatch_t *dispatch,
                       uint64_t node_id, const im_log_limit_t *refusals);
 

@@ -6,7 +6,7 @@
     - entry buffers must be a multiple of 8 bytes (im_entry_encode pads);
     - the state machine is not told the entry index: inside apply it is
       raft_last_applied () + 1, and after a restart libraft replays
-      entries the store already has, which imb_fsm skips by index;
+      entries the store already has, which imc_fsm skips by index;
     - a buffer given to raft_apply is raft's on success and still ours
       when raft_apply fails at once.
     The snapshot is a manifest (the applied index and the node that took
@@ -370,13 +370,13 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
     }
     char store_dir [IM_CONFIG_PATH_MAX + 8];
     snprintf (store_dir, sizeof store_dir, "%s/store", config->data_dir);
-    im_store_options_t options;
-    im_store_options_default (&options);
+    imc_store_options_t options;
+    imc_store_options_default (&options);
     options.block_cache_mb = config->block_cache_mb;
     options.write_buffer_mb = config->write_buffer_mb;
-    self->store = im_store_new (store_dir, &options, errbuf, errlen);
+    self->store = imc_store_new (store_dir, &options, errbuf, errlen);
     if (self->store)
-        self->fsm = imb_fsm_new (self->store);
+        self->fsm = imc_fsm_new (self->store);
     self->queue = imb_raft_queue_new (config->queue_max);
     self->draining = imb_raft_queue_new (config->queue_max);
     self->controls = zlist_new ();
@@ -391,7 +391,7 @@ imb_raft_new (const im_config_t *config, char *errbuf, size_t errlen)
     ||  !self->controls || !self->results_main || !self->applier) {
         char damage [600];
         if (self->store && !self->fsm
-        &&  im_store_damaged (self->store, damage, sizeof damage))
+        &&  imc_store_damaged (self->store, damage, sizeof damage))
             snprintf (errbuf, errlen, "cannot read the store's counters: "
                       "%s", damage);
         else
@@ -450,8 +450,8 @@ imb_raft_destroy (imb_raft_t **self_p)
            &&  (control = (imb_raft_ctl_t *) zlist_pop (self->controls)))
             imb_raft_ctl_destroy (&control);
         zlist_destroy (&self->controls);
-        imb_fsm_destroy (&self->fsm);
-        im_store_destroy (&self->store);
+        imc_fsm_destroy (&self->fsm);
+        imc_store_destroy (&self->store);
         uv_sem_destroy (&self->started);
         uv_mutex_destroy (&self->lock);
         free (self);
@@ -459,7 +459,7 @@ imb_raft_destroy (imb_raft_t **self_p)
     }
 }
 
-im_store_t *
+imc_store_t *
 imb_raft_store (imb_raft_t *self)
 {
     return self->store;

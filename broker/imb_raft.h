@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <czmq.h>
 #include "im_config.h"
-#include "im_store.h"
+#include "imc_store.h"
 
 typedef struct _imb_raft_t imb_raft_t;
 
@@ -55,7 +55,7 @@ void
 
 //  The store, for reads from the main thread (RocksDB reads are
 //  thread-safe); borrowed
-im_store_t *
+imc_store_t *
     imb_raft_store (imb_raft_t *self);
 
 //  The main thread's end of the results pipe; borrowed

@@ -126,7 +126,7 @@ s_fsm_snapshot_async (struct raft_fsm *fsm, struct raft_buffer *bufs [],
     uint64_t applied = im_mono_ms ();
     //  RocksDB's WAL sync may be called from any thread while the
     //  applier writes
-    int rc = im_store_sync (self->store);
+    int rc = imc_store_sync (self->store);
     uint64_t synced = im_mono_ms ();
     if (synced - start > 1000)
         zsys_info ("imb_raft: snapshot took %" PRIu64 " ms: %" PRIu64
@@ -174,14 +174,14 @@ s_fsm_restore (struct raft_fsm *fsm, struct raft_buffer *buf)
         uint64_t index = im_get_u64 ((char *) buf->base + 8);
         uint64_t source = buf->len == SNAPSHOT_SIZE
                         ? im_get_u64 ((char *) buf->base + 24) : 0;
-        if (index > imb_fsm_applied_index (self->fsm)) {
+        if (index > imc_fsm_applied_index (self->fsm)) {
             //  The store lacks what the log no longer has: fetch it
             //  from another node before serving anything
             zsys_warning ("imb_raft: snapshot at index %" PRIu64 " (node %"
                           PRIu64 ") is beyond this node's data (applied %"
                           PRIu64 "): the store will be replaced by a "
                           "checkpoint", index, source,
-                          imb_fsm_applied_index (self->fsm));
+                          imc_fsm_applied_index (self->fsm));
             if (imb_install_want (self->config.data_dir, index, source))
                 zsys_error ("imb_raft: cannot record the install in %s",
                             self->config.data_dir);

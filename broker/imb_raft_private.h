@@ -60,8 +60,8 @@
 
 struct _imb_raft_t {
     im_config_t config;             //  Copy of the node's configuration
-    im_store_t *store;              //  The database, owned
-    imb_fsm_t *fsm;                 //  The state machine, owned
+    imc_store_t *store;             //  The database, owned
+    imc_fsm_t *fsm;                 //  The state machine, owned
     uv_thread_t thread;             //  The Raft thread
     bool thread_started;            //  thread is joinable
     bool raft_started;              //  raft_init succeeded: close it

@@ -125,7 +125,7 @@ s_words (s_search_t *search, const char *text)
 }
 
 zmsg_t *
-imb_search_answer (const im_request_t *request, im_store_t *store)
+imb_search_answer (const im_request_t *request, imc_store_t *store)
 {
     const char *text = im_fields_str_or (request->body, "text", "");
     int64_t limit = im_fields_int_or (request->body, "limit", 20);
@@ -142,7 +142,7 @@ imb_search_answer (const im_request_t *request, im_store_t *store)
     }
     search->limit = (size_t) limit;
     search->items = zlist_new ();
-    int rc = im_store_incidents_scan (store, 1, s_search_one, search);
+    int rc = imc_store_incidents_scan (store, 1, s_search_one, search);
     zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
                                           search->items, "the incidents");
     zlist_destroy (&search->items);

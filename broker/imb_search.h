@@ -8,13 +8,13 @@
 #define IMB_SEARCH_H_INCLUDED
 
 #include "im_proto.h"
-#include "im_store.h"
+#include "imc_store.h"
 
 //  Answers a SEARCH request {text, limit (default 20)} from store's
 //  projections: {count} and one item per match, newest first, with id,
 //  title, status, type, category, resolution_code, resolution,
 //  root_cause, review_summary, resolved_ms. Returns the reply.
 zmsg_t *
-    imb_search_answer (const im_request_t *request, im_store_t *store);
+    imb_search_answer (const im_request_t *request, imc_store_t *store);
 
 #endif

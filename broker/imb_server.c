@@ -207,7 +207,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     //  A corrupt block fails every read of it, after a restart too: the
     //  store is rebuilt before it is opened again (imb_store_repair)
     char damage [600];
-    if (im_store_damaged (imb_raft_store (self->raft), damage, sizeof damage)
+    if (imc_store_damaged (imb_raft_store (self->raft), damage, sizeof damage)
     &&  imb_store_repair_want (self->config.data_dir, damage) == 0) {
         zsys_error ("the store is damaged (%s): stopping this node to "
                     "rebuild it", damage);

@@ -7,7 +7,7 @@
     But the store is derived data. Every entry it applied is in this
     node's Raft log, back to the last snapshot, and the state at that
     snapshot is in every other node's store. So a node whose store is
-    found corrupt (at open, or by any read or write, im_store_damaged)
+    found corrupt (at open, or by any read or write, imc_store_damaged)
     records it ("store.damaged", with RocksDB's words, which name the
     file and offset) and stops; before the store is opened again the
     damaged store is removed, and the node starts with an empty one: it

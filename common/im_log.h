@@ -4,7 +4,7 @@
     depend on czmq, yet what they log has to read like the rest of a
     process's log, which zsys writes. im_log writes the same line:
 
-        E: (imq-broker) 26-11-28 02:17:46 im_store: sync: No space left
+        E: (imq-broker) 26-11-28 02:17:46 imc_store: sync: No space left
 
     a level letter, the program's name when one was set, the local time
     and the text. A program sets its name (and, for tests, the stream)

@@ -3,7 +3,7 @@
     The defaults, and the policy read from a replicated configuration:
     the YAML schema and its checks are im_config's, so a policy file and
     a node's imq.yaml say the same thing the same way. The values are
-    used where they are applied (broker/imb_decide.c).
+    used where they are applied (common/core/imc_decide.c).
 */
 #include <assert.h>
 #include <inttypes.h>
