@@ -3,7 +3,7 @@
 
     CHECKPOINT takes a RocksDB checkpoint now and lists its files;
     CHECKPOINT-READ returns one chunk of one file with a BLAKE2b hash of
-    it (docs/protocol.md 3.4). The files are read from disk chunk by
+    it (docs/protocol.md 3.8). The files are read from disk chunk by
     chunk: neither side holds the database in memory. The main thread
     owns this object.
 */

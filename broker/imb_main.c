@@ -23,7 +23,9 @@ s_usage (FILE *stream)
         "      --http ADDR       HTTP address host:port (http.listen)\n"
         "      --join            join a running cluster: bootstrap nothing\n"
         "                        and wait for 'imqctl cluster add'\n"
-        "  -v, --verbose         debug logging\n"
+        "  -v, --verbose         also libraft's own trace on stderr\n"
+        "                        (LIBRAFT_TRACE): elections, appends,\n"
+        "                        how it loaded its log\n"
         "  -h, --help            this text\n");
 }
 
@@ -73,7 +75,7 @@ main (int argc, char *argv [])
             case 'R': raft = optarg; break;
             case 'H': http = optarg; break;
             case 'J': join = true; break;
-            case 'v': break;
+            case 'v': setenv ("LIBRAFT_TRACE", "1", 1); break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

@@ -480,6 +480,34 @@ test_bad_config_and_flags_stop_programs_with_a_reason (void **state)
     imh_passed (h);
 }
 
+typedef struct {
+    imh_t *harness;                 //  The node
+    const char *needle;             //  What the broker's log must hold
+} s_logged_t;
+
+static bool
+s_logged (void *arg)
+{
+    s_logged_t *logged = (s_logged_t *) arg;
+    return imh_log_lines (logged->harness, "broker", logged->needle) > 0;
+}
+
+static void
+test_verbose_adds_libraft_trace (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    imh_t *h = self->harness;
+    int broker = imh_start (h, IMH_BROKER, "broker",
+                            (const char *[]) { "-v", NULL });
+    assert_true (broker >= 0);
+    //  libraft says how it loaded its log, and that it starts
+    s_logged_t logged = { h, "LIBRAFT" };
+    assert_true (imh_wait_for (s_logged, &logged, IMH_PEER_WAIT_MS));
+    logged.needle = "starting";
+    assert_true (imh_wait_for (s_logged, &logged, IMH_PEER_WAIT_MS));
+    imh_passed (h);
+}
+
 int
 main (void)
 {
@@ -493,6 +521,8 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_bad_config_and_flags_stop_programs_with_a_reason,
             s_setup, imh_peer_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_verbose_adds_libraft_trace, s_setup, imh_peer_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

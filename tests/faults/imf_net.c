@@ -66,18 +66,34 @@ s_output (const char *const *argv)
     return out;
 }
 
+//  The iptables command that runs here: iptables, or, where Debian's
+//  alternatives link is missing, the nft or legacy one by its own name;
+//  NULL when none does
+static const char *
+s_iptables (void)
+{
+    static const char *names [] = {
+        "iptables", "iptables-nft", "iptables-legacy" };
+    for (size_t index = 0; index < sizeof names / sizeof names [0];
+         index++) {
+        const char *argv [] = { "/usr/bin/env", names [index], "--version",
+                                NULL };
+        char *out = s_output (argv);
+        bool runs = out != NULL;
+        free (out);
+        if (runs)
+            return names [index];
+    }
+    return NULL;
+}
+
 bool
 imf_net_available (void)
 {
     static const char *ip [] = { "/usr/bin/env", "ip", "-V", NULL };
-    static const char *tables [] = {
-        "/usr/bin/env", "iptables", "--version", NULL
-    };
     char *one = geteuid () == 0 ? s_output (ip) : NULL;
-    char *two = one ? s_output (tables) : NULL;
-    bool available = one && two;
+    bool available = one && s_iptables ();
     free (one);
-    free (two);
     return available;
 }
 
@@ -205,15 +221,15 @@ imf_net_cut (imf_net_t *self, int node, int peer, bool inbound,
     snprintf (port, sizeof port, "%d", IMH_PLACED_PORT + 2);
     int rc = 0;
     if (inbound && raft_only)
-        rc |= s_run (false, "ip", "netns", "exec", ns, "iptables", "-A",
+        rc |= s_run (false, "ip", "netns", "exec", ns, s_iptables (), "-A",
                      "INPUT", "-s", other, "-p", "tcp", "--dport", port,
                      "-j", "DROP", NULL);
     else
     if (inbound)
-        rc |= s_run (false, "ip", "netns", "exec", ns, "iptables", "-A",
+        rc |= s_run (false, "ip", "netns", "exec", ns, s_iptables (), "-A",
                      "INPUT", "-s", other, "-j", "DROP", NULL);
     if (outbound)
-        rc |= s_run (false, "ip", "netns", "exec", ns, "iptables", "-A",
+        rc |= s_run (false, "ip", "netns", "exec", ns, s_iptables (), "-A",
                      "OUTPUT", "-d", other, "-j", "DROP", NULL);
     return rc ? -1 : 0;
 }
@@ -235,7 +251,7 @@ imf_net_heal (imf_net_t *self)
     int rc = 0;
     for (int node = 1; node <= self->nodes; node++) {
         rc |= s_run (false, "ip", "netns", "exec", self->names [node - 1],
-                     "iptables", "-F", NULL);
+                     s_iptables (), "-F", NULL);
         rc |= imf_net_isolate (self, node, false);
     }
     return rc ? -1 : 0;
