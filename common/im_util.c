@@ -5,9 +5,11 @@
     time helpers keep clock reads out of everything but the leader's
     stamp and the workers' own deadlines.
 */
+#define _XOPEN_SOURCE 700             //  nftw and its FTW_* flags
+
 #include <assert.h>
-#include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,38 +160,28 @@ im_write_synced (const char *dir, const char *name, const char *text)
     return rc || im_sync_path (dir) ? IM_EIO : 0;
 }
 
-//  Removes path and, when it is a directory, everything under it; a
-//  symbolic link is removed, never followed
-static void
-s_remove (const char *path)
+//  nftw callback of im_remove_tree: called for each entry after what is
+//  under it (FTW_DEPTH), never through a symbolic link (FTW_PHYS): a
+//  link, even one to a directory, is itself unlinked and what it names
+//  is left alone. An entry that cannot be removed is skipped so that
+//  the rest still goes.
+static int
+s_remove_entry (const char *path, const struct stat *info, int type,
+                struct FTW *walk)
 {
-    struct stat info;
-    if (lstat (path, &info))
-        return;
-    if (S_ISDIR (info.st_mode)) {
-        DIR *dir = opendir (path);
-        if (dir) {
-            struct dirent *entry;
-            while ((entry = readdir (dir))) {
-                if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
-                    continue;
-                char child [4096];
-                int length = snprintf (child, sizeof child, "%s/%s", path,
-                                       entry->d_name);
-                if (length > 0 && (size_t) length < sizeof child)
-                    s_remove (child);
-            }
-            closedir (dir);
-        }
+    (void) info;
+    (void) walk;
+    if (type == FTW_DP || type == FTW_DNR)
         rmdir (path);
-    }
     else
-        unlink (path);
+        unlink (path);                  //  Files, links (FTW_SL, FTW_SLN)
+    return 0;
 }
 
 void
 im_remove_tree (const char *path)
 {
     assert (path);
-    s_remove (path);
+    //  16 directories open at most; deeper trees are walked all the same
+    nftw (path, s_remove_entry, 16, FTW_PHYS | FTW_DEPTH);
 }

@@ -58,7 +58,9 @@ int
 char *
     im_utf8_trim (char *text);
 
-//  Removes a directory with everything in it, if it is there
+//  Removes path and, when it is a directory, everything under it, if
+//  it is there. A symbolic link is removed itself and never followed:
+//  what it names, a file or a whole tree, stays where it is.
 void
     im_remove_tree (const char *path);
 
