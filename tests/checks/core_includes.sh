@@ -16,9 +16,19 @@ set -u
 
 #  Headers the core must not include, as an extended regular expression
 #  over the name between the quotes or angle brackets
-forbidden='^(zmq\.h|czmq\.h|zmq_.*\.h|raft\.h|raft/.*|uv\.h|uv/.*|microhttpd\.h|curl/.*|im_classes\.h|im_proto.*\.h|im_client\.h|im_log_limit\.h|imb_.*|imw_.*|imqctl.*|imh_.*)$'
+libraries='zmq\.h|czmq\.h|zmq_.*\.h|raft\.h|raft/.*|uv\.h|uv/.*'
+libraries="$libraries|microhttpd\.h|curl/.*"
+#  imq_common's headers, which pull in czmq, and the users' headers
+ours='im_classes\.h|im_proto.*\.h|im_client\.h|im_log_limit\.h'
+ours="$ours|imb_.*|imw_.*|imqctl.*|imh_.*"
+forbidden="^($libraries|$ours)\$"
 #  Libraries its link list must not hold
-forbidden_links='(zmq|czmq|raft|uv|microhttpd|curl|imq_common|imq_broker|imq_worker)'
+forbidden_links='zmq|raft|libuv|::UV$|microhttpd|curl|imq_common|imq_broker'
+forbidden_links="$forbidden_links|imq_worker"
+
+#  sed script: the name each #include line gives
+include_name='s/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]'
+include_name="$include_name"'\([^>"]*\)[>"].*/\1/p'
 
 #  Prints "file: name" for each forbidden include reached from the
 #  files of dir/core; dir is a common/ directory. Returns 0 when none.
@@ -32,7 +42,7 @@ check_dir () {
         for file in $todo; do
             grep -qxF "$file" "$seen" && continue
             echo "$file" >> "$seen"
-            names=$(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]\([^>"]*\)[>"].*/\1/p' "$file")
+            names=$(sed -n "$include_name" "$file")
             for name in $names; do
                 if echo "$name" | grep -Eq "$forbidden"; then
                     echo "$file: includes $name"
@@ -89,4 +99,5 @@ if [ $status -ne 0 ]; then
     echo "core_includes: common/core reaches an I/O library (above)" >&2
     exit 1
 fi
-echo "core_includes: $(find "$common/core" -name '*.[ch]' | wc -l) files and their headers, links: $*"
+files=$(find "$common/core" -name '*.[ch]' | wc -l)
+echo "core_includes: $files files and their headers; links: $*"
