@@ -378,6 +378,7 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
     zsys_init ();                   //  Catches SIGINT and SIGTERM
     zsys_set_logident (role->program);
     zsys_set_logstream (stderr);
+    im_log_set_ident (role->program);
     int status = 1;
     void *state = role->new_fn (&options->config);
     imw_worker_t *worker = state
