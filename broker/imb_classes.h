@@ -9,7 +9,8 @@
 #include <raft/uv.h>
 #include <uv.h>
 
-#include "imb_fsm.h"
+#include "imc_store.h"
+#include "imc_fsm.h"
 #include "imb_raft.h"
 #include "imb_dispatch.h"
 #include "imb_query.h"
@@ -25,7 +26,7 @@
 #include "imb_applier.h"
 #include "imb_dispatch_group.h"
 #include "imb_command_from.h"
-#include "imb_counters.h"
+#include "imc_counters.h"
 #include "imb_http.h"
 #include "imb_keys.h"
 #include "imb_node_keys.h"

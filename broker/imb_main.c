@@ -99,6 +99,7 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_set_logident ("imq-broker");
     zsys_set_logstream (stderr);
+    im_log_set_ident ("imq-broker");
     if (config_path) {
         char errors [4096];
         int rc = im_config_load (&config, config_path, errors, sizeof errors);
@@ -161,7 +162,7 @@ main (int argc, char *argv [])
                                                sizeof errbuf);
         if (!server && imb_install_pending (config.data_dir))
             continue;               //  Found while Raft started
-        if (!server && im_store_is_damage (errbuf)
+        if (!server && imc_store_is_damage (errbuf)
         &&  imb_store_repair_want (config.data_dir, errbuf) == 0) {
             fprintf (stderr, "imq-broker: the store is damaged (%s): it is "
                      "rebuilt\n", errbuf);

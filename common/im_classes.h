@@ -27,9 +27,9 @@
 #include "im_policy.h"
 #include "im_incident.h"
 #include "im_proto.h"
-#include "im_store.h"
 #include "im_config.h"
 #include "im_util.h"
+#include "im_log.h"
 #include "im_client.h"
 #include "im_log_limit.h"
 

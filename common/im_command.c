@@ -9,7 +9,19 @@
     imq entry from a damaged or foreign one before any msgpack is read;
     the verb travels as its name so that the table can grow freely.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_msgpack.h"
+#include "im_fields.h"
+#include "im_command.h"
 
 #define S_ELEMENTS      8           //  Elements in an encoded command
 #define S_ENTRY_HEADER  8           //  Magic and payload length

@@ -9,7 +9,17 @@
     range ServiceNow and most service desks ship with, and a few keyword
     categories; an empty file gives a working single-node setup.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_policy.h"
+#include "im_config.h"
 
 //  A default category: its name and up to eight keywords
 typedef struct {

@@ -7,7 +7,11 @@
     file sets the value at fault. The default notifier sink, derived from
     the data directory, is filled in here for the same reason.
 */
-#include "im_classes.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "im_util.h"
+#include "im_config.h"
 #include "im_config_private.h"
 
 //  Returns where section.key was written (its value, else its key), or
@@ -86,10 +90,16 @@ im_config_check (struct fy_diag *diag, struct fy_node *root,
         im_config_yaml_error (diag, at, "notifier.business_hours: start must "
                               "come before end, within one day");
     if (!s_find (root, "notifier", "sink")) {
-        int length = snprintf (config->sink_dir, sizeof config->sink_dir,
-                               "%s/notifications", config->data_dir);
+        //  Two copies rather than one snprintf, whose possible cut GCC
+        //  refuses at -O2 and above even though it is checked
+        int rc = im_strlcpy (config->sink_dir, config->data_dir,
+                             sizeof config->sink_dir);
+        size_t length = strlen (config->sink_dir);
+        if (rc == 0)
+            rc = im_strlcpy (config->sink_dir + length, "/notifications",
+                             sizeof config->sink_dir - length);
         at = s_find (root, "node", "data");
-        if (at && (length < 0 || (size_t) length >= sizeof config->sink_dir))
+        if (at && rc != 0)
             im_config_yaml_error (diag, at, "node.data: too long to add "
                                   "/notifications; set notifier.sink");
     }

@@ -17,7 +17,8 @@
 //  Reports an error at node, which must not be NULL
 void
     im_config_yaml_error (struct fy_diag *diag, struct fy_node *node,
-                          const char *format, ...) CHECK_PRINTF (3);
+                          const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 //  True when node is absent or a YAML null (empty, ~, null, Null, NULL
 //  written plain); "null" in quotes is a string

@@ -7,7 +7,14 @@
     Each reports what is wrong at the node where it is written, and goes
     on, so that one load names every mistake in the file.
 */
-#include "im_classes.h"
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "im_util.h"
+#include "im_config.h"
 #include "im_config_private.h"
 
 //  Reads a ZeroMQ endpoint ("transport://address") or a Raft host:port

@@ -6,7 +6,15 @@
     are errors that name the keys that would have been accepted, since
     a misspelt key silently ignored is a setting that never applies.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "im_util.h"
+#include "im_config.h"
 #include "im_config_private.h"
 
 //  How the value of one key is read

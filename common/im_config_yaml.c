@@ -15,14 +15,27 @@
     libfyaml expands them without any limit, so a few nested aliases in
     a small file ("billion laughs") would take all the memory there is.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_config.h"
 #include "im_config_private.h"
 
 #define S_FILE_MAX      (1024 * 1024)   //  Larger is not a config file
 
 static void
     s_print (char *errbuf, size_t errlen, const char *format, ...)
-    CHECK_PRINTF (3);
+    __attribute__ ((format (printf, 3, 4)));
 
 //  Formats into errbuf when there is one
 static void

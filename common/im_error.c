@@ -3,7 +3,9 @@
     The X-macro table in im_error.h is expanded twice here so that the
     text and the wire status of a code can never drift from its value.
 */
-#include "im_classes.h"
+
+
+#include "im_error.h"
 
 const char *
 im_strerror (int code)

@@ -9,7 +9,21 @@
     so reordering the table below can never change the meaning of an
     event already stored.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_msgpack.h"
+#include "im_fields.h"
+#include "im_event.h"
 #include "im_msgpack_put.h"
 
 #define S_ELEMENTS 9                //  Elements in the encoded array

@@ -13,7 +13,15 @@
     and to_json never meets a string jansson refuses. The wire side
     (pack, unpack, encode, decode, to_json) is in im_fields_codec.c.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_msgpack.h"
+#include "im_fields.h"
 #include "im_fields_private.h"
 
 //  Points the map at its inline storage, empty

@@ -7,7 +7,20 @@
     by step. The same checks are what im_fields_set_* enforce, which is
     why anything encode writes, decode accepts.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_msgpack.h"
+#include "im_fields.h"
 #include "im_fields_private.h"
 #include "im_msgpack_put.h"
 

@@ -1,17 +1,27 @@
 /*  im_incident - an incident's lifecycle, and the names of its states
 
     Which statuses each operator command may start from, as a table the
-    state machine checks every command against (broker/imb_decide.c
+    state machine checks every command against (common/core/imc_decide.c
     decides where it leads), and the names of statuses, pending reasons
     and SLA clocks as the wire and the projection spell them. How events
-    change a projection is in im_incident_evolve.c, its id lists in
-    im_incident_list.c.
+    change a projection is in imc_incident_evolve.c, its id lists in
+    imc_incident_list.c.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_command.h"
+#include "im_incident.h"
 
 //  Lifecycle: which statuses each operator command may start from.
 //  Bit n is status n. Commands not in the table pass in any status.
-//  Where a command leads is decided in broker/imb_decide.c; the table
+//  Where a command leads is decided in common/core/imc_decide.c; the table
 //  in docs/protocol.md section 3.1 shows both.
 #define S(status) (1u << (status))
 #define OPEN_STATUSES (S (IM_STATUS_NEW) | S (IM_STATUS_ASSIGNED)          \

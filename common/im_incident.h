@@ -1,11 +1,12 @@
-/*  im_incident - an incident's projection, and how events change it
+/*  im_incident - the incident model: statuses, the lifecycle, clocks
 
     The projection is the current state of one incident as fields, derived
-    from its events only: im_incident_evolve is the single function that
-    folds an event into it, used by the state machine as it applies and by
-    a replay that rebuilds projections from the log. The lifecycle table
-    (which command is allowed in which status) lives here too, so the
-    state machine, the tests and the docs read one definition.
+    from its events only by the core's fold (common/core/imc_incident.h),
+    used by the state machine as it applies and by a replay that rebuilds
+    projections from the log. What the workers need too lives here: the
+    statuses, the lifecycle table (which command is allowed in which
+    status), so the state machine, the tests and the docs read one
+    definition, and the clocks.
 
     Projection keys (docs/storage.md section 2.3):
         id, title, description, reporter, service, impact, urgency, type,
@@ -88,33 +89,11 @@ const char *
 int
     im_clock_from_name (const char *name);
 
-//  Lists of incident ids in a projection (children, related, ...) are
-//  str values of ids in the order added, comma-separated ("3,4,5").
-//  Adds id to the list under key unless it is there. Returns 0 or
-//  IM_ENOMEM / IM_ETOOBIG.
-int
-    im_incident_list_add (im_fields_t *incident, const char *key, int64_t id);
-
-//  Removes id from the list under key (the key goes when it empties)
-void
-    im_incident_list_remove (im_fields_t *incident, const char *key,
-                             int64_t id);
-
-//  True when the list under key holds id
-bool
-    im_incident_list_has (const im_fields_t *incident, const char *key,
-                          int64_t id);
-
 //  Returns the due time of clock when it runs for incident, else 0: the
 //  close clock while it is resolved (close_due_ms), the update clock
 //  while it is a declared major incident not yet resolved
 //  (update_due_ms). The deadlines index holds exactly these.
 int64_t
     im_incident_timer_due (const im_fields_t *incident, int clock);
-
-//  Folds event into incident (an empty map for incident.opened).
-//  Deterministic: uses only the event and the map.
-void
-    im_incident_evolve (im_fields_t *incident, const im_event_t *event);
 
 #endif

@@ -11,7 +11,17 @@
     skip msgpack-c altogether once the walk passed: im_msgpack_read
     reads the checked bytes element by element, in place.
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_msgpack.h"
 
 //  What one header byte announces
 typedef struct {

@@ -3,9 +3,19 @@
     The defaults, and the policy read from a replicated configuration:
     the YAML schema and its checks are im_config's, so a policy file and
     a node's imq.yaml say the same thing the same way. The values are
-    used where they are applied (broker/imb_decide.c).
+    used where they are applied (common/core/imc_decide.c).
 */
-#include "im_classes.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_policy.h"
+#include "im_config.h"
 
 void
 im_policy_defaults (im_policy_t *policy)

@@ -5,11 +5,22 @@
     time helpers keep clock reads out of everything but the leader's
     stamp and the workers' own deadlines.
 */
-#include "im_classes.h"
+#define _XOPEN_SOURCE 700             //  nftw and its FTW_* flags
+
+#include <assert.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "im_error.h"
+#include "im_util.h"
 
 uint64_t
 im_now_ms (void)
@@ -149,13 +160,28 @@ im_write_synced (const char *dir, const char *name, const char *text)
     return rc || im_sync_path (dir) ? IM_EIO : 0;
 }
 
+//  nftw callback of im_remove_tree: called for each entry after what is
+//  under it (FTW_DEPTH), never through a symbolic link (FTW_PHYS): a
+//  link, even one to a directory, is itself unlinked and what it names
+//  is left alone. An entry that cannot be removed is skipped so that
+//  the rest still goes.
+static int
+s_remove_entry (const char *path, const struct stat *info, int type,
+                struct FTW *walk)
+{
+    (void) info;
+    (void) walk;
+    if (type == FTW_DP || type == FTW_DNR)
+        rmdir (path);
+    else
+        unlink (path);                  //  Files, links (FTW_SL, FTW_SLN)
+    return 0;
+}
+
 void
 im_remove_tree (const char *path)
 {
     assert (path);
-    zdir_t *dir = zdir_new (path, NULL);
-    if (dir)
-        zdir_remove (dir, true);
-    zdir_destroy (&dir);
-    rmdir (path);                   //  zdir leaves an empty one behind
+    //  16 directories open at most; deeper trees are walked all the same
+    nftw (path, s_remove_entry, 16, FTW_PHYS | FTW_DEPTH);
 }

@@ -7,6 +7,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+//  True when two strings are equal; the same definition as czmq's, so
+//  that a file may include both
+#ifndef streq
+#define streq(s1,s2)    (!strcmp ((s1), (s2)))
+#endif
 
 //  Wall-clock time in ms since the epoch (the leader's stamp; workers'
 //  deadlines). Never called inside the state machine's apply.
@@ -51,7 +58,9 @@ int
 char *
     im_utf8_trim (char *text);
 
-//  Removes a directory with everything in it, if it is there
+//  Removes path and, when it is a directory, everything under it, if
+//  it is there. A symbolic link is removed itself and never followed:
+//  what it names, a file or a whole tree, stays where it is.
 void
     im_remove_tree (const char *path);
 

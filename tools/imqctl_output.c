@@ -121,7 +121,7 @@ imqctl_table_print (imqctl_table_t *self, FILE *out, size_t width)
 {
     assert (self);
     size_t last = self->columns - 1;
-    size_t widths [IMQCTL_COLUMNS_MAX];
+    size_t widths [IMQCTL_COLUMNS_MAX] = { 0 };
     for (size_t column = 0; column < self->columns; column++)
         widths [column] = s_width (self->headers [column]);
     char **row = (char **) zlistx_first (self->rows);

@@ -30,6 +30,7 @@
 #include "im_proto.h"
 #include "im_config.h"
 #include "im_util.h"
+#include "im_log.h"
 #include "im_client.h"
 
 #include "imw_output.h"

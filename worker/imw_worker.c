@@ -387,6 +387,7 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
     zsys_init ();                   //  Catches SIGINT and SIGTERM
     zsys_set_logident (role->program);
     zsys_set_logstream (stderr);
+    im_log_set_ident (role->program);
     int status = 1;
     //  With CURVE the worker proves it is one of its kind: its own
     //  certificate (security.cert, else <keys>/<name>.key_secret), whose

@@ -8,7 +8,7 @@
     1. ingress (main thread): a client's REQUEST message is decoded,
        turned into a command stamped by the leader, and packed; entries
        of K commands are encoded as the Raft thread proposes them;
-    2. apply (state-machine thread): each entry goes through imb_fsm
+    2. apply (state-machine thread): each entry goes through imc_fsm
        into a real RocksDB on disk (no fsync: libraft made the entry
        durable) and the results are packed for the main thread;
     3. egress (main thread): each result becomes the REPLY message;
@@ -92,7 +92,7 @@ s_body_new (void)
 
 //  Runs one entry of count OPENs starting at first through every stage
 static int
-s_entry (imb_fsm_t *fsm, const im_fields_t *body, uint64_t first,
+s_entry (imc_fsm_t *fsm, const im_fields_t *body, uint64_t first,
          size_t count, uint64_t index, bool time_ids, zchunk_t *results,
          msgpack_sbuffer *packed, s_costs_t *costs)
 {
@@ -139,10 +139,10 @@ s_entry (imb_fsm_t *fsm, const im_fields_t *body, uint64_t first,
 
     //  Apply, and the results packed for the main thread
     started = s_cpu_now ();
-    rc = imb_fsm_apply (fsm, index, entry, entry_size);
+    rc = imc_fsm_apply (fsm, index, entry, entry_size);
     size_t results_n = 0;
-    const imb_fsm_result_t *result = imb_fsm_results (fsm, &results_n);
-    imb_raft_results_begin (results, imb_fsm_last_seq (fsm),
+    const imc_fsm_result_t *result = imc_fsm_results (fsm, &results_n);
+    imb_raft_results_begin (results, imc_fsm_last_seq (fsm),
                             (uint32_t) results_n);
     for (size_t cmd = 0; cmd < results_n; cmd++)
         imb_raft_results_add (results, first + cmd, result [cmd].status,
@@ -288,8 +288,9 @@ main (int argc, char **argv)
     snprintf (base_path, sizeof base_path, "%s/baseline", dir);
 
     char errbuf [256] = "";
-    im_store_t *store = im_store_new (store_path, NULL, errbuf, sizeof errbuf);
-    imb_fsm_t *fsm = store ? imb_fsm_new (store) : NULL;
+    imc_store_t *store = imc_store_new (store_path, NULL, errbuf,
+                                        sizeof errbuf);
+    imc_fsm_t *fsm = store ? imc_fsm_new (store) : NULL;
     im_fields_t *body = s_body_new ();
     zchunk_t *results = zchunk_new (NULL, 64 * 1024);
     msgpack_sbuffer packed;
@@ -299,19 +300,19 @@ main (int argc, char **argv)
     if (rc)
         fprintf (stderr, "imq-bench-apply: cannot open the store: %s\n",
                  errbuf);
-    im_store_thread_quiet ();
+    imc_store_thread_quiet ();
     uint64_t index = 0;
     double process_started = s_process_cpu_now ();
     for (size_t first = 0; first < opens && rc == 0; first += per_entry)
         rc = s_entry (fsm, body, first, per_entry, ++index, time_ids,
                       results, &packed, &costs);
-    if (rc == 0 && imb_fsm_last_seq (fsm) != opens) {
+    if (rc == 0 && imc_fsm_last_seq (fsm) != opens) {
         fprintf (stderr, "imq-bench-apply: %" PRIu64 " events for %zu "
-                 "OPENs\n", imb_fsm_last_seq (fsm), opens);
+                 "OPENs\n", imc_fsm_last_seq (fsm), opens);
         rc = -1;
     }
-    imb_fsm_destroy (&fsm);
-    im_store_destroy (&store);
+    imc_fsm_destroy (&fsm);
+    imc_store_destroy (&store);
     costs.process = s_process_cpu_now () - process_started
                   - costs.client - costs.ingress - costs.egress;
     if (rc == 0 && baseline)

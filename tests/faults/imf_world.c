@@ -7,7 +7,7 @@
     started again is left out of the comparison and said to be down.
 */
 #include "imf_world_private.h"
-#include "im_store.h"
+#include "imc_store.h"
 
 //  Appends the wrapper of node's broker to argv from *count: the I/O
 //  shim's environment, then its namespace
@@ -237,20 +237,20 @@ s_read_store (imf_world_t *self, int node, imf_check_t *check,
     char data [512], path [600], errbuf [512] = "";
     imh_node_data (self->harness, node, data, sizeof data);
     snprintf (path, sizeof path, "%s/store", data);
-    im_store_options_t options;
-    im_store_options_default (&options);
+    imc_store_options_t options;
+    imc_store_options_default (&options);
     options.read_only = true;
-    im_store_t *store = im_store_new (path, &options, errbuf, sizeof errbuf);
+    imc_store_t *store = imc_store_new (path, &options, errbuf, sizeof errbuf);
     if (!store) {
         printf ("  node %d: store unreadable: %s\n", node, errbuf);
         return -1;
     }
     s_reader_t reader = { check, node, 0, 0 };
-    int rc = im_store_events_scan (store, 1, 0, s_read_event, &reader);
+    int rc = imc_store_events_scan (store, 1, 0, s_read_event, &reader);
     if (rc)
         printf ("  node %d: reading events failed after %zu: %s\n", node,
-                reader.count, im_store_errmsg (store));
-    im_store_destroy (&store);
+                reader.count, imc_store_errmsg (store));
+    imc_store_destroy (&store);
     if (breaches && reader.breaches > *breaches)
         *breaches = reader.breaches;
     return rc ? -1 : (int64_t) reader.count;

@@ -18,7 +18,7 @@
     answer is printed, to see what a kept input does.
 
     The store lives in a directory of its own for the process, emptied
-    between inputs (im_store_clear); it is made anew every S_RECYCLE
+    between inputs (imc_store_clear); it is made anew every S_RECYCLE
     inputs, since every clear and read otherwise walks the deletions of
     all inputs before (measured: ~200 inputs/s with a new store every
     100 inputs, ~170 every 2000).
@@ -36,8 +36,8 @@
 typedef struct {
     char dir [256];                 //  The process's directory
     char path [300];                //  The store, in dir
-    im_store_t *store;              //  Owned
-    imb_fsm_t *fsm;                 //  Over store, owned
+    imc_store_t *store;             //  Owned
+    imc_fsm_t *fsm;                 //  Over store, owned
     size_t inputs;                  //  Run on this store
     bool registered;                //  s_exit runs at exit
     bool verbose;                   //  IM_FUZZ_VERBOSE: say what happens
@@ -48,8 +48,8 @@ static s_state_t s_state;
 static void
 s_store_close (void)
 {
-    imb_fsm_destroy (&s_state.fsm);
-    im_store_destroy (&s_state.store);
+    imc_fsm_destroy (&s_state.fsm);
+    imc_store_destroy (&s_state.store);
     char command [400];
     snprintf (command, sizeof command, "rm -rf '%s'", s_state.path);
     if (system (command))
@@ -86,12 +86,12 @@ s_store_open (void)
         s_store_close ();
     if (!s_state.store) {
         char errbuf [256];
-        im_store_options_t options;
-        im_store_options_default (&options);
+        imc_store_options_t options;
+        imc_store_options_default (&options);
         options.block_cache_mb = 8;
         options.write_buffer_mb = 16;
-        s_state.store = im_store_new (s_state.path, &options, errbuf,
-                                      sizeof errbuf);
+        s_state.store = imc_store_new (s_state.path, &options, errbuf,
+                                       sizeof errbuf);
         if (!s_state.store)
             im_fuzz_fail ("cannot open a store: %s", errbuf);
         //  Registered once RocksDB made its statics (the first open), so
@@ -102,12 +102,12 @@ s_store_open (void)
         s_state.inputs = 0;
     }
     else {
-        imb_fsm_destroy (&s_state.fsm);
-        if (im_store_clear (s_state.store))
+        imc_fsm_destroy (&s_state.fsm);
+        if (imc_store_clear (s_state.store))
             im_fuzz_fail ("cannot clear the store");
     }
     s_state.inputs++;
-    s_state.fsm = imb_fsm_new (s_state.store);
+    s_state.fsm = imc_fsm_new (s_state.store);
     if (!s_state.fsm)
         im_fuzz_fail ("no state machine over an empty store");
 }
@@ -149,7 +149,7 @@ s_apply (uint64_t index, const uint8_t *payload, size_t size)
     int decoded = im_entry_decode (entry, framed, &commands, &count, NULL, 0);
     im_entry_free (&commands, count);
 
-    int rc = imb_fsm_apply (s_state.fsm, index, entry, framed);
+    int rc = imc_fsm_apply (s_state.fsm, index, entry, framed);
     free (entry);
     if (rc != 0 && rc != IM_EPROTO)
         im_fuzz_fail ("entry %" PRIu64 " stops the node: %s", index,
@@ -157,10 +157,10 @@ s_apply (uint64_t index, const uint8_t *payload, size_t size)
     if ((rc == 0) != (decoded == 0))
         im_fuzz_fail ("entry %" PRIu64 ": apply says %d, decode %d", index,
                       rc, decoded);
-    if (imb_fsm_applied_index (s_state.fsm) != index)
+    if (imc_fsm_applied_index (s_state.fsm) != index)
         im_fuzz_fail ("entry %" PRIu64 " is not recorded as applied", index);
     size_t results_n = 0;
-    const imb_fsm_result_t *results = imb_fsm_results (s_state.fsm,
+    const imc_fsm_result_t *results = imc_fsm_results (s_state.fsm,
                                                        &results_n);
     if (rc == 0 && results_n != count)
         im_fuzz_fail ("%zu commands, %zu results", count, results_n);

@@ -18,7 +18,7 @@
 */
 #include "im_classes.h"
 #include "imb_classes.h"
-#include "imb_decide.h"
+#include "imc_decide.h"
 #include "imb_http_ingest.h"
 #include "im_fuzz.h"
 
@@ -92,7 +92,7 @@ s_batch (const imb_http_batch_t *batch, bool events)
     im_policy_t *policy = (im_policy_t *) malloc (sizeof (im_policy_t));
     assert (policy);
     im_policy_defaults (policy);
-    imb_decision_t decision;
+    imc_decision_t decision;
     memset (&decision, 0, sizeof decision);
     for (size_t index = 0; index < batch->count; index++) {
         const imb_http_command_t *command = &batch->commands [index];
@@ -108,7 +108,7 @@ s_batch (const imb_http_batch_t *batch, bool events)
             im_fuzz_fail ("alert %zu: no request id", index);
         im_command_t *alert = s_send ("ALERT", command->request_id,
                                       command->body, false);
-        imb_decide (alert, NULL, 1, policy, s_no_incident, NULL, &decision);
+        imc_decide (alert, NULL, 1, policy, s_no_incident, NULL, &decision);
         const char *action = im_fields_str_or (command->body, "action", "");
         if (streq (action, "trigger") && decision.rc)
             im_fuzz_fail ("alert %zu: a trigger is refused: %s", index,
@@ -119,10 +119,10 @@ s_batch (const imb_http_batch_t *batch, bool events)
         &&  !im_fields_has (command->body, "description"))
             im_fuzz_fail ("alert %zu: a trigger without its description",
                           index);
-        imb_decision_reset (&decision);
+        imc_decision_reset (&decision);
         im_command_destroy (&alert);
     }
-    imb_decision_destroy_events (&decision);
+    imc_decision_destroy_events (&decision);
     free (policy);
 }
 

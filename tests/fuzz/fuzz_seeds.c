@@ -577,6 +577,7 @@ main (int argc, char *argv [])
     }
     zsys_init ();
     zsys_set_logstream (NULL);
+    im_log_set_stream (NULL);
     s_out_t out = { argv [1], NULL, 0 };
     s_msgpack (&out);
     s_proto (&out);

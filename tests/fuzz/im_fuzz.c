@@ -49,6 +49,7 @@ im_fuzz_quiet (void)
         zsys_handler_set (NULL);    //  libFuzzer handles the signals
         zsys_init ();
         zsys_set_logstream (NULL);
+        im_log_set_stream (NULL);
         quiet = true;
     }
 }

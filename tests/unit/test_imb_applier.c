@@ -31,8 +31,8 @@
 
 typedef struct {
     char dir [256];                 //  Temp directory, removed at the end
-    im_store_t *store;              //  The real store
-    imb_fsm_t *fsm;                 //  Applied to by the applier
+    imc_store_t *store;             //  The real store
+    imc_fsm_t *fsm;                 //  Applied to by the applier
     char endpoint [64];             //  Where the applier connects
     zsock_t *results;               //  This test's end of the results
     imb_applier_t *applier;         //  Under test
@@ -57,13 +57,13 @@ typedef struct {
 static void
 s_store_open (fixture_t *f, bool read_only)
 {
-    im_store_options_t options;
-    im_store_options_default (&options);
+    imc_store_options_t options;
+    imc_store_options_default (&options);
     options.read_only = read_only;
     char errbuf [256];
-    f->store = im_store_new (f->dir, &options, errbuf, sizeof errbuf);
+    f->store = imc_store_new (f->dir, &options, errbuf, sizeof errbuf);
     assert_non_null (f->store);
-    f->fsm = imb_fsm_new (f->store);
+    f->fsm = imc_fsm_new (f->store);
     assert_non_null (f->fsm);
 }
 
@@ -106,8 +106,8 @@ s_teardown (void **state)
     fixture_t *f = (fixture_t *) *state;
     s_destroy_draining (f, NULL);
     zsock_destroy (&f->results);
-    imb_fsm_destroy (&f->fsm);
-    im_store_destroy (&f->store);
+    imc_fsm_destroy (&f->fsm);
+    imc_store_destroy (&f->store);
     char command [300];
     snprintf (command, sizeof command, "rm -rf '%s'", f->dir);
     assert_int_equal (system (command), 0);
@@ -222,8 +222,8 @@ static uint64_t
 s_stored_applied (fixture_t *f)
 {
     uint64_t applied = 0;
-    assert_int_equal (im_store_meta_get (f->store, IM_META_APPLIED,
-                                         &applied), 0);
+    assert_int_equal (imc_store_meta_get (f->store, IM_META_APPLIED,
+                                          &applied), 0);
     return applied;
 }
 
@@ -655,8 +655,8 @@ test_destroy_applies_what_waits (void **state)
     assert_null (f->applier);
     assert_int_equal (results_n, S_STALL + 10);
     f->stall_read = f->stall_tokens;
-    assert_int_equal (imb_fsm_applied_index (f->fsm), 10);
-    assert_int_equal (imb_fsm_last_seq (f->fsm), 20);
+    assert_int_equal (imc_fsm_applied_index (f->fsm), 10);
+    assert_int_equal (imc_fsm_last_seq (f->fsm), 20);
     assert_int_equal (s_stored_applied (f), 10);
 }
 
@@ -701,8 +701,8 @@ test_a_store_that_cannot_be_written_stops_the_applier (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     //  The same store opened read-only: RocksDB refuses every write
-    imb_fsm_destroy (&f->fsm);
-    im_store_destroy (&f->store);
+    imc_fsm_destroy (&f->fsm);
+    imc_store_destroy (&f->store);
     s_store_open (f, true);
     size_t unit = s_weight (1);
     s_start (f, unit / 2);
@@ -743,6 +743,7 @@ main (void)
     zsys_set_sndhwm (S_HWM);
     zsys_set_rcvhwm (S_HWM);
     zsys_set_logstream (NULL);      //  Failures are logged as they happen
+    im_log_set_stream (NULL);
     const struct CMUnitTest tests [] = {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         T (test_entries_are_applied_in_order_and_answered_in_order),

@@ -42,8 +42,8 @@ typedef struct {
 
 typedef struct {
     char dir [256];                 //  Temp directory, removed at the end
-    im_store_t *store;              //  The real store
-    imb_fsm_t *fsm;                 //  Fills it
+    imc_store_t *store;             //  The real store
+    imc_fsm_t *fsm;                 //  Fills it
     uint64_t index;                 //  Last Raft index applied
     uint64_t incidents;             //  Incidents opened
     zsock_t *router;                //  The worker ROUTER the group uses
@@ -77,9 +77,9 @@ s_apply (fixture_t *f, im_command_t **commands, size_t count)
     size_t size;
     assert_int_equal (im_entry_encode (commands, count, malloc, &data, &size),
                       0);
-    assert_int_equal (imb_fsm_apply (f->fsm, ++f->index, data, size), 0);
+    assert_int_equal (imc_fsm_apply (f->fsm, ++f->index, data, size), 0);
     size_t results_n;
-    const imb_fsm_result_t *results = imb_fsm_results (f->fsm, &results_n);
+    const imc_fsm_result_t *results = imc_fsm_results (f->fsm, &results_n);
     assert_int_equal (results_n, count);
     for (size_t index = 0; index < count; index++) {
         assert_int_equal (results [index].status, 200);
@@ -105,7 +105,7 @@ s_command (const char *verb, uint64_t incident)
 static void
 s_model_grow (fixture_t *f)
 {
-    uint64_t seqs = imb_fsm_last_seq (f->fsm);
+    uint64_t seqs = imc_fsm_last_seq (f->fsm);
     size_t n = (size_t) seqs + 1;
     f->incident = (uint64_t *) realloc (f->incident, n * sizeof (uint64_t));
     f->previous = (uint64_t *) realloc (f->previous, n * sizeof (uint64_t));
@@ -124,7 +124,7 @@ s_model_grow (fixture_t *f)
         //  What the event says, read back from the store
         char *data;
         size_t size;
-        assert_int_equal (im_store_event_get (f->store, seq, &data, &size), 0);
+        assert_int_equal (imc_store_event_get (f->store, seq, &data, &size), 0);
         uint64_t incident;
         assert_int_equal (im_event_peek_incident (data, size, &incident), 0);
         free (data);
@@ -218,9 +218,9 @@ s_fixture_new (void)
               base ? base : "/tmp");
     assert_non_null (mkdtemp (f->dir));
     char errbuf [256];
-    f->store = im_store_new (f->dir, NULL, errbuf, sizeof errbuf);
+    f->store = imc_store_new (f->dir, NULL, errbuf, sizeof errbuf);
     assert_non_null (f->store);
-    f->fsm = imb_fsm_new (f->store);
+    f->fsm = imc_fsm_new (f->store);
     assert_non_null (f->fsm);
 
     char endpoint [64];
@@ -265,8 +265,8 @@ s_fixture_destroy (fixture_t **f_p)
         free (worker->got);
     }
     zsock_destroy (&f->router);
-    imb_fsm_destroy (&f->fsm);
-    im_store_destroy (&f->store);
+    imc_fsm_destroy (&f->fsm);
+    imc_store_destroy (&f->store);
     char command [300];
     snprintf (command, sizeof command, "rm -rf '%s'", f->dir);
     assert_int_equal (system (command), 0);
@@ -320,7 +320,7 @@ s_delivered (fixture_t *f, int w, uint64_t seq, zframe_t *event)
     //  The stored event's bytes
     char *data;
     size_t size;
-    assert_int_equal (im_store_event_get (f->store, seq, &data, &size), 0);
+    assert_int_equal (imc_store_event_get (f->store, seq, &data, &size), 0);
     assert_int_equal (zframe_size (event), size);
     assert_memory_equal (zframe_data (event), data, size);
     free (data);
@@ -413,7 +413,7 @@ s_group (fixture_t *f, const char *name, uint64_t committed)
     assert_non_null (f->group);
     assert_string_equal (imb_dispatch_group_name (f->group), name);
     f->offset = 0;
-    assert_int_equal (im_store_offset_get (f->store, name, &f->offset), 0);
+    assert_int_equal (imc_store_offset_get (f->store, name, &f->offset), 0);
     for (uint64_t seq = 1; seq <= f->offset; seq++)
         f->acked [seq] = true;
     f->reported = f->offset;
@@ -1159,6 +1159,7 @@ main (void)
 {
     zsys_init ();
     zsys_set_logstream (NULL);      //  The group logs redeliveries
+    im_log_set_stream (NULL);
     const struct CMUnitTest tests [] = {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         T (test_events_of_one_incident_go_to_one_instance_in_seq_order),

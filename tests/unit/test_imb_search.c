@@ -13,8 +13,8 @@
 
 typedef struct {
     char dir [256];                 //  Temp directory
-    im_store_t *store;              //  Store under test
-    imb_fsm_t *fsm;                 //  Fills it
+    imc_store_t *store;             //  Store under test
+    imc_fsm_t *fsm;                 //  Fills it
     uint64_t index;                 //  Last Raft index used
 } fixture_t;
 
@@ -29,9 +29,9 @@ s_setup (void **state)
               base ? base : "/tmp");
     assert_non_null (mkdtemp (f->dir));
     char errbuf [256];
-    f->store = im_store_new (f->dir, NULL, errbuf, sizeof errbuf);
+    f->store = imc_store_new (f->dir, NULL, errbuf, sizeof errbuf);
     assert_non_null (f->store);
-    f->fsm = imb_fsm_new (f->store);
+    f->fsm = imc_fsm_new (f->store);
     assert_non_null (f->fsm);
     *state = f;
     return 0;
@@ -41,8 +41,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    imb_fsm_destroy (&f->fsm);
-    im_store_destroy (&f->store);
+    imc_fsm_destroy (&f->fsm);
+    imc_store_destroy (&f->store);
     char command [300];
     snprintf (command, sizeof command, "rm -rf '%s'", f->dir);
     assert_int_equal (system (command), 0);
@@ -68,9 +68,9 @@ s_apply (fixture_t *f, const char *verb, uint64_t incident, ...)
     void *data;
     size_t size;
     assert_int_equal (im_entry_encode (&command, 1, malloc, &data, &size), 0);
-    assert_int_equal (imb_fsm_apply (f->fsm, ++f->index, data, size), 0);
+    assert_int_equal (imc_fsm_apply (f->fsm, ++f->index, data, size), 0);
     size_t count;
-    assert_int_equal (imb_fsm_results (f->fsm, &count)->status, 200);
+    assert_int_equal (imc_fsm_results (f->fsm, &count)->status, 200);
     free (data);
     im_command_destroy (&command);
 }

@@ -1,0 +1,213 @@
+/*  imc_decide_args - the arguments every command may carry
+
+    Every argument a command carries is checked here, with an error that
+    names the argument, because this is where a bad request from any
+    client ends: a rejection is a result stored under the request id like
+    any other, so a retried bad request gets the same answer. Unknown
+    arguments are rejected too, so a typo does not silently do nothing.
+    The rules are data, one table per verb.
+*/
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_command.h"
+#include "imc_decide.h"
+#include "imc_decide_private.h"
+
+//  Argument rules, one table per verb
+typedef struct {
+    const char *key;                //  Argument name
+    bool is_int;                    //  int (else str)
+    bool required;                  //  Must be present
+    int64_t min, max;               //  int range, or str length range
+} s_arg_t;
+
+static const s_arg_t s_open_args [] = {
+    { "title", false, true, 1, 256 }, { "reporter", false, true, 1, 63 },
+    { "description", false, false, 0, 8192 },
+    { "service", false, false, 0, 128 },
+    { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
+    { "type", false, false, 1, 16 }, { "channel", false, false, 1, 32 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_ack_args [] = {
+    { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_assign_args [] = {
+    { "group", false, false, 0, 63 }, { "agent", false, false, 0, 63 },
+    { "unassigned_only", true, false, 0, 1 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_escalate_args [] = {
+    { "kind", false, true, 1, 16 }, { "reason", false, true, 1, 8192 },
+    { "group", false, false, 1, 63 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_link_args [] = {
+    { "link", false, true, 1, 16 }, { "other", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_unlink_args [] = {
+    { "other", true, true, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_major_args [] = {
+    { "action", false, true, 1, 16 }, { "reason", false, false, 0, 8192 },
+    { "commander", false, false, 1, 63 },
+    { "cadence_ms", true, false, 1, INT64_MAX },
+    { "text", false, false, 1, 8192 }, { "due_ms", true, false, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_review_args [] = {
+    { "summary", false, true, 1, 8192 }, { "root_cause", false, true, 1, 8192 },
+    { "actions", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_comment_args [] = {
+    { "text", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_resolve_args [] = {
+    { "notes", false, true, 1, 8192 }, { "code", false, true, 1, 63 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_alert_args [] = {
+    { "dedup_key", false, true, 1, 255 }, { "action", false, true, 1, 16 },
+    { "title", false, false, 1, 256 }, { "reporter", false, false, 1, 63 },
+    { "description", false, false, 0, 8192 },
+    { "service", false, false, 0, 128 },
+    { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
+    { "channel", false, false, 1, 32 }, { "severity", false, false, 0, 16 },
+    { "occurrence", false, false, 1, 64 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_close_args [] = {
+    { "due_ms", true, false, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_pend_args [] = {
+    { "reason", false, true, 1, 32 }, { "note", false, false, 0, 8192 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_resume_args [] = {
+    { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_config_args [] = {
+    { "text", false, true, 1, 65536 }, { "source", false, false, 0, 255 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_member_args [] = {
+    { "node", true, true, 1, INT64_MAX }, { "raft", false, true, 3, 255 },
+    { "client", false, false, 0, 255 }, { "workers", false, false, 0, 255 },
+    { "http", false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_cancel_args [] = {
+    { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_reopen_args [] = {
+    { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_classify_args [] = {
+    { "priority", true, true, 1, 5 }, { "category", false, true, 1, 63 },
+    { "type", false, false, 1, 16 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_convert_args [] = {
+    { "type", false, true, 1, 16 }, { "reason", false, true, 1, 8192 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_categorize_args [] = {
+    { "category", false, false, 1, 63 }, { "subcategory", false, false, 1, 63 },
+    { "service", false, false, 1, 128 }, { "ci", false, false, 1, 128 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_prioritize_args [] = {
+    { "priority", true, true, 1, 5 }, { "reason", false, true, 1, 8192 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_start_args [] = {
+    { "priority", true, true, 1, 5 }, { "type", false, false, 1, 16 },
+    { "response_due_ms", true, true, 1, INT64_MAX },
+    { "resolution_due_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_stop_args [] = {
+    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_breach_args [] = {
+    { "clock", false, true, 1, 16 }, { "due_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_notify_args [] = {
+    { "recipient", false, true, 1, 63 }, { "channel", false, true, 1, 32 },
+    { "reason", false, true, 1, 32 }, { "about_seq", true, true, 0, INT64_MAX },
+    { "target", false, false, 0, 1024 }, { NULL, false, false, 0, 0 } };
+
+//  Checks args against rules: every key known, types and ranges right,
+//  required ones present. Returns 0 or IM_EINVAL with decision->error set.
+static int
+s_check_args (const im_fields_t *args, const s_arg_t *rules,
+              imc_decision_t *decision)
+{
+    for (size_t index = 0; index < im_fields_size (args); index++) {
+        const char *key = im_fields_key_at (args, index);
+        const s_arg_t *rule = rules;
+        //  Most rules differ from the key in its first byte
+        while (rule->key && (rule->key [0] != key [0]
+                             || !streq (rule->key, key)))
+            rule++;
+        if (!rule->key)
+            return imc_decide_reject (decision, IM_EINVAL,
+                                      "unknown argument '%s'", key);
+        im_field_type_t type = im_fields_type_at (args, index);
+        if (rule->is_int) {
+            if (type != IM_FIELD_INT)
+                return imc_decide_reject (decision, IM_EINVAL,
+                                 "argument '%s' must be an integer", key);
+            int64_t value = im_fields_int_at (args, index);
+            if (value < rule->min || value > rule->max)
+                return imc_decide_reject (decision, IM_EINVAL,
+                                 "argument '%s' is %" PRId64
+                                 ", must be %" PRId64 "..%" PRId64,
+                                 key, value, rule->min, rule->max);
+        }
+        else {
+            if (type != IM_FIELD_STR)
+                return imc_decide_reject (decision, IM_EINVAL,
+                                 "argument '%s' must be a string", key);
+            int64_t length = (int64_t) strlen (im_fields_str_at (args, index));
+            if (length < rule->min || length > rule->max)
+                return imc_decide_reject (decision, IM_EINVAL,
+                                 "argument '%s' must be %" PRId64 " to %"
+                                 PRId64 " bytes long", key, rule->min,
+                                 rule->max);
+        }
+    }
+    for (const s_arg_t *rule = rules; rule->key; rule++)
+        if (rule->required && !im_fields_has (args, rule->key))
+            return imc_decide_reject (decision, IM_EINVAL,
+                             "missing argument '%s'", rule->key);
+    return 0;
+}
+
+static const s_arg_t *
+s_rules (im_command_type_t type)
+{
+    switch (type) {
+        case IM_CMD_OPEN:       return s_open_args;
+        case IM_CMD_ACK:        return s_ack_args;
+        case IM_CMD_ASSIGN:     return s_assign_args;
+        case IM_CMD_COMMENT:    return s_comment_args;
+        case IM_CMD_RESOLVE:    return s_resolve_args;
+        case IM_CMD_CLOSE:      return s_close_args;
+        case IM_CMD_PEND:       return s_pend_args;
+        case IM_CMD_RESUME:     return s_resume_args;
+        case IM_CMD_CANCEL:     return s_cancel_args;
+        case IM_CMD_CONFIG:     return s_config_args;
+        case IM_CMD_MEMBER:     return s_member_args;
+        case IM_CMD_CONVERT:    return s_convert_args;
+        case IM_CMD_LINK:       return s_link_args;
+        case IM_CMD_MAJOR:      return s_major_args;
+        case IM_CMD_REVIEW:     return s_review_args;
+        case IM_CMD_UNLINK:     return s_unlink_args;
+        case IM_CMD_ESCALATE:   return s_escalate_args;
+        case IM_CMD_CATEGORIZE: return s_categorize_args;
+        case IM_CMD_PRIORITIZE: return s_prioritize_args;
+        case IM_CMD_REOPEN:     return s_reopen_args;
+        case IM_CMD_CLASSIFY:   return s_classify_args;
+        case IM_CMD_SLA_START:  return s_sla_start_args;
+        case IM_CMD_SLA_STOP:   return s_sla_stop_args;
+        case IM_CMD_SLA_BREACH: return s_sla_breach_args;
+        case IM_CMD_NOTIFY:     return s_notify_args;
+        case IM_CMD_ALERT:      return s_alert_args;
+        default:                return NULL;
+    }
+}
+
+int
+imc_decide_check_args (const im_command_t *command, imc_decision_t *decision)
+{
+    const s_arg_t *rules = s_rules (command->type);
+    if (!rules)
+        return imc_decide_reject (decision, IM_EUNKNOWN,
+                                  "command %s is not accepted here",
+                                  im_command_type_name (command->type)
+                                  ? im_command_type_name (command->type)
+                                  : "?");
+    return s_check_args (command->args, rules, decision);
+}

@@ -1,0 +1,245 @@
+/*  imc_decide_desk - what the service desk's commands mean
+
+    The half of the decider that is about who works on an incident and
+    how it is classified: assignment (checked against the policy's
+    groups and agents when it names them), functional and hierarchical
+    escalation, conversion between incident and service request,
+    classification by hand and by the classifier, and the priority
+    override only the right roles may make. imc_decide.c holds the
+    argument checks and the lifecycle.
+*/
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_command.h"
+#include "im_incident.h"
+#include "im_policy.h"
+#include "im_config.h"
+#include "imc_decide.h"
+#include "imc_decide_private.h"
+
+//  Checks group and agent against the policy's groups, when it names
+//  any; returns the group (NULL when the policy has none or group is
+//  empty), or NULL with decision rejected
+static const im_config_group_t *
+s_check_group (const im_policy_t *policy, const char *group,
+               const char *agent, imc_decision_t *decision)
+{
+    if (policy->groups_n == 0 || !*group)
+        return NULL;
+    const im_config_group_t *known = im_policy_group (policy, group);
+    if (!known) {
+        imc_decide_reject (decision, IM_EINVAL, "no group '%s' in the policy "
+                           "(version %" PRIu64 ")", group, policy->version);
+        return NULL;
+    }
+    bool member = !*agent || known->agents_n == 0;
+    for (size_t index = 0; !member && index < known->agents_n; index++)
+        member = streq (known->agents [index], agent);
+    if (!member) {
+        imc_decide_reject (decision, IM_EINVAL, "agent '%s' is not in group "
+                           "'%s'", agent, group);
+        return NULL;
+    }
+    return known;
+}
+
+//  Emits incident.assigned moving incident to new_group / new_agent
+static void
+s_assign_to (const im_command_t *command, const im_fields_t *incident,
+             const im_policy_t *policy, const char *new_group,
+             const char *new_agent, imc_decision_t *decision)
+{
+    const char *old_group = im_fields_str_or (incident, "group", "");
+    const char *old_agent = im_fields_str_or (incident, "agent", "");
+    if (streq (new_group, old_group) && streq (new_agent, old_agent)) {
+        imc_decide_reject (decision, IM_ESTATE, "incident is already "
+                           "assigned to %s%s%s", new_group,
+                           *new_agent ? "/" : "", new_agent);
+        return;
+    }
+    const im_config_group_t *group = s_check_group (policy, new_group,
+                                                    new_agent, decision);
+    if (decision->rc)
+        return;
+    //  A reassignment is any change after the first assignment
+    int64_t count = im_fields_int_or (incident, "reassignment_count", 0);
+    if (*old_group || *old_agent)
+        count++;
+    im_status_t status = im_incident_status (incident);
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_ASSIGNED,
+                                            command->incident);
+    im_fields_set_str (payload, "group", new_group);
+    im_fields_set_str (payload, "agent", new_agent);
+    im_fields_set_str (payload, "previous_group", old_group);
+    im_fields_set_str (payload, "previous_agent", old_agent);
+    im_fields_set_str (payload, "status",
+                       status == IM_STATUS_NEW ? "assigned"
+                                               : im_status_name (status));
+    im_fields_set_int (payload, "reassignment_count", count);
+    if (group)
+        im_fields_set_int (payload, "tier", (int64_t) group->tier);
+}
+
+void
+imc_decide_assign (const im_command_t *command, const im_fields_t *incident,
+                   const im_policy_t *policy, imc_decision_t *decision)
+{
+    const char *group = im_fields_str (command->args, "group");
+    const char *agent = im_fields_str (command->args, "agent");
+    if ((!group || !*group) && (!agent || !*agent)) {
+        imc_decide_reject (decision, IM_EINVAL,
+                           "assign needs a 'group' or an 'agent'");
+        return;
+    }
+    const char *old_group = im_fields_str_or (incident, "group", "");
+    const char *old_agent = im_fields_str_or (incident, "agent", "");
+    //  Routing by the classifier never takes an incident from someone
+    if (im_fields_int_or (command->args, "unassigned_only", 0)
+    &&  (*old_group || *old_agent)) {
+        imc_decide_reject (decision, IM_ESTATE, "incident is already "
+                           "assigned");
+        return;
+    }
+    s_assign_to (command, incident, policy, group ? group : old_group,
+                 agent ? agent : (group ? "" : old_agent), decision);
+}
+
+//  ESCALATE: functional moves the incident to the next tier's group (or
+//  the one named), hierarchical tells management and changes nothing
+//  of who works on it
+void
+imc_decide_escalate (const im_command_t *command, const im_fields_t *incident,
+                     const im_policy_t *policy, imc_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    const char *kind = im_fields_str (args, "kind");
+    const char *named = im_fields_str (args, "group");
+    if (!streq (kind, "functional") && !streq (kind, "hierarchical")) {
+        imc_decide_reject (decision, IM_EINVAL, "argument 'kind' is '%s', "
+                           "must be functional or hierarchical", kind);
+        return;
+    }
+    if (streq (kind, "hierarchical")) {
+        if (named) {
+            imc_decide_reject (decision, IM_EINVAL, "a hierarchical "
+                               "escalation names no group");
+            return;
+        }
+        im_fields_t *payload = imc_decide_emit (decision, IM_EV_ESCALATED,
+                                                command->incident);
+        im_fields_set_str (payload, "kind", kind);
+        imc_decide_copy_str (payload, args, "reason", NULL);
+        im_fields_set_int (payload, "level", 1 + im_fields_int_or (
+            incident, "hierarchical_escalations", 0));
+        return;
+    }
+    const char *from = im_fields_str_or (incident, "group", "");
+    int64_t tier = im_fields_int_or (incident, "tier", 1);
+    const char *to = named;
+    for (size_t index = 0; !to && index < policy->groups_n; index++)
+        if ((int64_t) policy->groups [index].tier == tier + 1)
+            to = policy->groups [index].name;
+    if (!to) {
+        imc_decide_reject (decision, IM_ESTATE, "no tier %" PRId64 " group "
+                           "in the policy to escalate to; name one with "
+                           "'group'", tier + 1);
+        return;
+    }
+    const im_config_group_t *target = im_policy_group (policy, to);
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_ESCALATED,
+                                            command->incident);
+    im_fields_set_str (payload, "kind", kind);
+    imc_decide_copy_str (payload, args, "reason", NULL);
+    im_fields_set_str (payload, "from_group", from);
+    im_fields_set_str (payload, "to_group", to);
+    if (target)
+        im_fields_set_int (payload, "tier", (int64_t) target->tier);
+    s_assign_to (command, incident, policy, to, "", decision);
+}
+
+//  CLASSIFY (the classifier's result): a priority set by hand stays
+void
+imc_decide_classify (const im_command_t *command,
+                     const im_fields_t *incident, imc_decision_t *decision)
+{
+    const char *type = im_fields_str (command->args, "type");
+    if (type && !imc_decide_type_valid (type)) {
+        imc_decide_reject (decision, IM_EINVAL,
+                           "argument 'type' is '%s', must be "
+                           "incident or request", type);
+        return;
+    }
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_CLASSIFIED,
+                                   command->incident);
+    im_fields_merge (payload, command->args);
+    if (im_fields_int_or (incident, "priority_override", 0))
+        im_fields_set_int (payload, "priority",
+                           im_fields_int_or (incident, "priority",
+                                             im_fields_int_or (command->args,
+                                                               "priority",
+                                                               3)));
+}
+
+//  CONVERT: an incident becomes a service request or back
+void
+imc_decide_convert (const im_command_t *command, const im_fields_t *incident,
+                    imc_decision_t *decision)
+{
+    const char *to = im_fields_str (command->args, "type");
+    const char *from = im_fields_str_or (incident, "type", "incident");
+    if (!imc_decide_type_valid (to)) {
+        imc_decide_reject (decision, IM_EINVAL,
+                           "argument 'type' is '%s', must be "
+                           "incident or request", to);
+        return;
+    }
+    if (streq (to, from)) {
+        imc_decide_reject (decision, IM_ESTATE, "it is already a%s %s",
+                  streq (to, "incident") ? "n" : "", to);
+        return;
+    }
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_CONVERTED,
+                                   command->incident);
+    im_fields_set_str (payload, "from", from);
+    im_fields_set_str (payload, "to", to);
+    imc_decide_copy_str (payload, command->args, "reason", NULL);
+    //  What the classifier needs to classify it again as its new type
+    im_fields_set_int (payload, "impact",
+                       im_fields_int_or (incident, "impact", 3));
+    im_fields_set_int (payload, "urgency",
+                       im_fields_int_or (incident, "urgency", 3));
+    imc_decide_copy_str (payload, incident, "title", "");
+    imc_decide_copy_str (payload, incident, "description", "");
+}
+
+//  PRIORITIZE: a manual priority, for an incident or desk manager only
+void
+imc_decide_prioritize (const im_command_t *command,
+                       const im_fields_t *incident,
+                       const im_policy_t *policy, imc_decision_t *decision)
+{
+    if (!im_policy_has_role (policy, command->actor,
+                             IM_ROLE_INCIDENT_MANAGER)
+    &&  !im_policy_has_role (policy, command->actor, IM_ROLE_DESK_MANAGER)) {
+        imc_decide_reject (decision, IM_EDENIED,
+                           "'%s' may not override a priority: "
+                           "needs the role " IM_ROLE_INCIDENT_MANAGER " or "
+                           IM_ROLE_DESK_MANAGER " in the policy",
+                           command->actor);
+        return;
+    }
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_PRIORITIZED,
+                                   command->incident);
+    im_fields_set_int (payload, "priority",
+                       im_fields_int_or (command->args, "priority", 3));
+    im_fields_set_int (payload, "previous_priority",
+                       im_fields_int_or (incident, "priority", 0));
+    imc_decide_copy_str (payload, command->args, "reason", NULL);
+}
+

@@ -1,0 +1,155 @@
+/*  imc_decide_major - major incidents: proposal, declaration, updates,
+    post-incident review
+
+    Anyone may propose an incident as major; an incident manager (a role
+    of the replicated policy) accepts it, naming a commander and an
+    update cadence, or rejects it. A declared major incident has a next
+    update due: each update (MAJOR update) moves it a cadence on, and
+    when one is missed the SLA timer sends MAJOR remind, which records
+    it and moves the due time on, so the reminders repeat until someone
+    updates or the incident is resolved. A major incident closes only
+    once a post-incident review (REVIEW: summary, root cause, actions
+    with owners) is attached; imc_decide.c checks that on CLOSE.
+*/
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_command.h"
+#include "im_policy.h"
+#include "imc_decide.h"
+#include "imc_decide_private.h"
+
+//  Shortest and longest update cadence
+#define S_CADENCE_MIN_MS    1000
+#define S_CADENCE_MAX_MS    (7 * 86400000ll)
+
+static bool
+s_is_manager (const im_command_t *command, const im_policy_t *policy,
+              imc_decision_t *decision)
+{
+    if (im_policy_has_role (policy, command->actor, IM_ROLE_INCIDENT_MANAGER))
+        return true;
+    imc_decide_reject (decision, IM_EDENIED, "'%s' may not accept or reject "
+                       "a major incident: needs the role "
+                       IM_ROLE_INCIDENT_MANAGER " in the policy",
+                       command->actor);
+    return false;
+}
+
+//  Checks that the incident's major state is expected, else rejects
+static bool
+s_major_is (const im_fields_t *incident, const char *expected,
+            const char *action, imc_decision_t *decision)
+{
+    const char *major = im_fields_str_or (incident, "major", "no");
+    if (streq (major, expected))
+        return true;
+    imc_decide_reject (decision, IM_ESTATE, "cannot %s: the incident's "
+                       "major state is '%s', not '%s'", action, major,
+                       expected);
+    return false;
+}
+
+void
+imc_decide_major (const im_command_t *command, const im_fields_t *incident,
+                  const im_policy_t *policy, imc_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    const char *action = im_fields_str (args, "action");
+    int64_t now = (int64_t) command->ts_ms;
+    im_fields_t *payload = NULL;
+    if (streq (action, "propose")) {
+        const char *major = im_fields_str_or (incident, "major", "no");
+        if (streq (major, "proposed") || streq (major, "declared")) {
+            imc_decide_reject (decision, IM_ESTATE, "the incident is already "
+                               "%s major", major);
+            return;
+        }
+        payload = imc_decide_emit (decision, IM_EV_MAJOR_PROPOSED,
+                                   command->incident);
+        imc_decide_copy_str (payload, args, "reason", "");
+    }
+    else
+    if (streq (action, "accept")) {
+        int64_t cadence = im_fields_int_or (args, "cadence_ms", 0);
+        const char *commander = im_fields_str_or (args, "commander", "");
+        if (!*commander || cadence < S_CADENCE_MIN_MS
+        ||  cadence > S_CADENCE_MAX_MS) {
+            imc_decide_reject (decision, IM_EINVAL, "accept needs a "
+                               "'commander' and a 'cadence_ms' of 1 s to "
+                               "7 days");
+            return;
+        }
+        if (!s_is_manager (command, policy, decision)
+        ||  !s_major_is (incident, "proposed", "accept", decision))
+            return;
+        payload = imc_decide_emit (decision, IM_EV_MAJOR_DECLARED,
+                                   command->incident);
+        im_fields_set_str (payload, "commander", commander);
+        im_fields_set_int (payload, "cadence_ms", cadence);
+        im_fields_set_int (payload, "update_due_ms", now + cadence);
+        imc_decide_copy_str (payload, incident, "title", "");
+    }
+    else
+    if (streq (action, "reject")) {
+        if (!s_is_manager (command, policy, decision)
+        ||  !s_major_is (incident, "proposed", "reject", decision))
+            return;
+        payload = imc_decide_emit (decision, IM_EV_MAJOR_REJECTED,
+                                   command->incident);
+        imc_decide_copy_str (payload, args, "reason", "");
+    }
+    else
+    if (streq (action, "update")) {
+        if (!s_major_is (incident, "declared", "post an update", decision))
+            return;
+        if (!im_fields_has (args, "text")) {
+            imc_decide_reject (decision, IM_EINVAL, "an update needs 'text'");
+            return;
+        }
+        payload = imc_decide_emit (decision, IM_EV_MAJOR_UPDATED,
+                                   command->incident);
+        imc_decide_copy_str (payload, args, "text", NULL);
+        im_fields_set_int (payload, "update_due_ms", now + im_fields_int_or (
+            incident, "update_cadence_ms", S_CADENCE_MIN_MS));
+    }
+    else
+    if (streq (action, "remind")) {
+        //  From the SLA timer: the due time it acts on must still be the
+        //  incident's and must have passed by the leader's stamp
+        int64_t due = im_fields_int_or (incident, "update_due_ms", 0);
+        int64_t claimed = im_fields_int_or (args, "due_ms", 0);
+        if (!s_major_is (incident, "declared", "remind", decision))
+            return;
+        if (claimed != due || now < due) {
+            imc_decide_reject (decision, IM_ESTATE, "the next update is due "
+                               "at %" PRId64 ", not %" PRId64, due, claimed);
+            return;
+        }
+        payload = imc_decide_emit (decision, IM_EV_UPDATE_DUE,
+                                   command->incident);
+        im_fields_set_int (payload, "due_ms", due);
+        imc_decide_copy_str (payload, incident, "commander", "");
+        im_fields_set_int (payload, "update_due_ms", due + im_fields_int_or (
+            incident, "update_cadence_ms", S_CADENCE_MIN_MS));
+    }
+    else
+        imc_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "
+                           "must be propose, accept, reject, update or "
+                           "remind", action);
+}
+
+void
+imc_decide_review (const im_command_t *command, const im_fields_t *incident,
+                   imc_decision_t *decision)
+{
+    (void) incident;
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_REVIEWED,
+                                            command->incident);
+    im_fields_merge (payload, command->args);
+}

@@ -1,0 +1,130 @@
+/*  imc_decide_private - what the parts of the decider share
+
+    imc_decide.c decides the lifecycle, imc_decide_args.c checks
+    arguments; the other imc_decide_*.c files decide resolutions,
+    alerts, SLA clocks, assignment and classification, links and major
+    incidents. All make events and
+    rejections the same way, through these.
+*/
+#ifndef IMC_DECIDE_PRIVATE_H_INCLUDED
+#define IMC_DECIDE_PRIVATE_H_INCLUDED
+
+#include <stdbool.h>
+#include "imc_decide.h"
+
+//  Sets decision's rc and error text; returns rc
+int
+    imc_decide_reject (imc_decision_t *decision, int rc, const char *format,
+                       ...) __attribute__ ((format (printf, 3, 4)));
+
+//  Adds an event of type for incident to decision; returns its payload
+im_fields_t *
+    imc_decide_emit (imc_decision_t *decision, im_event_type_t type,
+                     uint64_t incident);
+
+//  Copies the str key of from into to, or fallback when absent (nothing
+//  when fallback is NULL too)
+void
+    imc_decide_copy_str (im_fields_t *to, const im_fields_t *from,
+                         const char *key, const char *fallback);
+
+//  True for the two record types, "incident" and "request"
+bool
+    imc_decide_type_valid (const char *type);
+
+//  Emits incident.opened for an OPEN or an ALERT that opens; returns
+//  its payload
+im_fields_t *
+    imc_decide_emit_opened (const im_fields_t *args, const char *type,
+                            uint64_t new_id, imc_decision_t *decision);
+
+//  The deadlines the policy gives a resolution, on its payload
+void
+    imc_decide_resolution_deadlines (im_fields_t *payload,
+                                     const im_fields_t *incident,
+                                     const im_policy_t *policy,
+                                     uint64_t ts_ms);
+
+//  Checks the command's arguments against its verb's rules: every key
+//  known, types and ranges right, required ones present. Returns 0, or
+//  IM_EINVAL (IM_EUNKNOWN for a command not decided here) with decision
+//  rejected.
+int
+    imc_decide_check_args (const im_command_t *command,
+                           imc_decision_t *decision);
+
+//  The deciders of imc_decide_resolve.c (RESOLVE, CLOSE, REOPEN); the
+//  lifecycle allows the command
+void
+    imc_decide_resolve (const im_command_t *command,
+                        const im_fields_t *incident,
+                        const im_policy_t *policy, imc_decision_t *decision);
+void
+    imc_decide_close (const im_command_t *command,
+                      const im_fields_t *incident, imc_decision_t *decision);
+void
+    imc_decide_reopen (const im_command_t *command,
+                       const im_fields_t *incident, uint64_t new_id,
+                       imc_decision_t *decision);
+
+//  The decider of imc_decide_alert.c (ALERT)
+void
+    imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
+                      uint64_t new_id, const im_policy_t *policy,
+                      imc_decision_t *decision);
+
+//  The decider of imc_decide_sla.c (SLA_START, SLA_STOP, SLA_BREACH)
+void
+    imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
+                    imc_decision_t *decision);
+
+//  The deciders of imc_decide_desk.c; the command's arguments were
+//  checked against its rules, and the lifecycle allows it
+void
+    imc_decide_assign (const im_command_t *command, const im_fields_t *incident,
+                       const im_policy_t *policy, imc_decision_t *decision);
+void
+    imc_decide_escalate (const im_command_t *command,
+                         const im_fields_t *incident,
+                         const im_policy_t *policy, imc_decision_t *decision);
+void
+    imc_decide_classify (const im_command_t *command,
+                         const im_fields_t *incident, imc_decision_t *decision);
+void
+    imc_decide_convert (const im_command_t *command,
+                        const im_fields_t *incident,
+                        imc_decision_t *decision);
+void
+    imc_decide_prioritize (const im_command_t *command,
+                           const im_fields_t *incident,
+                           const im_policy_t *policy,
+                           imc_decision_t *decision);
+
+//  The deciders of imc_decide_link.c
+void
+    imc_decide_link (const im_command_t *command, const im_fields_t *incident,
+                     imc_decide_lookup_fn *lookup, void *arg,
+                     imc_decision_t *decision);
+void
+    imc_decide_unlink (const im_command_t *command,
+                       const im_fields_t *incident,
+                       imc_decide_lookup_fn *lookup, void *arg,
+                       imc_decision_t *decision);
+
+//  The deciders of imc_decide_major.c
+void
+    imc_decide_major (const im_command_t *command, const im_fields_t *incident,
+                      const im_policy_t *policy, imc_decision_t *decision);
+void
+    imc_decide_review (const im_command_t *command,
+                       const im_fields_t *incident, imc_decision_t *decision);
+
+//  After a parent's incident.resolved (the decision's first event):
+//  the same resolution for each of its children still open
+void
+    imc_decide_resolve_children (const im_command_t *command,
+                                 const im_fields_t *incident,
+                                 imc_decide_lookup_fn *lookup, void *arg,
+                                 imc_decision_t *decision);
+
+#endif

@@ -1,0 +1,106 @@
+/*  imc_fsm_index - the deadlines index kept in step with the projections
+
+    The SLA timer finds what is due by scanning the deadlines column
+    family, not the incidents. Every event that starts, stops or moves a
+    clock (SLA response and resolution, auto-close, major-incident
+    update) changes the index in the same write batch as the projection,
+    from the projection as the event left it: nothing here reads a clock
+    or the store.
+*/
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "im_util.h"
+#include "im_fields.h"
+#include "im_event.h"
+#include "im_incident.h"
+#include "imc_store.h"
+#include "imc_fsm_index.h"
+
+//  Takes the running SLA clocks out of the index before clocks start
+//  again (the record changed type): their deadlines are not the new ones
+void
+imc_fsm_unindex_clocks (imc_store_batch_t *batch, const im_event_t *event,
+                  const im_fields_t *incident)
+{
+    for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
+         clock++) {
+        char due_key [48];
+        snprintf (due_key, sizeof due_key, "sla_%s_due_ms",
+                  im_clock_name (clock));
+        int64_t due = im_fields_int_or (incident, due_key, 0);
+        if (due > 0)
+            imc_store_batch_delete_deadline (batch, (uint64_t) due,
+                                             event->incident, clock);
+    }
+}
+
+//  Keeps the deadlines index in step with the incident's SLA clocks: a
+//  clock is in the index while it runs (after the event was folded)
+void
+imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
+                   const im_fields_t *incident)
+{
+    if (event->type != IM_EV_SLA_STARTED && event->type != IM_EV_SLA_STOPPED
+    &&  event->type != IM_EV_SLA_BREACHED)
+        return;
+    for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
+         clock++) {
+        char state_key [32], due_key [48];
+        snprintf (state_key, sizeof state_key, "sla_%s",
+                  im_clock_name (clock));
+        snprintf (due_key, sizeof due_key, "sla_%s_due_ms",
+                  im_clock_name (clock));
+        const char *state = im_fields_str_or (incident, state_key, "");
+        int64_t due = im_fields_int_or (incident, due_key, 0);
+        if (due <= 0)
+            continue;
+        if (streq (state, "running"))
+            imc_store_batch_put_deadline (batch, (uint64_t) due,
+                                          event->incident, clock);
+        else
+            imc_store_batch_delete_deadline (batch, (uint64_t) due,
+                                             event->incident, clock);
+    }
+}
+
+//  True for the events that can start, move or end the close or update
+//  clock (im_incident_timer_due)
+bool
+imc_fsm_moves_timers (const im_event_t *event)
+{
+    switch (event->type) {
+        case IM_EV_RESOLVED:
+        case IM_EV_REOPENED:
+        case IM_EV_CLOSED:
+        case IM_EV_CANCELLED:
+        case IM_EV_MAJOR_DECLARED:
+        case IM_EV_MAJOR_UPDATED:
+        case IM_EV_UPDATE_DUE:
+            return true;
+        default:
+            return false;
+    }
+}
+
+//  Keeps the close and update clocks in the deadlines index: before
+//  holds their due times before the event was folded
+void
+imc_fsm_index_timers (imc_store_batch_t *batch, const im_event_t *event,
+                const int64_t before [2], const im_fields_t *incident)
+{
+    static const int clocks [2] = { IM_CLOCK_CLOSE, IM_CLOCK_UPDATE };
+    for (int index = 0; index < 2; index++) {
+        int64_t after = im_incident_timer_due (incident, clocks [index]);
+        if (before [index] == after)
+            continue;
+        if (before [index] > 0)
+            imc_store_batch_delete_deadline (batch, (uint64_t) before [index],
+                                             event->incident, clocks [index]);
+        if (after > 0)
+            imc_store_batch_put_deadline (batch, (uint64_t) after,
+                                          event->incident, clocks [index]);
+    }
+}
