@@ -29,6 +29,7 @@
 #include "imc_counters.h"
 #include "imb_http.h"
 #include "imb_keys.h"
+#include "imb_raft_address.h"
 #include "imb_node_keys.h"
 
 #endif

@@ -137,6 +137,12 @@ main (int argc, char *argv [])
                         "--keys")))
         return 2;
 
+    char reason [1024];
+    if (imb_raft_address_check (config.raft_address, config.raft_public,
+                                reason, sizeof reason)) {
+        fprintf (stderr, "imq-broker: %s\n", reason);
+        return 2;
+    }
     if (config.members_n > 0 && !config.join
     &&  !im_config_member (&config, config.node_id)) {
         fprintf (stderr, "imq-broker: node id %" PRIu64 " is not among "

@@ -9,6 +9,7 @@
 */
 #include "imw_classes.h"
 
+#define IMW_CURVE_WAIT_MS   60000   //  Longest wait for certificates
 #define IMW_DRAIN_MAX   256             //  Messages per socket per pass
 
 typedef struct {
@@ -372,6 +373,48 @@ imw_worker_run (imw_worker_t *self)
     return 0;
 }
 
+//  The worker's identity (security.cert, else <keys>/<name>.key_secret),
+//  once it and the key of the node it connects to first are there: a
+//  worker started beside a broker's first start waits for the broker to
+//  make them, as it waits for the broker to answer. NULL after
+//  IMW_CURVE_WAIT_MS, or when interrupted.
+static im_curve_t *
+s_curve_wait (const imw_options_t *options, const imw_role_t *role)
+{
+    char path [IM_CONFIG_PATH_MAX + 80], errbuf [512] = "";
+    if (*options->config.cert)
+        im_strlcpy (path, options->config.cert, sizeof path);
+    else
+        snprintf (path, sizeof path, "%s/%s.key_secret",
+                  options->config.keys_dir, role->name);
+    char first [IM_CONFIG_PATH_MAX];
+    im_strlcpy (first, options->worker_endpoint, sizeof first);
+    first [strcspn (first, ", ")] = 0;
+    uint64_t started = im_mono_ms ();
+    bool said = false;
+    while (!zsys_interrupted) {
+        im_curve_t *curve = im_curve_new (path, options->config.keys_dir,
+                                          errbuf, sizeof errbuf);
+        zsock_t *probe = curve ? zsock_new (ZMQ_DEALER) : NULL;
+        bool ready = probe && im_curve_client (curve, probe, first, errbuf,
+                                               sizeof errbuf) == 0;
+        zsock_destroy (&probe);
+        if (ready)
+            return curve;
+        im_curve_destroy (&curve);
+        if (im_mono_ms () - started > IMW_CURVE_WAIT_MS) {
+            zsys_error ("%s: %s", role->name, errbuf);
+            return NULL;
+        }
+        if (!said)
+            zsys_notice ("%s: waiting for its certificate: %s", role->name,
+                         errbuf);
+        said = true;
+        zclock_sleep (200);
+    }
+    return NULL;
+}
+
 int
 imw_worker_main (int argc, char *argv [], const imw_role_t *role)
 {
@@ -394,16 +437,8 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
     //  roles must name its group
     im_curve_t *curve = NULL;
     if (options->config.curve) {
-        char path [IM_CONFIG_PATH_MAX + 80], errbuf [512] = "";
-        if (*options->config.cert)
-            im_strlcpy (path, options->config.cert, sizeof path);
-        else
-            snprintf (path, sizeof path, "%s/%s.key_secret",
-                      options->config.keys_dir, role->name);
-        curve = im_curve_new (path, options->config.keys_dir, errbuf,
-                              sizeof errbuf);
+        curve = s_curve_wait (options, role);
         if (!curve) {
-            zsys_error ("%s: %s", role->name, errbuf);
             free (options);
             return 1;
         }

@@ -154,6 +154,10 @@ test_defaults_are_the_documented_values (void **state)
     const im_config_t *c = f->defaults;
     assert_int_equal (c->node_id, 1);
     assert_string_equal (c->data_dir, "imq-data");
+    assert_true (c->curve);
+    assert_string_equal (c->keys_dir, "imq-keys");
+    assert_string_equal (c->cert, "");
+    assert_false (c->raft_public);
     assert_string_equal (c->client_endpoint, "tcp://127.0.0.1:7700");
     assert_string_equal (c->worker_endpoint, "tcp://127.0.0.1:7701");
     assert_string_equal (c->raft_address, "127.0.0.1:7702");
@@ -474,6 +478,36 @@ test_http_section_is_read_and_checked (void **state)
     s_assert_error (f, "4:19: error: http.header_timeout: '50ms' is too "
                        "short (at least 100ms)");
     s_assert_error (f, "5:17: error: http.body_timeout: '2h' is too long");
+    s_assert_defaults (f);
+}
+
+static void
+test_security_is_read_and_checked (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_load (f,
+        "security:\n"
+        "  curve: false\n"
+        "  keys: /etc/imq/keys\n"
+        "  cert: /etc/imq/keys/classifier-2.key_secret\n"
+        "  raft_public: true\n"), 0);
+    assert_false (f->config->curve);
+    assert_string_equal (f->config->keys_dir, "/etc/imq/keys");
+    assert_string_equal (f->config->cert,
+                         "/etc/imq/keys/classifier-2.key_secret");
+    assert_true (f->config->raft_public);
+    assert_int_equal (s_load (f,
+        "security:\n"
+        "  curve: yes\n"
+        "  raft_public: [true]\n"
+        "  curv: true\n"), IM_ECONFIG);
+    s_assert_error (f, "2:10: error: security.curve: expected true or false, "
+                       "found 'yes'");
+    s_assert_error (f, "3:16: error: security.raft_public: expected a single "
+                       "value, found a sequence");
+    s_assert_error (f, "4:3: error: security: unknown key 'curv' (known: "
+                       "curve, keys, cert, raft_public)");
+    assert_int_equal (s_error_count (f), 3);
     s_assert_defaults (f);
 }
 
@@ -978,6 +1012,7 @@ main (void)
         T (test_syntax_error_has_its_position),
         T (test_unknown_keys_are_named),
         T (test_http_section_is_read_and_checked),
+        T (test_security_is_read_and_checked),
         T (test_wrong_types_are_reported),
         T (test_out_of_range_values_are_reported),
         T (test_matrix_is_checked_cell_by_cell),
