@@ -24,10 +24,21 @@ imb_node_keys (const im_config_t *config, char *errbuf, size_t errlen)
                   dir, strerror (errno));
         return NULL;
     }
+    //  Clients name the node by the endpoints the cluster's members list
+    //  gives it, or by those it binds
     char name [IM_CURVE_NAME_MAX];
+    char client [2 * IM_CONFIG_PATH_MAX + 2], workers [2 * IM_CONFIG_PATH_MAX + 2];
+    const im_config_member_t *member = im_config_member (config,
+                                                         config->node_id);
+    snprintf (client, sizeof client, "%s%s%s",
+              member && *member->client ? member->client : "",
+              member && *member->client ? "," : "", config->client_endpoint);
+    snprintf (workers, sizeof workers, "%s%s%s",
+              member && *member->workers ? member->workers : "",
+              member && *member->workers ? "," : "", config->worker_endpoint);
     snprintf (name, sizeof name, "node-%" PRIu64, config->node_id);
-    if (im_curve_keygen (dir, name, "node", config->client_endpoint,
-                         config->worker_endpoint, errbuf, errlen) < 0)
+    if (im_curve_keygen (dir, name, "node", client, workers, errbuf,
+                         errlen) < 0)
         return NULL;
     int made = im_curve_keys_first (dir, errbuf, errlen);
     if (made < 0)

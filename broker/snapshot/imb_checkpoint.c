@@ -84,10 +84,7 @@ s_prune (imb_checkpoint_t *self, size_t keep)
             char path [sizeof self->dir + 32];
             snprintf (path, sizeof path, "%s/%" PRIu64, self->dir,
                       names [index]);
-            zdir_t *old = zdir_new (path, NULL);
-            if (old)
-                zdir_remove (old, true);
-            zdir_destroy (&old);
+            im_remove_tree (path);  //  Never follows a link out
         }
     }
 }

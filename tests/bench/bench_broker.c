@@ -31,6 +31,7 @@ struct _bench_broker_t {
     im_client_t *control;           //  For STATUS and TIMELINE, owned
     char id [24];                   //  --id of a cluster member, or ""
     char keys [512];                //  Keys directory: <dir>/keys
+    bool plain;                     //  --no-curve: no CURVE at all
 };
 
 //  Makes the keys directory's certificates, the node's with this
@@ -138,6 +139,8 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
     argv [argc++] = self->http;
     argv [argc++] = "--keys";
     argv [argc++] = self->keys;
+    if (self->plain)
+        argv [argc++] = "--no-curve";
     if (config) {
         argv [argc++] = "-c";
         argv [argc++] = config;
@@ -179,11 +182,12 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
 static bench_broker_t *
 s_new (const char *path, const char *config, const char *dir,
        const char *name, uint64_t id, const int *ports, bool leader,
-       char *errbuf, size_t errlen)
+       bool plain, char *errbuf, size_t errlen)
 {
     bench_broker_t *self = (bench_broker_t *) calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->plain = plain;
     if (id)
         snprintf (self->id, sizeof self->id, "%" PRIu64, id);
     snprintf (self->data_dir, sizeof self->data_dir, "%s/%s", dir, name);
@@ -196,6 +200,9 @@ s_new (const char *path, const char *config, const char *dir,
     snprintf (self->raft, sizeof self->raft, "127.0.0.1:%d", ports [2]);
     snprintf (self->http, sizeof self->http, "127.0.0.1:%d", ports [3]);
     snprintf (self->keys, sizeof self->keys, "%s/keys", dir);
+    if (plain)
+        unsetenv ("IMQ_CERT");      //  This process's clients: plain too
+    else
     if (s_keys (self, errbuf, errlen)) {
         bench_broker_destroy (&self);
         return NULL;
@@ -255,8 +262,23 @@ bench_broker_new (const char *path, const char *config, const char *dir,
                   strerror (errno));
         return NULL;
     }
-    return s_new (path, config, dir, "broker", 0, ports, true, errbuf,
-                  errlen);
+    return s_new (path, config, dir, "broker", 0, ports, true, false,
+                  errbuf, errlen);
+}
+
+bench_broker_t *
+bench_broker_new_plain (const char *path, const char *dir, char *errbuf,
+                        size_t errlen)
+{
+    assert (path && dir);
+    int ports [4];
+    if (bench_free_ports (ports, 4)) {
+        snprintf (errbuf, errlen, "cannot find free ports: %s",
+                  strerror (errno));
+        return NULL;
+    }
+    return s_new (path, NULL, dir, "broker-plain", 0, ports, true, true,
+                  errbuf, errlen);
 }
 
 bench_broker_t *
@@ -267,7 +289,8 @@ bench_broker_new_member (const char *path, const char *config,
     assert (path && config && dir && id && ports);
     char name [32];
     snprintf (name, sizeof name, "node%" PRIu64, id);
-    return s_new (path, config, dir, name, id, ports, false, errbuf, errlen);
+    return s_new (path, config, dir, name, id, ports, false, false, errbuf,
+                  errlen);
 }
 
 void

@@ -417,11 +417,7 @@ main (int argc, char *argv [])
     if (*bench.dir && (bench.options.keep || rc))
         fprintf (stderr, "imq-bench-ingest: data kept in %s\n", bench.dir);
     else
-    if (*bench.dir) {
-        zdir_t *dir = zdir_new (bench.dir, NULL);
-        if (dir)
-            zdir_remove (dir, true);
-        zdir_destroy (&dir);
-    }
+    if (*bench.dir)
+        im_remove_tree (bench.dir);
     return rc ? 1 : 0;
 }

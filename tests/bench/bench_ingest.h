@@ -99,6 +99,12 @@ bench_broker_t *
     bench_broker_new (const char *path, const char *config, const char *dir,
                       char *errbuf, size_t errlen);
 
+//  The same without CURVE (imq-broker --no-curve, dir/broker-plain), and
+//  this process's clients without it too (IMQ_CERT unset)
+bench_broker_t *
+    bench_broker_new_plain (const char *path, const char *dir, char *errbuf,
+                            size_t errlen);
+
 //  Starts cluster member id of the members config lists (its data in
 //  dir/node<id>, log dir/node<id>.log) on ports (client, workers, raft,
 //  HTTP: what config lists for it) and waits until it answers STATUS,
