@@ -114,11 +114,17 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
         //  The call only gives up early for a reply it could not read
         //  or an interrupt; otherwise the deadline passed
         if (im_mono_ms () - started >= (uint64_t) self->timeout_ms) {
-            fprintf (stderr, "imqctl: no answer from %s within %d ms%s%s%s\n",
-                     self->endpoint, self->timeout_ms,
-                     self->curve ? "" : " (without CURVE: no certificate in ",
-                     self->curve ? "" : self->keys_dir,
-                     self->curve ? "" : "; see imqctl --help)");
+            if (self->curve)
+                fprintf (stderr, "imqctl: no answer from %s within %d ms "
+                         "(talking as %s, %s: a node that does not let "
+                         "this key in does not answer)\n", self->endpoint,
+                         self->timeout_ms, im_curve_principal (self->curve),
+                         self->cert_path);
+            else
+                fprintf (stderr, "imqctl: no answer from %s within %d ms "
+                         "(without CURVE: no certificate in %s; see imqctl "
+                         "--help)\n", self->endpoint, self->timeout_ms,
+                         self->keys_dir);
             rc = IMQCTL_EXIT_NOANSWER;
             unknown = true;
         }
