@@ -13,6 +13,7 @@
 #include "imqctl.h"
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pwd.h>
 
 //  True when path names a directory
 static bool
@@ -55,6 +56,10 @@ imqctl_identity (imqctl_t *self)
         return IMQCTL_EXIT_OK;
     const char *env = getenv ("IMQ_CERT");
     const char *user = getenv ("USER");
+    if (!user || !*user) {          //  As tools/imq-up names the user
+        struct passwd *entry = getpwuid (getuid ());
+        user = entry ? entry->pw_name : NULL;
+    }
     bool given = self->cert || (env && *env);
     if (self->cert)
         im_strlcpy (self->cert_path, self->cert, sizeof self->cert_path);
