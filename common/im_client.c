@@ -43,6 +43,8 @@ struct _im_client_t {
     zsock_t *dealer;                //  Connected to the nodes, owned
     const im_curve_t *curve;        //  CURVE identity, or NULL
     im_curve_t *curve_env;          //  The environment's, owned, or NULL
+    bool lent;                      //  The socket was handed out
+                                    //  (im_client_sock): never replaced
     char *endpoint;                 //  Endpoint list as given, owned
     char *nodes [IM_CLIENT_NODES_MAX];  //  The list's endpoints, owned
     size_t nodes_n;                 //  How many
@@ -191,6 +193,42 @@ static im_client_t *
     s_new (const char *endpoint, int timeout_ms, const im_curve_t *curve,
            bool env);
 
+//  A DEALER set up as every client's is, not connected
+static zsock_t *
+s_dealer_new (void)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (dealer) {
+        zsock_set_linger (dealer, 0);
+        zsock_set_sndhwm (dealer, IM_CLIENT_HWM);
+        zsock_set_rcvhwm (dealer, IM_CLIENT_HWM);
+        zsock_set_sndtimeo (dealer, 0);
+        zsock_set_immediate (dealer, 1);
+    }
+    return dealer;
+}
+
+//  libzmq does not connect again after a node refused the handshake (a
+//  key it did not know yet, say: one added through the log that this
+//  node had not applied): such a connection stays silent for ever. So a
+//  CURVE client whose calls got no answer for a whole interval starts
+//  over with a new socket and new handshakes; the request id stays the
+//  same. A socket handed out (im_client_sock) is kept: its holder polls
+//  it. Returns 0, or -1 with the reason in errmsg.
+static int
+s_renew (im_client_t *self)
+{
+    zsock_t *dealer = s_dealer_new ();
+    if (!dealer)
+        return -1;
+    zsock_destroy (&self->dealer);
+    self->dealer = dealer;
+    memset (self->connected, 0, sizeof self->connected);
+    self->extra [0] = 0;
+    self->spread = false;
+    return s_spread (self);
+}
+
 im_client_t *
 im_client_new (const char *endpoint, int timeout_ms)
 {
@@ -233,17 +271,12 @@ s_new (const char *endpoint, int timeout_ms, const im_curve_t *curve,
     }
     self->timeout_ms = timeout_ms > 0? timeout_ms: 0;
     self->endpoint = strdup (endpoint);
-    self->dealer = zsock_new (ZMQ_DEALER);
+    self->dealer = s_dealer_new ();
     if (!self->endpoint || !self->dealer) {
         zsys_error ("im_client: out of memory or sockets");
         im_client_destroy (&self);
         return NULL;
     }
-    zsock_set_linger (self->dealer, 0);
-    zsock_set_sndhwm (self->dealer, IM_CLIENT_HWM);
-    zsock_set_rcvhwm (self->dealer, IM_CLIENT_HWM);
-    zsock_set_sndtimeo (self->dealer, 0);
-    zsock_set_immediate (self->dealer, 1);
     if (s_connect_all (self, endpoint)) {
         zsys_error ("im_client: %s", self->errmsg);
         im_client_destroy (&self);
@@ -375,7 +408,11 @@ im_client_call (im_client_t *self, const char *verb,
             again_at = 0;
         }
         if (now >= resend_at) {
-            //  Silence for a whole interval: try every node again
+            //  Silence for a whole interval: try every node again, with
+            //  new handshakes when a refused one may be why
+            if ((sent || pending) && self->curve && !self->lent)
+                s_renew (self);
+            else
             if (sent || pending)
                 s_spread (self);
             pending = true;
@@ -509,6 +546,7 @@ zsock_t *
 im_client_sock (im_client_t *self)
 {
     assert (self);
+    self->lent = true;
     return self->dealer;
 }
 

@@ -55,7 +55,8 @@
     X (IM_CMD_NOTIFY,     "NOTIFY")                                        \
     X (IM_CMD_OFFSET,     "OFFSET")                                        \
     X (IM_CMD_ALERT,      "ALERT")                                         \
-    X (IM_CMD_MEMBER,     "MEMBER")
+    X (IM_CMD_MEMBER,     "MEMBER")                                        \
+    X (IM_CMD_PRINCIPAL,  "PRINCIPAL")
 
 #define IM_COMMAND_ENUM(e, name) e,
 typedef enum {

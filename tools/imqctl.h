@@ -122,6 +122,7 @@ extern const imqctl_verb_t imqctl_verb_review;
 extern const imqctl_verb_t imqctl_verb_search;
 extern const imqctl_verb_t imqctl_verb_cluster;
 extern const imqctl_verb_t imqctl_verb_keygen;
+extern const imqctl_verb_t imqctl_verb_principal;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line

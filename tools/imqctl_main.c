@@ -47,6 +47,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_config,
     &imqctl_verb_cluster,
     &imqctl_verb_keygen,
+    &imqctl_verb_principal,
     &s_verb_help,
     NULL
 };

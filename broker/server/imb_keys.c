@@ -15,6 +15,7 @@ struct _imb_keys_t {
     zhashx_t *table;                //  Z85 key -> imb_key_t, owned
     size_t skipped;                 //  Files skipped by the last reload
     struct timespec read_mtime;     //  The directory's mtime when read
+    imc_principals_t *replicated;   //  The log's principals, owned
 };
 
 imb_keys_t *
@@ -38,6 +39,7 @@ imb_keys_destroy (imb_keys_t **self_p)
     if (*self_p) {
         imb_keys_t *self = *self_p;
         zhashx_destroy (&self->table);
+        imc_principals_destroy (&self->replicated);
         free (self->dir);
         free (self);
         *self_p = NULL;
@@ -94,6 +96,22 @@ imb_keys_reload (imb_keys_t *self)
             skipped++;
     }
     closedir (handle);
+    //  Then the log's: a key the directory also holds stays the
+    //  directory's (zhashx_insert keeps the first)
+    for (size_t index = 0; self->replicated
+         && index < imc_principals_size (self->replicated); index++) {
+        const imc_principal_t *principal =
+            imc_principals_at (self->replicated, index);
+        for (size_t key = 0; key < principal->keys_n; key++) {
+            imb_key_t *held = (imb_key_t *) calloc (1, sizeof *held);
+            assert (held);
+            im_strlcpy (held->principal, principal->name,
+                        sizeof held->principal);
+            im_strlcpy (held->roles, principal->roles, sizeof held->roles);
+            if (zhashx_insert (table, principal->keys [key], held))
+                free (held);
+        }
+    }
     if (skipped && skipped != self->skipped)
         zsys_warning ("%zu file(s) in %s are not public certificates naming "
                       "a principal: skipped", skipped, self->dir);
@@ -101,6 +119,18 @@ imb_keys_reload (imb_keys_t *self)
     zhashx_destroy (&self->table);
     self->table = table;
     return (int) zhashx_size (table);
+}
+
+void
+imb_keys_set_replicated (imb_keys_t *self, imc_principals_t **principals_p)
+{
+    assert (self && principals_p);
+    imc_principals_destroy (&self->replicated);
+    self->replicated = *principals_p;
+    *principals_p = NULL;
+    if (imb_keys_reload (self) < 0)
+        zsys_warning ("cannot read the keys directory %s: the keys let in "
+                      "stay as they were", self->dir);
 }
 
 int

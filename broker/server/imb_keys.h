@@ -1,8 +1,10 @@
 /*  imb_keys - the public keys a node lets in, and whom each names
 
     A node's keys directory (security.keys) holds a public certificate
-    (NAME.key, im_curve.h) for every principal allowed to connect: the
-    nodes, the workers and the first administrators. The table is read
+    (NAME.key, im_curve.h) for every principal it lets in before the
+    log says anything: the nodes, the workers and the first
+    administrators. The log's principals (PRINCIPAL, imc_principals)
+    add theirs, the same on every node. The table is read
     again every second, so a certificate removed from the directory stops
     working within about a second, on connections already open too: the
     node checks the key behind every message, not only the handshake.
@@ -11,6 +13,7 @@
 #define IMB_KEYS_H_INCLUDED
 
 #include "im_curve.h"
+#include "imc_principals.h"
 
 typedef struct _imb_keys_t imb_keys_t;
 
@@ -31,6 +34,12 @@ void
 //  (and keeps the old table) when it cannot be read
 int
     imb_keys_reload (imb_keys_t *self);
+
+//  Replaces the principals of the log (taken), whose keys the table
+//  holds beside the directory's: a key in both is the directory's.
+//  Rebuilds the table at once.
+void
+    imb_keys_set_replicated (imb_keys_t *self, imc_principals_t **principals_p);
 
 //  Reads the directory again when it changed (a certificate added or
 //  removed) since it was last read; returns what imb_keys_reload does,

@@ -211,6 +211,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     imb_server_t *self = (imb_server_t *) arg;
     imb_server_look (self);
+    imb_server_auth_tick (self);
     im_log_limit_flush (self->refusals, im_mono_ms (), false,
                         im_log_limit_warn, NULL);
     imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);

@@ -27,6 +27,9 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define KEYS_RELOAD_MS  1000    //  Removed keys stop working this soon
 
+static void
+    s_principals_refresh (imb_server_t *self);
+
 //  Answers one ZAP request (RFC 27): version, request id, domain,
 //  address, routing id, mechanism, then the credentials
 static int
@@ -53,9 +56,12 @@ s_on_zap (zloop_t *loop, zsock_t *socket, void *arg)
     else {
         zmq_z85_encode (key, zframe_data (credentials), 32);
         //  A key added a moment ago works at once: an unknown key reads
-        //  the directory again when it changed since it was read
-        if (!imb_keys_find (self->keys, key))
+        //  the directory again when it changed since it was read, and
+        //  the log's principals when the log has a change of them
+        if (!imb_keys_find (self->keys, key)) {
             imb_keys_reload_changed (self->keys);
+            s_principals_refresh (self);
+        }
         if (imb_keys_find (self->keys, key)) {
             status = "200";
             text = "OK";
@@ -85,6 +91,54 @@ s_on_zap (zloop_t *loop, zsock_t *socket, void *arg)
     zframe_destroy (&credentials);
     zmsg_destroy (&request);
     return 0;
+}
+
+//  Folds one event of no incident into the principals (arg)
+static int
+s_principal_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    im_event_t *event = im_event_new ();
+    int rc = event ? im_event_decode (event, data, size, NULL, 0) : IM_ENOMEM;
+    if (rc == 0 && event->type == IM_EV_PRINCIPAL)
+        rc = imc_principals_apply ((imc_principals_t *) arg, event->payload);
+    im_event_destroy (&event);
+    return rc;
+}
+
+//  When the log has a new event of no incident (a policy, a member, a
+//  principal), folds the principals again and lets their keys in: the
+//  events of no incident are few, and each node does this on its own
+//  applied log, so a key revoked through the log is refused on every
+//  node as soon as that node applied it
+static void
+s_principals_refresh (imb_server_t *self)
+{
+    imc_store_t *store = imb_raft_store (self->raft);
+    uint64_t seq = 0;
+    if (imc_store_meta_get (store, IM_META_CONFIG_SEQ, &seq)
+    ||  seq == self->principals_seq)
+        return;
+    imc_principals_t *principals = imc_principals_new ();
+    int rc = principals
+           ? imc_store_incident_events_scan (store, 0, s_principal_event,
+                                             principals)
+           : IM_ENOMEM;
+    if (rc) {
+        zsys_warning ("cannot read the log's principals (%s): the keys let "
+                      "in stay as they were", im_strerror (rc));
+        imc_principals_destroy (&principals);
+        return;
+    }
+    self->principals_seq = seq;
+    imb_keys_set_replicated (self->keys, &principals);
+}
+
+void
+imb_server_auth_tick (imb_server_t *self)
+{
+    if (self->keys)
+        s_principals_refresh (self);
 }
 
 static int
@@ -178,6 +232,7 @@ s_verb_role (const char *verb)
         { "CLUSTER-TRANSFER", "administrator" },
         { "CHECKPOINT", "administrator" },
         { "CHECKPOINT-READ", "administrator" },
+        { "PRINCIPAL", "administrator" },
     };
     for (size_t index = 0; index < sizeof rules / sizeof rules [0]; index++)
         if (streq (rules [index].verb, verb))

@@ -33,6 +33,8 @@ struct _imb_server_t {
                                     //  or NULL without CURVE
     imb_keys_t *keys;               //  The keys let in, owned, or NULL
     zsock_t *zap;                   //  The ZAP handler, owned, or NULL
+    uint64_t principals_seq;        //  Last event of no incident folded
+                                    //  into the keys' principals
 };
 
 //  A command waiting for its result, or a linearizable read for its
@@ -85,6 +87,11 @@ int
 //  Puts the ZAP handler and the keys' reload timer on the main loop
 void
     imb_server_auth_attach (imb_server_t *self);
+
+//  Lets in the keys the log's principals gained, and no longer those
+//  they lost, once this node applied the change (every main loop tick)
+void
+    imb_server_auth_tick (imb_server_t *self);
 
 //  Frees what imb_server_auth_start made
 void

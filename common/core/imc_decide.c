@@ -25,6 +25,7 @@
 #include "im_policy.h"
 #include "imc_decide.h"
 #include "imc_decide_private.h"
+#include "imc_principals.h"
 
 int
 imc_decide_reject (imc_decision_t *decision, int rc, const char *format, ...)
@@ -160,6 +161,24 @@ s_decide_config (const im_command_t *command, const im_policy_t *policy,
     im_fields_set_str (payload, "text", text);
 }
 
+//  PRINCIPAL: a change to who holds which keys and roles, an event of
+//  no incident that every node folds (imc_principals); who may send it
+//  is the broker's to check (an administrator), before it is proposed
+static void
+s_decide_principal (const im_command_t *command, imc_decision_t *decision)
+{
+    const char *wrong = imc_principals_check (command->args);
+    if (wrong) {
+        imc_decide_reject (decision, IM_EINVAL, "%s", wrong);
+        return;
+    }
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_PRINCIPAL, 0);
+    imc_decide_copy_str (payload, command->args, "action", NULL);
+    imc_decide_copy_str (payload, command->args, "name", NULL);
+    imc_decide_copy_str (payload, command->args, "roles", NULL);
+    imc_decide_copy_str (payload, command->args, "key", NULL);
+}
+
 void
 imc_decide (const im_command_t *command, const im_fields_t *incident,
             uint64_t new_id, const im_policy_t *policy,
@@ -180,6 +199,10 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
     }
     if (command->type == IM_CMD_CONFIG) {
         s_decide_config (command, policy, decision);
+        return;
+    }
+    if (command->type == IM_CMD_PRINCIPAL) {
+        s_decide_principal (command, decision);
         return;
     }
     if (command->type == IM_CMD_MEMBER) {

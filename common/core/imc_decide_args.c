@@ -81,6 +81,10 @@ static const s_arg_t s_resume_args [] = {
 static const s_arg_t s_config_args [] = {
     { "text", false, true, 1, 65536 }, { "source", false, false, 0, 255 },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_principal_args [] = {
+    { "action", false, true, 1, 16 }, { "name", false, true, 1, 63 },
+    { "roles", false, false, 0, 255 }, { "key", false, false, 40, 40 },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_member_args [] = {
     { "node", true, true, 1, INT64_MAX }, { "raft", false, true, 3, 255 },
     { "client", false, false, 0, 255 }, { "workers", false, false, 0, 255 },
@@ -180,6 +184,7 @@ s_rules (im_command_type_t type)
         case IM_CMD_CANCEL:     return s_cancel_args;
         case IM_CMD_CONFIG:     return s_config_args;
         case IM_CMD_MEMBER:     return s_member_args;
+        case IM_CMD_PRINCIPAL:  return s_principal_args;
         case IM_CMD_CONVERT:    return s_convert_args;
         case IM_CMD_LINK:       return s_link_args;
         case IM_CMD_MAJOR:      return s_major_args;

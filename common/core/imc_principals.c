@@ -1,0 +1,264 @@
+/*  imc_principals - who holds which keys and roles, as the log says
+
+    A plain array: a desk has tens to thousands of principals, the table
+    is folded once per change, and the broker turns it into its own hash
+    of keys for the look-up it makes on every message.
+*/
+#include <assert.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_error.h"
+#include "im_util.h"
+#include "imc_principals.h"
+
+struct _imc_principals_t {
+    imc_principal_t *items;         //  The principals, owned
+    size_t size;                    //  How many
+    size_t allocated;               //  Room for
+};
+
+imc_principals_t *
+imc_principals_new (void)
+{
+    return (imc_principals_t *) calloc (1, sizeof (imc_principals_t));
+}
+
+void
+imc_principals_destroy (imc_principals_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        free ((*self_p)->items);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  True when name is 1..63 of [A-Za-z0-9._-], not starting with a dot
+static bool
+s_name_valid (const char *name)
+{
+    size_t length = strlen (name);
+    if (length == 0 || length >= IMC_PRINCIPAL_NAME_MAX || name [0] == '.')
+        return false;
+    for (const char *cursor = name; *cursor; cursor++)
+        if (!isalnum ((unsigned char) *cursor) && !strchr ("._-", *cursor))
+            return false;
+    return true;
+}
+
+//  True when roles is a comma-separated list of [A-Za-z0-9_-] names
+static bool
+s_roles_valid (const char *roles)
+{
+    for (const char *cursor = roles; *cursor; cursor++)
+        if (!isalnum ((unsigned char) *cursor) && !strchr ("_-,", *cursor))
+            return false;
+    return strlen (roles) < IMC_PRINCIPAL_ROLES_MAX;
+}
+
+//  True when key is 40 characters of Z85's alphabet
+static bool
+s_key_valid (const char *key)
+{
+    static const char *z85 = "0123456789abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+    if (strlen (key) != IMC_PRINCIPAL_KEY_TEXT - 1)
+        return false;
+    for (const char *cursor = key; *cursor; cursor++)
+        if (!strchr (z85, *cursor))
+            return false;
+    return true;
+}
+
+const char *
+imc_principals_check (const im_fields_t *args)
+{
+    const char *action = im_fields_str_or (args, "action", "");
+    const char *name = im_fields_str_or (args, "name", "");
+    const char *roles = im_fields_str (args, "roles");
+    const char *key = im_fields_str (args, "key");
+    bool wants_roles = streq (action, "grant") || streq (action, "revoke");
+    bool wants_key = streq (action, "key") || streq (action, "unkey");
+    if (!wants_roles && !wants_key && !streq (action, "add")
+    &&  !streq (action, "remove"))
+        return "argument 'action' must be add, grant, revoke, key, unkey "
+               "or remove";
+    if (!s_name_valid (name))
+        return "argument 'name' must be 1 to 63 letters, digits, '.', '_' "
+               "or '-', not starting with '.'";
+    if (roles && !s_roles_valid (roles))
+        return "argument 'roles' must be role names (letters, digits, '_', "
+               "'-') separated by commas";
+    if (key && !s_key_valid (key))
+        return "argument 'key' must be a CURVE public key: 40 Z85 characters";
+    if (wants_roles && (!roles || !*roles))
+        return "grant and revoke need argument 'roles'";
+    if (wants_key && !key)
+        return "key and unkey need argument 'key'";
+    if (streq (action, "remove") && (roles || key))
+        return "remove takes no roles and no key";
+    return NULL;
+}
+
+//  The principal named name, made when make is true; NULL when it is
+//  not there (or out of memory)
+static imc_principal_t *
+s_find (imc_principals_t *self, const char *name, bool make)
+{
+    for (size_t index = 0; index < self->size; index++)
+        if (streq (self->items [index].name, name))
+            return &self->items [index];
+    if (!make)
+        return NULL;
+    if (self->size == self->allocated) {
+        size_t allocated = self->allocated ? self->allocated * 2 : 16;
+        imc_principal_t *items = (imc_principal_t *) realloc (
+            self->items, allocated * sizeof (imc_principal_t));
+        if (!items)
+            return NULL;
+        self->items = items;
+        self->allocated = allocated;
+    }
+    imc_principal_t *principal = &self->items [self->size++];
+    memset (principal, 0, sizeof *principal);
+    im_strlcpy (principal->name, name, sizeof principal->name);
+    return principal;
+}
+
+//  True when the comma-separated list holds item
+static bool
+s_has (const char *list, const char *item, size_t size)
+{
+    for (const char *cursor = list; *cursor; ) {
+        size_t length = strcspn (cursor, ",");
+        if (length == size && memcmp (cursor, item, size) == 0)
+            return true;
+        cursor += length + (cursor [length] == ',');
+    }
+    return false;
+}
+
+//  Adds (add true) or removes the roles of changes to or from roles
+static void
+s_roles (char *roles, const char *changes, bool add)
+{
+    char result [IMC_PRINCIPAL_ROLES_MAX] = "";
+    if (!add) {
+        //  Keep what changes does not name
+        for (const char *cursor = roles; *cursor; ) {
+            size_t length = strcspn (cursor, ",");
+            if (length && !s_has (changes, cursor, length)
+            &&  strlen (result) + length + 2 < sizeof result) {
+                if (*result)
+                    strcat (result, ",");
+                strncat (result, cursor, length);
+            }
+            cursor += length + (cursor [length] == ',');
+        }
+        im_strlcpy (roles, result, IMC_PRINCIPAL_ROLES_MAX);
+        return;
+    }
+    for (const char *cursor = changes; *cursor; ) {
+        size_t length = strcspn (cursor, ",");
+        size_t used = strlen (roles);
+        if (length && !s_has (roles, cursor, length)
+        &&  used + length + 2 < IMC_PRINCIPAL_ROLES_MAX) {
+            if (used)
+                strcat (roles, ",");
+            strncat (roles, cursor, length);
+        }
+        cursor += length + (cursor [length] == ',');
+    }
+}
+
+//  Adds key to principal (the oldest goes when it is full); nothing when
+//  it is there already
+static void
+s_key_add (imc_principal_t *principal, const char *key)
+{
+    for (size_t index = 0; index < principal->keys_n; index++)
+        if (streq (principal->keys [index], key))
+            return;
+    if (principal->keys_n == IMC_PRINCIPAL_KEYS_MAX) {
+        memmove (principal->keys [0], principal->keys [1],
+                 (IMC_PRINCIPAL_KEYS_MAX - 1) * IMC_PRINCIPAL_KEY_TEXT);
+        principal->keys_n--;
+    }
+    im_strlcpy (principal->keys [principal->keys_n++], key,
+                IMC_PRINCIPAL_KEY_TEXT);
+}
+
+static void
+s_key_remove (imc_principal_t *principal, const char *key)
+{
+    for (size_t index = 0; index < principal->keys_n; index++)
+        if (streq (principal->keys [index], key)) {
+            memmove (principal->keys [index], principal->keys [index + 1],
+                     (principal->keys_n - index - 1)
+                     * IMC_PRINCIPAL_KEY_TEXT);
+            principal->keys_n--;
+            return;
+        }
+}
+
+int
+imc_principals_apply (imc_principals_t *self, const im_fields_t *payload)
+{
+    assert (self && payload);
+    if (imc_principals_check (payload))
+        return 0;                   //  Not a valid change: never decided
+    const char *action = im_fields_str (payload, "action");
+    const char *name = im_fields_str (payload, "name");
+    const char *roles = im_fields_str_or (payload, "roles", "");
+    const char *key = im_fields_str (payload, "key");
+    bool make = streq (action, "add") || streq (action, "grant")
+             || streq (action, "key");
+    imc_principal_t *principal = s_find (self, name, make);
+    if (!principal)
+        return make ? IM_ENOMEM : 0;
+    if (streq (action, "remove")) {
+        size_t index = (size_t) (principal - self->items);
+        memmove (principal, principal + 1,
+                 (self->size - index - 1) * sizeof *principal);
+        self->size--;
+        return 0;
+    }
+    if (streq (action, "add") || streq (action, "grant"))
+        s_roles (principal->roles, roles, true);
+    else
+    if (streq (action, "revoke"))
+        s_roles (principal->roles, roles, false);
+    if (key && (streq (action, "add") || streq (action, "key")))
+        s_key_add (principal, key);
+    else
+    if (key && streq (action, "unkey"))
+        s_key_remove (principal, key);
+    return 0;
+}
+
+size_t
+imc_principals_size (const imc_principals_t *self)
+{
+    assert (self);
+    return self->size;
+}
+
+const imc_principal_t *
+imc_principals_at (const imc_principals_t *self, size_t index)
+{
+    assert (self);
+    return index < self->size ? &self->items [index] : NULL;
+}
+
+const imc_principal_t *
+imc_principals_find (const imc_principals_t *self, const char *name)
+{
+    assert (self && name);
+    for (size_t index = 0; index < self->size; index++)
+        if (streq (self->items [index].name, name))
+            return &self->items [index];
+    return NULL;
+}
