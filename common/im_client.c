@@ -45,6 +45,9 @@ struct _im_client_t {
     im_curve_t *curve_env;          //  The environment's, owned, or NULL
     bool lent;                      //  The socket was handed out
                                     //  (im_client_sock): never replaced
+    zsock_t *monitor;               //  PAIR hearing of the dealer's
+                                    //  refused handshakes, owned, or NULL
+    unsigned monitors;              //  Monitors started, for endpoints
     char *endpoint;                 //  Endpoint list as given, owned
     char *nodes [IM_CLIENT_NODES_MAX];  //  The list's endpoints, owned
     size_t nodes_n;                 //  How many
@@ -208,21 +211,69 @@ s_dealer_new (void)
     return dealer;
 }
 
+//  Starts hearing of the dealer's refused handshakes (a CURVE client
+//  only); without it nothing changes but that a refusal is not noticed
+static void
+s_monitor_start (im_client_t *self)
+{
+    if (!self->curve)
+        return;
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://im-client-%p-%u",
+              (void *) self, ++self->monitors);
+    if (zmq_socket_monitor (zsock_resolve (self->dealer), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0)
+        self->monitor = zsock_new (ZMQ_PAIR);
+    if (self->monitor && zsock_connect (self->monitor, "%s", endpoint)) {
+        zsock_destroy (&self->monitor);
+        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+    }
+}
+
+//  Stops hearing of the dealer
+static void
+s_monitor_stop (im_client_t *self)
+{
+    if (self->monitor) {
+        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+        zsock_destroy (&self->monitor);
+    }
+}
+
+//  True when a node refused a handshake since the last look
+static bool
+s_refused (im_client_t *self)
+{
+    bool refused = false;
+    zmsg_t *event;
+    while (self->monitor
+    &&     (zsock_events (self->monitor) & ZMQ_POLLIN)
+    &&     (event = zmsg_recv (self->monitor))) {
+        refused = true;
+        zmsg_destroy (&event);
+    }
+    return refused;
+}
+
 //  libzmq does not connect again after a node refused the handshake (a
 //  key it did not know yet, say: one added through the log that this
 //  node had not applied): such a connection stays silent for ever. So a
-//  CURVE client whose calls got no answer for a whole interval starts
-//  over with a new socket and new handshakes; the request id stays the
-//  same. A socket handed out (im_client_sock) is kept: its holder polls
-//  it. Returns 0, or -1 with the reason in errmsg.
+//  CURVE client that heard of a refusal, and got no answer for a whole
+//  interval, starts over with a new socket and new handshakes; the
+//  request id stays the same. A socket handed out (im_client_sock) is
+//  kept: its holder polls it. Returns 0, or -1 with the reason in
+//  errmsg.
 static int
 s_renew (im_client_t *self)
 {
     zsock_t *dealer = s_dealer_new ();
     if (!dealer)
         return -1;
+    s_monitor_stop (self);
     zsock_destroy (&self->dealer);
     self->dealer = dealer;
+    s_monitor_start (self);
     memset (self->connected, 0, sizeof self->connected);
     self->extra [0] = 0;
     self->spread = false;
@@ -277,6 +328,7 @@ s_new (const char *endpoint, int timeout_ms, const im_curve_t *curve,
         im_client_destroy (&self);
         return NULL;
     }
+    s_monitor_start (self);
     if (s_connect_all (self, endpoint)) {
         zsys_error ("im_client: %s", self->errmsg);
         im_client_destroy (&self);
@@ -290,6 +342,7 @@ im_client_destroy (im_client_t **self_p)
     assert (self_p);
     if (*self_p) {
         im_client_t *self = *self_p;
+        s_monitor_stop (self);
         zsock_destroy (&self->dealer);
         im_curve_destroy (&self->curve_env);
         for (size_t index = 0; index < self->nodes_n; index++)
@@ -410,7 +463,7 @@ im_client_call (im_client_t *self, const char *verb,
         if (now >= resend_at) {
             //  Silence for a whole interval: try every node again, with
             //  new handshakes when a refused one may be why
-            if ((sent || pending) && self->curve && !self->lent)
+            if ((sent || pending) && !self->lent && s_refused (self))
                 s_renew (self);
             else
             if (sent || pending)

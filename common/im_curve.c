@@ -229,13 +229,7 @@ im_curve_keys_first (const char *dir, char *errbuf, size_t errlen)
 bool
 im_curve_name_valid (const char *name)
 {
-    size_t length = strlen (name);
-    if (length == 0 || length >= IM_CURVE_NAME_MAX || name [0] == '.')
-        return false;
-    for (const char *cursor = name; *cursor; cursor++)
-        if (!isalnum ((unsigned char) *cursor) && !strchr ("._-", *cursor))
-            return false;
-    return true;
+    return im_name_valid (name);
 }
 
 //  Writes text to path, made new with mode, whole or not at all: through

@@ -8,6 +8,7 @@
 #define _XOPEN_SOURCE 700             //  nftw and its FTW_* flags
 
 #include <assert.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -184,4 +185,16 @@ im_remove_tree (const char *path)
     assert (path);
     //  16 directories open at most; deeper trees are walked all the same
     nftw (path, s_remove_entry, 16, FTW_PHYS | FTW_DEPTH);
+}
+
+bool
+im_name_valid (const char *name)
+{
+    size_t length = strlen (name);
+    if (length == 0 || length >= 64 || name [0] == '.')
+        return false;
+    for (const char *cursor = name; *cursor; cursor++)
+        if (!isalnum ((unsigned char) *cursor) && !strchr ("._-", *cursor))
+            return false;
+    return true;
 }

@@ -5,6 +5,7 @@
 #ifndef IM_UTIL_H_INCLUDED
 #define IM_UTIL_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,6 +52,12 @@ void
 //  0, or IM_ETOOBIG when src did not fit (dst then holds a prefix)
 int
     im_strlcpy (char *dst, const char *src, size_t dst_size);
+
+//  True when name may name a principal or a certificate: 1 to 63 of
+//  [A-Za-z0-9._-], not starting with a dot (so that it is a file name
+//  too)
+bool
+    im_name_valid (const char *name);
 
 //  Ends text before its last character when a cut (snprintf into a
 //  buffer too small, im_strlcpy) left that character incomplete, so

@@ -36,19 +36,6 @@ imc_principals_destroy (imc_principals_t **self_p)
     }
 }
 
-//  True when name is 1..63 of [A-Za-z0-9._-], not starting with a dot
-static bool
-s_name_valid (const char *name)
-{
-    size_t length = strlen (name);
-    if (length == 0 || length >= IMC_PRINCIPAL_NAME_MAX || name [0] == '.')
-        return false;
-    for (const char *cursor = name; *cursor; cursor++)
-        if (!isalnum ((unsigned char) *cursor) && !strchr ("._-", *cursor))
-            return false;
-    return true;
-}
-
 //  True when roles is a comma-separated list of [A-Za-z0-9_-] names
 static bool
 s_roles_valid (const char *roles)
@@ -86,7 +73,7 @@ imc_principals_check (const im_fields_t *args)
     &&  !streq (action, "remove"))
         return "argument 'action' must be add, grant, revoke, key, unkey "
                "or remove";
-    if (!s_name_valid (name))
+    if (!im_name_valid (name))
         return "argument 'name' must be 1 to 63 letters, digits, '.', '_' "
                "or '-', not starting with '.'";
     if (roles && !s_roles_valid (roles))

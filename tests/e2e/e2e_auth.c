@@ -79,7 +79,7 @@ test_an_unknown_key_gets_no_answer (void **state)
                           "--reporter", "mallory", NULL);
     assert_int_equal (status, 3);   //  No answer
     imh_run_clear (&run);
-    assert_int_equal (imh_log_lines (h, "broker", "unknown key"), 1);
+    assert_true (imh_log_lines (h, "broker", "unknown key") >= 1);
     //  Nothing was opened
     uint64_t last = 0;
     assert_int_equal (imh_last_seq (h, &last), 0);
