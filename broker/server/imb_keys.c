@@ -71,6 +71,27 @@ s_add (zhashx_t *table, const char *path)
     return valid;
 }
 
+//  Takes the role node out of roles: a node is trusted to relay what
+//  others asked (imb_server_auth.c), so only a certificate an operator
+//  put in the node's own keys directory may be one, never a grant of
+//  the log
+static void
+s_drop_node (char *roles)
+{
+    char kept [sizeof ((imb_key_t *) 0)->roles] = "";
+    for (const char *cursor = roles; *cursor; ) {
+        size_t length = strcspn (cursor, ",");
+        if (length && !(length == 4 && memcmp (cursor, "node", 4) == 0)
+        &&  strlen (kept) + length + 2 < sizeof kept) {
+            if (*kept)
+                strcat (kept, ",");
+            strncat (kept, cursor, length);
+        }
+        cursor += length + (cursor [length] == ',');
+    }
+    im_strlcpy (roles, kept, sizeof kept);
+}
+
 int
 imb_keys_reload (imb_keys_t *self)
 {
@@ -108,6 +129,7 @@ imb_keys_reload (imb_keys_t *self)
             im_strlcpy (held->principal, principal->name,
                         sizeof held->principal);
             im_strlcpy (held->roles, principal->roles, sizeof held->roles);
+            s_drop_node (held->roles);
             if (zhashx_insert (table, principal->keys [key], held))
                 free (held);
         }

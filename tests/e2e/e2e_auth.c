@@ -167,6 +167,53 @@ test_verbs_need_their_roles (void **state)
 }
 
 static void
+test_the_log_cannot_make_a_node (void **state)
+{
+    imh_t *h = (imh_t *) *state;
+    assert_true (imh_start_broker (h) >= 0);
+    uint64_t id = imh_open (h, "Kiosk offline", "gina", 3, 3);
+    assert_true (id > 0);
+    //  A node is trusted to relay what others asked: a grant of the log
+    //  must not make one
+    char dir [512], cert [600], public [600], errbuf [256] = "";
+    snprintf (dir, sizeof dir, "%s/eve-laptop", imh_dir (h));
+    assert_int_equal (im_curve_keygen (dir, "eve", "", NULL, NULL, errbuf,
+                                       sizeof errbuf), 0);
+    snprintf (cert, sizeof cert, "%s/eve.key_secret", dir);
+    snprintf (public, sizeof public, "%s/eve.key", dir);
+    assert_int_equal (imh_ctl (h, NULL, "principal", "add", "eve",
+                               "--key-file", public, "--roles", "node,agent",
+                               NULL), 0);
+    im_curve_t *eve_id = im_curve_new (cert, imh_keys_dir (h), errbuf,
+                                       sizeof errbuf);
+    assert_non_null (eve_id);
+    im_client_t *eve = im_client_new_curve (imh_client_endpoint (h),
+                                            CALL_MS, eve_id);
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_int (body, "incident", (int64_t) id);
+    im_fields_set_int (body, "priority", 1);
+    im_fields_set_str (body, "category", "network");
+    assert_int_equal (s_status (eve, "CLASSIFY", body), 403);
+    //  ...and what eve does is recorded as eve, whatever she says
+    im_fields_t *comment = im_fields_new ();
+    im_fields_set_int (comment, "incident", (int64_t) id);
+    im_fields_set_str (comment, "text", "rebooted it");
+    im_fields_set_str (comment, "actor", "gina");
+    assert_int_equal (s_status (eve, "COMMENT", comment), 200);
+    zlist_t *events = imh_timeline (h, id);
+    im_event_t *last = (im_event_t *) zlist_last (events);
+    assert_non_null (last);
+    assert_int_equal (last->type, IM_EV_COMMENTED);
+    assert_string_equal (last->actor, "eve");
+    imh_events_destroy (&events);
+    im_fields_destroy (&body);
+    im_fields_destroy (&comment);
+    im_client_destroy (&eve);
+    im_curve_destroy (&eve_id);
+    imh_passed (h);
+}
+
+static void
 test_a_worker_key_joins_only_its_group (void **state)
 {
     imh_t *h = (imh_t *) *state;
@@ -322,6 +369,8 @@ main (void)
             test_the_actor_is_the_key_not_the_body, s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (test_verbs_need_their_roles,
                                          s_setup, imh_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_the_log_cannot_make_a_node, s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (
             test_a_worker_key_joins_only_its_group, s_setup, imh_teardown),
         cmocka_unit_test_setup_teardown (
