@@ -63,6 +63,7 @@ typedef struct {
     const char *endpoint;           //  Broker endpoint list
     int timeout_ms;                 //  Bound on the call
     const char *actor;              //  Who asks
+    bool actor_given;               //  --actor was given
     bool json;                      //  JSON instead of human output
     bool linearizable;              //  Reads go through the leader
     const char *request_id;         //  --request-id, or NULL: a fresh one
@@ -165,6 +166,13 @@ int
 //  Returns IMQCTL_EXIT_OK or, after saying why, IMQCTL_EXIT_USAGE.
 int
     imqctl_identity (imqctl_t *self);
+
+//  The actor a request names: with CURVE the broker records the
+//  certificate's principal, so only an --actor given is sent (recorded
+//  as whom the principal acts for); without CURVE, --actor or $USER.
+//  NULL: send none.
+const char *
+    imqctl_actor (const imqctl_t *self);
 
 //  A client of endpoint as this identity; NULL after saying why
 im_client_t *

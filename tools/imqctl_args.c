@@ -240,6 +240,7 @@ s_take_option (imqctl_t *self, int option, char *argv [])
             self->request_id = optarg;
             break;
         case IMQCTL_OPT_ACTOR:
+            self->actor_given = true;
             if (!*optarg || strlen (optarg) > IMQCTL_ACTOR_MAX)
                 return imqctl_args_fail (self,
                     "--actor needs a name of 1 to %d bytes",

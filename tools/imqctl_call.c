@@ -167,7 +167,8 @@ imqctl_command (const imqctl_t *self, int64_t incident,
     if (rc == 0 && extra)
         rc = im_fields_merge (body, extra);
     if (rc == 0)
-        rc = im_fields_set_str (body, "actor", self->actor);
+        rc = imqctl_actor (self)
+           ? im_fields_set_str (body, "actor", imqctl_actor (self)) : 0;
     if (rc) {
         im_fields_destroy (&body);
         return imqctl_args_fail (self, "%s", im_strerror (rc));

@@ -99,7 +99,8 @@ s_apply (imqctl_t *self)
     if (rc == 0)
         rc = im_fields_set_str (body, "source", path);
     if (rc == 0)
-        rc = im_fields_set_str (body, "actor", self->actor);
+        rc = imqctl_actor (self)
+           ? im_fields_set_str (body, "actor", imqctl_actor (self)) : 0;
     free (text);
     if (rc) {
         im_fields_destroy (&body);

@@ -55,7 +55,8 @@ s_run (imqctl_t *self)
     if (rc == 0 && key)
         rc = im_fields_set_str (body, "key", key);
     if (rc == 0)
-        rc = im_fields_set_str (body, "actor", self->actor);
+        rc = imqctl_actor (self)
+           ? im_fields_set_str (body, "actor", imqctl_actor (self)) : 0;
     zconfig_destroy (&cert);
     if (rc) {
         im_fields_destroy (&body);

@@ -90,6 +90,12 @@ imqctl_identity (imqctl_t *self)
     return IMQCTL_EXIT_OK;
 }
 
+const char *
+imqctl_actor (const imqctl_t *self)
+{
+    return self->curve && !self->actor_given ? NULL : self->actor;
+}
+
 im_client_t *
 imqctl_client_new (const imqctl_t *self, const char *endpoint, int timeout_ms)
 {

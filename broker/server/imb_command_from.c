@@ -48,9 +48,19 @@ imb_command_from (im_request_t *request, const char *principal,
     command->ts_ms = im_now_ms ();      //  The leader's stamp
     command->incident = (uint64_t) incident;
     command->causation = (uint64_t) causation;
-    //  With CURVE the actor is who holds the key, whatever the body says
+    //  With CURVE the actor is who holds the key, whatever the body says;
+    //  a different actor the body names is kept as whom the principal
+    //  acts for (an integration opening a ticket for a caller), unless
+    //  the body says that itself
     im_strlcpy (command->actor, principal ? principal : actor,
                 sizeof command->actor);
+    if (principal && im_fields_has (body, "actor")
+    &&  !streq (actor, principal) && !im_fields_has (body, "on_behalf_of")
+    &&  im_fields_append_str (command->args, "on_behalf_of", actor)) {
+        im_command_destroy (&command);
+        return im_reply_encode_error (503, request->request_id,
+                                      "out of memory; retry");
+    }
     im_strlcpy (command->request_id, request->request_id,
                 sizeof command->request_id);
     //  Every other body entry is an argument. The body's keys are

@@ -308,7 +308,8 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
             imc_decide_unlink (command, incident, lookup, arg, decision);
             break;
         case IM_CMD_CATEGORIZE:
-            if (im_fields_size (args) == 0) {
+            if (im_fields_size (args)
+                == (im_fields_has (args, "on_behalf_of") ? 1 : 0)) {
                 imc_decide_reject (decision, IM_EINVAL,
                                    "categorize needs a category, "
                                    "subcategory, service or ci");

@@ -81,6 +81,8 @@ static const s_arg_t s_resume_args [] = {
 static const s_arg_t s_config_args [] = {
     { "text", false, true, 1, 65536 }, { "source", false, false, 0, 255 },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_behalf [] = {
+    { "on_behalf_of", false, false, 1, 63 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_principal_args [] = {
     { "action", false, true, 1, 16 }, { "name", false, true, 1, 63 },
     { "roles", false, false, 0, 255 }, { "key", false, false, 40, 40 },
@@ -130,7 +132,9 @@ s_check_args (const im_fields_t *args, const s_arg_t *rules,
 {
     for (size_t index = 0; index < im_fields_size (args); index++) {
         const char *key = im_fields_key_at (args, index);
-        const s_arg_t *rule = rules;
+        //  Every command may say for whom it acts (an integration for a
+        //  caller): recorded in its events beside the actor
+        const s_arg_t *rule = streq (key, "on_behalf_of") ? s_behalf : rules;
         //  Most rules differ from the key in its first byte
         while (rule->key && (rule->key [0] != key [0]
                              || !streq (rule->key, key)))

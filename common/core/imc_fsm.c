@@ -247,6 +247,10 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
             im_strlcpy (event->actor, command->actor, sizeof event->actor);
             im_strlcpy (event->request_id, command->request_id,
                         sizeof event->request_id);
+            const char *behalf = im_fields_str (command->args,
+                                                "on_behalf_of");
+            if (behalf)
+                im_fields_set_str (event->payload, "on_behalf_of", behalf);
             //  A command may make events for other incidents than its
             //  own (a follow-up, a linked incident)
             im_fields_t *projection = incident;

@@ -110,6 +110,18 @@ test_the_actor_is_the_key_not_the_body (void **state)
     assert_non_null (first);
     assert_int_equal (first->type, IM_EV_OPENED);
     assert_string_equal (first->actor, "carol");
+    //  What the body said is kept as whom carol acted for
+    assert_string_equal (im_fields_str_or (first->payload, "on_behalf_of",
+                                           ""), "ann");
+    imh_events_destroy (&events);
+    //  Without --actor, carol acts for nobody but herself
+    assert_int_equal (imh_ctl (h, NULL, "--as", "carol", "ack", "1", NULL),
+                      0);
+    events = imh_timeline (h, id);
+    im_event_t *last = (im_event_t *) zlist_last (events);
+    assert_non_null (last);
+    assert_string_equal (last->actor, "carol");
+    assert_false (im_fields_has (last->payload, "on_behalf_of"));
     imh_events_destroy (&events);
     imh_passed (h);
 }
