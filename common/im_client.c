@@ -140,9 +140,14 @@ s_follow (im_client_t *self, const im_reply_t *reply)
 {
     const char *leader = reply && reply->status == 421 && reply->body
                        ? im_fields_str (reply->body, "leader") : NULL;
-    if (!leader || !*leader || strlen (leader) >= sizeof self->leader
-    ||  (!self->spread && streq (leader, self->leader)))
+    if (!leader || !*leader || strlen (leader) >= sizeof self->leader)
         return false;
+    //  A late answer from a node left behind, naming the leader this
+    //  client already talks to alone: nothing to change. Spreading again
+    //  on it would send the next requests to the other nodes, whose
+    //  421s would spread it again, round and round under load.
+    if (!self->spread && streq (leader, self->leader))
+        return true;
     if (s_connect_only (self, leader)) {
         s_spread (self);
         return false;

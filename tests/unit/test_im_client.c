@@ -431,6 +431,85 @@ test_send_and_recv_keep_several_in_flight (void **state)
     assert_true (seen [0] && seen [1] && seen [2]);
 }
 
+//  Answers every request waiting on router: 421 naming leader when
+//  leader is not NULL, else 200. Returns how many it answered.
+static size_t
+s_answer_all (zsock_t *router, const char *leader)
+{
+    size_t answered = 0;
+    while (zsock_events (router) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        im_request_t *request = im_request_new ();
+        char errbuf [200];
+        assert_int_equal (im_request_decode (request, &msg, errbuf,
+                                             sizeof errbuf), 0);
+        im_fields_t *body = im_fields_new ();
+        if (leader)
+            im_fields_set_str (body, "leader", leader);
+        zmsg_t *reply = im_reply_encode (leader ? 421 : 200,
+                                         request->request_id, body, NULL,
+                                         NULL);
+        zmsg_prepend (reply, &identity);
+        zmsg_send (&reply, router);
+        im_fields_destroy (&body);
+        im_request_destroy (&request);
+        zmsg_destroy (&msg);
+        answered++;
+    }
+    return answered;
+}
+
+static void
+test_late_redirects_do_not_pull_the_client_back (void **state)
+{
+    //  Under load, answers a follower sent before the client moved to
+    //  the leader keep arriving after it did. Each names the leader the
+    //  client already talks to: none may send it back to every node,
+    //  or its next requests go to the follower again, whose 421s spread
+    //  it again, round and round.
+    fixture_t *f = (fixture_t *) *state;
+    char follower_ep [320], leader_ep [320], list [700];
+    snprintf (follower_ep, sizeof follower_ep, "ipc://%s/follower.ipc",
+              f->dir);
+    snprintf (leader_ep, sizeof leader_ep, "ipc://%s/leader.ipc", f->dir);
+    snprintf (list, sizeof list, "%s,%s", follower_ep, leader_ep);
+    zsock_t *follower = zsock_new_router (follower_ep);
+    zsock_t *leader = zsock_new_router (leader_ep);
+    assert_non_null (follower);
+    assert_non_null (leader);
+    f->client = im_client_new_plain (list, 5000);
+    assert_non_null (f->client);
+    zsock_t *sock = im_client_sock (f->client);
+    const size_t window = 32, total = 2000;
+    size_t sent = 0, answered = 0, to_follower = 0, to_leader = 0;
+    uint64_t deadline = im_mono_ms () + 20000;
+    while (answered < total && im_mono_ms () < deadline) {
+        while (sent < total && sent - answered < window
+        &&     im_client_send (f->client, "ACK", NULL, NULL) == 0)
+            sent++;
+        zmq_poll (NULL, 0, 1);
+        to_follower += s_answer_all (follower, leader_ep);
+        to_leader += s_answer_all (leader, NULL);
+        while (zsock_events (sock) & ZMQ_POLLIN) {
+            im_reply_t *reply = im_client_recv (f->client, false);
+            assert_non_null (reply);
+            if (reply->status == 200)
+                answered++;
+            else
+                sent--;             //  Redirected: sent again later
+            im_reply_destroy (&reply);
+        }
+    }
+    print_message ("%zu answered by the leader, %zu requests reached the "
+                   "follower\n", to_leader, to_follower);
+    assert_int_equal (answered, total);
+    //  Only what was in flight when the client first moved
+    assert_true (to_follower <= 2 * window);
+    zsock_destroy (&follower);
+    zsock_destroy (&leader);
+}
+
 static void
 test_send_fails_without_a_broker (void **state)
 {
@@ -519,6 +598,9 @@ main (void)
             test_call_rejects_a_too_long_request_id, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_send_and_recv_keep_several_in_flight, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_late_redirects_do_not_pull_the_client_back, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown (
             test_send_fails_without_a_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
