@@ -31,6 +31,7 @@
 #include "im_util.h"
 #include "im_log.h"
 #include "im_client.h"
+#include "im_outbox.h"
 #include "im_log_limit.h"
 
 #endif

@@ -125,6 +125,13 @@ s_take_request_id (im_client_t *self, const char *request_id,
     return 0;
 }
 
+//  What the outbox's send function needs: the client and the request,
+//  encoded once
+typedef struct {
+    im_client_t *client;            //  Sending through its dealer
+    zmsg_t *request;                //  The request, sent as copies
+} s_call_t;
+
 //  Sends a copy of request without blocking. Returns 0, or -1 when no
 //  broker can take it now (not connected yet, or its queue is full).
 static int
@@ -136,6 +143,18 @@ s_send_copy (im_client_t *self, zmsg_t *request)
     int rc = zmsg_send (&copy, self->dealer);
     zmsg_destroy (&copy);           //  Left to us when the send failed
     return rc;
+}
+
+//  The outbox's send function for a call: the encoded request again
+static int
+s_send_call (void *arg, const char *verb, const char *request_id,
+             const im_fields_t *body)
+{
+    (void) verb;
+    (void) request_id;
+    (void) body;
+    s_call_t *call = (s_call_t *) arg;
+    return s_send_copy (call->client, call->request);
 }
 
 //  Reads one message from the dealer. Returns false when it is a reply
@@ -188,16 +207,26 @@ im_client_call (im_client_t *self, const char *verb,
     char id [IM_REQUEST_ID_MAX];
     if (s_take_request_id (self, request_id, id, sizeof id))
         return NULL;
-    zmsg_t *request = im_request_encode (verb, id, body);
-    if (!request) {
+    s_call_t call = { self, im_request_encode (verb, id, body) };
+    if (!call.request) {
         snprintf (self->errmsg, sizeof self->errmsg,
                   "%s request does not encode", verb);
         return NULL;
     }
+    //  The request waits in an outbox of one: sent at once, again after
+    //  each silent interval or soon after an answer asking again
+    im_outbox_t *outbox = im_outbox_new (IM_CLIENT_RESEND_MS,
+                                         IM_CLIENT_RETRY_MS, 0);
+    im_fields_t *none = NULL;       //  The encoded request is sent
+    if (!outbox || im_outbox_add (outbox, verb, id, &none, 0)) {
+        snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
+        im_outbox_destroy (&outbox);
+        zmsg_destroy (&call.request);
+        return NULL;
+    }
     uint64_t now = im_mono_ms ();
     uint64_t deadline = now + (uint64_t) self->timeout_ms;
-    uint64_t resend_at = now;       //  First send: at once
-    bool pending = false;           //  A send waits for a writable peer
+    uint64_t check_at = now + IM_CLIENT_RESEND_MS;  //  Look at silence
     unsigned sent = 0;              //  Copies handed to a broker
     im_reply_t *reply = NULL;
     im_reply_t *last = NULL;        //  The last 503 answer
@@ -211,24 +240,21 @@ im_client_call (im_client_t *self, const char *verb,
         }
         now = im_mono_ms ();
         if (again_at && now >= again_at) {
-            pending = true;
+            im_outbox_due_at (outbox, id, now);
             again_at = 0;
         }
-        if (now >= resend_at) {
+        if (now >= check_at) {
             //  Silence for a whole interval: try every node again, with
             //  new handshakes when a refused one may be why
-            if ((sent || pending) && !self->lent && im_client_link_refused (self))
+            if (!self->lent && im_client_link_refused (self))
                 im_client_link_renew (self);
             else
-            if (sent || pending)
                 im_client_link_spread (self);
-            pending = true;
-            resend_at = now + IM_CLIENT_RESEND_MS;
+            im_outbox_due_at (outbox, id, now);
+            check_at = now + IM_CLIENT_RESEND_MS;
         }
-        if (pending && s_send_copy (self, request) == 0) {
-            pending = false;
-            sent++;
-        }
+        sent += (unsigned) im_outbox_send_due (outbox, now, 0, s_send_call,
+                                               &call);
         if (now >= deadline) {
             snprintf (self->errmsg, sizeof self->errmsg,
                       "no reply to %s from %s within %d ms (%s)", verb,
@@ -236,12 +262,15 @@ im_client_call (im_client_t *self, const char *verb,
                       sent? "request sent": "no broker connected");
             break;
         }
-        uint64_t until = resend_at < deadline? resend_at: deadline;
+        bool due = im_outbox_due (outbox, now);
+        uint64_t until = check_at < deadline? check_at: deadline;
         if (again_at && again_at < until)
             until = again_at;
+        if (!due && im_outbox_next_due (outbox) < until)
+            until = im_outbox_next_due (outbox);
         zmq_pollitem_t item = {
             zsock_resolve (self->dealer), 0,
-            (short) (ZMQ_POLLIN | (pending? ZMQ_POLLOUT: 0)), 0
+            (short) (ZMQ_POLLIN | (due? ZMQ_POLLOUT: 0)), 0
         };
         if (zmq_poll (&item, 1, (long) (until - now)) == -1) {
             if (zmq_errno () == EINTR)
@@ -252,32 +281,38 @@ im_client_call (im_client_t *self, const char *verb,
         }
         if (item.revents & ZMQ_POLLIN)
             answered = s_recv_matching (self, id, raw_items, &reply);
-        if (answered && reply && im_client_link_follow (self, reply)) {
+        uint64_t tag;
+        if (!answered || !reply
+        ||  im_outbox_answer (outbox, id, reply->status, im_mono_ms (),
+                              &tag) != IM_EBUSY)
+            continue;               //  Not answered yet, or answered
+        if (im_client_link_follow (self, reply)) {
             //  Redirected: resend to the leader now, and once more soon,
             //  as a send made while the other connections close may go
             //  down one of them and be lost (the same request id twice
             //  is still applied once)
             im_reply_destroy (&reply);
             answered = false;
-            pending = true;
-            again_at = im_mono_ms () + IM_CLIENT_AGAIN_MS;
-            resend_at = im_mono_ms () + IM_CLIENT_RESEND_MS;
+            now = im_mono_ms ();
+            im_outbox_due_at (outbox, id, now);
+            again_at = now + IM_CLIENT_AGAIN_MS;
+            check_at = now + IM_CLIENT_RESEND_MS;
         }
         else
-        if (answered && reply && self->nodes_n > 1
-        &&  im_client_link_again (reply->status)
+        if (self->nodes_n > 1
         &&  im_mono_ms () + IM_CLIENT_RETRY_MS < deadline) {
             //  Busy, no leader elected yet, a leader whose endpoint the
             //  node does not know, or an outcome the node could not know:
-            //  with other nodes to ask, ask again a little later, of any
-            //  node, and keep the answer should the deadline come first (a
-            //  client of one node gets it at once)
+            //  with other nodes to ask, ask again a little later (the
+            //  outbox's retry), of any node, and keep the answer should
+            //  the deadline come first (a client of one node gets it at
+            //  once)
             im_client_link_spread (self);
             im_reply_destroy (&last);
             last = reply;
             reply = NULL;
             answered = false;
-            resend_at = im_mono_ms () + IM_CLIENT_RETRY_MS;
+            check_at = im_mono_ms () + IM_CLIENT_RESEND_MS;
         }
     }
     if (!reply && last) {
@@ -285,7 +320,8 @@ im_client_call (im_client_t *self, const char *verb,
         last = NULL;
     }
     im_reply_destroy (&last);
-    zmsg_destroy (&request);
+    im_outbox_destroy (&outbox);
+    zmsg_destroy (&call.request);
     return reply;
 }
 
@@ -381,7 +417,7 @@ im_client_recv (im_client_t *self, bool raw_items)
     self->unanswered_ms = 0;        //  This node answers
     //  A redirect naming no endpoint, or no leader yet: any node may be
     //  the one to take the next send
-    if (!im_client_link_follow (self, reply) && reply && im_client_link_again (reply->status))
+    if (!im_client_link_follow (self, reply) && reply && im_outbox_again (reply->status))
         im_client_link_spread (self);
     return reply;
 }

@@ -76,15 +76,6 @@ im_client_link_spread (im_client_t *self)
     return self->spread ? 0 : im_client_link_only (self, NULL);
 }
 
-//  True for the answers that ask for the same request again, maybe of
-//  another node: 421 (not the leader), 503 (busy, no leader yet), 504
-//  (outcome unknown: the node failed or timed out)
-bool
-im_client_link_again (int status)
-{
-    return status == 421 || status == 503 || status == 504;
-}
-
 //  Follows a 421 that names the leader; true when it did
 bool
 im_client_link_follow (im_client_t *self, const im_reply_t *reply)

@@ -49,11 +49,6 @@ int
 int
     im_client_link_spread (im_client_t *self);
 
-//  True for the answers that ask for the same request again, maybe of
-//  another node: 421, 503, 504
-bool
-    im_client_link_again (int status);
-
 //  Follows a 421 that names the leader; true when it did (or already
 //  talks to that leader alone)
 bool

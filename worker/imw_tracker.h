@@ -15,7 +15,8 @@
 
     Answers: a status below 500 other than 421 is definitive (2xx done,
     4xx a refusal that resending cannot change). 421 (not the leader)
-    and 5xx mean the command was not applied: it is resent.
+    and 5xx mean the command was not applied: it is resent. The commands
+    wait in an im_outbox (IM_OUTBOX_KEEP); the tracker adds the events.
 */
 #ifndef IMW_TRACKER_H_INCLUDED
 #define IMW_TRACKER_H_INCLUDED
@@ -24,15 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "im_fields.h"
+#include "im_outbox.h"
 #include "imw_output.h"
 
 typedef struct _imw_tracker_t imw_tracker_t;
 
-//  Sends one command; body borrowed. Returns 0 or a negative IM_E* code
-//  (the command is resent after the resend interval either way).
-typedef int (imw_tracker_send_fn) (void *arg, const char *verb,
-                                   const char *request_id,
-                                   const im_fields_t *body);
+//  Sends one command; body borrowed. Returns 0 or a negative IM_E* code:
+//  the command then stays due and the pass ends (im_outbox_send_fn).
+typedef im_outbox_send_fn imw_tracker_send_fn;
 
 //  Creates a tracker. group starts request ids, actor goes into every
 //  body; resend_ms is how long a command waits for its reply. Returns

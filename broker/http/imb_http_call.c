@@ -32,41 +32,26 @@ imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
     return reply;
 }
 
-//  True when reply refused its command for now and it must be sent
-//  again: the broker was busy (503), the node does not lead (421; the
-//  client already moved its connection to the leader the answer named),
-//  or it could not tell the outcome (504: same request id, applied once)
-static bool
-s_refused (const im_reply_t *reply)
-{
-    return reply->status == 503 || reply->status == 421
-        || reply->status == 504;
-}
+//  What the outbox's send function needs to find a command's body
+typedef struct {
+    im_client_t *client;            //  Sending through it
+    const imb_http_batch_t *batch;  //  The commands, borrowed
+    zhashx_t *positions;            //  request id -> index + 1
+} s_batch_call_t;
 
-//  Sends, as ALERT, every command of batch that is not a repeat of an
-//  earlier one and has no answer yet (all when busy_only is false), or
-//  was refused for now (s_refused); at most limit of those refused.
-//  Returns how many of those it sent.
-static size_t
-s_send_missing (im_client_t *client, const imb_http_batch_t *batch,
-                im_reply_t **replies, bool busy_only, size_t limit)
+//  The outbox's send function for a batch: the command as ALERT, its
+//  body found by request id
+static int
+s_send_alert (void *arg, const char *verb, const char *request_id,
+              const im_fields_t *body)
 {
-    size_t sent = 0;
-    for (size_t index = 0; index < batch->count; index++) {
-        const imb_http_command_t *command = &batch->commands [index];
-        const im_reply_t *reply = replies [index];
-        bool missing = reply ? s_refused (reply) && limit > 0
-                             : !busy_only;
-        if (command->repeat_of < 0 && missing) {
-            im_client_send (client, "ALERT", command->request_id,
-                            command->body);
-            if (reply) {
-                limit--;
-                sent++;
-            }
-        }
-    }
-    return sent;
+    (void) body;
+    s_batch_call_t *call = (s_batch_call_t *) arg;
+    size_t position = (size_t) (uintptr_t) zhashx_lookup (call->positions,
+                                                           request_id);
+    assert (position);
+    return im_client_send (call->client, verb, request_id,
+                           call->batch->commands [position - 1].body);
 }
 
 int
@@ -76,69 +61,73 @@ imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
     im_client_t *client = imb_http_client (self, S_CALL_MS);
     if (!client)
         return IM_ENOMEM;
+    //  Requests are idempotent: sending one again is always safe. A full
+    //  queue drains in milliseconds, so what was refused busy is asked
+    //  again soon, a few at a time; what got no answer, each second.
+    im_outbox_t *outbox = im_outbox_new (S_RESEND_MS, S_BUSY_MS, 0);
     zhashx_t *positions = zhashx_new ();      //  request id -> index + 1
-    assert (positions);
+    if (!outbox || !positions) {
+        im_outbox_destroy (&outbox);
+        zhashx_destroy (&positions);
+        im_client_destroy (&client);
+        return IM_ENOMEM;
+    }
     size_t waiting = 0;
-    for (size_t index = 0; index < batch->count; index++)
-        if (batch->commands [index].repeat_of < 0) {
-            zhashx_insert (positions, batch->commands [index].request_id,
+    for (size_t index = 0; index < batch->count; index++) {
+        const imb_http_command_t *command = &batch->commands [index];
+        im_fields_t *none = NULL;   //  s_send_alert finds the body
+        if (command->repeat_of < 0
+        &&  im_outbox_add (outbox, "ALERT", command->request_id, &none,
+                           index) == 0) {
+            zhashx_insert (positions, command->request_id,
                            (void *) (uintptr_t) (index + 1));
             waiting++;
         }
-    s_send_missing (client, batch, replies, false, batch->count);
+    }
+    s_batch_call_t call = { client, batch, positions };
     uint64_t now = im_mono_ms ();
     uint64_t deadline = now + S_CALL_MS;
-    uint64_t resend = now + S_RESEND_MS;    //  Of what has no answer
-    uint64_t retry = 0;                     //  Of what was busy, when set
     size_t busy = 0;                        //  Busy answers received
     size_t taken = 0;                       //  Other answers since the
-                                            //  last retry
+                                            //  last resend of busy ones
     zpoller_t *poller = zpoller_new (im_client_sock (client), NULL);
     while (waiting > 0 && (now = im_mono_ms ()) < deadline) {
-        //  Requests are idempotent: sending one again is always safe.
-        //  A full queue drains in milliseconds, so what was refused
-        //  busy is asked again soon; what got no answer, each second.
-        if (now >= resend) {
-            s_send_missing (client, batch, replies, false, batch->count);
-            resend = now + S_RESEND_MS;
-            retry = 0;
-            continue;
-        }
-        if (retry && now >= retry) {
-            //  As many as the queue took since the last try, and some:
-            //  the rest would only be refused again
-            size_t sent = s_send_missing (client, batch, replies, true,
-                                          2 * taken + 8);
-            //  Those not sent now go on the next try
-            retry = sent ? now + S_BUSY_MS : 0;
+        //  Of those refused busy, as many as the queue took since the
+        //  last try, and some: the rest would only be refused again
+        if (im_outbox_send_due (outbox, now, 2 * taken + 8, s_send_alert,
+                                &call))
             taken = 0;
-            continue;
-        }
-        uint64_t until = retry && retry < resend ? retry : resend;
+        uint64_t until = im_outbox_next_due (outbox);
+        if (until <= now)
+            until = now + S_BUSY_MS;        //  Held back by the cap
+        if (until > deadline)
+            until = deadline;
         if (!zpoller_wait (poller, (int) (until - now))) {
             if (zpoller_terminated (poller))
                 break;              //  The broker is stopping
             continue;
         }
         im_reply_t *reply = im_client_recv (client, false);
-        size_t position = reply ? (size_t) (uintptr_t) zhashx_lookup (
-            positions, reply->request_id) : 0;
-        im_reply_t **slot = position ? &replies [position - 1] : NULL;
-        if (!slot || (*slot && !s_refused (*slot))) {
+        uint64_t position = 0;
+        int rc = reply ? im_outbox_answer (outbox, reply->request_id,
+                                           reply->status, im_mono_ms (),
+                                           &position)
+                       : IM_ENOTFOUND;
+        if (rc == IM_ENOTFOUND) {
             im_reply_destroy (&reply);  //  Late, or a second answer
             continue;
         }
-        im_reply_destroy (slot);
-        *slot = reply;
-        if (!s_refused (reply)) {
+        if (rc == IM_EBUSY)
+            position = (uint64_t) (uintptr_t) zhashx_lookup (
+                positions, reply->request_id) - 1;
+        im_reply_destroy (&replies [position]);
+        replies [position] = reply;
+        if (rc == 0) {
             waiting--;
             taken++;
         }
-        else {
+        else
             busy++;
-            if (!retry)
-                retry = im_mono_ms () + S_BUSY_MS;
-        }
     }
     if (busy)
         zsys_warning ("http: the queue was full; %zu busy answers to a "
@@ -146,6 +135,7 @@ imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
                       batch->count);
     zpoller_destroy (&poller);
     zhashx_destroy (&positions);
+    im_outbox_destroy (&outbox);
     im_client_destroy (&client);
     return waiting ? IM_ETIMEOUT : 0;
 }
