@@ -93,7 +93,7 @@ im_config_default (im_config_t *config)
                       / sizeof s_default_categories [0];
     for (size_t index = 0; index < categories; index++) {
         const default_category_t *source = &s_default_categories [index];
-        im_config_category_t *category = &config->categories [index];
+        im_policy_category_t *category = &config->categories [index];
         im_strlcpy (category->name, source->name, sizeof category->name);
         for (size_t word = 0; word < 8 && source->keywords [word]; word++)
             im_strlcpy (category->keywords [category->keywords_n++],
@@ -190,7 +190,7 @@ s_word_char (char c)
 //  True when the word at text (size bytes) equals one of the keywords,
 //  ignoring ASCII case (keywords are stored in lowercase)
 static bool
-s_category_matches (const im_config_category_t *category, const char *word,
+s_category_matches (const im_policy_category_t *category, const char *word,
                     size_t size)
 {
     for (size_t index = 0; index < category->keywords_n; index++) {
@@ -215,7 +215,7 @@ im_config_categorize (const im_config_t *config, const char *text)
         return config->default_category;
     //  Categories in config order: the first one with any match wins
     for (size_t index = 0; index < config->categories_n; index++) {
-        const im_config_category_t *category = &config->categories [index];
+        const im_policy_category_t *category = &config->categories [index];
         const char *cursor = text;
         while (*cursor) {
             while (*cursor && !s_word_char (*cursor))

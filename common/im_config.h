@@ -24,28 +24,28 @@
 
 #define IM_CONFIG_PATH_MAX       256
 #define IM_CONFIG_NAME_MAX       64
-#define IM_CONFIG_CATEGORIES_MAX 64
-#define IM_CONFIG_KEYWORDS_MAX   32
-#define IM_CONFIG_SUBCATEGORIES_MAX 16
-#define IM_CONFIG_RECIPIENTS_MAX 16
+#define IM_POLICY_CATEGORIES_MAX 64
+#define IM_POLICY_KEYWORDS_MAX   32
+#define IM_POLICY_SUBCATEGORIES_MAX 16
+#define IM_POLICY_RECIPIENTS_MAX 16
 #define IM_CONFIG_NODES_MAX      9      //  Members of a cluster
 #define IM_CONFIG_ELECTION_TIMEOUT_MS 600   //  cluster.election_timeout
 #define IM_CONFIG_HEARTBEAT_MS   100    //  cluster.heartbeat
 #define IM_PRIORITIES            5      //  P1..P5
-#define IM_CONFIG_AGENTS_MAX     64
-#define IM_CONFIG_ROLES_MAX      8
-#define IM_CONFIG_GROUPS_MAX     32
-#define IM_CONFIG_MEMBERS_MAX    32
+#define IM_POLICY_AGENTS_MAX     64
+#define IM_POLICY_ROLES_MAX      8
+#define IM_POLICY_GROUPS_MAX     32
+#define IM_POLICY_MEMBERS_MAX    32
 
 typedef struct {
     char name [IM_CONFIG_NAME_MAX];                     //  Category
     size_t keywords_n;                                  //  How many
-    char keywords [IM_CONFIG_KEYWORDS_MAX][IM_CONFIG_NAME_MAX];
+    char keywords [IM_POLICY_KEYWORDS_MAX][IM_CONFIG_NAME_MAX];
                                                         //  Lowercase words
     size_t subcategories_n;                             //  How many
-    char subcategories [IM_CONFIG_SUBCATEGORIES_MAX][IM_CONFIG_NAME_MAX];
+    char subcategories [IM_POLICY_SUBCATEGORIES_MAX][IM_CONFIG_NAME_MAX];
                                                         //  Allowed under it
-} im_config_category_t;
+} im_policy_category_t;
 
 //  An agent of the service desk and the roles it holds (replicated
 //  policy). Roles name what the state machine lets an actor of that
@@ -53,22 +53,22 @@ typedef struct {
 typedef struct {
     char name [IM_CONFIG_NAME_MAX];                     //  Actor name
     size_t roles_n;                                     //  How many
-    char roles [IM_CONFIG_ROLES_MAX][IM_CONFIG_NAME_MAX];
+    char roles [IM_POLICY_ROLES_MAX][IM_CONFIG_NAME_MAX];
                                                         //  Role names
-} im_config_agent_t;
+} im_policy_agent_t;
 
 //  An assignment group: its tier and its agents (replicated policy)
 typedef struct {
     char name [IM_CONFIG_NAME_MAX];                     //  Group name
     uint64_t tier;                                      //  1..3 (I..III)
     size_t agents_n;                                    //  How many
-    char agents [IM_CONFIG_MEMBERS_MAX][IM_CONFIG_NAME_MAX];
+    char agents [IM_POLICY_MEMBERS_MAX][IM_CONFIG_NAME_MAX];
                                                         //  Agent names
     size_t routes_n;                                    //  How many
-    char routes [IM_CONFIG_MEMBERS_MAX][IM_CONFIG_NAME_MAX];
+    char routes [IM_POLICY_MEMBERS_MAX][IM_CONFIG_NAME_MAX];
                                                         //  Categories routed
                                                         //  to the group
-} im_config_group_t;
+} im_policy_group_t;
 //  One member of a cluster, as every node and client is told of it
 typedef struct {
     uint64_t id;                                        //  Raft id, >= 1
@@ -132,7 +132,7 @@ typedef struct {
     //  classifier
     int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5
     size_t categories_n;                                //  How many
-    im_config_category_t categories [IM_CONFIG_CATEGORIES_MAX];
+    im_policy_category_t categories [IM_POLICY_CATEGORIES_MAX];
     char default_category [IM_CONFIG_NAME_MAX];         //  "general"
     uint64_t request_priority;                          //  Requests: 4 (P4)
 
@@ -151,9 +151,9 @@ typedef struct {
 
     //  desk (replicated policy only): agents, groups
     size_t agents_n;                                    //  How many
-    im_config_agent_t agents [IM_CONFIG_AGENTS_MAX];
+    im_policy_agent_t agents [IM_POLICY_AGENTS_MAX];
     size_t groups_n;                                    //  How many
-    im_config_group_t groups [IM_CONFIG_GROUPS_MAX];
+    im_policy_group_t groups [IM_POLICY_GROUPS_MAX];
 
     //  notifier
     uint64_t hours_start_ms;                            //  Business hours,
@@ -163,7 +163,7 @@ typedef struct {
                                                         //  "all-staff"
     char sink_dir [IM_CONFIG_PATH_MAX];                 //  "<data_dir>/notifications"
     size_t breach_recipients_n;                         //  How many
-    char breach_recipients [IM_CONFIG_RECIPIENTS_MAX][IM_CONFIG_NAME_MAX];
+    char breach_recipients [IM_POLICY_RECIPIENTS_MAX][IM_CONFIG_NAME_MAX];
                                                         //  Told of every breach
 } im_config_t;
 

@@ -108,7 +108,7 @@ static const im_config_field_t s_classifier [] = {
 };
 
 static const im_config_field_t s_category [] = {
-    { "name", FIELD_NAME, offsetof (im_config_category_t, name), 0, 0, NULL },
+    { "name", FIELD_NAME, offsetof (im_policy_category_t, name), 0, 0, NULL },
     { "keywords", FIELD_KEYWORDS, 0, 0, 0, NULL },
     { "subcategories", FIELD_SUBCATEGORIES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
@@ -154,7 +154,7 @@ static const im_config_field_t s_notifier [] = {
 };
 
 static const im_config_field_t s_agent [] = {
-    { "name", FIELD_NAME, offsetof (im_config_agent_t, name), 0, 0, NULL },
+    { "name", FIELD_NAME, offsetof (im_policy_agent_t, name), 0, 0, NULL },
     { "roles", FIELD_ROLES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
@@ -168,8 +168,8 @@ static const im_config_field_t s_security [] = {
 };
 
 static const im_config_field_t s_group [] = {
-    { "name", FIELD_NAME, offsetof (im_config_group_t, name), 0, 0, NULL },
-    { "tier", FIELD_ID, offsetof (im_config_group_t, tier), 1, 3, NULL },
+    { "name", FIELD_NAME, offsetof (im_policy_group_t, name), 0, 0, NULL },
+    { "tier", FIELD_ID, offsetof (im_policy_group_t, tier), 1, 3, NULL },
     { "agents", FIELD_MEMBERS, 0, 0, 0, NULL },
     { "categories", FIELD_ROUTES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
@@ -243,7 +243,7 @@ static const im_config_field_t s_policy_root [] = {
 //  Reads one category of the list at item
 static void
 s_category_read (struct fy_diag *diag, const char *name, struct fy_node *item,
-                 im_config_t *config, im_config_category_t *category)
+                 im_config_t *config, im_policy_category_t *category)
 {
     if (!fy_node_is_mapping (item)) {
         im_config_yaml_error (diag, item, "%s: expected a mapping with name "
@@ -255,7 +255,7 @@ s_category_read (struct fy_diag *diag, const char *name, struct fy_node *item,
         im_config_yaml_error (diag, item, "%s: missing name", name);
     if (!fy_node_mapping_lookup_pair_by_string (item, "keywords", FY_NT))
         im_config_yaml_error (diag, item, "%s: missing keywords", name);
-    for (im_config_category_t *other = config->categories; other < category;
+    for (im_policy_category_t *other = config->categories; other < category;
          other++)
         if (*category->name && streq (other->name, category->name))
             im_config_yaml_error (diag, item, "%s: category '%s' is listed "
@@ -304,7 +304,7 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
 {
     char *target = (char *) base + field->offset;
     im_config_t *config = (im_config_t *) base;
-    im_config_category_t *category = (im_config_category_t *) base;
+    im_policy_category_t *category = (im_policy_category_t *) base;
     uint64_t number = 0;
     switch (field->kind) {
         case FIELD_SECTION:
@@ -362,12 +362,12 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
         case FIELD_RECIPIENTS:
             im_config_read_names (diag, name, key, value,
                                   config->breach_recipients,
-                                  IM_CONFIG_RECIPIENTS_MAX,
+                                  IM_POLICY_RECIPIENTS_MAX,
                                   &config->breach_recipients_n, false);
             break;
         case FIELD_KEYWORDS:
             im_config_read_names (diag, name, key, value, category->keywords,
-                                  IM_CONFIG_KEYWORDS_MAX,
+                                  IM_POLICY_KEYWORDS_MAX,
                                   &category->keywords_n, true);
             if (value && fy_node_is_sequence (value)
             &&  category->keywords_n == 0)
@@ -381,7 +381,7 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             //  The list replaces the default categories
             memset (config->categories, 0, sizeof config->categories);
             im_config_read_list (diag, name, key, value,
-                                 IM_CONFIG_CATEGORIES_MAX, "categories",
+                                 IM_POLICY_CATEGORIES_MAX, "categories",
                                  &config->categories_n, s_category_item,
                                  config);
             break;
@@ -394,18 +394,18 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
         case FIELD_AGENTS:
             config->agents_n = im_config_read_entries (
                 diag, name, key, value, s_agent, config->agents,
-                sizeof (im_config_agent_t), IM_CONFIG_AGENTS_MAX);
+                sizeof (im_policy_agent_t), IM_POLICY_AGENTS_MAX);
             break;
         case FIELD_ROLES: {
-            im_config_agent_t *agent = (im_config_agent_t *) base;
+            im_policy_agent_t *agent = (im_policy_agent_t *) base;
             im_config_read_names (diag, name, key, value, agent->roles,
-                                  IM_CONFIG_ROLES_MAX, &agent->roles_n, false);
+                                  IM_POLICY_ROLES_MAX, &agent->roles_n, false);
             break;
         }
         case FIELD_GROUPS: {
             config->groups_n = im_config_read_entries (
                 diag, name, key, value, s_group, config->groups,
-                sizeof (im_config_group_t), IM_CONFIG_GROUPS_MAX);
+                sizeof (im_policy_group_t), IM_POLICY_GROUPS_MAX);
             void *iterator = NULL;
             struct fy_node *item;
             for (size_t index = 0; index < config->groups_n
@@ -419,22 +419,22 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             break;
         }
         case FIELD_MEMBERS: {
-            im_config_group_t *group = (im_config_group_t *) base;
+            im_policy_group_t *group = (im_policy_group_t *) base;
             im_config_read_names (diag, name, key, value, group->agents,
-                                  IM_CONFIG_MEMBERS_MAX, &group->agents_n,
+                                  IM_POLICY_MEMBERS_MAX, &group->agents_n,
                                   false);
             break;
         }
         case FIELD_SUBCATEGORIES:
             im_config_read_names (diag, name, key, value,
                                   category->subcategories,
-                                  IM_CONFIG_SUBCATEGORIES_MAX,
+                                  IM_POLICY_SUBCATEGORIES_MAX,
                                   &category->subcategories_n, false);
             break;
         case FIELD_ROUTES: {
-            im_config_group_t *group = (im_config_group_t *) base;
+            im_policy_group_t *group = (im_policy_group_t *) base;
             im_config_read_names (diag, name, key, value, group->routes,
-                                  IM_CONFIG_MEMBERS_MAX, &group->routes_n,
+                                  IM_POLICY_MEMBERS_MAX, &group->routes_n,
                                   true);
             break;
         }

@@ -59,7 +59,7 @@ im_policy_check_category (const im_policy_t *policy, const char *category,
     assert (policy && category);
     if (policy->version == 0)
         return 0;
-    const im_config_category_t *known = NULL;
+    const im_policy_category_t *known = NULL;
     for (size_t index = 0; index < policy->categories_n; index++)
         if (streq (policy->categories [index].name, category))
             known = &policy->categories [index];
@@ -85,7 +85,7 @@ im_policy_has_role (const im_policy_t *policy, const char *actor,
     assert (policy);
     for (size_t index = 0; actor && role && index < policy->agents_n;
          index++) {
-        const im_config_agent_t *agent = &policy->agents [index];
+        const im_policy_agent_t *agent = &policy->agents [index];
         if (!streq (agent->name, actor))
             continue;
         for (size_t held = 0; held < agent->roles_n; held++)
@@ -95,7 +95,7 @@ im_policy_has_role (const im_policy_t *policy, const char *actor,
     return false;
 }
 
-const im_config_group_t *
+const im_policy_group_t *
 im_policy_group (const im_policy_t *policy, const char *name)
 {
     assert (policy);

@@ -36,15 +36,15 @@ typedef struct {
     int64_t alert_heartbeat_ms;     //  A firing alert sent again records
                                     //  alert.seen at most this often
     size_t agents_n;                //  Agents known
-    im_config_agent_t agents [IM_CONFIG_AGENTS_MAX];
+    im_policy_agent_t agents [IM_POLICY_AGENTS_MAX];
                                     //  Their names and roles
     size_t categories_n;            //  Categories, 0: any is accepted
-    im_config_category_t categories [IM_CONFIG_CATEGORIES_MAX];
+    im_policy_category_t categories [IM_POLICY_CATEGORIES_MAX];
                                     //  Their names and subcategories
     char default_category [IM_CONFIG_NAME_MAX];
                                     //  Also accepted
     size_t groups_n;                //  Assignment groups
-    im_config_group_t groups [IM_CONFIG_GROUPS_MAX];
+    im_policy_group_t groups [IM_POLICY_GROUPS_MAX];
                                     //  Their tiers and agents
 } im_policy_t;
 
@@ -79,7 +79,7 @@ int
                               char *errbuf, size_t errlen);
 
 //  Returns the group named name, or NULL (borrowed from policy)
-const im_config_group_t *
+const im_policy_group_t *
     im_policy_group (const im_policy_t *policy, const char *name);
 
 //  Parses the text of a config.applied event (a replicated policy) and

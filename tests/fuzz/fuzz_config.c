@@ -28,27 +28,27 @@ s_ends (const char *text, size_t size)
 static void
 s_check_config (const im_config_t *config)
 {
-    if (config->categories_n > IM_CONFIG_CATEGORIES_MAX
-    ||  config->agents_n > IM_CONFIG_AGENTS_MAX
-    ||  config->groups_n > IM_CONFIG_GROUPS_MAX
+    if (config->categories_n > IM_POLICY_CATEGORIES_MAX
+    ||  config->agents_n > IM_POLICY_AGENTS_MAX
+    ||  config->groups_n > IM_POLICY_GROUPS_MAX
     ||  config->members_n > IM_CONFIG_NODES_MAX
-    ||  config->breach_recipients_n > IM_CONFIG_RECIPIENTS_MAX)
+    ||  config->breach_recipients_n > IM_POLICY_RECIPIENTS_MAX)
         im_fuzz_fail ("a list longer than its array");
     for (size_t index = 0; index < config->categories_n; index++) {
-        const im_config_category_t *category = &config->categories [index];
+        const im_policy_category_t *category = &config->categories [index];
         if (!s_ends (category->name, sizeof category->name)
-        ||  category->keywords_n > IM_CONFIG_KEYWORDS_MAX
-        ||  category->subcategories_n > IM_CONFIG_SUBCATEGORIES_MAX)
+        ||  category->keywords_n > IM_POLICY_KEYWORDS_MAX
+        ||  category->subcategories_n > IM_POLICY_SUBCATEGORIES_MAX)
             im_fuzz_fail ("category %zu out of bounds", index);
     }
     for (size_t index = 0; index < config->agents_n; index++)
         if (!s_ends (config->agents [index].name, IM_CONFIG_NAME_MAX)
-        ||  config->agents [index].roles_n > IM_CONFIG_ROLES_MAX)
+        ||  config->agents [index].roles_n > IM_POLICY_ROLES_MAX)
             im_fuzz_fail ("agent %zu out of bounds", index);
     for (size_t index = 0; index < config->groups_n; index++)
         if (!s_ends (config->groups [index].name, IM_CONFIG_NAME_MAX)
-        ||  config->groups [index].agents_n > IM_CONFIG_MEMBERS_MAX
-        ||  config->groups [index].routes_n > IM_CONFIG_MEMBERS_MAX)
+        ||  config->groups [index].agents_n > IM_POLICY_MEMBERS_MAX
+        ||  config->groups [index].routes_n > IM_POLICY_MEMBERS_MAX)
             im_fuzz_fail ("group %zu out of bounds", index);
     if (!s_ends (config->data_dir, sizeof config->data_dir)
     ||  !s_ends (config->default_category, sizeof config->default_category)

@@ -122,8 +122,8 @@ s_assert_config_equal (const im_config_t *a, const im_config_t *b)
     assert_memory_equal (a->matrix, b->matrix, sizeof a->matrix);
     assert_int_equal (a->categories_n, b->categories_n);
     for (size_t index = 0; index < a->categories_n; index++) {
-        const im_config_category_t *x = &a->categories [index];
-        const im_config_category_t *y = &b->categories [index];
+        const im_policy_category_t *x = &a->categories [index];
+        const im_policy_category_t *y = &b->categories [index];
         assert_string_equal (x->name, y->name);
         assert_int_equal (x->keywords_n, y->keywords_n);
         for (size_t word = 0; word < x->keywords_n; word++)
