@@ -102,7 +102,10 @@ main (int argc, char *argv [])
     im_log_set_ident ("imq-broker");
     if (config_path) {
         char errors [4096];
-        int rc = im_config_load (&config, config_path, errors, sizeof errors);
+        //  The file's policy sections are its workers': the state
+        //  machine applies the replicated policy alone (im_policy.h)
+        int rc = im_config_load (&config, NULL, config_path, errors,
+                                 sizeof errors);
         if (rc) {
             fprintf (stderr, "%s\n", rc == IM_ENOTFOUND ? "" : errors);
             if (rc == IM_ENOTFOUND)

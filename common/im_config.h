@@ -1,14 +1,16 @@
-/*  im_config - the YAML configuration every imq process reads
+/*  im_config - a node's own settings, and the YAML file that holds them
 
-    One file (by default imq.yaml) configures a node and the policies its
-    workers apply: the broker reads "node", the classifier "classifier",
-    the SLA timer "sla" and the notifier "notifier". A replicated policy
-    (imqctl config apply) is parsed with the same schema: the policy
-    sections, plus "lifecycle", "agents" and "groups", which only a
-    replicated policy holds. Every key has a default, so an empty file
-    (or none) gives the embedded single-node setup. Errors are reported
-    as "file:line:col: error: text", all of them, not just the first,
-    and nothing is applied when there is one.
+    One file (by default imq.yaml) configures a node: the broker reads
+    "node", "cluster", "http" and "security", the notifier the sink
+    directory ("notifier.sink"). The same file may hold the policy
+    sections ("classifier", "sla", "notifier"): they are not the node's
+    but the starting policy of its workers (im_policy_t), read by the
+    same loader into the policy it is given. A replicated policy
+    (imqctl config apply) holds only policy sections and is parsed by
+    im_policy_parse with the same schema. Every key has a default, so an
+    empty file (or none) gives the embedded single-node setup. Errors
+    are reported as "file:line:col: error: text", all of them, not just
+    the first, and nothing is applied when there is one.
 
     Durations are written as an integer followed by ms, s, m, h or d
     ("15m", "4h", "500ms").
@@ -22,53 +24,14 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "im_policy.h"
+
 #define IM_CONFIG_PATH_MAX       256
-#define IM_CONFIG_NAME_MAX       64
-#define IM_CONFIG_CATEGORIES_MAX 64
-#define IM_CONFIG_KEYWORDS_MAX   32
-#define IM_CONFIG_SUBCATEGORIES_MAX 16
-#define IM_CONFIG_RECIPIENTS_MAX 16
+#define IM_CONFIG_NAME_MAX       IM_POLICY_NAME_MAX
 #define IM_CONFIG_NODES_MAX      9      //  Members of a cluster
 #define IM_CONFIG_ELECTION_TIMEOUT_MS 600   //  cluster.election_timeout
 #define IM_CONFIG_HEARTBEAT_MS   100    //  cluster.heartbeat
-#define IM_PRIORITIES            5      //  P1..P5
-#define IM_CONFIG_AGENTS_MAX     64
-#define IM_CONFIG_ROLES_MAX      8
-#define IM_CONFIG_GROUPS_MAX     32
-#define IM_CONFIG_MEMBERS_MAX    32
 
-typedef struct {
-    char name [IM_CONFIG_NAME_MAX];                     //  Category
-    size_t keywords_n;                                  //  How many
-    char keywords [IM_CONFIG_KEYWORDS_MAX][IM_CONFIG_NAME_MAX];
-                                                        //  Lowercase words
-    size_t subcategories_n;                             //  How many
-    char subcategories [IM_CONFIG_SUBCATEGORIES_MAX][IM_CONFIG_NAME_MAX];
-                                                        //  Allowed under it
-} im_config_category_t;
-
-//  An agent of the service desk and the roles it holds (replicated
-//  policy). Roles name what the state machine lets an actor of that
-//  name do; they are not authentication (docs/protocol.md section 9).
-typedef struct {
-    char name [IM_CONFIG_NAME_MAX];                     //  Actor name
-    size_t roles_n;                                     //  How many
-    char roles [IM_CONFIG_ROLES_MAX][IM_CONFIG_NAME_MAX];
-                                                        //  Role names
-} im_config_agent_t;
-
-//  An assignment group: its tier and its agents (replicated policy)
-typedef struct {
-    char name [IM_CONFIG_NAME_MAX];                     //  Group name
-    uint64_t tier;                                      //  1..3 (I..III)
-    size_t agents_n;                                    //  How many
-    char agents [IM_CONFIG_MEMBERS_MAX][IM_CONFIG_NAME_MAX];
-                                                        //  Agent names
-    size_t routes_n;                                    //  How many
-    char routes [IM_CONFIG_MEMBERS_MAX][IM_CONFIG_NAME_MAX];
-                                                        //  Categories routed
-                                                        //  to the group
-} im_config_group_t;
 //  One member of a cluster, as every node and client is told of it
 typedef struct {
     uint64_t id;                                        //  Raft id, >= 1
@@ -129,67 +92,34 @@ typedef struct {
                                                         //  a public or
                                                         //  wildcard address
 
-    //  classifier
-    int matrix [3][3];                                  //  [impact-1][urgency-1] -> 1..5
-    size_t categories_n;                                //  How many
-    im_config_category_t categories [IM_CONFIG_CATEGORIES_MAX];
-    char default_category [IM_CONFIG_NAME_MAX];         //  "general"
-    uint64_t request_priority;                          //  Requests: 4 (P4)
-
-    //  sla: per priority P1..P5 (index 0..4), in ms
-    uint64_t response_ms [IM_PRIORITIES];
-    uint64_t resolution_ms [IM_PRIORITIES];
-    uint64_t request_response_ms;                       //  Requests: 1d
-    uint64_t request_resolution_ms;                     //  Requests: 5d
-
-    //  lifecycle (replicated policy only): the state machine's windows
-    uint64_t reopen_window_ms;                          //  7d
-    uint64_t auto_close_ms;                             //  3d
-    uint64_t request_retention_ms;                      //  7d, 0: by count
-    uint64_t request_results_max;                       //  5M, 0: by age
-    uint64_t alert_heartbeat_ms;                        //  5m
-
-    //  desk (replicated policy only): agents, groups
-    size_t agents_n;                                    //  How many
-    im_config_agent_t agents [IM_CONFIG_AGENTS_MAX];
-    size_t groups_n;                                    //  How many
-    im_config_group_t groups [IM_CONFIG_GROUPS_MAX];
-
-    //  notifier
-    uint64_t hours_start_ms;                            //  Business hours,
-    uint64_t hours_end_ms;                              //  UTC, Mon-Fri:
-                                                        //  8h..18h
-    char broadcast [IM_CONFIG_NAME_MAX];                //  Whole organisation:
-                                                        //  "all-staff"
+    //  notifier: where this node's notifier writes
     char sink_dir [IM_CONFIG_PATH_MAX];                 //  "<data_dir>/notifications"
-    size_t breach_recipients_n;                         //  How many
-    char breach_recipients [IM_CONFIG_RECIPIENTS_MAX][IM_CONFIG_NAME_MAX];
-                                                        //  Told of every breach
 } im_config_t;
 
-//  Fills config with the defaults (the ITIL matrix, ServiceNow-like SLA
-//  targets, a few keyword categories)
+//  Fills config with the defaults: the embedded single-node setup
 void
     im_config_default (im_config_t *config);
 
-//  Loads path over the defaults. Returns 0, or IM_ECONFIG with every
-//  error as "path:line:col: error: text" lines in errbuf (config then
-//  holds the defaults), or IM_ENOTFOUND if the file cannot be read.
+//  Loads path over the defaults: the node settings into config, the
+//  policy sections into policy (over im_policy_defaults, version 0: the
+//  starting policy of the node's workers), which may be NULL for a
+//  program that applies no policy (the file is checked all the same).
+//  Returns 0, or IM_ECONFIG with every error as "path:line:col: error:
+//  text" lines in errbuf (config and policy then hold the defaults), or
+//  IM_ENOTFOUND if the file cannot be read.
 int
-    im_config_load (im_config_t *config, const char *path,
-                    char *errbuf, size_t errlen);
+    im_config_load (im_config_t *config, im_policy_t *policy,
+                    const char *path, char *errbuf, size_t errlen);
 
-//  Parses text (size octets, YAML) named name in messages over the
-//  defaults, as im_config_load does a file. With policy true only the
-//  policy sections are accepted (classifier, sla, lifecycle, notifier
-//  without sink): a replicated policy must not carry one node's
-//  settings. Deterministic: every node parsing the same text gets the
-//  same config. Returns 0 or IM_ECONFIG with every error as
-//  "name:line:col: error: text" lines in errbuf (config keeps the
-//  defaults), or IM_ENOMEM.
+//  Parses text (size octets, YAML) named name in messages as
+//  im_config_load does a file. Returns 0 or IM_ECONFIG with every error
+//  as "name:line:col: error: text" lines in errbuf (config and policy
+//  keep the defaults), or IM_ENOMEM.
 int
-    im_config_parse (im_config_t *config, const char *name, const char *text,
-                     size_t size, bool policy, char *errbuf, size_t errlen);
+    im_config_parse (im_config_t *config, im_policy_t *policy,
+                     const char *name, const char *text, size_t size,
+                     char *errbuf, size_t errlen);
+
 //  Returns the member with id, or NULL (borrowed from config)
 const im_config_member_t *
     im_config_member (const im_config_t *config, uint64_t id);
@@ -204,25 +134,5 @@ int
 //  Parses a duration ("15m"); returns 0 or IM_EINVAL
 int
     im_config_parse_duration (const char *text, uint64_t *ms);
-
-//  Returns the priority (1..5) for impact and urgency (1..3), or 0 if
-//  either is out of range
-int
-    im_config_priority (const im_config_t *config, int impact, int urgency);
-
-//  True when ts_ms (UTC) falls in business hours: Monday to Friday,
-//  from hours_start_ms to hours_end_ms after midnight
-bool
-    im_config_business_hours (const im_config_t *config, uint64_t ts_ms);
-
-//  Returns the group (the first in the policy's list) that new
-//  incidents of category are routed to, or NULL; borrowed from config
-const char *
-    im_config_route (const im_config_t *config, const char *category);
-
-//  Returns the category whose keywords match text (case-insensitive,
-//  whole words), else the default category. Borrowed from config.
-const char *
-    im_config_categorize (const im_config_t *config, const char *text);
 
 #endif

@@ -29,11 +29,10 @@ s_find (struct fy_node *root, const char *section, const char *key)
     return value ? value : fy_node_pair_key (pair);
 }
 
-//  Checks what involves more than one key, and derives the default
-//  notifier sink from the data directory
-void
-im_config_check (struct fy_diag *diag, struct fy_node *root,
-                 im_config_t *config)
+//  Checks what involves more than one node setting
+static void
+s_check_node (struct fy_diag *diag, struct fy_node *root,
+              const im_config_t *config)
 {
     struct fy_node *at = s_find (root, "node", "worker_expiry");
     if (!at)
@@ -69,26 +68,41 @@ im_config_check (struct fy_diag *diag, struct fy_node *root,
     &&  !streq (config->alert_resolve, "record"))
         im_config_yaml_error (diag, at, "http.alert_resolve: '%s' is not "
                               "auto or record", config->alert_resolve);
+}
 
+//  Checks what involves more than one key of the policy
+static void
+s_check_policy (struct fy_diag *diag, struct fy_node *root,
+                const im_policy_t *policy)
+{
+    struct fy_node *at;
     for (size_t index = 0; index < IM_PRIORITIES; index++) {
         char priority [4];
         snprintf (priority, sizeof priority, "P%zu", index + 1);
         at = s_find (root, "sla", priority);
-        if (at && config->response_ms [index] > config->resolution_ms [index])
+        if (at && policy->response_ms [index] > policy->resolution_ms [index])
             im_config_yaml_error (diag, at, "sla.%s: the response target "
                                   "must not be longer than the resolution "
                                   "target", priority);
     }
     at = s_find (root, "sla", "request");
-    if (at && config->request_response_ms > config->request_resolution_ms)
+    if (at && policy->request_response_ms > policy->request_resolution_ms)
         im_config_yaml_error (diag, at, "sla.request: the response target "
                               "must not be longer than the resolution "
                               "target");
     at = s_find (root, "notifier", "business_hours");
-    if (at && (config->hours_start_ms >= config->hours_end_ms
-               || config->hours_end_ms > 86400000))
+    if (at && (policy->hours_start_ms >= policy->hours_end_ms
+               || policy->hours_end_ms > 86400000))
         im_config_yaml_error (diag, at, "notifier.business_hours: start must "
                               "come before end, within one day");
+}
+
+//  Derives the default notifier sink from the data directory
+static void
+s_check_sink (struct fy_diag *diag, struct fy_node *root,
+              im_config_t *config)
+{
+    struct fy_node *at;
     if (!s_find (root, "notifier", "sink")) {
         //  Two copies rather than one snprintf, whose possible cut GCC
         //  refuses at -O2 and above even though it is checked
@@ -103,4 +117,15 @@ im_config_check (struct fy_diag *diag, struct fy_node *root,
             im_config_yaml_error (diag, at, "node.data: too long to add "
                                   "/notifications; set notifier.sink");
     }
+}
+
+void
+im_config_check (struct fy_diag *diag, struct fy_node *root,
+                 im_config_t *config, const im_policy_t *policy)
+{
+    if (config)
+        s_check_node (diag, root, config);
+    s_check_policy (diag, root, policy);
+    if (config)
+        s_check_sink (diag, root, config);
 }

@@ -11,8 +11,30 @@
 #define IM_CONFIG_PRIVATE_H_INCLUDED
 
 #include <libfyaml.h>
+#include "im_config.h"
+#include "im_policy.h"
 
 #define IM_CONFIG_WHERE_MAX 128         //  Dotted key names in messages
+
+//  What a node's file is read into: the node's settings and its
+//  workers' starting policy, side by side, so that the schema's tables
+//  address both from one base (a replicated policy is read into an
+//  im_policy_t alone)
+typedef struct {
+    im_config_t config;                 //  node, cluster, http, security,
+                                        //  notifier.sink
+    im_policy_t policy;                 //  classifier, sla, notifier
+} im_config_file_t;
+
+//  Parses text (size octets, YAML) named name in messages: a node's
+//  file into file, or (file NULL) a replicated policy into policy,
+//  over the defaults either way. Returns 0, or IM_ECONFIG with every
+//  error as "name:line:col: error: text" lines in errbuf (the target
+//  then holds what was read, to be dropped), or IM_ENOMEM.
+int
+    im_config_yaml_parse (const char *name, const char *text, size_t size,
+                          im_config_file_t *file, im_policy_t *policy,
+                          char *errbuf, size_t errlen);
 
 //  Reports an error at node, which must not be NULL
 void
@@ -79,11 +101,12 @@ void
 void
     im_config_read_matrix (struct fy_diag *diag, const char *name,
                            struct fy_node *key, struct fy_node *value,
-                           im_config_t *config);
+                           im_policy_t *policy);
 
-//  Reads item number index of a list into config
+//  Reads item number index of a list into target (the im_config_t or
+//  im_policy_t that holds the list)
 typedef void (im_config_item_fn) (struct fy_diag *diag, const char *name,
-                                  struct fy_node *item, im_config_t *config,
+                                  struct fy_node *item, void *target,
                                   size_t index);
 
 //  Reads a list of at most max items (what: their name in messages),
@@ -92,7 +115,7 @@ void
     im_config_read_list (struct fy_diag *diag, const char *name,
                          struct fy_node *key, struct fy_node *value,
                          size_t max, const char *what, size_t *count,
-                         im_config_item_fn *fn, im_config_t *config);
+                         im_config_item_fn *fn, void *target);
 
 //  Reads a list of at most max mappings (agents, groups) into items,
 //  each of size bytes and described by fields; every one needs a name,
@@ -103,17 +126,20 @@ size_t
                             const im_config_field_t *fields, void *items,
                             size_t size, size_t max);
 
-//  Checks what involves more than one key of the file at root, and
-//  derives the default notifier sink from the data directory
+//  Checks what involves more than one key of the text at root: of the
+//  node's settings unless config is NULL (a replicated policy), and of
+//  the policy; derives the default notifier sink from the data
+//  directory
 void
     im_config_check (struct fy_diag *diag, struct fy_node *root,
-                     im_config_t *config);
+                     im_config_t *config, const im_policy_t *policy);
 
-//  Reads the document root (NULL: an empty file) into config, then
-//  checks what involves more than one key. policy: only the sections a
-//  replicated policy may hold.
+//  Reads the document root (NULL: an empty file) of a node's file into
+//  file, or (file NULL) of a replicated policy, whose sections are the
+//  only ones accepted, into policy; then checks what involves more than
+//  one key
 void
     im_config_schema_apply (struct fy_diag *diag, struct fy_node *root,
-                            bool policy, im_config_t *config);
+                            im_config_file_t *file, im_policy_t *policy);
 
 #endif

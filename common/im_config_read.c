@@ -43,7 +43,7 @@ im_config_read_address (struct fy_diag *diag, const char *name,
                               "address", name, text);
 }
 
-//  Checks that a keyword is one word as im_config_categorize splits text,
+//  Checks that a keyword is one word as im_policy_categorize splits text,
 //  and stores it in lowercase
 static void
 s_keyword (struct fy_diag *diag, const char *name, struct fy_node *value,
@@ -107,7 +107,7 @@ im_config_read_names (struct fy_diag *diag, const char *name,
 void
 im_config_read_matrix (struct fy_diag *diag, const char *name,
                        struct fy_node *key, struct fy_node *value,
-                       im_config_t *config)
+                       im_policy_t *policy)
 {
     if (!value || !fy_node_is_sequence (value)
     ||  fy_node_sequence_item_count (value) != 3) {
@@ -136,7 +136,7 @@ im_config_read_matrix (struct fy_diag *diag, const char *name,
             uint64_t priority = 0;
             if (im_config_yaml_number (diag, cell_name, row, cell, 1,
                                        IM_PRIORITIES, &priority))
-                config->matrix [impact - 1][urgency - 1] = (int) priority;
+                policy->matrix [impact - 1][urgency - 1] = (int) priority;
         }
     }
 }
@@ -147,7 +147,7 @@ void
 im_config_read_list (struct fy_diag *diag, const char *name,
                      struct fy_node *key, struct fy_node *value, size_t max,
                      const char *what, size_t *count, im_config_item_fn *fn,
-                     im_config_t *config)
+                     void *target)
 {
     if (!s_sequence (diag, name, key, value, max, what))
         return;
@@ -157,7 +157,7 @@ im_config_read_list (struct fy_diag *diag, const char *name,
     while ((item = fy_node_sequence_iterate (value, &iterator))) {
         char item_name [IM_CONFIG_WHERE_MAX + 24];
         snprintf (item_name, sizeof item_name, "%s[%zu]", name, *count);
-        fn (diag, item_name, item, config, (*count)++);
+        fn (diag, item_name, item, target, (*count)++);
     }
 }
 

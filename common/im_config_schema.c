@@ -1,8 +1,12 @@
 /*  im_config_schema - every key of imq.yaml, and where its value goes
 
     The schema is data: a table per mapping, each key naming how its
-    value is read and where in im_config_t it goes, so that adding a
-    setting is one line here and one field in im_config.h. Unknown keys
+    value is read and where it goes (in im_config_t for a node's
+    settings, in im_policy_t for a rule), so that adding a setting is one
+    line here and one field in im_config.h or im_policy.h. A node's file
+    is read into an im_config_file_t, which holds both; a replicated
+    policy into an im_policy_t, through a root that knows only the
+    policy sections. Unknown keys
     are errors that name the keys that would have been accepted, since
     a misspelt key silently ignored is a setting that never applies.
 */
@@ -25,6 +29,8 @@ typedef enum {
     FIELD_UINT,                         //  unsigned in min..max
     FIELD_MS32,                         //  uint32_t duration in ms
     FIELD_MS64,                         //  uint64_t duration in ms
+    FIELD_MSI64,                        //  int64_t duration in ms, max
+                                        //  at most INT64_MAX
     FIELD_PATH,                         //  char [IM_CONFIG_PATH_MAX]
     FIELD_ENDPOINT,                     //  Same, a ZeroMQ endpoint
     FIELD_ADDRESS,                      //  Same, host:port
@@ -54,6 +60,8 @@ struct _im_config_field_t {
 };
 
 #define S_AT(member) offsetof (im_config_t, member)
+#define S_POL(member) offsetof (im_policy_t, member)
+#define S_FILE(member) offsetof (im_config_file_t, member)
 
 static const im_config_field_t s_node [] = {
     { "id", FIELD_ID, S_AT (node_id), 1, UINT64_MAX, NULL },
@@ -100,15 +108,15 @@ static const im_config_field_t s_http [] = {
 
 static const im_config_field_t s_classifier [] = {
     { "matrix", FIELD_MATRIX, 0, 0, 0, NULL },
-    { "default_category", FIELD_NAME, S_AT (default_category), 0, 0, NULL },
+    { "default_category", FIELD_NAME, S_POL (default_category), 0, 0, NULL },
     { "categories", FIELD_CATEGORIES, 0, 0, 0, NULL },
-    { "request_priority", FIELD_ID, S_AT (request_priority), 1,
+    { "request_priority", FIELD_ID, S_POL (request_priority), 1,
       IM_PRIORITIES, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const im_config_field_t s_category [] = {
-    { "name", FIELD_NAME, offsetof (im_config_category_t, name), 0, 0, NULL },
+    { "name", FIELD_NAME, offsetof (im_policy_category_t, name), 0, 0, NULL },
     { "keywords", FIELD_KEYWORDS, 0, 0, 0, NULL },
     { "subcategories", FIELD_SUBCATEGORIES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
@@ -116,15 +124,15 @@ static const im_config_field_t s_category [] = {
 
 //  The base of a target is moved to the priority's slot by its section
 static const im_config_field_t s_sla_target [] = {
-    { "response", FIELD_MS64, S_AT (response_ms), 0, UINT64_MAX, NULL },
-    { "resolution", FIELD_MS64, S_AT (resolution_ms), 0, UINT64_MAX, NULL },
+    { "response", FIELD_MS64, S_POL (response_ms), 0, UINT64_MAX, NULL },
+    { "resolution", FIELD_MS64, S_POL (resolution_ms), 0, UINT64_MAX, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const im_config_field_t s_sla_request [] = {
-    { "response", FIELD_MS64, S_AT (request_response_ms), 0, UINT64_MAX,
+    { "response", FIELD_MS64, S_POL (request_response_ms), 0, UINT64_MAX,
       NULL },
-    { "resolution", FIELD_MS64, S_AT (request_resolution_ms), 0, UINT64_MAX,
+    { "resolution", FIELD_MS64, S_POL (request_resolution_ms), 0, UINT64_MAX,
       NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
@@ -140,21 +148,22 @@ static const im_config_field_t s_sla [] = {
 };
 
 static const im_config_field_t s_hours [] = {
-    { "start", FIELD_MS64, S_AT (hours_start_ms), 0, 86400000, NULL },
-    { "end", FIELD_MS64, S_AT (hours_end_ms), 0, 86400000, NULL },
+    { "start", FIELD_MS64, S_POL (hours_start_ms), 0, 86400000, NULL },
+    { "end", FIELD_MS64, S_POL (hours_end_ms), 0, 86400000, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+//  A node's file: the sink is the node's, the rest its workers' policy
 static const im_config_field_t s_notifier [] = {
-    { "sink", FIELD_PATH, S_AT (sink_dir), 0, 0, NULL },
-    { "breach_recipients", FIELD_RECIPIENTS, 0, 0, 0, NULL },
-    { "business_hours", FIELD_SECTION, 0, 0, 0, s_hours },
-    { "broadcast", FIELD_NAME, S_AT (broadcast), 0, 0, NULL },
+    { "sink", FIELD_PATH, S_FILE (config.sink_dir), 0, 0, NULL },
+    { "breach_recipients", FIELD_RECIPIENTS, S_FILE (policy), 0, 0, NULL },
+    { "business_hours", FIELD_SECTION, S_FILE (policy), 0, 0, s_hours },
+    { "broadcast", FIELD_NAME, S_FILE (policy.broadcast), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const im_config_field_t s_agent [] = {
-    { "name", FIELD_NAME, offsetof (im_config_agent_t, name), 0, 0, NULL },
+    { "name", FIELD_NAME, offsetof (im_policy_agent_t, name), 0, 0, NULL },
     { "roles", FIELD_ROLES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
@@ -168,23 +177,23 @@ static const im_config_field_t s_security [] = {
 };
 
 static const im_config_field_t s_group [] = {
-    { "name", FIELD_NAME, offsetof (im_config_group_t, name), 0, 0, NULL },
-    { "tier", FIELD_ID, offsetof (im_config_group_t, tier), 1, 3, NULL },
+    { "name", FIELD_NAME, offsetof (im_policy_group_t, name), 0, 0, NULL },
+    { "tier", FIELD_ID, offsetof (im_policy_group_t, tier), 1, 3, NULL },
     { "agents", FIELD_MEMBERS, 0, 0, 0, NULL },
     { "categories", FIELD_ROUTES, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const im_config_field_t s_lifecycle [] = {
-    { "reopen_window", FIELD_MS64, S_AT (reopen_window_ms), 0,
+    { "reopen_window", FIELD_MSI64, S_POL (reopen_window_ms), 0,
       100 * 365 * 86400000ull, NULL },
-    { "auto_close", FIELD_MS64, S_AT (auto_close_ms), 0,
+    { "auto_close", FIELD_MSI64, S_POL (auto_close_ms), 0,
       100 * 365 * 86400000ull, NULL },
-    { "request_retention", FIELD_MS64, S_AT (request_retention_ms), 0,
+    { "request_retention", FIELD_MS64, S_POL (request_retention_ms), 0,
       100 * 365 * 86400000ull, NULL },
-    { "request_results_max", FIELD_ID, S_AT (request_results_max), 0,
+    { "request_results_max", FIELD_ID, S_POL (request_results_max), 0,
       UINT64_MAX, NULL },
-    { "alert_heartbeat", FIELD_MS64, S_AT (alert_heartbeat_ms), 0,
+    { "alert_heartbeat", FIELD_MSI64, S_POL (alert_heartbeat_ms), 0,
       100 * 365 * 86400000ull, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
@@ -193,7 +202,7 @@ static const im_config_field_t s_lifecycle [] = {
 static const im_config_field_t s_policy_notifier [] = {
     { "breach_recipients", FIELD_RECIPIENTS, 0, 0, 0, NULL },
     { "business_hours", FIELD_SECTION, 0, 0, 0, s_hours },
-    { "broadcast", FIELD_NAME, S_AT (broadcast), 0, 0, NULL },
+    { "broadcast", FIELD_NAME, S_POL (broadcast), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -219,17 +228,19 @@ static const im_config_field_t s_cluster [] = {
 //  lifecycle is only in the replicated policy: the state machine must
 //  apply the same windows on every node, which one node's file cannot
 //  promise
+//  A node's file, read into an im_config_file_t
 static const im_config_field_t s_root [] = {
-    { "node", FIELD_SECTION, 0, 0, 0, s_node },
-    { "cluster", FIELD_SECTION, 0, 0, 0, s_cluster },
-    { "http", FIELD_SECTION, 0, 0, 0, s_http },
-    { "security", FIELD_SECTION, 0, 0, 0, s_security },
-    { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
-    { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
+    { "node", FIELD_SECTION, S_FILE (config), 0, 0, s_node },
+    { "cluster", FIELD_SECTION, S_FILE (config), 0, 0, s_cluster },
+    { "http", FIELD_SECTION, S_FILE (config), 0, 0, s_http },
+    { "security", FIELD_SECTION, S_FILE (config), 0, 0, s_security },
+    { "classifier", FIELD_SECTION, S_FILE (policy), 0, 0, s_classifier },
+    { "sla", FIELD_SECTION, S_FILE (policy), 0, 0, s_sla },
     { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+//  A replicated policy, read into an im_policy_t
 static const im_config_field_t s_policy_root [] = {
     { "classifier", FIELD_SECTION, 0, 0, 0, s_classifier },
     { "sla", FIELD_SECTION, 0, 0, 0, s_sla },
@@ -243,7 +254,7 @@ static const im_config_field_t s_policy_root [] = {
 //  Reads one category of the list at item
 static void
 s_category_read (struct fy_diag *diag, const char *name, struct fy_node *item,
-                 im_config_t *config, im_config_category_t *category)
+                 im_policy_t *policy, im_policy_category_t *category)
 {
     if (!fy_node_is_mapping (item)) {
         im_config_yaml_error (diag, item, "%s: expected a mapping with name "
@@ -255,26 +266,30 @@ s_category_read (struct fy_diag *diag, const char *name, struct fy_node *item,
         im_config_yaml_error (diag, item, "%s: missing name", name);
     if (!fy_node_mapping_lookup_pair_by_string (item, "keywords", FY_NT))
         im_config_yaml_error (diag, item, "%s: missing keywords", name);
-    for (im_config_category_t *other = config->categories; other < category;
+    for (im_policy_category_t *other = policy->categories; other < category;
          other++)
         if (*category->name && streq (other->name, category->name))
             im_config_yaml_error (diag, item, "%s: category '%s' is listed "
                                   "twice", name, category->name);
 }
 
+//  Reads category number index of the classifier's list at item (an
+//  im_config_item_fn over the policy)
 static void
 s_category_item (struct fy_diag *diag, const char *name, struct fy_node *item,
-                 im_config_t *config, size_t index)
+                 void *target, size_t index)
 {
-    s_category_read (diag, name, item, config, &config->categories [index]);
+    im_policy_t *policy = (im_policy_t *) target;
+    s_category_read (diag, name, item, policy, &policy->categories [index]);
 }
 
 //  Reads member number index of the cluster list at item (an
-//  im_config_item_fn)
+//  im_config_item_fn over the node's settings)
 static void
 s_member_read (struct fy_diag *diag, const char *name, struct fy_node *item,
-               im_config_t *config, size_t index)
+               void *target, size_t index)
 {
+    im_config_t *config = (im_config_t *) target;
     im_config_member_t *member = &config->members [index];
     if (!fy_node_is_mapping (item)) {
         im_config_yaml_error (diag, item, "%s: expected a mapping with id, "
@@ -303,8 +318,10 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
          struct fy_node *key, struct fy_node *value, void *base)
 {
     char *target = (char *) base + field->offset;
-    im_config_t *config = (im_config_t *) base;
-    im_config_category_t *category = (im_config_category_t *) base;
+    //  The kinds of lists are read into what holds them, at target
+    im_config_t *config = (im_config_t *) (void *) target;
+    im_policy_t *policy = (im_policy_t *) (void *) target;
+    im_policy_category_t *category = (im_policy_category_t *) base;
     uint64_t number = 0;
     switch (field->kind) {
         case FIELD_SECTION:
@@ -326,11 +343,15 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             break;
         case FIELD_MS32:
         case FIELD_MS64:
+        case FIELD_MSI64:
             if (!im_config_yaml_duration (diag, name, key, value, field->min,
                                           field->max, &number))
                 break;
             if (field->kind == FIELD_MS32)
                 *(uint32_t *) target = (uint32_t) number;
+            else
+            if (field->kind == FIELD_MSI64)
+                *(int64_t *) target = (int64_t) number;
             else
                 *(uint64_t *) target = number;
             break;
@@ -361,13 +382,13 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
         }
         case FIELD_RECIPIENTS:
             im_config_read_names (diag, name, key, value,
-                                  config->breach_recipients,
-                                  IM_CONFIG_RECIPIENTS_MAX,
-                                  &config->breach_recipients_n, false);
+                                  policy->breach_recipients,
+                                  IM_POLICY_RECIPIENTS_MAX,
+                                  &policy->breach_recipients_n, false);
             break;
         case FIELD_KEYWORDS:
             im_config_read_names (diag, name, key, value, category->keywords,
-                                  IM_CONFIG_KEYWORDS_MAX,
+                                  IM_POLICY_KEYWORDS_MAX,
                                   &category->keywords_n, true);
             if (value && fy_node_is_sequence (value)
             &&  category->keywords_n == 0)
@@ -375,15 +396,15 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
                                       "keyword", name);
             break;
         case FIELD_MATRIX:
-            im_config_read_matrix (diag, name, key, value, config);
+            im_config_read_matrix (diag, name, key, value, policy);
             break;
         case FIELD_CATEGORIES:
             //  The list replaces the default categories
-            memset (config->categories, 0, sizeof config->categories);
+            memset (policy->categories, 0, sizeof policy->categories);
             im_config_read_list (diag, name, key, value,
-                                 IM_CONFIG_CATEGORIES_MAX, "categories",
-                                 &config->categories_n, s_category_item,
-                                 config);
+                                 IM_POLICY_CATEGORIES_MAX, "categories",
+                                 &policy->categories_n, s_category_item,
+                                 policy);
             break;
         case FIELD_NODES:
             memset (config->members, 0, sizeof config->members);
@@ -392,23 +413,23 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
                                  config);
             break;
         case FIELD_AGENTS:
-            config->agents_n = im_config_read_entries (
-                diag, name, key, value, s_agent, config->agents,
-                sizeof (im_config_agent_t), IM_CONFIG_AGENTS_MAX);
+            policy->agents_n = im_config_read_entries (
+                diag, name, key, value, s_agent, policy->agents,
+                sizeof (im_policy_agent_t), IM_POLICY_AGENTS_MAX);
             break;
         case FIELD_ROLES: {
-            im_config_agent_t *agent = (im_config_agent_t *) base;
+            im_policy_agent_t *agent = (im_policy_agent_t *) base;
             im_config_read_names (diag, name, key, value, agent->roles,
-                                  IM_CONFIG_ROLES_MAX, &agent->roles_n, false);
+                                  IM_POLICY_ROLES_MAX, &agent->roles_n, false);
             break;
         }
         case FIELD_GROUPS: {
-            config->groups_n = im_config_read_entries (
-                diag, name, key, value, s_group, config->groups,
-                sizeof (im_config_group_t), IM_CONFIG_GROUPS_MAX);
+            policy->groups_n = im_config_read_entries (
+                diag, name, key, value, s_group, policy->groups,
+                sizeof (im_policy_group_t), IM_POLICY_GROUPS_MAX);
             void *iterator = NULL;
             struct fy_node *item;
-            for (size_t index = 0; index < config->groups_n
+            for (size_t index = 0; index < policy->groups_n
                  && (item = fy_node_sequence_iterate (value, &iterator));
                  index++)
                 if (fy_node_is_mapping (item)
@@ -419,22 +440,22 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             break;
         }
         case FIELD_MEMBERS: {
-            im_config_group_t *group = (im_config_group_t *) base;
+            im_policy_group_t *group = (im_policy_group_t *) base;
             im_config_read_names (diag, name, key, value, group->agents,
-                                  IM_CONFIG_MEMBERS_MAX, &group->agents_n,
+                                  IM_POLICY_MEMBERS_MAX, &group->agents_n,
                                   false);
             break;
         }
         case FIELD_SUBCATEGORIES:
             im_config_read_names (diag, name, key, value,
                                   category->subcategories,
-                                  IM_CONFIG_SUBCATEGORIES_MAX,
+                                  IM_POLICY_SUBCATEGORIES_MAX,
                                   &category->subcategories_n, false);
             break;
         case FIELD_ROUTES: {
-            im_config_group_t *group = (im_config_group_t *) base;
+            im_policy_group_t *group = (im_policy_group_t *) base;
             im_config_read_names (diag, name, key, value, group->routes,
-                                  IM_CONFIG_MEMBERS_MAX, &group->routes_n,
+                                  IM_POLICY_MEMBERS_MAX, &group->routes_n,
                                   true);
             break;
         }
@@ -489,11 +510,14 @@ im_config_schema_walk (struct fy_diag *diag, const char *where,
 
 void
 im_config_schema_apply (struct fy_diag *diag, struct fy_node *root,
-                        bool policy, im_config_t *config)
+                        im_config_file_t *file, im_policy_t *policy)
 {
     assert (diag);
-    assert (config);
-    im_config_schema_walk (diag, NULL, root,
-                           policy ? s_policy_root : s_root, config);
-    im_config_check (diag, root, config);
+    assert (file || policy);
+    if (file)
+        im_config_schema_walk (diag, NULL, root, s_root, file);
+    else
+        im_config_schema_walk (diag, NULL, root, s_policy_root, policy);
+    im_config_check (diag, root, file ? &file->config : NULL,
+                     file ? &file->policy : policy);
 }

@@ -1,10 +1,12 @@
-/*  im_config_yaml - reads an im_config_t from a YAML file with libfyaml
+/*  im_config_yaml - reads a node's file or a policy with libfyaml
 
     An operator who fixes one error only to be shown the next one soon
     stops trusting the tool, so the whole file is checked and every error
     is reported at once, as "file:line:col: error: text" lines that
     editors can jump to. Nothing is applied unless the whole file is
-    right: we fill a copy and hand it over at the end.
+    right: we fill a copy and hand it over at the end. A node's file
+    gives an im_config_t and its workers' starting im_policy_t; a
+    replicated policy (im_policy_parse) an im_policy_t alone.
 
     libfyaml reports syntax errors itself (parsing stops at the first of
     those). Our own checks go into the same diagnostic object through
@@ -332,13 +334,13 @@ s_diag_quiet (struct fy_diag *diag, void *user, const char *buffer,
     (void) length;
 }
 
-//  Parses text into config, reporting into diag. Returns 0, or when
-//  the bytes are bad or libfyaml gave up without saying why, IM_ECONFIG
-//  with our reason in errbuf.
+//  Parses text into file or (file NULL) policy, reporting into diag.
+//  Returns 0, or when the bytes are bad or libfyaml gave up without
+//  saying why, IM_ECONFIG with our reason in errbuf.
 static int
 s_parse (struct fy_diag *diag, const char *path, const char *text,
-         size_t size, bool policy, im_config_t *config, char *errbuf,
-         size_t errlen)
+         size_t size, im_config_file_t *file, im_policy_t *policy,
+         char *errbuf, size_t errlen)
 {
     size_t bad = s_bad_byte (text, size);
     if (bad < size) {
@@ -354,8 +356,8 @@ s_parse (struct fy_diag *diag, const char *path, const char *text,
     struct fy_document *document =
         fy_document_build_from_string (&parse_cfg, text, size);
     if (document) {
-        im_config_schema_apply (diag, fy_document_root (document), policy,
-                                config);
+        im_config_schema_apply (diag, fy_document_root (document), file,
+                                policy);
         fy_document_destroy (document);
         return 0;
     }
@@ -369,58 +371,86 @@ s_parse (struct fy_diag *diag, const char *path, const char *text,
 }
 
 int
-im_config_parse (im_config_t *config, const char *name, const char *text,
-                 size_t size, bool policy, char *errbuf, size_t errlen)
+im_config_yaml_parse (const char *name, const char *text, size_t size,
+                      im_config_file_t *file, im_policy_t *policy,
+                      char *errbuf, size_t errlen)
 {
-    assert (config);
     assert (name && text);
-    im_config_default (config);
+    assert (file || policy);
+    if (file) {
+        im_config_default (&file->config);
+        im_policy_defaults (&file->policy);
+    }
+    else
+        im_policy_defaults (policy);
     s_print (errbuf, errlen, "%s", "");
     if (size > S_FILE_MAX) {
         s_print (errbuf, errlen, "%s:1:1: error: larger than %d octets",
                  name, S_FILE_MAX);
         return IM_ECONFIG;
     }
-    //  Filled on the heap: im_config_t is large, and config must keep the
-    //  defaults unless every key checks out
-    im_config_t *loaded = (im_config_t *) malloc (sizeof (im_config_t));
     struct fy_diag_cfg diag_cfg;
     fy_diag_cfg_default (&diag_cfg);
     diag_cfg.fp = NULL;
     diag_cfg.output_fn = s_diag_quiet;
     diag_cfg.colorize = false;
-    struct fy_diag *diag = loaded ? fy_diag_create (&diag_cfg) : NULL;
+    struct fy_diag *diag = fy_diag_create (&diag_cfg);
     if (!diag) {
         s_print (errbuf, errlen, "%s: out of memory", name);
-        free (loaded);
         return IM_ENOMEM;
     }
     fy_diag_set_collect_errors (diag, true);
-    im_config_default (loaded);
-    int rc = s_parse (diag, name, text, size, policy, loaded, errbuf, errlen);
+    int rc = s_parse (diag, name, text, size, file, policy, errbuf, errlen);
     if (rc == 0 && s_report (diag, name, errbuf, errlen))
         rc = IM_ECONFIG;
-    if (rc == 0)
-        *config = *loaded;
     fy_diag_destroy (diag);
+    return rc;
+}
+
+int
+im_config_parse (im_config_t *config, im_policy_t *policy, const char *name,
+                 const char *text, size_t size, char *errbuf, size_t errlen)
+{
+    assert (config);
+    assert (name && text);
+    im_config_default (config);
+    if (policy)
+        im_policy_defaults (policy);
+    //  Filled on the heap: the pair is large, and config and policy
+    //  must keep the defaults unless every key checks out
+    im_config_file_t *loaded =
+        (im_config_file_t *) malloc (sizeof (im_config_file_t));
+    if (!loaded) {
+        s_print (errbuf, errlen, "%s: out of memory", name);
+        return IM_ENOMEM;
+    }
+    int rc = im_config_yaml_parse (name, text, size, loaded, NULL, errbuf,
+                                   errlen);
+    if (rc == 0) {
+        *config = loaded->config;
+        if (policy)
+            memcpy (policy, &loaded->policy, sizeof *policy);
+    }
     free (loaded);
     return rc;
 }
 
 int
-im_config_load (im_config_t *config, const char *path, char *errbuf,
-                size_t errlen)
+im_config_load (im_config_t *config, im_policy_t *policy, const char *path,
+                char *errbuf, size_t errlen)
 {
     assert (config);
     assert (path);
     im_config_default (config);
+    if (policy)
+        im_policy_defaults (policy);
     s_print (errbuf, errlen, "%s", "");
     char *text = NULL;
     size_t size = 0;
     int rc = s_read_file (path, &text, &size, errbuf, errlen);
     if (rc)
         return rc;
-    rc = im_config_parse (config, path, text, size, false, errbuf, errlen);
+    rc = im_config_parse (config, policy, path, text, size, errbuf, errlen);
     free (text);
     return rc;
 }

@@ -1,11 +1,18 @@
-/*  im_policy - the service-desk rules the state machine applies
+/*  im_policy - the service-desk rules, one value every process applies
 
-    The defaults, and the policy read from a replicated configuration:
-    the YAML schema and its checks are im_config's, so a policy file and
-    a node's imq.yaml say the same thing the same way. The values are
-    used where they are applied (common/core/imc_decide.c).
+    The defaults, and the lookups made under a policy: by the state
+    machine (roles, the taxonomy, groups; common/core/imc_decide*.c) and
+    by the workers on every event (the priority matrix, keyword
+    categories, routes, business hours). The YAML schema and its checks
+    are im_config's, so a policy file and a node's imq.yaml say the same
+    thing the same way.
+
+    The defaults are an ITIL impact x urgency matrix, SLA targets in the
+    range ServiceNow and most service desks ship with, and a few keyword
+    categories.
 */
 #include <assert.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,39 +23,97 @@
 #include "im_util.h"
 #include "im_policy.h"
 #include "im_config.h"
+#include "im_config_private.h"
+
+//  A default category: its name and up to eight keywords
+typedef struct {
+    const char *name;                   //  Category name
+    const char *keywords [8];           //  Keywords, NULL-terminated
+} default_category_t;
+
+static const default_category_t s_default_categories [] = {
+    { "network",  { "network", "vpn", "wifi", "dns", "firewall", "latency" } },
+    { "database", { "database", "db", "sql", "postgres", "mysql",
+                    "replication" } },
+    { "access",   { "password", "login", "account", "locked", "sso", "mfa" } },
+    { "hardware", { "laptop", "printer", "monitor", "keyboard", "disk" } },
+    { "email",    { "email", "mail", "outlook", "smtp", "mailbox" } }
+};
+
+#define S_MINUTE    ((uint64_t) 60 * 1000)
+#define S_HOUR      (60 * S_MINUTE)
+#define S_DAY       (24 * S_HOUR)
+
+//  Default SLA targets per priority: response, resolution
+static const uint64_t s_default_sla [IM_PRIORITIES][2] = {
+    { 15 * S_MINUTE, 4 * S_HOUR }, { 30 * S_MINUTE, 8 * S_HOUR },
+    { 4 * S_HOUR, 3 * S_DAY }, { S_DAY, 5 * S_DAY }, { 3 * S_DAY, 10 * S_DAY }
+};
 
 void
 im_policy_defaults (im_policy_t *policy)
 {
     assert (policy);
     memset (policy, 0, sizeof *policy);
+    //  Impact 1 (high) x urgency 1 (high) is P1; each step down adds one
+    for (int impact = 0; impact < 3; impact++)
+        for (int urgency = 0; urgency < 3; urgency++)
+            policy->matrix [impact][urgency] = impact + urgency + 1;
+
+    size_t categories = sizeof s_default_categories
+                      / sizeof s_default_categories [0];
+    for (size_t index = 0; index < categories; index++) {
+        const default_category_t *source = &s_default_categories [index];
+        im_policy_category_t *category = &policy->categories [index];
+        im_strlcpy (category->name, source->name, sizeof category->name);
+        for (size_t word = 0; word < 8 && source->keywords [word]; word++)
+            im_strlcpy (category->keywords [category->keywords_n++],
+                        source->keywords [word], IM_POLICY_NAME_MAX);
+    }
+    policy->categories_n = categories;
+    im_strlcpy (policy->default_category, "general",
+                sizeof policy->default_category);
+    policy->request_priority = 4;
+
+    for (size_t index = 0; index < IM_PRIORITIES; index++) {
+        policy->response_ms [index] = s_default_sla [index][0];
+        policy->resolution_ms [index] = s_default_sla [index][1];
+    }
+    policy->request_response_ms = S_DAY;
+    policy->request_resolution_ms = 5 * S_DAY;
+
     policy->reopen_window_ms = IM_POLICY_REOPEN_WINDOW_MS;
     policy->auto_close_ms = IM_POLICY_AUTO_CLOSE_MS;
     policy->request_retention_ms = IM_POLICY_REQUEST_RETENTION_MS;
     policy->request_results_max = IM_POLICY_REQUEST_RESULTS_MAX;
     policy->alert_heartbeat_ms = IM_POLICY_ALERT_HEARTBEAT_MS;
+
+    policy->hours_start_ms = 8 * S_HOUR;
+    policy->hours_end_ms = 18 * S_HOUR;
+    im_strlcpy (policy->broadcast, "all-staff", sizeof policy->broadcast);
+    im_strlcpy (policy->breach_recipients [0], "service-desk-manager",
+                IM_POLICY_NAME_MAX);
+    policy->breach_recipients_n = 1;
 }
 
-void
-im_policy_from_config (im_policy_t *policy, const im_config_t *config,
-                       uint64_t version)
+int
+im_policy_parse (im_policy_t *policy, const char *name, const char *text,
+                 uint64_t version, char *errbuf, size_t errlen)
 {
-    assert (policy && config);
-    policy->version = version;
-    policy->reopen_window_ms = (int64_t) config->reopen_window_ms;
-    policy->auto_close_ms = (int64_t) config->auto_close_ms;
-    policy->request_retention_ms = config->request_retention_ms;
-    policy->request_results_max = config->request_results_max;
-    policy->alert_heartbeat_ms = (int64_t) config->alert_heartbeat_ms;
-    policy->agents_n = config->agents_n;
-    memcpy (policy->agents, config->agents, sizeof policy->agents);
-    policy->groups_n = config->groups_n;
-    memcpy (policy->groups, config->groups, sizeof policy->groups);
-    policy->categories_n = config->categories_n;
-    memcpy (policy->categories, config->categories,
-            sizeof policy->categories);
-    memcpy (policy->default_category, config->default_category,
-            sizeof policy->default_category);
+    assert (policy && name && text);
+    //  On the heap: a policy is large, and policy must stay as it was
+    //  unless every key checks out
+    im_policy_t *parsed = (im_policy_t *) malloc (sizeof (im_policy_t));
+    if (!parsed)
+        return IM_ENOMEM;
+    int rc = im_config_yaml_parse (name, text, strlen (text), NULL, parsed,
+                                   errbuf, errlen);
+    if (rc == 0) {
+        parsed->version = version;
+        memcpy (policy, parsed, sizeof *policy);
+    }
+    free (parsed);
+    return rc;
 }
 
 int
@@ -59,7 +124,7 @@ im_policy_check_category (const im_policy_t *policy, const char *category,
     assert (policy && category);
     if (policy->version == 0)
         return 0;
-    const im_config_category_t *known = NULL;
+    const im_policy_category_t *known = NULL;
     for (size_t index = 0; index < policy->categories_n; index++)
         if (streq (policy->categories [index].name, category))
             known = &policy->categories [index];
@@ -85,7 +150,7 @@ im_policy_has_role (const im_policy_t *policy, const char *actor,
     assert (policy);
     for (size_t index = 0; actor && role && index < policy->agents_n;
          index++) {
-        const im_config_agent_t *agent = &policy->agents [index];
+        const im_policy_agent_t *agent = &policy->agents [index];
         if (!streq (agent->name, actor))
             continue;
         for (size_t held = 0; held < agent->roles_n; held++)
@@ -95,7 +160,7 @@ im_policy_has_role (const im_policy_t *policy, const char *actor,
     return false;
 }
 
-const im_config_group_t *
+const im_policy_group_t *
 im_policy_group (const im_policy_t *policy, const char *name)
 {
     assert (policy);
@@ -105,18 +170,94 @@ im_policy_group (const im_policy_t *policy, const char *name)
     return NULL;
 }
 
+
+//  --------------------------------------------------------------------
+//  The rules the workers apply on every event
+
 int
-im_policy_parse (im_policy_t *policy, const char *name, const char *text,
-                 uint64_t version, char *errbuf, size_t errlen)
+im_policy_priority (const im_policy_t *policy, int impact, int urgency)
 {
-    assert (policy && name && text);
-    im_config_t *config = (im_config_t *) malloc (sizeof (im_config_t));
-    if (!config)
-        return IM_ENOMEM;
-    int rc = im_config_parse (config, name, text, strlen (text), true,
-                              errbuf, errlen);
-    if (rc == 0)
-        im_policy_from_config (policy, config, version);
-    free (config);
-    return rc;
+    assert (policy);
+    if (impact < 1 || impact > 3 || urgency < 1 || urgency > 3)
+        return 0;
+    return policy->matrix [impact - 1][urgency - 1];
+}
+
+
+//  --------------------------------------------------------------------
+//  Words are runs of ASCII letters and digits; bytes above 127 belong to
+//  words too, so that a UTF-8 word is never cut into ASCII pieces
+
+static bool
+s_word_char (char c)
+{
+    return isalnum ((unsigned char) c) || (unsigned char) c > 127;
+}
+
+//  True when the word at text (size bytes) equals one of the keywords,
+//  ignoring ASCII case (keywords are stored in lowercase)
+static bool
+s_category_matches (const im_policy_category_t *category, const char *word,
+                    size_t size)
+{
+    for (size_t index = 0; index < category->keywords_n; index++) {
+        const char *keyword = category->keywords [index];
+        if (strlen (keyword) != size)
+            continue;
+        size_t at = 0;
+        while (at < size
+        &&     tolower ((unsigned char) word [at]) == keyword [at])
+            at++;
+        if (at == size)
+            return true;
+    }
+    return false;
+}
+
+const char *
+im_policy_categorize (const im_policy_t *policy, const char *text)
+{
+    assert (policy);
+    if (!text)
+        return policy->default_category;
+    //  Categories in policy order: the first one with any match wins
+    for (size_t index = 0; index < policy->categories_n; index++) {
+        const im_policy_category_t *category = &policy->categories [index];
+        const char *cursor = text;
+        while (*cursor) {
+            while (*cursor && !s_word_char (*cursor))
+                cursor++;
+            const char *word = cursor;
+            while (*cursor && s_word_char (*cursor))
+                cursor++;
+            size_t size = (size_t) (cursor - word);
+            if (size && s_category_matches (category, word, size))
+                return category->name;
+        }
+    }
+    return policy->default_category;
+}
+
+bool
+im_policy_business_hours (const im_policy_t *policy, uint64_t ts_ms)
+{
+    assert (policy);
+    uint64_t days = ts_ms / S_DAY;
+    //  1970-01-01 was a Thursday: day 0 is weekday 4 (Sunday 0)
+    unsigned weekday = (unsigned) ((days + 4) % 7);
+    uint64_t of_day = ts_ms % S_DAY;
+    return weekday >= 1 && weekday <= 5
+        && of_day >= policy->hours_start_ms && of_day < policy->hours_end_ms;
+}
+
+const char *
+im_policy_route (const im_policy_t *policy, const char *category)
+{
+    assert (policy);
+    for (size_t group = 0; category && group < policy->groups_n; group++)
+        for (size_t route = 0; route < policy->groups [group].routes_n;
+             route++)
+            if (streq (policy->groups [group].routes [route], category))
+                return policy->groups [group].name;
+    return NULL;
 }

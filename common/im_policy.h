@@ -1,11 +1,26 @@
-/*  im_policy - the service-desk rules the state machine applies
+/*  im_policy - the service-desk rules, one value every process applies
 
-    The rules that decide what a lifecycle command does beyond the
-    transition table: how long a resolved incident may be reopened and
-    when it closes by itself. They are a plain value, the same on every
-    node: what the state machine derives from them (a reopen deadline,
-    an auto-close time) is written into the event that resolves, so a
-    replay applies each incident's rules as they were at the time.
+    Every rule of the service desk is here, and only rules: the
+    classifier's priority matrix and keyword categories, the SLA targets,
+    the lifecycle windows the state machine applies, the desk's agents
+    and groups, and whom the notifier tells and when. A node's own
+    settings (endpoints, directories, cluster, HTTP, security) are
+    im_config_t's. The state machine (common/core) decides commands under
+    the policy in force, and the workers classify, time and notify under
+    the policy each event was decided under (worker/imw_policy), so
+    "policy" means the same value on every node and in every process.
+
+    A replicated policy (imqctl config apply, the config.applied event)
+    is YAML text parsed by im_policy_parse; a node's file may hold the
+    same sections as that node's workers' starting policy
+    (im_config_load). Under the defaults (version 0) the state machine
+    accepts any category. What the state machine derives from the rules
+    (a reopen deadline, an auto-close time) is written into the event
+    that resolves, so a replay applies each incident's rules as they
+    were at the time.
+
+    im_policy_t is a plain value type, large (some 380 KB): copy it
+    freely, but not on a small stack.
 */
 #ifndef IM_POLICY_H_INCLUDED
 #define IM_POLICY_H_INCLUDED
@@ -13,7 +28,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "im_config.h"
+
+#define IM_POLICY_NAME_MAX          64      //  Names, with the NUL
+#define IM_POLICY_CATEGORIES_MAX    64
+#define IM_POLICY_KEYWORDS_MAX      32
+#define IM_POLICY_SUBCATEGORIES_MAX 16
+#define IM_POLICY_RECIPIENTS_MAX    16
+#define IM_POLICY_AGENTS_MAX        64
+#define IM_POLICY_ROLES_MAX         8
+#define IM_POLICY_GROUPS_MAX        32
+#define IM_POLICY_MEMBERS_MAX       32
+#define IM_PRIORITIES               5       //  P1..P5
 
 #define IM_POLICY_REOPEN_WINDOW_MS  (7 * 86400000ll)    //  7 days
 #define IM_POLICY_AUTO_CLOSE_MS     (3 * 86400000ll)    //  3 days
@@ -21,9 +46,63 @@
 #define IM_POLICY_REQUEST_RESULTS_MAX  5000000ll        //  results kept
 #define IM_POLICY_ALERT_HEARTBEAT_MS   (5 * 60000ll)    //  5 minutes
 
+//  A category of the classifier's taxonomy
+typedef struct {
+    char name [IM_POLICY_NAME_MAX];                     //  Category
+    size_t keywords_n;                                  //  How many
+    char keywords [IM_POLICY_KEYWORDS_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Lowercase words
+    size_t subcategories_n;                             //  How many
+    char subcategories [IM_POLICY_SUBCATEGORIES_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Allowed under it
+} im_policy_category_t;
+
+//  An agent of the service desk and the roles it holds. Roles name what
+//  the state machine lets an actor of that name do; they are not
+//  authentication (docs/protocol.md section 9).
+typedef struct {
+    char name [IM_POLICY_NAME_MAX];                     //  Actor name
+    size_t roles_n;                                     //  How many
+    char roles [IM_POLICY_ROLES_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Role names
+} im_policy_agent_t;
+
+//  An assignment group: its tier and its agents
+typedef struct {
+    char name [IM_POLICY_NAME_MAX];                     //  Group name
+    uint64_t tier;                                      //  1..3 (I..III)
+    size_t agents_n;                                    //  How many
+    char agents [IM_POLICY_MEMBERS_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Agent names
+    size_t routes_n;                                    //  How many
+    char routes [IM_POLICY_MEMBERS_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Categories routed
+                                                        //  to the group
+} im_policy_group_t;
+
 typedef struct {
     uint64_t version;               //  Replicated configuration applied
-                                    //  (config.applied), 0: defaults
+                                    //  (config.applied), 0: defaults or
+                                    //  a node's file
+
+    //  classifier
+    int matrix [3][3];              //  [impact-1][urgency-1] -> 1..5
+    size_t categories_n;            //  How many
+    im_policy_category_t categories [IM_POLICY_CATEGORIES_MAX];
+                                    //  Keywords and subcategories
+    char default_category [IM_POLICY_NAME_MAX];
+                                    //  When no keyword matches: "general"
+    uint64_t request_priority;      //  Requests: at least 4 (P4)
+
+    //  sla: per priority P1..P5 (index 0..4), in ms
+    uint64_t response_ms [IM_PRIORITIES];
+                                    //  First response due after opening
+    uint64_t resolution_ms [IM_PRIORITIES];
+                                    //  Resolution due after opening
+    uint64_t request_response_ms;   //  Requests: 1d
+    uint64_t request_resolution_ms; //  Requests: 5d
+
+    //  lifecycle: the state machine's windows
     int64_t reopen_window_ms;       //  After resolution, REOPEN reopens;
                                     //  later it opens a follow-up
     int64_t auto_close_ms;          //  After resolution the incident
@@ -35,31 +114,46 @@ typedef struct {
                                     //  the oldest dropped; 0: no limit
     int64_t alert_heartbeat_ms;     //  A firing alert sent again records
                                     //  alert.seen at most this often
+
+    //  desk: agents, groups
     size_t agents_n;                //  Agents known
-    im_config_agent_t agents [IM_CONFIG_AGENTS_MAX];
+    im_policy_agent_t agents [IM_POLICY_AGENTS_MAX];
                                     //  Their names and roles
-    size_t categories_n;            //  Categories, 0: any is accepted
-    im_config_category_t categories [IM_CONFIG_CATEGORIES_MAX];
-                                    //  Their names and subcategories
-    char default_category [IM_CONFIG_NAME_MAX];
-                                    //  Also accepted
     size_t groups_n;                //  Assignment groups
-    im_config_group_t groups [IM_CONFIG_GROUPS_MAX];
-                                    //  Their tiers and agents
+    im_policy_group_t groups [IM_POLICY_GROUPS_MAX];
+                                    //  Their tiers, agents and routes
+
+    //  notifier
+    uint64_t hours_start_ms;        //  Business hours, UTC, Monday to
+    uint64_t hours_end_ms;          //  Friday: 8h..18h after midnight
+    char broadcast [IM_POLICY_NAME_MAX];
+                                    //  Whole organisation: "all-staff"
+    size_t breach_recipients_n;     //  How many
+    char breach_recipients [IM_POLICY_RECIPIENTS_MAX][IM_POLICY_NAME_MAX];
+                                    //  Told of every breach
 } im_policy_t;
 
 //  Roles the state machine checks (docs/protocol.md section 3.6)
 #define IM_ROLE_INCIDENT_MANAGER    "incident_manager"
 #define IM_ROLE_DESK_MANAGER        "service_desk_manager"
 
-//  Fills policy with the defaults above
+//  Fills policy with the defaults (version 0): the ITIL matrix, a few
+//  keyword categories, ServiceNow-like SLA targets, the lifecycle
+//  windows above, no agents or groups
 void
     im_policy_defaults (im_policy_t *policy);
 
-//  Fills policy from a parsed configuration, as version
-void
-    im_policy_from_config (im_policy_t *policy, const im_config_t *config,
-                           uint64_t version);
+//  Parses text (YAML), a replicated policy named name in messages, over
+//  the defaults, and fills policy with it as version. Only the policy
+//  sections are accepted (classifier, sla, lifecycle, notifier without
+//  sink, agents, groups): a replicated policy must not carry one node's
+//  settings. Deterministic: every node parsing the same text gets the
+//  same policy. Returns 0, or IM_ECONFIG with every error as
+//  "name:line:col: error: text" lines in errbuf (policy is left as it
+//  was), or IM_ENOMEM.
+int
+    im_policy_parse (im_policy_t *policy, const char *name, const char *text,
+                     uint64_t version, char *errbuf, size_t errlen);
 
 //  True when the agent named actor holds role in policy. Roles are what
 //  the policy says of a name; the actor is what the client said it is
@@ -79,14 +173,27 @@ int
                               char *errbuf, size_t errlen);
 
 //  Returns the group named name, or NULL (borrowed from policy)
-const im_config_group_t *
+const im_policy_group_t *
     im_policy_group (const im_policy_t *policy, const char *name);
 
-//  Parses the text of a config.applied event (a replicated policy) and
-//  fills policy from it, as version. Returns 0, or IM_ECONFIG with the
-//  errors ("name:line:col: error: ...") in errbuf, or IM_ENOMEM.
+//  Returns the priority (1..5) for impact and urgency (1..3), or 0 if
+//  either is out of range
 int
-    im_policy_parse (im_policy_t *policy, const char *name, const char *text,
-                     uint64_t version, char *errbuf, size_t errlen);
+    im_policy_priority (const im_policy_t *policy, int impact, int urgency);
+
+//  Returns the category whose keywords match text (case-insensitive,
+//  whole words), else the default category. Borrowed from policy.
+const char *
+    im_policy_categorize (const im_policy_t *policy, const char *text);
+
+//  Returns the group (the first in the policy's list) that new
+//  incidents of category are routed to, or NULL; borrowed from policy
+const char *
+    im_policy_route (const im_policy_t *policy, const char *category);
+
+//  True when ts_ms (UTC) falls in business hours: Monday to Friday,
+//  from hours_start_ms to hours_end_ms after midnight
+bool
+    im_policy_business_hours (const im_policy_t *policy, uint64_t ts_ms);
 
 #endif

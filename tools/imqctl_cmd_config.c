@@ -81,12 +81,12 @@ s_apply (imqctl_t *self)
     char *text = s_read (self, path);
     if (!text)
         return IMQCTL_EXIT_USAGE;
-    im_config_t *config = (im_config_t *) malloc (sizeof (im_config_t));
+    im_policy_t *policy = (im_policy_t *) malloc (sizeof (im_policy_t));
     char errors [8192];
-    int rc = config ? im_config_parse (config, path, text, strlen (text),
-                                       true, errors, sizeof errors)
+    int rc = policy ? im_policy_parse (policy, path, text, 0, errors,
+                                       sizeof errors)
                     : IM_ENOMEM;
-    free (config);
+    free (policy);
     if (rc) {
         s_print_errors (self, rc == IM_ENOMEM ? "out of memory" : errors);
         free (text);

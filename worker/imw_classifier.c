@@ -2,23 +2,23 @@
     incidents
 
     Classification is a pure function of the opened event and the
-    configuration, so a redelivered event yields the same command with
+    policy, so a redelivered event yields the same command with
     the same request id, and the broker applies it once.
 */
 #include "imw_classes.h"
 
 struct _imw_classifier_t {
-    const im_config_t *config;          //  Matrix and categories, borrowed
+    const im_policy_t *policy;          //  Matrix and categories, borrowed
 };
 
 imw_classifier_t *
-imw_classifier_new (const im_config_t *config)
+imw_classifier_new (const im_policy_t *policy)
 {
-    assert (config);
+    assert (policy);
     imw_classifier_t *self =
         (imw_classifier_t *) calloc (1, sizeof (imw_classifier_t));
     if (self)
-        self->config = config;
+        self->policy = policy;
     return self;
 }
 
@@ -50,33 +50,33 @@ s_type (const im_fields_t *payload)
 }
 
 int
-imw_classifier_priority (const im_config_t *config,
+imw_classifier_priority (const im_policy_t *policy,
                          const im_fields_t *payload)
 {
-    assert (config && payload);
-    int priority = im_config_priority (config, s_scale (payload, "impact"),
+    assert (policy && payload);
+    int priority = im_policy_priority (policy, s_scale (payload, "impact"),
                                        s_scale (payload, "urgency"));
     if (priority < 1 || priority > IM_PRIORITIES)
         priority = 3;               //  Only a broken matrix gets here
     if (streq (s_type (payload), "request")
-    &&  priority < (int) config->request_priority)
-        priority = (int) config->request_priority;
+    &&  priority < (int) policy->request_priority)
+        priority = (int) policy->request_priority;
     return priority;
 }
 
 const char *
-imw_classifier_category (const im_config_t *config,
+imw_classifier_category (const im_policy_t *policy,
                          const im_fields_t *payload)
 {
-    assert (config && payload);
+    assert (policy && payload);
     const char *title = im_fields_str_or (payload, "title", "");
     const char *description = im_fields_str_or (payload, "description", "");
     size_t size = strlen (title) + strlen (description) + 2;
     char *text = (char *) malloc (size);
     if (!text)
-        return im_config_categorize (config, title);
+        return im_policy_categorize (policy, title);
     snprintf (text, size, "%s %s", title, description);
-    const char *category = im_config_categorize (config, text);
+    const char *category = im_policy_categorize (policy, text);
     free (text);
     return category;
 }
@@ -93,16 +93,16 @@ imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
                                         "classify");
     if (!args
     ||  im_fields_set_int (args, "priority",
-                           imw_classifier_priority (self->config,
+                           imw_classifier_priority (self->policy,
                                                     event->payload))
     ||  im_fields_set_str (args, "category",
-                           imw_classifier_category (self->config,
+                           imw_classifier_category (self->policy,
                                                     event->payload))
     ||  im_fields_set_str (args, "type", s_type (event->payload)))
         return IM_ENOMEM;
     //  Routing: a new incident of a category the policy routes goes to
     //  that group, unless someone assigned it first
-    const char *group = im_config_route (self->config,
+    const char *group = im_policy_route (self->policy,
                                          im_fields_str (args, "category"));
     if (event->type == IM_EV_OPENED && group) {
         args = imw_output_add (out, "ASSIGN", event->incident, "route");
@@ -117,9 +117,10 @@ imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
 //  Role table adapters: the skeleton holds the state as void *
 
 static void *
-s_new (const im_config_t *config)
+s_new (const im_config_t *config, const im_policy_t *policy)
 {
-    return imw_classifier_new (config);
+    (void) config;                  //  Rules only: no node setting
+    return imw_classifier_new (policy);
 }
 
 static void

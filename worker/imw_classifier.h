@@ -17,7 +17,7 @@
 #ifndef IMW_CLASSIFIER_H_INCLUDED
 #define IMW_CLASSIFIER_H_INCLUDED
 
-#include "im_config.h"
+#include "im_policy.h"
 #include "im_event.h"
 #include "im_fields.h"
 #include "imw_output.h"
@@ -29,9 +29,9 @@ typedef struct _imw_classifier_t imw_classifier_t;
 const imw_role_t *
     imw_classifier_role (void);
 
-//  Creates the role's state; config is borrowed
+//  Creates the role's state; policy is borrowed
 imw_classifier_t *
-    imw_classifier_new (const im_config_t *config);
+    imw_classifier_new (const im_policy_t *policy);
 
 void
     imw_classifier_destroy (imw_classifier_t **self_p);
@@ -45,16 +45,16 @@ int
 
 //  Returns the priority 1..5 for an incident.opened payload: the matrix
 //  at impact x urgency (a missing or out-of-range value counts as 3),
-//  at least config->request_priority for type "request" (the payload's
+//  at least policy->request_priority for type "request" (the payload's
 //  type, or "to" of incident.converted)
 int
-    imw_classifier_priority (const im_config_t *config,
+    imw_classifier_priority (const im_policy_t *policy,
                              const im_fields_t *payload);
 
 //  Returns the category for an incident.opened payload, from its title
-//  and description; borrowed from config
+//  and description; borrowed from policy
 const char *
-    imw_classifier_category (const im_config_t *config,
+    imw_classifier_category (const im_policy_t *policy,
                              const im_fields_t *payload);
 
 #endif

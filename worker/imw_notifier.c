@@ -32,7 +32,7 @@ typedef struct {
 } s_incident_t;
 
 struct _imw_notifier_t {
-    const im_config_t *config;          //  Sink and recipients, borrowed
+    const im_policy_t *policy;          //  Recipients and hours, borrowed
     imw_sink_t *sink;                   //  The file channel, owned
     im_client_t *query;                 //  For GET, borrowed, or NULL
     zhashx_t *incidents;                //  "id" -> s_incident_t, owned
@@ -66,14 +66,14 @@ s_set (char **field, const char *value)
 }
 
 imw_notifier_t *
-imw_notifier_new (const im_config_t *config)
+imw_notifier_new (const im_config_t *config, const im_policy_t *policy)
 {
-    assert (config);
+    assert (config && policy);
     imw_notifier_t *self =
         (imw_notifier_t *) calloc (1, sizeof (imw_notifier_t));
     if (!self)
         return NULL;
-    self->config = config;
+    self->policy = policy;
     self->sink = imw_sink_new (config->sink_dir);
     self->incidents = zhashx_new ();
     if (!self->sink || !self->incidents) {
@@ -299,12 +299,12 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         //  pages anyone out of business hours
         bool page = rc == 0
                  && (!entry->request
-                     || im_config_business_hours (self->config,
+                     || im_policy_business_hours (self->policy,
                                                   event->ts_ms));
         for (size_t index = 0;
-             page && rc == 0 && index < self->config->breach_recipients_n;
+             page && rc == 0 && index < self->policy->breach_recipients_n;
              index++)
-            rc = s_notify (self, event, self->config->breach_recipients [index],
+            rc = s_notify (self, event, self->policy->breach_recipients [index],
                            "breached", entry->title, out);
     }
     else
@@ -313,8 +313,8 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         //  Management hears of it; who works on it does not change
         rc = s_lookup (self, event->incident, &entry);
         for (size_t index = 0;
-             rc == 0 && index < self->config->breach_recipients_n; index++)
-            rc = s_notify (self, event, self->config->breach_recipients [index],
+             rc == 0 && index < self->policy->breach_recipients_n; index++)
+            rc = s_notify (self, event, self->policy->breach_recipients [index],
                            "escalated", entry->title, out);
     }
     else
@@ -342,7 +342,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         rc = s_lookup (self, event->incident, &entry);
         if (rc == 0) {
             entry->major = true;
-            rc = s_notify (self, event, self->config->broadcast,
+            rc = s_notify (self, event, self->policy->broadcast,
                            "major-declared", entry->title, out);
         }
         if (rc == 0)
@@ -363,7 +363,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         rc = s_lookup (self, event->incident, &entry);
         if (rc == 0 && (entry->major || im_fields_int_or (payload, "major",
                                                           0)))
-            rc = s_notify (self, event, self->config->broadcast,
+            rc = s_notify (self, event, self->policy->broadcast,
                            "major-resolved", entry->title, out);
         if (rc == 0)
             rc = s_notify (self, event, entry->reporter, "resolved",
@@ -394,9 +394,9 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
 //  Role table adapters: the skeleton holds the state as void *
 
 static void *
-s_new (const im_config_t *config)
+s_new (const im_config_t *config, const im_policy_t *policy)
 {
-    return imw_notifier_new (config);
+    return imw_notifier_new (config, policy);
 }
 
 static void

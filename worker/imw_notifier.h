@@ -22,6 +22,7 @@
 
 #include "im_client.h"
 #include "im_config.h"
+#include "im_policy.h"
 #include "im_event.h"
 #include "imw_output.h"
 #include "imw_role.h"
@@ -35,9 +36,9 @@ const imw_role_t *
     imw_notifier_role (void);
 
 //  Creates the role's state and the sink directory config->sink_dir;
-//  config is borrowed. Returns NULL with the reason logged.
+//  config and policy are borrowed. Returns NULL with the reason logged.
 imw_notifier_t *
-    imw_notifier_new (const im_config_t *config);
+    imw_notifier_new (const im_config_t *config, const im_policy_t *policy);
 
 void
     imw_notifier_destroy (imw_notifier_t **self_p);

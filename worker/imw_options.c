@@ -48,6 +48,7 @@ static int
 s_load_config (imw_options_t *self, bool explicit_path, FILE *err)
 {
     im_config_default (&self->config);
+    im_policy_defaults (&self->policy);
     if (!explicit_path) {
         if (access (IMW_DEFAULT_CONFIG, R_OK) != 0)
             return 0;               //  No file: the built-in defaults
@@ -55,7 +56,7 @@ s_load_config (imw_options_t *self, bool explicit_path, FILE *err)
                     sizeof self->config_path);
     }
     char errbuf [8192] = "";
-    int rc = im_config_load (&self->config, self->config_path,
+    int rc = im_config_load (&self->config, &self->policy, self->config_path,
                              errbuf, sizeof errbuf);
     if (rc == IM_ENOTFOUND)
         fprintf (err, "%s: cannot read\n", self->config_path);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "im_config.h"
+#include "im_policy.h"
 #include "im_proto.h"
 #include "im_curve.h"
 #include "imw_role.h"
@@ -30,7 +31,10 @@
 #define IMW_HELP            1           //  Parse printed usage: exit 0
 
 typedef struct {
-    im_config_t config;                         //  Loaded configuration
+    im_config_t config;                         //  Node settings loaded
+    im_policy_t policy;                         //  The file's policy
+                                                //  sections: the starting
+                                                //  policy (version 0)
     char config_path [IM_CONFIG_PATH_MAX];      //  File read, "" for none
     char client_endpoint [IM_CONFIG_PATH_MAX];  //  Commands go here
     char worker_endpoint [IM_CONFIG_PATH_MAX];  //  The stream comes here

@@ -9,27 +9,27 @@
 #include "imw_classes.h"
 
 struct _imw_policy_t {
-    im_config_t *config;                //  What the role reads, borrowed
-    im_config_t *own;                   //  The worker's file, owned
-    im_config_t *loaded;                //  Scratch for a parse, owned
-    uint64_t version;                   //  In place in config
+    im_policy_t *policy;                //  What the role reads, borrowed
+    im_policy_t *own;                   //  The worker's file, owned
+    im_policy_t *loaded;                //  Scratch for a parse, owned
+    uint64_t version;                   //  In place in policy
 };
 
 imw_policy_t *
-imw_policy_new (im_config_t *config)
+imw_policy_new (im_policy_t *policy)
 {
-    assert (config);
+    assert (policy);
     imw_policy_t *self = (imw_policy_t *) calloc (1, sizeof (imw_policy_t));
     if (!self)
         return NULL;
-    self->config = config;
-    self->own = (im_config_t *) malloc (sizeof (im_config_t));
-    self->loaded = (im_config_t *) malloc (sizeof (im_config_t));
+    self->policy = policy;
+    self->own = (im_policy_t *) malloc (sizeof (im_policy_t));
+    self->loaded = (im_policy_t *) malloc (sizeof (im_policy_t));
     if (!self->own || !self->loaded) {
         imw_policy_destroy (&self);
         return NULL;
     }
-    *self->own = *config;
+    memcpy (self->own, policy, sizeof *self->own);
     return self;
 }
 
@@ -44,34 +44,6 @@ imw_policy_destroy (imw_policy_t **self_p)
         free (self);
         *self_p = NULL;
     }
-}
-
-void
-imw_policy_overlay (im_config_t *to, const im_config_t *from)
-{
-    assert (to && from);
-    memcpy (to->matrix, from->matrix, sizeof to->matrix);
-    to->categories_n = from->categories_n;
-    memcpy (to->categories, from->categories, sizeof to->categories);
-    memcpy (to->default_category, from->default_category,
-            sizeof to->default_category);
-    to->request_priority = from->request_priority;
-    memcpy (to->response_ms, from->response_ms, sizeof to->response_ms);
-    memcpy (to->resolution_ms, from->resolution_ms, sizeof to->resolution_ms);
-    to->request_response_ms = from->request_response_ms;
-    to->request_resolution_ms = from->request_resolution_ms;
-    to->reopen_window_ms = from->reopen_window_ms;
-    to->auto_close_ms = from->auto_close_ms;
-    to->agents_n = from->agents_n;
-    memcpy (to->agents, from->agents, sizeof to->agents);
-    to->groups_n = from->groups_n;
-    memcpy (to->groups, from->groups, sizeof to->groups);
-    to->hours_start_ms = from->hours_start_ms;
-    to->hours_end_ms = from->hours_end_ms;
-    memcpy (to->broadcast, from->broadcast, sizeof to->broadcast);
-    to->breach_recipients_n = from->breach_recipients_n;
-    memcpy (to->breach_recipients, from->breach_recipients,
-            sizeof to->breach_recipients);
 }
 
 //  Reads version's text from the broker and parses it into loaded
@@ -103,8 +75,8 @@ s_fetch (imw_policy_t *self, uint64_t version, im_client_t *query)
     else {
         const char *text = im_fields_str_or (reply->body, "text", "");
         char errbuf [512];
-        rc = im_config_parse (self->loaded, "policy", text, strlen (text),
-                              true, errbuf, sizeof errbuf);
+        rc = im_policy_parse (self->loaded, "policy", text, version,
+                              errbuf, sizeof errbuf);
         if (rc)
             zsys_error ("policy: version %" PRIu64 " does not parse: %s",
                         version, errbuf);
@@ -127,7 +99,7 @@ imw_policy_follow (imw_policy_t *self, const im_event_t *event,
     if (wanted < 0 || (uint64_t) wanted == self->version)
         return 0;
     if (wanted == 0) {
-        *self->config = *self->own;
+        memcpy (self->policy, self->own, sizeof *self->policy);
         self->version = 0;
         return 0;
     }
@@ -136,8 +108,7 @@ imw_policy_follow (imw_policy_t *self, const im_event_t *event,
     int rc = s_fetch (self, (uint64_t) wanted, query);
     if (rc)
         return rc;
-    *self->config = *self->own;
-    imw_policy_overlay (self->config, self->loaded);
+    memcpy (self->policy, self->loaded, sizeof *self->policy);
     self->version = (uint64_t) wanted;
     zsys_info ("policy: version %" PRId64 " in place from seq %" PRIu64,
                wanted, event->seq);

@@ -4,9 +4,10 @@
     depends on policy (incident.opened, incident.converted,
     incident.classified, sla.breached) once a policy was applied with
     CONFIG. Before a role handles one, this class makes the role's
-    configuration that version's: the policy sections of the replicated
-    text (CONFIG-GET), over the worker's own node settings; an event with
-    no stamp was decided before any policy, under the worker's own file.
+    policy that version's: the replicated text (CONFIG-GET), parsed as
+    the state machine parses it; an event with no stamp was decided
+    before any policy, under the policy sections of the worker's own
+    file.
     So every instance of every role applies the rules in force at the
     event's position in the log, whichever instance gets it and however
     late.
@@ -17,21 +18,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "im_client.h"
-#include "im_config.h"
+#include "im_policy.h"
 #include "im_event.h"
 
 typedef struct _imw_policy_t imw_policy_t;
 
-//  Creates a follower of config (borrowed: the configuration the role
-//  reads, changed in place), keeping a copy of it as the worker's own
-//  (version 0). Returns NULL when out of memory.
+//  Creates a follower of policy (borrowed: the policy the role reads,
+//  changed in place), keeping a copy of it as the worker's own (version
+//  0). Returns NULL when out of memory.
 imw_policy_t *
-    imw_policy_new (im_config_t *config);
+    imw_policy_new (im_policy_t *policy);
 
 void
     imw_policy_destroy (imw_policy_t **self_p);
 
-//  Makes config the policy event was decided under, asking query for
+//  Makes policy the one event was decided under, asking query for
 //  the version's text when it is not the one in place. Returns 0, or
 //  IM_ETIMEOUT / IM_EBUSY to be called again later (the broker did not
 //  answer), or IM_ECONFIG when the version cannot be had (logged; the
@@ -43,11 +44,5 @@ int
 //  The version in place, 0 for the worker's own file
 uint64_t
     imw_policy_version (imw_policy_t *self);
-
-//  Copies the policy sections of from into to: classifier, sla,
-//  lifecycle, notifier recipients and business hours, agents, groups.
-//  Node settings and the notifier's sink stay.
-void
-    imw_policy_overlay (im_config_t *to, const im_config_t *from);
 
 #endif

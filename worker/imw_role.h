@@ -12,13 +12,17 @@
 
 #include <stdint.h>
 #include "im_config.h"
+#include "im_policy.h"
 #include "im_client.h"
 #include "im_event.h"
 #include "imw_output.h"
 
-//  Creates the role's state; config is borrowed and outlives the state.
+//  Creates the role's state over the node's settings and the policy the
+//  role applies, both borrowed and outliving the state (the worker
+//  changes the policy in place to follow the replicated one, imw_policy).
 //  Returns NULL on failure, with the reason logged.
-typedef void *(imw_role_new_fn) (const im_config_t *config);
+typedef void *(imw_role_new_fn) (const im_config_t *config,
+                                 const im_policy_t *policy);
 
 //  Destroys the state and nulls the caller's pointer
 typedef void (imw_role_destroy_fn) (void **state_p);

@@ -39,7 +39,7 @@ typedef struct {
 } s_clock_t;
 
 struct _imw_sla_t {
-    const im_config_t *config;          //  SLA targets, borrowed
+    const im_policy_t *policy;          //  SLA targets, borrowed
     zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
     im_client_t *query;                 //  For sweeps, borrowed; NULL
                                         //  until started
@@ -60,13 +60,13 @@ s_clock_key (uint64_t incident, const char *clock, char *key, size_t size)
 }
 
 imw_sla_t *
-imw_sla_new (const im_config_t *config)
+imw_sla_new (const im_policy_t *policy)
 {
-    assert (config);
+    assert (policy);
     imw_sla_t *self = (imw_sla_t *) calloc (1, sizeof (imw_sla_t));
     if (!self)
         return NULL;
-    self->config = config;
+    self->policy = policy;
     self->clocks = zhashx_new ();
     if (!self->clocks) {
         imw_sla_destroy (&self);
@@ -164,11 +164,11 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     const char *type = im_fields_str_or (event->payload, "type", "incident");
     bool request = streq (type, "request");
     uint64_t response_due = event->ts_ms + (request
-        ? self->config->request_response_ms
-        : self->config->response_ms [priority - 1]);
+        ? self->policy->request_response_ms
+        : self->policy->response_ms [priority - 1]);
     uint64_t resolution_due = event->ts_ms + (request
-        ? self->config->request_resolution_ms
-        : self->config->resolution_ms [priority - 1]);
+        ? self->policy->request_resolution_ms
+        : self->policy->resolution_ms [priority - 1]);
     im_fields_t *args = imw_output_add (out, "SLA-START", event->incident,
                                         "sla-start");
     if (!args
@@ -411,9 +411,10 @@ imw_sla_start (imw_sla_t *self, im_client_t *query)
 //  Role table adapters: the skeleton holds the state as void *
 
 static void *
-s_new (const im_config_t *config)
+s_new (const im_config_t *config, const im_policy_t *policy)
 {
-    return imw_sla_new (config);
+    (void) config;                  //  Rules only: no node setting
+    return imw_sla_new (policy);
 }
 
 static void

@@ -2,7 +2,7 @@
 
     Each classified incident runs two clocks, response (until it is
     acknowledged) and resolution (until it is resolved), with targets
-    per priority from the configuration. The broker records clocks as
+    per priority from the policy. The broker records clocks as
     events; this role decides when they start and stop and watches the
     deadlines:
 
@@ -42,7 +42,7 @@
 
 #include <stdint.h>
 #include "im_client.h"
-#include "im_config.h"
+#include "im_policy.h"
 #include "im_event.h"
 #include "imw_output.h"
 #include "imw_role.h"
@@ -55,9 +55,9 @@ typedef struct _imw_sla_t imw_sla_t;
 const imw_role_t *
     imw_sla_role (void);
 
-//  Creates the role's state with no clock armed; config is borrowed
+//  Creates the role's state with no clock armed; policy is borrowed
 imw_sla_t *
-    imw_sla_new (const im_config_t *config);
+    imw_sla_new (const im_policy_t *policy);
 
 void
     imw_sla_destroy (imw_sla_t **self_p);

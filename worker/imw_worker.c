@@ -59,7 +59,7 @@ s_client_new (const imw_options_t *options)
 
 imw_worker_t *
 imw_worker_new (const imw_role_t *role, void *state,
-                const imw_options_t *options, im_config_t *config)
+                const imw_options_t *options, im_policy_t *policy)
 {
     assert (role && role->handle_fn && options);
     imw_worker_t *self = (imw_worker_t *) calloc (1, sizeof (imw_worker_t));
@@ -74,9 +74,9 @@ imw_worker_new (const imw_role_t *role, void *state,
     self->output = imw_output_new ();
     self->event = im_event_new ();
     self->retries = zlistx_new ();
-    self->policy = config ? imw_policy_new (config) : NULL;
+    self->policy = policy ? imw_policy_new (policy) : NULL;
     if (!self->client || !self->query || !self->tracker || !self->output
-    ||  !self->event || !self->retries || (config && !self->policy)) {
+    ||  !self->event || !self->retries || (policy && !self->policy)) {
         zsys_error ("%s: cannot set up '%s'", role->name,
                     options->client_endpoint);
         imw_worker_destroy (&self);
@@ -444,9 +444,9 @@ imw_worker_main (int argc, char *argv [], const imw_role_t *role)
         }
         options->curve = curve;
     }
-    void *state = role->new_fn (&options->config);
+    void *state = role->new_fn (&options->config, &options->policy);
     imw_worker_t *worker = state
-        ? imw_worker_new (role, state, options, &options->config) : NULL;
+        ? imw_worker_new (role, state, options, &options->policy) : NULL;
     if (worker && imw_worker_run (worker) == 0)
         status = 0;
     imw_worker_destroy (&worker);

@@ -30,14 +30,14 @@
 typedef struct _imw_worker_t imw_worker_t;
 
 //  Creates a worker for role with its state; role, state and options are
-//  borrowed and must outlive the worker. config (borrowed, may be NULL)
-//  is the configuration the role's state reads: the worker makes it the
+//  borrowed and must outlive the worker. policy (borrowed, may be NULL)
+//  is the policy the role's state reads: the worker makes it the
 //  replicated policy each event was decided under (imw_policy).
 //  Connects the command clients (the stream opens in run). Returns NULL
 //  with the reason logged when an endpoint is invalid.
 imw_worker_t *
     imw_worker_new (const imw_role_t *role, void *state,
-                    const imw_options_t *options, im_config_t *config);
+                    const imw_options_t *options, im_policy_t *policy);
 
 void
     imw_worker_destroy (imw_worker_t **self_p);

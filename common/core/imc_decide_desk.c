@@ -26,13 +26,13 @@
 //  Checks group and agent against the policy's groups, when it names
 //  any; returns the group (NULL when the policy has none or group is
 //  empty), or NULL with decision rejected
-static const im_config_group_t *
+static const im_policy_group_t *
 s_check_group (const im_policy_t *policy, const char *group,
                const char *agent, imc_decision_t *decision)
 {
     if (policy->groups_n == 0 || !*group)
         return NULL;
-    const im_config_group_t *known = im_policy_group (policy, group);
+    const im_policy_group_t *known = im_policy_group (policy, group);
     if (!known) {
         imc_decide_reject (decision, IM_EINVAL, "no group '%s' in the policy "
                            "(version %" PRIu64 ")", group, policy->version);
@@ -63,7 +63,7 @@ s_assign_to (const im_command_t *command, const im_fields_t *incident,
                            *new_agent ? "/" : "", new_agent);
         return;
     }
-    const im_config_group_t *group = s_check_group (policy, new_group,
+    const im_policy_group_t *group = s_check_group (policy, new_group,
                                                     new_agent, decision);
     if (decision->rc)
         return;
@@ -151,7 +151,7 @@ imc_decide_escalate (const im_command_t *command, const im_fields_t *incident,
                            "'group'", tier + 1);
         return;
     }
-    const im_config_group_t *target = im_policy_group (policy, to);
+    const im_policy_group_t *target = im_policy_group (policy, to);
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_ESCALATED,
                                             command->incident);
     im_fields_set_str (payload, "kind", kind);

@@ -24,46 +24,54 @@ s_ends (const char *text, size_t size)
     return strnlen (text, size) < size;
 }
 
-//  Checks what a parse accepted
+//  Checks the policy a parse accepted
 static void
-s_check_config (const im_config_t *config)
+s_check_policy (const im_policy_t *policy)
 {
-    if (config->categories_n > IM_CONFIG_CATEGORIES_MAX
-    ||  config->agents_n > IM_CONFIG_AGENTS_MAX
-    ||  config->groups_n > IM_CONFIG_GROUPS_MAX
-    ||  config->members_n > IM_CONFIG_NODES_MAX
-    ||  config->breach_recipients_n > IM_CONFIG_RECIPIENTS_MAX)
+    if (policy->categories_n > IM_POLICY_CATEGORIES_MAX
+    ||  policy->agents_n > IM_POLICY_AGENTS_MAX
+    ||  policy->groups_n > IM_POLICY_GROUPS_MAX
+    ||  policy->breach_recipients_n > IM_POLICY_RECIPIENTS_MAX)
         im_fuzz_fail ("a list longer than its array");
-    for (size_t index = 0; index < config->categories_n; index++) {
-        const im_config_category_t *category = &config->categories [index];
+    for (size_t index = 0; index < policy->categories_n; index++) {
+        const im_policy_category_t *category = &policy->categories [index];
         if (!s_ends (category->name, sizeof category->name)
-        ||  category->keywords_n > IM_CONFIG_KEYWORDS_MAX
-        ||  category->subcategories_n > IM_CONFIG_SUBCATEGORIES_MAX)
+        ||  category->keywords_n > IM_POLICY_KEYWORDS_MAX
+        ||  category->subcategories_n > IM_POLICY_SUBCATEGORIES_MAX)
             im_fuzz_fail ("category %zu out of bounds", index);
     }
-    for (size_t index = 0; index < config->agents_n; index++)
-        if (!s_ends (config->agents [index].name, IM_CONFIG_NAME_MAX)
-        ||  config->agents [index].roles_n > IM_CONFIG_ROLES_MAX)
+    for (size_t index = 0; index < policy->agents_n; index++)
+        if (!s_ends (policy->agents [index].name, IM_POLICY_NAME_MAX)
+        ||  policy->agents [index].roles_n > IM_POLICY_ROLES_MAX)
             im_fuzz_fail ("agent %zu out of bounds", index);
-    for (size_t index = 0; index < config->groups_n; index++)
-        if (!s_ends (config->groups [index].name, IM_CONFIG_NAME_MAX)
-        ||  config->groups [index].agents_n > IM_CONFIG_MEMBERS_MAX
-        ||  config->groups [index].routes_n > IM_CONFIG_MEMBERS_MAX)
+    for (size_t index = 0; index < policy->groups_n; index++)
+        if (!s_ends (policy->groups [index].name, IM_POLICY_NAME_MAX)
+        ||  policy->groups [index].agents_n > IM_POLICY_MEMBERS_MAX
+        ||  policy->groups [index].routes_n > IM_POLICY_MEMBERS_MAX)
             im_fuzz_fail ("group %zu out of bounds", index);
-    if (!s_ends (config->data_dir, sizeof config->data_dir)
-    ||  !s_ends (config->default_category, sizeof config->default_category)
-    ||  !s_ends (config->broadcast, sizeof config->broadcast)
-    ||  !s_ends (config->sink_dir, sizeof config->sink_dir)
-    ||  !s_ends (config->alert_resolve, sizeof config->alert_resolve))
+    if (!s_ends (policy->default_category, sizeof policy->default_category)
+    ||  !s_ends (policy->broadcast, sizeof policy->broadcast))
         im_fuzz_fail ("a name does not end in its buffer");
     for (int impact = 1; impact <= 3; impact++)
         for (int urgency = 1; urgency <= 3; urgency++) {
-            int priority = im_config_priority (config, impact, urgency);
+            int priority = im_policy_priority (policy, impact, urgency);
             if (priority < 1 || priority > IM_PRIORITIES)
                 im_fuzz_fail ("priority %d in the matrix", priority);
         }
     //  What the classifier does with it on every incident
-    im_config_categorize (config, "the vpn is down, disk full on db1");
+    im_policy_categorize (policy, "the vpn is down, disk full on db1");
+}
+
+//  Checks the node settings a parse accepted
+static void
+s_check_config (const im_config_t *config)
+{
+    if (config->members_n > IM_CONFIG_NODES_MAX)
+        im_fuzz_fail ("a list longer than its array");
+    if (!s_ends (config->data_dir, sizeof config->data_dir)
+    ||  !s_ends (config->sink_dir, sizeof config->sink_dir)
+    ||  !s_ends (config->alert_resolve, sizeof config->alert_resolve))
+        im_fuzz_fail ("a name does not end in its buffer");
 }
 
 //  Parses text as a node's configuration file
@@ -71,9 +79,10 @@ static void
 s_parse (const char *text, size_t size)
 {
     im_config_t *config = (im_config_t *) malloc (sizeof (im_config_t));
-    assert (config);
+    im_policy_t *policy = (im_policy_t *) malloc (sizeof (im_policy_t));
+    assert (config && policy);
     char errors [S_ERRORS_MAX];
-    int rc = im_config_parse (config, "fuzz.yaml", text, size, false,
+    int rc = im_config_parse (config, policy, "fuzz.yaml", text, size,
                               errors, sizeof errors);
     if (rc != 0 && rc != IM_ECONFIG && rc != IM_ENOMEM)
         im_fuzz_fail ("im_config_parse returns %d", rc);
@@ -81,8 +90,11 @@ s_parse (const char *text, size_t size)
         im_fuzz_fail ("a refused configuration without a reason");
     if (!im_msgpack_utf8_valid (errors, strlen (errors)))
         im_fuzz_fail ("errors are not UTF-8: %s", errors);
-    if (rc == 0)
+    if (rc == 0) {
         s_check_config (config);
+        s_check_policy (policy);
+    }
+    free (policy);
     free (config);
 }
 
@@ -101,6 +113,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     char errors [S_ERRORS_MAX];
     if (im_policy_parse (policy, "policy", text, 7, errors, sizeof errors)
         == 0) {
+        s_check_policy (policy);
         char reason [256];
         im_policy_check_category (policy, "network", "vpn", reason,
                                   sizeof reason);

@@ -24,8 +24,10 @@ typedef struct {
     char dir [256];                     //  Temporary directory of the test
     char path [300];                    //  The YAML file written last
     char errbuf [4096];                 //  Errors of the last load
-    im_config_t *config;                //  Loaded configuration
+    im_config_t *config;                //  Loaded node settings
     im_config_t *defaults;              //  im_config_default, to compare
+    im_policy_t *policy;                //  Loaded policy sections
+    im_policy_t *rules;                 //  im_policy_defaults, to compare
 } fixture_t;
 
 static int
@@ -45,6 +47,11 @@ s_setup (void **state)
     assert_non_null (f->config);
     assert_non_null (f->defaults);
     im_config_default (f->defaults);
+    f->policy = (im_policy_t *) calloc (1, sizeof (im_policy_t));
+    f->rules = (im_policy_t *) calloc (1, sizeof (im_policy_t));
+    assert_non_null (f->policy);
+    assert_non_null (f->rules);
+    im_policy_defaults (f->rules);
     *state = f;
     return 0;
 }
@@ -55,6 +62,8 @@ s_teardown (void **state)
     fixture_t *f = (fixture_t *) *state;
     unlink (f->path);
     rmdir (f->dir);
+    free (f->rules);
+    free (f->policy);
     free (f->defaults);
     free (f->config);
     free (f);
@@ -69,7 +78,8 @@ s_load (fixture_t *f, const char *text)
     assert_non_null (file);
     assert_int_equal (fwrite (text, 1, strlen (text), file), strlen (text));
     assert_int_equal (fclose (file), 0);
-    return im_config_load (f->config, f->path, f->errbuf, sizeof f->errbuf);
+    return im_config_load (f->config, f->policy, f->path, f->errbuf,
+                           sizeof f->errbuf);
 }
 
 //  Asserts that the errors hold exactly this line, with the file's path
@@ -119,11 +129,18 @@ s_assert_config_equal (const im_config_t *a, const im_config_t *b)
     assert_int_equal (a->snapshot_trailing, b->snapshot_trailing);
     assert_int_equal (a->election_timeout_ms, b->election_timeout_ms);
     assert_int_equal (a->heartbeat_ms, b->heartbeat_ms);
+    assert_string_equal (a->sink_dir, b->sink_dir);
+}
+
+//  Asserts that two policies hold the same values, field by field
+static void
+s_assert_policy_equal (const im_policy_t *a, const im_policy_t *b)
+{
     assert_memory_equal (a->matrix, b->matrix, sizeof a->matrix);
     assert_int_equal (a->categories_n, b->categories_n);
     for (size_t index = 0; index < a->categories_n; index++) {
-        const im_config_category_t *x = &a->categories [index];
-        const im_config_category_t *y = &b->categories [index];
+        const im_policy_category_t *x = &a->categories [index];
+        const im_policy_category_t *y = &b->categories [index];
         assert_string_equal (x->name, y->name);
         assert_int_equal (x->keywords_n, y->keywords_n);
         for (size_t word = 0; word < x->keywords_n; word++)
@@ -134,7 +151,6 @@ s_assert_config_equal (const im_config_t *a, const im_config_t *b)
                          sizeof a->response_ms);
     assert_memory_equal (a->resolution_ms, b->resolution_ms,
                          sizeof a->resolution_ms);
-    assert_string_equal (a->sink_dir, b->sink_dir);
     assert_int_equal (a->breach_recipients_n, b->breach_recipients_n);
     for (size_t index = 0; index < a->breach_recipients_n; index++)
         assert_string_equal (a->breach_recipients [index],
@@ -145,6 +161,7 @@ static void
 s_assert_defaults (fixture_t *f)
 {
     s_assert_config_equal (f->config, f->defaults);
+    s_assert_policy_equal (f->policy, f->rules);
 }
 
 static void
@@ -181,25 +198,26 @@ test_defaults_are_the_documented_values (void **state)
     assert_int_equal (c->snapshot_trailing, 1024);
     assert_int_equal (c->election_timeout_ms, 600);
     assert_int_equal (c->heartbeat_ms, 100);
+    assert_string_equal (c->sink_dir, "imq-data/notifications");
+    const im_policy_t *p = f->rules;
     int matrix [3][3] = { { 1, 2, 3 }, { 2, 3, 4 }, { 3, 4, 5 } };
-    assert_memory_equal (c->matrix, matrix, sizeof matrix);
-    assert_int_equal (c->categories_n, 5);
-    assert_string_equal (c->categories [0].name, "network");
-    assert_int_equal (c->categories [0].keywords_n, 6);
-    assert_string_equal (c->categories [0].keywords [5], "latency");
-    assert_string_equal (c->categories [4].name, "email");
-    assert_string_equal (c->categories [4].keywords [4], "mailbox");
-    assert_string_equal (c->default_category, "general");
+    assert_memory_equal (p->matrix, matrix, sizeof matrix);
+    assert_int_equal (p->categories_n, 5);
+    assert_string_equal (p->categories [0].name, "network");
+    assert_int_equal (p->categories [0].keywords_n, 6);
+    assert_string_equal (p->categories [0].keywords [5], "latency");
+    assert_string_equal (p->categories [4].name, "email");
+    assert_string_equal (p->categories [4].keywords [4], "mailbox");
+    assert_string_equal (p->default_category, "general");
     uint64_t minute = 60000, hour = 60 * minute, day = 24 * hour;
     uint64_t response [5] = { 15 * minute, 30 * minute, 4 * hour, day,
                               3 * day };
     uint64_t resolution [5] = { 4 * hour, 8 * hour, 3 * day, 5 * day,
                                 10 * day };
-    assert_memory_equal (c->response_ms, response, sizeof response);
-    assert_memory_equal (c->resolution_ms, resolution, sizeof resolution);
-    assert_string_equal (c->sink_dir, "imq-data/notifications");
-    assert_int_equal (c->breach_recipients_n, 1);
-    assert_string_equal (c->breach_recipients [0], "service-desk-manager");
+    assert_memory_equal (p->response_ms, response, sizeof response);
+    assert_memory_equal (p->resolution_ms, resolution, sizeof resolution);
+    assert_int_equal (p->breach_recipients_n, 1);
+    assert_string_equal (p->breach_recipients [0], "service-desk-manager");
 }
 
 static void
@@ -231,8 +249,8 @@ test_sample_config_equals_the_defaults (void **state)
         print_message ("tools/imq.yaml not found from %s\n", __FILE__);
         skip ();
     }
-    assert_int_equal (im_config_load (f->config, sample, f->errbuf,
-                                      sizeof f->errbuf), 0);
+    assert_int_equal (im_config_load (f->config, f->policy, sample,
+                                      f->errbuf, sizeof f->errbuf), 0);
     s_assert_defaults (f);
 }
 
@@ -251,7 +269,7 @@ test_compose_cluster_config_lists_three_members (void **state)
                        __FILE__);
         skip ();
     }
-    assert_int_equal (im_config_load (f->config, path, f->errbuf,
+    assert_int_equal (im_config_load (f->config, f->policy, path, f->errbuf,
                                       sizeof f->errbuf), 0);
     assert_int_equal (f->config->members_n, 3);
     for (uint64_t id = 1; id <= 3; id++)
@@ -317,23 +335,24 @@ test_full_file_sets_every_key (void **state)
     assert_int_equal (c->offset_commit_ms, 1000);
     assert_int_equal (c->snapshot_threshold, 1024);
     assert_int_equal (c->snapshot_trailing, 128);
+    const im_policy_t *p = f->policy;
     int matrix [3][3] = { { 1, 1, 2 }, { 2, 3, 4 }, { 4, 5, 5 } };
-    assert_memory_equal (c->matrix, matrix, sizeof matrix);
-    assert_string_equal (c->default_category, "other");
-    assert_int_equal (c->categories_n, 2);
-    assert_string_equal (c->categories [0].name, "storage");
-    assert_int_equal (c->categories [0].keywords_n, 3);
-    assert_string_equal (c->categories [0].keywords [0], "san");
-    assert_string_equal (c->categories [0].keywords [1], "nfs");
-    assert_string_equal (c->categories [1].name, "voice");
-    assert_int_equal (c->response_ms [0], 5 * 60000);
-    assert_int_equal (c->resolution_ms [0], 3600000);
-    assert_int_equal (c->response_ms [4], f->defaults->response_ms [4]);
-    assert_int_equal (c->resolution_ms [4], 30ULL * 86400000);
-    assert_int_equal (c->response_ms [2], f->defaults->response_ms [2]);
+    assert_memory_equal (p->matrix, matrix, sizeof matrix);
+    assert_string_equal (p->default_category, "other");
+    assert_int_equal (p->categories_n, 2);
+    assert_string_equal (p->categories [0].name, "storage");
+    assert_int_equal (p->categories [0].keywords_n, 3);
+    assert_string_equal (p->categories [0].keywords [0], "san");
+    assert_string_equal (p->categories [0].keywords [1], "nfs");
+    assert_string_equal (p->categories [1].name, "voice");
+    assert_int_equal (p->response_ms [0], 5 * 60000);
+    assert_int_equal (p->resolution_ms [0], 3600000);
+    assert_int_equal (p->response_ms [4], f->rules->response_ms [4]);
+    assert_int_equal (p->resolution_ms [4], 30ULL * 86400000);
+    assert_int_equal (p->response_ms [2], f->rules->response_ms [2]);
     assert_string_equal (c->sink_dir, "/var/spool/imq");
-    assert_int_equal (c->breach_recipients_n, 2);
-    assert_string_equal (c->breach_recipients [1], "cio");
+    assert_int_equal (p->breach_recipients_n, 2);
+    assert_string_equal (p->breach_recipients [1], "cio");
 }
 
 static void
@@ -392,12 +411,12 @@ test_missing_file_is_not_found (void **state)
     fixture_t *f = (fixture_t *) *state;
     char path [400];
     snprintf (path, sizeof path, "%s/absent.yaml", f->dir);
-    assert_int_equal (im_config_load (f->config, path, f->errbuf,
+    assert_int_equal (im_config_load (f->config, f->policy, path, f->errbuf,
                                       sizeof f->errbuf), IM_ENOTFOUND);
     assert_non_null (strstr (f->errbuf, "absent.yaml: cannot read"));
     s_assert_defaults (f);
     //  A directory cannot be read as a file either
-    assert_int_equal (im_config_load (f->config, f->dir, NULL, 0),
+    assert_int_equal (im_config_load (f->config, f->policy, f->dir, NULL, 0),
                       IM_ENOTFOUND);
 }
 
@@ -763,10 +782,10 @@ test_errors_fit_a_small_buffer (void **state)
     assert_int_equal (fclose (file), 0);
     char small [24];
     memset (small, 'x', sizeof small);
-    assert_int_equal (im_config_load (f->config, f->path, small,
+    assert_int_equal (im_config_load (f->config, f->policy, f->path, small,
                                       sizeof small), IM_ECONFIG);
     assert_int_equal (strlen (small), sizeof small - 1);
-    assert_int_equal (im_config_load (f->config, f->path, NULL, 0),
+    assert_int_equal (im_config_load (f->config, f->policy, f->path, NULL, 0),
                       IM_ECONFIG);
 }
 
@@ -792,7 +811,7 @@ test_aliases_and_bad_bytes_are_refused (void **state)
     assert_non_null (file);
     assert_int_equal (fwrite ("node:\n  id: 2\0\n", 1, 16, file), 16);
     assert_int_equal (fclose (file), 0);
-    assert_int_equal (im_config_load (f->config, f->path, f->errbuf,
+    assert_int_equal (im_config_load (f->config, f->policy, f->path, f->errbuf,
                                       sizeof f->errbuf), IM_ECONFIG);
     s_assert_error (f, "2:8: error: NUL character");
     s_assert_defaults (f);
@@ -805,19 +824,19 @@ test_a_policy_is_parsed_from_text_without_node_settings (void **state)
     const char *text = "lifecycle:\n  reopen_window: 2h\n"
                        "  auto_close: 30s\nsla:\n  P1: {response: 1m, "
                        "resolution: 2m}\n";
-    assert_int_equal (im_config_parse (f->config, "desk.yaml", text,
-                                       strlen (text), true, f->errbuf,
-                                       sizeof f->errbuf), 0);
-    assert_int_equal (f->config->reopen_window_ms, 2 * 3600000);
-    assert_int_equal (f->config->auto_close_ms, 30000);
-    assert_int_equal (f->config->response_ms [0], 60000);
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", text, 1,
+                                       f->errbuf, sizeof f->errbuf), 0);
+    assert_int_equal (f->policy->version, 1);
+    assert_int_equal (f->policy->reopen_window_ms, 2 * 3600000);
+    assert_int_equal (f->policy->auto_close_ms, 30000);
+    assert_int_equal (f->policy->response_ms [0], 60000);
 
     //  Every error, named by the source and line; nothing applied
     const char *bad = "node:\n  id: 3\nlifecycle:\n  reopen_window: soon\n"
                       "notifier:\n  sink: /tmp/x\n";
-    assert_int_equal (im_config_parse (f->config, "desk.yaml", bad,
-                                       strlen (bad), true, f->errbuf,
-                                       sizeof f->errbuf), IM_ECONFIG);
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", bad, 2,
+                                       f->errbuf, sizeof f->errbuf),
+                      IM_ECONFIG);
     assert_non_null (strstr (f->errbuf, "desk.yaml:1:1: error: top level: "
                                         "unknown key 'node' (known: "
                                         "classifier, sla, lifecycle, "
@@ -827,12 +846,13 @@ test_a_policy_is_parsed_from_text_without_node_settings (void **state)
     assert_non_null (strstr (f->errbuf, "desk.yaml:6:3: error: notifier: "
                                         "unknown key 'sink'"));
     assert_int_equal (s_error_count (f), 3);
-    assert_int_equal (f->config->reopen_window_ms, 7 * 86400000ull);
+    assert_int_equal (f->policy->version, 1);
+    assert_int_equal (f->policy->reopen_window_ms, 2 * 3600000);
 
     //  A node's own file holds node settings, and no lifecycle: the
     //  state machine's windows come from the replicated policy only
-    assert_int_equal (im_config_parse (f->config, "imq.yaml", bad,
-                                       strlen (bad), false, f->errbuf,
+    assert_int_equal (im_config_parse (f->config, f->policy, "imq.yaml", bad,
+                                       strlen (bad), f->errbuf,
                                        sizeof f->errbuf), IM_ECONFIG);
     assert_non_null (strstr (f->errbuf, "imq.yaml:3:1: error: top level: "
                                         "unknown key 'lifecycle'"));
@@ -856,12 +876,10 @@ test_a_policy_names_agents_roles_groups_and_tiers (void **state)
         "subcategories: [vpn, wifi]}\n"
         "sla:\n  request: {response: 2h, resolution: 2d}\n"
         "notifier:\n  business_hours: {start: 9h, end: 17h}\n";
-    assert_int_equal (im_config_parse (f->config, "desk.yaml", text,
-                                       strlen (text), true, f->errbuf,
-                                       sizeof f->errbuf), 0);
-    assert_int_equal (f->config->agents_n, 2);
-    im_policy_t *policy = (im_policy_t *) malloc (sizeof (im_policy_t));
-    im_policy_from_config (policy, f->config, 3);
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", text, 3,
+                                       f->errbuf, sizeof f->errbuf), 0);
+    assert_int_equal (f->policy->agents_n, 2);
+    const im_policy_t *policy = f->policy;
     assert_true (im_policy_has_role (policy, "ann", "incident_manager"));
     assert_false (im_policy_has_role (policy, "bob", "incident_manager"));
     assert_false (im_policy_has_role (policy, "eve", "incident_manager"));
@@ -873,19 +891,18 @@ test_a_policy_names_agents_roles_groups_and_tiers (void **state)
                                                 errbuf, sizeof errbuf),
                       IM_EINVAL);
     assert_null (im_policy_group (policy, "nobody"));
-    free (policy);
-    assert_int_equal (f->config->groups_n, 2);
-    assert_string_equal (f->config->groups [1].name, "network");
-    assert_int_equal (f->config->groups [1].tier, 2);
-    assert_int_equal (f->config->groups [1].agents_n, 2);
-    assert_string_equal (im_config_route (f->config, "vpn"), "network");
-    assert_null (im_config_route (f->config, "email"));
-    assert_int_equal (f->config->request_priority, 5);
-    assert_int_equal (f->config->request_response_ms, 2 * 3600000);
+    assert_int_equal (policy->groups_n, 2);
+    assert_string_equal (policy->groups [1].name, "network");
+    assert_int_equal (policy->groups [1].tier, 2);
+    assert_int_equal (policy->groups [1].agents_n, 2);
+    assert_string_equal (im_policy_route (policy, "vpn"), "network");
+    assert_null (im_policy_route (policy, "email"));
+    assert_int_equal (policy->request_priority, 5);
+    assert_int_equal (policy->request_response_ms, 2 * 3600000);
     //  Thursday 1970-01-01 10:00 UTC is in; 08:00 and Saturday are out
-    assert_true (im_config_business_hours (f->config, 10 * 3600000ull));
-    assert_false (im_config_business_hours (f->config, 8 * 3600000ull));
-    assert_false (im_config_business_hours (f->config,
+    assert_true (im_policy_business_hours (policy, 10 * 3600000ull));
+    assert_false (im_policy_business_hours (policy, 8 * 3600000ull));
+    assert_false (im_policy_business_hours (policy,
                                             (2 * 24 + 10) * 3600000ull));
 
     const char *bad =
@@ -893,9 +910,9 @@ test_a_policy_names_agents_roles_groups_and_tiers (void **state)
         "groups:\n  - {name: desk, agents: [ann]}\n"
         "  - {name: net, tier: 4}\n"
         "notifier:\n  business_hours: {start: 18h, end: 8h}\n";
-    assert_int_equal (im_config_parse (f->config, "desk.yaml", bad,
-                                       strlen (bad), true, f->errbuf,
-                                       sizeof f->errbuf), IM_ECONFIG);
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", bad, 4,
+                                       f->errbuf, sizeof f->errbuf),
+                      IM_ECONFIG);
     assert_non_null (strstr (f->errbuf, "desk.yaml:2:5: error: agents[0]: "
                                         "missing name"));
     assert_non_null (strstr (f->errbuf, "desk.yaml:4:5: error: agents[2]: "
@@ -907,48 +924,50 @@ test_a_policy_names_agents_roles_groups_and_tiers (void **state)
     assert_non_null (strstr (f->errbuf, "desk.yaml:9:19: error: "
                                         "notifier.business_hours: start"));
     assert_int_equal (s_error_count (f), 5);
-    assert_int_equal (f->config->agents_n, 0);
+    //  Nothing of it applied: the policy is version 3's still
+    assert_int_equal (f->policy->version, 3);
+    assert_int_equal (f->policy->agents_n, 2);
 }
 
 static void
 test_priority_follows_the_matrix (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    const im_config_t *c = f->defaults;
-    assert_int_equal (im_config_priority (c, 1, 1), 1);
-    assert_int_equal (im_config_priority (c, 1, 3), 3);
-    assert_int_equal (im_config_priority (c, 2, 2), 3);
-    assert_int_equal (im_config_priority (c, 3, 1), 3);
-    assert_int_equal (im_config_priority (c, 3, 3), 5);
-    assert_int_equal (im_config_priority (c, 0, 1), 0);
-    assert_int_equal (im_config_priority (c, 1, 4), 0);
-    assert_int_equal (im_config_priority (c, -1, -1), 0);
+    const im_policy_t *c = f->rules;
+    assert_int_equal (im_policy_priority (c, 1, 1), 1);
+    assert_int_equal (im_policy_priority (c, 1, 3), 3);
+    assert_int_equal (im_policy_priority (c, 2, 2), 3);
+    assert_int_equal (im_policy_priority (c, 3, 1), 3);
+    assert_int_equal (im_policy_priority (c, 3, 3), 5);
+    assert_int_equal (im_policy_priority (c, 0, 1), 0);
+    assert_int_equal (im_policy_priority (c, 1, 4), 0);
+    assert_int_equal (im_policy_priority (c, -1, -1), 0);
     assert_int_equal (s_load (f, "classifier:\n  matrix: [[5, 5, 5], "
                                  "[5, 5, 5], [5, 5, 4]]\n"), 0);
-    assert_int_equal (im_config_priority (f->config, 1, 1), 5);
-    assert_int_equal (im_config_priority (f->config, 3, 3), 4);
+    assert_int_equal (im_policy_priority (f->policy, 1, 1), 5);
+    assert_int_equal (im_policy_priority (f->policy, 3, 3), 4);
 }
 
 static void
 test_categorize_matches_whole_words_in_any_case (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    const im_config_t *c = f->defaults;
-    assert_string_equal (im_config_categorize (c, "VPN is down"), "network");
-    assert_string_equal (im_config_categorize (c, "cannot reach the "
+    const im_policy_t *c = f->rules;
+    assert_string_equal (im_policy_categorize (c, "VPN is down"), "network");
+    assert_string_equal (im_policy_categorize (c, "cannot reach the "
                                                   "Database!"), "database");
-    assert_string_equal (im_config_categorize (c, "outlook/smtp"), "email");
-    assert_string_equal (im_config_categorize (c, "(printer)"), "hardware");
+    assert_string_equal (im_policy_categorize (c, "outlook/smtp"), "email");
+    assert_string_equal (im_policy_categorize (c, "(printer)"), "hardware");
     //  Parts of words do not count
-    assert_string_equal (im_config_categorize (c, "dnsmasq restarts"),
+    assert_string_equal (im_policy_categorize (c, "dnsmasq restarts"),
                          "general");
-    assert_string_equal (im_config_categorize (c, "emails pile up"),
+    assert_string_equal (im_policy_categorize (c, "emails pile up"),
                          "general");
-    assert_string_equal (im_config_categorize (c, "db2"), "general");
+    assert_string_equal (im_policy_categorize (c, "db2"), "general");
     //  UTF-8 letters belong to the word: "vpn\xc3\xa9" is not "vpn"
-    assert_string_equal (im_config_categorize (c, "vpn\xc3\xa9"), "general");
-    assert_string_equal (im_config_categorize (c, ""), "general");
-    assert_string_equal (im_config_categorize (c, NULL), "general");
+    assert_string_equal (im_policy_categorize (c, "vpn\xc3\xa9"), "general");
+    assert_string_equal (im_policy_categorize (c, ""), "general");
+    assert_string_equal (im_policy_categorize (c, NULL), "general");
 }
 
 static void
@@ -956,7 +975,7 @@ test_categorize_first_category_wins (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     //  access comes after network in config order, whatever the text order
-    assert_string_equal (im_config_categorize (f->defaults,
+    assert_string_equal (im_policy_categorize (f->rules,
                                                "password reset over vpn"),
                          "network");
     assert_int_equal (s_load (f,
@@ -965,12 +984,12 @@ test_categorize_first_category_wins (void **state)
         "  categories:\n"
         "    - {name: access, keywords: [Password]}\n"
         "    - {name: network, keywords: [vpn]}\n"), 0);
-    assert_string_equal (im_config_categorize (f->config,
+    assert_string_equal (im_policy_categorize (f->policy,
                                                "password reset over vpn"),
                          "access");
-    assert_string_equal (im_config_categorize (f->config, "PASSWORD"),
+    assert_string_equal (im_policy_categorize (f->policy, "PASSWORD"),
                          "access");
-    assert_string_equal (im_config_categorize (f->config, "printer"), "misc");
+    assert_string_equal (im_policy_categorize (f->policy, "printer"), "misc");
 }
 
 //  Errors quote the text, and a policy's go back to the client in a
@@ -987,9 +1006,9 @@ test_errors_cut_short_stay_utf8 (void **state)
             strcat (text, "\xc3\xa9");
         strcat (text, ": 1\n");
         char errbuf [256];
-        assert_int_equal (im_config_parse (f->config, "policy", text,
-                                           strlen (text), true, errbuf,
-                                           sizeof errbuf), IM_ECONFIG);
+        assert_int_equal (im_policy_parse (f->policy, "policy", text, 1,
+                                           errbuf, sizeof errbuf),
+                          IM_ECONFIG);
         assert_non_null (strstr (errbuf, "unknown key"));
         assert_true (strlen (errbuf) >= sizeof errbuf - 2);
         assert_true (im_msgpack_utf8_valid (errbuf, strlen (errbuf)));

@@ -341,7 +341,7 @@ test_categorize_follows_the_policy_taxonomy (void **state)
     fixture_t *f = (fixture_t *) *state;
     f->policy.version = 1;
     f->policy.categories_n = 1;
-    im_config_category_t *network = &f->policy.categories [0];
+    im_policy_category_t *network = &f->policy.categories [0];
     im_strlcpy (network->name, "network", IM_CONFIG_NAME_MAX);
     network->subcategories_n = 2;
     im_strlcpy (network->subcategories [0], "vpn", IM_CONFIG_NAME_MAX);
@@ -409,12 +409,12 @@ static void
 s_groups (fixture_t *f)
 {
     f->policy.groups_n = 2;
-    im_config_group_t *desk = &f->policy.groups [0];
+    im_policy_group_t *desk = &f->policy.groups [0];
     im_strlcpy (desk->name, "desk", IM_CONFIG_NAME_MAX);
     desk->tier = 1;
     desk->agents_n = 1;
     im_strlcpy (desk->agents [0], "bob", IM_CONFIG_NAME_MAX);
-    im_config_group_t *network = &f->policy.groups [1];
+    im_policy_group_t *network = &f->policy.groups [1];
     im_strlcpy (network->name, "network", IM_CONFIG_NAME_MAX);
     network->tier = 2;
 }

@@ -14,7 +14,7 @@
 #include "imw_classes.h"
 
 typedef struct {
-    im_config_t *config;                //  Default configuration
+    im_policy_t *policy;                //  Default policy
     imw_classifier_t *classifier;       //  Role under test
     imw_output_t *out;                  //  What it asks to send
     im_event_t *event;                  //  Event fed to it
@@ -25,10 +25,10 @@ s_setup (void **state)
 {
     fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
     assert_non_null (f);
-    f->config = (im_config_t *) calloc (1, sizeof (im_config_t));
-    assert_non_null (f->config);
-    im_config_default (f->config);
-    f->classifier = imw_classifier_new (f->config);
+    f->policy = (im_policy_t *) calloc (1, sizeof (im_policy_t));
+    assert_non_null (f->policy);
+    im_policy_defaults (f->policy);
+    f->classifier = imw_classifier_new (f->policy);
     f->out = imw_output_new ();
     f->event = im_event_new ();
     assert_non_null (f->classifier);
@@ -49,7 +49,7 @@ s_teardown (void **state)
     im_event_destroy (&f->event);
     imw_output_destroy (&f->out);
     imw_classifier_destroy (&f->classifier);
-    free (f->config);
+    free (f->policy);
     free (f);
     return 0;
 }
@@ -105,7 +105,7 @@ test_priority_follows_the_matrix (void **state)
         for (int urgency = 1; urgency <= 3; urgency++) {
             s_opened (f, "incident", impact, urgency, "x", NULL);
             assert_int_equal (s_classified_priority (f),
-                              f->config->matrix [impact - 1][urgency - 1]);
+                              f->policy->matrix [impact - 1][urgency - 1]);
         }
 }
 
@@ -114,15 +114,15 @@ test_missing_or_invalid_scale_counts_as_three (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     s_opened (f, NULL, 0, 0, "x", NULL);
-    assert_int_equal (s_classified_priority (f), f->config->matrix [2][2]);
+    assert_int_equal (s_classified_priority (f), f->policy->matrix [2][2]);
     s_opened (f, NULL, 9, 1, "x", NULL);
-    assert_int_equal (s_classified_priority (f), f->config->matrix [2][0]);
+    assert_int_equal (s_classified_priority (f), f->policy->matrix [2][0]);
     s_opened (f, NULL, 1, -4, "x", NULL);
-    assert_int_equal (s_classified_priority (f), f->config->matrix [0][2]);
+    assert_int_equal (s_classified_priority (f), f->policy->matrix [0][2]);
     //  A string where an int belongs is not a value either
     s_opened (f, NULL, 0, 1, "x", NULL);
     im_fields_set_str (f->event->payload, "impact", "1");
-    assert_int_equal (s_classified_priority (f), f->config->matrix [2][0]);
+    assert_int_equal (s_classified_priority (f), f->policy->matrix [2][0]);
 }
 
 static void
@@ -145,18 +145,18 @@ test_category_reads_title_and_description (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
     s_opened (f, NULL, 2, 2, "cannot work", "my outlook mailbox is full");
-    assert_string_equal (imw_classifier_category (f->config,
+    assert_string_equal (imw_classifier_category (f->policy,
                                                   f->event->payload),
                          "email");
     //  The title's last word and the description's first stay apart
     s_opened (f, NULL, 2, 2, "data", "base");
-    assert_string_equal (imw_classifier_category (f->config,
+    assert_string_equal (imw_classifier_category (f->policy,
                                                   f->event->payload),
                          "general");
     s_opened (f, NULL, 2, 2, "nothing matches here", NULL);
-    assert_string_equal (imw_classifier_category (f->config,
+    assert_string_equal (imw_classifier_category (f->policy,
                                                   f->event->payload),
-                         f->config->default_category);
+                         f->policy->default_category);
 }
 
 static void
@@ -178,7 +178,7 @@ static void
 test_a_conversion_is_classified_again_as_its_new_type (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    f->config->request_priority = 5;
+    f->policy->request_priority = 5;
     f->event->type = IM_EV_CONVERTED;
     f->event->incident = 9;
     im_fields_clear (f->event->payload);
@@ -209,11 +209,11 @@ static void
 test_a_routed_category_is_assigned_to_its_group (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    f->config->groups_n = 1;
-    im_strlcpy (f->config->groups [0].name, "network-team",
+    f->policy->groups_n = 1;
+    im_strlcpy (f->policy->groups [0].name, "network-team",
                 IM_CONFIG_NAME_MAX);
-    f->config->groups [0].routes_n = 1;
-    im_strlcpy (f->config->groups [0].routes [0], "network",
+    f->policy->groups [0].routes_n = 1;
+    im_strlcpy (f->policy->groups [0].routes [0], "network",
                 IM_CONFIG_NAME_MAX);
     s_opened (f, NULL, 2, 2, "VPN down", NULL);
     assert_int_equal (imw_classifier_handle (f->classifier, f->event, f->out),

@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
     char dir [128];                     //  Temp directory of this test
     im_config_t *config;                //  Defaults, sink in dir
+    im_policy_t *policy;                //  Defaults, two breach recipients
     imw_notifier_t *notifier;           //  Role under test
     imw_output_t *out;                  //  What it asks to send
     im_event_t *event;                  //  Event fed to it
@@ -92,12 +93,15 @@ s_setup (void **state)
     //  A nested directory that does not exist yet
     snprintf (f->config->sink_dir, sizeof f->config->sink_dir,
               "%s/data/notifications", f->dir);
-    im_strlcpy (f->config->breach_recipients [0], "oncall",
-                IM_CONFIG_NAME_MAX);
-    im_strlcpy (f->config->breach_recipients [1], "desk-manager",
-                IM_CONFIG_NAME_MAX);
-    f->config->breach_recipients_n = 2;
-    f->notifier = imw_notifier_new (f->config);
+    f->policy = (im_policy_t *) calloc (1, sizeof (im_policy_t));
+    assert_non_null (f->policy);
+    im_policy_defaults (f->policy);
+    im_strlcpy (f->policy->breach_recipients [0], "oncall",
+                IM_POLICY_NAME_MAX);
+    im_strlcpy (f->policy->breach_recipients [1], "desk-manager",
+                IM_POLICY_NAME_MAX);
+    f->policy->breach_recipients_n = 2;
+    f->notifier = imw_notifier_new (f->config, f->policy);
     f->out = imw_output_new ();
     f->event = im_event_new ();
     assert_non_null (f->notifier);
@@ -118,6 +122,7 @@ s_teardown (void **state)
     if (dir)
         zdir_remove (dir, true);
     zdir_destroy (&dir);
+    free (f->policy);
     free (f->config);
     free (f);
     return 0;
@@ -246,7 +251,7 @@ test_line_is_written_once_when_handled_twice (void **state)
     assert_string_equal (imw_output_key (f->out, 0), "notify:alice");
     //  A fresh notifier (a restart) on the same files
     imw_notifier_destroy (&f->notifier);
-    f->notifier = imw_notifier_new (f->config);
+    f->notifier = imw_notifier_new (f->config, f->policy);
     assert_non_null (f->notifier);
     s_assign (f, 3, 301, "network", "alice");
     s_assign (f, 3, 302, "network", "alice");

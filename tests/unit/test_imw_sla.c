@@ -67,7 +67,7 @@ s_broker (zsock_t *pipe, void *args)
 }
 
 typedef struct {
-    im_config_t *config;                //  Default configuration
+    im_policy_t *policy;                //  Default policy
     imw_sla_t *sla;                     //  Role under test
     imw_output_t *out;                  //  What it asks to send
     im_event_t *event;                  //  Event fed to it
@@ -78,10 +78,10 @@ s_setup (void **state)
 {
     fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
     assert_non_null (f);
-    f->config = (im_config_t *) calloc (1, sizeof (im_config_t));
-    assert_non_null (f->config);
-    im_config_default (f->config);
-    f->sla = imw_sla_new (f->config);
+    f->policy = (im_policy_t *) calloc (1, sizeof (im_policy_t));
+    assert_non_null (f->policy);
+    im_policy_defaults (f->policy);
+    f->sla = imw_sla_new (f->policy);
     f->out = imw_output_new ();
     f->event = im_event_new ();
     assert_non_null (f->sla);
@@ -98,7 +98,7 @@ s_teardown (void **state)
     im_event_destroy (&f->event);
     imw_output_destroy (&f->out);
     imw_sla_destroy (&f->sla);
-    free (f->config);
+    free (f->policy);
     free (f);
     return 0;
 }
@@ -136,8 +136,8 @@ test_classified_starts_both_clocks_from_config (void **state)
     assert_string_equal (imw_output_key (f->out, 0), "sla-start");
     assert_int_equal (imw_output_incident (f->out, 0), 5);
     const im_fields_t *args = imw_output_args (f->out, 0);
-    uint64_t response_due = T0 + f->config->response_ms [1];
-    uint64_t resolution_due = T0 + f->config->resolution_ms [1];
+    uint64_t response_due = T0 + f->policy->response_ms [1];
+    uint64_t resolution_due = T0 + f->policy->resolution_ms [1];
     assert_int_equal (im_fields_int_or (args, "priority", 0), 2);
     assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
                       response_due);
@@ -233,7 +233,7 @@ test_breach_is_sent_once_when_due_passes (void **state)
     fixture_t *f = (fixture_t *) *state;
     s_classify (f, 5, 1);
     imw_output_clear (f->out);
-    uint64_t due = T0 + f->config->response_ms [0];
+    uint64_t due = T0 + f->policy->response_ms [0];
     assert_int_equal (imw_sla_tick (f->sla, due, f->out), 0);
     assert_int_equal (imw_sla_tick (f->sla, due + IMW_SLA_GRACE_MS - 1,
                                     f->out), 0);
@@ -260,7 +260,7 @@ test_breach_is_sent_once_when_due_passes (void **state)
     im_fields_set_int (f->event->payload, "priority", 1);
     im_fields_set_int (f->event->payload, "response_due_ms", (int64_t) due);
     im_fields_set_int (f->event->payload, "resolution_due_ms",
-                       (int64_t) (T0 + f->config->resolution_ms [0]));
+                       (int64_t) (T0 + f->policy->resolution_ms [0]));
     assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
     assert_int_equal (imw_sla_tick (f->sla, due + 9500, f->out), 0);
     assert_int_equal (imw_output_size (f->out), 0);

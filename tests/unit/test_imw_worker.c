@@ -90,6 +90,7 @@ s_setup (void **state)
     assert_non_null (f->options);
     imw_options_t *options = f->options;
     im_config_default (&options->config);
+    im_policy_defaults (&options->policy);
     options->config.worker_heartbeat_ms = 100;
     options->config.worker_expiry_ms = 60000;
     snprintf (options->client_endpoint, sizeof options->client_endpoint,
@@ -107,7 +108,7 @@ s_setup (void **state)
                       0);
     assert_int_equal (zsock_bind (f->workers, "%s", options->worker_endpoint),
                       0);
-    f->classifier = imw_classifier_new (&options->config);
+    f->classifier = imw_classifier_new (&options->policy);
     f->worker = imw_worker_new (imw_classifier_role (), f->classifier,
                                 options, NULL);
     assert_non_null (f->worker);
