@@ -32,5 +32,6 @@
 #include "im_log.h"
 #include "im_client.h"
 #include "im_log_limit.h"
+#include "im_token.h"
 
 #endif

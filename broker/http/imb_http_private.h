@@ -33,6 +33,7 @@ typedef struct {
     unsigned retry_after;               //  Seconds, sent when not 0
     char *location;                     //  Location, owned, or NULL
     const char *allow;                  //  Allow, static, or NULL
+    bool authenticate;                  //  WWW-Authenticate: Bearer
 } imb_http_answer_t;
 
 //  One request, complete with its body, as the routes see it
@@ -44,6 +45,9 @@ typedef struct {
     const char *body;                   //  NUL-ended
     size_t size;                        //  Octets in body
     imb_http_answer_t *answer;          //  Where the answer goes
+    char bearer [IM_TOKEN_CRED_TEXT];   //  The caller's token as the node
+                                        //  is handed it (im_token.h), or
+                                        //  "": sent with every call
 } imb_http_request_t;
 
 //  The limits of the server, from http.* of the configuration
@@ -111,6 +115,12 @@ void
 void
     imb_http_answer_clear (imb_http_answer_t *answer);
 
+//  True when path is answered without a token: always without CURVE
+//  (security.curve false), /healthz always, /readyz and /metrics unless
+//  http.readyz_open or http.metrics_open is false
+bool
+    imb_http_open (imb_http_t *self, const char *path);
+
 //  Whether a resolved alert resolves its incident (http.alert_resolve)
 bool
     imb_http_auto_resolve (imb_http_t *self);
@@ -142,15 +152,17 @@ int
 //  --------------------------------------------------------------------
 //  imb_http_call.c: requests to the broker
 
-//  Sends one request to the broker and waits up to timeout_ms (0: the
-//  default, 10 s) for its answer. Returns the reply (the caller's), or
-//  NULL when none came in time.
+//  Sends one request to the broker, with the caller's token credential
+//  when request has one, and waits up to timeout_ms (0: the default,
+//  10 s) for its answer. Returns the reply (the caller's), or NULL when
+//  none came in time.
 im_reply_t *
-    imb_http_call (imb_http_t *self, const char *verb,
+    imb_http_call (const imb_http_request_t *request, const char *verb,
                    const char *request_id, const im_fields_t *body,
                    bool raw_items, int timeout_ms);
 
-//  Sends every command of batch as ALERT at once and collects their
+//  Sends every command of batch as ALERT at once (each with the
+//  caller's token credential when request has one) and collects their
 //  replies into replies [batch->count] (the caller's; a repeat within
 //  the batch gets none). Commands answered busy (503) are sent again
 //  after a few ms until the deadline (10 s): they are idempotent, and
@@ -158,7 +170,8 @@ im_reply_t *
 //  again in the same order. Returns 0, or IM_ETIMEOUT when some have
 //  no answer or are still busy.
 int
-    imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
+    imb_http_call_batch (const imb_http_request_t *request,
+                         const imb_http_batch_t *batch,
                          im_reply_t **replies);
 
 //  --------------------------------------------------------------------

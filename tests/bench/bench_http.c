@@ -38,6 +38,8 @@ typedef struct {
 typedef struct {
     const s_options_t *options;     //  The run's options
     char url [128];                 //  The receiver's URL
+    char authorization [IM_TOKEN_TEXT + 32];
+                                    //  Its Authorization header, or ""
     atomic_uint_fast64_t next;      //  Next batch number to take
     atomic_uint_fast64_t posts;     //  POSTs answered 200
     atomic_uint_fast64_t opened;    //  Outcomes summed from the answers
@@ -131,6 +133,8 @@ s_sender (void *arg)
     }
     struct curl_slist *headers = curl_slist_append (
         NULL, "Content-Type: application/json");
+    if (*shared->authorization)
+        headers = curl_slist_append (headers, shared->authorization);
     s_buffer_t answer = { NULL, 0 };
     curl_easy_setopt (curl, CURLOPT_URL, shared->url);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
@@ -252,6 +256,14 @@ s_http_phase (const s_options_t *options, bench_broker_t *broker,
     snprintf (shared.url, sizeof shared.url,
               "http://%s/v1/alerts/alertmanager",
               bench_broker_http_address (broker));
+    char token [IM_TOKEN_TEXT], errbuf [256];
+    if (bench_broker_token (broker, token, errbuf, sizeof errbuf)) {
+        fprintf (stderr, "imq-bench-http: %s\n", errbuf);
+        return -1;
+    }
+    if (*token)
+        snprintf (shared.authorization, sizeof shared.authorization,
+                  "Authorization: Bearer %s", token);
     uint64_t posts = options->batches * options->copies;
     shared.latencies_ms = (double *) calloc (posts + 1, sizeof (double));
     assert (shared.latencies_ms);
