@@ -141,6 +141,42 @@ void
 uint64_t
     imb_http_answers (imb_http_t *self, unsigned status);
 
+//  The verb of POST /v1/incidents/{id}/{action} (ACK ... ESCALATE,
+//  static), or NULL when action names none (imb_http_act.c)
+const char *
+    imb_http_act_verb (const char *action);
+
+//  Answers POST /v1/incidents/{id}/{action}: verb with the body's
+//  members as arguments (imb_http_act.c). Returns 0.
+int
+    imb_http_act (const imb_http_request_t *request, int64_t id,
+                  const char *verb);
+
+//  Reads the Idempotency-Key into *key (NULL when none). Returns false
+//  after answering 400 (*rc) when it is not 1..127 printable ASCII.
+bool
+    imb_http_idempotency_key (const imb_http_request_t *request,
+                              const char **key, int *rc);
+
+//  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
+//  body of a write. Returns the document, or NULL after answering 400.
+json_t *
+    imb_http_read (const imb_http_request_t *request, const char **key,
+                   int *rc);
+
+//  Writes the request id of a write into request_id (IM_REQUEST_ID_MAX
+//  bytes): the client's Idempotency-Key when it gave one (key), else a
+//  fresh one
+void
+    imb_http_request_id (const char *key, char *request_id);
+
+//  Answers a broker reply that did not come, or came as an error;
+//  request_id is the command's (NULL for a query), which a client that
+//  sent no Idempotency-Key needs to retry it. Returns 0.
+int
+    imb_http_failed (const imb_http_request_t *request,
+                     const im_reply_t *reply, const char *request_id);
+
 //  Answers a request: routes it by method and path (imb_http_route.c)
 int
     imb_http_route (const imb_http_request_t *request);

@@ -35,9 +35,9 @@ s_parse (const imb_http_request_t *request, int *rc)
 //  Answers a broker reply that did not come, or came as an error;
 //  request_id is the command's (NULL for a query), which a client that
 //  sent no Idempotency-Key needs to retry it
-static int
-s_failed (const imb_http_request_t *request, const im_reply_t *reply,
-          const char *request_id)
+int
+imb_http_failed (const imb_http_request_t *request, const im_reply_t *reply,
+                 const char *request_id)
 {
     if (!reply && request_id) {
         json_t *json = json_pack ("{s:s,s:s}", "error", "the broker did not "
@@ -54,9 +54,9 @@ s_failed (const imb_http_request_t *request, const im_reply_t *reply,
 
 //  The client's idempotency key, or NULL. Returns false after answering
 //  400 when it is empty, too long or not printable ASCII.
-static bool
-s_idempotency_key (const imb_http_request_t *request, const char **key,
-                   int *rc)
+bool
+imb_http_idempotency_key (const imb_http_request_t *request,
+                          const char **key, int *rc)
 {
     *key = imb_http_message_header (request->message, "Idempotency-Key");
     if (!*key)
@@ -72,13 +72,20 @@ s_idempotency_key (const imb_http_request_t *request, const char **key,
     return valid;
 }
 
-//  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
-//  body of a write. Returns the document, or NULL after answering 400.
-static json_t *
-s_read (const imb_http_request_t *request, const char **key,
-        int *rc)
+void
+imb_http_request_id (const char *key, char *request_id)
 {
-    return s_idempotency_key (request, key, rc) ? s_parse (request, rc)
+    if (key)
+        im_strlcpy (request_id, key, IM_REQUEST_ID_MAX);
+    else
+        im_client_new_request_id (request_id, IM_REQUEST_ID_MAX);
+}
+
+json_t *
+imb_http_read (const imb_http_request_t *request, const char **key,
+               int *rc)
+{
+    return imb_http_idempotency_key (request, key, rc) ? s_parse (request, rc)
                                                 : NULL;
 }
 
@@ -88,7 +95,7 @@ s_open (const imb_http_request_t *request)
 {
     int rc = 0;
     const char *key;
-    json_t *root = s_read (request, &key, &rc);
+    json_t *root = imb_http_read (request, &key, &rc);
     if (!root)
         return rc;
     im_fields_t *body = im_fields_new ();
@@ -100,10 +107,7 @@ s_open (const imb_http_request_t *request)
     }
     json_decref (root);
     char request_id [IM_REQUEST_ID_MAX];
-    if (key)
-        im_strlcpy (request_id, key, sizeof request_id);
-    else
-        im_client_new_request_id (request_id, sizeof request_id);
+    imb_http_request_id (key, request_id);
 
     //  Prefer: respond-async does not wait for the commit. The broker
     //  refuses a command it cannot queue at once (503), so an answer
@@ -121,7 +125,7 @@ s_open (const imb_http_request_t *request)
         return imb_http_answer (request, 202, &json, 0, NULL);
     }
     if (!reply || reply->status != 200) {
-        rc = s_failed (request, reply, request_id);
+        rc = imb_http_failed (request, reply, request_id);
         im_reply_destroy (&reply);
         return rc;
     }
@@ -286,7 +290,7 @@ s_event (const imb_http_request_t *unauthenticated)
     imb_http_request_t *request = &authenticated;
     int rc = 0;
     const char *key;
-    json_t *root = s_read (request, &key, &rc);
+    json_t *root = imb_http_read (request, &key, &rc);
     if (!root)
         return rc;
     const char *routing_key = json_string_value (json_object_get (
@@ -334,7 +338,7 @@ s_event (const imb_http_request_t *unauthenticated)
                           im_fields_str_or (reply->body, "error", ""),
                           "dedup_key", command->label);
     else
-        rc = s_failed (request, reply, command->request_id);
+        rc = imb_http_failed (request, reply, command->request_id);
     im_reply_destroy (&reply);
     imb_http_batch_clear (&batch);
     return json ? imb_http_answer (request, 202, &json, 0, NULL) : rc;
@@ -387,7 +391,7 @@ s_list (const imb_http_request_t *request)
                                        false, 0);
     im_fields_destroy (&body);
     if (!reply || reply->status != 200)
-        rc = s_failed (request, reply, NULL);
+        rc = imb_http_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, "incidents");
         rc = imb_http_answer (request, 200, &json, 0, NULL);
@@ -408,7 +412,7 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
                                        body, timeline, 0);
     im_fields_destroy (&body);
     if (!reply || reply->status != 200)
-        rc = s_failed (request, reply, NULL);
+        rc = imb_http_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, timeline ? "events" : NULL);
         rc = imb_http_answer (request, 200, &json, 0, NULL);
@@ -460,10 +464,10 @@ s_cluster (const imb_http_request_t *request)
     json_t *json = members && members->status == 200
                  ? im_reply_to_json (members, "members") : NULL;
     if (!status || status->status != 200)
-        rc = s_failed (request, status, NULL);
+        rc = imb_http_failed (request, status, NULL);
     else
     if (!members || members->status != 200)
-        rc = s_failed (request, members, NULL);
+        rc = imb_http_failed (request, members, NULL);
     else {
         static const char *keys [] = {
             "raft_state", "term", "leader_id", "commit_index",
@@ -509,89 +513,6 @@ s_incident_id (const char *rest, bool *timeline, const char **action)
     *timeline = streq (end, "/timeline");
     *action = *end ? end + 1 : end;
     return (int64_t) id;
-}
-
-//  The verb of POST /v1/incidents/{id}/{action}, or NULL: what an agent
-//  does to an incident (docs/http.md section 2.1)
-static const char *
-s_action_verb (const char *action)
-{
-    static const char *verbs [] = {
-        "ACK", "ASSIGN", "COMMENT", "RESOLVE", "CLOSE", "REOPEN", "PEND",
-        "RESUME", "CANCEL", "CONVERT", "CATEGORIZE", "PRIORITIZE", "ESCALATE"
-    };
-    char upper [16];
-    size_t length = strlen (action);
-    if (length == 0 || length >= sizeof upper)
-        return NULL;
-    for (size_t index = 0; index <= length; index++)
-        upper [index] = (char) toupper ((unsigned char) action [index]);
-    for (size_t index = 0; index < sizeof verbs / sizeof verbs [0]; index++)
-        if (streq (verbs [index], upper))
-            return verbs [index];
-    return NULL;
-}
-
-//  POST /v1/incidents/{id}/{action}: the body's members (strings and
-//  integers) are the command's arguments, as imqctl sends them
-static int
-s_act (const imb_http_request_t *request, int64_t id, const char *verb)
-{
-    int rc = 0;
-    const char *key;
-    json_t *root = request->size ? s_read (request, &key, &rc)
-                                 : json_object ();
-    if (!root)
-        return rc;
-    if (!request->size && !s_idempotency_key (request, &key, &rc)) {
-        json_decref (root);
-        return rc;
-    }
-    if (!json_is_object (root)) {
-        json_decref (root);
-        return imb_http_error (request, 400, "the body must be a JSON object",
-                               NULL);
-    }
-    im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", id);
-    const char *name;
-    json_t *value;
-    json_object_foreach (root, name, value) {
-        int set = streq (name, "incident") || streq (name, "bearer")
-                ? -1
-                : json_is_string (value)
-                ? im_fields_set_str (body, name, json_string_value (value))
-                : json_is_integer (value)
-                ? im_fields_set_int (body, name, json_integer_value (value))
-                : -1;
-        if (set) {
-            char text [160];
-            snprintf (text, sizeof text, "field '%.64s' must be a string or "
-                      "an integer (and not incident)", name);
-            json_decref (root);
-            im_fields_destroy (&body);
-            return imb_http_error (request, 400, text, name);
-        }
-    }
-    json_decref (root);
-    char request_id [IM_REQUEST_ID_MAX];
-    if (key)
-        im_strlcpy (request_id, key, sizeof request_id);
-    else
-        im_client_new_request_id (request_id, sizeof request_id);
-    im_reply_t *reply = imb_http_call (request, verb, request_id, body,
-                                       false, 0);
-    im_fields_destroy (&body);
-    if (!reply || reply->status != 200) {
-        rc = s_failed (request, reply, request_id);
-        im_reply_destroy (&reply);
-        return rc;
-    }
-    json_t *json = im_reply_to_json (reply, NULL);
-    if (json)
-        json_object_set_new (json, "request_id", json_string (request_id));
-    im_reply_destroy (&reply);
-    return imb_http_answer (request, 200, &json, 0, NULL);
 }
 
 //  The token the caller presents: `Authorization: Bearer <token>`, or
@@ -682,8 +603,8 @@ imb_http_route (const imb_http_request_t *unauthenticated)
     if (id && (!*action || timeline))
         return get ? s_incident (request, id, timeline)
                    : imb_http_not_allowed (request, "GET");
-    if (id && s_action_verb (action))
-        return post ? s_act (request, id, s_action_verb (action))
+    if (id && imb_http_act_verb (action))
+        return post ? imb_http_act (request, id, imb_http_act_verb (action))
                     : imb_http_not_allowed (request, "POST");
     char text [128];
     snprintf (text, sizeof text, "no route %.100s", url);
