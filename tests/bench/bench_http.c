@@ -32,6 +32,7 @@ typedef struct {
     uint64_t fingerprints;          //  --fingerprints: distinct alerts
     unsigned copies;                //  --copies: sends of a notification
     bool keep;                      //  --keep: leave the data directory
+    bool plain;                     //  --no-curve: no CURVE, HTTP open
 } s_options_t;
 
 //  What the HTTP threads share: the next batch to send, the outcomes
@@ -193,7 +194,10 @@ s_usage (FILE *stream)
         "                      again (batches * batch-size / 2)\n"
         "  --copies C          sends of each notification, as C HA\n"
         "                      Alertmanagers (2)\n"
-        "  --keep              keep the data directory\n");
+        "  --keep              keep the data directory\n"
+        "  --no-curve          a broker without CURVE, its HTTP without "
+        "tokens\n"
+        "                      (else every alert carries a bearer token)\n");
 }
 
 static int
@@ -208,10 +212,12 @@ s_parse (int argc, char *argv [], s_options_t *options)
         { "fingerprints", required_argument, NULL, 'f' },
         { "copies", required_argument, NULL, 'c' },
         { "keep", no_argument, NULL, 'k' },
+        { "no-curve", no_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    *options = (s_options_t) { 50000, 1024, 500, 100, 4, 0, 2, false };
+    *options = (s_options_t) { 50000, 1024, 500, 100, 4, 0, 2, false,
+                               false };
     int flag;
     while ((flag = getopt_long (argc, argv, "h", flags, NULL)) != -1) {
         unsigned long long value = optarg ? strtoull (optarg, NULL, 10) : 0;
@@ -229,6 +235,7 @@ s_parse (int argc, char *argv [], s_options_t *options)
             case 'f': options->fingerprints = value; break;
             case 'c': options->copies = (unsigned) value; break;
             case 'k': options->keep = true; break;
+            case 'p': options->plain = true; break;
             case 'h': s_usage (stdout); exit (0);
             default:  s_usage (stderr); return -1;
         }
@@ -344,7 +351,10 @@ main (int argc, char *argv [])
         snprintf (errbuf, sizeof errbuf, "mkdtemp %s: %s", dir,
                   strerror (errno));
     else
-        broker = bench_broker_new (IMQ_BROKER_PATH, NULL, dir, errbuf,
+        broker = options.plain
+               ? bench_broker_new_plain (IMQ_BROKER_PATH, dir, errbuf,
+                                         sizeof errbuf)
+               : bench_broker_new (IMQ_BROKER_PATH, NULL, dir, errbuf,
                                    sizeof errbuf);
     char tag [64];
     snprintf (tag, sizeof tag, "bench-http-%d", (int) getpid ());
