@@ -33,5 +33,6 @@
 #include "im_client.h"
 #include "im_outbox.h"
 #include "im_log_limit.h"
+#include "im_token.h"
 
 #endif

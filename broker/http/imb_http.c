@@ -35,6 +35,9 @@ struct _imb_http_t {
     char endpoint [IM_CONFIG_PATH_MAX];     //  Broker's client endpoint
     const im_curve_t *curve;        //  The node's identity, or NULL
     bool auto_resolve;              //  Resolved alerts resolve incidents
+    bool auth;                      //  Bearer tokens required (CURVE on)
+    bool readyz_open;               //  /readyz without a token
+    bool metrics_open;              //  /metrics without a token
     uint64_t copies_window_ms;      //  Alert copies within it count once
     atomic_uint_fast64_t answers [S_STATUS_MAX];
                                     //  Answers given, by status
@@ -129,9 +132,12 @@ imb_http_error (const imb_http_request_t *request, unsigned status,
                 const char *text, const char *field)
 {
     json_t *json = s_error_json (text, field);
-    return imb_http_answer (request, status, &json,
-                            status == 503 || status == 504 || status == 429
-                            ? 1 : 0, NULL);
+    int rc = imb_http_answer (request, status, &json,
+                              status == 503 || status == 504 || status == 429
+                              ? 1 : 0, NULL);
+    //  RFC 6750: a request without a valid token is told how to bring one
+    request->answer->authenticate = status == 401;
+    return rc;
 }
 
 int
@@ -174,6 +180,15 @@ imb_http_broker_error (const imb_http_request_t *request,
     json_t *json = json_pack ("{s:s,s:s}", "error", text ? text : "not the "
                               "leader", "leader_http", leader_http);
     return imb_http_answer (request, status, &json, 1, NULL);
+}
+
+bool
+imb_http_open (imb_http_t *self, const char *path)
+{
+    assert (self && path);
+    return !self->auth || streq (path, "/healthz")
+        || (self->readyz_open && streq (path, "/readyz"))
+        || (self->metrics_open && streq (path, "/metrics"));
 }
 
 bool
@@ -301,6 +316,9 @@ imb_http_new (const im_config_t *config, const char *endpoint,
     im_strlcpy (self->endpoint, endpoint, sizeof self->endpoint);
     self->curve = curve;
     self->auto_resolve = streq (config->alert_resolve, "auto");
+    self->auth = config->curve;
+    self->readyz_open = config->http_readyz_open;
+    self->metrics_open = config->http_metrics_open;
     self->copies_window_ms = config->http_alert_copies_window_ms;
     for (size_t index = 0; index < S_STATUS_MAX; index++)
         atomic_init (&self->answers [index], 0);

@@ -425,7 +425,7 @@ imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
 
 int
 imb_http_ingest_event (const json_t *root, const char *request_id,
-                       imb_http_batch_t *batch, imb_http_fault_t *fault)
+                       bool scoped, imb_http_batch_t *batch, imb_http_fault_t *fault)
 {
     assert (root && batch && fault);
     if (!json_is_object (root))
@@ -496,6 +496,8 @@ imb_http_ingest_event (const json_t *root, const char *request_id,
                                                     : command->label);
     im_fields_set_str (body, "action", trigger ? "trigger" : action);
     im_fields_set_str (body, "actor", "events-api");
+    if (scoped)
+        im_fields_set_str (body, "dedup_scope", "principal");
     im_fields_set_str (body, "channel", "events");
     if (source)
         s_set_cut (body, "reporter", source, S_NAME_MAX);

@@ -140,7 +140,7 @@ s_on_request (imb_http_loop_t *self, imb_http_client_t *client)
         imb_http_answer_t answer = { 0 };
         imb_http_request_t request = {
             self->http, message, imb_http_message_method (message), path,
-            "", 0, &answer
+            "", 0, &answer, ""
         };
         imb_http_route (&request);
         imb_http_message_destroy (&message);

@@ -159,9 +159,9 @@ s_node_metrics (FILE *out, const im_reply_t *status)
 int
 imb_http_metrics (const imb_http_request_t *request)
 {
-    im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
+    im_reply_t *status = imb_http_call (request, "STATUS", NULL, NULL,
                                         false, 0);
-    im_reply_t *counters = imb_http_call (request->http, "COUNTERS", NULL,
+    im_reply_t *counters = imb_http_call (request, "COUNTERS", NULL,
                                           NULL, false, 0);
     int rc;
     if (!status || status->status != 200 || !counters

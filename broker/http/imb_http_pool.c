@@ -48,7 +48,7 @@ s_answer (imb_http_t *http, imb_http_job_t *job)
         http, job->message, imb_http_message_method (job->message),
         imb_http_message_path (job->message),
         imb_http_message_body (job->message),
-        imb_http_message_size (job->message), &job->answer
+        imb_http_message_size (job->message), &job->answer, ""
     };
     imb_http_route (&request);
 }

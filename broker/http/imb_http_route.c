@@ -8,6 +8,7 @@
 */
 #include "imb_classes.h"
 #include "imb_http_private.h"
+#include <strings.h>
 
 #define S_ASYNC_WAIT_MS     20      //  Wait for a refusal, respond-async
 
@@ -34,9 +35,9 @@ s_parse (const imb_http_request_t *request, int *rc)
 //  Answers a broker reply that did not come, or came as an error;
 //  request_id is the command's (NULL for a query), which a client that
 //  sent no Idempotency-Key needs to retry it
-static int
-s_failed (const imb_http_request_t *request, const im_reply_t *reply,
-          const char *request_id)
+int
+imb_http_failed (const imb_http_request_t *request, const im_reply_t *reply,
+                 const char *request_id)
 {
     if (!reply && request_id) {
         json_t *json = json_pack ("{s:s,s:s}", "error", "the broker did not "
@@ -53,9 +54,9 @@ s_failed (const imb_http_request_t *request, const im_reply_t *reply,
 
 //  The client's idempotency key, or NULL. Returns false after answering
 //  400 when it is empty, too long or not printable ASCII.
-static bool
-s_idempotency_key (const imb_http_request_t *request, const char **key,
-                   int *rc)
+bool
+imb_http_idempotency_key (const imb_http_request_t *request,
+                          const char **key, int *rc)
 {
     *key = imb_http_message_header (request->message, "Idempotency-Key");
     if (!*key)
@@ -71,13 +72,20 @@ s_idempotency_key (const imb_http_request_t *request, const char **key,
     return valid;
 }
 
-//  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
-//  body of a write. Returns the document, or NULL after answering 400.
-static json_t *
-s_read (const imb_http_request_t *request, const char **key,
-        int *rc)
+void
+imb_http_request_id (const char *key, char *request_id)
 {
-    return s_idempotency_key (request, key, rc) ? s_parse (request, rc)
+    if (key)
+        im_strlcpy (request_id, key, IM_REQUEST_ID_MAX);
+    else
+        im_client_new_request_id (request_id, IM_REQUEST_ID_MAX);
+}
+
+json_t *
+imb_http_read (const imb_http_request_t *request, const char **key,
+               int *rc)
+{
+    return imb_http_idempotency_key (request, key, rc) ? s_parse (request, rc)
                                                 : NULL;
 }
 
@@ -87,7 +95,7 @@ s_open (const imb_http_request_t *request)
 {
     int rc = 0;
     const char *key;
-    json_t *root = s_read (request, &key, &rc);
+    json_t *root = imb_http_read (request, &key, &rc);
     if (!root)
         return rc;
     im_fields_t *body = im_fields_new ();
@@ -99,10 +107,7 @@ s_open (const imb_http_request_t *request)
     }
     json_decref (root);
     char request_id [IM_REQUEST_ID_MAX];
-    if (key)
-        im_strlcpy (request_id, key, sizeof request_id);
-    else
-        im_client_new_request_id (request_id, sizeof request_id);
+    imb_http_request_id (key, request_id);
 
     //  Prefer: respond-async does not wait for the commit. The broker
     //  refuses a command it cannot queue at once (503), so an answer
@@ -110,7 +115,7 @@ s_open (const imb_http_request_t *request)
     const char *prefer = imb_http_message_header (request->message,
                                                   "Prefer");
     bool async = prefer && strstr (prefer, "respond-async");
-    im_reply_t *reply = imb_http_call (request->http, "OPEN", request_id,
+    im_reply_t *reply = imb_http_call (request, "OPEN", request_id,
                                        body, false,
                                        async ? S_ASYNC_WAIT_MS : 0);
     im_fields_destroy (&body);
@@ -120,7 +125,7 @@ s_open (const imb_http_request_t *request)
         return imb_http_answer (request, 202, &json, 0, NULL);
     }
     if (!reply || reply->status != 200) {
-        rc = s_failed (request, reply, request_id);
+        rc = imb_http_failed (request, reply, request_id);
         im_reply_destroy (&reply);
         return rc;
     }
@@ -167,9 +172,10 @@ s_alert_result (json_t *results, const imb_http_command_t *command,
 //  the alert) leaves the answer a duplicate, as is a failed one, which
 //  Alertmanager's retry of the notification sends again.
 static void
-s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
-              im_reply_t **replies)
+s_heartbeats (const imb_http_request_t *request,
+              const imb_http_batch_t *batch, im_reply_t **replies)
 {
+    imb_http_t *http = request->http;
     imb_http_batch_t heartbeats = { 0, NULL };
     size_t *positions = (size_t *) calloc (batch->count + 1, sizeof (size_t));
     assert (positions);
@@ -180,7 +186,7 @@ s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
         count, sizeof (im_reply_t *)) : NULL;
     if (count) {
         assert (answers);
-        imb_http_call_batch (http, &heartbeats, answers);
+        imb_http_call_batch (request, &heartbeats, answers);
     }
     for (size_t index = 0; index < count; index++) {
         im_reply_t **slot = &replies [positions [index]];
@@ -219,11 +225,14 @@ s_alertmanager (const imb_http_request_t *request)
     json_decref (root);
     if (ingested)
         return imb_http_error (request, 400, fault.text, fault.field);
+    //  With a token, its principal is the actor (not "alertmanager")
+    for (size_t index = 0; *request->bearer && index < batch.count; index++)
+        im_fields_remove (batch.commands [index].body, "actor");
     im_reply_t **replies = (im_reply_t **) calloc (batch.count + 1,
                                                    sizeof (im_reply_t *));
     assert (replies);
-    imb_http_call_batch (request->http, &batch, replies);
-    s_heartbeats (request->http, &batch, replies);
+    imb_http_call_batch (request, &batch, replies);
+    s_heartbeats (request, &batch, replies);
 
     //  One answer for the notification: 200 when every alert was taken
     //  (or dropped as for no incident), else the worst status
@@ -270,18 +279,34 @@ s_alertmanager (const imb_http_request_t *request)
                             status == 503 || status == 504 ? 1 : 0, NULL);
 }
 
-//  POST /v1/events (and /v2/enqueue, PagerDuty's own path)
+//  POST /v1/events (and /v2/enqueue, PagerDuty's own path). With tokens
+//  the routing key is the integration's token: it names the actor, and
+//  the dedup key is the integration's own (prefixed with the token id),
+//  so that an event never touches the incident of another integration.
 static int
-s_event (const imb_http_request_t *request)
+s_event (const imb_http_request_t *unauthenticated)
 {
+    imb_http_request_t authenticated = *unauthenticated;
+    imb_http_request_t *request = &authenticated;
     int rc = 0;
     const char *key;
-    json_t *root = s_read (request, &key, &rc);
+    json_t *root = imb_http_read (request, &key, &rc);
     if (!root)
         return rc;
+    const char *routing_key = json_string_value (json_object_get (
+        root, "routing_key"));
+    if (!imb_http_open (request->http, request->url)
+    &&  (!routing_key
+         || im_token_credential (routing_key, request->bearer))) {
+        json_decref (root);
+        return imb_http_error (request, 401, "routing_key must be an "
+                               "integration key of this desk (imqctl "
+                               "principal token)", "routing_key");
+    }
     imb_http_batch_t batch = { 0, NULL };
     imb_http_fault_t fault;
-    int ingested = imb_http_ingest_event (root, key, &batch, &fault);
+    int ingested = imb_http_ingest_event (root, key, *request->bearer != 0,
+                                          &batch, &fault);
     json_decref (root);
     if (ingested) {
         json_t *json = json_pack ("{s:s,s:s,s:[s]}", "status",
@@ -292,7 +317,9 @@ s_event (const imb_http_request_t *request)
         return imb_http_answer (request, 400, &json, 0, NULL);
     }
     const imb_http_command_t *command = &batch.commands [0];
-    im_reply_t *reply = imb_http_call (request->http, "ALERT",
+    if (*request->bearer)
+        im_fields_remove (command->body, "actor");
+    im_reply_t *reply = imb_http_call (request, "ALERT",
                                        command->request_id, command->body,
                                        false, 0);
     json_t *json = NULL;
@@ -311,7 +338,7 @@ s_event (const imb_http_request_t *request)
                           im_fields_str_or (reply->body, "error", ""),
                           "dedup_key", command->label);
     else
-        rc = s_failed (request, reply, command->request_id);
+        rc = imb_http_failed (request, reply, command->request_id);
     im_reply_destroy (&reply);
     imb_http_batch_clear (&batch);
     return json ? imb_http_answer (request, 202, &json, 0, NULL) : rc;
@@ -360,11 +387,11 @@ s_list (const imb_http_request_t *request)
         im_fields_destroy (&body);
         return rc;
     }
-    im_reply_t *reply = imb_http_call (request->http, "LIST", NULL, body,
+    im_reply_t *reply = imb_http_call (request, "LIST", NULL, body,
                                        false, 0);
     im_fields_destroy (&body);
     if (!reply || reply->status != 200)
-        rc = s_failed (request, reply, NULL);
+        rc = imb_http_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, "incidents");
         rc = imb_http_answer (request, 200, &json, 0, NULL);
@@ -380,12 +407,12 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
     int rc;
     im_fields_t *body = im_fields_new ();
     im_fields_set_int (body, "incident", id);
-    im_reply_t *reply = imb_http_call (request->http,
+    im_reply_t *reply = imb_http_call (request,
                                        timeline ? "TIMELINE" : "GET", NULL,
                                        body, timeline, 0);
     im_fields_destroy (&body);
     if (!reply || reply->status != 200)
-        rc = s_failed (request, reply, NULL);
+        rc = imb_http_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, timeline ? "events" : NULL);
         rc = imb_http_answer (request, 200, &json, 0, NULL);
@@ -398,7 +425,7 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
 static int
 s_ready (const imb_http_request_t *request)
 {
-    im_reply_t *reply = imb_http_call (request->http, "STATUS", NULL, NULL,
+    im_reply_t *reply = imb_http_call (request, "STATUS", NULL, NULL,
                                        false, 2000);
     json_t *json;
     unsigned status = 503;
@@ -427,20 +454,20 @@ s_ready (const imb_http_request_t *request)
 static int
 s_cluster (const imb_http_request_t *request)
 {
-    im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
+    im_reply_t *status = imb_http_call (request, "STATUS", NULL, NULL,
                                         false, 2000);
     im_reply_t *members = status && status->status == 200
-        ? imb_http_call (request->http, "CLUSTER-MEMBERS", NULL, NULL, false,
+        ? imb_http_call (request, "CLUSTER-MEMBERS", NULL, NULL, false,
                          2000)
         : NULL;
     int rc;
     json_t *json = members && members->status == 200
                  ? im_reply_to_json (members, "members") : NULL;
     if (!status || status->status != 200)
-        rc = s_failed (request, status, NULL);
+        rc = imb_http_failed (request, status, NULL);
     else
     if (!members || members->status != 200)
-        rc = s_failed (request, members, NULL);
+        rc = imb_http_failed (request, members, NULL);
     else {
         static const char *keys [] = {
             "raft_state", "term", "leader_id", "commit_index",
@@ -471,25 +498,74 @@ s_cluster (const imb_http_request_t *request)
     return rc;
 }
 
-//  Reads the id of /v1/incidents/{id}[/timeline]; returns 0 if none
+//  Reads the id of /v1/incidents/{id}[/timeline | /{action}]; returns 0
+//  if none. *action is what follows the id's slash, "" when nothing does.
 static int64_t
-s_incident_id (const char *rest, bool *timeline)
+s_incident_id (const char *rest, bool *timeline, const char **action)
 {
     char *end = NULL;
     if (!isdigit ((unsigned char) *rest))
         return 0;
     errno = 0;
     long long id = strtoll (rest, &end, 10);
-    if (errno || id < 1)
+    if (errno || id < 1 || (*end && *end != '/'))
         return 0;
     *timeline = streq (end, "/timeline");
-    return *end && !*timeline ? 0 : (int64_t) id;
+    *action = *end ? end + 1 : end;
+    return (int64_t) id;
+}
+
+//  The token the caller presents: `Authorization: Bearer <token>`, or
+//  for the Alertmanager receiver also the key in its URL
+//  (/v1/alerts/alertmanager/<key> or ?key=<key>), which Alertmanager's
+//  webhook_configs can send when its http_config cannot. NULL: none.
+static const char *
+s_presented (const imb_http_request_t *request, const char *receiver)
+{
+    const char *header = imb_http_message_header (request->message,
+                                                  "Authorization");
+    if (header && strncasecmp (header, "Bearer ", 7) == 0) {
+        header += 7;
+        while (*header == ' ')
+            header++;
+        return header;
+    }
+    if (!receiver)
+        return NULL;
+    if (*receiver == '/')
+        return receiver + 1;
+    return imb_http_message_query (request->message, "key");
 }
 
 int
-imb_http_route (const imb_http_request_t *request)
+imb_http_route (const imb_http_request_t *unauthenticated)
 {
+    //  Every path but the open ones needs a token; the node says whether
+    //  it is one and what its principal may do (imb_server_client.c).
+    //  The PagerDuty endpoint's token is its routing_key (s_event).
+    imb_http_request_t authenticated = *unauthenticated;
+    imb_http_request_t *request = &authenticated;
     const char *url = request->url;
+    const char *alertmanager = "/v1/alerts/alertmanager";
+    const char *receiver = strncmp (url, alertmanager,
+                                    strlen (alertmanager)) == 0
+                         ? url + strlen (alertmanager) : NULL;
+    if (receiver && *receiver && (*receiver != '/' || strchr (receiver + 1,
+                                                              '/')))
+        receiver = NULL;            //  Not the receiver: 404 below
+    bool events = streq (url, "/v1/events") || streq (url, "/v2/enqueue");
+    if (!events && !imb_http_open (request->http, url)) {
+        const char *token = s_presented (request, receiver);
+        if (!token)
+            return imb_http_error (request, 401, "this needs a token: "
+                                   "Authorization: Bearer <token> (imqctl "
+                                   "principal token)", "Authorization");
+        if (im_token_credential (token, request->bearer))
+            return imb_http_error (request, 401, "the token is not an imq "
+                                   "token", "Authorization");
+    }
+    if (receiver && *receiver)
+        url = alertmanager;
     bool get = streq (request->method, "GET")
             || streq (request->method, "HEAD");
     bool post = streq (request->method, "POST");
@@ -520,11 +596,16 @@ imb_http_route (const imb_http_request_t *request)
                     : imb_http_not_allowed (request, "POST");
     const char *prefix = "/v1/incidents/";
     bool timeline = false;
+    const char *action = "";
     int64_t id = strncmp (url, prefix, strlen (prefix)) == 0
-               ? s_incident_id (url + strlen (prefix), &timeline) : 0;
-    if (id)
+               ? s_incident_id (url + strlen (prefix), &timeline, &action)
+               : 0;
+    if (id && (!*action || timeline))
         return get ? s_incident (request, id, timeline)
                    : imb_http_not_allowed (request, "GET");
+    if (id && imb_http_act_verb (action))
+        return post ? imb_http_act (request, id, imb_http_act_verb (action))
+                    : imb_http_not_allowed (request, "POST");
     char text [128];
     snprintf (text, sizeof text, "no route %.100s", url);
     return imb_http_error (request, 404, text, NULL);

@@ -91,6 +91,59 @@ s_refusal_kind (int rc)
          : "client/malformed";
 }
 
+//  The caller an HTTP thread names: the node's own HTTP threads (and
+//  another node relaying its HTTP callers) are trusted to say that a
+//  caller presented a bearer token, and hand its credential (the token's
+//  id and hash, im_token.h) in the body's `bearer`; the token names the
+//  principal, as a CURVE key does. The entry is taken out of the body
+//  whoever sent it: a CURVE client is its key, whatever it says.
+//  An ALERT with dedup_scope (a PagerDuty event whose routing key is a
+//  token) gets the dedup key of the token's principal, "<principal>/<dedup
+//  key>", so that one integration never touches another's incidents.
+//  Returns 0, or 401 (a relayed scope without a token) or 400 with the
+//  reason in denial.
+static int
+s_bearer (imb_server_t *self, im_request_t *request, const imb_key_t **key,
+          char *denial, size_t size)
+{
+    im_fields_t *body = request->body;
+    const char *bearer = im_fields_str (body, "bearer");
+    int denied = 0;
+    if (im_fields_has (body, "bearer") && self->keys && !*key) {
+        //  A token made or revoked a moment ago is taken or refused at
+        //  once: the log's principals are folded again when this node
+        //  applied a change of them (one meta read when it did not)
+        imb_server_auth_tick (self);
+        *key = bearer ? imb_keys_find_token (self->keys, bearer) : NULL;
+        if (!*key) {
+            snprintf (denial, size, "unknown or revoked token");
+            denied = 401;
+        }
+    }
+    im_fields_remove (body, "bearer");
+    if (!denied && im_fields_has (body, "dedup_scope")) {
+        const char *dedup = im_fields_str_or (body, "dedup_key", "");
+        char scoped [512];
+        if (!*key && self->keys)
+            denied = 401;
+        else
+        if (*key && (size_t) snprintf (scoped, sizeof scoped, "%s/%s",
+                                       (*key)->principal, dedup) > 255)
+            denied = 400;
+        else
+        if (*key && im_fields_set_str (body, "dedup_key", scoped))
+            denied = 503;
+        if (denied)
+            snprintf (denial, size, denied == 400
+                      ? "dedup_key is too long with the integration's name "
+                        "before it (255 bytes in all)"
+                      : denied == 401 ? "dedup_scope needs a token"
+                      : "out of memory; retry");
+        im_fields_remove (body, "dedup_scope");
+    }
+    return denied;
+}
+
 void
 imb_server_client_message (imb_server_t *self, zmsg_t *msg)
 {
@@ -104,6 +157,8 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
                      : IM_EPROTO;
     zmsg_destroy (&msg);
+    if (rc == 0 && !denied)
+        denied = s_bearer (self, request, &key, denial, sizeof denial);
     if (rc == 0 && !denied
     &&  imb_server_authorize (key, request, denial, sizeof denial))
         denied = 403;

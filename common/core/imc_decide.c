@@ -177,6 +177,9 @@ s_decide_principal (const im_command_t *command, imc_decision_t *decision)
     imc_decide_copy_str (payload, command->args, "name", NULL);
     imc_decide_copy_str (payload, command->args, "roles", NULL);
     imc_decide_copy_str (payload, command->args, "key", NULL);
+    imc_decide_copy_str (payload, command->args, "token_id", NULL);
+    imc_decide_copy_str (payload, command->args, "token_hash", NULL);
+    imc_decide_copy_str (payload, command->args, "label", NULL);
 }
 
 void

@@ -86,7 +86,9 @@ static const s_arg_t s_behalf [] = {
 static const s_arg_t s_principal_args [] = {
     { "action", false, true, 1, 16 }, { "name", false, true, 1, 63 },
     { "roles", false, false, 0, 255 }, { "key", false, false, 40, 40 },
-    { NULL, false, false, 0, 0 } };
+    { "token_id", false, false, 16, 16 },
+    { "token_hash", false, false, 64, 64 },
+    { "label", false, false, 0, 63 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_member_args [] = {
     { "node", true, true, 1, INT64_MAX }, { "raft", false, true, 3, 255 },
     { "client", false, false, 0, 255 }, { "workers", false, false, 0, 255 },

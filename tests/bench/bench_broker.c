@@ -357,6 +357,36 @@ bench_broker_pid (bench_broker_t *self)
 }
 
 int
+bench_broker_token (bench_broker_t *self, char *token, char *errbuf,
+                    size_t errlen)
+{
+    token [0] = 0;
+    if (self->plain)
+        return 0;
+    char id [IM_TOKEN_ID_TEXT], hash [IM_TOKEN_HASH_TEXT];
+    im_fields_t *body = im_fields_new ();
+    if (!body || im_token_make (token, id, hash)
+    ||  im_fields_set_str (body, "action", "token")
+    ||  im_fields_set_str (body, "name", "admin")
+    ||  im_fields_set_str (body, "token_id", id)
+    ||  im_fields_set_str (body, "token_hash", hash)) {
+        im_fields_destroy (&body);
+        snprintf (errbuf, errlen, "cannot make a token");
+        return -1;
+    }
+    im_reply_t *reply = im_client_call (self->control, "PRINCIPAL", NULL,
+                                        body, false);
+    im_fields_destroy (&body);
+    int rc = reply && reply->status == 200 ? 0 : -1;
+    if (rc)
+        snprintf (errbuf, errlen, "PRINCIPAL token: %s", reply
+                  ? im_fields_str_or (reply->body, "error", "error")
+                  : im_client_errmsg (self->control));
+    im_reply_destroy (&reply);
+    return rc;
+}
+
+int
 bench_broker_status (bench_broker_t *self, const char *group,
                      bench_status_t *status, char *errbuf, size_t errlen)
 {

@@ -136,6 +136,12 @@ const char *
 //  host:port of its HTTP server, borrowed
 const char *
     bench_broker_http_address (bench_broker_t *self);
+//  Makes an HTTP bearer token for the administrator through the log
+//  (PRINCIPAL token) into token (IM_TOKEN_TEXT bytes); "" for a broker
+//  without CURVE, whose HTTP needs none. Returns 0 or -1 (errbuf).
+int
+    bench_broker_token (bench_broker_t *self, char *token, char *errbuf,
+                        size_t errlen);
 
 //  Process id of the broker
 pid_t

@@ -581,8 +581,11 @@ const char *
 
 //  Sends method path (with the query) to the broker's HTTP server with
 //  curl; body (size octets) is sent when not NULL, header ("Name:
-//  value") when not NULL. Returns 0 with reply filled (release with
-//  imh_http_clear), or -1 when curl failed.
+//  value") when not NULL. Every path but /healthz, /readyz and /metrics
+//  goes with `Authorization: Bearer` and the harness's token
+//  (imh_http_token) unless header is an Authorization itself
+//  ("Authorization:" alone sends none). Returns 0 with reply filled
+//  (release with imh_http_clear), or -1 when curl failed.
 int
     imh_http (imh_t *self, const char *method, const char *path,
               const char *body, size_t size, const char *header,
@@ -593,6 +596,20 @@ int
     imh_http_url (imh_t *self, const char *method, const char *url,
                   const char *body, size_t size, const char *header,
                   imh_http_reply_t *reply);
+
+//  Makes an HTTP bearer token for principal through the log (PRINCIPAL
+//  add with roles when roles is not NULL, then token) into token
+//  (IM_TOKEN_TEXT bytes) and its id into id (IM_TOKEN_ID_TEXT, may be
+//  NULL); in a cluster, waits until every node applied it. Returns 0 or
+//  -1.
+int
+    imh_token (imh_t *self, const char *principal, const char *roles,
+               char *token, char *id);
+
+//  The harness's own token (principal admin, role administrator), made
+//  on first use; NULL when it could not be made
+const char *
+    imh_http_token (imh_t *self);
 
 //  Copies the value of header name of reply into value; returns value,
 //  or NULL when there is no such header
