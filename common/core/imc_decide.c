@@ -19,6 +19,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_command.h"
 #include "im_incident.h"
@@ -107,17 +108,17 @@ imc_decide_emit_opened (const im_fields_t *args, const char *type, uint64_t new_
                imc_decision_t *decision)
 {
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_OPENED, new_id);
-    s_append_str (payload, args, "title", NULL);
-    s_append_str (payload, args, "description", "");
-    s_append_str (payload, args, "reporter", "alert");
-    s_append_str (payload, args, "service", "");
-    im_fields_append_int (payload, "impact",
-                          im_fields_int_or (args, "impact", 3));
-    im_fields_append_int (payload, "urgency",
-                          im_fields_int_or (args, "urgency", 3));
-    im_fields_append_str (payload, "type", type);
-    s_append_str (payload, args, "channel", "api");
-    im_fields_append_str (payload, "status", "new");
+    s_append_str (payload, args, IM_KEY_TITLE, NULL);
+    s_append_str (payload, args, IM_KEY_DESCRIPTION, "");
+    s_append_str (payload, args, IM_KEY_REPORTER, "alert");
+    s_append_str (payload, args, IM_KEY_SERVICE, "");
+    im_fields_append_int (payload, IM_KEY_IMPACT,
+                          im_fields_int_or (args, IM_KEY_IMPACT, 3));
+    im_fields_append_int (payload, IM_KEY_URGENCY,
+                          im_fields_int_or (args, IM_KEY_URGENCY, 3));
+    im_fields_append_str (payload, IM_KEY_TYPE, type);
+    s_append_str (payload, args, IM_KEY_CHANNEL, "api");
+    im_fields_append_str (payload, IM_KEY_STATUS, "new");
     return payload;
 }
 
@@ -125,7 +126,8 @@ static void
 s_decide_open (const im_command_t *command, uint64_t new_id,
                imc_decision_t *decision)
 {
-    const char *type = im_fields_str_or (command->args, "type", "incident");
+    const char *type = im_fields_str_or (command->args, IM_KEY_TYPE,
+                                         "incident");
     if (!imc_decide_type_valid (type)) {
         imc_decide_reject (decision, IM_EINVAL, "argument 'type' is '%s', "
                            "must be incident or request", type);
@@ -140,8 +142,8 @@ static void
 s_decide_config (const im_command_t *command, const im_policy_t *policy,
                  imc_decision_t *decision)
 {
-    const char *text = im_fields_str (command->args, "text");
-    const char *source = im_fields_str_or (command->args, "source", "");
+    const char *text = im_fields_str (command->args, IM_KEY_TEXT);
+    const char *source = im_fields_str_or (command->args, IM_KEY_SOURCE, "");
     //  Parsed to check it only: the state machine installs it when it
     //  applies the event (on the heap: a policy is large)
     im_policy_t *checked = (im_policy_t *) malloc (sizeof (im_policy_t));
@@ -156,9 +158,9 @@ s_decide_config (const im_command_t *command, const im_policy_t *policy,
         return;
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CONFIGURED, 0);
-    im_fields_set_int (payload, "version", (int64_t) policy->version + 1);
-    im_fields_set_str (payload, "source", source);
-    im_fields_set_str (payload, "text", text);
+    im_fields_set_int (payload, IM_KEY_VERSION, (int64_t) policy->version + 1);
+    im_fields_set_str (payload, IM_KEY_SOURCE, source);
+    im_fields_set_str (payload, IM_KEY_TEXT, text);
 }
 
 //  PRINCIPAL: a change to who holds which keys and roles, an event of
@@ -173,10 +175,10 @@ s_decide_principal (const im_command_t *command, imc_decision_t *decision)
         return;
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_PRINCIPAL, 0);
-    imc_decide_copy_str (payload, command->args, "action", NULL);
-    imc_decide_copy_str (payload, command->args, "name", NULL);
-    imc_decide_copy_str (payload, command->args, "roles", NULL);
-    imc_decide_copy_str (payload, command->args, "key", NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_ACTION, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_NAME, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_ROLES, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_KEY, NULL);
 }
 
 void
@@ -208,12 +210,12 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
     if (command->type == IM_CMD_MEMBER) {
         //  A member's addresses, recorded for every node to name it
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_MEMBER, 0);
-        im_fields_set_int (payload, "node",
-                           im_fields_int_or (command->args, "node", 0));
-        imc_decide_copy_str (payload, command->args, "raft", NULL);
-        imc_decide_copy_str (payload, command->args, "client", "");
-        imc_decide_copy_str (payload, command->args, "workers", "");
-        imc_decide_copy_str (payload, command->args, "http", "");
+        im_fields_set_int (payload, IM_KEY_NODE,
+                           im_fields_int_or (command->args, IM_KEY_NODE, 0));
+        imc_decide_copy_str (payload, command->args, IM_KEY_RAFT, NULL);
+        imc_decide_copy_str (payload, command->args, IM_KEY_CLIENT, "");
+        imc_decide_copy_str (payload, command->args, IM_KEY_WORKERS, "");
+        imc_decide_copy_str (payload, command->args, IM_KEY_HTTP, "");
         return;
     }
     if (!incident) {
@@ -232,8 +234,8 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
         case IM_CMD_ACK:
             payload = imc_decide_emit (decision, IM_EV_ACKNOWLEDGED,
                                        command->incident);
-            im_fields_set_str (payload, "status", "in_progress");
-            imc_decide_copy_str (payload, args, "note", NULL);
+            im_fields_set_str (payload, IM_KEY_STATUS, "in_progress");
+            imc_decide_copy_str (payload, args, IM_KEY_NOTE, NULL);
             break;
         case IM_CMD_ASSIGN:
             imc_decide_assign (command, incident, policy, decision);
@@ -241,7 +243,7 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
         case IM_CMD_COMMENT:
             payload = imc_decide_emit (decision, IM_EV_COMMENTED,
                                        command->incident);
-            imc_decide_copy_str (payload, args, "text", NULL);
+            imc_decide_copy_str (payload, args, IM_KEY_TEXT, NULL);
             break;
         case IM_CMD_RESOLVE:
             imc_decide_resolve (command, incident, policy, decision);
@@ -256,35 +258,35 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
             break;
         case IM_CMD_PEND:
             if (!im_incident_pending_reason_valid (
-                    im_fields_str (args, "reason"))) {
+                    im_fields_str (args, IM_KEY_REASON))) {
                 imc_decide_reject (decision, IM_EINVAL,
                           "argument 'reason' is '%s', must be one of %s",
-                          im_fields_str (args, "reason"),
+                          im_fields_str (args, IM_KEY_REASON),
                           im_incident_pending_reasons ());
                 break;
             }
             payload = imc_decide_emit (decision, IM_EV_PENDING,
                                        command->incident);
-            imc_decide_copy_str (payload, args, "reason", NULL);
-            imc_decide_copy_str (payload, args, "note", NULL);
-            im_fields_set_str (payload, "previous_status",
-                               im_fields_str (incident, "status"));
-            im_fields_set_str (payload, "status", "pending");
+            imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+            imc_decide_copy_str (payload, args, IM_KEY_NOTE, NULL);
+            im_fields_set_str (payload, IM_KEY_PREVIOUS_STATUS,
+                               im_fields_str (incident, IM_KEY_STATUS));
+            im_fields_set_str (payload, IM_KEY_STATUS, "pending");
             break;
         case IM_CMD_RESUME:
             //  Back to where it was put on hold from
             payload = imc_decide_emit (decision, IM_EV_RESUMED,
                                        command->incident);
-            imc_decide_copy_str (payload, args, "note", NULL);
-            im_fields_set_str (payload, "status",
-                               im_fields_str_or (incident, "pending_from",
+            imc_decide_copy_str (payload, args, IM_KEY_NOTE, NULL);
+            im_fields_set_str (payload, IM_KEY_STATUS,
+                               im_fields_str_or (incident, IM_KEY_PENDING_FROM,
                                                  "in_progress"));
             break;
         case IM_CMD_CANCEL:
             payload = imc_decide_emit (decision, IM_EV_CANCELLED,
                                        command->incident);
-            imc_decide_copy_str (payload, args, "reason", NULL);
-            im_fields_set_str (payload, "status", "cancelled");
+            imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+            im_fields_set_str (payload, IM_KEY_STATUS, "cancelled");
             break;
         case IM_CMD_CLASSIFY:
             imc_decide_classify (command, incident, decision);
@@ -309,7 +311,7 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
             break;
         case IM_CMD_CATEGORIZE:
             if (im_fields_size (args)
-                == (im_fields_has (args, "on_behalf_of") ? 1 : 0)) {
+                == (im_fields_has (args, IM_KEY_ON_BEHALF_OF) ? 1 : 0)) {
                 imc_decide_reject (decision, IM_EINVAL,
                                    "categorize needs a category, "
                                    "subcategory, service or ci");
@@ -318,9 +320,9 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
             //  Checked against the policy's taxonomy; a subcategory
             //  alone belongs to the category the incident has
             if (im_policy_check_category (
-                    policy, im_fields_str_or (args, "category",
-                        im_fields_str_or (incident, "category", "")),
-                    im_fields_str (args, "subcategory"), decision->error,
+                    policy, im_fields_str_or (args, IM_KEY_CATEGORY,
+                        im_fields_str_or (incident, IM_KEY_CATEGORY, "")),
+                    im_fields_str (args, IM_KEY_SUBCATEGORY), decision->error,
                     sizeof decision->error)) {
                 decision->rc = IM_EINVAL;
                 break;

@@ -16,6 +16,7 @@
 
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_incident.h"
 #include "imc_incident.h"
@@ -44,7 +45,7 @@ s_note (im_fields_t *incident, const char *line)
 {
     if (!line || !*line)
         return;
-    const char *notes = im_fields_str_or (incident, "notes", "");
+    const char *notes = im_fields_str_or (incident, IM_KEY_NOTES, "");
     size_t size = strlen (notes) + strlen (line) + 2;
     char *joined = (char *) malloc (size);
     if (!joined)
@@ -56,7 +57,7 @@ s_note (im_fields_t *incident, const char *line)
         kept = newline ? newline + 1 : kept + strlen (kept)
                                      - IM_INCIDENT_NOTES_MAX;
     }
-    im_fields_set_str (incident, "notes", kept);
+    im_fields_set_str (incident, IM_KEY_NOTES, kept);
     free (joined);
 }
 
@@ -71,7 +72,7 @@ static void
 s_set_clock (im_fields_t *incident, const im_fields_t *payload,
              const char *value)
 {
-    const char *clock = im_fields_str (payload, "clock");
+    const char *clock = im_fields_str (payload, IM_KEY_CLOCK);
     if (clock && (streq (clock, "response") || streq (clock, "resolution"))) {
         char key [32];
         snprintf (key, sizeof key, "sla_%s", clock);
@@ -99,8 +100,8 @@ s_start_clock (im_fields_t *incident, const char *clock, const char *stopper)
 static void
 s_off_hold (im_fields_t *incident)
 {
-    im_fields_remove (incident, "pending_reason");
-    im_fields_remove (incident, "pending_from");
+    im_fields_remove (incident, IM_KEY_PENDING_REASON);
+    im_fields_remove (incident, IM_KEY_PENDING_FROM);
 }
 
 //  Where each kind of link goes in the projection: an int for the one
@@ -110,9 +111,11 @@ static const struct {
     const char *key;                //  Projection key
     bool list;                      //  A list of ids, else one id
 } s_links [] = {
-    { "parent", "parent", false }, { "child", "children", true },
-    { "related", "related", true }, { "duplicate_of", "duplicate_of", false },
-    { "duplicate", "duplicates", true }, { "follow_up", "follow_ups", true },
+    { "parent", IM_KEY_PARENT, false }, { "child", IM_KEY_CHILDREN, true },
+    { "related", IM_KEY_RELATED, true },
+    { "duplicate_of", IM_KEY_DUPLICATE_OF, false },
+    { "duplicate", IM_KEY_DUPLICATES, true },
+    { "follow_up", IM_KEY_FOLLOW_UPS, true },
 };
 
 //  Records a link (or removes it for action "unlink"); a duplicate
@@ -120,9 +123,9 @@ static const struct {
 static void
 s_link (im_fields_t *incident, const im_fields_t *payload)
 {
-    const char *link = im_fields_str_or (payload, "link", "");
-    int64_t other = im_fields_int_or (payload, "other", 0);
-    bool unlink = streq (im_fields_str_or (payload, "action", "link"),
+    const char *link = im_fields_str_or (payload, IM_KEY_LINK, "");
+    int64_t other = im_fields_int_or (payload, IM_KEY_OTHER, 0);
+    bool unlink = streq (im_fields_str_or (payload, IM_KEY_ACTION, "link"),
                          "unlink");
     size_t index = 0;
     while (index < sizeof s_links / sizeof s_links [0]
@@ -144,9 +147,9 @@ s_link (im_fields_t *incident, const im_fields_t *payload)
         imc_incident_list_add (incident, key, other);
     //  A merged duplicate's notes are the survivor's now
     if (!unlink)
-        s_note (incident, im_fields_str (payload, "notes"));
+        s_note (incident, im_fields_str (payload, IM_KEY_NOTES));
     //  Reporters come as a comma-separated list of names
-    const char *reporters = im_fields_str (payload, "reporters");
+    const char *reporters = im_fields_str (payload, IM_KEY_REPORTERS);
     while (!unlink && reporters && *reporters) {
         const char *comma = strchr (reporters, ',');
         size_t size = comma ? (size_t) (comma - reporters)
@@ -155,8 +158,8 @@ s_link (im_fields_t *incident, const im_fields_t *payload)
         if (size < sizeof name) {
             memcpy (name, reporters, size);
             name [size] = 0;
-            if (!streq (name, im_fields_str_or (incident, "reporter", "")))
-                imc_incident_list_add_text (incident, "reporters", name);
+            if (!streq (name, im_fields_str_or (incident, IM_KEY_REPORTER, "")))
+                imc_incident_list_add_text (incident, IM_KEY_REPORTERS, name);
         }
         reporters = comma ? comma + 1 : NULL;
     }
@@ -164,8 +167,9 @@ s_link (im_fields_t *incident, const im_fields_t *payload)
 
 //  Keys incident.opened adds after the payload's, in order
 static const char *s_opened_keys [] = {
-    "created_ms", "reassignment_count", "reopen_count", "breaches",
-    "notifications", "events", "updated_ms", "last_seq" };
+    IM_KEY_CREATED_MS, IM_KEY_REASSIGNMENT_COUNT, IM_KEY_REOPEN_COUNT,
+    IM_KEY_BREACHES, IM_KEY_NOTIFICATIONS, IM_KEY_EVENTS, IM_KEY_UPDATED_MS,
+    IM_KEY_LAST_SEQ };
 #define OPENED_KEYS (sizeof s_opened_keys / sizeof s_opened_keys [0])
 
 //  Folds an incident.opened whose payload holds none of s_opened_keys
@@ -182,7 +186,7 @@ s_open_fast (im_fields_t *incident, const im_event_t *event)
     size_t size = im_fields_size (payload);
     for (size_t index = 0; index < size; index++) {
         const char *key = im_fields_key_at (payload, index);
-        if (streq (key, "id"))
+        if (streq (key, IM_KEY_ID))
             return false;
         for (size_t known = 0; known < OPENED_KEYS; known++)
             if (key [0] == s_opened_keys [known][0]
@@ -191,19 +195,19 @@ s_open_fast (im_fields_t *incident, const im_event_t *event)
     }
     int64_t ts = (int64_t) event->ts_ms;
     im_fields_clear (incident);
-    im_fields_append_int (incident, "id", (int64_t) event->incident);
+    im_fields_append_int (incident, IM_KEY_ID, (int64_t) event->incident);
     //  The payload's keys are distinct and none is "id": the merge is
     //  an append of each
     for (size_t index = 0; index < size; index++)
         im_fields_append_from (incident, payload, index);
-    im_fields_append_int (incident, "created_ms", ts);
-    im_fields_append_int (incident, "reassignment_count", 0);
-    im_fields_append_int (incident, "reopen_count", 0);
-    im_fields_append_int (incident, "breaches", 0);
-    im_fields_append_int (incident, "notifications", 0);
-    im_fields_append_int (incident, "events", 1);
-    im_fields_append_int (incident, "updated_ms", ts);
-    im_fields_append_int (incident, "last_seq", (int64_t) event->seq);
+    im_fields_append_int (incident, IM_KEY_CREATED_MS, ts);
+    im_fields_append_int (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
+    im_fields_append_int (incident, IM_KEY_REOPEN_COUNT, 0);
+    im_fields_append_int (incident, IM_KEY_BREACHES, 0);
+    im_fields_append_int (incident, IM_KEY_NOTIFICATIONS, 0);
+    im_fields_append_int (incident, IM_KEY_EVENTS, 1);
+    im_fields_append_int (incident, IM_KEY_UPDATED_MS, ts);
+    im_fields_append_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
     return true;
 }
 
@@ -219,161 +223,168 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
     switch (event->type) {
         case IM_EV_OPENED:
             im_fields_clear (incident);
-            im_fields_set_int (incident, "id", (int64_t) event->incident);
+            im_fields_set_int (incident, IM_KEY_ID, (int64_t) event->incident);
             im_fields_merge (incident, payload);
-            im_fields_set_int (incident, "created_ms", ts);
-            im_fields_set_int (incident, "reassignment_count", 0);
-            im_fields_set_int (incident, "reopen_count", 0);
-            im_fields_set_int (incident, "breaches", 0);
-            im_fields_set_int (incident, "notifications", 0);
-            im_fields_set_int (incident, "events", 0);
+            im_fields_set_int (incident, IM_KEY_CREATED_MS, ts);
+            im_fields_set_int (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
+            im_fields_set_int (incident, IM_KEY_REOPEN_COUNT, 0);
+            im_fields_set_int (incident, IM_KEY_BREACHES, 0);
+            im_fields_set_int (incident, IM_KEY_NOTIFICATIONS, 0);
+            im_fields_set_int (incident, IM_KEY_EVENTS, 0);
             break;
         case IM_EV_ACKNOWLEDGED:
-            s_copy (incident, payload, "status", "status");
-            im_fields_set_int (incident, "acknowledged_ms", ts);
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            im_fields_set_int (incident, IM_KEY_ACKNOWLEDGED_MS, ts);
             break;
         case IM_EV_ASSIGNED:
-            s_copy (incident, payload, "tier", "tier");
-            s_copy (incident, payload, "group", "group");
-            s_copy (incident, payload, "agent", "agent");
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "reassignment_count",
-                    "reassignment_count");
+            s_copy (incident, payload, IM_KEY_TIER, IM_KEY_TIER);
+            s_copy (incident, payload, IM_KEY_GROUP, IM_KEY_GROUP);
+            s_copy (incident, payload, IM_KEY_AGENT, IM_KEY_AGENT);
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            s_copy (incident, payload, IM_KEY_REASSIGNMENT_COUNT,
+                    IM_KEY_REASSIGNMENT_COUNT);
             break;
         case IM_EV_COMMENTED:
-            s_increment (incident, "comments");
-            s_note (incident, im_fields_str (payload, "text"));
+            s_increment (incident, IM_KEY_COMMENTS);
+            s_note (incident, im_fields_str (payload, IM_KEY_TEXT));
             break;
         case IM_EV_RESOLVED:
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "notes", "resolution");
-            s_copy (incident, payload, "code", "resolution_code");
-            s_copy (incident, payload, "reopen_until_ms", "reopen_until_ms");
-            s_copy (incident, payload, "close_due_ms", "close_due_ms");
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            s_copy (incident, payload, IM_KEY_NOTES, IM_KEY_RESOLUTION);
+            s_copy (incident, payload, IM_KEY_CODE, IM_KEY_RESOLUTION_CODE);
+            s_copy (incident, payload, IM_KEY_REOPEN_UNTIL_MS,
+                    IM_KEY_REOPEN_UNTIL_MS);
+            s_copy (incident, payload, IM_KEY_CLOSE_DUE_MS,
+                    IM_KEY_CLOSE_DUE_MS);
             s_off_hold (incident);
-            im_fields_set_int (incident, "resolved_ms", ts);
+            im_fields_set_int (incident, IM_KEY_RESOLVED_MS, ts);
             break;
         case IM_EV_CLOSED:
-            s_copy (incident, payload, "status", "status");
-            im_fields_remove (incident, "close_due_ms");
-            im_fields_set_int (incident, "closed_ms", ts);
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            im_fields_remove (incident, IM_KEY_CLOSE_DUE_MS);
+            im_fields_set_int (incident, IM_KEY_CLOSED_MS, ts);
             break;
         case IM_EV_REOPENED:
-            s_copy (incident, payload, "status", "status");
-            im_fields_remove (incident, "resolved_ms");
-            im_fields_remove (incident, "resolution");
-            im_fields_remove (incident, "resolution_code");
-            im_fields_remove (incident, "reopen_until_ms");
-            im_fields_remove (incident, "close_due_ms");
-            s_increment (incident, "reopen_count");
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            im_fields_remove (incident, IM_KEY_RESOLVED_MS);
+            im_fields_remove (incident, IM_KEY_RESOLUTION);
+            im_fields_remove (incident, IM_KEY_RESOLUTION_CODE);
+            im_fields_remove (incident, IM_KEY_REOPEN_UNTIL_MS);
+            im_fields_remove (incident, IM_KEY_CLOSE_DUE_MS);
+            s_increment (incident, IM_KEY_REOPEN_COUNT);
             break;
         case IM_EV_PENDING:
-            s_copy (incident, payload, "previous_status", "pending_from");
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "reason", "pending_reason");
+            s_copy (incident, payload, IM_KEY_PREVIOUS_STATUS,
+                    IM_KEY_PENDING_FROM);
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_PENDING_REASON);
             break;
         case IM_EV_RESUMED:
-            s_copy (incident, payload, "status", "status");
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
             s_off_hold (incident);
             break;
         case IM_EV_CANCELLED:
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "reason", "cancel_reason");
+            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
+            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_CANCEL_REASON);
             s_off_hold (incident);
-            im_fields_set_int (incident, "cancelled_ms", ts);
+            im_fields_set_int (incident, IM_KEY_CANCELLED_MS, ts);
             break;
         case IM_EV_LINKED:
             s_link (incident, payload);
             break;
         case IM_EV_CLASSIFIED:
-            s_copy (incident, payload, "priority", "priority");
-            s_copy (incident, payload, "category", "category");
+            s_copy (incident, payload, IM_KEY_PRIORITY, IM_KEY_PRIORITY);
+            s_copy (incident, payload, IM_KEY_CATEGORY, IM_KEY_CATEGORY);
             break;
         case IM_EV_SLA_STARTED:
-            s_copy (incident, payload, "type", "sla_type");
-            s_copy (incident, payload, "response_due_ms",
-                    "sla_response_due_ms");
-            s_copy (incident, payload, "resolution_due_ms",
-                    "sla_resolution_due_ms");
+            s_copy (incident, payload, IM_KEY_TYPE, IM_KEY_SLA_TYPE);
+            s_copy (incident, payload, IM_KEY_RESPONSE_DUE_MS,
+                    IM_KEY_SLA_RESPONSE_DUE_MS);
+            s_copy (incident, payload, IM_KEY_RESOLUTION_DUE_MS,
+                    IM_KEY_SLA_RESOLUTION_DUE_MS);
             //  A clock whose stop came first (acknowledged or resolved
             //  before the clocks started) ends as it starts
-            s_start_clock (incident, "response", "acknowledged_ms");
-            s_start_clock (incident, "resolution", "resolved_ms");
+            s_start_clock (incident, "response", IM_KEY_ACKNOWLEDGED_MS);
+            s_start_clock (incident, "resolution", IM_KEY_RESOLVED_MS);
             break;
         case IM_EV_SLA_STOPPED: {
-            const char *result = im_fields_str (payload, "result");
+            const char *result = im_fields_str (payload, IM_KEY_RESULT);
             s_set_clock (incident, payload, result ? result : "met");
             break;
         }
         case IM_EV_SLA_BREACHED:
             s_set_clock (incident, payload, "breached");
-            s_increment (incident, "breaches");
+            s_increment (incident, IM_KEY_BREACHES);
             break;
         case IM_EV_NOTIFIED:
-            s_increment (incident, "notifications");
+            s_increment (incident, IM_KEY_NOTIFICATIONS);
             break;
         case IM_EV_ALERT_REPEATED:
-            s_copy (incident, payload, "alerts", "alerts");
-            s_copy (incident, payload, "alert_occurrence",
-                    "alert_occurrence");
-            im_fields_set_int (incident, "last_alert_ms", ts);
-            im_fields_remove (incident, "alert_cleared_ms");
+            s_copy (incident, payload, IM_KEY_ALERTS, IM_KEY_ALERTS);
+            s_copy (incident, payload, IM_KEY_ALERT_OCCURRENCE,
+                    IM_KEY_ALERT_OCCURRENCE);
+            im_fields_set_int (incident, IM_KEY_LAST_ALERT_MS, ts);
+            im_fields_remove (incident, IM_KEY_ALERT_CLEARED_MS);
             break;
         case IM_EV_ALERT_SEEN:
-            im_fields_set_int (incident, "last_alert_ms", ts);
+            im_fields_set_int (incident, IM_KEY_LAST_ALERT_MS, ts);
             break;
         case IM_EV_ALERT_CLEARED:
-            im_fields_set_int (incident, "alert_cleared_ms", ts);
+            im_fields_set_int (incident, IM_KEY_ALERT_CLEARED_MS, ts);
             break;
         case IM_EV_CONVERTED:
-            s_copy (incident, payload, "to", "type");
-            s_increment (incident, "conversions");
+            s_copy (incident, payload, IM_KEY_TO, IM_KEY_TYPE);
+            s_increment (incident, IM_KEY_CONVERSIONS);
             break;
         case IM_EV_CATEGORIZED:
-            s_copy (incident, payload, "category", "category");
-            s_copy (incident, payload, "subcategory", "subcategory");
-            s_copy (incident, payload, "service", "service");
-            s_copy (incident, payload, "ci", "ci");
+            s_copy (incident, payload, IM_KEY_CATEGORY, IM_KEY_CATEGORY);
+            s_copy (incident, payload, IM_KEY_SUBCATEGORY, IM_KEY_SUBCATEGORY);
+            s_copy (incident, payload, IM_KEY_SERVICE, IM_KEY_SERVICE);
+            s_copy (incident, payload, IM_KEY_CI, IM_KEY_CI);
             break;
         case IM_EV_PRIORITIZED:
-            s_copy (incident, payload, "priority", "priority");
-            s_copy (incident, payload, "reason", "priority_reason");
-            im_fields_set_int (incident, "priority_override", 1);
+            s_copy (incident, payload, IM_KEY_PRIORITY, IM_KEY_PRIORITY);
+            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_PRIORITY_REASON);
+            im_fields_set_int (incident, IM_KEY_PRIORITY_OVERRIDE, 1);
             break;
         case IM_EV_ESCALATED:
             s_increment (incident,
-                         streq (im_fields_str_or (payload, "kind", ""),
+                         streq (im_fields_str_or (payload, IM_KEY_KIND, ""),
                                 "hierarchical")
-                         ? "hierarchical_escalations"
-                         : "functional_escalations");
+                         ? IM_KEY_HIERARCHICAL_ESCALATIONS
+                         : IM_KEY_FUNCTIONAL_ESCALATIONS);
             break;
         case IM_EV_MAJOR_PROPOSED:
-            im_fields_set_str (incident, "major", "proposed");
-            s_copy (incident, payload, "reason", "major_reason");
+            im_fields_set_str (incident, IM_KEY_MAJOR, "proposed");
+            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_MAJOR_REASON);
             break;
         case IM_EV_MAJOR_REJECTED:
-            im_fields_set_str (incident, "major", "rejected");
+            im_fields_set_str (incident, IM_KEY_MAJOR, "rejected");
             break;
         case IM_EV_MAJOR_DECLARED:
-            im_fields_set_str (incident, "major", "declared");
-            s_copy (incident, payload, "commander", "commander");
-            s_copy (incident, payload, "cadence_ms", "update_cadence_ms");
-            s_copy (incident, payload, "update_due_ms", "update_due_ms");
-            im_fields_set_int (incident, "declared_ms", ts);
+            im_fields_set_str (incident, IM_KEY_MAJOR, "declared");
+            s_copy (incident, payload, IM_KEY_COMMANDER, IM_KEY_COMMANDER);
+            s_copy (incident, payload, IM_KEY_CADENCE_MS,
+                    IM_KEY_UPDATE_CADENCE_MS);
+            s_copy (incident, payload, IM_KEY_UPDATE_DUE_MS,
+                    IM_KEY_UPDATE_DUE_MS);
+            im_fields_set_int (incident, IM_KEY_DECLARED_MS, ts);
             break;
         case IM_EV_MAJOR_UPDATED:
-            s_copy (incident, payload, "update_due_ms", "update_due_ms");
-            s_increment (incident, "updates");
+            s_copy (incident, payload, IM_KEY_UPDATE_DUE_MS,
+                    IM_KEY_UPDATE_DUE_MS);
+            s_increment (incident, IM_KEY_UPDATES);
             break;
         case IM_EV_UPDATE_DUE:
-            s_copy (incident, payload, "update_due_ms", "update_due_ms");
-            s_increment (incident, "updates_missed");
+            s_copy (incident, payload, IM_KEY_UPDATE_DUE_MS,
+                    IM_KEY_UPDATE_DUE_MS);
+            s_increment (incident, IM_KEY_UPDATES_MISSED);
             break;
         case IM_EV_REVIEWED:
-            s_copy (incident, payload, "summary", "review_summary");
-            s_copy (incident, payload, "root_cause", "root_cause");
-            s_copy (incident, payload, "actions", "review_actions");
-            im_fields_set_int (incident, "reviewed_ms", ts);
+            s_copy (incident, payload, IM_KEY_SUMMARY, IM_KEY_REVIEW_SUMMARY);
+            s_copy (incident, payload, IM_KEY_ROOT_CAUSE, IM_KEY_ROOT_CAUSE);
+            s_copy (incident, payload, IM_KEY_ACTIONS, IM_KEY_REVIEW_ACTIONS);
+            im_fields_set_int (incident, IM_KEY_REVIEWED_MS, ts);
             break;
         case IM_EV_CONFIGURED:          //  Of no incident
         case IM_EV_MEMBER:
@@ -382,7 +393,7 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
         case IM_EV_MAX:
             break;
     }
-    im_fields_set_int (incident, "updated_ms", ts);
-    im_fields_set_int (incident, "last_seq", (int64_t) event->seq);
-    s_increment (incident, "events");
+    im_fields_set_int (incident, IM_KEY_UPDATED_MS, ts);
+    im_fields_set_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
+    s_increment (incident, IM_KEY_EVENTS);
 }

@@ -12,6 +12,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "imc_principals.h"
+#include "im_keys.h"
 
 struct _imc_principals_t {
     imc_principal_t *items;         //  The principals, owned
@@ -63,10 +64,10 @@ s_key_valid (const char *key)
 const char *
 imc_principals_check (const im_fields_t *args)
 {
-    const char *action = im_fields_str_or (args, "action", "");
-    const char *name = im_fields_str_or (args, "name", "");
-    const char *roles = im_fields_str (args, "roles");
-    const char *key = im_fields_str (args, "key");
+    const char *action = im_fields_str_or (args, IM_KEY_ACTION, "");
+    const char *name = im_fields_str_or (args, IM_KEY_NAME, "");
+    const char *roles = im_fields_str (args, IM_KEY_ROLES);
+    const char *key = im_fields_str (args, IM_KEY_KEY);
     bool wants_roles = streq (action, "grant") || streq (action, "revoke");
     bool wants_key = streq (action, "key") || streq (action, "unkey");
     if (!wants_roles && !wants_key && !streq (action, "add")
@@ -197,10 +198,10 @@ imc_principals_apply (imc_principals_t *self, const im_fields_t *payload)
     assert (self && payload);
     if (imc_principals_check (payload))
         return 0;                   //  Not a valid change: never decided
-    const char *action = im_fields_str (payload, "action");
-    const char *name = im_fields_str (payload, "name");
-    const char *roles = im_fields_str_or (payload, "roles", "");
-    const char *key = im_fields_str (payload, "key");
+    const char *action = im_fields_str (payload, IM_KEY_ACTION);
+    const char *name = im_fields_str (payload, IM_KEY_NAME);
+    const char *roles = im_fields_str_or (payload, IM_KEY_ROLES, "");
+    const char *key = im_fields_str (payload, IM_KEY_KEY);
     bool make = streq (action, "add") || streq (action, "grant")
              || streq (action, "key");
     imc_principal_t *principal = s_find (self, name, make);
