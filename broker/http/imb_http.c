@@ -153,9 +153,9 @@ imb_http_broker_error (const imb_http_request_t *request,
     //  "Not the leader" tells an HTTP client to come back, as busy does,
     //  and where the leader's HTTP server is when the node knows it
     unsigned status = reply->status == 421 ? 503 : (unsigned) reply->status;
-    const char *text = im_fields_str (reply->body, "error");
+    const char *text = im_fields_str (reply->body, IM_KEY_ERROR);
     const char *leader_http = reply->status == 421
-                            ? im_fields_str (reply->body, "leader_http")
+                            ? im_fields_str (reply->body, IM_KEY_LEADER_HTTP)
                             : NULL;
     if (reply->status == 504) {
         //  Outcome unknown: the same request id, given again as the

@@ -129,7 +129,7 @@ s_open (const imb_http_request_t *request)
         json_object_set_new (json, "request_id", json_string (request_id));
     char location [64];
     snprintf (location, sizeof location, "/v1/incidents/%" PRId64,
-              im_fields_int_or (reply->body, "incident", 0));
+              im_fields_int_or (reply->body, IM_KEY_INCIDENT, 0));
     im_reply_destroy (&reply);
     return imb_http_answer (request, 201, &json, 0, location);
 }
@@ -142,19 +142,19 @@ s_alert_result (json_t *results, const imb_http_command_t *command,
     const char *outcome = "failed";
     json_t *item = json_pack ("{s:s}", "fingerprint", command->label);
     if (reply && reply->status == 200) {
-        outcome = im_fields_str (reply->body, "outcome");
-        if (repeat || im_fields_has (reply->body, "repeat"))
+        outcome = im_fields_str (reply->body, IM_KEY_OUTCOME);
+        if (repeat || im_fields_has (reply->body, IM_KEY_REPEAT))
             outcome = "duplicate";
-        json_object_set_new (item, "incident", json_integer (
-            im_fields_int_or (reply->body, "incident", 0)));
+        json_object_set_new (item, IM_KEY_INCIDENT, json_integer (
+            im_fields_int_or (reply->body, IM_KEY_INCIDENT, 0)));
     }
     else
     if (reply && reply->status == 404)
         outcome = "dropped";
     if (reply && reply->status != 200)
-        json_object_set_new (item, "error", json_string (
-            im_fields_str_or (reply->body, "error", "refused")));
-    json_object_set_new (item, "outcome", json_string (outcome ? outcome
+        json_object_set_new (item, IM_KEY_ERROR, json_string (
+            im_fields_str_or (reply->body, IM_KEY_ERROR, "refused")));
+    json_object_set_new (item, IM_KEY_OUTCOME, json_string (outcome ? outcome
                                                                : "done"));
     json_array_append_new (results, item);
     return outcome ? outcome : "done";
@@ -185,8 +185,8 @@ s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
     for (size_t index = 0; index < count; index++) {
         im_reply_t **slot = &replies [positions [index]];
         if (answers [index] && answers [index]->status == 200
-        &&  im_fields_int_or (answers [index]->body, "events", 0) > 0
-        &&  !im_fields_has (answers [index]->body, "repeat")) {
+        &&  im_fields_int_or (answers [index]->body, IM_KEY_EVENTS, 0) > 0
+        &&  !im_fields_has (answers [index]->body, IM_KEY_REPEAT)) {
             im_reply_destroy (slot);
             *slot = answers [index];
         }
@@ -258,7 +258,7 @@ s_alertmanager (const imb_http_request_t *request)
                              json_integer (counts [known]));
     json_object_set_new (json, "results", results);
     if (status != 200)
-        json_object_set_new (json, "error", json_string (
+        json_object_set_new (json, IM_KEY_ERROR, json_string (
             status >= 500 ? "some alerts were not taken; retry the whole "
                             "notification (repeats are recognised)"
                           : "some alerts were refused"));
@@ -300,15 +300,15 @@ s_event (const imb_http_request_t *request)
         json = json_pack ("{s:s,s:s,s:s,s:I,s:s}", "status", "success",
                           "message", "Event processed", "dedup_key",
                           command->label, "incident", (json_int_t)
-                          im_fields_int_or (reply->body, "incident", 0),
+                          im_fields_int_or (reply->body, IM_KEY_INCIDENT, 0),
                           "outcome", im_fields_str_or (reply->body,
-                                                       "outcome", "done"));
+                                                       IM_KEY_OUTCOME, "done"));
     }
     else
     if (reply && reply->status == 404)
         //  An acknowledge or resolve for no open incident: said, dropped
         json = json_pack ("{s:s,s:s,s:s}", "status", "dropped", "message",
-                          im_fields_str_or (reply->body, "error", ""),
+                          im_fields_str_or (reply->body, IM_KEY_ERROR, ""),
                           "dedup_key", command->label);
     else
         rc = s_failed (request, reply, command->request_id);
@@ -352,11 +352,11 @@ s_list (const imb_http_request_t *request)
 {
     int rc = 0;
     im_fields_t *body = im_fields_new ();
-    if (!s_parameter (request, "status", false, body, &rc)
-    ||  !s_parameter (request, "assignee", false, body, &rc)
-    ||  !s_parameter (request, "priority", true, body, &rc)
-    ||  !s_parameter (request, "limit", true, body, &rc)
-    ||  !s_parameter (request, "after", true, body, &rc)) {
+    if (!s_parameter (request, IM_KEY_STATUS, false, body, &rc)
+    ||  !s_parameter (request, IM_KEY_ASSIGNEE, false, body, &rc)
+    ||  !s_parameter (request, IM_KEY_PRIORITY, true, body, &rc)
+    ||  !s_parameter (request, IM_KEY_LIMIT, true, body, &rc)
+    ||  !s_parameter (request, IM_KEY_AFTER, true, body, &rc)) {
         im_fields_destroy (&body);
         return rc;
     }
@@ -379,7 +379,7 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
 {
     int rc;
     im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", id);
+    im_fields_set_int (body, IM_KEY_INCIDENT, id);
     im_reply_t *reply = imb_http_call (request->http,
                                        timeline ? "TIMELINE" : "GET", NULL,
                                        body, timeline, 0);
@@ -406,16 +406,17 @@ s_ready (const imb_http_request_t *request)
         json = json_pack ("{s:b,s:s}", "ready", 0, "reason", "the broker "
                           "did not answer within 2 s");
     else {
-        const char *state = im_fields_str_or (reply->body, "raft_state", "?");
+        const char *state = im_fields_str_or (reply->body, IM_KEY_RAFT_STATE,
+                                              "?");
         bool leader = streq (state, "leader");
         char reason [96];
         snprintf (reason, sizeof reason, "this node is %s, not the leader",
                   state);
         json = json_pack ("{s:b,s:s,s:I}", "ready", leader, "raft_state",
                           state, "queue", (json_int_t)
-                          im_fields_int_or (reply->body, "queue", 0));
+                          im_fields_int_or (reply->body, IM_KEY_QUEUE, 0));
         if (!leader)
-            json_object_set_new (json, "reason", json_string (reason));
+            json_object_set_new (json, IM_KEY_REASON, json_string (reason));
         status = leader ? 200 : 503;
     }
     im_reply_destroy (&reply);
@@ -443,8 +444,8 @@ s_cluster (const imb_http_request_t *request)
         rc = s_failed (request, members, NULL);
     else {
         static const char *keys [] = {
-            "raft_state", "term", "leader_id", "commit_index",
-            "applied_index", "last_seq"
+            IM_KEY_RAFT_STATE, IM_KEY_TERM, IM_KEY_LEADER_ID,
+            IM_KEY_COMMIT_INDEX, IM_KEY_APPLIED_INDEX, IM_KEY_LAST_SEQ
         };
         json_t *state = im_fields_to_json (status->body);
         for (size_t index = 0; json && state && index < 6; index++)
@@ -452,7 +453,7 @@ s_cluster (const imb_http_request_t *request)
                              json_object_get (state, keys [index]));
         json_decref (state);
         //  The leader's HTTP address, when this node knows it
-        int64_t leader = im_fields_int_or (status->body, "leader_id", 0);
+        int64_t leader = im_fields_int_or (status->body, IM_KEY_LEADER_ID, 0);
         size_t index;
         json_t *member;
         json_array_foreach (json_object_get (json, "members"), index,
@@ -461,7 +462,8 @@ s_cluster (const imb_http_request_t *request)
                                                                    "http"));
             if (json_integer_value (json_object_get (member, "node")) == leader
             &&  http && *http)
-                json_object_set_new (json, "leader_http", json_string (http));
+                json_object_set_new (json, IM_KEY_LEADER_HTTP,
+                                     json_string (http));
         }
         rc = imb_http_answer (request, 200, &json, 0, NULL);
     }

@@ -14,10 +14,12 @@
 
 //  The fields searched, and those each match returns
 static const char *s_searched [] = {
-    "resolution", "root_cause", "review_summary" };
+    IM_KEY_RESOLUTION, IM_KEY_ROOT_CAUSE, IM_KEY_REVIEW_SUMMARY };
 static const char *s_returned [] = {
-    "id", "title", "status", "type", "category", "resolution_code",
-    "resolution", "root_cause", "review_summary", "resolved_ms" };
+    IM_KEY_ID, IM_KEY_TITLE, IM_KEY_STATUS, IM_KEY_TYPE, IM_KEY_CATEGORY,
+    IM_KEY_RESOLUTION_CODE,
+    IM_KEY_RESOLUTION, IM_KEY_ROOT_CAUSE, IM_KEY_REVIEW_SUMMARY,
+    IM_KEY_RESOLVED_MS };
 
 typedef struct {
     char words [S_WORDS_MAX][64];   //  Lowercase words, all wanted
@@ -127,8 +129,8 @@ s_words (s_search_t *search, const char *text)
 zmsg_t *
 imb_search_answer (const im_request_t *request, imc_store_t *store)
 {
-    const char *text = im_fields_str_or (request->body, "text", "");
-    int64_t limit = im_fields_int_or (request->body, "limit", 20);
+    const char *text = im_fields_str_or (request->body, IM_KEY_TEXT, "");
+    int64_t limit = im_fields_int_or (request->body, IM_KEY_LIMIT, 20);
     s_search_t *search = (s_search_t *) calloc (1, sizeof (s_search_t));
     if (!search)
         return im_reply_encode_error (500, request->request_id,

@@ -49,7 +49,8 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
     if (im_query_type_from_name (request->verb) == IM_QUERY_CLUSTER_MEMBERS)
         return imb_cluster_members (self->cluster, request->request_id);
     bool change = imb_cluster_is_change (request->verb);
-    if (!change && im_fields_int_or (request->body, "linearizable", 0) == 0)
+    if (!change && im_fields_int_or (request->body, IM_KEY_LINEARIZABLE,
+                                     0) == 0)
         return imb_server_query (self, request);
     if (!imb_server_leading (self))
         return imb_cluster_redirect (self->cluster, request->request_id);

@@ -127,7 +127,8 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
         reply = imb_server_query (self, pending->read);
     else {
         im_fields_t *done = im_fields_new ();
-        im_fields_set_int (done, "node_id", (int64_t) self->config.node_id);
+        im_fields_set_int (done, IM_KEY_NODE_ID,
+                           (int64_t) self->config.node_id);
         reply = im_reply_encode (200, pending->request_id, done, NULL, NULL);
         im_fields_destroy (&done);
     }
