@@ -111,10 +111,10 @@ s_command_build (imw_tracker_t *self, uint64_t seq,
     command->body = im_fields_dup (imw_output_args (output, index));
     if (length < 0 || (size_t) length >= sizeof command->request_id
     ||  !command->body
-    ||  im_fields_set_int (command->body, "incident",
+    ||  im_fields_set_int (command->body, IM_KEY_INCIDENT,
                            (int64_t) imw_output_incident (output, index))
-    ||  im_fields_set_str (command->body, "actor", self->actor)
-    ||  im_fields_set_int (command->body, "causation", (int64_t) seq)) {
+    ||  im_fields_set_str (command->body, IM_KEY_ACTOR, self->actor)
+    ||  im_fields_set_int (command->body, IM_KEY_CAUSATION, (int64_t) seq)) {
         void *item = command;
         s_command_destroy (&item);
         return NULL;

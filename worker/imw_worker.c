@@ -234,7 +234,7 @@ s_recv_reply (imw_worker_t *self)
                                  reply->status, im_mono_ms (),
                                  &ack_seq, &timer);
     const char *error = reply->body
-        ? im_fields_str_or (reply->body, "error", "") : "";
+        ? im_fields_str_or (reply->body, IM_KEY_ERROR, "") : "";
     if (rc == IM_EBUSY)
         zsys_info ("%s: %s answered %d %s, will resend", self->role->name,
                    reply->request_id, reply->status, error);
