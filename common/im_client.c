@@ -160,7 +160,7 @@ s_recv_matching (im_client_t *self, const char *id, bool raw_items,
         return false;
     }
     char errbuf [200] = "";
-    im_reply_t *reply = im_reply_new (200);
+    im_reply_t *reply = im_reply_new (IM_PROTO_OK);
     if (!reply) {
         snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
         zmsg_destroy (&msg);
@@ -368,7 +368,7 @@ im_client_recv (im_client_t *self, bool raw_items)
         return NULL;
     }
     char errbuf [200] = "";
-    im_reply_t *reply = im_reply_new (200);
+    im_reply_t *reply = im_reply_new (IM_PROTO_OK);
     if (!reply)
         snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
     else

@@ -82,14 +82,16 @@ im_client_link_spread (im_client_t *self)
 bool
 im_client_link_again (int status)
 {
-    return status == 421 || status == 503 || status == 504;
+    return status == IM_PROTO_NOT_LEADER || status == IM_PROTO_UNAVAILABLE
+        || status == IM_PROTO_OUTCOME_UNKNOWN;
 }
 
 //  Follows a 421 that names the leader; true when it did
 bool
 im_client_link_follow (im_client_t *self, const im_reply_t *reply)
 {
-    const char *leader = reply && reply->status == 421 && reply->body
+    const char *leader = reply && reply->status == IM_PROTO_NOT_LEADER
+                      && reply->body
                        ? im_fields_str (reply->body, IM_KEY_LEADER) : NULL;
     if (!leader || !*leader || strlen (leader) >= sizeof self->leader)
         return false;

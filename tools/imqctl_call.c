@@ -12,16 +12,18 @@ static const char *
 s_status_text (int status)
 {
     switch (status) {
-        case 400: return "bad request";
-        case 401: return "this key is not let in";
-        case 403: return "not allowed for this actor";
-        case 404: return "no such incident";
-        case 409: return "not allowed in the incident's current status";
-        case 413: return "too large";
-        case 421: return "not the leader";
-        case 500: return "internal error";
-        case 503: return "busy, retry";
-        case 504: return "outcome unknown, retry with the same request id";
+        case IM_PROTO_BAD_REQUEST: return "bad request";
+        case IM_PROTO_UNAUTHORIZED: return "this key is not let in";
+        case IM_PROTO_FORBIDDEN: return "not allowed for this actor";
+        case IM_PROTO_NOT_FOUND: return "no such incident";
+        case IM_PROTO_CONFLICT:
+            return "not allowed in the incident's current status";
+        case IM_PROTO_TOO_LARGE: return "too large";
+        case IM_PROTO_NOT_LEADER: return "not the leader";
+        case IM_PROTO_INTERNAL: return "internal error";
+        case IM_PROTO_UNAVAILABLE: return "busy, retry";
+        case IM_PROTO_OUTCOME_UNKNOWN:
+            return "outcome unknown, retry with the same request id";
         default:  return "error";
     }
 }
@@ -110,7 +112,7 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
     im_fields_destroy (&read);
     bool command = im_query_type_from_name (wire) == IM_QUERY_NONE;
     int rc = IMQCTL_EXIT_OK;
-    bool unknown = reply && reply->status == 504;
+    bool unknown = reply && reply->status == IM_PROTO_OUTCOME_UNKNOWN;
     if (!reply) {
         //  The call only gives up early for a reply it could not read
         //  or an interrupt; otherwise the deadline passed

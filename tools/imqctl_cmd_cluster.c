@@ -51,7 +51,7 @@ s_ask_all (const imqctl_t *self, s_node_t *nodes)
         node->reply = client ? im_client_call (client, "STATUS", NULL, NULL,
                                                false)
                              : NULL;
-        if (node->reply && node->reply->status != 200)
+        if (node->reply && node->reply->status != IM_PROTO_OK)
             im_reply_destroy (&node->reply);
         im_client_destroy (&client);
     }

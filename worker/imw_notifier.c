@@ -152,10 +152,10 @@ s_fetch (imw_notifier_t *self, uint64_t incident, s_incident_t *entry)
         return IM_ETIMEOUT;
     }
     int rc = 0;
-    if (reply->status == 421 || reply->status >= 500)
+    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
         rc = IM_EBUSY;
     else
-    if (reply->status == 200 && reply->body) {
+    if (reply->status == IM_PROTO_OK && reply->body) {
         const im_fields_t *incident_fields = reply->body;
         if (s_set (&entry->reporter,
                    im_fields_str (incident_fields, IM_KEY_REPORTER))

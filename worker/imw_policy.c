@@ -92,10 +92,10 @@ s_fetch (imw_policy_t *self, uint64_t version, im_client_t *query)
         return IM_ETIMEOUT;
     }
     int rc = 0;
-    if (reply->status == 421 || reply->status >= 500)
+    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
         rc = IM_EBUSY;
     else
-    if (reply->status != 200 || !reply->body) {
+    if (reply->status != IM_PROTO_OK || !reply->body) {
         zsys_error ("policy: CONFIG-GET %" PRIu64 " answered %d", version,
                     reply->status);
         rc = IM_ECONFIG;

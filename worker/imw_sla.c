@@ -292,7 +292,7 @@ s_sweep (imw_sla_t *self, uint64_t now_ms)
     im_reply_t *reply = im_client_call (self->query, "SLA-CLOCKS", NULL, body,
                                         false);
     im_fields_destroy (&body);
-    if (reply && reply->status == 200)
+    if (reply && reply->status == IM_PROTO_OK)
         imw_sla_restore (self, reply->items);
     else
         zsys_warning ("sla: sweep: %s", reply ? "refused"
@@ -397,12 +397,12 @@ imw_sla_start (imw_sla_t *self, im_client_t *query)
         return IM_ETIMEOUT;
     }
     int rc = 0;
-    if (reply->status == 200) {
+    if (reply->status == IM_PROTO_OK) {
         size_t armed = imw_sla_restore (self, reply->items);
         zsys_info ("sla: %zu running clocks loaded", armed);
     }
     else
-    if (reply->status == 421 || reply->status >= 500)
+    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
         rc = IM_EBUSY;
     else                            //  Asking again would not help
         zsys_error ("sla: SLA-CLOCKS refused (%d), no clocks loaded",

@@ -221,7 +221,7 @@ imw_tracker_answer (imw_tracker_t *self, const char *request_id,
     if (!handle)
         return IM_ENOTFOUND;
     s_command_t *command = (s_command_t *) zlistx_handle_item (handle);
-    if (status == 421 || status >= 500 || status < 200) {
+    if (status == IM_PROTO_NOT_LEADER || status >= 500 || status < 200) {
         //  Not applied: resend after a pause, not at once, so a busy
         //  broker is not hammered
         command->due_ms = now_ms + self->resend_ms;

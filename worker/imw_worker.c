@@ -239,7 +239,7 @@ s_recv_reply (imw_worker_t *self)
         zsys_info ("%s: %s answered %d %s, will resend", self->role->name,
                    reply->request_id, reply->status, error);
     else
-    if (rc == 0 && reply->status == 409)
+    if (rc == 0 && reply->status == IM_PROTO_CONFLICT)
         zsys_info ("%s: %s refused: 409 %s", self->role->name,
                    reply->request_id, error);
     else

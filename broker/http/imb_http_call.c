@@ -39,8 +39,9 @@ imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
 static bool
 s_refused (const im_reply_t *reply)
 {
-    return reply->status == 503 || reply->status == 421
-        || reply->status == 504;
+    return reply->status == IM_PROTO_UNAVAILABLE
+        || reply->status == IM_PROTO_NOT_LEADER
+        || reply->status == IM_PROTO_OUTCOME_UNKNOWN;
 }
 
 //  Sends, as ALERT, every command of batch that is not a repeat of an

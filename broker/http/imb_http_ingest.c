@@ -404,7 +404,7 @@ imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
             const char *occurrence = im_fields_str (command->body,
                                                     IM_KEY_OCCURRENCE);
             if (command->repeat_of >= 0 || !occurrence || !reply
-            ||  reply->status != 200 || !im_fields_has (reply->body,
+            ||  reply->status != IM_PROTO_OK || !im_fields_has (reply->body,
                                                         IM_KEY_REPEAT))
                 continue;
             if (pass == 0) {

@@ -164,10 +164,11 @@ imb_http_metrics (const imb_http_request_t *request)
     im_reply_t *counters = imb_http_call (request->http, "COUNTERS", NULL,
                                           NULL, false, 0);
     int rc;
-    if (!status || status->status != 200 || !counters
-    ||  counters->status != 200 || !counters->items
+    if (!status || status->status != IM_PROTO_OK || !counters
+    ||  counters->status != IM_PROTO_OK || !counters->items
     ||  zlist_size (counters->items) != 3)
-        rc = imb_http_error (request, 503, "the broker did not answer",
+        rc = imb_http_error (request, IM_PROTO_UNAVAILABLE,
+                             "the broker did not answer",
                              NULL);
     else {
         char *text = NULL;
@@ -185,7 +186,7 @@ imb_http_metrics (const imb_http_request_t *request)
                          PRIu64 "\n", code, count);
         }
         fclose (out);
-        rc = imb_http_answer_text (request, 200, &text,
+        rc = imb_http_answer_text (request, IM_PROTO_OK, &text,
                                    "text/plain; version=0.0.4");
     }
     im_reply_destroy (&status);

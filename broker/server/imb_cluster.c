@@ -161,7 +161,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
 {
     assert (self);
     if (!self->leader_id || self->leader_id == self->config->node_id)
-        return im_reply_encode_error (503, request_id, "no leader is known "
+        return im_reply_encode_error (IM_PROTO_UNAVAILABLE, request_id,
+                                      "no leader is known "
                                       "yet (election under way); retry "
                                       "with the same request id");
     const im_config_member_t *known = s_leader (self);
@@ -179,7 +180,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
         im_fields_set_str (body, IM_KEY_LEADER, leader->client);
     if (known && *known->http)
         im_fields_set_str (body, IM_KEY_LEADER_HTTP, known->http);
-    zmsg_t *reply = im_reply_encode (421, request_id, body, NULL, NULL);
+    zmsg_t *reply = im_reply_encode (IM_PROTO_NOT_LEADER, request_id, body,
+                                     NULL, NULL);
     im_fields_destroy (&body);
     return reply;
 }
@@ -265,7 +267,8 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
     assert (self && request_id);
     s_members_t members = { self->config, zlistx_new () };
     if (!members.items)
-        return im_reply_encode_error (500, request_id, "out of memory");
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request_id,
+                                      "out of memory");
     zlistx_set_destructor (members.items, s_item_destroy);
     zlistx_set_comparator (members.items, s_item_compare);
     int rc = 0;
@@ -293,7 +296,8 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
     }
     zmsg_t *reply;
     if (rc)
-        reply = im_reply_encode_error (500, request_id, "cannot read the "
+        reply = im_reply_encode_error (IM_PROTO_INTERNAL, request_id,
+                                       "cannot read the "
                                        "cluster.member events");
     else {
         zlistx_sort (members.items);
@@ -305,7 +309,7 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
         im_fields_set_int (body, IM_KEY_NODE_ID,
                            (int64_t) self->config->node_id);
         im_fields_set_int (body, IM_KEY_COUNT, (int64_t) zlist_size (items));
-        reply = im_reply_encode (200, request_id, body, items, NULL);
+        reply = im_reply_encode (IM_PROTO_OK, request_id, body, items, NULL);
         im_fields_destroy (&body);
         zlist_destroy (&items);
     }
@@ -360,7 +364,8 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
     if (!self->leading && !(imb_cluster_look (self), self->leading))
         return imb_cluster_redirect (self, request->request_id);
     if (*self->change_id)           //  Its steps hold this object's state
-        return im_reply_encode_error (409, request->request_id, "another "
+        return im_reply_encode_error (IM_PROTO_CONFLICT, request->request_id,
+                                      "another "
                                       "membership change is under way; "
                                       "retry once it is done");
     im_query_type_t type = im_query_type_from_name (request->verb);
@@ -372,15 +377,18 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
              : type == IM_QUERY_CLUSTER_REMOVE ? IMB_RAFT_REMOVE
              : IMB_RAFT_TRANSFER;
     if (has_node && (im_fields_int (body, IM_KEY_NODE, &node) || node < 1))
-        return im_reply_encode_error (400, request->request_id, "argument "
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "argument "
                                       "'node' must be an integer >= 1");
     if (kind != IMB_RAFT_TRANSFER && !has_node)
-        return im_reply_encode_error (400, request->request_id, "missing "
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "missing "
                                       "argument 'node' (the node's id)");
     if (kind == IMB_RAFT_ADD
     &&  (!raft || !*raft || strlen (raft) >= IM_CONFIG_PATH_MAX
          || !strchr (raft, ':')))
-        return im_reply_encode_error (400, request->request_id, "missing "
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "missing "
                                       "or invalid argument 'raft' (the new "
                                       "node's host:port)");
     if (kind == IMB_RAFT_ADD)
@@ -396,7 +404,8 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
     if (imb_raft_control (self->raft, token, kind, (uint64_t) node, raft)) {
         im_command_destroy (&self->member);
         self->add_node = 0;
-        return im_reply_encode_error (503, request->request_id, "out of "
+        return im_reply_encode_error (IM_PROTO_UNAVAILABLE,
+                                      request->request_id, "out of "
                                       "memory; retry");
     }
     im_strlcpy (self->change_id, request->request_id, sizeof self->change_id);

@@ -16,7 +16,7 @@ imb_command_from (im_request_t *request, const char *principal,
     *command_p = NULL;
     im_command_type_t type = im_command_type_from_name (request->verb);
     if (type == IM_CMD_OFFSET || type == IM_CMD_MEMBER)
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       type == IM_CMD_OFFSET
                                       ? "OFFSET is internal to the broker"
                                       : "MEMBER is internal to the broker "
@@ -29,18 +29,18 @@ imb_command_from (im_request_t *request, const char *principal,
     ||  (type != IM_CMD_OPEN && type != IM_CMD_ALERT && type != IM_CMD_CONFIG
          && type != IM_CMD_PRINCIPAL
          && incident == 0))
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "missing or invalid argument 'incident' "
                                       "(an integer >= 1)");
     if (im_fields_has (body, IM_KEY_CAUSATION)
     &&  (im_fields_int (body, IM_KEY_CAUSATION, &causation) || causation < 0))
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "argument 'causation' must be an "
                                       "integer >= 0");
     if (im_fields_has (body, IM_KEY_ACTOR)
     &&  (!im_fields_str (body, IM_KEY_ACTOR) || !*actor
          || strlen (actor) >= IM_ACTOR_MAX))
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "argument 'actor' must be a string of "
                                       "1 to 63 bytes");
     im_command_t *command = im_command_new ();
@@ -58,7 +58,7 @@ imb_command_from (im_request_t *request, const char *principal,
     &&  !streq (actor, principal) && !im_fields_has (body, IM_KEY_ON_BEHALF_OF)
     &&  im_fields_append_str (command->args, IM_KEY_ON_BEHALF_OF, actor)) {
         im_command_destroy (&command);
-        return im_reply_encode_error (503, request->request_id,
+        return im_reply_encode_error (IM_PROTO_UNAVAILABLE, request->request_id,
                                       "out of memory; retry");
     }
     im_strlcpy (command->request_id, request->request_id,

@@ -73,7 +73,7 @@ s_list (const im_request_t *request, imc_store_t *store)
     int64_t after = im_fields_int_or (body, IM_KEY_AFTER, 0);
     if (limit < 1 || limit > IM_PROTO_ITEMS_MAX || after < 0) {
         zlist_destroy (&scan.items);
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "limit must be 1..10000 and after >= 0");
     }
     scan.limit = (size_t) limit;
@@ -112,7 +112,7 @@ s_sla_clocks (const im_request_t *request, imc_store_t *store)
     int64_t limit = im_fields_int_or (request->body, IM_KEY_LIMIT,
                                       IM_PROTO_ITEMS_MAX);
     if (due_before < 0 || limit < 1 || limit > IM_PROTO_ITEMS_MAX)
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "due_before must be >= 0 and limit "
                                       "1..10000");
     s_clocks_t clocks = { zlist_new (), (size_t) limit };
@@ -192,7 +192,7 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
 {
     int64_t id;
     if (im_fields_int (request->body, IM_KEY_INCIDENT, &id) || id < 1)
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "missing or invalid argument "
                                       "'incident' (an integer >= 1)");
     im_fields_t *incident = NULL;
@@ -200,13 +200,15 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
     if (rc) {
         char text [64];
         snprintf (text, sizeof text, "no incident %" PRId64, id);
-        return im_reply_encode_error (rc == IM_ENOTFOUND ? 404 : 500,
+        return im_reply_encode_error (rc == IM_ENOTFOUND ? IM_PROTO_NOT_FOUND
+                                                         : IM_PROTO_INTERNAL,
                                       request->request_id,
                                       rc == IM_ENOTFOUND ? text
                                                          : im_strerror (rc));
     }
     if (!timeline) {
-        zmsg_t *reply = im_reply_encode (200, request->request_id, incident,
+        zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id,
+                                         incident,
                                          NULL, NULL);
         im_fields_destroy (&incident);
         return reply;
@@ -220,7 +222,8 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
     im_fields_t *result = im_fields_new ();
     im_fields_set_int (result, IM_KEY_INCIDENT, id);
     im_fields_set_int (result, IM_KEY_COUNT, (int64_t) zlist_size (frames));
-    zmsg_t *reply = im_reply_encode (200, request->request_id, result, NULL,
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, result,
+                                     NULL,
                                      frames);
     im_fields_destroy (&result);
     zframe_t *frame = (zframe_t *) zlist_pop (frames);
@@ -264,7 +267,8 @@ s_status (const im_request_t *request, imb_raft_t *raft,
                                           refusals, index));
     }
     zlist_t *groups = imb_dispatch_status (dispatch);
-    zmsg_t *reply = im_reply_encode (200, request->request_id, body, groups,
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, body,
+                                     groups,
                                      NULL);
     zlist_destroy (&groups);
     im_fields_destroy (&body);
@@ -300,13 +304,14 @@ s_counters (const im_request_t *request, imc_store_t *store)
     im_fields_t *body = im_fields_new ();
     zmsg_t *reply;
     if (rc || !list || !body)
-        reply = im_reply_encode_error (500, request->request_id,
+        reply = im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                        im_strerror (rc ? rc : IM_ENOMEM));
     else {
         for (size_t family = 0; family < 3; family++)
             zlist_append (list, items [family]);
         im_fields_set_int (body, IM_KEY_COUNT, 3);
-        reply = im_reply_encode (200, request->request_id, body, list, NULL);
+        reply = im_reply_encode (IM_PROTO_OK, request->request_id, body, list,
+                                 NULL);
     }
     zlist_destroy (&list);
     im_fields_destroy (&body);
@@ -352,7 +357,7 @@ s_config (const im_request_t *request, imc_store_t *store)
                           im_event_new (), NULL };
     if (config.version < 0 || !config.event) {
         im_event_destroy (&config.event);
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "version must be >= 0");
     }
     int rc = imc_store_incident_events_scan (store, 0, s_config_event,
@@ -360,18 +365,18 @@ s_config (const im_request_t *request, imc_store_t *store)
     im_event_destroy (&config.event);
     zmsg_t *reply;
     if (rc < 0)
-        reply = im_reply_encode_error (500, request->request_id,
+        reply = im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                        "cannot read the configuration");
     else
     if (!config.found && config.version)
-        reply = im_reply_encode_error (404, request->request_id,
+        reply = im_reply_encode_error (IM_PROTO_NOT_FOUND, request->request_id,
                                        "no such configuration version");
     else {
         if (!config.found) {        //  Nothing applied: the defaults
             config.found = im_fields_new ();
             im_fields_set_int (config.found, IM_KEY_VERSION, 0);
         }
-        reply = im_reply_encode (200, request->request_id, config.found,
+        reply = im_reply_encode (IM_PROTO_OK, request->request_id, config.found,
                                  NULL, NULL);
     }
     im_fields_destroy (&config.found);
@@ -401,7 +406,8 @@ imb_query_answer (const im_request_t *request, imc_store_t *store,
         case IM_QUERY_SEARCH:
             return imb_search_answer (request, store);
         default:
-            return im_reply_encode_error (400, request->request_id,
+            return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                          request->request_id,
                                           "unknown query");
     }
 }
@@ -414,11 +420,12 @@ imb_query_list_reply (const char *request_id, int scan_rc, zlist_t *items,
     if (scan_rc < 0) {
         char text [96];
         snprintf (text, sizeof text, "cannot read %s", what);
-        return im_reply_encode_error (500, request_id, text);
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request_id, text);
     }
     im_fields_t *result = im_fields_new ();
     im_fields_set_int (result, IM_KEY_COUNT, (int64_t) zlist_size (items));
-    zmsg_t *reply = im_reply_encode (200, request_id, result, items, NULL);
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request_id, result, items,
+                                     NULL);
     im_fields_destroy (&result);
     return reply;
 }

@@ -133,11 +133,11 @@ imb_search_answer (const im_request_t *request, imc_store_t *store)
     int64_t limit = im_fields_int_or (request->body, IM_KEY_LIMIT, 20);
     s_search_t *search = (s_search_t *) calloc (1, sizeof (s_search_t));
     if (!search)
-        return im_reply_encode_error (500, request->request_id,
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                       "out of memory");
     if (limit < 1 || limit > IM_PROTO_ITEMS_MAX || !s_words (search, text)) {
         free (search);
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "SEARCH needs 'text' of 1 to 16 words "
                                       "(each under 64 bytes) and a 'limit' "
                                       "of 1..10000");

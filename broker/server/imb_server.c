@@ -149,7 +149,9 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     if (!allowed) {
         imb_server_refused (self, "worker/denied", "worker message", denial);
         if (routing) {
-            zmsg_t *error = im_wmsg_encode_error (key ? 403 : 401, denial);
+            zmsg_t *error = im_wmsg_encode_error (key ? IM_PROTO_FORBIDDEN
+                                                      : IM_PROTO_UNAUTHORIZED,
+                                                  denial);
             imb_server_send_reply (self->workers, routing, &error);
         }
     }

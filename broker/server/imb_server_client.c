@@ -24,12 +24,14 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
         int rc = imb_server_submit (self, command, routing,
                                     request->request_id);
         if (rc == IM_EPROTO)
-            reply = im_reply_encode_error (400, request->request_id,
+            reply = im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                           request->request_id,
                                            "routing id longer than 255 "
                                            "bytes");
         else
         if (rc)
-            reply = im_reply_encode_error (503, request->request_id,
+            reply = im_reply_encode_error (IM_PROTO_UNAVAILABLE,
+                                           request->request_id,
                                            "the broker is busy; retry with "
                                            "the same request id");
     }
@@ -61,7 +63,8 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
     zmsg_t *reply = change
         ? imb_cluster_change (self->cluster, request, token)
         : imb_raft_control (self->raft, token, IMB_RAFT_BARRIER, 0, NULL)
-        ? im_reply_encode_error (503, request->request_id, "out of memory; "
+        ? im_reply_encode_error (IM_PROTO_UNAVAILABLE, request->request_id,
+                                 "out of memory; "
                                  "retry")
         : NULL;
     if (reply)
@@ -101,13 +104,13 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     char denial [256] = "";
     const imb_key_t *key = NULL;
     int denied = imb_server_peer (self, zmsg_first (msg), &key, denial,
-                                  sizeof denial) ? 401 : 0;
+                                  sizeof denial) ? IM_PROTO_UNAUTHORIZED : 0;
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
                      : IM_EPROTO;
     zmsg_destroy (&msg);
     if (rc == 0 && !denied
     &&  imb_server_authorize (key, request, denial, sizeof denial))
-        denied = 403;
+        denied = IM_PROTO_FORBIDDEN;
     if (!routing)
         ;                           //  Nothing to answer to
     else

@@ -77,7 +77,8 @@ s_fetch_file (im_client_t *client, const char *checkpoint, const char *name,
         im_fields_set_int (body, IM_KEY_OFFSET, offset);
         im_reply_t *reply = im_client_call (client, "CHECKPOINT-READ", NULL,
                                             body, true);
-        zframe_t *chunk = reply && reply->status == 200 && reply->raw_items
+        zframe_t *chunk = reply && reply->status == IM_PROTO_OK
+                       && reply->raw_items
                         ? (zframe_t *) zlist_first (reply->raw_items) : NULL;
         const char *hash = reply && reply->body
                          ? im_fields_str (reply->body, IM_KEY_HASH) : NULL;
@@ -173,7 +174,7 @@ s_fetch (const char *endpoint, const im_curve_t *curve, uint64_t index,
                                         0) : 0;
     const char *name = reply && reply->body
                      ? im_fields_str (reply->body, IM_KEY_CHECKPOINT) : NULL;
-    if (!reply || reply->status != 200 || !name) {
+    if (!reply || reply->status != IM_PROTO_OK || !name) {
         snprintf (errbuf, errlen, "no checkpoint from %s: %s", endpoint,
                   reply ? im_fields_str_or (reply->body, IM_KEY_ERROR, "")
                         : im_client_errmsg (client));

@@ -163,7 +163,7 @@ s_apply_offset (imc_fsm_t *self, imc_store_batch_t *batch,
     int64_t seq = im_fields_int_or (command->args, IM_KEY_SEQ, -1);
     uint64_t current = 0;
     if (!group || !*group || seq < 0) {
-        result->status = 400;
+        result->status = IM_PROTO_BAD_REQUEST;
         im_fields_set_str (result->body, IM_KEY_ERROR,
                            "OFFSET needs group and seq");
         return;

@@ -163,7 +163,8 @@ imc_fsm_request_repeat (imc_fsm_t *self, const char *key,
     if (!stored)
         return false;
     im_fields_merge (result->body, stored);
-    result->status = (int) im_fields_int_or (result->body, IM_KEY_STATUS, 200);
+    result->status = (int) im_fields_int_or (result->body, IM_KEY_STATUS,
+                                              IM_PROTO_OK);
     im_fields_remove (result->body, IM_KEY_STATUS);
     return true;
 }
@@ -184,7 +185,7 @@ imc_fsm_result_push (imc_fsm_t *self)
         self->results_max = max;
     }
     imc_fsm_result_t *result = &self->results [self->results_n++];
-    result->status = 200;
+    result->status = IM_PROTO_OK;
     im_fields_clear (result->body);
     return result;
 }
