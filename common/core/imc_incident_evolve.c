@@ -6,6 +6,13 @@
     change is allowed is the state machine's job (common/core/imc_fsm.c),
     helped by the lifecycle table of im_incident.c; replay only folds
     events.
+
+    Most events only copy payload keys, stamp a time, count or forget a
+    key, so each event type is a list of rules (s_rules below), read in
+    order: a key keeps the place it first took in the map, so the order
+    of the rules is the order of the stored bytes. What is more than
+    that (incident.opened, links, notes, the SLA clocks, the kind of an
+    escalation) is a small function a rule calls.
 */
 #include <assert.h>
 #include <stdbool.h>
@@ -22,7 +29,27 @@
 #include "imc_incident.h"
 #include "imc_incident_private.h"
 
-//  Copies key from the event's payload into the projection, if present
+//  What a rule does to the projection
+typedef enum {
+    S_END = 0,                      //  The end of an event's rules
+    S_COPY,                         //  key = the payload's from, if there
+    S_STAMP,                        //  key = the event's time
+    S_REMOVE,                       //  key goes
+    S_COUNT,                        //  key = key + 1 (from 0)
+    S_TEXT,                         //  key = the text from
+    S_ONE,                          //  key = 1
+    S_CALL                          //  call, with the event
+} s_op_t;
+
+typedef void (s_call_fn) (im_fields_t *incident, const im_event_t *event);
+
+typedef struct {
+    s_op_t op;                      //  What to do
+    const char *key;                //  Projection key
+    const char *from;               //  Payload key (S_COPY), text (S_TEXT)
+    s_call_fn *call;                //  S_CALL: what to call
+} s_rule_t;
+
 static void
 s_copy (im_fields_t *incident, const im_fields_t *payload, const char *key,
         const char *as)
@@ -36,133 +63,91 @@ s_copy (im_fields_t *incident, const im_fields_t *payload, const char *key,
         im_fields_set_int (incident, as, number);
 }
 
-//  Appends a line to the incident's notes (its comments, and those of
-//  duplicates merged into it), keeping the last IM_INCIDENT_NOTES_MAX
-//  bytes from a line's start: the projection stays bounded, and the
-//  timeline keeps every comment
-static void
-s_note (im_fields_t *incident, const char *line)
-{
-    if (!line || !*line)
-        return;
-    const char *notes = im_fields_str_or (incident, IM_KEY_NOTES, "");
-    size_t size = strlen (notes) + strlen (line) + 2;
-    char *joined = (char *) malloc (size);
-    if (!joined)
-        return;
-    snprintf (joined, size, "%s%s%s", notes, *notes ? "\n" : "", line);
-    const char *kept = joined;
-    while (strlen (kept) > IM_INCIDENT_NOTES_MAX) {
-        const char *newline = strchr (kept, '\n');
-        kept = newline ? newline + 1 : kept + strlen (kept)
-                                     - IM_INCIDENT_NOTES_MAX;
-    }
-    im_fields_set_str (incident, IM_KEY_NOTES, kept);
-    free (joined);
-}
-
 static void
 s_increment (im_fields_t *incident, const char *key)
 {
     im_fields_set_int (incident, key, im_fields_int_or (incident, key, 0) + 1);
 }
 
-//  Sets sla_<clock> to value; clock comes from the payload
+//  The SLA clocks a projection keeps: state, due time, and the time key
+//  of the event that stops the clock
+static const struct {
+    const char *name;               //  The payload's "clock"
+    const char *state;              //  Projection key: running, met...
+    const char *due;                //  Projection key: when it is due
+    const char *stopper;            //  Projection key: when it stopped
+} s_clocks [] = {
+    { "response", IM_KEY_SLA_RESPONSE, IM_KEY_SLA_RESPONSE_DUE_MS,
+      IM_KEY_ACKNOWLEDGED_MS },
+    { "resolution", IM_KEY_SLA_RESOLUTION, IM_KEY_SLA_RESOLUTION_DUE_MS,
+      IM_KEY_RESOLVED_MS }
+};
+#define S_CLOCKS (sizeof s_clocks / sizeof s_clocks [0])
+
+//  Sets the state of the payload's clock to value
 static void
 s_set_clock (im_fields_t *incident, const im_fields_t *payload,
              const char *value)
 {
     const char *clock = im_fields_str (payload, IM_KEY_CLOCK);
-    if (clock && (streq (clock, "response") || streq (clock, "resolution"))) {
-        char key [32];
-        snprintf (key, sizeof key, "sla_%s", clock);
-        im_fields_set_str (incident, key, value);
+    for (size_t index = 0; clock && index < S_CLOCKS; index++)
+        if (streq (clock, s_clocks [index].name))
+            im_fields_set_str (incident, s_clocks [index].state, value);
+}
+
+//  sla.started: each clock running, or already met / breached when the
+//  event that stops it came first (acknowledged or resolved before the
+//  clocks started)
+static void
+s_start_clocks (im_fields_t *incident, const im_event_t *event)
+{
+    (void) event;
+    for (size_t index = 0; index < S_CLOCKS; index++) {
+        int64_t stopped = im_fields_int_or (incident,
+                                            s_clocks [index].stopper, 0);
+        const char *state = "running";
+        if (stopped)
+            state = stopped <= im_fields_int_or (incident,
+                                                 s_clocks [index].due, 0)
+                  ? "met" : "breached";
+        im_fields_set_str (incident, s_clocks [index].state, state);
     }
 }
 
-//  Starts sla_<clock>: running, or already met / breached when the event
-//  that stops it (stopper, a *_ms key) is in the projection
 static void
-s_start_clock (im_fields_t *incident, const char *clock, const char *stopper)
+s_stop_clock (im_fields_t *incident, const im_event_t *event)
 {
-    char state_key [32], due_key [48];
-    snprintf (state_key, sizeof state_key, "sla_%s", clock);
-    snprintf (due_key, sizeof due_key, "sla_%s_due_ms", clock);
-    int64_t stopped = im_fields_int_or (incident, stopper, 0);
-    const char *state = "running";
-    if (stopped)
-        state = stopped <= im_fields_int_or (incident, due_key, 0)
-              ? "met" : "breached";
-    im_fields_set_str (incident, state_key, state);
+    const char *result = im_fields_str (event->payload, IM_KEY_RESULT);
+    s_set_clock (incident, event->payload, result ? result : "met");
 }
 
-//  Forgets why and from where an incident was put on hold
 static void
-s_off_hold (im_fields_t *incident)
+s_breach_clock (im_fields_t *incident, const im_event_t *event)
 {
-    im_fields_remove (incident, IM_KEY_PENDING_REASON);
-    im_fields_remove (incident, IM_KEY_PENDING_FROM);
+    s_set_clock (incident, event->payload, "breached");
 }
 
-//  Where each kind of link goes in the projection: an int for the one
-//  incident it names (parent, duplicate_of), else a list of ids
-static const struct {
-    const char *link;               //  incident.linked "link"
-    const char *key;                //  Projection key
-    bool list;                      //  A list of ids, else one id
-} s_links [] = {
-    { "parent", IM_KEY_PARENT, false }, { "child", IM_KEY_CHILDREN, true },
-    { "related", IM_KEY_RELATED, true },
-    { "duplicate_of", IM_KEY_DUPLICATE_OF, false },
-    { "duplicate", IM_KEY_DUPLICATES, true },
-    { "follow_up", IM_KEY_FOLLOW_UPS, true },
-};
-
-//  Records a link (or removes it for action "unlink"); a duplicate
-//  merged in brings its reporters
 static void
-s_link (im_fields_t *incident, const im_fields_t *payload)
+s_comment (im_fields_t *incident, const im_event_t *event)
 {
-    const char *link = im_fields_str_or (payload, IM_KEY_LINK, "");
-    int64_t other = im_fields_int_or (payload, IM_KEY_OTHER, 0);
-    bool unlink = streq (im_fields_str_or (payload, IM_KEY_ACTION, "link"),
-                         "unlink");
-    size_t index = 0;
-    while (index < sizeof s_links / sizeof s_links [0]
-       &&  !streq (s_links [index].link, link))
-        index++;
-    if (other <= 0 || index == sizeof s_links / sizeof s_links [0])
-        return;
-    const char *key = s_links [index].key;
-    if (!s_links [index].list) {
-        if (unlink)
-            im_fields_remove (incident, key);
-        else
-            im_fields_set_int (incident, key, other);
-    }
-    else
-    if (unlink)
-        imc_incident_list_remove (incident, key, other);
-    else
-        imc_incident_list_add (incident, key, other);
-    //  A merged duplicate's notes are the survivor's now
-    if (!unlink)
-        s_note (incident, im_fields_str (payload, IM_KEY_NOTES));
-    //  Reporters come as a comma-separated list of names
-    const char *reporters = im_fields_str (payload, IM_KEY_REPORTERS);
-    while (!unlink && reporters && *reporters) {
-        const char *comma = strchr (reporters, ',');
-        size_t size = comma ? (size_t) (comma - reporters)
-                            : strlen (reporters);
-        char name [IM_ACTOR_MAX];
-        if (size < sizeof name) {
-            memcpy (name, reporters, size);
-            name [size] = 0;
-            if (!streq (name, im_fields_str_or (incident, IM_KEY_REPORTER, "")))
-                imc_incident_list_add_text (incident, IM_KEY_REPORTERS, name);
-        }
-        reporters = comma ? comma + 1 : NULL;
-    }
+    imc_incident_note (incident, im_fields_str (event->payload,
+                                                IM_KEY_TEXT));
+}
+
+static void
+s_link (im_fields_t *incident, const im_event_t *event)
+{
+    imc_incident_link (incident, event->payload);
+}
+
+static void
+s_escalate (im_fields_t *incident, const im_event_t *event)
+{
+    s_increment (incident,
+                 streq (im_fields_str_or (event->payload, IM_KEY_KIND, ""),
+                        "hierarchical")
+                 ? IM_KEY_HIERARCHICAL_ESCALATIONS
+                 : IM_KEY_FUNCTIONAL_ESCALATIONS);
 }
 
 //  Keys incident.opened adds after the payload's, in order
@@ -211,188 +196,182 @@ s_open_fast (im_fields_t *incident, const im_event_t *event)
     return true;
 }
 
+//  incident.opened when the fast path does not apply: the payload may
+//  hold any key
+static void
+s_open (im_fields_t *incident, const im_event_t *event)
+{
+    int64_t ts = (int64_t) event->ts_ms;
+    im_fields_clear (incident);
+    im_fields_set_int (incident, IM_KEY_ID, (int64_t) event->incident);
+    im_fields_merge (incident, event->payload);
+    im_fields_set_int (incident, IM_KEY_CREATED_MS, ts);
+    im_fields_set_int (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
+    im_fields_set_int (incident, IM_KEY_REOPEN_COUNT, 0);
+    im_fields_set_int (incident, IM_KEY_BREACHES, 0);
+    im_fields_set_int (incident, IM_KEY_NOTIFICATIONS, 0);
+    im_fields_set_int (incident, IM_KEY_EVENTS, 0);
+}
+
+#define COPY(key)           { S_COPY, key, key, NULL }
+#define COPY_AS(key, from)  { S_COPY, key, from, NULL }
+#define STAMP(key)          { S_STAMP, key, NULL, NULL }
+#define REMOVE(key)         { S_REMOVE, key, NULL, NULL }
+#define COUNT(key)          { S_COUNT, key, NULL, NULL }
+#define TEXT(key, text)     { S_TEXT, key, text, NULL }
+#define ONE(key)            { S_ONE, key, NULL, NULL }
+#define CALL(fn)            { S_CALL, NULL, NULL, fn }
+#define END                 { S_END, NULL, NULL, NULL }
+
+//  The rules of each event type, in the order they apply
+static const s_rule_t s_opened [] = { CALL (s_open), END };
+static const s_rule_t s_acknowledged [] = {
+    COPY (IM_KEY_STATUS), STAMP (IM_KEY_ACKNOWLEDGED_MS), END };
+static const s_rule_t s_assigned [] = {
+    COPY (IM_KEY_TIER), COPY (IM_KEY_GROUP), COPY (IM_KEY_AGENT),
+    COPY (IM_KEY_STATUS), COPY (IM_KEY_REASSIGNMENT_COUNT), END };
+static const s_rule_t s_commented [] = {
+    COUNT (IM_KEY_COMMENTS), CALL (s_comment), END };
+static const s_rule_t s_resolved [] = {
+    COPY (IM_KEY_STATUS), COPY_AS (IM_KEY_RESOLUTION, IM_KEY_NOTES),
+    COPY_AS (IM_KEY_RESOLUTION_CODE, IM_KEY_CODE),
+    COPY (IM_KEY_REOPEN_UNTIL_MS), COPY (IM_KEY_CLOSE_DUE_MS),
+    REMOVE (IM_KEY_PENDING_REASON), REMOVE (IM_KEY_PENDING_FROM),
+    STAMP (IM_KEY_RESOLVED_MS), END };
+static const s_rule_t s_closed [] = {
+    COPY (IM_KEY_STATUS), REMOVE (IM_KEY_CLOSE_DUE_MS),
+    STAMP (IM_KEY_CLOSED_MS), END };
+static const s_rule_t s_reopened [] = {
+    COPY (IM_KEY_STATUS), REMOVE (IM_KEY_RESOLVED_MS),
+    REMOVE (IM_KEY_RESOLUTION), REMOVE (IM_KEY_RESOLUTION_CODE),
+    REMOVE (IM_KEY_REOPEN_UNTIL_MS), REMOVE (IM_KEY_CLOSE_DUE_MS),
+    COUNT (IM_KEY_REOPEN_COUNT), END };
+static const s_rule_t s_pending [] = {
+    COPY_AS (IM_KEY_PENDING_FROM, IM_KEY_PREVIOUS_STATUS),
+    COPY (IM_KEY_STATUS), COPY_AS (IM_KEY_PENDING_REASON, IM_KEY_REASON),
+    END };
+static const s_rule_t s_resumed [] = {
+    COPY (IM_KEY_STATUS), REMOVE (IM_KEY_PENDING_REASON),
+    REMOVE (IM_KEY_PENDING_FROM), END };
+static const s_rule_t s_cancelled [] = {
+    COPY (IM_KEY_STATUS), COPY_AS (IM_KEY_CANCEL_REASON, IM_KEY_REASON),
+    REMOVE (IM_KEY_PENDING_REASON), REMOVE (IM_KEY_PENDING_FROM),
+    STAMP (IM_KEY_CANCELLED_MS), END };
+static const s_rule_t s_linked [] = { CALL (s_link), END };
+static const s_rule_t s_classified [] = {
+    COPY (IM_KEY_PRIORITY), COPY (IM_KEY_CATEGORY), END };
+static const s_rule_t s_sla_started [] = {
+    COPY_AS (IM_KEY_SLA_TYPE, IM_KEY_TYPE),
+    COPY_AS (IM_KEY_SLA_RESPONSE_DUE_MS, IM_KEY_RESPONSE_DUE_MS),
+    COPY_AS (IM_KEY_SLA_RESOLUTION_DUE_MS, IM_KEY_RESOLUTION_DUE_MS),
+    CALL (s_start_clocks), END };
+static const s_rule_t s_sla_stopped [] = { CALL (s_stop_clock), END };
+static const s_rule_t s_sla_breached [] = {
+    CALL (s_breach_clock), COUNT (IM_KEY_BREACHES), END };
+static const s_rule_t s_notified [] = { COUNT (IM_KEY_NOTIFICATIONS), END };
+static const s_rule_t s_alert_repeated [] = {
+    COPY (IM_KEY_ALERTS), COPY (IM_KEY_ALERT_OCCURRENCE),
+    STAMP (IM_KEY_LAST_ALERT_MS), REMOVE (IM_KEY_ALERT_CLEARED_MS), END };
+static const s_rule_t s_alert_seen [] = { STAMP (IM_KEY_LAST_ALERT_MS), END };
+static const s_rule_t s_alert_cleared [] = {
+    STAMP (IM_KEY_ALERT_CLEARED_MS), END };
+static const s_rule_t s_converted [] = {
+    COPY_AS (IM_KEY_TYPE, IM_KEY_TO), COUNT (IM_KEY_CONVERSIONS), END };
+static const s_rule_t s_categorized [] = {
+    COPY (IM_KEY_CATEGORY), COPY (IM_KEY_SUBCATEGORY), COPY (IM_KEY_SERVICE),
+    COPY (IM_KEY_CI), END };
+static const s_rule_t s_prioritized [] = {
+    COPY (IM_KEY_PRIORITY), COPY_AS (IM_KEY_PRIORITY_REASON, IM_KEY_REASON),
+    ONE (IM_KEY_PRIORITY_OVERRIDE), END };
+static const s_rule_t s_escalated [] = { CALL (s_escalate), END };
+static const s_rule_t s_major_proposed [] = {
+    TEXT (IM_KEY_MAJOR, "proposed"),
+    COPY_AS (IM_KEY_MAJOR_REASON, IM_KEY_REASON), END };
+static const s_rule_t s_major_rejected [] = {
+    TEXT (IM_KEY_MAJOR, "rejected"), END };
+static const s_rule_t s_major_declared [] = {
+    TEXT (IM_KEY_MAJOR, "declared"), COPY (IM_KEY_COMMANDER),
+    COPY_AS (IM_KEY_UPDATE_CADENCE_MS, IM_KEY_CADENCE_MS),
+    COPY (IM_KEY_UPDATE_DUE_MS), STAMP (IM_KEY_DECLARED_MS), END };
+static const s_rule_t s_major_updated [] = {
+    COPY (IM_KEY_UPDATE_DUE_MS), COUNT (IM_KEY_UPDATES), END };
+static const s_rule_t s_update_due [] = {
+    COPY (IM_KEY_UPDATE_DUE_MS), COUNT (IM_KEY_UPDATES_MISSED), END };
+static const s_rule_t s_reviewed [] = {
+    COPY_AS (IM_KEY_REVIEW_SUMMARY, IM_KEY_SUMMARY), COPY (IM_KEY_ROOT_CAUSE),
+    COPY_AS (IM_KEY_REVIEW_ACTIONS, IM_KEY_ACTIONS),
+    STAMP (IM_KEY_REVIEWED_MS), END };
+
+//  Each event type's rules; none for the events of no incident
+//  (config.applied, cluster.member, principal.changed)
+static const s_rule_t *const s_rules [IM_EV_MAX] = {
+    [IM_EV_OPENED] = s_opened,
+    [IM_EV_ACKNOWLEDGED] = s_acknowledged,
+    [IM_EV_ASSIGNED] = s_assigned,
+    [IM_EV_COMMENTED] = s_commented,
+    [IM_EV_RESOLVED] = s_resolved,
+    [IM_EV_CLOSED] = s_closed,
+    [IM_EV_REOPENED] = s_reopened,
+    [IM_EV_PENDING] = s_pending,
+    [IM_EV_RESUMED] = s_resumed,
+    [IM_EV_CANCELLED] = s_cancelled,
+    [IM_EV_LINKED] = s_linked,
+    [IM_EV_CLASSIFIED] = s_classified,
+    [IM_EV_SLA_STARTED] = s_sla_started,
+    [IM_EV_SLA_STOPPED] = s_sla_stopped,
+    [IM_EV_SLA_BREACHED] = s_sla_breached,
+    [IM_EV_NOTIFIED] = s_notified,
+    [IM_EV_ALERT_REPEATED] = s_alert_repeated,
+    [IM_EV_ALERT_SEEN] = s_alert_seen,
+    [IM_EV_ALERT_CLEARED] = s_alert_cleared,
+    [IM_EV_CONVERTED] = s_converted,
+    [IM_EV_CATEGORIZED] = s_categorized,
+    [IM_EV_PRIORITIZED] = s_prioritized,
+    [IM_EV_ESCALATED] = s_escalated,
+    [IM_EV_MAJOR_PROPOSED] = s_major_proposed,
+    [IM_EV_MAJOR_REJECTED] = s_major_rejected,
+    [IM_EV_MAJOR_DECLARED] = s_major_declared,
+    [IM_EV_MAJOR_UPDATED] = s_major_updated,
+    [IM_EV_UPDATE_DUE] = s_update_due,
+    [IM_EV_REVIEWED] = s_reviewed,
+};
+
 void
 imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
 {
     assert (incident && event);
-    const im_fields_t *payload = event->payload;
     int64_t ts = (int64_t) event->ts_ms;
 
     if (event->type == IM_EV_OPENED && s_open_fast (incident, event))
         return;
-    switch (event->type) {
-        case IM_EV_OPENED:
-            im_fields_clear (incident);
-            im_fields_set_int (incident, IM_KEY_ID, (int64_t) event->incident);
-            im_fields_merge (incident, payload);
-            im_fields_set_int (incident, IM_KEY_CREATED_MS, ts);
-            im_fields_set_int (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
-            im_fields_set_int (incident, IM_KEY_REOPEN_COUNT, 0);
-            im_fields_set_int (incident, IM_KEY_BREACHES, 0);
-            im_fields_set_int (incident, IM_KEY_NOTIFICATIONS, 0);
-            im_fields_set_int (incident, IM_KEY_EVENTS, 0);
-            break;
-        case IM_EV_ACKNOWLEDGED:
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            im_fields_set_int (incident, IM_KEY_ACKNOWLEDGED_MS, ts);
-            break;
-        case IM_EV_ASSIGNED:
-            s_copy (incident, payload, IM_KEY_TIER, IM_KEY_TIER);
-            s_copy (incident, payload, IM_KEY_GROUP, IM_KEY_GROUP);
-            s_copy (incident, payload, IM_KEY_AGENT, IM_KEY_AGENT);
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            s_copy (incident, payload, IM_KEY_REASSIGNMENT_COUNT,
-                    IM_KEY_REASSIGNMENT_COUNT);
-            break;
-        case IM_EV_COMMENTED:
-            s_increment (incident, IM_KEY_COMMENTS);
-            s_note (incident, im_fields_str (payload, IM_KEY_TEXT));
-            break;
-        case IM_EV_RESOLVED:
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            s_copy (incident, payload, IM_KEY_NOTES, IM_KEY_RESOLUTION);
-            s_copy (incident, payload, IM_KEY_CODE, IM_KEY_RESOLUTION_CODE);
-            s_copy (incident, payload, IM_KEY_REOPEN_UNTIL_MS,
-                    IM_KEY_REOPEN_UNTIL_MS);
-            s_copy (incident, payload, IM_KEY_CLOSE_DUE_MS,
-                    IM_KEY_CLOSE_DUE_MS);
-            s_off_hold (incident);
-            im_fields_set_int (incident, IM_KEY_RESOLVED_MS, ts);
-            break;
-        case IM_EV_CLOSED:
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            im_fields_remove (incident, IM_KEY_CLOSE_DUE_MS);
-            im_fields_set_int (incident, IM_KEY_CLOSED_MS, ts);
-            break;
-        case IM_EV_REOPENED:
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            im_fields_remove (incident, IM_KEY_RESOLVED_MS);
-            im_fields_remove (incident, IM_KEY_RESOLUTION);
-            im_fields_remove (incident, IM_KEY_RESOLUTION_CODE);
-            im_fields_remove (incident, IM_KEY_REOPEN_UNTIL_MS);
-            im_fields_remove (incident, IM_KEY_CLOSE_DUE_MS);
-            s_increment (incident, IM_KEY_REOPEN_COUNT);
-            break;
-        case IM_EV_PENDING:
-            s_copy (incident, payload, IM_KEY_PREVIOUS_STATUS,
-                    IM_KEY_PENDING_FROM);
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_PENDING_REASON);
-            break;
-        case IM_EV_RESUMED:
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            s_off_hold (incident);
-            break;
-        case IM_EV_CANCELLED:
-            s_copy (incident, payload, IM_KEY_STATUS, IM_KEY_STATUS);
-            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_CANCEL_REASON);
-            s_off_hold (incident);
-            im_fields_set_int (incident, IM_KEY_CANCELLED_MS, ts);
-            break;
-        case IM_EV_LINKED:
-            s_link (incident, payload);
-            break;
-        case IM_EV_CLASSIFIED:
-            s_copy (incident, payload, IM_KEY_PRIORITY, IM_KEY_PRIORITY);
-            s_copy (incident, payload, IM_KEY_CATEGORY, IM_KEY_CATEGORY);
-            break;
-        case IM_EV_SLA_STARTED:
-            s_copy (incident, payload, IM_KEY_TYPE, IM_KEY_SLA_TYPE);
-            s_copy (incident, payload, IM_KEY_RESPONSE_DUE_MS,
-                    IM_KEY_SLA_RESPONSE_DUE_MS);
-            s_copy (incident, payload, IM_KEY_RESOLUTION_DUE_MS,
-                    IM_KEY_SLA_RESOLUTION_DUE_MS);
-            //  A clock whose stop came first (acknowledged or resolved
-            //  before the clocks started) ends as it starts
-            s_start_clock (incident, "response", IM_KEY_ACKNOWLEDGED_MS);
-            s_start_clock (incident, "resolution", IM_KEY_RESOLVED_MS);
-            break;
-        case IM_EV_SLA_STOPPED: {
-            const char *result = im_fields_str (payload, IM_KEY_RESULT);
-            s_set_clock (incident, payload, result ? result : "met");
-            break;
+    const s_rule_t *rule = event->type > IM_EV_NONE && event->type < IM_EV_MAX
+                         ? s_rules [event->type] : NULL;
+    for (; rule && rule->op != S_END; rule++)
+        switch (rule->op) {
+            case S_COPY:
+                s_copy (incident, event->payload, rule->from, rule->key);
+                break;
+            case S_STAMP:
+                im_fields_set_int (incident, rule->key, ts);
+                break;
+            case S_REMOVE:
+                im_fields_remove (incident, rule->key);
+                break;
+            case S_COUNT:
+                s_increment (incident, rule->key);
+                break;
+            case S_TEXT:
+                im_fields_set_str (incident, rule->key, rule->from);
+                break;
+            case S_ONE:
+                im_fields_set_int (incident, rule->key, 1);
+                break;
+            case S_CALL:
+                rule->call (incident, event);
+                break;
+            case S_END:
+                break;
         }
-        case IM_EV_SLA_BREACHED:
-            s_set_clock (incident, payload, "breached");
-            s_increment (incident, IM_KEY_BREACHES);
-            break;
-        case IM_EV_NOTIFIED:
-            s_increment (incident, IM_KEY_NOTIFICATIONS);
-            break;
-        case IM_EV_ALERT_REPEATED:
-            s_copy (incident, payload, IM_KEY_ALERTS, IM_KEY_ALERTS);
-            s_copy (incident, payload, IM_KEY_ALERT_OCCURRENCE,
-                    IM_KEY_ALERT_OCCURRENCE);
-            im_fields_set_int (incident, IM_KEY_LAST_ALERT_MS, ts);
-            im_fields_remove (incident, IM_KEY_ALERT_CLEARED_MS);
-            break;
-        case IM_EV_ALERT_SEEN:
-            im_fields_set_int (incident, IM_KEY_LAST_ALERT_MS, ts);
-            break;
-        case IM_EV_ALERT_CLEARED:
-            im_fields_set_int (incident, IM_KEY_ALERT_CLEARED_MS, ts);
-            break;
-        case IM_EV_CONVERTED:
-            s_copy (incident, payload, IM_KEY_TO, IM_KEY_TYPE);
-            s_increment (incident, IM_KEY_CONVERSIONS);
-            break;
-        case IM_EV_CATEGORIZED:
-            s_copy (incident, payload, IM_KEY_CATEGORY, IM_KEY_CATEGORY);
-            s_copy (incident, payload, IM_KEY_SUBCATEGORY, IM_KEY_SUBCATEGORY);
-            s_copy (incident, payload, IM_KEY_SERVICE, IM_KEY_SERVICE);
-            s_copy (incident, payload, IM_KEY_CI, IM_KEY_CI);
-            break;
-        case IM_EV_PRIORITIZED:
-            s_copy (incident, payload, IM_KEY_PRIORITY, IM_KEY_PRIORITY);
-            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_PRIORITY_REASON);
-            im_fields_set_int (incident, IM_KEY_PRIORITY_OVERRIDE, 1);
-            break;
-        case IM_EV_ESCALATED:
-            s_increment (incident,
-                         streq (im_fields_str_or (payload, IM_KEY_KIND, ""),
-                                "hierarchical")
-                         ? IM_KEY_HIERARCHICAL_ESCALATIONS
-                         : IM_KEY_FUNCTIONAL_ESCALATIONS);
-            break;
-        case IM_EV_MAJOR_PROPOSED:
-            im_fields_set_str (incident, IM_KEY_MAJOR, "proposed");
-            s_copy (incident, payload, IM_KEY_REASON, IM_KEY_MAJOR_REASON);
-            break;
-        case IM_EV_MAJOR_REJECTED:
-            im_fields_set_str (incident, IM_KEY_MAJOR, "rejected");
-            break;
-        case IM_EV_MAJOR_DECLARED:
-            im_fields_set_str (incident, IM_KEY_MAJOR, "declared");
-            s_copy (incident, payload, IM_KEY_COMMANDER, IM_KEY_COMMANDER);
-            s_copy (incident, payload, IM_KEY_CADENCE_MS,
-                    IM_KEY_UPDATE_CADENCE_MS);
-            s_copy (incident, payload, IM_KEY_UPDATE_DUE_MS,
-                    IM_KEY_UPDATE_DUE_MS);
-            im_fields_set_int (incident, IM_KEY_DECLARED_MS, ts);
-            break;
-        case IM_EV_MAJOR_UPDATED:
-            s_copy (incident, payload, IM_KEY_UPDATE_DUE_MS,
-                    IM_KEY_UPDATE_DUE_MS);
-            s_increment (incident, IM_KEY_UPDATES);
-            break;
-        case IM_EV_UPDATE_DUE:
-            s_copy (incident, payload, IM_KEY_UPDATE_DUE_MS,
-                    IM_KEY_UPDATE_DUE_MS);
-            s_increment (incident, IM_KEY_UPDATES_MISSED);
-            break;
-        case IM_EV_REVIEWED:
-            s_copy (incident, payload, IM_KEY_SUMMARY, IM_KEY_REVIEW_SUMMARY);
-            s_copy (incident, payload, IM_KEY_ROOT_CAUSE, IM_KEY_ROOT_CAUSE);
-            s_copy (incident, payload, IM_KEY_ACTIONS, IM_KEY_REVIEW_ACTIONS);
-            im_fields_set_int (incident, IM_KEY_REVIEWED_MS, ts);
-            break;
-        case IM_EV_CONFIGURED:          //  Of no incident
-        case IM_EV_MEMBER:
-        case IM_EV_PRINCIPAL:
-        case IM_EV_NONE:
-        case IM_EV_MAX:
-            break;
-    }
     im_fields_set_int (incident, IM_KEY_UPDATED_MS, ts);
     im_fields_set_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
     s_increment (incident, IM_KEY_EVENTS);
