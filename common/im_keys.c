@@ -1,15 +1,10 @@
 /*  im_keys - every field key imq names, in one table
 
-    Defines the constants im_keys.h declares, from the same table, and
-    lists the table for the test that holds it against the docs.
+    Lists the table, for the test that holds it against the docs.
 */
 #include <stddef.h>
 
 #include "im_keys.h"
-
-#define IM_KEY_DEFINE(name, text) const char IM_KEY_##name [] = text;
-IM_KEYS (IM_KEY_DEFINE)
-#undef IM_KEY_DEFINE
 
 //  The table as data: text and list, in table order
 static const struct {

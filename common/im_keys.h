@@ -195,9 +195,12 @@
     IM_KEYS_MESSAGE (X)                                                    \
     IM_KEYS_LOCAL (X)
 
-#define IM_KEY_DECLARE(name, text) extern const char IM_KEY_##name [];
-IM_KEYS (IM_KEY_DECLARE)
-#undef IM_KEY_DECLARE
+//  Each file has its own copy of the keys it names (the compiler drops
+//  the others): with the text in sight it compares a key to a constant
+//  as it did a literal, inline where the text is short
+#define IM_KEY_DEFINE(name, text) static const char IM_KEY_##name [] = text;
+IM_KEYS (IM_KEY_DEFINE)
+#undef IM_KEY_DEFINE
 
 //  Which list of the table a key is in
 typedef enum {
