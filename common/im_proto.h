@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <czmq.h>
 #include "im_fields.h"
+#include "im_proto_status.h"
 
 #define IM_PROTO_CLIENT_SIG  "IMQ01"
 #define IM_PROTO_WORKER_SIG  "IMQW01"

@@ -24,6 +24,7 @@
 
 #include "im_error.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_proto.h"
 #include "im_client.h"

@@ -26,10 +26,10 @@
 #include <sodium.h>
 
 static const imqctl_flag_t s_flags [] = {
-    { "roles", "R,...", IMQCTL_STR, false, 0, 255, NULL },
-    { "key-file", "FILE", IMQCTL_STR, false, 1, 4095, NULL },
-    { "key", "Z85", IMQCTL_STR, false, 40, 40, NULL },
-    { "label", "TEXT", IMQCTL_STR, false, 0, 63, NULL },
+    { IM_KEY_ROLES, "R,...", IMQCTL_STR, false, 0, 255, NULL },
+    { IM_KEY_KEY_FILE, "FILE", IMQCTL_STR, false, 1, 4095, NULL },
+    { IM_KEY_KEY, "Z85", IMQCTL_STR, false, 40, 40, NULL },
+    { IM_KEY_LABEL, "TEXT", IMQCTL_STR, false, 0, 63, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -38,9 +38,9 @@ s_run (imqctl_t *self)
 {
     const char *action = self->args [0];
     const char *name = self->args [1];
-    const char *key = im_fields_str (self->flags, "key");
-    const char *file = im_fields_str (self->flags, "key-file");
-    const char *label = im_fields_str (self->flags, "label");
+    const char *key = im_fields_str (self->flags, IM_KEY_KEY);
+    const char *file = im_fields_str (self->flags, IM_KEY_KEY_FILE);
+    const char *label = im_fields_str (self->flags, IM_KEY_LABEL);
     bool token = streq (action, "token"), untoken = streq (action, "untoken");
     if (key && file)
         return imqctl_args_fail (self, "give --key or --key-file, not both");
@@ -68,24 +68,24 @@ s_run (imqctl_t *self)
     im_fields_t *body = im_fields_new ();
     int rc = body ? 0 : IM_ENOMEM;
     if (rc == 0)
-        rc = im_fields_set_str (body, "action", action);
+        rc = im_fields_set_str (body, IM_KEY_ACTION, action);
     if (rc == 0)
-        rc = im_fields_set_str (body, "name", name);
-    if (rc == 0 && im_fields_has (self->flags, "roles"))
-        rc = im_fields_set_str (body, "roles",
-                                im_fields_str (self->flags, "roles"));
+        rc = im_fields_set_str (body, IM_KEY_NAME, name);
+    if (rc == 0 && im_fields_has (self->flags, IM_KEY_ROLES))
+        rc = im_fields_set_str (body, IM_KEY_ROLES,
+                                im_fields_str (self->flags, IM_KEY_ROLES));
     if (rc == 0 && key)
-        rc = im_fields_set_str (body, "key", key);
+        rc = im_fields_set_str (body, IM_KEY_KEY, key);
     if (rc == 0 && (token || untoken))
-        rc = im_fields_set_str (body, "token_id", token ? id
+        rc = im_fields_set_str (body, IM_KEY_TOKEN_ID, token ? id
                                                         : self->args [2]);
     if (rc == 0 && token)
-        rc = im_fields_set_str (body, "token_hash", hash);
+        rc = im_fields_set_str (body, IM_KEY_TOKEN_HASH, hash);
     if (rc == 0 && label)
-        rc = im_fields_set_str (body, "label", label);
+        rc = im_fields_set_str (body, IM_KEY_LABEL, label);
     if (rc == 0)
         rc = imqctl_actor (self)
-           ? im_fields_set_str (body, "actor", imqctl_actor (self)) : 0;
+           ? im_fields_set_str (body, IM_KEY_ACTOR, imqctl_actor (self)) : 0;
     zconfig_destroy (&cert);
     if (rc) {
         im_fields_destroy (&body);
@@ -98,7 +98,7 @@ s_run (imqctl_t *self)
         if (self->json) {
             json_t *json = im_reply_to_json (reply, NULL);
             json_object_set_new (json, "token", json_string (secret));
-            json_object_set_new (json, "token_id", json_string (id));
+            json_object_set_new (json, IM_KEY_TOKEN_ID, json_string (id));
             imqctl_json_print (&json);
         }
         else
@@ -115,7 +115,7 @@ s_run (imqctl_t *self)
         }
         else {
             char seq [32];
-            imqctl_text (reply->body, "seq", seq, sizeof seq);
+            imqctl_text (reply->body, IM_KEY_SEQ, seq, sizeof seq);
             printf ("principal %s: %s (seq %s)\n", name, action, seq);
         }
     }

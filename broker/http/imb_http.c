@@ -64,7 +64,7 @@ s_fill (imb_http_answer_t *answer, unsigned status, char *text,
     imb_http_answer_clear (answer);
     if (!text) {
         text = strdup ("{\"error\": \"out of memory\"}");
-        status = 500;
+        status = IM_PROTO_INTERNAL;
         type = "application/json";
     }
     answer->status = status;
@@ -123,7 +123,8 @@ imb_http_answer_refusal (imb_http_answer_t *answer, unsigned status,
     memset (answer, 0, sizeof *answer);
     json_t *json = s_error_json (text, NULL);
     s_fill_json (answer, status, &json);
-    if (answer->status == 503 || answer->status == 429)
+    if (answer->status == IM_PROTO_UNAVAILABLE
+    ||  answer->status == IMB_HTTP_TOO_MANY)
         answer->retry_after = 1;
 }
 
@@ -133,10 +134,12 @@ imb_http_error (const imb_http_request_t *request, unsigned status,
 {
     json_t *json = s_error_json (text, field);
     int rc = imb_http_answer (request, status, &json,
-                              status == 503 || status == 504 || status == 429
+                              status == IM_PROTO_UNAVAILABLE
+                              || status == IM_PROTO_OUTCOME_UNKNOWN
+                              || status == IMB_HTTP_TOO_MANY
                               ? 1 : 0, NULL);
     //  RFC 6750: a request without a valid token is told how to bring one
-    request->answer->authenticate = status == 401;
+    request->answer->authenticate = status == IM_PROTO_UNAUTHORIZED;
     return rc;
 }
 
@@ -147,7 +150,7 @@ imb_http_not_allowed (const imb_http_request_t *request, const char *allow)
     snprintf (text, sizeof text, "method %.20s is not allowed here; "
               "allowed: %s", request->method, allow);
     json_t *json = s_error_json (text, NULL);
-    s_fill_json (request->answer, 405, &json);
+    s_fill_json (request->answer, IMB_HTTP_METHOD_NOT_ALLOWED, &json);
     request->answer->allow = allow;
     return 0;
 }
@@ -158,12 +161,13 @@ imb_http_broker_error (const imb_http_request_t *request,
 {
     //  "Not the leader" tells an HTTP client to come back, as busy does,
     //  and where the leader's HTTP server is when the node knows it
-    unsigned status = reply->status == 421 ? 503 : (unsigned) reply->status;
-    const char *text = im_fields_str (reply->body, "error");
-    const char *leader_http = reply->status == 421
-                            ? im_fields_str (reply->body, "leader_http")
+    unsigned status = reply->status == IM_PROTO_NOT_LEADER
+                    ? IM_PROTO_UNAVAILABLE : (unsigned) reply->status;
+    const char *text = im_fields_str (reply->body, IM_KEY_ERROR);
+    const char *leader_http = reply->status == IM_PROTO_NOT_LEADER
+                            ? im_fields_str (reply->body, IM_KEY_LEADER_HTTP)
                             : NULL;
-    if (reply->status == 504) {
+    if (reply->status == IM_PROTO_OUTCOME_UNKNOWN) {
         //  Outcome unknown: the same request id, given again as the
         //  Idempotency-Key, applies the command at most once and answers
         //  its result

@@ -44,11 +44,12 @@ imb_http_act (const imb_http_request_t *request, int64_t id,
     }
     if (!json_is_object (root)) {
         json_decref (root);
-        return imb_http_error (request, 400, "the body must be a JSON object",
+        return imb_http_error (request, IM_PROTO_BAD_REQUEST,
+                               "the body must be a JSON object",
                                NULL);
     }
     im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", id);
+    im_fields_set_int (body, IM_KEY_INCIDENT, id);
     const char *name;
     json_t *value;
     json_object_foreach (root, name, value) {
@@ -65,7 +66,7 @@ imb_http_act (const imb_http_request_t *request, int64_t id,
                       "an integer (and not incident)", name);
             json_decref (root);
             im_fields_destroy (&body);
-            return imb_http_error (request, 400, text, name);
+            return imb_http_error (request, IM_PROTO_BAD_REQUEST, text, name);
         }
     }
     json_decref (root);
@@ -74,7 +75,7 @@ imb_http_act (const imb_http_request_t *request, int64_t id,
     im_reply_t *reply = imb_http_call (request, verb, request_id, body,
                                        false, 0);
     im_fields_destroy (&body);
-    if (!reply || reply->status != 200) {
+    if (!reply || reply->status != IM_PROTO_OK) {
         rc = imb_http_failed (request, reply, request_id);
         im_reply_destroy (&reply);
         return rc;
@@ -83,5 +84,5 @@ imb_http_act (const imb_http_request_t *request, int64_t id,
     if (json)
         json_object_set_new (json, "request_id", json_string (request_id));
     im_reply_destroy (&reply);
-    return imb_http_answer (request, 200, &json, 0, NULL);
+    return imb_http_answer (request, IM_PROTO_OK, &json, 0, NULL);
 }

@@ -32,7 +32,7 @@ imb_http_call (const imb_http_request_t *request, const char *verb,
     im_fields_t *sent = NULL;
     if (*request->bearer) {
         sent = body ? im_fields_dup (body) : im_fields_new ();
-        if (!sent || im_fields_set_str (sent, "bearer", request->bearer)) {
+        if (!sent || im_fields_set_str (sent, IM_KEY_BEARER, request->bearer)) {
             im_fields_destroy (&sent);
             im_client_destroy (&client);
             return NULL;
@@ -72,7 +72,7 @@ imb_http_call_batch (const imb_http_request_t *request,
                      const imb_http_batch_t *batch, im_reply_t **replies)
 {
     for (size_t index = 0; *request->bearer && index < batch->count; index++)
-        if (im_fields_set_str (batch->commands [index].body, "bearer",
+        if (im_fields_set_str (batch->commands [index].body, IM_KEY_BEARER,
                                request->bearer))
             return IM_ENOMEM;
     im_client_t *client = imb_http_client (request->http, S_CALL_MS);

@@ -149,7 +149,9 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     if (!allowed) {
         imb_server_refused (self, "worker/denied", "worker message", denial);
         if (routing) {
-            zmsg_t *error = im_wmsg_encode_error (key ? 403 : 401, denial);
+            zmsg_t *error = im_wmsg_encode_error (key ? IM_PROTO_FORBIDDEN
+                                                      : IM_PROTO_UNAUTHORIZED,
+                                                  denial);
             imb_server_send_reply (self->workers, routing, &error);
         }
     }
@@ -196,8 +198,8 @@ s_commit_offset (const char *group, uint64_t seq, void *arg)
     command->type = IM_CMD_OFFSET;
     command->ts_ms = im_now_ms ();
     im_strlcpy (command->actor, "broker", sizeof command->actor);
-    im_fields_set_str (command->args, "group", group);
-    im_fields_set_int (command->args, "seq", (int64_t) seq);
+    im_fields_set_str (command->args, IM_KEY_GROUP, group);
+    im_fields_set_int (command->args, IM_KEY_SEQ, (int64_t) seq);
     if (imb_server_submit (self, command, NULL, ""))
         zsys_warning ("offset of %s not committed now (queue full)", group);
     imb_raft_flush (self->raft);

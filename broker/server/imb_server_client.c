@@ -24,12 +24,14 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
         int rc = imb_server_submit (self, command, routing,
                                     request->request_id);
         if (rc == IM_EPROTO)
-            reply = im_reply_encode_error (400, request->request_id,
+            reply = im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                           request->request_id,
                                            "routing id longer than 255 "
                                            "bytes");
         else
         if (rc)
-            reply = im_reply_encode_error (503, request->request_id,
+            reply = im_reply_encode_error (IM_PROTO_UNAVAILABLE,
+                                           request->request_id,
                                            "the broker is busy; retry with "
                                            "the same request id");
     }
@@ -49,7 +51,8 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
     if (im_query_type_from_name (request->verb) == IM_QUERY_CLUSTER_MEMBERS)
         return imb_cluster_members (self->cluster, request->request_id);
     bool change = imb_cluster_is_change (request->verb);
-    if (!change && im_fields_int_or (request->body, "linearizable", 0) == 0)
+    if (!change && im_fields_int_or (request->body, IM_KEY_LINEARIZABLE,
+                                     0) == 0)
         return imb_server_query (self, request);
     if (!imb_server_leading (self))
         return imb_cluster_redirect (self->cluster, request->request_id);
@@ -60,7 +63,8 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
     zmsg_t *reply = change
         ? imb_cluster_change (self->cluster, request, token)
         : imb_raft_control (self->raft, token, IMB_RAFT_BARRIER, 0, NULL)
-        ? im_reply_encode_error (503, request->request_id, "out of memory; "
+        ? im_reply_encode_error (IM_PROTO_UNAVAILABLE, request->request_id,
+                                 "out of memory; "
                                  "retry")
         : NULL;
     if (reply)
@@ -107,9 +111,9 @@ s_bearer (imb_server_t *self, im_request_t *request, const imb_key_t **key,
           char *denial, size_t size)
 {
     im_fields_t *body = request->body;
-    const char *bearer = im_fields_str (body, "bearer");
+    const char *bearer = im_fields_str (body, IM_KEY_BEARER);
     int denied = 0;
-    if (im_fields_has (body, "bearer") && self->keys && !*key) {
+    if (im_fields_has (body, IM_KEY_BEARER) && self->keys && !*key) {
         //  A token made or revoked a moment ago is taken or refused at
         //  once: the log's principals are folded again when this node
         //  applied a change of them (one meta read when it did not)
@@ -117,29 +121,30 @@ s_bearer (imb_server_t *self, im_request_t *request, const imb_key_t **key,
         *key = bearer ? imb_keys_find_token (self->keys, bearer) : NULL;
         if (!*key) {
             snprintf (denial, size, "unknown or revoked token");
-            denied = 401;
+            denied = IM_PROTO_UNAUTHORIZED;
         }
     }
-    im_fields_remove (body, "bearer");
-    if (!denied && im_fields_has (body, "dedup_scope")) {
-        const char *dedup = im_fields_str_or (body, "dedup_key", "");
+    im_fields_remove (body, IM_KEY_BEARER);
+    if (!denied && im_fields_has (body, IM_KEY_DEDUP_SCOPE)) {
+        const char *dedup = im_fields_str_or (body, IM_KEY_DEDUP_KEY, "");
         char scoped [512];
         if (!*key && self->keys)
-            denied = 401;
+            denied = IM_PROTO_UNAUTHORIZED;
         else
         if (*key && (size_t) snprintf (scoped, sizeof scoped, "%s/%s",
                                        (*key)->principal, dedup) > 255)
-            denied = 400;
+            denied = IM_PROTO_BAD_REQUEST;
         else
-        if (*key && im_fields_set_str (body, "dedup_key", scoped))
-            denied = 503;
+        if (*key && im_fields_set_str (body, IM_KEY_DEDUP_KEY, scoped))
+            denied = IM_PROTO_UNAVAILABLE;
         if (denied)
-            snprintf (denial, size, denied == 400
+            snprintf (denial, size, denied == IM_PROTO_BAD_REQUEST
                       ? "dedup_key is too long with the integration's name "
                         "before it (255 bytes in all)"
-                      : denied == 401 ? "dedup_scope needs a token"
+                      : denied == IM_PROTO_UNAUTHORIZED
+                      ? "dedup_scope needs a token"
                       : "out of memory; retry");
-        im_fields_remove (body, "dedup_scope");
+        im_fields_remove (body, IM_KEY_DEDUP_SCOPE);
     }
     return denied;
 }
@@ -153,7 +158,7 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     char denial [256] = "";
     const imb_key_t *key = NULL;
     int denied = imb_server_peer (self, zmsg_first (msg), &key, denial,
-                                  sizeof denial) ? 401 : 0;
+                                  sizeof denial) ? IM_PROTO_UNAUTHORIZED : 0;
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
                      : IM_EPROTO;
     zmsg_destroy (&msg);
@@ -161,7 +166,7 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
         denied = s_bearer (self, request, &key, denial, sizeof denial);
     if (rc == 0 && !denied
     &&  imb_server_authorize (key, request, denial, sizeof denial))
-        denied = 403;
+        denied = IM_PROTO_FORBIDDEN;
     if (!routing)
         ;                           //  Nothing to answer to
     else

@@ -113,13 +113,14 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
                 int status)
 {
     zmsg_t *reply;
-    if (status == 421) {
+    if (status == IM_PROTO_NOT_LEADER) {
         imb_server_look (self);
         reply = imb_cluster_redirect (self->cluster, pending->request_id);
     }
     else
-    if (status == 503)
-        reply = im_reply_encode_error (503, pending->request_id, "the "
+    if (status == IM_PROTO_UNAVAILABLE)
+        reply = im_reply_encode_error (IM_PROTO_UNAVAILABLE,
+                                       pending->request_id, "the "
                                        "broker is busy; retry with the "
                                        "same request id");
     else
@@ -127,8 +128,10 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
         reply = imb_server_query (self, pending->read);
     else {
         im_fields_t *done = im_fields_new ();
-        im_fields_set_int (done, "node_id", (int64_t) self->config.node_id);
-        reply = im_reply_encode (200, pending->request_id, done, NULL, NULL);
+        im_fields_set_int (done, IM_KEY_NODE_ID,
+                           (int64_t) self->config.node_id);
+        reply = im_reply_encode (IM_PROTO_OK, pending->request_id, done, NULL,
+                                 NULL);
         im_fields_destroy (&done);
     }
     zframe_t *routing = zframe_new (pending->routing, pending->routing_size);
@@ -164,7 +167,7 @@ imb_server_on_results (zloop_t *loop, zsock_t *socket, void *arg)
         if (!pending)
             continue;               //  An internal command (OFFSET)
         im_command_t *member = NULL;
-        int next = pending->change && status == 200
+        int next = pending->change && status == IM_PROTO_OK
                  ? imb_cluster_change_next (self->cluster, token, &member)
                  : 0;
         if (member) {               //  A node's endpoints, recorded first
@@ -176,11 +179,11 @@ imb_server_on_results (zloop_t *loop, zsock_t *socket, void *arg)
         if (next == 1)
             continue;               //  The change goes on, same token
         if (next < 0)
-            status = 503;
+            status = IM_PROTO_UNAVAILABLE;
         if (pending->change)
             imb_cluster_change_done (self->cluster);
-        if (status == 421 || next < 0
-        ||  (status == 200 && (pending->read || pending->change)))
+        if (status == IM_PROTO_NOT_LEADER || next < 0
+        ||  (status == IM_PROTO_OK && (pending->read || pending->change)))
             s_answer_after (self, pending, status);
         else
             im_reply_send_packed (self->clients, pending->routing,

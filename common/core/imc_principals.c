@@ -12,6 +12,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "imc_principals.h"
+#include "im_keys.h"
 
 struct _imc_principals_t {
     imc_principal_t *items;         //  The principals, owned
@@ -86,9 +87,9 @@ s_label_valid (const char *label)
 static const char *
 s_check_token (const im_fields_t *args, const char *action)
 {
-    const char *id = im_fields_str (args, "token_id");
-    const char *hash = im_fields_str (args, "token_hash");
-    const char *label = im_fields_str (args, "label");
+    const char *id = im_fields_str (args, IM_KEY_TOKEN_ID);
+    const char *hash = im_fields_str (args, IM_KEY_TOKEN_HASH);
+    const char *label = im_fields_str (args, IM_KEY_LABEL);
     bool token = streq (action, "token"), untoken = streq (action, "untoken");
     if ((token || untoken) && !id)
         return "token and untoken need argument 'token_id'";
@@ -111,10 +112,10 @@ s_check_token (const im_fields_t *args, const char *action)
 const char *
 imc_principals_check (const im_fields_t *args)
 {
-    const char *action = im_fields_str_or (args, "action", "");
-    const char *name = im_fields_str_or (args, "name", "");
-    const char *roles = im_fields_str (args, "roles");
-    const char *key = im_fields_str (args, "key");
+    const char *action = im_fields_str_or (args, IM_KEY_ACTION, "");
+    const char *name = im_fields_str_or (args, IM_KEY_NAME, "");
+    const char *roles = im_fields_str (args, IM_KEY_ROLES);
+    const char *key = im_fields_str (args, IM_KEY_KEY);
     bool wants_roles = streq (action, "grant") || streq (action, "revoke");
     bool wants_key = streq (action, "key") || streq (action, "unkey");
     bool wants_token = streq (action, "token") || streq (action, "untoken");
@@ -247,7 +248,7 @@ s_key_remove (imc_principal_t *principal, const char *key)
 static void
 s_token_add (imc_principal_t *principal, const im_fields_t *payload)
 {
-    const char *id = im_fields_str (payload, "token_id");
+    const char *id = im_fields_str (payload, IM_KEY_TOKEN_ID);
     size_t index = 0;
     while (index < principal->tokens_n
     &&     !streq (principal->tokens [index].id, id))
@@ -262,9 +263,9 @@ s_token_add (imc_principal_t *principal, const im_fields_t *payload)
         principal->tokens_n++;
     imc_token_t *token = &principal->tokens [index];
     im_strlcpy (token->id, id, sizeof token->id);
-    im_strlcpy (token->hash, im_fields_str (payload, "token_hash"),
+    im_strlcpy (token->hash, im_fields_str (payload, IM_KEY_TOKEN_HASH),
                 sizeof token->hash);
-    im_strlcpy (token->label, im_fields_str_or (payload, "label", ""),
+    im_strlcpy (token->label, im_fields_str_or (payload, IM_KEY_LABEL, ""),
                 sizeof token->label);
 }
 
@@ -286,10 +287,10 @@ imc_principals_apply (imc_principals_t *self, const im_fields_t *payload)
     assert (self && payload);
     if (imc_principals_check (payload))
         return 0;                   //  Not a valid change: never decided
-    const char *action = im_fields_str (payload, "action");
-    const char *name = im_fields_str (payload, "name");
-    const char *roles = im_fields_str_or (payload, "roles", "");
-    const char *key = im_fields_str (payload, "key");
+    const char *action = im_fields_str (payload, IM_KEY_ACTION);
+    const char *name = im_fields_str (payload, IM_KEY_NAME);
+    const char *roles = im_fields_str_or (payload, IM_KEY_ROLES, "");
+    const char *key = im_fields_str (payload, IM_KEY_KEY);
     bool make = streq (action, "add") || streq (action, "grant")
              || streq (action, "key") || streq (action, "token");
     imc_principal_t *principal = s_find (self, name, make);
@@ -311,7 +312,7 @@ imc_principals_apply (imc_principals_t *self, const im_fields_t *payload)
         s_token_add (principal, payload);
     else
     if (streq (action, "untoken"))
-        s_token_remove (principal, im_fields_str (payload, "token_id"));
+        s_token_remove (principal, im_fields_str (payload, IM_KEY_TOKEN_ID));
     else
     if (key && (streq (action, "add") || streq (action, "key")))
         s_key_add (principal, key);

@@ -26,6 +26,7 @@
 #include "im_util.h"
 #include "im_log.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "imc_store.h"
 #include "imc_store_private.h"
 
@@ -418,7 +419,7 @@ imc_store_incident_events_scan (imc_store_t *self, uint64_t incident,
         im_fields_t *projection = NULL;
         rc = imc_store_incident_get (self, incident, &projection);
         if (rc == 0)
-            head = (uint64_t) im_fields_int_or (projection, "last_seq", 0);
+            head = (uint64_t) im_fields_int_or (projection, IM_KEY_LAST_SEQ, 0);
         else
         if (rc == IM_ENOTFOUND)
             rc = 0;                     //  No such incident: no events
