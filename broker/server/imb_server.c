@@ -35,7 +35,8 @@ imb_server_query (imb_server_t *self, const im_request_t *request)
 {
     return imb_query_answer (request, imb_raft_store (self->raft),
                              self->raft, self->dispatch,
-                             self->config.node_id, self->refusals);
+                             self->config.node_id, self->refusals,
+                             self->denials);
 }
 
 void
@@ -148,6 +149,9 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     }
     if (!allowed) {
         imb_server_refused (self, "worker/denied", "worker message", denial);
+        if (key)                    //  An authenticated principal: audited
+            imb_denials_record (self->denials, key->principal, "READY", 0,
+                                "group_role", denial);
         if (routing) {
             zmsg_t *error = im_wmsg_encode_error (key ? 403 : 401, denial);
             imb_server_send_reply (self->workers, routing, &error);
@@ -188,6 +192,16 @@ s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
+static int
+s_on_denials (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_server_t *self = (imb_server_t *) arg;
+    while (zsock_events (socket) & ZMQ_POLLIN)
+        imb_denials_on_reply (self->denials);
+    return 0;
+}
+
 static void
 s_commit_offset (const char *group, uint64_t seq, void *arg)
 {
@@ -212,6 +226,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     imb_server_t *self = (imb_server_t *) arg;
     imb_server_look (self);
     imb_server_auth_tick (self);
+    imb_denials_tick (self->denials);
     im_log_limit_flush (self->refusals, im_mono_ms (), false,
                         im_log_limit_warn, NULL);
     imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);
@@ -345,6 +360,18 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
+    //  Denials go to the leader over the members' client endpoints (this
+    //  node's own when alone), as this node
+    char list [IM_CONFIG_NODES_MAX * IM_CONFIG_PATH_MAX];
+    if (im_config_member_endpoints (config, false, list, sizeof list))
+        im_strlcpy (list, config->client_endpoint, sizeof list);
+    self->denials = imb_denials_new (config->node_id, list, self->curve);
+    if (!self->denials) {
+        snprintf (errbuf, errlen, "cannot make the denials' client for %s",
+                  list);
+        imb_server_destroy (&self);
+        return NULL;
+    }
     self->http = imb_http_new (config, self->inproc, self->curve, errbuf,
                                errlen);
     if (!self->http) {
@@ -356,6 +383,8 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     zloop_reader (self->loop, self->workers, s_on_worker, self);
     zloop_reader (self->loop, imb_raft_results (self->raft),
                   imb_server_on_results, self);
+    zloop_reader (self->loop, imb_denials_sock (self->denials),
+                  s_on_denials, self);
     zloop_timer (self->loop, TICK_MS, 0, s_on_tick, self);
     imb_server_auth_attach (self);
     return self;
@@ -369,6 +398,7 @@ imb_server_destroy (imb_server_t **self_p)
         imb_server_t *self = *self_p;
         imb_http_destroy (&self->http);
         zloop_destroy (&self->loop);
+        imb_denials_destroy (&self->denials);
         imb_checkpoint_destroy (&self->checkpoint);
         imb_cluster_destroy (&self->cluster);
         imb_dispatch_destroy (&self->dispatch);

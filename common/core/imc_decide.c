@@ -179,6 +179,28 @@ s_decide_principal (const im_command_t *command, imc_decision_t *decision)
     imc_decide_copy_str (payload, command->args, "key", NULL);
 }
 
+//  DENY: a node refused someone a verb (docs/security.md). Recorded as
+//  an access.denied event of no incident; the incident the refused
+//  request named, if any, is in the payload. Who may send it (a node
+//  only) is the broker's to check.
+static void
+s_decide_deny (const im_command_t *command, imc_decision_t *decision)
+{
+    const im_fields_t *args = command->args;
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_DENIED, 0);
+    imc_decide_copy_str (payload, args, "verb", NULL);
+    imc_decide_copy_str (payload, args, "reason", NULL);
+    im_fields_set_int (payload, "node", im_fields_int_or (args, "node", 0));
+    if (command->incident)
+        im_fields_set_int (payload, "incident", (int64_t) command->incident);
+    if (im_fields_int_or (args, "suppressed", 0) > 0)
+        im_fields_set_int (payload, "suppressed",
+                           im_fields_int_or (args, "suppressed", 0));
+    if (im_fields_has (args, "at_ms"))
+        im_fields_set_int (payload, "at_ms",
+                           im_fields_int_or (args, "at_ms", 0));
+}
+
 void
 imc_decide (const im_command_t *command, const im_fields_t *incident,
             uint64_t new_id, const im_policy_t *policy,
@@ -203,6 +225,10 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
     }
     if (command->type == IM_CMD_PRINCIPAL) {
         s_decide_principal (command, decision);
+        return;
+    }
+    if (command->type == IM_CMD_DENY) {
+        s_decide_deny (command, decision);
         return;
     }
     if (command->type == IM_CMD_MEMBER) {

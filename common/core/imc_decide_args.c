@@ -91,6 +91,11 @@ static const s_arg_t s_member_args [] = {
     { "node", true, true, 1, INT64_MAX }, { "raft", false, true, 3, 255 },
     { "client", false, false, 0, 255 }, { "workers", false, false, 0, 255 },
     { "http", false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_deny_args [] = {
+    { "verb", false, true, 1, 31 }, { "reason", false, true, 1, 255 },
+    { "node", true, true, 0, INT64_MAX },
+    { "suppressed", true, false, 0, INT64_MAX },
+    { "at_ms", true, false, 0, INT64_MAX }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_cancel_args [] = {
     { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_reopen_args [] = {
@@ -189,6 +194,7 @@ s_rules (im_command_type_t type)
         case IM_CMD_CONFIG:     return s_config_args;
         case IM_CMD_MEMBER:     return s_member_args;
         case IM_CMD_PRINCIPAL:  return s_principal_args;
+        case IM_CMD_DENY:       return s_deny_args;
         case IM_CMD_CONVERT:    return s_convert_args;
         case IM_CMD_LINK:       return s_link_args;
         case IM_CMD_MAJOR:      return s_major_args;

@@ -378,6 +378,7 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
         case IM_EV_CONFIGURED:          //  Of no incident
         case IM_EV_MEMBER:
         case IM_EV_PRINCIPAL:
+        case IM_EV_DENIED:
         case IM_EV_NONE:
         case IM_EV_MAX:
             break;

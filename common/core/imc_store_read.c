@@ -405,6 +405,35 @@ imc_store_chain_scan (imc_store_t *self, uint64_t head, imc_store_event_fn *fn,
 }
 
 int
+imc_store_chain_scan_back (imc_store_t *self, uint64_t head,
+                           imc_store_event_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    int rc = 0;
+    //  Each link is smaller than the seq it leaves, so the walk ends
+    for (uint64_t seq = head; seq != 0 && rc == 0; ) {
+        unsigned char key [8];
+        im_put_u64 (key, seq);
+        rocksdb_pinnableslice_t *slice = NULL;
+        rc = s_get_pinned (self, IMC_STORE_CF_EVENTS, key, sizeof key, &slice);
+        size_t size = 0;
+        const char *value = slice ? rocksdb_pinnableslice_value (slice, &size)
+                                  : NULL;
+        if (rc == 0 && (!value || size < S_LINK || im_get_u64 (value) >= seq)) {
+            im_log_error ("imc_store: chain broken at seq %" PRIu64, seq);
+            rc = IM_EIO;
+        }
+        uint64_t prev = rc == 0 ? im_get_u64 (value) : 0;
+        if (rc == 0)
+            rc = fn (seq, value + S_LINK, size - S_LINK, arg);
+        rocksdb_pinnableslice_destroy (slice);
+        seq = prev;
+    }
+    return rc;
+}
+
+int
 imc_store_incident_events_scan (imc_store_t *self, uint64_t incident,
                                 imc_store_event_fn *fn, void *arg)
 {

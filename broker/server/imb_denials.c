@@ -1,0 +1,253 @@
+/*  imb_denials - a node's denials, counted and recorded in the log
+
+    The leader may be another node, or change while a denial waits, so
+    a DENY is sent like any client's command: to the members' client
+    endpoints, following a 421 to the leader, and resent with its
+    request id every second until answered; the state machine applies a
+    request id once. What waits is bounded (OUTBOX_MAX); a denial that
+    finds it full is counted as unrecorded, never queued without bound.
+*/
+#include "imb_classes.h"
+#include "imb_deny_limit.h"
+#include "imb_denials.h"
+
+#define BURST       10              //  Recorded per principal, verb and
+#define WINDOW_MS   60000           //  window, per node
+#define BUCKETS_MAX 4096            //  Principal-verb pairs tracked
+#define OUTBOX_MAX  256             //  DENYs waiting for the leader
+#define RESEND_MS   1000            //  Unanswered this long: sent again
+#define COUNTS_MAX  48              //  verb/needs pairs counted apart
+#define NEEDS_MAX   32              //  Bytes in a needs name, with NUL
+
+//  A DENY on its way to the leader
+typedef struct {
+    char request_id [IM_REQUEST_ID_MAX];    //  Its idempotency key
+    imb_denial_t denial;            //  What it records
+    uint64_t sent_ms;               //  Last sent (monotonic), 0: not yet
+} s_item_t;
+
+struct _imb_denials_t {
+    uint64_t node_id;               //  This node, named in every record
+    imb_deny_limit_t *limit;        //  What is recorded, owned
+    im_client_t *client;            //  To the leader, owned
+    zlistx_t *outbox;               //  s_item_t, owned, oldest first
+    zhashx_t *counts;               //  "VERB/needs" -> uint64_t, owned
+    uint64_t recorded;              //  Answered by the leader
+    uint64_t suppressed;            //  Held back by the limit
+    uint64_t unrecorded;            //  Neither: a full table or outbox,
+                                    //  or a DENY the leader refused
+};
+
+static void
+s_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+imb_denials_t *
+imb_denials_new (uint64_t node_id, const char *list, const im_curve_t *curve)
+{
+    assert (list);
+    imb_denials_t *self = (imb_denials_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->node_id = node_id;
+    self->limit = imb_deny_limit_new (BURST, WINDOW_MS, BUCKETS_MAX);
+    //  A timeout of 0: a send that finds no node connected fails at
+    //  once and is retried from the tick, never blocking the node
+    self->client = curve ? im_client_new_curve (list, 0, curve)
+                         : im_client_new_plain (list, 0);
+    self->outbox = zlistx_new ();
+    self->counts = zhashx_new ();
+    if (!self->limit || !self->client || !self->outbox || !self->counts) {
+        imb_denials_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->outbox, s_free);
+    zhashx_set_destructor (self->counts, s_free);
+    return self;
+}
+
+void
+imb_denials_destroy (imb_denials_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        imb_denials_t *self = *self_p;
+        if (self->outbox && zlistx_size (self->outbox))
+            zsys_warning ("%zu denials not recorded: the node stops before "
+                          "the leader answered", zlistx_size (self->outbox));
+        zhashx_destroy (&self->counts);
+        zlistx_destroy (&self->outbox);
+        im_client_destroy (&self->client);
+        imb_deny_limit_destroy (&self->limit);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Sends item's DENY (again)
+static void
+s_send (imb_denials_t *self, s_item_t *item)
+{
+    const imb_denial_t *denial = &item->denial;
+    im_fields_t *body = im_fields_new ();
+    if (!body)
+        return;
+    im_fields_set_str (body, "actor", denial->principal);
+    im_fields_set_str (body, "verb", denial->verb);
+    im_fields_set_str (body, "reason", denial->reason);
+    im_fields_set_int (body, "node", (int64_t) self->node_id);
+    im_fields_set_int (body, "at_ms", (int64_t) denial->at_ms);
+    if (denial->incident)
+        im_fields_set_int (body, "incident", (int64_t) denial->incident);
+    if (denial->suppressed)
+        im_fields_set_int (body, "suppressed", (int64_t) denial->suppressed);
+    item->sent_ms = im_client_send (self->client, "DENY", item->request_id,
+                                    body) == 0 ? im_mono_ms () : 0;
+    im_fields_destroy (&body);
+}
+
+//  Queues a denial to record (an imb_deny_limit_fn)
+static void
+s_queue (const imb_denial_t *denial, void *arg)
+{
+    imb_denials_t *self = (imb_denials_t *) arg;
+    s_item_t *item = NULL;
+    if (zlistx_size (self->outbox) < OUTBOX_MAX)
+        item = (s_item_t *) calloc (1, sizeof *item);
+    if (!item) {
+        self->unrecorded += 1 + denial->suppressed;
+        return;
+    }
+    item->denial = *denial;
+    im_client_new_request_id (item->request_id, sizeof item->request_id);
+    zlistx_add_end (self->outbox, item);
+    s_send (self, item);
+}
+
+//  Counts one denial by verb and what it needed; names come from imq's
+//  own code or a peer's verb, so the table is bounded all the same
+static void
+s_count (imb_denials_t *self, const char *verb, const char *needs)
+{
+    char key [IMB_DENY_VERB_MAX + NEEDS_MAX + 1];
+    char clean [NEEDS_MAX];
+    size_t length = 0;
+    for (const char *cursor = needs; *cursor && length < sizeof clean - 1;
+         cursor++)
+        clean [length++] = isalnum ((unsigned char) *cursor)
+                           || *cursor == '_' || *cursor == '-'
+                         ? *cursor : '_';
+    clean [length] = 0;
+    snprintf (key, sizeof key, "%s/%s", verb, length ? clean : "role");
+    uint64_t *count = (uint64_t *) zhashx_lookup (self->counts, key);
+    if (!count && zhashx_size (self->counts) >= COUNTS_MAX)
+        count = (uint64_t *) zhashx_lookup (self->counts, "other/other");
+    if (!count) {
+        count = (uint64_t *) calloc (1, sizeof *count);
+        if (!count)
+            return;
+        zhashx_insert (self->counts, zhashx_size (self->counts) >= COUNTS_MAX
+                                     ? "other/other" : key, count);
+    }
+    (*count)++;
+}
+
+void
+imb_denials_record (imb_denials_t *self, const char *principal,
+                    const char *verb, uint64_t incident, const char *needs,
+                    const char *reason)
+{
+    assert (self && principal && verb && needs && reason);
+    s_count (self, verb, needs);
+    imb_denial_t denial;
+    memset (&denial, 0, sizeof denial);
+    im_strlcpy (denial.principal, *principal ? principal : "anonymous",
+                sizeof denial.principal);
+    im_strlcpy (denial.verb, verb, sizeof denial.verb);
+    im_strlcpy (denial.reason, *reason ? reason : "refused",
+                sizeof denial.reason);
+    im_utf8_trim (denial.reason);   //  Cut to fit: still UTF-8
+    denial.incident = incident;
+    denial.at_ms = im_now_ms ();
+    int rc = imb_deny_limit_take (self->limit, &denial, im_mono_ms ());
+    if (rc == 1)
+        s_queue (&denial, self);
+    else
+    if (rc == 0)
+        self->suppressed++;
+    else
+        self->unrecorded++;
+}
+
+zsock_t *
+imb_denials_sock (imb_denials_t *self)
+{
+    assert (self);
+    return im_client_sock (self->client);
+}
+
+void
+imb_denials_on_reply (imb_denials_t *self)
+{
+    assert (self);
+    im_reply_t *reply = im_client_recv (self->client, false);
+    if (!reply)
+        return;
+    s_item_t *item = (s_item_t *) zlistx_first (self->outbox);
+    while (item && !streq (item->request_id, reply->request_id))
+        item = (s_item_t *) zlistx_next (self->outbox);
+    if (item) {
+        if (reply->status == 200) {
+            self->recorded++;
+            zlistx_delete (self->outbox, zlistx_cursor (self->outbox));
+        }
+        else
+        if (reply->status == 421) {
+            //  The client follows the leader the answer named: at once
+            s_send (self, item);
+        }
+        else
+        if (reply->status != 503 && reply->status != 504) {
+            zsys_warning ("a denial was not recorded: the leader answered "
+                          "%d (%s)", reply->status,
+                          im_fields_str_or (reply->body, "error", ""));
+            self->unrecorded += 1 + item->denial.suppressed;
+            zlistx_delete (self->outbox, zlistx_cursor (self->outbox));
+        }
+    }
+    im_reply_destroy (&reply);
+}
+
+void
+imb_denials_tick (imb_denials_t *self)
+{
+    assert (self);
+    uint64_t now = im_mono_ms ();
+    imb_deny_limit_flush (self->limit, now, s_queue, self);
+    for (s_item_t *item = (s_item_t *) zlistx_first (self->outbox); item;
+         item = (s_item_t *) zlistx_next (self->outbox))
+        if (!item->sent_ms || now - item->sent_ms >= RESEND_MS)
+            s_send (self, item);
+}
+
+void
+imb_denials_status (const imb_denials_t *self, im_fields_t *body)
+{
+    assert (self && body);
+    zhashx_t *counts = self->counts;
+    for (uint64_t *count = (uint64_t *) zhashx_first (counts); count;
+         count = (uint64_t *) zhashx_next (counts)) {
+        char key [IMB_DENY_VERB_MAX + NEEDS_MAX + 8];
+        snprintf (key, sizeof key, "denied/%s",
+                  (const char *) zhashx_cursor (counts));
+        im_fields_set_int (body, key, (int64_t) *count);
+    }
+    im_fields_set_int (body, "denials/recorded", (int64_t) self->recorded);
+    im_fields_set_int (body, "denials/suppressed",
+                       (int64_t) self->suppressed);
+    im_fields_set_int (body, "denials/unrecorded",
+                       (int64_t) self->unrecorded);
+}
