@@ -29,7 +29,11 @@ typedef struct {
 struct _imb_denials_t {
     uint64_t node_id;               //  This node, named in every record
     imb_deny_limit_t *limit;        //  What is recorded, owned
-    im_client_t *client;            //  To the leader, owned
+    zloop_t *loop;                  //  The node's main loop, borrowed
+    char *list;                     //  The members' client endpoints
+    const im_curve_t *curve;        //  The node's key, borrowed, or NULL
+    im_client_t *client;            //  To the leader, owned, once made
+    uint64_t client_retry_ms;       //  When to try making it again
     zlistx_t *outbox;               //  s_item_t, owned, oldest first
     zhashx_t *counts;               //  "VERB/needs" -> uint64_t, owned
     uint64_t recorded;              //  Answered by the leader
@@ -46,21 +50,21 @@ s_free (void **item)
 }
 
 imb_denials_t *
-imb_denials_new (uint64_t node_id, const char *list, const im_curve_t *curve)
+imb_denials_new (uint64_t node_id, const char *list, const im_curve_t *curve,
+                 zloop_t *loop)
 {
-    assert (list);
+    assert (list && loop);
     imb_denials_t *self = (imb_denials_t *) calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->node_id = node_id;
+    self->loop = loop;
+    self->curve = curve;
+    self->list = strdup (list);
     self->limit = imb_deny_limit_new (BURST, WINDOW_MS, BUCKETS_MAX);
-    //  A timeout of 0: a send that finds no node connected fails at
-    //  once and is retried from the tick, never blocking the node
-    self->client = curve ? im_client_new_curve (list, 0, curve)
-                         : im_client_new_plain (list, 0);
     self->outbox = zlistx_new ();
     self->counts = zhashx_new ();
-    if (!self->limit || !self->client || !self->outbox || !self->counts) {
+    if (!self->list || !self->limit || !self->outbox || !self->counts) {
         imb_denials_destroy (&self);
         return NULL;
     }
@@ -82,9 +86,40 @@ imb_denials_destroy (imb_denials_t **self_p)
         zlistx_destroy (&self->outbox);
         im_client_destroy (&self->client);
         imb_deny_limit_destroy (&self->limit);
+        free (self->list);
         free (self);
         *self_p = NULL;
     }
+}
+
+static int
+    s_on_reply (zloop_t *loop, zsock_t *socket, void *arg);
+
+//  The client to the leader, made on first use: at a node's first start
+//  the other nodes' certificates, which name their endpoints, may not be
+//  in the keys directory yet. NULL until it can be made (tried again a
+//  second later).
+static im_client_t *
+s_client (imb_denials_t *self)
+{
+    uint64_t now = im_mono_ms ();
+    if (self->client || now < self->client_retry_ms)
+        return self->client;
+    //  A timeout of 0: a send that finds no node connected fails at
+    //  once and is retried from the tick, never blocking the node
+    self->client = self->curve
+                 ? im_client_new_curve (self->list, 0, self->curve)
+                 : im_client_new_plain (self->list, 0);
+    if (!self->client) {
+        self->client_retry_ms = now + RESEND_MS;
+        return NULL;
+    }
+    if (zloop_reader (self->loop, im_client_sock (self->client), s_on_reply,
+                      self)) {
+        im_client_destroy (&self->client);
+        self->client_retry_ms = now + RESEND_MS;
+    }
+    return self->client;
 }
 
 //  Sends item's DENY (again)
@@ -92,7 +127,8 @@ static void
 s_send (imb_denials_t *self, s_item_t *item)
 {
     const imb_denial_t *denial = &item->denial;
-    im_fields_t *body = im_fields_new ();
+    item->sent_ms = 0;
+    im_fields_t *body = s_client (self) ? im_fields_new () : NULL;
     if (!body)
         return;
     im_fields_set_str (body, "actor", denial->principal);
@@ -182,17 +218,10 @@ imb_denials_record (imb_denials_t *self, const char *principal,
         self->unrecorded++;
 }
 
-zsock_t *
-imb_denials_sock (imb_denials_t *self)
+//  Reads one answer to a DENY this node sent
+static void
+s_reply (imb_denials_t *self)
 {
-    assert (self);
-    return im_client_sock (self->client);
-}
-
-void
-imb_denials_on_reply (imb_denials_t *self)
-{
-    assert (self);
     im_reply_t *reply = im_client_recv (self->client, false);
     if (!reply)
         return;
@@ -221,6 +250,16 @@ imb_denials_on_reply (imb_denials_t *self)
     im_reply_destroy (&reply);
 }
 
+static int
+s_on_reply (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    imb_denials_t *self = (imb_denials_t *) arg;
+    while (zsock_events (socket) & ZMQ_POLLIN)
+        s_reply (self);
+    return 0;
+}
+
 void
 imb_denials_tick (imb_denials_t *self)
 {
@@ -231,6 +270,28 @@ imb_denials_tick (imb_denials_t *self)
          item = (s_item_t *) zlistx_next (self->outbox))
         if (!item->sent_ms || now - item->sent_ms >= RESEND_MS)
             s_send (self, item);
+}
+
+int
+imb_denials_report (im_client_t *client, const char *principal,
+                    const char *verb, uint64_t incident, const char *needs,
+                    const char *reason)
+{
+    assert (client && principal && verb && needs && reason);
+    im_fields_t *body = im_fields_new ();
+    if (!body)
+        return IM_EIO;
+    im_fields_set_str (body, "actor", *principal ? principal : "anonymous");
+    im_fields_set_str (body, "verb", verb);
+    im_fields_set_str (body, "needs", *needs ? needs : "role");
+    im_fields_set_str (body, "reason", *reason ? reason : "refused");
+    if (incident)
+        im_fields_set_int (body, "incident", (int64_t) incident);
+    im_reply_t *reply = im_client_call (client, "DENY", NULL, body, false);
+    int rc = reply && reply->status == 200 ? 0 : IM_EIO;
+    im_reply_destroy (&reply);
+    im_fields_destroy (&body);
+    return rc;
 }
 
 void

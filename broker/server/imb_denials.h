@@ -21,16 +21,19 @@
 #include <czmq.h>
 #include "im_curve.h"
 #include "im_fields.h"
+#include "im_client.h"
 
 typedef struct _imb_denials_t imb_denials_t;
 
 //  A recorder for node node_id that sends its DENY commands to the
 //  client endpoints of list (comma-separated: every member's), as a
 //  CURVE client with the node's key when curve (borrowed) is not NULL.
-//  Returns NULL when the client cannot be made.
+//  Its connection is made when first needed, and read on loop (the
+//  node's main loop, borrowed: destroy the recorder after it). Returns
+//  NULL when out of memory.
 imb_denials_t *
     imb_denials_new (uint64_t node_id, const char *list,
-                     const im_curve_t *curve);
+                     const im_curve_t *curve, zloop_t *loop);
 
 void
     imb_denials_destroy (imb_denials_t **self_p);
@@ -44,19 +47,22 @@ void
                         const char *verb, uint64_t incident,
                         const char *needs, const char *reason);
 
-//  The socket to watch for the leader's answers (a zloop reader calls
-//  imb_denials_on_reply)
-zsock_t *
-    imb_denials_sock (imb_denials_t *self);
-
-//  Reads one answer to a DENY this node sent
-void
-    imb_denials_on_reply (imb_denials_t *self);
-
 //  Records what the limit held when its window ended, and resends what
 //  the leader has not answered (call every tick)
 void
     imb_denials_tick (imb_denials_t *self);
+
+//  Reports a denial from another thread of the node (an HTTP request
+//  thread that refused a caller) through client, its connection to
+//  the node's inproc client endpoint: sends DENY {actor: principal,
+//  verb, incident (0: none), needs, reason} and waits for the node's
+//  answer, at most the client's timeout. The node then counts and
+//  records it as its own (imb_denials_record). Returns 0, or IM_EIO
+//  when the node did not answer 200.
+int
+    imb_denials_report (im_client_t *client, const char *principal,
+                        const char *verb, uint64_t incident,
+                        const char *needs, const char *reason);
 
 //  Adds the counts to a STATUS body: denied/<verb>/<needs>, and
 //  denials/recorded, denials/suppressed, denials/unrecorded

@@ -192,16 +192,6 @@ s_on_worker (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
-static int
-s_on_denials (zloop_t *loop, zsock_t *socket, void *arg)
-{
-    (void) loop;
-    imb_server_t *self = (imb_server_t *) arg;
-    while (zsock_events (socket) & ZMQ_POLLIN)
-        imb_denials_on_reply (self->denials);
-    return 0;
-}
-
 static void
 s_commit_offset (const char *group, uint64_t seq, void *arg)
 {
@@ -365,10 +355,10 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     char list [IM_CONFIG_NODES_MAX * IM_CONFIG_PATH_MAX];
     if (im_config_member_endpoints (config, false, list, sizeof list))
         im_strlcpy (list, config->client_endpoint, sizeof list);
-    self->denials = imb_denials_new (config->node_id, list, self->curve);
+    self->denials = imb_denials_new (config->node_id, list, self->curve,
+                                     self->loop);
     if (!self->denials) {
-        snprintf (errbuf, errlen, "cannot make the denials' client for %s",
-                  list);
+        snprintf (errbuf, errlen, "out of memory");
         imb_server_destroy (&self);
         return NULL;
     }
@@ -383,8 +373,6 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
     zloop_reader (self->loop, self->workers, s_on_worker, self);
     zloop_reader (self->loop, imb_raft_results (self->raft),
                   imb_server_on_results, self);
-    zloop_reader (self->loop, imb_denials_sock (self->denials),
-                  s_on_denials, self);
     zloop_timer (self->loop, TICK_MS, 0, s_on_tick, self);
     imb_server_auth_attach (self);
     return self;

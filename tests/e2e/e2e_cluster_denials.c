@@ -56,13 +56,9 @@ test_a_denial_on_a_follower_is_recorded_once (void **state)
     int follower = leader % NODES + 1;
     uint64_t id = imh_open (h, "Wifi down on floor 3", "rita", 2, 2);
     assert_true (id > 0);
-    char path [512], errbuf [256] = "";
-    assert_int_equal (imh_cert (h, "rita", "reporter", path, sizeof path), 0);
-    im_curve_t *rita_id = im_curve_new (path, imh_keys_dir (h), errbuf,
-                                        sizeof errbuf);
-    assert_non_null (rita_id);
-    im_client_t *rita = im_client_new_curve (imh_node_endpoint (h, follower),
-                                             CALL_MS, rita_id);
+    im_curve_t *rita_id = NULL;
+    im_client_t *rita = imh_client_as (h, imh_node_endpoint (h, follower),
+                                       "rita", "reporter", CALL_MS, &rita_id);
     assert_non_null (rita);
     im_fields_t *body = im_fields_new ();
     im_fields_set_int (body, "incident", (int64_t) id);

@@ -42,24 +42,10 @@ static im_client_t *
 s_client_as (imh_t *h, const char *name, const char *roles,
              im_curve_t **curve_p)
 {
-    char path [512], errbuf [256] = "";
-    assert_int_equal (imh_cert (h, name, roles, path, sizeof path), 0);
-    *curve_p = im_curve_new (path, imh_keys_dir (h), errbuf, sizeof errbuf);
-    assert_non_null (*curve_p);
-    im_client_t *client = im_client_new_curve (imh_client_endpoint (h),
-                                               CALL_MS, *curve_p);
+    im_client_t *client = imh_client_as (h, imh_client_endpoint (h), name,
+                                         roles, CALL_MS, curve_p);
     assert_non_null (client);
     return client;
-}
-
-//  The status of verb with body (may be NULL) sent by client
-static int
-s_status (im_client_t *client, const char *verb, im_fields_t *body)
-{
-    im_reply_t *reply = im_client_call (client, verb, NULL, body, false);
-    int status = reply ? reply->status : 0;
-    im_reply_destroy (&reply);
-    return status;
 }
 
 //  The DENIALS reply for principal (NULL: everyone's), or NULL
@@ -139,7 +125,7 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     im_fields_set_int (body, "incident", (int64_t) id);
     im_fields_set_int (body, "priority", 1);
     im_fields_set_str (body, "category", "network");
-    assert_int_equal (s_status (rita, "CLASSIFY", body), 403);
+    assert_int_equal (imh_call_status (rita, "CLASSIFY", body), 403);
     s_wait_t wait = { auditor, "rita", 1 };
     assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
     //  A second refusal of another verb: once it is listed, whatever
@@ -150,7 +136,7 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     im_fields_set_str (notify, "channel", "email");
     im_fields_set_str (notify, "reason", "breach");
     im_fields_set_int (notify, "about_seq", 1);
-    assert_int_equal (s_status (rita, "NOTIFY", notify), 403);
+    assert_int_equal (imh_call_status (rita, "NOTIFY", notify), 403);
     wait.count = 2;
     assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
     reply = s_denials (auditor, "rita");
@@ -223,7 +209,7 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     im_fields_set_str (forged, "verb", "CLASSIFY");
     im_fields_set_str (forged, "reason", "made up");
     im_fields_set_int (forged, "node", 1);
-    assert_int_equal (s_status (auditor, "DENY", forged), 403);
+    assert_int_equal (imh_call_status (auditor, "DENY", forged), 403);
     wait.principal = "auditor";
     wait.count = 1;
     assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
@@ -262,7 +248,7 @@ test_a_policy_refusal_is_a_denial_too (void **state)
     im_fields_set_int (body, "incident", (int64_t) id);
     im_fields_set_int (body, "priority", 1);
     im_fields_set_str (body, "reason", "my call");
-    assert_int_equal (s_status (carol, "PRIORITIZE", body), 403);
+    assert_int_equal (imh_call_status (carol, "PRIORITIZE", body), 403);
     s_wait_t wait = { auditor, "carol", 1 };
     assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
     im_reply_t *reply = s_denials (auditor, "carol");
