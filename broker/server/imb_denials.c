@@ -16,8 +16,10 @@
 #define BUCKETS_MAX 4096            //  Principal-verb pairs tracked
 #define OUTBOX_MAX  256             //  DENYs waiting for the leader
 #define RESEND_MS   1000            //  Unanswered this long: sent again
-#define COUNTS_MAX  48              //  verb/needs pairs counted apart
-#define NEEDS_MAX   32              //  Bytes in a needs name, with NUL
+#define COUNTS_MAX  32              //  verb/needs pairs counted apart
+#define NEEDS_MAX   24              //  Bytes in a needs name, with NUL:
+                                    //  "denied/" verb "/" needs is a
+                                    //  fields key (64 bytes at most)
 
 //  A DENY on its way to the leader
 typedef struct {
@@ -163,21 +165,32 @@ s_queue (const imb_denial_t *denial, void *arg)
     s_send (self, item);
 }
 
-//  Counts one denial by verb and what it needed; names come from imq's
-//  own code or a peer's verb, so the table is bounded all the same
+//  Copies name into clean (size bytes), every byte but [A-Za-z0-9_-]
+//  made '_', so that it is a fields key and a metric label as it is;
+//  "role" for an empty one
 static void
-s_count (imb_denials_t *self, const char *verb, const char *needs)
+s_clean (char *clean, size_t size, const char *name)
 {
-    char key [IMB_DENY_VERB_MAX + NEEDS_MAX + 1];
-    char clean [NEEDS_MAX];
     size_t length = 0;
-    for (const char *cursor = needs; *cursor && length < sizeof clean - 1;
-         cursor++)
+    for (const char *cursor = name; *cursor && length < size - 1; cursor++)
         clean [length++] = isalnum ((unsigned char) *cursor)
                            || *cursor == '_' || *cursor == '-'
                          ? *cursor : '_';
     clean [length] = 0;
-    snprintf (key, sizeof key, "%s/%s", verb, length ? clean : "role");
+    if (!length)
+        im_strlcpy (clean, "role", size);
+}
+
+//  Counts one denial by verb and what it needed. Verbs and needs come
+//  from imq's own code, and the table is bounded all the same.
+static void
+s_count (imb_denials_t *self, const char *verb, const char *needs)
+{
+    char clean_verb [IMB_DENY_VERB_MAX], clean_needs [NEEDS_MAX];
+    s_clean (clean_verb, sizeof clean_verb, verb);
+    s_clean (clean_needs, sizeof clean_needs, needs);
+    char key [IMB_DENY_VERB_MAX + NEEDS_MAX];
+    snprintf (key, sizeof key, "%s/%s", clean_verb, clean_needs);
     uint64_t *count = (uint64_t *) zhashx_lookup (self->counts, key);
     if (!count && zhashx_size (self->counts) >= COUNTS_MAX)
         count = (uint64_t *) zhashx_lookup (self->counts, "other/other");

@@ -122,10 +122,13 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     char denial [256] = "";
     const imb_key_t *key = NULL;
     const char *needs = "role";
-    //  The node's own threads connect over inproc, whose messages carry
-    //  no properties; every network peer's carry Socket-Type
+    //  A DENY from the node's own threads is a report: they connect over
+    //  inproc, whose messages carry no properties, where every network
+    //  peer's carry Socket-Type. Asked of a DENY only: a look-up costs.
     zframe_t *first = zmsg_first (msg);
-    bool inproc = first && !zframe_meta (first, "Socket-Type");
+    zframe_t *verb = zmsg_next (msg);
+    bool inproc = first && verb && zframe_streq (verb, "DENY")
+               && !zframe_meta (first, "Socket-Type");
     int denied = imb_server_peer (self, first, &key, denial,
                                   sizeof denial) ? 401 : 0;
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
