@@ -48,6 +48,47 @@ s_client_as (imh_t *h, const char *name, const char *roles,
     return client;
 }
 
+//  Who a test needs: a started broker, an incident, the principal to
+//  refuse and an analyst who reads the denials
+typedef struct {
+    uint64_t incident;              //  Opened for the test
+    im_curve_t *who_id;             //  The refused principal's identity
+    im_client_t *who;               //  The refused principal
+    im_curve_t *auditor_id;         //  The analyst's identity
+    im_client_t *auditor;           //  The analyst
+} s_cast_t;
+
+static void
+s_cast_new (imh_t *h, s_cast_t *cast, const char *name, const char *roles)
+{
+    assert_true (imh_start_broker (h) >= 0);
+    cast->incident = imh_open (h, "Printer on fire", name, 2, 2);
+    assert_true (cast->incident > 0);
+    cast->who = s_client_as (h, name, roles, &cast->who_id);
+    cast->auditor = s_client_as (h, "auditor", "analyst", &cast->auditor_id);
+}
+
+static void
+s_cast_destroy (s_cast_t *cast)
+{
+    im_client_destroy (&cast->who);
+    im_client_destroy (&cast->auditor);
+    im_curve_destroy (&cast->who_id);
+    im_curve_destroy (&cast->auditor_id);
+}
+
+//  A CLASSIFY of incident (the caller destroys it)
+static im_fields_t *
+s_classify (uint64_t incident)
+{
+    im_fields_t *body = im_fields_new ();
+    assert_non_null (body);
+    im_fields_set_int (body, "incident", (int64_t) incident);
+    im_fields_set_int (body, "priority", 1);
+    im_fields_set_str (body, "category", "network");
+    return body;
+}
+
 //  The DENIALS reply for principal (NULL: everyone's), or NULL
 static im_reply_t *
 s_denials (im_client_t *auditor, const char *principal)
@@ -107,13 +148,10 @@ static void
 test_a_refused_verb_is_one_denial_in_the_log (void **state)
 {
     imh_t *h = (imh_t *) *state;
-    assert_true (imh_start_broker (h) >= 0);
-    uint64_t id = imh_open (h, "Printer on fire", "rita", 2, 2);
-    assert_true (id > 0);
-    im_curve_t *rita_id = NULL, *auditor_id = NULL;
-    im_client_t *rita = s_client_as (h, "rita", "reporter", &rita_id);
-    im_client_t *auditor = s_client_as (h, "auditor", "analyst",
-                                        &auditor_id);
+    s_cast_t cast;
+    s_cast_new (h, &cast, "rita", "reporter");
+    uint64_t id = cast.incident;
+    im_client_t *rita = cast.who, *auditor = cast.auditor;
     //  Nothing recorded yet
     im_reply_t *reply = s_denials (auditor, NULL);
     assert_non_null (reply);
@@ -121,10 +159,7 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     im_reply_destroy (&reply);
 
     //  A reporter posing as the classifier
-    im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", (int64_t) id);
-    im_fields_set_int (body, "priority", 1);
-    im_fields_set_str (body, "category", "network");
+    im_fields_t *body = s_classify (id);
     assert_int_equal (imh_call_status (rita, "CLASSIFY", body), 403);
     s_wait_t wait = { auditor, "rita", 1 };
     assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
@@ -224,10 +259,7 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     im_fields_destroy (&forged);
     im_fields_destroy (&body);
     im_fields_destroy (&notify);
-    im_client_destroy (&rita);
-    im_client_destroy (&auditor);
-    im_curve_destroy (&rita_id);
-    im_curve_destroy (&auditor_id);
+    s_cast_destroy (&cast);
     imh_passed (h);
 }
 
@@ -235,13 +267,10 @@ static void
 test_a_policy_refusal_is_a_denial_too (void **state)
 {
     imh_t *h = (imh_t *) *state;
-    assert_true (imh_start_broker (h) >= 0);
-    uint64_t id = imh_open (h, "Core switch down", "carol", 1, 1);
-    assert_true (id > 0);
-    im_curve_t *carol_id = NULL, *auditor_id = NULL;
-    im_client_t *carol = s_client_as (h, "carol", "", &carol_id);
-    im_client_t *auditor = s_client_as (h, "auditor", "analyst",
-                                        &auditor_id);
+    s_cast_t cast;
+    s_cast_new (h, &cast, "carol", "");
+    uint64_t id = cast.incident;
+    im_client_t *carol = cast.who, *auditor = cast.auditor;
     //  The state machine refuses it: carol is no incident manager in
     //  the policy (no key role is missing, so the node lets it through)
     im_fields_t *body = im_fields_new ();
@@ -262,10 +291,7 @@ test_a_policy_refusal_is_a_denial_too (void **state)
     assert_int_equal (s_status_int (auditor,
                                     "denied/PRIORITIZE/policy_role"), 1);
     im_fields_destroy (&body);
-    im_client_destroy (&carol);
-    im_client_destroy (&auditor);
-    im_curve_destroy (&carol_id);
-    im_curve_destroy (&auditor_id);
+    s_cast_destroy (&cast);
     imh_passed (h);
 }
 
@@ -284,21 +310,15 @@ static void
 test_a_flood_of_denials_grows_the_log_a_bounded_amount (void **state)
 {
     imh_t *h = (imh_t *) *state;
-    assert_true (imh_start_broker (h) >= 0);
-    uint64_t id = imh_open (h, "Disk full", "mallet", 2, 2);
-    assert_true (id > 0);
-    im_curve_t *mallet_id = NULL, *auditor_id = NULL;
-    im_client_t *mallet = s_client_as (h, "mallet", "", &mallet_id);
-    im_client_t *auditor = s_client_as (h, "auditor", "analyst",
-                                        &auditor_id);
+    s_cast_t cast;
+    s_cast_new (h, &cast, "mallet", "");
+    uint64_t id = cast.incident;
+    im_client_t *mallet = cast.who, *auditor = cast.auditor;
     uint64_t before = 0;
     assert_int_equal (imh_last_seq (h, &before), 0);
     long log_before = imh_log_size (h, "broker");
 
-    im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", (int64_t) id);
-    im_fields_set_int (body, "priority", 1);
-    im_fields_set_str (body, "category", "network");
+    im_fields_t *body = s_classify (id);
     zpoller_t *poller = zpoller_new (im_client_sock (mallet), NULL);
     assert_non_null (poller);
     int sent = 0, answered = 0, refused = 0;
@@ -360,10 +380,7 @@ test_a_flood_of_denials_grows_the_log_a_bounded_amount (void **state)
     }
     assert_true (log_grown < 16384);
     im_fields_destroy (&body);
-    im_client_destroy (&mallet);
-    im_client_destroy (&auditor);
-    im_curve_destroy (&mallet_id);
-    im_curve_destroy (&auditor_id);
+    s_cast_destroy (&cast);
     imh_passed (h);
 }
 
