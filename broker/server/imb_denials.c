@@ -218,7 +218,10 @@ imb_denials_record (imb_denials_t *self, const char *principal,
     im_strlcpy (denial.verb, verb, sizeof denial.verb);
     im_strlcpy (denial.reason, *reason ? reason : "refused",
                 sizeof denial.reason);
-    im_utf8_trim (denial.reason);   //  Cut to fit: still UTF-8
+    //  Cut to fit, each must still be UTF-8 (a reported name may be long)
+    im_utf8_trim (denial.principal);
+    im_utf8_trim (denial.verb);
+    im_utf8_trim (denial.reason);
     denial.incident = incident;
     denial.at_ms = im_now_ms ();
     int rc = imb_deny_limit_take (self->limit, &denial, im_mono_ms ());
