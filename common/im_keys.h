@@ -150,6 +150,7 @@
     X (LOG_REPAIR_TO,            "log_repair_to")                          \
     X (MERGED,                   "merged")                                 \
     X (NAME,                     "name")                                   \
+    X (NEEDS,                   "needs")                                   \
     X (NODE,                     "node")                                   \
     X (NODE_ID,                  "node_id")                                \
     X (NOTE,                     "note")                                   \
@@ -161,6 +162,7 @@
     X (PREVIOUS_GROUP,           "previous_group")                         \
     X (PREVIOUS_PRIORITY,        "previous_priority")                      \
     X (PREVIOUS_STATUS,          "previous_status")                        \
+    X (PRINCIPAL,               "principal")                               \
     X (QUEUE,                    "queue")                                  \
     X (RAFT,                     "raft")                                   \
     X (RAFT_STATE,               "raft_state")                             \
@@ -172,9 +174,11 @@
     X (RESULT,                   "result")                                 \
     X (ROLES,                    "roles")                                  \
     X (SEQ,                      "seq")                                    \
+    X (SINCE,                   "since")                                   \
     X (SIZE,                     "size")                                   \
     X (SOURCE,                   "source")                                 \
     X (SUMMARY,                  "summary")                                \
+    X (SUPPRESSED,              "suppressed")                              \
     X (TARGET,                   "target")                                 \
     X (TERM,                     "term")                                   \
     X (TEXT,                     "text")                                   \
@@ -184,6 +188,7 @@
     X (TO_GROUP,                 "to_group")                               \
     X (TS_MS,                    "ts_ms")                                  \
     X (UNASSIGNED_ONLY,          "unassigned_only")                        \
+    X (VERB,                    "verb")                                    \
     X (VERSION,                  "version")                                \
     X (WAITING,                  "waiting")                                \
     X (WORKERS,                  "workers")

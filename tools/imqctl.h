@@ -125,6 +125,7 @@ extern const imqctl_verb_t imqctl_verb_search;
 extern const imqctl_verb_t imqctl_verb_cluster;
 extern const imqctl_verb_t imqctl_verb_keygen;
 extern const imqctl_verb_t imqctl_verb_principal;
+extern const imqctl_verb_t imqctl_verb_audit;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line

@@ -100,6 +100,41 @@ s_log_metrics (FILE *out, zlist_t *items)
              im_fields_int_or (counters, "events/notification.sent", 0));
 }
 
+//  Writes the node's denials (STATUS denied/<verb>/<needs>, denials/*)
+static void
+s_denial_metrics (FILE *out, const im_fields_t *body)
+{
+    s_family (out, "imq_denials_total", "counter",
+              "Requests this node refused an authenticated principal, by "
+              "verb and by the role (or what else) it lacked.");
+    for (size_t index = 0; index < im_fields_size (body); index++) {
+        const char *key = im_fields_key_at (body, index);
+        const char *needs = strncmp (key, "denied/", 7) ? NULL
+                          : strchr (key + 7, '/');
+        if (!needs)
+            continue;
+        fprintf (out, "imq_denials_total{verb=\"%.*s\",needs=\"",
+                 (int) (needs - key - 7), key + 7);
+        s_label (out, needs + 1);
+        fprintf (out, "\"} %" PRId64 "\n", im_fields_int_at (body, index));
+    }
+    static const char *counts [3][3] = {
+        { "denials/recorded", "imq_denials_recorded_total",
+          "Denials this node had recorded in the log (access.denied)." },
+        { "denials/suppressed", "imq_denials_suppressed_total",
+          "Denials held back by the limit, counted in a recorded one's "
+          "suppressed." },
+        { "denials/unrecorded", "imq_denials_unrecorded_total",
+          "Denials neither recorded nor counted in a record (a full "
+          "table or queue, or a leader that refused the record)." },
+    };
+    for (size_t index = 0; index < 3; index++) {
+        s_family (out, counts [index][1], "counter", counts [index][2]);
+        fprintf (out, "%s %" PRId64 "\n", counts [index][1],
+                 im_fields_int_or (body, counts [index][0], 0));
+    }
+}
+
 //  Writes what STATUS says of the node and its consumer groups
 static void
 s_node_metrics (FILE *out, const im_reply_t *status)
@@ -129,6 +164,7 @@ s_node_metrics (FILE *out, const im_reply_t *status)
               "state machine, by kind.");
     s_counters (out, status->body, "refused/", "imq_refused_messages_total",
                 "kind");
+    s_denial_metrics (out, status->body);
     s_family (out, "imq_raft_leader", "gauge",
               "1 when this node is the Raft leader.");
     fprintf (out, "imq_raft_leader %d\n",

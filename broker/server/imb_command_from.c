@@ -27,7 +27,7 @@ imb_command_from (im_request_t *request, const char *principal,
     if ((im_fields_has (body, IM_KEY_INCIDENT)
          && (im_fields_int (body, IM_KEY_INCIDENT, &incident) || incident < 1))
     ||  (type != IM_CMD_OPEN && type != IM_CMD_ALERT && type != IM_CMD_CONFIG
-         && type != IM_CMD_PRINCIPAL
+         && type != IM_CMD_PRINCIPAL && type != IM_CMD_DENY
          && incident == 0))
         return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "missing or invalid argument 'incident' "

@@ -238,7 +238,7 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
 static zmsg_t *
 s_status (const im_request_t *request, imb_raft_t *raft,
           imb_dispatch_t *dispatch, uint64_t node_id,
-          const im_log_limit_t *refusals)
+          const im_log_limit_t *refusals, const imb_denials_t *denials)
 {
     imb_raft_status_t status;
     imb_raft_status (raft, &status);
@@ -266,6 +266,8 @@ s_status (const im_request_t *request, imb_raft_t *raft,
         im_fields_set_int (body, key, (int64_t) im_log_limit_total_at (
                                           refusals, index));
     }
+    if (denials)                    //  Denials by verb, and as recorded
+        imb_denials_status (denials, body);
     zlist_t *groups = imb_dispatch_status (dispatch);
     zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, body,
                                      groups,
@@ -386,7 +388,8 @@ s_config (const im_request_t *request, imc_store_t *store)
 zmsg_t *
 imb_query_answer (const im_request_t *request, imc_store_t *store,
                   imb_raft_t *raft, imb_dispatch_t *dispatch,
-                  uint64_t node_id, const im_log_limit_t *refusals)
+                  uint64_t node_id, const im_log_limit_t *refusals,
+                  const imb_denials_t *denials)
 {
     switch (im_query_type_from_name (request->verb)) {
         case IM_QUERY_GET:
@@ -398,13 +401,16 @@ imb_query_answer (const im_request_t *request, imc_store_t *store,
         case IM_QUERY_SLA_CLOCKS:
             return s_sla_clocks (request, store);
         case IM_QUERY_STATUS:
-            return s_status (request, raft, dispatch, node_id, refusals);
+            return s_status (request, raft, dispatch, node_id, refusals,
+                             denials);
         case IM_QUERY_COUNTERS:
             return s_counters (request, store);
         case IM_QUERY_CONFIG:
             return s_config (request, store);
         case IM_QUERY_SEARCH:
             return imb_search_answer (request, store);
+        case IM_QUERY_DENIALS:
+            return imb_audit_denials (request, store);
         default:
             return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
                                           request->request_id,

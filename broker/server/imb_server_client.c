@@ -149,6 +149,30 @@ s_bearer (imb_server_t *self, im_request_t *request, const imb_key_t **key,
     return denied;
 }
 
+//  A denial one of this node's own threads (HTTP) saw, reported over
+//  inproc as DENY {actor, verb, reason, incident, needs}: counted and
+//  recorded as the node's own (imb_denials); answered at once
+static zmsg_t *
+s_handle_report (imb_server_t *self, const im_request_t *request)
+{
+    const im_fields_t *body = request->body;
+    const char *verb = im_fields_str (body, IM_KEY_VERB);
+    int64_t incident = im_fields_int_or (body, IM_KEY_INCIDENT, 0);
+    if (!verb || !*verb || strlen (verb) >= IMB_DENY_VERB_MAX
+    ||  incident < 0)
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "DENY needs "
+                                      "'verb' (1 to 31 bytes) and may name "
+                                      "an 'incident' >= 1");
+    imb_denials_record (self->denials,
+                        im_fields_str_or (body, IM_KEY_ACTOR,
+                                          "anonymous"), verb,
+                        (uint64_t) incident,
+                        im_fields_str_or (body, IM_KEY_NEEDS, "role"),
+                        im_fields_str_or (body, IM_KEY_REASON, "refused"));
+    return im_reply_encode (IM_PROTO_OK, request->request_id, NULL, NULL, NULL);
+}
+
 void
 imb_server_client_message (imb_server_t *self, zmsg_t *msg)
 {
@@ -157,7 +181,15 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     char reason [256] = "";
     char denial [256] = "";
     const imb_key_t *key = NULL;
-    int denied = imb_server_peer (self, zmsg_first (msg), &key, denial,
+    const char *needs = "role";
+    //  A DENY from the node's own threads is a report: they connect over
+    //  inproc, whose messages carry no properties, where every network
+    //  peer's carry Socket-Type. Asked of a DENY only: a look-up costs.
+    zframe_t *first = zmsg_first (msg);
+    zframe_t *verb = zmsg_next (msg);
+    bool inproc = first && verb && zframe_streq (verb, "DENY")
+               && !zframe_meta (first, "Socket-Type");
+    int denied = imb_server_peer (self, first, &key, denial,
                                   sizeof denial) ? IM_PROTO_UNAUTHORIZED : 0;
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
                      : IM_EPROTO;
@@ -165,13 +197,21 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     if (rc == 0 && !denied)
         denied = s_bearer (self, request, &key, denial, sizeof denial);
     if (rc == 0 && !denied
-    &&  imb_server_authorize (key, request, denial, sizeof denial))
+    &&  imb_server_authorize (key, request, &needs, denial, sizeof denial))
         denied = IM_PROTO_FORBIDDEN;
     if (!routing)
         ;                           //  Nothing to answer to
     else
     if (denied && rc == 0) {
         imb_server_refused (self, "client/denied", "client request", denial);
+        //  An authenticated principal refused a verb is audited; a key
+        //  no longer let in (401) names nobody, and is only counted
+        int64_t incident = im_fields_int_or (request->body, IM_KEY_INCIDENT, 0);
+        if (denied == IM_PROTO_FORBIDDEN)
+            imb_denials_record (self->denials, key->principal,
+                                request->verb,
+                                incident > 0 ? (uint64_t) incident : 0,
+                                needs, denial);
         zmsg_t *reply = im_reply_encode_error (denied, request->request_id,
                                                denial);
         imb_server_send_reply (self->clients, routing, &reply);
@@ -182,6 +222,11 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
                             reason);
         zmsg_t *reply = im_reply_encode_error (im_error_status (rc),
                                                request->request_id, reason);
+        imb_server_send_reply (self->clients, routing, &reply);
+    }
+    else
+    if (inproc && streq (request->verb, "DENY")) {
+        zmsg_t *reply = s_handle_report (self, request);
         imb_server_send_reply (self->clients, routing, &reply);
     }
     else

@@ -187,6 +187,31 @@ s_decide_principal (const imc_decide_call_t *call, imc_decision_t *decision)
     imc_decide_copy_str (payload, command->args, IM_KEY_LABEL, NULL);
 }
 
+//  DENY: a node refused someone a verb (docs/security.md). Recorded as
+//  an access.denied event of no incident; the incident the refused
+//  request named, if any, is in the payload. Who may send it (a node
+//  only) is the broker's to check.
+static void
+s_decide_deny (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    const im_command_t *command = call->command;
+    const im_fields_t *args = command->args;
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_DENIED, 0);
+    imc_decide_copy_str (payload, args, IM_KEY_VERB, NULL);
+    imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+    im_fields_set_int (payload, IM_KEY_NODE,
+                       im_fields_int_or (args, IM_KEY_NODE, 0));
+    if (command->incident)
+        im_fields_set_int (payload, IM_KEY_INCIDENT,
+                           (int64_t) command->incident);
+    if (im_fields_int_or (args, IM_KEY_SUPPRESSED, 0) > 0)
+        im_fields_set_int (payload, IM_KEY_SUPPRESSED,
+                           im_fields_int_or (args, IM_KEY_SUPPRESSED, 0));
+    if (im_fields_has (args, IM_KEY_AT_MS))
+        im_fields_set_int (payload, IM_KEY_AT_MS,
+                           im_fields_int_or (args, IM_KEY_AT_MS, 0));
+}
+
 //  MEMBER: a member's addresses, recorded for every node to name it
 static void
 s_decide_member (const imc_decide_call_t *call, imc_decision_t *decision)
@@ -310,6 +335,7 @@ static const struct {
     [IM_CMD_ALERT]      = { s_decide_alert, true },
     [IM_CMD_CONFIG]     = { s_decide_config, true },
     [IM_CMD_PRINCIPAL]  = { s_decide_principal, true },
+    [IM_CMD_DENY]       = { s_decide_deny, true },
     [IM_CMD_MEMBER]     = { s_decide_member, true },
     [IM_CMD_ACK]        = { imc_decide_ack, false },
     [IM_CMD_ASSIGN]     = { s_decide_assign, false },

@@ -112,6 +112,13 @@ static const s_arg_t s_member_args [] = {
     { IM_KEY_CLIENT, false, false, 0, 255 },
     { IM_KEY_WORKERS, false, false, 0, 255 },
     { IM_KEY_HTTP, false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_deny_args [] = {
+    { IM_KEY_VERB, false, true, 1, 31 },
+    { IM_KEY_REASON, false, true, 1, 255 },
+    { IM_KEY_NODE, true, true, 0, INT64_MAX },
+    { IM_KEY_SUPPRESSED, true, false, 0, INT64_MAX },
+    { IM_KEY_AT_MS, true, false, 0, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_cancel_args [] = {
     { IM_KEY_REASON, false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_reopen_args [] = {
@@ -220,6 +227,7 @@ s_rules (im_command_type_t type)
         case IM_CMD_CONFIG:     return s_config_args;
         case IM_CMD_MEMBER:     return s_member_args;
         case IM_CMD_PRINCIPAL:  return s_principal_args;
+        case IM_CMD_DENY:       return s_deny_args;
         case IM_CMD_CONVERT:    return s_convert_args;
         case IM_CMD_LINK:       return s_link_args;
         case IM_CMD_MAJOR:      return s_major_args;

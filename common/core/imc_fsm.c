@@ -89,6 +89,7 @@ imc_fsm_new (imc_store_t *store)
     ||  imc_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
     ||  imc_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)
     ||  imc_store_meta_get (store, IM_META_CONFIG_SEQ, &self->config_seq)
+    ||  imc_store_meta_get (store, IM_META_AUDIT_SEQ, &self->audit_seq)
     ||  imc_store_meta_get (store, IM_META_REQUESTS, &self->requests_count)) {
         imc_fsm_destroy (&self);
         return NULL;
@@ -219,6 +220,8 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
         }
     }
     uint64_t target = command->incident;
+    if (command->type == IM_CMD_DENY)
+        target = 0;                 //  Names an incident, changes none
     if (command->type == IM_CMD_ALERT) {
         const char *dedup_key = im_fields_str (command->args, IM_KEY_DEDUP_KEY);
         target = dedup_key ? imc_fsm_dedup_lookup (self, dedup_key, &rc) : 0;
@@ -278,13 +281,24 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
                 im_fields_set_int (event->payload, IM_KEY_POLICY_VERSION,
                                    (int64_t) self->policy.version);
             //  Each event links to its incident's previous one: the
-            //  projection's last, or the last policy for incident 0
+            //  projection's last, or the last policy for incident 0;
+            //  a denial to the last denial (the audit chain), so that
+            //  a flood of them never lengthens incident 0's chain,
+            //  which every node reads again for its principals
+            bool audit = event->type == IM_EV_DENIED;
             uint64_t prev = projection
                 ? (uint64_t) im_fields_int_or (projection, IM_KEY_LAST_SEQ, 0)
-                : self->config_seq;
+                : audit ? self->audit_seq : self->config_seq;
             if (imc_store_batch_encode_event (batch, event, prev)) {
                 imc_decision_reset (decision);
                 return IM_ENOMEM;
+            }
+            if (audit) {
+                self->audit_seq = event->seq;
+                imc_store_batch_put_meta (batch, IM_META_AUDIT_SEQ,
+                                          event->seq);
+                self->counters [imc_counter_event (event->type)]++;
+                continue;
             }
             if (!projection) {      //  Of no incident: a policy, a member
                 self->config_seq = event->seq;
@@ -380,6 +394,7 @@ imc_fsm_apply_decoded (imc_fsm_t *self, uint64_t index,
     }
     uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
     uint64_t saved_config = self->config_seq;
+    uint64_t saved_audit = self->audit_seq;
     uint64_t saved_requests = self->requests_count;
     uint64_t saved_from = self->expire_from_ms, saved_oldest = self->oldest_ms;
     bool saved_known = self->oldest_known;
@@ -427,6 +442,7 @@ imc_fsm_apply_decoded (imc_fsm_t *self, uint64_t index,
         self->last_seq = saved_seq;
         self->next_id = saved_id;
         self->config_seq = saved_config;
+        self->audit_seq = saved_audit;
         self->requests_count = saved_requests;
         self->expire_from_ms = saved_from;
         self->oldest_ms = saved_oldest;

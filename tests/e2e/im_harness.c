@@ -208,6 +208,33 @@ imh_dealer (imh_t *self, const char *endpoint, const char *as)
     return dealer;
 }
 
+im_client_t *
+imh_client_as (imh_t *self, const char *endpoint, const char *name,
+               const char *roles, int timeout_ms, im_curve_t **curve_p)
+{
+    assert (self && endpoint && name && roles && curve_p);
+    char path [IMH_PATH_MAX + 80], errbuf [256] = "";
+    *curve_p = imh_cert (self, name, roles, path, sizeof path) == 0
+             ? im_curve_new (path, self->keys_dir, errbuf, sizeof errbuf)
+             : NULL;
+    if (!*curve_p) {
+        fprintf (stderr, "im_harness: %s\n", *errbuf ? errbuf : name);
+        return NULL;
+    }
+    return im_client_new_curve (endpoint, timeout_ms, *curve_p);
+}
+
+int
+imh_call_status (im_client_t *client, const char *verb,
+                 const im_fields_t *body)
+{
+    assert (client && verb);
+    im_reply_t *reply = im_client_call (client, verb, NULL, body, false);
+    int status = reply ? reply->status : 0;
+    im_reply_destroy (&reply);
+    return status;
+}
+
 const char *
 imh_keys_dir (imh_t *self)
 {

@@ -181,6 +181,20 @@ int
 zsock_t *
     imh_dealer (imh_t *self, const char *endpoint, const char *as);
 
+//  A client of endpoint as principal name (its certificate made with
+//  roles on first use, imh_cert), each call bounded by timeout_ms; its
+//  identity is returned in *curve_p, which must outlive the client.
+//  NULL when either cannot be made.
+im_client_t *
+    imh_client_as (imh_t *self, const char *endpoint, const char *name,
+                   const char *roles, int timeout_ms, im_curve_t **curve_p);
+
+//  The status client's call of verb with body (may be NULL) was
+//  answered with; 0 when no answer came
+int
+    imh_call_status (im_client_t *client, const char *verb,
+                     const im_fields_t *body);
+
 //  (Re)makes the certificate of node id serving client and workers in
 //  the keys directory; returns 0 or -1
 int
