@@ -3,7 +3,8 @@
     Bearer tokens live in the log (PRINCIPAL token and untoken), so every
     node takes and refuses the same ones. These tests speak real HTTP
     (curl) to real brokers: no token is 401 with WWW-Authenticate, a
-    reporter's token cannot override a priority (403), the token's
+    reporter's token cannot override a priority (403, audited as an
+    access.denied event and nothing else), the token's
     principal is the actor and a body actor only whom it acted for, the
     Alertmanager receiver takes its key in the URL or a header, one
     PagerDuty integration cannot touch another's incident, a revoked
@@ -40,6 +41,31 @@ s_send (imh_t *h, const char *address, const char *method, const char *path,
     if (reply == &own)
         imh_http_clear (&own);
     return status;
+}
+
+//  A denial imqctl audit denials should list
+typedef struct {
+    imh_t *h;                       //  The node
+    const char *principal;          //  Refused
+    const char *verb;               //  What it was refused
+} s_denied_t;
+
+//  True once the administrator's audit lists a denial of verb to
+//  principal
+static bool
+s_denial_listed (void *arg)
+{
+    s_denied_t *denied = (s_denied_t *) arg;
+    json_t *listed = imh_ctl_json (denied->h, "audit", "denials",
+                                   "--principal", denied->principal, NULL);
+    json_t *denials = listed ? json_object_get (listed, "denials") : NULL;
+    bool found = false;
+    for (size_t index = 0; index < json_array_size (denials); index++)
+        if (streq (imh_json_str (json_array_get (denials, index), "verb"),
+                   denied->verb))
+            found = true;
+    json_decref (listed);
+    return found;
 }
 
 static void
@@ -102,8 +128,23 @@ test_no_token_is_401_and_a_reporter_cannot_prioritize (void **state)
     assert_non_null (strstr (imh_json_str (reply.json, "error"),
                              "incident_manager"));
     imh_http_clear (&reply);
+    //  The refusal is audited (docs/security.md section 7): one
+    //  access.denied event naming rita and PRIORITIZE, recorded after
+    //  the answer; the incident itself is untouched
+    s_denied_t denied = { h, "rita", "PRIORITIZE" };
+    assert_true (imh_wait_for (s_denial_listed, &denied, 10000));
     assert_int_equal (imh_last_seq (h, &after), 0);
-    assert_int_equal (after, before);
+    assert_int_equal (after, before + 1);
+    char shown_id [24];
+    snprintf (shown_id, sizeof shown_id, "%" PRId64, incident);
+    json_t *shown = imh_ctl_json (h, "show", shown_id, NULL);
+    assert_non_null (shown);
+    assert_string_equal (imh_json_str (shown, "title"), "Printer on fire");
+    assert_true (json_object_get (shown, "priority_override") == NULL
+                 || json_is_false (json_object_get (shown,
+                                                    "priority_override")));
+    assert_null (json_object_get (shown, "priority_reason"));
+    json_decref (shown);
     imh_passed (h);
 }
 
