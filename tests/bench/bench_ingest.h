@@ -114,11 +114,6 @@ bench_broker_t *
                              const char *dir, uint64_t id, const int *ports,
                              char *errbuf, size_t errlen);
 
-//  Picks count (at most 8) distinct free TCP ports on 127.0.0.1.
-//  Returns 0 or -1.
-int
-    bench_free_ports (int *ports, size_t count);
-
 //  SIGKILLs the broker's process group and reaps it
 void
     bench_broker_kill (bench_broker_t *self);

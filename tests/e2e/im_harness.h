@@ -154,10 +154,47 @@ const char *
     imh_worker_endpoint (imh_t *self);
 const char *
     imh_config_path (imh_t *self);
+//  ---------------------------------------------------------------------
+//  im_harness_spawn: starting imq, shared with the benchmarks (no
+//  harness object needed)
+
+#define IMH_PORTS_MAX   8           //  Ports one imh_free_ports picks
+
 //  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
 //  the port the kernel gave, closes. Returns the port or 0.
 int
     imh_free_port (void);
+
+//  Picks count (at most IMH_PORTS_MAX) distinct free TCP ports on
+//  127.0.0.1. Returns 0 or -1.
+int
+    imh_free_ports (int *ports, size_t count);
+
+//  Starts argv (argv [0] a path, NULL-ended) with stdin from /dev/null
+//  and stdout and stderr into log_path (emptied first when truncate),
+//  in a process group of its own when own_group. Returns its pid, or -1
+//  with errno set.
+pid_t
+    imh_spawn (const char *const *argv, const char *log_path, bool truncate,
+               bool own_group);
+
+//  Copies the last size - 1 bytes of the file at path (fewer when it is
+//  shorter; "" when it cannot be read) into buffer
+void
+    imh_file_tail (const char *path, char *buffer, size_t size);
+
+//  Makes the first certificates in keys directory dir (the
+//  administrator's and each worker kind's, im_curve_keys_first) and has
+//  this process and every program it starts talk as the administrator
+//  (IMQ_CERT, IMQ_KEYS). Returns 0 or -1 (printed).
+int
+    imh_keys_first (const char *dir);
+
+//  (Re)makes in dir the certificate of node id serving client and
+//  workers. Returns 0 or -1 (printed).
+int
+    imh_node_cert_at (const char *dir, int id, const char *client,
+                      const char *workers);
 
 //  host:port of the broker's HTTP server
 const char *
