@@ -41,6 +41,8 @@ typedef struct {
 struct _imw_sla_t {
     const im_policy_t *policy;          //  SLA targets, borrowed
     zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
+    zhashx_t *calendars;                //  Name -> im_calendar_t, made
+                                        //  from the policy's definitions
     im_client_t *query;                 //  For sweeps, borrowed; NULL
                                         //  until started
     uint64_t swept_ms;                  //  When the last sweep ran
@@ -50,6 +52,14 @@ static void
 s_clock_destroy (void **item_p)
 {
     free (*item_p);
+    *item_p = NULL;
+}
+
+static void
+s_calendar_destroy (void **item_p)
+{
+    im_calendar_t *calendar = (im_calendar_t *) *item_p;
+    im_calendar_destroy (&calendar);
     *item_p = NULL;
 }
 
@@ -68,11 +78,13 @@ imw_sla_new (const im_policy_t *policy)
         return NULL;
     self->policy = policy;
     self->clocks = zhashx_new ();
-    if (!self->clocks) {
+    self->calendars = zhashx_new ();
+    if (!self->clocks || !self->calendars) {
         imw_sla_destroy (&self);
         return NULL;
     }
     zhashx_set_destructor (self->clocks, s_clock_destroy);
+    zhashx_set_destructor (self->calendars, s_calendar_destroy);
     return self;
 }
 
@@ -82,6 +94,7 @@ imw_sla_destroy (imw_sla_t **self_p)
     assert (self_p);
     if (*self_p) {
         imw_sla_t *self = *self_p;
+        zhashx_destroy (&self->calendars);
         zhashx_destroy (&self->clocks);
         free (self);
         *self_p = NULL;
@@ -154,6 +167,48 @@ s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
     return 0;
 }
 
+//  Returns the calendar named name under the policy in force, made from
+//  its definition the first time and again whenever the definition
+//  changed (the policy follows the log); NULL when the policy has no
+//  such calendar or ICU cannot open it. Borrowed.
+static im_calendar_t *
+s_calendar (imw_sla_t *self, const char *name)
+{
+    const im_calendar_def_t *def = im_policy_calendar (self->policy, name);
+    if (!def)
+        return NULL;
+    im_calendar_t *calendar =
+        (im_calendar_t *) zhashx_lookup (self->calendars, name);
+    if (calendar && memcmp (im_calendar_def (calendar), def, sizeof *def))
+        calendar = NULL;            //  The policy changed it
+    if (!calendar) {
+        char reason [256] = "";
+        calendar = im_calendar_new (def, reason, sizeof reason);
+        if (!calendar) {
+            zsys_error ("sla: calendar '%s': %s", name, reason);
+            return NULL;
+        }
+        zhashx_update (self->calendars, name, calendar);
+    }
+    return calendar;
+}
+
+int
+imw_sla_deadline (imw_sla_t *self, const char *calendar, uint64_t start_ms,
+                  uint64_t duration_ms, uint64_t *due_ms)
+{
+    assert (self && calendar && due_ms);
+    im_calendar_t *opened = s_calendar (self, calendar);
+    int64_t deadline = 0;
+    if (!opened
+    ||  im_calendar_add (opened, (int64_t) start_ms, (int64_t) duration_ms,
+                         &deadline)
+    ||  deadline <= 0)
+        return IM_EINVAL;
+    *due_ms = (uint64_t) deadline;
+    return 0;
+}
+
 static int
 s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
 {
@@ -163,17 +218,30 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     //  Requests have their own SLA policy, one target for every priority
     const char *type = im_fields_str_or (event->payload, "type", "incident");
     bool request = streq (type, "request");
-    uint64_t response_due = event->ts_ms + (request
-        ? self->policy->request_response_ms
-        : self->policy->response_ms [priority - 1]);
-    uint64_t resolution_due = event->ts_ms + (request
+    uint64_t response_ms = request ? self->policy->request_response_ms
+                                   : self->policy->response_ms [priority - 1];
+    uint64_t resolution_ms = request
         ? self->policy->request_resolution_ms
-        : self->policy->resolution_ms [priority - 1]);
+        : self->policy->resolution_ms [priority - 1];
+    //  Deadlines in the target's calendar, from the leader's stamp, and
+    //  recorded: a replay never needs the calendar again
+    const char *calendar =
+        im_policy_sla_calendar (self->policy, request, (int) priority);
+    uint64_t response_due = 0, resolution_due = 0;
+    if (imw_sla_deadline (self, calendar, event->ts_ms, response_ms,
+                          &response_due)
+    ||  imw_sla_deadline (self, calendar, event->ts_ms, resolution_ms,
+                          &resolution_due)) {
+        zsys_error ("sla: incident %" PRIu64 ": no deadline in calendar "
+                    "'%s'", event->incident, calendar);
+        return IM_EINVAL;
+    }
     im_fields_t *args = imw_output_add (out, "SLA-START", event->incident,
                                         "sla-start");
     if (!args
     ||  im_fields_set_int (args, "priority", priority)
     ||  im_fields_set_str (args, "type", request ? "request" : "incident")
+    ||  im_fields_set_str (args, "calendar", calendar)
     ||  im_fields_set_int (args, "response_due_ms", (int64_t) response_due)
     ||  im_fields_set_int (args, "resolution_due_ms",
                            (int64_t) resolution_due))

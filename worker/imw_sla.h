@@ -6,8 +6,9 @@
     events; this role decides when they start and stop and watches the
     deadlines:
 
-        incident.classified    SLA-START {priority, response_due_ms,
-                               resolution_due_ms} ("sla-start"), arms both
+        incident.classified    SLA-START {priority, type, calendar,
+                               response_due_ms, resolution_due_ms}
+                               ("sla-start"), arms both
         sla.started            arms both from the payload, so restarts and
                                other instances converge on the log
         incident.acknowledged  SLA-STOP response ("sla-stop-response")
@@ -22,8 +23,11 @@
         major.declared/updated/update_due
                                arms the update clock at update_due_ms
 
-    Due times are event time plus target: the leader's stamp, so every
-    instance computes the same deadlines and request ids. The timer
+    Due times are the target's working time after the event's time in
+    the calendar the policy names for the priority (or for requests),
+    24x7 by default: the leader's stamp, so every instance computes the
+    same deadlines and request ids. SLA-START records the calendar's
+    name and the deadlines, so a replay never needs the calendar. The timer
     sends SLA-BREACH {clock, due_ms} with request id
     "sla:breach:<incident>:<clock>:<due_ms>" IMW_SLA_GRACE_MS after a
     clock's deadline (for the close clock: CLOSE {due_ms} with request
@@ -67,6 +71,15 @@ void
 int
     imw_sla_handle (imw_sla_t *self, const im_event_t *event,
                     imw_output_t *out);
+
+//  Sets *due_ms to the instant duration_ms of working time after
+//  start_ms in the policy's calendar named calendar (24x7: the sum).
+//  Returns 0, or IM_EINVAL when the policy has no such calendar or it
+//  has no working time ahead.
+int
+    imw_sla_deadline (imw_sla_t *self, const char *calendar,
+                      uint64_t start_ms, uint64_t duration_ms,
+                      uint64_t *due_ms);
 
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
 //  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.

@@ -110,6 +110,7 @@ static const s_arg_t s_prioritize_args [] = {
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_start_args [] = {
     { "priority", true, true, 1, 5 }, { "type", false, false, 1, 16 },
+    { "calendar", false, false, 1, 63 },
     { "response_due_ms", true, true, 1, INT64_MAX },
     { "resolution_due_ms", true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };

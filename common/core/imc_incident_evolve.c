@@ -291,6 +291,7 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
             break;
         case IM_EV_SLA_STARTED:
             s_copy (incident, payload, "type", "sla_type");
+            s_copy (incident, payload, "calendar", "sla_calendar");
             s_copy (incident, payload, "response_due_ms",
                     "sla_response_due_ms");
             s_copy (incident, payload, "resolution_due_ms",

@@ -1,0 +1,169 @@
+/*  test_imw_sla_calendar - the SLA timer's clocks in business hours
+
+    The policy is parsed from YAML by the real parser, and deadlines
+    come from ICU through im_calendar: the expected instants are worked
+    out by hand from the calendar's hours, not by the code under test.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "imw_classes.h"
+
+//  Friday 2026-12-04 17:00 in Berlin (16:00 UTC), an hour before the
+//  office closes for the weekend
+#define FRIDAY_1700     1796400000000ull
+#define HOUR            3600000ull
+
+static const char *s_policy_text =
+    "sla:\n"
+    "  calendar: office\n"
+    "  P1: {response: 15m, resolution: 4h, calendar: 24x7}\n"
+    "  P3: {response: 4h, resolution: 20h}\n"
+    "calendars:\n"
+    "  - name: office\n"
+    "    zone: Europe/Berlin\n"
+    "    hours: {mon-fri: \"08:00-18:00\"}\n";
+
+typedef struct {
+    im_policy_t *policy;                //  Parsed from s_policy_text
+    imw_sla_t *sla;                     //  Role under test
+    imw_output_t *out;                  //  What it asks to send
+    im_event_t *event;                  //  Event fed to it
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
+    assert_non_null (f);
+    f->policy = (im_policy_t *) calloc (1, sizeof (im_policy_t));
+    assert_non_null (f->policy);
+    im_policy_defaults (f->policy);
+    char errbuf [1024] = "";
+    if (im_policy_parse (f->policy, "office.yaml", s_policy_text, 1, errbuf,
+                         sizeof errbuf))
+        fail_msg ("policy: %s", errbuf);
+    f->sla = imw_sla_new (f->policy);
+    f->out = imw_output_new ();
+    f->event = im_event_new ();
+    assert_non_null (f->sla);
+    assert_non_null (f->out);
+    assert_non_null (f->event);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_event_destroy (&f->event);
+    imw_output_destroy (&f->out);
+    imw_sla_destroy (&f->sla);
+    free (f->policy);
+    free (f);
+    return 0;
+}
+
+//  Sets the event's header and clears its payload and the output
+static void
+s_event (fixture_t *f, im_event_type_t type, uint64_t incident,
+         uint64_t ts_ms)
+{
+    f->event->type = type;
+    f->event->incident = incident;
+    f->event->seq = 10;
+    f->event->ts_ms = ts_ms;
+    im_fields_clear (f->event->payload);
+    imw_output_clear (f->out);
+}
+
+//  Feeds incident.classified with priority at ts_ms; returns SLA-START's
+//  arguments (borrowed from the output)
+static const im_fields_t *
+s_classify (fixture_t *f, uint64_t incident, int priority, uint64_t ts_ms)
+{
+    s_event (f, IM_EV_CLASSIFIED, incident, ts_ms);
+    im_fields_set_int (f->event->payload, "priority", priority);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-START");
+    return imw_output_args (f->out, 0);
+}
+
+static void
+test_a_deadline_crosses_the_weekend (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const im_fields_t *args = s_classify (f, 7, 3, FRIDAY_1700);
+    assert_string_equal (im_fields_str (args, "calendar"), "office");
+    //  Response, 4 working hours: one on Friday, three on Monday from
+    //  08:00, so Monday 11:00 in Berlin, 10:00 UTC
+    assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
+                      FRIDAY_1700 + 66 * HOUR);
+    //  Resolution, 20 working hours: 1 Friday, 10 Monday, 9 Tuesday, so
+    //  Tuesday 17:00 in Berlin
+    assert_int_equal (im_fields_int_or (args, "resolution_due_ms", 0),
+                      FRIDAY_1700 + 4 * 24 * HOUR);
+    assert_int_equal (imw_sla_due (f->sla, 7, "response"),
+                      FRIDAY_1700 + 66 * HOUR);
+
+    //  P1 names 24x7: the plain sum
+    args = s_classify (f, 8, 1, FRIDAY_1700);
+    assert_string_equal (im_fields_str (args, "calendar"), "24x7");
+    assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
+                      FRIDAY_1700 + 15 * 60000);
+    assert_int_equal (im_fields_int_or (args, "resolution_due_ms", 0),
+                      FRIDAY_1700 + 4 * HOUR);
+
+    //  Breach on Monday after 10:00 UTC (and the grace), not on Friday
+    //  night when 4 hours of wall time have passed
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, FRIDAY_1700 + 5 * HOUR, f->out),
+                      0);
+    for (size_t index = 0; index < imw_output_size (f->out); index++)
+        assert_int_not_equal (imw_output_incident (f->out, index), 7);
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, FRIDAY_1700 + 66 * HOUR
+                                            + IMW_SLA_GRACE_MS, f->out), 0);
+    bool breached = false;
+    for (size_t index = 0; index < imw_output_size (f->out); index++)
+        if (imw_output_incident (f->out, index) == 7
+        &&  streq (imw_output_verb (f->out, index), "SLA-BREACH"))
+            breached = true;
+    assert_true (breached);
+}
+
+//  A policy applied later changes the calendar: the timer follows it
+static void
+test_a_changed_calendar_is_followed (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_classify (f, 9, 3, FRIDAY_1700);
+    char errbuf [1024] = "";
+    const char *later =
+        "sla:\n  calendar: office\n  P3: {response: 4h, resolution: 20h}\n"
+        "calendars:\n  - name: office\n    zone: Europe/Berlin\n"
+        "    hours: {mon-sat: \"08:00-18:00\"}\n";
+    assert_int_equal (im_policy_parse (f->policy, "office.yaml", later, 2,
+                                       errbuf, sizeof errbuf), 0);
+    const im_fields_t *args = s_classify (f, 10, 3, FRIDAY_1700);
+    //  Saturday is a working day now: 1 hour Friday, 3 on Saturday
+    assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
+                      FRIDAY_1700 + 18 * HOUR);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+        T (test_a_deadline_crosses_the_weekend),
+        T (test_a_changed_calendar_is_followed),
+#undef T
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
