@@ -56,7 +56,9 @@
     X (IM_CMD_OFFSET,     "OFFSET")                                        \
     X (IM_CMD_ALERT,      "ALERT")                                         \
     X (IM_CMD_MEMBER,     "MEMBER")                                        \
-    X (IM_CMD_PRINCIPAL,  "PRINCIPAL")
+    X (IM_CMD_PRINCIPAL,  "PRINCIPAL")                                     \
+    X (IM_CMD_SLA_PAUSE,  "SLA-PAUSE")                                     \
+    X (IM_CMD_SLA_RESUME, "SLA-RESUME")
 
 #define IM_COMMAND_ENUM(e, name) e,
 typedef enum {

@@ -58,7 +58,9 @@
     X (IM_EV_REVIEWED,      "incident.reviewed")                           \
     X (IM_EV_MEMBER,        "cluster.member")                              \
     X (IM_EV_ALERT_SEEN,    "alert.seen")                                  \
-    X (IM_EV_PRINCIPAL,     "principal.changed")
+    X (IM_EV_PRINCIPAL,     "principal.changed")                           \
+    X (IM_EV_SLA_PAUSED,    "sla.paused")                                  \
+    X (IM_EV_SLA_RESUMED,   "sla.resumed")
 
 #define IM_EVENT_ENUM(e, name) e,
 typedef enum {

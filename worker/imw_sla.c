@@ -194,6 +194,28 @@ s_calendar (imw_sla_t *self, const char *name)
 }
 
 int
+imw_sla_elapsed (imw_sla_t *self, const char *calendar, uint64_t from_ms,
+                 uint64_t to_ms, uint64_t *elapsed_ms)
+{
+    assert (self && calendar && elapsed_ms);
+    im_calendar_t *opened = s_calendar (self, calendar);
+    int64_t elapsed = 0;
+    if (!opened
+    ||  im_calendar_elapsed (opened, (int64_t) from_ms, (int64_t) to_ms,
+                             &elapsed))
+        return IM_EINVAL;
+    *elapsed_ms = elapsed > 0 ? (uint64_t) elapsed : 0;
+    return 0;
+}
+
+const im_policy_t *
+imw_sla_policy (imw_sla_t *self)
+{
+    assert (self);
+    return self->policy;
+}
+
+int
 imw_sla_deadline (imw_sla_t *self, const char *calendar, uint64_t start_ms,
                   uint64_t duration_ms, uint64_t *due_ms)
 {
@@ -337,6 +359,11 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         case IM_EV_REOPENED:
             imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);
             return 0;
+        case IM_EV_PENDING:
+        case IM_EV_RESUMED:
+        case IM_EV_SLA_PAUSED:
+        case IM_EV_SLA_RESUMED:
+            return imw_sla_hold (self, event, out);
         default:
             return 0;
     }
@@ -414,7 +441,7 @@ imw_sla_answered (imw_sla_t *self, const char *request_id, int status)
     char action [16] = "";
     if (sscanf (request_id, "sla:%15[a-z]:%" SCNu64 ":%15[a-z]:%" SCNu64,
                 action, &incident, clock, &due_ms) != 4)
-        return;
+        return;                     //  A handler's request: nothing armed
     (void) status;                  //  Any definitive answer ends it
     //  A clock re-armed with another deadline meanwhile stays armed
     if (imw_sla_due (self, incident, clock) == due_ms)

@@ -22,6 +22,15 @@
         incident.reopened      disarms the close clock
         major.declared/updated/update_due
                                arms the update clock at update_due_ms
+        incident.pending       for a reason in sla.pause_on: SLA-PAUSE
+                               {clock, at_ms, remaining_ms} per running
+                               clock ("sla-pause-<clock>")
+        incident.resumed       SLA-RESUME {clock, at_ms, due_ms} per
+                               paused clock ("sla-resume-<clock>"), due
+                               the working time left after the resume
+        sla.paused             disarms that clock (a paused clock never
+                               breaches)
+        sla.resumed            arms it at the new due_ms
 
     Due times are the target's working time after the event's time in
     the calendar the policy names for the priority (or for requests),
@@ -80,6 +89,23 @@ int
     imw_sla_deadline (imw_sla_t *self, const char *calendar,
                       uint64_t start_ms, uint64_t duration_ms,
                       uint64_t *due_ms);
+
+//  Sets *elapsed_ms to the working time between from_ms and to_ms in the
+//  policy's calendar named calendar. Returns 0 or IM_EINVAL.
+int
+    imw_sla_elapsed (imw_sla_t *self, const char *calendar,
+                     uint64_t from_ms, uint64_t to_ms, uint64_t *elapsed_ms);
+
+//  The policy in force, borrowed
+const im_policy_t *
+    imw_sla_policy (imw_sla_t *self);
+
+//  Pauses and resumes clocks (imw_sla_hold.c): incident.pending,
+//  incident.resumed, sla.paused, sla.resumed as in the table above.
+//  Returns 0, IM_EINVAL or IM_ENOMEM.
+int
+    imw_sla_hold (imw_sla_t *self, const im_event_t *event,
+                  imw_output_t *out);
 
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
 //  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.

@@ -270,6 +270,7 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
             im_fields_set_str (payload, "previous_status",
                                im_fields_str (incident, "status"));
             im_fields_set_str (payload, "status", "pending");
+            imc_decide_sla_hold (incident, payload, true);
             break;
         case IM_CMD_RESUME:
             //  Back to where it was put on hold from
@@ -279,6 +280,7 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
             im_fields_set_str (payload, "status",
                                im_fields_str_or (incident, "pending_from",
                                                  "in_progress"));
+            imc_decide_sla_hold (incident, payload, false);
             break;
         case IM_CMD_CANCEL:
             payload = imc_decide_emit (decision, IM_EV_CANCELLED,
@@ -335,6 +337,8 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
         case IM_CMD_SLA_START:
         case IM_CMD_SLA_STOP:
         case IM_CMD_SLA_BREACH:
+        case IM_CMD_SLA_PAUSE:
+        case IM_CMD_SLA_RESUME:
             imc_decide_sla (command, incident, decision);
             break;
         case IM_CMD_NOTIFY:

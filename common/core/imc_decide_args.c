@@ -120,6 +120,14 @@ static const s_arg_t s_sla_stop_args [] = {
 static const s_arg_t s_sla_breach_args [] = {
     { "clock", false, true, 1, 16 }, { "due_ms", true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_pause_args [] = {
+    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { "remaining_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_resume_args [] = {
+    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { "due_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_notify_args [] = {
     { "recipient", false, true, 1, 63 }, { "channel", false, true, 1, 32 },
     { "reason", false, true, 1, 32 }, { "about_seq", true, true, 0, INT64_MAX },
@@ -203,6 +211,8 @@ s_rules (im_command_type_t type)
         case IM_CMD_SLA_START:  return s_sla_start_args;
         case IM_CMD_SLA_STOP:   return s_sla_stop_args;
         case IM_CMD_SLA_BREACH: return s_sla_breach_args;
+        case IM_CMD_SLA_PAUSE:  return s_sla_pause_args;
+        case IM_CMD_SLA_RESUME: return s_sla_resume_args;
         case IM_CMD_NOTIFY:     return s_notify_args;
         case IM_CMD_ALERT:      return s_alert_args;
         default:                return NULL;

@@ -181,7 +181,7 @@ s_policy_stamped (const im_event_t *event)
 {
     return event->type == IM_EV_OPENED || event->type == IM_EV_CONVERTED
         || event->type == IM_EV_CLASSIFIED
-        || event->type == IM_EV_SLA_BREACHED;
+        || event->type == IM_EV_SLA_BREACHED || event->type == IM_EV_PENDING;
 }
 
 //  Counts a request result stored at ts_ms, for its expiry

@@ -1,9 +1,9 @@
 /*  imc_fsm_index - the deadlines index kept in step with the projections
 
     The SLA timer finds what is due by scanning the deadlines column
-    family, not the incidents. Every event that starts, stops or moves a
-    clock (SLA response and resolution, auto-close, major-incident
-    update) changes the index in the same write batch as the projection,
+    family, not the incidents. Every event that starts, stops, pauses,
+    resumes or moves a clock (SLA response and resolution, auto-close,
+    major-incident update) changes the index in the same write batch as the projection,
     from the projection as the event left it: nothing here reads a clock
     or the store.
 */
@@ -44,8 +44,11 @@ imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
                    const im_fields_t *incident)
 {
     if (event->type != IM_EV_SLA_STARTED && event->type != IM_EV_SLA_STOPPED
-    &&  event->type != IM_EV_SLA_BREACHED)
+    &&  event->type != IM_EV_SLA_BREACHED && event->type != IM_EV_SLA_PAUSED
+    &&  event->type != IM_EV_SLA_RESUMED)
         return;
+    //  A paused clock left the index at its deadline when it paused; it
+    //  comes back at the deadline its resume recorded
     for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
          clock++) {
         char state_key [32], due_key [48];

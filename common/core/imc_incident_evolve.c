@@ -8,6 +8,7 @@
     events.
 */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include "im_incident.h"
 #include "imc_incident.h"
 #include "imc_incident_private.h"
+
+#define IMC_SLA_PAUSES_MAX  512     //  Octets of a clock's pause list
 
 //  Copies key from the event's payload into the projection, if present
 static void
@@ -93,6 +96,61 @@ s_start_clock (im_fields_t *incident, const char *clock, const char *stopper)
         state = stopped <= im_fields_int_or (incident, due_key, 0)
               ? "met" : "breached";
     im_fields_set_str (incident, state_key, state);
+}
+
+//  Ends the pause of clock at to_ms: adds it to sla_<clock>_paused_ms
+//  and its interval "from-to" to sla_<clock>_pauses (comma-separated,
+//  the oldest dropped past IMC_SLA_PAUSES_MAX octets)
+static void
+s_pause_end (im_fields_t *incident, const char *clock, int64_t to_ms)
+{
+    char at_key [48], total_key [48], list_key [48], remaining_key [48];
+    snprintf (at_key, sizeof at_key, "sla_%s_paused_at_ms", clock);
+    snprintf (total_key, sizeof total_key, "sla_%s_paused_ms", clock);
+    snprintf (list_key, sizeof list_key, "sla_%s_pauses", clock);
+    snprintf (remaining_key, sizeof remaining_key, "sla_%s_remaining_ms",
+              clock);
+    int64_t from_ms = im_fields_int_or (incident, at_key, 0);
+    if (from_ms <= 0 || to_ms < from_ms)
+        return;
+    im_fields_set_int (incident, total_key,
+                       im_fields_int_or (incident, total_key, 0)
+                       + (to_ms - from_ms));
+    char list [IMC_SLA_PAUSES_MAX + 48];
+    const char *before = im_fields_str_or (incident, list_key, "");
+    snprintf (list, sizeof list, "%s%s%" PRId64 "-%" PRId64, before,
+              *before ? "," : "", from_ms, to_ms);
+    const char *kept = list;
+    while (strlen (kept) > IMC_SLA_PAUSES_MAX && strchr (kept, ','))
+        kept = strchr (kept, ',') + 1;
+    im_fields_set_str (incident, list_key, kept);
+    im_fields_remove (incident, at_key);
+    im_fields_remove (incident, remaining_key);
+}
+
+//  Records sla.paused or sla.resumed of the payload's clock
+static void
+s_pause_or_resume (im_fields_t *incident, const im_event_t *event)
+{
+    const im_fields_t *payload = event->payload;
+    const char *clock = im_fields_str (payload, "clock");
+    if (!clock || (!streq (clock, "response") && !streq (clock, "resolution")))
+        return;
+    char key [48];
+    int64_t at_ms = im_fields_int_or (payload, "at_ms", 0);
+    if (event->type == IM_EV_SLA_PAUSED) {
+        s_set_clock (incident, payload, "paused");
+        snprintf (key, sizeof key, "sla_%s_paused_at_ms", clock);
+        im_fields_set_int (incident, key, at_ms);
+        snprintf (key, sizeof key, "sla_%s_remaining_ms", clock);
+        im_fields_set_int (incident, key,
+                           im_fields_int_or (payload, "remaining_ms", 0));
+        return;
+    }
+    s_pause_end (incident, clock, at_ms);
+    s_set_clock (incident, payload, "running");
+    snprintf (key, sizeof key, "sla_%s_due_ms", clock);
+    im_fields_set_int (incident, key, im_fields_int_or (payload, "due_ms", 0));
 }
 
 //  Forgets why and from where an incident was put on hold
@@ -301,8 +359,17 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
             s_start_clock (incident, "response", "acknowledged_ms");
             s_start_clock (incident, "resolution", "resolved_ms");
             break;
+        case IM_EV_SLA_PAUSED:
+        case IM_EV_SLA_RESUMED:
+            s_pause_or_resume (incident, event);
+            break;
         case IM_EV_SLA_STOPPED: {
             const char *result = im_fields_str (payload, "result");
+            const char *clock = im_fields_str (payload, "clock");
+            if (clock && (streq (clock, "response")
+                          || streq (clock, "resolution")))
+                s_pause_end (incident, clock,
+                             im_fields_int_or (payload, "at_ms", 0));
             s_set_clock (incident, payload, result ? result : "met");
             break;
         }

@@ -156,6 +156,93 @@ test_a_changed_calendar_is_followed (void **state)
                       FRIDAY_1700 + 18 * HOUR);
 }
 
+//  Pending for a reason that pauses: SLA-PAUSE with the working time
+//  left; resumed: SLA-RESUME with that time after the resume
+static void
+test_pause_and_resume_add_the_time_spent_waiting (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  A P1 (24x7): response due at +15m, pended at +5m
+    s_classify (f, 11, 1, FRIDAY_1700);
+    uint64_t due = imw_sla_due (f->sla, 11, "response");
+    assert_int_equal (due, FRIDAY_1700 + 15 * 60000);
+    s_event (f, IM_EV_PENDING, 11, FRIDAY_1700 + 5 * 60000);
+    im_fields_set_str (f->event->payload, "reason", "awaiting_caller");
+    im_fields_set_int (f->event->payload, "sla_response_due_ms",
+                       (int64_t) due);
+    im_fields_set_str (f->event->payload, "sla_calendar", "24x7");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-PAUSE");
+    assert_string_equal (imw_output_key (f->out, 0), "sla-pause-response");
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "clock"), "response");
+    assert_int_equal (im_fields_int_or (args, "at_ms", 0),
+                      FRIDAY_1700 + 5 * 60000);
+    assert_int_equal (im_fields_int_or (args, "remaining_ms", 0), 10 * 60000);
+
+    //  Recorded: the clock is disarmed, and nothing breaches meanwhile
+    s_event (f, IM_EV_SLA_PAUSED, 11, FRIDAY_1700 + 5 * 60000);
+    im_fields_set_str (f->event->payload, "clock", "response");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 11, "response"), 0);
+    assert_int_equal (imw_sla_tick (f->sla, FRIDAY_1700 + HOUR, f->out), 0);
+    for (size_t index = 0; index < imw_output_size (f->out); index++)
+        assert_false (imw_output_incident (f->out, index) == 11
+                      && streq (im_fields_str (imw_output_args (f->out,
+                                                                index),
+                                               "clock"), "response"));
+
+    //  Resumed an hour after it was pended: due 10 minutes later
+    s_event (f, IM_EV_RESUMED, 11, FRIDAY_1700 + 65 * 60000);
+    im_fields_set_int (f->event->payload, "sla_response_remaining_ms",
+                       10 * 60000);
+    im_fields_set_str (f->event->payload, "sla_calendar", "24x7");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-RESUME");
+    args = imw_output_args (f->out, 0);
+    assert_int_equal (im_fields_int_or (args, "at_ms", 0),
+                      FRIDAY_1700 + 65 * 60000);
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0),
+                      FRIDAY_1700 + 75 * 60000);
+    s_event (f, IM_EV_SLA_RESUMED, 11, FRIDAY_1700 + 65 * 60000);
+    im_fields_set_str (f->event->payload, "clock", "response");
+    im_fields_set_int (f->event->payload, "due_ms",
+                       (int64_t) (FRIDAY_1700 + 75 * 60000));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 11, "response"),
+                      FRIDAY_1700 + 75 * 60000);
+
+    //  In business hours: pended on Friday at 17:00 with the response
+    //  due on Monday at 11:00 Berlin, 4 working hours left; resumed on
+    //  Monday at 09:00 Berlin, so due at 13:00 (12:00 UTC)
+    s_event (f, IM_EV_PENDING, 7, FRIDAY_1700);
+    im_fields_set_str (f->event->payload, "reason", "awaiting_vendor");
+    im_fields_set_int (f->event->payload, "sla_response_due_ms",
+                       (int64_t) (FRIDAY_1700 + 66 * HOUR));
+    im_fields_set_str (f->event->payload, "sla_calendar", "office");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (im_fields_int_or (imw_output_args (f->out, 0),
+                                        "remaining_ms", 0), 4 * HOUR);
+    s_event (f, IM_EV_RESUMED, 7, FRIDAY_1700 + 64 * HOUR);
+    im_fields_set_int (f->event->payload, "sla_response_remaining_ms",
+                       (int64_t) (4 * HOUR));
+    im_fields_set_str (f->event->payload, "sla_calendar", "office");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (im_fields_int_or (imw_output_args (f->out, 0),
+                                        "due_ms", 0),
+                      FRIDAY_1700 + 68 * HOUR);
+
+    //  A reason the policy does not list keeps the clocks running
+    s_event (f, IM_EV_PENDING, 11, FRIDAY_1700 + 70 * 60000);
+    im_fields_set_str (f->event->payload, "reason", "awaiting_change");
+    im_fields_set_int (f->event->payload, "sla_response_due_ms",
+                       (int64_t) (FRIDAY_1700 + 75 * 60000));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+}
+
 int
 main (void)
 {
@@ -163,6 +250,7 @@ main (void)
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         T (test_a_deadline_crosses_the_weekend),
         T (test_a_changed_calendar_is_followed),
+        T (test_pause_and_resume_add_the_time_spent_waiting),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1,0 +1,118 @@
+/*  imw_sla_hold - the SLA timer pauses clocks while an incident waits
+
+    An incident pended for a reason the policy lists in sla.pause_on
+    (waiting on the caller or a vendor, by default) stops its running
+    SLA clocks: the timer sends SLA-PAUSE with the working time each had
+    left, measured in its calendar from the pause to its deadline. When
+    the incident is resumed, the timer sends SLA-RESUME with the new
+    deadline: that working time after the resume, so the time spent
+    waiting (and the hours the office was closed meanwhile) is added.
+
+    The timer needs to remember nothing for this: the state machine
+    puts each running clock's deadline and the calendar's name into
+    incident.pending, and each paused clock's working time left into
+    incident.resumed. Request ids come from the event's seq, so two
+    timers handling the same event send the same request, recorded once.
+*/
+#include "imw_classes.h"
+
+static const char *s_clocks [2] = { "response", "resolution" };
+
+//  Appends SLA-PAUSE for every running clock the pending event names
+static int
+s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
+{
+    const char *reason = im_fields_str (event->payload, "reason");
+    if (!im_policy_pauses (imw_sla_policy (self), reason))
+        return 0;
+    const char *calendar = im_fields_str_or (event->payload, "sla_calendar",
+                                             IM_POLICY_CALENDAR_24X7);
+    for (int index = 0; index < 2; index++) {
+        char key [48];
+        snprintf (key, sizeof key, "sla_%s_due_ms", s_clocks [index]);
+        int64_t due = im_fields_int_or (event->payload, key, 0);
+        if (due <= (int64_t) event->ts_ms)
+            continue;               //  Not running, or due: it breaches
+        uint64_t remaining = 0;
+        if (imw_sla_elapsed (self, calendar, event->ts_ms, (uint64_t) due,
+                             &remaining)) {
+            zsys_error ("sla: incident %" PRIu64 ": calendar '%s' unknown, "
+                        "the %s clock keeps running", event->incident,
+                        calendar, s_clocks [index]);
+            continue;
+        }
+        if (remaining == 0)
+            continue;               //  No working time left: it breaches
+        char action [32];
+        snprintf (action, sizeof action, "sla-pause-%s", s_clocks [index]);
+        im_fields_t *args = imw_output_add (out, "SLA-PAUSE", event->incident,
+                                            action);
+        if (!args
+        ||  im_fields_set_str (args, "clock", s_clocks [index])
+        ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms)
+        ||  im_fields_set_int (args, "remaining_ms", (int64_t) remaining))
+            return IM_ENOMEM;
+    }
+    return 0;
+}
+
+//  Appends SLA-RESUME for every paused clock the resumed event names
+static int
+s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
+{
+    const char *calendar = im_fields_str_or (event->payload, "sla_calendar",
+                                             IM_POLICY_CALENDAR_24X7);
+    for (int index = 0; index < 2; index++) {
+        char key [48];
+        snprintf (key, sizeof key, "sla_%s_remaining_ms", s_clocks [index]);
+        int64_t remaining = im_fields_int_or (event->payload, key, 0);
+        if (remaining <= 0)
+            continue;
+        uint64_t due = 0;
+        if (imw_sla_deadline (self, calendar, event->ts_ms,
+                              (uint64_t) remaining, &due)) {
+            //  Without its calendar the clock resumes 24x7 rather than
+            //  stay paused for good
+            zsys_error ("sla: incident %" PRIu64 ": calendar '%s' unknown, "
+                        "the %s clock resumes 24x7", event->incident,
+                        calendar, s_clocks [index]);
+            due = event->ts_ms + (uint64_t) remaining;
+        }
+        char action [32];
+        snprintf (action, sizeof action, "sla-resume-%s", s_clocks [index]);
+        im_fields_t *args = imw_output_add (out, "SLA-RESUME",
+                                            event->incident, action);
+        if (!args
+        ||  im_fields_set_str (args, "clock", s_clocks [index])
+        ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms)
+        ||  im_fields_set_int (args, "due_ms", (int64_t) due))
+            return IM_ENOMEM;
+    }
+    return 0;
+}
+
+int
+imw_sla_hold (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
+{
+    assert (self && event && out);
+    switch (event->type) {
+        case IM_EV_PENDING:
+            return s_on_pending (self, event, out);
+        case IM_EV_RESUMED:
+            return s_on_resumed (self, event, out);
+        case IM_EV_SLA_PAUSED:
+            imw_sla_disarm (self, event->incident,
+                            im_fields_str_or (event->payload, "clock", ""));
+            return 0;
+        case IM_EV_SLA_RESUMED: {
+            int64_t due = im_fields_int_or (event->payload, "due_ms", 0);
+            return due > 0
+                ? imw_sla_arm (self, event->incident,
+                               im_fields_str_or (event->payload, "clock", ""),
+                               (uint64_t) due, 0)
+                : IM_EINVAL;
+        }
+        default:
+            return 0;
+    }
+}
