@@ -61,6 +61,10 @@
 #include "imw_role.h"
 
 #define IMW_SLA_GRACE_MS    1000        //  Wait past a deadline, for skew
+#define IMW_SLA_RESPONSE    "response"
+#define IMW_SLA_RESOLUTION  "resolution"
+#define IMW_SLA_WARN_RESPONSE   "warn-response"
+#define IMW_SLA_WARN_RESOLUTION "warn-resolution"
 
 typedef struct _imw_sla_t imw_sla_t;
 
@@ -99,6 +103,38 @@ int
 //  The policy in force, borrowed
 const im_policy_t *
     imw_sla_policy (imw_sla_t *self);
+
+//  Arms clock as a warning clock: at due_ms, SLA-WARN at fraction
+//  (percent of its target) instead of a breach
+int
+    imw_sla_arm_warning (imw_sla_t *self, uint64_t incident,
+                         const char *clock, uint64_t due_ms, int priority,
+                         int fraction);
+
+//  Warnings (imw_sla_warn.c). Formats into text ("50:<ms>,75:<ms>",
+//  im_warnings.h) the instants of count warnings at percents of
+//  target_ms for a clock that has left_ms of working time left at
+//  start_ms (the clock's start, left_ms = target_ms, or its resume):
+//  each is due when the working time left is (100 - percent) % of the
+//  target, in calendar; one already past is due at start_ms. Returns 0
+//  or IM_EINVAL.
+int
+    imw_sla_warnings (imw_sla_t *self, const char *calendar,
+                      uint64_t start_ms, uint64_t target_ms,
+                      uint64_t left_ms, const int *percents, size_t count,
+                      char *text, size_t size);
+
+//  Arms the warning clock of clock (response, resolution) at the
+//  earliest warning of the list warnings, or disarms it when there is
+//  none (warnings NULL or empty). Returns 0 or IM_ENOMEM.
+int
+    imw_sla_arm_next (imw_sla_t *self, uint64_t incident, const char *clock,
+                      const char *warnings);
+
+//  The SLA clock a warning clock warns for ("warn-response" gives
+//  "response"), static
+const char *
+    imw_sla_warned_clock (const char *warning_clock);
 
 //  Pauses and resumes clocks (imw_sla_hold.c): incident.pending,
 //  incident.resumed, sla.paused, sla.resumed as in the table above.

@@ -56,6 +56,32 @@ s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     return 0;
 }
 
+//  Places the warnings of clock the resumed event lists (not given yet)
+//  after the resume, into text ("" when there are none). Returns 0 or
+//  IM_EINVAL.
+static int
+s_warnings (imw_sla_t *self, const im_event_t *event, const char *clock,
+            const char *calendar, uint64_t remaining, char *text,
+            size_t size)
+{
+    char key [48];
+    snprintf (key, sizeof key, "sla_%s_warnings", clock);
+    im_warning_t listed [IM_WARNINGS_MAX];
+    size_t count = 0;
+    if (im_warnings_parse (im_fields_str_or (event->payload, key, ""),
+                           listed, &count) || count == 0)
+        return 0;
+    snprintf (key, sizeof key, "sla_%s_target_ms", clock);
+    int64_t target = im_fields_int_or (event->payload, key, 0);
+    if (target <= 0)
+        return IM_EINVAL;
+    int percents [IM_WARNINGS_MAX];
+    for (size_t index = 0; index < count; index++)
+        percents [index] = listed [index].percent;
+    return imw_sla_warnings (self, calendar, event->ts_ms, (uint64_t) target,
+                             remaining, percents, count, text, size);
+}
+
 //  Appends SLA-RESUME for every paused clock the resumed event names
 static int
 s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
@@ -78,6 +104,13 @@ s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
                         calendar, s_clocks [index]);
             due = event->ts_ms + (uint64_t) remaining;
         }
+        //  The warnings not given yet move with the deadline
+        char warnings [IM_WARNINGS_TEXT] = "";
+        if (s_warnings (self, event, s_clocks [index], calendar,
+                        (uint64_t) remaining, warnings, sizeof warnings))
+            zsys_warning ("sla: incident %" PRIu64 ": the %s clock's "
+                          "warnings are dropped", event->incident,
+                          s_clocks [index]);
         char action [32];
         snprintf (action, sizeof action, "sla-resume-%s", s_clocks [index]);
         im_fields_t *args = imw_output_add (out, "SLA-RESUME",
@@ -85,7 +118,8 @@ s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         if (!args
         ||  im_fields_set_str (args, "clock", s_clocks [index])
         ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms)
-        ||  im_fields_set_int (args, "due_ms", (int64_t) due))
+        ||  im_fields_set_int (args, "due_ms", (int64_t) due)
+        ||  (*warnings && im_fields_set_str (args, "warnings", warnings)))
             return IM_ENOMEM;
     }
     return 0;
@@ -100,17 +134,22 @@ imw_sla_hold (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
             return s_on_pending (self, event, out);
         case IM_EV_RESUMED:
             return s_on_resumed (self, event, out);
-        case IM_EV_SLA_PAUSED:
-            imw_sla_disarm (self, event->incident,
-                            im_fields_str_or (event->payload, "clock", ""));
-            return 0;
+        case IM_EV_SLA_PAUSED: {
+            const char *clock = im_fields_str_or (event->payload, "clock", "");
+            imw_sla_disarm (self, event->incident, clock);
+            return imw_sla_arm_next (self, event->incident, clock, NULL);
+        }
         case IM_EV_SLA_RESUMED: {
+            const char *clock = im_fields_str_or (event->payload, "clock", "");
             int64_t due = im_fields_int_or (event->payload, "due_ms", 0);
-            return due > 0
-                ? imw_sla_arm (self, event->incident,
-                               im_fields_str_or (event->payload, "clock", ""),
-                               (uint64_t) due, 0)
-                : IM_EINVAL;
+            int rc = due > 0 ? imw_sla_arm (self, event->incident, clock,
+                                            (uint64_t) due, 0)
+                             : IM_EINVAL;
+            if (rc == 0)
+                rc = imw_sla_arm_next (self, event->incident, clock,
+                                       im_fields_str (event->payload,
+                                                      "warnings"));
+            return rc;
         }
         default:
             return 0;

@@ -225,7 +225,7 @@ s_verb_role (const char *verb)
         { "CLASSIFY", "classifier" },
         { "SLA-START", "sla" }, { "SLA-STOP", "sla" },
         { "SLA-BREACH", "sla" }, { "SLA-PAUSE", "sla" },
-        { "SLA-RESUME", "sla" },
+        { "SLA-RESUME", "sla" }, { "SLA-WARN", "sla" },
         { "NOTIFY", "notifier" },
         { "CONFIG", "administrator" },
         { "CLUSTER-ADD", "administrator" },

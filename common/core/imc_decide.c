@@ -339,6 +339,7 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
         case IM_CMD_SLA_BREACH:
         case IM_CMD_SLA_PAUSE:
         case IM_CMD_SLA_RESUME:
+        case IM_CMD_SLA_WARN:
             imc_decide_sla (command, incident, decision);
             break;
         case IM_CMD_NOTIFY:

@@ -14,6 +14,7 @@
 #include "im_util.h"
 #include "im_fields.h"
 #include "im_command.h"
+#include "im_warnings.h"
 #include "imc_decide.h"
 #include "imc_decide_private.h"
 
@@ -39,6 +40,70 @@ s_clock_in (const im_command_t *command, const im_fields_t *incident,
         return NULL;
     }
     return clock;
+}
+
+//  True when args has no key or a warning list at key; rejects otherwise
+static bool
+s_warnings_valid (const im_fields_t *args, const char *key,
+                  imc_decision_t *decision)
+{
+    im_warning_t warnings [IM_WARNINGS_MAX];
+    size_t count = 0;
+    const char *text = im_fields_str (args, key);
+    if (!text || !*text || im_warnings_parse (text, warnings, &count) == 0)
+        return true;
+    imc_decide_reject (decision, IM_EINVAL, "argument '%s' is not a list "
+                       "of percent:ms warnings", key);
+    return false;
+}
+
+//  SLA-WARN: the warning at fraction of a running clock, due at due_ms,
+//  given once: it must be in the clock's list of warnings not given yet
+static void
+s_warn (const im_command_t *command, const im_fields_t *incident,
+        const char *clock, imc_decision_t *decision)
+{
+    int64_t fraction = im_fields_int_or (command->args, "fraction", 0);
+    int64_t due = im_fields_int_or (command->args, "due_ms", 0);
+    char key [48];
+    snprintf (key, sizeof key, "sla_%s_warnings", clock);
+    im_warning_t warnings [IM_WARNINGS_MAX];
+    size_t count = 0;
+    if (im_warnings_parse (im_fields_str_or (incident, key, ""), warnings,
+                           &count))
+        count = 0;
+    size_t found = count;
+    for (size_t index = 0; index < count; index++)
+        if (warnings [index].percent == fraction)
+            found = index;
+    if (found == count) {
+        imc_decide_reject (decision, IM_ESTATE, "the %s clock has no "
+                           "warning at %" PRId64 " %% to give", clock,
+                           fraction);
+        return;
+    }
+    if (warnings [found].at_ms != due) {
+        imc_decide_reject (decision, IM_ESTATE, "the %s clock's %" PRId64
+                           " %% warning is due at %" PRId64 ", not %" PRId64,
+                           clock, fraction, warnings [found].at_ms, due);
+        return;
+    }
+    if ((int64_t) command->ts_ms < due) {
+        imc_decide_reject (decision, IM_ESTATE, "the %s clock's %" PRId64
+                           " %% warning is not due yet", clock, fraction);
+        return;
+    }
+    //  The list without it, for the projection and the timer's next one
+    memmove (&warnings [found], &warnings [found + 1],
+             (count - found - 1) * sizeof warnings [0]);
+    char rest [IM_WARNINGS_TEXT];
+    im_warnings_format (warnings, count - 1, rest, sizeof rest);
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_WARNING,
+                                            command->incident);
+    im_fields_set_str (payload, "clock", clock);
+    im_fields_set_int (payload, "fraction", fraction);
+    im_fields_set_int (payload, "due_ms", due);
+    im_fields_set_str (payload, "warnings", rest);
 }
 
 //  SLA-PAUSE: a running clock stops while the incident is pending, with
@@ -83,6 +148,8 @@ s_resume (const im_command_t *command, const im_fields_t *incident,
                            "pending");
         return;
     }
+    if (!s_warnings_valid (command->args, "warnings", decision))
+        return;
     if (at < paused_at || due <= at) {
         imc_decide_reject (decision, IM_EINVAL, "resumed at %" PRId64
                            " with due %" PRId64 ", paused at %" PRId64
@@ -95,6 +162,8 @@ s_resume (const im_command_t *command, const im_fields_t *incident,
     im_fields_set_int (payload, "at_ms", at);
     im_fields_set_int (payload, "due_ms", due);
     im_fields_set_int (payload, "paused_ms", at - paused_at);
+    const char *warnings = im_fields_str (command->args, "warnings");
+    im_fields_set_str (payload, "warnings", warnings ? warnings : "");
 }
 
 void
@@ -115,6 +184,17 @@ imc_decide_sla_hold (const im_fields_t *incident, im_fields_t *payload,
         im_fields_set_int (payload, copy,
                            im_fields_int_or (incident, copy, 0));
         any = true;
+        if (pending)
+            continue;
+        //  And what the timer needs to place the warnings not given yet
+        snprintf (copy, sizeof copy, "sla_%s_warnings", clocks [index]);
+        const char *warnings = im_fields_str (incident, copy);
+        snprintf (key, sizeof key, "sla_%s_target_ms", clocks [index]);
+        int64_t target = im_fields_int_or (incident, key, 0);
+        if (warnings && *warnings && target > 0) {
+            im_fields_set_str (payload, copy, warnings);
+            im_fields_set_int (payload, key, target);
+        }
     }
     const char *calendar = im_fields_str (incident, "sla_calendar");
     if (any && calendar)
@@ -137,6 +217,9 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
                                "SLA clocks already started");
             return;
         }
+        if (!s_warnings_valid (args, "response_warnings", decision)
+        ||  !s_warnings_valid (args, "resolution_warnings", decision))
+            return;
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_STARTED,
                                        command->incident);
         im_fields_merge (payload, args);
@@ -174,6 +257,10 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     }
     if (command->type == IM_CMD_SLA_RESUME) {
         s_resume (command, incident, clock, decision);
+        return;
+    }
+    if (command->type == IM_CMD_SLA_WARN) {
+        s_warn (command, incident, clock, decision);
         return;
     }
     //  A breach is a fact about times: the deadline must be the clock's,

@@ -128,7 +128,7 @@ s_pause_end (im_fields_t *incident, const char *clock, int64_t to_ms)
     im_fields_remove (incident, remaining_key);
 }
 
-//  Records sla.paused or sla.resumed of the payload's clock
+//  Records sla.paused, sla.resumed or sla.warning of the payload's clock
 static void
 s_pause_or_resume (im_fields_t *incident, const im_event_t *event)
 {
@@ -138,6 +138,22 @@ s_pause_or_resume (im_fields_t *incident, const im_event_t *event)
         return;
     char key [48];
     int64_t at_ms = im_fields_int_or (payload, "at_ms", 0);
+    if (event->type != IM_EV_SLA_PAUSED) {
+        //  The warnings not given yet: moved by a resume, one fewer
+        //  after a warning
+        snprintf (key, sizeof key, "sla_%s_warnings", clock);
+        s_copy (incident, payload, "warnings", key);
+    }
+    if (event->type == IM_EV_SLA_WARNING) {
+        snprintf (key, sizeof key, "sla_%s_warned", clock);
+        const char *before = im_fields_str_or (incident, key, "");
+        char warned [64];
+        snprintf (warned, sizeof warned, "%s%s%" PRId64, before,
+                  *before ? "," : "",
+                  im_fields_int_or (payload, "fraction", 0));
+        im_fields_set_str (incident, key, warned);
+        return;
+    }
     if (event->type == IM_EV_SLA_PAUSED) {
         s_set_clock (incident, payload, "paused");
         snprintf (key, sizeof key, "sla_%s_paused_at_ms", clock);
@@ -350,6 +366,14 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
         case IM_EV_SLA_STARTED:
             s_copy (incident, payload, "type", "sla_type");
             s_copy (incident, payload, "calendar", "sla_calendar");
+            s_copy (incident, payload, "response_target_ms",
+                    "sla_response_target_ms");
+            s_copy (incident, payload, "resolution_target_ms",
+                    "sla_resolution_target_ms");
+            s_copy (incident, payload, "response_warnings",
+                    "sla_response_warnings");
+            s_copy (incident, payload, "resolution_warnings",
+                    "sla_resolution_warnings");
             s_copy (incident, payload, "response_due_ms",
                     "sla_response_due_ms");
             s_copy (incident, payload, "resolution_due_ms",
@@ -361,6 +385,7 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
             break;
         case IM_EV_SLA_PAUSED:
         case IM_EV_SLA_RESUMED:
+        case IM_EV_SLA_WARNING:
             s_pause_or_resume (incident, event);
             break;
         case IM_EV_SLA_STOPPED: {

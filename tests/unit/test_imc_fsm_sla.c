@@ -284,6 +284,89 @@ test_a_clock_past_due_does_not_pause (void **state)
     assert_int_equal (s_indexed (f, IM_CLOCK_RESPONSE).count, 1);
 }
 
+//  Warnings: given once each, from the list SLA-START recorded; the next
+//  one is in the index while its clock runs, and a resume moves them
+static void
+test_warnings_are_given_once_and_follow_the_clock (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_do (f, T0, "OPEN", "title", "s:disk full",
+                            "reporter", "s:ann", NULL), 200);
+    assert_int_equal (s_do (f, T0, "SLA-START", "priority", "i:3",
+                            "response_due_ms", "i:1000100",
+                            "resolution_due_ms", "i:1000500",
+                            "response_target_ms", "i:100",
+                            "response_warnings", "s:50:1000050,75:1000075",
+                            NULL), 200);
+    s_found_t found = s_indexed (f, IM_CLOCK_WARN_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 50);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESOLUTION).count, 0);
+    //  Not due yet, or not the recorded instant: refused
+    assert_int_equal (s_do (f, T0 + 40, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 60, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000051",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 60, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 200);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_WARNING);
+    assert_int_equal (im_fields_int_or (event->payload, "fraction", 0), 50);
+    assert_string_equal (im_fields_str (event->payload, "warnings"),
+                         "75:1000075");
+    im_event_destroy (&event);
+    //  Once: a second timer's copy is refused
+    assert_int_equal (s_do (f, T0 + 61, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 409);
+    found = s_indexed (f, IM_CLOCK_WARN_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 75);
+    im_fields_t *incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_response_warned"),
+                         "50");
+    im_fields_destroy (&incident);
+
+    //  Paused: out of the index; the resume records where 75 % is now
+    assert_int_equal (s_do (f, T0 + 62, "ASSIGN", "group", "s:desk", NULL),
+                      200);
+    assert_int_equal (s_do (f, T0 + 70, "PEND", "reason",
+                            "s:awaiting_caller", NULL), 200);
+    assert_int_equal (s_do (f, T0 + 70, "SLA-PAUSE", "clock", "s:response",
+                            "at_ms", "i:1000070", "remaining_ms", "i:30",
+                            NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESPONSE).count, 0);
+    assert_int_equal (s_do (f, T0 + 170, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:75", "due_ms", "i:1000075",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 200, "RESUME", NULL), 200);
+    event = s_last_event (f);
+    assert_string_equal (im_fields_str (event->payload,
+                                        "sla_response_warnings"),
+                         "75:1000075");
+    assert_int_equal (im_fields_int_or (event->payload,
+                                        "sla_response_target_ms", 0), 100);
+    im_event_destroy (&event);
+    assert_int_equal (s_do (f, T0 + 200, "SLA-RESUME", "clock", "s:response",
+                            "at_ms", "i:1000200", "due_ms", "i:1000230",
+                            "warnings", "s:75:1000205", NULL), 200);
+    found = s_indexed (f, IM_CLOCK_WARN_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 205);
+    //  A list that is not one is refused
+    assert_int_equal (s_do (f, T0 + 210, "SLA-START", "type", "s:request",
+                            "priority", "i:4", "response_due_ms", "i:1000300",
+                            "resolution_due_ms", "i:1000900",
+                            "response_warnings", "s:50:soon", NULL), 400);
+    //  Stopped: no warning left in the index
+    assert_int_equal (s_do (f, T0 + 210, "SLA-STOP", "clock", "s:response",
+                            "at_ms", "i:1000210", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESPONSE).count, 0);
+}
+
 int
 main (void)
 {
@@ -291,6 +374,7 @@ main (void)
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         T (test_a_pending_incident_pauses_and_resumes_its_clocks),
         T (test_a_clock_past_due_does_not_pause),
+        T (test_warnings_are_given_once_and_follow_the_clock),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -14,8 +14,8 @@
 
 //  Friday 2026-12-04 17:00 in Berlin (16:00 UTC), an hour before the
 //  office closes for the weekend
-#define FRIDAY_1700     1796400000000ull
-#define HOUR            3600000ull
+#define FRIDAY_1700     ((uint64_t) 1796400000000)
+#define HOUR            ((uint64_t) 3600000)
 
 static const char *s_policy_text =
     "sla:\n"
@@ -243,6 +243,105 @@ test_pause_and_resume_add_the_time_spent_waiting (void **state)
     assert_int_equal (imw_output_size (f->out), 0);
 }
 
+//  Warnings at 50 % and 75 % of each target, in business time, each
+//  sent once
+static void
+test_warnings_fire_once_at_their_fractions (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const im_fields_t *args = s_classify (f, 7, 3, FRIDAY_1700);
+    //  Response 4 working hours: 2 hours in is Monday 09:00 Berlin, 3
+    //  hours in Monday 10:00
+    char expected [128];
+    snprintf (expected, sizeof expected, "50:%" PRIu64 ",75:%" PRIu64,
+              FRIDAY_1700 + 64 * HOUR, FRIDAY_1700 + 65 * HOUR);
+    assert_string_equal (im_fields_str (args, "response_warnings"), expected);
+    assert_int_equal (im_fields_int_or (args, "response_target_ms", 0),
+                      4 * HOUR);
+    assert_int_equal (imw_sla_due (f->sla, 7, "warn-response"),
+                      FRIDAY_1700 + 64 * HOUR);
+
+    uint64_t first = FRIDAY_1700 + 64 * HOUR;
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, first + IMW_SLA_GRACE_MS - 1,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_tick (f->sla, first + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-WARN");
+    char request_id [IM_REQUEST_ID_MAX];
+    snprintf (request_id, sizeof request_id,
+              "sla:warn:7:warn-response:%" PRIu64 ":50", first);
+    assert_string_equal (imw_output_key (f->out, 0), request_id);
+    args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "clock"), "response");
+    assert_int_equal (im_fields_int_or (args, "fraction", 0), 50);
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0), first);
+    //  Sent: not again
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, first + 2 * IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+
+    //  Recorded: sla.warning names the warnings left, and the next is
+    //  armed
+    s_event (f, IM_EV_SLA_WARNING, 7, first + IMW_SLA_GRACE_MS);
+    im_fields_set_str (f->event->payload, "clock", "response");
+    im_fields_set_int (f->event->payload, "fraction", 50);
+    snprintf (expected, sizeof expected, "75:%" PRIu64,
+              FRIDAY_1700 + 65 * HOUR);
+    im_fields_set_str (f->event->payload, "warnings", expected);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 7, "warn-response"),
+                      FRIDAY_1700 + 65 * HOUR);
+    assert_int_equal (imw_sla_tick (f->sla, FRIDAY_1700 + 65 * HOUR
+                                            + IMW_SLA_GRACE_MS, f->out), 0);
+    bool warned = false;
+    for (size_t index = 0; index < imw_output_size (f->out); index++)
+        if (streq (imw_output_verb (f->out, index), "SLA-WARN")
+        &&  im_fields_int_or (imw_output_args (f->out, index), "fraction",
+                              0) == 75)
+            warned = true;
+    assert_true (warned);
+    //  The last one recorded: no warning clock left
+    s_event (f, IM_EV_SLA_WARNING, 7, FRIDAY_1700 + 65 * HOUR);
+    im_fields_set_str (f->event->payload, "clock", "response");
+    im_fields_set_int (f->event->payload, "fraction", 75);
+    im_fields_set_str (f->event->payload, "warnings", "");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 7, "warn-response"), 0);
+}
+
+//  A resume places the warnings not given yet after it, as it does the
+//  deadline
+static void
+test_a_resume_moves_the_warnings (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  P1, 24x7, response 15 minutes: paused at +5m with 10 left,
+    //  resumed at +65m; 50 % is due when 7.5 minutes are left, 2.5
+    //  minutes after the resume, 75 % when 3.75 are left
+    s_event (f, IM_EV_RESUMED, 11, FRIDAY_1700 + 65 * 60000);
+    im_fields_set_int (f->event->payload, "sla_response_remaining_ms",
+                       10 * 60000);
+    im_fields_set_int (f->event->payload, "sla_response_target_ms",
+                       15 * 60000);
+    im_fields_set_str (f->event->payload, "sla_response_warnings",
+                       "50:1796400450000,75:1796400675000");
+    im_fields_set_str (f->event->payload, "sla_calendar", "24x7");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    char expected [128];
+    snprintf (expected, sizeof expected, "50:%" PRIu64 ",75:%" PRIu64,
+              FRIDAY_1700 + 67 * 60000 + 30000,
+              FRIDAY_1700 + 71 * 60000 + 15000);
+    assert_string_equal (im_fields_str (args, "warnings"), expected);
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0),
+                      FRIDAY_1700 + 75 * 60000);
+}
+
 int
 main (void)
 {
@@ -251,6 +350,8 @@ main (void)
         T (test_a_deadline_crosses_the_weekend),
         T (test_a_changed_calendar_is_followed),
         T (test_pause_and_resume_add_the_time_spent_waiting),
+        T (test_warnings_fire_once_at_their_fractions),
+        T (test_a_resume_moves_the_warnings),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
