@@ -100,36 +100,6 @@ s_date (struct fy_diag *diag, const char *name, struct fy_node *key,
     return true;
 }
 
-//  Reads the holidays list: dates, yearly dates and rules
-void
-im_config_read_holidays (struct fy_diag *diag, const char *name,
-                         struct fy_node *key, struct fy_node *value,
-                         im_calendar_def_t *def)
-{
-    def->holidays_n = 0;
-    if (!value || !fy_node_is_sequence (value)) {
-        im_config_yaml_error (diag, value ? value : key, "%s: expected a "
-                              "list of dates", name);
-        return;
-    }
-    if (fy_node_sequence_item_count (value) > IM_CALENDAR_DATES_MAX) {
-        im_config_yaml_error (diag, value, "%s: more than %d holidays",
-                              name, IM_CALENDAR_DATES_MAX);
-        return;
-    }
-    void *iterator = NULL;
-    struct fy_node *item;
-    while ((item = fy_node_sequence_iterate (value, &iterator))) {
-        char item_name [IM_CONFIG_WHERE_MAX + 24];
-        snprintf (item_name, sizeof item_name, "%s[%zu]", name,
-                  def->holidays_n);
-        //  Only what was read is kept: one wrong date is one error
-        if (s_date (diag, item_name, value, item,
-                    &def->holidays [def->holidays_n]))
-            def->holidays_n++;
-    }
-}
-
 //  Reads one exception, a mapping with date and hours; false after
 //  reporting
 static bool
@@ -186,33 +156,56 @@ s_exception (struct fy_diag *diag, const char *name, struct fy_node *item,
     return valid && dated && timed;
 }
 
-//  Reads the exceptions list: dates with their own hours
+//  Reads the holidays list (dates, yearly dates and rules) or, when
+//  exceptions, the exceptions list (dates with their own hours). Only
+//  what was read is kept: one wrong date is one error.
+static void
+s_read_dates (struct fy_diag *diag, const char *name, struct fy_node *key,
+              struct fy_node *value, bool exceptions, im_calendar_def_t *def)
+{
+    size_t *count = exceptions ? &def->exceptions_n : &def->holidays_n;
+    *count = 0;
+    if (!value || !fy_node_is_sequence (value)) {
+        im_config_yaml_error (diag, value ? value : key, "%s: expected a "
+                              "list of %s", name,
+                              exceptions ? "{date, hours}" : "dates");
+        return;
+    }
+    if (fy_node_sequence_item_count (value) > IM_CALENDAR_DATES_MAX) {
+        im_config_yaml_error (diag, value, "%s: more than %d %s", name,
+                              IM_CALENDAR_DATES_MAX,
+                              exceptions ? "exceptions" : "holidays");
+        return;
+    }
+    void *iterator = NULL;
+    struct fy_node *item;
+    for (size_t index = 0; (item = fy_node_sequence_iterate (value,
+                                                             &iterator));
+         index++) {
+        char item_name [IM_CONFIG_WHERE_MAX + 24];
+        snprintf (item_name, sizeof item_name, "%s[%zu]", name, index);
+        if (exceptions
+            ? s_exception (diag, item_name, item,
+                           &def->exceptions [*count])
+            : s_date (diag, item_name, value, item, &def->holidays [*count]))
+            (*count)++;
+    }
+}
+
+void
+im_config_read_holidays (struct fy_diag *diag, const char *name,
+                         struct fy_node *key, struct fy_node *value,
+                         im_calendar_def_t *def)
+{
+    s_read_dates (diag, name, key, value, false, def);
+}
+
 void
 im_config_read_exceptions (struct fy_diag *diag, const char *name,
                            struct fy_node *key, struct fy_node *value,
                            im_calendar_def_t *def)
 {
-    def->exceptions_n = 0;
-    if (!value || !fy_node_is_sequence (value)) {
-        im_config_yaml_error (diag, value ? value : key, "%s: expected a "
-                              "list of {date, hours}", name);
-        return;
-    }
-    if (fy_node_sequence_item_count (value) > IM_CALENDAR_DATES_MAX) {
-        im_config_yaml_error (diag, value, "%s: more than %d exceptions",
-                              name, IM_CALENDAR_DATES_MAX);
-        return;
-    }
-    void *iterator = NULL;
-    struct fy_node *item;
-    while ((item = fy_node_sequence_iterate (value, &iterator))) {
-        char item_name [IM_CONFIG_WHERE_MAX + 24];
-        snprintf (item_name, sizeof item_name, "%s[%zu]", name,
-                  def->exceptions_n);
-        if (s_exception (diag, item_name, item,
-                         &def->exceptions [def->exceptions_n]))
-            def->exceptions_n++;
-    }
+    s_read_dates (diag, name, key, value, true, def);
 }
 
 //  Checks each calendar read from the list at value (count of them):

@@ -19,7 +19,13 @@
     A declared major incident's next update is a fourth, "update": when
     it is due the timer sends MAJOR remind, which the broker records
     (major.update_due, for the notifier to tell the commander) with the
-    next due time, which arms the clock again.
+    next due time, which arms the clock again. Each SLA clock's next
+    warning is a clock too, "warn-response" or "warn-resolution"
+    (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's.
+
+    Deadlines and warnings are computed in the calendar the policy names
+    for the target (im_calendar), made from the policy's definitions
+    when first used and again when a policy applied later changed one.
 */
 #include "imw_classes.h"
 

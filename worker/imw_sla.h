@@ -30,7 +30,15 @@
                                the working time left after the resume
         sla.paused             disarms that clock (a paused clock never
                                breaches)
-        sla.resumed            arms it at the new due_ms
+        sla.resumed            arms it at the new due_ms, and its next
+                               warning
+        sla.warning            arms the clock's next warning, if any
+
+    Each clock's warnings (sla.warn_at of its target, in its calendar)
+    are computed with its deadlines and sent as SLA-WARN {clock,
+    fraction, due_ms} when due, request id
+    "sla:warn:<incident>:warn-<clock>:<due_ms>:<fraction>"
+    (imw_sla_warn.c).
 
     Due times are the target's working time after the event's time in
     the calendar the policy names for the priority (or for requests),
