@@ -40,6 +40,7 @@
 #include "imw_stream.h"
 #include "imw_options.h"
 #include "imw_policy.h"
+#include "imw_calendars.h"
 #include "imw_worker.h"
 #include "imw_sink.h"
 #include "imw_classifier.h"

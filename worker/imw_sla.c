@@ -24,8 +24,7 @@
     (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's.
 
     Deadlines and warnings are computed in the calendar the policy names
-    for the target (im_calendar), made from the policy's definitions
-    when first used and again when a policy applied later changed one.
+    for the target (imw_calendars).
 */
 #include "imw_classes.h"
 
@@ -47,8 +46,7 @@ typedef struct {
 struct _imw_sla_t {
     const im_policy_t *policy;          //  SLA targets, borrowed
     zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
-    zhashx_t *calendars;                //  Name -> im_calendar_t, made
-                                        //  from the policy's definitions
+    imw_calendars_t *calendars;         //  The policy's, opened when used
     im_client_t *query;                 //  For sweeps, borrowed; NULL
                                         //  until started
     uint64_t swept_ms;                  //  When the last sweep ran
@@ -58,14 +56,6 @@ static void
 s_clock_destroy (void **item_p)
 {
     free (*item_p);
-    *item_p = NULL;
-}
-
-static void
-s_calendar_destroy (void **item_p)
-{
-    im_calendar_t *calendar = (im_calendar_t *) *item_p;
-    im_calendar_destroy (&calendar);
     *item_p = NULL;
 }
 
@@ -84,13 +74,12 @@ imw_sla_new (const im_policy_t *policy)
         return NULL;
     self->policy = policy;
     self->clocks = zhashx_new ();
-    self->calendars = zhashx_new ();
+    self->calendars = imw_calendars_new (policy);
     if (!self->clocks || !self->calendars) {
         imw_sla_destroy (&self);
         return NULL;
     }
     zhashx_set_destructor (self->clocks, s_clock_destroy);
-    zhashx_set_destructor (self->calendars, s_calendar_destroy);
     return self;
 }
 
@@ -100,7 +89,7 @@ imw_sla_destroy (imw_sla_t **self_p)
     assert (self_p);
     if (*self_p) {
         imw_sla_t *self = *self_p;
-        zhashx_destroy (&self->calendars);
+        imw_calendars_destroy (&self->calendars);
         zhashx_destroy (&self->clocks);
         free (self);
         *self_p = NULL;
@@ -181,45 +170,22 @@ s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
     return 0;
 }
 
-//  Returns the calendar named name under the policy in force, made from
-//  its definition the first time and again whenever the definition
-//  changed (the policy follows the log); NULL when the policy has no
-//  such calendar or ICU cannot open it. Borrowed.
-static im_calendar_t *
-s_calendar (imw_sla_t *self, const char *name)
-{
-    const im_calendar_def_t *def = im_policy_calendar (self->policy, name);
-    if (!def)
-        return NULL;
-    im_calendar_t *calendar =
-        (im_calendar_t *) zhashx_lookup (self->calendars, name);
-    if (calendar && memcmp (im_calendar_def (calendar), def, sizeof *def))
-        calendar = NULL;            //  The policy changed it
-    if (!calendar) {
-        char reason [256] = "";
-        calendar = im_calendar_new (def, reason, sizeof reason);
-        if (!calendar) {
-            zsys_error ("sla: calendar '%s': %s", name, reason);
-            return NULL;
-        }
-        zhashx_update (self->calendars, name, calendar);
-    }
-    return calendar;
-}
-
 int
 imw_sla_elapsed (imw_sla_t *self, const char *calendar, uint64_t from_ms,
                  uint64_t to_ms, uint64_t *elapsed_ms)
 {
-    assert (self && calendar && elapsed_ms);
-    im_calendar_t *opened = s_calendar (self, calendar);
-    int64_t elapsed = 0;
-    if (!opened
-    ||  im_calendar_elapsed (opened, (int64_t) from_ms, (int64_t) to_ms,
-                             &elapsed))
-        return IM_EINVAL;
-    *elapsed_ms = elapsed > 0 ? (uint64_t) elapsed : 0;
-    return 0;
+    assert (self);
+    return imw_calendars_elapsed (self->calendars, calendar, from_ms, to_ms,
+                                  elapsed_ms);
+}
+
+int
+imw_sla_deadline (imw_sla_t *self, const char *calendar, uint64_t start_ms,
+                  uint64_t duration_ms, uint64_t *due_ms)
+{
+    assert (self);
+    return imw_calendars_add (self->calendars, calendar, start_ms,
+                              duration_ms, due_ms);
 }
 
 const im_policy_t *
@@ -227,22 +193,6 @@ imw_sla_policy (imw_sla_t *self)
 {
     assert (self);
     return self->policy;
-}
-
-int
-imw_sla_deadline (imw_sla_t *self, const char *calendar, uint64_t start_ms,
-                  uint64_t duration_ms, uint64_t *due_ms)
-{
-    assert (self && calendar && due_ms);
-    im_calendar_t *opened = s_calendar (self, calendar);
-    int64_t deadline = 0;
-    if (!opened
-    ||  im_calendar_add (opened, (int64_t) start_ms, (int64_t) duration_ms,
-                         &deadline)
-    ||  deadline <= 0)
-        return IM_EINVAL;
-    *due_ms = (uint64_t) deadline;
-    return 0;
 }
 
 static int
@@ -481,10 +431,13 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
         //  A warning's id also names its fraction: one per clock and
         //  fraction however many timers send it
         char request_id [IM_REQUEST_ID_MAX];
-        snprintf (request_id, sizeof request_id,
-                  "sla:%s:%" PRIu64 ":%s:%" PRIu64 "%s%.0d", action,
-                  entry->incident, entry->clock, entry->due_ms,
-                  entry->fraction ? ":" : "", entry->fraction);
+        int length = snprintf (request_id, sizeof request_id,
+                               "sla:%s:%" PRIu64 ":%s:%" PRIu64, action,
+                               entry->incident, entry->clock, entry->due_ms);
+        if (entry->fraction && length > 0
+        &&  (size_t) length < sizeof request_id)
+            snprintf (request_id + length, sizeof request_id - (size_t) length,
+                      ":%d", entry->fraction);
         im_fields_t *args = imw_output_add (out, verb, entry->incident,
                                             request_id);
         bool breach = streq (action, "breach");
