@@ -170,22 +170,11 @@ s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
     return 0;
 }
 
-int
-imw_sla_elapsed (imw_sla_t *self, const char *calendar, uint64_t from_ms,
-                 uint64_t to_ms, uint64_t *elapsed_ms)
+imw_calendars_t *
+imw_sla_calendars (imw_sla_t *self)
 {
     assert (self);
-    return imw_calendars_elapsed (self->calendars, calendar, from_ms, to_ms,
-                                  elapsed_ms);
-}
-
-int
-imw_sla_deadline (imw_sla_t *self, const char *calendar, uint64_t start_ms,
-                  uint64_t duration_ms, uint64_t *due_ms)
-{
-    assert (self);
-    return imw_calendars_add (self->calendars, calendar, start_ms,
-                              duration_ms, due_ms);
+    return self->calendars;
 }
 
 const im_policy_t *
@@ -214,10 +203,10 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     const char *calendar =
         im_policy_sla_calendar (self->policy, request, (int) priority);
     uint64_t response_due = 0, resolution_due = 0;
-    if (imw_sla_deadline (self, calendar, event->ts_ms, response_ms,
-                          &response_due)
-    ||  imw_sla_deadline (self, calendar, event->ts_ms, resolution_ms,
-                          &resolution_due)) {
+    if (imw_calendars_add (self->calendars, calendar, event->ts_ms,
+                           response_ms, &response_due)
+    ||  imw_calendars_add (self->calendars, calendar, event->ts_ms,
+                           resolution_ms, &resolution_due)) {
         zsys_error ("sla: incident %" PRIu64 ": no deadline in calendar "
                     "'%s'", event->incident, calendar);
         return IM_EINVAL;

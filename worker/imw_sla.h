@@ -67,6 +67,7 @@
 #include "im_event.h"
 #include "imw_output.h"
 #include "imw_role.h"
+#include "imw_calendars.h"
 
 #define IMW_SLA_GRACE_MS    1000        //  Wait past a deadline, for skew
 #define IMW_SLA_RESPONSE    "response"
@@ -93,20 +94,9 @@ int
     imw_sla_handle (imw_sla_t *self, const im_event_t *event,
                     imw_output_t *out);
 
-//  Sets *due_ms to the instant duration_ms of working time after
-//  start_ms in the policy's calendar named calendar (24x7: the sum).
-//  Returns 0, or IM_EINVAL when the policy has no such calendar or it
-//  has no working time ahead.
-int
-    imw_sla_deadline (imw_sla_t *self, const char *calendar,
-                      uint64_t start_ms, uint64_t duration_ms,
-                      uint64_t *due_ms);
-
-//  Sets *elapsed_ms to the working time between from_ms and to_ms in the
-//  policy's calendar named calendar. Returns 0 or IM_EINVAL.
-int
-    imw_sla_elapsed (imw_sla_t *self, const char *calendar,
-                     uint64_t from_ms, uint64_t to_ms, uint64_t *elapsed_ms);
+//  The policy's calendars the timer computes in, borrowed
+imw_calendars_t *
+    imw_sla_calendars (imw_sla_t *self);
 
 //  The policy in force, borrowed
 const im_policy_t *

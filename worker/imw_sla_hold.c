@@ -34,8 +34,9 @@ s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         if (due <= (int64_t) event->ts_ms)
             continue;               //  Not running, or due: it breaches
         uint64_t remaining = 0;
-        if (imw_sla_elapsed (self, calendar, event->ts_ms, (uint64_t) due,
-                             &remaining)) {
+        if (imw_calendars_elapsed (imw_sla_calendars (self), calendar,
+                                   event->ts_ms, (uint64_t) due,
+                                   &remaining)) {
             zsys_error ("sla: incident %" PRIu64 ": calendar '%s' unknown, "
                         "the %s clock keeps running", event->incident,
                         calendar, s_clocks [index]);
@@ -95,8 +96,8 @@ s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         if (remaining <= 0)
             continue;
         uint64_t due = 0;
-        if (imw_sla_deadline (self, calendar, event->ts_ms,
-                              (uint64_t) remaining, &due)) {
+        if (imw_calendars_add (imw_sla_calendars (self), calendar,
+                               event->ts_ms, (uint64_t) remaining, &due)) {
             //  Without its calendar the clock resumes 24x7 rather than
             //  stay paused for good
             zsys_error ("sla: incident %" PRIu64 ": calendar '%s' unknown, "

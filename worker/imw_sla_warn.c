@@ -37,8 +37,8 @@ imw_sla_warnings (imw_sla_t *self, const char *calendar, uint64_t start_ms,
                        + target_ms % 100 * (uint64_t) (100 - percent) / 100;
         uint64_t at_ms = start_ms;
         if (left_ms > still
-        &&  imw_sla_deadline (self, calendar, start_ms, left_ms - still,
-                              &at_ms))
+        &&  imw_calendars_add (imw_sla_calendars (self), calendar, start_ms,
+                               left_ms - still, &at_ms))
             return IM_EINVAL;
         warnings [made].percent = percent;
         warnings [made].at_ms = (int64_t) at_ms;

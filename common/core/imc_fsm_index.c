@@ -2,10 +2,10 @@
 
     The SLA timer finds what is due by scanning the deadlines column
     family, not the incidents. Every event that starts, stops, pauses,
-    resumes or moves a clock (SLA response and resolution, auto-close,
-    major-incident update) changes the index in the same write batch as the projection,
-    from the projection as the event left it: nothing here reads a clock
-    or the store.
+    resumes or moves a clock (SLA response and resolution and their
+    warnings, auto-close, major-incident update) changes the index in
+    the same write batch as the projection, from the projection as the
+    event left it: nothing here reads a clock or the store.
 */
 #include <stdbool.h>
 #include <stdint.h>
