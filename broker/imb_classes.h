@@ -31,5 +31,8 @@
 #include "imb_keys.h"
 #include "imb_raft_address.h"
 #include "imb_node_keys.h"
+#include "imb_deny_limit.h"
+#include "imb_denials.h"
+#include "imb_audit.h"
 
 #endif

@@ -22,6 +22,7 @@
 #include "im_error.h"
 #include "im_msgpack.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_command.h"
 #include "im_policy.h"
@@ -34,5 +35,6 @@
 #include "im_client.h"
 #include "im_outbox.h"
 #include "im_log_limit.h"
+#include "im_token.h"
 
 #endif

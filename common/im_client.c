@@ -179,7 +179,7 @@ s_recv_matching (im_client_t *self, const char *id, bool raw_items,
         return false;
     }
     char errbuf [200] = "";
-    im_reply_t *reply = im_reply_new (200);
+    im_reply_t *reply = im_reply_new (IM_PROTO_OK);
     if (!reply) {
         snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
         zmsg_destroy (&msg);
@@ -404,7 +404,7 @@ im_client_recv (im_client_t *self, bool raw_items)
         return NULL;
     }
     char errbuf [200] = "";
-    im_reply_t *reply = im_reply_new (200);
+    im_reply_t *reply = im_reply_new (IM_PROTO_OK);
     if (!reply)
         snprintf (self->errmsg, sizeof self->errmsg, "out of memory");
     else
@@ -417,7 +417,8 @@ im_client_recv (im_client_t *self, bool raw_items)
     self->unanswered_ms = 0;        //  This node answers
     //  A redirect naming no endpoint, or no leader yet: any node may be
     //  the one to take the next send
-    if (!im_client_link_follow (self, reply) && reply && im_outbox_again (reply->status))
+    if (!im_client_link_follow (self, reply) && reply
+    &&  im_outbox_again (reply->status))
         im_client_link_spread (self);
     return reply;
 }

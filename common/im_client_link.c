@@ -80,8 +80,9 @@ im_client_link_spread (im_client_t *self)
 bool
 im_client_link_follow (im_client_t *self, const im_reply_t *reply)
 {
-    const char *leader = reply && reply->status == 421 && reply->body
-                       ? im_fields_str (reply->body, "leader") : NULL;
+    const char *leader = reply && reply->status == IM_PROTO_NOT_LEADER
+                         && reply->body
+                       ? im_fields_str (reply->body, IM_KEY_LEADER) : NULL;
     if (!leader || !*leader || strlen (leader) >= sizeof self->leader)
         return false;
     //  A late answer from a node left behind, naming the leader this

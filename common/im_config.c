@@ -51,6 +51,8 @@ im_config_default (im_config_t *config)
     config->http_body_timeout_ms = 30000;
     im_strlcpy (config->alert_resolve, "auto", sizeof config->alert_resolve);
     config->http_alert_copies_window_ms = 60000;
+    config->http_readyz_open = true;
+    config->http_metrics_open = true;
     config->curve = true;
     im_strlcpy (config->keys_dir, "imq-keys", sizeof config->keys_dir);
 

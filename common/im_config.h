@@ -78,6 +78,10 @@ typedef struct {
     uint32_t http_body_timeout_ms;                      //  Body, 30 s
     char alert_resolve [IM_CONFIG_NAME_MAX];            //  auto | record
     uint32_t http_alert_copies_window_ms;               //  1m
+    bool http_readyz_open;                              //  /readyz without
+                                                        //  a token, true
+    bool http_metrics_open;                             //  /metrics without
+                                                        //  a token, true
 
     //  security: who may talk to the node (docs/security.md)
     bool curve;                                         //  CURVE on the

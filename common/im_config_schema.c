@@ -109,6 +109,8 @@ static const im_config_field_t s_http [] = {
     { "alert_resolve", FIELD_NAME, S_AT (alert_resolve), 0, 0, NULL },
     { "alert_copies_window", FIELD_MS32, S_AT (http_alert_copies_window_ms),
       1000, 3600000, NULL },
+    { "readyz_open", FIELD_BOOL, S_AT (http_readyz_open), 0, 0, NULL },
+    { "metrics_open", FIELD_BOOL, S_AT (http_metrics_open), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 

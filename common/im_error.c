@@ -27,6 +27,6 @@ im_error_status (int code)
         IM_ERROR_TABLE (IM_ERROR_WIRE)
 #undef IM_ERROR_WIRE
         default:
-            return 500;
+            return IM_PROTO_INTERNAL;
     }
 }

@@ -9,23 +9,27 @@
 #ifndef IM_ERROR_H_INCLUDED
 #define IM_ERROR_H_INCLUDED
 
+#include "im_proto_status.h"
+
 //  X(name, value, wire status, text)
 #define IM_ERROR_TABLE(X)                                                  \
-    X (IM_OK,         0,  200, "success")                                  \
-    X (IM_EPROTO,    -1,  400, "malformed message")                        \
-    X (IM_EINVAL,    -2,  400, "invalid argument")                         \
-    X (IM_ENOTFOUND, -3,  404, "not found")                                \
-    X (IM_ESTATE,    -4,  409, "not allowed in the current state")         \
-    X (IM_ETOOBIG,   -5,  413, "too large")                                \
-    X (IM_ENOTLEADER,-6,  421, "not the leader")                           \
-    X (IM_EBUSY,     -7,  503, "busy, retry later")                        \
-    X (IM_ETIMEOUT,  -8,  504, "timed out")                                \
-    X (IM_EIO,       -9,  500, "i/o error")                                \
-    X (IM_ENOMEM,   -10,  500, "out of memory")                            \
-    X (IM_ECONFIG,  -11,  400, "invalid configuration")                    \
-    X (IM_EEXIST,   -12,  409, "already exists")                           \
-    X (IM_EUNKNOWN, -13,  400, "unknown command")                          \
-    X (IM_EDENIED,  -14,  403, "not allowed for this actor")
+    X (IM_OK,           0, IM_PROTO_OK, "success")                         \
+    X (IM_EPROTO,      -1, IM_PROTO_BAD_REQUEST, "malformed message")      \
+    X (IM_EINVAL,      -2, IM_PROTO_BAD_REQUEST, "invalid argument")       \
+    X (IM_ENOTFOUND,   -3, IM_PROTO_NOT_FOUND, "not found")                \
+    X (IM_ESTATE,      -4, IM_PROTO_CONFLICT,                              \
+       "not allowed in the current state")                                 \
+    X (IM_ETOOBIG,     -5, IM_PROTO_TOO_LARGE, "too large")                \
+    X (IM_ENOTLEADER,  -6, IM_PROTO_NOT_LEADER, "not the leader")          \
+    X (IM_EBUSY,       -7, IM_PROTO_UNAVAILABLE, "busy, retry later")      \
+    X (IM_ETIMEOUT,    -8, IM_PROTO_OUTCOME_UNKNOWN, "timed out")          \
+    X (IM_EIO,         -9, IM_PROTO_INTERNAL, "i/o error")                 \
+    X (IM_ENOMEM,     -10, IM_PROTO_INTERNAL, "out of memory")             \
+    X (IM_ECONFIG,    -11, IM_PROTO_BAD_REQUEST, "invalid configuration")  \
+    X (IM_EEXIST,     -12, IM_PROTO_CONFLICT, "already exists")            \
+    X (IM_EUNKNOWN,   -13, IM_PROTO_BAD_REQUEST, "unknown command")        \
+    X (IM_EDENIED,    -14, IM_PROTO_FORBIDDEN,                             \
+       "not allowed for this actor")
 
 #define IM_ERROR_ENUM(name, value, status, text) name = value,
 enum { IM_ERROR_TABLE (IM_ERROR_ENUM) };
@@ -35,9 +39,8 @@ enum { IM_ERROR_TABLE (IM_ERROR_ENUM) };
 const char *
     im_strerror (int code);
 
-//  Returns the wire status (200, 400, 403, 404, 409, 413, 421, 500, 503,
-//  504)
-//  that answers a request failed with code
+//  Returns the wire status (im_proto_status.h) that answers a request
+//  failed with code
 int
     im_error_status (int code);
 

@@ -23,6 +23,7 @@
 #include "im_util.h"
 #include "im_msgpack.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_msgpack_put.h"
 
@@ -295,19 +296,19 @@ im_event_to_json (const im_event_t *self)
     json_t *object = json_object ();
     json_t *payload = im_fields_to_json (self->payload);
     if (!object || !payload
-    ||  json_object_set_new (object, "seq",
+    ||  json_object_set_new (object, IM_KEY_SEQ,
                              json_integer ((json_int_t) self->seq))
-    ||  json_object_set_new (object, "ts_ms",
+    ||  json_object_set_new (object, IM_KEY_TS_MS,
                              json_integer ((json_int_t) self->ts_ms))
     ||  json_object_set_new (object, "time", json_string (stamp))
-    ||  json_object_set_new (object, "incident",
+    ||  json_object_set_new (object, IM_KEY_INCIDENT,
                              json_integer ((json_int_t) self->incident))
-    ||  json_object_set_new (object, "type",
+    ||  json_object_set_new (object, IM_KEY_TYPE,
                              type? json_string (type): json_null ())
-    ||  json_object_set_new (object, "actor", json_string (self->actor))
+    ||  json_object_set_new (object, IM_KEY_ACTOR, json_string (self->actor))
     ||  json_object_set_new (object, "request_id",
                              json_string (self->request_id))
-    ||  json_object_set_new (object, "causation",
+    ||  json_object_set_new (object, IM_KEY_CAUSATION,
                              json_integer ((json_int_t) self->causation))) {
         json_decref (object);
         json_decref (payload);

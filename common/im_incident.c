@@ -16,6 +16,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_incident.h"
 #include "im_warnings.h"
@@ -84,7 +85,7 @@ im_status_from_name (const char *name)
 im_status_t
 im_incident_status (const im_fields_t *incident)
 {
-    return im_status_from_name (im_fields_str (incident, "status"));
+    return im_status_from_name (im_fields_str (incident, IM_KEY_STATUS));
 }
 
 int
@@ -163,12 +164,12 @@ im_incident_timer_due (const im_fields_t *incident, int clock)
     assert (incident);
     im_status_t status = im_incident_status (incident);
     if (clock == IM_CLOCK_CLOSE && status == IM_STATUS_RESOLVED)
-        return im_fields_int_or (incident, "close_due_ms", 0);
+        return im_fields_int_or (incident, IM_KEY_CLOSE_DUE_MS, 0);
     if (clock == IM_CLOCK_UPDATE
-    &&  streq (im_fields_str_or (incident, "major", ""), "declared")
+    &&  streq (im_fields_str_or (incident, IM_KEY_MAJOR, ""), "declared")
     &&  status != IM_STATUS_RESOLVED && status != IM_STATUS_CLOSED
     &&  status != IM_STATUS_CANCELLED)
-        return im_fields_int_or (incident, "update_due_ms", 0);
+        return im_fields_int_or (incident, IM_KEY_UPDATE_DUE_MS, 0);
     if (clock == IM_CLOCK_WARN_RESPONSE || clock == IM_CLOCK_WARN_RESOLUTION) {
         const char *name = clock == IM_CLOCK_WARN_RESPONSE ? "response"
                                                            : "resolution";

@@ -8,16 +8,8 @@
     status), so the state machine, the tests and the docs read one
     definition, and the clocks.
 
-    Projection keys (docs/storage.md section 2.3):
-        id, title, description, reporter, service, impact, urgency, type,
-        channel, status, priority, category, group, agent, created_ms,
-        updated_ms, acknowledged_ms, resolved_ms, closed_ms, cancelled_ms,
-        pending_reason, pending_from, resolution, resolution_code,
-        reopen_until_ms, close_due_ms, follow_up_of, follow_ups,
-        reopen_count, reassignment_count, sla_response_due_ms,
-        sla_resolution_due_ms, sla_response (running|met|breached),
-        sla_resolution (running|met|breached), breaches, notifications,
-        last_seq, events
+    Projection keys: the incident list of common/im_keys.h, which
+    test_im_keys holds against docs/storage.md section 2.3.
 */
 #ifndef IM_INCIDENT_H_INCLUDED
 #define IM_INCIDENT_H_INCLUDED

@@ -71,7 +71,8 @@ im_outbox_destroy (im_outbox_t **self_p)
 bool
 im_outbox_again (int status)
 {
-    return status == 421 || status == 503 || status == 504;
+    return status == IM_PROTO_NOT_LEADER || status == IM_PROTO_UNAVAILABLE
+        || status == IM_PROTO_OUTCOME_UNKNOWN;
 }
 
 int
@@ -172,7 +173,7 @@ static bool
 s_final (im_outbox_t *self, int status)
 {
     if (self->flags & IM_OUTBOX_KEEP)
-        return status >= 200 && status < 500 && status != 421;
+        return status >= 200 && status < 500 && status != IM_PROTO_NOT_LEADER;
     return !im_outbox_again (status);
 }
 

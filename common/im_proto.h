@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <czmq.h>
 #include "im_fields.h"
+#include "im_proto_status.h"
 
 #define IM_PROTO_CLIENT_SIG  "IMQ01"
 #define IM_PROTO_WORKER_SIG  "IMQW01"
@@ -59,7 +60,8 @@
     X (IM_QUERY_CLUSTER_TRANSFER, "CLUSTER-TRANSFER")                      \
     X (IM_QUERY_CLUSTER_MEMBERS, "CLUSTER-MEMBERS")                        \
     X (IM_QUERY_CHECKPOINT, "CHECKPOINT")                                  \
-    X (IM_QUERY_CHECKPOINT_READ, "CHECKPOINT-READ")
+    X (IM_QUERY_CHECKPOINT_READ, "CHECKPOINT-READ")                        \
+    X (IM_QUERY_DENIALS,    "DENIALS")
 
 #define IM_QUERY_ENUM(e, name) e,
 typedef enum {

@@ -166,7 +166,7 @@ im_reply_encode_error (int status, const char *request_id, const char *text)
     im_fields_t *body = im_fields_new ();
     if (!body)
         return NULL;
-    if (im_fields_set_str (body, "error", text)) {
+    if (im_fields_set_str (body, IM_KEY_ERROR, text)) {
         //  Too long or not UTF-8: still say something readable
         size_t length = strlen (text);
         if (length > IM_FIELDS_VALUE_MAX)
@@ -174,7 +174,7 @@ im_reply_encode_error (int status, const char *request_id, const char *text)
         char *safe = (char *) malloc (length + 4);
         if (safe) {
             im_proto_quote (safe, length + 4, text, length);
-            im_fields_set_str (body, "error", safe);
+            im_fields_set_str (body, IM_KEY_ERROR, safe);
             free (safe);
         }
     }

@@ -95,7 +95,8 @@ s_check_incident (uint64_t id, const void *data, size_t size, void *arg)
     return 0;
 }
 
-//  Counts one event of the chain of no incident (config, members)
+//  Counts one event of the chains of no incident (config, members,
+//  principals; and the denials' audit chain)
 static int
 s_count_chained (uint64_t seq, const void *data, size_t size, void *arg)
 {
@@ -159,12 +160,15 @@ imq_replay_run (const char *data_dir, imq_replay_counts_t *counts,
     if (!walk.fold.projection || !walk.fold.event || !walk.stored)
         goto cleanup;
     rc = IM_EIO;
+    uint64_t audit = 0;
     if (imc_store_meta_get (store, IM_META_APPLIED, &counts->applied)
     ||  imc_store_meta_get (store, IM_META_LAST_SEQ, &counts->last_seq)
     ||  imc_store_meta_get (store, IM_META_NEXT_ID, &counts->next_id)
     ||  imc_store_events_scan (store, 1, 0, s_count_event, &walk.fold)
     ||  imc_store_incidents_scan (store, 1, s_check_incident, &walk)
     ||  imc_store_incident_events_scan (store, 0, s_count_chained, counts)
+    ||  imc_store_meta_get (store, IM_META_AUDIT_SEQ, &audit)
+    ||  imc_store_chain_scan (store, audit, s_count_chained, counts)
     ||  imc_store_request_times_scan (store, 0, s_count_request, counts)
     ||  imc_store_offsets_scan (store, s_count_offset, counts))
         goto cleanup;

@@ -24,6 +24,7 @@
 
 #include "im_error.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_proto.h"
 #include "im_client.h"
@@ -124,6 +125,7 @@ extern const imqctl_verb_t imqctl_verb_search;
 extern const imqctl_verb_t imqctl_verb_cluster;
 extern const imqctl_verb_t imqctl_verb_keygen;
 extern const imqctl_verb_t imqctl_verb_principal;
+extern const imqctl_verb_t imqctl_verb_audit;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line

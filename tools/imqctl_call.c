@@ -12,16 +12,18 @@ static const char *
 s_status_text (int status)
 {
     switch (status) {
-        case 400: return "bad request";
-        case 401: return "this key is not let in";
-        case 403: return "not allowed for this actor";
-        case 404: return "no such incident";
-        case 409: return "not allowed in the incident's current status";
-        case 413: return "too large";
-        case 421: return "not the leader";
-        case 500: return "internal error";
-        case 503: return "busy, retry";
-        case 504: return "outcome unknown, retry with the same request id";
+        case IM_PROTO_BAD_REQUEST: return "bad request";
+        case IM_PROTO_UNAUTHORIZED: return "this key is not let in";
+        case IM_PROTO_FORBIDDEN: return "not allowed for this actor";
+        case IM_PROTO_NOT_FOUND: return "no such incident";
+        case IM_PROTO_CONFLICT:
+            return "not allowed in the incident's current status";
+        case IM_PROTO_TOO_LARGE: return "too large";
+        case IM_PROTO_NOT_LEADER: return "not the leader";
+        case IM_PROTO_INTERNAL: return "internal error";
+        case IM_PROTO_UNAVAILABLE: return "busy, retry";
+        case IM_PROTO_OUTCOME_UNKNOWN:
+            return "outcome unknown, retry with the same request id";
         default:  return "error";
     }
 }
@@ -33,13 +35,13 @@ static void
 s_print_error (const imqctl_t *self, const im_reply_t *reply)
 {
     const im_fields_t *body = reply->body;
-    const char *text = body? im_fields_str (body, "error"): NULL;
+    const char *text = body? im_fields_str (body, IM_KEY_ERROR): NULL;
     fprintf (stderr, "imqctl: %s: %d %s", self->verb->name, reply->status,
              text? text: s_status_text (reply->status));
     size_t size = body? im_fields_size (body): 0;
     char pair [256];
     for (size_t index = 0; index < size; index++) {
-        if (streq (im_fields_key_at (body, index), "error"))
+        if (streq (im_fields_key_at (body, index), IM_KEY_ERROR))
             continue;
         imqctl_text_pair (body, index, pair, sizeof pair);
         fprintf (stderr, " %s", pair);
@@ -48,7 +50,8 @@ s_print_error (const imqctl_t *self, const im_reply_t *reply)
     if (self->json) {
         json_t *json = json_object ();
         if (json) {
-            json_object_set_new (json, "status", json_integer (reply->status));
+            json_object_set_new (json, IM_KEY_STATUS,
+                                 json_integer (reply->status));
             if (body) {
                 json_t *fields = im_fields_to_json (body);
                 if (fields)
@@ -88,7 +91,7 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
     &&  im_query_type_from_name (wire) != IM_QUERY_NONE) {
         read = im_fields_new ();
         if (!read || (body && im_fields_merge (read, body))
-        ||  im_fields_set_int (read, "linearizable", 1)) {
+        ||  im_fields_set_int (read, IM_KEY_LINEARIZABLE, 1)) {
             im_fields_destroy (&read);
             im_client_destroy (&client);
             fprintf (stderr, "imqctl: %s: out of memory\n", self->verb->name);
@@ -109,7 +112,7 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
     im_fields_destroy (&read);
     bool command = im_query_type_from_name (wire) == IM_QUERY_NONE;
     int rc = IMQCTL_EXIT_OK;
-    bool unknown = reply && reply->status == 504;
+    bool unknown = reply && reply->status == IM_PROTO_OUTCOME_UNKNOWN;
     if (!reply) {
         //  The call only gives up early for a reply it could not read
         //  or an interrupt; otherwise the deadline passed
@@ -161,14 +164,15 @@ imqctl_command (const imqctl_t *self, int64_t incident,
         fprintf (stderr, "imqctl: %s: out of memory\n", self->verb->name);
         return IMQCTL_EXIT_BROKER;
     }
-    int rc = incident > 0? im_fields_set_int (body, "incident", incident): 0;
+    int rc = incident > 0? im_fields_set_int (body, IM_KEY_INCIDENT,
+                                              incident): 0;
     if (rc == 0)
         rc = im_fields_merge (body, self->flags);
     if (rc == 0 && extra)
         rc = im_fields_merge (body, extra);
     if (rc == 0)
         rc = imqctl_actor (self)
-           ? im_fields_set_str (body, "actor", imqctl_actor (self)) : 0;
+           ? im_fields_set_str (body, IM_KEY_ACTOR, imqctl_actor (self)) : 0;
     if (rc) {
         im_fields_destroy (&body);
         return imqctl_args_fail (self, "%s", im_strerror (rc));
@@ -182,9 +186,10 @@ imqctl_command (const imqctl_t *self, int64_t incident,
         }
         else {
             char id [32], seq [32];
-            imqctl_text (reply->body, "incident", id, sizeof id);
-            imqctl_text (reply->body, "seq", seq, sizeof seq);
-            int64_t answered = im_fields_int_or (reply->body, "incident", 0);
+            imqctl_text (reply->body, IM_KEY_INCIDENT, id, sizeof id);
+            imqctl_text (reply->body, IM_KEY_SEQ, seq, sizeof seq);
+            int64_t answered = im_fields_int_or (reply->body, IM_KEY_INCIDENT,
+                                                 0);
             //  A reopen past the window opens a follow-up instead
             if (incident > 0 && answered != incident)
                 printf ("incident %" PRId64 " not %s: opened incident %s as "
@@ -207,7 +212,7 @@ imqctl_call_incident (const imqctl_t *self, bool raw_items,
     if (rc)
         return rc;
     im_fields_t *body = im_fields_new ();
-    if (!body || im_fields_set_int (body, "incident", incident)) {
+    if (!body || im_fields_set_int (body, IM_KEY_INCIDENT, incident)) {
         im_fields_destroy (&body);
         return imqctl_args_fail (self, "out of memory");
     }

@@ -12,7 +12,7 @@
 //  ack ID [--note N]
 
 static const imqctl_flag_t s_ack_flags [] = {
-    { "note", "N", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_NOTE, "N", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -31,16 +31,16 @@ const imqctl_verb_t imqctl_verb_ack = {
 //  assign ID [--group G] [--agent A]
 
 static const imqctl_flag_t s_assign_flags [] = {
-    { "group", "G", IMQCTL_STR, false, 0, 0, NULL },
-    { "agent", "A", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_GROUP, "G", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_AGENT, "A", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
 static int
 s_run_assign (imqctl_t *self)
 {
-    if (!im_fields_has (self->flags, "group")
-    &&  !im_fields_has (self->flags, "agent"))
+    if (!im_fields_has (self->flags, IM_KEY_GROUP)
+    &&  !im_fields_has (self->flags, IM_KEY_AGENT))
         return imqctl_args_fail (self, "give --group, --agent or both");
     return imqctl_command_on_id (self, "assigned");
 }
@@ -54,9 +54,9 @@ const imqctl_verb_t imqctl_verb_assign = {
 //  escalate ID --kind functional|hierarchical --reason R [--group G]
 
 static const imqctl_flag_t s_escalate_flags [] = {
-    { "kind", "K", IMQCTL_STR, true, 0, 0, "functional|hierarchical" },
-    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
-    { "group", "G", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_KIND, "K", IMQCTL_STR, true, 0, 0, "functional|hierarchical" },
+    { IM_KEY_REASON, "R", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_GROUP, "G", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -76,7 +76,7 @@ const imqctl_verb_t imqctl_verb_escalate = {
 //  comment ID TEXT... | comment ID --text TEXT
 
 static const imqctl_flag_t s_comment_flags [] = {
-    { "text", "TEXT", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_TEXT, "TEXT", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -87,7 +87,7 @@ s_run_comment (imqctl_t *self)
     int rc = imqctl_args_id (self, 0, &incident);
     if (rc)
         return rc;
-    bool has_flag = im_fields_has (self->flags, "text");
+    bool has_flag = im_fields_has (self->flags, IM_KEY_TEXT);
     if (has_flag == (self->args_n > 1))
         return imqctl_args_fail (self,
             "give the comment either as TEXT or with --text, once");
@@ -108,7 +108,7 @@ s_run_comment (imqctl_t *self)
                 strcat (text, " ");
             strcat (text, self->args [index]);
         }
-        rc = im_fields_set_str (extra, "text", text);
+        rc = im_fields_set_str (extra, IM_KEY_TEXT, text);
     }
     if (rc)
         rc = imqctl_args_fail (self, "comment: %s", im_strerror (rc));
@@ -128,9 +128,9 @@ const imqctl_verb_t imqctl_verb_comment = {
 //  pend ID --reason R [--note N]
 
 static const imqctl_flag_t s_pend_flags [] = {
-    { "reason", "R", IMQCTL_STR, true, 0, 0,
+    { IM_KEY_REASON, "R", IMQCTL_STR, true, 0, 0,
       "awaiting_caller|awaiting_vendor|awaiting_change|awaiting_problem" },
-    { "note", "N", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_NOTE, "N", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -150,7 +150,7 @@ const imqctl_verb_t imqctl_verb_pend = {
 //  resume ID [--note N]
 
 static const imqctl_flag_t s_resume_flags [] = {
-    { "note", "N", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_NOTE, "N", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -169,7 +169,7 @@ const imqctl_verb_t imqctl_verb_resume = {
 //  cancel ID --reason R
 
 static const imqctl_flag_t s_cancel_flags [] = {
-    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_REASON, "R", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -189,8 +189,8 @@ const imqctl_verb_t imqctl_verb_cancel = {
 //  resolve ID --code C --notes N
 
 static const imqctl_flag_t s_resolve_flags [] = {
-    { "notes", "N", IMQCTL_STR, true, 0, 0, NULL },
-    { "code",  "C", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_NOTES, "N", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_CODE,  "C", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -227,7 +227,7 @@ const imqctl_verb_t imqctl_verb_close = {
 //  reopen ID --reason R
 
 static const imqctl_flag_t s_reopen_flags [] = {
-    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_REASON, "R", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 

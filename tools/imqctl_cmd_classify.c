@@ -12,8 +12,8 @@
 //  convert ID --type incident|request --reason R
 
 static const imqctl_flag_t s_convert_flags [] = {
-    { "type", "T", IMQCTL_STR, true, 0, 0, "incident|request" },
-    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_TYPE, "T", IMQCTL_STR, true, 0, 0, "incident|request" },
+    { IM_KEY_REASON, "R", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -33,10 +33,10 @@ const imqctl_verb_t imqctl_verb_convert = {
 //  categorize ID [--category C] [--subcategory S] [--service S] [--ci C]
 
 static const imqctl_flag_t s_categorize_flags [] = {
-    { "category", "C", IMQCTL_STR, false, 0, 0, NULL },
-    { "subcategory", "S", IMQCTL_STR, false, 0, 0, NULL },
-    { "service", "S", IMQCTL_STR, false, 0, 0, NULL },
-    { "ci", "CI", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_CATEGORY, "C", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_SUBCATEGORY, "S", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_SERVICE, "S", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_CI, "CI", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -59,8 +59,8 @@ const imqctl_verb_t imqctl_verb_categorize = {
 //  prioritize ID --priority N --reason R
 
 static const imqctl_flag_t s_prioritize_flags [] = {
-    { "priority", "1-5", IMQCTL_INT, true, 1, 5, NULL },
-    { "reason", "R", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_PRIORITY, "1-5", IMQCTL_INT, true, 1, 5, NULL },
+    { IM_KEY_REASON, "R", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 

@@ -20,9 +20,9 @@
 #define S_NODES_MAX     16          //  Endpoints shown
 
 static const imqctl_flag_t s_flags [] = {
-    { "client",  "EP",   IMQCTL_STR, false, 0, 0, NULL },
-    { "workers", "EP",   IMQCTL_STR, false, 0, 0, NULL },
-    { "http",    "HOST:PORT", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_CLIENT,  "EP",   IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_WORKERS, "EP",   IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_HTTP,    "HOST:PORT", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -51,7 +51,7 @@ s_ask_all (const imqctl_t *self, s_node_t *nodes)
         node->reply = client ? im_client_call (client, "STATUS", NULL, NULL,
                                                false)
                              : NULL;
-        if (node->reply && node->reply->status != 200)
+        if (node->reply && node->reply->status != IM_PROTO_OK)
             im_reply_destroy (&node->reply);
         im_client_destroy (&client);
     }
@@ -76,12 +76,12 @@ s_status (imqctl_t *self)
     for (size_t index = 0; index < count; index++)
         if (nodes [index].reply) {
             answered++;
-            if (s_int (&nodes [index], "applied_index") > applied)
-                applied = s_int (&nodes [index], "applied_index");
+            if (s_int (&nodes [index], IM_KEY_APPLIED_INDEX) > applied)
+                applied = s_int (&nodes [index], IM_KEY_APPLIED_INDEX);
         }
     static const char *keys [] = {
         "node_id", "raft_state", "term", "leader_id", "commit_index",
-        "applied_index"
+        IM_KEY_APPLIED_INDEX
     };
     json_t *array = json_array ();
     const char *headers [] = {
@@ -107,19 +107,19 @@ s_status (imqctl_t *self)
         }
         //  A node whose disk lost log entries does not vote until the
         //  leader sent them back (docs/faults.md)
-        if (s_int (node, "log_repair_to") > 0) {
+        if (s_int (node, IM_KEY_LOG_REPAIR_TO) > 0) {
             char role [IM_PROTO_ENDPOINT_MAX];
             snprintf (role, sizeof role, "%.40s, repairing", cells [2]);
             im_strlcpy (cells [2], role, sizeof cells [2]);
         }
-        int64_t lag = applied - s_int (node, "applied_index");
+        int64_t lag = applied - s_int (node, IM_KEY_APPLIED_INDEX);
         if (node->reply) {
             snprintf (cells [7], sizeof cells [7], "%" PRId64, lag);
-            json_object_set_new (item, "lag", json_integer (lag));
+            json_object_set_new (item, IM_KEY_LAG, json_integer (lag));
         }
         else {
             im_strlcpy (cells [7], "-", sizeof cells [7]);
-            json_object_set_new (item, "raft_state",
+            json_object_set_new (item, IM_KEY_RAFT_STATE,
                                  json_string ("unreachable"));
         }
         json_array_append_new (array, item);
@@ -162,7 +162,8 @@ s_members (imqctl_t *self)
         return IMQCTL_EXIT_OK;
     }
     static const char *keys [] = {
-        "node", "raft", "client", "workers", "http", "source"
+        IM_KEY_NODE, IM_KEY_RAFT, IM_KEY_CLIENT, IM_KEY_WORKERS, IM_KEY_HTTP,
+        IM_KEY_SOURCE
     };
     const char *headers [] = {
         "NODE", "RAFT", "CLIENT", "WORKERS", "HTTP", "SOURCE"
@@ -200,10 +201,10 @@ s_change (imqctl_t *self, const char *wire, const char *done)
     if (self->args_n > 1) {
         rc = imqctl_args_id (self, 1, &node);
         if (rc == IMQCTL_EXIT_OK)
-            im_fields_set_int (body, "node", node);
+            im_fields_set_int (body, IM_KEY_NODE, node);
     }
     if (rc == IMQCTL_EXIT_OK && self->args_n > 2)
-        im_fields_set_str (body, "raft", self->args [2]);
+        im_fields_set_str (body, IM_KEY_RAFT, self->args [2]);
     if (rc == IMQCTL_EXIT_OK && im_fields_merge (body, self->flags))
         rc = imqctl_args_fail (self, "out of memory");
     imqctl_verb_t verb = *self->verb;

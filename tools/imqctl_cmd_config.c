@@ -14,7 +14,7 @@
 #define S_POLICY_MAX    65536       //  Octets in a policy (a str value)
 
 static const imqctl_flag_t s_flags [] = {
-    { "version", "N", IMQCTL_INT, false, 1, INT64_MAX, NULL },
+    { IM_KEY_VERSION, "N", IMQCTL_INT, false, 1, INT64_MAX, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -95,12 +95,12 @@ s_apply (imqctl_t *self)
     im_fields_t *body = im_fields_new ();
     rc = body ? 0 : IM_ENOMEM;
     if (rc == 0)
-        rc = im_fields_set_str (body, "text", text);
+        rc = im_fields_set_str (body, IM_KEY_TEXT, text);
     if (rc == 0)
-        rc = im_fields_set_str (body, "source", path);
+        rc = im_fields_set_str (body, IM_KEY_SOURCE, path);
     if (rc == 0)
         rc = imqctl_actor (self)
-           ? im_fields_set_str (body, "actor", imqctl_actor (self)) : 0;
+           ? im_fields_set_str (body, IM_KEY_ACTOR, imqctl_actor (self)) : 0;
     free (text);
     if (rc) {
         im_fields_destroy (&body);
@@ -115,8 +115,8 @@ s_apply (imqctl_t *self)
         }
         else {
             char version [32], seq [32];
-            imqctl_text (reply->body, "version", version, sizeof version);
-            imqctl_text (reply->body, "seq", seq, sizeof seq);
+            imqctl_text (reply->body, IM_KEY_VERSION, version, sizeof version);
+            imqctl_text (reply->body, IM_KEY_SEQ, seq, sizeof seq);
             printf ("applied configuration version %s (seq %s)\n", version,
                     seq);
         }
@@ -143,18 +143,18 @@ s_show (imqctl_t *self)
         imqctl_json_print (&json);
     }
     else
-    if (im_fields_int_or (body, "version", 0) == 0)
+    if (im_fields_int_or (body, IM_KEY_VERSION, 0) == 0)
         printf ("version 0: no configuration applied, the built-in "
                 "defaults are in force\n");
     else {
         char version [32], seq [32], at [96], actor [80], source [300];
-        imqctl_text (body, "version", version, sizeof version);
-        imqctl_text (body, "seq", seq, sizeof seq);
-        imqctl_text (body, "actor", actor, sizeof actor);
-        imqctl_text (body, "source", source, sizeof source);
+        imqctl_text (body, IM_KEY_VERSION, version, sizeof version);
+        imqctl_text (body, IM_KEY_SEQ, seq, sizeof seq);
+        imqctl_text (body, IM_KEY_ACTOR, actor, sizeof actor);
+        imqctl_text (body, IM_KEY_SOURCE, source, sizeof source);
         size_t index = 0;
         while (index < im_fields_size (body)
-           &&  !streq (im_fields_key_at (body, index), "ts_ms"))
+           &&  !streq (im_fields_key_at (body, index), IM_KEY_TS_MS))
             index++;
         if (index < im_fields_size (body))
             imqctl_text_at (body, index, at, sizeof at);
@@ -162,7 +162,7 @@ s_show (imqctl_t *self)
             im_strlcpy (at, "-", sizeof at);
         printf ("version %s, applied %s by %s from %s (seq %s)\n\n%s",
                 version, at, actor, source, seq,
-                im_fields_str_or (body, "text", ""));
+                im_fields_str_or (body, IM_KEY_TEXT, ""));
     }
     im_reply_destroy (&reply);
     return IMQCTL_EXIT_OK;
@@ -173,7 +173,7 @@ s_run (imqctl_t *self)
 {
     const char *action = self->args [0];
     if (streq (action, "apply")) {
-        if (im_fields_has (self->flags, "version"))
+        if (im_fields_has (self->flags, IM_KEY_VERSION))
             return imqctl_args_fail (self, "--version goes with show");
         return s_apply (self);
     }

@@ -9,8 +9,8 @@
 #include "imqctl.h"
 
 static const imqctl_flag_t s_flags [] = {
-    { "roles", "R,...", IMQCTL_STR, false, 0, 255, NULL },
-    { "dir", "DIR", IMQCTL_STR, false, 1, PATH_MAX - 32, NULL },
+    { IM_KEY_ROLES, "R,...", IMQCTL_STR, false, 0, 255, NULL },
+    { IM_KEY_DIR, "DIR", IMQCTL_STR, false, 1, PATH_MAX - 32, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -18,8 +18,9 @@ static int
 s_run (imqctl_t *self)
 {
     const char *name = self->args [0];
-    const char *roles = im_fields_str_or (self->flags, "roles", "");
-    const char *dir = im_fields_str_or (self->flags, "dir", self->keys_dir);
+    const char *roles = im_fields_str_or (self->flags, IM_KEY_ROLES, "");
+    const char *dir = im_fields_str_or (self->flags, IM_KEY_DIR,
+                                        self->keys_dir);
     char errbuf [512] = "";
     int rc = im_curve_keygen (dir, name, roles, NULL, NULL, errbuf,
                               sizeof errbuf);

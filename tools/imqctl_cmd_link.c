@@ -11,8 +11,9 @@
 //  link ID --link parent|related|duplicate_of --other ID2
 
 static const imqctl_flag_t s_link_flags [] = {
-    { "link", "KIND", IMQCTL_STR, true, 0, 0, "parent|related|duplicate_of" },
-    { "other", "ID2", IMQCTL_INT, true, 1, INT64_MAX, NULL },
+    { IM_KEY_LINK, "KIND", IMQCTL_STR, true, 0, 0,
+      "parent|related|duplicate_of" },
+    { IM_KEY_OTHER, "ID2", IMQCTL_INT, true, 1, INT64_MAX, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -32,7 +33,7 @@ const imqctl_verb_t imqctl_verb_link = {
 //  unlink ID --other ID2
 
 static const imqctl_flag_t s_unlink_flags [] = {
-    { "other", "ID2", IMQCTL_INT, true, 1, INT64_MAX, NULL },
+    { IM_KEY_OTHER, "ID2", IMQCTL_INT, true, 1, INT64_MAX, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 

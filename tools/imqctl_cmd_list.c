@@ -11,13 +11,13 @@
 //  list [--status S] [--priority N] [--assignee A] [--limit N] [--after ID]
 
 static const imqctl_flag_t s_list_flags [] = {
-    { "status",   "STATUS", IMQCTL_STR, false, 0, 0,
+    { IM_KEY_STATUS,   "STATUS", IMQCTL_STR, false, 0, 0,
                   "new|assigned|in_progress|pending|resolved|closed"
                   "|cancelled" },
-    { "priority", "1-5",    IMQCTL_INT, false, 1, 5, NULL },
-    { "assignee", "A",      IMQCTL_STR, false, 0, 0, NULL },
-    { "limit",    "N",      IMQCTL_INT, false, 1, 10000, NULL },
-    { "after",    "ID",     IMQCTL_INT, false, 0, INT64_MAX, NULL },
+    { IM_KEY_PRIORITY, "1-5",    IMQCTL_INT, false, 1, 5, NULL },
+    { IM_KEY_ASSIGNEE, "A",      IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_LIMIT,    "N",      IMQCTL_INT, false, 1, 10000, NULL },
+    { IM_KEY_AFTER,    "ID",     IMQCTL_INT, false, 0, INT64_MAX, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -28,19 +28,19 @@ s_add_row (imqctl_table_t *table, const im_fields_t *incident,
 {
     char id [24], priority [8], status [32], type [16], category [64];
     char group [64], agent [64], age [16];
-    imqctl_text (incident, "id", id, sizeof id);
+    imqctl_text (incident, IM_KEY_ID, id, sizeof id);
     imqctl_text_priority (incident, priority, sizeof priority);
-    imqctl_text (incident, "status", status, sizeof status);
-    imqctl_text (incident, "type", type, sizeof type);
-    imqctl_text (incident, "category", category, sizeof category);
-    imqctl_text (incident, "group", group, sizeof group);
-    imqctl_text (incident, "agent", agent, sizeof agent);
-    int64_t created = im_fields_int_or (incident, "created_ms", 0);
+    imqctl_text (incident, IM_KEY_STATUS, status, sizeof status);
+    imqctl_text (incident, IM_KEY_TYPE, type, sizeof type);
+    imqctl_text (incident, IM_KEY_CATEGORY, category, sizeof category);
+    imqctl_text (incident, IM_KEY_GROUP, group, sizeof group);
+    imqctl_text (incident, IM_KEY_AGENT, agent, sizeof agent);
+    int64_t created = im_fields_int_or (incident, IM_KEY_CREATED_MS, 0);
     if (created > 0 && (uint64_t) created <= now)
         imqctl_text_duration (now - (uint64_t) created, age, sizeof age);
     else
         snprintf (age, sizeof age, "-");
-    const char *title = im_fields_str_or (incident, "title", "");
+    const char *title = im_fields_str_or (incident, IM_KEY_TITLE, "");
     const char *cells [] = {
         id, priority, status, type, category, group, agent, age, title
     };

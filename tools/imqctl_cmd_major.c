@@ -13,10 +13,10 @@
 //        [--cadence D] [--text T]
 
 static const imqctl_flag_t s_major_flags [] = {
-    { "reason", "R", IMQCTL_STR, false, 0, 0, NULL },
-    { "commander", "C", IMQCTL_STR, false, 0, 0, NULL },
-    { "cadence", "DURATION", IMQCTL_STR, false, 0, 0, NULL },
-    { "text", "T", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_REASON, "R", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_COMMANDER, "C", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_CADENCE, "DURATION", IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_TEXT, "T", IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -33,12 +33,12 @@ s_run_major (imqctl_t *self)
         return imqctl_args_fail (self, "ACTION must be propose, accept, "
                                  "reject or update, got '%s'", action);
     im_fields_t *extra = im_fields_new ();
-    if (!extra || im_fields_set_str (extra, "action", action)) {
+    if (!extra || im_fields_set_str (extra, IM_KEY_ACTION, action)) {
         im_fields_destroy (&extra);
         return imqctl_args_fail (self, "out of memory");
     }
     //  The cadence is given as a duration and sent in ms
-    const char *cadence = im_fields_str (self->flags, "cadence");
+    const char *cadence = im_fields_str (self->flags, IM_KEY_CADENCE);
     if (cadence) {
         uint64_t ms = 0;
         if (im_config_parse_duration (cadence, &ms) || ms > INT64_MAX) {
@@ -46,8 +46,8 @@ s_run_major (imqctl_t *self)
             return imqctl_args_fail (self, "--cadence needs a duration like "
                                      "30m, got '%s'", cadence);
         }
-        im_fields_set_int (extra, "cadence_ms", (int64_t) ms);
-        im_fields_remove (self->flags, "cadence");
+        im_fields_set_int (extra, IM_KEY_CADENCE_MS, (int64_t) ms);
+        im_fields_remove (self->flags, IM_KEY_CADENCE);
     }
     char done [48];
     snprintf (done, sizeof done, "major: %s for", action);
@@ -66,9 +66,9 @@ const imqctl_verb_t imqctl_verb_major = {
 //  review ID --summary S --root_cause R --actions A
 
 static const imqctl_flag_t s_review_flags [] = {
-    { "summary", "S", IMQCTL_STR, true, 0, 0, NULL },
-    { "root_cause", "R", IMQCTL_STR, true, 0, 0, NULL },
-    { "actions", "\"OWNER: ACTION; ...\"", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_SUMMARY, "S", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_ROOT_CAUSE, "R", IMQCTL_STR, true, 0, 0, NULL },
+    { IM_KEY_ACTIONS, "\"OWNER: ACTION; ...\"", IMQCTL_STR, true, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 

@@ -7,15 +7,15 @@
 #include "imqctl.h"
 
 static const imqctl_flag_t s_flags [] = {
-    { "title",       "T",     IMQCTL_STR, true,  0, 0, NULL },
-    { "reporter",    "R",     IMQCTL_STR, true,  0, 0, NULL },
-    { "description", "D",     IMQCTL_STR, false, 0, 0, NULL },
-    { "service",     "S",     IMQCTL_STR, false, 0, 0, NULL },
-    { "impact",      "1-3",   IMQCTL_INT, false, 1, 3, NULL },
-    { "urgency",     "1-3",   IMQCTL_INT, false, 1, 3, NULL },
-    { "type",        "incident|request", IMQCTL_STR, false, 0, 0,
+    { IM_KEY_TITLE,       "T",     IMQCTL_STR, true,  0, 0, NULL },
+    { IM_KEY_REPORTER,    "R",     IMQCTL_STR, true,  0, 0, NULL },
+    { IM_KEY_DESCRIPTION, "D",     IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_SERVICE,     "S",     IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_IMPACT,      "1-3",   IMQCTL_INT, false, 1, 3, NULL },
+    { IM_KEY_URGENCY,     "1-3",   IMQCTL_INT, false, 1, 3, NULL },
+    { IM_KEY_TYPE,        "incident|request", IMQCTL_STR, false, 0, 0,
                      "incident|request" },
-    { "channel",     "C",     IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_CHANNEL,     "C",     IMQCTL_STR, false, 0, 0, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 

@@ -8,7 +8,7 @@
 #include "imqctl.h"
 
 static const imqctl_flag_t s_flags [] = {
-    { "limit", "N", IMQCTL_INT, false, 1, 10000, NULL },
+    { IM_KEY_LIMIT, "N", IMQCTL_INT, false, 1, 10000, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -37,7 +37,7 @@ s_run (imqctl_t *self)
     char *text = s_text (self);
     im_fields_t *body = im_fields_new ();
     if (!text || !body || im_fields_merge (body, self->flags)
-    ||  im_fields_set_str (body, "text", text)) {
+    ||  im_fields_set_str (body, IM_KEY_TEXT, text)) {
         free (text);
         im_fields_destroy (&body);
         return imqctl_args_fail (self, "out of memory");
@@ -61,18 +61,19 @@ s_run (imqctl_t *self)
     for (; table && item;
          item = (const im_fields_t *) zlist_next (reply->items)) {
         char id [24], status [32], code [64], title [160], fix [1024];
-        imqctl_text (item, "id", id, sizeof id);
-        imqctl_text (item, "status", status, sizeof status);
-        imqctl_text (item, "resolution_code", code, sizeof code);
-        imqctl_text (item, "title", title, sizeof title);
+        imqctl_text (item, IM_KEY_ID, id, sizeof id);
+        imqctl_text (item, IM_KEY_STATUS, status, sizeof status);
+        imqctl_text (item, IM_KEY_RESOLUTION_CODE, code, sizeof code);
+        imqctl_text (item, IM_KEY_TITLE, title, sizeof title);
         snprintf (fix, sizeof fix, "%s%s%s",
-                  im_fields_str_or (item, "resolution", ""),
-                  im_fields_has (item, "root_cause") ? "; root cause: " : "",
-                  im_fields_str_or (item, "root_cause", ""));
+                  im_fields_str_or (item, IM_KEY_RESOLUTION, ""),
+                  im_fields_has (item,
+                                 IM_KEY_ROOT_CAUSE) ? "; root cause: " : "",
+                  im_fields_str_or (item, IM_KEY_ROOT_CAUSE, ""));
         const char *cells [] = { id, status, code, title, fix };
         imqctl_table_add (table, cells);
     }
-    if (table && im_fields_int_or (reply->body, "count", 0) > 0)
+    if (table && im_fields_int_or (reply->body, IM_KEY_COUNT, 0) > 0)
         imqctl_table_print (table, stdout, IMQCTL_WIDTH);
     else
         printf ("no resolved incident matches\n");

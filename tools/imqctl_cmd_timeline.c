@@ -8,7 +8,7 @@
 #include "imqctl.h"
 
 static const imqctl_flag_t s_flags [] = {
-    { "view", "V", IMQCTL_STR, false, 0, 0, "own|merged" },
+    { IM_KEY_VIEW, "V", IMQCTL_STR, false, 0, 0, "own|merged" },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
@@ -96,7 +96,7 @@ s_collect (const imqctl_t *self, const im_reply_t *reply,
         }
         else
         if (s_add_row (table, event, (uint64_t) im_fields_int_or (
-                reply->body, "incident", 0)))
+                reply->body, IM_KEY_INCIDENT, 0)))
             rc = IMQCTL_EXIT_BROKER;
         frame = (zframe_t *) zlist_next (reply->raw_items);
     }
@@ -114,10 +114,10 @@ s_run_timeline (imqctl_t *self)
     if (rc)
         return rc;
     im_fields_t *body = im_fields_new ();
-    bool merged = streq (im_fields_str_or (self->flags, "view", "own"),
+    bool merged = streq (im_fields_str_or (self->flags, IM_KEY_VIEW, "own"),
                          "merged");
-    if (!body || im_fields_set_int (body, "incident", incident)
-    ||  (merged && im_fields_set_int (body, "merged", 1))) {
+    if (!body || im_fields_set_int (body, IM_KEY_INCIDENT, incident)
+    ||  (merged && im_fields_set_int (body, IM_KEY_MERGED, 1))) {
         im_fields_destroy (&body);
         return imqctl_args_fail (self, "out of memory");
     }

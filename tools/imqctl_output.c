@@ -183,7 +183,7 @@ imqctl_text (const im_fields_t *fields, const char *key,
 void
 imqctl_text_priority (const im_fields_t *fields, char *buffer, size_t size)
 {
-    int64_t priority = fields? im_fields_int_or (fields, "priority", 0): 0;
+    int64_t priority = fields? im_fields_int_or (fields, IM_KEY_PRIORITY, 0): 0;
     if (priority >= 1 && priority <= 5)
         snprintf (buffer, size, "P%d", (int) priority);
     else

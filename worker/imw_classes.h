@@ -23,6 +23,7 @@
 
 #include "im_error.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_command.h"
 #include "im_policy.h"

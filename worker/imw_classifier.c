@@ -45,8 +45,8 @@ s_scale (const im_fields_t *payload, const char *key)
 static const char *
 s_type (const im_fields_t *payload)
 {
-    const char *type = im_fields_str (payload, "type");
-    return type ? type : im_fields_str_or (payload, "to", "incident");
+    const char *type = im_fields_str (payload, IM_KEY_TYPE);
+    return type ? type : im_fields_str_or (payload, IM_KEY_TO, "incident");
 }
 
 int
@@ -69,8 +69,9 @@ imw_classifier_category (const im_policy_t *policy,
                          const im_fields_t *payload)
 {
     assert (policy && payload);
-    const char *title = im_fields_str_or (payload, "title", "");
-    const char *description = im_fields_str_or (payload, "description", "");
+    const char *title = im_fields_str_or (payload, IM_KEY_TITLE, "");
+    const char *description = im_fields_str_or (payload, IM_KEY_DESCRIPTION,
+                                                "");
     size_t size = strlen (title) + strlen (description) + 2;
     char *text = (char *) malloc (size);
     if (!text)
@@ -92,23 +93,23 @@ imw_classifier_handle (imw_classifier_t *self, const im_event_t *event,
     im_fields_t *args = imw_output_add (out, "CLASSIFY", event->incident,
                                         "classify");
     if (!args
-    ||  im_fields_set_int (args, "priority",
+    ||  im_fields_set_int (args, IM_KEY_PRIORITY,
                            imw_classifier_priority (self->policy,
                                                     event->payload))
-    ||  im_fields_set_str (args, "category",
+    ||  im_fields_set_str (args, IM_KEY_CATEGORY,
                            imw_classifier_category (self->policy,
                                                     event->payload))
-    ||  im_fields_set_str (args, "type", s_type (event->payload)))
+    ||  im_fields_set_str (args, IM_KEY_TYPE, s_type (event->payload)))
         return IM_ENOMEM;
     //  Routing: a new incident of a category the policy routes goes to
     //  that group, unless someone assigned it first
     const char *group = im_policy_route (self->policy,
-                                         im_fields_str (args, "category"));
+                                         im_fields_str (args, IM_KEY_CATEGORY));
     if (event->type == IM_EV_OPENED && group) {
         args = imw_output_add (out, "ASSIGN", event->incident, "route");
         if (!args
-        ||  im_fields_set_str (args, "group", group)
-        ||  im_fields_set_int (args, "unassigned_only", 1))
+        ||  im_fields_set_str (args, IM_KEY_GROUP, group)
+        ||  im_fields_set_int (args, IM_KEY_UNASSIGNED_ONLY, 1))
             return IM_ENOMEM;
     }
     return 0;

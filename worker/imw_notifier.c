@@ -138,7 +138,8 @@ static int
 s_fetch (imw_notifier_t *self, uint64_t incident, s_incident_t *entry)
 {
     im_fields_t *body = im_fields_new ();
-    if (!body || im_fields_set_int (body, "incident", (int64_t) incident)) {
+    if (!body || im_fields_set_int (body, IM_KEY_INCIDENT,
+                                    (int64_t) incident)) {
         im_fields_destroy (&body);
         return IM_ENOMEM;
     }
@@ -151,22 +152,22 @@ s_fetch (imw_notifier_t *self, uint64_t incident, s_incident_t *entry)
         return IM_ETIMEOUT;
     }
     int rc = 0;
-    if (reply->status == 421 || reply->status >= 500)
+    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
         rc = IM_EBUSY;
     else
-    if (reply->status == 200 && reply->body) {
+    if (reply->status == IM_PROTO_OK && reply->body) {
         const im_fields_t *incident_fields = reply->body;
         if (s_set (&entry->reporter,
-                   im_fields_str (incident_fields, "reporter"))
-        ||  s_set (&entry->title, im_fields_str (incident_fields, "title"))
-        ||  s_set (&entry->group, im_fields_str (incident_fields, "group"))
-        ||  s_set (&entry->agent, im_fields_str (incident_fields, "agent"))
+                   im_fields_str (incident_fields, IM_KEY_REPORTER))
+        ||  s_set (&entry->title, im_fields_str (incident_fields, IM_KEY_TITLE))
+        ||  s_set (&entry->group, im_fields_str (incident_fields, IM_KEY_GROUP))
+        ||  s_set (&entry->agent, im_fields_str (incident_fields, IM_KEY_AGENT))
         ||  s_set (&entry->reporters,
-                   im_fields_str (incident_fields, "reporters")))
+                   im_fields_str (incident_fields, IM_KEY_REPORTERS)))
             rc = IM_ENOMEM;
-        entry->request = streq (im_fields_str_or (incident_fields, "type",
+        entry->request = streq (im_fields_str_or (incident_fields, IM_KEY_TYPE,
                                                   ""), "request");
-        entry->major = streq (im_fields_str_or (incident_fields, "major",
+        entry->major = streq (im_fields_str_or (incident_fields, IM_KEY_MAJOR,
                                                 ""), "declared");
     }
     else                            //  404 and the like: nobody to tell
@@ -222,11 +223,11 @@ s_notify (imw_notifier_t *self, const im_event_t *event,
     im_fields_t *args = imw_output_add (out, "NOTIFY", event->incident,
                                         action);
     if (!args
-    ||  im_fields_set_str (args, "recipient", recipient)
-    ||  im_fields_set_str (args, "channel", "file")
-    ||  im_fields_set_str (args, "reason", reason)
-    ||  im_fields_set_int (args, "about_seq", (int64_t) event->seq)
-    ||  im_fields_set_str (args, "target", path))
+    ||  im_fields_set_str (args, IM_KEY_RECIPIENT, recipient)
+    ||  im_fields_set_str (args, IM_KEY_CHANNEL, "file")
+    ||  im_fields_set_str (args, IM_KEY_REASON, reason)
+    ||  im_fields_set_int (args, IM_KEY_ABOUT_SEQ, (int64_t) event->seq)
+    ||  im_fields_set_str (args, IM_KEY_TARGET, path))
         return IM_ENOMEM;
     return 0;
 }
@@ -265,10 +266,10 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     if (event->type == IM_EV_OPENED) {
         entry = s_entry (self, event->incident);
         if (!entry
-        ||  s_set (&entry->reporter, im_fields_str (payload, "reporter"))
-        ||  s_set (&entry->title, im_fields_str (payload, "title")))
+        ||  s_set (&entry->reporter, im_fields_str (payload, IM_KEY_REPORTER))
+        ||  s_set (&entry->title, im_fields_str (payload, IM_KEY_TITLE)))
             return IM_ENOMEM;
-        entry->request = streq (im_fields_str_or (payload, "type", ""),
+        entry->request = streq (im_fields_str_or (payload, IM_KEY_TYPE, ""),
                                 "request");
         entry->known = true;
     }
@@ -276,7 +277,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     if (event->type == IM_EV_CONVERTED) {
         rc = s_lookup (self, event->incident, &entry);
         if (rc == 0)
-            entry->request = streq (im_fields_str_or (payload, "to", ""),
+            entry->request = streq (im_fields_str_or (payload, IM_KEY_TO, ""),
                                     "request");
     }
     else
@@ -284,8 +285,8 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         //  The lookup is for the title; the assignee is the event's
         rc = s_lookup (self, event->incident, &entry);
         if (rc == 0
-        &&  (s_set (&entry->group, im_fields_str (payload, "group"))
-        ||   s_set (&entry->agent, im_fields_str (payload, "agent"))))
+        &&  (s_set (&entry->group, im_fields_str (payload, IM_KEY_GROUP))
+        ||   s_set (&entry->agent, im_fields_str (payload, IM_KEY_AGENT))))
             rc = IM_ENOMEM;
         if (rc == 0)
             rc = s_notify_assignee (self, event, entry, "assigned", out);
@@ -309,7 +310,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     }
     else
     if (event->type == IM_EV_ESCALATED
-    &&  streq (im_fields_str_or (payload, "kind", ""), "hierarchical")) {
+    &&  streq (im_fields_str_or (payload, IM_KEY_KIND, ""), "hierarchical")) {
         //  Management hears of it; who works on it does not change
         rc = s_lookup (self, event->incident, &entry);
         for (size_t index = 0;
@@ -319,10 +320,10 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     }
     else
     if (event->type == IM_EV_LINKED
-    &&  streq (im_fields_str_or (payload, "link", ""), "duplicate")) {
+    &&  streq (im_fields_str_or (payload, IM_KEY_LINK, ""), "duplicate")) {
         //  A merged duplicate's reporters hear of the survivor's outcome
         rc = s_lookup (self, event->incident, &entry);
-        const char *more = im_fields_str_or (payload, "reporters", "");
+        const char *more = im_fields_str_or (payload, IM_KEY_REPORTERS, "");
         if (rc == 0 && *more) {
             size_t size = strlen (entry->reporters ? entry->reporters : "")
                         + strlen (more) + 2;
@@ -347,7 +348,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         }
         if (rc == 0)
             rc = s_notify (self, event,
-                           im_fields_str_or (payload, "commander", ""),
+                           im_fields_str_or (payload, IM_KEY_COMMANDER, ""),
                            "commander", entry->title, out);
     }
     else
@@ -355,13 +356,13 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         rc = s_lookup (self, event->incident, &entry);
         if (rc == 0)
             rc = s_notify (self, event,
-                           im_fields_str_or (payload, "commander", ""),
+                           im_fields_str_or (payload, IM_KEY_COMMANDER, ""),
                            "update-due", entry->title, out);
     }
     else
     if (event->type == IM_EV_RESOLVED) {
         rc = s_lookup (self, event->incident, &entry);
-        if (rc == 0 && (entry->major || im_fields_int_or (payload, "major",
+        if (rc == 0 && (entry->major || im_fields_int_or (payload, IM_KEY_MAJOR,
                                                           0)))
             rc = s_notify (self, event, self->policy->broadcast,
                            "major-resolved", entry->title, out);

@@ -51,7 +51,7 @@ static int
 s_fetch (imw_policy_t *self, uint64_t version, im_client_t *query)
 {
     im_fields_t *body = im_fields_new ();
-    if (!body || im_fields_set_int (body, "version", (int64_t) version)) {
+    if (!body || im_fields_set_int (body, IM_KEY_VERSION, (int64_t) version)) {
         im_fields_destroy (&body);
         return IM_ENOMEM;
     }
@@ -64,16 +64,16 @@ s_fetch (imw_policy_t *self, uint64_t version, im_client_t *query)
         return IM_ETIMEOUT;
     }
     int rc = 0;
-    if (reply->status == 421 || reply->status >= 500)
+    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
         rc = IM_EBUSY;
     else
-    if (reply->status != 200 || !reply->body) {
+    if (reply->status != IM_PROTO_OK || !reply->body) {
         zsys_error ("policy: CONFIG-GET %" PRIu64 " answered %d", version,
                     reply->status);
         rc = IM_ECONFIG;
     }
     else {
-        const char *text = im_fields_str_or (reply->body, "text", "");
+        const char *text = im_fields_str_or (reply->body, IM_KEY_TEXT, "");
         char errbuf [512];
         rc = im_policy_parse (self->loaded, "policy", text, version,
                               errbuf, sizeof errbuf);
@@ -95,7 +95,7 @@ imw_policy_follow (imw_policy_t *self, const im_event_t *event,
     &&  event->type != IM_EV_PENDING)
         return 0;
     int64_t wanted = event->payload
-                   ? im_fields_int_or (event->payload, "policy_version", 0)
+                   ? im_fields_int_or (event->payload, IM_KEY_POLICY_VERSION, 0)
                    : 0;
     if (wanted < 0 || (uint64_t) wanted == self->version)
         return 0;

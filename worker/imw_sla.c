@@ -164,8 +164,8 @@ s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
     im_fields_t *args = imw_output_add (out, "SLA-STOP", event->incident,
                                         action);
     if (!args
-    ||  im_fields_set_str (args, "clock", clock)
-    ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms))
+    ||  im_fields_set_str (args, IM_KEY_CLOCK, clock)
+    ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms))
         return IM_ENOMEM;
     return 0;
 }
@@ -187,11 +187,12 @@ imw_sla_policy (imw_sla_t *self)
 static int
 s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
 {
-    int64_t priority = im_fields_int_or (event->payload, "priority", 0);
+    int64_t priority = im_fields_int_or (event->payload, IM_KEY_PRIORITY, 0);
     if (priority < 1 || priority > IM_PRIORITIES)
         return IM_EINVAL;
     //  Requests have their own SLA policy, one target for every priority
-    const char *type = im_fields_str_or (event->payload, "type", "incident");
+    const char *type = im_fields_str_or (event->payload, IM_KEY_TYPE,
+                                         "incident");
     bool request = streq (type, "request");
     uint64_t response_ms = request ? self->policy->request_response_ms
                                    : self->policy->response_ms [priority - 1];
@@ -230,11 +231,11 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     im_fields_t *args = imw_output_add (out, "SLA-START", event->incident,
                                         "sla-start");
     if (!args
-    ||  im_fields_set_int (args, "priority", priority)
-    ||  im_fields_set_str (args, "type", request ? "request" : "incident")
+    ||  im_fields_set_int (args, IM_KEY_PRIORITY, priority)
+    ||  im_fields_set_str (args, IM_KEY_TYPE, request ? "request" : "incident")
     ||  im_fields_set_str (args, "calendar", calendar)
-    ||  im_fields_set_int (args, "response_due_ms", (int64_t) response_due)
-    ||  im_fields_set_int (args, "resolution_due_ms",
+    ||  im_fields_set_int (args, IM_KEY_RESPONSE_DUE_MS, (int64_t) response_due)
+    ||  im_fields_set_int (args, IM_KEY_RESOLUTION_DUE_MS,
                            (int64_t) resolution_due)
     ||  im_fields_set_int (args, "response_target_ms", (int64_t) response_ms)
     ||  im_fields_set_int (args, "resolution_target_ms",
@@ -259,11 +260,11 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
 static int
 s_on_started (imw_sla_t *self, const im_event_t *event)
 {
-    int priority = (int) im_fields_int_or (event->payload, "priority", 0);
+    int priority = (int) im_fields_int_or (event->payload, IM_KEY_PRIORITY, 0);
     int64_t response_due =
-        im_fields_int_or (event->payload, "response_due_ms", 0);
+        im_fields_int_or (event->payload, IM_KEY_RESPONSE_DUE_MS, 0);
     int64_t resolution_due =
-        im_fields_int_or (event->payload, "resolution_due_ms", 0);
+        im_fields_int_or (event->payload, IM_KEY_RESOLUTION_DUE_MS, 0);
     if (response_due <= 0 || resolution_due <= 0)
         return IM_EINVAL;
     int rc = imw_sla_arm (self, event->incident, IMW_SLA_RESPONSE,
@@ -301,7 +302,8 @@ s_on_resolved (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
     imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESPONSE);
     imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESOLUTION);
-    int64_t close_due = im_fields_int_or (event->payload, "close_due_ms", 0);
+    int64_t close_due = im_fields_int_or (event->payload, IM_KEY_CLOSE_DUE_MS,
+                                          0);
     if (rc == 0 && close_due > 0)
         rc = imw_sla_arm (self, event->incident, IMW_SLA_CLOSE,
                           (uint64_t) close_due, 0);
@@ -314,7 +316,7 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     assert (self && event && out);
     if (!event->payload)
         return IM_EINVAL;
-    const char *clock = im_fields_str_or (event->payload, "clock", "");
+    const char *clock = im_fields_str_or (event->payload, IM_KEY_CLOCK, "");
     switch (event->type) {
         case IM_EV_CLASSIFIED:
             return s_on_classified (self, event, out);
@@ -348,7 +350,8 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         case IM_EV_MAJOR_UPDATED:
         case IM_EV_UPDATE_DUE: {
             //  A major incident's next update
-            int64_t due = im_fields_int_or (event->payload, "update_due_ms",
+            int64_t due = im_fields_int_or (event->payload,
+                                            IM_KEY_UPDATE_DUE_MS,
                                             0);
             return due > 0 ? imw_sla_arm (self, event->incident,
                                           IMW_SLA_UPDATE, (uint64_t) due, 0)
@@ -374,7 +377,7 @@ s_sweep (imw_sla_t *self, uint64_t now_ms)
     self->swept_ms = now_ms;
     im_fields_t *body = im_fields_new ();
     if (!body
-    ||  im_fields_set_int (body, "due_before",
+    ||  im_fields_set_int (body, IM_KEY_DUE_BEFORE,
                            (int64_t) (now_ms - IMW_SLA_GRACE_MS))) {
         im_fields_destroy (&body);
         return;
@@ -382,7 +385,7 @@ s_sweep (imw_sla_t *self, uint64_t now_ms)
     im_reply_t *reply = im_client_call (self->query, "SLA-CLOCKS", NULL, body,
                                         false);
     im_fields_destroy (&body);
-    if (reply && reply->status == 200)
+    if (reply && reply->status == IM_PROTO_OK)
         imw_sla_restore (self, reply->items);
     else
         zsys_warning ("sla: sweep: %s", reply ? "refused"
@@ -432,13 +435,13 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
         bool breach = streq (action, "breach");
         bool warn = streq (action, "warn");
         if (!args
-        ||  (breach && im_fields_set_str (args, "clock", entry->clock))
-        ||  (warn && im_fields_set_str (args, "clock",
+        ||  (breach && im_fields_set_str (args, IM_KEY_CLOCK, entry->clock))
+        ||  (warn && im_fields_set_str (args, IM_KEY_CLOCK,
                                         imw_sla_warned_clock (entry->clock)))
         ||  (warn && im_fields_set_int (args, "fraction", entry->fraction))
         ||  (streq (action, "remind")
-             && im_fields_set_str (args, "action", "remind"))
-        ||  im_fields_set_int (args, "due_ms", (int64_t) entry->due_ms))
+             && im_fields_set_str (args, IM_KEY_ACTION, "remind"))
+        ||  im_fields_set_int (args, IM_KEY_DUE_MS, (int64_t) entry->due_ms))
             return IM_ENOMEM;
         entry->sent = true;
     }
@@ -470,10 +473,10 @@ imw_sla_restore (imw_sla_t *self, zlist_t *items)
         return 0;
     im_fields_t *item = (im_fields_t *) zlist_first (items);
     for (; item; item = (im_fields_t *) zlist_next (items)) {
-        int64_t incident = im_fields_int_or (item, "incident", 0);
-        int64_t due_ms = im_fields_int_or (item, "due_ms", 0);
-        const char *clock = im_fields_str_or (item, "clock", "");
-        int priority = (int) im_fields_int_or (item, "priority", 0);
+        int64_t incident = im_fields_int_or (item, IM_KEY_INCIDENT, 0);
+        int64_t due_ms = im_fields_int_or (item, IM_KEY_DUE_MS, 0);
+        const char *clock = im_fields_str_or (item, IM_KEY_CLOCK, "");
+        int priority = (int) im_fields_int_or (item, IM_KEY_PRIORITY, 0);
         int fraction = (int) im_fields_int_or (item, "fraction", 0);
         bool warning = streq (clock, IMW_SLA_WARN_RESPONSE)
                     || streq (clock, IMW_SLA_WARN_RESOLUTION);
@@ -505,12 +508,12 @@ imw_sla_start (imw_sla_t *self, im_client_t *query)
         return IM_ETIMEOUT;
     }
     int rc = 0;
-    if (reply->status == 200) {
+    if (reply->status == IM_PROTO_OK) {
         size_t armed = imw_sla_restore (self, reply->items);
         zsys_info ("sla: %zu running clocks loaded", armed);
     }
     else
-    if (reply->status == 421 || reply->status >= 500)
+    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
         rc = IM_EBUSY;
     else                            //  Asking again would not help
         zsys_error ("sla: SLA-CLOCKS refused (%d), no clocks loaded",

@@ -87,10 +87,10 @@ s_build (imw_tracker_t *self, uint64_t seq, const imw_output_t *output,
     built->body = im_fields_dup (imw_output_args (output, index));
     if (length < 0 || (size_t) length >= sizeof built->request_id
     ||  !built->body
-    ||  im_fields_set_int (built->body, "incident",
+    ||  im_fields_set_int (built->body, IM_KEY_INCIDENT,
                            (int64_t) imw_output_incident (output, index))
-    ||  im_fields_set_str (built->body, "actor", self->actor)
-    ||  im_fields_set_int (built->body, "causation", (int64_t) seq))
+    ||  im_fields_set_str (built->body, IM_KEY_ACTOR, self->actor)
+    ||  im_fields_set_int (built->body, IM_KEY_CAUSATION, (int64_t) seq))
         return -1;
     return 0;
 }

@@ -234,12 +234,12 @@ s_recv_reply (imw_worker_t *self)
                                  reply->status, im_mono_ms (),
                                  &ack_seq, &timer);
     const char *error = reply->body
-        ? im_fields_str_or (reply->body, "error", "") : "";
+        ? im_fields_str_or (reply->body, IM_KEY_ERROR, "") : "";
     if (rc == IM_EBUSY)
         zsys_info ("%s: %s answered %d %s, will resend", self->role->name,
                    reply->request_id, reply->status, error);
     else
-    if (rc == 0 && reply->status == 409)
+    if (rc == 0 && reply->status == IM_PROTO_CONFLICT)
         zsys_info ("%s: %s refused: 409 %s", self->role->name,
                    reply->request_id, error);
     else

@@ -105,7 +105,7 @@ imb_dispatch_handle (imb_dispatch_t *self, zframe_t *routing,
                                     //  trade refusals forever
     else
     if (msg->type == IM_WMSG_DELIVER || msg->type == IM_WMSG_REDIRECT)
-        s_send (self, routing, im_wmsg_encode_error (400,
+        s_send (self, routing, im_wmsg_encode_error (IM_PROTO_BAD_REQUEST,
                 msg->type == IM_WMSG_DELIVER
                 ? "DELIVER is sent by the broker, not to it"
                 : "REDIRECT is sent by the broker, not to it"));

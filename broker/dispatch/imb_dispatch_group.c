@@ -465,15 +465,16 @@ im_fields_t *
 imb_dispatch_group_status (imb_dispatch_group_t *self)
 {
     im_fields_t *status = im_fields_new ();
-    im_fields_set_str (status, "group", self->name);
-    im_fields_set_int (status, "instances",
+    im_fields_set_str (status, IM_KEY_GROUP, self->name);
+    im_fields_set_int (status, IM_KEY_INSTANCES,
                        (int64_t) zhashx_size (self->instances));
-    im_fields_set_int (status, "offset", (int64_t) self->offset);
-    im_fields_set_int (status, "lag", (int64_t) (self->last_seq > self->offset
+    im_fields_set_int (status, IM_KEY_OFFSET, (int64_t) self->offset);
+    im_fields_set_int (status, IM_KEY_LAG,
+                       (int64_t) (self->last_seq > self->offset
                                        ? self->last_seq - self->offset : 0));
-    im_fields_set_int (status, "inflight",
+    im_fields_set_int (status, IM_KEY_INFLIGHT,
                        (int64_t) zhashx_size (self->inflight));
-    im_fields_set_int (status, "waiting",
+    im_fields_set_int (status, IM_KEY_WAITING,
                        (int64_t) zlistx_size (self->waiting));
     return status;
 }

@@ -35,6 +35,9 @@ struct _imb_http_t {
     char endpoint [IM_CONFIG_PATH_MAX];     //  Broker's client endpoint
     const im_curve_t *curve;        //  The node's identity, or NULL
     bool auto_resolve;              //  Resolved alerts resolve incidents
+    bool auth;                      //  Bearer tokens required (CURVE on)
+    bool readyz_open;               //  /readyz without a token
+    bool metrics_open;              //  /metrics without a token
     uint64_t copies_window_ms;      //  Alert copies within it count once
     atomic_uint_fast64_t answers [S_STATUS_MAX];
                                     //  Answers given, by status
@@ -61,7 +64,7 @@ s_fill (imb_http_answer_t *answer, unsigned status, char *text,
     imb_http_answer_clear (answer);
     if (!text) {
         text = strdup ("{\"error\": \"out of memory\"}");
-        status = 500;
+        status = IM_PROTO_INTERNAL;
         type = "application/json";
     }
     answer->status = status;
@@ -120,7 +123,8 @@ imb_http_answer_refusal (imb_http_answer_t *answer, unsigned status,
     memset (answer, 0, sizeof *answer);
     json_t *json = s_error_json (text, NULL);
     s_fill_json (answer, status, &json);
-    if (answer->status == 503 || answer->status == 429)
+    if (answer->status == IM_PROTO_UNAVAILABLE
+    ||  answer->status == IMB_HTTP_TOO_MANY)
         answer->retry_after = 1;
 }
 
@@ -129,9 +133,14 @@ imb_http_error (const imb_http_request_t *request, unsigned status,
                 const char *text, const char *field)
 {
     json_t *json = s_error_json (text, field);
-    return imb_http_answer (request, status, &json,
-                            status == 503 || status == 504 || status == 429
-                            ? 1 : 0, NULL);
+    int rc = imb_http_answer (request, status, &json,
+                              status == IM_PROTO_UNAVAILABLE
+                              || status == IM_PROTO_OUTCOME_UNKNOWN
+                              || status == IMB_HTTP_TOO_MANY
+                              ? 1 : 0, NULL);
+    //  RFC 6750: a request without a valid token is told how to bring one
+    request->answer->authenticate = status == IM_PROTO_UNAUTHORIZED;
+    return rc;
 }
 
 int
@@ -141,7 +150,7 @@ imb_http_not_allowed (const imb_http_request_t *request, const char *allow)
     snprintf (text, sizeof text, "method %.20s is not allowed here; "
               "allowed: %s", request->method, allow);
     json_t *json = s_error_json (text, NULL);
-    s_fill_json (request->answer, 405, &json);
+    s_fill_json (request->answer, IMB_HTTP_METHOD_NOT_ALLOWED, &json);
     request->answer->allow = allow;
     return 0;
 }
@@ -152,12 +161,13 @@ imb_http_broker_error (const imb_http_request_t *request,
 {
     //  "Not the leader" tells an HTTP client to come back, as busy does,
     //  and where the leader's HTTP server is when the node knows it
-    unsigned status = reply->status == 421 ? 503 : (unsigned) reply->status;
-    const char *text = im_fields_str (reply->body, "error");
-    const char *leader_http = reply->status == 421
-                            ? im_fields_str (reply->body, "leader_http")
+    unsigned status = reply->status == IM_PROTO_NOT_LEADER
+                    ? IM_PROTO_UNAVAILABLE : (unsigned) reply->status;
+    const char *text = im_fields_str (reply->body, IM_KEY_ERROR);
+    const char *leader_http = reply->status == IM_PROTO_NOT_LEADER
+                            ? im_fields_str (reply->body, IM_KEY_LEADER_HTTP)
                             : NULL;
-    if (reply->status == 504) {
+    if (reply->status == IM_PROTO_OUTCOME_UNKNOWN) {
         //  Outcome unknown: the same request id, given again as the
         //  Idempotency-Key, applies the command at most once and answers
         //  its result
@@ -174,6 +184,15 @@ imb_http_broker_error (const imb_http_request_t *request,
     json_t *json = json_pack ("{s:s,s:s}", "error", text ? text : "not the "
                               "leader", "leader_http", leader_http);
     return imb_http_answer (request, status, &json, 1, NULL);
+}
+
+bool
+imb_http_open (imb_http_t *self, const char *path)
+{
+    assert (self && path);
+    return !self->auth || streq (path, "/healthz")
+        || (self->readyz_open && streq (path, "/readyz"))
+        || (self->metrics_open && streq (path, "/metrics"));
 }
 
 bool
@@ -301,6 +320,9 @@ imb_http_new (const im_config_t *config, const char *endpoint,
     im_strlcpy (self->endpoint, endpoint, sizeof self->endpoint);
     self->curve = curve;
     self->auto_resolve = streq (config->alert_resolve, "auto");
+    self->auth = config->curve;
+    self->readyz_open = config->http_readyz_open;
+    self->metrics_open = config->http_metrics_open;
     self->copies_window_ms = config->http_alert_copies_window_ms;
     for (size_t index = 0; index < S_STATUS_MAX; index++)
         atomic_init (&self->answers [index], 0);

@@ -11,6 +11,20 @@
 #define IMB_HTTP_H_INCLUDED
 
 #include "im_config.h"
+#include "im_proto_status.h"
+
+//  HTTP statuses the protocol has no use for (docs/http.md section 5);
+//  the others are the protocol's, IM_PROTO_* (im_proto_status.h)
+#define IMB_HTTP_ACCEPTED           202     //  Taken; the outcome follows
+#define IMB_HTTP_METHOD_NOT_ALLOWED 405     //  Allow names those it takes
+#define IMB_HTTP_TIMEOUT            408     //  Head or body too slow
+#define IMB_HTTP_LENGTH_REQUIRED    411
+#define IMB_HTTP_URI_TOO_LONG       414
+#define IMB_HTTP_EXPECTATION_FAILED 417     //  An Expect we do not take
+#define IMB_HTTP_TOO_MANY           429     //  Client over its share
+#define IMB_HTTP_HEADERS_TOO_LARGE  431
+#define IMB_HTTP_NOT_IMPLEMENTED    501     //  A Transfer-Encoding
+#define IMB_HTTP_VERSION            505     //  Not HTTP/1.0 or 1.1
 
 typedef struct _imb_http_t imb_http_t;
 

@@ -19,15 +19,28 @@
 #define S_BUSY_MS       20          //  Resend of those answered busy
 
 im_reply_t *
-imb_http_call (imb_http_t *self, const char *verb, const char *request_id,
-               const im_fields_t *body, bool raw_items, int timeout_ms)
+imb_http_call (const imb_http_request_t *request, const char *verb,
+               const char *request_id, const im_fields_t *body,
+               bool raw_items, int timeout_ms)
 {
-    im_client_t *client = imb_http_client (self, timeout_ms ? timeout_ms
-                                                            : S_CALL_MS);
+    im_client_t *client = imb_http_client (request->http, timeout_ms
+                                           ? timeout_ms : S_CALL_MS);
     if (!client)
         return NULL;
-    im_reply_t *reply = im_client_call (client, verb, request_id, body,
-                                        raw_items);
+    //  The caller's token goes with the request: the node (or the
+    //  leader, when this node forwards it) says who it is
+    im_fields_t *sent = NULL;
+    if (*request->bearer) {
+        sent = body ? im_fields_dup (body) : im_fields_new ();
+        if (!sent || im_fields_set_str (sent, IM_KEY_BEARER, request->bearer)) {
+            im_fields_destroy (&sent);
+            im_client_destroy (&client);
+            return NULL;
+        }
+    }
+    im_reply_t *reply = im_client_call (client, verb, request_id,
+                                        sent ? sent : body, raw_items);
+    im_fields_destroy (&sent);
     im_client_destroy (&client);
     return reply;
 }
@@ -55,10 +68,14 @@ s_send_alert (void *arg, const char *verb, const char *request_id,
 }
 
 int
-imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
-                     im_reply_t **replies)
+imb_http_call_batch (const imb_http_request_t *request,
+                     const imb_http_batch_t *batch, im_reply_t **replies)
 {
-    im_client_t *client = imb_http_client (self, S_CALL_MS);
+    for (size_t index = 0; *request->bearer && index < batch->count; index++)
+        if (im_fields_set_str (batch->commands [index].body, IM_KEY_BEARER,
+                               request->bearer))
+            return IM_ENOMEM;
+    im_client_t *client = imb_http_client (request->http, S_CALL_MS);
     if (!client)
         return IM_ENOMEM;
     //  Requests are idempotent: sending one again is always safe. A full

@@ -48,6 +48,8 @@ s_reason (unsigned status)
         case 201: return "Created";
         case 202: return "Accepted";
         case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
         case 408: return "Request Timeout";
@@ -290,6 +292,9 @@ imb_http_conn_answer (imb_http_conn_t *self, imb_http_answer_t *answer,
     if (answer->allow)
         length += snprintf (head + length, sizeof head - (size_t) length,
                             "Allow: %.200s\r\n", answer->allow);
+    if (answer->authenticate)
+        length += snprintf (head + length, sizeof head - (size_t) length,
+                            "WWW-Authenticate: Bearer realm=\"imq\"\r\n");
     length += snprintf (head + length, sizeof head - (size_t) length,
                         "%s\r\n", self->close_after ? "Connection: close\r\n"
                                   : self->is_1_0 ? "Connection: keep-alive\r\n"

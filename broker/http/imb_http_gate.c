@@ -59,13 +59,13 @@ imb_http_gate_enter (imb_http_gate_t *self, const char *address, char *text,
         snprintf (text, size, "too many connections from %s: at most %zu "
                   "at once (http.connections_per_client)", address,
                   self->limits.per_client);
-        status = 429;
+        status = IMB_HTTP_TOO_MANY;
     }
     else
     if (self->open >= self->limits.connections_max) {
         snprintf (text, size, "too many connections: at most %zu at once "
                   "(http.connections_max)", self->limits.connections_max);
-        status = 503;
+        status = IM_PROTO_UNAVAILABLE;
     }
     if (status)
         self->refused++;

@@ -157,9 +157,13 @@ static const struct {
     const char *key;                //  Field
     bool is_int;                    //  Integer, else string
 } s_incident_fields [] = {
-    { "title", false }, { "reporter", false }, { "description", false },
-    { "service", false }, { "impact", true }, { "urgency", true },
-    { "type", false }, { "channel", false }, { "actor", false },
+    { IM_KEY_TITLE, false },
+    { IM_KEY_REPORTER, false },
+    { IM_KEY_DESCRIPTION, false },
+    { IM_KEY_SERVICE, false },
+    { IM_KEY_IMPACT, true },
+    { IM_KEY_URGENCY, true },
+    { IM_KEY_TYPE, false }, { IM_KEY_CHANNEL, false }, { IM_KEY_ACTOR, false },
 };
 #define S_INCIDENT_FIELDS \
     (sizeof s_incident_fields / sizeof s_incident_fields [0])
@@ -195,12 +199,12 @@ imb_http_ingest_incident (const json_t *root, im_fields_t *body,
                 return s_fault (fault, key, "field '%s' is too long", key);
         }
     }
-    if (!im_fields_has (body, "title"))
+    if (!im_fields_has (body, IM_KEY_TITLE))
         return s_fault (fault, "title", "missing field 'title'");
-    if (!im_fields_has (body, "reporter"))
+    if (!im_fields_has (body, IM_KEY_REPORTER))
         return s_fault (fault, "reporter", "missing field 'reporter'");
-    if (!im_fields_has (body, "channel"))
-        im_fields_set_str (body, "channel", "http");
+    if (!im_fields_has (body, IM_KEY_CHANNEL))
+        im_fields_set_str (body, IM_KEY_CHANNEL, "http");
     return 0;
 }
 
@@ -302,15 +306,15 @@ s_alert (const json_t *alert, size_t index, bool auto_resolve,
 
     im_fields_t *body = command->body;
     if (firing && starts_at && *starts_at)
-        im_fields_set_str (body, "occurrence", starts_at);
+        im_fields_set_str (body, IM_KEY_OCCURRENCE, starts_at);
     char text [S_TEXT_MAX + 1];
     snprintf (text, sizeof text, "alertmanager/%s", fingerprint);
-    im_fields_set_str (body, "dedup_key", text);
-    im_fields_set_str (body, "action", streq (status, "firing") ? "trigger"
+    im_fields_set_str (body, IM_KEY_DEDUP_KEY, text);
+    im_fields_set_str (body, IM_KEY_ACTION, streq (status, "firing") ? "trigger"
                                      : auto_resolve ? "resolve" : "clear");
-    im_fields_set_str (body, "actor", "alertmanager");
-    im_fields_set_str (body, "reporter", "alertmanager");
-    im_fields_set_str (body, "channel", "alertmanager");
+    im_fields_set_str (body, IM_KEY_ACTOR, "alertmanager");
+    im_fields_set_str (body, IM_KEY_REPORTER, "alertmanager");
+    im_fields_set_str (body, IM_KEY_CHANNEL, "alertmanager");
     //  The title is the summary, else what the labels name
     const char *summary = s_str (annotations, "summary");
     const char *name = s_str (labels, "alertname");
@@ -322,7 +326,7 @@ s_alert (const json_t *alert, size_t index, bool auto_resolve,
                   name && *name ? name : "alert",
                   instance ? " (" : "", instance ? instance : "",
                   instance ? ")" : "");
-    s_set_cut (body, "title", text, S_TITLE_MAX);
+    s_set_cut (body, IM_KEY_TITLE, text, S_TITLE_MAX);
     char labels_text [4096];
     s_labels_text (labels, labels_text, sizeof labels_text);
     const char *description = s_str (annotations, "description");
@@ -331,17 +335,17 @@ s_alert (const json_t *alert, size_t index, bool auto_resolve,
               description ? description : "", labels_text,
               generator && *generator ? "\nsource: " : "",
               generator ? generator : "");
-    s_set_cut (body, "description", text, S_TEXT_MAX);
+    s_set_cut (body, IM_KEY_DESCRIPTION, text, S_TEXT_MAX);
     const char *service = s_str (labels, "service");
     if (!service)
         service = s_str (labels, "job");
     if (service)
-        s_set_cut (body, "service", service, S_SERVICE_MAX);
+        s_set_cut (body, IM_KEY_SERVICE, service, S_SERVICE_MAX);
     const char *severity = s_str (labels, "severity");
     if (severity)
-        s_set_cut (body, "severity", severity, S_SEVERITY_MAX);
-    im_fields_set_int (body, "impact", 2);
-    im_fields_set_int (body, "urgency", s_urgency (severity));
+        s_set_cut (body, IM_KEY_SEVERITY, severity, S_SEVERITY_MAX);
+    im_fields_set_int (body, IM_KEY_IMPACT, 2);
+    im_fields_set_int (body, IM_KEY_URGENCY, s_urgency (severity));
     return 0;
 }
 
@@ -398,9 +402,10 @@ imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
             const imb_http_command_t *command = &batch->commands [index];
             const im_reply_t *reply = replies [index];
             const char *occurrence = im_fields_str (command->body,
-                                                    "occurrence");
+                                                    IM_KEY_OCCURRENCE);
             if (command->repeat_of >= 0 || !occurrence || !reply
-            ||  reply->status != 200 || !im_fields_has (reply->body, "repeat"))
+            ||  reply->status != IM_PROTO_OK || !im_fields_has (reply->body,
+                                                        IM_KEY_REPEAT))
                 continue;
             if (pass == 0) {
                 count++;
@@ -409,7 +414,7 @@ imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
             imb_http_command_t *heartbeat = &heartbeats->commands [made];
             positions [made++] = index;
             im_fields_merge (heartbeat->body, command->body);
-            im_fields_set_str (heartbeat->body, "action", "heartbeat");
+            im_fields_set_str (heartbeat->body, IM_KEY_ACTION, "heartbeat");
             im_strlcpy (heartbeat->label, command->label,
                         sizeof heartbeat->label);
             s_alert_request_id (heartbeat->request_id,
@@ -425,7 +430,7 @@ imb_http_ingest_heartbeats (const imb_http_batch_t *batch,
 
 int
 imb_http_ingest_event (const json_t *root, const char *request_id,
-                       imb_http_batch_t *batch, imb_http_fault_t *fault)
+                       bool scoped, imb_http_batch_t *batch, imb_http_fault_t *fault)
 {
     assert (root && batch && fault);
     if (!json_is_object (root))
@@ -492,16 +497,18 @@ imb_http_ingest_event (const json_t *root, const char *request_id,
     else
         im_client_new_request_id (command->label, sizeof command->label);
     im_fields_t *body = command->body;
-    im_fields_set_str (body, "dedup_key", dedup_key ? dedup_key
+    im_fields_set_str (body, IM_KEY_DEDUP_KEY, dedup_key ? dedup_key
                                                     : command->label);
-    im_fields_set_str (body, "action", trigger ? "trigger" : action);
-    im_fields_set_str (body, "actor", "events-api");
-    im_fields_set_str (body, "channel", "events");
+    im_fields_set_str (body, IM_KEY_ACTION, trigger ? "trigger" : action);
+    im_fields_set_str (body, IM_KEY_ACTOR, "events-api");
+    if (scoped)
+        im_fields_set_str (body, IM_KEY_DEDUP_SCOPE, "principal");
+    im_fields_set_str (body, IM_KEY_CHANNEL, "events");
     if (source)
-        s_set_cut (body, "reporter", source, S_NAME_MAX);
+        s_set_cut (body, IM_KEY_REPORTER, source, S_NAME_MAX);
     if (!trigger)
         return 0;
-    s_set_cut (body, "title", summary, S_TITLE_MAX);
+    s_set_cut (body, IM_KEY_TITLE, summary, S_TITLE_MAX);
     char text [S_TEXT_MAX + 1];
     size_t used = (size_t) snprintf (text, sizeof text, "%s\nsource: %s",
                                      summary, source);
@@ -517,11 +524,11 @@ imb_http_ingest_event (const json_t *root, const char *request_id,
         snprintf (text + used, sizeof text - used, "\ncustom_details: %s",
                   dumped);
     free (dumped);
-    s_set_cut (body, "description", text, S_TEXT_MAX);
-    s_set_cut (body, "service", extras [1] ? extras [1] : source,
+    s_set_cut (body, IM_KEY_DESCRIPTION, text, S_TEXT_MAX);
+    s_set_cut (body, IM_KEY_SERVICE, extras [1] ? extras [1] : source,
                S_SERVICE_MAX);
-    im_fields_set_str (body, "severity", severity);
-    im_fields_set_int (body, "impact", 2);
-    im_fields_set_int (body, "urgency", s_urgency (severity));
+    im_fields_set_str (body, IM_KEY_SEVERITY, severity);
+    im_fields_set_int (body, IM_KEY_IMPACT, 2);
+    im_fields_set_int (body, IM_KEY_URGENCY, s_urgency (severity));
     return 0;
 }

@@ -76,10 +76,13 @@ size_t
 
 //  Reads a PagerDuty Events API v2 event into one ALERT. request_id is
 //  the client's Idempotency-Key, or NULL for a fresh one; a trigger
-//  without dedup_key gets a fresh one, which the answer returns.
-//  Returns 0, or IM_EINVAL with fault filled.
+//  without dedup_key gets a fresh one, which the answer returns. When
+//  scoped (the routing key is a token), the ALERT asks the node to make
+//  its dedup key the token's principal's own (dedup_scope, docs/http.md
+//  section 4). Returns 0, or IM_EINVAL with fault filled.
 int
     imb_http_ingest_event (const json_t *root, const char *request_id,
+                           bool scoped,
                            imb_http_batch_t *batch, imb_http_fault_t *fault);
 
 #endif

@@ -151,7 +151,7 @@ s_sweep (imb_http_loop_t *self)
             snprintf (text, sizeof text, "the request %s did not arrive "
                       "within %" PRIu32 " ms (http.%s_timeout)",
                       head ? "head" : "body", ms, head ? "header" : "body");
-            imb_http_loop_refuse (self, client, 408, text, true);
+            imb_http_loop_refuse (self, client, IMB_HTTP_TIMEOUT, text, true);
             imb_http_loop_serve (self, client);
         }
         else

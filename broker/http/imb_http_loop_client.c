@@ -112,7 +112,7 @@ s_hold (imb_http_loop_t *self, imb_http_client_t *client, size_t more)
     if (imb_http_gate_hold (self->gate, &client->held, size, text,
                             sizeof text))
         return true;
-    imb_http_loop_refuse (self, client, 503, text, true);
+    imb_http_loop_refuse (self, client, IM_PROTO_UNAVAILABLE, text, true);
     return false;
 }
 
@@ -140,7 +140,7 @@ s_on_request (imb_http_loop_t *self, imb_http_client_t *client)
         imb_http_answer_t answer = { 0 };
         imb_http_request_t request = {
             self->http, message, imb_http_message_method (message), path,
-            "", 0, &answer
+            "", 0, &answer, ""
         };
         imb_http_route (&request);
         imb_http_message_destroy (&message);
@@ -157,7 +157,7 @@ s_on_request (imb_http_loop_t *self, imb_http_client_t *client)
                   ? "too many readiness probes in progress (%zu); retry"
                   : "too many requests in progress (http.inflight_max, "
                     "%zu); retry", max);
-        imb_http_loop_refuse (self, client, 429, text, false);
+        imb_http_loop_refuse (self, client, IMB_HTTP_TOO_MANY, text, false);
         return;
     }
     (*taken)++;
@@ -171,7 +171,8 @@ s_on_request (imb_http_loop_t *self, imb_http_client_t *client)
                                       job)) {
         free (job);
         imb_http_message_destroy (&message);
-        imb_http_loop_refuse (self, client, 503, "the node cannot start a "
+        imb_http_loop_refuse (self, client, IM_PROTO_UNAVAILABLE,
+                              "the node cannot start a "
                               "thread for the request; retry", false);
     }
     else

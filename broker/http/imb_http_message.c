@@ -124,18 +124,21 @@ s_request_line (imb_http_message_t *self, char *line,
     char *version = target ? strchr (target + 1, ' ') : NULL;
     if (!version || target == line || version == target + 1
     ||  strchr (version + 1, ' '))
-        return s_refuse (refusal, 400, "the request line '%s' is not "
+        return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                         "the request line '%s' is not "
                          "METHOD /path HTTP/1.1", s_quote (line, quote,
                                                            sizeof quote));
     *target++ = 0;
     *version++ = 0;
     for (const char *c = line; *c; c++)
         if (!s_tchar ((unsigned char) *c))
-            return s_refuse (refusal, 400, "the method '%s' is not a token",
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "the method '%s' is not a token",
                              s_quote (line, quote, sizeof quote));
     for (const char *c = target; *c; c++)
         if (*c < 0x21 || *c > 0x7e)
-            return s_refuse (refusal, 400, "the request target holds a "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "the request target holds a "
                              "control or non-ASCII octet");
     self->method = line;
     if (streq (version, "HTTP/1.0"))
@@ -146,8 +149,9 @@ s_request_line (imb_http_message_t *self, char *line,
                  && isdigit ((unsigned char) version [5])
                  && version [6] == '.' && isdigit ((unsigned char) version [7])
                  && !version [8];
-        return s_refuse (refusal, http ? 505 : 400, "%s '%s' is not "
-                         "supported: send HTTP/1.1 or HTTP/1.0",
+        return s_refuse (refusal,
+                         http ? IMB_HTTP_VERSION : IM_PROTO_BAD_REQUEST,
+                         "%s '%s' is not supported: send HTTP/1.1 or HTTP/1.0",
                          http ? "version" : "the protocol",
                          s_quote (version, quote, sizeof quote));
     }
@@ -160,7 +164,8 @@ s_request_line (imb_http_message_t *self, char *line,
     }
     else
     if (*target != '/' && !streq (target, "*"))
-        return s_refuse (refusal, 400, "the request target '%s' is not a "
+        return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                         "the request target '%s' is not a "
                          "path", s_quote (target, quote, sizeof quote));
     char *query = strchr (target, '?');
     if (query)
@@ -169,7 +174,8 @@ s_request_line (imb_http_message_t *self, char *line,
     self->path = *target || !absolute ? target : self->root;
     self->query = query;
     if (!s_unescape (self->path, false))
-        return s_refuse (refusal, 400, "the path must not hold %%00");
+        return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                         "the path must not hold %%00");
     return self;
 }
 
@@ -179,16 +185,19 @@ s_field (imb_http_message_t *self, char *line, imb_http_refusal_t *refusal)
 {
     char quote [48];
     if (*line == ' ' || *line == '\t')
-        return s_refuse (refusal, 400, "folded header lines (starting with "
+        return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                         "folded header lines (starting with "
                          "a space) are not accepted");
     char *colon = line;
     while (s_tchar ((unsigned char) *colon))
         colon++;
     if (*colon != ':' || colon == line)
-        return s_refuse (refusal, 400, "the header line '%s' is not "
+        return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                         "the header line '%s' is not "
                          "Name: value", s_quote (line, quote, sizeof quote));
     if (self->fields == IMB_HTTP_FIELDS_MAX)
-        return s_refuse (refusal, 431, "more than %d header fields",
+        return s_refuse (refusal, IMB_HTTP_HEADERS_TOO_LARGE,
+                         "more than %d header fields",
                          IMB_HTTP_FIELDS_MAX);
     *colon = 0;
     char *value = colon + 1;
@@ -198,7 +207,8 @@ s_field (imb_http_message_t *self, char *line, imb_http_refusal_t *refusal)
         value [--length] = 0;
     for (const char *c = value; *c; c++)
         if ((unsigned char) *c < 0x20 && *c != '\t')
-            return s_refuse (refusal, 400, "the value of header %s holds a "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "the value of header %s holds a "
                              "control character", s_quote (line, quote,
                                                            sizeof quote));
     self->names [self->fields] = line;
@@ -226,21 +236,26 @@ s_framing (imb_http_message_t *self, size_t body_max,
 {
     char quote [48];
     if (!self->is_1_0 && s_count (self, "Host") != 1)
-        return s_refuse (refusal, 400, "an HTTP/1.1 request must have one "
+        return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                         "an HTTP/1.1 request must have one "
                          "Host header, not %zu", s_count (self, "Host"));
     const char *coding = imb_http_message_header (self, "Transfer-Encoding");
     if (coding) {
         if (s_count (self, "Content-Length"))
-            return s_refuse (refusal, 400, "a request must not have both "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "a request must not have both "
                              "Transfer-Encoding and Content-Length");
         if (self->is_1_0)
-            return s_refuse (refusal, 400, "an HTTP/1.0 request must not "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "an HTTP/1.0 request must not "
                              "have Transfer-Encoding");
         if (s_count (self, "Transfer-Encoding") > 1)
-            return s_refuse (refusal, 400, "Transfer-Encoding is given "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "Transfer-Encoding is given "
                              "twice");
         if (strcasecmp (coding, "chunked") != 0)
-            return s_refuse (refusal, 501, "Transfer-Encoding '%s' is not "
+            return s_refuse (refusal, IMB_HTTP_NOT_IMPLEMENTED,
+                             "Transfer-Encoding '%s' is not "
                              "supported: send chunked or a Content-Length",
                              s_quote (coding, quote, sizeof quote));
         self->chunked = true;
@@ -258,14 +273,17 @@ s_framing (imb_http_message_t *self, size_t body_max,
             length = length * 10 + (uint64_t) (*c - '0');
         }
         if (c == value || *c)
-            return s_refuse (refusal, 400, "Content-Length '%s' is not a "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "Content-Length '%s' is not a "
                              "whole number of octets",
                              s_quote (value, quote, sizeof quote));
         if (large || length > body_max)
-            return s_refuse (refusal, 413, "the body is larger than %zu "
+            return s_refuse (refusal, IM_PROTO_TOO_LARGE,
+                             "the body is larger than %zu "
                              "bytes (http.body_max)", body_max);
         if (lengths++ && length != self->length)
-            return s_refuse (refusal, 400, "Content-Length is given twice "
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "Content-Length is given twice "
                              "with different values");
         self->length = length;
     }
@@ -276,7 +294,8 @@ s_framing (imb_http_message_t *self, size_t body_max,
     const char *expect = imb_http_message_header (self, "Expect");
     if (expect && !self->is_1_0) {
         if (strcasecmp (expect, "100-continue") != 0)
-            return s_refuse (refusal, 417, "Expect '%s' is not supported "
+            return s_refuse (refusal, IMB_HTTP_EXPECTATION_FAILED,
+                             "Expect '%s' is not supported "
                              "(only 100-continue)",
                              s_quote (expect, quote, sizeof quote));
         self->expect_continue = imb_http_message_has_body (self);
@@ -297,7 +316,7 @@ s_arguments (imb_http_message_t *self, imb_http_refusal_t *refusal)
     self->arg_names = (char **) calloc (count, sizeof (char *));
     self->arg_values = (char **) calloc (count, sizeof (char *));
     if (!self->args || !self->arg_names || !self->arg_values)
-        return s_refuse (refusal, 500, "out of memory");
+        return s_refuse (refusal, IM_PROTO_INTERNAL, "out of memory");
     char *save = NULL;
     for (char *pair = strtok_r (self->args, "&", &save); pair;
          pair = strtok_r (NULL, "&", &save)) {
@@ -305,7 +324,8 @@ s_arguments (imb_http_message_t *self, imb_http_refusal_t *refusal)
         if (equal)
             *equal++ = 0;
         if (!s_unescape (pair, true) || (equal && !s_unescape (equal, true)))
-            return s_refuse (refusal, 400, "the query must not hold %%00");
+            return s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                             "the query must not hold %%00");
         self->arg_names [self->args_n] = pair;
         self->arg_values [self->args_n] = equal ? equal : pair + strlen (pair);
         self->args_n++;
@@ -322,7 +342,7 @@ imb_http_message_new (char **head_p, size_t size, size_t body_max,
     imb_http_message_t *self =
         (imb_http_message_t *) calloc (1, sizeof *self);
     if (!self) {
-        s_refuse (refusal, 500, "out of memory");
+        s_refuse (refusal, IM_PROTO_INTERNAL, "out of memory");
         return NULL;
     }
     self->head = *head_p;
@@ -348,11 +368,13 @@ imb_http_message_new (char **head_p, size_t size, size_t body_max,
         line = next;
     }
     if (!valid && !refusal->status)
-        s_refuse (refusal, 400, "the request head holds a NUL or a bare CR");
+        s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                  "the request head holds a NUL or a bare CR");
     if (!valid || first || !s_framing (self, body_max, refusal)
     ||  !s_arguments (self, refusal)) {
         if (first && valid)
-            s_refuse (refusal, 400, "the request head is empty");
+            s_refuse (refusal, IM_PROTO_BAD_REQUEST,
+                      "the request head is empty");
         imb_http_message_destroy (&self);
     }
     return self;

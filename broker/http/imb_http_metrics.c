@@ -100,6 +100,41 @@ s_log_metrics (FILE *out, zlist_t *items)
              im_fields_int_or (counters, "events/notification.sent", 0));
 }
 
+//  Writes the node's denials (STATUS denied/<verb>/<needs>, denials/*)
+static void
+s_denial_metrics (FILE *out, const im_fields_t *body)
+{
+    s_family (out, "imq_denials_total", "counter",
+              "Requests this node refused an authenticated principal, by "
+              "verb and by the role (or what else) it lacked.");
+    for (size_t index = 0; index < im_fields_size (body); index++) {
+        const char *key = im_fields_key_at (body, index);
+        const char *needs = strncmp (key, "denied/", 7) ? NULL
+                          : strchr (key + 7, '/');
+        if (!needs)
+            continue;
+        fprintf (out, "imq_denials_total{verb=\"%.*s\",needs=\"",
+                 (int) (needs - key - 7), key + 7);
+        s_label (out, needs + 1);
+        fprintf (out, "\"} %" PRId64 "\n", im_fields_int_at (body, index));
+    }
+    static const char *counts [3][3] = {
+        { "denials/recorded", "imq_denials_recorded_total",
+          "Denials this node had recorded in the log (access.denied)." },
+        { "denials/suppressed", "imq_denials_suppressed_total",
+          "Denials held back by the limit, counted in a recorded one's "
+          "suppressed." },
+        { "denials/unrecorded", "imq_denials_unrecorded_total",
+          "Denials neither recorded nor counted in a record (a full "
+          "table or queue, or a leader that refused the record)." },
+    };
+    for (size_t index = 0; index < 3; index++) {
+        s_family (out, counts [index][1], "counter", counts [index][2]);
+        fprintf (out, "%s %" PRId64 "\n", counts [index][1],
+                 im_fields_int_or (body, counts [index][0], 0));
+    }
+}
+
 //  Writes what STATUS says of the node and its consumer groups
 static void
 s_node_metrics (FILE *out, const im_reply_t *status)
@@ -107,14 +142,14 @@ s_node_metrics (FILE *out, const im_reply_t *status)
     static const struct {
         const char *key, *metric, *help;
     } gauges [] = {
-        { "term", "imq_raft_term", "Current Raft term." },
-        { "commit_index", "imq_raft_commit_index", "Raft commit index." },
-        { "applied_index", "imq_raft_applied_index",
+        { IM_KEY_TERM, "imq_raft_term", "Current Raft term." },
+        { IM_KEY_COMMIT_INDEX, "imq_raft_commit_index", "Raft commit index." },
+        { IM_KEY_APPLIED_INDEX, "imq_raft_applied_index",
           "Last Raft index applied to the store." },
-        { "last_seq", "imq_last_seq", "Seq of the last event." },
-        { "queue", "imq_queue_commands",
+        { IM_KEY_LAST_SEQ, "imq_last_seq", "Seq of the last event." },
+        { IM_KEY_QUEUE, "imq_queue_commands",
           "Commands waiting for a Raft entry." },
-        { "log_repair_to", "imq_raft_log_repair_to",
+        { IM_KEY_LOG_REPAIR_TO, "imq_raft_log_repair_to",
           "Raft index this node's log must reach again before it votes, "
           "after its disk lost entries (0: it votes)." },
     };
@@ -129,17 +164,18 @@ s_node_metrics (FILE *out, const im_reply_t *status)
               "state machine, by kind.");
     s_counters (out, status->body, "refused/", "imq_refused_messages_total",
                 "kind");
+    s_denial_metrics (out, status->body);
     s_family (out, "imq_raft_leader", "gauge",
               "1 when this node is the Raft leader.");
     fprintf (out, "imq_raft_leader %d\n",
-             streq (im_fields_str_or (status->body, "raft_state", ""),
+             streq (im_fields_str_or (status->body, IM_KEY_RAFT_STATE, ""),
                     "leader"));
     static const char *groups [3][3] = {
-        { "lag", "imq_worker_lag", "Committed events a consumer group has "
+        { IM_KEY_LAG, "imq_worker_lag", "Committed events a consumer group has "
           "not acknowledged." },
-        { "inflight", "imq_worker_inflight", "Events delivered to a "
+        { IM_KEY_INFLIGHT, "imq_worker_inflight", "Events delivered to a "
           "consumer group and not acknowledged." },
-        { "instances", "imq_worker_instances", "Live instances of a "
+        { IM_KEY_INSTANCES, "imq_worker_instances", "Live instances of a "
           "consumer group." },
     };
     for (int metric = 0; metric < 3; metric++) {
@@ -148,7 +184,7 @@ s_node_metrics (FILE *out, const im_reply_t *status)
             ? (const im_fields_t *) zlist_first (status->items) : NULL;
         while (group) {
             fprintf (out, "%s{group=\"", groups [metric][1]);
-            s_label (out, im_fields_str_or (group, "group", ""));
+            s_label (out, im_fields_str_or (group, IM_KEY_GROUP, ""));
             fprintf (out, "\"} %" PRId64 "\n",
                      im_fields_int_or (group, groups [metric][0], 0));
             group = (const im_fields_t *) zlist_next (status->items);
@@ -159,15 +195,16 @@ s_node_metrics (FILE *out, const im_reply_t *status)
 int
 imb_http_metrics (const imb_http_request_t *request)
 {
-    im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
+    im_reply_t *status = imb_http_call (request, "STATUS", NULL, NULL,
                                         false, 0);
-    im_reply_t *counters = imb_http_call (request->http, "COUNTERS", NULL,
+    im_reply_t *counters = imb_http_call (request, "COUNTERS", NULL,
                                           NULL, false, 0);
     int rc;
-    if (!status || status->status != 200 || !counters
-    ||  counters->status != 200 || !counters->items
+    if (!status || status->status != IM_PROTO_OK || !counters
+    ||  counters->status != IM_PROTO_OK || !counters->items
     ||  zlist_size (counters->items) != 3)
-        rc = imb_http_error (request, 503, "the broker did not answer",
+        rc = imb_http_error (request, IM_PROTO_UNAVAILABLE,
+                             "the broker did not answer",
                              NULL);
     else {
         char *text = NULL;
@@ -185,7 +222,7 @@ imb_http_metrics (const imb_http_request_t *request)
                          PRIu64 "\n", code, count);
         }
         fclose (out);
-        rc = imb_http_answer_text (request, 200, &text,
+        rc = imb_http_answer_text (request, IM_PROTO_OK, &text,
                                    "text/plain; version=0.0.4");
     }
     im_reply_destroy (&status);

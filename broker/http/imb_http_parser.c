@@ -112,7 +112,8 @@ s_head_octet (imb_http_parser_t *self, char c)
     if (self->head_size == 0 && (c == '\r' || c == '\n')) {
         //  Empty lines before a request line are ignored, a few of them
         if (c == '\n' && ++self->blank > S_BLANK_MAX)
-            return s_refuse (self, 400, "too many empty lines before the "
+            return s_refuse (self, IM_PROTO_BAD_REQUEST,
+                             "too many empty lines before the "
                              "request line");
         return IMB_HTTP_PARSE_MORE;
     }
@@ -123,7 +124,9 @@ s_head_octet (imb_http_parser_t *self, char c)
                      || !memchr (self->head, '\n', self->head_size);
             snprintf (text, sizeof text, "the request %s is longer than "
                       "%zu bytes", line ? "line" : "head", self->head_max);
-            return s_refuse (self, line ? 414 : 431, text);
+            return s_refuse (self,
+                             line ? IMB_HTTP_URI_TOO_LONG
+                                  : IMB_HTTP_HEADERS_TOO_LARGE, text);
         }
         size_t allocated = self->head_allocated ? self->head_allocated * 2
                                                 : 512;
@@ -131,7 +134,7 @@ s_head_octet (imb_http_parser_t *self, char c)
             allocated = self->head_max;
         char *head = (char *) realloc (self->head, allocated);
         if (!head)
-            return s_refuse (self, 500, "out of memory");
+            return s_refuse (self, IM_PROTO_INTERNAL, "out of memory");
         self->head = head;
         self->head_allocated = allocated;
     }
@@ -169,7 +172,7 @@ s_chunk_digit (imb_http_parser_t *self, char c)
         char text [96];
         snprintf (text, sizeof text, "the body is larger than %zu bytes "
                   "(http.body_max)", self->body_max);
-        s_refuse (self, 413, text);
+        s_refuse (self, IM_PROTO_TOO_LARGE, text);
     }
 }
 
@@ -185,7 +188,8 @@ s_chunk_size (imb_http_parser_t *self)
     const char *rest = c + strspn (c, " \t");
     if (c == self->line || (*rest && *rest != ';')
     ||  strchr (self->line, '\r'))
-        return s_refuse (self, 400, "a chunk size line is not a "
+        return s_refuse (self, IM_PROTO_BAD_REQUEST,
+                         "a chunk size line is not a "
                          "hexadecimal size");
     uint64_t size = self->chunk;
     self->line_size = 0;
@@ -210,7 +214,7 @@ s_body (imb_http_parser_t *self, const char *data, size_t size,
             if (take > self->remaining)
                 take = (size_t) self->remaining;
             if (imb_http_message_append (self->message, data + at, take))
-                return s_refuse (self, 500, "out of memory");
+                return s_refuse (self, IM_PROTO_INTERNAL, "out of memory");
             at += take;
             self->remaining -= take;
             if (!self->remaining)
@@ -227,7 +231,8 @@ s_body (imb_http_parser_t *self, const char *data, size_t size,
                 self->state = S_CHUNK_SIZE;
             }
             else
-                s_refuse (self, 400, "a chunk's data is not followed by "
+                s_refuse (self, IM_PROTO_BAD_REQUEST,
+                          "a chunk's data is not followed by "
                           "a line end (its size is wrong)");
             continue;
         }
@@ -236,12 +241,13 @@ s_body (imb_http_parser_t *self, const char *data, size_t size,
             char text [96];
             snprintf (text, sizeof text, "the trailer fields are longer "
                       "than %zu bytes", self->head_max);
-            s_refuse (self, 431, text);
+            s_refuse (self, IMB_HTTP_HEADERS_TOO_LARGE, text);
         }
         else
         if (c != '\n') {
             if (self->line_size + 1 >= S_LINE_MAX)
-                s_refuse (self, 400, "a chunk size or trailer line is "
+                s_refuse (self, IM_PROTO_BAD_REQUEST,
+                          "a chunk size or trailer line is "
                           "longer than 1023 bytes");
             else
                 self->line [self->line_size++] = c;

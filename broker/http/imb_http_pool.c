@@ -48,7 +48,7 @@ s_answer (imb_http_t *http, imb_http_job_t *job)
         http, job->message, imb_http_message_method (job->message),
         imb_http_message_path (job->message),
         imb_http_message_body (job->message),
-        imb_http_message_size (job->message), &job->answer
+        imb_http_message_size (job->message), &job->answer, ""
     };
     imb_http_route (&request);
 }
@@ -66,7 +66,8 @@ s_thread (void *arg)
         if (got != (ssize_t) sizeof job)
             break;                  //  The pipe is closed: stop
         if (atomic_load (&self->stopping))
-            imb_http_answer_refusal (&job->answer, 503, "the node is "
+            imb_http_answer_refusal (&job->answer, IM_PROTO_UNAVAILABLE,
+                                     "the node is "
                                      "stopping");
         else
             s_answer (self->http, job);

@@ -33,6 +33,7 @@ typedef struct {
     unsigned retry_after;               //  Seconds, sent when not 0
     char *location;                     //  Location, owned, or NULL
     const char *allow;                  //  Allow, static, or NULL
+    bool authenticate;                  //  WWW-Authenticate: Bearer
 } imb_http_answer_t;
 
 //  One request, complete with its body, as the routes see it
@@ -44,6 +45,9 @@ typedef struct {
     const char *body;                   //  NUL-ended
     size_t size;                        //  Octets in body
     imb_http_answer_t *answer;          //  Where the answer goes
+    char bearer [IM_TOKEN_CRED_TEXT];   //  The caller's token as the node
+                                        //  is handed it (im_token.h), or
+                                        //  "": sent with every call
 } imb_http_request_t;
 
 //  The limits of the server, from http.* of the configuration
@@ -111,6 +115,12 @@ void
 void
     imb_http_answer_clear (imb_http_answer_t *answer);
 
+//  True when path is answered without a token: always without CURVE
+//  (security.curve false), /healthz always, /readyz and /metrics unless
+//  http.readyz_open or http.metrics_open is false
+bool
+    imb_http_open (imb_http_t *self, const char *path);
+
 //  Whether a resolved alert resolves its incident (http.alert_resolve)
 bool
     imb_http_auto_resolve (imb_http_t *self);
@@ -131,6 +141,42 @@ void
 uint64_t
     imb_http_answers (imb_http_t *self, unsigned status);
 
+//  The verb of POST /v1/incidents/{id}/{action} (ACK ... ESCALATE,
+//  static), or NULL when action names none (imb_http_act.c)
+const char *
+    imb_http_act_verb (const char *action);
+
+//  Answers POST /v1/incidents/{id}/{action}: verb with the body's
+//  members as arguments (imb_http_act.c). Returns 0.
+int
+    imb_http_act (const imb_http_request_t *request, int64_t id,
+                  const char *verb);
+
+//  Reads the Idempotency-Key into *key (NULL when none). Returns false
+//  after answering 400 (*rc) when it is not 1..127 printable ASCII.
+bool
+    imb_http_idempotency_key (const imb_http_request_t *request,
+                              const char **key, int *rc);
+
+//  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
+//  body of a write. Returns the document, or NULL after answering 400.
+json_t *
+    imb_http_read (const imb_http_request_t *request, const char **key,
+                   int *rc);
+
+//  Writes the request id of a write into request_id (IM_REQUEST_ID_MAX
+//  bytes): the client's Idempotency-Key when it gave one (key), else a
+//  fresh one
+void
+    imb_http_request_id (const char *key, char *request_id);
+
+//  Answers a broker reply that did not come, or came as an error;
+//  request_id is the command's (NULL for a query), which a client that
+//  sent no Idempotency-Key needs to retry it. Returns 0.
+int
+    imb_http_failed (const imb_http_request_t *request,
+                     const im_reply_t *reply, const char *request_id);
+
 //  Answers a request: routes it by method and path (imb_http_route.c)
 int
     imb_http_route (const imb_http_request_t *request);
@@ -142,15 +188,17 @@ int
 //  --------------------------------------------------------------------
 //  imb_http_call.c: requests to the broker
 
-//  Sends one request to the broker and waits up to timeout_ms (0: the
-//  default, 10 s) for its answer. Returns the reply (the caller's), or
-//  NULL when none came in time.
+//  Sends one request to the broker, with the caller's token credential
+//  when request has one, and waits up to timeout_ms (0: the default,
+//  10 s) for its answer. Returns the reply (the caller's), or NULL when
+//  none came in time.
 im_reply_t *
-    imb_http_call (imb_http_t *self, const char *verb,
+    imb_http_call (const imb_http_request_t *request, const char *verb,
                    const char *request_id, const im_fields_t *body,
                    bool raw_items, int timeout_ms);
 
-//  Sends every command of batch as ALERT at once and collects their
+//  Sends every command of batch as ALERT at once (each with the
+//  caller's token credential when request has one) and collects their
 //  replies into replies [batch->count] (the caller's; a repeat within
 //  the batch gets none). Commands answered busy (503) are sent again
 //  after a few ms until the deadline (10 s): they are idempotent, and
@@ -158,7 +206,8 @@ im_reply_t *
 //  again in the same order. Returns 0, or IM_ETIMEOUT when some have
 //  no answer or are still busy.
 int
-    imb_http_call_batch (imb_http_t *self, const imb_http_batch_t *batch,
+    imb_http_call_batch (const imb_http_request_t *request,
+                         const imb_http_batch_t *batch,
                          im_reply_t **replies);
 
 //  --------------------------------------------------------------------

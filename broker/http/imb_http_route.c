@@ -8,6 +8,7 @@
 */
 #include "imb_classes.h"
 #include "imb_http_private.h"
+#include <strings.h>
 
 #define S_ASYNC_WAIT_MS     20      //  Wait for a refusal, respond-async
 
@@ -26,7 +27,7 @@ s_parse (const imb_http_request_t *request, int *rc)
                   error.column, error.text);
         json_t *json = json_pack ("{s:s,s:i}", "error", text, "offset",
                                   (json_int_t) error.position);
-        *rc = imb_http_answer (request, 400, &json, 0, NULL);
+        *rc = imb_http_answer (request, IM_PROTO_BAD_REQUEST, &json, 0, NULL);
     }
     return root;
 }
@@ -34,28 +35,30 @@ s_parse (const imb_http_request_t *request, int *rc)
 //  Answers a broker reply that did not come, or came as an error;
 //  request_id is the command's (NULL for a query), which a client that
 //  sent no Idempotency-Key needs to retry it
-static int
-s_failed (const imb_http_request_t *request, const im_reply_t *reply,
-          const char *request_id)
+int
+imb_http_failed (const imb_http_request_t *request, const im_reply_t *reply,
+                 const char *request_id)
 {
     if (!reply && request_id) {
         json_t *json = json_pack ("{s:s,s:s}", "error", "the broker did not "
                                   "answer in time; retry with the same "
                                   "Idempotency-Key", "request_id",
                                   request_id);
-        return imb_http_answer (request, 504, &json, 1, NULL);
+        return imb_http_answer (request, IM_PROTO_OUTCOME_UNKNOWN, &json, 1,
+                                NULL);
     }
     if (!reply)
-        return imb_http_error (request, 504, "the broker did not answer in "
+        return imb_http_error (request, IM_PROTO_OUTCOME_UNKNOWN,
+                               "the broker did not answer in "
                                "time; retry", NULL);
     return imb_http_broker_error (request, reply);
 }
 
 //  The client's idempotency key, or NULL. Returns false after answering
 //  400 when it is empty, too long or not printable ASCII.
-static bool
-s_idempotency_key (const imb_http_request_t *request, const char **key,
-                   int *rc)
+bool
+imb_http_idempotency_key (const imb_http_request_t *request,
+                          const char **key, int *rc)
 {
     *key = imb_http_message_header (request->message, "Idempotency-Key");
     if (!*key)
@@ -65,19 +68,27 @@ s_idempotency_key (const imb_http_request_t *request, const char **key,
     for (const char *cursor = *key; valid && *cursor; cursor++)
         valid = *cursor > ' ' && *cursor < 0x7f;
     if (!valid)
-        *rc = imb_http_error (request, 400, "header Idempotency-Key must be "
+        *rc = imb_http_error (request, IM_PROTO_BAD_REQUEST,
+                              "header Idempotency-Key must be "
                               "1 to 127 printable ASCII characters",
                               "Idempotency-Key");
     return valid;
 }
 
-//  Reads the Idempotency-Key (into *key, NULL when none) and the JSON
-//  body of a write. Returns the document, or NULL after answering 400.
-static json_t *
-s_read (const imb_http_request_t *request, const char **key,
-        int *rc)
+void
+imb_http_request_id (const char *key, char *request_id)
 {
-    return s_idempotency_key (request, key, rc) ? s_parse (request, rc)
+    if (key)
+        im_strlcpy (request_id, key, IM_REQUEST_ID_MAX);
+    else
+        im_client_new_request_id (request_id, IM_REQUEST_ID_MAX);
+}
+
+json_t *
+imb_http_read (const imb_http_request_t *request, const char **key,
+               int *rc)
+{
+    return imb_http_idempotency_key (request, key, rc) ? s_parse (request, rc)
                                                 : NULL;
 }
 
@@ -87,7 +98,7 @@ s_open (const imb_http_request_t *request)
 {
     int rc = 0;
     const char *key;
-    json_t *root = s_read (request, &key, &rc);
+    json_t *root = imb_http_read (request, &key, &rc);
     if (!root)
         return rc;
     im_fields_t *body = im_fields_new ();
@@ -95,14 +106,12 @@ s_open (const imb_http_request_t *request)
     if (imb_http_ingest_incident (root, body, &fault)) {
         json_decref (root);
         im_fields_destroy (&body);
-        return imb_http_error (request, 400, fault.text, fault.field);
+        return imb_http_error (request, IM_PROTO_BAD_REQUEST, fault.text,
+                               fault.field);
     }
     json_decref (root);
     char request_id [IM_REQUEST_ID_MAX];
-    if (key)
-        im_strlcpy (request_id, key, sizeof request_id);
-    else
-        im_client_new_request_id (request_id, sizeof request_id);
+    imb_http_request_id (key, request_id);
 
     //  Prefer: respond-async does not wait for the commit. The broker
     //  refuses a command it cannot queue at once (503), so an answer
@@ -110,17 +119,17 @@ s_open (const imb_http_request_t *request)
     const char *prefer = imb_http_message_header (request->message,
                                                   "Prefer");
     bool async = prefer && strstr (prefer, "respond-async");
-    im_reply_t *reply = imb_http_call (request->http, "OPEN", request_id,
+    im_reply_t *reply = imb_http_call (request, "OPEN", request_id,
                                        body, false,
                                        async ? S_ASYNC_WAIT_MS : 0);
     im_fields_destroy (&body);
     if (!reply && async) {
         json_t *json = json_pack ("{s:s,s:s}", "status", "queued",
                                   "request_id", request_id);
-        return imb_http_answer (request, 202, &json, 0, NULL);
+        return imb_http_answer (request, IMB_HTTP_ACCEPTED, &json, 0, NULL);
     }
-    if (!reply || reply->status != 200) {
-        rc = s_failed (request, reply, request_id);
+    if (!reply || reply->status != IM_PROTO_OK) {
+        rc = imb_http_failed (request, reply, request_id);
         im_reply_destroy (&reply);
         return rc;
     }
@@ -129,7 +138,7 @@ s_open (const imb_http_request_t *request)
         json_object_set_new (json, "request_id", json_string (request_id));
     char location [64];
     snprintf (location, sizeof location, "/v1/incidents/%" PRId64,
-              im_fields_int_or (reply->body, "incident", 0));
+              im_fields_int_or (reply->body, IM_KEY_INCIDENT, 0));
     im_reply_destroy (&reply);
     return imb_http_answer (request, 201, &json, 0, location);
 }
@@ -141,20 +150,20 @@ s_alert_result (json_t *results, const imb_http_command_t *command,
 {
     const char *outcome = "failed";
     json_t *item = json_pack ("{s:s}", "fingerprint", command->label);
-    if (reply && reply->status == 200) {
-        outcome = im_fields_str (reply->body, "outcome");
-        if (repeat || im_fields_has (reply->body, "repeat"))
+    if (reply && reply->status == IM_PROTO_OK) {
+        outcome = im_fields_str (reply->body, IM_KEY_OUTCOME);
+        if (repeat || im_fields_has (reply->body, IM_KEY_REPEAT))
             outcome = "duplicate";
-        json_object_set_new (item, "incident", json_integer (
-            im_fields_int_or (reply->body, "incident", 0)));
+        json_object_set_new (item, IM_KEY_INCIDENT, json_integer (
+            im_fields_int_or (reply->body, IM_KEY_INCIDENT, 0)));
     }
     else
-    if (reply && reply->status == 404)
+    if (reply && reply->status == IM_PROTO_NOT_FOUND)
         outcome = "dropped";
-    if (reply && reply->status != 200)
-        json_object_set_new (item, "error", json_string (
-            im_fields_str_or (reply->body, "error", "refused")));
-    json_object_set_new (item, "outcome", json_string (outcome ? outcome
+    if (reply && reply->status != IM_PROTO_OK)
+        json_object_set_new (item, IM_KEY_ERROR, json_string (
+            im_fields_str_or (reply->body, IM_KEY_ERROR, "refused")));
+    json_object_set_new (item, IM_KEY_OUTCOME, json_string (outcome ? outcome
                                                                : "done"));
     json_array_append_new (results, item);
     return outcome ? outcome : "done";
@@ -167,9 +176,10 @@ s_alert_result (json_t *results, const imb_http_command_t *command,
 //  the alert) leaves the answer a duplicate, as is a failed one, which
 //  Alertmanager's retry of the notification sends again.
 static void
-s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
-              im_reply_t **replies)
+s_heartbeats (const imb_http_request_t *request,
+              const imb_http_batch_t *batch, im_reply_t **replies)
 {
+    imb_http_t *http = request->http;
     imb_http_batch_t heartbeats = { 0, NULL };
     size_t *positions = (size_t *) calloc (batch->count + 1, sizeof (size_t));
     assert (positions);
@@ -180,13 +190,13 @@ s_heartbeats (imb_http_t *http, const imb_http_batch_t *batch,
         count, sizeof (im_reply_t *)) : NULL;
     if (count) {
         assert (answers);
-        imb_http_call_batch (http, &heartbeats, answers);
+        imb_http_call_batch (request, &heartbeats, answers);
     }
     for (size_t index = 0; index < count; index++) {
         im_reply_t **slot = &replies [positions [index]];
-        if (answers [index] && answers [index]->status == 200
-        &&  im_fields_int_or (answers [index]->body, "events", 0) > 0
-        &&  !im_fields_has (answers [index]->body, "repeat")) {
+        if (answers [index] && answers [index]->status == IM_PROTO_OK
+        &&  im_fields_int_or (answers [index]->body, IM_KEY_EVENTS, 0) > 0
+        &&  !im_fields_has (answers [index]->body, IM_KEY_REPEAT)) {
             im_reply_destroy (slot);
             *slot = answers [index];
         }
@@ -218,12 +228,16 @@ s_alertmanager (const imb_http_request_t *request)
         root, imb_http_auto_resolve (request->http), &batch, &fault);
     json_decref (root);
     if (ingested)
-        return imb_http_error (request, 400, fault.text, fault.field);
+        return imb_http_error (request, IM_PROTO_BAD_REQUEST, fault.text,
+                               fault.field);
+    //  With a token, its principal is the actor (not "alertmanager")
+    for (size_t index = 0; *request->bearer && index < batch.count; index++)
+        im_fields_remove (batch.commands [index].body, IM_KEY_ACTOR);
     im_reply_t **replies = (im_reply_t **) calloc (batch.count + 1,
                                                    sizeof (im_reply_t *));
     assert (replies);
-    imb_http_call_batch (request->http, &batch, replies);
-    s_heartbeats (request->http, &batch, replies);
+    imb_http_call_batch (request, &batch, replies);
+    s_heartbeats (request, &batch, replies);
 
     //  One answer for the notification: 200 when every alert was taken
     //  (or dropped as for no incident), else the worst status
@@ -233,7 +247,7 @@ s_alertmanager (const imb_http_request_t *request)
 #define S_OUTCOMES (sizeof outcomes / sizeof outcomes [0])
     int counts [S_OUTCOMES] = { 0 };
     json_t *results = json_array ();
-    unsigned status = 200;
+    unsigned status = IM_PROTO_OK;
     for (size_t index = 0; index < batch.count; index++) {
         const imb_http_command_t *command = &batch.commands [index];
         bool repeat = command->repeat_of >= 0;
@@ -244,12 +258,15 @@ s_alertmanager (const imb_http_request_t *request)
         for (size_t known = 0; known < S_OUTCOMES; known++)
             if (streq (outcome, outcomes [known]))
                 counts [known]++;
-        unsigned failed = !reply ? 504
-                        : reply->status == 200 || reply->status == 404 ? 200
-                        : reply->status == 421 ? 503
+        unsigned failed = !reply ? IM_PROTO_OUTCOME_UNKNOWN
+                        : reply->status == IM_PROTO_OK
+                          || reply->status == IM_PROTO_NOT_FOUND
+                        ? IM_PROTO_OK
+                        : reply->status == IM_PROTO_NOT_LEADER
+                        ? IM_PROTO_UNAVAILABLE
                         : (unsigned) reply->status;
         //  A retry helps with 5xx, never with 4xx: 5xx wins
-        if (failed != 200 && (status == 200 || failed >= 500))
+        if (failed != IM_PROTO_OK && (status == IM_PROTO_OK || failed >= 500))
             status = failed;
     }
     json_t *json = json_pack ("{s:i}", "alerts", (json_int_t) batch.count);
@@ -257,8 +274,8 @@ s_alertmanager (const imb_http_request_t *request)
         json_object_set_new (json, outcomes [known],
                              json_integer (counts [known]));
     json_object_set_new (json, "results", results);
-    if (status != 200)
-        json_object_set_new (json, "error", json_string (
+    if (status != IM_PROTO_OK)
+        json_object_set_new (json, IM_KEY_ERROR, json_string (
             status >= 500 ? "some alerts were not taken; retry the whole "
                             "notification (repeats are recognised)"
                           : "some alerts were refused"));
@@ -267,21 +284,40 @@ s_alertmanager (const imb_http_request_t *request)
     free (replies);
     imb_http_batch_clear (&batch);
     return imb_http_answer (request, status, &json,
-                            status == 503 || status == 504 ? 1 : 0, NULL);
+                            status == IM_PROTO_UNAVAILABLE
+                            || status == IM_PROTO_OUTCOME_UNKNOWN ? 1 : 0,
+                            NULL);
 }
 
-//  POST /v1/events (and /v2/enqueue, PagerDuty's own path)
+//  POST /v1/events (and /v2/enqueue, PagerDuty's own path). With tokens
+//  the routing key is the integration's token: it names the actor, and
+//  the dedup key is the integration's own (prefixed with the token id),
+//  so that an event never touches the incident of another integration.
 static int
-s_event (const imb_http_request_t *request)
+s_event (const imb_http_request_t *unauthenticated)
 {
+    imb_http_request_t authenticated = *unauthenticated;
+    imb_http_request_t *request = &authenticated;
     int rc = 0;
     const char *key;
-    json_t *root = s_read (request, &key, &rc);
+    json_t *root = imb_http_read (request, &key, &rc);
     if (!root)
         return rc;
+    const char *routing_key = json_string_value (json_object_get (
+        root, "routing_key"));
+    if (!imb_http_open (request->http, request->url)
+    &&  (!routing_key
+         || im_token_credential (routing_key, request->bearer))) {
+        json_decref (root);
+        return imb_http_error (request, IM_PROTO_UNAUTHORIZED,
+                               "routing_key must be an "
+                               "integration key of this desk (imqctl "
+                               "principal token)", "routing_key");
+    }
     imb_http_batch_t batch = { 0, NULL };
     imb_http_fault_t fault;
-    int ingested = imb_http_ingest_event (root, key, &batch, &fault);
+    int ingested = imb_http_ingest_event (root, key, *request->bearer != 0,
+                                          &batch, &fault);
     json_decref (root);
     if (ingested) {
         json_t *json = json_pack ("{s:s,s:s,s:[s]}", "status",
@@ -289,32 +325,35 @@ s_event (const imb_http_request_t *request)
                                   "errors", fault.text);
         if (json && *fault.field)
             json_object_set_new (json, "field", json_string (fault.field));
-        return imb_http_answer (request, 400, &json, 0, NULL);
+        return imb_http_answer (request, IM_PROTO_BAD_REQUEST, &json, 0, NULL);
     }
     const imb_http_command_t *command = &batch.commands [0];
-    im_reply_t *reply = imb_http_call (request->http, "ALERT",
+    if (*request->bearer)
+        im_fields_remove (command->body, IM_KEY_ACTOR);
+    im_reply_t *reply = imb_http_call (request, "ALERT",
                                        command->request_id, command->body,
                                        false, 0);
     json_t *json = NULL;
-    if (reply && reply->status == 200) {
+    if (reply && reply->status == IM_PROTO_OK) {
         json = json_pack ("{s:s,s:s,s:s,s:I,s:s}", "status", "success",
                           "message", "Event processed", "dedup_key",
                           command->label, "incident", (json_int_t)
-                          im_fields_int_or (reply->body, "incident", 0),
+                          im_fields_int_or (reply->body, IM_KEY_INCIDENT, 0),
                           "outcome", im_fields_str_or (reply->body,
-                                                       "outcome", "done"));
+                                                       IM_KEY_OUTCOME, "done"));
     }
     else
-    if (reply && reply->status == 404)
+    if (reply && reply->status == IM_PROTO_NOT_FOUND)
         //  An acknowledge or resolve for no open incident: said, dropped
         json = json_pack ("{s:s,s:s,s:s}", "status", "dropped", "message",
-                          im_fields_str_or (reply->body, "error", ""),
+                          im_fields_str_or (reply->body, IM_KEY_ERROR, ""),
                           "dedup_key", command->label);
     else
-        rc = s_failed (request, reply, command->request_id);
+        rc = imb_http_failed (request, reply, command->request_id);
     im_reply_destroy (&reply);
     imb_http_batch_clear (&batch);
-    return json ? imb_http_answer (request, 202, &json, 0, NULL) : rc;
+    return json ? imb_http_answer (request, IMB_HTTP_ACCEPTED, &json, 0,
+                                   NULL) : rc;
 }
 
 //  Reads a query parameter into body: an integer when is_int. Returns
@@ -342,7 +381,7 @@ s_parameter (const imb_http_request_t *request, const char *name,
     char text [96];
     snprintf (text, sizeof text, "parameter '%s' must be %s", name,
               is_int ? "an integer" : "valid UTF-8 of at most 65536 bytes");
-    *rc = imb_http_error (request, 400, text, name);
+    *rc = imb_http_error (request, IM_PROTO_BAD_REQUEST, text, name);
     return false;
 }
 
@@ -352,22 +391,22 @@ s_list (const imb_http_request_t *request)
 {
     int rc = 0;
     im_fields_t *body = im_fields_new ();
-    if (!s_parameter (request, "status", false, body, &rc)
-    ||  !s_parameter (request, "assignee", false, body, &rc)
-    ||  !s_parameter (request, "priority", true, body, &rc)
-    ||  !s_parameter (request, "limit", true, body, &rc)
-    ||  !s_parameter (request, "after", true, body, &rc)) {
+    if (!s_parameter (request, IM_KEY_STATUS, false, body, &rc)
+    ||  !s_parameter (request, IM_KEY_ASSIGNEE, false, body, &rc)
+    ||  !s_parameter (request, IM_KEY_PRIORITY, true, body, &rc)
+    ||  !s_parameter (request, IM_KEY_LIMIT, true, body, &rc)
+    ||  !s_parameter (request, IM_KEY_AFTER, true, body, &rc)) {
         im_fields_destroy (&body);
         return rc;
     }
-    im_reply_t *reply = imb_http_call (request->http, "LIST", NULL, body,
+    im_reply_t *reply = imb_http_call (request, "LIST", NULL, body,
                                        false, 0);
     im_fields_destroy (&body);
-    if (!reply || reply->status != 200)
-        rc = s_failed (request, reply, NULL);
+    if (!reply || reply->status != IM_PROTO_OK)
+        rc = imb_http_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, "incidents");
-        rc = imb_http_answer (request, 200, &json, 0, NULL);
+        rc = imb_http_answer (request, IM_PROTO_OK, &json, 0, NULL);
     }
     im_reply_destroy (&reply);
     return rc;
@@ -379,16 +418,16 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
 {
     int rc;
     im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", id);
-    im_reply_t *reply = imb_http_call (request->http,
+    im_fields_set_int (body, IM_KEY_INCIDENT, id);
+    im_reply_t *reply = imb_http_call (request,
                                        timeline ? "TIMELINE" : "GET", NULL,
                                        body, timeline, 0);
     im_fields_destroy (&body);
-    if (!reply || reply->status != 200)
-        rc = s_failed (request, reply, NULL);
+    if (!reply || reply->status != IM_PROTO_OK)
+        rc = imb_http_failed (request, reply, NULL);
     else {
         json_t *json = im_reply_to_json (reply, timeline ? "events" : NULL);
-        rc = imb_http_answer (request, 200, &json, 0, NULL);
+        rc = imb_http_answer (request, IM_PROTO_OK, &json, 0, NULL);
     }
     im_reply_destroy (&reply);
     return rc;
@@ -398,28 +437,30 @@ s_incident (const imb_http_request_t *request, int64_t id, bool timeline)
 static int
 s_ready (const imb_http_request_t *request)
 {
-    im_reply_t *reply = imb_http_call (request->http, "STATUS", NULL, NULL,
+    im_reply_t *reply = imb_http_call (request, "STATUS", NULL, NULL,
                                        false, 2000);
     json_t *json;
-    unsigned status = 503;
+    unsigned status = IM_PROTO_UNAVAILABLE;
     if (!reply)
         json = json_pack ("{s:b,s:s}", "ready", 0, "reason", "the broker "
                           "did not answer within 2 s");
     else {
-        const char *state = im_fields_str_or (reply->body, "raft_state", "?");
+        const char *state = im_fields_str_or (reply->body, IM_KEY_RAFT_STATE,
+                                              "?");
         bool leader = streq (state, "leader");
         char reason [96];
         snprintf (reason, sizeof reason, "this node is %s, not the leader",
                   state);
         json = json_pack ("{s:b,s:s,s:I}", "ready", leader, "raft_state",
                           state, "queue", (json_int_t)
-                          im_fields_int_or (reply->body, "queue", 0));
+                          im_fields_int_or (reply->body, IM_KEY_QUEUE, 0));
         if (!leader)
-            json_object_set_new (json, "reason", json_string (reason));
-        status = leader ? 200 : 503;
+            json_object_set_new (json, IM_KEY_REASON, json_string (reason));
+        status = leader ? IM_PROTO_OK : IM_PROTO_UNAVAILABLE;
     }
     im_reply_destroy (&reply);
-    return imb_http_answer (request, status, &json, status == 503, NULL);
+    return imb_http_answer (request, status, &json,
+                            status == IM_PROTO_UNAVAILABLE, NULL);
 }
 
 //  GET /v1/cluster: this node's Raft state and every node it knows of
@@ -427,24 +468,25 @@ s_ready (const imb_http_request_t *request)
 static int
 s_cluster (const imb_http_request_t *request)
 {
-    im_reply_t *status = imb_http_call (request->http, "STATUS", NULL, NULL,
+    im_reply_t *status = imb_http_call (request, "STATUS", NULL, NULL,
                                         false, 2000);
-    im_reply_t *members = status && status->status == 200
-        ? imb_http_call (request->http, "CLUSTER-MEMBERS", NULL, NULL, false,
+    im_reply_t *members = status && status->status == IM_PROTO_OK
+        ? imb_http_call (request, "CLUSTER-MEMBERS", NULL, NULL, false,
                          2000)
         : NULL;
     int rc;
-    json_t *json = members && members->status == 200
+    json_t *json = members && members->status == IM_PROTO_OK
                  ? im_reply_to_json (members, "members") : NULL;
-    if (!status || status->status != 200)
-        rc = s_failed (request, status, NULL);
+    if (!status || status->status != IM_PROTO_OK)
+        rc = imb_http_failed (request, status, NULL);
     else
-    if (!members || members->status != 200)
-        rc = s_failed (request, members, NULL);
+    if (!members || members->status != IM_PROTO_OK)
+        rc = imb_http_failed (request, members, NULL);
     else {
         static const char *keys [] = {
-            "raft_state", "term", "leader_id", "commit_index",
-            "applied_index", "last_seq"
+            IM_KEY_RAFT_STATE, IM_KEY_TERM, IM_KEY_LEADER_ID,
+            IM_KEY_COMMIT_INDEX,
+            IM_KEY_APPLIED_INDEX, IM_KEY_LAST_SEQ
         };
         json_t *state = im_fields_to_json (status->body);
         for (size_t index = 0; json && state && index < 6; index++)
@@ -452,7 +494,7 @@ s_cluster (const imb_http_request_t *request)
                              json_object_get (state, keys [index]));
         json_decref (state);
         //  The leader's HTTP address, when this node knows it
-        int64_t leader = im_fields_int_or (status->body, "leader_id", 0);
+        int64_t leader = im_fields_int_or (status->body, IM_KEY_LEADER_ID, 0);
         size_t index;
         json_t *member;
         json_array_foreach (json_object_get (json, "members"), index,
@@ -461,9 +503,10 @@ s_cluster (const imb_http_request_t *request)
                                                                    "http"));
             if (json_integer_value (json_object_get (member, "node")) == leader
             &&  http && *http)
-                json_object_set_new (json, "leader_http", json_string (http));
+                json_object_set_new (json, IM_KEY_LEADER_HTTP,
+                                     json_string (http));
         }
-        rc = imb_http_answer (request, 200, &json, 0, NULL);
+        rc = imb_http_answer (request, IM_PROTO_OK, &json, 0, NULL);
     }
     json_decref (json);
     im_reply_destroy (&members);
@@ -471,25 +514,76 @@ s_cluster (const imb_http_request_t *request)
     return rc;
 }
 
-//  Reads the id of /v1/incidents/{id}[/timeline]; returns 0 if none
+//  Reads the id of /v1/incidents/{id}[/timeline | /{action}]; returns 0
+//  if none. *action is what follows the id's slash, "" when nothing does.
 static int64_t
-s_incident_id (const char *rest, bool *timeline)
+s_incident_id (const char *rest, bool *timeline, const char **action)
 {
     char *end = NULL;
     if (!isdigit ((unsigned char) *rest))
         return 0;
     errno = 0;
     long long id = strtoll (rest, &end, 10);
-    if (errno || id < 1)
+    if (errno || id < 1 || (*end && *end != '/'))
         return 0;
     *timeline = streq (end, "/timeline");
-    return *end && !*timeline ? 0 : (int64_t) id;
+    *action = *end ? end + 1 : end;
+    return (int64_t) id;
+}
+
+//  The token the caller presents: `Authorization: Bearer <token>`, or
+//  for the Alertmanager receiver also the key in its URL
+//  (/v1/alerts/alertmanager/<key> or ?key=<key>), which Alertmanager's
+//  webhook_configs can send when its http_config cannot. NULL: none.
+static const char *
+s_presented (const imb_http_request_t *request, const char *receiver)
+{
+    const char *header = imb_http_message_header (request->message,
+                                                  "Authorization");
+    if (header && strncasecmp (header, "Bearer ", 7) == 0) {
+        header += 7;
+        while (*header == ' ')
+            header++;
+        return header;
+    }
+    if (!receiver)
+        return NULL;
+    if (*receiver == '/')
+        return receiver + 1;
+    return imb_http_message_query (request->message, "key");
 }
 
 int
-imb_http_route (const imb_http_request_t *request)
+imb_http_route (const imb_http_request_t *unauthenticated)
 {
+    //  Every path but the open ones needs a token; the node says whether
+    //  it is one and what its principal may do (imb_server_client.c).
+    //  The PagerDuty endpoint's token is its routing_key (s_event).
+    imb_http_request_t authenticated = *unauthenticated;
+    imb_http_request_t *request = &authenticated;
     const char *url = request->url;
+    const char *alertmanager = "/v1/alerts/alertmanager";
+    const char *receiver = strncmp (url, alertmanager,
+                                    strlen (alertmanager)) == 0
+                         ? url + strlen (alertmanager) : NULL;
+    if (receiver && *receiver && (*receiver != '/' || strchr (receiver + 1,
+                                                              '/')))
+        receiver = NULL;            //  Not the receiver: 404 below
+    bool events = streq (url, "/v1/events") || streq (url, "/v2/enqueue");
+    if (!events && !imb_http_open (request->http, url)) {
+        const char *token = s_presented (request, receiver);
+        if (!token)
+            return imb_http_error (request, IM_PROTO_UNAUTHORIZED,
+                                   "this needs a token: "
+                                   "Authorization: Bearer <token> (imqctl "
+                                   "principal token)", "Authorization");
+        if (im_token_credential (token, request->bearer))
+            return imb_http_error (request, IM_PROTO_UNAUTHORIZED,
+                                   "the token is not an imq "
+                                   "token", "Authorization");
+    }
+    if (receiver && *receiver)
+        url = alertmanager;
     bool get = streq (request->method, "GET")
             || streq (request->method, "HEAD");
     bool post = streq (request->method, "POST");
@@ -497,7 +591,7 @@ imb_http_route (const imb_http_request_t *request)
         if (!get)
             return imb_http_not_allowed (request, "GET");
         json_t *json = json_pack ("{s:s}", "status", "alive");
-        return imb_http_answer (request, 200, &json, 0, NULL);
+        return imb_http_answer (request, IM_PROTO_OK, &json, 0, NULL);
     }
     if (streq (url, "/readyz"))
         return get ? s_ready (request)
@@ -520,12 +614,17 @@ imb_http_route (const imb_http_request_t *request)
                     : imb_http_not_allowed (request, "POST");
     const char *prefix = "/v1/incidents/";
     bool timeline = false;
+    const char *action = "";
     int64_t id = strncmp (url, prefix, strlen (prefix)) == 0
-               ? s_incident_id (url + strlen (prefix), &timeline) : 0;
-    if (id)
+               ? s_incident_id (url + strlen (prefix), &timeline, &action)
+               : 0;
+    if (id && (!*action || timeline))
         return get ? s_incident (request, id, timeline)
                    : imb_http_not_allowed (request, "GET");
+    if (id && imb_http_act_verb (action))
+        return post ? imb_http_act (request, id, imb_http_act_verb (action))
+                    : imb_http_not_allowed (request, "POST");
     char text [128];
     snprintf (text, sizeof text, "no route %.100s", url);
-    return imb_http_error (request, 404, text, NULL);
+    return imb_http_error (request, IM_PROTO_NOT_FOUND, text, NULL);
 }

@@ -76,9 +76,10 @@ s_send (imb_applier_t *self, const job_t *job,
     //  once a node applies it, not now, so the client must ask again
     //  with the same request id, and gets the outcome (docs/protocol.md
     //  section 5)
-    int status = unknown ? 504 : job->index ? 500 : job->status;
+    int status = unknown ? IM_PROTO_OUTCOME_UNKNOWN
+               : job->index ? IM_PROTO_INTERNAL : job->status;
     im_fields_t *error = im_fields_new ();
-    im_fields_set_str (error, "error", unknown ? S_UNKNOWN
+    im_fields_set_str (error, IM_KEY_ERROR, unknown ? S_UNKNOWN
                                      : job->index ? "not applied"
                                                   : job->text);
     for (size_t index = 0; index < job->count; index++) {

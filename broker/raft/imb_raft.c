@@ -51,7 +51,7 @@ s_applied (struct raft_apply *request, int status, void *result)
     if (status == RAFT_NOTLEADER || status == RAFT_LEADERSHIPLOST) {
         imb_raft_hand_on (self, NULL, 0);
         imb_applier_fail (self->applier, proposal->tokens, proposal->count,
-                          421, raft_strerror (status));
+                          IM_PROTO_NOT_LEADER, raft_strerror (status));
     }
     else {
         //  The entry went to the followers as this node wrote it (the
@@ -64,7 +64,7 @@ s_applied (struct raft_apply *request, int status, void *result)
                                             : "committed, not applied here");
         imb_raft_hand_on (self, NULL, 0);
         imb_applier_fail (self->applier, proposal->tokens, proposal->count,
-                          504, text);
+                          IM_PROTO_OUTCOME_UNKNOWN, text);
     }
     free (proposal);
     self->inflight--;
@@ -104,7 +104,8 @@ s_propose (imb_raft_t *self, size_t from, size_t count)
     if (rc) {
         raft_free (buffer.base);    //  Still ours after a failed apply
         imb_applier_fail (self->applier, proposal->tokens, count,
-                          rc == RAFT_NOTLEADER ? 421 : 503,
+                          rc == RAFT_NOTLEADER ? IM_PROTO_NOT_LEADER
+                                               : IM_PROTO_UNAVAILABLE,
                           rc == RAFT_NOTLEADER ? "not the leader"
                                                : s_raft_error (rc));
         free (proposal);

@@ -70,20 +70,20 @@ s_status (int rc)
 {
     switch (rc) {
         case 0:
-            return 200;
+            return IM_PROTO_OK;
         case RAFT_NOTLEADER:
         case RAFT_LEADERSHIPLOST:
-            return 421;
+            return IM_PROTO_NOT_LEADER;
         case RAFT_BADID:
         case RAFT_NOTFOUND:
-            return 404;
+            return IM_PROTO_NOT_FOUND;
         case RAFT_DUPLICATEID:
         case RAFT_DUPLICATEADDRESS:
         case RAFT_BADROLE:
         case RAFT_CANTCHANGE:
-            return 409;
+            return IM_PROTO_CONFLICT;
         default:
-            return 503;
+            return IM_PROTO_UNAVAILABLE;
     }
 }
 

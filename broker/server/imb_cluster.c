@@ -90,15 +90,16 @@ s_member_read (const void *data, size_t size, im_config_member_t *member,
     bool found = *rc == 0 && event->type == IM_EV_MEMBER;
     if (found) {
         const im_fields_t *payload = event->payload;
-        member->id = (uint64_t) im_fields_int_or (payload, "node", 0);
-        im_strlcpy (member->raft, im_fields_str_or (payload, "raft", ""),
+        member->id = (uint64_t) im_fields_int_or (payload, IM_KEY_NODE, 0);
+        im_strlcpy (member->raft, im_fields_str_or (payload, IM_KEY_RAFT, ""),
                     sizeof member->raft);
-        im_strlcpy (member->client, im_fields_str_or (payload, "client", ""),
+        im_strlcpy (member->client,
+                    im_fields_str_or (payload, IM_KEY_CLIENT, ""),
                     sizeof member->client);
         im_strlcpy (member->workers,
-                    im_fields_str_or (payload, "workers", ""),
+                    im_fields_str_or (payload, IM_KEY_WORKERS, ""),
                     sizeof member->workers);
-        im_strlcpy (member->http, im_fields_str_or (payload, "http", ""),
+        im_strlcpy (member->http, im_fields_str_or (payload, IM_KEY_HTTP, ""),
                     sizeof member->http);
     }
     im_event_destroy (&event);
@@ -160,7 +161,8 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
 {
     assert (self);
     if (!self->leader_id || self->leader_id == self->config->node_id)
-        return im_reply_encode_error (503, request_id, "no leader is known "
+        return im_reply_encode_error (IM_PROTO_UNAVAILABLE, request_id,
+                                      "no leader is known "
                                       "yet (election under way); retry "
                                       "with the same request id");
     const im_config_member_t *known = s_leader (self);
@@ -172,13 +174,14 @@ imb_cluster_redirect (imb_cluster_t *self, const char *request_id)
               PRIu64 "%s%s", self->leader_id, leader ? " at " : "",
               leader ? leader->client : "");
     im_fields_t *body = im_fields_new ();
-    im_fields_set_str (body, "error", text);
-    im_fields_set_int (body, "leader_id", (int64_t) self->leader_id);
+    im_fields_set_str (body, IM_KEY_ERROR, text);
+    im_fields_set_int (body, IM_KEY_LEADER_ID, (int64_t) self->leader_id);
     if (leader)
-        im_fields_set_str (body, "leader", leader->client);
+        im_fields_set_str (body, IM_KEY_LEADER, leader->client);
     if (known && *known->http)
-        im_fields_set_str (body, "leader_http", known->http);
-    zmsg_t *reply = im_reply_encode (421, request_id, body, NULL, NULL);
+        im_fields_set_str (body, IM_KEY_LEADER_HTTP, known->http);
+    zmsg_t *reply = im_reply_encode (IM_PROTO_NOT_LEADER, request_id, body,
+                                     NULL, NULL);
     im_fields_destroy (&body);
     return reply;
 }
@@ -198,12 +201,12 @@ s_member_item (const im_config_member_t *member, const char *source)
 {
     im_fields_t *item = im_fields_new ();
     if (item) {
-        im_fields_set_int (item, "node", (int64_t) member->id);
-        im_fields_set_str (item, "raft", member->raft);
-        im_fields_set_str (item, "client", member->client);
-        im_fields_set_str (item, "workers", member->workers);
-        im_fields_set_str (item, "http", member->http);
-        im_fields_set_str (item, "source", source);
+        im_fields_set_int (item, IM_KEY_NODE, (int64_t) member->id);
+        im_fields_set_str (item, IM_KEY_RAFT, member->raft);
+        im_fields_set_str (item, IM_KEY_CLIENT, member->client);
+        im_fields_set_str (item, IM_KEY_WORKERS, member->workers);
+        im_fields_set_str (item, IM_KEY_HTTP, member->http);
+        im_fields_set_str (item, IM_KEY_SOURCE, source);
     }
     return item;
 }
@@ -214,7 +217,7 @@ s_member_find (zlistx_t *items, uint64_t id)
 {
     im_fields_t *item = (im_fields_t *) zlistx_first (items);
     for (; item; item = (im_fields_t *) zlistx_next (items))
-        if (im_fields_int_or (item, "node", 0) == (int64_t) id)
+        if (im_fields_int_or (item, IM_KEY_NODE, 0) == (int64_t) id)
             return item;
     return NULL;
 }
@@ -251,8 +254,10 @@ s_item_destroy (void **item)
 static int
 s_item_compare (const void *item1, const void *item2)
 {
-    int64_t node1 = im_fields_int_or ((const im_fields_t *) item1, "node", 0);
-    int64_t node2 = im_fields_int_or ((const im_fields_t *) item2, "node", 0);
+    int64_t node1 = im_fields_int_or ((const im_fields_t *) item1,
+                                      IM_KEY_NODE, 0);
+    int64_t node2 = im_fields_int_or ((const im_fields_t *) item2,
+                                      IM_KEY_NODE, 0);
     return node1 < node2 ? -1 : node1 > node2;
 }
 
@@ -262,7 +267,8 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
     assert (self && request_id);
     s_members_t members = { self->config, zlistx_new () };
     if (!members.items)
-        return im_reply_encode_error (500, request_id, "out of memory");
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request_id,
+                                      "out of memory");
     zlistx_set_destructor (members.items, s_item_destroy);
     zlistx_set_comparator (members.items, s_item_compare);
     int rc = 0;
@@ -290,7 +296,8 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
     }
     zmsg_t *reply;
     if (rc)
-        reply = im_reply_encode_error (500, request_id, "cannot read the "
+        reply = im_reply_encode_error (IM_PROTO_INTERNAL, request_id,
+                                       "cannot read the "
                                        "cluster.member events");
     else {
         zlistx_sort (members.items);
@@ -299,9 +306,10 @@ imb_cluster_members (imb_cluster_t *self, const char *request_id)
         for (; item; item = (im_fields_t *) zlistx_next (members.items))
             zlist_append (items, item);
         im_fields_t *body = im_fields_new ();
-        im_fields_set_int (body, "node_id", (int64_t) self->config->node_id);
-        im_fields_set_int (body, "count", (int64_t) zlist_size (items));
-        reply = im_reply_encode (200, request_id, body, items, NULL);
+        im_fields_set_int (body, IM_KEY_NODE_ID,
+                           (int64_t) self->config->node_id);
+        im_fields_set_int (body, IM_KEY_COUNT, (int64_t) zlist_size (items));
+        reply = im_reply_encode (IM_PROTO_OK, request_id, body, items, NULL);
         im_fields_destroy (&body);
         zlist_destroy (&items);
     }
@@ -324,24 +332,25 @@ s_member_command (const im_request_t *request, int64_t node,
                   const char *raft)
 {
     const im_fields_t *body = request->body;
-    if (!im_fields_has (body, "client") && !im_fields_has (body, "workers")
-    &&  !im_fields_has (body, "http"))
+    if (!im_fields_has (body, IM_KEY_CLIENT)
+    &&  !im_fields_has (body, IM_KEY_WORKERS)
+    &&  !im_fields_has (body, IM_KEY_HTTP))
         return NULL;
     im_command_t *command = im_command_new ();
     command->type = IM_CMD_MEMBER;
     command->ts_ms = im_now_ms ();  //  The leader's stamp
-    im_strlcpy (command->actor, im_fields_str_or (body, "actor", "broker"),
+    im_strlcpy (command->actor, im_fields_str_or (body, IM_KEY_ACTOR, "broker"),
                 sizeof command->actor);
     //  A resent CLUSTER-ADD, here or on the next leader, records once
     im_strlcpy (command->request_id, request->request_id,
                 sizeof command->request_id);
-    im_fields_set_int (command->args, "node", node);
-    im_fields_set_str (command->args, "raft", raft);
+    im_fields_set_int (command->args, IM_KEY_NODE, node);
+    im_fields_set_str (command->args, IM_KEY_RAFT, raft);
     //  As sent: decide checks each, as any command's arguments
     for (size_t index = 0; index < im_fields_size (body); index++) {
         const char *key = im_fields_key_at (body, index);
-        if (streq (key, "client") || streq (key, "workers")
-        ||  streq (key, "http"))
+        if (streq (key, IM_KEY_CLIENT) || streq (key, IM_KEY_WORKERS)
+        ||  streq (key, IM_KEY_HTTP))
             im_fields_append_from (command->args, body, index);
     }
     return command;
@@ -355,27 +364,31 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
     if (!self->leading && !(imb_cluster_look (self), self->leading))
         return imb_cluster_redirect (self, request->request_id);
     if (*self->change_id)           //  Its steps hold this object's state
-        return im_reply_encode_error (409, request->request_id, "another "
+        return im_reply_encode_error (IM_PROTO_CONFLICT, request->request_id,
+                                      "another "
                                       "membership change is under way; "
                                       "retry once it is done");
     im_query_type_t type = im_query_type_from_name (request->verb);
     const im_fields_t *body = request->body;
     int64_t node = 0;
-    bool has_node = im_fields_has (body, "node");
-    const char *raft = im_fields_str (body, "raft");
+    bool has_node = im_fields_has (body, IM_KEY_NODE);
+    const char *raft = im_fields_str (body, IM_KEY_RAFT);
     int kind = type == IM_QUERY_CLUSTER_ADD ? IMB_RAFT_ADD
              : type == IM_QUERY_CLUSTER_REMOVE ? IMB_RAFT_REMOVE
              : IMB_RAFT_TRANSFER;
-    if (has_node && (im_fields_int (body, "node", &node) || node < 1))
-        return im_reply_encode_error (400, request->request_id, "argument "
+    if (has_node && (im_fields_int (body, IM_KEY_NODE, &node) || node < 1))
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "argument "
                                       "'node' must be an integer >= 1");
     if (kind != IMB_RAFT_TRANSFER && !has_node)
-        return im_reply_encode_error (400, request->request_id, "missing "
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "missing "
                                       "argument 'node' (the node's id)");
     if (kind == IMB_RAFT_ADD
     &&  (!raft || !*raft || strlen (raft) >= IM_CONFIG_PATH_MAX
          || !strchr (raft, ':')))
-        return im_reply_encode_error (400, request->request_id, "missing "
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "missing "
                                       "or invalid argument 'raft' (the new "
                                       "node's host:port)");
     if (kind == IMB_RAFT_ADD)
@@ -391,7 +404,8 @@ imb_cluster_change (imb_cluster_t *self, const im_request_t *request,
     if (imb_raft_control (self->raft, token, kind, (uint64_t) node, raft)) {
         im_command_destroy (&self->member);
         self->add_node = 0;
-        return im_reply_encode_error (503, request->request_id, "out of "
+        return im_reply_encode_error (IM_PROTO_UNAVAILABLE,
+                                      request->request_id, "out of "
                                       "memory; retry");
     }
     im_strlcpy (self->change_id, request->request_id, sizeof self->change_id);

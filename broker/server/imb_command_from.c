@@ -16,31 +16,31 @@ imb_command_from (im_request_t *request, const char *principal,
     *command_p = NULL;
     im_command_type_t type = im_command_type_from_name (request->verb);
     if (type == IM_CMD_OFFSET || type == IM_CMD_MEMBER)
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       type == IM_CMD_OFFSET
                                       ? "OFFSET is internal to the broker"
                                       : "MEMBER is internal to the broker "
                                         "(send CLUSTER-ADD)");
     im_fields_t *body = request->body;
     int64_t incident = 0, causation = 0;
-    const char *actor = im_fields_str_or (body, "actor", "anonymous");
-    if ((im_fields_has (body, "incident")
-         && (im_fields_int (body, "incident", &incident) || incident < 1))
+    const char *actor = im_fields_str_or (body, IM_KEY_ACTOR, "anonymous");
+    if ((im_fields_has (body, IM_KEY_INCIDENT)
+         && (im_fields_int (body, IM_KEY_INCIDENT, &incident) || incident < 1))
     ||  (type != IM_CMD_OPEN && type != IM_CMD_ALERT && type != IM_CMD_CONFIG
-         && type != IM_CMD_PRINCIPAL
+         && type != IM_CMD_PRINCIPAL && type != IM_CMD_DENY
          && incident == 0))
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "missing or invalid argument 'incident' "
                                       "(an integer >= 1)");
-    if (im_fields_has (body, "causation")
-    &&  (im_fields_int (body, "causation", &causation) || causation < 0))
-        return im_reply_encode_error (400, request->request_id,
+    if (im_fields_has (body, IM_KEY_CAUSATION)
+    &&  (im_fields_int (body, IM_KEY_CAUSATION, &causation) || causation < 0))
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "argument 'causation' must be an "
                                       "integer >= 0");
-    if (im_fields_has (body, "actor")
-    &&  (!im_fields_str (body, "actor") || !*actor
+    if (im_fields_has (body, IM_KEY_ACTOR)
+    &&  (!im_fields_str (body, IM_KEY_ACTOR) || !*actor
          || strlen (actor) >= IM_ACTOR_MAX))
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "argument 'actor' must be a string of "
                                       "1 to 63 bytes");
     im_command_t *command = im_command_new ();
@@ -54,11 +54,11 @@ imb_command_from (im_request_t *request, const char *principal,
     //  the body says that itself
     im_strlcpy (command->actor, principal ? principal : actor,
                 sizeof command->actor);
-    if (principal && im_fields_has (body, "actor")
-    &&  !streq (actor, principal) && !im_fields_has (body, "on_behalf_of")
-    &&  im_fields_append_str (command->args, "on_behalf_of", actor)) {
+    if (principal && im_fields_has (body, IM_KEY_ACTOR)
+    &&  !streq (actor, principal) && !im_fields_has (body, IM_KEY_ON_BEHALF_OF)
+    &&  im_fields_append_str (command->args, IM_KEY_ON_BEHALF_OF, actor)) {
         im_command_destroy (&command);
-        return im_reply_encode_error (503, request->request_id,
+        return im_reply_encode_error (IM_PROTO_UNAVAILABLE, request->request_id,
                                       "out of memory; retry");
     }
     im_strlcpy (command->request_id, request->request_id,
@@ -68,8 +68,8 @@ imb_command_from (im_request_t *request, const char *principal,
     //  each is appended as it is, without a search or a second check.
     for (size_t index = 0; index < im_fields_size (body); index++) {
         const char *key = im_fields_key_at (body, index);
-        if (!streq (key, "incident") && !streq (key, "actor")
-        &&  !streq (key, "causation"))
+        if (!streq (key, IM_KEY_INCIDENT) && !streq (key, IM_KEY_ACTOR)
+        &&  !streq (key, IM_KEY_CAUSATION))
             im_fields_append_from (command->args, body, index);
     }
     *command_p = command;

@@ -8,11 +8,19 @@
 #include "imb_classes.h"
 #include "imb_keys.h"
 #include <dirent.h>
+#include <sodium.h>
 #include <sys/stat.h>
+
+//  An HTTP bearer token of a principal of the log
+typedef struct {
+    imb_key_t key;                  //  Whom it names
+    char hash [IMC_TOKEN_HASH_TEXT];    //  The hash of the token, hex
+} s_token_t;
 
 struct _imb_keys_t {
     char *dir;                      //  The keys directory, owned
     zhashx_t *table;                //  Z85 key -> imb_key_t, owned
+    zhashx_t *tokens;               //  Token id -> s_token_t, owned
     size_t skipped;                 //  Files skipped by the last reload
     struct timespec read_mtime;     //  The directory's mtime when read
     imc_principals_t *replicated;   //  The log's principals, owned
@@ -27,7 +35,8 @@ imb_keys_new (const char *dir)
         return NULL;
     self->dir = strdup (dir);
     self->table = zhashx_new ();
-    if (!self->dir || !self->table)
+    self->tokens = zhashx_new ();
+    if (!self->dir || !self->table || !self->tokens)
         imb_keys_destroy (&self);
     return self;
 }
@@ -39,6 +48,7 @@ imb_keys_destroy (imb_keys_t **self_p)
     if (*self_p) {
         imb_keys_t *self = *self_p;
         zhashx_destroy (&self->table);
+        zhashx_destroy (&self->tokens);
         imc_principals_destroy (&self->replicated);
         free (self->dir);
         free (self);
@@ -134,6 +144,30 @@ imb_keys_reload (imb_keys_t *self)
                 free (held);
         }
     }
+    //  The tokens of the log's principals, by id
+    zhashx_t *tokens = zhashx_new ();
+    assert (tokens);
+    zhashx_set_destructor (tokens, (zhashx_destructor_fn *) zstr_free);
+    for (size_t index = 0; self->replicated
+         && index < imc_principals_size (self->replicated); index++) {
+        const imc_principal_t *principal =
+            imc_principals_at (self->replicated, index);
+        for (size_t token = 0; token < principal->tokens_n; token++) {
+            s_token_t *held = (s_token_t *) calloc (1, sizeof *held);
+            assert (held);
+            im_strlcpy (held->key.principal, principal->name,
+                        sizeof held->key.principal);
+            im_strlcpy (held->key.roles, principal->roles,
+                        sizeof held->key.roles);
+            s_drop_node (held->key.roles);
+            im_strlcpy (held->hash, principal->tokens [token].hash,
+                        sizeof held->hash);
+            if (zhashx_insert (tokens, principal->tokens [token].id, held))
+                free (held);        //  One id twice: the first holds it
+        }
+    }
+    zhashx_destroy (&self->tokens);
+    self->tokens = tokens;
     if (skipped && skipped != self->skipped)
         zsys_warning ("%zu file(s) in %s are not public certificates naming "
                       "a principal: skipped", skipped, self->dir);
@@ -172,6 +206,26 @@ imb_keys_find (imb_keys_t *self, const char *key)
 {
     assert (self);
     return key ? (const imb_key_t *) zhashx_lookup (self->table, key) : NULL;
+}
+
+const imb_key_t *
+imb_keys_find_token (imb_keys_t *self, const char *credential)
+{
+    assert (self && credential);
+    char id [IMC_TOKEN_ID_TEXT];
+    const char *colon = strchr (credential, ':');
+    if (!colon || colon - credential != IMC_TOKEN_ID_TEXT - 1
+    ||  strlen (colon + 1) != IMC_TOKEN_HASH_TEXT - 1)
+        return NULL;
+    memcpy (id, credential, IMC_TOKEN_ID_TEXT - 1);
+    id [IMC_TOKEN_ID_TEXT - 1] = 0;
+    const s_token_t *token = (const s_token_t *) zhashx_lookup (self->tokens,
+                                                                id);
+    //  The id is not secret; the hash is compared in constant time
+    if (!token || sodium_memcmp (token->hash, colon + 1,
+                                 IMC_TOKEN_HASH_TEXT - 1) != 0)
+        return NULL;
+    return &token->key;
 }
 
 bool

@@ -51,6 +51,12 @@ int
 const imb_key_t *
     imb_keys_find (imb_keys_t *self, const char *key);
 
+//  Whom an HTTP bearer token names: credential is what the HTTP thread
+//  made of it, "<id>:<hash>" (im_token_credential); the hash is compared
+//  in constant time. NULL when no principal of the log holds it now.
+const imb_key_t *
+    imb_keys_find_token (imb_keys_t *self, const char *credential);
+
 //  True when key holds role
 bool
     imb_key_has_role (const imb_key_t *key, const char *role);

@@ -44,14 +44,15 @@ s_scan_one (uint64_t id, const void *data, size_t size, void *arg)
     }
     bool wanted = true;
     if (scan->status)
-        wanted = streq (im_fields_str_or (incident, "status", ""),
+        wanted = streq (im_fields_str_or (incident, IM_KEY_STATUS, ""),
                         scan->status);
     if (wanted && scan->priority)
-        wanted = im_fields_int_or (incident, "priority", 0) == scan->priority;
+        wanted = im_fields_int_or (incident, IM_KEY_PRIORITY, 0)
+              == scan->priority;
     if (wanted && scan->assignee)
-        wanted = streq (im_fields_str_or (incident, "agent", ""),
+        wanted = streq (im_fields_str_or (incident, IM_KEY_AGENT, ""),
                         scan->assignee)
-              || streq (im_fields_str_or (incident, "group", ""),
+              || streq (im_fields_str_or (incident, IM_KEY_GROUP, ""),
                         scan->assignee);
     if (wanted)
         s_append (scan->items, incident);
@@ -65,14 +66,14 @@ s_list (const im_request_t *request, imc_store_t *store)
 {
     const im_fields_t *body = request->body;
     s_scan_t scan = { NULL, 0, NULL, 100, zlist_new (), 0 };
-    scan.status = im_fields_str (body, "status");
-    scan.priority = im_fields_int_or (body, "priority", 0);
-    scan.assignee = im_fields_str (body, "assignee");
-    int64_t limit = im_fields_int_or (body, "limit", 100);
-    int64_t after = im_fields_int_or (body, "after", 0);
+    scan.status = im_fields_str (body, IM_KEY_STATUS);
+    scan.priority = im_fields_int_or (body, IM_KEY_PRIORITY, 0);
+    scan.assignee = im_fields_str (body, IM_KEY_ASSIGNEE);
+    int64_t limit = im_fields_int_or (body, IM_KEY_LIMIT, 100);
+    int64_t after = im_fields_int_or (body, IM_KEY_AFTER, 0);
     if (limit < 1 || limit > IM_PROTO_ITEMS_MAX || after < 0) {
         zlist_destroy (&scan.items);
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "limit must be 1..10000 and after >= 0");
     }
     scan.limit = (size_t) limit;
@@ -119,10 +120,10 @@ s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
 {
     s_clocks_t *clocks = (s_clocks_t *) arg;
     im_fields_t *item = im_fields_new ();
-    im_fields_set_int (item, "incident", (int64_t) incident);
+    im_fields_set_int (item, IM_KEY_INCIDENT, (int64_t) incident);
     const char *name = im_clock_name (clock);
-    im_fields_set_str (item, "clock", name ? name : "unknown");
-    im_fields_set_int (item, "due_ms", (int64_t) due_ms);
+    im_fields_set_str (item, IM_KEY_CLOCK, name ? name : "unknown");
+    im_fields_set_int (item, IM_KEY_DUE_MS, (int64_t) due_ms);
     if (clock == IM_CLOCK_WARN_RESPONSE || clock == IM_CLOCK_WARN_RESOLUTION)
         s_add_fraction (clocks->store, incident, clock, due_ms, item);
     s_append (clocks->items, item);
@@ -132,12 +133,12 @@ s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
 static zmsg_t *
 s_sla_clocks (const im_request_t *request, imc_store_t *store)
 {
-    int64_t due_before = im_fields_int_or (request->body, "due_before",
+    int64_t due_before = im_fields_int_or (request->body, IM_KEY_DUE_BEFORE,
                                            INT64_MAX);
-    int64_t limit = im_fields_int_or (request->body, "limit",
+    int64_t limit = im_fields_int_or (request->body, IM_KEY_LIMIT,
                                       IM_PROTO_ITEMS_MAX);
     if (due_before < 0 || limit < 1 || limit > IM_PROTO_ITEMS_MAX)
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "due_before must be >= 0 and limit "
                                       "1..10000");
     s_clocks_t clocks = { zlist_new (), (size_t) limit, store };
@@ -181,7 +182,7 @@ static void
 s_merge_linked (imc_store_t *store, const im_fields_t *incident,
                 zlist_t *frames)
 {
-    const char *keys [2] = { "children", "duplicates" };
+    const char *keys [2] = { IM_KEY_CHILDREN, IM_KEY_DUPLICATES };
     for (int key = 0; key < 2; key++) {
         const char *at = im_fields_str (incident, keys [key]);
         while (at && *at) {
@@ -216,8 +217,8 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
                   bool timeline)
 {
     int64_t id;
-    if (im_fields_int (request->body, "incident", &id) || id < 1)
-        return im_reply_encode_error (400, request->request_id,
+    if (im_fields_int (request->body, IM_KEY_INCIDENT, &id) || id < 1)
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "missing or invalid argument "
                                       "'incident' (an integer >= 1)");
     im_fields_t *incident = NULL;
@@ -225,13 +226,15 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
     if (rc) {
         char text [64];
         snprintf (text, sizeof text, "no incident %" PRId64, id);
-        return im_reply_encode_error (rc == IM_ENOTFOUND ? 404 : 500,
+        return im_reply_encode_error (rc == IM_ENOTFOUND ? IM_PROTO_NOT_FOUND
+                                                         : IM_PROTO_INTERNAL,
                                       request->request_id,
                                       rc == IM_ENOTFOUND ? text
                                                          : im_strerror (rc));
     }
     if (!timeline) {
-        zmsg_t *reply = im_reply_encode (200, request->request_id, incident,
+        zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id,
+                                         incident,
                                          NULL, NULL);
         im_fields_destroy (&incident);
         return reply;
@@ -239,13 +242,14 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
     zlist_t *frames = zlist_new ();
     imc_store_incident_events_scan (store, (uint64_t) id, s_collect_event,
                                     frames);
-    if (im_fields_int_or (request->body, "merged", 0))
+    if (im_fields_int_or (request->body, IM_KEY_MERGED, 0))
         s_merge_linked (store, incident, frames);
     im_fields_destroy (&incident);
     im_fields_t *result = im_fields_new ();
-    im_fields_set_int (result, "incident", id);
-    im_fields_set_int (result, "count", (int64_t) zlist_size (frames));
-    zmsg_t *reply = im_reply_encode (200, request->request_id, result, NULL,
+    im_fields_set_int (result, IM_KEY_INCIDENT, id);
+    im_fields_set_int (result, IM_KEY_COUNT, (int64_t) zlist_size (frames));
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, result,
+                                     NULL,
                                      frames);
     im_fields_destroy (&result);
     zframe_t *frame = (zframe_t *) zlist_pop (frames);
@@ -260,21 +264,25 @@ s_incident_query (const im_request_t *request, imc_store_t *store,
 static zmsg_t *
 s_status (const im_request_t *request, imb_raft_t *raft,
           imb_dispatch_t *dispatch, uint64_t node_id,
-          const im_log_limit_t *refusals)
+          const im_log_limit_t *refusals, const imb_denials_t *denials)
 {
     imb_raft_status_t status;
     imb_raft_status (raft, &status);
     im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "node_id", (int64_t) node_id);
-    im_fields_set_str (body, "raft_state", imb_raft_state_name (status.state));
-    im_fields_set_int (body, "term", (int64_t) status.term);
-    im_fields_set_int (body, "leader_id", (int64_t) status.leader_id);
-    im_fields_set_str (body, "leader_address", status.leader_address);
-    im_fields_set_int (body, "commit_index", (int64_t) status.commit_index);
-    im_fields_set_int (body, "applied_index", (int64_t) status.applied_index);
-    im_fields_set_int (body, "last_seq", (int64_t) status.last_seq);
-    im_fields_set_int (body, "queue", (int64_t) status.queue);
-    im_fields_set_int (body, "log_repair_to", (int64_t) status.log_repair_to);
+    im_fields_set_int (body, IM_KEY_NODE_ID, (int64_t) node_id);
+    im_fields_set_str (body, IM_KEY_RAFT_STATE,
+                       imb_raft_state_name (status.state));
+    im_fields_set_int (body, IM_KEY_TERM, (int64_t) status.term);
+    im_fields_set_int (body, IM_KEY_LEADER_ID, (int64_t) status.leader_id);
+    im_fields_set_str (body, IM_KEY_LEADER_ADDRESS, status.leader_address);
+    im_fields_set_int (body, IM_KEY_COMMIT_INDEX,
+                       (int64_t) status.commit_index);
+    im_fields_set_int (body, IM_KEY_APPLIED_INDEX,
+                       (int64_t) status.applied_index);
+    im_fields_set_int (body, IM_KEY_LAST_SEQ, (int64_t) status.last_seq);
+    im_fields_set_int (body, IM_KEY_QUEUE, (int64_t) status.queue);
+    im_fields_set_int (body, IM_KEY_LOG_REPAIR_TO,
+                       (int64_t) status.log_repair_to);
     //  Messages refused before they reached the state machine, by kind
     for (size_t index = 0; refusals && index < im_log_limit_size (refusals);
          index++) {
@@ -284,8 +292,11 @@ s_status (const im_request_t *request, imb_raft_t *raft,
         im_fields_set_int (body, key, (int64_t) im_log_limit_total_at (
                                           refusals, index));
     }
+    if (denials)                    //  Denials by verb, and as recorded
+        imb_denials_status (denials, body);
     zlist_t *groups = imb_dispatch_status (dispatch);
-    zmsg_t *reply = im_reply_encode (200, request->request_id, body, groups,
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, body,
+                                     groups,
                                      NULL);
     zlist_destroy (&groups);
     im_fields_destroy (&body);
@@ -321,13 +332,14 @@ s_counters (const im_request_t *request, imc_store_t *store)
     im_fields_t *body = im_fields_new ();
     zmsg_t *reply;
     if (rc || !list || !body)
-        reply = im_reply_encode_error (500, request->request_id,
+        reply = im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                        im_strerror (rc ? rc : IM_ENOMEM));
     else {
         for (size_t family = 0; family < 3; family++)
             zlist_append (list, items [family]);
-        im_fields_set_int (body, "count", 3);
-        reply = im_reply_encode (200, request->request_id, body, list, NULL);
+        im_fields_set_int (body, IM_KEY_COUNT, 3);
+        reply = im_reply_encode (IM_PROTO_OK, request->request_id, body, list,
+                                 NULL);
     }
     zlist_destroy (&list);
     im_fields_destroy (&body);
@@ -352,28 +364,28 @@ s_config_event (uint64_t seq, const void *data, size_t size, void *arg)
     ||  config->event->type != IM_EV_CONFIGURED)
         return 0;
     const im_fields_t *payload = config->event->payload;
-    int64_t version = im_fields_int_or (payload, "version", 0);
+    int64_t version = im_fields_int_or (payload, IM_KEY_VERSION, 0);
     if (config->version && version != config->version)
         return 0;
     im_fields_destroy (&config->found);
     config->found = im_fields_dup (payload);
     if (!config->found)
         return IM_ENOMEM;
-    im_fields_set_int (config->found, "seq", (int64_t) seq);
-    im_fields_set_int (config->found, "ts_ms",
+    im_fields_set_int (config->found, IM_KEY_SEQ, (int64_t) seq);
+    im_fields_set_int (config->found, IM_KEY_TS_MS,
                        (int64_t) config->event->ts_ms);
-    im_fields_set_str (config->found, "actor", config->event->actor);
+    im_fields_set_str (config->found, IM_KEY_ACTOR, config->event->actor);
     return config->version ? 1 : 0;
 }
 
 static zmsg_t *
 s_config (const im_request_t *request, imc_store_t *store)
 {
-    s_config_t config = { im_fields_int_or (request->body, "version", 0),
+    s_config_t config = { im_fields_int_or (request->body, IM_KEY_VERSION, 0),
                           im_event_new (), NULL };
     if (config.version < 0 || !config.event) {
         im_event_destroy (&config.event);
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "version must be >= 0");
     }
     int rc = imc_store_incident_events_scan (store, 0, s_config_event,
@@ -381,18 +393,18 @@ s_config (const im_request_t *request, imc_store_t *store)
     im_event_destroy (&config.event);
     zmsg_t *reply;
     if (rc < 0)
-        reply = im_reply_encode_error (500, request->request_id,
+        reply = im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                        "cannot read the configuration");
     else
     if (!config.found && config.version)
-        reply = im_reply_encode_error (404, request->request_id,
+        reply = im_reply_encode_error (IM_PROTO_NOT_FOUND, request->request_id,
                                        "no such configuration version");
     else {
         if (!config.found) {        //  Nothing applied: the defaults
             config.found = im_fields_new ();
-            im_fields_set_int (config.found, "version", 0);
+            im_fields_set_int (config.found, IM_KEY_VERSION, 0);
         }
-        reply = im_reply_encode (200, request->request_id, config.found,
+        reply = im_reply_encode (IM_PROTO_OK, request->request_id, config.found,
                                  NULL, NULL);
     }
     im_fields_destroy (&config.found);
@@ -402,7 +414,8 @@ s_config (const im_request_t *request, imc_store_t *store)
 zmsg_t *
 imb_query_answer (const im_request_t *request, imc_store_t *store,
                   imb_raft_t *raft, imb_dispatch_t *dispatch,
-                  uint64_t node_id, const im_log_limit_t *refusals)
+                  uint64_t node_id, const im_log_limit_t *refusals,
+                  const imb_denials_t *denials)
 {
     switch (im_query_type_from_name (request->verb)) {
         case IM_QUERY_GET:
@@ -414,15 +427,19 @@ imb_query_answer (const im_request_t *request, imc_store_t *store,
         case IM_QUERY_SLA_CLOCKS:
             return s_sla_clocks (request, store);
         case IM_QUERY_STATUS:
-            return s_status (request, raft, dispatch, node_id, refusals);
+            return s_status (request, raft, dispatch, node_id, refusals,
+                             denials);
         case IM_QUERY_COUNTERS:
             return s_counters (request, store);
         case IM_QUERY_CONFIG:
             return s_config (request, store);
         case IM_QUERY_SEARCH:
             return imb_search_answer (request, store);
+        case IM_QUERY_DENIALS:
+            return imb_audit_denials (request, store);
         default:
-            return im_reply_encode_error (400, request->request_id,
+            return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                          request->request_id,
                                           "unknown query");
     }
 }
@@ -435,11 +452,12 @@ imb_query_list_reply (const char *request_id, int scan_rc, zlist_t *items,
     if (scan_rc < 0) {
         char text [96];
         snprintf (text, sizeof text, "cannot read %s", what);
-        return im_reply_encode_error (500, request_id, text);
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request_id, text);
     }
     im_fields_t *result = im_fields_new ();
-    im_fields_set_int (result, "count", (int64_t) zlist_size (items));
-    zmsg_t *reply = im_reply_encode (200, request_id, result, items, NULL);
+    im_fields_set_int (result, IM_KEY_COUNT, (int64_t) zlist_size (items));
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request_id, result, items,
+                                     NULL);
     im_fields_destroy (&result);
     return reply;
 }

@@ -14,10 +14,12 @@
 
 //  The fields searched, and those each match returns
 static const char *s_searched [] = {
-    "resolution", "root_cause", "review_summary" };
+    IM_KEY_RESOLUTION, IM_KEY_ROOT_CAUSE, IM_KEY_REVIEW_SUMMARY };
 static const char *s_returned [] = {
-    "id", "title", "status", "type", "category", "resolution_code",
-    "resolution", "root_cause", "review_summary", "resolved_ms" };
+    IM_KEY_ID, IM_KEY_TITLE, IM_KEY_STATUS, IM_KEY_TYPE, IM_KEY_CATEGORY,
+    IM_KEY_RESOLUTION_CODE,
+    IM_KEY_RESOLUTION, IM_KEY_ROOT_CAUSE, IM_KEY_REVIEW_SUMMARY,
+    IM_KEY_RESOLVED_MS };
 
 typedef struct {
     char words [S_WORDS_MAX][64];   //  Lowercase words, all wanted
@@ -127,15 +129,15 @@ s_words (s_search_t *search, const char *text)
 zmsg_t *
 imb_search_answer (const im_request_t *request, imc_store_t *store)
 {
-    const char *text = im_fields_str_or (request->body, "text", "");
-    int64_t limit = im_fields_int_or (request->body, "limit", 20);
+    const char *text = im_fields_str_or (request->body, IM_KEY_TEXT, "");
+    int64_t limit = im_fields_int_or (request->body, IM_KEY_LIMIT, 20);
     s_search_t *search = (s_search_t *) calloc (1, sizeof (s_search_t));
     if (!search)
-        return im_reply_encode_error (500, request->request_id,
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                       "out of memory");
     if (limit < 1 || limit > IM_PROTO_ITEMS_MAX || !s_words (search, text)) {
         free (search);
-        return im_reply_encode_error (400, request->request_id,
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "SEARCH needs 'text' of 1 to 16 words "
                                       "(each under 64 bytes) and a 'limit' "
                                       "of 1..10000");

@@ -35,7 +35,8 @@ imb_server_query (imb_server_t *self, const im_request_t *request)
 {
     return imb_query_answer (request, imb_raft_store (self->raft),
                              self->raft, self->dispatch,
-                             self->config.node_id, self->refusals);
+                             self->config.node_id, self->refusals,
+                             self->denials);
 }
 
 void
@@ -148,8 +149,13 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
     }
     if (!allowed) {
         imb_server_refused (self, "worker/denied", "worker message", denial);
+        if (key)                    //  An authenticated principal: audited
+            imb_denials_record (self->denials, key->principal, "READY", 0,
+                                "group_role", denial);
         if (routing) {
-            zmsg_t *error = im_wmsg_encode_error (key ? 403 : 401, denial);
+            zmsg_t *error = im_wmsg_encode_error (key ? IM_PROTO_FORBIDDEN
+                                                      : IM_PROTO_UNAUTHORIZED,
+                                                  denial);
             imb_server_send_reply (self->workers, routing, &error);
         }
     }
@@ -196,8 +202,8 @@ s_commit_offset (const char *group, uint64_t seq, void *arg)
     command->type = IM_CMD_OFFSET;
     command->ts_ms = im_now_ms ();
     im_strlcpy (command->actor, "broker", sizeof command->actor);
-    im_fields_set_str (command->args, "group", group);
-    im_fields_set_int (command->args, "seq", (int64_t) seq);
+    im_fields_set_str (command->args, IM_KEY_GROUP, group);
+    im_fields_set_int (command->args, IM_KEY_SEQ, (int64_t) seq);
     if (imb_server_submit (self, command, NULL, ""))
         zsys_warning ("offset of %s not committed now (queue full)", group);
     imb_raft_flush (self->raft);
@@ -212,6 +218,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     imb_server_t *self = (imb_server_t *) arg;
     imb_server_look (self);
     imb_server_auth_tick (self);
+    imb_denials_tick (self->denials);
     im_log_limit_flush (self->refusals, im_mono_ms (), false,
                         im_log_limit_warn, NULL);
     imb_dispatch_tick (self->dispatch, im_mono_ms (), s_commit_offset, self);
@@ -345,6 +352,18 @@ imb_server_new (const im_config_t *config, char *errbuf, size_t errlen)
         imb_server_destroy (&self);
         return NULL;
     }
+    //  Denials go to the leader over the members' client endpoints (this
+    //  node's own when alone), as this node
+    char list [IM_CONFIG_NODES_MAX * IM_CONFIG_PATH_MAX];
+    if (im_config_member_endpoints (config, false, list, sizeof list))
+        im_strlcpy (list, config->client_endpoint, sizeof list);
+    self->denials = imb_denials_new (config->node_id, list, self->curve,
+                                     self->loop);
+    if (!self->denials) {
+        snprintf (errbuf, errlen, "out of memory");
+        imb_server_destroy (&self);
+        return NULL;
+    }
     self->http = imb_http_new (config, self->inproc, self->curve, errbuf,
                                errlen);
     if (!self->http) {
@@ -369,6 +388,7 @@ imb_server_destroy (imb_server_t **self_p)
         imb_server_t *self = *self_p;
         imb_http_destroy (&self->http);
         zloop_destroy (&self->loop);
+        imb_denials_destroy (&self->denials);
         imb_checkpoint_destroy (&self->checkpoint);
         imb_cluster_destroy (&self->cluster);
         imb_dispatch_destroy (&self->dispatch);

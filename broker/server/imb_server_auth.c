@@ -243,14 +243,21 @@ s_verb_role (const char *verb)
 
 int
 imb_server_authorize (const imb_key_t *key, const im_request_t *request,
-                      char *errbuf, size_t errlen)
+                      const char **needs, char *errbuf, size_t errlen)
 {
     if (!key)
         return 0;                   //  No CURVE, or the node's own
     const char *role = s_verb_role (request->verb);
+    if (streq (request->verb, "DENY"))
+        role = "node";              //  Which no key of a client holds
+    if (streq (request->verb, "DENIALS")
+    &&  !imb_key_has_role (key, "administrator"))
+        role = "analyst";           //  Or administrator
     if (role && !imb_key_has_role (key, role)) {
         snprintf (errbuf, errlen, "%s needs the role %s, which %s does not "
-                  "hold", request->verb, role, key->principal);
+                  "hold", request->verb, streq (role, "analyst")
+                  ? "analyst or administrator" : role, key->principal);
+        *needs = role;
         return -1;
     }
     return 0;

@@ -71,6 +71,7 @@ imb_server_pending_add (imb_server_t *self, uint64_t token,
     im_strlcpy (pending->request_id, request_id, sizeof pending->request_id);
     pending->read = NULL;
     pending->change = false;
+    pending->type = IM_CMD_NONE;
     zhashx_insert (self->pending, (void *) (uintptr_t) token, pending);
     return pending;
 }
@@ -100,8 +101,14 @@ imb_server_submit (imb_server_t *self, const im_command_t *command,
         return IM_EPROTO;
     uint64_t token = ++self->next_token;
     int rc = s_submit_as (self, command, token);
-    if (rc == 0 && routing)
-        imb_server_pending_add (self, token, routing, request_id);
+    if (rc == 0 && routing) {
+        //  Who asked what, should the state machine refuse it (403)
+        imb_server_pending_t *pending =
+            imb_server_pending_add (self, token, routing, request_id);
+        pending->type = command->type;
+        pending->incident = command->incident;
+        im_strlcpy (pending->actor, command->actor, sizeof pending->actor);
+    }
     return rc;
 }
 
@@ -113,13 +120,14 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
                 int status)
 {
     zmsg_t *reply;
-    if (status == 421) {
+    if (status == IM_PROTO_NOT_LEADER) {
         imb_server_look (self);
         reply = imb_cluster_redirect (self->cluster, pending->request_id);
     }
     else
-    if (status == 503)
-        reply = im_reply_encode_error (503, pending->request_id, "the "
+    if (status == IM_PROTO_UNAVAILABLE)
+        reply = im_reply_encode_error (IM_PROTO_UNAVAILABLE,
+                                       pending->request_id, "the "
                                        "broker is busy; retry with the "
                                        "same request id");
     else
@@ -127,13 +135,34 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
         reply = imb_server_query (self, pending->read);
     else {
         im_fields_t *done = im_fields_new ();
-        im_fields_set_int (done, "node_id", (int64_t) self->config.node_id);
-        reply = im_reply_encode (200, pending->request_id, done, NULL, NULL);
+        im_fields_set_int (done, IM_KEY_NODE_ID,
+                           (int64_t) self->config.node_id);
+        reply = im_reply_encode (IM_PROTO_OK, pending->request_id, done, NULL,
+                                 NULL);
         im_fields_destroy (&done);
     }
     zframe_t *routing = zframe_new (pending->routing, pending->routing_size);
     imb_server_send_reply (self->clients, routing, &reply);
     zframe_destroy (&routing);
+}
+
+//  The state machine refused pending's command for a role the policy
+//  gives (403): a denial like the node's own, recorded the same way
+static void
+s_denied_by_policy (imb_server_t *self, const imb_server_pending_t *pending,
+                    const void *body, size_t size)
+{
+    const char *verb = im_command_type_name (pending->type);
+    im_fields_t *fields = im_fields_new ();
+    if (!verb || !fields
+    ||  im_fields_decode (fields, body, size, NULL, 0) != 0) {
+        im_fields_destroy (&fields);
+        return;
+    }
+    imb_denials_record (self->denials, pending->actor, verb,
+                        pending->incident, "policy_role",
+                        im_fields_str_or (fields, IM_KEY_ERROR, "refused"));
+    im_fields_destroy (&fields);
 }
 
 //  An entry was applied: answer whoever waits for its commands
@@ -164,7 +193,7 @@ imb_server_on_results (zloop_t *loop, zsock_t *socket, void *arg)
         if (!pending)
             continue;               //  An internal command (OFFSET)
         im_command_t *member = NULL;
-        int next = pending->change && status == 200
+        int next = pending->change && status == IM_PROTO_OK
                  ? imb_cluster_change_next (self->cluster, token, &member)
                  : 0;
         if (member) {               //  A node's endpoints, recorded first
@@ -175,12 +204,14 @@ imb_server_on_results (zloop_t *loop, zsock_t *socket, void *arg)
         }
         if (next == 1)
             continue;               //  The change goes on, same token
+        if (status == IM_PROTO_FORBIDDEN && pending->type != IM_CMD_NONE)
+            s_denied_by_policy (self, pending, body, size);
         if (next < 0)
-            status = 503;
+            status = IM_PROTO_UNAVAILABLE;
         if (pending->change)
             imb_cluster_change_done (self->cluster);
-        if (status == 421 || next < 0
-        ||  (status == 200 && (pending->read || pending->change)))
+        if (status == IM_PROTO_NOT_LEADER || next < 0
+        ||  (status == IM_PROTO_OK && (pending->read || pending->change)))
             s_answer_after (self, pending, status);
         else
             im_reply_send_packed (self->clients, pending->routing,

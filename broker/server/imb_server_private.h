@@ -35,6 +35,8 @@ struct _imb_server_t {
     zsock_t *zap;                   //  The ZAP handler, owned, or NULL
     uint64_t principals_seq;        //  Last event of no incident folded
                                     //  into the keys' principals
+    imb_denials_t *denials;         //  Denials counted and recorded,
+                                    //  owned
 };
 
 //  A command waiting for its result, or a linearizable read for its
@@ -46,6 +48,9 @@ typedef struct {
     char request_id [IM_REQUEST_ID_MAX];  //  Echoed in the reply
     im_request_t *read;             //  The read waiting, owned, or NULL
     bool change;                    //  A cluster change
+    im_command_type_t type;         //  The command's verb, or IM_CMD_NONE
+    uint64_t incident;              //  Its incident, for a denial
+    char actor [IM_ACTOR_MAX];      //  Its actor, for a denial
 } imb_server_pending_t;
 
 //  Sends reply (taken) to routing on socket; nothing when it is NULL
@@ -107,10 +112,10 @@ int
 
 //  Whether key (NULL: trusted) may send request (a command's actor is
 //  the key's principal: imb_command_from). Returns 0, or -1 with the
-//  reason in errbuf.
+//  reason in errbuf and the role it lacks in *needs (static).
 int
     imb_server_authorize (const imb_key_t *key,
-                          const im_request_t *request,
+                          const im_request_t *request, const char **needs,
                           char *errbuf, size_t errlen);
 
 //  The pending table's key hasher and comparator: keys are tokens

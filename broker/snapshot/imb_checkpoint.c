@@ -112,7 +112,7 @@ s_take (imb_checkpoint_t *self, const im_request_t *request)
     if (zsys_dir_create ("%s", self->dir)
     ||  imc_store_checkpoint (self->store, path, errbuf, sizeof errbuf)) {
         zsys_error ("imb_checkpoint: %s", *errbuf ? errbuf : strerror (errno));
-        return im_reply_encode_error (500, request->request_id,
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
                                       "cannot take a checkpoint");
     }
     zlist_t *items = zlist_new ();
@@ -126,8 +126,8 @@ s_take (imb_checkpoint_t *self, const im_request_t *request)
         ||  !S_ISREG (info.st_mode))
             continue;
         im_fields_t *item = im_fields_new ();
-        im_fields_set_str (item, "name", entry->d_name);
-        im_fields_set_int (item, "size", (int64_t) info.st_size);
+        im_fields_set_str (item, IM_KEY_NAME, entry->d_name);
+        im_fields_set_int (item, IM_KEY_SIZE, (int64_t) info.st_size);
         zlist_append (items, item);
         zlist_freefn (items, item, s_fields_free, true);
     }
@@ -139,10 +139,11 @@ s_take (imb_checkpoint_t *self, const im_request_t *request)
     char text [24];
     snprintf (text, sizeof text, "%" PRIu64, name);
     im_fields_t *body = im_fields_new ();
-    im_fields_set_str (body, "checkpoint", text);
-    im_fields_set_int (body, "applied_index", (int64_t) applied);
-    im_fields_set_int (body, "files", (int64_t) zlist_size (items));
-    zmsg_t *reply = im_reply_encode (200, request->request_id, body, items,
+    im_fields_set_str (body, IM_KEY_CHECKPOINT, text);
+    im_fields_set_int (body, IM_KEY_APPLIED_INDEX, (int64_t) applied);
+    im_fields_set_int (body, IM_KEY_FILES, (int64_t) zlist_size (items));
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, body,
+                                     items,
                                      NULL);
     im_fields_destroy (&body);
     zlist_destroy (&items);
@@ -153,12 +154,13 @@ s_take (imb_checkpoint_t *self, const im_request_t *request)
 static zmsg_t *
 s_read (imb_checkpoint_t *self, const im_request_t *request)
 {
-    const char *name = im_fields_str (request->body, "checkpoint");
-    const char *file = im_fields_str (request->body, "file");
-    int64_t offset = im_fields_int_or (request->body, "offset", -1);
+    const char *name = im_fields_str (request->body, IM_KEY_CHECKPOINT);
+    const char *file = im_fields_str (request->body, IM_KEY_FILE);
+    int64_t offset = im_fields_int_or (request->body, IM_KEY_OFFSET, -1);
     if (!s_digits (name) || !file || !*file || file [0] == '.'
     ||  strchr (file, '/') || strlen (file) > 200 || offset < 0)
-        return im_reply_encode_error (400, request->request_id, "needs "
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id, "needs "
                                       "'checkpoint' (digits), 'file' (a "
                                       "name in it) and 'offset' >= 0");
     char path [sizeof self->dir + 256];
@@ -168,7 +170,8 @@ s_read (imb_checkpoint_t *self, const im_request_t *request)
     if (fd < 0 || fstat (fd, &info)) {
         if (fd >= 0)
             close (fd);
-        return im_reply_encode_error (404, request->request_id, "no such "
+        return im_reply_encode_error (IM_PROTO_NOT_FOUND, request->request_id,
+                                      "no such "
                                       "checkpoint file (pruned? take a new "
                                       "checkpoint)");
     }
@@ -180,7 +183,8 @@ s_read (imb_checkpoint_t *self, const im_request_t *request)
     close (fd);
     if (size < 0) {
         free (chunk);
-        return im_reply_encode_error (500, request->request_id, "cannot "
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
+                                      "cannot "
                                       "read the checkpoint file");
     }
     uint8_t hash [IMB_CHECKPOINT_HASH];
@@ -188,15 +192,16 @@ s_read (imb_checkpoint_t *self, const im_request_t *request)
     char hex [2 * IMB_CHECKPOINT_HASH + 1];
     sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
     im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "offset", offset);
-    im_fields_set_int (body, "size", (int64_t) size);
-    im_fields_set_int (body, "file_size", (int64_t) info.st_size);
-    im_fields_set_str (body, "hash", hex);
+    im_fields_set_int (body, IM_KEY_OFFSET, offset);
+    im_fields_set_int (body, IM_KEY_SIZE, (int64_t) size);
+    im_fields_set_int (body, IM_KEY_FILE_SIZE, (int64_t) info.st_size);
+    im_fields_set_str (body, IM_KEY_HASH, hex);
     zlist_t *raw = zlist_new ();
     zframe_t *frame = zframe_new (chunk, (size_t) size);
     free (chunk);
     zlist_append (raw, frame);
-    zmsg_t *reply = im_reply_encode (200, request->request_id, body, NULL,
+    zmsg_t *reply = im_reply_encode (IM_PROTO_OK, request->request_id, body,
+                                     NULL,
                                      raw);
     zframe_destroy (&frame);
     zlist_destroy (&raw);

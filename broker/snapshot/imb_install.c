@@ -72,15 +72,16 @@ s_fetch_file (im_client_t *client, const char *checkpoint, const char *name,
     int64_t offset = 0;
     im_fields_t *body = im_fields_new ();
     while (rc == 0 && offset < size) {
-        im_fields_set_str (body, "checkpoint", checkpoint);
-        im_fields_set_str (body, "file", name);
-        im_fields_set_int (body, "offset", offset);
+        im_fields_set_str (body, IM_KEY_CHECKPOINT, checkpoint);
+        im_fields_set_str (body, IM_KEY_FILE, name);
+        im_fields_set_int (body, IM_KEY_OFFSET, offset);
         im_reply_t *reply = im_client_call (client, "CHECKPOINT-READ", NULL,
                                             body, true);
-        zframe_t *chunk = reply && reply->status == 200 && reply->raw_items
+        zframe_t *chunk = reply && reply->status == IM_PROTO_OK
+                       && reply->raw_items
                         ? (zframe_t *) zlist_first (reply->raw_items) : NULL;
         const char *hash = reply && reply->body
-                         ? im_fields_str (reply->body, "hash") : NULL;
+                         ? im_fields_str (reply->body, IM_KEY_HASH) : NULL;
         uint8_t mine [IMB_CHECKPOINT_HASH];
         char hex [2 * IMB_CHECKPOINT_HASH + 1] = "";
         if (chunk) {
@@ -91,7 +92,7 @@ s_fetch_file (im_client_t *client, const char *checkpoint, const char *name,
         if (!chunk || zframe_size (chunk) == 0) {
             snprintf (errbuf, errlen, "%s: no data at offset %" PRId64
                       " of %" PRId64 ": %s", name, offset, size,
-                      reply ? im_fields_str_or (reply->body, "error", "")
+                      reply ? im_fields_str_or (reply->body, IM_KEY_ERROR, "")
                             : im_client_errmsg (client));
             rc = IM_EIO;
         }
@@ -169,12 +170,13 @@ s_fetch (const char *endpoint, const im_curve_t *curve, uint64_t index,
     im_fields_destroy (&empty);
     int rc = 0;
     int64_t applied = reply && reply->body
-                    ? im_fields_int_or (reply->body, "applied_index", 0) : 0;
+                    ? im_fields_int_or (reply->body, IM_KEY_APPLIED_INDEX,
+                                        0) : 0;
     const char *name = reply && reply->body
-                     ? im_fields_str (reply->body, "checkpoint") : NULL;
-    if (!reply || reply->status != 200 || !name) {
+                     ? im_fields_str (reply->body, IM_KEY_CHECKPOINT) : NULL;
+    if (!reply || reply->status != IM_PROTO_OK || !name) {
         snprintf (errbuf, errlen, "no checkpoint from %s: %s", endpoint,
-                  reply ? im_fields_str_or (reply->body, "error", "")
+                  reply ? im_fields_str_or (reply->body, IM_KEY_ERROR, "")
                         : im_client_errmsg (client));
         rc = IM_EIO;
     }
@@ -190,8 +192,8 @@ s_fetch (const char *endpoint, const im_curve_t *curve, uint64_t index,
         ? (const im_fields_t *) zlist_first (reply->items) : NULL;
     for (; item && rc == 0;
          item = (const im_fields_t *) zlist_next (reply->items)) {
-        const char *file = im_fields_str (item, "name");
-        int64_t size = im_fields_int_or (item, "size", -1);
+        const char *file = im_fields_str (item, IM_KEY_NAME);
+        int64_t size = im_fields_int_or (item, IM_KEY_SIZE, -1);
         if (!file || !*file || file [0] == '.' || strchr (file, '/')
         ||  size < 0) {
             snprintf (errbuf, errlen, "%s lists an invalid file", endpoint);

@@ -2,10 +2,11 @@
 
     The entry point of the decider: a command's arguments are checked
     (imc_decide_args.c), then the lifecycle says whether the incident's
-    status allows it, and the command is decided here or by the
-    imc_decide_*.c file of its family. Also the ways every decider makes
-    events and rejections, and the commands of opening, configuration
-    and membership, which have no incident to go by.
+    status allows it, and the command goes to its verb's decider in one
+    table (s_deciders): here, or in the imc_decide_*.c file of its
+    family. Also the ways every decider makes events and rejections, and
+    the commands of opening, configuration and membership, which have no
+    incident to go by.
 */
 #include <assert.h>
 #include <inttypes.h>
@@ -19,6 +20,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_command.h"
 #include "im_incident.h"
@@ -107,41 +109,43 @@ imc_decide_emit_opened (const im_fields_t *args, const char *type, uint64_t new_
                imc_decision_t *decision)
 {
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_OPENED, new_id);
-    s_append_str (payload, args, "title", NULL);
-    s_append_str (payload, args, "description", "");
-    s_append_str (payload, args, "reporter", "alert");
-    s_append_str (payload, args, "service", "");
-    im_fields_append_int (payload, "impact",
-                          im_fields_int_or (args, "impact", 3));
-    im_fields_append_int (payload, "urgency",
-                          im_fields_int_or (args, "urgency", 3));
-    im_fields_append_str (payload, "type", type);
-    s_append_str (payload, args, "channel", "api");
-    im_fields_append_str (payload, "status", "new");
+    s_append_str (payload, args, IM_KEY_TITLE, NULL);
+    s_append_str (payload, args, IM_KEY_DESCRIPTION, "");
+    s_append_str (payload, args, IM_KEY_REPORTER, "alert");
+    s_append_str (payload, args, IM_KEY_SERVICE, "");
+    im_fields_append_int (payload, IM_KEY_IMPACT,
+                          im_fields_int_or (args, IM_KEY_IMPACT, 3));
+    im_fields_append_int (payload, IM_KEY_URGENCY,
+                          im_fields_int_or (args, IM_KEY_URGENCY, 3));
+    im_fields_append_str (payload, IM_KEY_TYPE, type);
+    s_append_str (payload, args, IM_KEY_CHANNEL, "api");
+    im_fields_append_str (payload, IM_KEY_STATUS, "new");
     return payload;
 }
 
 static void
-s_decide_open (const im_command_t *command, uint64_t new_id,
-               imc_decision_t *decision)
+s_decide_open (const imc_decide_call_t *call, imc_decision_t *decision)
 {
-    const char *type = im_fields_str_or (command->args, "type", "incident");
+    const char *type = im_fields_str_or (call->command->args, IM_KEY_TYPE,
+                                         "incident");
     if (!imc_decide_type_valid (type)) {
         imc_decide_reject (decision, IM_EINVAL, "argument 'type' is '%s', "
                            "must be incident or request", type);
         return;
     }
-    imc_decide_emit_opened (command->args, type, new_id, decision);
+    imc_decide_emit_opened (call->command->args, type, call->new_id,
+                            decision);
 }
 
 //  CONFIG: a replicated policy, checked as a whole before anything
 //  changes; it becomes the next version, an event of no incident (0)
 static void
-s_decide_config (const im_command_t *command, const im_policy_t *policy,
-                 imc_decision_t *decision)
+s_decide_config (const imc_decide_call_t *call, imc_decision_t *decision)
 {
-    const char *text = im_fields_str (command->args, "text");
-    const char *source = im_fields_str_or (command->args, "source", "");
+    const im_command_t *command = call->command;
+    const im_policy_t *policy = call->policy;
+    const char *text = im_fields_str (command->args, IM_KEY_TEXT);
+    const char *source = im_fields_str_or (command->args, IM_KEY_SOURCE, "");
     //  Parsed to check it only: the state machine installs it when it
     //  applies the event (on the heap: a policy is large)
     im_policy_t *checked = (im_policy_t *) malloc (sizeof (im_policy_t));
@@ -156,28 +160,209 @@ s_decide_config (const im_command_t *command, const im_policy_t *policy,
         return;
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CONFIGURED, 0);
-    im_fields_set_int (payload, "version", (int64_t) policy->version + 1);
-    im_fields_set_str (payload, "source", source);
-    im_fields_set_str (payload, "text", text);
+    im_fields_set_int (payload, IM_KEY_VERSION, (int64_t) policy->version + 1);
+    im_fields_set_str (payload, IM_KEY_SOURCE, source);
+    im_fields_set_str (payload, IM_KEY_TEXT, text);
 }
 
 //  PRINCIPAL: a change to who holds which keys and roles, an event of
 //  no incident that every node folds (imc_principals); who may send it
 //  is the broker's to check (an administrator), before it is proposed
 static void
-s_decide_principal (const im_command_t *command, imc_decision_t *decision)
+s_decide_principal (const imc_decide_call_t *call, imc_decision_t *decision)
 {
+    const im_command_t *command = call->command;
     const char *wrong = imc_principals_check (command->args);
     if (wrong) {
         imc_decide_reject (decision, IM_EINVAL, "%s", wrong);
         return;
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_PRINCIPAL, 0);
-    imc_decide_copy_str (payload, command->args, "action", NULL);
-    imc_decide_copy_str (payload, command->args, "name", NULL);
-    imc_decide_copy_str (payload, command->args, "roles", NULL);
-    imc_decide_copy_str (payload, command->args, "key", NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_ACTION, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_NAME, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_ROLES, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_KEY, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_TOKEN_ID, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_TOKEN_HASH, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_LABEL, NULL);
 }
+
+//  DENY: a node refused someone a verb (docs/security.md). Recorded as
+//  an access.denied event of no incident; the incident the refused
+//  request named, if any, is in the payload. Who may send it (a node
+//  only) is the broker's to check.
+static void
+s_decide_deny (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    const im_command_t *command = call->command;
+    const im_fields_t *args = command->args;
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_DENIED, 0);
+    imc_decide_copy_str (payload, args, IM_KEY_VERB, NULL);
+    imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+    im_fields_set_int (payload, IM_KEY_NODE,
+                       im_fields_int_or (args, IM_KEY_NODE, 0));
+    if (command->incident)
+        im_fields_set_int (payload, IM_KEY_INCIDENT,
+                           (int64_t) command->incident);
+    if (im_fields_int_or (args, IM_KEY_SUPPRESSED, 0) > 0)
+        im_fields_set_int (payload, IM_KEY_SUPPRESSED,
+                           im_fields_int_or (args, IM_KEY_SUPPRESSED, 0));
+    if (im_fields_has (args, IM_KEY_AT_MS))
+        im_fields_set_int (payload, IM_KEY_AT_MS,
+                           im_fields_int_or (args, IM_KEY_AT_MS, 0));
+}
+
+//  MEMBER: a member's addresses, recorded for every node to name it
+static void
+s_decide_member (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    const im_fields_t *args = call->command->args;
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_MEMBER, 0);
+    im_fields_set_int (payload, IM_KEY_NODE,
+                       im_fields_int_or (args, IM_KEY_NODE, 0));
+    imc_decide_copy_str (payload, args, IM_KEY_RAFT, NULL);
+    imc_decide_copy_str (payload, args, IM_KEY_CLIENT, "");
+    imc_decide_copy_str (payload, args, IM_KEY_WORKERS, "");
+    imc_decide_copy_str (payload, args, IM_KEY_HTTP, "");
+}
+
+//  The deciders of the other imc_decide_*.c files, called as the table
+//  calls every decider
+static void
+s_decide_alert (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_alert (call->command, call->incident, call->new_id,
+                      call->policy, decision);
+}
+
+static void
+s_decide_assign (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_assign (call->command, call->incident, call->policy,
+                       decision);
+}
+
+static void
+s_decide_resolve (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_resolve (call->command, call->incident, call->policy,
+                        decision);
+    imc_decide_resolve_children (call->command, call->incident,
+                                 call->lookup, call->arg, decision);
+}
+
+static void
+s_decide_close (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_close (call->command, call->incident, decision);
+}
+
+static void
+s_decide_reopen (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_reopen (call->command, call->incident, call->new_id,
+                       decision);
+}
+
+static void
+s_decide_classify (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_classify (call->command, call->incident, decision);
+}
+
+static void
+s_decide_convert (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_convert (call->command, call->incident, decision);
+}
+
+static void
+s_decide_escalate (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_escalate (call->command, call->incident, call->policy,
+                         decision);
+}
+
+static void
+s_decide_link (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_link (call->command, call->incident, call->lookup, call->arg,
+                     decision);
+}
+
+static void
+s_decide_unlink (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_unlink (call->command, call->incident, call->lookup,
+                       call->arg, decision);
+}
+
+static void
+s_decide_major (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_major (call->command, call->incident, call->policy,
+                      decision);
+}
+
+static void
+s_decide_review (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_review (call->command, call->incident, decision);
+}
+
+static void
+s_decide_prioritize (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_prioritize (call->command, call->incident, call->policy,
+                           decision);
+}
+
+static void
+s_decide_sla (const imc_decide_call_t *call, imc_decision_t *decision)
+{
+    imc_decide_sla (call->command, call->incident, decision);
+}
+
+//  One decider per command verb. A command of no incident is decided
+//  as it comes; any other needs its incident, in a status that allows
+//  the command (im_incident_check), first. A verb with no decider
+//  (OFFSET, which the state machine applies itself) makes no event.
+static const struct {
+    imc_decide_fn *decide;          //  The verb's decider
+    bool of_no_incident;            //  Decided without an incident
+} s_deciders [IM_CMD_MAX] = {
+    [IM_CMD_OPEN]       = { s_decide_open, true },
+    [IM_CMD_ALERT]      = { s_decide_alert, true },
+    [IM_CMD_CONFIG]     = { s_decide_config, true },
+    [IM_CMD_PRINCIPAL]  = { s_decide_principal, true },
+    [IM_CMD_DENY]       = { s_decide_deny, true },
+    [IM_CMD_MEMBER]     = { s_decide_member, true },
+    [IM_CMD_ACK]        = { imc_decide_ack, false },
+    [IM_CMD_ASSIGN]     = { s_decide_assign, false },
+    [IM_CMD_COMMENT]    = { imc_decide_comment, false },
+    [IM_CMD_RESOLVE]    = { s_decide_resolve, false },
+    [IM_CMD_CLOSE]      = { s_decide_close, false },
+    [IM_CMD_REOPEN]     = { s_decide_reopen, false },
+    [IM_CMD_PEND]       = { imc_decide_pend, false },
+    [IM_CMD_RESUME]     = { imc_decide_resume, false },
+    [IM_CMD_CANCEL]     = { imc_decide_cancel, false },
+    [IM_CMD_CLASSIFY]   = { s_decide_classify, false },
+    [IM_CMD_CONVERT]    = { s_decide_convert, false },
+    [IM_CMD_ESCALATE]   = { s_decide_escalate, false },
+    [IM_CMD_LINK]       = { s_decide_link, false },
+    [IM_CMD_UNLINK]     = { s_decide_unlink, false },
+    [IM_CMD_MAJOR]      = { s_decide_major, false },
+    [IM_CMD_REVIEW]     = { s_decide_review, false },
+    [IM_CMD_CATEGORIZE] = { imc_decide_categorize, false },
+    [IM_CMD_PRIORITIZE] = { s_decide_prioritize, false },
+    [IM_CMD_SLA_START]  = { s_decide_sla, false },
+    [IM_CMD_SLA_STOP]   = { s_decide_sla, false },
+    [IM_CMD_SLA_BREACH] = { s_decide_sla, false },
+    [IM_CMD_SLA_PAUSE]  = { s_decide_sla, false },
+    [IM_CMD_SLA_RESUME] = { s_decide_sla, false },
+    [IM_CMD_SLA_WARN]   = { s_decide_sla, false },
+    [IM_CMD_NOTIFY]     = { imc_decide_notify, false },
+};
 
 void
 imc_decide (const im_command_t *command, const im_fields_t *incident,
@@ -189,166 +374,23 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
     imc_decision_reset (decision);
     if (imc_decide_check_args (command, decision))
         return;
-    if (command->type == IM_CMD_OPEN) {
-        s_decide_open (command, new_id, decision);
-        return;
+    bool known = command->type > IM_CMD_NONE && command->type < IM_CMD_MAX;
+    if (!known || !s_deciders [command->type].of_no_incident) {
+        if (!incident) {
+            imc_decide_reject (decision, IM_ENOTFOUND, "no incident %"
+                               PRIu64, command->incident);
+            return;
+        }
+        if (im_incident_check (im_incident_status (incident), command->type,
+                               decision->error, sizeof decision->error)) {
+            decision->rc = IM_ESTATE;
+            return;
+        }
     }
-    if (command->type == IM_CMD_ALERT) {
-        imc_decide_alert (command, incident, new_id, policy, decision);
-        return;
-    }
-    if (command->type == IM_CMD_CONFIG) {
-        s_decide_config (command, policy, decision);
-        return;
-    }
-    if (command->type == IM_CMD_PRINCIPAL) {
-        s_decide_principal (command, decision);
-        return;
-    }
-    if (command->type == IM_CMD_MEMBER) {
-        //  A member's addresses, recorded for every node to name it
-        im_fields_t *payload = imc_decide_emit (decision, IM_EV_MEMBER, 0);
-        im_fields_set_int (payload, "node",
-                           im_fields_int_or (command->args, "node", 0));
-        imc_decide_copy_str (payload, command->args, "raft", NULL);
-        imc_decide_copy_str (payload, command->args, "client", "");
-        imc_decide_copy_str (payload, command->args, "workers", "");
-        imc_decide_copy_str (payload, command->args, "http", "");
-        return;
-    }
-    if (!incident) {
-        imc_decide_reject (decision, IM_ENOTFOUND, "no incident %" PRIu64,
-                  command->incident);
-        return;
-    }
-    if (im_incident_check (im_incident_status (incident), command->type,
-                           decision->error, sizeof decision->error)) {
-        decision->rc = IM_ESTATE;
-        return;
-    }
-    const im_fields_t *args = command->args;
-    im_fields_t *payload;
-    switch (command->type) {
-        case IM_CMD_ACK:
-            payload = imc_decide_emit (decision, IM_EV_ACKNOWLEDGED,
-                                       command->incident);
-            im_fields_set_str (payload, "status", "in_progress");
-            imc_decide_copy_str (payload, args, "note", NULL);
-            break;
-        case IM_CMD_ASSIGN:
-            imc_decide_assign (command, incident, policy, decision);
-            break;
-        case IM_CMD_COMMENT:
-            payload = imc_decide_emit (decision, IM_EV_COMMENTED,
-                                       command->incident);
-            imc_decide_copy_str (payload, args, "text", NULL);
-            break;
-        case IM_CMD_RESOLVE:
-            imc_decide_resolve (command, incident, policy, decision);
-            imc_decide_resolve_children (command, incident, lookup, arg,
-                                         decision);
-            break;
-        case IM_CMD_CLOSE:
-            imc_decide_close (command, incident, decision);
-            break;
-        case IM_CMD_REOPEN:
-            imc_decide_reopen (command, incident, new_id, decision);
-            break;
-        case IM_CMD_PEND:
-            if (!im_incident_pending_reason_valid (
-                    im_fields_str (args, "reason"))) {
-                imc_decide_reject (decision, IM_EINVAL,
-                          "argument 'reason' is '%s', must be one of %s",
-                          im_fields_str (args, "reason"),
-                          im_incident_pending_reasons ());
-                break;
-            }
-            payload = imc_decide_emit (decision, IM_EV_PENDING,
-                                       command->incident);
-            imc_decide_copy_str (payload, args, "reason", NULL);
-            imc_decide_copy_str (payload, args, "note", NULL);
-            im_fields_set_str (payload, "previous_status",
-                               im_fields_str (incident, "status"));
-            im_fields_set_str (payload, "status", "pending");
-            imc_decide_sla_hold (incident, payload, true);
-            break;
-        case IM_CMD_RESUME:
-            //  Back to where it was put on hold from
-            payload = imc_decide_emit (decision, IM_EV_RESUMED,
-                                       command->incident);
-            imc_decide_copy_str (payload, args, "note", NULL);
-            im_fields_set_str (payload, "status",
-                               im_fields_str_or (incident, "pending_from",
-                                                 "in_progress"));
-            imc_decide_sla_hold (incident, payload, false);
-            break;
-        case IM_CMD_CANCEL:
-            payload = imc_decide_emit (decision, IM_EV_CANCELLED,
-                                       command->incident);
-            imc_decide_copy_str (payload, args, "reason", NULL);
-            im_fields_set_str (payload, "status", "cancelled");
-            break;
-        case IM_CMD_CLASSIFY:
-            imc_decide_classify (command, incident, decision);
-            break;
-        case IM_CMD_CONVERT:
-            imc_decide_convert (command, incident, decision);
-            break;
-        case IM_CMD_ESCALATE:
-            imc_decide_escalate (command, incident, policy, decision);
-            break;
-        case IM_CMD_LINK:
-            imc_decide_link (command, incident, lookup, arg, decision);
-            break;
-        case IM_CMD_MAJOR:
-            imc_decide_major (command, incident, policy, decision);
-            break;
-        case IM_CMD_REVIEW:
-            imc_decide_review (command, incident, decision);
-            break;
-        case IM_CMD_UNLINK:
-            imc_decide_unlink (command, incident, lookup, arg, decision);
-            break;
-        case IM_CMD_CATEGORIZE:
-            if (im_fields_size (args)
-                == (im_fields_has (args, "on_behalf_of") ? 1 : 0)) {
-                imc_decide_reject (decision, IM_EINVAL,
-                                   "categorize needs a category, "
-                                   "subcategory, service or ci");
-                break;
-            }
-            //  Checked against the policy's taxonomy; a subcategory
-            //  alone belongs to the category the incident has
-            if (im_policy_check_category (
-                    policy, im_fields_str_or (args, "category",
-                        im_fields_str_or (incident, "category", "")),
-                    im_fields_str (args, "subcategory"), decision->error,
-                    sizeof decision->error)) {
-                decision->rc = IM_EINVAL;
-                break;
-            }
-            payload = imc_decide_emit (decision, IM_EV_CATEGORIZED,
-                                       command->incident);
-            im_fields_merge (payload, args);
-            break;
-        case IM_CMD_PRIORITIZE:
-            imc_decide_prioritize (command, incident, policy, decision);
-            break;
-        case IM_CMD_SLA_START:
-        case IM_CMD_SLA_STOP:
-        case IM_CMD_SLA_BREACH:
-        case IM_CMD_SLA_PAUSE:
-        case IM_CMD_SLA_RESUME:
-        case IM_CMD_SLA_WARN:
-            imc_decide_sla (command, incident, decision);
-            break;
-        case IM_CMD_NOTIFY:
-            payload = imc_decide_emit (decision, IM_EV_NOTIFIED,
-                                       command->incident);
-            im_fields_merge (payload, args);
-            break;
-        default:
-            break;
+    if (known && s_deciders [command->type].decide) {
+        imc_decide_call_t call = { command, incident, new_id, policy,
+                                   lookup, arg };
+        s_deciders [command->type].decide (&call, decision);
     }
 }
 

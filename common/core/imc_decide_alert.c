@@ -9,6 +9,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_incident.h"
 #include "im_policy.h"
@@ -28,12 +29,12 @@ s_decide_heartbeat (const im_command_t *command, const im_fields_t *incident,
 {
     decision->incident = id;
     decision->outcome = "seen";
-    int64_t last = im_fields_int_or (incident, "last_alert_ms", 0);
+    int64_t last = im_fields_int_or (incident, IM_KEY_LAST_ALERT_MS, 0);
     if ((int64_t) command->ts_ms - last < policy->alert_heartbeat_ms)
         return;
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_ALERT_SEEN, id);
-    im_fields_set_str (payload, "dedup_key",
-                       im_fields_str (command->args, "dedup_key"));
+    im_fields_set_str (payload, IM_KEY_DEDUP_KEY,
+                       im_fields_str (command->args, IM_KEY_DEDUP_KEY));
 }
 
 //  An alert from a monitoring source, named by its dedup key. incident
@@ -45,22 +46,24 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
                 imc_decision_t *decision)
 {
     const im_fields_t *args = command->args;
-    const char *action = im_fields_str (args, "action");
-    const char *key = im_fields_str (args, "dedup_key");
+    const char *action = im_fields_str (args, IM_KEY_ACTION);
+    const char *key = im_fields_str (args, IM_KEY_DEDUP_KEY);
     im_status_t status = incident ? im_incident_status (incident)
                                   : IM_STATUS_NONE;
     bool open = status == IM_STATUS_NEW || status == IM_STATUS_ASSIGNED
              || status == IM_STATUS_IN_PROGRESS
              || status == IM_STATUS_PENDING;
-    uint64_t id = open ? (uint64_t) im_fields_int_or (incident, "id", 0) : 0;
+    uint64_t id = open
+                ? (uint64_t) im_fields_int_or (incident, IM_KEY_ID, 0) : 0;
     im_fields_t *payload;
     if (streq (action, "trigger")) {
-        if (!open && !im_fields_has (args, "title")) {
+        if (!open && !im_fields_has (args, IM_KEY_TITLE)) {
             imc_decide_reject (decision, IM_EINVAL, "missing argument 'title'");
             return;
         }
-        const char *occurrence = im_fields_str (args, "occurrence");
-        const char *held = open ? im_fields_str (incident, "alert_occurrence")
+        const char *occurrence = im_fields_str (args, IM_KEY_OCCURRENCE);
+        const char *held = open ? im_fields_str (incident,
+                                                 IM_KEY_ALERT_OCCURRENCE)
                                 : NULL;
         if (occurrence && held && streq (occurrence, held)) {
             s_decide_heartbeat (command, incident, id, policy, decision);
@@ -68,23 +71,26 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
         }
         if (open) {
             payload = imc_decide_emit (decision, IM_EV_ALERT_REPEATED, id);
-            im_fields_set_str (payload, "dedup_key", key);
-            im_fields_set_int (payload, "alerts",
-                               im_fields_int_or (incident, "alerts", 1) + 1);
-            imc_decide_copy_str (payload, args, "severity", NULL);
+            im_fields_set_str (payload, IM_KEY_DEDUP_KEY, key);
+            im_fields_set_int (payload, IM_KEY_ALERTS,
+                               im_fields_int_or (incident,
+                                                 IM_KEY_ALERTS, 1) + 1);
+            imc_decide_copy_str (payload, args, IM_KEY_SEVERITY, NULL);
             if (occurrence)
-                im_fields_set_str (payload, "alert_occurrence", occurrence);
+                im_fields_set_str (payload, IM_KEY_ALERT_OCCURRENCE,
+                                   occurrence);
             decision->outcome = "added";
         }
         else {
             payload = imc_decide_emit_opened (args, "incident", new_id, decision);
-            im_fields_set_str (payload, "dedup_key", key);
-            im_fields_set_int (payload, "alerts", 1);
-            im_fields_set_int (payload, "last_alert_ms",
+            im_fields_set_str (payload, IM_KEY_DEDUP_KEY, key);
+            im_fields_set_int (payload, IM_KEY_ALERTS, 1);
+            im_fields_set_int (payload, IM_KEY_LAST_ALERT_MS,
                                (int64_t) command->ts_ms);
-            imc_decide_copy_str (payload, args, "severity", NULL);
+            imc_decide_copy_str (payload, args, IM_KEY_SEVERITY, NULL);
             if (occurrence)
-                im_fields_set_str (payload, "alert_occurrence", occurrence);
+                im_fields_set_str (payload, IM_KEY_ALERT_OCCURRENCE,
+                                   occurrence);
             id = new_id;
             decision->outcome = "opened";
         }
@@ -106,8 +112,8 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
     if (streq (action, "heartbeat")) {
         //  Of the occurrence the incident holds, else of one it no
         //  longer holds: nothing to record
-        const char *occurrence = im_fields_str (args, "occurrence");
-        const char *held = im_fields_str (incident, "alert_occurrence");
+        const char *occurrence = im_fields_str (args, IM_KEY_OCCURRENCE);
+        const char *held = im_fields_str (incident, IM_KEY_ALERT_OCCURRENCE);
         if (!occurrence)
             imc_decide_reject (decision, IM_EINVAL, "missing argument "
                                "'occurrence'");
@@ -121,7 +127,7 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
         return;
     }
     decision->incident = id;
-    const char *source = im_fields_str_or (args, "reporter",
+    const char *source = im_fields_str_or (args, IM_KEY_REPORTER,
                                            "the alert source");
     if (streq (action, "acknowledge")) {
         if (status == IM_STATUS_IN_PROGRESS) {
@@ -129,26 +135,26 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
             return;
         }
         payload = imc_decide_emit (decision, IM_EV_ACKNOWLEDGED, id);
-        im_fields_set_str (payload, "status", "in_progress");
+        im_fields_set_str (payload, IM_KEY_STATUS, "in_progress");
         char note [128];
         snprintf (note, sizeof note, "acknowledged by %s", source);
-        im_fields_set_str (payload, "note", note);
+        im_fields_set_str (payload, IM_KEY_NOTE, note);
         decision->outcome = "acknowledged";
     }
     else
     if (streq (action, "resolve")) {
         payload = imc_decide_emit (decision, IM_EV_RESOLVED, id);
-        im_fields_set_str (payload, "code", "auto");
+        im_fields_set_str (payload, IM_KEY_CODE, "auto");
         char notes [128];
         snprintf (notes, sizeof notes, "resolved by %s", source);
-        im_fields_set_str (payload, "notes", notes);
-        im_fields_set_str (payload, "status", "resolved");
+        im_fields_set_str (payload, IM_KEY_NOTES, notes);
+        im_fields_set_str (payload, IM_KEY_STATUS, "resolved");
         imc_decide_resolution_deadlines (payload, incident, policy, command->ts_ms);
         decision->outcome = "resolved";
     }
     else {
         payload = imc_decide_emit (decision, IM_EV_ALERT_CLEARED, id);
-        im_fields_set_str (payload, "dedup_key", key);
+        im_fields_set_str (payload, IM_KEY_DEDUP_KEY, key);
         decision->outcome = "cleared";
     }
 }

@@ -15,6 +15,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "imc_decide.h"
 #include "imc_decide_private.h"
@@ -28,101 +29,135 @@ typedef struct {
 } s_arg_t;
 
 static const s_arg_t s_open_args [] = {
-    { "title", false, true, 1, 256 }, { "reporter", false, true, 1, 63 },
-    { "description", false, false, 0, 8192 },
-    { "service", false, false, 0, 128 },
-    { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
-    { "type", false, false, 1, 16 }, { "channel", false, false, 1, 32 },
+    { IM_KEY_TITLE, false, true, 1, 256 },
+    { IM_KEY_REPORTER, false, true, 1, 63 },
+    { IM_KEY_DESCRIPTION, false, false, 0, 8192 },
+    { IM_KEY_SERVICE, false, false, 0, 128 },
+    { IM_KEY_IMPACT, true, false, 1, 3 }, { IM_KEY_URGENCY, true, false, 1, 3 },
+    { IM_KEY_TYPE, false, false, 1, 16 },
+    { IM_KEY_CHANNEL, false, false, 1, 32 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_ack_args [] = {
-    { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_NOTE, false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_assign_args [] = {
-    { "group", false, false, 0, 63 }, { "agent", false, false, 0, 63 },
-    { "unassigned_only", true, false, 0, 1 },
+    { IM_KEY_GROUP, false, false, 0, 63 },
+    { IM_KEY_AGENT, false, false, 0, 63 },
+    { IM_KEY_UNASSIGNED_ONLY, true, false, 0, 1 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_escalate_args [] = {
-    { "kind", false, true, 1, 16 }, { "reason", false, true, 1, 8192 },
-    { "group", false, false, 1, 63 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_KIND, false, true, 1, 16 },
+    { IM_KEY_REASON, false, true, 1, 8192 },
+    { IM_KEY_GROUP, false, false, 1, 63 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_link_args [] = {
-    { "link", false, true, 1, 16 }, { "other", true, true, 1, INT64_MAX },
+    { IM_KEY_LINK, false, true, 1, 16 },
+    { IM_KEY_OTHER, true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_unlink_args [] = {
-    { "other", true, true, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_OTHER, true, true, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_major_args [] = {
-    { "action", false, true, 1, 16 }, { "reason", false, false, 0, 8192 },
-    { "commander", false, false, 1, 63 },
-    { "cadence_ms", true, false, 1, INT64_MAX },
-    { "text", false, false, 1, 8192 }, { "due_ms", true, false, 1, INT64_MAX },
+    { IM_KEY_ACTION, false, true, 1, 16 },
+    { IM_KEY_REASON, false, false, 0, 8192 },
+    { IM_KEY_COMMANDER, false, false, 1, 63 },
+    { IM_KEY_CADENCE_MS, true, false, 1, INT64_MAX },
+    { IM_KEY_TEXT, false, false, 1, 8192 },
+    { IM_KEY_DUE_MS, true, false, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_review_args [] = {
-    { "summary", false, true, 1, 8192 }, { "root_cause", false, true, 1, 8192 },
-    { "actions", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_SUMMARY, false, true, 1, 8192 },
+    { IM_KEY_ROOT_CAUSE, false, true, 1, 8192 },
+    { IM_KEY_ACTIONS, false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_comment_args [] = {
-    { "text", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_TEXT, false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_resolve_args [] = {
-    { "notes", false, true, 1, 8192 }, { "code", false, true, 1, 63 },
+    { IM_KEY_NOTES, false, true, 1, 8192 }, { IM_KEY_CODE, false, true, 1, 63 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_alert_args [] = {
-    { "dedup_key", false, true, 1, 255 }, { "action", false, true, 1, 16 },
-    { "title", false, false, 1, 256 }, { "reporter", false, false, 1, 63 },
-    { "description", false, false, 0, 8192 },
-    { "service", false, false, 0, 128 },
-    { "impact", true, false, 1, 3 }, { "urgency", true, false, 1, 3 },
-    { "channel", false, false, 1, 32 }, { "severity", false, false, 0, 16 },
-    { "occurrence", false, false, 1, 64 },
+    { IM_KEY_DEDUP_KEY, false, true, 1, 255 },
+    { IM_KEY_ACTION, false, true, 1, 16 },
+    { IM_KEY_TITLE, false, false, 1, 256 },
+    { IM_KEY_REPORTER, false, false, 1, 63 },
+    { IM_KEY_DESCRIPTION, false, false, 0, 8192 },
+    { IM_KEY_SERVICE, false, false, 0, 128 },
+    { IM_KEY_IMPACT, true, false, 1, 3 }, { IM_KEY_URGENCY, true, false, 1, 3 },
+    { IM_KEY_CHANNEL, false, false, 1, 32 },
+    { IM_KEY_SEVERITY, false, false, 0, 16 },
+    { IM_KEY_OCCURRENCE, false, false, 1, 64 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_close_args [] = {
-    { "due_ms", true, false, 1, INT64_MAX }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_DUE_MS, true, false, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_pend_args [] = {
-    { "reason", false, true, 1, 32 }, { "note", false, false, 0, 8192 },
+    { IM_KEY_REASON, false, true, 1, 32 },
+    { IM_KEY_NOTE, false, false, 0, 8192 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_resume_args [] = {
-    { "note", false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_NOTE, false, false, 0, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_config_args [] = {
-    { "text", false, true, 1, 65536 }, { "source", false, false, 0, 255 },
+    { IM_KEY_TEXT, false, true, 1, 65536 },
+    { IM_KEY_SOURCE, false, false, 0, 255 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_behalf [] = {
-    { "on_behalf_of", false, false, 1, 63 }, { NULL, false, false, 0, 0 } };
-static const s_arg_t s_principal_args [] = {
-    { "action", false, true, 1, 16 }, { "name", false, true, 1, 63 },
-    { "roles", false, false, 0, 255 }, { "key", false, false, 40, 40 },
+    { IM_KEY_ON_BEHALF_OF, false, false, 1, 63 },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_principal_args [] = {
+    { IM_KEY_ACTION, false, true, 1, 16 }, { IM_KEY_NAME, false, true, 1, 63 },
+    { IM_KEY_ROLES, false, false, 0, 255 },
+    { IM_KEY_KEY, false, false, 40, 40 },
+    { IM_KEY_TOKEN_ID, false, false, 16, 16 },
+    { IM_KEY_TOKEN_HASH, false, false, 64, 64 },
+    { IM_KEY_LABEL, false, false, 0, 63 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_member_args [] = {
-    { "node", true, true, 1, INT64_MAX }, { "raft", false, true, 3, 255 },
-    { "client", false, false, 0, 255 }, { "workers", false, false, 0, 255 },
-    { "http", false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_NODE, true, true, 1, INT64_MAX },
+    { IM_KEY_RAFT, false, true, 3, 255 },
+    { IM_KEY_CLIENT, false, false, 0, 255 },
+    { IM_KEY_WORKERS, false, false, 0, 255 },
+    { IM_KEY_HTTP, false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
+static const s_arg_t s_deny_args [] = {
+    { IM_KEY_VERB, false, true, 1, 31 },
+    { IM_KEY_REASON, false, true, 1, 255 },
+    { IM_KEY_NODE, true, true, 0, INT64_MAX },
+    { IM_KEY_SUPPRESSED, true, false, 0, INT64_MAX },
+    { IM_KEY_AT_MS, true, false, 0, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_cancel_args [] = {
-    { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_REASON, false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_reopen_args [] = {
-    { "reason", false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_REASON, false, true, 1, 8192 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_classify_args [] = {
-    { "priority", true, true, 1, 5 }, { "category", false, true, 1, 63 },
-    { "type", false, false, 1, 16 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_PRIORITY, true, true, 1, 5 },
+    { IM_KEY_CATEGORY, false, true, 1, 63 },
+    { IM_KEY_TYPE, false, false, 1, 16 }, { NULL, false, false, 0, 0 } };
 static const s_arg_t s_convert_args [] = {
-    { "type", false, true, 1, 16 }, { "reason", false, true, 1, 8192 },
+    { IM_KEY_TYPE, false, true, 1, 16 },
+    { IM_KEY_REASON, false, true, 1, 8192 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_categorize_args [] = {
-    { "category", false, false, 1, 63 }, { "subcategory", false, false, 1, 63 },
-    { "service", false, false, 1, 128 }, { "ci", false, false, 1, 128 },
+    { IM_KEY_CATEGORY, false, false, 1, 63 },
+    { IM_KEY_SUBCATEGORY, false, false, 1, 63 },
+    { IM_KEY_SERVICE, false, false, 1, 128 },
+    { IM_KEY_CI, false, false, 1, 128 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_prioritize_args [] = {
-    { "priority", true, true, 1, 5 }, { "reason", false, true, 1, 8192 },
+    { IM_KEY_PRIORITY, true, true, 1, 5 },
+    { IM_KEY_REASON, false, true, 1, 8192 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_start_args [] = {
-    { "priority", true, true, 1, 5 }, { "type", false, false, 1, 16 },
+    { IM_KEY_PRIORITY, true, true, 1, 5 }, { IM_KEY_TYPE, false, false, 1, 16 },
     { "calendar", false, false, 1, 63 },
     { "response_target_ms", true, false, 1, INT64_MAX },
     { "resolution_target_ms", true, false, 1, INT64_MAX },
     { "response_warnings", false, false, 0, 255 },
     { "resolution_warnings", false, false, 0, 255 },
-    { "response_due_ms", true, true, 1, INT64_MAX },
-    { "resolution_due_ms", true, true, 1, INT64_MAX },
+    { IM_KEY_RESPONSE_DUE_MS, true, true, 1, INT64_MAX },
+    { IM_KEY_RESOLUTION_DUE_MS, true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_stop_args [] = {
-    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { IM_KEY_CLOCK, false, true, 1, 16 },
+    { IM_KEY_AT_MS, true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_breach_args [] = {
-    { "clock", false, true, 1, 16 }, { "due_ms", true, true, 1, INT64_MAX },
+    { IM_KEY_CLOCK, false, true, 1, 16 },
+    { IM_KEY_DUE_MS, true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_pause_args [] = {
     { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
@@ -138,9 +173,11 @@ static const s_arg_t s_sla_warn_args [] = {
     { "due_ms", true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_notify_args [] = {
-    { "recipient", false, true, 1, 63 }, { "channel", false, true, 1, 32 },
-    { "reason", false, true, 1, 32 }, { "about_seq", true, true, 0, INT64_MAX },
-    { "target", false, false, 0, 1024 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_RECIPIENT, false, true, 1, 63 },
+    { IM_KEY_CHANNEL, false, true, 1, 32 },
+    { IM_KEY_REASON, false, true, 1, 32 },
+    { IM_KEY_ABOUT_SEQ, true, true, 0, INT64_MAX },
+    { IM_KEY_TARGET, false, false, 0, 1024 }, { NULL, false, false, 0, 0 } };
 
 //  Checks args against rules: every key known, types and ranges right,
 //  required ones present. Returns 0 or IM_EINVAL with decision->error set.
@@ -152,7 +189,8 @@ s_check_args (const im_fields_t *args, const s_arg_t *rules,
         const char *key = im_fields_key_at (args, index);
         //  Every command may say for whom it acts (an integration for a
         //  caller): recorded in its events beside the actor
-        const s_arg_t *rule = streq (key, "on_behalf_of") ? s_behalf : rules;
+        const s_arg_t *rule = streq (key,
+                                     IM_KEY_ON_BEHALF_OF) ? s_behalf : rules;
         //  Most rules differ from the key in its first byte
         while (rule->key && (rule->key [0] != key [0]
                              || !streq (rule->key, key)))
@@ -207,6 +245,7 @@ s_rules (im_command_type_t type)
         case IM_CMD_CONFIG:     return s_config_args;
         case IM_CMD_MEMBER:     return s_member_args;
         case IM_CMD_PRINCIPAL:  return s_principal_args;
+        case IM_CMD_DENY:       return s_deny_args;
         case IM_CMD_CONVERT:    return s_convert_args;
         case IM_CMD_LINK:       return s_link_args;
         case IM_CMD_MAJOR:      return s_major_args;

@@ -16,6 +16,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_incident.h"
 #include "im_policy.h"
@@ -55,8 +56,8 @@ s_assign_to (const im_command_t *command, const im_fields_t *incident,
              const im_policy_t *policy, const char *new_group,
              const char *new_agent, imc_decision_t *decision)
 {
-    const char *old_group = im_fields_str_or (incident, "group", "");
-    const char *old_agent = im_fields_str_or (incident, "agent", "");
+    const char *old_group = im_fields_str_or (incident, IM_KEY_GROUP, "");
+    const char *old_agent = im_fields_str_or (incident, IM_KEY_AGENT, "");
     if (streq (new_group, old_group) && streq (new_agent, old_agent)) {
         imc_decide_reject (decision, IM_ESTATE, "incident is already "
                            "assigned to %s%s%s", new_group,
@@ -68,39 +69,39 @@ s_assign_to (const im_command_t *command, const im_fields_t *incident,
     if (decision->rc)
         return;
     //  A reassignment is any change after the first assignment
-    int64_t count = im_fields_int_or (incident, "reassignment_count", 0);
+    int64_t count = im_fields_int_or (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
     if (*old_group || *old_agent)
         count++;
     im_status_t status = im_incident_status (incident);
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_ASSIGNED,
                                             command->incident);
-    im_fields_set_str (payload, "group", new_group);
-    im_fields_set_str (payload, "agent", new_agent);
-    im_fields_set_str (payload, "previous_group", old_group);
-    im_fields_set_str (payload, "previous_agent", old_agent);
-    im_fields_set_str (payload, "status",
+    im_fields_set_str (payload, IM_KEY_GROUP, new_group);
+    im_fields_set_str (payload, IM_KEY_AGENT, new_agent);
+    im_fields_set_str (payload, IM_KEY_PREVIOUS_GROUP, old_group);
+    im_fields_set_str (payload, IM_KEY_PREVIOUS_AGENT, old_agent);
+    im_fields_set_str (payload, IM_KEY_STATUS,
                        status == IM_STATUS_NEW ? "assigned"
                                                : im_status_name (status));
-    im_fields_set_int (payload, "reassignment_count", count);
+    im_fields_set_int (payload, IM_KEY_REASSIGNMENT_COUNT, count);
     if (group)
-        im_fields_set_int (payload, "tier", (int64_t) group->tier);
+        im_fields_set_int (payload, IM_KEY_TIER, (int64_t) group->tier);
 }
 
 void
 imc_decide_assign (const im_command_t *command, const im_fields_t *incident,
                    const im_policy_t *policy, imc_decision_t *decision)
 {
-    const char *group = im_fields_str (command->args, "group");
-    const char *agent = im_fields_str (command->args, "agent");
+    const char *group = im_fields_str (command->args, IM_KEY_GROUP);
+    const char *agent = im_fields_str (command->args, IM_KEY_AGENT);
     if ((!group || !*group) && (!agent || !*agent)) {
         imc_decide_reject (decision, IM_EINVAL,
                            "assign needs a 'group' or an 'agent'");
         return;
     }
-    const char *old_group = im_fields_str_or (incident, "group", "");
-    const char *old_agent = im_fields_str_or (incident, "agent", "");
+    const char *old_group = im_fields_str_or (incident, IM_KEY_GROUP, "");
+    const char *old_agent = im_fields_str_or (incident, IM_KEY_AGENT, "");
     //  Routing by the classifier never takes an incident from someone
-    if (im_fields_int_or (command->args, "unassigned_only", 0)
+    if (im_fields_int_or (command->args, IM_KEY_UNASSIGNED_ONLY, 0)
     &&  (*old_group || *old_agent)) {
         imc_decide_reject (decision, IM_ESTATE, "incident is already "
                            "assigned");
@@ -118,8 +119,8 @@ imc_decide_escalate (const im_command_t *command, const im_fields_t *incident,
                      const im_policy_t *policy, imc_decision_t *decision)
 {
     const im_fields_t *args = command->args;
-    const char *kind = im_fields_str (args, "kind");
-    const char *named = im_fields_str (args, "group");
+    const char *kind = im_fields_str (args, IM_KEY_KIND);
+    const char *named = im_fields_str (args, IM_KEY_GROUP);
     if (!streq (kind, "functional") && !streq (kind, "hierarchical")) {
         imc_decide_reject (decision, IM_EINVAL, "argument 'kind' is '%s', "
                            "must be functional or hierarchical", kind);
@@ -133,14 +134,14 @@ imc_decide_escalate (const im_command_t *command, const im_fields_t *incident,
         }
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_ESCALATED,
                                                 command->incident);
-        im_fields_set_str (payload, "kind", kind);
-        imc_decide_copy_str (payload, args, "reason", NULL);
-        im_fields_set_int (payload, "level", 1 + im_fields_int_or (
-            incident, "hierarchical_escalations", 0));
+        im_fields_set_str (payload, IM_KEY_KIND, kind);
+        imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+        im_fields_set_int (payload, IM_KEY_LEVEL, 1 + im_fields_int_or (
+            incident, IM_KEY_HIERARCHICAL_ESCALATIONS, 0));
         return;
     }
-    const char *from = im_fields_str_or (incident, "group", "");
-    int64_t tier = im_fields_int_or (incident, "tier", 1);
+    const char *from = im_fields_str_or (incident, IM_KEY_GROUP, "");
+    int64_t tier = im_fields_int_or (incident, IM_KEY_TIER, 1);
     const char *to = named;
     for (size_t index = 0; !to && index < policy->groups_n; index++)
         if ((int64_t) policy->groups [index].tier == tier + 1)
@@ -154,12 +155,12 @@ imc_decide_escalate (const im_command_t *command, const im_fields_t *incident,
     const im_policy_group_t *target = im_policy_group (policy, to);
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_ESCALATED,
                                             command->incident);
-    im_fields_set_str (payload, "kind", kind);
-    imc_decide_copy_str (payload, args, "reason", NULL);
-    im_fields_set_str (payload, "from_group", from);
-    im_fields_set_str (payload, "to_group", to);
+    im_fields_set_str (payload, IM_KEY_KIND, kind);
+    imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+    im_fields_set_str (payload, IM_KEY_FROM_GROUP, from);
+    im_fields_set_str (payload, IM_KEY_TO_GROUP, to);
     if (target)
-        im_fields_set_int (payload, "tier", (int64_t) target->tier);
+        im_fields_set_int (payload, IM_KEY_TIER, (int64_t) target->tier);
     s_assign_to (command, incident, policy, to, "", decision);
 }
 
@@ -168,7 +169,7 @@ void
 imc_decide_classify (const im_command_t *command,
                      const im_fields_t *incident, imc_decision_t *decision)
 {
-    const char *type = im_fields_str (command->args, "type");
+    const char *type = im_fields_str (command->args, IM_KEY_TYPE);
     if (type && !imc_decide_type_valid (type)) {
         imc_decide_reject (decision, IM_EINVAL,
                            "argument 'type' is '%s', must be "
@@ -178,11 +179,11 @@ imc_decide_classify (const im_command_t *command,
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CLASSIFIED,
                                    command->incident);
     im_fields_merge (payload, command->args);
-    if (im_fields_int_or (incident, "priority_override", 0))
-        im_fields_set_int (payload, "priority",
-                           im_fields_int_or (incident, "priority",
+    if (im_fields_int_or (incident, IM_KEY_PRIORITY_OVERRIDE, 0))
+        im_fields_set_int (payload, IM_KEY_PRIORITY,
+                           im_fields_int_or (incident, IM_KEY_PRIORITY,
                                              im_fields_int_or (command->args,
-                                                               "priority",
+                                                               IM_KEY_PRIORITY,
                                                                3)));
 }
 
@@ -191,8 +192,8 @@ void
 imc_decide_convert (const im_command_t *command, const im_fields_t *incident,
                     imc_decision_t *decision)
 {
-    const char *to = im_fields_str (command->args, "type");
-    const char *from = im_fields_str_or (incident, "type", "incident");
+    const char *to = im_fields_str (command->args, IM_KEY_TYPE);
+    const char *from = im_fields_str_or (incident, IM_KEY_TYPE, "incident");
     if (!imc_decide_type_valid (to)) {
         imc_decide_reject (decision, IM_EINVAL,
                            "argument 'type' is '%s', must be "
@@ -206,16 +207,16 @@ imc_decide_convert (const im_command_t *command, const im_fields_t *incident,
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CONVERTED,
                                    command->incident);
-    im_fields_set_str (payload, "from", from);
-    im_fields_set_str (payload, "to", to);
-    imc_decide_copy_str (payload, command->args, "reason", NULL);
+    im_fields_set_str (payload, IM_KEY_FROM, from);
+    im_fields_set_str (payload, IM_KEY_TO, to);
+    imc_decide_copy_str (payload, command->args, IM_KEY_REASON, NULL);
     //  What the classifier needs to classify it again as its new type
-    im_fields_set_int (payload, "impact",
-                       im_fields_int_or (incident, "impact", 3));
-    im_fields_set_int (payload, "urgency",
-                       im_fields_int_or (incident, "urgency", 3));
-    imc_decide_copy_str (payload, incident, "title", "");
-    imc_decide_copy_str (payload, incident, "description", "");
+    im_fields_set_int (payload, IM_KEY_IMPACT,
+                       im_fields_int_or (incident, IM_KEY_IMPACT, 3));
+    im_fields_set_int (payload, IM_KEY_URGENCY,
+                       im_fields_int_or (incident, IM_KEY_URGENCY, 3));
+    imc_decide_copy_str (payload, incident, IM_KEY_TITLE, "");
+    imc_decide_copy_str (payload, incident, IM_KEY_DESCRIPTION, "");
 }
 
 //  PRIORITIZE: a manual priority, for an incident or desk manager only
@@ -236,10 +237,10 @@ imc_decide_prioritize (const im_command_t *command,
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_PRIORITIZED,
                                    command->incident);
-    im_fields_set_int (payload, "priority",
-                       im_fields_int_or (command->args, "priority", 3));
-    im_fields_set_int (payload, "previous_priority",
-                       im_fields_int_or (incident, "priority", 0));
-    imc_decide_copy_str (payload, command->args, "reason", NULL);
+    im_fields_set_int (payload, IM_KEY_PRIORITY,
+                       im_fields_int_or (command->args, IM_KEY_PRIORITY, 3));
+    im_fields_set_int (payload, IM_KEY_PREVIOUS_PRIORITY,
+                       im_fields_int_or (incident, IM_KEY_PRIORITY, 0));
+    imc_decide_copy_str (payload, command->args, IM_KEY_REASON, NULL);
 }
 

@@ -24,6 +24,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_incident.h"
 #include "imc_incident.h"
@@ -55,10 +56,10 @@ s_linked (imc_decision_t *decision, uint64_t id, const char *link,
           uint64_t other, bool unlink)
 {
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_LINKED, id);
-    im_fields_set_str (payload, "link", link);
-    im_fields_set_int (payload, "other", (int64_t) other);
+    im_fields_set_str (payload, IM_KEY_LINK, link);
+    im_fields_set_int (payload, IM_KEY_OTHER, (int64_t) other);
     if (unlink)
-        im_fields_set_str (payload, "action", "unlink");
+        im_fields_set_str (payload, IM_KEY_ACTION, "unlink");
     return payload;
 }
 
@@ -67,22 +68,23 @@ static bool
 s_may_parent (const im_command_t *command, const im_fields_t *child,
               const im_fields_t *parent, imc_decision_t *decision)
 {
-    uint64_t other = (uint64_t) im_fields_int_or (command->args, "other", 0);
-    if (im_fields_has (child, "parent"))
+    uint64_t other = (uint64_t) im_fields_int_or (command->args, IM_KEY_OTHER,
+                                                  0);
+    if (im_fields_has (child, IM_KEY_PARENT))
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " already "
                            "has parent %" PRId64, command->incident,
-                           im_fields_int_or (child, "parent", 0));
+                           im_fields_int_or (child, IM_KEY_PARENT, 0));
     else
-    if (im_fields_has (child, "children"))
+    if (im_fields_has (child, IM_KEY_CHILDREN))
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " is a "
                            "parent itself", command->incident);
     else
-    if (im_fields_has (parent, "parent"))
+    if (im_fields_has (parent, IM_KEY_PARENT))
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " is a "
                            "child of %" PRId64 ": link to that one",
-                           other, im_fields_int_or (parent, "parent", 0));
+                           other, im_fields_int_or (parent, IM_KEY_PARENT, 0));
     else
-    if (s_count (im_fields_str (parent, "children"))
+    if (s_count (im_fields_str (parent, IM_KEY_CHILDREN))
             >= IMC_DECIDE_CHILDREN_MAX)
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " has %d "
                            "children already", other,
@@ -95,8 +97,9 @@ static void
 s_merge (const im_command_t *command, const im_fields_t *duplicate,
          const im_fields_t *survivor, imc_decision_t *decision)
 {
-    uint64_t other = (uint64_t) im_fields_int_or (command->args, "other", 0);
-    if (im_fields_has (duplicate, "children")) {
+    uint64_t other = (uint64_t) im_fields_int_or (command->args, IM_KEY_OTHER,
+                                                  0);
+    if (im_fields_has (duplicate, IM_KEY_CHILDREN)) {
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " is a "
                            "parent: unlink its children first",
                            command->incident);
@@ -106,26 +109,26 @@ s_merge (const im_command_t *command, const im_fields_t *duplicate,
     s_linked (decision, command->incident, "duplicate_of", other, false);
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CLOSED,
                                             command->incident);
-    im_fields_set_str (payload, "status", "closed");
-    im_fields_set_int (payload, "duplicate_of", (int64_t) other);
+    im_fields_set_str (payload, IM_KEY_STATUS, "closed");
+    im_fields_set_int (payload, IM_KEY_DUPLICATE_OF, (int64_t) other);
     //  The survivor takes its reporters and its notes
     payload = s_linked (decision, other, "duplicate", command->incident,
                         false);
-    const char *reporter = im_fields_str_or (duplicate, "reporter", "");
-    const char *more = im_fields_str_or (duplicate, "reporters", "");
+    const char *reporter = im_fields_str_or (duplicate, IM_KEY_REPORTER, "");
+    const char *more = im_fields_str_or (duplicate, IM_KEY_REPORTERS, "");
     size_t size = strlen (reporter) + strlen (more) + 2;
     char *reporters = (char *) malloc (size);
     assert (reporters);
     snprintf (reporters, size, "%s%s%s", reporter, *more ? "," : "", more);
-    im_fields_set_str (payload, "reporters", reporters);
+    im_fields_set_str (payload, IM_KEY_REPORTERS, reporters);
     free (reporters);
-    imc_decide_copy_str (payload, duplicate, "title", "");
-    imc_decide_copy_str (payload, duplicate, "description", "");
-    im_fields_set_int (payload, "comments",
-                       im_fields_int_or (duplicate, "comments", 0));
+    imc_decide_copy_str (payload, duplicate, IM_KEY_TITLE, "");
+    imc_decide_copy_str (payload, duplicate, IM_KEY_DESCRIPTION, "");
+    im_fields_set_int (payload, IM_KEY_COMMENTS,
+                       im_fields_int_or (duplicate, IM_KEY_COMMENTS, 0));
     //  Its notes, headed by where they come from
-    const char *notes = im_fields_str_or (duplicate, "notes", "");
-    const char *description = im_fields_str_or (duplicate, "description",
+    const char *notes = im_fields_str_or (duplicate, IM_KEY_NOTES, "");
+    const char *description = im_fields_str_or (duplicate, IM_KEY_DESCRIPTION,
                                                 "");
     size = strlen (notes) + strlen (description) + 64;
     char *moved = (char *) malloc (size);
@@ -133,7 +136,7 @@ s_merge (const im_command_t *command, const im_fields_t *duplicate,
     snprintf (moved, size, "[from duplicate %" PRIu64 "] %s%s%s",
               command->incident, description, *description && *notes
               ? "\n" : "", notes);
-    im_fields_set_str (payload, "notes", moved);
+    im_fields_set_str (payload, IM_KEY_NOTES, moved);
     free (moved);
 }
 
@@ -142,8 +145,9 @@ imc_decide_link (const im_command_t *command, const im_fields_t *incident,
                  imc_decide_lookup_fn *lookup, void *arg,
                  imc_decision_t *decision)
 {
-    const char *link = im_fields_str (command->args, "link");
-    uint64_t other = (uint64_t) im_fields_int_or (command->args, "other", 0);
+    const char *link = im_fields_str (command->args, IM_KEY_LINK);
+    uint64_t other = (uint64_t) im_fields_int_or (command->args, IM_KEY_OTHER,
+                                                  0);
     if (!streq (link, "parent") && !streq (link, "related")
     &&  !streq (link, "duplicate_of")) {
         imc_decide_reject (decision, IM_EINVAL, "argument 'link' is '%s', "
@@ -164,7 +168,7 @@ imc_decide_link (const im_command_t *command, const im_fields_t *incident,
     if (!s_open (target)) {
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " is %s; "
                            "only open incidents are linked", other,
-                           im_fields_str_or (target, "status", "?"));
+                           im_fields_str_or (target, IM_KEY_STATUS, "?"));
         return;
     }
     if (streq (link, "duplicate_of")) {
@@ -177,7 +181,7 @@ imc_decide_link (const im_command_t *command, const im_fields_t *incident,
     &&  !s_may_parent (command, incident, target, decision))
         return;
     if (streq (link, "related")
-    &&  imc_incident_list_has (incident, "related", (int64_t) other)) {
+    &&  imc_incident_list_has (incident, IM_KEY_RELATED, (int64_t) other)) {
         imc_decide_reject (decision, IM_ESTATE, "already related to %" PRIu64,
                            other);
         return;
@@ -191,19 +195,19 @@ imc_decide_unlink (const im_command_t *command, const im_fields_t *incident,
                    imc_decide_lookup_fn *lookup, void *arg,
                    imc_decision_t *decision)
 {
-    int64_t other = im_fields_int_or (command->args, "other", 0);
+    int64_t other = im_fields_int_or (command->args, IM_KEY_OTHER, 0);
     const char *mine = NULL, *theirs = NULL;
-    if (im_fields_int_or (incident, "parent", 0) == other) {
+    if (im_fields_int_or (incident, IM_KEY_PARENT, 0) == other) {
         mine = "parent";
         theirs = "child";
     }
     else
-    if (imc_incident_list_has (incident, "children", other)) {
+    if (imc_incident_list_has (incident, IM_KEY_CHILDREN, other)) {
         mine = "child";
         theirs = "parent";
     }
     else
-    if (imc_incident_list_has (incident, "related", other))
+    if (imc_incident_list_has (incident, IM_KEY_RELATED, other))
         mine = theirs = "related";
     if (!mine || !lookup (arg, (uint64_t) other)) {
         imc_decide_reject (decision, IM_ESTATE, "incident %" PRIu64 " is not "
@@ -220,7 +224,7 @@ imc_decide_resolve_children (const im_command_t *command,
                              imc_decide_lookup_fn *lookup, void *arg,
                              imc_decision_t *decision)
 {
-    const char *children = im_fields_str (incident, "children");
+    const char *children = im_fields_str (incident, IM_KEY_CHILDREN);
     if (decision->rc || decision->count == 0 || !children)
         return;
     const im_fields_t *resolved = decision->events [0]->payload;
@@ -233,8 +237,9 @@ imc_decide_resolve_children (const im_command_t *command,
                                                     child);
             im_fields_merge (payload, resolved);
             //  A major parent's broadcast is the parent's alone
-            im_fields_remove (payload, "major");
-            im_fields_set_int (payload, "parent", (int64_t) command->incident);
+            im_fields_remove (payload, IM_KEY_MAJOR);
+            im_fields_set_int (payload, IM_KEY_PARENT,
+                               (int64_t) command->incident);
         }
         at = strchr (at, ',');
         at = at ? at + 1 : NULL;

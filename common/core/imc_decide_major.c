@@ -19,6 +19,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_policy.h"
 #include "imc_decide.h"
@@ -46,7 +47,7 @@ static bool
 s_major_is (const im_fields_t *incident, const char *expected,
             const char *action, imc_decision_t *decision)
 {
-    const char *major = im_fields_str_or (incident, "major", "no");
+    const char *major = im_fields_str_or (incident, IM_KEY_MAJOR, "no");
     if (streq (major, expected))
         return true;
     imc_decide_reject (decision, IM_ESTATE, "cannot %s: the incident's "
@@ -60,11 +61,11 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
                   const im_policy_t *policy, imc_decision_t *decision)
 {
     const im_fields_t *args = command->args;
-    const char *action = im_fields_str (args, "action");
+    const char *action = im_fields_str (args, IM_KEY_ACTION);
     int64_t now = (int64_t) command->ts_ms;
     im_fields_t *payload = NULL;
     if (streq (action, "propose")) {
-        const char *major = im_fields_str_or (incident, "major", "no");
+        const char *major = im_fields_str_or (incident, IM_KEY_MAJOR, "no");
         if (streq (major, "proposed") || streq (major, "declared")) {
             imc_decide_reject (decision, IM_ESTATE, "the incident is already "
                                "%s major", major);
@@ -72,12 +73,12 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
         }
         payload = imc_decide_emit (decision, IM_EV_MAJOR_PROPOSED,
                                    command->incident);
-        imc_decide_copy_str (payload, args, "reason", "");
+        imc_decide_copy_str (payload, args, IM_KEY_REASON, "");
     }
     else
     if (streq (action, "accept")) {
-        int64_t cadence = im_fields_int_or (args, "cadence_ms", 0);
-        const char *commander = im_fields_str_or (args, "commander", "");
+        int64_t cadence = im_fields_int_or (args, IM_KEY_CADENCE_MS, 0);
+        const char *commander = im_fields_str_or (args, IM_KEY_COMMANDER, "");
         if (!*commander || cadence < S_CADENCE_MIN_MS
         ||  cadence > S_CADENCE_MAX_MS) {
             imc_decide_reject (decision, IM_EINVAL, "accept needs a "
@@ -90,10 +91,10 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
             return;
         payload = imc_decide_emit (decision, IM_EV_MAJOR_DECLARED,
                                    command->incident);
-        im_fields_set_str (payload, "commander", commander);
-        im_fields_set_int (payload, "cadence_ms", cadence);
-        im_fields_set_int (payload, "update_due_ms", now + cadence);
-        imc_decide_copy_str (payload, incident, "title", "");
+        im_fields_set_str (payload, IM_KEY_COMMANDER, commander);
+        im_fields_set_int (payload, IM_KEY_CADENCE_MS, cadence);
+        im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS, now + cadence);
+        imc_decide_copy_str (payload, incident, IM_KEY_TITLE, "");
     }
     else
     if (streq (action, "reject")) {
@@ -102,28 +103,29 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
             return;
         payload = imc_decide_emit (decision, IM_EV_MAJOR_REJECTED,
                                    command->incident);
-        imc_decide_copy_str (payload, args, "reason", "");
+        imc_decide_copy_str (payload, args, IM_KEY_REASON, "");
     }
     else
     if (streq (action, "update")) {
         if (!s_major_is (incident, "declared", "post an update", decision))
             return;
-        if (!im_fields_has (args, "text")) {
+        if (!im_fields_has (args, IM_KEY_TEXT)) {
             imc_decide_reject (decision, IM_EINVAL, "an update needs 'text'");
             return;
         }
         payload = imc_decide_emit (decision, IM_EV_MAJOR_UPDATED,
                                    command->incident);
-        imc_decide_copy_str (payload, args, "text", NULL);
-        im_fields_set_int (payload, "update_due_ms", now + im_fields_int_or (
-            incident, "update_cadence_ms", S_CADENCE_MIN_MS));
+        imc_decide_copy_str (payload, args, IM_KEY_TEXT, NULL);
+        im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS,
+                           now + im_fields_int_or (
+            incident, IM_KEY_UPDATE_CADENCE_MS, S_CADENCE_MIN_MS));
     }
     else
     if (streq (action, "remind")) {
         //  From the SLA timer: the due time it acts on must still be the
         //  incident's and must have passed by the leader's stamp
-        int64_t due = im_fields_int_or (incident, "update_due_ms", 0);
-        int64_t claimed = im_fields_int_or (args, "due_ms", 0);
+        int64_t due = im_fields_int_or (incident, IM_KEY_UPDATE_DUE_MS, 0);
+        int64_t claimed = im_fields_int_or (args, IM_KEY_DUE_MS, 0);
         if (!s_major_is (incident, "declared", "remind", decision))
             return;
         if (claimed != due || now < due) {
@@ -133,10 +135,11 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
         }
         payload = imc_decide_emit (decision, IM_EV_UPDATE_DUE,
                                    command->incident);
-        im_fields_set_int (payload, "due_ms", due);
-        imc_decide_copy_str (payload, incident, "commander", "");
-        im_fields_set_int (payload, "update_due_ms", due + im_fields_int_or (
-            incident, "update_cadence_ms", S_CADENCE_MIN_MS));
+        im_fields_set_int (payload, IM_KEY_DUE_MS, due);
+        imc_decide_copy_str (payload, incident, IM_KEY_COMMANDER, "");
+        im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS,
+                           due + im_fields_int_or (
+            incident, IM_KEY_UPDATE_CADENCE_MS, S_CADENCE_MIN_MS));
     }
     else
         imc_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "

@@ -1,16 +1,41 @@
 /*  imc_decide_private - what the parts of the decider share
 
-    imc_decide.c decides the lifecycle, imc_decide_args.c checks
-    arguments; the other imc_decide_*.c files decide resolutions,
+    imc_decide.c holds the table from command to decider and decides
+    the commands of no incident, imc_decide_args.c checks arguments,
+    imc_decide_plain.c decides the commands that make one event from
+    their arguments; the other imc_decide_*.c files decide resolutions,
     alerts, SLA clocks, assignment and classification, links and major
-    incidents. All make events and
-    rejections the same way, through these.
+    incidents. All make events and rejections the same way, through
+    these.
 */
 #ifndef IMC_DECIDE_PRIVATE_H_INCLUDED
 #define IMC_DECIDE_PRIVATE_H_INCLUDED
 
 #include <stdbool.h>
 #include "imc_decide.h"
+
+//  What one command is decided against: imc_decide's arguments
+typedef struct {
+    const im_command_t *command;    //  The command
+    const im_fields_t *incident;    //  Its incident; NULL when none
+    uint64_t new_id;                //  The id of an incident it opens
+    const im_policy_t *policy;      //  The rules in force
+    imc_decide_lookup_fn *lookup;   //  Reads the other incidents
+    void *arg;                      //  For lookup
+} imc_decide_call_t;
+
+//  A command's decider; the table in imc_decide.c names one per verb
+typedef void (imc_decide_fn) (const imc_decide_call_t *call,
+                              imc_decision_t *decision);
+
+//  The deciders of imc_decide_plain.c; the lifecycle allows the command
+imc_decide_fn imc_decide_ack;
+imc_decide_fn imc_decide_comment;
+imc_decide_fn imc_decide_pend;
+imc_decide_fn imc_decide_resume;
+imc_decide_fn imc_decide_cancel;
+imc_decide_fn imc_decide_categorize;
+imc_decide_fn imc_decide_notify;
 
 //  Sets decision's rc and error text; returns rc
 int

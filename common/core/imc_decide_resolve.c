@@ -14,6 +14,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_incident.h"
 #include "im_policy.h"
@@ -29,14 +30,15 @@ imc_decide_resolution_deadlines (im_fields_t *payload,
                                  const im_policy_t *policy, uint64_t ts_ms)
 {
     int64_t now = (int64_t) ts_ms;
-    im_fields_set_int (payload, "reopen_until_ms",
+    im_fields_set_int (payload, IM_KEY_REOPEN_UNTIL_MS,
                        now + policy->reopen_window_ms);
-    bool major = streq (im_fields_str_or (incident, "major", ""), "declared");
+    bool major = streq (im_fields_str_or (incident, IM_KEY_MAJOR, ""),
+                        "declared");
     if (policy->auto_close_ms > 0 && !major)
-        im_fields_set_int (payload, "close_due_ms",
+        im_fields_set_int (payload, IM_KEY_CLOSE_DUE_MS,
                            now + policy->auto_close_ms);
     if (major)
-        im_fields_set_int (payload, "major", 1);
+        im_fields_set_int (payload, IM_KEY_MAJOR, 1);
 }
 
 //  RESOLVE: the resolution, and the deadlines the policy gives it
@@ -46,9 +48,9 @@ imc_decide_resolve (const im_command_t *command, const im_fields_t *incident,
 {
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_RESOLVED,
                                             command->incident);
-    imc_decide_copy_str (payload, command->args, "code", NULL);
-    imc_decide_copy_str (payload, command->args, "notes", NULL);
-    im_fields_set_str (payload, "status", "resolved");
+    imc_decide_copy_str (payload, command->args, IM_KEY_CODE, NULL);
+    imc_decide_copy_str (payload, command->args, IM_KEY_NOTES, NULL);
+    im_fields_set_str (payload, IM_KEY_STATUS, "resolved");
     imc_decide_resolution_deadlines (payload, incident, policy, command->ts_ms);
 }
 
@@ -60,17 +62,18 @@ void
 imc_decide_close (const im_command_t *command, const im_fields_t *incident,
                   imc_decision_t *decision)
 {
-    if (streq (im_fields_str_or (incident, "major", ""), "declared")
-    &&  !im_fields_has (incident, "reviewed_ms")) {
+    if (streq (im_fields_str_or (incident, IM_KEY_MAJOR, ""), "declared")
+    &&  !im_fields_has (incident, IM_KEY_REVIEWED_MS)) {
         imc_decide_reject (decision, IM_ESTATE, "a major incident closes "
                            "once a post-incident review is attached "
                            "(REVIEW)");
         return;
     }
     int64_t claimed = 0;
-    bool automatic = im_fields_int (command->args, "due_ms", &claimed) == 0;
+    bool automatic = im_fields_int (command->args, IM_KEY_DUE_MS,
+                                    &claimed) == 0;
     if (automatic) {
-        int64_t due = im_fields_int_or (incident, "close_due_ms", 0);
+        int64_t due = im_fields_int_or (incident, IM_KEY_CLOSE_DUE_MS, 0);
         if (claimed != due) {
             imc_decide_reject (decision, IM_ESTATE,
                                "the incident closes at %" PRId64
@@ -86,14 +89,15 @@ imc_decide_close (const im_command_t *command, const im_fields_t *incident,
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CLOSED,
                                             command->incident);
-    im_fields_set_str (payload, "status", "closed");
+    im_fields_set_str (payload, IM_KEY_STATUS, "closed");
     if (automatic)
-        im_fields_set_int (payload, "due_ms", claimed);
+        im_fields_set_int (payload, IM_KEY_DUE_MS, claimed);
 }
 
 //  Keys a follow-up incident takes from the one it follows
 static const char *s_follow_up_keys [] = {
-    "title", "description", "reporter", "service", "type" };
+    IM_KEY_TITLE, IM_KEY_DESCRIPTION, IM_KEY_REPORTER, IM_KEY_SERVICE,
+    IM_KEY_TYPE };
 
 //  REOPEN: within the window a resolved incident reopens; a closed one,
 //  or one resolved longer ago, stays as it is and a new incident is
@@ -103,30 +107,32 @@ imc_decide_reopen (const im_command_t *command, const im_fields_t *incident,
                    uint64_t new_id, imc_decision_t *decision)
 {
     const im_fields_t *args = command->args;
-    int64_t until = im_fields_int_or (incident, "reopen_until_ms", 0);
+    int64_t until = im_fields_int_or (incident, IM_KEY_REOPEN_UNTIL_MS, 0);
     if (im_incident_status (incident) == IM_STATUS_RESOLVED
     &&  (int64_t) command->ts_ms <= until) {
-        bool assigned = *im_fields_str_or (incident, "group", "")
-                     || *im_fields_str_or (incident, "agent", "");
+        bool assigned = *im_fields_str_or (incident, IM_KEY_GROUP, "")
+                     || *im_fields_str_or (incident, IM_KEY_AGENT, "");
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_REOPENED,
                                        command->incident);
-        imc_decide_copy_str (payload, args, "reason", NULL);
-        im_fields_set_str (payload, "status", assigned ? "assigned" : "new");
+        imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
+        im_fields_set_str (payload, IM_KEY_STATUS,
+                           assigned ? "assigned" : "new");
         return;
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_OPENED, new_id);
     for (size_t key = 0; key < sizeof s_follow_up_keys
                                 / sizeof s_follow_up_keys [0]; key++)
         imc_decide_copy_str (payload, incident, s_follow_up_keys [key], "");
-    im_fields_set_int (payload, "impact",
-                       im_fields_int_or (incident, "impact", 3));
-    im_fields_set_int (payload, "urgency",
-                       im_fields_int_or (incident, "urgency", 3));
-    im_fields_set_str (payload, "channel", "reopen");
-    im_fields_set_str (payload, "status", "new");
-    im_fields_set_int (payload, "follow_up_of", (int64_t) command->incident);
-    imc_decide_copy_str (payload, args, "reason", NULL);
+    im_fields_set_int (payload, IM_KEY_IMPACT,
+                       im_fields_int_or (incident, IM_KEY_IMPACT, 3));
+    im_fields_set_int (payload, IM_KEY_URGENCY,
+                       im_fields_int_or (incident, IM_KEY_URGENCY, 3));
+    im_fields_set_str (payload, IM_KEY_CHANNEL, "reopen");
+    im_fields_set_str (payload, IM_KEY_STATUS, "new");
+    im_fields_set_int (payload, IM_KEY_FOLLOW_UP_OF,
+                       (int64_t) command->incident);
+    imc_decide_copy_str (payload, args, IM_KEY_REASON, NULL);
     payload = imc_decide_emit (decision, IM_EV_LINKED, command->incident);
-    im_fields_set_str (payload, "link", "follow_up");
-    im_fields_set_int (payload, "other", (int64_t) new_id);
+    im_fields_set_str (payload, IM_KEY_LINK, "follow_up");
+    im_fields_set_int (payload, IM_KEY_OTHER, (int64_t) new_id);
 }

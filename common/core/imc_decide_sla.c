@@ -13,6 +13,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_command.h"
 #include "im_warnings.h"
 #include "imc_decide.h"
@@ -24,7 +25,7 @@ static const char *
 s_clock_in (const im_command_t *command, const im_fields_t *incident,
             const char *state, const char *also, imc_decision_t *decision)
 {
-    const char *clock = im_fields_str (command->args, "clock");
+    const char *clock = im_fields_str (command->args, IM_KEY_CLOCK);
     if (!streq (clock, "response") && !streq (clock, "resolution")) {
         imc_decide_reject (decision, IM_EINVAL,
                   "argument 'clock' is '%s', must be response or resolution",
@@ -209,9 +210,9 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     if (command->type == IM_CMD_SLA_START) {
         //  Clocks start once, and again when the record changed type
         //  (the other type has its own SLA policy)
-        const char *type = im_fields_str (args, "type");
-        if (im_fields_has (incident, "sla_response")
-        &&  (!type || streq (type, im_fields_str_or (incident, "sla_type",
+        const char *type = im_fields_str (args, IM_KEY_TYPE);
+        if (im_fields_has (incident, IM_KEY_SLA_RESPONSE)
+        &&  (!type || streq (type, im_fields_str_or (incident, IM_KEY_SLA_TYPE,
                                                      "incident")))) {
             imc_decide_reject (decision, IM_ESTATE,
                                "SLA clocks already started");
@@ -241,13 +242,13 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     snprintf (key, sizeof key, "sla_%s", clock);
     bool paused = streq (im_fields_str_or (incident, key, ""), "paused");
     if (command->type == IM_CMD_SLA_STOP) {
-        int64_t at = im_fields_int_or (args, "at_ms", 0);
+        int64_t at = im_fields_int_or (args, IM_KEY_AT_MS, 0);
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_STOPPED,
                                        command->incident);
-        im_fields_set_str (payload, "clock", clock);
-        im_fields_set_int (payload, "at_ms", at);
+        im_fields_set_str (payload, IM_KEY_CLOCK, clock);
+        im_fields_set_int (payload, IM_KEY_AT_MS, at);
         //  A clock paused before its deadline had time left: met
-        im_fields_set_str (payload, "result",
+        im_fields_set_str (payload, IM_KEY_RESULT,
                            paused || at <= due ? "met" : "breached");
         return;
     }
@@ -266,9 +267,9 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     //  A breach is a fact about times: the deadline must be the clock's,
     //  it must have passed by the leader's stamp, and the stop that would
     //  have met it must not already be in the projection
-    int64_t claimed = im_fields_int_or (args, "due_ms", 0);
-    const char *stopper = streq (clock, "response") ? "acknowledged_ms"
-                                                    : "resolved_ms";
+    int64_t claimed = im_fields_int_or (args, IM_KEY_DUE_MS, 0);
+    const char *stopper = streq (clock, "response") ? IM_KEY_ACKNOWLEDGED_MS
+                                                    : IM_KEY_RESOLVED_MS;
     int64_t stopped = im_fields_int_or (incident, stopper, 0);
     if (claimed != due)
         imc_decide_reject (decision, IM_ESTATE,
@@ -284,7 +285,7 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     else {
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_BREACHED,
                                        command->incident);
-        im_fields_set_str (payload, "clock", clock);
-        im_fields_set_int (payload, "due_ms", due);
+        im_fields_set_str (payload, IM_KEY_CLOCK, clock);
+        im_fields_set_int (payload, IM_KEY_DUE_MS, due);
     }
 }

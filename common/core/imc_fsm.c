@@ -26,6 +26,7 @@
 #include "im_util.h"
 #include "im_log.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_command.h"
 #include "im_incident.h"
@@ -44,9 +45,9 @@
 static void
 s_policy_install (imc_fsm_t *self, const im_event_t *event)
 {
-    const char *text = im_fields_str_or (event->payload, "text", "");
-    const char *source = im_fields_str_or (event->payload, "source", "");
-    int64_t version = im_fields_int_or (event->payload, "version", 0);
+    const char *text = im_fields_str_or (event->payload, IM_KEY_TEXT, "");
+    const char *source = im_fields_str_or (event->payload, IM_KEY_SOURCE, "");
+    int64_t version = im_fields_int_or (event->payload, IM_KEY_VERSION, 0);
     char errbuf [256];
     if (im_policy_parse (&self->policy, *source ? source : "policy", text,
                          (uint64_t) version, errbuf, sizeof errbuf))
@@ -88,6 +89,7 @@ imc_fsm_new (imc_store_t *store)
     ||  imc_store_meta_get (store, IM_META_LAST_SEQ, &self->last_seq)
     ||  imc_store_meta_get (store, IM_META_NEXT_ID, &self->next_id)
     ||  imc_store_meta_get (store, IM_META_CONFIG_SEQ, &self->config_seq)
+    ||  imc_store_meta_get (store, IM_META_AUDIT_SEQ, &self->audit_seq)
     ||  imc_store_meta_get (store, IM_META_REQUESTS, &self->requests_count)) {
         imc_fsm_destroy (&self);
         return NULL;
@@ -158,12 +160,13 @@ static void
 s_apply_offset (imc_fsm_t *self, imc_store_batch_t *batch,
                 const im_command_t *command, imc_fsm_result_t *result)
 {
-    const char *group = im_fields_str (command->args, "group");
-    int64_t seq = im_fields_int_or (command->args, "seq", -1);
+    const char *group = im_fields_str (command->args, IM_KEY_GROUP);
+    int64_t seq = im_fields_int_or (command->args, IM_KEY_SEQ, -1);
     uint64_t current = 0;
     if (!group || !*group || seq < 0) {
-        result->status = 400;
-        im_fields_set_str (result->body, "error", "OFFSET needs group and seq");
+        result->status = IM_PROTO_BAD_REQUEST;
+        im_fields_set_str (result->body, IM_KEY_ERROR,
+                           "OFFSET needs group and seq");
         return;
     }
     //  Several OFFSETs for one group can share an entry: the batch holds
@@ -171,7 +174,7 @@ s_apply_offset (imc_fsm_t *self, imc_store_batch_t *batch,
     imc_store_offset_get (self->store, group, &current);
     if ((uint64_t) seq > current)
         imc_store_batch_put_offset (batch, group, (uint64_t) seq);
-    im_fields_set_int (result->body, "seq", seq);
+    im_fields_set_int (result->body, IM_KEY_SEQ, seq);
 }
 
 //  True for the events whose handling by a worker depends on policy:
@@ -211,14 +214,16 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
     if (*key) {
         //  A repeat gets the first answer, and no event
         if (imc_fsm_request_repeat (self, key, stored, result)) {
-            im_fields_set_int (result->body, "repeat", 1);
+            im_fields_set_int (result->body, IM_KEY_REPEAT, 1);
             imc_entry_map_set_str (self->requests, key, position);
             return 0;
         }
     }
     uint64_t target = command->incident;
+    if (command->type == IM_CMD_DENY)
+        target = 0;                 //  Names an incident, changes none
     if (command->type == IM_CMD_ALERT) {
-        const char *dedup_key = im_fields_str (command->args, "dedup_key");
+        const char *dedup_key = im_fields_str (command->args, IM_KEY_DEDUP_KEY);
         target = dedup_key ? imc_fsm_dedup_lookup (self, dedup_key, &rc) : 0;
     }
     im_fields_t *incident = rc ? NULL : imc_fsm_incident (self, target, &rc);
@@ -236,7 +241,7 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
     self->counters [imc_counter_command (command->type, decision->rc != 0)]++;
     if (decision->rc) {
         result->status = im_error_status (decision->rc);
-        im_fields_set_str (result->body, "error", decision->error);
+        im_fields_set_str (result->body, IM_KEY_ERROR, decision->error);
     }
     else {
         for (size_t index = 0; index < decision->count; index++) {
@@ -248,9 +253,9 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
             im_strlcpy (event->request_id, command->request_id,
                         sizeof event->request_id);
             const char *behalf = im_fields_str (command->args,
-                                                "on_behalf_of");
+                                                IM_KEY_ON_BEHALF_OF);
             if (behalf)
-                im_fields_set_str (event->payload, "on_behalf_of", behalf);
+                im_fields_set_str (event->payload, IM_KEY_ON_BEHALF_OF, behalf);
             //  A command may make events for other incidents than its
             //  own (a follow-up, a linked incident)
             im_fields_t *projection = incident;
@@ -273,16 +278,27 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
                 }
             }
             if (self->policy.version && s_policy_stamped (event))
-                im_fields_set_int (event->payload, "policy_version",
+                im_fields_set_int (event->payload, IM_KEY_POLICY_VERSION,
                                    (int64_t) self->policy.version);
             //  Each event links to its incident's previous one: the
-            //  projection's last, or the last policy for incident 0
+            //  projection's last, or the last policy for incident 0;
+            //  a denial to the last denial (the audit chain), so that
+            //  a flood of them never lengthens incident 0's chain,
+            //  which every node reads again for its principals
+            bool audit = event->type == IM_EV_DENIED;
             uint64_t prev = projection
-                ? (uint64_t) im_fields_int_or (projection, "last_seq", 0)
-                : self->config_seq;
+                ? (uint64_t) im_fields_int_or (projection, IM_KEY_LAST_SEQ, 0)
+                : audit ? self->audit_seq : self->config_seq;
             if (imc_store_batch_encode_event (batch, event, prev)) {
                 imc_decision_reset (decision);
                 return IM_ENOMEM;
+            }
+            if (audit) {
+                self->audit_seq = event->seq;
+                imc_store_batch_put_meta (batch, IM_META_AUDIT_SEQ,
+                                          event->seq);
+                self->counters [imc_counter_event (event->type)]++;
+                continue;
             }
             if (!projection) {      //  Of no incident: a policy, a member
                 self->config_seq = event->seq;
@@ -314,16 +330,17 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
         //  appended, not searched for
         const im_event_t *first = decision->count ? decision->events [0]
                                                   : NULL;
-        im_fields_append_int (result->body, "incident", (int64_t) (
+        im_fields_append_int (result->body, IM_KEY_INCIDENT, (int64_t) (
             first ? first->incident : decision->incident));
-        im_fields_append_int (result->body, "seq",
+        im_fields_append_int (result->body, IM_KEY_SEQ,
                               (int64_t) (first ? first->seq : 0));
-        im_fields_append_int (result->body, "events",
+        im_fields_append_int (result->body, IM_KEY_EVENTS,
                               (int64_t) decision->count);
         if (decision->outcome)
-            im_fields_append_str (result->body, "outcome", decision->outcome);
+            im_fields_append_str (result->body, IM_KEY_OUTCOME,
+                                  decision->outcome);
         if (command->type == IM_CMD_CONFIG)
-            im_fields_append_int (result->body, "version",
+            im_fields_append_int (result->body, IM_KEY_VERSION,
                                   (int64_t) self->policy.version);
     }
     imc_decision_reset (decision);
@@ -331,9 +348,9 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
         //  Stored as the body with its status after it: the body never
         //  holds a status, so one is appended for the put and taken off
         //  again (the last entry: nothing moves)
-        im_fields_append_int (result->body, "status", result->status);
+        im_fields_append_int (result->body, IM_KEY_STATUS, result->status);
         imc_store_batch_put_request (batch, key, command->ts_ms, result->body);
-        im_fields_remove (result->body, "status");
+        im_fields_remove (result->body, IM_KEY_STATUS);
         imc_entry_map_set_str (self->requests, key, position);
         s_request_stored (self, command->ts_ms);
     }
@@ -373,6 +390,7 @@ imc_fsm_apply_decoded (imc_fsm_t *self, uint64_t index,
     }
     uint64_t saved_seq = self->last_seq, saved_id = self->next_id;
     uint64_t saved_config = self->config_seq;
+    uint64_t saved_audit = self->audit_seq;
     uint64_t saved_requests = self->requests_count;
     uint64_t saved_from = self->expire_from_ms, saved_oldest = self->oldest_ms;
     bool saved_known = self->oldest_known;
@@ -420,6 +438,7 @@ imc_fsm_apply_decoded (imc_fsm_t *self, uint64_t index,
         self->last_seq = saved_seq;
         self->next_id = saved_id;
         self->config_seq = saved_config;
+        self->audit_seq = saved_audit;
         self->requests_count = saved_requests;
         self->expire_from_ms = saved_from;
         self->oldest_ms = saved_oldest;

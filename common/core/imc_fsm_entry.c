@@ -17,6 +17,7 @@
 
 #include "im_error.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_command.h"
 #include "im_incident.h"
@@ -162,8 +163,9 @@ imc_fsm_request_repeat (imc_fsm_t *self, const char *key,
     if (!stored)
         return false;
     im_fields_merge (result->body, stored);
-    result->status = (int) im_fields_int_or (result->body, "status", 200);
-    im_fields_remove (result->body, "status");
+    result->status = (int) im_fields_int_or (result->body, IM_KEY_STATUS,
+                                              IM_PROTO_OK);
+    im_fields_remove (result->body, IM_KEY_STATUS);
     return true;
 }
 
@@ -183,7 +185,7 @@ imc_fsm_result_push (imc_fsm_t *self)
         self->results_max = max;
     }
     imc_fsm_result_t *result = &self->results [self->results_n++];
-    result->status = 200;
+    result->status = IM_PROTO_OK;
     im_fields_clear (result->body);
     return result;
 }
@@ -255,7 +257,7 @@ imc_fsm_index_dedup (imc_fsm_t *self, imc_store_batch_t *batch,
     ||  (!opened && event->type != IM_EV_RESOLVED
                  && event->type != IM_EV_CLOSED))
         return 0;
-    const char *key = im_fields_str (incident, "dedup_key");
+    const char *key = im_fields_str (incident, IM_KEY_DEDUP_KEY);
     if (!key)
         return 0;
     int rc = 0;
@@ -295,12 +297,12 @@ imc_fsm_evolve (imc_fsm_t *self, im_fields_t *incident, const im_event_t *event)
     }
     im_status_t before = event->type == IM_EV_OPENED
                        ? IM_STATUS_NONE : im_incident_status (incident);
-    int priority = (int) im_fields_int_or (incident, "priority", 0);
+    int priority = (int) im_fields_int_or (incident, IM_KEY_PRIORITY, 0);
     size_t old = imc_counter_incidents (before, priority);
     imc_incident_evolve (incident, event);
     size_t now = imc_counter_incidents (
         im_incident_status (incident),
-        (int) im_fields_int_or (incident, "priority", 0));
+        (int) im_fields_int_or (incident, IM_KEY_PRIORITY, 0));
     if (now != old) {
         if (before != IM_STATUS_NONE && self->counters [old] > 0)
             self->counters [old]--;

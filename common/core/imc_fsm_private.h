@@ -28,6 +28,7 @@ struct _imc_fsm_t {
     uint64_t last_seq;              //  Last event seq given
     uint64_t next_id;               //  Next incident id to give
     uint64_t config_seq;            //  Last event of no incident
+    uint64_t audit_seq;             //  Last access.denied event
     im_policy_t policy;             //  Rules in force
     int lookup_rc;                  //  Store failure of a decision's
                                     //  lookup of another incident

@@ -6,6 +6,13 @@
     change is allowed is the state machine's job (common/core/imc_fsm.c),
     helped by the lifecycle table of im_incident.c; replay only folds
     events.
+
+    Most events only copy payload keys, stamp a time, count or forget a
+    key, so each event type is a list of rules (s_rules below), read in
+    order: a key keeps the place it first took in the map, so the order
+    of the rules is the order of the stored bytes. What is more than
+    that (incident.opened, links, notes, the SLA clocks, the kind of an
+    escalation) is a small function a rule calls.
 */
 #include <assert.h>
 #include <inttypes.h>
@@ -17,14 +24,33 @@
 
 #include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "im_event.h"
 #include "im_incident.h"
 #include "imc_incident.h"
 #include "imc_incident_private.h"
 
-#define IMC_SLA_PAUSES_MAX  512     //  Octets of a clock's pause list
+//  What a rule does to the projection
+typedef enum {
+    S_END = 0,                      //  The end of an event's rules
+    S_COPY,                         //  key = the payload's from, if there
+    S_STAMP,                        //  key = the event's time
+    S_REMOVE,                       //  key goes
+    S_COUNT,                        //  key = key + 1 (from 0)
+    S_TEXT,                         //  key = the text from
+    S_ONE,                          //  key = 1
+    S_CALL                          //  call, with the event
+} s_op_t;
 
-//  Copies key from the event's payload into the projection, if present
+typedef void (s_call_fn) (im_fields_t *incident, const im_event_t *event);
+
+typedef struct {
+    s_op_t op;                      //  What to do
+    const char *key;                //  Projection key
+    const char *from;               //  Payload key (S_COPY), text (S_TEXT)
+    s_call_fn *call;                //  S_CALL: what to call
+} s_rule_t;
+
 static void
 s_copy (im_fields_t *incident, const im_fields_t *payload, const char *key,
         const char *as)
@@ -38,69 +64,73 @@ s_copy (im_fields_t *incident, const im_fields_t *payload, const char *key,
         im_fields_set_int (incident, as, number);
 }
 
-//  Appends a line to the incident's notes (its comments, and those of
-//  duplicates merged into it), keeping the last IM_INCIDENT_NOTES_MAX
-//  bytes from a line's start: the projection stays bounded, and the
-//  timeline keeps every comment
-static void
-s_note (im_fields_t *incident, const char *line)
-{
-    if (!line || !*line)
-        return;
-    const char *notes = im_fields_str_or (incident, "notes", "");
-    size_t size = strlen (notes) + strlen (line) + 2;
-    char *joined = (char *) malloc (size);
-    if (!joined)
-        return;
-    snprintf (joined, size, "%s%s%s", notes, *notes ? "\n" : "", line);
-    const char *kept = joined;
-    while (strlen (kept) > IM_INCIDENT_NOTES_MAX) {
-        const char *newline = strchr (kept, '\n');
-        kept = newline ? newline + 1 : kept + strlen (kept)
-                                     - IM_INCIDENT_NOTES_MAX;
-    }
-    im_fields_set_str (incident, "notes", kept);
-    free (joined);
-}
-
 static void
 s_increment (im_fields_t *incident, const char *key)
 {
     im_fields_set_int (incident, key, im_fields_int_or (incident, key, 0) + 1);
 }
 
-//  Sets sla_<clock> to value; clock comes from the payload
+//  The SLA clocks a projection keeps: state, due time, and the time key
+//  of the event that stops the clock
+static const struct {
+    const char *name;               //  The payload's "clock"
+    const char *state;              //  Projection key: running, met...
+    const char *due;                //  Projection key: when it is due
+    const char *stopper;            //  Projection key: when it stopped
+} s_clocks [] = {
+    { "response", IM_KEY_SLA_RESPONSE, IM_KEY_SLA_RESPONSE_DUE_MS,
+      IM_KEY_ACKNOWLEDGED_MS },
+    { "resolution", IM_KEY_SLA_RESOLUTION, IM_KEY_SLA_RESOLUTION_DUE_MS,
+      IM_KEY_RESOLVED_MS }
+};
+#define S_CLOCKS (sizeof s_clocks / sizeof s_clocks [0])
+
+//  Sets the state of the payload's clock to value
 static void
 s_set_clock (im_fields_t *incident, const im_fields_t *payload,
              const char *value)
 {
-    const char *clock = im_fields_str (payload, "clock");
-    if (clock && (streq (clock, "response") || streq (clock, "resolution"))) {
-        char key [32];
-        snprintf (key, sizeof key, "sla_%s", clock);
-        im_fields_set_str (incident, key, value);
+    const char *clock = im_fields_str (payload, IM_KEY_CLOCK);
+    for (size_t index = 0; clock && index < S_CLOCKS; index++)
+        if (streq (clock, s_clocks [index].name))
+            im_fields_set_str (incident, s_clocks [index].state, value);
+}
+
+//  sla.started: each clock running, or already met / breached when the
+//  event that stops it came first (acknowledged or resolved before the
+//  clocks started)
+static void
+s_start_clocks (im_fields_t *incident, const im_event_t *event)
+{
+    (void) event;
+    for (size_t index = 0; index < S_CLOCKS; index++) {
+        int64_t stopped = im_fields_int_or (incident,
+                                            s_clocks [index].stopper, 0);
+        const char *state = "running";
+        if (stopped)
+            state = stopped <= im_fields_int_or (incident,
+                                                 s_clocks [index].due, 0)
+                  ? "met" : "breached";
+        im_fields_set_str (incident, s_clocks [index].state, state);
     }
 }
 
-//  Starts sla_<clock>: running, or already met / breached when the event
-//  that stops it (stopper, a *_ms key) is in the projection
-static void
-s_start_clock (im_fields_t *incident, const char *clock, const char *stopper)
+#define S_PAUSES_MAX    512         //  Octets of a clock's pause list
+
+//  The payload's clock, when it is response or resolution
+static const char *
+s_sla_clock (const im_fields_t *payload)
 {
-    char state_key [32], due_key [48];
-    snprintf (state_key, sizeof state_key, "sla_%s", clock);
-    snprintf (due_key, sizeof due_key, "sla_%s_due_ms", clock);
-    int64_t stopped = im_fields_int_or (incident, stopper, 0);
-    const char *state = "running";
-    if (stopped)
-        state = stopped <= im_fields_int_or (incident, due_key, 0)
-              ? "met" : "breached";
-    im_fields_set_str (incident, state_key, state);
+    const char *clock = im_fields_str (payload, IM_KEY_CLOCK);
+    for (size_t index = 0; clock && index < S_CLOCKS; index++)
+        if (streq (clock, s_clocks [index].name))
+            return s_clocks [index].name;
+    return NULL;
 }
 
 //  Ends the pause of clock at to_ms: adds it to sla_<clock>_paused_ms
 //  and its interval "from-to" to sla_<clock>_pauses (comma-separated,
-//  the oldest dropped past IMC_SLA_PAUSES_MAX octets)
+//  the oldest dropped past S_PAUSES_MAX octets)
 static void
 s_pause_end (im_fields_t *incident, const char *clock, int64_t to_ms)
 {
@@ -116,28 +146,39 @@ s_pause_end (im_fields_t *incident, const char *clock, int64_t to_ms)
     im_fields_set_int (incident, total_key,
                        im_fields_int_or (incident, total_key, 0)
                        + (to_ms - from_ms));
-    char list [IMC_SLA_PAUSES_MAX + 48];
+    char list [S_PAUSES_MAX + 48];
     const char *before = im_fields_str_or (incident, list_key, "");
     snprintf (list, sizeof list, "%s%s%" PRId64 "-%" PRId64, before,
               *before ? "," : "", from_ms, to_ms);
     const char *kept = list;
-    while (strlen (kept) > IMC_SLA_PAUSES_MAX && strchr (kept, ','))
+    while (strlen (kept) > S_PAUSES_MAX && strchr (kept, ','))
         kept = strchr (kept, ',') + 1;
     im_fields_set_str (incident, list_key, kept);
     im_fields_remove (incident, at_key);
     im_fields_remove (incident, remaining_key);
 }
 
-//  Records sla.paused, sla.resumed or sla.warning of the payload's clock
 static void
-s_pause_or_resume (im_fields_t *incident, const im_event_t *event)
+s_stop_clock (im_fields_t *incident, const im_event_t *event)
+{
+    const char *result = im_fields_str (event->payload, IM_KEY_RESULT);
+    const char *clock = s_sla_clock (event->payload);
+    if (clock)                      //  A paused clock's pause ends too
+        s_pause_end (incident, clock,
+                     im_fields_int_or (event->payload, IM_KEY_AT_MS, 0));
+    s_set_clock (incident, event->payload, result ? result : "met");
+}
+
+//  sla.paused, sla.resumed and sla.warning of the payload's clock
+static void
+s_hold_clock (im_fields_t *incident, const im_event_t *event)
 {
     const im_fields_t *payload = event->payload;
-    const char *clock = im_fields_str (payload, "clock");
-    if (!clock || (!streq (clock, "response") && !streq (clock, "resolution")))
+    const char *clock = s_sla_clock (payload);
+    if (!clock)
         return;
     char key [48];
-    int64_t at_ms = im_fields_int_or (payload, "at_ms", 0);
+    int64_t at_ms = im_fields_int_or (payload, IM_KEY_AT_MS, 0);
     if (event->type != IM_EV_SLA_PAUSED) {
         //  The warnings not given yet: moved by a resume, one fewer
         //  after a warning
@@ -166,80 +207,44 @@ s_pause_or_resume (im_fields_t *incident, const im_event_t *event)
     s_pause_end (incident, clock, at_ms);
     s_set_clock (incident, payload, "running");
     snprintf (key, sizeof key, "sla_%s_due_ms", clock);
-    im_fields_set_int (incident, key, im_fields_int_or (payload, "due_ms", 0));
+    im_fields_set_int (incident, key,
+                       im_fields_int_or (payload, IM_KEY_DUE_MS, 0));
 }
 
-//  Forgets why and from where an incident was put on hold
 static void
-s_off_hold (im_fields_t *incident)
+s_breach_clock (im_fields_t *incident, const im_event_t *event)
 {
-    im_fields_remove (incident, "pending_reason");
-    im_fields_remove (incident, "pending_from");
+    s_set_clock (incident, event->payload, "breached");
 }
 
-//  Where each kind of link goes in the projection: an int for the one
-//  incident it names (parent, duplicate_of), else a list of ids
-static const struct {
-    const char *link;               //  incident.linked "link"
-    const char *key;                //  Projection key
-    bool list;                      //  A list of ids, else one id
-} s_links [] = {
-    { "parent", "parent", false }, { "child", "children", true },
-    { "related", "related", true }, { "duplicate_of", "duplicate_of", false },
-    { "duplicate", "duplicates", true }, { "follow_up", "follow_ups", true },
-};
-
-//  Records a link (or removes it for action "unlink"); a duplicate
-//  merged in brings its reporters
 static void
-s_link (im_fields_t *incident, const im_fields_t *payload)
+s_comment (im_fields_t *incident, const im_event_t *event)
 {
-    const char *link = im_fields_str_or (payload, "link", "");
-    int64_t other = im_fields_int_or (payload, "other", 0);
-    bool unlink = streq (im_fields_str_or (payload, "action", "link"),
-                         "unlink");
-    size_t index = 0;
-    while (index < sizeof s_links / sizeof s_links [0]
-       &&  !streq (s_links [index].link, link))
-        index++;
-    if (other <= 0 || index == sizeof s_links / sizeof s_links [0])
-        return;
-    const char *key = s_links [index].key;
-    if (!s_links [index].list) {
-        if (unlink)
-            im_fields_remove (incident, key);
-        else
-            im_fields_set_int (incident, key, other);
-    }
-    else
-    if (unlink)
-        imc_incident_list_remove (incident, key, other);
-    else
-        imc_incident_list_add (incident, key, other);
-    //  A merged duplicate's notes are the survivor's now
-    if (!unlink)
-        s_note (incident, im_fields_str (payload, "notes"));
-    //  Reporters come as a comma-separated list of names
-    const char *reporters = im_fields_str (payload, "reporters");
-    while (!unlink && reporters && *reporters) {
-        const char *comma = strchr (reporters, ',');
-        size_t size = comma ? (size_t) (comma - reporters)
-                            : strlen (reporters);
-        char name [IM_ACTOR_MAX];
-        if (size < sizeof name) {
-            memcpy (name, reporters, size);
-            name [size] = 0;
-            if (!streq (name, im_fields_str_or (incident, "reporter", "")))
-                imc_incident_list_add_text (incident, "reporters", name);
-        }
-        reporters = comma ? comma + 1 : NULL;
-    }
+    imc_incident_note (incident, im_fields_str (event->payload,
+                                                IM_KEY_TEXT));
+}
+
+static void
+s_link (im_fields_t *incident, const im_event_t *event)
+{
+    imc_incident_link (incident, event->payload);
+}
+
+static void
+s_escalate (im_fields_t *incident, const im_event_t *event)
+{
+    s_increment (incident,
+                 streq (im_fields_str_or (event->payload, IM_KEY_KIND, ""),
+                        "hierarchical")
+                 ? IM_KEY_HIERARCHICAL_ESCALATIONS
+                 : IM_KEY_FUNCTIONAL_ESCALATIONS);
 }
 
 //  Keys incident.opened adds after the payload's, in order
 static const char *s_opened_keys [] = {
-    "created_ms", "reassignment_count", "reopen_count", "breaches",
-    "notifications", "events", "updated_ms", "last_seq" };
+    IM_KEY_CREATED_MS, IM_KEY_REASSIGNMENT_COUNT, IM_KEY_REOPEN_COUNT,
+    IM_KEY_BREACHES, IM_KEY_NOTIFICATIONS, IM_KEY_EVENTS, IM_KEY_UPDATED_MS,
+    IM_KEY_LAST_SEQ };
 #define OPENED_KEYS (sizeof s_opened_keys / sizeof s_opened_keys [0])
 
 //  Folds an incident.opened whose payload holds none of s_opened_keys
@@ -256,7 +261,7 @@ s_open_fast (im_fields_t *incident, const im_event_t *event)
     size_t size = im_fields_size (payload);
     for (size_t index = 0; index < size; index++) {
         const char *key = im_fields_key_at (payload, index);
-        if (streq (key, "id"))
+        if (streq (key, IM_KEY_ID))
             return false;
         for (size_t known = 0; known < OPENED_KEYS; known++)
             if (key [0] == s_opened_keys [known][0]
@@ -265,217 +270,208 @@ s_open_fast (im_fields_t *incident, const im_event_t *event)
     }
     int64_t ts = (int64_t) event->ts_ms;
     im_fields_clear (incident);
-    im_fields_append_int (incident, "id", (int64_t) event->incident);
+    im_fields_append_int (incident, IM_KEY_ID, (int64_t) event->incident);
     //  The payload's keys are distinct and none is "id": the merge is
     //  an append of each
     for (size_t index = 0; index < size; index++)
         im_fields_append_from (incident, payload, index);
-    im_fields_append_int (incident, "created_ms", ts);
-    im_fields_append_int (incident, "reassignment_count", 0);
-    im_fields_append_int (incident, "reopen_count", 0);
-    im_fields_append_int (incident, "breaches", 0);
-    im_fields_append_int (incident, "notifications", 0);
-    im_fields_append_int (incident, "events", 1);
-    im_fields_append_int (incident, "updated_ms", ts);
-    im_fields_append_int (incident, "last_seq", (int64_t) event->seq);
+    im_fields_append_int (incident, IM_KEY_CREATED_MS, ts);
+    im_fields_append_int (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
+    im_fields_append_int (incident, IM_KEY_REOPEN_COUNT, 0);
+    im_fields_append_int (incident, IM_KEY_BREACHES, 0);
+    im_fields_append_int (incident, IM_KEY_NOTIFICATIONS, 0);
+    im_fields_append_int (incident, IM_KEY_EVENTS, 1);
+    im_fields_append_int (incident, IM_KEY_UPDATED_MS, ts);
+    im_fields_append_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
     return true;
 }
+
+//  incident.opened when the fast path does not apply: the payload may
+//  hold any key
+static void
+s_open (im_fields_t *incident, const im_event_t *event)
+{
+    int64_t ts = (int64_t) event->ts_ms;
+    im_fields_clear (incident);
+    im_fields_set_int (incident, IM_KEY_ID, (int64_t) event->incident);
+    im_fields_merge (incident, event->payload);
+    im_fields_set_int (incident, IM_KEY_CREATED_MS, ts);
+    im_fields_set_int (incident, IM_KEY_REASSIGNMENT_COUNT, 0);
+    im_fields_set_int (incident, IM_KEY_REOPEN_COUNT, 0);
+    im_fields_set_int (incident, IM_KEY_BREACHES, 0);
+    im_fields_set_int (incident, IM_KEY_NOTIFICATIONS, 0);
+    im_fields_set_int (incident, IM_KEY_EVENTS, 0);
+}
+
+#define COPY(key)           { S_COPY, key, key, NULL }
+#define COPY_AS(key, from)  { S_COPY, key, from, NULL }
+#define STAMP(key)          { S_STAMP, key, NULL, NULL }
+#define REMOVE(key)         { S_REMOVE, key, NULL, NULL }
+#define COUNT(key)          { S_COUNT, key, NULL, NULL }
+#define TEXT(key, text)     { S_TEXT, key, text, NULL }
+#define ONE(key)            { S_ONE, key, NULL, NULL }
+#define CALL(fn)            { S_CALL, NULL, NULL, fn }
+#define END                 { S_END, NULL, NULL, NULL }
+
+//  The rules of each event type, in the order they apply
+static const s_rule_t s_opened [] = { CALL (s_open), END };
+static const s_rule_t s_acknowledged [] = {
+    COPY (IM_KEY_STATUS), STAMP (IM_KEY_ACKNOWLEDGED_MS), END };
+static const s_rule_t s_assigned [] = {
+    COPY (IM_KEY_TIER), COPY (IM_KEY_GROUP), COPY (IM_KEY_AGENT),
+    COPY (IM_KEY_STATUS), COPY (IM_KEY_REASSIGNMENT_COUNT), END };
+static const s_rule_t s_commented [] = {
+    COUNT (IM_KEY_COMMENTS), CALL (s_comment), END };
+static const s_rule_t s_resolved [] = {
+    COPY (IM_KEY_STATUS), COPY_AS (IM_KEY_RESOLUTION, IM_KEY_NOTES),
+    COPY_AS (IM_KEY_RESOLUTION_CODE, IM_KEY_CODE),
+    COPY (IM_KEY_REOPEN_UNTIL_MS), COPY (IM_KEY_CLOSE_DUE_MS),
+    REMOVE (IM_KEY_PENDING_REASON), REMOVE (IM_KEY_PENDING_FROM),
+    STAMP (IM_KEY_RESOLVED_MS), END };
+static const s_rule_t s_closed [] = {
+    COPY (IM_KEY_STATUS), REMOVE (IM_KEY_CLOSE_DUE_MS),
+    STAMP (IM_KEY_CLOSED_MS), END };
+static const s_rule_t s_reopened [] = {
+    COPY (IM_KEY_STATUS), REMOVE (IM_KEY_RESOLVED_MS),
+    REMOVE (IM_KEY_RESOLUTION), REMOVE (IM_KEY_RESOLUTION_CODE),
+    REMOVE (IM_KEY_REOPEN_UNTIL_MS), REMOVE (IM_KEY_CLOSE_DUE_MS),
+    COUNT (IM_KEY_REOPEN_COUNT), END };
+static const s_rule_t s_pending [] = {
+    COPY_AS (IM_KEY_PENDING_FROM, IM_KEY_PREVIOUS_STATUS),
+    COPY (IM_KEY_STATUS), COPY_AS (IM_KEY_PENDING_REASON, IM_KEY_REASON),
+    END };
+static const s_rule_t s_resumed [] = {
+    COPY (IM_KEY_STATUS), REMOVE (IM_KEY_PENDING_REASON),
+    REMOVE (IM_KEY_PENDING_FROM), END };
+static const s_rule_t s_cancelled [] = {
+    COPY (IM_KEY_STATUS), COPY_AS (IM_KEY_CANCEL_REASON, IM_KEY_REASON),
+    REMOVE (IM_KEY_PENDING_REASON), REMOVE (IM_KEY_PENDING_FROM),
+    STAMP (IM_KEY_CANCELLED_MS), END };
+static const s_rule_t s_linked [] = { CALL (s_link), END };
+static const s_rule_t s_classified [] = {
+    COPY (IM_KEY_PRIORITY), COPY (IM_KEY_CATEGORY), END };
+static const s_rule_t s_sla_started [] = {
+    COPY_AS (IM_KEY_SLA_TYPE, IM_KEY_TYPE),
+    COPY_AS (IM_KEY_SLA_RESPONSE_DUE_MS, IM_KEY_RESPONSE_DUE_MS),
+    COPY_AS (IM_KEY_SLA_RESOLUTION_DUE_MS, IM_KEY_RESOLUTION_DUE_MS),
+    COPY_AS ("sla_calendar", "calendar"),
+    COPY_AS ("sla_response_target_ms", "response_target_ms"),
+    COPY_AS ("sla_resolution_target_ms", "resolution_target_ms"),
+    COPY_AS ("sla_response_warnings", "response_warnings"),
+    COPY_AS ("sla_resolution_warnings", "resolution_warnings"),
+    CALL (s_start_clocks), END };
+static const s_rule_t s_sla_stopped [] = { CALL (s_stop_clock), END };
+static const s_rule_t s_sla_breached [] = {
+    CALL (s_breach_clock), COUNT (IM_KEY_BREACHES), END };
+static const s_rule_t s_sla_held [] = { CALL (s_hold_clock), END };
+static const s_rule_t s_notified [] = { COUNT (IM_KEY_NOTIFICATIONS), END };
+static const s_rule_t s_alert_repeated [] = {
+    COPY (IM_KEY_ALERTS), COPY (IM_KEY_ALERT_OCCURRENCE),
+    STAMP (IM_KEY_LAST_ALERT_MS), REMOVE (IM_KEY_ALERT_CLEARED_MS), END };
+static const s_rule_t s_alert_seen [] = { STAMP (IM_KEY_LAST_ALERT_MS), END };
+static const s_rule_t s_alert_cleared [] = {
+    STAMP (IM_KEY_ALERT_CLEARED_MS), END };
+static const s_rule_t s_converted [] = {
+    COPY_AS (IM_KEY_TYPE, IM_KEY_TO), COUNT (IM_KEY_CONVERSIONS), END };
+static const s_rule_t s_categorized [] = {
+    COPY (IM_KEY_CATEGORY), COPY (IM_KEY_SUBCATEGORY), COPY (IM_KEY_SERVICE),
+    COPY (IM_KEY_CI), END };
+static const s_rule_t s_prioritized [] = {
+    COPY (IM_KEY_PRIORITY), COPY_AS (IM_KEY_PRIORITY_REASON, IM_KEY_REASON),
+    ONE (IM_KEY_PRIORITY_OVERRIDE), END };
+static const s_rule_t s_escalated [] = { CALL (s_escalate), END };
+static const s_rule_t s_major_proposed [] = {
+    TEXT (IM_KEY_MAJOR, "proposed"),
+    COPY_AS (IM_KEY_MAJOR_REASON, IM_KEY_REASON), END };
+static const s_rule_t s_major_rejected [] = {
+    TEXT (IM_KEY_MAJOR, "rejected"), END };
+static const s_rule_t s_major_declared [] = {
+    TEXT (IM_KEY_MAJOR, "declared"), COPY (IM_KEY_COMMANDER),
+    COPY_AS (IM_KEY_UPDATE_CADENCE_MS, IM_KEY_CADENCE_MS),
+    COPY (IM_KEY_UPDATE_DUE_MS), STAMP (IM_KEY_DECLARED_MS), END };
+static const s_rule_t s_major_updated [] = {
+    COPY (IM_KEY_UPDATE_DUE_MS), COUNT (IM_KEY_UPDATES), END };
+static const s_rule_t s_update_due [] = {
+    COPY (IM_KEY_UPDATE_DUE_MS), COUNT (IM_KEY_UPDATES_MISSED), END };
+static const s_rule_t s_reviewed [] = {
+    COPY_AS (IM_KEY_REVIEW_SUMMARY, IM_KEY_SUMMARY), COPY (IM_KEY_ROOT_CAUSE),
+    COPY_AS (IM_KEY_REVIEW_ACTIONS, IM_KEY_ACTIONS),
+    STAMP (IM_KEY_REVIEWED_MS), END };
+
+//  Each event type's rules; none for the events of no incident
+//  (config.applied, cluster.member, principal.changed)
+static const s_rule_t *const s_rules [IM_EV_MAX] = {
+    [IM_EV_OPENED] = s_opened,
+    [IM_EV_ACKNOWLEDGED] = s_acknowledged,
+    [IM_EV_ASSIGNED] = s_assigned,
+    [IM_EV_COMMENTED] = s_commented,
+    [IM_EV_RESOLVED] = s_resolved,
+    [IM_EV_CLOSED] = s_closed,
+    [IM_EV_REOPENED] = s_reopened,
+    [IM_EV_PENDING] = s_pending,
+    [IM_EV_RESUMED] = s_resumed,
+    [IM_EV_CANCELLED] = s_cancelled,
+    [IM_EV_LINKED] = s_linked,
+    [IM_EV_CLASSIFIED] = s_classified,
+    [IM_EV_SLA_STARTED] = s_sla_started,
+    [IM_EV_SLA_STOPPED] = s_sla_stopped,
+    [IM_EV_SLA_BREACHED] = s_sla_breached,
+    [IM_EV_SLA_PAUSED] = s_sla_held,
+    [IM_EV_SLA_RESUMED] = s_sla_held,
+    [IM_EV_SLA_WARNING] = s_sla_held,
+    [IM_EV_NOTIFIED] = s_notified,
+    [IM_EV_ALERT_REPEATED] = s_alert_repeated,
+    [IM_EV_ALERT_SEEN] = s_alert_seen,
+    [IM_EV_ALERT_CLEARED] = s_alert_cleared,
+    [IM_EV_CONVERTED] = s_converted,
+    [IM_EV_CATEGORIZED] = s_categorized,
+    [IM_EV_PRIORITIZED] = s_prioritized,
+    [IM_EV_ESCALATED] = s_escalated,
+    [IM_EV_MAJOR_PROPOSED] = s_major_proposed,
+    [IM_EV_MAJOR_REJECTED] = s_major_rejected,
+    [IM_EV_MAJOR_DECLARED] = s_major_declared,
+    [IM_EV_MAJOR_UPDATED] = s_major_updated,
+    [IM_EV_UPDATE_DUE] = s_update_due,
+    [IM_EV_REVIEWED] = s_reviewed,
+};
 
 void
 imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
 {
     assert (incident && event);
-    const im_fields_t *payload = event->payload;
     int64_t ts = (int64_t) event->ts_ms;
 
     if (event->type == IM_EV_OPENED && s_open_fast (incident, event))
         return;
-    switch (event->type) {
-        case IM_EV_OPENED:
-            im_fields_clear (incident);
-            im_fields_set_int (incident, "id", (int64_t) event->incident);
-            im_fields_merge (incident, payload);
-            im_fields_set_int (incident, "created_ms", ts);
-            im_fields_set_int (incident, "reassignment_count", 0);
-            im_fields_set_int (incident, "reopen_count", 0);
-            im_fields_set_int (incident, "breaches", 0);
-            im_fields_set_int (incident, "notifications", 0);
-            im_fields_set_int (incident, "events", 0);
-            break;
-        case IM_EV_ACKNOWLEDGED:
-            s_copy (incident, payload, "status", "status");
-            im_fields_set_int (incident, "acknowledged_ms", ts);
-            break;
-        case IM_EV_ASSIGNED:
-            s_copy (incident, payload, "tier", "tier");
-            s_copy (incident, payload, "group", "group");
-            s_copy (incident, payload, "agent", "agent");
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "reassignment_count",
-                    "reassignment_count");
-            break;
-        case IM_EV_COMMENTED:
-            s_increment (incident, "comments");
-            s_note (incident, im_fields_str (payload, "text"));
-            break;
-        case IM_EV_RESOLVED:
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "notes", "resolution");
-            s_copy (incident, payload, "code", "resolution_code");
-            s_copy (incident, payload, "reopen_until_ms", "reopen_until_ms");
-            s_copy (incident, payload, "close_due_ms", "close_due_ms");
-            s_off_hold (incident);
-            im_fields_set_int (incident, "resolved_ms", ts);
-            break;
-        case IM_EV_CLOSED:
-            s_copy (incident, payload, "status", "status");
-            im_fields_remove (incident, "close_due_ms");
-            im_fields_set_int (incident, "closed_ms", ts);
-            break;
-        case IM_EV_REOPENED:
-            s_copy (incident, payload, "status", "status");
-            im_fields_remove (incident, "resolved_ms");
-            im_fields_remove (incident, "resolution");
-            im_fields_remove (incident, "resolution_code");
-            im_fields_remove (incident, "reopen_until_ms");
-            im_fields_remove (incident, "close_due_ms");
-            s_increment (incident, "reopen_count");
-            break;
-        case IM_EV_PENDING:
-            s_copy (incident, payload, "previous_status", "pending_from");
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "reason", "pending_reason");
-            break;
-        case IM_EV_RESUMED:
-            s_copy (incident, payload, "status", "status");
-            s_off_hold (incident);
-            break;
-        case IM_EV_CANCELLED:
-            s_copy (incident, payload, "status", "status");
-            s_copy (incident, payload, "reason", "cancel_reason");
-            s_off_hold (incident);
-            im_fields_set_int (incident, "cancelled_ms", ts);
-            break;
-        case IM_EV_LINKED:
-            s_link (incident, payload);
-            break;
-        case IM_EV_CLASSIFIED:
-            s_copy (incident, payload, "priority", "priority");
-            s_copy (incident, payload, "category", "category");
-            break;
-        case IM_EV_SLA_STARTED:
-            s_copy (incident, payload, "type", "sla_type");
-            s_copy (incident, payload, "calendar", "sla_calendar");
-            s_copy (incident, payload, "response_target_ms",
-                    "sla_response_target_ms");
-            s_copy (incident, payload, "resolution_target_ms",
-                    "sla_resolution_target_ms");
-            s_copy (incident, payload, "response_warnings",
-                    "sla_response_warnings");
-            s_copy (incident, payload, "resolution_warnings",
-                    "sla_resolution_warnings");
-            s_copy (incident, payload, "response_due_ms",
-                    "sla_response_due_ms");
-            s_copy (incident, payload, "resolution_due_ms",
-                    "sla_resolution_due_ms");
-            //  A clock whose stop came first (acknowledged or resolved
-            //  before the clocks started) ends as it starts
-            s_start_clock (incident, "response", "acknowledged_ms");
-            s_start_clock (incident, "resolution", "resolved_ms");
-            break;
-        case IM_EV_SLA_PAUSED:
-        case IM_EV_SLA_RESUMED:
-        case IM_EV_SLA_WARNING:
-            s_pause_or_resume (incident, event);
-            break;
-        case IM_EV_SLA_STOPPED: {
-            const char *result = im_fields_str (payload, "result");
-            const char *clock = im_fields_str (payload, "clock");
-            if (clock && (streq (clock, "response")
-                          || streq (clock, "resolution")))
-                s_pause_end (incident, clock,
-                             im_fields_int_or (payload, "at_ms", 0));
-            s_set_clock (incident, payload, result ? result : "met");
-            break;
+    const s_rule_t *rule = event->type > IM_EV_NONE && event->type < IM_EV_MAX
+                         ? s_rules [event->type] : NULL;
+    for (; rule && rule->op != S_END; rule++)
+        switch (rule->op) {
+            case S_COPY:
+                s_copy (incident, event->payload, rule->from, rule->key);
+                break;
+            case S_STAMP:
+                im_fields_set_int (incident, rule->key, ts);
+                break;
+            case S_REMOVE:
+                im_fields_remove (incident, rule->key);
+                break;
+            case S_COUNT:
+                s_increment (incident, rule->key);
+                break;
+            case S_TEXT:
+                im_fields_set_str (incident, rule->key, rule->from);
+                break;
+            case S_ONE:
+                im_fields_set_int (incident, rule->key, 1);
+                break;
+            case S_CALL:
+                rule->call (incident, event);
+                break;
+            case S_END:
+                break;
         }
-        case IM_EV_SLA_BREACHED:
-            s_set_clock (incident, payload, "breached");
-            s_increment (incident, "breaches");
-            break;
-        case IM_EV_NOTIFIED:
-            s_increment (incident, "notifications");
-            break;
-        case IM_EV_ALERT_REPEATED:
-            s_copy (incident, payload, "alerts", "alerts");
-            s_copy (incident, payload, "alert_occurrence",
-                    "alert_occurrence");
-            im_fields_set_int (incident, "last_alert_ms", ts);
-            im_fields_remove (incident, "alert_cleared_ms");
-            break;
-        case IM_EV_ALERT_SEEN:
-            im_fields_set_int (incident, "last_alert_ms", ts);
-            break;
-        case IM_EV_ALERT_CLEARED:
-            im_fields_set_int (incident, "alert_cleared_ms", ts);
-            break;
-        case IM_EV_CONVERTED:
-            s_copy (incident, payload, "to", "type");
-            s_increment (incident, "conversions");
-            break;
-        case IM_EV_CATEGORIZED:
-            s_copy (incident, payload, "category", "category");
-            s_copy (incident, payload, "subcategory", "subcategory");
-            s_copy (incident, payload, "service", "service");
-            s_copy (incident, payload, "ci", "ci");
-            break;
-        case IM_EV_PRIORITIZED:
-            s_copy (incident, payload, "priority", "priority");
-            s_copy (incident, payload, "reason", "priority_reason");
-            im_fields_set_int (incident, "priority_override", 1);
-            break;
-        case IM_EV_ESCALATED:
-            s_increment (incident,
-                         streq (im_fields_str_or (payload, "kind", ""),
-                                "hierarchical")
-                         ? "hierarchical_escalations"
-                         : "functional_escalations");
-            break;
-        case IM_EV_MAJOR_PROPOSED:
-            im_fields_set_str (incident, "major", "proposed");
-            s_copy (incident, payload, "reason", "major_reason");
-            break;
-        case IM_EV_MAJOR_REJECTED:
-            im_fields_set_str (incident, "major", "rejected");
-            break;
-        case IM_EV_MAJOR_DECLARED:
-            im_fields_set_str (incident, "major", "declared");
-            s_copy (incident, payload, "commander", "commander");
-            s_copy (incident, payload, "cadence_ms", "update_cadence_ms");
-            s_copy (incident, payload, "update_due_ms", "update_due_ms");
-            im_fields_set_int (incident, "declared_ms", ts);
-            break;
-        case IM_EV_MAJOR_UPDATED:
-            s_copy (incident, payload, "update_due_ms", "update_due_ms");
-            s_increment (incident, "updates");
-            break;
-        case IM_EV_UPDATE_DUE:
-            s_copy (incident, payload, "update_due_ms", "update_due_ms");
-            s_increment (incident, "updates_missed");
-            break;
-        case IM_EV_REVIEWED:
-            s_copy (incident, payload, "summary", "review_summary");
-            s_copy (incident, payload, "root_cause", "root_cause");
-            s_copy (incident, payload, "actions", "review_actions");
-            im_fields_set_int (incident, "reviewed_ms", ts);
-            break;
-        case IM_EV_CONFIGURED:          //  Of no incident
-        case IM_EV_MEMBER:
-        case IM_EV_PRINCIPAL:
-        case IM_EV_NONE:
-        case IM_EV_MAX:
-            break;
-    }
-    im_fields_set_int (incident, "updated_ms", ts);
-    im_fields_set_int (incident, "last_seq", (int64_t) event->seq);
-    s_increment (incident, "events");
+    im_fields_set_int (incident, IM_KEY_UPDATED_MS, ts);
+    im_fields_set_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
+    s_increment (incident, IM_KEY_EVENTS);
 }

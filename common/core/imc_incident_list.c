@@ -3,7 +3,8 @@
     Children, related incidents and the like are kept in the projection
     as one string of comma-separated ids, so that the projection stays a
     flat fields map that encodes and turns into JSON like any other.
-    These add, remove and find an id (or, for reporters, a name) in one.
+    These add, remove and find an id (or, for reporters, a name) in one,
+    and fold the events that change them: links and notes.
 */
 #include <assert.h>
 #include <inttypes.h>
@@ -14,7 +15,10 @@
 #include <string.h>
 
 #include "im_error.h"
+#include "im_util.h"
 #include "im_fields.h"
+#include "im_keys.h"
+#include "im_event.h"
 #include "im_incident.h"
 #include "imc_incident.h"
 #include "imc_incident_private.h"
@@ -102,4 +106,90 @@ imc_incident_list_remove (im_fields_t *incident, const char *key, int64_t id)
     else
         im_fields_remove (incident, key);
     free (copy);
+}
+
+//  Appends a line to the incident's notes (its comments, and those of
+//  duplicates merged into it), keeping the last IM_INCIDENT_NOTES_MAX
+//  bytes from a line's start: the projection stays bounded, and the
+//  timeline keeps every comment
+void
+imc_incident_note (im_fields_t *incident, const char *line)
+{
+    if (!line || !*line)
+        return;
+    const char *notes = im_fields_str_or (incident, IM_KEY_NOTES, "");
+    size_t size = strlen (notes) + strlen (line) + 2;
+    char *joined = (char *) malloc (size);
+    if (!joined)
+        return;
+    snprintf (joined, size, "%s%s%s", notes, *notes ? "\n" : "", line);
+    const char *kept = joined;
+    while (strlen (kept) > IM_INCIDENT_NOTES_MAX) {
+        const char *newline = strchr (kept, '\n');
+        kept = newline ? newline + 1 : kept + strlen (kept)
+                                     - IM_INCIDENT_NOTES_MAX;
+    }
+    im_fields_set_str (incident, IM_KEY_NOTES, kept);
+    free (joined);
+}
+
+//  Where each kind of link goes in the projection: an int for the one
+//  incident it names (parent, duplicate_of), else a list of ids
+static const struct {
+    const char *link;               //  incident.linked "link"
+    const char *key;                //  Projection key
+    bool list;                      //  A list of ids, else one id
+} s_links [] = {
+    { "parent", IM_KEY_PARENT, false }, { "child", IM_KEY_CHILDREN, true },
+    { "related", IM_KEY_RELATED, true },
+    { "duplicate_of", IM_KEY_DUPLICATE_OF, false },
+    { "duplicate", IM_KEY_DUPLICATES, true },
+    { "follow_up", IM_KEY_FOLLOW_UPS, true },
+};
+
+//  Records a link (or removes it for action "unlink"); a duplicate
+//  merged in brings its reporters
+void
+imc_incident_link (im_fields_t *incident, const im_fields_t *payload)
+{
+    const char *link = im_fields_str_or (payload, IM_KEY_LINK, "");
+    int64_t other = im_fields_int_or (payload, IM_KEY_OTHER, 0);
+    bool unlink = streq (im_fields_str_or (payload, IM_KEY_ACTION, "link"),
+                         "unlink");
+    size_t index = 0;
+    while (index < sizeof s_links / sizeof s_links [0]
+       &&  !streq (s_links [index].link, link))
+        index++;
+    if (other <= 0 || index == sizeof s_links / sizeof s_links [0])
+        return;
+    const char *key = s_links [index].key;
+    if (!s_links [index].list) {
+        if (unlink)
+            im_fields_remove (incident, key);
+        else
+            im_fields_set_int (incident, key, other);
+    }
+    else
+    if (unlink)
+        imc_incident_list_remove (incident, key, other);
+    else
+        imc_incident_list_add (incident, key, other);
+    //  A merged duplicate's notes are the survivor's now
+    if (!unlink)
+        imc_incident_note (incident, im_fields_str (payload, IM_KEY_NOTES));
+    //  Reporters come as a comma-separated list of names
+    const char *reporters = im_fields_str (payload, IM_KEY_REPORTERS);
+    while (!unlink && reporters && *reporters) {
+        const char *comma = strchr (reporters, ',');
+        size_t size = comma ? (size_t) (comma - reporters)
+                            : strlen (reporters);
+        char name [IM_ACTOR_MAX];
+        if (size < sizeof name) {
+            memcpy (name, reporters, size);
+            name [size] = 0;
+            if (!streq (name, im_fields_str_or (incident, IM_KEY_REPORTER, "")))
+                imc_incident_list_add_text (incident, IM_KEY_REPORTERS, name);
+        }
+        reporters = comma ? comma + 1 : NULL;
+    }
 }

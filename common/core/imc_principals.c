@@ -12,6 +12,7 @@
 #include "im_error.h"
 #include "im_util.h"
 #include "imc_principals.h"
+#include "im_keys.h"
 
 struct _imc_principals_t {
     imc_principal_t *items;         //  The principals, owned
@@ -60,19 +61,68 @@ s_key_valid (const char *key)
     return true;
 }
 
+//  True when text is n lowercase hex digits and nothing more
+static bool
+s_hex_valid (const char *text, size_t n)
+{
+    if (strlen (text) != n)
+        return false;
+    for (const char *cursor = text; *cursor; cursor++)
+        if (!strchr ("0123456789abcdef", *cursor))
+            return false;
+    return true;
+}
+
+//  True when label is printable ASCII and short enough
+static bool
+s_label_valid (const char *label)
+{
+    for (const char *cursor = label; *cursor; cursor++)
+        if (*cursor < ' ' || *cursor > '~')
+            return false;
+    return strlen (label) < IMC_TOKEN_LABEL_MAX;
+}
+
+//  What is wrong with the token arguments of a PRINCIPAL, or NULL
+static const char *
+s_check_token (const im_fields_t *args, const char *action)
+{
+    const char *id = im_fields_str (args, IM_KEY_TOKEN_ID);
+    const char *hash = im_fields_str (args, IM_KEY_TOKEN_HASH);
+    const char *label = im_fields_str (args, IM_KEY_LABEL);
+    bool token = streq (action, "token"), untoken = streq (action, "untoken");
+    if ((token || untoken) && !id)
+        return "token and untoken need argument 'token_id'";
+    if (token && !hash)
+        return "token needs argument 'token_hash'";
+    if (!token && !untoken && (id || hash || label))
+        return "only token and untoken take token_id, token_hash and label";
+    if (untoken && (hash || label))
+        return "untoken takes only token_id";
+    if (id && !s_hex_valid (id, IMC_TOKEN_ID_TEXT - 1))
+        return "argument 'token_id' must be 16 lowercase hex digits";
+    if (hash && !s_hex_valid (hash, IMC_TOKEN_HASH_TEXT - 1))
+        return "argument 'token_hash' must be 64 lowercase hex digits (the "
+               "BLAKE2b-256 of the token, never the token)";
+    if (label && !s_label_valid (label))
+        return "argument 'label' must be 0 to 63 printable ASCII characters";
+    return NULL;
+}
+
 const char *
 imc_principals_check (const im_fields_t *args)
 {
-    const char *action = im_fields_str_or (args, "action", "");
-    const char *name = im_fields_str_or (args, "name", "");
-    const char *roles = im_fields_str (args, "roles");
-    const char *key = im_fields_str (args, "key");
+    const char *action = im_fields_str_or (args, IM_KEY_ACTION, "");
+    const char *name = im_fields_str_or (args, IM_KEY_NAME, "");
+    const char *roles = im_fields_str (args, IM_KEY_ROLES);
+    const char *key = im_fields_str (args, IM_KEY_KEY);
     bool wants_roles = streq (action, "grant") || streq (action, "revoke");
     bool wants_key = streq (action, "key") || streq (action, "unkey");
-    if (!wants_roles && !wants_key && !streq (action, "add")
+    bool wants_token = streq (action, "token") || streq (action, "untoken");
+    if (!wants_roles && !wants_key && !wants_token && !streq (action, "add")
     &&  !streq (action, "remove"))
-        return "argument 'action' must be add, grant, revoke, key, unkey "
-               "or remove";
+        return "argument 'action' must be add, grant, revoke, key, unkey, "
+               "token, untoken or remove";
     if (!im_name_valid (name))
         return "argument 'name' must be 1 to 63 letters, digits, '.', '_' "
                "or '-', not starting with '.'";
@@ -87,7 +137,9 @@ imc_principals_check (const im_fields_t *args)
         return "key and unkey need argument 'key'";
     if (streq (action, "remove") && (roles || key))
         return "remove takes no roles and no key";
-    return NULL;
+    if (wants_token && (roles || key))
+        return "token and untoken take no roles and no key";
+    return s_check_token (args, action);
 }
 
 //  The principal named name, made when make is true; NULL when it is
@@ -191,18 +243,56 @@ s_key_remove (imc_principal_t *principal, const char *key)
         }
 }
 
+//  Adds the token of payload to principal (the oldest goes when it is
+//  full); a token of the same id is replaced
+static void
+s_token_add (imc_principal_t *principal, const im_fields_t *payload)
+{
+    const char *id = im_fields_str (payload, IM_KEY_TOKEN_ID);
+    size_t index = 0;
+    while (index < principal->tokens_n
+    &&     !streq (principal->tokens [index].id, id))
+        index++;
+    if (index == IMC_PRINCIPAL_TOKENS_MAX) {
+        memmove (&principal->tokens [0], &principal->tokens [1],
+                 (IMC_PRINCIPAL_TOKENS_MAX - 1) * sizeof (imc_token_t));
+        index--;
+    }
+    else
+    if (index == principal->tokens_n)
+        principal->tokens_n++;
+    imc_token_t *token = &principal->tokens [index];
+    im_strlcpy (token->id, id, sizeof token->id);
+    im_strlcpy (token->hash, im_fields_str (payload, IM_KEY_TOKEN_HASH),
+                sizeof token->hash);
+    im_strlcpy (token->label, im_fields_str_or (payload, IM_KEY_LABEL, ""),
+                sizeof token->label);
+}
+
+static void
+s_token_remove (imc_principal_t *principal, const char *id)
+{
+    for (size_t index = 0; index < principal->tokens_n; index++)
+        if (streq (principal->tokens [index].id, id)) {
+            memmove (&principal->tokens [index], &principal->tokens [index + 1],
+                     (principal->tokens_n - index - 1) * sizeof (imc_token_t));
+            principal->tokens_n--;
+            return;
+        }
+}
+
 int
 imc_principals_apply (imc_principals_t *self, const im_fields_t *payload)
 {
     assert (self && payload);
     if (imc_principals_check (payload))
         return 0;                   //  Not a valid change: never decided
-    const char *action = im_fields_str (payload, "action");
-    const char *name = im_fields_str (payload, "name");
-    const char *roles = im_fields_str_or (payload, "roles", "");
-    const char *key = im_fields_str (payload, "key");
+    const char *action = im_fields_str (payload, IM_KEY_ACTION);
+    const char *name = im_fields_str (payload, IM_KEY_NAME);
+    const char *roles = im_fields_str_or (payload, IM_KEY_ROLES, "");
+    const char *key = im_fields_str (payload, IM_KEY_KEY);
     bool make = streq (action, "add") || streq (action, "grant")
-             || streq (action, "key");
+             || streq (action, "key") || streq (action, "token");
     imc_principal_t *principal = s_find (self, name, make);
     if (!principal)
         return make ? IM_ENOMEM : 0;
@@ -218,6 +308,12 @@ imc_principals_apply (imc_principals_t *self, const im_fields_t *payload)
     else
     if (streq (action, "revoke"))
         s_roles (principal->roles, roles, false);
+    if (streq (action, "token"))
+        s_token_add (principal, payload);
+    else
+    if (streq (action, "untoken"))
+        s_token_remove (principal, im_fields_str (payload, IM_KEY_TOKEN_ID));
+    else
     if (key && (streq (action, "add") || streq (action, "key")))
         s_key_add (principal, key);
     else

@@ -14,7 +14,11 @@
         key     key added (at most IMC_PRINCIPAL_KEYS_MAX; the oldest
                 goes when a new one would pass that)
         unkey   key removed
-        remove  the principal and every key of it are gone
+        token   an HTTP bearer token added: its id, the hash of the
+                token (never the token) and a label (at most
+                IMC_PRINCIPAL_TOKENS_MAX; the oldest goes first)
+        untoken the token of that id removed
+        remove  the principal and every key and token of it are gone
 */
 #ifndef IMC_PRINCIPALS_H_INCLUDED
 #define IMC_PRINCIPALS_H_INCLUDED
@@ -28,6 +32,17 @@
 #define IMC_PRINCIPAL_ROLES_MAX 256     //  Its roles, comma-separated
 #define IMC_PRINCIPAL_KEY_TEXT  41      //  A Z85 key, with its NUL
 #define IMC_PRINCIPAL_KEYS_MAX  8       //  Keys of one principal
+#define IMC_TOKEN_ID_TEXT       17      //  A token id (16 hex), with NUL
+#define IMC_TOKEN_HASH_TEXT     65      //  Its hash (64 hex), with NUL
+#define IMC_TOKEN_LABEL_MAX     64      //  Its label, with its NUL
+#define IMC_PRINCIPAL_TOKENS_MAX 16     //  Tokens of one principal
+
+//  One HTTP bearer token of a principal (im_token.h): what the log keeps
+typedef struct {
+    char id [IMC_TOKEN_ID_TEXT];                //  Which token
+    char hash [IMC_TOKEN_HASH_TEXT];            //  BLAKE2b-256 of it, hex
+    char label [IMC_TOKEN_LABEL_MAX];           //  What it is for, or ""
+} imc_token_t;
 
 typedef struct {
     char name [IMC_PRINCIPAL_NAME_MAX];         //  Who
@@ -35,6 +50,9 @@ typedef struct {
     char keys [IMC_PRINCIPAL_KEYS_MAX][IMC_PRINCIPAL_KEY_TEXT];
                                                 //  Oldest first
     size_t keys_n;                              //  How many
+    imc_token_t tokens [IMC_PRINCIPAL_TOKENS_MAX];
+                                                //  Oldest first
+    size_t tokens_n;                            //  How many
 } imc_principal_t;
 
 typedef struct _imc_principals_t imc_principals_t;
@@ -60,7 +78,8 @@ const imc_principal_t *
 const imc_principal_t *
     imc_principals_find (const imc_principals_t *self, const char *name);
 
-//  Checks a PRINCIPAL command's arguments (action, name, roles, key):
+//  Checks a PRINCIPAL command's arguments (action, name, roles, key,
+//  token_id, token_hash, label):
 //  returns NULL, or what is wrong (a static text)
 const char *
     imc_principals_check (const im_fields_t *args);

@@ -84,6 +84,7 @@ bool
 #define IM_META_NEXT_ID     "next_incident" //  Next incident id to give
 #define IM_META_CONFIG_SEQ  "config_seq"    //  Last event of incident 0
 #define IM_META_REQUESTS    "requests"      //  Request results stored
+#define IM_META_AUDIT_SEQ   "audit_seq"     //  Last access.denied event
 
 int
     imc_store_meta_get (imc_store_t *self, const char *key, uint64_t *value);
@@ -112,6 +113,15 @@ int
 int
     imc_store_chain_scan (imc_store_t *self, uint64_t head,
                           imc_store_event_fn *fn, void *arg);
+
+//  Calls fn for each event of the chain that ends at seq head (0: none),
+//  newest first, until fn returns non-zero: a reader that wants the
+//  newest few (the audit chain's recent denials) reads only those.
+//  Returns 0, IM_EIO (a link names an event that is not there), or fn's
+//  value.
+int
+    imc_store_chain_scan_back (imc_store_t *self, uint64_t head,
+                               imc_store_event_fn *fn, void *arg);
 
 //  Calls fn for each event of one incident, in seq order: the chain from
 //  its projection's last_seq; incident 0 is the chain of the events of

@@ -26,6 +26,7 @@
 #include "im_util.h"
 #include "im_log.h"
 #include "im_fields.h"
+#include "im_keys.h"
 #include "imc_store.h"
 #include "imc_store_private.h"
 
@@ -338,22 +339,40 @@ imc_store_events_scan (imc_store_t *self, uint64_t from, size_t limit,
     return s_scan_close (&scan, rc);
 }
 
+//  Reads the stored value of the event at seq (its link, then the
+//  EVENT) pinned into *slice_p (the caller destroys it); *value and
+//  *size point into it. Returns 0, or IM_EIO when the event is missing,
+//  damaged, or links to a seq not smaller than its own.
+static int
+s_event_pinned (imc_store_t *self, uint64_t seq,
+                rocksdb_pinnableslice_t **slice_p, const char **value,
+                size_t *size)
+{
+    unsigned char key [8];
+    im_put_u64 (key, seq);
+    *slice_p = NULL;
+    *value = NULL;
+    *size = 0;
+    int rc = s_get_pinned (self, IMC_STORE_CF_EVENTS, key, sizeof key,
+                           slice_p);
+    if (*slice_p)
+        *value = rocksdb_pinnableslice_value (*slice_p, size);
+    if (rc == 0 && (!*value || *size < S_LINK || im_get_u64 (*value) >= seq)) {
+        im_log_error ("imc_store: chain broken at seq %" PRIu64, seq);
+        rc = IM_EIO;
+    }
+    return rc;
+}
+
 //  Reads the link (the seq before) of the event at seq. Returns 0, or
 //  IM_EIO when the event is missing or damaged.
 static int
 s_link_get (imc_store_t *self, uint64_t seq, uint64_t *prev)
 {
-    unsigned char key [8];
-    im_put_u64 (key, seq);
     rocksdb_pinnableslice_t *slice = NULL;
-    int rc = s_get_pinned (self, IMC_STORE_CF_EVENTS, key, sizeof key, &slice);
+    const char *value = NULL;
     size_t size = 0;
-    const char *value = slice ? rocksdb_pinnableslice_value (slice, &size)
-                              : NULL;
-    if (rc == 0 && (!value || size < S_LINK || im_get_u64 (value) >= seq)) {
-        im_log_error ("imc_store: chain broken at seq %" PRIu64, seq);
-        rc = IM_EIO;
-    }
+    int rc = s_event_pinned (self, seq, &slice, &value, &size);
     if (rc == 0)
         *prev = im_get_u64 (value);
     rocksdb_pinnableslice_destroy (slice);
@@ -387,20 +406,37 @@ imc_store_chain_scan (imc_store_t *self, uint64_t head, imc_store_event_fn *fn,
     }
     while (rc == 0 && count > 0) {
         uint64_t seq = seqs [--count];
-        unsigned char key [8];
-        im_put_u64 (key, seq);
         rocksdb_pinnableslice_t *slice = NULL;
-        rc = s_get_pinned (self, IMC_STORE_CF_EVENTS, key, sizeof key, &slice);
+        const char *value = NULL;
         size_t size = 0;
-        const char *value = slice ? rocksdb_pinnableslice_value (slice, &size)
-                                  : NULL;
-        if (rc == 0 && (!value || size < S_LINK))
-            rc = IM_EIO;                //  Read a moment ago: damaged
+        rc = s_event_pinned (self, seq, &slice, &value, &size);
         if (rc == 0)
             rc = fn (seq, value + S_LINK, size - S_LINK, arg);
         rocksdb_pinnableslice_destroy (slice);
     }
     free (seqs);
+    return rc;
+}
+
+int
+imc_store_chain_scan_back (imc_store_t *self, uint64_t head,
+                           imc_store_event_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    int rc = 0;
+    //  Each link is smaller than the seq it leaves, so the walk ends
+    for (uint64_t seq = head; seq != 0 && rc == 0; ) {
+        rocksdb_pinnableslice_t *slice = NULL;
+        const char *value = NULL;
+        size_t size = 0;
+        rc = s_event_pinned (self, seq, &slice, &value, &size);
+        uint64_t prev = rc == 0 ? im_get_u64 (value) : 0;
+        if (rc == 0)
+            rc = fn (seq, value + S_LINK, size - S_LINK, arg);
+        rocksdb_pinnableslice_destroy (slice);
+        seq = prev;
+    }
     return rc;
 }
 
@@ -418,7 +454,7 @@ imc_store_incident_events_scan (imc_store_t *self, uint64_t incident,
         im_fields_t *projection = NULL;
         rc = imc_store_incident_get (self, incident, &projection);
         if (rc == 0)
-            head = (uint64_t) im_fields_int_or (projection, "last_seq", 0);
+            head = (uint64_t) im_fields_int_or (projection, IM_KEY_LAST_SEQ, 0);
         else
         if (rc == IM_ENOTFOUND)
             rc = 0;                     //  No such incident: no events

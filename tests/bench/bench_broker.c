@@ -6,19 +6,17 @@
     Raft thread, libraft's log writes and RocksDB. Its output goes to a
     log file next to the data; when it cannot start, the tail of that log
     is the error. Whatever happens, the destructor stops and reaps it.
+    Ports, keys, the spawn and the log's tail are the e2e harness's
+    (im_harness_spawn.c): tests and benchmarks start imq one way.
 */
 #include "bench_ingest.h"
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/socket.h>
+#include "im_harness.h"
 #include <sys/wait.h>
 #include <time.h>
 
 #define START_TIMEOUT_MS  30000     //  Leading and answering STATUS
 #define CALL_TIMEOUT_MS   10000     //  One STATUS or TIMELINE
 #define STOP_TIMEOUT_MS   10000     //  SIGTERM to exit, then SIGKILL
-
-extern char **environ;
 
 struct _bench_broker_t {
     pid_t pid;                      //  Broker process, 0 once reaped
@@ -36,57 +34,19 @@ struct _bench_broker_t {
 
 //  Makes the keys directory's certificates, the node's with this
 //  broker's endpoints, and makes this process talk as the administrator
-//  (IMQ_CERT), as tools/imq-up sets a machine up. Returns 0 or -1.
+//  (IMQ_CERT), as tools/imq-up sets a machine up: the e2e harness's way
+//  (im_harness_spawn). Returns 0 or -1.
 static int
 s_keys (bench_broker_t *self, char *errbuf, size_t errlen)
 {
-    char name [48], path [600];
-    snprintf (name, sizeof name, "node-%s", *self->id ? self->id : "1");
-    snprintf (path, sizeof path, "%s/%s.key", self->keys, name);
-    unlink (path);
-    snprintf (path, sizeof path, "%s/%s.key_secret", self->keys, name);
-    unlink (path);
-    snprintf (path, sizeof path, "%s/admin.key_secret", self->keys);
-    if (im_curve_keys_first (self->keys, errbuf, errlen) < 0
-    ||  im_curve_keygen (self->keys, name, "node", self->client,
-                         self->workers, errbuf, errlen) < 0)
-        return -1;
-    if (setenv ("IMQ_CERT", path, 1) || setenv ("IMQ_KEYS", self->keys, 1)) {
-        snprintf (errbuf, errlen, "setenv: %s", strerror (errno));
+    int id = *self->id ? atoi (self->id) : 1;
+    if (imh_keys_first (self->keys)
+    ||  imh_node_cert_at (self->keys, id, self->client, self->workers)) {
+        snprintf (errbuf, errlen, "cannot make the certificates in %s "
+                  "(printed above)", self->keys);
         return -1;
     }
     return 0;
-}
-
-//  Picks count distinct free TCP ports on 127.0.0.1 by binding port 0;
-//  the sockets stay open until all are chosen so no port comes twice.
-//  Returns 0 or -1.
-int
-bench_free_ports (int *ports, size_t count)
-{
-    int fds [8];
-    assert (count <= 8);
-    size_t opened = 0;
-    int rc = 0;
-    for (; opened < count && rc == 0; opened++) {
-        fds [opened] = socket (AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in address;
-        memset (&address, 0, sizeof address);
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-        address.sin_port = 0;
-        socklen_t length = sizeof address;
-        if (fds [opened] == -1
-        ||  bind (fds [opened], (struct sockaddr *) &address, sizeof address)
-        ||  getsockname (fds [opened], (struct sockaddr *) &address, &length))
-            rc = -1;
-        else
-            ports [opened] = ntohs (address.sin_port);
-    }
-    for (size_t index = 0; index < opened; index++)
-        if (fds [index] != -1)
-            close (fds [index]);
-    return rc;
 }
 
 //  Copies the last part of the broker's log into errbuf after prefix
@@ -94,15 +54,8 @@ static void
 s_log_tail (bench_broker_t *self, const char *prefix, char *errbuf,
             size_t errlen)
 {
-    char tail [1200] = "";
-    FILE *file = fopen (self->log_path, "r");
-    if (file) {
-        if (fseek (file, -(long) (sizeof tail - 1), SEEK_END))
-            rewind (file);
-        size_t size = fread (tail, 1, sizeof tail - 1, file);
-        tail [size] = 0;
-        fclose (file);
-    }
+    char tail [1200];
+    imh_file_tail (self->log_path, tail, sizeof tail);
     snprintf (errbuf, errlen, "%s; broker log %s ends with:\n%s", prefix,
               self->log_path, tail);
 }
@@ -150,27 +103,9 @@ s_spawn (bench_broker_t *self, const char *path, const char *config)
         argv [argc++] = self->id;
     }
     argv [argc] = NULL;
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen (&actions, 1, self->log_path,
-                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
-    //  Its own process group: the signals we send reach whatever path
-    //  started (a wrapper script too), and a Ctrl-C in the terminal
-    //  reaches only us, so the broker is stopped by our teardown
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init (&attributes);
-    posix_spawnattr_setflags (&attributes, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup (&attributes, 0);
-    int rc = posix_spawn (&self->pid, path, &actions, &attributes,
-                          (char *const *) argv, environ);
-    posix_spawnattr_destroy (&attributes);
-    posix_spawn_file_actions_destroy (&actions);
-    if (rc) {
+    self->pid = imh_spawn (argv, self->log_path, true, true);
+    if (self->pid < 0) {
         self->pid = 0;
-        errno = rc;
         return -1;
     }
     return 0;
@@ -257,7 +192,7 @@ bench_broker_new (const char *path, const char *config, const char *dir,
 {
     assert (path && dir);
     int ports [4];
-    if (bench_free_ports (ports, 4)) {
+    if (imh_free_ports (ports, 4)) {
         snprintf (errbuf, errlen, "cannot find free ports: %s",
                   strerror (errno));
         return NULL;
@@ -272,7 +207,7 @@ bench_broker_new_plain (const char *path, const char *dir, char *errbuf,
 {
     assert (path && dir);
     int ports [4];
-    if (bench_free_ports (ports, 4)) {
+    if (imh_free_ports (ports, 4)) {
         snprintf (errbuf, errlen, "cannot find free ports: %s",
                   strerror (errno));
         return NULL;
@@ -354,6 +289,36 @@ pid_t
 bench_broker_pid (bench_broker_t *self)
 {
     return self->pid;
+}
+
+int
+bench_broker_token (bench_broker_t *self, char *token, char *errbuf,
+                    size_t errlen)
+{
+    token [0] = 0;
+    if (self->plain)
+        return 0;
+    char id [IM_TOKEN_ID_TEXT], hash [IM_TOKEN_HASH_TEXT];
+    im_fields_t *body = im_fields_new ();
+    if (!body || im_token_make (token, id, hash)
+    ||  im_fields_set_str (body, "action", "token")
+    ||  im_fields_set_str (body, "name", "admin")
+    ||  im_fields_set_str (body, "token_id", id)
+    ||  im_fields_set_str (body, "token_hash", hash)) {
+        im_fields_destroy (&body);
+        snprintf (errbuf, errlen, "cannot make a token");
+        return -1;
+    }
+    im_reply_t *reply = im_client_call (self->control, "PRINCIPAL", NULL,
+                                        body, false);
+    im_fields_destroy (&body);
+    int rc = reply && reply->status == 200 ? 0 : -1;
+    if (rc)
+        snprintf (errbuf, errlen, "PRINCIPAL token: %s", reply
+                  ? im_fields_str_or (reply->body, "error", "error")
+                  : im_client_errmsg (self->control));
+    im_reply_destroy (&reply);
+    return rc;
 }
 
 int

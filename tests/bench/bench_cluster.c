@@ -32,6 +32,7 @@
                           [--failovers N]
 */
 #include "bench_ingest.h"
+#include "im_harness.h"
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -600,7 +601,7 @@ main (int argc, char *argv [])
     char config [600], list [512] = "";
     snprintf (config, sizeof config, "%s/cluster.yaml", dir);
     for (int node = 0; rc == 0 && node < NODES; node++)
-        rc = bench_free_ports (ports [node], 4);
+        rc = imh_free_ports (ports [node], 4);
     if (rc == 0)
         rc = s_write_config (config, ports);
     for (int node = 0; rc == 0 && node < NODES; node++) {

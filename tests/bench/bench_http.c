@@ -32,12 +32,15 @@ typedef struct {
     uint64_t fingerprints;          //  --fingerprints: distinct alerts
     unsigned copies;                //  --copies: sends of a notification
     bool keep;                      //  --keep: leave the data directory
+    bool plain;                     //  --no-curve: no CURVE, HTTP open
 } s_options_t;
 
 //  What the HTTP threads share: the next batch to send, the outcomes
 typedef struct {
     const s_options_t *options;     //  The run's options
     char url [128];                 //  The receiver's URL
+    char authorization [IM_TOKEN_TEXT + 32];
+                                    //  Its Authorization header, or ""
     atomic_uint_fast64_t next;      //  Next batch number to take
     atomic_uint_fast64_t posts;     //  POSTs answered 200
     atomic_uint_fast64_t opened;    //  Outcomes summed from the answers
@@ -131,6 +134,8 @@ s_sender (void *arg)
     }
     struct curl_slist *headers = curl_slist_append (
         NULL, "Content-Type: application/json");
+    if (*shared->authorization)
+        headers = curl_slist_append (headers, shared->authorization);
     s_buffer_t answer = { NULL, 0 };
     curl_easy_setopt (curl, CURLOPT_URL, shared->url);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
@@ -189,7 +194,10 @@ s_usage (FILE *stream)
         "                      again (batches * batch-size / 2)\n"
         "  --copies C          sends of each notification, as C HA\n"
         "                      Alertmanagers (2)\n"
-        "  --keep              keep the data directory\n");
+        "  --keep              keep the data directory\n"
+        "  --no-curve          a broker without CURVE, its HTTP without "
+        "tokens\n"
+        "                      (else every alert carries a bearer token)\n");
 }
 
 static int
@@ -204,10 +212,12 @@ s_parse (int argc, char *argv [], s_options_t *options)
         { "fingerprints", required_argument, NULL, 'f' },
         { "copies", required_argument, NULL, 'c' },
         { "keep", no_argument, NULL, 'k' },
+        { "no-curve", no_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    *options = (s_options_t) { 50000, 1024, 500, 100, 4, 0, 2, false };
+    *options = (s_options_t) { 50000, 1024, 500, 100, 4, 0, 2, false,
+                               false };
     int flag;
     while ((flag = getopt_long (argc, argv, "h", flags, NULL)) != -1) {
         unsigned long long value = optarg ? strtoull (optarg, NULL, 10) : 0;
@@ -225,6 +235,7 @@ s_parse (int argc, char *argv [], s_options_t *options)
             case 'f': options->fingerprints = value; break;
             case 'c': options->copies = (unsigned) value; break;
             case 'k': options->keep = true; break;
+            case 'p': options->plain = true; break;
             case 'h': s_usage (stdout); exit (0);
             default:  s_usage (stderr); return -1;
         }
@@ -252,6 +263,14 @@ s_http_phase (const s_options_t *options, bench_broker_t *broker,
     snprintf (shared.url, sizeof shared.url,
               "http://%s/v1/alerts/alertmanager",
               bench_broker_http_address (broker));
+    char token [IM_TOKEN_TEXT], errbuf [256];
+    if (bench_broker_token (broker, token, errbuf, sizeof errbuf)) {
+        fprintf (stderr, "imq-bench-http: %s\n", errbuf);
+        return -1;
+    }
+    if (*token)
+        snprintf (shared.authorization, sizeof shared.authorization,
+                  "Authorization: Bearer %s", token);
     uint64_t posts = options->batches * options->copies;
     shared.latencies_ms = (double *) calloc (posts + 1, sizeof (double));
     assert (shared.latencies_ms);
@@ -332,7 +351,10 @@ main (int argc, char *argv [])
         snprintf (errbuf, sizeof errbuf, "mkdtemp %s: %s", dir,
                   strerror (errno));
     else
-        broker = bench_broker_new (IMQ_BROKER_PATH, NULL, dir, errbuf,
+        broker = options.plain
+               ? bench_broker_new_plain (IMQ_BROKER_PATH, dir, errbuf,
+                                         sizeof errbuf)
+               : bench_broker_new (IMQ_BROKER_PATH, NULL, dir, errbuf,
                                    sizeof errbuf);
     char tag [64];
     snprintf (tag, sizeof tag, "bench-http-%d", (int) getpid ());

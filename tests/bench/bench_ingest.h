@@ -114,11 +114,6 @@ bench_broker_t *
                              const char *dir, uint64_t id, const int *ports,
                              char *errbuf, size_t errlen);
 
-//  Picks count (at most 8) distinct free TCP ports on 127.0.0.1.
-//  Returns 0 or -1.
-int
-    bench_free_ports (int *ports, size_t count);
-
 //  SIGKILLs the broker's process group and reaps it
 void
     bench_broker_kill (bench_broker_t *self);
@@ -136,6 +131,12 @@ const char *
 //  host:port of its HTTP server, borrowed
 const char *
     bench_broker_http_address (bench_broker_t *self);
+//  Makes an HTTP bearer token for the administrator through the log
+//  (PRINCIPAL token) into token (IM_TOKEN_TEXT bytes); "" for a broker
+//  without CURVE, whose HTTP needs none. Returns 0 or -1 (errbuf).
+int
+    bench_broker_token (bench_broker_t *self, char *token, char *errbuf,
+                        size_t errlen);
 
 //  Process id of the broker
 pid_t

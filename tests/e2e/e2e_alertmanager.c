@@ -72,6 +72,24 @@ s_start (imh_t *harness, int index, s_alertmanager_t *alertmanager)
               dir, index);
     snprintf (alertmanager->address, sizeof alertmanager->address,
               "127.0.0.1:%d", imh_free_port ());
+    //  The integration key: the first Alertmanager sends it in the
+    //  receiver's URL, the second in its http_config (a bearer header),
+    //  the two ways docs/http.md gives
+    const char *key = imh_http_token (harness);
+    assert_non_null (key);
+    char url [300], http_config [300] = "";
+    if (index == 1)
+        snprintf (url, sizeof url, "http://%s/v1/alerts/alertmanager/%s",
+                  imh_http_address (harness), key);
+    else {
+        snprintf (url, sizeof url, "http://%s/v1/alerts/alertmanager",
+                  imh_http_address (harness));
+        snprintf (http_config, sizeof http_config,
+                  "        http_config:\n"
+                  "          authorization:\n"
+                  "            type: Bearer\n"
+                  "            credentials: %s\n", key);
+    }
     FILE *file = fopen (config, "w");
     assert_non_null (file);
     fprintf (file,
@@ -84,8 +102,8 @@ s_start (imh_t *harness, int index, s_alertmanager_t *alertmanager)
         "receivers:\n"
         "  - name: imq\n"
         "    webhook_configs:\n"
-        "      - url: http://%s/v1/alerts/alertmanager\n"
-        "        send_resolved: true\n", imh_http_address (harness));
+        "      - url: %s\n"
+        "        send_resolved: true\n%s", url, http_config);
     assert_int_equal (fclose (file), 0);
     char config_flag [720];
     snprintf (config_flag, sizeof config_flag, "--config.file=%s", config);

@@ -40,25 +40,10 @@ static im_client_t *
 s_client_as (imh_t *h, const char *name, const char *roles,
              im_curve_t **curve_p)
 {
-    char path [512], errbuf [256] = "";
-    assert_int_equal (imh_cert (h, name, roles, path, sizeof path), 0);
-    *curve_p = im_curve_new (path, imh_keys_dir (h), errbuf, sizeof errbuf);
-    assert_non_null (*curve_p);
-    im_client_t *client = im_client_new_curve (imh_client_endpoint (h),
-                                               CALL_MS, *curve_p);
+    im_client_t *client = imh_client_as (h, imh_client_endpoint (h), name,
+                                         roles, CALL_MS, curve_p);
     assert_non_null (client);
     return client;
-}
-
-//  The status of verb with body (may be NULL) sent by client; 0 when no
-//  reply came
-static int
-s_status (im_client_t *client, const char *verb, im_fields_t *body)
-{
-    im_reply_t *reply = im_client_call (client, verb, NULL, body, false);
-    int status = reply ? reply->status : 0;
-    im_reply_destroy (&reply);
-    return status;
 }
 
 static void
@@ -142,29 +127,29 @@ test_verbs_need_their_roles (void **state)
     im_fields_set_int (body, "incident", (int64_t) id);
     im_fields_set_int (body, "priority", 1);
     im_fields_set_str (body, "category", "network");
-    assert_int_equal (s_status (carol, "CLASSIFY", body), 403);
+    assert_int_equal (imh_call_status (carol, "CLASSIFY", body), 403);
     im_fields_t *notify = im_fields_new ();
     im_fields_set_int (notify, "incident", (int64_t) id);
     im_fields_set_str (notify, "recipient", "boss");
     im_fields_set_str (notify, "channel", "email");
-    assert_int_equal (s_status (carol, "NOTIFY", notify), 403);
-    assert_int_equal (s_status (carol, "SLA-BREACH", notify), 403);
+    assert_int_equal (imh_call_status (carol, "NOTIFY", notify), 403);
+    assert_int_equal (imh_call_status (carol, "SLA-BREACH", notify), 403);
     //  Nor apply a policy, nor change the cluster
     im_fields_t *policy = im_fields_new ();
     im_fields_set_str (policy, "text", "agents:\n  - {name: carol, "
                        "roles: [incident_manager]}\n");
     im_fields_set_str (policy, "source", "mine.yaml");
-    assert_int_equal (s_status (carol, "CONFIG", policy), 403);
+    assert_int_equal (imh_call_status (carol, "CONFIG", policy), 403);
     im_fields_t *empty = im_fields_new ();
-    assert_int_equal (s_status (carol, "CHECKPOINT", empty), 403);
+    assert_int_equal (imh_call_status (carol, "CHECKPOINT", empty), 403);
     //  Nothing of those is in the log; the classifier's key classifies
     assert_int_equal (imh_count_events (h, id, "incident.classified", NULL,
                                         NULL), 0);
-    assert_int_equal (s_status (classifier, "CLASSIFY", body), 200);
+    assert_int_equal (imh_call_status (classifier, "CLASSIFY", body), 200);
     assert_int_equal (imh_count_events (h, id, "incident.classified", NULL,
                                         NULL), 1);
     //  ...but cannot page anyone
-    assert_int_equal (s_status (classifier, "NOTIFY", notify), 403);
+    assert_int_equal (imh_call_status (classifier, "NOTIFY", notify), 403);
     //  The denials are counted and logged
     assert_true (imh_log_lines (h, "broker", "needs the role") >= 5);
     im_fields_destroy (&body);
@@ -205,13 +190,13 @@ test_the_log_cannot_make_a_node (void **state)
     im_fields_set_int (body, "incident", (int64_t) id);
     im_fields_set_int (body, "priority", 1);
     im_fields_set_str (body, "category", "network");
-    assert_int_equal (s_status (eve, "CLASSIFY", body), 403);
+    assert_int_equal (imh_call_status (eve, "CLASSIFY", body), 403);
     //  ...and what eve does is recorded as eve, whatever she says
     im_fields_t *comment = im_fields_new ();
     im_fields_set_int (comment, "incident", (int64_t) id);
     im_fields_set_str (comment, "text", "rebooted it");
     im_fields_set_str (comment, "actor", "gina");
-    assert_int_equal (s_status (eve, "COMMENT", comment), 200);
+    assert_int_equal (imh_call_status (eve, "COMMENT", comment), 200);
     zlist_t *events = imh_timeline (h, id);
     im_event_t *last = (im_event_t *) zlist_last (events);
     assert_non_null (last);
@@ -254,14 +239,14 @@ test_a_removed_key_is_refused_on_its_open_connection (void **state)
     assert_true (imh_start_broker (h) >= 0);
     im_curve_t *identity = NULL;
     im_client_t *client = s_client_as (h, "erin", "", &identity);
-    assert_int_equal (s_status (client, "STATUS", NULL), 200);
+    assert_int_equal (imh_call_status (client, "STATUS", NULL), 200);
     char path [600];
     snprintf (path, sizeof path, "%s/erin.key", imh_keys_dir (h));
     assert_int_equal (unlink (path), 0);
     uint64_t removed = im_mono_ms ();
     int status = 200;
     while (status == 200 && im_mono_ms () - removed < WAIT_MS)
-        status = s_status (client, "STATUS", NULL);
+        status = imh_call_status (client, "STATUS", NULL);
     uint64_t took = im_mono_ms () - removed;
     print_message ("a removed key refused after %" PRIu64 " ms\n", took);
     assert_int_equal (status, 401);

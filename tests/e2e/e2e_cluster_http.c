@@ -85,11 +85,14 @@ test_writes_to_a_follower_reach_the_leader (void **state)
     imh_http_clear (&reply);
 
     //  A PagerDuty-style trigger
-    reply = s_post (h, follower, "/v1/events",
-        "{\"routing_key\": \"ops\", \"event_action\": \"trigger\", "
-        "\"dedup_key\": \"cpu-web1\", \"payload\": {\"summary\": "
-        "\"CPU at 99% on web1\", \"source\": \"web1\", \"severity\": "
-        "\"critical\"}}", 202);
+    char event [512];
+    assert_non_null (imh_http_token (h));
+    snprintf (event, sizeof event, "{\"routing_key\": \"%s\", "
+              "\"event_action\": \"trigger\", \"dedup_key\": \"cpu-web1\", "
+              "\"payload\": {\"summary\": \"CPU at 99%% on web1\", "
+              "\"source\": \"web1\", \"severity\": \"critical\"}}",
+              imh_http_token (h));
+    reply = s_post (h, follower, "/v1/events", event, 202);
     assert_string_equal (imh_json_str (reply.json, "dedup_key"), "cpu-web1");
     imh_http_clear (&reply);
 

@@ -213,18 +213,20 @@ test_bad_input_is_answered_and_writes_nothing (void **state)
                              "{\"version\": \"4\"}", NULL, 400);
     s_assert_fault (&reply, "alerts", "missing");
     imh_http_clear (&reply);
-    reply = imh_http_expect (harness, "POST", "/v1/events",
-                             "{\"routing_key\": \"r\", \"event_action\": "
-                             "\"trigger\", \"payload\": {\"summary\": \"s\", "
-                             "\"source\": \"h\", \"severity\": \"bad\"}}",
-                             NULL, 400);
+    //  The routing key is an integration key (a token of the desk)
+    char event [512];
+    assert_non_null (imh_http_token (harness));
+    snprintf (event, sizeof event, "{\"routing_key\": \"%s\", "
+              "\"event_action\": \"trigger\", \"payload\": {\"summary\": "
+              "\"s\", \"source\": \"h\", \"severity\": \"bad\"}}",
+              imh_http_token (harness));
+    reply = imh_http_expect (harness, "POST", "/v1/events", event, NULL, 400);
     assert_string_equal (imh_json_str (reply.json, "field"),
                          "payload.severity");
     imh_http_clear (&reply);
-    reply = imh_http_expect (harness, "POST", "/v1/events",
-                             "{\"routing_key\": \"r\", \"event_action\": "
-                             "\"resolve\"}",
-                             NULL, 400);
+    snprintf (event, sizeof event, "{\"routing_key\": \"%s\", "
+              "\"event_action\": \"resolve\"}", imh_http_token (harness));
+    reply = imh_http_expect (harness, "POST", "/v1/events", event, NULL, 400);
     assert_string_equal (imh_json_str (reply.json, "field"), "dedup_key");
     imh_http_clear (&reply);
 
@@ -328,8 +330,12 @@ s_big_start (imh_t *harness)
     snprintf (data, sizeof data, "@%s", path);
     snprintf (url, sizeof url, "http://%s/v1/alerts/alertmanager",
               imh_http_address (harness));
-    const char *argv [] = { "/usr/bin/curl", "-s", "-S", "--data-binary",
-                            data, url, NULL };
+    char authorization [IM_TOKEN_TEXT + 32];
+    assert_non_null (imh_http_token (harness));
+    snprintf (authorization, sizeof authorization, "Authorization: Bearer %s",
+              imh_http_token (harness));
+    const char *argv [] = { "/usr/bin/curl", "-s", "-S", "-H", authorization,
+                            "--data-binary", data, url, NULL };
     int slot = imh_start_command (harness, "curl-big", argv);
     assert_true (slot >= 0);
     return slot;

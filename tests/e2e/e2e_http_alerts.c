@@ -213,13 +213,15 @@ s_event (imh_t *harness, const char *path, const char *action,
          const char *key)
 {
     char body [512];
+    assert_non_null (imh_http_token (harness));
     snprintf (body, sizeof body,
-              "{\"routing_key\": \"0123456789abcdef0123456789abcdef\", "
+              "{\"routing_key\": \"%s\", "
               "\"event_action\": \"%s\", \"dedup_key\": \"%s\", "
               "\"payload\": {\"summary\": \"CPU above 95%% on web1\", "
               "\"source\": \"web1\", \"severity\": \"error\", "
               "\"component\": \"nginx\", \"custom_details\": "
-              "{\"cpu\": 97}}, \"client\": \"monitor\"}", action, key);
+              "{\"cpu\": 97}}, \"client\": \"monitor\"}",
+              imh_http_token (harness), action, key);
     return imh_http_expect (harness, "POST", path, body, NULL, 202);
 }
 
@@ -268,11 +270,12 @@ test_events_follow_pagerduty_semantics (void **state)
     assert_int_equal (imh_last_seq (harness, &after), 0);
     assert_int_equal (after, before);
     //  A trigger without a dedup key gets one, and says which
-    reply = imh_http_expect (harness, "POST", "/v1/events",
-                             "{\"routing_key\": \"r\", \"event_action\": "
-                             "\"trigger\", \"payload\": {\"summary\": \"s\", "
-                             "\"source\": \"h\", \"severity\": \"info\"}}",
-                             NULL, 202);
+    char event [512];
+    snprintf (event, sizeof event, "{\"routing_key\": \"%s\", "
+              "\"event_action\": \"trigger\", \"payload\": {\"summary\": "
+              "\"s\", \"source\": \"h\", \"severity\": \"info\"}}",
+              imh_http_token (harness));
+    reply = imh_http_expect (harness, "POST", "/v1/events", event, NULL, 202);
     assert_int_equal (strlen (imh_json_str (reply.json, "dedup_key")), 32);
     imh_http_clear (&reply);
     imh_passed (harness);

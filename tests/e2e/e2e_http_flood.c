@@ -213,10 +213,13 @@ test_a_flood_from_one_address_starves_no_one (void **state)
     imh_raw_expect_error (&reply, 429, "http.connections_per_client");
     imh_raw_clear (&reply);
 
-    const char *post =
+    char post [512];
+    assert_non_null (imh_http_token (harness));
+    snprintf (post, sizeof post,
         "POST /v1/incidents HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-        "Content-Length: 43\r\n\r\n"
-        "{\"title\": \"under flood\", \"reporter\": \"ann\"}";
+        "Authorization: Bearer %s\r\nContent-Length: 43\r\n\r\n"
+        "{\"title\": \"under flood\", \"reporter\": \"ann\"}",
+        imh_http_token (harness));
     uint64_t start = im_mono_ms ();
     int probes = 0, posts = 0, own = 0, own_refused = 0;
     uint64_t next_post = start, next_own = start + 1000;
@@ -375,8 +378,12 @@ test_a_trickled_body_is_cut_at_its_deadline (void **state)
     //  Bodies being received hold at most inflight_max x body_max
     //  (8192 octets here): a second one announced while the first holds
     //  5000 is refused at once; the first goes on
-    const char *first = "POST /v1/incidents HTTP/1.1\r\nHost: x\r\n"
-                        "Connection: close\r\nContent-Length: 5000\r\n\r\n";
+    char first [512];
+    assert_non_null (imh_http_token (harness));
+    snprintf (first, sizeof first, "POST /v1/incidents HTTP/1.1\r\nHost: x\r\n"
+              "Authorization: Bearer %s\r\n"
+              "Connection: close\r\nContent-Length: 5000\r\n\r\n",
+              imh_http_token (harness));
     int holder = imh_raw_connect (harness, "127.0.0.2");
     assert_true (holder >= 0);
     assert_int_equal (imh_raw_send (holder, first, strlen (first)), 0);

@@ -175,13 +175,18 @@ static void
 test_chunks_pipelining_continue_and_http_1_0_are_served (void **state)
 {
     imh_t *harness = (imh_t *) *state;
+    //  Every request but the probes carries the harness's token
+    char chunked [512], pipelined [512];
+    const char *token = imh_http_token (harness);
+    assert_non_null (token);
     //  Chunks with an extension and a trailer field, bare LF line ends
-    const char *chunked =
+    snprintf (chunked, sizeof chunked,
         "POST /v1/incidents HTTP/1.1\r\nHost: x\r\n"
+        "Authorization: Bearer %s\r\n"
         "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         "10;note=first\r\n{\"title\": \"chunk\r\n"
         "19\n\", \"reporter\": \"chunked\"}\n"
-        "0\r\nX-Trailer: dropped\r\n\r\n";
+        "0\r\nX-Trailer: dropped\r\n\r\n", token);
     imh_raw_reply_t reply;
     assert_int_equal (imh_raw (harness, NULL, chunked, strlen (chunked),
                                S_WAIT_MS, &reply), 0);
@@ -193,10 +198,12 @@ test_chunks_pipelining_continue_and_http_1_0_are_served (void **state)
     imh_raw_clear (&reply);
 
     //  Three requests in one write: three answers, in their order
-    const char *pipelined =
+    snprintf (pipelined, sizeof pipelined,
         "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-        "GET /v1/incidents/999999 HTTP/1.1\r\nHost: x\r\n\r\n"
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        "GET /v1/incidents/999999 HTTP/1.1\r\nHost: x\r\n"
+        "Authorization: Bearer %s\r\n\r\n"
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        token);
     assert_int_equal (imh_raw (harness, NULL, pipelined, strlen (pipelined),
                                S_WAIT_MS, &reply), 0);
     assert_int_equal (reply.answers, 3);
@@ -209,10 +216,11 @@ test_chunks_pipelining_continue_and_http_1_0_are_served (void **state)
 
     //  Expect: 100-continue: the body goes once the server says so
     const char *body = "{\"title\": \"continued\", \"reporter\": \"ann\"}";
-    char head [256];
+    char head [512];
     snprintf (head, sizeof head, "POST /v1/incidents HTTP/1.1\r\nHost: x\r\n"
+              "Authorization: Bearer %s\r\n"
               "Expect: 100-continue\r\nContent-Length: %zu\r\n\r\n",
-              strlen (body));
+              token, strlen (body));
     int fd = imh_raw_connect (harness, NULL);
     assert_true (fd >= 0);
     assert_int_equal (imh_raw_send (fd, head, strlen (head)), 0);

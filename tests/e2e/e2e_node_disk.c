@@ -142,6 +142,8 @@ test_full_disk_answers_unknown_then_applies_once (void **state)
 {
     imh_t *h = (imh_t *) *state;
     char data [IMH_PATH_MAX];
+    //  The HTTP token is made through the log: before the disk is full
+    assert_non_null (imh_http_token (h));
     assert_true (imf_disk_fill (s_data (h, data, sizeof data)) >= 0);
 
     //  Opens until one is not done; every one before it was

@@ -45,26 +45,6 @@ s_mkdir_p (const char *path)
 
 //  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
 //  the port the kernel gave, closes. Returns the port or 0.
-int
-imh_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 0;
-    struct sockaddr_in address;
-    memset (&address, 0, sizeof address);
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    int port = 0;
-    if (bind (fd, (struct sockaddr *) &address, sizeof address) == 0
-    &&  getsockname (fd, (struct sockaddr *) &address, &length) == 0)
-        port = ntohs (address.sin_port);
-    close (fd);
-    return port;
-}
-
 //  Sets endpoint to ipc://<dir>/<file> when that path fits a Unix
 //  socket address, else to tcp://127.0.0.1:<free port>
 static int
@@ -157,13 +137,7 @@ s_write_config (imh_t *self, const imh_options_t *options)
 static int
 s_keys_new (imh_t *self)
 {
-    char cert [IMH_PATH_MAX + 80], errbuf [256] = "";
-    if (im_curve_keys_first (self->keys_dir, errbuf, sizeof errbuf) < 0) {
-        fprintf (stderr, "im_harness: %s\n", errbuf);
-        return -1;
-    }
-    snprintf (cert, sizeof cert, "%s/admin.key_secret", self->keys_dir);
-    if (setenv ("IMQ_CERT", cert, 1) || setenv ("IMQ_KEYS", self->keys_dir, 1))
+    if (imh_keys_first (self->keys_dir))
         return -1;
     return imh_node_cert (self, 1, self->client_endpoint,
                           self->worker_endpoint);
@@ -208,6 +182,33 @@ imh_dealer (imh_t *self, const char *endpoint, const char *as)
     return dealer;
 }
 
+im_client_t *
+imh_client_as (imh_t *self, const char *endpoint, const char *name,
+               const char *roles, int timeout_ms, im_curve_t **curve_p)
+{
+    assert (self && endpoint && name && roles && curve_p);
+    char path [IMH_PATH_MAX + 80], errbuf [256] = "";
+    *curve_p = imh_cert (self, name, roles, path, sizeof path) == 0
+             ? im_curve_new (path, self->keys_dir, errbuf, sizeof errbuf)
+             : NULL;
+    if (!*curve_p) {
+        fprintf (stderr, "im_harness: %s\n", *errbuf ? errbuf : name);
+        return NULL;
+    }
+    return im_client_new_curve (endpoint, timeout_ms, *curve_p);
+}
+
+int
+imh_call_status (im_client_t *client, const char *verb,
+                 const im_fields_t *body)
+{
+    assert (client && verb);
+    im_reply_t *reply = im_client_call (client, verb, NULL, body, false);
+    int status = reply ? reply->status : 0;
+    im_reply_destroy (&reply);
+    return status;
+}
+
 const char *
 imh_keys_dir (imh_t *self)
 {
@@ -218,18 +219,7 @@ imh_keys_dir (imh_t *self)
 int
 imh_node_cert (imh_t *self, int id, const char *client, const char *workers)
 {
-    char name [32], path [IMH_PATH_MAX + 80], errbuf [256] = "";
-    snprintf (name, sizeof name, "node-%d", id);
-    snprintf (path, sizeof path, "%s/%s.key", self->keys_dir, name);
-    unlink (path);
-    snprintf (path, sizeof path, "%s/%s.key_secret", self->keys_dir, name);
-    unlink (path);
-    if (im_curve_keygen (self->keys_dir, name, "node", client, workers,
-                         errbuf, sizeof errbuf) < 0) {
-        fprintf (stderr, "im_harness: %s\n", errbuf);
-        return -1;
-    }
-    return 0;
+    return imh_node_cert_at (self->keys_dir, id, client, workers);
 }
 
 imh_t *

@@ -154,10 +154,47 @@ const char *
     imh_worker_endpoint (imh_t *self);
 const char *
     imh_config_path (imh_t *self);
+//  ---------------------------------------------------------------------
+//  im_harness_spawn: starting imq, shared with the benchmarks (no
+//  harness object needed)
+
+#define IMH_PORTS_MAX   8           //  Ports one imh_free_ports picks
+
 //  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
 //  the port the kernel gave, closes. Returns the port or 0.
 int
     imh_free_port (void);
+
+//  Picks count (at most IMH_PORTS_MAX) distinct free TCP ports on
+//  127.0.0.1. Returns 0 or -1.
+int
+    imh_free_ports (int *ports, size_t count);
+
+//  Starts argv (argv [0] a path, NULL-ended) with stdin from /dev/null
+//  and stdout and stderr into log_path (emptied first when truncate),
+//  in a process group of its own when own_group. Returns its pid, or -1
+//  with errno set.
+pid_t
+    imh_spawn (const char *const *argv, const char *log_path, bool truncate,
+               bool own_group);
+
+//  Copies the last size - 1 bytes of the file at path (fewer when it is
+//  shorter; "" when it cannot be read) into buffer
+void
+    imh_file_tail (const char *path, char *buffer, size_t size);
+
+//  Makes the first certificates in keys directory dir (the
+//  administrator's and each worker kind's, im_curve_keys_first) and has
+//  this process and every program it starts talk as the administrator
+//  (IMQ_CERT, IMQ_KEYS). Returns 0 or -1 (printed).
+int
+    imh_keys_first (const char *dir);
+
+//  (Re)makes in dir the certificate of node id serving client and
+//  workers. Returns 0 or -1 (printed).
+int
+    imh_node_cert_at (const char *dir, int id, const char *client,
+                      const char *workers);
 
 //  host:port of the broker's HTTP server
 const char *
@@ -180,6 +217,20 @@ int
 //  protocol by hand; NULL when it cannot be made
 zsock_t *
     imh_dealer (imh_t *self, const char *endpoint, const char *as);
+
+//  A client of endpoint as principal name (its certificate made with
+//  roles on first use, imh_cert), each call bounded by timeout_ms; its
+//  identity is returned in *curve_p, which must outlive the client.
+//  NULL when either cannot be made.
+im_client_t *
+    imh_client_as (imh_t *self, const char *endpoint, const char *name,
+                   const char *roles, int timeout_ms, im_curve_t **curve_p);
+
+//  The status client's call of verb with body (may be NULL) was
+//  answered with; 0 when no answer came
+int
+    imh_call_status (im_client_t *client, const char *verb,
+                     const im_fields_t *body);
 
 //  (Re)makes the certificate of node id serving client and workers in
 //  the keys directory; returns 0 or -1
@@ -581,8 +632,11 @@ const char *
 
 //  Sends method path (with the query) to the broker's HTTP server with
 //  curl; body (size octets) is sent when not NULL, header ("Name:
-//  value") when not NULL. Returns 0 with reply filled (release with
-//  imh_http_clear), or -1 when curl failed.
+//  value") when not NULL. Every path but /healthz, /readyz and /metrics
+//  goes with `Authorization: Bearer` and the harness's token
+//  (imh_http_token) unless header is an Authorization itself
+//  ("Authorization:" alone sends none). Returns 0 with reply filled
+//  (release with imh_http_clear), or -1 when curl failed.
 int
     imh_http (imh_t *self, const char *method, const char *path,
               const char *body, size_t size, const char *header,
@@ -593,6 +647,20 @@ int
     imh_http_url (imh_t *self, const char *method, const char *url,
                   const char *body, size_t size, const char *header,
                   imh_http_reply_t *reply);
+
+//  Makes an HTTP bearer token for principal through the log (PRINCIPAL
+//  add with roles when roles is not NULL, then token) into token
+//  (IM_TOKEN_TEXT bytes) and its id into id (IM_TOKEN_ID_TEXT, may be
+//  NULL); in a cluster, waits until every node applied it. Returns 0 or
+//  -1.
+int
+    imh_token (imh_t *self, const char *principal, const char *roles,
+               char *token, char *id);
+
+//  The harness's own token (principal admin, role administrator), made
+//  on first use; NULL when it could not be made
+const char *
+    imh_http_token (imh_t *self);
 
 //  Copies the value of header name of reply into value; returns value,
 //  or NULL when there is no such header

@@ -51,6 +51,72 @@ imh_http (imh_t *self, const char *method, const char *path,
     return imh_http_url (self, method, url, body, size, header, reply);
 }
 
+//  Sends one PRINCIPAL with action for principal and the extra string
+//  arguments (name, value pairs, NULL-ended); returns 0 or -1
+static int
+s_principal (imh_t *self, const char *action, const char *principal, ...)
+{
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_str (body, "action", action);
+    im_fields_set_str (body, "name", principal);
+    va_list args;
+    va_start (args, principal);
+    const char *name;
+    while ((name = va_arg (args, const char *)))
+        im_fields_set_str (body, name, va_arg (args, const char *));
+    va_end (args);
+    im_reply_t *reply = imh_call (self, "PRINCIPAL", body, false);
+    int rc = reply && reply->status == 200 ? 0 : -1;
+    if (rc)
+        fprintf (stderr, "im_harness: PRINCIPAL %s %s: %s\n", action,
+                 principal, reply ? im_fields_str_or (reply->body, "error",
+                                                      "?") : "no answer");
+    im_reply_destroy (&reply);
+    im_fields_destroy (&body);
+    return rc;
+}
+
+int
+imh_token (imh_t *self, const char *principal, const char *roles,
+           char *token, char *id)
+{
+    assert (self && principal && token);
+    char made_id [IM_TOKEN_ID_TEXT], hash [IM_TOKEN_HASH_TEXT];
+    if (im_token_make (token, made_id, hash)
+    ||  (roles && s_principal (self, "add", principal, "roles", roles,
+                               NULL))
+    ||  s_principal (self, "token", principal, "token_id", made_id,
+                     "token_hash", hash, NULL))
+        return -1;
+    if (id)
+        memcpy (id, made_id, IM_TOKEN_ID_TEXT);
+    return self->nodes_n > 0 && !imh_cluster_converged (self, 10000) ? -1 : 0;
+}
+
+const char *
+imh_http_token (imh_t *self)
+{
+    assert (self);
+    if (!*self->http_token
+    &&  imh_token (self, "admin", "administrator", self->http_token, NULL))
+        self->http_token [0] = 0;
+    return *self->http_token ? self->http_token : NULL;
+}
+
+//  True when the path of url is one the broker answers without a token
+static bool
+s_open_path (const char *url)
+{
+    const char *path = strstr (url, "://");
+    path = path ? strchr (path + 3, '/') : url;
+    if (!path)
+        return true;
+    size_t length = strcspn (path, "?");
+    return (length == 8 && strncmp (path, "/healthz", 8) == 0)
+        || (length == 7 && strncmp (path, "/readyz", 7) == 0)
+        || (length == 8 && strncmp (path, "/metrics", 8) == 0);
+}
+
 int
 imh_http_url (imh_t *self, const char *method, const char *url,
               const char *body, size_t size, const char *header,
@@ -78,6 +144,14 @@ imh_http_url (imh_t *self, const char *method, const char *url,
         "-w", "\n%{http_code}", "-H", "Content-Type: application/json"
     };
     size_t count = 11;
+    char authorization [IM_TOKEN_TEXT + 32];
+    if ((!header || strncasecmp (header, "Authorization:", 14) != 0)
+    &&  !s_open_path (url) && imh_http_token (self)) {
+        snprintf (authorization, sizeof authorization,
+                  "Authorization: Bearer %s", imh_http_token (self));
+        argv [count++] = "-H";
+        argv [count++] = authorization;
+    }
     if (header) {
         argv [count++] = "-H";
         argv [count++] = header;
@@ -160,7 +234,9 @@ imh_http_setup (void **state)
     options.http_inflight_max = node->inflight_max;
     options.copies_window_ms = node->copies_window_ms;
     *state = imh_new_node (node->name, &options, false, NULL);
-    return *state ? 0 : -1;
+    //  The token the requests carry, made before the test measures the
+    //  log
+    return *state && imh_http_token ((imh_t *) *state) ? 0 : -1;
 }
 
 imh_http_reply_t

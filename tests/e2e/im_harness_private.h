@@ -74,6 +74,7 @@ struct _imh_t {
     bool passed;                            //  Test said it passed
     imh_node_t nodes [IMH_NODES_MAX];       //  A cluster's brokers
     int nodes_n;                            //  How many (0: one node)
+    char http_token [IM_TOKEN_TEXT];        //  imh_http_token's, or ""
     zlistx_t *writes;                       //  imh_writes_t *, owned:
                                             //  imh_cluster_writes'
 };

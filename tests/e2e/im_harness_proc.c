@@ -12,22 +12,14 @@ static int
 s_spawn (imh_t *self, int slot)
 {
     imh_proc_t *proc = &self->procs [slot];
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen (&actions, 1, proc->log_path,
-                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
-    char *argv [IMH_ARGS_MAX + 1];
+    const char *argv [IMH_ARGS_MAX + 1];
     for (size_t index = 0; index < proc->args_n; index++)
         argv [index] = proc->args [index];
     argv [proc->args_n] = NULL;
-    int rc = posix_spawn (&proc->pid, argv [0], &actions, NULL, argv,
-                          environ);
-    posix_spawn_file_actions_destroy (&actions);
-    if (rc) {
+    proc->pid = imh_spawn (argv, proc->log_path, false, false);
+    if (proc->pid < 0) {
         fprintf (stderr, "im_harness: cannot start %s: %s\n", argv [0],
-                 strerror (rc));
+                 strerror (errno));
         proc->pid = 0;
         return -1;
     }

@@ -143,7 +143,7 @@ s_event (const json_t *root, const char *key)
 {
     imb_http_batch_t batch = { 0, NULL };
     imb_http_fault_t fault;
-    if (imb_http_ingest_event (root, key, &batch, &fault))
+    if (imb_http_ingest_event (root, key, false, &batch, &fault))
         s_check_fault (&fault);
     else {
         if (batch.count != 1)

@@ -65,7 +65,8 @@ static int
 s_event (fixture_t *f, const char *text, const char *request_id)
 {
     json_t *json = s_json (text);
-    int rc = imb_http_ingest_event (json, request_id, &f->batch, &f->fault);
+    int rc = imb_http_ingest_event (json, request_id, false, &f->batch,
+                                    &f->fault);
     json_decref (json);
     return rc;
 }

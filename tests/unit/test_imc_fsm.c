@@ -754,6 +754,95 @@ test_a_member_is_an_event_of_no_incident_beside_the_policies (void **state)
     assert_true (seen.ordered);
 }
 
+//  Collects the seqs of a chain walked back (at most 8)
+typedef struct {
+    uint64_t seqs [8];              //  As seen, newest first
+    size_t count;                   //  How many
+} s_back_t;
+
+static int
+s_back_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_back_t *back = (s_back_t *) arg;
+    im_event_t *event = im_event_new ();
+    assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
+    assert_int_equal (event->type, IM_EV_DENIED);
+    im_event_destroy (&event);
+    assert_true (back->count < 8);
+    back->seqs [back->count++] = seq;
+    return 0;
+}
+
+static void
+test_a_denial_is_an_event_on_the_audit_chain (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_open (f, "s:badge reader");                           //  seq 1
+    im_command_t *deny = s_command ("DENY", 1, "deny-1", "verb", "s:CLASSIFY",
+                                    "reason", "s:needs the role classifier",
+                                    "node", "i:2", "suppressed", "i:4",
+                                    "at_ms", "i:123", NULL);
+    snprintf (deny->actor, sizeof deny->actor, "rita");
+    s_apply_one (f, deny);
+    assert_int_equal (s_result (f, 0)->status, 200);
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "incident",
+                                        -1), 0);
+    char *data = NULL;
+    size_t size = 0;
+    assert_int_equal (imc_store_event_get (f->store, 2, &data, &size), 0);
+    im_event_t *event = im_event_new ();
+    assert_int_equal (im_event_decode (event, data, size, NULL, 0), 0);
+    free (data);
+    assert_int_equal (event->type, IM_EV_DENIED);
+    assert_int_equal (event->incident, 0);
+    assert_string_equal (event->actor, "rita");
+    const im_fields_t *payload = event->payload;
+    assert_string_equal (im_fields_str_or (payload, "verb", ""), "CLASSIFY");
+    assert_int_equal (im_fields_int_or (payload, "incident", 0), 1);
+    assert_int_equal (im_fields_int_or (payload, "node", 0), 2);
+    assert_int_equal (im_fields_int_or (payload, "suppressed", 0), 4);
+    assert_int_equal (im_fields_int_or (payload, "at_ms", 0), 123);
+    im_event_destroy (&event);
+    //  The incident it named is untouched, and so is incident 0's chain
+    im_fields_t *incident = s_incident (f, 1);
+    assert_int_equal (im_fields_int_or (incident, "last_seq", 0), 1);
+    assert_int_equal (im_fields_int_or (incident, "events", 0), 1);
+    im_fields_destroy (&incident);
+    uint64_t seq = 0;
+    assert_int_equal (imc_store_meta_get (f->store, IM_META_CONFIG_SEQ, &seq),
+                      0);
+    assert_int_equal (seq, 0);
+    assert_int_equal (imc_store_meta_get (f->store, IM_META_AUDIT_SEQ, &seq),
+                      0);
+    assert_int_equal (seq, 2);
+
+    //  After a restart the next denial links to the last; a repeat of a
+    //  request id records nothing; a DENY without a verb is refused
+    imc_fsm_destroy (&f->fsm);
+    f->fsm = imc_fsm_new (f->store);
+    assert_non_null (f->fsm);
+    s_apply_one (f, s_command ("DENY", 0, "deny-2", "verb", "s:DENIALS",
+                               "reason", "s:needs the role analyst",
+                               "node", "i:1", NULL));
+    s_apply_one (f, s_command ("DENY", 0, "deny-2", "verb", "s:DENIALS",
+                               "reason", "s:needs the role analyst",
+                               "node", "i:1", NULL));
+    assert_int_equal (im_fields_int_or (s_result (f, 0)->body, "repeat", 0),
+                      1);
+    s_apply_one (f, s_command ("DENY", 0, NULL, "reason", "s:no verb",
+                               "node", "i:1", NULL));
+    assert_int_equal (s_result (f, 0)->status, 400);
+    s_back_t back = { { 0 }, 0 };
+    assert_int_equal (imc_store_meta_get (f->store, IM_META_AUDIT_SEQ, &seq),
+                      0);
+    assert_int_equal (imc_store_chain_scan_back (f->store, seq, s_back_event,
+                                                 &back), 0);
+    assert_int_equal (back.count, 2);
+    assert_int_equal (back.seqs [0], 3);
+    assert_int_equal (back.seqs [1], 2);
+    assert_int_equal (s_counter (f, "events/access.denied"), 2);
+}
+
 static void
 test_a_major_parent_resolves_its_children_without_broadcasts (void **state)
 {
@@ -1087,6 +1176,7 @@ main (void)
         T (test_resolving_runs_the_close_clock_and_late_reopen_follows_up),
         T (test_a_config_applies_at_its_log_position_and_survives_restart),
         T (test_a_member_is_an_event_of_no_incident_beside_the_policies),
+        T (test_a_denial_is_an_event_on_the_audit_chain),
         T (test_resolving_a_parent_resolves_its_open_children),
         T (test_a_major_parent_resolves_its_children_without_broadcasts),
         T (test_a_duplicate_merges_into_its_survivor),

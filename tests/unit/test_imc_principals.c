@@ -146,6 +146,109 @@ test_bad_arguments_are_named (void **state)
     imc_principals_destroy (&principals);
 }
 
+//  A token change: action token or untoken of name, with id, hash and
+//  label when not NULL
+static im_fields_t *
+s_token (const char *action, const char *name, const char *id,
+         const char *hash, const char *label)
+{
+    im_fields_t *fields = s_change (action, name, NULL, NULL);
+    if (id)
+        im_fields_set_str (fields, "token_id", id);
+    if (hash)
+        im_fields_set_str (fields, "token_hash", hash);
+    if (label)
+        im_fields_set_str (fields, "label", label);
+    return fields;
+}
+
+#define HASH_A "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+#define HASH_B "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+
+static void
+test_tokens_are_added_replaced_bounded_and_revoked (void **state)
+{
+    (void) state;
+    imc_principals_t *principals = imc_principals_new ();
+    //  A token names its principal into being, with no role
+    im_fields_t *change = s_token ("token", "portal", "0123456789abcdef",
+                                   HASH_A, "ticket portal");
+    assert_null (imc_principals_check (change));
+    assert_int_equal (imc_principals_apply (principals, change), 0);
+    im_fields_destroy (&change);
+    const imc_principal_t *portal = imc_principals_find (principals,
+                                                         "portal");
+    assert_non_null (portal);
+    assert_string_equal (portal->roles, "");
+    assert_int_equal (portal->tokens_n, 1);
+    assert_string_equal (portal->tokens [0].id, "0123456789abcdef");
+    assert_string_equal (portal->tokens [0].hash, HASH_A);
+    assert_string_equal (portal->tokens [0].label, "ticket portal");
+    //  The same id again replaces it
+    change = s_token ("token", "portal", "0123456789abcdef", HASH_B, NULL);
+    imc_principals_apply (principals, change);
+    im_fields_destroy (&change);
+    portal = imc_principals_find (principals, "portal");
+    assert_int_equal (portal->tokens_n, 1);
+    assert_string_equal (portal->tokens [0].hash, HASH_B);
+    assert_string_equal (portal->tokens [0].label, "");
+    //  At most IMC_PRINCIPAL_TOKENS_MAX: the oldest go
+    char id [IMC_TOKEN_ID_TEXT];
+    for (int index = 0; index < IMC_PRINCIPAL_TOKENS_MAX + 1; index++) {
+        snprintf (id, sizeof id, "%016x", index + 1);
+        change = s_token ("token", "portal", id, HASH_A, NULL);
+        imc_principals_apply (principals, change);
+        im_fields_destroy (&change);
+    }
+    portal = imc_principals_find (principals, "portal");
+    assert_int_equal (portal->tokens_n, IMC_PRINCIPAL_TOKENS_MAX);
+    snprintf (id, sizeof id, "%016x", 2);
+    assert_string_equal (portal->tokens [0].id, id);
+    //  untoken removes one; remove removes them all
+    change = s_token ("untoken", "portal", id, NULL, NULL);
+    assert_null (imc_principals_check (change));
+    imc_principals_apply (principals, change);
+    im_fields_destroy (&change);
+    portal = imc_principals_find (principals, "portal");
+    assert_int_equal (portal->tokens_n, IMC_PRINCIPAL_TOKENS_MAX - 1);
+    assert_false (streq (portal->tokens [0].id, id));
+    s_apply (principals, "remove", "portal", NULL, NULL);
+    assert_null (imc_principals_find (principals, "portal"));
+    imc_principals_destroy (&principals);
+}
+
+static void
+test_bad_token_arguments_are_named (void **state)
+{
+    (void) state;
+    struct {
+        const char *action, *id, *hash, *label, *wrong;
+    } cases [] = {
+        { "token", NULL, HASH_A, NULL, "need argument 'token_id'" },
+        { "token", "0123456789abcdef", NULL, NULL, "'token_hash'" },
+        { "token", "0123456789ABCDEF", HASH_A, NULL, "'token_id'" },
+        { "token", "0123", HASH_A, NULL, "'token_id'" },
+        { "token", "0123456789abcdef", "abc", NULL, "'token_hash'" },
+        { "token", "0123456789abcdef", HASH_A, "bad\nlabel", "'label'" },
+        { "untoken", NULL, NULL, NULL, "need argument 'token_id'" },
+        { "untoken", "0123456789abcdef", HASH_A, NULL, "only token_id" },
+        { "grant", "0123456789abcdef", NULL, NULL, "only token and untoken" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0];
+         index++) {
+        im_fields_t *change = s_token (cases [index].action, "portal",
+                                       cases [index].id, cases [index].hash,
+                                       cases [index].label);
+        if (streq (cases [index].action, "grant"))
+            im_fields_set_str (change, "roles", "agent");
+        const char *wrong = imc_principals_check (change);
+        if (!wrong || !strstr (wrong, cases [index].wrong))
+            fail_msg ("case %zu: expected '%s', got '%s'", index,
+                      cases [index].wrong, wrong ? wrong : "(accepted)");
+        im_fields_destroy (&change);
+    }
+}
+
 int
 main (void)
 {
@@ -153,6 +256,8 @@ main (void)
         cmocka_unit_test (test_the_rules_in_log_order),
         cmocka_unit_test (test_keys_are_bounded),
         cmocka_unit_test (test_bad_arguments_are_named),
+        cmocka_unit_test (test_tokens_are_added_replaced_bounded_and_revoked),
+        cmocka_unit_test (test_bad_token_arguments_are_named),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
