@@ -22,7 +22,7 @@ static const char *s_clocks [2] = { "response", "resolution" };
 static int
 s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
 {
-    const char *reason = im_fields_str (event->payload, "reason");
+    const char *reason = im_fields_str (event->payload, IM_KEY_REASON);
     if (!im_policy_pauses (imw_sla_policy (self), reason))
         return 0;
     const char *calendar = im_fields_str_or (event->payload, "sla_calendar",
@@ -49,8 +49,8 @@ s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         im_fields_t *args = imw_output_add (out, "SLA-PAUSE", event->incident,
                                             action);
         if (!args
-        ||  im_fields_set_str (args, "clock", s_clocks [index])
-        ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms)
+        ||  im_fields_set_str (args, IM_KEY_CLOCK, s_clocks [index])
+        ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms)
         ||  im_fields_set_int (args, "remaining_ms", (int64_t) remaining))
             return IM_ENOMEM;
     }
@@ -117,9 +117,9 @@ s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         im_fields_t *args = imw_output_add (out, "SLA-RESUME",
                                             event->incident, action);
         if (!args
-        ||  im_fields_set_str (args, "clock", s_clocks [index])
-        ||  im_fields_set_int (args, "at_ms", (int64_t) event->ts_ms)
-        ||  im_fields_set_int (args, "due_ms", (int64_t) due)
+        ||  im_fields_set_str (args, IM_KEY_CLOCK, s_clocks [index])
+        ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms)
+        ||  im_fields_set_int (args, IM_KEY_DUE_MS, (int64_t) due)
         ||  (*warnings && im_fields_set_str (args, "warnings", warnings)))
             return IM_ENOMEM;
     }
@@ -136,13 +136,15 @@ imw_sla_hold (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         case IM_EV_RESUMED:
             return s_on_resumed (self, event, out);
         case IM_EV_SLA_PAUSED: {
-            const char *clock = im_fields_str_or (event->payload, "clock", "");
+            const char *clock = im_fields_str_or (event->payload,
+                                                  IM_KEY_CLOCK, "");
             imw_sla_disarm (self, event->incident, clock);
             return imw_sla_arm_next (self, event->incident, clock, NULL);
         }
         case IM_EV_SLA_RESUMED: {
-            const char *clock = im_fields_str_or (event->payload, "clock", "");
-            int64_t due = im_fields_int_or (event->payload, "due_ms", 0);
+            const char *clock = im_fields_str_or (event->payload,
+                                                  IM_KEY_CLOCK, "");
+            int64_t due = im_fields_int_or (event->payload, IM_KEY_DUE_MS, 0);
             int rc = due > 0 ? imw_sla_arm (self, event->incident, clock,
                                             (uint64_t) due, 0)
                              : IM_EINVAL;

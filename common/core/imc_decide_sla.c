@@ -65,7 +65,7 @@ s_warn (const im_command_t *command, const im_fields_t *incident,
         const char *clock, imc_decision_t *decision)
 {
     int64_t fraction = im_fields_int_or (command->args, "fraction", 0);
-    int64_t due = im_fields_int_or (command->args, "due_ms", 0);
+    int64_t due = im_fields_int_or (command->args, IM_KEY_DUE_MS, 0);
     char key [48];
     snprintf (key, sizeof key, "sla_%s_warnings", clock);
     im_warning_t warnings [IM_WARNINGS_MAX];
@@ -101,9 +101,9 @@ s_warn (const im_command_t *command, const im_fields_t *incident,
     im_warnings_format (warnings, count - 1, rest, sizeof rest);
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_WARNING,
                                             command->incident);
-    im_fields_set_str (payload, "clock", clock);
+    im_fields_set_str (payload, IM_KEY_CLOCK, clock);
     im_fields_set_int (payload, "fraction", fraction);
-    im_fields_set_int (payload, "due_ms", due);
+    im_fields_set_int (payload, IM_KEY_DUE_MS, due);
     im_fields_set_str (payload, "warnings", rest);
 }
 
@@ -113,8 +113,8 @@ static void
 s_pause (const im_command_t *command, const im_fields_t *incident,
          const char *clock, int64_t due, imc_decision_t *decision)
 {
-    int64_t at = im_fields_int_or (command->args, "at_ms", 0);
-    if (!streq (im_fields_str_or (incident, "status", ""), "pending")) {
+    int64_t at = im_fields_int_or (command->args, IM_KEY_AT_MS, 0);
+    if (!streq (im_fields_str_or (incident, IM_KEY_STATUS, ""), "pending")) {
         imc_decide_reject (decision, IM_ESTATE, "the incident is not "
                            "pending");
         return;
@@ -126,9 +126,9 @@ s_pause (const im_command_t *command, const im_fields_t *incident,
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_PAUSED,
                                             command->incident);
-    im_fields_set_str (payload, "clock", clock);
-    im_fields_set_int (payload, "at_ms", at);
-    im_fields_set_int (payload, "due_ms", due);
+    im_fields_set_str (payload, IM_KEY_CLOCK, clock);
+    im_fields_set_int (payload, IM_KEY_AT_MS, at);
+    im_fields_set_int (payload, IM_KEY_DUE_MS, due);
     im_fields_set_int (payload, "remaining_ms",
                        im_fields_int_or (command->args, "remaining_ms", 0));
 }
@@ -139,12 +139,12 @@ static void
 s_resume (const im_command_t *command, const im_fields_t *incident,
           const char *clock, imc_decision_t *decision)
 {
-    int64_t at = im_fields_int_or (command->args, "at_ms", 0);
-    int64_t due = im_fields_int_or (command->args, "due_ms", 0);
+    int64_t at = im_fields_int_or (command->args, IM_KEY_AT_MS, 0);
+    int64_t due = im_fields_int_or (command->args, IM_KEY_DUE_MS, 0);
     char key [48];
     snprintf (key, sizeof key, "sla_%s_paused_at_ms", clock);
     int64_t paused_at = im_fields_int_or (incident, key, 0);
-    if (streq (im_fields_str_or (incident, "status", ""), "pending")) {
+    if (streq (im_fields_str_or (incident, IM_KEY_STATUS, ""), "pending")) {
         imc_decide_reject (decision, IM_ESTATE, "the incident is still "
                            "pending");
         return;
@@ -159,9 +159,9 @@ s_resume (const im_command_t *command, const im_fields_t *incident,
     }
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_RESUMED,
                                             command->incident);
-    im_fields_set_str (payload, "clock", clock);
-    im_fields_set_int (payload, "at_ms", at);
-    im_fields_set_int (payload, "due_ms", due);
+    im_fields_set_str (payload, IM_KEY_CLOCK, clock);
+    im_fields_set_int (payload, IM_KEY_AT_MS, at);
+    im_fields_set_int (payload, IM_KEY_DUE_MS, due);
     im_fields_set_int (payload, "paused_ms", at - paused_at);
     const char *warnings = im_fields_str (command->args, "warnings");
     im_fields_set_str (payload, "warnings", warnings ? warnings : "");
