@@ -342,6 +342,46 @@ test_a_resume_moves_the_warnings (void **state)
                       FRIDAY_1700 + 75 * 60000);
 }
 
+//  After a restart, SLA-CLOCKS lists each running clock's next warning
+//  with its fraction: restored, it warns as before; one without its
+//  fraction, or a fraction on a clock that is no warning, is skipped
+static void
+test_restored_warnings_fire (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    zlist_t *items = zlist_new ();
+    im_fields_t *warning = im_fields_new ();
+    im_fields_set_int (warning, "incident", 12);
+    im_fields_set_str (warning, "clock", "warn-resolution");
+    im_fields_set_int (warning, "due_ms", (int64_t) FRIDAY_1700);
+    im_fields_set_int (warning, "fraction", 75);
+    im_fields_t *no_fraction = im_fields_dup (warning);
+    im_fields_remove (no_fraction, "fraction");
+    im_fields_set_int (no_fraction, "incident", 13);
+    im_fields_t *not_warning = im_fields_dup (warning);
+    im_fields_set_str (not_warning, "clock", "resolution");
+    im_fields_set_int (not_warning, "incident", 14);
+    zlist_append (items, warning);
+    zlist_append (items, no_fraction);
+    zlist_append (items, not_warning);
+    assert_int_equal (imw_sla_restore (f->sla, items), 1);
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, FRIDAY_1700 + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-WARN");
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "clock"), "resolution");
+    assert_int_equal (im_fields_int_or (args, "fraction", 0), 75);
+    //  Answered: forgotten
+    imw_sla_answered (f->sla, imw_output_key (f->out, 0), 200);
+    assert_int_equal (imw_sla_due (f->sla, 12, "warn-resolution"), 0);
+    im_fields_destroy (&warning);
+    im_fields_destroy (&no_fraction);
+    im_fields_destroy (&not_warning);
+    zlist_destroy (&items);
+}
+
 int
 main (void)
 {
@@ -352,6 +392,7 @@ main (void)
         T (test_pause_and_resume_add_the_time_spent_waiting),
         T (test_warnings_fire_once_at_their_fractions),
         T (test_a_resume_moves_the_warnings),
+        T (test_restored_warnings_fire),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
