@@ -27,6 +27,7 @@
 #include "im_command.h"
 #include "im_policy.h"
 #include "im_incident.h"
+#include "im_warnings.h"
 #include "im_proto.h"
 #include "im_config.h"
 #include "im_util.h"

@@ -57,7 +57,10 @@
     X (IM_CMD_ALERT,      "ALERT")                                         \
     X (IM_CMD_MEMBER,     "MEMBER")                                        \
     X (IM_CMD_PRINCIPAL,  "PRINCIPAL")                                     \
-    X (IM_CMD_DENY,       "DENY")
+    X (IM_CMD_DENY,       "DENY")                                          \
+    X (IM_CMD_SLA_PAUSE,  "SLA-PAUSE")                                     \
+    X (IM_CMD_SLA_RESUME, "SLA-RESUME")                                    \
+    X (IM_CMD_SLA_WARN,   "SLA-WARN")
 
 #define IM_COMMAND_ENUM(e, name) e,
 typedef enum {

@@ -126,6 +126,41 @@ size_t
                             const im_config_field_t *fields, void *items,
                             size_t size, size_t max);
 
+//  Calendars (im_config_calendar.c): reads the hours mapping, the
+//  holidays list and the exceptions list of one calendar into def
+void
+    im_config_read_hours (struct fy_diag *diag, const char *name,
+                          struct fy_node *key, struct fy_node *value,
+                          im_calendar_def_t *def);
+void
+    im_config_read_holidays (struct fy_diag *diag, const char *name,
+                             struct fy_node *key, struct fy_node *value,
+                             im_calendar_def_t *def);
+void
+    im_config_read_exceptions (struct fy_diag *diag, const char *name,
+                               struct fy_node *key, struct fy_node *value,
+                               im_calendar_def_t *def);
+
+//  Checks each of the policy's calendars, read from the list at value:
+//  a name other than 24x7, a zone and hours or always, and a definition
+//  im_calendar_new accepts (an unknown zone is reported at the zone)
+void
+    im_config_check_calendars (struct fy_diag *diag, const char *name,
+                               struct fy_node *value,
+                               const im_policy_t *policy);
+
+//  Checks that the calendars the sla section names exist and that
+//  sla.pause_on lists pending reasons
+void
+    im_config_check_sla (struct fy_diag *diag, struct fy_node *root,
+                         const im_policy_t *policy);
+
+//  Reads sla.warn_at: percentages 1..99, ascending
+void
+    im_config_read_percents (struct fy_diag *diag, const char *name,
+                             struct fy_node *key, struct fy_node *value,
+                             im_policy_t *policy);
+
 //  Checks what involves more than one key of the text at root: of the
 //  node's settings unless config is NULL (a replicated policy), and of
 //  the policy; derives the default notifier sink from the data

@@ -46,7 +46,13 @@ typedef enum {
     FIELD_MEMBERS,                      //  A group's agents
     FIELD_ROUTES,                       //  Categories routed to a group
     FIELD_SUBCATEGORIES,                //  A category's subcategories
-    FIELD_NODES                         //  cluster.members
+    FIELD_NODES,                        //  cluster.members
+    FIELD_CALENDARS,                    //  calendars (policy)
+    FIELD_HOURS,                        //  A calendar's hours
+    FIELD_HOLIDAYS,                     //  A calendar's holidays
+    FIELD_EXCEPTIONS,                   //  A calendar's exceptions
+    FIELD_PAUSE_ON,                     //  sla.pause_on
+    FIELD_PERCENTS                      //  sla.warn_at
 } field_kind_t;
 
 //  One key of a mapping; a table of them ends with a NULL key
@@ -124,28 +130,54 @@ static const im_config_field_t s_category [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
-//  The base of a target is moved to the priority's slot by its section
-static const im_config_field_t s_sla_target [] = {
-    { "response", FIELD_MS64, S_POL (response_ms), 0, UINT64_MAX, NULL },
-    { "resolution", FIELD_MS64, S_POL (resolution_ms), 0, UINT64_MAX, NULL },
-    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+//  One table per priority: its targets and its calendar
+#define S_SLA_TARGET(n)                                                    \
+static const im_config_field_t s_sla_p##n [] = {                          \
+    { "response", FIELD_MS64, S_POL (response_ms [n - 1]), 0, UINT64_MAX,  \
+      NULL },                                                              \
+    { "resolution", FIELD_MS64, S_POL (resolution_ms [n - 1]), 0,         \
+      UINT64_MAX, NULL },                                                  \
+    { "calendar", FIELD_NAME, S_POL (calendar [n - 1]), 0, 0, NULL },      \
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }                                 \
 };
+S_SLA_TARGET (1)
+S_SLA_TARGET (2)
+S_SLA_TARGET (3)
+S_SLA_TARGET (4)
+S_SLA_TARGET (5)
 
 static const im_config_field_t s_sla_request [] = {
     { "response", FIELD_MS64, S_POL (request_response_ms), 0, UINT64_MAX,
       NULL },
     { "resolution", FIELD_MS64, S_POL (request_resolution_ms), 0, UINT64_MAX,
       NULL },
+    { "calendar", FIELD_NAME, S_POL (request_calendar), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
 static const im_config_field_t s_sla [] = {
-    { "P1", FIELD_SECTION, 0 * sizeof (uint64_t), 0, 0, s_sla_target },
-    { "P2", FIELD_SECTION, 1 * sizeof (uint64_t), 0, 0, s_sla_target },
-    { "P3", FIELD_SECTION, 2 * sizeof (uint64_t), 0, 0, s_sla_target },
-    { "P4", FIELD_SECTION, 3 * sizeof (uint64_t), 0, 0, s_sla_target },
-    { "P5", FIELD_SECTION, 4 * sizeof (uint64_t), 0, 0, s_sla_target },
+    { "P1", FIELD_SECTION, 0, 0, 0, s_sla_p1 },
+    { "P2", FIELD_SECTION, 0, 0, 0, s_sla_p2 },
+    { "P3", FIELD_SECTION, 0, 0, 0, s_sla_p3 },
+    { "P4", FIELD_SECTION, 0, 0, 0, s_sla_p4 },
+    { "P5", FIELD_SECTION, 0, 0, 0, s_sla_p5 },
     { "request", FIELD_SECTION, 0, 0, 0, s_sla_request },
+    { "calendar", FIELD_NAME, S_POL (sla_calendar), 0, 0, NULL },
+    { "pause_on", FIELD_PAUSE_ON, 0, 0, 0, NULL },
+    { "warn_at", FIELD_PERCENTS, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+#define S_CAL(member) offsetof (im_calendar_def_t, member)
+
+//  A calendar (im_config_calendar.c reads its hours and dates)
+static const im_config_field_t s_calendar [] = {
+    { "name", FIELD_NAME, S_CAL (name), 0, 0, NULL },
+    { "always", FIELD_BOOL, S_CAL (always), 0, 0, NULL },
+    { "zone", FIELD_NAME, S_CAL (zone), 0, 0, NULL },
+    { "hours", FIELD_HOURS, 0, 0, 0, NULL },
+    { "holidays", FIELD_HOLIDAYS, 0, 0, 0, NULL },
+    { "exceptions", FIELD_EXCEPTIONS, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -239,6 +271,7 @@ static const im_config_field_t s_root [] = {
     { "classifier", FIELD_SECTION, S_FILE (policy), 0, 0, s_classifier },
     { "sla", FIELD_SECTION, S_FILE (policy), 0, 0, s_sla },
     { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
+    { "calendars", FIELD_CALENDARS, S_FILE (policy), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -250,6 +283,7 @@ static const im_config_field_t s_policy_root [] = {
     { "notifier", FIELD_SECTION, 0, 0, 0, s_policy_notifier },
     { "agents", FIELD_AGENTS, 0, 0, 0, NULL },
     { "groups", FIELD_GROUPS, 0, 0, 0, NULL },
+    { "calendars", FIELD_CALENDARS, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -453,6 +487,32 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
                                   category->subcategories,
                                   IM_POLICY_SUBCATEGORIES_MAX,
                                   &category->subcategories_n, false);
+            break;
+        case FIELD_CALENDARS:
+            policy->calendars_n = im_config_read_entries (
+                diag, name, key, value, s_calendar, policy->calendars,
+                sizeof (im_calendar_def_t), IM_POLICY_CALENDARS_MAX);
+            im_config_check_calendars (diag, name, value, policy);
+            break;
+        case FIELD_HOURS:
+            im_config_read_hours (diag, name, key, value,
+                                  (im_calendar_def_t *) base);
+            break;
+        case FIELD_HOLIDAYS:
+            im_config_read_holidays (diag, name, key, value,
+                                     (im_calendar_def_t *) base);
+            break;
+        case FIELD_EXCEPTIONS:
+            im_config_read_exceptions (diag, name, key, value,
+                                       (im_calendar_def_t *) base);
+            break;
+        case FIELD_PAUSE_ON:
+            im_config_read_names (diag, name, key, value, policy->pause_on,
+                                  IM_POLICY_PAUSE_MAX, &policy->pause_on_n,
+                                  false);
+            break;
+        case FIELD_PERCENTS:
+            im_config_read_percents (diag, name, key, value, policy);
             break;
         case FIELD_ROUTES: {
             im_policy_group_t *group = (im_policy_group_t *) base;

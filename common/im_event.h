@@ -59,7 +59,10 @@
     X (IM_EV_MEMBER,        "cluster.member")                              \
     X (IM_EV_ALERT_SEEN,    "alert.seen")                                  \
     X (IM_EV_PRINCIPAL,     "principal.changed")                           \
-    X (IM_EV_DENIED,        "access.denied")
+    X (IM_EV_DENIED,        "access.denied")                               \
+    X (IM_EV_SLA_PAUSED,    "sla.paused")                                  \
+    X (IM_EV_SLA_RESUMED,   "sla.resumed")                                 \
+    X (IM_EV_SLA_WARNING,   "sla.warning")
 
 #define IM_EVENT_ENUM(e, name) e,
 typedef enum {

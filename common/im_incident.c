@@ -19,6 +19,7 @@
 #include "im_keys.h"
 #include "im_command.h"
 #include "im_incident.h"
+#include "im_warnings.h"
 
 //  Lifecycle: which statuses each operator command may start from.
 //  Bit n is status n. Commands not in the table pass in any status.
@@ -139,7 +140,8 @@ im_incident_pending_reasons (void)
 }
 
 static const char *s_clock_names [IM_CLOCKS] = {
-    "response", "resolution", "close", "update" };
+    "response", "resolution", "close", "update", "warn-response",
+    "warn-resolution" };
 
 const char *
 im_clock_name (int clock)
@@ -168,5 +170,17 @@ im_incident_timer_due (const im_fields_t *incident, int clock)
     &&  status != IM_STATUS_RESOLVED && status != IM_STATUS_CLOSED
     &&  status != IM_STATUS_CANCELLED)
         return im_fields_int_or (incident, IM_KEY_UPDATE_DUE_MS, 0);
+    if (clock == IM_CLOCK_WARN_RESPONSE || clock == IM_CLOCK_WARN_RESOLUTION) {
+        const char *name = clock == IM_CLOCK_WARN_RESPONSE ? "response"
+                                                           : "resolution";
+        char key [48];
+        snprintf (key, sizeof key, "sla_%s", name);
+        if (!streq (im_fields_str_or (incident, key, ""), "running"))
+            return 0;
+        snprintf (key, sizeof key, "sla_%s_warnings", name);
+        im_warning_t next;
+        if (im_warnings_next (im_fields_str (incident, key), &next))
+            return next.at_ms;
+    }
     return 0;
 }

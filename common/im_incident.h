@@ -70,10 +70,12 @@ const char *
 #define IM_CLOCK_RESOLUTION     1
 #define IM_CLOCK_CLOSE          2   //  Auto-close of a resolved incident
 #define IM_CLOCK_UPDATE         3   //  A major incident's next update
-#define IM_CLOCKS               4
+#define IM_CLOCK_WARN_RESPONSE  4   //  The response clock's next warning
+#define IM_CLOCK_WARN_RESOLUTION 5  //  The resolution clock's next warning
+#define IM_CLOCKS               6
 
 //  Returns the name of clock ("response", "resolution", "close",
-//  "update"), or NULL
+//  "update", "warn-response", "warn-resolution"), or NULL
 const char *
     im_clock_name (int clock);
 
@@ -84,7 +86,9 @@ int
 //  Returns the due time of clock when it runs for incident, else 0: the
 //  close clock while it is resolved (close_due_ms), the update clock
 //  while it is a declared major incident not yet resolved
-//  (update_due_ms). The deadlines index holds exactly these.
+//  (update_due_ms), a warning clock while its SLA clock runs (the
+//  earliest of sla_<clock>_warnings). The deadlines index holds exactly
+//  these.
 int64_t
     im_incident_timer_due (const im_fields_t *incident, int clock);
 

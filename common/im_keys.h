@@ -93,6 +93,21 @@
     X (SLA_RESOLUTION_DUE_MS,    "sla_resolution_due_ms")                  \
     X (SLA_RESPONSE,             "sla_response")                           \
     X (SLA_RESOLUTION,           "sla_resolution")                         \
+    X (SLA_CALENDAR,             "sla_calendar")                           \
+    X (SLA_RESPONSE_PAUSED_AT_MS, "sla_response_paused_at_ms")             \
+    X (SLA_RESOLUTION_PAUSED_AT_MS, "sla_resolution_paused_at_ms")         \
+    X (SLA_RESPONSE_REMAINING_MS, "sla_response_remaining_ms")             \
+    X (SLA_RESOLUTION_REMAINING_MS, "sla_resolution_remaining_ms")         \
+    X (SLA_RESPONSE_PAUSED_MS,   "sla_response_paused_ms")                 \
+    X (SLA_RESOLUTION_PAUSED_MS, "sla_resolution_paused_ms")               \
+    X (SLA_RESPONSE_PAUSES,      "sla_response_pauses")                    \
+    X (SLA_RESOLUTION_PAUSES,    "sla_resolution_pauses")                  \
+    X (SLA_RESPONSE_TARGET_MS,   "sla_response_target_ms")                 \
+    X (SLA_RESOLUTION_TARGET_MS, "sla_resolution_target_ms")               \
+    X (SLA_RESPONSE_WARNINGS,    "sla_response_warnings")                  \
+    X (SLA_RESOLUTION_WARNINGS,  "sla_resolution_warnings")                \
+    X (SLA_RESPONSE_WARNED,      "sla_response_warned")                    \
+    X (SLA_RESOLUTION_WARNED,    "sla_resolution_warned")                  \
     X (DEDUP_KEY,                "dedup_key")                              \
     X (SEVERITY,                 "severity")                               \
     X (ALERTS,                   "alerts")                                 \

@@ -81,6 +81,16 @@ im_policy_defaults (im_policy_t *policy)
     }
     policy->request_response_ms = S_DAY;
     policy->request_resolution_ms = 5 * S_DAY;
+    im_strlcpy (policy->sla_calendar, IM_POLICY_CALENDAR_24X7,
+                sizeof policy->sla_calendar);
+    //  Waiting on the caller or a vendor is time the desk cannot act;
+    //  a change or a problem record is the desk's own work
+    im_strlcpy (policy->pause_on [0], "awaiting_caller", IM_POLICY_NAME_MAX);
+    im_strlcpy (policy->pause_on [1], "awaiting_vendor", IM_POLICY_NAME_MAX);
+    policy->pause_on_n = 2;
+    policy->warn_at [0] = 50;
+    policy->warn_at [1] = 75;
+    policy->warn_at_n = 2;
 
     policy->reopen_window_ms = IM_POLICY_REOPEN_WINDOW_MS;
     policy->auto_close_ms = IM_POLICY_AUTO_CLOSE_MS;
@@ -236,6 +246,45 @@ im_policy_categorize (const im_policy_t *policy, const char *text)
         }
     }
     return policy->default_category;
+}
+
+const im_calendar_def_t *
+im_policy_calendar (const im_policy_t *policy, const char *name)
+{
+    assert (policy);
+    static const im_calendar_def_t always = {
+        .name = IM_POLICY_CALENDAR_24X7, .always = true };
+    if (!name)
+        return NULL;
+    if (streq (name, IM_POLICY_CALENDAR_24X7))
+        return &always;
+    for (size_t index = 0; index < policy->calendars_n; index++)
+        if (streq (policy->calendars [index].name, name))
+            return &policy->calendars [index];
+    return NULL;
+}
+
+const char *
+im_policy_sla_calendar (const im_policy_t *policy, bool request,
+                        int priority)
+{
+    assert (policy);
+    const char *name = request ? policy->request_calendar
+                     : priority >= 1 && priority <= IM_PRIORITIES
+                     ? policy->calendar [priority - 1] : "";
+    if (!*name)
+        name = policy->sla_calendar;
+    return *name ? name : IM_POLICY_CALENDAR_24X7;
+}
+
+bool
+im_policy_pauses (const im_policy_t *policy, const char *reason)
+{
+    assert (policy);
+    for (size_t index = 0; reason && index < policy->pause_on_n; index++)
+        if (streq (policy->pause_on [index], reason))
+            return true;
+    return false;
 }
 
 bool

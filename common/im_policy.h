@@ -19,7 +19,7 @@
     that resolves, so a replay applies each incident's rules as they
     were at the time.
 
-    im_policy_t is a plain value type, large (some 380 KB): copy it
+    im_policy_t is a plain value type, large (some 430 KB): copy it
     freely, but not on a small stack.
 */
 #ifndef IM_POLICY_H_INCLUDED
@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "im_calendar.h"
 
 #define IM_POLICY_NAME_MAX          64      //  Names, with the NUL
 #define IM_POLICY_CATEGORIES_MAX    64
@@ -39,6 +40,10 @@
 #define IM_POLICY_GROUPS_MAX        32
 #define IM_POLICY_MEMBERS_MAX       32
 #define IM_PRIORITIES               5       //  P1..P5
+#define IM_POLICY_CALENDARS_MAX     8       //  Named calendars
+#define IM_POLICY_PAUSE_MAX         8       //  Reasons that pause clocks
+#define IM_POLICY_WARN_MAX          4       //  Warning fractions
+#define IM_POLICY_CALENDAR_24X7     "24x7"  //  The built-in calendar
 
 #define IM_POLICY_REOPEN_WINDOW_MS  (7 * 86400000ll)    //  7 days
 #define IM_POLICY_AUTO_CLOSE_MS     (3 * 86400000ll)    //  3 days
@@ -101,6 +106,28 @@ typedef struct {
                                     //  Resolution due after opening
     uint64_t request_response_ms;   //  Requests: 1d
     uint64_t request_resolution_ms; //  Requests: 5d
+    char sla_calendar [IM_POLICY_NAME_MAX];
+                                    //  sla.calendar: the targets'
+                                    //  calendar, "24x7" by default
+    char calendar [IM_PRIORITIES][IM_POLICY_NAME_MAX];
+                                    //  sla.Pn.calendar, "": sla_calendar
+    char request_calendar [IM_POLICY_NAME_MAX];
+                                    //  sla.request.calendar, "": same
+    size_t pause_on_n;              //  How many
+    char pause_on [IM_POLICY_PAUSE_MAX][IM_POLICY_NAME_MAX];
+                                    //  Pending reasons that pause the
+                                    //  clocks: awaiting_caller and
+                                    //  awaiting_vendor by default
+    size_t warn_at_n;               //  How many
+    uint64_t warn_at [IM_POLICY_WARN_MAX];
+                                    //  Percent of a target at which the
+                                    //  timer warns, ascending: 50, 75
+
+    //  calendars: business hours the SLA targets are measured in
+    size_t calendars_n;             //  How many, besides 24x7
+    im_calendar_def_t calendars [IM_POLICY_CALENDARS_MAX];
+                                    //  Each checked by im_calendar_new
+                                    //  when the policy was parsed
 
     //  lifecycle: the state machine's windows
     int64_t reopen_window_ms;       //  After resolution, REOPEN reopens;
@@ -190,6 +217,22 @@ const char *
 //  incidents of category are routed to, or NULL; borrowed from policy
 const char *
     im_policy_route (const im_policy_t *policy, const char *category);
+
+//  Returns the calendar named name: one of the policy's, or the
+//  built-in 24x7 (IM_POLICY_CALENDAR_24X7); NULL when there is none.
+//  Borrowed from policy (the built-in one is static).
+const im_calendar_def_t *
+    im_policy_calendar (const im_policy_t *policy, const char *name);
+
+//  Returns the name of the calendar the SLA targets of priority (1..5)
+//  are measured in, or of a request's when request; borrowed
+const char *
+    im_policy_sla_calendar (const im_policy_t *policy, bool request,
+                            int priority);
+
+//  True when an incident pending for reason pauses its SLA clocks
+bool
+    im_policy_pauses (const im_policy_t *policy, const char *reason);
 
 //  True when ts_ms (UTC) falls in business hours: Monday to Friday,
 //  from hours_start_ms to hours_end_ms after midnight

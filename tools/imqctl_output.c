@@ -214,6 +214,44 @@ s_is_time_key (const char *key)
     return length > 3 && streq (key + length - 3, "_ms");
 }
 
+//  True when key ends with suffix
+static bool
+s_ends_with (const char *key, const char *suffix)
+{
+    size_t length = strlen (key), tail = strlen (suffix);
+    return length > tail && streq (key + length - tail, suffix);
+}
+
+//  An SLA clock's pauses, "from-to,from-to" in ms, as one line each:
+//  "<from> - <to> (<length>)"
+static void
+s_text_pauses (const char *text, char *buffer, size_t size)
+{
+    *buffer = 0;
+    size_t used = 0;
+    while (*text && used + 1 < size) {
+        uint64_t from = 0, to = 0;
+        int consumed = 0;
+        if (sscanf (text, "%" SCNu64 "-%" SCNu64 "%n", &from, &to,
+                    &consumed) != 2 || to < from) {
+            im_strlcpy (buffer, text, size);
+            return;
+        }
+        char start [40], end [40], span [16];
+        im_format_time (from, start, sizeof start);
+        im_format_time (to, end, sizeof end);
+        imqctl_text_duration (to - from, span, sizeof span);
+        int written = snprintf (buffer + used, size - used, "%s%s - %s (%s)",
+                                used ? "\n" : "", start, end, span);
+        if (written < 0 || (size_t) written >= size - used)
+            return;
+        used += (size_t) written;
+        text += consumed;
+        if (*text == ',')
+            text++;
+    }
+}
+
 void
 imqctl_text_at (const im_fields_t *fields, size_t index,
                 char *buffer, size_t size)
@@ -222,12 +260,23 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
     const char *key = im_fields_key_at (fields, index);
     if (im_fields_type_at (fields, index) == IM_FIELD_STR) {
         const char *text = im_fields_str_at (fields, index);
-        im_strlcpy (buffer, *text? text: "-", size);
+        if (s_ends_with (key, "_pauses") && *text)
+            s_text_pauses (text, buffer, size);
+        else
+            im_strlcpy (buffer, *text? text: "-", size);
         return;
     }
     int64_t value = im_fields_int_at (fields, index);
     if (streq (key, "priority"))
         imqctl_text_priority (fields, buffer, size);
+    else
+    if ((s_ends_with (key, "_paused_ms") || s_ends_with (key, "_remaining_ms"))
+    &&  value >= 0) {
+        //  Lengths of time, not instants
+        char span [16];
+        imqctl_text_duration ((uint64_t) value, span, sizeof span);
+        snprintf (buffer, size, "%s (%" PRId64 " ms)", span, value);
+    }
     else
     if (s_is_time_key (key) && value > 0) {
         char time [40], span [16];

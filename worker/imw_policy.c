@@ -91,7 +91,8 @@ imw_policy_follow (imw_policy_t *self, const im_event_t *event,
 {
     assert (self && event);
     if (event->type != IM_EV_OPENED && event->type != IM_EV_CONVERTED
-    &&  event->type != IM_EV_CLASSIFIED && event->type != IM_EV_SLA_BREACHED)
+    &&  event->type != IM_EV_CLASSIFIED && event->type != IM_EV_SLA_BREACHED
+    &&  event->type != IM_EV_PENDING)
         return 0;
     int64_t wanted = event->payload
                    ? im_fields_int_or (event->payload, IM_KEY_POLICY_VERSION, 0)

@@ -19,12 +19,15 @@
     A declared major incident's next update is a fourth, "update": when
     it is due the timer sends MAJOR remind, which the broker records
     (major.update_due, for the notifier to tell the commander) with the
-    next due time, which arms the clock again.
+    next due time, which arms the clock again. Each SLA clock's next
+    warning is a clock too, "warn-response" or "warn-resolution"
+    (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's.
+
+    Deadlines and warnings are computed in the calendar the policy names
+    for the target (imw_calendars).
 */
 #include "imw_classes.h"
 
-#define IMW_SLA_RESPONSE    "response"
-#define IMW_SLA_RESOLUTION  "resolution"
 #define IMW_SLA_CLOSE       "close"
 #define IMW_SLA_UPDATE      "update"
 #define SWEEP_MS            2000        //  Between asks for past-due clocks
@@ -35,12 +38,15 @@ typedef struct {
                                         //  "close"
     uint64_t due_ms;                    //  Deadline, ms since the epoch
     int priority;                       //  Priority it was started with
+    int fraction;                       //  A warning clock: percent of
+                                        //  the target it warns at
     bool sent;                          //  SLA-BREACH sent, not answered
 } s_clock_t;
 
 struct _imw_sla_t {
     const im_policy_t *policy;          //  SLA targets, borrowed
     zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
+    imw_calendars_t *calendars;         //  The policy's, opened when used
     im_client_t *query;                 //  For sweeps, borrowed; NULL
                                         //  until started
     uint64_t swept_ms;                  //  When the last sweep ran
@@ -68,7 +74,8 @@ imw_sla_new (const im_policy_t *policy)
         return NULL;
     self->policy = policy;
     self->clocks = zhashx_new ();
-    if (!self->clocks) {
+    self->calendars = imw_calendars_new (policy);
+    if (!self->clocks || !self->calendars) {
         imw_sla_destroy (&self);
         return NULL;
     }
@@ -82,6 +89,7 @@ imw_sla_destroy (imw_sla_t **self_p)
     assert (self_p);
     if (*self_p) {
         imw_sla_t *self = *self_p;
+        imw_calendars_destroy (&self->calendars);
         zhashx_destroy (&self->clocks);
         free (self);
         *self_p = NULL;
@@ -92,6 +100,13 @@ int
 imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,
              uint64_t due_ms, int priority)
 {
+    return imw_sla_arm_warning (self, incident, clock, due_ms, priority, 0);
+}
+
+int
+imw_sla_arm_warning (imw_sla_t *self, uint64_t incident, const char *clock,
+                     uint64_t due_ms, int priority, int fraction)
+{
     assert (self && clock);
     if (im_clock_from_name (clock) < 0)
         return IM_EINVAL;
@@ -100,7 +115,7 @@ imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,
     char key [48];
     s_clock_key (incident, clock, key, sizeof key);
     s_clock_t *armed = (s_clock_t *) zhashx_lookup (self->clocks, key);
-    if (armed && armed->due_ms == due_ms)
+    if (armed && armed->due_ms == due_ms && armed->fraction == fraction)
         return 0;                   //  A repeat: keep whether it was sent
     s_clock_t *entry = (s_clock_t *) calloc (1, sizeof (s_clock_t));
     if (!entry)
@@ -109,6 +124,7 @@ imw_sla_arm (imw_sla_t *self, uint64_t incident, const char *clock,
     im_strlcpy (entry->clock, clock, sizeof entry->clock);
     entry->due_ms = due_ms;
     entry->priority = priority;
+    entry->fraction = fraction;
     zhashx_update (self->clocks, key, entry);
     return 0;
 }
@@ -154,6 +170,20 @@ s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
     return 0;
 }
 
+imw_calendars_t *
+imw_sla_calendars (imw_sla_t *self)
+{
+    assert (self);
+    return self->calendars;
+}
+
+const im_policy_t *
+imw_sla_policy (imw_sla_t *self)
+{
+    assert (self);
+    return self->policy;
+}
+
 static int
 s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
 {
@@ -164,26 +194,66 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     const char *type = im_fields_str_or (event->payload, IM_KEY_TYPE,
                                          "incident");
     bool request = streq (type, "request");
-    uint64_t response_due = event->ts_ms + (request
-        ? self->policy->request_response_ms
-        : self->policy->response_ms [priority - 1]);
-    uint64_t resolution_due = event->ts_ms + (request
+    uint64_t response_ms = request ? self->policy->request_response_ms
+                                   : self->policy->response_ms [priority - 1];
+    uint64_t resolution_ms = request
         ? self->policy->request_resolution_ms
-        : self->policy->resolution_ms [priority - 1]);
+        : self->policy->resolution_ms [priority - 1];
+    //  Deadlines in the target's calendar, from the leader's stamp, and
+    //  recorded: a replay never needs the calendar again
+    const char *calendar =
+        im_policy_sla_calendar (self->policy, request, (int) priority);
+    uint64_t response_due = 0, resolution_due = 0;
+    if (imw_calendars_add (self->calendars, calendar, event->ts_ms,
+                           response_ms, &response_due)
+    ||  imw_calendars_add (self->calendars, calendar, event->ts_ms,
+                           resolution_ms, &resolution_due)) {
+        zsys_error ("sla: incident %" PRIu64 ": no deadline in calendar "
+                    "'%s'", event->incident, calendar);
+        return IM_EINVAL;
+    }
+    //  And the instants of the warnings, at the policy's fractions of
+    //  each target in the same calendar
+    int percents [IM_POLICY_WARN_MAX];
+    size_t count = 0;
+    for (; count < self->policy->warn_at_n && count < IM_POLICY_WARN_MAX;
+         count++)
+        percents [count] = (int) self->policy->warn_at [count];
+    char response_warnings [IM_WARNINGS_TEXT];
+    char resolution_warnings [IM_WARNINGS_TEXT];
+    if (imw_sla_warnings (self, calendar, event->ts_ms, response_ms,
+                          response_ms, percents, count, response_warnings,
+                          sizeof response_warnings)
+    ||  imw_sla_warnings (self, calendar, event->ts_ms, resolution_ms,
+                          resolution_ms, percents, count,
+                          resolution_warnings, sizeof resolution_warnings))
+        return IM_EINVAL;
     im_fields_t *args = imw_output_add (out, "SLA-START", event->incident,
                                         "sla-start");
     if (!args
     ||  im_fields_set_int (args, IM_KEY_PRIORITY, priority)
     ||  im_fields_set_str (args, IM_KEY_TYPE, request ? "request" : "incident")
+    ||  im_fields_set_str (args, "calendar", calendar)
     ||  im_fields_set_int (args, IM_KEY_RESPONSE_DUE_MS, (int64_t) response_due)
     ||  im_fields_set_int (args, IM_KEY_RESOLUTION_DUE_MS,
-                           (int64_t) resolution_due))
+                           (int64_t) resolution_due)
+    ||  im_fields_set_int (args, "response_target_ms", (int64_t) response_ms)
+    ||  im_fields_set_int (args, "resolution_target_ms",
+                           (int64_t) resolution_ms)
+    ||  im_fields_set_str (args, "response_warnings", response_warnings)
+    ||  im_fields_set_str (args, "resolution_warnings", resolution_warnings))
         return IM_ENOMEM;
     int rc = imw_sla_arm (self, event->incident, IMW_SLA_RESPONSE,
                           response_due, (int) priority);
     if (rc == 0)
         rc = imw_sla_arm (self, event->incident, IMW_SLA_RESOLUTION,
                           resolution_due, (int) priority);
+    if (rc == 0)
+        rc = imw_sla_arm_next (self, event->incident, IMW_SLA_RESPONSE,
+                               response_warnings);
+    if (rc == 0)
+        rc = imw_sla_arm_next (self, event->incident, IMW_SLA_RESOLUTION,
+                               resolution_warnings);
     return rc;
 }
 
@@ -202,6 +272,14 @@ s_on_started (imw_sla_t *self, const im_event_t *event)
     if (rc == 0)
         rc = imw_sla_arm (self, event->incident, IMW_SLA_RESOLUTION,
                           (uint64_t) resolution_due, priority);
+    if (rc == 0)
+        rc = imw_sla_arm_next (self, event->incident, IMW_SLA_RESPONSE,
+                               im_fields_str (event->payload,
+                                              "response_warnings"));
+    if (rc == 0)
+        rc = imw_sla_arm_next (self, event->incident, IMW_SLA_RESOLUTION,
+                               im_fields_str (event->payload,
+                                              "resolution_warnings"));
     return rc;
 }
 
@@ -222,6 +300,8 @@ s_on_resolved (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
     imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
     imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
+    imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESPONSE);
+    imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESOLUTION);
     int64_t close_due = im_fields_int_or (event->payload, IM_KEY_CLOSE_DUE_MS,
                                           0);
     if (rc == 0 && close_due > 0)
@@ -244,17 +324,25 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
             return s_on_started (self, event);
         case IM_EV_ACKNOWLEDGED:
             imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
+            imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESPONSE);
             return s_stop (event, IMW_SLA_RESPONSE, out);
         case IM_EV_RESOLVED:
             return s_on_resolved (self, event, out);
         case IM_EV_SLA_STOPPED:
         case IM_EV_SLA_BREACHED:
             imw_sla_disarm (self, event->incident, clock);
+            imw_sla_arm_next (self, event->incident, clock, NULL);
             return 0;
+        case IM_EV_SLA_WARNING:
+            return imw_sla_arm_next (self, event->incident, clock,
+                                     im_fields_str (event->payload,
+                                                    "warnings"));
         case IM_EV_CLOSED:
         case IM_EV_CANCELLED:
             imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
             imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
+            imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESPONSE);
+            imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESOLUTION);
             imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);
             imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
             return 0;
@@ -272,6 +360,11 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         case IM_EV_REOPENED:
             imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);
             return 0;
+        case IM_EV_PENDING:
+        case IM_EV_RESUMED:
+        case IM_EV_SLA_PAUSED:
+        case IM_EV_SLA_RESUMED:
+            return imw_sla_hold (self, event, out);
         default:
             return 0;
     }
@@ -322,15 +415,30 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
             verb = "MAJOR";
             action = "remind";
         }
+        else
+        if (entry->fraction) {
+            verb = "SLA-WARN";
+            action = "warn";
+        }
+        //  A warning's id also names its fraction: one per clock and
+        //  fraction however many timers send it
         char request_id [IM_REQUEST_ID_MAX];
-        snprintf (request_id, sizeof request_id,
-                  "sla:%s:%" PRIu64 ":%s:%" PRIu64, action,
-                  entry->incident, entry->clock, entry->due_ms);
+        int length = snprintf (request_id, sizeof request_id,
+                               "sla:%s:%" PRIu64 ":%s:%" PRIu64, action,
+                               entry->incident, entry->clock, entry->due_ms);
+        if (entry->fraction && length > 0
+        &&  (size_t) length < sizeof request_id)
+            snprintf (request_id + length, sizeof request_id - (size_t) length,
+                      ":%d", entry->fraction);
         im_fields_t *args = imw_output_add (out, verb, entry->incident,
                                             request_id);
         bool breach = streq (action, "breach");
+        bool warn = streq (action, "warn");
         if (!args
         ||  (breach && im_fields_set_str (args, IM_KEY_CLOCK, entry->clock))
+        ||  (warn && im_fields_set_str (args, IM_KEY_CLOCK,
+                                        imw_sla_warned_clock (entry->clock)))
+        ||  (warn && im_fields_set_int (args, "fraction", entry->fraction))
         ||  (streq (action, "remind")
              && im_fields_set_str (args, IM_KEY_ACTION, "remind"))
         ||  im_fields_set_int (args, IM_KEY_DUE_MS, (int64_t) entry->due_ms))
@@ -347,9 +455,9 @@ imw_sla_answered (imw_sla_t *self, const char *request_id, int status)
     uint64_t incident = 0, due_ms = 0;
     char clock [16] = "";
     char action [16] = "";
-    if (sscanf (request_id, "sla:%15[a-z]:%" SCNu64 ":%15[a-z]:%" SCNu64,
+    if (sscanf (request_id, "sla:%15[a-z]:%" SCNu64 ":%15[a-z-]:%" SCNu64,
                 action, &incident, clock, &due_ms) != 4)
-        return;
+        return;                     //  A handler's request: nothing armed
     (void) status;                  //  Any definitive answer ends it
     //  A clock re-armed with another deadline meanwhile stays armed
     if (imw_sla_due (self, incident, clock) == due_ms)
@@ -369,9 +477,12 @@ imw_sla_restore (imw_sla_t *self, zlist_t *items)
         int64_t due_ms = im_fields_int_or (item, IM_KEY_DUE_MS, 0);
         const char *clock = im_fields_str_or (item, IM_KEY_CLOCK, "");
         int priority = (int) im_fields_int_or (item, IM_KEY_PRIORITY, 0);
-        if (incident > 0 && due_ms > 0
-        &&  imw_sla_arm (self, (uint64_t) incident, clock,
-                         (uint64_t) due_ms, priority) == 0)
+        int fraction = (int) im_fields_int_or (item, "fraction", 0);
+        bool warning = streq (clock, IMW_SLA_WARN_RESPONSE)
+                    || streq (clock, IMW_SLA_WARN_RESOLUTION);
+        if (incident > 0 && due_ms > 0 && warning == (fraction > 0)
+        &&  imw_sla_arm_warning (self, (uint64_t) incident, clock,
+                                 (uint64_t) due_ms, priority, fraction) == 0)
             armed++;
         else
             zsys_warning ("sla: SLA-CLOCKS item skipped (incident %" PRId64

@@ -6,8 +6,9 @@
     events; this role decides when they start and stop and watches the
     deadlines:
 
-        incident.classified    SLA-START {priority, response_due_ms,
-                               resolution_due_ms} ("sla-start"), arms both
+        incident.classified    SLA-START {priority, type, calendar,
+                               response_due_ms, resolution_due_ms}
+                               ("sla-start"), arms both
         sla.started            arms both from the payload, so restarts and
                                other instances converge on the log
         incident.acknowledged  SLA-STOP response ("sla-stop-response")
@@ -21,9 +22,29 @@
         incident.reopened      disarms the close clock
         major.declared/updated/update_due
                                arms the update clock at update_due_ms
+        incident.pending       for a reason in sla.pause_on: SLA-PAUSE
+                               {clock, at_ms, remaining_ms} per running
+                               clock ("sla-pause-<clock>")
+        incident.resumed       SLA-RESUME {clock, at_ms, due_ms} per
+                               paused clock ("sla-resume-<clock>"), due
+                               the working time left after the resume
+        sla.paused             disarms that clock (a paused clock never
+                               breaches)
+        sla.resumed            arms it at the new due_ms, and its next
+                               warning
+        sla.warning            arms the clock's next warning, if any
 
-    Due times are event time plus target: the leader's stamp, so every
-    instance computes the same deadlines and request ids. The timer
+    Each clock's warnings (sla.warn_at of its target, in its calendar)
+    are computed with its deadlines and sent as SLA-WARN {clock,
+    fraction, due_ms} when due, request id
+    "sla:warn:<incident>:warn-<clock>:<due_ms>:<fraction>"
+    (imw_sla_warn.c).
+
+    Due times are the target's working time after the event's time in
+    the calendar the policy names for the priority (or for requests),
+    24x7 by default: the leader's stamp, so every instance computes the
+    same deadlines and request ids. SLA-START records the calendar's
+    name and the deadlines, so a replay never needs the calendar. The timer
     sends SLA-BREACH {clock, due_ms} with request id
     "sla:breach:<incident>:<clock>:<due_ms>" IMW_SLA_GRACE_MS after a
     clock's deadline (for the close clock: CLOSE {due_ms} with request
@@ -46,8 +67,13 @@
 #include "im_event.h"
 #include "imw_output.h"
 #include "imw_role.h"
+#include "imw_calendars.h"
 
 #define IMW_SLA_GRACE_MS    1000        //  Wait past a deadline, for skew
+#define IMW_SLA_RESPONSE    "response"
+#define IMW_SLA_RESOLUTION  "resolution"
+#define IMW_SLA_WARN_RESPONSE   "warn-response"
+#define IMW_SLA_WARN_RESOLUTION "warn-resolution"
 
 typedef struct _imw_sla_t imw_sla_t;
 
@@ -67,6 +93,53 @@ void
 int
     imw_sla_handle (imw_sla_t *self, const im_event_t *event,
                     imw_output_t *out);
+
+//  The policy's calendars the timer computes in, borrowed
+imw_calendars_t *
+    imw_sla_calendars (imw_sla_t *self);
+
+//  The policy in force, borrowed
+const im_policy_t *
+    imw_sla_policy (imw_sla_t *self);
+
+//  Arms clock as a warning clock: at due_ms, SLA-WARN at fraction
+//  (percent of its target) instead of a breach
+int
+    imw_sla_arm_warning (imw_sla_t *self, uint64_t incident,
+                         const char *clock, uint64_t due_ms, int priority,
+                         int fraction);
+
+//  Warnings (imw_sla_warn.c). Formats into text ("50:<ms>,75:<ms>",
+//  im_warnings.h) the instants of count warnings at percents of
+//  target_ms for a clock that has left_ms of working time left at
+//  start_ms (the clock's start, left_ms = target_ms, or its resume):
+//  each is due when the working time left is (100 - percent) % of the
+//  target, in calendar; one already past is due at start_ms. Returns 0
+//  or IM_EINVAL.
+int
+    imw_sla_warnings (imw_sla_t *self, const char *calendar,
+                      uint64_t start_ms, uint64_t target_ms,
+                      uint64_t left_ms, const int *percents, size_t count,
+                      char *text, size_t size);
+
+//  Arms the warning clock of clock (response, resolution) at the
+//  earliest warning of the list warnings, or disarms it when there is
+//  none (warnings NULL or empty). Returns 0 or IM_ENOMEM.
+int
+    imw_sla_arm_next (imw_sla_t *self, uint64_t incident, const char *clock,
+                      const char *warnings);
+
+//  The SLA clock a warning clock warns for ("warn-response" gives
+//  "response"), static
+const char *
+    imw_sla_warned_clock (const char *warning_clock);
+
+//  Pauses and resumes clocks (imw_sla_hold.c): incident.pending,
+//  incident.resumed, sla.paused, sla.resumed as in the table above.
+//  Returns 0, IM_EINVAL or IM_ENOMEM.
+int
+    imw_sla_hold (imw_sla_t *self, const im_event_t *event,
+                  imw_output_t *out);
 
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
 //  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.

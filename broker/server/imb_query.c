@@ -89,7 +89,31 @@ s_list (const im_request_t *request, imc_store_t *store)
 typedef struct {
     zlist_t *items;                 //  im_fields_t *, owned
     size_t limit;                   //  Items wanted
+    imc_store_t *store;             //  For a warning's fraction, borrowed
 } s_clocks_t;
+
+//  Adds to item the fraction of the warning of clock due at due_ms,
+//  read from the incident's list of warnings not given yet
+static void
+s_add_fraction (imc_store_t *store, uint64_t incident, int clock,
+                uint64_t due_ms, im_fields_t *item)
+{
+    im_fields_t *projection = NULL;
+    if (imc_store_incident_get (store, incident, &projection))
+        return;
+    char key [48];
+    snprintf (key, sizeof key, "sla_%s_warnings",
+              clock == IM_CLOCK_WARN_RESPONSE ? "response" : "resolution");
+    im_warning_t warnings [IM_WARNINGS_MAX];
+    size_t count = 0;
+    if (im_warnings_parse (im_fields_str_or (projection, key, ""), warnings,
+                           &count) == 0)
+        for (size_t index = 0; index < count; index++)
+            if (warnings [index].at_ms == (int64_t) due_ms)
+                im_fields_set_int (item, "fraction",
+                                   warnings [index].percent);
+    im_fields_destroy (&projection);
+}
 
 static int
 s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
@@ -100,6 +124,8 @@ s_add_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
     const char *name = im_clock_name (clock);
     im_fields_set_str (item, IM_KEY_CLOCK, name ? name : "unknown");
     im_fields_set_int (item, IM_KEY_DUE_MS, (int64_t) due_ms);
+    if (clock == IM_CLOCK_WARN_RESPONSE || clock == IM_CLOCK_WARN_RESOLUTION)
+        s_add_fraction (clocks->store, incident, clock, due_ms, item);
     s_append (clocks->items, item);
     return zlist_size (clocks->items) >= clocks->limit;
 }
@@ -115,7 +141,7 @@ s_sla_clocks (const im_request_t *request, imc_store_t *store)
         return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
                                       "due_before must be >= 0 and limit "
                                       "1..10000");
-    s_clocks_t clocks = { zlist_new (), (size_t) limit };
+    s_clocks_t clocks = { zlist_new (), (size_t) limit, store };
     int rc = imc_store_deadlines_scan (store, (uint64_t) due_before,
                                        s_add_clock, &clocks);
     zmsg_t *reply = imb_query_list_reply (request->request_id, rc,

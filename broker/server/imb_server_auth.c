@@ -224,7 +224,8 @@ s_verb_role (const char *verb)
     } rules [] = {
         { "CLASSIFY", "classifier" },
         { "SLA-START", "sla" }, { "SLA-STOP", "sla" },
-        { "SLA-BREACH", "sla" },
+        { "SLA-BREACH", "sla" }, { "SLA-PAUSE", "sla" },
+        { "SLA-RESUME", "sla" }, { "SLA-WARN", "sla" },
         { "NOTIFY", "notifier" },
         { "CONFIG", "administrator" },
         { "CLUSTER-ADD", "administrator" },

@@ -358,6 +358,9 @@ static const struct {
     [IM_CMD_SLA_START]  = { s_decide_sla, false },
     [IM_CMD_SLA_STOP]   = { s_decide_sla, false },
     [IM_CMD_SLA_BREACH] = { s_decide_sla, false },
+    [IM_CMD_SLA_PAUSE]  = { s_decide_sla, false },
+    [IM_CMD_SLA_RESUME] = { s_decide_sla, false },
+    [IM_CMD_SLA_WARN]   = { s_decide_sla, false },
     [IM_CMD_NOTIFY]     = { imc_decide_notify, false },
 };
 

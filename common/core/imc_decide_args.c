@@ -143,6 +143,11 @@ static const s_arg_t s_prioritize_args [] = {
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_start_args [] = {
     { IM_KEY_PRIORITY, true, true, 1, 5 }, { IM_KEY_TYPE, false, false, 1, 16 },
+    { "calendar", false, false, 1, 63 },
+    { "response_target_ms", true, false, 1, INT64_MAX },
+    { "resolution_target_ms", true, false, 1, INT64_MAX },
+    { "response_warnings", false, false, 0, 255 },
+    { "resolution_warnings", false, false, 0, 255 },
     { IM_KEY_RESPONSE_DUE_MS, true, true, 1, INT64_MAX },
     { IM_KEY_RESOLUTION_DUE_MS, true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
@@ -153,6 +158,19 @@ static const s_arg_t s_sla_stop_args [] = {
 static const s_arg_t s_sla_breach_args [] = {
     { IM_KEY_CLOCK, false, true, 1, 16 },
     { IM_KEY_DUE_MS, true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_pause_args [] = {
+    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { "remaining_ms", true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_resume_args [] = {
+    { "clock", false, true, 1, 16 }, { "at_ms", true, true, 1, INT64_MAX },
+    { "due_ms", true, true, 1, INT64_MAX },
+    { "warnings", false, false, 0, 255 },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_warn_args [] = {
+    { "clock", false, true, 1, 16 }, { "fraction", true, true, 1, 99 },
+    { "due_ms", true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_notify_args [] = {
     { IM_KEY_RECIPIENT, false, true, 1, 63 },
@@ -241,6 +259,9 @@ s_rules (im_command_type_t type)
         case IM_CMD_SLA_START:  return s_sla_start_args;
         case IM_CMD_SLA_STOP:   return s_sla_stop_args;
         case IM_CMD_SLA_BREACH: return s_sla_breach_args;
+        case IM_CMD_SLA_PAUSE:  return s_sla_pause_args;
+        case IM_CMD_SLA_RESUME: return s_sla_resume_args;
+        case IM_CMD_SLA_WARN:   return s_sla_warn_args;
         case IM_CMD_NOTIFY:     return s_notify_args;
         case IM_CMD_ALERT:      return s_alert_args;
         default:                return NULL;

@@ -58,6 +58,7 @@ imc_decide_pend (const imc_decide_call_t *call, imc_decision_t *decision)
     im_fields_set_str (payload, IM_KEY_PREVIOUS_STATUS,
                        im_fields_str (call->incident, IM_KEY_STATUS));
     im_fields_set_str (payload, IM_KEY_STATUS, "pending");
+    imc_decide_sla_hold (call->incident, payload, true);
 }
 
 //  Back to where it was put on hold from
@@ -70,6 +71,7 @@ imc_decide_resume (const imc_decide_call_t *call, imc_decision_t *decision)
     im_fields_set_str (payload, IM_KEY_STATUS,
                        im_fields_str_or (call->incident, IM_KEY_PENDING_FROM,
                                          "in_progress"));
+    imc_decide_sla_hold (call->incident, payload, false);
 }
 
 void

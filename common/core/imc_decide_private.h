@@ -98,7 +98,17 @@ void
                       uint64_t new_id, const im_policy_t *policy,
                       imc_decision_t *decision);
 
-//  The decider of imc_decide_sla.c (SLA_START, SLA_STOP, SLA_BREACH)
+//  Copies into the payload of incident.pending (pending true) each
+//  running SLA clock's deadline (sla_<clock>_due_ms), or into that of
+//  incident.resumed each paused clock's working time left
+//  (sla_<clock>_remaining_ms), and the clocks' sla_calendar: what the
+//  SLA timer needs to pause or resume them, whatever it remembers
+void
+    imc_decide_sla_hold (const im_fields_t *incident, im_fields_t *payload,
+                         bool pending);
+
+//  The decider of imc_decide_sla.c (SLA_START, SLA_STOP, SLA_BREACH,
+//  SLA_PAUSE, SLA_RESUME)
 void
     imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
                     imc_decision_t *decision);

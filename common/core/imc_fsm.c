@@ -184,7 +184,7 @@ s_policy_stamped (const im_event_t *event)
 {
     return event->type == IM_EV_OPENED || event->type == IM_EV_CONVERTED
         || event->type == IM_EV_CLASSIFIED
-        || event->type == IM_EV_SLA_BREACHED;
+        || event->type == IM_EV_SLA_BREACHED || event->type == IM_EV_PENDING;
 }
 
 //  Counts a request result stored at ts_ms, for its expiry
@@ -309,13 +309,9 @@ s_apply_command (imc_fsm_t *self, imc_store_batch_t *batch,
                 continue;
             }
             bool timers = imc_fsm_moves_timers (event);
-            int64_t before [2] = { 0, 0 };
-            if (timers) {
-                before [0] = im_incident_timer_due (projection,
-                                                    IM_CLOCK_CLOSE);
-                before [1] = im_incident_timer_due (projection,
-                                                    IM_CLOCK_UPDATE);
-            }
+            int64_t before [IMC_FSM_TIMERS] = { 0 };
+            if (timers)
+                imc_fsm_timers_due (projection, before);
             if (event->type == IM_EV_SLA_STARTED)
                 imc_fsm_unindex_clocks (batch, event, projection);
             imc_fsm_evolve (self, projection, event);

@@ -1,11 +1,11 @@
 /*  imc_fsm_index - the deadlines index kept in step with the projections
 
     The SLA timer finds what is due by scanning the deadlines column
-    family, not the incidents. Every event that starts, stops or moves a
-    clock (SLA response and resolution, auto-close, major-incident
-    update) changes the index in the same write batch as the projection,
-    from the projection as the event left it: nothing here reads a clock
-    or the store.
+    family, not the incidents. Every event that starts, stops, pauses,
+    resumes or moves a clock (SLA response and resolution and their
+    warnings, auto-close, major-incident update) changes the index in
+    the same write batch as the projection, from the projection as the
+    event left it: nothing here reads a clock or the store.
 */
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,8 +44,11 @@ imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
                    const im_fields_t *incident)
 {
     if (event->type != IM_EV_SLA_STARTED && event->type != IM_EV_SLA_STOPPED
-    &&  event->type != IM_EV_SLA_BREACHED)
+    &&  event->type != IM_EV_SLA_BREACHED && event->type != IM_EV_SLA_PAUSED
+    &&  event->type != IM_EV_SLA_RESUMED)
         return;
+    //  A paused clock left the index at its deadline when it paused; it
+    //  comes back at the deadline its resume recorded
     for (int clock = IM_CLOCK_RESPONSE; clock <= IM_CLOCK_RESOLUTION;
          clock++) {
         char state_key [32], due_key [48];
@@ -67,7 +70,7 @@ imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
 }
 
 //  True for the events that can start, move or end the close or update
-//  clock (im_incident_timer_due)
+//  clock or a warning (im_incident_timer_due)
 bool
 imc_fsm_moves_timers (const im_event_t *event)
 {
@@ -79,28 +82,47 @@ imc_fsm_moves_timers (const im_event_t *event)
         case IM_EV_MAJOR_DECLARED:
         case IM_EV_MAJOR_UPDATED:
         case IM_EV_UPDATE_DUE:
+        case IM_EV_SLA_STARTED:
+        case IM_EV_SLA_STOPPED:
+        case IM_EV_SLA_BREACHED:
+        case IM_EV_SLA_PAUSED:
+        case IM_EV_SLA_RESUMED:
+        case IM_EV_SLA_WARNING:
             return true;
         default:
             return false;
     }
 }
 
-//  Keeps the close and update clocks in the deadlines index: before
-//  holds their due times before the event was folded
+static const int s_timers [IMC_FSM_TIMERS] = {
+    IM_CLOCK_CLOSE, IM_CLOCK_UPDATE, IM_CLOCK_WARN_RESPONSE,
+    IM_CLOCK_WARN_RESOLUTION };
+
+void
+imc_fsm_timers_due (const im_fields_t *incident,
+                    int64_t due [IMC_FSM_TIMERS])
+{
+    for (int index = 0; index < IMC_FSM_TIMERS; index++)
+        due [index] = im_incident_timer_due (incident, s_timers [index]);
+}
+
+//  Keeps the timers in the deadlines index: before holds their due
+//  times before the event was folded
 void
 imc_fsm_index_timers (imc_store_batch_t *batch, const im_event_t *event,
-                const int64_t before [2], const im_fields_t *incident)
+                      const int64_t before [IMC_FSM_TIMERS],
+                      const im_fields_t *incident)
 {
-    static const int clocks [2] = { IM_CLOCK_CLOSE, IM_CLOCK_UPDATE };
-    for (int index = 0; index < 2; index++) {
-        int64_t after = im_incident_timer_due (incident, clocks [index]);
+    for (int index = 0; index < IMC_FSM_TIMERS; index++) {
+        int64_t after = im_incident_timer_due (incident, s_timers [index]);
         if (before [index] == after)
             continue;
         if (before [index] > 0)
             imc_store_batch_delete_deadline (batch, (uint64_t) before [index],
-                                             event->incident, clocks [index]);
+                                             event->incident,
+                                             s_timers [index]);
         if (after > 0)
             imc_store_batch_put_deadline (batch, (uint64_t) after,
-                                          event->incident, clocks [index]);
+                                          event->incident, s_timers [index]);
     }
 }

@@ -21,16 +21,25 @@ void
     imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
                           const im_fields_t *incident);
 
+//  The timers of the index that follow im_incident_timer_due: close,
+//  update, and the SLA clocks' next warnings
+#define IMC_FSM_TIMERS  4
+
 //  True for the events that can start, move or end the close or update
-//  clock
+//  clock or a warning
 bool
     imc_fsm_moves_timers (const im_event_t *event);
 
-//  Moves the close and update clocks in the index: before holds their
-//  due times before the event was folded into incident
+//  Sets due [IMC_FSM_TIMERS] to the timers' due times in incident
+void
+    imc_fsm_timers_due (const im_fields_t *incident,
+                        int64_t due [IMC_FSM_TIMERS]);
+
+//  Moves the timers in the index: before holds their due times before
+//  the event was folded into incident
 void
     imc_fsm_index_timers (imc_store_batch_t *batch, const im_event_t *event,
-                          const int64_t before [2],
+                          const int64_t before [IMC_FSM_TIMERS],
                           const im_fields_t *incident);
 
 #endif

@@ -15,6 +15,7 @@
     escalation) is a small function a rule calls.
 */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,11 +115,100 @@ s_start_clocks (im_fields_t *incident, const im_event_t *event)
     }
 }
 
+#define S_PAUSES_MAX    512         //  Octets of a clock's pause list
+
+//  The payload's clock, when it is response or resolution
+static const char *
+s_sla_clock (const im_fields_t *payload)
+{
+    const char *clock = im_fields_str (payload, IM_KEY_CLOCK);
+    for (size_t index = 0; clock && index < S_CLOCKS; index++)
+        if (streq (clock, s_clocks [index].name))
+            return s_clocks [index].name;
+    return NULL;
+}
+
+//  Ends the pause of clock at to_ms: adds it to sla_<clock>_paused_ms
+//  and its interval "from-to" to sla_<clock>_pauses (comma-separated,
+//  the oldest dropped past S_PAUSES_MAX octets)
+static void
+s_pause_end (im_fields_t *incident, const char *clock, int64_t to_ms)
+{
+    char at_key [48], total_key [48], list_key [48], remaining_key [48];
+    snprintf (at_key, sizeof at_key, "sla_%s_paused_at_ms", clock);
+    snprintf (total_key, sizeof total_key, "sla_%s_paused_ms", clock);
+    snprintf (list_key, sizeof list_key, "sla_%s_pauses", clock);
+    snprintf (remaining_key, sizeof remaining_key, "sla_%s_remaining_ms",
+              clock);
+    int64_t from_ms = im_fields_int_or (incident, at_key, 0);
+    if (from_ms <= 0 || to_ms < from_ms)
+        return;
+    im_fields_set_int (incident, total_key,
+                       im_fields_int_or (incident, total_key, 0)
+                       + (to_ms - from_ms));
+    char list [S_PAUSES_MAX + 48];
+    const char *before = im_fields_str_or (incident, list_key, "");
+    snprintf (list, sizeof list, "%s%s%" PRId64 "-%" PRId64, before,
+              *before ? "," : "", from_ms, to_ms);
+    const char *kept = list;
+    while (strlen (kept) > S_PAUSES_MAX && strchr (kept, ','))
+        kept = strchr (kept, ',') + 1;
+    im_fields_set_str (incident, list_key, kept);
+    im_fields_remove (incident, at_key);
+    im_fields_remove (incident, remaining_key);
+}
+
 static void
 s_stop_clock (im_fields_t *incident, const im_event_t *event)
 {
     const char *result = im_fields_str (event->payload, IM_KEY_RESULT);
+    const char *clock = s_sla_clock (event->payload);
+    if (clock)                      //  A paused clock's pause ends too
+        s_pause_end (incident, clock,
+                     im_fields_int_or (event->payload, IM_KEY_AT_MS, 0));
     s_set_clock (incident, event->payload, result ? result : "met");
+}
+
+//  sla.paused, sla.resumed and sla.warning of the payload's clock
+static void
+s_hold_clock (im_fields_t *incident, const im_event_t *event)
+{
+    const im_fields_t *payload = event->payload;
+    const char *clock = s_sla_clock (payload);
+    if (!clock)
+        return;
+    char key [48];
+    int64_t at_ms = im_fields_int_or (payload, IM_KEY_AT_MS, 0);
+    if (event->type != IM_EV_SLA_PAUSED) {
+        //  The warnings not given yet: moved by a resume, one fewer
+        //  after a warning
+        snprintf (key, sizeof key, "sla_%s_warnings", clock);
+        s_copy (incident, payload, "warnings", key);
+    }
+    if (event->type == IM_EV_SLA_WARNING) {
+        snprintf (key, sizeof key, "sla_%s_warned", clock);
+        const char *before = im_fields_str_or (incident, key, "");
+        char warned [64];
+        snprintf (warned, sizeof warned, "%s%s%" PRId64, before,
+                  *before ? "," : "",
+                  im_fields_int_or (payload, "fraction", 0));
+        im_fields_set_str (incident, key, warned);
+        return;
+    }
+    if (event->type == IM_EV_SLA_PAUSED) {
+        s_set_clock (incident, payload, "paused");
+        snprintf (key, sizeof key, "sla_%s_paused_at_ms", clock);
+        im_fields_set_int (incident, key, at_ms);
+        snprintf (key, sizeof key, "sla_%s_remaining_ms", clock);
+        im_fields_set_int (incident, key,
+                           im_fields_int_or (payload, "remaining_ms", 0));
+        return;
+    }
+    s_pause_end (incident, clock, at_ms);
+    s_set_clock (incident, payload, "running");
+    snprintf (key, sizeof key, "sla_%s_due_ms", clock);
+    im_fields_set_int (incident, key,
+                       im_fields_int_or (payload, IM_KEY_DUE_MS, 0));
 }
 
 static void
@@ -264,10 +354,16 @@ static const s_rule_t s_sla_started [] = {
     COPY_AS (IM_KEY_SLA_TYPE, IM_KEY_TYPE),
     COPY_AS (IM_KEY_SLA_RESPONSE_DUE_MS, IM_KEY_RESPONSE_DUE_MS),
     COPY_AS (IM_KEY_SLA_RESOLUTION_DUE_MS, IM_KEY_RESOLUTION_DUE_MS),
+    COPY_AS ("sla_calendar", "calendar"),
+    COPY_AS ("sla_response_target_ms", "response_target_ms"),
+    COPY_AS ("sla_resolution_target_ms", "resolution_target_ms"),
+    COPY_AS ("sla_response_warnings", "response_warnings"),
+    COPY_AS ("sla_resolution_warnings", "resolution_warnings"),
     CALL (s_start_clocks), END };
 static const s_rule_t s_sla_stopped [] = { CALL (s_stop_clock), END };
 static const s_rule_t s_sla_breached [] = {
     CALL (s_breach_clock), COUNT (IM_KEY_BREACHES), END };
+static const s_rule_t s_sla_held [] = { CALL (s_hold_clock), END };
 static const s_rule_t s_notified [] = { COUNT (IM_KEY_NOTIFICATIONS), END };
 static const s_rule_t s_alert_repeated [] = {
     COPY (IM_KEY_ALERTS), COPY (IM_KEY_ALERT_OCCURRENCE),
@@ -320,6 +416,9 @@ static const s_rule_t *const s_rules [IM_EV_MAX] = {
     [IM_EV_SLA_STARTED] = s_sla_started,
     [IM_EV_SLA_STOPPED] = s_sla_stopped,
     [IM_EV_SLA_BREACHED] = s_sla_breached,
+    [IM_EV_SLA_PAUSED] = s_sla_held,
+    [IM_EV_SLA_RESUMED] = s_sla_held,
+    [IM_EV_SLA_WARNING] = s_sla_held,
     [IM_EV_NOTIFIED] = s_notified,
     [IM_EV_ALERT_REPEATED] = s_alert_repeated,
     [IM_EV_ALERT_SEEN] = s_alert_seen,

@@ -446,7 +446,8 @@ test_unknown_keys_are_named (void **state)
                                  "node:\n  id: 2\n  colour: red\n"),
                       IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: unknown key 'nodes' (known: "
-                       "node, cluster, http, security, classifier, sla, notifier)");
+                       "node, cluster, http, security, classifier, sla, notifier, "
+                       "calendars)");
     assert_non_null (strstr (f->errbuf, ":5:3: error: node: unknown key "
                                         "'colour' (known: id, data, "));
     assert_int_equal (s_error_count (f), 2);
@@ -455,9 +456,9 @@ test_unknown_keys_are_named (void **state)
     assert_int_equal (s_load (f, "sla:\n  P6: {response: 1h}\n"
                                  "  P1: {respond: 1h}\n"), IM_ECONFIG);
     s_assert_error (f, "2:3: error: sla: unknown key 'P6' (known: P1, P2, "
-                       "P3, P4, P5, request)");
+                       "P3, P4, P5, request, calendar, pause_on, warn_at)");
     s_assert_error (f, "3:8: error: sla.P1: unknown key 'respond' (known: "
-                       "response, resolution)");
+                       "response, resolution, calendar)");
 }
 
 static void
@@ -562,7 +563,7 @@ test_wrong_types_are_reported (void **state)
     assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
                        "node, cluster, http, security, classifier, sla, notifier, "
-                       "found a sequence");
+                       "calendars, found a sequence");
 }
 
 static void
@@ -767,7 +768,8 @@ test_every_error_is_reported_and_nothing_applied (void **state)
     s_assert_error (f, "8:29: error: notifier.breach_recipients[1]: expected "
                        "a single value, found a sequence");
     s_assert_error (f, "9:1: error: top level: unknown key 'extra' (known: "
-                       "node, cluster, http, security, classifier, sla, notifier)");
+                       "node, cluster, http, security, classifier, sla, notifier, "
+                       "calendars)");
     //  The valid keys were not applied either
     s_assert_defaults (f);
 }
@@ -840,7 +842,8 @@ test_a_policy_is_parsed_from_text_without_node_settings (void **state)
     assert_non_null (strstr (f->errbuf, "desk.yaml:1:1: error: top level: "
                                         "unknown key 'node' (known: "
                                         "classifier, sla, lifecycle, "
-                                        "notifier, agents, groups)"));
+                                        "notifier, agents, groups, "
+                                        "calendars)"));
     assert_non_null (strstr (f->errbuf, "desk.yaml:4:18: error: "
                                         "lifecycle.reopen_window: 'soon'"));
     assert_non_null (strstr (f->errbuf, "desk.yaml:6:3: error: notifier: "
@@ -992,6 +995,142 @@ test_categorize_first_category_wins (void **state)
     assert_string_equal (im_policy_categorize (f->policy, "printer"), "misc");
 }
 
+//  Calendars: read into the policy, named by the SLA targets, and every
+//  mistake reported at its line and column
+static void
+test_calendars_are_read_and_named_by_targets (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    const char *text =
+        "sla:\n"
+        "  calendar: business\n"
+        "  P1: {response: 15m, resolution: 4h, calendar: 24x7}\n"
+        "  request: {calendar: weekend}\n"
+        "  pause_on: [awaiting_vendor]\n"
+        "  warn_at: [25, 50, 90]\n"
+        "calendars:\n"
+        "  - name: business\n"
+        "    zone: Europe/Berlin\n"
+        "    hours: {mon-fri: \"08:00-18:00\", sat: \"09:00-13:00\"}\n"
+        "    holidays: [\"12-25\", \"2026-12-31\", last monday of may]\n"
+        "    exceptions:\n"
+        "      - {date: \"2026-12-24\", hours: \"08:00-12:00\"}\n"
+        "      - {date: \"2026-12-28\", hours: closed}\n"
+        "  - {name: weekend, always: true}\n";
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", text, 1,
+                                       f->errbuf, sizeof f->errbuf), 0);
+    assert_int_equal (f->policy->calendars_n, 2);
+    const im_calendar_def_t *business =
+        im_policy_calendar (f->policy, "business");
+    assert_non_null (business);
+    assert_string_equal (business->zone, "Europe/Berlin");
+    assert_false (business->always);
+    assert_int_equal (business->week [0].spans_n, 1);
+    assert_int_equal (business->week [0].spans [0].start, 8 * 60);
+    assert_int_equal (business->week [4].spans [0].end, 18 * 60);
+    assert_int_equal (business->week [5].spans [0].end, 13 * 60);
+    assert_int_equal (business->week [6].spans_n, 0);
+    assert_int_equal (business->holidays_n, 3);
+    assert_int_equal (business->holidays [0].year, 0);
+    assert_int_equal (business->holidays [1].year, 2026);
+    assert_int_equal (business->holidays [2].nth, -1);
+    assert_int_equal (business->exceptions_n, 2);
+    assert_int_equal (business->exceptions [0].day.spans [0].end, 12 * 60);
+    assert_int_equal (business->exceptions [1].day.spans_n, 0);
+    assert_true (im_policy_calendar (f->policy, "weekend")->always);
+    assert_true (im_policy_calendar (f->policy, "24x7")->always);
+    assert_null (im_policy_calendar (f->policy, "nights"));
+    assert_string_equal (im_policy_sla_calendar (f->policy, false, 1),
+                         "24x7");
+    assert_string_equal (im_policy_sla_calendar (f->policy, false, 2),
+                         "business");
+    assert_string_equal (im_policy_sla_calendar (f->policy, true, 1),
+                         "weekend");
+    assert_true (im_policy_pauses (f->policy, "awaiting_vendor"));
+    assert_false (im_policy_pauses (f->policy, "awaiting_caller"));
+    assert_int_equal (f->policy->warn_at_n, 3);
+    assert_int_equal (f->policy->warn_at [2], 90);
+
+    //  The defaults: 24x7 everywhere, pausing for the caller and a
+    //  vendor, warnings at half and three quarters
+    assert_string_equal (im_policy_sla_calendar (f->rules, false, 3),
+                         "24x7");
+    assert_true (im_policy_pauses (f->rules, "awaiting_caller"));
+    assert_true (im_policy_pauses (f->rules, "awaiting_vendor"));
+    assert_false (im_policy_pauses (f->rules, "awaiting_change"));
+    assert_int_equal (f->rules->warn_at_n, 2);
+    assert_int_equal (f->rules->warn_at [0], 50);
+    assert_int_equal (f->rules->warn_at [1], 75);
+
+    const char *bad =
+        "sla:\n"
+        "  calendar: business\n"
+        "  P2: {calendar: nights}\n"
+        "  pause_on: [awaiting_godot]\n"
+        "  warn_at: [75, 50]\n"
+        "calendars:\n"
+        "  - {name: business, zone: Europe/Nowhere, hours: {mon: \"9-5\"}}\n"
+        "  - {name: 24x7, always: true}\n"
+        "  - {name: lazy, zone: UTC}\n"
+        "  - name: odd\n"
+        "    zone: UTC\n"
+        "    hours: {funday: \"08:00-18:00\", mon: \"08:00-18:00\"}\n"
+        "    holidays: [\"13-01\"]\n"
+        "    exceptions: [{date: \"12-24\"}]\n";
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", bad, 2,
+                                       f->errbuf, sizeof f->errbuf),
+                      IM_ECONFIG);
+    assert_int_equal (f->policy->version, 1);
+    assert_non_null (strstr (f->errbuf, "desk.yaml:3:18: error: "
+                                        "sla.P2.calendar: no calendar "
+                                        "'nights'"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:4:14: error: "
+                                        "sla.pause_on[0]: 'awaiting_godot' "
+                                        "is not a pending reason"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:5:17: error: "
+                                        "sla.warn_at[1]: 50 is not above"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:7:58: error: "
+                                        "calendars[0].hours.mon: "));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:8:5: error: "
+                                        "calendars[1]: '24x7' is the "
+                                        "built-in"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:9:5: error: "
+                                        "calendars[2]: calendar 'lazy' "
+                                        "needs zone and hours"));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:12:13: error: "
+                                        "calendars[3].hours: "));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:13:17: error: "
+                                        "calendars[3].holidays[0]: "));
+    assert_non_null (strstr (f->errbuf, "desk.yaml:14:18: error: "
+                                        "calendars[3].exceptions[0]: "
+                                        "missing hours"));
+    assert_null (strstr (f->errbuf, "'odd'"));
+    assert_int_equal (s_error_count (f), 10);
+
+    //  The zone alone wrong: reported at the zone, by im_calendar_new
+    const char *zone = "calendars:\n"
+                       "  - name: business\n"
+                       "    zone: Europe/Nowhere\n"
+                       "    hours: {mon-fri: \"08:00-18:00\"}\n";
+    assert_int_equal (im_policy_parse (f->policy, "desk.yaml", zone, 3,
+                                       f->errbuf, sizeof f->errbuf),
+                      IM_ECONFIG);
+    assert_non_null (strstr (f->errbuf, "desk.yaml:3:11: error: "
+                                        "calendars[0]: calendar 'business': "
+                                        "unknown time zone "
+                                        "'Europe/Nowhere'"));
+    assert_int_equal (s_error_count (f), 1);
+
+    //  A node's file holds calendars too, for its workers' policy
+    assert_int_equal (s_load (f, "sla:\n  calendar: office\ncalendars:\n"
+                                 "  - {name: office, zone: Asia/Tokyo, "
+                                 "hours: {mon-fri: \"09:00-17:00\"}}\n"), 0);
+    assert_string_equal (im_policy_sla_calendar (f->policy, false, 4),
+                         "office");
+    assert_string_equal (im_policy_calendar (f->policy, "office")->zone,
+                         "Asia/Tokyo");
+}
+
 //  Errors quote the text, and a policy's go back to the client in a
 //  reply of 256 octets at most: cut anywhere, they stay UTF-8
 static void
@@ -1049,6 +1188,7 @@ main (void)
         T (test_categorize_matches_whole_words_in_any_case),
         T (test_categorize_first_category_wins),
         T (test_errors_cut_short_stay_utf8),
+        T (test_calendars_are_read_and_named_by_targets),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -923,9 +923,14 @@ test_sla_breach_is_checked_against_times (void **state)
     fixture_t *f = (fixture_t *) *state;
     s_open (f, "s:db slow");        //  ts 1000000 (incident 0 + 1e6)
     s_apply_one (f, s_command ("SLA-START", 1, NULL, "priority", "i:2",
+                               "calendar", "s:office",
                                "response_due_ms", "i:1000001",
                                "resolution_due_ms", "i:1000005", NULL));
     assert_int_equal (s_result (f, 0)->status, 200);
+    //  The calendar's name is recorded with the deadlines
+    im_fields_t *started = s_incident (f, 1);
+    assert_string_equal (im_fields_str (started, "sla_calendar"), "office");
+    im_fields_destroy (&started);
     //  Both clocks run, and the index of deadlines knows them by due time
     assert_int_equal (s_deadlines (f, UINT64_MAX), 2);
     assert_int_equal (s_deadlines (f, 1000001), 1);

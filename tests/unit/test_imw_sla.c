@@ -145,7 +145,10 @@ test_classified_starts_both_clocks_from_config (void **state)
                       resolution_due);
     assert_int_equal (imw_sla_due (f->sla, 5, "response"), response_due);
     assert_int_equal (imw_sla_due (f->sla, 5, "resolution"), resolution_due);
-    assert_int_equal (imw_sla_armed (f->sla), 2);
+    //  And each clock's first warning, at half its target
+    assert_int_equal (imw_sla_armed (f->sla), 4);
+    assert_int_equal (imw_sla_due (f->sla, 5, "warn-response"),
+                      T0 + f->policy->response_ms [1] / 2);
 }
 
 static void
@@ -231,6 +234,7 @@ static void
 test_breach_is_sent_once_when_due_passes (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
+    f->policy->warn_at_n = 0;       //  Warnings: test_imw_sla_calendar
     s_classify (f, 5, 1);
     imw_output_clear (f->out);
     uint64_t due = T0 + f->policy->response_ms [0];

@@ -1,0 +1,381 @@
+/*  test_imc_fsm_sla - SLA clocks paused and resumed by the state machine
+
+    Runs the real state machine over a real RocksDB in a temp directory,
+    with each command's leader stamp set by the test: the SLA timer's
+    SLA-PAUSE and SLA-RESUME are checked against the incident's status
+    and clocks, recorded in the projection, and kept in step with the
+    deadlines index.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "im_classes.h"
+#include "imc_store.h"
+#include "imc_incident.h"
+#include "imc_fsm.h"
+
+#define T0  1000000                 //  The tests' first stamp
+
+typedef struct {
+    char dir [256];                 //  Temp directory, removed in teardown
+    imc_store_t *store;             //  Store under test
+    imc_fsm_t *fsm;                 //  State machine under test
+    uint64_t index;                 //  Last Raft index used
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
+    assert_non_null (f);
+    const char *base = getenv ("IM_TEST_TMPDIR");
+    if (base)
+        zsys_dir_create ("%s", base);
+    snprintf (f->dir, sizeof f->dir, "%s/imc-fsm-sla-XXXXXX",
+              base ? base : "/tmp");
+    assert_non_null (mkdtemp (f->dir));
+    char path [300], errbuf [256];
+    snprintf (path, sizeof path, "%s/store", f->dir);
+    f->store = imc_store_new (path, NULL, errbuf, sizeof errbuf);
+    assert_non_null (f->store);
+    f->fsm = imc_fsm_new (f->store);
+    assert_non_null (f->fsm);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    imc_fsm_destroy (&f->fsm);
+    imc_store_destroy (&f->store);
+    im_remove_tree (f->dir);        //  A mktemp tree of its own
+    free (f);
+    return 0;
+}
+
+//  Applies one command stamped ts_ms to incident 1: verb, then key/value
+//  pairs ("key", "s:text" or "i:123"), NULL-terminated. Returns the
+//  status of its result.
+static int
+s_do (fixture_t *f, uint64_t ts_ms, const char *verb, ...)
+{
+    im_command_t *command = im_command_new ();
+    command->type = im_command_type_from_name (verb);
+    assert_int_not_equal (command->type, IM_CMD_NONE);
+    command->incident = streq (verb, "OPEN") ? 0 : 1;
+    command->ts_ms = ts_ms;
+    snprintf (command->actor, sizeof command->actor, "tester");
+    va_list args;
+    va_start (args, verb);
+    const char *key = va_arg (args, const char *);
+    while (key) {
+        const char *value = va_arg (args, const char *);
+        if (value [0] == 'i')
+            im_fields_set_int (command->args, key,
+                               strtoll (value + 2, NULL, 10));
+        else
+            im_fields_set_str (command->args, key, value + 2);
+        key = va_arg (args, const char *);
+    }
+    va_end (args);
+    void *data;
+    size_t size;
+    assert_int_equal (im_entry_encode (&command, 1, malloc, &data, &size), 0);
+    assert_int_equal (imc_fsm_apply (f->fsm, ++f->index, data, size), 0);
+    free (data);
+    im_command_destroy (&command);
+    size_t count;
+    const imc_fsm_result_t *results = imc_fsm_results (f->fsm, &count);
+    assert_int_equal (count, 1);
+    return results [0].status;
+}
+
+static im_fields_t *
+s_incident (fixture_t *f)
+{
+    im_fields_t *incident = NULL;
+    assert_int_equal (imc_store_incident_get (f->store, 1, &incident), 0);
+    return incident;
+}
+
+//  The last event recorded (the caller destroys it)
+static im_event_t *
+s_last_event (fixture_t *f)
+{
+    char *data = NULL;
+    size_t size = 0;
+    assert_int_equal (imc_store_event_get (f->store,
+                                           imc_fsm_last_seq (f->fsm),
+                                           &data, &size), 0);
+    im_event_t *event = im_event_new ();
+    char errbuf [256];
+    assert_int_equal (im_event_decode (event, data, size, errbuf,
+                                       sizeof errbuf), 0);
+    free (data);
+    return event;
+}
+
+//  Finds clock's deadline in the index
+typedef struct {
+    int clock;                      //  Clock looked for
+    int count;                      //  Its entries
+    uint64_t due_ms;                //  The last one's due time
+} s_found_t;
+
+static int
+s_find_clock (uint64_t due_ms, uint64_t incident, int clock, void *arg)
+{
+    s_found_t *found = (s_found_t *) arg;
+    if (incident == 1 && clock == found->clock) {
+        found->count++;
+        found->due_ms = due_ms;
+    }
+    return 0;
+}
+
+static s_found_t
+s_indexed (fixture_t *f, int clock)
+{
+    s_found_t found = { clock, 0, 0 };
+    assert_int_equal (imc_store_deadlines_scan (f->store, UINT64_MAX,
+                                                s_find_clock, &found), 0);
+    return found;
+}
+
+//  Opens incident 1, starts its clocks (response due at T0 + 100,
+//  resolution at T0 + 500) and assigns it
+static void
+s_start (fixture_t *f)
+{
+    assert_int_equal (s_do (f, T0, "OPEN", "title", "s:vpn drops",
+                            "reporter", "s:ann", NULL), 200);
+    assert_int_equal (s_do (f, T0, "SLA-START", "priority", "i:3",
+                            "calendar", "s:office",
+                            "response_due_ms", "i:1000100",
+                            "resolution_due_ms", "i:1000500", NULL), 200);
+    //  Only an assigned incident can be put on hold
+    assert_int_equal (s_do (f, T0, "ASSIGN", "group", "s:desk", "agent",
+                            "s:bob", NULL), 200);
+}
+
+static void
+test_a_pending_incident_pauses_and_resumes_its_clocks (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start (f);
+    //  Not pending: no pause
+    assert_int_equal (s_do (f, T0 + 5, "SLA-PAUSE", "clock", "s:response",
+                            "at_ms", "i:1000005", "remaining_ms", "i:95",
+                            NULL), 409);
+    //  incident.pending names the running clocks' deadlines and calendar
+    assert_int_equal (s_do (f, T0 + 10, "PEND", "reason",
+                            "s:awaiting_vendor", NULL), 200);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_PENDING);
+    assert_int_equal (im_fields_int_or (event->payload,
+                                        "sla_response_due_ms", 0), T0 + 100);
+    assert_int_equal (im_fields_int_or (event->payload,
+                                        "sla_resolution_due_ms", 0), T0 + 500);
+    assert_string_equal (im_fields_str (event->payload, "sla_calendar"),
+                         "office");
+    im_event_destroy (&event);
+
+    assert_int_equal (s_do (f, T0 + 10, "SLA-PAUSE", "clock", "s:response",
+                            "at_ms", "i:1000010", "remaining_ms", "i:90",
+                            NULL), 200);
+    im_fields_t *incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_response"), "paused");
+    assert_int_equal (im_fields_int_or (incident,
+                                        "sla_response_remaining_ms", 0), 90);
+    im_fields_destroy (&incident);
+    //  Out of the index: SLA-CLOCKS does not list it, and it never
+    //  breaches
+    assert_int_equal (s_indexed (f, IM_CLOCK_RESPONSE).count, 0);
+    assert_int_equal (s_indexed (f, IM_CLOCK_RESOLUTION).count, 1);
+    assert_int_equal (s_do (f, T0 + 200, "SLA-BREACH", "clock", "s:response",
+                            "due_ms", "i:1000100", NULL), 409);
+    //  Paused twice, or resumed while pending: refused
+    assert_int_equal (s_do (f, T0 + 20, "SLA-PAUSE", "clock", "s:response",
+                            "at_ms", "i:1000020", "remaining_ms", "i:80",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 20, "SLA-RESUME", "clock", "s:response",
+                            "at_ms", "i:1000020", "due_ms", "i:1000110",
+                            NULL), 409);
+
+    //  incident.resumed names the paused clocks' working time left
+    assert_int_equal (s_do (f, T0 + 50, "RESUME", NULL), 200);
+    event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_RESUMED);
+    assert_int_equal (im_fields_int_or (event->payload,
+                                        "sla_response_remaining_ms", 0), 90);
+    assert_false (im_fields_has (event->payload,
+                                 "sla_resolution_remaining_ms"));
+    im_event_destroy (&event);
+    //  A resume before the pause, or due before the resume: refused
+    assert_int_equal (s_do (f, T0 + 50, "SLA-RESUME", "clock", "s:response",
+                            "at_ms", "i:1000005", "due_ms", "i:1000140",
+                            NULL), 400);
+    assert_int_equal (s_do (f, T0 + 50, "SLA-RESUME", "clock", "s:response",
+                            "at_ms", "i:1000050", "due_ms", "i:1000050",
+                            NULL), 400);
+    assert_int_equal (s_do (f, T0 + 50, "SLA-RESUME", "clock", "s:response",
+                            "at_ms", "i:1000050", "due_ms", "i:1000140",
+                            NULL), 200);
+    event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_RESUMED);
+    assert_int_equal (im_fields_int_or (event->payload, "paused_ms", 0), 40);
+    im_event_destroy (&event);
+    incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_response"), "running");
+    assert_int_equal (im_fields_int_or (incident, "sla_response_due_ms", 0),
+                      T0 + 140);
+    assert_int_equal (im_fields_int_or (incident, "sla_response_paused_ms",
+                                        0), 40);
+    assert_string_equal (im_fields_str (incident, "sla_response_pauses"),
+                         "1000010-1000050");
+    assert_false (im_fields_has (incident, "sla_response_paused_at_ms"));
+    im_fields_destroy (&incident);
+    //  Back in the index at the new deadline, which a breach must name
+    s_found_t found = s_indexed (f, IM_CLOCK_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 140);
+    assert_int_equal (s_do (f, T0 + 150, "SLA-BREACH", "clock", "s:response",
+                            "due_ms", "i:1000100", NULL), 409);
+    assert_int_equal (s_do (f, T0 + 150, "SLA-BREACH", "clock", "s:response",
+                            "due_ms", "i:1000140", NULL), 200);
+
+    //  A second pause adds to the first; a stop while paused is met and
+    //  ends the pause
+    assert_int_equal (s_do (f, T0 + 200, "PEND", "reason",
+                            "s:awaiting_caller", NULL), 200);
+    assert_int_equal (s_do (f, T0 + 200, "SLA-PAUSE", "clock",
+                            "s:resolution", "at_ms", "i:1000200",
+                            "remaining_ms", "i:300", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_RESOLUTION).count, 0);
+    assert_int_equal (s_do (f, T0 + 900, "SLA-STOP", "clock", "s:resolution",
+                            "at_ms", "i:1000900", NULL), 200);
+    event = s_last_event (f);
+    assert_string_equal (im_fields_str (event->payload, "result"), "met");
+    im_event_destroy (&event);
+    incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_resolution"), "met");
+    assert_int_equal (im_fields_int_or (incident, "sla_resolution_paused_ms",
+                                        0), 700);
+    im_fields_destroy (&incident);
+    assert_int_equal (s_indexed (f, IM_CLOCK_RESOLUTION).count, 0);
+}
+
+//  A pause after the deadline is refused: the breach is due
+static void
+test_a_clock_past_due_does_not_pause (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start (f);
+    assert_int_equal (s_do (f, T0 + 120, "PEND", "reason",
+                            "s:awaiting_caller", NULL), 200);
+    assert_int_equal (s_do (f, T0 + 120, "SLA-PAUSE", "clock", "s:response",
+                            "at_ms", "i:1000120", "remaining_ms", "i:1",
+                            NULL), 409);
+    assert_int_equal (s_indexed (f, IM_CLOCK_RESPONSE).count, 1);
+}
+
+//  Warnings: given once each, from the list SLA-START recorded; the next
+//  one is in the index while its clock runs, and a resume moves them
+static void
+test_warnings_are_given_once_and_follow_the_clock (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_do (f, T0, "OPEN", "title", "s:disk full",
+                            "reporter", "s:ann", NULL), 200);
+    assert_int_equal (s_do (f, T0, "SLA-START", "priority", "i:3",
+                            "response_due_ms", "i:1000100",
+                            "resolution_due_ms", "i:1000500",
+                            "response_target_ms", "i:100",
+                            "response_warnings", "s:50:1000050,75:1000075",
+                            NULL), 200);
+    s_found_t found = s_indexed (f, IM_CLOCK_WARN_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 50);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESOLUTION).count, 0);
+    //  Not due yet, or not the recorded instant: refused
+    assert_int_equal (s_do (f, T0 + 40, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 60, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000051",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 60, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 200);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_WARNING);
+    assert_int_equal (im_fields_int_or (event->payload, "fraction", 0), 50);
+    assert_string_equal (im_fields_str (event->payload, "warnings"),
+                         "75:1000075");
+    im_event_destroy (&event);
+    //  Once: a second timer's copy is refused
+    assert_int_equal (s_do (f, T0 + 61, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 409);
+    found = s_indexed (f, IM_CLOCK_WARN_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 75);
+    im_fields_t *incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_response_warned"),
+                         "50");
+    im_fields_destroy (&incident);
+
+    //  Paused: out of the index; the resume records where 75 % is now
+    assert_int_equal (s_do (f, T0 + 62, "ASSIGN", "group", "s:desk", NULL),
+                      200);
+    assert_int_equal (s_do (f, T0 + 70, "PEND", "reason",
+                            "s:awaiting_caller", NULL), 200);
+    assert_int_equal (s_do (f, T0 + 70, "SLA-PAUSE", "clock", "s:response",
+                            "at_ms", "i:1000070", "remaining_ms", "i:30",
+                            NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESPONSE).count, 0);
+    assert_int_equal (s_do (f, T0 + 170, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:75", "due_ms", "i:1000075",
+                            NULL), 409);
+    assert_int_equal (s_do (f, T0 + 200, "RESUME", NULL), 200);
+    event = s_last_event (f);
+    assert_string_equal (im_fields_str (event->payload,
+                                        "sla_response_warnings"),
+                         "75:1000075");
+    assert_int_equal (im_fields_int_or (event->payload,
+                                        "sla_response_target_ms", 0), 100);
+    im_event_destroy (&event);
+    assert_int_equal (s_do (f, T0 + 200, "SLA-RESUME", "clock", "s:response",
+                            "at_ms", "i:1000200", "due_ms", "i:1000230",
+                            "warnings", "s:75:1000205", NULL), 200);
+    found = s_indexed (f, IM_CLOCK_WARN_RESPONSE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 205);
+    //  A list that is not one is refused
+    assert_int_equal (s_do (f, T0 + 210, "SLA-START", "type", "s:request",
+                            "priority", "i:4", "response_due_ms", "i:1000300",
+                            "resolution_due_ms", "i:1000900",
+                            "response_warnings", "s:50:soon", NULL), 400);
+    //  Stopped: no warning left in the index
+    assert_int_equal (s_do (f, T0 + 210, "SLA-STOP", "clock", "s:response",
+                            "at_ms", "i:1000210", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESPONSE).count, 0);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+        T (test_a_pending_incident_pauses_and_resumes_its_clocks),
+        T (test_a_clock_past_due_does_not_pause),
+        T (test_warnings_are_given_once_and_follow_the_clock),
+#undef T
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
