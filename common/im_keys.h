@@ -129,6 +129,7 @@
     X (AT_MS,                    "at_ms")                                  \
     X (BEARER,                  "bearer")                                  \
     X (CADENCE_MS,               "cadence_ms")                             \
+    X (CALENDAR,                "calendar")                                \
     X (CAUSATION,                "causation")                              \
     X (CHECKPOINT,               "checkpoint")                             \
     X (CLIENT,                   "client")                                 \
@@ -143,6 +144,7 @@
     X (FILE,                     "file")                                   \
     X (FILES,                    "files")                                  \
     X (FILE_SIZE,                "file_size")                              \
+    X (FRACTION,                "fraction")                                \
     X (FROM,                     "from")                                   \
     X (FROM_GROUP,               "from_group")                             \
     X (HASH,                     "hash")                                   \
@@ -173,6 +175,7 @@
     X (OFFSET,                   "offset")                                 \
     X (OTHER,                    "other")                                  \
     X (OUTCOME,                  "outcome")                                \
+    X (PAUSED_MS,               "paused_ms")                               \
     X (PREVIOUS_AGENT,           "previous_agent")                         \
     X (PREVIOUS_GROUP,           "previous_group")                         \
     X (PREVIOUS_PRIORITY,        "previous_priority")                      \
@@ -183,9 +186,14 @@
     X (RAFT_STATE,               "raft_state")                             \
     X (REASON,                   "reason")                                 \
     X (RECIPIENT,                "recipient")                              \
+    X (REMAINING_MS,            "remaining_ms")                            \
     X (REPEAT,                   "repeat")                                 \
     X (RESOLUTION_DUE_MS,        "resolution_due_ms")                      \
+    X (RESOLUTION_TARGET_MS,    "resolution_target_ms")                    \
+    X (RESOLUTION_WARNINGS,     "resolution_warnings")                     \
     X (RESPONSE_DUE_MS,          "response_due_ms")                        \
+    X (RESPONSE_TARGET_MS,      "response_target_ms")                      \
+    X (RESPONSE_WARNINGS,       "response_warnings")                       \
     X (RESULT,                   "result")                                 \
     X (ROLES,                    "roles")                                  \
     X (SEQ,                      "seq")                                    \
@@ -206,6 +214,7 @@
     X (VERB,                    "verb")                                    \
     X (VERSION,                  "version")                                \
     X (WAITING,                  "waiting")                                \
+    X (WARNINGS,                "warnings")                                \
     X (WORKERS,                  "workers")
 
 //  imqctl's own flags, which never leave the command line

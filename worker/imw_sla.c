@@ -233,15 +233,17 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     if (!args
     ||  im_fields_set_int (args, IM_KEY_PRIORITY, priority)
     ||  im_fields_set_str (args, IM_KEY_TYPE, request ? "request" : "incident")
-    ||  im_fields_set_str (args, "calendar", calendar)
+    ||  im_fields_set_str (args, IM_KEY_CALENDAR, calendar)
     ||  im_fields_set_int (args, IM_KEY_RESPONSE_DUE_MS, (int64_t) response_due)
     ||  im_fields_set_int (args, IM_KEY_RESOLUTION_DUE_MS,
                            (int64_t) resolution_due)
-    ||  im_fields_set_int (args, "response_target_ms", (int64_t) response_ms)
-    ||  im_fields_set_int (args, "resolution_target_ms",
+    ||  im_fields_set_int (args, IM_KEY_RESPONSE_TARGET_MS,
+                           (int64_t) response_ms)
+    ||  im_fields_set_int (args, IM_KEY_RESOLUTION_TARGET_MS,
                            (int64_t) resolution_ms)
-    ||  im_fields_set_str (args, "response_warnings", response_warnings)
-    ||  im_fields_set_str (args, "resolution_warnings", resolution_warnings))
+    ||  im_fields_set_str (args, IM_KEY_RESPONSE_WARNINGS, response_warnings)
+    ||  im_fields_set_str (args, IM_KEY_RESOLUTION_WARNINGS,
+                           resolution_warnings))
         return IM_ENOMEM;
     int rc = imw_sla_arm (self, event->incident, IMW_SLA_RESPONSE,
                           response_due, (int) priority);
@@ -275,11 +277,11 @@ s_on_started (imw_sla_t *self, const im_event_t *event)
     if (rc == 0)
         rc = imw_sla_arm_next (self, event->incident, IMW_SLA_RESPONSE,
                                im_fields_str (event->payload,
-                                              "response_warnings"));
+                                              IM_KEY_RESPONSE_WARNINGS));
     if (rc == 0)
         rc = imw_sla_arm_next (self, event->incident, IMW_SLA_RESOLUTION,
                                im_fields_str (event->payload,
-                                              "resolution_warnings"));
+                                              IM_KEY_RESOLUTION_WARNINGS));
     return rc;
 }
 
@@ -336,7 +338,7 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         case IM_EV_SLA_WARNING:
             return imw_sla_arm_next (self, event->incident, clock,
                                      im_fields_str (event->payload,
-                                                    "warnings"));
+                                                    IM_KEY_WARNINGS));
         case IM_EV_CLOSED:
         case IM_EV_CANCELLED:
             imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
@@ -438,7 +440,7 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
         ||  (breach && im_fields_set_str (args, IM_KEY_CLOCK, entry->clock))
         ||  (warn && im_fields_set_str (args, IM_KEY_CLOCK,
                                         imw_sla_warned_clock (entry->clock)))
-        ||  (warn && im_fields_set_int (args, "fraction", entry->fraction))
+        ||  (warn && im_fields_set_int (args, IM_KEY_FRACTION, entry->fraction))
         ||  (streq (action, "remind")
              && im_fields_set_str (args, IM_KEY_ACTION, "remind"))
         ||  im_fields_set_int (args, IM_KEY_DUE_MS, (int64_t) entry->due_ms))
@@ -477,7 +479,7 @@ imw_sla_restore (imw_sla_t *self, zlist_t *items)
         int64_t due_ms = im_fields_int_or (item, IM_KEY_DUE_MS, 0);
         const char *clock = im_fields_str_or (item, IM_KEY_CLOCK, "");
         int priority = (int) im_fields_int_or (item, IM_KEY_PRIORITY, 0);
-        int fraction = (int) im_fields_int_or (item, "fraction", 0);
+        int fraction = (int) im_fields_int_or (item, IM_KEY_FRACTION, 0);
         bool warning = streq (clock, IMW_SLA_WARN_RESPONSE)
                     || streq (clock, IMW_SLA_WARN_RESOLUTION);
         if (incident > 0 && due_ms > 0 && warning == (fraction > 0)

@@ -25,7 +25,8 @@ s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     const char *reason = im_fields_str (event->payload, IM_KEY_REASON);
     if (!im_policy_pauses (imw_sla_policy (self), reason))
         return 0;
-    const char *calendar = im_fields_str_or (event->payload, "sla_calendar",
+    const char *calendar = im_fields_str_or (event->payload,
+                                             IM_KEY_SLA_CALENDAR,
                                              IM_POLICY_CALENDAR_24X7);
     for (int index = 0; index < 2; index++) {
         char key [48];
@@ -51,7 +52,7 @@ s_on_pending (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         if (!args
         ||  im_fields_set_str (args, IM_KEY_CLOCK, s_clocks [index])
         ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms)
-        ||  im_fields_set_int (args, "remaining_ms", (int64_t) remaining))
+        ||  im_fields_set_int (args, IM_KEY_REMAINING_MS, (int64_t) remaining))
             return IM_ENOMEM;
     }
     return 0;
@@ -87,7 +88,8 @@ s_warnings (imw_sla_t *self, const im_event_t *event, const char *clock,
 static int
 s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
 {
-    const char *calendar = im_fields_str_or (event->payload, "sla_calendar",
+    const char *calendar = im_fields_str_or (event->payload,
+                                             IM_KEY_SLA_CALENDAR,
                                              IM_POLICY_CALENDAR_24X7);
     for (int index = 0; index < 2; index++) {
         char key [48];
@@ -120,7 +122,7 @@ s_on_resumed (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         ||  im_fields_set_str (args, IM_KEY_CLOCK, s_clocks [index])
         ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms)
         ||  im_fields_set_int (args, IM_KEY_DUE_MS, (int64_t) due)
-        ||  (*warnings && im_fields_set_str (args, "warnings", warnings)))
+        ||  (*warnings && im_fields_set_str (args, IM_KEY_WARNINGS, warnings)))
             return IM_ENOMEM;
     }
     return 0;
@@ -151,7 +153,7 @@ imw_sla_hold (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
             if (rc == 0)
                 rc = imw_sla_arm_next (self, event->incident, clock,
                                        im_fields_str (event->payload,
-                                                      "warnings"));
+                                                      IM_KEY_WARNINGS));
             return rc;
         }
         default:

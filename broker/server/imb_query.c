@@ -110,7 +110,7 @@ s_add_fraction (imc_store_t *store, uint64_t incident, int clock,
                            &count) == 0)
         for (size_t index = 0; index < count; index++)
             if (warnings [index].at_ms == (int64_t) due_ms)
-                im_fields_set_int (item, "fraction",
+                im_fields_set_int (item, IM_KEY_FRACTION,
                                    warnings [index].percent);
     im_fields_destroy (&projection);
 }

@@ -64,7 +64,7 @@ static void
 s_warn (const im_command_t *command, const im_fields_t *incident,
         const char *clock, imc_decision_t *decision)
 {
-    int64_t fraction = im_fields_int_or (command->args, "fraction", 0);
+    int64_t fraction = im_fields_int_or (command->args, IM_KEY_FRACTION, 0);
     int64_t due = im_fields_int_or (command->args, IM_KEY_DUE_MS, 0);
     char key [48];
     snprintf (key, sizeof key, "sla_%s_warnings", clock);
@@ -102,9 +102,9 @@ s_warn (const im_command_t *command, const im_fields_t *incident,
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_WARNING,
                                             command->incident);
     im_fields_set_str (payload, IM_KEY_CLOCK, clock);
-    im_fields_set_int (payload, "fraction", fraction);
+    im_fields_set_int (payload, IM_KEY_FRACTION, fraction);
     im_fields_set_int (payload, IM_KEY_DUE_MS, due);
-    im_fields_set_str (payload, "warnings", rest);
+    im_fields_set_str (payload, IM_KEY_WARNINGS, rest);
 }
 
 //  SLA-PAUSE: a running clock stops while the incident is pending, with
@@ -129,8 +129,9 @@ s_pause (const im_command_t *command, const im_fields_t *incident,
     im_fields_set_str (payload, IM_KEY_CLOCK, clock);
     im_fields_set_int (payload, IM_KEY_AT_MS, at);
     im_fields_set_int (payload, IM_KEY_DUE_MS, due);
-    im_fields_set_int (payload, "remaining_ms",
-                       im_fields_int_or (command->args, "remaining_ms", 0));
+    im_fields_set_int (payload, IM_KEY_REMAINING_MS,
+                       im_fields_int_or (command->args, IM_KEY_REMAINING_MS,
+                                         0));
 }
 
 //  SLA-RESUME: a paused clock runs again with the deadline the timer
@@ -162,9 +163,9 @@ s_resume (const im_command_t *command, const im_fields_t *incident,
     im_fields_set_str (payload, IM_KEY_CLOCK, clock);
     im_fields_set_int (payload, IM_KEY_AT_MS, at);
     im_fields_set_int (payload, IM_KEY_DUE_MS, due);
-    im_fields_set_int (payload, "paused_ms", at - paused_at);
-    const char *warnings = im_fields_str (command->args, "warnings");
-    im_fields_set_str (payload, "warnings", warnings ? warnings : "");
+    im_fields_set_int (payload, IM_KEY_PAUSED_MS, at - paused_at);
+    const char *warnings = im_fields_str (command->args, IM_KEY_WARNINGS);
+    im_fields_set_str (payload, IM_KEY_WARNINGS, warnings ? warnings : "");
 }
 
 void
@@ -197,9 +198,9 @@ imc_decide_sla_hold (const im_fields_t *incident, im_fields_t *payload,
             im_fields_set_int (payload, key, target);
         }
     }
-    const char *calendar = im_fields_str (incident, "sla_calendar");
+    const char *calendar = im_fields_str (incident, IM_KEY_SLA_CALENDAR);
     if (any && calendar)
-        im_fields_set_str (payload, "sla_calendar", calendar);
+        im_fields_set_str (payload, IM_KEY_SLA_CALENDAR, calendar);
 }
 
 void

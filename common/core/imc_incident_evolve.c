@@ -183,7 +183,7 @@ s_hold_clock (im_fields_t *incident, const im_event_t *event)
         //  The warnings not given yet: moved by a resume, one fewer
         //  after a warning
         snprintf (key, sizeof key, "sla_%s_warnings", clock);
-        s_copy (incident, payload, "warnings", key);
+        s_copy (incident, payload, IM_KEY_WARNINGS, key);
     }
     if (event->type == IM_EV_SLA_WARNING) {
         snprintf (key, sizeof key, "sla_%s_warned", clock);
@@ -191,7 +191,7 @@ s_hold_clock (im_fields_t *incident, const im_event_t *event)
         char warned [64];
         snprintf (warned, sizeof warned, "%s%s%" PRId64, before,
                   *before ? "," : "",
-                  im_fields_int_or (payload, "fraction", 0));
+                  im_fields_int_or (payload, IM_KEY_FRACTION, 0));
         im_fields_set_str (incident, key, warned);
         return;
     }
@@ -201,7 +201,7 @@ s_hold_clock (im_fields_t *incident, const im_event_t *event)
         im_fields_set_int (incident, key, at_ms);
         snprintf (key, sizeof key, "sla_%s_remaining_ms", clock);
         im_fields_set_int (incident, key,
-                           im_fields_int_or (payload, "remaining_ms", 0));
+                           im_fields_int_or (payload, IM_KEY_REMAINING_MS, 0));
         return;
     }
     s_pause_end (incident, clock, at_ms);
