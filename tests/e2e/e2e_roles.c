@@ -6,7 +6,8 @@
     does: nina (an agent by her certificate, in group network) acks
     network's incident and is refused database's; dora (no role in her
     certificate, listed by group database) acks database's; ann (an
-    incident manager by the policy alone) acts on any incident; rita
+    incident manager by the policy alone) and pat (a service-desk
+    manager by a grant of the log) act on any incident; rita
     (no role at all: a reporter) opens and comments on her own incident
     and is refused someone else's and a resolution; ivy (an analyst by
     the policy) reads and is refused an ack. Every refusal is an
@@ -122,6 +123,25 @@ test_roles_of_the_certificate_and_the_policy_decide_together (void **state)
     assert_int_equal (imh_ctl (h, NULL, "--as", "ann", "resolve", database,
                                "--code", "solved", "--notes", "replica "
                                "rebuilt", NULL), 0);
+
+    //  A principal of the log: its grant counts as a certificate's does
+    char dir [IMH_PATH_MAX + 16], key [IMH_PATH_MAX + 32];
+    char secret [IMH_PATH_MAX + 32], errbuf [256] = "";
+    snprintf (dir, sizeof dir, "%s/pat", imh_dir (h));
+    assert_int_equal (im_curve_keygen (dir, "pat", "", NULL, NULL, errbuf,
+                                       sizeof errbuf), 0);
+    snprintf (key, sizeof key, "%s/pat.key", dir);
+    snprintf (secret, sizeof secret, "%s/pat.key_secret", dir);
+    assert_int_equal (imh_ctl (h, NULL, "principal", "add", "pat",
+                               "--key-file", key, "--roles",
+                               "service_desk_manager", NULL), 0);
+    assert_int_equal (imh_ctl (h, NULL, "--cert", secret, "--keys",
+                               imh_keys_dir (h), "prioritize", network,
+                               "--priority", "1", "--reason", "all sales",
+                               NULL), 0);
+    assert_int_equal (imh_ctl (h, NULL, "--cert", secret, "--keys",
+                               imh_keys_dir (h), "comment", database,
+                               "reviewed", NULL), 0);
 
     //  A reporter opens, and comments on its own incident only
     json_t *opened = imh_ctl_json (h, "--as", "rita", "open", "--title",
