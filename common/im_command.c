@@ -24,6 +24,7 @@
 #include "im_command.h"
 
 #define S_ELEMENTS      8           //  Elements in an encoded command
+#define S_STAMPED       9           //  With the actor's roles
 #define S_ENTRY_HEADER  8           //  Magic and payload length
 
 static const char *s_type_names [] = {
@@ -83,10 +84,12 @@ im_command_pack (const im_command_t *self, msgpack_packer *pk)
     size_t actor = im_msgpack_text_length (self->actor, sizeof self->actor);
     size_t request_id = im_msgpack_text_length (self->request_id,
                                        sizeof self->request_id);
+    size_t roles = im_msgpack_text_length (self->roles, sizeof self->roles);
     if (!verb || actor == sizeof self->actor
-    ||  request_id == sizeof self->request_id)
+    ||  request_id == sizeof self->request_id
+    ||  (self->has_roles && roles == sizeof self->roles))
         return IM_EINVAL;
-    if (msgpack_pack_array (pk, S_ELEMENTS)
+    if (msgpack_pack_array (pk, self->has_roles ? S_STAMPED : S_ELEMENTS)
     ||  msgpack_pack_uint64 (pk, IM_COMMAND_VERSION)
     ||  msgpack_pack_str_with_body (pk, verb, strlen (verb))
     ||  msgpack_pack_uint64 (pk, self->ts_ms)
@@ -95,7 +98,11 @@ im_command_pack (const im_command_t *self, msgpack_packer *pk)
     ||  msgpack_pack_str_with_body (pk, self->request_id, request_id)
     ||  msgpack_pack_uint64 (pk, self->causation))
         return IM_ENOMEM;
-    return im_fields_pack (self->args, pk);
+    int rc = im_fields_pack (self->args, pk);
+    if (rc == 0 && self->has_roles
+    &&  msgpack_pack_str_with_body (pk, self->roles, roles))
+        rc = IM_ENOMEM;
+    return rc;
 }
 
 //  Checks and copies elements 0..6 of a command (all but its args)
@@ -135,11 +142,24 @@ s_unpack_head (im_command_t *self, const msgpack_object *element,
     return 0;
 }
 
+//  The roles of a command (element 8), or none when roles is NULL
+static int
+s_unpack_roles (im_command_t *self, const msgpack_object *roles,
+                char *errbuf, size_t errlen)
+{
+    self->has_roles = roles != NULL;
+    self->roles [0] = 0;
+    if (roles && !im_msgpack_get_str (roles, 8, "roles", self->roles,
+                                      sizeof self->roles, errbuf, errlen))
+        return IM_EPROTO;
+    return 0;
+}
+
 static int
 s_not_a_command (char *errbuf, size_t errlen)
 {
-    im_errbuf_set (errbuf, errlen, "command is not an array of %d elements",
-                   S_ELEMENTS);
+    im_errbuf_set (errbuf, errlen, "command is not an array of %d or %d "
+                   "elements", S_ELEMENTS, S_STAMPED);
     return IM_EPROTO;
 }
 
@@ -148,7 +168,8 @@ s_unpack (im_command_t *self, const msgpack_object *root,
           char *errbuf, size_t errlen)
 {
     if (root->type != MSGPACK_OBJECT_ARRAY
-    ||  root->via.array.size != S_ELEMENTS)
+    ||  (root->via.array.size != S_ELEMENTS
+         && root->via.array.size != S_STAMPED))
         return s_not_a_command (errbuf, errlen);
     const msgpack_object *element = root->via.array.ptr;
     int rc = s_unpack_head (self, element, errbuf, errlen);
@@ -158,6 +179,9 @@ s_unpack (im_command_t *self, const msgpack_object *root,
         im_errbuf_set (errbuf, errlen, "element 7 (args): %s", reason);
         rc = IM_EPROTO;
     }
+    if (rc == 0)
+        rc = s_unpack_roles (self, root->via.array.size == S_STAMPED
+                                   ? &element [8] : NULL, errbuf, errlen);
     return rc;
 }
 
@@ -169,7 +193,8 @@ s_read (im_command_t *self, const void *data, size_t size, size_t *offset,
     msgpack_object root;
     if (!im_msgpack_read (data, size, offset, &root)
     ||  root.type != MSGPACK_OBJECT_ARRAY
-    ||  root.via.array.size != S_ELEMENTS)
+    ||  (root.via.array.size != S_ELEMENTS
+         && root.via.array.size != S_STAMPED))
         return s_not_a_command (errbuf, errlen);
     //  The head holds no container: reading stops at one, which the
     //  checks then name, rather than read on into what it holds
@@ -190,6 +215,13 @@ s_read (im_command_t *self, const void *data, size_t size, size_t *offset,
         im_errbuf_set (errbuf, errlen, "element 7 (args): %s", reason);
         rc = IM_EPROTO;
     }
+    msgpack_object roles;
+    if (rc == 0 && root.via.array.size == S_STAMPED
+    &&  !im_msgpack_read (data, size, offset, &roles))
+        return s_not_a_command (errbuf, errlen);
+    if (rc == 0)
+        rc = s_unpack_roles (self, root.via.array.size == S_STAMPED
+                                   ? &roles : NULL, errbuf, errlen);
     return rc;
 }
 

@@ -9,7 +9,9 @@
     Encoding (docs/protocol.md section 6.3): a msgpack array of 8
         [version=1, type, ts_ms, incident, actor, request_id,
          causation, args]
-    where type is the str verb (table below) and args an im_fields map.
+    where type is the str verb (table below) and args an im_fields map,
+    or of 9 with the actor's roles (str), which the leader stamps on the
+    command of an authenticated principal (imc_roles.h).
 
     A Raft entry (docs/storage.md section 3) is
         u32 magic "IMQE" | u32 payload length | payload | zero pad to 8
@@ -18,6 +20,7 @@
 #ifndef IM_COMMAND_H_INCLUDED
 #define IM_COMMAND_H_INCLUDED
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "im_fields.h"
@@ -26,6 +29,7 @@
 #define IM_COMMAND_VERSION  1
 #define IM_ENTRY_MAGIC      0x494d5145u     //  "IMQE"
 #define IM_ENTRY_COMMANDS_MAX 8192          //  Commands in one entry
+#define IM_COMMAND_ROLES_MAX 256            //  Roles, with the NUL
 
 //  X(enum, wire verb, who may send it)
 #define IM_COMMAND_TABLE(X)                                                \
@@ -78,6 +82,9 @@ typedef struct {
     char request_id [IM_REQUEST_ID_MAX];//  Idempotency key, may be empty
     uint64_t causation;                 //  Seq that made a worker act
     im_fields_t *args;                  //  Arguments, owned
+    bool has_roles;                     //  The leader stamped roles
+    char roles [IM_COMMAND_ROLES_MAX];  //  The actor's own roles,
+                                        //  comma-separated, when stamped
 } im_command_t;
 
 im_command_t *

@@ -62,8 +62,8 @@ typedef struct {
                                                         //  Allowed under it
 } im_policy_category_t;
 
-//  An agent of the service desk and the roles it holds. Roles name what
-//  the state machine lets an actor of that name do; they are not
+//  An agent of the service desk and the roles it holds. Its roles join
+//  those of the principal of that name (imc_roles.h); they are not
 //  authentication (docs/protocol.md section 9).
 typedef struct {
     char name [IM_POLICY_NAME_MAX];                     //  Actor name
@@ -183,8 +183,8 @@ int
                      uint64_t version, char *errbuf, size_t errlen);
 
 //  True when the agent named actor holds role in policy. Roles are what
-//  the policy says of a name; the actor is what the client said it is
-//  (no authentication).
+//  the policy says of a name; the state machine asks this of a command
+//  without roles (imc_roles.h has the one list of a principal's).
 bool
     im_policy_has_role (const im_policy_t *policy, const char *actor,
                         const char *role);

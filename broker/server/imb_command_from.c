@@ -2,8 +2,9 @@
 
     What the main thread does to every write request before it goes to
     Raft: the arguments the broker itself reads (incident, actor,
-    causation) are checked, the leader's time is stamped, and the rest
-    of the body becomes the command's arguments.
+    causation) are checked, the leader's time and the principal's roles
+    are stamped, and the rest of the body becomes the command's
+    arguments.
 */
 #include "imb_classes.h"
 
@@ -11,7 +12,7 @@
 //  reply instead (and NULL in *command_p)
 zmsg_t *
 imb_command_from (im_request_t *request, const char *principal,
-                  im_command_t **command_p)
+                  const char *roles, im_command_t **command_p)
 {
     *command_p = NULL;
     im_command_type_t type = im_command_type_from_name (request->verb);
@@ -63,6 +64,12 @@ imb_command_from (im_request_t *request, const char *principal,
     }
     im_strlcpy (command->request_id, request->request_id,
                 sizeof command->request_id);
+    //  Who the principal is decides with the command, in the log: the
+    //  state machine reads these roles (and the policy's), never a
+    //  node's keys directory
+    command->has_roles = principal && roles;
+    if (command->has_roles)
+        im_strlcpy (command->roles, roles, sizeof command->roles);
     //  Every other body entry is an argument. The body's keys are
     //  unique (decode refuses a repeated key) and args starts empty, so
     //  each is appended as it is, without a search or a second check.

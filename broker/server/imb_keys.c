@@ -24,6 +24,8 @@ struct _imb_keys_t {
     size_t skipped;                 //  Files skipped by the last reload
     struct timespec read_mtime;     //  The directory's mtime when read
     imc_principals_t *replicated;   //  The log's principals, owned
+    im_policy_t *policy;            //  The replicated policy (or the
+                                    //  defaults), owned
 };
 
 imb_keys_t *
@@ -36,7 +38,10 @@ imb_keys_new (const char *dir)
     self->dir = strdup (dir);
     self->table = zhashx_new ();
     self->tokens = zhashx_new ();
-    if (!self->dir || !self->table || !self->tokens)
+    self->policy = (im_policy_t *) malloc (sizeof (im_policy_t));
+    if (self->policy)
+        im_policy_defaults (self->policy);
+    if (!self->dir || !self->table || !self->tokens || !self->policy)
         imb_keys_destroy (&self);
     return self;
 }
@@ -50,6 +55,7 @@ imb_keys_destroy (imb_keys_t **self_p)
         zhashx_destroy (&self->table);
         zhashx_destroy (&self->tokens);
         imc_principals_destroy (&self->replicated);
+        free (self->policy);
         free (self->dir);
         free (self);
         *self_p = NULL;
@@ -100,6 +106,19 @@ s_drop_node (char *roles)
         cursor += length + (cursor [length] == ',');
     }
     im_strlcpy (roles, kept, sizeof kept);
+}
+
+//  Sets the merged roles of every entry of table (tokens: s_token_t)
+static void
+s_merge_all (imb_keys_t *self, zhashx_t *table, bool tokens)
+{
+    for (void *item = zhashx_first (table); item;
+         item = zhashx_next (table)) {
+        imb_key_t *key = tokens ? &((s_token_t *) item)->key
+                                : (imb_key_t *) item;
+        imc_roles_merge (key->merged, sizeof key->merged, key->roles,
+                         self->policy, key->principal);
+    }
 }
 
 int
@@ -166,6 +185,9 @@ imb_keys_reload (imb_keys_t *self)
                 free (held);        //  One id twice: the first holds it
         }
     }
+    //  Every key's principal holds the policy's roles for its name too
+    s_merge_all (self, table, false);
+    s_merge_all (self, tokens, true);
     zhashx_destroy (&self->tokens);
     self->tokens = tokens;
     if (skipped && skipped != self->skipped)
@@ -178,12 +200,20 @@ imb_keys_reload (imb_keys_t *self)
 }
 
 void
-imb_keys_set_replicated (imb_keys_t *self, imc_principals_t **principals_p)
+imb_keys_set_replicated (imb_keys_t *self, imc_principals_t **principals_p,
+                         im_policy_t **policy_p)
 {
-    assert (self && principals_p);
+    assert (self && principals_p && policy_p);
     imc_principals_destroy (&self->replicated);
     self->replicated = *principals_p;
     *principals_p = NULL;
+    if (*policy_p) {
+        free (self->policy);
+        self->policy = *policy_p;
+        *policy_p = NULL;
+    }
+    else
+        im_policy_defaults (self->policy);
     if (imb_keys_reload (self) < 0)
         zsys_warning ("cannot read the keys directory %s: the keys let in "
                       "stay as they were", self->dir);
@@ -231,5 +261,5 @@ imb_keys_find_token (imb_keys_t *self, const char *credential)
 bool
 imb_key_has_role (const imb_key_t *key, const char *role)
 {
-    return key && im_curve_list_has (key->roles, role);
+    return key && im_curve_list_has (key->merged, role);
 }

@@ -13,14 +13,23 @@
 #define IMB_KEYS_H_INCLUDED
 
 #include "im_curve.h"
+#include "im_policy.h"
 #include "imc_principals.h"
+#include "imc_roles.h"
 
 typedef struct _imb_keys_t imb_keys_t;
 
 //  Whom one key names
 typedef struct {
     char principal [IM_CURVE_NAME_MAX];     //  The certificate's principal
-    char roles [256];                       //  Its roles, comma-separated
+    char roles [256];                       //  Its own roles (the
+                                            //  certificate's or the log's),
+                                            //  comma-separated: what the
+                                            //  leader stamps on commands
+    char merged [IMC_ROLES_MAX];            //  With the replicated
+                                            //  policy's for its name
+                                            //  (imc_roles_merge): what the
+                                            //  node checks
 } imb_key_t;
 
 //  A table read from dir (nothing is read until imb_keys_reload)
@@ -36,10 +45,12 @@ int
     imb_keys_reload (imb_keys_t *self);
 
 //  Replaces the principals of the log (taken), whose keys the table
-//  holds beside the directory's: a key in both is the directory's.
-//  Rebuilds the table at once.
+//  holds beside the directory's: a key in both is the directory's; and
+//  the replicated policy in force (taken; NULL: none applied), whose
+//  roles every key's principal holds too. Rebuilds the table at once.
 void
-    imb_keys_set_replicated (imb_keys_t *self, imc_principals_t **principals_p);
+    imb_keys_set_replicated (imb_keys_t *self, imc_principals_t **principals_p,
+                             im_policy_t **policy_p);
 
 //  Reads the directory again when it changed (a certificate added or
 //  removed) since it was last read; returns what imb_keys_reload does,
@@ -57,7 +68,7 @@ const imb_key_t *
 const imb_key_t *
     imb_keys_find_token (imb_keys_t *self, const char *credential);
 
-//  True when key holds role
+//  True when key holds role (its merged roles)
 bool
     imb_key_has_role (const imb_key_t *key, const char *role);
 

@@ -13,13 +13,14 @@
     Messages over inproc (the node's own HTTP threads) carry no
     properties at all: they are the node's own, and HTTP authenticates
     its callers itself. Another node of the cluster is trusted the same
-    way: it relays what its HTTP callers asked when it does not lead. A network peer always carries Socket-Type, so a
-    peer without a User-Id is refused rather than taken for an inproc
-    one.
+    way: it relays what its HTTP callers asked when it does not lead. A
+    network peer always carries Socket-Type, so a peer without a User-Id
+    is refused rather than taken for an inproc one.
 
     The actor of a command is the key's principal; the actor a message
-    names is overwritten. Verbs only a worker kind, the administrator or
-    a node may use are checked here (docs/security.md).
+    names is overwritten. Each verb is checked against the key's roles
+    and the replicated policy's for its principal (imc_roles, one table
+    with the state machine's, docs/security.md section 2).
 */
 #include "imb_classes.h"
 #include "imb_server_private.h"
@@ -93,24 +94,58 @@ s_on_zap (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
-//  Folds one event of no incident into the principals (arg)
+//  What the scan of the events of no incident gathers
+typedef struct {
+    imc_principals_t *principals;   //  Their fold, owned
+    char *policy;                   //  The last config.applied text, owned
+} s_scan_t;
+
+//  Folds one event of no incident into the principals, and keeps the
+//  text of the last policy applied (arg: s_scan_t)
 static int
 s_principal_event (uint64_t seq, const void *data, size_t size, void *arg)
 {
     (void) seq;
+    s_scan_t *scan = (s_scan_t *) arg;
     im_event_t *event = im_event_new ();
     int rc = event ? im_event_decode (event, data, size, NULL, 0) : IM_ENOMEM;
     if (rc == 0 && event->type == IM_EV_PRINCIPAL)
-        rc = imc_principals_apply ((imc_principals_t *) arg, event->payload);
+        rc = imc_principals_apply (scan->principals, event->payload);
+    else
+    if (rc == 0 && event->type == IM_EV_CONFIGURED) {
+        zstr_free (&scan->policy);
+        scan->policy = strdup (im_fields_str_or (event->payload, IM_KEY_TEXT,
+                                                 ""));
+        rc = scan->policy ? 0 : IM_ENOMEM;
+    }
     im_event_destroy (&event);
     return rc;
 }
 
+//  The replicated policy of text (NULL: none applied, or it does not
+//  parse here), on the heap: a policy is large
+static im_policy_t *
+s_policy (const char *text)
+{
+    im_policy_t *policy = text ? (im_policy_t *) malloc (sizeof *policy)
+                               : NULL;
+    char errbuf [256];
+    if (policy && im_policy_parse (policy, "policy", text, 1, errbuf,
+                                   sizeof errbuf)) {
+        zsys_warning ("cannot parse the replicated policy (%s): its roles "
+                      "are not taken", errbuf);
+        free (policy);
+        policy = NULL;
+    }
+    return policy;
+}
+
 //  When the log has a new event of no incident (a policy, a member, a
-//  principal), folds the principals again and lets their keys in: the
-//  events of no incident are few, and each node does this on its own
-//  applied log, so a key revoked through the log is refused on every
-//  node as soon as that node applied it
+//  principal), folds the principals again and lets their keys in, and
+//  takes the roles of the policy in force: the events of no incident
+//  are few, and each node does this on its own applied log, so a key
+//  revoked through the log is refused on every node as soon as that
+//  node applied it
 static void
 s_principals_refresh (imb_server_t *self)
 {
@@ -119,19 +154,23 @@ s_principals_refresh (imb_server_t *self)
     if (imc_store_meta_get (store, IM_META_CONFIG_SEQ, &seq)
     ||  seq == self->principals_seq)
         return;
-    imc_principals_t *principals = imc_principals_new ();
-    int rc = principals
+    s_scan_t scan = { imc_principals_new (), NULL };
+    int rc = scan.principals
            ? imc_store_incident_events_scan (store, 0, s_principal_event,
-                                             principals)
+                                             &scan)
            : IM_ENOMEM;
     if (rc) {
         zsys_warning ("cannot read the log's principals (%s): the keys let "
                       "in stay as they were", im_strerror (rc));
-        imc_principals_destroy (&principals);
+        imc_principals_destroy (&scan.principals);
+        zstr_free (&scan.policy);
         return;
     }
     self->principals_seq = seq;
-    imb_keys_set_replicated (self->keys, &principals);
+    im_policy_t *policy = s_policy (scan.policy);
+    zstr_free (&scan.policy);
+    imb_keys_set_replicated (self->keys, &scan.principals, &policy);
+    free (policy);
 }
 
 void
@@ -215,50 +254,20 @@ imb_server_peer (imb_server_t *self, zframe_t *frame, const imb_key_t **key,
     return -1;
 }
 
-//  The role a verb needs beyond being authenticated, or NULL
-static const char *
-s_verb_role (const char *verb)
-{
-    static const struct {
-        const char *verb, *role;
-    } rules [] = {
-        { "CLASSIFY", "classifier" },
-        { "SLA-START", "sla" }, { "SLA-STOP", "sla" },
-        { "SLA-BREACH", "sla" }, { "SLA-PAUSE", "sla" },
-        { "SLA-RESUME", "sla" }, { "SLA-WARN", "sla" },
-        { "NOTIFY", "notifier" },
-        { "CONFIG", "administrator" },
-        { "CLUSTER-ADD", "administrator" },
-        { "CLUSTER-REMOVE", "administrator" },
-        { "CLUSTER-TRANSFER", "administrator" },
-        { "CHECKPOINT", "administrator" },
-        { "CHECKPOINT-READ", "administrator" },
-        { "PRINCIPAL", "administrator" },
-    };
-    for (size_t index = 0; index < sizeof rules / sizeof rules [0]; index++)
-        if (streq (rules [index].verb, verb))
-            return rules [index].role;
-    return NULL;
-}
-
 int
 imb_server_authorize (const imb_key_t *key, const im_request_t *request,
                       const char **needs, char *errbuf, size_t errlen)
 {
     if (!key)
         return 0;                   //  No CURVE, or the node's own
-    const char *role = s_verb_role (request->verb);
-    if (streq (request->verb, "DENY"))
-        role = "node";              //  Which no key of a client holds
-    if (streq (request->verb, "DENIALS")
-    &&  !imb_key_has_role (key, "administrator"))
-        role = "analyst";           //  Or administrator
-    if (role && !imb_key_has_role (key, role)) {
-        snprintf (errbuf, errlen, "%s needs the role %s, which %s does not "
-                  "hold", request->verb, streq (role, "analyst")
-                  ? "analyst or administrator" : role, key->principal);
-        *needs = role;
-        return -1;
-    }
-    return 0;
+    //  The verb only: what needs the incident (an agent's groups, a
+    //  reporter's own incidents) the state machine checks as it decides
+    const char *action = streq (request->verb, "MAJOR")
+                       ? im_fields_str (request->body, IM_KEY_ACTION) : NULL;
+    if (imc_roles_reach (key->merged, request->verb, action))
+        return 0;
+    imc_roles_refusal (errbuf, errlen, request->verb, action,
+                       key->principal);
+    *needs = imc_roles_needs (request->verb, action);
+    return -1;
 }

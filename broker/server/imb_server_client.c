@@ -12,13 +12,14 @@
 
 static void
 s_handle_command (imb_server_t *self, zframe_t *routing,
-                  im_request_t *request, const char *principal)
+                  im_request_t *request, const imb_key_t *key)
 {
     //  A repeated request id is answered by the state machine from what
     //  it stored the first time: no look-up here, on the hot path
     im_command_t *command = NULL;
     zmsg_t *reply = imb_server_leading (self)
-                  ? imb_command_from (request, principal, &command)
+                  ? imb_command_from (request, key ? key->principal : NULL,
+                                      key ? key->roles : NULL, &command)
                   : imb_cluster_redirect (self->cluster, request->request_id);
     if (!reply) {
         int rc = imb_server_submit (self, command, routing,
@@ -235,7 +236,6 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
         imb_server_send_reply (self->clients, routing, &reply);
     }
     else
-        s_handle_command (self, routing, request,
-                          key ? key->principal : NULL);
+        s_handle_command (self, routing, request, key);
     zframe_destroy (&routing);
 }

@@ -28,6 +28,7 @@
 #include "imc_decide.h"
 #include "imc_decide_private.h"
 #include "imc_principals.h"
+#include "imc_roles.h"
 
 int
 imc_decide_reject (imc_decision_t *decision, int rc, const char *format, ...)
@@ -364,6 +365,53 @@ static const struct {
     [IM_CMD_NOTIFY]     = { imc_decide_notify, false },
 };
 
+//  How far the roles stamped on command (with the policy's for its
+//  actor) reach with its verb; 0 with decision rejected (403) when
+//  nowhere. A command without roles (no CURVE, the node's own, or one
+//  logged before roles were stamped) is decided as before: the policy's
+//  roles alone, where a decider checks them.
+static unsigned
+s_reach (const im_command_t *command, const im_policy_t *policy,
+         imc_decision_t *decision)
+{
+    if (!command->has_roles)
+        return IMC_REACH_ALL;
+    const char *verb = im_command_type_name (command->type);
+    const char *action = command->type == IM_CMD_MAJOR
+                       ? im_fields_str (command->args, IM_KEY_ACTION) : NULL;
+    char roles [IMC_ROLES_MAX];
+    imc_roles_merge (roles, sizeof roles, command->roles, policy,
+                     command->actor);
+    unsigned reach = imc_roles_reach (roles, verb, action);
+    if (!reach) {
+        imc_roles_refusal (decision->error, sizeof decision->error, verb,
+                           action, command->actor);
+        decision->rc = IM_EDENIED;
+    }
+    return reach;
+}
+
+//  Rejects (403) a command whose roles reach only some incidents, and
+//  not incident
+static int
+s_check_reach (const im_command_t *command, unsigned reach,
+               const im_fields_t *incident, const im_policy_t *policy,
+               imc_decision_t *decision)
+{
+    if (imc_roles_reaches (reach, command->actor, incident, policy))
+        return 0;
+    const char *verb = im_command_type_name (command->type);
+    return imc_decide_reject (decision, IM_EDENIED, "'%s' may %s only "
+                              "incidents %s: incident %" PRIu64 " is not "
+                              "one", command->actor, verb,
+                              reach == IMC_REACH_OWN ? "it reported"
+                              : reach & IMC_REACH_OWN
+                              ? "it reported, assigned to it, to a group "
+                                "that lists it or to nobody"
+                              : "assigned to it, to a group that lists it "
+                                "or to nobody", command->incident);
+}
+
 void
 imc_decide (const im_command_t *command, const im_fields_t *incident,
             uint64_t new_id, const im_policy_t *policy,
@@ -374,6 +422,9 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
     imc_decision_reset (decision);
     if (imc_decide_check_args (command, decision))
         return;
+    unsigned reach = s_reach (command, policy, decision);
+    if (!reach)
+        return;
     bool known = command->type > IM_CMD_NONE && command->type < IM_CMD_MAX;
     if (!known || !s_deciders [command->type].of_no_incident) {
         if (!incident) {
@@ -381,6 +432,8 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
                                PRIu64, command->incident);
             return;
         }
+        if (s_check_reach (command, reach, incident, policy, decision))
+            return;
         if (im_incident_check (im_incident_status (incident), command->type,
                                decision->error, sizeof decision->error)) {
             decision->rc = IM_ESTATE;

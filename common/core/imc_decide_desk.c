@@ -225,7 +225,10 @@ imc_decide_prioritize (const im_command_t *command,
                        const im_fields_t *incident,
                        const im_policy_t *policy, imc_decision_t *decision)
 {
-    if (!im_policy_has_role (policy, command->actor,
+    //  A command with roles was checked against them (imc_roles); one
+    //  without goes by the policy's roles alone, as it always did
+    if (!command->has_roles
+    &&  !im_policy_has_role (policy, command->actor,
                              IM_ROLE_INCIDENT_MANAGER)
     &&  !im_policy_has_role (policy, command->actor, IM_ROLE_DESK_MANAGER)) {
         imc_decide_reject (decision, IM_EDENIED,

@@ -33,7 +33,10 @@ static bool
 s_is_manager (const im_command_t *command, const im_policy_t *policy,
               imc_decision_t *decision)
 {
-    if (im_policy_has_role (policy, command->actor, IM_ROLE_INCIDENT_MANAGER))
+    //  A command with roles was checked against them (imc_roles); one
+    //  without goes by the policy's roles alone, as it always did
+    if (command->has_roles
+    ||  im_policy_has_role (policy, command->actor, IM_ROLE_INCIDENT_MANAGER))
         return true;
     imc_decide_reject (decision, IM_EDENIED, "'%s' may not accept or reject "
                        "a major incident: needs the role "

@@ -120,7 +120,7 @@ s_entry (imc_fsm_t *fsm, const im_fields_t *body, uint64_t first,
         rc = im_request_decode (request, &requests [cmd], reason,
                                 sizeof reason);
         if (rc == 0) {
-            zmsg_t *error = imb_command_from (request, NULL, &command);
+            zmsg_t *error = imb_command_from (request, NULL, NULL, &command);
             rc = error ? -1 : im_command_pack (command, &pk);
             zmsg_destroy (&error);
         }

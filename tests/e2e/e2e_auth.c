@@ -82,6 +82,9 @@ test_the_actor_is_the_key_not_the_body (void **state)
 {
     imh_t *h = (imh_t *) *state;
     assert_true (imh_start_broker (h) >= 0);
+    //  carol works the desk: an agent, who may take a new incident
+    char cert [IMH_PATH_MAX + 80];
+    assert_int_equal (imh_cert (h, "carol", "agent", cert, sizeof cert), 0);
     json_t *opened = imh_ctl_json (h, "--as", "carol", "--actor", "ann",
                                    "open", "--title", "Badge reader down",
                                    "--reporter", "carol", NULL);

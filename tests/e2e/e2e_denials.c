@@ -3,9 +3,10 @@
     A real broker with CURVE. A key without the role a verb needs is
     refused (403), and the refusal becomes one access.denied event in
     the log, with who, which verb, which incident and why, listed by
-    DENIALS (imqctl audit denials) for an analyst and nobody else. A
-    refusal the state machine decides (a role of the policy) is recorded
-    the same way. 100,000 refused commands from one key grow the log by
+    DENIALS (imqctl audit denials) for an analyst and nobody else; an
+    analyst reads and commands nothing. A refusal the state machine
+    decides (a reporter's comment on someone else's incident) is
+    recorded the same way. 100,000 refused commands from one key grow the log by
     a bounded number of events, every one of them counted.
 */
 #include <stdarg.h>
@@ -264,32 +265,77 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
 }
 
 static void
-test_a_policy_refusal_is_a_denial_too (void **state)
+test_a_refusal_of_the_state_machine_is_a_denial_too (void **state)
 {
     imh_t *h = (imh_t *) *state;
     s_cast_t cast;
     s_cast_new (h, &cast, "carol", "");
-    uint64_t id = cast.incident;
+    uint64_t own = cast.incident;
+    uint64_t other = imh_open (h, "Toner low", "dave", 3, 3);
+    assert_true (other > 0);
     im_client_t *carol = cast.who, *auditor = cast.auditor;
-    //  The state machine refuses it: carol is no incident manager in
-    //  the policy (no key role is missing, so the node lets it through)
+    //  carol holds no desk role: a reporter, who comments on what she
+    //  reported. On dave's incident the node lets the verb through and
+    //  the state machine, which knows the incident, refuses it.
     im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", (int64_t) id);
-    im_fields_set_int (body, "priority", 1);
-    im_fields_set_str (body, "reason", "my call");
-    assert_int_equal (imh_call_status (carol, "PRIORITIZE", body), 403);
+    im_fields_set_int (body, "incident", (int64_t) own);
+    im_fields_set_str (body, "text", "it smokes now");
+    assert_int_equal (imh_call_status (carol, "COMMENT", body), 200);
+    im_fields_set_int (body, "incident", (int64_t) other);
+    assert_int_equal (imh_call_status (carol, "COMMENT", body), 403);
     s_wait_t wait = { auditor, "carol", 1 };
     assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
     im_reply_t *reply = s_denials (auditor, "carol");
     size_t count = 0;
-    const im_fields_t *denial = s_find (reply, "PRIORITIZE", &count);
+    const im_fields_t *denial = s_find (reply, "COMMENT", &count);
     assert_int_equal (count, 1);
-    assert_int_equal (im_fields_int_or (denial, "incident", 0), (int64_t) id);
+    assert_int_equal (im_fields_int_or (denial, "incident", 0),
+                      (int64_t) other);
     assert_non_null (strstr (im_fields_str_or (denial, "reason", ""),
-                             "incident_manager"));
+                             "only incidents it reported"));
     im_reply_destroy (&reply);
     assert_int_equal (s_status_int (auditor,
-                                    "denied/PRIORITIZE/policy_role"), 1);
+                                    "denied/COMMENT/policy_role"), 1);
+    assert_int_equal (imh_count_events (h, other, "incident.commented", NULL,
+                                        NULL), 0);
+    im_fields_destroy (&body);
+    s_cast_destroy (&cast);
+    imh_passed (h);
+}
+
+static void
+test_an_analyst_reads_and_commands_nothing (void **state)
+{
+    imh_t *h = (imh_t *) *state;
+    s_cast_t cast;
+    s_cast_new (h, &cast, "carol", "");
+    im_client_t *auditor = cast.auditor;
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_int (body, "incident", (int64_t) cast.incident);
+    assert_int_equal (imh_call_status (auditor, "GET", body), 200);
+    im_reply_t *reply = im_client_call (auditor, "TIMELINE", NULL, body,
+                                        true);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    assert_true (zlist_size (reply->raw_items) >= 1);
+    im_reply_destroy (&reply);
+    //  The node refuses the verb: an analyst holds no role that acks
+    assert_int_equal (imh_call_status (auditor, "ACK", body), 403);
+    s_wait_t wait = { auditor, "auditor", 1 };
+    assert_true (imh_wait_for (s_listed, &wait, WAIT_MS));
+    reply = s_denials (auditor, "auditor");
+    size_t count = 0;
+    const im_fields_t *denial = s_find (reply, "ACK", &count);
+    assert_int_equal (count, 1);
+    assert_int_equal (im_fields_int_or (denial, "incident", 0),
+                      (int64_t) cast.incident);
+    assert_non_null (strstr (im_fields_str_or (denial, "reason", ""),
+                             "ACK needs the role agent"));
+    im_reply_destroy (&reply);
+    assert_int_equal (s_status_int (auditor, "denied/ACK/agent"), 1);
+    assert_int_equal (imh_count_events (h, cast.incident,
+                                        "incident.acknowledged", NULL, NULL),
+                      0);
     im_fields_destroy (&body);
     s_cast_destroy (&cast);
     imh_passed (h);
@@ -394,7 +440,11 @@ main (void)
             test_a_refused_verb_is_one_denial_in_the_log, s_setup,
             imh_teardown),
         cmocka_unit_test_setup_teardown (
-            test_a_policy_refusal_is_a_denial_too, s_setup, imh_teardown),
+            test_a_refusal_of_the_state_machine_is_a_denial_too, s_setup,
+            imh_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_an_analyst_reads_and_commands_nothing, s_setup,
+            imh_teardown),
         cmocka_unit_test_setup_teardown (
             test_a_flood_of_denials_grows_the_log_a_bounded_amount, s_setup,
             imh_teardown),

@@ -226,14 +226,24 @@ test_the_token_names_the_actor_and_is_stored_only_hashed (void **state)
     assert_string_equal (im_fields_str_or (opened->payload, "on_behalf_of",
                                            ""), "ann");
     imh_events_destroy (&events);
-    //  Without a body actor it acts for nobody but itself; reads work
-    //  with any principal's token
+    //  An integration holds no desk role: a reporter, whose own tickets
+    //  are those naming it as reporter, not its callers'
     char path [64];
     snprintf (path, sizeof path, "/v1/incidents/%" PRIu64 "/comment",
               incident);
     assert_int_equal (s_send (h, NULL, "POST", path, "{\"text\": \"on it\"}",
+                              token, NULL), 403);
+    //  Without a body actor it acts for nobody but itself; reads work
+    //  with any principal's token
+    assert_int_equal (s_send (h, NULL, "POST", "/v1/incidents",
+                              "{\"title\": \"Portal slow\", \"reporter\": "
+                              "\"portal\"}", token, &reply), 201);
+    uint64_t own = (uint64_t) imh_json_int (reply.json, "incident");
+    imh_http_clear (&reply);
+    snprintf (path, sizeof path, "/v1/incidents/%" PRIu64 "/comment", own);
+    assert_int_equal (s_send (h, NULL, "POST", path, "{\"text\": \"on it\"}",
                               token, NULL), 200);
-    events = imh_timeline (h, incident);
+    events = imh_timeline (h, own);
     im_event_t *last = (im_event_t *) zlist_last (events);
     assert_string_equal (last->actor, "portal");
     assert_false (im_fields_has (last->payload, "on_behalf_of"));

@@ -34,7 +34,11 @@ test_a_major_incident_from_proposal_to_review (void **state)
     snprintf (policy, sizeof policy, "%s/desk.yaml", imh_dir (h));
     FILE *file = fopen (policy, "w");
     assert_non_null (file);
+    //  Roles by the policy alone: bob and carl work the desk (agents),
+    //  ann manages incidents; their certificates name no role
     fputs ("agents:\n  - {name: ann, roles: [incident_manager]}\n"
+           "  - {name: bob, roles: [agent]}\n"
+           "  - {name: carl, roles: [agent]}\n"
            "notifier:\n  broadcast: everyone\n", file);
     assert_int_equal (fclose (file), 0);
     assert_int_equal (imh_ctl (h, NULL, "config", "apply", policy, NULL), 0);

@@ -62,7 +62,7 @@ s_send (const char *verb, const char *request_id, const im_fields_t *body,
     if (im_request_decode (request, &msg, reason, sizeof reason))
         im_fuzz_fail ("a %s made from JSON is refused: %s", verb, reason);
     im_command_t *command = NULL;
-    zmsg_t *reply = imb_command_from (request, NULL, &command);
+    zmsg_t *reply = imb_command_from (request, NULL, NULL, &command);
     if (reply && !may_refuse)
         im_fuzz_fail ("a %s made from JSON gets an error reply", verb);
     zmsg_destroy (&reply);

@@ -96,7 +96,7 @@ s_request (const im_fuzz_part_t *parts, size_t count)
     else
     if (im_command_type_from_name (request->verb) != IM_CMD_NONE) {
         im_command_t *command = NULL;
-        zmsg_t *reply = imb_command_from (request, NULL, &command);
+        zmsg_t *reply = imb_command_from (request, NULL, NULL, &command);
         if (reply)
             s_check_error_reply (&reply, 400, request->request_id);
         else
