@@ -249,13 +249,15 @@ imh_new (const char *name, const imh_options_t *options)
     snprintf (self->keys_dir, sizeof self->keys_dir, "%s/keys", self->dir);
     snprintf (self->config_path, sizeof self->config_path, "%s/imq.yaml",
               self->dir);
-    int port = imh_free_port ();
+    //  Both at once: two ports picked one after the other may be the
+    //  same one (it was, once: the broker could not serve HTTP)
+    int ports [2] = { 0, 0 };
+    int rc = imh_free_ports (ports, 2);
     snprintf (self->raft_address, sizeof self->raft_address,
-              "127.0.0.1:%d", port);
-    int http_port = imh_free_port ();
+              "127.0.0.1:%d", ports [0]);
     snprintf (self->http_address, sizeof self->http_address,
-              "127.0.0.1:%d", http_port);
-    if (!port || !http_port
+              "127.0.0.1:%d", ports [1]);
+    if (rc
     ||  s_endpoint (self, "client.ipc", self->client_endpoint,
                     sizeof self->client_endpoint)
     ||  s_endpoint (self, "workers.ipc", self->worker_endpoint,
