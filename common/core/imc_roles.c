@@ -74,7 +74,7 @@ static const s_rule_t s_rules [] = {
     { "ESCALATE", NULL,       { _,  _,  G,  _,  _,  _,  A,  A,  A } },
     { "LINK", NULL,           { _,  _,  G,  _,  _,  _,  A,  A,  A } },
     { "UNLINK", NULL,         { _,  _,  G,  _,  _,  _,  A,  A,  A } },
-    { "REVIEW", NULL,         { _,  _,  G,  _,  _,  _,  A,  A,  A } },
+    { "REVIEW", NULL,         { _,  A,  G,  _,  _,  _,  A,  A,  A } },
     { "PRIORITIZE", NULL,     { _,  _,  _,  _,  _,  _,  A,  A,  A } },
     { "MAJOR", "accept",      { _,  _,  _,  _,  _,  _,  _,  A,  A } },
     { "MAJOR", "reject",      { _,  _,  _,  _,  _,  _,  _,  A,  A } },

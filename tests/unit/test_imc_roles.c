@@ -64,7 +64,7 @@ static const struct {
     { "ESCALATE", NULL,         "..G...AAA" },
     { "LINK", NULL,             "..G...AAA" },
     { "UNLINK", NULL,           "..G...AAA" },
-    { "REVIEW", NULL,           "..G...AAA" },
+    { "REVIEW", NULL,           ".AG...AAA" },
     { "PRIORITIZE", NULL,       "......AAA" },
     { "MAJOR", "propose",       "..G...AAA" },
     { "MAJOR", "update",        "..G...AAA" },
