@@ -252,6 +252,35 @@ s_text_pauses (const char *text, char *buffer, size_t size)
     }
 }
 
+//  An SLA clock's warnings still to come, "percent:ms,percent:ms", as
+//  one line each: "<percent>% at <time>"
+static void
+s_text_warnings (const char *text, char *buffer, size_t size)
+{
+    *buffer = 0;
+    size_t used = 0;
+    while (*text && used + 1 < size) {
+        unsigned percent = 0;
+        uint64_t at = 0;
+        int consumed = 0;
+        if (sscanf (text, "%u:%" SCNu64 "%n", &percent, &at,
+                    &consumed) != 2) {
+            im_strlcpy (buffer, text, size);
+            return;
+        }
+        char time [40];
+        im_format_time (at, time, sizeof time);
+        int written = snprintf (buffer + used, size - used, "%s%u%% at %s",
+                                used ? "\n" : "", percent, time);
+        if (written < 0 || (size_t) written >= size - used)
+            return;
+        used += (size_t) written;
+        text += consumed;
+        if (*text == ',')
+            text++;
+    }
+}
+
 void
 imqctl_text_at (const im_fields_t *fields, size_t index,
                 char *buffer, size_t size)
@@ -263,6 +292,9 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
         if (s_ends_with (key, "_pauses") && *text)
             s_text_pauses (text, buffer, size);
         else
+        if (s_ends_with (key, "_warnings") && *text)
+            s_text_warnings (text, buffer, size);
+        else
             im_strlcpy (buffer, *text? text: "-", size);
         return;
     }
@@ -270,7 +302,8 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
     if (streq (key, "priority"))
         imqctl_text_priority (fields, buffer, size);
     else
-    if ((s_ends_with (key, "_paused_ms") || s_ends_with (key, "_remaining_ms"))
+    if ((s_ends_with (key, "_paused_ms") || s_ends_with (key, "_remaining_ms")
+         || s_ends_with (key, "_target_ms"))
     &&  value >= 0) {
         //  Lengths of time, not instants
         char span [16];
