@@ -63,6 +63,15 @@ void
                     const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+#define IMC_STORE_LINK  8           //  Octets of the link before an EVENT
+
+//  Reads key of column family cf into *slice_p (NULL when absent; the
+//  caller destroys it). Returns 0 or IM_EIO.
+int
+    imc_store_get_pinned (imc_store_t *self, imc_store_cf_t cf,
+                          const void *key, size_t key_size,
+                          rocksdb_pinnableslice_t **slice_p);
+
 //  Notes a RocksDB error (err, RocksDB's words) of any thread: the first
 //  that reports corruption is kept for imc_store_damaged
 void
