@@ -5,7 +5,8 @@
     lead to), imb_http_gate.c its limits, imb_http_conn.c one
     connection, imb_http_parser.c and imb_http_message.c the requests,
     imb_http_pool.c the threads that answer them, and imb_http_route.c
-    and imb_http_metrics.c the answers themselves. The I/O thread owns
+    (with imb_http_act.c and imb_http_receivers.c) and imb_http_metrics.c
+    the answers themselves. The I/O thread owns
     every connection; a request goes to a pool thread with its answer
     slot (imb_http_job_t) and comes back the same way, through pipes,
     so that no object is shared between threads.
@@ -176,6 +177,19 @@ void
 int
     imb_http_failed (const imb_http_request_t *request,
                      const im_reply_t *reply, const char *request_id);
+
+//  Parses the body as JSON. Returns the document, or NULL after
+//  answering 400 (*rc) with the offset of the fault (imb_http_route.c).
+json_t *
+    imb_http_parse (const imb_http_request_t *request, int *rc);
+
+//  Answers POST /v1/alerts/alertmanager (imb_http_receivers.c)
+int
+    imb_http_alertmanager (const imb_http_request_t *request);
+
+//  Answers POST /v1/events and /v2/enqueue (imb_http_receivers.c)
+int
+    imb_http_event (const imb_http_request_t *request);
 
 //  Answers a request: routes it by method and path (imb_http_route.c)
 int
