@@ -239,6 +239,21 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     assert_non_null (s_find (reply, "DENIALS", &count));
     assert_int_equal (count, 1);
     im_reply_destroy (&reply);
+    //  More denials than the limit: the newest ones, in seq order
+    listed = imh_ctl_json (h, "audit", "denials", "--principal", "rita",
+                           "--limit", "2", NULL);
+    assert_non_null (listed);
+    json_t *newest = json_object_get (listed, "denials");
+    assert_int_equal (json_array_size (newest), 2);
+    assert_string_equal (json_string_value (json_object_get (
+        json_array_get (newest, 0), "verb")), "NOTIFY");
+    assert_string_equal (json_string_value (json_object_get (
+        json_array_get (newest, 1), "verb")), "DENIALS");
+    assert_true (json_integer_value (json_object_get (
+        json_array_get (newest, 0), "seq"))
+        < json_integer_value (json_object_get (json_array_get (newest, 1),
+                                               "seq")));
+    json_decref (listed);
 
     //  No client may write a denial itself
     im_fields_t *forged = im_fields_new ();
