@@ -153,6 +153,7 @@
     X (INFLIGHT,                 "inflight")                               \
     X (INSTANCES,                "instances")                              \
     X (KEY,                      "key")                                    \
+    X (KEYS,                     "keys")                                   \
     X (KIND,                     "kind")                                   \
     X (LABEL,                   "label")                                   \
     X (LAG,                      "lag")                                    \
@@ -208,6 +209,7 @@
     X (TO,                       "to")                                     \
     X (TOKEN_HASH,              "token_hash")                              \
     X (TOKEN_ID,                "token_id")                                \
+    X (TOKENS,                   "tokens")                                 \
     X (TO_GROUP,                 "to_group")                               \
     X (TS_MS,                    "ts_ms")                                  \
     X (UNASSIGNED_ONLY,          "unassigned_only")                        \

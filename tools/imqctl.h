@@ -125,6 +125,7 @@ extern const imqctl_verb_t imqctl_verb_search;
 extern const imqctl_verb_t imqctl_verb_cluster;
 extern const imqctl_verb_t imqctl_verb_keygen;
 extern const imqctl_verb_t imqctl_verb_principal;
+extern const imqctl_verb_t imqctl_verb_principals;
 extern const imqctl_verb_t imqctl_verb_audit;
 
 //  ---------------------------------------------------------------------
@@ -237,6 +238,21 @@ int
 //  (0: never cut)
 void
     imqctl_table_print (imqctl_table_t *self, FILE *out, size_t width);
+
+#define IMQCTL_CELL_TEXT    1400    //  Room for one cell of a list row
+#define IMQCTL_COLUMNS_MAX  16      //  Columns of a list
+
+//  Writes the cells of item's row, each a buffer of IMQCTL_CELL_TEXT
+typedef void (imqctl_row_fn) (const im_fields_t *item, char **cells);
+
+//  Prints a list reply and destroys it: with --json the reply as JSON,
+//  its items under json_key; else a table of headers (columns of them),
+//  a row per item written by row, or the line none when it has no item.
+//  Returns IMQCTL_EXIT_OK, or IMQCTL_EXIT_BROKER when out of memory.
+int
+    imqctl_print_list (imqctl_t *self, im_reply_t **reply_p,
+                       const char *json_key, const char *const *headers,
+                       size_t columns, imqctl_row_fn *row, const char *none);
 
 //  Prints json with two-space indentation and a newline; takes the
 //  reference

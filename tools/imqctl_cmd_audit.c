@@ -47,6 +47,21 @@ s_since (const char *text, int64_t *since)
     return -1;
 }
 
+//  One denial: when, who, what, where and why
+static void
+s_row (const im_fields_t *item, char **cells)
+{
+    imqctl_text (item, IM_KEY_SEQ, cells [0], IMQCTL_CELL_TEXT);
+    im_format_time ((uint64_t) im_fields_int_or (item, IM_KEY_TS_MS, 0),
+                    cells [1], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_ACTOR, cells [2], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_VERB, cells [3], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_INCIDENT, cells [4], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_NODE, cells [5], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_SUPPRESSED, cells [6], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_REASON, cells [7], IMQCTL_CELL_TEXT);
+}
+
 static int
 s_run (imqctl_t *self)
 {
@@ -76,45 +91,12 @@ s_run (imqctl_t *self)
     im_fields_destroy (&body);
     if (rc)
         return rc;
-    if (self->json) {
-        json_t *json = im_reply_to_json (reply, "denials");
-        imqctl_json_print (&json);
-        im_reply_destroy (&reply);
-        return IMQCTL_EXIT_OK;
-    }
     const char *headers [] = {
         "SEQ", "TIME", "PRINCIPAL", "VERB", "INCIDENT", "NODE", "MORE",
         "REASON"
     };
-    imqctl_table_t *table = imqctl_table_new (headers, 8);
-    const im_fields_t *item = reply->items
-        ? (const im_fields_t *) zlist_first (reply->items) : NULL;
-    for (; table && item;
-         item = (const im_fields_t *) zlist_next (reply->items)) {
-        char seq [24], time [64], actor [72], verb [40], incident [24];
-        char node [24], more [24], reason [300];
-        imqctl_text (item, IM_KEY_SEQ, seq, sizeof seq);
-        im_format_time ((uint64_t) im_fields_int_or (item, IM_KEY_TS_MS, 0),
-                        time,
-                        sizeof time);
-        imqctl_text (item, IM_KEY_ACTOR, actor, sizeof actor);
-        imqctl_text (item, IM_KEY_VERB, verb, sizeof verb);
-        imqctl_text (item, IM_KEY_INCIDENT, incident, sizeof incident);
-        imqctl_text (item, IM_KEY_NODE, node, sizeof node);
-        imqctl_text (item, IM_KEY_SUPPRESSED, more, sizeof more);
-        imqctl_text (item, IM_KEY_REASON, reason, sizeof reason);
-        const char *cells [] = {
-            seq, time, actor, verb, incident, node, more, reason
-        };
-        imqctl_table_add (table, cells);
-    }
-    if (table && im_fields_int_or (reply->body, IM_KEY_COUNT, 0) > 0)
-        imqctl_table_print (table, stdout, IMQCTL_WIDTH);
-    else
-        printf ("no denial recorded\n");
-    imqctl_table_destroy (&table);
-    im_reply_destroy (&reply);
-    return IMQCTL_EXIT_OK;
+    return imqctl_print_list (self, &reply, "denials", headers, 8, s_row,
+                              "no denial recorded");
 }
 
 const imqctl_verb_t imqctl_verb_audit = {

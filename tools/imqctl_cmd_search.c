@@ -31,6 +31,20 @@ s_text (const imqctl_t *self)
     return text;
 }
 
+//  One found incident: its id, status, resolution code, title and fix
+static void
+s_row (const im_fields_t *item, char **cells)
+{
+    imqctl_text (item, IM_KEY_ID, cells [0], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_STATUS, cells [1], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_RESOLUTION_CODE, cells [2], IMQCTL_CELL_TEXT);
+    imqctl_text (item, IM_KEY_TITLE, cells [3], IMQCTL_CELL_TEXT);
+    snprintf (cells [4], IMQCTL_CELL_TEXT, "%s%s%s",
+              im_fields_str_or (item, IM_KEY_RESOLUTION, ""),
+              im_fields_has (item, IM_KEY_ROOT_CAUSE) ? "; root cause: " : "",
+              im_fields_str_or (item, IM_KEY_ROOT_CAUSE, ""));
+}
+
 static int
 s_run (imqctl_t *self)
 {
@@ -48,38 +62,9 @@ s_run (imqctl_t *self)
     im_fields_destroy (&body);
     if (rc)
         return rc;
-    if (self->json) {
-        json_t *json = im_reply_to_json (reply, "incidents");
-        imqctl_json_print (&json);
-        im_reply_destroy (&reply);
-        return IMQCTL_EXIT_OK;
-    }
     const char *headers [] = { "ID", "STATUS", "CODE", "TITLE", "FIX" };
-    imqctl_table_t *table = imqctl_table_new (headers, 5);
-    const im_fields_t *item = reply->items
-        ? (const im_fields_t *) zlist_first (reply->items) : NULL;
-    for (; table && item;
-         item = (const im_fields_t *) zlist_next (reply->items)) {
-        char id [24], status [32], code [64], title [160], fix [1024];
-        imqctl_text (item, IM_KEY_ID, id, sizeof id);
-        imqctl_text (item, IM_KEY_STATUS, status, sizeof status);
-        imqctl_text (item, IM_KEY_RESOLUTION_CODE, code, sizeof code);
-        imqctl_text (item, IM_KEY_TITLE, title, sizeof title);
-        snprintf (fix, sizeof fix, "%s%s%s",
-                  im_fields_str_or (item, IM_KEY_RESOLUTION, ""),
-                  im_fields_has (item,
-                                 IM_KEY_ROOT_CAUSE) ? "; root cause: " : "",
-                  im_fields_str_or (item, IM_KEY_ROOT_CAUSE, ""));
-        const char *cells [] = { id, status, code, title, fix };
-        imqctl_table_add (table, cells);
-    }
-    if (table && im_fields_int_or (reply->body, IM_KEY_COUNT, 0) > 0)
-        imqctl_table_print (table, stdout, IMQCTL_WIDTH);
-    else
-        printf ("no resolved incident matches\n");
-    imqctl_table_destroy (&table);
-    im_reply_destroy (&reply);
-    return IMQCTL_EXIT_OK;
+    return imqctl_print_list (self, &reply, "incidents", headers, 5, s_row,
+                              "no resolved incident matches");
 }
 
 const imqctl_verb_t imqctl_verb_search = {

@@ -48,6 +48,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_cluster,
     &imqctl_verb_keygen,
     &imqctl_verb_principal,
+    &imqctl_verb_principals,
     &imqctl_verb_audit,
     &s_verb_help,
     NULL

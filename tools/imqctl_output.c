@@ -8,8 +8,7 @@
 */
 #include "imqctl.h"
 
-#define IMQCTL_CELL_MAX     24      //  Columns a cell may use (not last)
-#define IMQCTL_COLUMNS_MAX  16      //  Columns in a table
+#define S_CELL_WIDTH        24      //  Columns a cell may use (not last)
 
 struct _imqctl_table_t {
     const char *const *headers;     //  Column titles, borrowed
@@ -128,8 +127,8 @@ imqctl_table_print (imqctl_table_t *self, FILE *out, size_t width)
     for (; row; row = (char **) zlistx_next (self->rows))
         for (size_t column = 0; column < last; column++) {
             size_t cell = s_width (row [column]);
-            if (width > 0 && cell > IMQCTL_CELL_MAX)
-                cell = IMQCTL_CELL_MAX;
+            if (width > 0 && cell > S_CELL_WIDTH)
+                cell = S_CELL_WIDTH;
             if (cell > widths [column])
                 widths [column] = cell;
         }
@@ -376,4 +375,46 @@ imqctl_text_pair (const im_fields_t *fields, size_t index,
     if (length + 1 < size)
         buffer [length++] = '"';
     buffer [length < size? length: size - 1] = 0;
+}
+
+int
+imqctl_print_list (imqctl_t *self, im_reply_t **reply_p,
+                   const char *json_key, const char *const *headers,
+                   size_t columns, imqctl_row_fn *row, const char *none)
+{
+    assert (self && reply_p && *reply_p && headers && row);
+    assert (columns > 0 && columns <= IMQCTL_COLUMNS_MAX);
+    im_reply_t *reply = *reply_p;
+    if (self->json) {
+        json_t *json = im_reply_to_json (reply, json_key);
+        imqctl_json_print (&json);
+        im_reply_destroy (reply_p);
+        return IMQCTL_EXIT_OK;
+    }
+    imqctl_table_t *table = imqctl_table_new (headers, columns);
+    char *cells [IMQCTL_COLUMNS_MAX];
+    bool ready = table != NULL;
+    for (size_t index = 0; index < columns; index++) {
+        cells [index] = (char *) malloc (IMQCTL_CELL_TEXT);
+        ready = ready && cells [index];
+    }
+    const im_fields_t *item = ready && reply->items
+        ? (const im_fields_t *) zlist_first (reply->items) : NULL;
+    for (; item; item = (const im_fields_t *) zlist_next (reply->items)) {
+        row (item, cells);
+        ready = ready && imqctl_table_add (table,
+                                           (const char *const *) cells) == 0;
+    }
+    if (ready && im_fields_int_or (reply->body, IM_KEY_COUNT, 0) > 0)
+        imqctl_table_print (table, stdout, IMQCTL_WIDTH);
+    else
+    if (ready)
+        printf ("%s\n", none);
+    for (size_t index = 0; index < columns; index++)
+        free (cells [index]);
+    imqctl_table_destroy (&table);
+    im_reply_destroy (reply_p);
+    if (!ready)
+        fprintf (stderr, "imqctl: out of memory\n");
+    return ready ? IMQCTL_EXIT_OK : IMQCTL_EXIT_BROKER;
 }

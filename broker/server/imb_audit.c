@@ -1,4 +1,5 @@
-/*  imb_audit - the audit queries: denials recorded in the log
+/*  imb_audit - the audit queries: denials recorded in the log, and the
+    principals the log holds
 
     The access.denied events form a chain of their own (docs/storage.md
     2.2), headed by meta audit_seq, so the newest denials are read by
@@ -101,6 +102,85 @@ imb_audit_denials (const im_request_t *request, imc_store_t *store)
     zmsg_t *reply = imb_query_list_reply (request->request_id,
                                           rc > 0 ? 0 : rc, items,
                                           "the audit chain");
+    zlist_destroy (&items);
+    return reply;
+}
+
+//  Appends text to a comma-separated list in buffer (of size); false
+//  when it does not fit
+static bool
+s_append (char *buffer, size_t size, const char *text)
+{
+    size_t used = strlen (buffer);
+    int wrote = snprintf (buffer + used, size - used, "%s%s",
+                          used ? ", " : "", text);
+    return wrote >= 0 && (size_t) wrote < size - used;
+}
+
+//  One principal as a reply item: its name, roles, CURVE public keys
+//  and tokens (id and label; never the hash)
+static im_fields_t *
+s_principal_item (const imc_principal_t *principal)
+{
+    char keys [IMC_PRINCIPAL_KEYS_MAX * (IMC_PRINCIPAL_KEY_TEXT + 2)] = "";
+    char tokens [IMC_PRINCIPAL_TOKENS_MAX
+                 * (IMC_TOKEN_ID_TEXT + IMC_TOKEN_LABEL_MAX + 6)] = "";
+    for (size_t index = 0; index < principal->keys_n; index++)
+        s_append (keys, sizeof keys, principal->keys [index]);
+    for (size_t index = 0; index < principal->tokens_n; index++) {
+        char token [IMC_TOKEN_ID_TEXT + IMC_TOKEN_LABEL_MAX + 4];
+        snprintf (token, sizeof token, "%s (%s)",
+                  principal->tokens [index].id,
+                  principal->tokens [index].label);
+        s_append (tokens, sizeof tokens, token);
+    }
+    im_fields_t *item = im_fields_new ();
+    int rc = item ? 0 : IM_ENOMEM;
+    if (rc == 0)
+        rc = im_fields_set_str (item, IM_KEY_NAME, principal->name);
+    if (rc == 0)
+        rc = im_fields_set_str (item, IM_KEY_ROLES, principal->roles);
+    if (rc == 0)
+        rc = im_fields_set_str (item, IM_KEY_KEYS, keys);
+    if (rc == 0)
+        rc = im_fields_set_str (item, IM_KEY_TOKENS, tokens);
+    if (rc)
+        im_fields_destroy (&item);
+    return item;
+}
+
+zmsg_t *
+imb_audit_principals (const im_request_t *request, imc_store_t *store)
+{
+    const char *name = im_fields_str (request->body, IM_KEY_NAME);
+    if (im_fields_has (request->body, IM_KEY_NAME) && !name)
+        return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
+                                      request->request_id,
+                                      "PRINCIPALS takes 'name' (a name)");
+    imc_principals_t *principals = imc_principals_new ();
+    zlist_t *items = zlist_new ();
+    int rc = principals && items
+           ? imc_principals_read (principals, store, NULL) : IM_ENOMEM;
+    size_t size = rc == 0 ? imc_principals_size (principals) : 0;
+    for (size_t index = 0; rc == 0 && index < size; index++) {
+        const imc_principal_t *principal = imc_principals_at (principals,
+                                                              index);
+        if (name && !streq (name, principal->name))
+            continue;
+        im_fields_t *item = s_principal_item (principal);
+        if (!item) {
+            rc = IM_ENOMEM;
+            break;
+        }
+        zlist_append (items, item);
+        zlist_freefn (items, item, s_fields_free, true);
+    }
+    imc_principals_destroy (&principals);
+    if (!items)
+        return im_reply_encode_error (IM_PROTO_INTERNAL, request->request_id,
+                                      "out of memory");
+    zmsg_t *reply = imb_query_list_reply (request->request_id, rc, items,
+                                          "the log's principals");
     zlist_destroy (&items);
     return reply;
 }

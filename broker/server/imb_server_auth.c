@@ -94,34 +94,6 @@ s_on_zap (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
-//  What the scan of the events of no incident gathers
-typedef struct {
-    imc_principals_t *principals;   //  Their fold, owned
-    char *policy;                   //  The last config.applied text, owned
-} s_scan_t;
-
-//  Folds one event of no incident into the principals, and keeps the
-//  text of the last policy applied (arg: s_scan_t)
-static int
-s_principal_event (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    (void) seq;
-    s_scan_t *scan = (s_scan_t *) arg;
-    im_event_t *event = im_event_new ();
-    int rc = event ? im_event_decode (event, data, size, NULL, 0) : IM_ENOMEM;
-    if (rc == 0 && event->type == IM_EV_PRINCIPAL)
-        rc = imc_principals_apply (scan->principals, event->payload);
-    else
-    if (rc == 0 && event->type == IM_EV_CONFIGURED) {
-        zstr_free (&scan->policy);
-        scan->policy = strdup (im_fields_str_or (event->payload, IM_KEY_TEXT,
-                                                 ""));
-        rc = scan->policy ? 0 : IM_ENOMEM;
-    }
-    im_event_destroy (&event);
-    return rc;
-}
-
 //  The replicated policy of text (NULL: none applied, or it does not
 //  parse here), on the heap: a policy is large
 static im_policy_t *
@@ -154,22 +126,20 @@ s_principals_refresh (imb_server_t *self)
     if (imc_store_meta_get (store, IM_META_CONFIG_SEQ, &seq)
     ||  seq == self->principals_seq)
         return;
-    s_scan_t scan = { imc_principals_new (), NULL };
-    int rc = scan.principals
-           ? imc_store_incident_events_scan (store, 0, s_principal_event,
-                                             &scan)
-           : IM_ENOMEM;
+    imc_principals_t *principals = imc_principals_new ();
+    char *text = NULL;
+    int rc = principals ? imc_principals_read (principals, store, &text)
+                        : IM_ENOMEM;
     if (rc) {
         zsys_warning ("cannot read the log's principals (%s): the keys let "
                       "in stay as they were", im_strerror (rc));
-        imc_principals_destroy (&scan.principals);
-        zstr_free (&scan.policy);
+        imc_principals_destroy (&principals);
         return;
     }
     self->principals_seq = seq;
-    im_policy_t *policy = s_policy (scan.policy);
-    zstr_free (&scan.policy);
-    imb_keys_set_replicated (self->keys, &scan.principals, &policy);
+    im_policy_t *policy = s_policy (text);
+    free (text);
+    imb_keys_set_replicated (self->keys, &principals, &policy);
     free (policy);
 }
 

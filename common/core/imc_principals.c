@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "im_error.h"
+#include "im_event.h"
 #include "im_util.h"
 #include "imc_principals.h"
 #include "im_keys.h"
@@ -344,4 +345,46 @@ imc_principals_find (const imc_principals_t *self, const char *name)
         if (streq (self->items [index].name, name))
             return &self->items [index];
     return NULL;
+}
+
+//  What the read of the events of no incident gathers
+typedef struct {
+    imc_principals_t *principals;   //  The fold, borrowed
+    char *policy;                   //  The last config.applied text, owned
+    bool want_policy;               //  Whether to keep it
+} s_read_t;
+
+//  Folds one event of no incident (arg: s_read_t)
+static int
+s_read_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    s_read_t *read = (s_read_t *) arg;
+    im_event_t *event = im_event_new ();
+    int rc = event ? im_event_decode (event, data, size, NULL, 0) : IM_ENOMEM;
+    if (rc == 0 && event->type == IM_EV_PRINCIPAL)
+        rc = imc_principals_apply (read->principals, event->payload);
+    else
+    if (rc == 0 && event->type == IM_EV_CONFIGURED && read->want_policy) {
+        free (read->policy);
+        read->policy = strdup (im_fields_str_or (event->payload, IM_KEY_TEXT,
+                                                 ""));
+        rc = read->policy ? 0 : IM_ENOMEM;
+    }
+    im_event_destroy (&event);
+    return rc;
+}
+
+int
+imc_principals_read (imc_principals_t *self, imc_store_t *store,
+                     char **policy_p)
+{
+    assert (self && store);
+    s_read_t read = { self, NULL, policy_p != NULL };
+    int rc = imc_store_incident_events_scan (store, 0, s_read_event, &read);
+    if (policy_p && rc == 0)
+        *policy_p = read.policy;
+    else
+        free (read.policy);
+    return rc;
 }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "im_fields.h"
+#include "imc_store.h"
 
 #define IMC_PRINCIPAL_NAME_MAX  64      //  A name, with its NUL
 #define IMC_PRINCIPAL_ROLES_MAX 256     //  Its roles, comma-separated
@@ -77,6 +78,14 @@ const imc_principal_t *
 //  The principal named name, or NULL
 const imc_principal_t *
     imc_principals_find (const imc_principals_t *self, const char *name);
+
+//  Folds the principal.changed events of store's log (the chain of no
+//  incident) into self, which should be new; when policy_p is not NULL,
+//  also gives the text of the last config.applied event there (NULL:
+//  none), to free. Returns 0, IM_ENOMEM, or the store's error.
+int
+    imc_principals_read (imc_principals_t *self, imc_store_t *store,
+                         char **policy_p);
 
 //  Checks a PRINCIPAL command's arguments (action, name, roles, key,
 //  token_id, token_hash, label):

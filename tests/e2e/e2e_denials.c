@@ -272,6 +272,25 @@ test_a_refused_verb_is_one_denial_in_the_log (void **state)
     assert_int_equal (zlist_size (reply->items), 1);
     im_reply_destroy (&reply);
 
+    //  Who the log lets in (not the keys directory's, like rita) is for
+    //  an analyst too, not for a reporter
+    assert_int_equal (imh_ctl (h, &run, "--as", "auditor", "principals",
+                               NULL), 0);
+    assert_string_equal (run.out, "no principal in the log\n");
+    imh_run_clear (&run);
+    assert_int_equal (imh_ctl (h, NULL, "principal", "add", "ivan",
+                               "--roles", "agent,analyst", NULL), 0);
+    assert_int_equal (imh_ctl (h, &run, "--as", "auditor", "principals",
+                               NULL), 0);
+    assert_non_null (strstr (run.out, "ivan"));
+    assert_non_null (strstr (run.out, "agent,analyst"));
+    assert_null (strstr (run.out, "rita"));
+    imh_run_clear (&run);
+    assert_int_equal (imh_ctl (h, &run, "--as", "rita", "principals", NULL),
+                      1);
+    assert_non_null (strstr (run.err, "403"));
+    imh_run_clear (&run);
+
     im_fields_destroy (&forged);
     im_fields_destroy (&body);
     im_fields_destroy (&notify);

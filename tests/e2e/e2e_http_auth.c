@@ -264,8 +264,29 @@ test_the_token_names_the_actor_and_is_stored_only_hashed (void **state)
     id [16] = 0;
     char other [IM_TOKEN_TEXT];
     assert_int_equal (imh_token (h, "portal", NULL, other, NULL), 0);
+    //  imqctl principals shows both tokens by id and label, never a hash
+    json_t *listed = imh_ctl_json (h, "principals", "portal", NULL);
+    assert_non_null (listed);
+    json_t *principals = json_object_get (listed, "principals");
+    assert_int_equal (json_array_size (principals), 1);
+    json_t *portal = json_array_get (principals, 0);
+    assert_string_equal (imh_json_str (portal, "name"), "portal");
+    assert_string_equal (imh_json_str (portal, "roles"), "integration");
+    const char *tokens = imh_json_str (portal, "tokens");
+    char shown [64];
+    snprintf (shown, sizeof shown, "%s (ticket portal), ", id);
+    assert_non_null (strstr (tokens, shown));
+    assert_null (strstr (tokens, credential + 17));
+    assert_int_equal (strlen (tokens), 2 * 16 + strlen (" (ticket portal), ")
+                                       + strlen (" ()"));
+    json_decref (listed);
     assert_int_equal (imh_ctl (h, NULL, "principal", "untoken", "portal", id,
                                NULL), 0);
+    listed = imh_ctl_json (h, "principals", "portal", NULL);
+    portal = json_array_get (json_object_get (listed, "principals"), 0);
+    assert_null (strstr (imh_json_str (portal, "tokens"), id));
+    assert_int_equal (strlen (imh_json_str (portal, "tokens")), 16 + 3);
+    json_decref (listed);
     assert_int_equal (s_send (h, NULL, "GET", path, NULL, token, NULL), 401);
     assert_int_equal (s_send (h, NULL, "GET", path, NULL, other, NULL), 200);
     imh_passed (h);
