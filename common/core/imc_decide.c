@@ -328,9 +328,12 @@ s_decide_sla (const imc_decide_call_t *call, imc_decision_t *decision)
 //  as it comes; any other needs its incident, in a status that allows
 //  the command (im_incident_check), first. A verb with no decider
 //  (OFFSET, which the state machine applies itself) makes no event.
+//  A verb that changes its `other` incident too (LINK, UNLINK) needs
+//  its roles to reach that one as well.
 static const struct {
     imc_decide_fn *decide;          //  The verb's decider
     bool of_no_incident;            //  Decided without an incident
+    bool reaches_other;             //  Changes its args' other incident
 } s_deciders [IM_CMD_MAX] = {
     [IM_CMD_OPEN]       = { s_decide_open, true },
     [IM_CMD_ALERT]      = { s_decide_alert, true },
@@ -350,8 +353,8 @@ static const struct {
     [IM_CMD_CLASSIFY]   = { s_decide_classify, false },
     [IM_CMD_CONVERT]    = { s_decide_convert, false },
     [IM_CMD_ESCALATE]   = { s_decide_escalate, false },
-    [IM_CMD_LINK]       = { s_decide_link, false },
-    [IM_CMD_UNLINK]     = { s_decide_unlink, false },
+    [IM_CMD_LINK]       = { s_decide_link, false, true },
+    [IM_CMD_UNLINK]     = { s_decide_unlink, false, true },
     [IM_CMD_MAJOR]      = { s_decide_major, false },
     [IM_CMD_REVIEW]     = { s_decide_review, false },
     [IM_CMD_CATEGORIZE] = { imc_decide_categorize, false },
@@ -392,11 +395,11 @@ s_reach (const im_command_t *command, const im_policy_t *policy,
 }
 
 //  Rejects (403) a command whose roles reach only some incidents, and
-//  not incident
+//  not incident (of id)
 static int
 s_check_reach (const im_command_t *command, unsigned reach,
-               const im_fields_t *incident, const im_policy_t *policy,
-               imc_decision_t *decision)
+               uint64_t id, const im_fields_t *incident,
+               const im_policy_t *policy, imc_decision_t *decision)
 {
     if (imc_roles_reaches (reach, command->actor, incident, policy))
         return 0;
@@ -409,7 +412,7 @@ s_check_reach (const im_command_t *command, unsigned reach,
                               ? "it reported, assigned to it, to a group "
                                 "that lists it or to nobody"
                               : "assigned to it, to a group that lists it "
-                                "or to nobody", command->incident);
+                                "or to nobody", id);
 }
 
 void
@@ -432,7 +435,16 @@ imc_decide (const im_command_t *command, const im_fields_t *incident,
                                PRIu64, command->incident);
             return;
         }
-        if (s_check_reach (command, reach, incident, policy, decision))
+        if (s_check_reach (command, reach, command->incident, incident,
+                           policy, decision))
+            return;
+        uint64_t other = (uint64_t) im_fields_int_or (command->args,
+                                                      IM_KEY_OTHER, 0);
+        const im_fields_t *target = known && s_deciders [command->type]
+                                             .reaches_other && other
+                                  ? lookup (arg, other) : NULL;
+        if (target && s_check_reach (command, reach, other, target, policy,
+                                     decision))
             return;
         if (im_incident_check (im_incident_status (incident), command->type,
                                decision->error, sizeof decision->error)) {

@@ -270,6 +270,7 @@ typedef struct {
     im_policy_t *policy;            //  s_policy's
     im_command_t *command;          //  Under test
     im_fields_t *incident;          //  Incident 7, of group network
+    im_fields_t *other;             //  Incident 9, of group database
     imc_decision_t decision;        //  What was decided
 } fixture_t;
 
@@ -286,6 +287,12 @@ s_setup (void **state)
     im_fields_set_str (f->incident, "reporter", "rita");
     im_fields_set_str (f->incident, "status", "assigned");
     im_fields_set_str (f->incident, "group", "network");
+    f->other = im_fields_new ();
+    im_fields_set_int (f->other, "id", 9);
+    im_fields_set_str (f->other, "title", "db slow");
+    im_fields_set_str (f->other, "reporter", "ron");
+    im_fields_set_str (f->other, "status", "assigned");
+    im_fields_set_str (f->other, "group", "database");
     *state = f;
     return 0;
 }
@@ -296,6 +303,7 @@ s_teardown (void **state)
     fixture_t *f = (fixture_t *) *state;
     imc_decision_destroy_events (&f->decision);
     im_fields_destroy (&f->incident);
+    im_fields_destroy (&f->other);
     im_command_destroy (&f->command);
     free (f->policy);
     free (f);
@@ -305,9 +313,8 @@ s_teardown (void **state)
 static const im_fields_t *
 s_lookup (void *arg, uint64_t id)
 {
-    (void) arg;
-    (void) id;
-    return NULL;
+    fixture_t *f = (fixture_t *) arg;
+    return id == 9 ? f->other : NULL;
 }
 
 //  Decides verb on incident 7 by actor holding roles (NULL: a command
@@ -456,6 +463,54 @@ test_roles_travel_with_the_command (void **state)
     free (data);
 }
 
+//  LINK and UNLINK change the other incident too: an agent must reach
+//  both
+static void
+test_a_link_needs_both_incidents_in_reach (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    im_command_t *command = f->command;
+    const char *verbs [] = { "LINK", "UNLINK" };
+    for (size_t index = 0; index < 2; index++) {
+        command->type = im_command_type_from_name (verbs [index]);
+        command->incident = 7;
+        command->ts_ms = 1000;
+        command->has_roles = true;
+        im_strlcpy (command->actor, "nina", sizeof command->actor);
+        im_strlcpy (command->roles, "", sizeof command->roles);
+        im_fields_clear (command->args);
+        if (index == 0)
+            im_fields_set_str (command->args, "link", "duplicate_of");
+        im_fields_set_int (command->args, "other", 9);
+        //  nina works network's incident 7, not database's incident 9
+        imc_decide (command, f->incident, 10, f->policy, s_lookup, f,
+                    &f->decision);
+        assert_int_equal (f->decision.rc, IM_EDENIED);
+        assert_non_null (strstr (f->decision.error, "incident 9 is not "
+                                 "one"));
+        assert_int_equal (f->decision.count, 0);
+        //  Nobody's incident 9 is in her reach; so is it for a manager
+        im_fields_set_str (f->other, "group", "");
+        imc_decide (command, f->incident, 10, f->policy, s_lookup, f,
+                    &f->decision);
+        assert_int_not_equal (f->decision.rc, IM_EDENIED);
+        im_fields_set_str (f->other, "group", "database");
+        im_strlcpy (command->actor, "ann", sizeof command->actor);
+        imc_decide (command, f->incident, 10, f->policy, s_lookup, f,
+                    &f->decision);
+        assert_int_not_equal (f->decision.rc, IM_EDENIED);
+    }
+    //  A merge an agent may make goes through
+    command->type = IM_CMD_LINK;
+    im_strlcpy (command->actor, "nina", sizeof command->actor);
+    im_fields_set_str (command->args, "link", "duplicate_of");
+    im_fields_set_str (f->other, "group", "network");
+    imc_decide (command, f->incident, 10, f->policy, s_lookup, f,
+                &f->decision);
+    assert_int_equal (f->decision.rc, 0);
+    assert_true (f->decision.count >= 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
 
 int
@@ -473,6 +528,7 @@ main (void)
         T (test_an_agent_acts_on_its_groups_incidents),
         T (test_managers_and_the_administrator_act_anywhere),
         T (test_roles_travel_with_the_command),
+        T (test_a_link_needs_both_incidents_in_reach),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
