@@ -377,3 +377,26 @@ imqctl_text_pair (const im_fields_t *fields, size_t index,
         buffer [length++] = '"';
     buffer [length < size? length: size - 1] = 0;
 }
+
+void
+imqctl_csv_row (FILE *out, const char *const *cells, size_t columns)
+{
+    assert (out && cells);
+    for (size_t column = 0; column < columns; column++) {
+        const char *cell = cells [column] ? cells [column] : "";
+        if (column > 0)
+            fputc (',', out);
+        if (strpbrk (cell, ",\"\r\n") == NULL) {
+            fputs (cell, out);
+            continue;
+        }
+        fputc ('"', out);
+        for (const char *at = cell; *at; at++) {
+            if (*at == '"')
+                fputc ('"', out);
+            fputc (*at, out);
+        }
+        fputc ('"', out);
+    }
+    fputs ("\r\n", out);
+}

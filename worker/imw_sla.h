@@ -134,6 +134,16 @@ int
 const char *
     imw_sla_warned_clock (const char *warning_clock);
 
+//  Measures (imw_sla_business.c) the working time clock ran until the
+//  event that stops it (incident.acknowledged, incident.resolved), from
+//  the deadline, target and time left the event carries, in its
+//  calendar, pauses excluded. Returns 0 with *business_ms set,
+//  IM_ENOTFOUND when the event carries no running clock's facts, or
+//  IM_EINVAL when the calendar is unknown.
+int
+    imw_sla_business (imw_sla_t *self, const im_event_t *event,
+                      const char *clock, uint64_t *business_ms);
+
 //  Pauses and resumes clocks (imw_sla_hold.c): incident.pending,
 //  incident.resumed, sla.paused, sla.resumed as in the table above.
 //  Returns 0, IM_EINVAL or IM_ENOMEM.
