@@ -155,7 +155,9 @@ s_group (imc_sla_report_t *self, const char *key)
         else
             high = middle;
     }
-    if (self->size >= IMC_SLA_REPORT_GROUPS_MAX
+    //  The last place is kept for the groups past the cap, so a reply
+    //  holds every group within its item limit
+    if (self->size + 1 >= IMC_SLA_REPORT_GROUPS_MAX
     &&  !streq (key, IMC_SLA_REPORT_OTHER))
         return s_group (self, IMC_SLA_REPORT_OTHER);
     if (self->size == self->capacity) {

@@ -25,7 +25,8 @@
 #include <stdint.h>
 #include "im_fields.h"
 
-#define IMC_SLA_REPORT_GROUPS_MAX   10000       //  Groups a report keeps
+#define IMC_SLA_REPORT_GROUPS_MAX   10000       //  Groups a report keeps,
+                                                //  (other) included
 #define IMC_SLA_REPORT_KEY_MAX      128         //  Octets of a group's key
 #define IMC_SLA_REPORT_RANGE_MAX    (INT64_C (3660) * 86400000)
                                                 //  Longest range: ~10 y
@@ -62,8 +63,9 @@ imc_sla_report_t *
 void
     imc_sla_report_destroy (imc_sla_report_t **self_p);
 
-//  Counts the SLA clocks of one incident projection (borrowed). A group
-//  past IMC_SLA_REPORT_GROUPS_MAX goes into IMC_SLA_REPORT_OTHER.
+//  Counts the SLA clocks of one incident projection (borrowed). Once
+//  IMC_SLA_REPORT_GROUPS_MAX - 1 groups are made, the clocks of any new
+//  one go into IMC_SLA_REPORT_OTHER.
 //  Returns 0 or IM_ENOMEM.
 int
     imc_sla_report_add (imc_sla_report_t *self, const im_fields_t *incident);
