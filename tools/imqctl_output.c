@@ -157,7 +157,10 @@ imqctl_json_print (json_t **json_p)
 {
     assert (json_p);
     if (*json_p) {
-        json_dumpf (*json_p, stdout, JSON_INDENT (2));
+        //  Reals (a percentage) with the digits they were made with:
+        //  66.7, not 66.700000000000003
+        json_dumpf (*json_p, stdout, JSON_INDENT (2)
+                                     | JSON_REAL_PRECISION (15));
         fputc ('\n', stdout);
         json_decref (*json_p);
         *json_p = NULL;
