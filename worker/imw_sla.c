@@ -297,9 +297,12 @@ s_on_resolved (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     //  When this instance runs the resolution clock but not the response
     //  clock, the response clock already stopped or breached. Otherwise
     //  it may run here or on another instance: ask, and a 409 says no.
+    //  The event names a response clock that still needs its stop (one
+    //  breached, not yet stopped, among them) by its facts.
     bool response_ended =
         imw_sla_due (self, event->incident, IMW_SLA_RESOLUTION)
-        && !imw_sla_due (self, event->incident, IMW_SLA_RESPONSE);
+        && !imw_sla_due (self, event->incident, IMW_SLA_RESPONSE)
+        && !im_fields_has (event->payload, IM_KEY_SLA_RESPONSE_DUE_MS);
     int rc = 0;
     if (!response_ended)
         rc = s_stop (self, event, IMW_SLA_RESPONSE, out);

@@ -11,10 +11,14 @@
                                ("sla-start"), arms both
         sla.started            arms both from the payload, so restarts and
                                other instances converge on the log
-        incident.acknowledged  SLA-STOP response ("sla-stop-response")
+        incident.acknowledged  SLA-STOP response ("sla-stop-response"),
+                               with business_ms when the event carries
+                               the clock's facts (imw_sla_business.c)
         incident.resolved      SLA-STOP resolution ("sla-stop-resolution")
                                and SLA-STOP response unless this instance
-                               knows the response clock already ended;
+                               knows the response clock already ended
+                               and the event names no response clock
+                               to stop (a breached one is stopped too);
                                arms the close clock at close_due_ms
         sla.stopped/breached   disarms that clock
         incident.closed        disarms every clock

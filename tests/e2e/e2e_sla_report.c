@@ -4,7 +4,9 @@
     seconds and a long resolution target in the 24x7 calendar. Some
     incidents are acknowledged and resolved at once (their clocks met),
     some acknowledged only after the response clock breached (missed,
-    with the time it ran), one never (missed, still running). The SLA
+    with the time it ran), one resolved after that breach without an
+    acknowledgement (the resolution stops both clocks), one never
+    touched (missed, still running). The SLA
     timer measures each clock as it stops it; in 24x7 what ran is the
     stop less the classification, which the test checks on every
     sla.stopped. Then `imqctl sla report` is run as an analyst, in each
@@ -25,7 +27,7 @@
 #define RESOLUTION_MS   600000
 #define MET             3           //  Incidents acknowledged at once
 #define LATE            2           //  Acknowledged after the breach
-#define ALL             (MET + LATE + 1)
+#define ALL             (MET + LATE + 2)
 
 static int
 s_setup (void **state)
@@ -211,6 +213,15 @@ test_the_report_matches_what_the_clocks_did (void **state)
         s_stopped (h, ids [index], "response", "breached", &response);
         assert_true (response.worst_ms >= RESPONSE_MS);
     }
+    //  Resolved after the response breach, never acknowledged: the
+    //  resolution stops the breached response clock too
+    char text [24];
+    snprintf (text, sizeof text, "%" PRIu64, ids [ALL - 2]);
+    s_wait_event (h, ids [ALL - 2], "sla.breached", "response", event);
+    assert_int_equal (imh_ctl (h, NULL, "resolve", text, "--code", "fixed",
+                               "--notes", "rebooted", NULL), 0);
+    s_stopped (h, ids [ALL - 2], "response", "breached", &response);
+    s_stopped (h, ids [ALL - 2], "resolution", "met", &resolution);
     //  Never acknowledged: missed, still running, no time
     s_wait_event (h, ids [ALL - 1], "sla.breached", "response", event);
     response.missed++;
