@@ -43,30 +43,6 @@ s_setup (void **state)
     return harness ? 0 : -1;
 }
 
-//  The first event of type (with clock, when not NULL) in incident's
-//  timeline, copied into found; false when there is none
-static bool
-s_event (imh_t *harness, uint64_t incident, const char *type,
-         const char *clock, im_event_t *found)
-{
-    zlist_t *events = imh_timeline (harness, incident);
-    bool seen = false;
-    im_event_t *event = events ? (im_event_t *) zlist_first (events) : NULL;
-    for (; event && !seen; event = (im_event_t *) zlist_next (events)) {
-        if (!streq (im_event_type_name (event->type), type)
-        ||  (clock && !streq (im_fields_str_or (event->payload, "clock", ""),
-                              clock)))
-            continue;
-        found->seq = event->seq;
-        found->ts_ms = event->ts_ms;
-        im_fields_clear (found->payload);
-        im_fields_merge (found->payload, event->payload);
-        seen = true;
-    }
-    imh_events_destroy (&events);
-    return seen;
-}
-
 typedef struct {
     imh_t *harness;                 //  The node
     uint64_t incident;              //  Watched
@@ -79,8 +55,9 @@ s_seen (void *arg)
 {
     s_watch_t *watch = (s_watch_t *) arg;
     im_event_t *event = im_event_new ();
-    bool seen = s_event (watch->harness, watch->incident, watch->type,
-                         watch->clock, event);
+    bool seen = imh_find_event (watch->harness, watch->incident,
+                                watch->type, watch->clock ? "clock" : NULL,
+                                watch->clock, event);
     im_event_destroy (&event);
     return seen;
 }
@@ -94,7 +71,8 @@ s_wait_event (imh_t *harness, uint64_t incident, const char *type,
     if (!imh_wait_for (s_seen, &watch, WAIT_MS))
         fail_msg ("no %s (%s) for incident %" PRIu64, type,
                   clock ? clock : "-", incident);
-    assert_true (s_event (harness, incident, type, clock, found));
+    assert_true (imh_find_event (harness, incident, type,
+                                 clock ? "clock" : NULL, clock, found));
 }
 
 //  What the test expects of one kind of clock
@@ -116,8 +94,8 @@ s_stopped (imh_t *h, uint64_t incident, const char *clock,
     im_event_t *stopped = im_event_new ();
     im_event_t *classified = im_event_new ();
     s_wait_event (h, incident, "sla.stopped", clock, stopped);
-    assert_true (s_event (h, incident, "incident.classified", NULL,
-                          classified));
+    assert_true (imh_find_event (h, incident, "incident.classified", NULL,
+                                 NULL, classified));
     assert_string_equal (im_fields_str_or (stopped->payload, "result", ""),
                          result);
     int64_t at = im_fields_int_or (stopped->payload, "at_ms", 0);

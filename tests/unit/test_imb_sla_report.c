@@ -138,17 +138,13 @@ s_make_incidents (fixture_t *f)
     }
 }
 
-//  Asks SLA-REPORT; by NULL: not given. Returns the decoded reply.
+//  Sends body (taken) as an SLA-REPORT request; returns the decoded
+//  reply
 static im_reply_t *
-s_report (fixture_t *f, int64_t since, int64_t until, const char *by)
+s_ask (fixture_t *f, im_fields_t **body_p)
 {
-    im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "since_ms", since);
-    im_fields_set_int (body, "until_ms", until);
-    if (by)
-        im_fields_set_str (body, "by", by);
-    zmsg_t *msg = im_request_encode ("SLA-REPORT", "r1", body);
-    im_fields_destroy (&body);
+    zmsg_t *msg = im_request_encode ("SLA-REPORT", "r1", *body_p);
+    im_fields_destroy (body_p);
     im_request_t *request = im_request_new ();
     char errbuf [256];
     assert_int_equal (im_request_decode (request, &msg, errbuf,
@@ -160,6 +156,18 @@ s_report (fixture_t *f, int64_t since, int64_t until, const char *by)
     assert_int_equal (im_reply_decode (reply, &answer, false, errbuf,
                                        sizeof errbuf), 0);
     return reply;
+}
+
+//  Asks SLA-REPORT; by NULL: not given. Returns the decoded reply.
+static im_reply_t *
+s_report (fixture_t *f, int64_t since, int64_t until, const char *by)
+{
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_int (body, "since_ms", since);
+    im_fields_set_int (body, "until_ms", until);
+    if (by)
+        im_fields_set_str (body, "by", by);
+    return s_ask (f, &body);
 }
 
 static void
@@ -243,17 +251,7 @@ test_wrong_arguments_are_answered_400 (void **state)
     im_reply_destroy (&reply);
     //  Without the range
     im_fields_t *body = im_fields_new ();
-    zmsg_t *msg = im_request_encode ("SLA-REPORT", "r2", body);
-    im_fields_destroy (&body);
-    im_request_t *request = im_request_new ();
-    char errbuf [256];
-    assert_int_equal (im_request_decode (request, &msg, errbuf,
-                                         sizeof errbuf), 0);
-    zmsg_t *answer = imb_sla_report_answer (request, f->store);
-    im_request_destroy (&request);
-    reply = im_reply_new (0);
-    assert_int_equal (im_reply_decode (reply, &answer, false, errbuf,
-                                       sizeof errbuf), 0);
+    reply = s_ask (f, &body);
     assert_int_equal (reply->status, 400);
     assert_non_null (strstr (im_fields_str_or (reply->body, "error", ""), "since_ms"));
     im_reply_destroy (&reply);
