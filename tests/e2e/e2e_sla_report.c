@@ -287,6 +287,18 @@ test_the_report_matches_what_the_clocks_did (void **state)
     assert_non_null (strstr (run.out, "without a measured time"));
     imh_run_clear (&run);
 
+    //  imqctl show gives the working time a clock ran as a length
+    snprintf (text, sizeof text, "%" PRIu64, ids [0]);
+    assert_int_equal (imh_ctl (h, &run, "show", text, NULL), 0);
+    const char *shown = strstr (run.out, "sla_response_business_ms");
+    assert_non_null (shown);
+    char shown_line [256];
+    snprintf (shown_line, sizeof shown_line, "%.*s",
+              (int) strcspn (shown, "\n"), shown);
+    assert_non_null (strstr (shown_line, " ms)"));
+    assert_null (strstr (shown_line, "ago"));
+    imh_run_clear (&run);
+
     //  A range before any of it is empty; a range backwards is refused
     //  by imqctl, an unknown grouping too, and an agent by the broker
     json = imh_ctl_json (h, "--as", "ana", "sla", "report", "--since", "0",
