@@ -15,6 +15,7 @@
 #include "imb_dispatch.h"
 #include "imb_query.h"
 #include "imb_search.h"
+#include "imb_sla_report.h"
 #include "imb_server.h"
 #include "imb_raft_queue.h"
 #include "imb_raft_results.h"

@@ -108,6 +108,13 @@
     X (SLA_RESOLUTION_WARNINGS,  "sla_resolution_warnings")                \
     X (SLA_RESPONSE_WARNED,      "sla_response_warned")                    \
     X (SLA_RESOLUTION_WARNED,    "sla_resolution_warned")                  \
+    X (SLA_PRIORITY,             "sla_priority")                           \
+    X (SLA_RESPONSE_STOPPED_MS,  "sla_response_stopped_ms")                \
+    X (SLA_RESOLUTION_STOPPED_MS, "sla_resolution_stopped_ms")             \
+    X (SLA_RESPONSE_BUSINESS_MS, "sla_response_business_ms")               \
+    X (SLA_RESOLUTION_BUSINESS_MS, "sla_resolution_business_ms")           \
+    X (SLA_RESPONSE_BREACHED_MS, "sla_response_breached_ms")               \
+    X (SLA_RESOLUTION_BREACHED_MS, "sla_resolution_breached_ms")           \
     X (DEDUP_KEY,                "dedup_key")                              \
     X (SEVERITY,                 "severity")                               \
     X (ALERTS,                   "alerts")                                 \
@@ -128,12 +135,15 @@
     X (ASSIGNEE,                 "assignee")                               \
     X (AT_MS,                    "at_ms")                                  \
     X (BEARER,                  "bearer")                                  \
+    X (BUSINESS_MS,              "business_ms")                            \
+    X (BY,                       "by")                                     \
     X (CADENCE_MS,               "cadence_ms")                             \
     X (CALENDAR,                "calendar")                                \
     X (CAUSATION,                "causation")                              \
     X (CHECKPOINT,               "checkpoint")                             \
     X (CLIENT,                   "client")                                 \
     X (CLOCK,                    "clock")                                  \
+    X (CLOCKS,                   "clocks")                                 \
     X (CODE,                     "code")                                   \
     X (COMMIT_INDEX,             "commit_index")                           \
     X (COUNT,                    "count")                                  \
@@ -167,6 +177,8 @@
     X (LINK,                     "link")                                   \
     X (LOG_REPAIR_TO,            "log_repair_to")                          \
     X (MERGED,                   "merged")                                 \
+    X (MET,                     "met")                                     \
+    X (MISSED,                  "missed")                                  \
     X (NAME,                     "name")                                   \
     X (NEEDS,                   "needs")                                   \
     X (NODE,                     "node")                                   \
@@ -199,6 +211,7 @@
     X (ROLES,                    "roles")                                  \
     X (SEQ,                      "seq")                                    \
     X (SINCE,                   "since")                                   \
+    X (SINCE_MS,                 "since_ms")                               \
     X (SIZE,                     "size")                                   \
     X (SOURCE,                   "source")                                 \
     X (SUMMARY,                  "summary")                                \
@@ -213,6 +226,7 @@
     X (TO_GROUP,                 "to_group")                               \
     X (TS_MS,                    "ts_ms")                                  \
     X (UNASSIGNED_ONLY,          "unassigned_only")                        \
+    X (UNTIL_MS,                 "until_ms")                               \
     X (VERB,                    "verb")                                    \
     X (VERSION,                  "version")                                \
     X (WAITING,                  "waiting")                                \
@@ -222,8 +236,10 @@
 //  imqctl's own flags, which never leave the command line
 #define IM_KEYS_LOCAL(X)                                                   \
     X (CADENCE,                  "cadence")                                \
+    X (CSV,                      "csv")                                    \
     X (DIR,                      "dir")                                    \
     X (KEY_FILE,                 "key-file")                               \
+    X (UNTIL,                    "until")                                  \
     X (VIEW,                     "view")
 
 #define IM_KEYS(X)                                                         \

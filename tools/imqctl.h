@@ -42,7 +42,8 @@
 
 typedef enum {
     IMQCTL_STR = 1,                 //  Any text
-    IMQCTL_INT = 2                  //  A decimal integer in [min, max]
+    IMQCTL_INT = 2,                 //  A decimal integer in [min, max]
+    IMQCTL_BOOL = 3                 //  No value: given or not (1 or absent)
 } imqctl_type_t;
 
 //  One flag of a verb. Its value goes into the request body under the
@@ -127,6 +128,7 @@ extern const imqctl_verb_t imqctl_verb_keygen;
 extern const imqctl_verb_t imqctl_verb_principal;
 extern const imqctl_verb_t imqctl_verb_principals;
 extern const imqctl_verb_t imqctl_verb_audit;
+extern const imqctl_verb_t imqctl_verb_sla;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line
@@ -155,6 +157,12 @@ void
 int
     imqctl_args_fail (const imqctl_t *self, const char *format, ...)
     CHECK_PRINTF (2);
+
+//  Turns text into ms since the epoch: a duration back from now ("15m",
+//  "2h", "7d"), ms since the epoch, or an RFC 3339 UTC time
+//  ("2026-12-07T23:00:00Z"). Returns 0 or -1 when it is none of those.
+int
+    imqctl_args_time (const char *text, int64_t *ms);
 
 //  Parses positional argument index as an incident id into *id.
 //  Returns IMQCTL_EXIT_OK or, after saying why, IMQCTL_EXIT_USAGE.
@@ -253,6 +261,11 @@ int
     imqctl_print_list (imqctl_t *self, im_reply_t **reply_p,
                        const char *json_key, const char *const *headers,
                        size_t columns, imqctl_row_fn *row, const char *none);
+//  Prints one CSV record of columns cells to out (RFC 4180): a cell that
+//  holds a comma, a double quote, CR or LF is quoted, its quotes
+//  doubled; the record ends with CRLF
+void
+    imqctl_csv_row (FILE *out, const char *const *cells, size_t columns);
 
 //  Prints json with two-space indentation and a newline; takes the
 //  reference

@@ -50,6 +50,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_principal,
     &imqctl_verb_principals,
     &imqctl_verb_audit,
+    &imqctl_verb_sla,
     &s_verb_help,
     NULL
 };

@@ -156,7 +156,10 @@ imqctl_json_print (json_t **json_p)
 {
     assert (json_p);
     if (*json_p) {
-        json_dumpf (*json_p, stdout, JSON_INDENT (2));
+        //  Reals (a percentage) with the digits they were made with:
+        //  66.7, not 66.700000000000003
+        json_dumpf (*json_p, stdout, JSON_INDENT (2)
+                                     | JSON_REAL_PRECISION (15));
         fputc ('\n', stdout);
         json_decref (*json_p);
         *json_p = NULL;
@@ -302,7 +305,8 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
         imqctl_text_priority (fields, buffer, size);
     else
     if ((s_ends_with (key, "_paused_ms") || s_ends_with (key, "_remaining_ms")
-         || s_ends_with (key, "_target_ms"))
+         || s_ends_with (key, "_target_ms")
+         || s_ends_with (key, "_business_ms"))
     &&  value >= 0) {
         //  Lengths of time, not instants
         char span [16];
@@ -417,4 +421,27 @@ imqctl_print_list (imqctl_t *self, im_reply_t **reply_p,
     if (!ready)
         fprintf (stderr, "imqctl: out of memory\n");
     return ready ? IMQCTL_EXIT_OK : IMQCTL_EXIT_BROKER;
+}
+
+void
+imqctl_csv_row (FILE *out, const char *const *cells, size_t columns)
+{
+    assert (out && cells);
+    for (size_t column = 0; column < columns; column++) {
+        const char *cell = cells [column] ? cells [column] : "";
+        if (column > 0)
+            fputc (',', out);
+        if (strpbrk (cell, ",\"\r\n") == NULL) {
+            fputs (cell, out);
+            continue;
+        }
+        fputc ('"', out);
+        for (const char *at = cell; *at; at++) {
+            if (*at == '"')
+                fputc ('"', out);
+            fputc (*at, out);
+        }
+        fputc ('"', out);
+    }
+    fputs ("\r\n", out);
 }

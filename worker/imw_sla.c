@@ -155,17 +155,23 @@ imw_sla_armed (imw_sla_t *self)
     return zhashx_size (self->clocks);
 }
 
-//  Appends SLA-STOP for clock at at_ms
+//  Appends SLA-STOP for clock at at_ms, with the working time it ran
+//  when the event tells enough to measure it
 static int
-s_stop (const im_event_t *event, const char *clock, imw_output_t *out)
+s_stop (imw_sla_t *self, const im_event_t *event, const char *clock,
+        imw_output_t *out)
 {
+    uint64_t business = 0;
+    bool measured = imw_sla_business (self, event, clock, &business) == 0;
     char action [32];
     snprintf (action, sizeof action, "sla-stop-%s", clock);
     im_fields_t *args = imw_output_add (out, "SLA-STOP", event->incident,
                                         action);
     if (!args
     ||  im_fields_set_str (args, IM_KEY_CLOCK, clock)
-    ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms))
+    ||  im_fields_set_int (args, IM_KEY_AT_MS, (int64_t) event->ts_ms)
+    ||  (measured && im_fields_set_int (args, IM_KEY_BUSINESS_MS,
+                                        (int64_t) business)))
         return IM_ENOMEM;
     return 0;
 }
@@ -291,14 +297,17 @@ s_on_resolved (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     //  When this instance runs the resolution clock but not the response
     //  clock, the response clock already stopped or breached. Otherwise
     //  it may run here or on another instance: ask, and a 409 says no.
+    //  The event names a response clock that still needs its stop (one
+    //  breached, not yet stopped, among them) by its facts.
     bool response_ended =
         imw_sla_due (self, event->incident, IMW_SLA_RESOLUTION)
-        && !imw_sla_due (self, event->incident, IMW_SLA_RESPONSE);
+        && !imw_sla_due (self, event->incident, IMW_SLA_RESPONSE)
+        && !im_fields_has (event->payload, IM_KEY_SLA_RESPONSE_DUE_MS);
     int rc = 0;
     if (!response_ended)
-        rc = s_stop (event, IMW_SLA_RESPONSE, out);
+        rc = s_stop (self, event, IMW_SLA_RESPONSE, out);
     if (rc == 0)
-        rc = s_stop (event, IMW_SLA_RESOLUTION, out);
+        rc = s_stop (self, event, IMW_SLA_RESOLUTION, out);
     imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
     imw_sla_disarm (self, event->incident, IMW_SLA_RESOLUTION);
     imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
@@ -327,7 +336,7 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         case IM_EV_ACKNOWLEDGED:
             imw_sla_disarm (self, event->incident, IMW_SLA_RESPONSE);
             imw_sla_disarm (self, event->incident, IMW_SLA_WARN_RESPONSE);
-            return s_stop (event, IMW_SLA_RESPONSE, out);
+            return s_stop (self, event, IMW_SLA_RESPONSE, out);
         case IM_EV_RESOLVED:
             return s_on_resolved (self, event, out);
         case IM_EV_SLA_STOPPED:

@@ -11,10 +11,14 @@
                                ("sla-start"), arms both
         sla.started            arms both from the payload, so restarts and
                                other instances converge on the log
-        incident.acknowledged  SLA-STOP response ("sla-stop-response")
+        incident.acknowledged  SLA-STOP response ("sla-stop-response"),
+                               with business_ms when the event carries
+                               the clock's facts (imw_sla_business.c)
         incident.resolved      SLA-STOP resolution ("sla-stop-resolution")
                                and SLA-STOP response unless this instance
-                               knows the response clock already ended;
+                               knows the response clock already ended
+                               and the event names no response clock
+                               to stop (a breached one is stopped too);
                                arms the close clock at close_due_ms
         sla.stopped/breached   disarms that clock
         incident.closed        disarms every clock
@@ -133,6 +137,16 @@ int
 //  "response"), static
 const char *
     imw_sla_warned_clock (const char *warning_clock);
+
+//  Measures (imw_sla_business.c) the working time clock ran until the
+//  event that stops it (incident.acknowledged, incident.resolved), from
+//  the deadline, target and time left the event carries, in its
+//  calendar, pauses excluded. Returns 0 with *business_ms set,
+//  IM_ENOTFOUND when the event carries no running clock's facts, or
+//  IM_EINVAL when the calendar is unknown.
+int
+    imw_sla_business (imw_sla_t *self, const im_event_t *event,
+                      const char *clock, uint64_t *business_ms);
 
 //  Pauses and resumes clocks (imw_sla_hold.c): incident.pending,
 //  incident.resumed, sla.paused, sla.resumed as in the table above.

@@ -139,6 +139,7 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
         char note [128];
         snprintf (note, sizeof note, "acknowledged by %s", source);
         im_fields_set_str (payload, IM_KEY_NOTE, note);
+        imc_decide_sla_ending (incident, payload, false);
         decision->outcome = "acknowledged";
     }
     else
@@ -150,6 +151,7 @@ imc_decide_alert (const im_command_t *command, const im_fields_t *incident,
         im_fields_set_str (payload, IM_KEY_NOTES, notes);
         im_fields_set_str (payload, IM_KEY_STATUS, "resolved");
         imc_decide_resolution_deadlines (payload, incident, policy, command->ts_ms);
+        imc_decide_sla_ending (incident, payload, true);
         decision->outcome = "resolved";
     }
     else {

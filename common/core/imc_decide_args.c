@@ -154,6 +154,8 @@ static const s_arg_t s_sla_start_args [] = {
 static const s_arg_t s_sla_stop_args [] = {
     { IM_KEY_CLOCK, false, true, 1, 16 },
     { IM_KEY_AT_MS, true, true, 1, INT64_MAX },
+    //  Working time the clock ran: up to 2^45 ms, over a thousand years
+    { IM_KEY_BUSINESS_MS, true, false, 0, INT64_C (1) << 45 },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_sla_breach_args [] = {
     { IM_KEY_CLOCK, false, true, 1, 16 },

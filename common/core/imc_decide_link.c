@@ -240,6 +240,8 @@ imc_decide_resolve_children (const im_command_t *command,
             im_fields_remove (payload, IM_KEY_MAJOR);
             im_fields_set_int (payload, IM_KEY_PARENT,
                                (int64_t) command->incident);
+            //  The child's own clocks, not the parent's
+            imc_decide_sla_ending (projection, payload, true);
         }
         at = strchr (at, ',');
         at = at ? at + 1 : NULL;

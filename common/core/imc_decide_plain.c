@@ -29,6 +29,7 @@ imc_decide_ack (const imc_decide_call_t *call, imc_decision_t *decision)
                                             call->command->incident);
     im_fields_set_str (payload, IM_KEY_STATUS, "in_progress");
     imc_decide_copy_str (payload, call->command->args, IM_KEY_NOTE, NULL);
+    imc_decide_sla_ending (call->incident, payload, false);
 }
 
 void

@@ -107,6 +107,17 @@ void
     imc_decide_sla_hold (const im_fields_t *incident, im_fields_t *payload,
                          bool pending);
 
+//  Adds to payload (an incident.acknowledged or incident.resolved) what
+//  the SLA timer needs to measure the clocks the event stops, in working
+//  time: for the response clock (and, when resolution, the resolution
+//  clock) while it runs, is paused, or breached without a stop, its
+//  sla_<clock>_due_ms, sla_<clock>_target_ms, sla_<clock>_remaining_ms
+//  (paused) and the sla_calendar. Keys a merged payload brought along
+//  (a parent's, for a child) are removed first.
+void
+    imc_decide_sla_ending (const im_fields_t *incident, im_fields_t *payload,
+                           bool resolution);
+
 //  The decider of imc_decide_sla.c (SLA_START, SLA_STOP, SLA_BREACH,
 //  SLA_PAUSE, SLA_RESUME)
 void

@@ -52,6 +52,7 @@ imc_decide_resolve (const im_command_t *command, const im_fields_t *incident,
     imc_decide_copy_str (payload, command->args, IM_KEY_NOTES, NULL);
     im_fields_set_str (payload, IM_KEY_STATUS, "resolved");
     imc_decide_resolution_deadlines (payload, incident, policy, command->ts_ms);
+    imc_decide_sla_ending (incident, payload, true);
 }
 
 //  CLOSE: an operator closes a resolved incident at once; the SLA timer

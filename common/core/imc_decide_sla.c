@@ -43,6 +43,67 @@ s_clock_in (const im_command_t *command, const im_fields_t *incident,
     return clock;
 }
 
+//  Checks the clock argument of SLA-STOP: the clock must be running or
+//  paused, or breached and not stopped yet (its stop still tells how
+//  long it ran). Returns the clock's name or NULL after rejecting.
+static const char *
+s_stoppable (const im_command_t *command, const im_fields_t *incident,
+             imc_decision_t *decision)
+{
+    const char *clock = im_fields_str (command->args, IM_KEY_CLOCK);
+    if (clock && (streq (clock, "response") || streq (clock, "resolution"))) {
+        char key [48];
+        snprintf (key, sizeof key, "sla_%s_stopped_ms", clock);
+        bool stopped = im_fields_has (incident, key);
+        snprintf (key, sizeof key, "sla_%s", clock);
+        if (!stopped
+        &&  streq (im_fields_str_or (incident, key, ""), "breached"))
+            return s_clock_in (command, incident, "breached", NULL,
+                               decision);
+    }
+    return s_clock_in (command, incident, "running", "paused", decision);
+}
+
+void
+imc_decide_sla_ending (const im_fields_t *incident, im_fields_t *payload,
+                       bool resolution)
+{
+    static const char *clocks [2] = { "response", "resolution" };
+    static const char *facts [3] = { "due_ms", "target_ms", "remaining_ms" };
+    bool any = false;
+    for (int index = 0; index < 2; index++) {
+        char key [48];
+        for (int fact = 0; fact < 3; fact++) {
+            snprintf (key, sizeof key, "sla_%s_%s", clocks [index],
+                      facts [fact]);
+            im_fields_remove (payload, key);
+        }
+        if (!incident || (index == 1 && !resolution))
+            continue;
+        snprintf (key, sizeof key, "sla_%s_stopped_ms", clocks [index]);
+        bool stopped = im_fields_has (incident, key);
+        snprintf (key, sizeof key, "sla_%s", clocks [index]);
+        const char *state = im_fields_str_or (incident, key, "");
+        if (!streq (state, "running") && !streq (state, "paused")
+        &&  !(streq (state, "breached") && !stopped))
+            continue;
+        for (int fact = 0; fact < 3; fact++) {
+            snprintf (key, sizeof key, "sla_%s_%s", clocks [index],
+                      facts [fact]);
+            int64_t value = 0;
+            if (im_fields_int (incident, key, &value) == 0)
+                im_fields_set_int (payload, key, value);
+        }
+        any = true;
+    }
+    im_fields_remove (payload, IM_KEY_SLA_CALENDAR);
+    const char *calendar = incident ? im_fields_str (incident,
+                                                     IM_KEY_SLA_CALENDAR)
+                                    : NULL;
+    if (any && calendar)
+        im_fields_set_str (payload, IM_KEY_SLA_CALENDAR, calendar);
+}
+
 //  True when args has no key or a warning list at key; rejects otherwise
 static bool
 s_warnings_valid (const im_fields_t *args, const char *key,
@@ -231,7 +292,7 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     //  one; a pause and a breach a running one (a paused clock never
     //  breaches)
     const char *clock = command->type == IM_CMD_SLA_STOP
-        ? s_clock_in (command, incident, "running", "paused", decision)
+        ? s_stoppable (command, incident, decision)
         : command->type == IM_CMD_SLA_RESUME
         ? s_clock_in (command, incident, "paused", NULL, decision)
         : s_clock_in (command, incident, "running", NULL, decision);
@@ -242,15 +303,23 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     int64_t due = im_fields_int_or (incident, key, 0);
     snprintf (key, sizeof key, "sla_%s", clock);
     bool paused = streq (im_fields_str_or (incident, key, ""), "paused");
+    bool breached = streq (im_fields_str_or (incident, key, ""), "breached");
     if (command->type == IM_CMD_SLA_STOP) {
         int64_t at = im_fields_int_or (args, IM_KEY_AT_MS, 0);
+        int64_t business = 0;       //  Checked with the arguments
+        bool measured = im_fields_int (args, IM_KEY_BUSINESS_MS,
+                                       &business) == 0;
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_STOPPED,
                                        command->incident);
         im_fields_set_str (payload, IM_KEY_CLOCK, clock);
         im_fields_set_int (payload, IM_KEY_AT_MS, at);
-        //  A clock paused before its deadline had time left: met
+        //  A clock paused before its deadline had time left: met; one
+        //  already breached stays breached, its stop records how long
         im_fields_set_str (payload, IM_KEY_RESULT,
-                           paused || at <= due ? "met" : "breached");
+                           !breached && (paused || at <= due)
+                           ? "met" : "breached");
+        if (measured)
+            im_fields_set_int (payload, IM_KEY_BUSINESS_MS, business);
         return;
     }
     if (command->type == IM_CMD_SLA_PAUSE) {

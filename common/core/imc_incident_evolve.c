@@ -77,11 +77,16 @@ static const struct {
     const char *state;              //  Projection key: running, met...
     const char *due;                //  Projection key: when it is due
     const char *stopper;            //  Projection key: when it stopped
+    const char *stopped;            //  Projection key: sla.stopped at_ms
+    const char *business;           //  Projection key: its working time
+    const char *breached;           //  Projection key: when it breached
 } s_clocks [] = {
     { "response", IM_KEY_SLA_RESPONSE, IM_KEY_SLA_RESPONSE_DUE_MS,
-      IM_KEY_ACKNOWLEDGED_MS },
+      IM_KEY_ACKNOWLEDGED_MS, IM_KEY_SLA_RESPONSE_STOPPED_MS,
+      IM_KEY_SLA_RESPONSE_BUSINESS_MS, IM_KEY_SLA_RESPONSE_BREACHED_MS },
     { "resolution", IM_KEY_SLA_RESOLUTION, IM_KEY_SLA_RESOLUTION_DUE_MS,
-      IM_KEY_RESOLVED_MS }
+      IM_KEY_RESOLVED_MS, IM_KEY_SLA_RESOLUTION_STOPPED_MS,
+      IM_KEY_SLA_RESOLUTION_BUSINESS_MS, IM_KEY_SLA_RESOLUTION_BREACHED_MS }
 };
 #define S_CLOCKS (sizeof s_clocks / sizeof s_clocks [0])
 
@@ -104,6 +109,11 @@ s_start_clocks (im_fields_t *incident, const im_event_t *event)
 {
     (void) event;
     for (size_t index = 0; index < S_CLOCKS; index++) {
+        //  Clocks started again (the record changed type) forget how
+        //  the earlier ones ended
+        im_fields_remove (incident, s_clocks [index].stopped);
+        im_fields_remove (incident, s_clocks [index].business);
+        im_fields_remove (incident, s_clocks [index].breached);
         int64_t stopped = im_fields_int_or (incident,
                                             s_clocks [index].stopper, 0);
         const char *state = "running";
@@ -167,6 +177,15 @@ s_stop_clock (im_fields_t *incident, const im_event_t *event)
         s_pause_end (incident, clock,
                      im_fields_int_or (event->payload, IM_KEY_AT_MS, 0));
     s_set_clock (incident, event->payload, result ? result : "met");
+    //  When it stopped, and the working time it ran when the timer
+    //  measured it: the facts an SLA report reads
+    for (size_t index = 0; clock && index < S_CLOCKS; index++)
+        if (streq (clock, s_clocks [index].name)) {
+            s_copy (incident, event->payload, IM_KEY_AT_MS,
+                    s_clocks [index].stopped);
+            s_copy (incident, event->payload, IM_KEY_BUSINESS_MS,
+                    s_clocks [index].business);
+        }
 }
 
 //  sla.paused, sla.resumed and sla.warning of the payload's clock
@@ -215,6 +234,11 @@ static void
 s_breach_clock (im_fields_t *incident, const im_event_t *event)
 {
     s_set_clock (incident, event->payload, "breached");
+    const char *clock = s_sla_clock (event->payload);
+    for (size_t index = 0; clock && index < S_CLOCKS; index++)
+        if (streq (clock, s_clocks [index].name))
+            im_fields_set_int (incident, s_clocks [index].breached,
+                               (int64_t) event->ts_ms);
 }
 
 static void
@@ -352,6 +376,7 @@ static const s_rule_t s_classified [] = {
     COPY (IM_KEY_PRIORITY), COPY (IM_KEY_CATEGORY), END };
 static const s_rule_t s_sla_started [] = {
     COPY_AS (IM_KEY_SLA_TYPE, IM_KEY_TYPE),
+    COPY_AS (IM_KEY_SLA_PRIORITY, IM_KEY_PRIORITY),
     COPY_AS (IM_KEY_SLA_RESPONSE_DUE_MS, IM_KEY_RESPONSE_DUE_MS),
     COPY_AS (IM_KEY_SLA_RESOLUTION_DUE_MS, IM_KEY_RESOLUTION_DUE_MS),
     COPY_AS ("sla_calendar", "calendar"),

@@ -42,22 +42,8 @@ static bool
 s_event (imh_t *harness, uint64_t incident, const char *type,
          const char *clock, im_event_t *found)
 {
-    zlist_t *events = imh_timeline (harness, incident);
-    bool seen = false;
-    im_event_t *event = events ? (im_event_t *) zlist_first (events) : NULL;
-    for (; event && !seen; event = (im_event_t *) zlist_next (events)) {
-        if (!streq (im_event_type_name (event->type), type)
-        ||  (clock && !streq (im_fields_str_or (event->payload, "clock", ""),
-                              clock)))
-            continue;
-        found->seq = event->seq;
-        found->ts_ms = event->ts_ms;
-        im_fields_clear (found->payload);
-        im_fields_merge (found->payload, event->payload);
-        seen = true;
-    }
-    imh_events_destroy (&events);
-    return seen;
+    return imh_find_event (harness, incident, type, clock ? "clock" : NULL,
+                           clock, found);
 }
 
 typedef struct {

@@ -804,6 +804,13 @@ zlist_t *
 void
     imh_events_destroy (zlist_t **events_p);
 
+//  Copies into found the first event of type (a wire name) in incident's
+//  timeline whose payload has key = value (key NULL: the first of the
+//  type). Returns false when there is none (or no timeline).
+bool
+    imh_find_event (imh_t *self, uint64_t incident, const char *type,
+                    const char *key, const char *value, im_event_t *found);
+
 //  Counts the events of type (a wire name) in incident's timeline whose
 //  payload has key = value (key NULL: every event of the type). Returns
 //  the count, or -1 when the timeline could not be read.

@@ -184,6 +184,50 @@ imh_events_destroy (zlist_t **events_p)
     zlist_destroy (events_p);
 }
 
+//  True when event is of type wanted and, when key is not NULL, its
+//  payload has key = value (integers in decimal)
+static bool
+s_event_matches (const im_event_t *event, im_event_type_t wanted,
+                 const char *key, const char *value)
+{
+    if (event->type != wanted)
+        return false;
+    if (!key)
+        return true;
+    char text [32] = "";
+    const char *found = im_fields_str (event->payload, key);
+    int64_t number;
+    if (!found && im_fields_int (event->payload, key, &number) == 0) {
+        snprintf (text, sizeof text, "%" PRId64, number);
+        found = text;
+    }
+    return found && streq (found, value);
+}
+
+bool
+imh_find_event (imh_t *self, uint64_t incident, const char *type,
+                const char *key, const char *value, im_event_t *found)
+{
+    assert (self && type && found);
+    im_event_type_t wanted = im_event_type_from_name (type);
+    assert (wanted != IM_EV_NONE);
+    zlist_t *events = imh_timeline (self, incident);
+    bool seen = false;
+    im_event_t *event = events ? (im_event_t *) zlist_first (events) : NULL;
+    for (; event && !seen; event = (im_event_t *) zlist_next (events)) {
+        if (!s_event_matches (event, wanted, key, value))
+            continue;
+        found->seq = event->seq;
+        found->ts_ms = event->ts_ms;
+        found->type = event->type;
+        im_fields_clear (found->payload);
+        im_fields_merge (found->payload, event->payload);
+        seen = true;
+    }
+    imh_events_destroy (&events);
+    return seen;
+}
+
 int
 imh_count_events (imh_t *self, uint64_t incident, const char *type,
                   const char *key, const char *value)
@@ -196,22 +240,9 @@ imh_count_events (imh_t *self, uint64_t incident, const char *type,
     assert (wanted != IM_EV_NONE);
     int count = 0;
     im_event_t *event = (im_event_t *) zlist_first (events);
-    for (; event; event = (im_event_t *) zlist_next (events)) {
-        if (event->type != wanted)
-            continue;
-        if (key) {
-            char text [32] = "";
-            const char *found = im_fields_str (event->payload, key);
-            int64_t number;
-            if (!found && im_fields_int (event->payload, key, &number) == 0) {
-                snprintf (text, sizeof text, "%" PRId64, number);
-                found = text;
-            }
-            if (!found || !streq (found, value))
-                continue;
-        }
-        count++;
-    }
+    for (; event; event = (im_event_t *) zlist_next (events))
+        if (s_event_matches (event, wanted, key, value))
+            count++;
     imh_events_destroy (&events);
     return count;
 }

@@ -195,7 +195,8 @@ s_query (const uint8_t *data, size_t size)
         if (type == IM_QUERY_GET || type == IM_QUERY_LIST
         ||  type == IM_QUERY_TIMELINE || type == IM_QUERY_SLA_CLOCKS
         ||  type == IM_QUERY_COUNTERS || type == IM_QUERY_CONFIG
-        ||  type == IM_QUERY_SEARCH || type == IM_QUERY_DENIALS) {
+        ||  type == IM_QUERY_SEARCH || type == IM_QUERY_DENIALS
+        ||  type == IM_QUERY_SLA_REPORT) {
             zmsg_t *reply = imb_query_answer (request, s_state.store, NULL,
                                               NULL, 1, NULL, NULL);
             if (s_state.verbose)

@@ -557,6 +557,27 @@ s_fsm (s_out_t *out)
     s_query (input, "SEARCH", "text", "s:disk", "limit", "i:2", NULL);
     s_write_input (out, "search", &input);
 
+    //  SLA clocks that end, measured, then reported by priority
+    input = zchunk_new (NULL, 0);
+    for (int incident = 1; incident <= 3; incident++) {
+        char id [16];
+        snprintf (id, sizeof id, "s%d", incident);
+        s_entry (input, s_command ("OPEN", 0, id, "title", "s:vpn down",
+                                   "reporter", "s:bob", NULL),
+                 s_command ("SLA-START", (uint64_t) incident, NULL,
+                            "priority", "i:2",
+                            "response_due_ms", "i:1764296700000",
+                            "resolution_due_ms", "i:1764400000000",
+                            "response_target_ms", "i:600000",
+                            "resolution_target_ms", "i:3600000", NULL),
+                 s_command ("SLA-STOP", (uint64_t) incident, NULL, "clock",
+                            "s:response", "at_ms", "i:1764296500000",
+                            "business_ms", "i:400000", NULL), NULL);
+    }
+    s_query (input, "SLA-REPORT", "since_ms", "i:0", "until_ms",
+             "i:1764400000000", "by", "s:priority", NULL);
+    s_write_input (out, "sla-report", &input);
+
     //  The broker's own commands
     input = zchunk_new (NULL, 0);
     s_entry (input,

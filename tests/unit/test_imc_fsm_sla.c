@@ -367,6 +367,96 @@ test_warnings_are_given_once_and_follow_the_clock (void **state)
     assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESPONSE).count, 0);
 }
 
+//  The payload's int at key, -1 when absent
+static int64_t
+s_payload_int (const im_event_t *event, const char *key)
+{
+    return im_fields_int_or (event->payload, key, -1);
+}
+
+static void
+test_stops_record_working_time_and_a_breached_clock_stops_once (
+    void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_do (f, T0, "OPEN", "title", "s:vpn drops",
+                            "reporter", "s:ann", NULL), 200);
+    assert_int_equal (s_do (f, T0, "SLA-START", "priority", "i:2",
+                            "calendar", "s:office",
+                            "response_due_ms", "i:1000100",
+                            "resolution_due_ms", "i:1000500",
+                            "response_target_ms", "i:100",
+                            "resolution_target_ms", "i:500", NULL), 200);
+    //  The acknowledgement carries what the timer measures with
+    assert_int_equal (s_do (f, T0 + 50, "ACK", NULL), 200);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_ACKNOWLEDGED);
+    assert_int_equal (s_payload_int (event, "sla_response_due_ms"), 1000100);
+    assert_int_equal (s_payload_int (event, "sla_response_target_ms"), 100);
+    assert_int_equal (s_payload_int (event, "sla_resolution_due_ms"), -1);
+    assert_string_equal (im_fields_str (event->payload, "sla_calendar"),
+                         "office");
+    im_event_destroy (&event);
+    //  A working time that is not one is refused
+    assert_int_equal (s_do (f, T0 + 50, "SLA-STOP", "clock", "s:response",
+                            "at_ms", "i:1000050", "business_ms", "s:long",
+                            NULL), 400);
+    assert_int_equal (s_do (f, T0 + 50, "SLA-STOP", "clock", "s:response",
+                            "at_ms", "i:1000050", "business_ms", "i:-5",
+                            NULL), 400);
+    assert_int_equal (s_do (f, T0 + 50, "SLA-STOP", "clock", "s:response",
+                            "at_ms", "i:1000050", "business_ms", "i:50",
+                            NULL), 200);
+    event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_STOPPED);
+    assert_int_equal (s_payload_int (event, "business_ms"), 50);
+    assert_string_equal (im_fields_str (event->payload, "result"), "met");
+    im_event_destroy (&event);
+    im_fields_t *incident = s_incident (f);
+    assert_int_equal (im_fields_int_or (incident, "sla_response_stopped_ms",
+                                        0), 1000050);
+    assert_int_equal (im_fields_int_or (incident, "sla_response_business_ms",
+                                        0), 50);
+    assert_int_equal (im_fields_int_or (incident, "sla_priority", 0), 2);
+    im_fields_destroy (&incident);
+
+    //  The resolution clock breaches, then its stop still records how
+    //  long it ran, once
+    assert_int_equal (s_do (f, T0 + 600, "SLA-BREACH", "clock",
+                            "s:resolution", "due_ms", "i:1000500", NULL),
+                      200);
+    incident = s_incident (f);
+    assert_int_equal (im_fields_int_or (incident,
+                                        "sla_resolution_breached_ms", 0),
+                      T0 + 600);
+    im_fields_destroy (&incident);
+    assert_int_equal (s_do (f, T0 + 700, "RESOLVE", "code", "s:fixed",
+                            "notes", "s:restarted", NULL), 200);
+    event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_RESOLVED);
+    assert_int_equal (s_payload_int (event, "sla_resolution_due_ms"),
+                      1000500);
+    assert_int_equal (s_payload_int (event, "sla_response_due_ms"), -1);
+    im_event_destroy (&event);
+    assert_int_equal (s_do (f, T0 + 700, "SLA-STOP", "clock",
+                            "s:resolution", "at_ms", "i:1000700",
+                            "business_ms", "i:700", NULL), 200);
+    event = s_last_event (f);
+    assert_string_equal (im_fields_str (event->payload, "result"),
+                         "breached");
+    im_event_destroy (&event);
+    assert_int_equal (s_do (f, T0 + 710, "SLA-STOP", "clock",
+                            "s:resolution", "at_ms", "i:1000710", NULL),
+                      409);
+    incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_resolution"),
+                         "breached");
+    assert_int_equal (im_fields_int_or (incident,
+                                        "sla_resolution_business_ms", 0),
+                      700);
+    im_fields_destroy (&incident);
+}
+
 int
 main (void)
 {
@@ -375,6 +465,7 @@ main (void)
         T (test_a_pending_incident_pauses_and_resumes_its_clocks),
         T (test_a_clock_past_due_does_not_pause),
         T (test_warnings_are_given_once_and_follow_the_clock),
+        T (test_stops_record_working_time_and_a_breached_clock_stops_once),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -382,6 +382,55 @@ test_restored_warnings_fire (void **state)
     zlist_destroy (&items);
 }
 
+//  Feeds incident.acknowledged at ts_ms with the response clock's facts
+//  (target 4 h, due Monday 11:00 in Berlin, remaining_ms when >= 0, in
+//  calendar); returns SLA-STOP's business_ms, -1 when it has none
+static int64_t
+s_ack_business (fixture_t *f, uint64_t ts_ms, int64_t remaining,
+                const char *calendar)
+{
+    imw_output_clear (f->out);
+    s_event (f, IM_EV_ACKNOWLEDGED, 7, ts_ms);
+    if (calendar) {
+        im_fields_set_int (f->event->payload, "sla_response_due_ms",
+                           (int64_t) (FRIDAY_1700 + 66 * HOUR));
+        im_fields_set_int (f->event->payload, "sla_response_target_ms",
+                           (int64_t) (4 * HOUR));
+        im_fields_set_str (f->event->payload, "sla_calendar", calendar);
+    }
+    if (remaining >= 0)
+        im_fields_set_int (f->event->payload, "sla_response_remaining_ms",
+                           remaining);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "SLA-STOP");
+    return im_fields_int_or (imw_output_args (f->out, 0), "business_ms", -1);
+}
+
+//  The working time a clock ran is measured in its calendar when it
+//  stops: the hours the office was closed do not count
+static void
+test_a_stop_measures_the_working_time_the_clock_ran (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  Monday 09:00 in Berlin: an hour on Friday and one on Monday
+    assert_int_equal (s_ack_business (f, FRIDAY_1700 + 64 * HOUR, -1,
+                                      "office"), 2 * HOUR);
+    //  Monday 12:30, 90 minutes past the deadline: the target and those
+    assert_int_equal (s_ack_business (f, FRIDAY_1700 + 67 * HOUR
+                                         + HOUR / 2, -1, "office"),
+                      4 * HOUR + 90 * 60000);
+    //  Stopped while paused with 3 h left: ran 1 h, whenever it stops
+    assert_int_equal (s_ack_business (f, FRIDAY_1700 + 200 * HOUR,
+                                      3 * (int64_t) HOUR, "office"), HOUR);
+    //  24x7: wall time, 66 h before the deadline is none of the target
+    assert_int_equal (s_ack_business (f, FRIDAY_1700, -1, "24x7"), 0);
+    //  Nothing to measure with, or a calendar the policy lacks: the stop
+    //  goes without a figure
+    assert_int_equal (s_ack_business (f, FRIDAY_1700, -1, NULL), -1);
+    assert_int_equal (s_ack_business (f, FRIDAY_1700, -1, "moon"), -1);
+}
+
 int
 main (void)
 {
@@ -393,6 +442,7 @@ main (void)
         T (test_warnings_fire_once_at_their_fractions),
         T (test_a_resume_moves_the_warnings),
         T (test_restored_warnings_fire),
+        T (test_a_stop_measures_the_working_time_the_clock_ran),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
