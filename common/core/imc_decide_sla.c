@@ -119,6 +119,43 @@ s_warnings_valid (const im_fields_t *args, const char *key,
     return false;
 }
 
+//  Reads the warnings of clock not given yet from the projection into
+//  warnings (IM_WARNINGS_MAX); returns how many (0 for a bad list)
+static size_t
+s_warnings_left (const im_fields_t *incident, const char *clock,
+                 im_warning_t *warnings)
+{
+    char key [48];
+    snprintf (key, sizeof key, "sla_%s_warnings", clock);
+    size_t count = 0;
+    if (im_warnings_parse (im_fields_str_or (incident, key, ""), warnings,
+                           &count))
+        count = 0;
+    return count;
+}
+
+//  Emits sla.warning for warnings [found] of clock, and takes it out of
+//  the count warnings: the rest is the event's list, for the projection
+//  and the timer's next one
+static void
+s_warning_emit (const im_command_t *command, const char *clock,
+                im_warning_t *warnings, size_t *count, size_t found,
+                imc_decision_t *decision)
+{
+    im_warning_t given = warnings [found];
+    memmove (&warnings [found], &warnings [found + 1],
+             (*count - found - 1) * sizeof warnings [0]);
+    (*count)--;
+    char rest [IM_WARNINGS_TEXT];
+    im_warnings_format (warnings, *count, rest, sizeof rest);
+    im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_WARNING,
+                                            command->incident);
+    im_fields_set_str (payload, IM_KEY_CLOCK, clock);
+    im_fields_set_int (payload, IM_KEY_FRACTION, given.percent);
+    im_fields_set_int (payload, IM_KEY_DUE_MS, given.at_ms);
+    im_fields_set_str (payload, IM_KEY_WARNINGS, rest);
+}
+
 //  SLA-WARN: the warning at fraction of a running clock, due at due_ms,
 //  given once: it must be in the clock's list of warnings not given yet
 static void
@@ -127,13 +164,8 @@ s_warn (const im_command_t *command, const im_fields_t *incident,
 {
     int64_t fraction = im_fields_int_or (command->args, IM_KEY_FRACTION, 0);
     int64_t due = im_fields_int_or (command->args, IM_KEY_DUE_MS, 0);
-    char key [48];
-    snprintf (key, sizeof key, "sla_%s_warnings", clock);
     im_warning_t warnings [IM_WARNINGS_MAX];
-    size_t count = 0;
-    if (im_warnings_parse (im_fields_str_or (incident, key, ""), warnings,
-                           &count))
-        count = 0;
+    size_t count = s_warnings_left (incident, clock, warnings);
     size_t found = count;
     for (size_t index = 0; index < count; index++)
         if (warnings [index].percent == fraction)
@@ -155,17 +187,29 @@ s_warn (const im_command_t *command, const im_fields_t *incident,
                            " %% warning is not due yet", clock, fraction);
         return;
     }
-    //  The list without it, for the projection and the timer's next one
-    memmove (&warnings [found], &warnings [found + 1],
-             (count - found - 1) * sizeof warnings [0]);
-    char rest [IM_WARNINGS_TEXT];
-    im_warnings_format (warnings, count - 1, rest, sizeof rest);
-    im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_WARNING,
-                                            command->incident);
-    im_fields_set_str (payload, IM_KEY_CLOCK, clock);
-    im_fields_set_int (payload, IM_KEY_FRACTION, fraction);
-    im_fields_set_int (payload, IM_KEY_DUE_MS, due);
-    im_fields_set_str (payload, IM_KEY_WARNINGS, rest);
+    s_warning_emit (command, clock, warnings, &count, found, decision);
+}
+
+//  Before a breach: the clock's warnings not given yet were all due by
+//  its deadline. A timer that was down when they fell due sends them
+//  with the breach, and the breach may be decided first, which would
+//  end the clock and lose them; so they are recorded here, earliest
+//  first, before the breach, each once however the commands arrive.
+static void
+s_warnings_overdue (const im_command_t *command, const im_fields_t *incident,
+                    const char *clock, imc_decision_t *decision)
+{
+    im_warning_t warnings [IM_WARNINGS_MAX];
+    size_t count = s_warnings_left (incident, clock, warnings);
+    while (count > 0) {
+        size_t first = 0;
+        for (size_t index = 1; index < count; index++)
+            if (warnings [index].at_ms < warnings [first].at_ms)
+                first = index;
+        if (warnings [first].at_ms > (int64_t) command->ts_ms)
+            break;
+        s_warning_emit (command, clock, warnings, &count, first, decision);
+    }
 }
 
 //  SLA-PAUSE: a running clock stops while the incident is pending, with
@@ -353,6 +397,7 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
     if (stopped && stopped <= due)
         imc_decide_reject (decision, IM_ESTATE, "the %s clock was met", clock);
     else {
+        s_warnings_overdue (command, incident, clock, decision);
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_BREACHED,
                                        command->incident);
         im_fields_set_str (payload, IM_KEY_CLOCK, clock);

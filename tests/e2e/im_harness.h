@@ -801,6 +801,11 @@ bool
 zlist_t *
     imh_timeline (imh_t *self, uint64_t incident);
 
+//  Reads an incident's timeline as node (1 ..) alone applied it (not
+//  linearizable), as imh_timeline does
+zlist_t *
+    imh_node_timeline (imh_t *self, int node, uint64_t incident);
+
 void
     imh_events_destroy (zlist_t **events_p);
 

@@ -143,16 +143,15 @@ s_event_free (void *item)
     im_event_destroy (&event);
 }
 
-zlist_t *
-imh_timeline (imh_t *self, uint64_t incident)
+//  The events of a TIMELINE reply for incident, decoded; NULL when the
+//  reply is not a 200 or an event does not decode (printed). Destroys
+//  the reply.
+static zlist_t *
+s_timeline_events (im_reply_t **reply_p, uint64_t incident)
 {
-    assert (self);
-    im_fields_t *body = im_fields_new ();
-    im_fields_set_int (body, "incident", (int64_t) incident);
-    im_reply_t *reply = imh_call (self, "TIMELINE", body, true);
-    im_fields_destroy (&body);
+    im_reply_t *reply = *reply_p;
     if (!reply || reply->status != 200) {
-        im_reply_destroy (&reply);
+        im_reply_destroy (reply_p);
         return NULL;
     }
     zlist_t *events = zlist_new ();
@@ -173,8 +172,35 @@ imh_timeline (imh_t *self, uint64_t incident)
         zlist_append (events, event);
         zlist_freefn (events, event, s_event_free, true);
     }
-    im_reply_destroy (&reply);
+    im_reply_destroy (reply_p);
     return events;
+}
+
+zlist_t *
+imh_timeline (imh_t *self, uint64_t incident)
+{
+    assert (self);
+    im_fields_t *body = im_fields_new ();
+    im_fields_set_int (body, "incident", (int64_t) incident);
+    im_reply_t *reply = imh_call (self, "TIMELINE", body, true);
+    im_fields_destroy (&body);
+    return s_timeline_events (&reply, incident);
+}
+
+zlist_t *
+imh_node_timeline (imh_t *self, int node, uint64_t incident)
+{
+    assert (self);
+    im_client_t *client = im_client_new (imh_node_endpoint (self, node),
+                                         IMH_CALL_MS);
+    im_fields_t *body = im_fields_new ();
+    im_reply_t *reply = NULL;
+    if (client && body
+    &&  im_fields_set_int (body, "incident", (int64_t) incident) == 0)
+        reply = im_client_call (client, "TIMELINE", NULL, body, true);
+    im_fields_destroy (&body);
+    im_client_destroy (&client);
+    return s_timeline_events (&reply, incident);
 }
 
 void

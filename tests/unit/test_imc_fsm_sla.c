@@ -457,6 +457,66 @@ test_stops_record_working_time_and_a_breached_clock_stops_once (
     im_fields_destroy (&incident);
 }
 
+//  A breach decided before the clock's warnings were given (a timer
+//  that was down sends them all at once) records them first, earliest
+//  first, each once
+static void
+test_a_breach_records_the_warnings_not_given_first (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_int_equal (s_do (f, T0, "OPEN", "title", "s:mail down",
+                            "reporter", "s:ann", NULL), 200);
+    assert_int_equal (s_do (f, T0, "SLA-START", "priority", "i:3",
+                            "response_due_ms", "i:1000100",
+                            "resolution_due_ms", "i:1000500",
+                            "response_target_ms", "i:100",
+                            "response_warnings", "s:75:1000075,50:1000050",
+                            NULL), 200);
+    uint64_t started = imc_fsm_last_seq (f->fsm);
+    assert_int_equal (s_do (f, T0 + 300, "SLA-BREACH", "clock",
+                            "s:response", "due_ms", "i:1000100", NULL), 200);
+    assert_int_equal (imc_fsm_last_seq (f->fsm), started + 3);
+    static const int fractions [2] = { 50, 75 };
+    static const char *rests [2] = { "75:1000075", "" };
+    for (int index = 0; index < 2; index++) {
+        char *data = NULL;
+        size_t size = 0;
+        uint64_t seq = started + 1 + (uint64_t) index;
+        assert_int_equal (imc_store_event_get (f->store, seq, &data, &size),
+                          0);
+        im_event_t *event = im_event_new ();
+        char errbuf [256];
+        assert_int_equal (im_event_decode (event, data, size, errbuf,
+                                           sizeof errbuf), 0);
+        free (data);
+        assert_int_equal (event->type, IM_EV_SLA_WARNING);
+        assert_string_equal (im_fields_str (event->payload, "clock"),
+                             "response");
+        assert_int_equal (im_fields_int_or (event->payload, "fraction", 0),
+                          fractions [index]);
+        assert_int_equal (im_fields_int_or (event->payload, "due_ms", 0),
+                          T0 + fractions [index]);
+        assert_string_equal (im_fields_str (event->payload, "warnings"),
+                             rests [index]);
+        im_event_destroy (&event);
+    }
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_BREACHED);
+    im_event_destroy (&event);
+    im_fields_t *incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "sla_response_warned"),
+                         "50,75");
+    assert_string_equal (im_fields_str (incident, "sla_response"),
+                         "breached");
+    im_fields_destroy (&incident);
+    assert_int_equal (s_indexed (f, IM_CLOCK_WARN_RESPONSE).count, 0);
+    //  The warnings the timer sent as well are refused: given once
+    assert_int_equal (s_do (f, T0 + 301, "SLA-WARN", "clock", "s:response",
+                            "fraction", "i:50", "due_ms", "i:1000050",
+                            NULL), 409);
+    assert_int_equal (imc_fsm_last_seq (f->fsm), started + 3);
+}
+
 int
 main (void)
 {
@@ -466,6 +526,7 @@ main (void)
         T (test_a_clock_past_due_does_not_pause),
         T (test_warnings_are_given_once_and_follow_the_clock),
         T (test_stops_record_working_time_and_a_breached_clock_stops_once),
+        T (test_a_breach_records_the_warnings_not_given_first),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
