@@ -72,10 +72,13 @@ const char *
 #define IM_CLOCK_UPDATE         3   //  A major incident's next update
 #define IM_CLOCK_WARN_RESPONSE  4   //  The response clock's next warning
 #define IM_CLOCK_WARN_RESOLUTION 5  //  The resolution clock's next warning
-#define IM_CLOCKS               6
+#define IM_CLOCK_ESCALATE       6   //  The next escalation step
+#define IM_CLOCK_ACK_TIMEOUT    7   //  Acknowledged, no progress since
+#define IM_CLOCKS               8
 
 //  Returns the name of clock ("response", "resolution", "close",
-//  "update", "warn-response", "warn-resolution"), or NULL
+//  "update", "warn-response", "warn-resolution", "escalate",
+//  "ack-timeout"), or NULL
 const char *
     im_clock_name (int clock);
 
@@ -87,8 +90,10 @@ int
 //  close clock while it is resolved (close_due_ms), the update clock
 //  while it is a declared major incident not yet resolved
 //  (update_due_ms), a warning clock while its SLA clock runs (the
-//  earliest of sla_<clock>_warnings). The deadlines index holds exactly
-//  these.
+//  earliest of sla_<clock>_warnings), the escalate clock while the
+//  incident is open and not acknowledged (escalate_due_ms), the
+//  ack-timeout clock while it is open and not pending
+//  (ack_timeout_due_ms). The deadlines index holds exactly these.
 int64_t
     im_incident_timer_due (const im_fields_t *incident, int clock);
 

@@ -31,6 +31,7 @@
     X (SERVICE,                  "service")                                \
     X (TYPE,                     "type")                                   \
     X (CHANNEL,                  "channel")                                \
+    X (CUSTOMER_GROUP,           "customer_group")                         \
     X (IMPACT,                   "impact")                                 \
     X (URGENCY,                  "urgency")                                \
     X (STATUS,                   "status")                                 \
@@ -108,6 +109,14 @@
     X (SLA_RESOLUTION_WARNINGS,  "sla_resolution_warnings")                \
     X (SLA_RESPONSE_WARNED,      "sla_response_warned")                    \
     X (SLA_RESOLUTION_WARNED,    "sla_resolution_warned")                  \
+    X (ESCALATION,               "escalation")                             \
+    X (ESCALATE_DUE_MS,          "escalate_due_ms")                        \
+    X (ESCALATE_LEVEL,           "escalate_level")                         \
+    X (ESCALATE_ROUND,           "escalate_round")                         \
+    X (ESCALATIONS,              "escalations")                            \
+    X (ACK_TIMEOUT_MS,           "ack_timeout_ms")                         \
+    X (ACK_TIMEOUT_DUE_MS,       "ack_timeout_due_ms")                     \
+    X (ACK_TIMEOUTS,             "ack_timeouts")                           \
     X (DEDUP_KEY,                "dedup_key")                              \
     X (SEVERITY,                 "severity")                               \
     X (ALERTS,                   "alerts")                                 \
@@ -196,6 +205,7 @@
     X (RESPONSE_WARNINGS,       "response_warnings")                       \
     X (RESULT,                   "result")                                 \
     X (ROLES,                    "roles")                                  \
+    X (ROUND,                    "round")                                  \
     X (SEQ,                      "seq")                                    \
     X (SINCE,                   "since")                                   \
     X (SIZE,                     "size")                                   \
@@ -203,6 +213,7 @@
     X (SUMMARY,                  "summary")                                \
     X (SUPPRESSED,              "suppressed")                              \
     X (TARGET,                   "target")                                 \
+    X (TARGETS,                  "targets")                                \
     X (TERM,                     "term")                                   \
     X (TEXT,                     "text")                                   \
     X (TO,                       "to")                                     \

@@ -21,7 +21,8 @@
     (major.update_due, for the notifier to tell the commander) with the
     next due time, which arms the clock again. Each SLA clock's next
     warning is a clock too, "warn-response" or "warn-resolution"
-    (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's.
+    (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's; the
+    escalation steps and the acknowledgement timeout imw_sla_escalate.c's.
 
     Deadlines and warnings are computed in the calendar the policy names
     for the target (imw_calendars).
@@ -319,6 +320,9 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     if (!event->payload)
         return IM_EINVAL;
     const char *clock = im_fields_str_or (event->payload, IM_KEY_CLOCK, "");
+    int rc = imw_sla_escalate_handle (self, event);
+    if (rc)
+        return rc;
     switch (event->type) {
         case IM_EV_CLASSIFIED:
             return s_on_classified (self, event, out);
@@ -405,6 +409,13 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
     for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
         if (entry->sent || entry->due_ms + IMW_SLA_GRACE_MS > now_ms)
             continue;
+        if (imw_sla_escalate_owns (entry->clock)) {
+            if (imw_sla_escalate_fire (entry->incident, entry->clock,
+                                       entry->due_ms, out))
+                return IM_ENOMEM;
+            entry->sent = true;
+            continue;
+        }
         //  A due close clock closes the incident, a due update clock
         //  reminds the commander; the others breach
         const char *verb = "SLA-BREACH", *action = "breach";

@@ -74,6 +74,8 @@
 #define IMW_SLA_RESOLUTION  "resolution"
 #define IMW_SLA_WARN_RESPONSE   "warn-response"
 #define IMW_SLA_WARN_RESOLUTION "warn-resolution"
+#define IMW_SLA_ESCALATE    "escalate"
+#define IMW_SLA_ACK_TIMEOUT "ack-timeout"
 
 typedef struct _imw_sla_t imw_sla_t;
 
@@ -140,6 +142,22 @@ const char *
 int
     imw_sla_hold (imw_sla_t *self, const im_event_t *event,
                   imw_output_t *out);
+
+//  Escalations (imw_sla_escalate.c). True when clock is "escalate" or
+//  "ack-timeout", the clocks imw_sla_escalate_fire sends
+bool
+    imw_sla_escalate_owns (const char *clock);
+
+//  Arms and disarms the escalate and ack-timeout clocks for event, as
+//  imw_sla_escalate.c's table says. Returns 0 or IM_ENOMEM.
+int
+    imw_sla_escalate_handle (imw_sla_t *self, const im_event_t *event);
+
+//  Appends SLA-ESCALATE or SLA-ACK-TIMEOUT {due_ms} for clock of
+//  incident, due at due_ms. Returns 0 or IM_ENOMEM.
+int
+    imw_sla_escalate_fire (uint64_t incident, const char *clock,
+                           uint64_t due_ms, imw_output_t *out);
 
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
 //  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.

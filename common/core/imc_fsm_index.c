@@ -70,7 +70,8 @@ imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
 }
 
 //  True for the events that can start, move or end the close or update
-//  clock or a warning (im_incident_timer_due)
+//  clock, a warning, the escalate or the ack-timeout clock
+//  (im_incident_timer_due)
 bool
 imc_fsm_moves_timers (const im_event_t *event)
 {
@@ -88,6 +89,18 @@ imc_fsm_moves_timers (const im_event_t *event)
         case IM_EV_SLA_PAUSED:
         case IM_EV_SLA_RESUMED:
         case IM_EV_SLA_WARNING:
+        case IM_EV_SLA_ESCALATED:
+        case IM_EV_SLA_ACK_TIMEOUT:
+        //  The progress that starts the acknowledgement timeout again
+        //  (imc_incident_escalate.c)
+        case IM_EV_ACKNOWLEDGED:
+        case IM_EV_ASSIGNED:
+        case IM_EV_COMMENTED:
+        case IM_EV_PENDING:
+        case IM_EV_RESUMED:
+        case IM_EV_CATEGORIZED:
+        case IM_EV_PRIORITIZED:
+        case IM_EV_ESCALATED:
             return true;
         default:
             return false;
@@ -96,7 +109,7 @@ imc_fsm_moves_timers (const im_event_t *event)
 
 static const int s_timers [IMC_FSM_TIMERS] = {
     IM_CLOCK_CLOSE, IM_CLOCK_UPDATE, IM_CLOCK_WARN_RESPONSE,
-    IM_CLOCK_WARN_RESOLUTION };
+    IM_CLOCK_WARN_RESOLUTION, IM_CLOCK_ESCALATE, IM_CLOCK_ACK_TIMEOUT };
 
 void
 imc_fsm_timers_due (const im_fields_t *incident,

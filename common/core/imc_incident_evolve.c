@@ -471,6 +471,7 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
             case S_END:
                 break;
         }
+    imc_incident_escalation (incident, event);
     im_fields_set_int (incident, IM_KEY_UPDATED_MS, ts);
     im_fields_set_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
     s_increment (incident, IM_KEY_EVENTS);
