@@ -56,6 +56,7 @@
     X (DECLARED_MS,              "declared_ms")                            \
     X (UPDATES,                  "updates")                                \
     X (UPDATES_MISSED,           "updates_missed")                         \
+    X (UPDATE_CALENDAR,          "update_calendar")                        \
     X (REVIEW_SUMMARY,           "review_summary")                         \
     X (ROOT_CAUSE,               "root_cause")                             \
     X (REVIEW_ACTIONS,           "review_actions")                         \

@@ -165,7 +165,7 @@ typedef struct {
     char update_calendar [IM_POLICY_NAME_MAX];
                                     //  sla.update_calendar: a major
                                     //  incident's update cadence's,
-                                    //  "": the targets' calendar
+                                    //  "": 24x7
     char update_calendars [IM_PRIORITIES][IM_POLICY_NAME_MAX];
                                     //  sla.Pn.update_calendar, "": same
     char escalation [IM_PRIORITIES][IM_POLICY_NAME_MAX];
@@ -316,8 +316,8 @@ typedef struct {
 //  cadence (update true): the first sla.overrides entry matching its
 //  service, else the first matching its customer group, may name it
 //  (Pn.calendar, then calendar); else sla.Pn / sla.request, then the
-//  sla section's. The update cadence falls back on the same chain of
-//  update_calendar keys, then on the targets' calendar. Borrowed.
+//  sla section's. The update cadence follows the same chain of
+//  update_calendar keys, then is 24x7. Borrowed.
 const char *
     im_policy_calendar_for (const im_policy_t *policy,
                             const im_policy_subject_t *subject, bool update);

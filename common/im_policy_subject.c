@@ -61,6 +61,9 @@ im_policy_calendar_for (const im_policy_t *policy,
             return policy->update_calendars [at];
         if (*policy->update_calendar)
             return policy->update_calendar;
+        //  A major incident is worked round the clock, and so it was
+        //  before the cadence had a calendar
+        return IM_POLICY_CALENDAR_24X7;
     }
     if (over && !subject->request && at >= 0 && *over->calendars [at])
         return over->calendars [at];

@@ -303,7 +303,7 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
         imqctl_text_priority (fields, buffer, size);
     else
     if ((s_ends_with (key, "_paused_ms") || s_ends_with (key, "_remaining_ms")
-         || s_ends_with (key, "_target_ms"))
+         || s_ends_with (key, "_target_ms") || s_ends_with (key, "_timeout_ms"))
     &&  value >= 0) {
         //  Lengths of time, not instants
         char span [16];

@@ -202,8 +202,12 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         : self->policy->resolution_ms [priority - 1];
     //  Deadlines in the target's calendar, from the leader's stamp, and
     //  recorded: a replay never needs the calendar again
+    im_policy_subject_t subject = {
+        request, (int) priority,
+        im_fields_str (event->payload, IM_KEY_SERVICE),
+        im_fields_str (event->payload, IM_KEY_CUSTOMER_GROUP) };
     const char *calendar =
-        im_policy_sla_calendar (self->policy, request, (int) priority);
+        im_policy_calendar_for (self->policy, &subject, false);
     uint64_t response_due = 0, resolution_due = 0;
     if (imw_calendars_add (self->calendars, calendar, event->ts_ms,
                            response_ms, &response_due)
@@ -354,14 +358,18 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
             return 0;
         case IM_EV_MAJOR_DECLARED:
         case IM_EV_MAJOR_UPDATED:
-        case IM_EV_UPDATE_DUE: {
-            //  A major incident's next update
-            int64_t due = im_fields_int_or (event->payload,
-                                            IM_KEY_UPDATE_DUE_MS,
-                                            0);
-            return due > 0 ? imw_sla_arm (self, event->incident,
-                                          IMW_SLA_UPDATE, (uint64_t) due, 0)
-                           : IM_EINVAL;
+        case IM_EV_UPDATE_DUE:
+        case IM_EV_UPDATE_SCHEDULED: {
+            //  A major incident's next update, in its calendar
+            uint64_t due = 0;
+            rc = imw_sla_update_due (self, event, out, &due);
+            if (rc == 0 && due)
+                rc = imw_sla_arm (self, event->incident, IMW_SLA_UPDATE, due,
+                                  0);
+            else
+            if (rc == 0)
+                imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
+            return rc;
         }
         case IM_EV_REOPENED:
             imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);

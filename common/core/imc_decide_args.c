@@ -63,6 +63,7 @@ static const s_arg_t s_major_args [] = {
     { IM_KEY_CADENCE_MS, true, false, 1, INT64_MAX },
     { IM_KEY_TEXT, false, false, 1, 8192 },
     { IM_KEY_DUE_MS, true, false, 1, INT64_MAX },
+    { IM_KEY_UPDATE_DUE_MS, true, false, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_review_args [] = {
     { IM_KEY_SUMMARY, false, true, 1, 8192 },

@@ -122,6 +122,12 @@ void
                          const im_fields_t *incident,
                          const im_policy_t *policy, im_fields_t *payload);
 
+//  The name of the calendar of incident's major-incident update cadence
+//  under policy (im_policy_calendar_for); borrowed
+const char *
+    imc_decide_update_calendar (const im_fields_t *incident,
+                                const im_policy_t *policy);
+
 //  SLA-ESCALATE and SLA-ACK-TIMEOUT (imc_decide_sla_escalate.c)
 imc_decide_fn imc_decide_sla_escalate;
 imc_decide_fn imc_decide_sla_ack_timeout;

@@ -71,6 +71,20 @@ imc_decide_sla_plan (const im_command_t *command, const im_fields_t *incident,
                            (int64_t) ack_timeout);
 }
 
+const char *
+imc_decide_update_calendar (const im_fields_t *incident,
+                            const im_policy_t *policy)
+{
+    const char *type = im_fields_str_or (incident, IM_KEY_TYPE, "incident");
+    im_policy_subject_t subject = {
+        .request = streq (type, "request"),
+        .priority = (int) im_fields_int_or (incident, IM_KEY_PRIORITY, 0),
+        .service = im_fields_str (incident, IM_KEY_SERVICE),
+        .customer_group = im_fields_str (incident, IM_KEY_CUSTOMER_GROUP)
+    };
+    return im_policy_calendar_for (policy, &subject, true);
+}
+
 //  Writes level's targets as "user:<name>,group:<name>,schedule:<name>"
 static void
 s_targets (const im_policy_level_t *level, char *text, size_t size)

@@ -83,6 +83,7 @@ imc_fsm_moves_timers (const im_event_t *event)
         case IM_EV_MAJOR_DECLARED:
         case IM_EV_MAJOR_UPDATED:
         case IM_EV_UPDATE_DUE:
+        case IM_EV_UPDATE_SCHEDULED:
         case IM_EV_SLA_STARTED:
         case IM_EV_SLA_STOPPED:
         case IM_EV_SLA_BREACHED:
