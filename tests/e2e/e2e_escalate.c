@@ -150,6 +150,18 @@ test_escalation_and_ack_timeout (void **state)
     assert_int_equal (imh_json_int (incident, "escalations"), 4);
     assert_null (json_object_get (incident, "escalate_due_ms"));
     json_decref (incident);
+    //  What an operator reads: the steps in the timeline, the count and
+    //  the policy in show
+    imh_run_t run;
+    assert_int_equal (imh_ctl (h, &run, "timeline", text, NULL), 0);
+    assert_non_null (strstr (run.out, "sla.escalated"));
+    assert_non_null (strstr (run.out, "targets=user:carol,schedule:duty"));
+    assert_non_null (strstr (run.out, "level=2 round=2"));
+    imh_run_clear (&run);
+    assert_int_equal (imh_ctl (h, &run, "show", text, NULL), 0);
+    assert_non_null (strstr (run.out, "escalation"));
+    assert_non_null (strstr (run.out, "standard"));
+    imh_run_clear (&run);
 
     //  P5, acknowledged: one timeout, none more while nothing happens
     uint64_t other = imh_open (h, "Printer jams", "erin", 3, 3);
