@@ -158,6 +158,25 @@ im_clock_from_name (const char *name)
     return -1;
 }
 
+bool
+im_incident_is_progress (im_event_type_t type)
+{
+    switch (type) {
+        case IM_EV_ASSIGNED:
+        case IM_EV_COMMENTED:
+        case IM_EV_PENDING:
+        case IM_EV_RESUMED:
+        case IM_EV_REOPENED:
+        case IM_EV_CATEGORIZED:
+        case IM_EV_PRIORITIZED:
+        case IM_EV_ESCALATED:
+        case IM_EV_MAJOR_UPDATED:
+            return true;
+        default:
+            return false;
+    }
+}
+
 int64_t
 im_incident_timer_due (const im_fields_t *incident, int clock)
 {

@@ -86,6 +86,14 @@ const char *
 int
     im_clock_from_name (const char *name);
 
+//  True when an event of type is progress: what a person does to move
+//  the incident on, which starts its acknowledgement timeout again
+//  (incident.assigned, .commented, .pending, .resumed, .reopened,
+//  .categorized, .prioritized, .escalated, major.updated). The
+//  workers' events and alerts are not progress.
+bool
+    im_incident_is_progress (im_event_type_t type);
+
 //  Returns the due time of clock when it runs for incident, else 0: the
 //  close clock while it is resolved (close_due_ms), the update clock
 //  while it is a declared major incident not yet resolved

@@ -19,7 +19,7 @@
     that resolves, so a replay applies each incident's rules as they
     were at the time.
 
-    im_policy_t is a plain value type, large (some 430 KB): copy it
+    im_policy_t is a plain value type, large (some 540 KB): copy it
     freely, but not on a small stack.
 */
 #ifndef IM_POLICY_H_INCLUDED

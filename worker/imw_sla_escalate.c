@@ -10,9 +10,7 @@
                                      or disarms it when the plan ended
         incident.acknowledged        disarms "escalate"
         resolved, closed, cancelled  disarms both
-        progress (im_incident_timer_due's events: assigned, commented,
-        pending, resumed, reopened, categorized, prioritized, escalated,
-        major.updated), sla.ack_timeout
+        progress (im_incident_is_progress), sla.ack_timeout
                                      disarms "ack-timeout": its due time
                                      moved, or it ended
 
@@ -61,19 +59,12 @@ imw_sla_escalate_handle (imw_sla_t *self, const im_event_t *event)
             imw_sla_disarm (self, incident, IMW_SLA_ESCALATE);
             imw_sla_disarm (self, incident, IMW_SLA_ACK_TIMEOUT);
             return 0;
-        case IM_EV_ASSIGNED:
-        case IM_EV_COMMENTED:
-        case IM_EV_PENDING:
-        case IM_EV_RESUMED:
-        case IM_EV_REOPENED:
-        case IM_EV_CATEGORIZED:
-        case IM_EV_PRIORITIZED:
-        case IM_EV_ESCALATED:
-        case IM_EV_MAJOR_UPDATED:
         case IM_EV_SLA_ACK_TIMEOUT:
             imw_sla_disarm (self, incident, IMW_SLA_ACK_TIMEOUT);
             return 0;
         default:
+            if (im_incident_is_progress (event->type))
+                imw_sla_disarm (self, incident, IMW_SLA_ACK_TIMEOUT);
             return 0;
     }
 }

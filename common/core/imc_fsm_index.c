@@ -75,6 +75,9 @@ imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
 bool
 imc_fsm_moves_timers (const im_event_t *event)
 {
+    //  The progress that starts the acknowledgement timeout again
+    if (im_incident_is_progress (event->type))
+        return true;
     switch (event->type) {
         case IM_EV_RESOLVED:
         case IM_EV_REOPENED:
@@ -92,16 +95,7 @@ imc_fsm_moves_timers (const im_event_t *event)
         case IM_EV_SLA_WARNING:
         case IM_EV_SLA_ESCALATED:
         case IM_EV_SLA_ACK_TIMEOUT:
-        //  The progress that starts the acknowledgement timeout again
-        //  (imc_incident_escalate.c)
         case IM_EV_ACKNOWLEDGED:
-        case IM_EV_ASSIGNED:
-        case IM_EV_COMMENTED:
-        case IM_EV_PENDING:
-        case IM_EV_RESUMED:
-        case IM_EV_CATEGORIZED:
-        case IM_EV_PRIORITIZED:
-        case IM_EV_ESCALATED:
             return true;
         default:
             return false;

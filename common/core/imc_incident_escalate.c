@@ -8,12 +8,12 @@
     and sla.ack_timeout ends until the next one. Resolving, closing or
     cancelling ends both.
 
-    Progress is what a person does to move the incident on: an
-    assignment, a comment (work note or public update), a status change
-    (pending, resumed, reopened), a new category or priority, a manual
-    escalation, a major-incident update. The workers' events (the
-    classifier's, the SLA timer's, the notifier's) and alerts are not
-    progress. The due times are the events' times plus the timeout the
+    Progress is what a person does to move the incident on
+    (im_incident_is_progress): an assignment, a comment (work note or
+    public update), a status change (pending, resumed, reopened), a new
+    category or priority, a manual escalation, a major-incident update.
+    The workers' events (the classifier's, the SLA timer's, the
+    notifier's) and alerts are not progress. The due times are the events' times plus the timeout the
     projection holds: the fold reads nothing but the event.
 */
 #include <stdbool.h>
@@ -22,6 +22,7 @@
 #include "im_fields.h"
 #include "im_keys.h"
 #include "im_event.h"
+#include "im_incident.h"
 #include "imc_incident_private.h"
 
 static void
@@ -69,6 +70,8 @@ imc_incident_escalation (im_fields_t *incident, const im_event_t *event)
                                               IM_KEY_ESCALATION);
             if (name)
                 im_fields_set_str (incident, IM_KEY_ESCALATION, name);
+            else
+                im_fields_remove (incident, IM_KEY_ESCALATION);
             s_next_step (incident, event->payload);
             int64_t timeout = im_fields_int_or (event->payload,
                                                 IM_KEY_ACK_TIMEOUT_MS, 0);
@@ -96,17 +99,6 @@ imc_incident_escalation (im_fields_t *incident, const im_event_t *event)
             s_end_plan (incident);
             s_progress (incident, ts);
             break;
-        case IM_EV_ASSIGNED:
-        case IM_EV_COMMENTED:
-        case IM_EV_PENDING:
-        case IM_EV_RESUMED:
-        case IM_EV_REOPENED:
-        case IM_EV_CATEGORIZED:
-        case IM_EV_PRIORITIZED:
-        case IM_EV_ESCALATED:
-        case IM_EV_MAJOR_UPDATED:
-            s_progress (incident, ts);
-            break;
         case IM_EV_RESOLVED:
         case IM_EV_CLOSED:
         case IM_EV_CANCELLED:
@@ -114,6 +106,8 @@ imc_incident_escalation (im_fields_t *incident, const im_event_t *event)
             im_fields_remove (incident, IM_KEY_ACK_TIMEOUT_DUE_MS);
             break;
         default:
+            if (im_incident_is_progress (event->type))
+                s_progress (incident, ts);
             break;
     }
 }
