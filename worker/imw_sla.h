@@ -196,7 +196,7 @@ int
 void
     imw_sla_disarm (imw_sla_t *self, uint64_t incident, const char *clock);
 
-//  Arms every clock of an SLA-CLOCKS reply: items (im_fields_t *, each
+//  Arms every clock of an SLA-CLOCKS reply (imw_sla_restore.c): items (im_fields_t *, each
 //  {incident, clock, due_ms, priority}) is borrowed. Returns how many
 //  were armed; malformed items are logged and skipped.
 size_t

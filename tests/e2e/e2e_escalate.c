@@ -8,7 +8,8 @@
     the first is killed and started again between steps, and nothing
     after the last round. An acknowledged P5 incident gets one
     acknowledgement timeout, none more while nothing happens, and a
-    comment (progress) starts it again.
+    comment (progress) starts it again. An incident of a customer group
+    with an override has its targets in the override's calendar.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,9 +80,12 @@ s_apply_policy (imh_t *h)
            "    levels:\n"
            "      - {after: 2s, groups: [dba]}\n"
            "      - {after: 2s, users: [carol], schedules: [duty]}\n"
+           "calendars:\n  - {name: shop, always: true}\n"
            "sla:\n"
            "  P1: {escalation: standard}\n"
-           "  P5: {ack_timeout: 3s}\n", file);
+           "  P5: {ack_timeout: 3s}\n"
+           "  overrides:\n    - {customer_group: gold, calendar: shop}\n",
+           file);
     assert_int_equal (fclose (file), 0);
     assert_int_equal (imh_ctl (h, NULL, "config", "apply", policy, NULL), 0);
 }
@@ -199,6 +203,17 @@ test_escalation_and_ack_timeout (void **state)
     assert_int_equal (im_fields_int_or (timeout->payload, "due_ms", 0),
                       (int64_t) commented_ms + ACK_MS);
     imh_events_destroy (&timeouts);
+
+    //  A gold customer's incident: its targets in the override's
+    //  calendar, named in sla.started
+    json_t *opened = imh_ctl_json (h, "open", "--title", "Portal slow",
+                                   "--reporter", "erin", "--customer_group",
+                                   "gold", NULL);
+    assert_non_null (opened);
+    uint64_t gold = (uint64_t) imh_json_int (opened, "incident");
+    json_decref (opened);
+    assert_true (imh_wait_events (h, gold, "sla.started", "calendar", "shop",
+                                  1, WAIT_MS));
 
     //  Resolved: nothing more
     assert_int_equal (imh_ctl (h, NULL, "comment", text, "fixed", NULL), 0);
