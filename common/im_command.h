@@ -64,7 +64,9 @@
     X (IM_CMD_DENY,       "DENY")                                          \
     X (IM_CMD_SLA_PAUSE,  "SLA-PAUSE")                                     \
     X (IM_CMD_SLA_RESUME, "SLA-RESUME")                                    \
-    X (IM_CMD_SLA_WARN,   "SLA-WARN")
+    X (IM_CMD_SLA_WARN,   "SLA-WARN")                                      \
+    X (IM_CMD_SLA_ESCALATE, "SLA-ESCALATE")                                \
+    X (IM_CMD_SLA_ACK_TIMEOUT, "SLA-ACK-TIMEOUT")
 
 #define IM_COMMAND_ENUM(e, name) e,
 typedef enum {

@@ -155,6 +155,12 @@ void
     im_config_check_sla (struct fy_diag *diag, struct fy_node *root,
                          const im_policy_t *policy);
 
+//  Checks the escalations section and what the sla section says of
+//  escalations, update calendars and overrides (im_config_escalation.c)
+void
+    im_config_check_escalations (struct fy_diag *diag, struct fy_node *root,
+                                 const im_policy_t *policy);
+
 //  Reads sla.warn_at: percentages 1..99, ascending
 void
     im_config_read_percents (struct fy_diag *diag, const char *name,

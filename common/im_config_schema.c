@@ -52,7 +52,13 @@ typedef enum {
     FIELD_HOLIDAYS,                     //  A calendar's holidays
     FIELD_EXCEPTIONS,                   //  A calendar's exceptions
     FIELD_PAUSE_ON,                     //  sla.pause_on
-    FIELD_PERCENTS                      //  sla.warn_at
+    FIELD_PERCENTS,                     //  sla.warn_at
+    FIELD_ESCALATIONS,                  //  escalations (policy)
+    FIELD_LEVELS,                       //  An escalation policy's levels
+    FIELD_USERS,                        //  A level's users
+    FIELD_TARGET_GROUPS,                //  A level's groups
+    FIELD_SCHEDULES,                    //  A level's schedules
+    FIELD_OVERRIDES                     //  sla.overrides
 } field_kind_t;
 
 //  One key of a mapping; a table of them ends with a NULL key
@@ -130,6 +136,8 @@ static const im_config_field_t s_category [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+#define S_YEARS_100 (100 * 365 * 86400000ull)
+
 //  One table per priority: its targets and its calendar
 #define S_SLA_TARGET(n)                                                    \
 static const im_config_field_t s_sla_p##n [] = {                          \
@@ -138,6 +146,11 @@ static const im_config_field_t s_sla_p##n [] = {                          \
     { "resolution", FIELD_MS64, S_POL (resolution_ms [n - 1]), 0,         \
       UINT64_MAX, NULL },                                                  \
     { "calendar", FIELD_NAME, S_POL (calendar [n - 1]), 0, 0, NULL },      \
+    { "update_calendar", FIELD_NAME, S_POL (update_calendars [n - 1]), 0,  \
+      0, NULL },                                                           \
+    { "escalation", FIELD_NAME, S_POL (escalation [n - 1]), 0, 0, NULL },  \
+    { "ack_timeout", FIELD_MS64, S_POL (ack_timeout_ms [n - 1]), 1,        \
+      S_YEARS_100, NULL },                                                 \
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }                                 \
 };
 S_SLA_TARGET (1)
@@ -163,8 +176,64 @@ static const im_config_field_t s_sla [] = {
     { "P5", FIELD_SECTION, 0, 0, 0, s_sla_p5 },
     { "request", FIELD_SECTION, 0, 0, 0, s_sla_request },
     { "calendar", FIELD_NAME, S_POL (sla_calendar), 0, 0, NULL },
+    { "update_calendar", FIELD_NAME, S_POL (update_calendar), 0, 0, NULL },
     { "pause_on", FIELD_PAUSE_ON, 0, 0, 0, NULL },
     { "warn_at", FIELD_PERCENTS, 0, 0, 0, NULL },
+    { "overrides", FIELD_OVERRIDES, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+#define S_OVR(member) offsetof (im_policy_override_t, member)
+
+//  One table per priority of an override
+#define S_OVERRIDE_P(n)                                                    \
+static const im_config_field_t s_override_p##n [] = {                     \
+    { "calendar", FIELD_NAME, S_OVR (calendars [n - 1]), 0, 0, NULL },     \
+    { "update_calendar", FIELD_NAME, S_OVR (update_calendars [n - 1]), 0,  \
+      0, NULL },                                                           \
+    { "escalation", FIELD_NAME, S_OVR (escalation [n - 1]), 0, 0, NULL },  \
+    { "ack_timeout", FIELD_MS64, S_OVR (ack_timeout_ms [n - 1]), 1,        \
+      S_YEARS_100, NULL },                                                 \
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }                                 \
+};
+S_OVERRIDE_P (1)
+S_OVERRIDE_P (2)
+S_OVERRIDE_P (3)
+S_OVERRIDE_P (4)
+S_OVERRIDE_P (5)
+
+//  An entry of sla.overrides (im_config_escalation.c checks it)
+static const im_config_field_t s_override [] = {
+    { "service", FIELD_NAME, S_OVR (service), 0, 0, NULL },
+    { "customer_group", FIELD_NAME, S_OVR (customer_group), 0, 0, NULL },
+    { "calendar", FIELD_NAME, S_OVR (calendar), 0, 0, NULL },
+    { "update_calendar", FIELD_NAME, S_OVR (update_calendar), 0, 0, NULL },
+    { "P1", FIELD_SECTION, 0, 0, 0, s_override_p1 },
+    { "P2", FIELD_SECTION, 0, 0, 0, s_override_p2 },
+    { "P3", FIELD_SECTION, 0, 0, 0, s_override_p3 },
+    { "P4", FIELD_SECTION, 0, 0, 0, s_override_p4 },
+    { "P5", FIELD_SECTION, 0, 0, 0, s_override_p5 },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+#define S_LEVEL(member) offsetof (im_policy_level_t, member)
+
+//  A level of an escalation policy
+static const im_config_field_t s_level [] = {
+    { "after", FIELD_MS64, S_LEVEL (after_ms), 1, S_YEARS_100, NULL },
+    { "users", FIELD_USERS, 0, 0, 0, NULL },
+    { "groups", FIELD_TARGET_GROUPS, 0, 0, 0, NULL },
+    { "schedules", FIELD_SCHEDULES, 0, 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+//  An escalation policy (the escalations section)
+static const im_config_field_t s_escalation [] = {
+    { "name", FIELD_NAME, offsetof (im_policy_escalation_t, name), 0, 0,
+      NULL },
+    { "repeat", FIELD_ID, offsetof (im_policy_escalation_t, repeat), 1, 100,
+      NULL },
+    { "levels", FIELD_LEVELS, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -272,6 +341,7 @@ static const im_config_field_t s_root [] = {
     { "sla", FIELD_SECTION, S_FILE (policy), 0, 0, s_sla },
     { "notifier", FIELD_SECTION, 0, 0, 0, s_notifier },
     { "calendars", FIELD_CALENDARS, S_FILE (policy), 0, 0, NULL },
+    { "escalations", FIELD_ESCALATIONS, S_FILE (policy), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -284,6 +354,7 @@ static const im_config_field_t s_policy_root [] = {
     { "agents", FIELD_AGENTS, 0, 0, 0, NULL },
     { "groups", FIELD_GROUPS, 0, 0, 0, NULL },
     { "calendars", FIELD_CALENDARS, 0, 0, 0, NULL },
+    { "escalations", FIELD_ESCALATIONS, 0, 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -317,6 +388,39 @@ s_category_item (struct fy_diag *diag, const char *name, struct fy_node *item,
 {
     im_policy_t *policy = (im_policy_t *) target;
     s_category_read (diag, name, item, policy, &policy->categories [index]);
+}
+
+//  Reads level number index of an escalation policy's list at item
+static void
+s_level_item (struct fy_diag *diag, const char *name, struct fy_node *item,
+              void *target, size_t index)
+{
+    im_policy_escalation_t *escalation = (im_policy_escalation_t *) target;
+    if (!fy_node_is_mapping (item)) {
+        im_config_yaml_error (diag, item, "%s: expected a mapping with "
+                              "after and users, groups or schedules", name);
+        return;
+    }
+    im_config_schema_walk (diag, name, item, s_level,
+                           &escalation->levels [index]);
+    if (!fy_node_mapping_lookup_pair_by_string (item, "after", FY_NT))
+        im_config_yaml_error (diag, item, "%s: missing after (how long "
+                              "after the step before, e.g. 15m)", name);
+}
+
+//  Reads entry number index of sla.overrides at item
+static void
+s_override_item (struct fy_diag *diag, const char *name, struct fy_node *item,
+                 void *target, size_t index)
+{
+    im_policy_t *policy = (im_policy_t *) target;
+    if (!fy_node_is_mapping (item)) {
+        im_config_yaml_error (diag, item, "%s: expected a mapping with "
+                              "service or customer_group", name);
+        return;
+    }
+    im_config_schema_walk (diag, name, item, s_override,
+                           &policy->overrides [index]);
 }
 
 //  Reads member number index of the cluster list at item (an
@@ -513,6 +617,51 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
             break;
         case FIELD_PERCENTS:
             im_config_read_percents (diag, name, key, value, policy);
+            break;
+        case FIELD_ESCALATIONS:
+            policy->escalations_n = im_config_read_entries (
+                diag, name, key, value, s_escalation, policy->escalations,
+                sizeof (im_policy_escalation_t), IM_POLICY_ESCALATIONS_MAX);
+            for (size_t index = 0; index < policy->escalations_n; index++)
+                if (policy->escalations [index].repeat == 0)
+                    policy->escalations [index].repeat = 1;
+            break;
+        case FIELD_LEVELS: {
+            im_policy_escalation_t *escalation =
+                (im_policy_escalation_t *) base;
+            memset (escalation->levels, 0, sizeof escalation->levels);
+            im_config_read_list (diag, name, key, value,
+                                 IM_POLICY_LEVELS_MAX, "levels",
+                                 &escalation->levels_n, s_level_item,
+                                 escalation);
+            break;
+        }
+        case FIELD_USERS:
+        case FIELD_TARGET_GROUPS:
+        case FIELD_SCHEDULES: {
+            im_policy_level_t *level = (im_policy_level_t *) base;
+            if (field->kind == FIELD_USERS)
+                im_config_read_names (diag, name, key, value, level->users,
+                                      IM_POLICY_TARGETS_MAX,
+                                      &level->users_n, false);
+            else
+            if (field->kind == FIELD_TARGET_GROUPS)
+                im_config_read_names (diag, name, key, value, level->groups,
+                                      IM_POLICY_TARGETS_MAX,
+                                      &level->groups_n, false);
+            else
+                im_config_read_names (diag, name, key, value,
+                                      level->schedules,
+                                      IM_POLICY_TARGETS_MAX,
+                                      &level->schedules_n, false);
+            break;
+        }
+        case FIELD_OVERRIDES:
+            memset (policy->overrides, 0, sizeof policy->overrides);
+            im_config_read_list (diag, name, key, value,
+                                 IM_POLICY_OVERRIDES_MAX, "overrides",
+                                 &policy->overrides_n, s_override_item,
+                                 policy);
             break;
         case FIELD_ROUTES: {
             im_policy_group_t *group = (im_policy_group_t *) base;

@@ -62,7 +62,10 @@
     X (IM_EV_DENIED,        "access.denied")                               \
     X (IM_EV_SLA_PAUSED,    "sla.paused")                                  \
     X (IM_EV_SLA_RESUMED,   "sla.resumed")                                 \
-    X (IM_EV_SLA_WARNING,   "sla.warning")
+    X (IM_EV_SLA_WARNING,   "sla.warning")                                 \
+    X (IM_EV_SLA_ESCALATED, "sla.escalated")                               \
+    X (IM_EV_SLA_ACK_TIMEOUT, "sla.ack_timeout")                           \
+    X (IM_EV_UPDATE_SCHEDULED, "major.update_scheduled")
 
 #define IM_EVENT_ENUM(e, name) e,
 typedef enum {

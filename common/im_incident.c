@@ -141,7 +141,7 @@ im_incident_pending_reasons (void)
 
 static const char *s_clock_names [IM_CLOCKS] = {
     "response", "resolution", "close", "update", "warn-response",
-    "warn-resolution" };
+    "warn-resolution", "escalate", "ack-timeout" };
 
 const char *
 im_clock_name (int clock)
@@ -158,6 +158,25 @@ im_clock_from_name (const char *name)
     return -1;
 }
 
+bool
+im_incident_is_progress (im_event_type_t type)
+{
+    switch (type) {
+        case IM_EV_ASSIGNED:
+        case IM_EV_COMMENTED:
+        case IM_EV_PENDING:
+        case IM_EV_RESUMED:
+        case IM_EV_REOPENED:
+        case IM_EV_CATEGORIZED:
+        case IM_EV_PRIORITIZED:
+        case IM_EV_ESCALATED:
+        case IM_EV_MAJOR_UPDATED:
+            return true;
+        default:
+            return false;
+    }
+}
+
 int64_t
 im_incident_timer_due (const im_fields_t *incident, int clock)
 {
@@ -170,6 +189,14 @@ im_incident_timer_due (const im_fields_t *incident, int clock)
     &&  status != IM_STATUS_RESOLVED && status != IM_STATUS_CLOSED
     &&  status != IM_STATUS_CANCELLED)
         return im_fields_int_or (incident, IM_KEY_UPDATE_DUE_MS, 0);
+    bool open = status != IM_STATUS_RESOLVED && status != IM_STATUS_CLOSED
+             && status != IM_STATUS_CANCELLED;
+    if (clock == IM_CLOCK_ESCALATE && open
+    &&  !im_fields_has (incident, IM_KEY_ACKNOWLEDGED_MS))
+        return im_fields_int_or (incident, IM_KEY_ESCALATE_DUE_MS, 0);
+    if (clock == IM_CLOCK_ACK_TIMEOUT && open
+    &&  status != IM_STATUS_PENDING)
+        return im_fields_int_or (incident, IM_KEY_ACK_TIMEOUT_DUE_MS, 0);
     if (clock == IM_CLOCK_WARN_RESPONSE || clock == IM_CLOCK_WARN_RESOLUTION) {
         const char *name = clock == IM_CLOCK_WARN_RESPONSE ? "response"
                                                            : "resolution";

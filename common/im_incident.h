@@ -72,10 +72,13 @@ const char *
 #define IM_CLOCK_UPDATE         3   //  A major incident's next update
 #define IM_CLOCK_WARN_RESPONSE  4   //  The response clock's next warning
 #define IM_CLOCK_WARN_RESOLUTION 5  //  The resolution clock's next warning
-#define IM_CLOCKS               6
+#define IM_CLOCK_ESCALATE       6   //  The next escalation step
+#define IM_CLOCK_ACK_TIMEOUT    7   //  Acknowledged, no progress since
+#define IM_CLOCKS               8
 
 //  Returns the name of clock ("response", "resolution", "close",
-//  "update", "warn-response", "warn-resolution"), or NULL
+//  "update", "warn-response", "warn-resolution", "escalate",
+//  "ack-timeout"), or NULL
 const char *
     im_clock_name (int clock);
 
@@ -83,12 +86,22 @@ const char *
 int
     im_clock_from_name (const char *name);
 
+//  True when an event of type is progress: what a person does to move
+//  the incident on, which starts its acknowledgement timeout again
+//  (incident.assigned, .commented, .pending, .resumed, .reopened,
+//  .categorized, .prioritized, .escalated, major.updated). The
+//  workers' events and alerts are not progress.
+bool
+    im_incident_is_progress (im_event_type_t type);
+
 //  Returns the due time of clock when it runs for incident, else 0: the
 //  close clock while it is resolved (close_due_ms), the update clock
 //  while it is a declared major incident not yet resolved
 //  (update_due_ms), a warning clock while its SLA clock runs (the
-//  earliest of sla_<clock>_warnings). The deadlines index holds exactly
-//  these.
+//  earliest of sla_<clock>_warnings), the escalate clock while the
+//  incident is open and not acknowledged (escalate_due_ms), the
+//  ack-timeout clock while it is open and not pending
+//  (ack_timeout_due_ms). The deadlines index holds exactly these.
 int64_t
     im_incident_timer_due (const im_fields_t *incident, int clock);
 

@@ -31,6 +31,7 @@
     X (SERVICE,                  "service")                                \
     X (TYPE,                     "type")                                   \
     X (CHANNEL,                  "channel")                                \
+    X (CUSTOMER_GROUP,           "customer_group")                         \
     X (IMPACT,                   "impact")                                 \
     X (URGENCY,                  "urgency")                                \
     X (STATUS,                   "status")                                 \
@@ -55,6 +56,7 @@
     X (DECLARED_MS,              "declared_ms")                            \
     X (UPDATES,                  "updates")                                \
     X (UPDATES_MISSED,           "updates_missed")                         \
+    X (UPDATE_CALENDAR,          "update_calendar")                        \
     X (REVIEW_SUMMARY,           "review_summary")                         \
     X (ROOT_CAUSE,               "root_cause")                             \
     X (REVIEW_ACTIONS,           "review_actions")                         \
@@ -115,6 +117,14 @@
     X (SLA_RESOLUTION_BUSINESS_MS, "sla_resolution_business_ms")           \
     X (SLA_RESPONSE_BREACHED_MS, "sla_response_breached_ms")               \
     X (SLA_RESOLUTION_BREACHED_MS, "sla_resolution_breached_ms")           \
+    X (ESCALATION,               "escalation")                             \
+    X (ESCALATE_DUE_MS,          "escalate_due_ms")                        \
+    X (ESCALATE_LEVEL,           "escalate_level")                         \
+    X (ESCALATE_ROUND,           "escalate_round")                         \
+    X (ESCALATIONS,              "escalations")                            \
+    X (ACK_TIMEOUT_MS,           "ack_timeout_ms")                         \
+    X (ACK_TIMEOUT_DUE_MS,       "ack_timeout_due_ms")                     \
+    X (ACK_TIMEOUTS,             "ack_timeouts")                           \
     X (DEDUP_KEY,                "dedup_key")                              \
     X (SEVERITY,                 "severity")                               \
     X (ALERTS,                   "alerts")                                 \
@@ -209,6 +219,7 @@
     X (RESPONSE_WARNINGS,       "response_warnings")                       \
     X (RESULT,                   "result")                                 \
     X (ROLES,                    "roles")                                  \
+    X (ROUND,                    "round")                                  \
     X (SEQ,                      "seq")                                    \
     X (SINCE,                   "since")                                   \
     X (SINCE_MS,                 "since_ms")                               \
@@ -217,6 +228,7 @@
     X (SUMMARY,                  "summary")                                \
     X (SUPPRESSED,              "suppressed")                              \
     X (TARGET,                   "target")                                 \
+    X (TARGETS,                  "targets")                                \
     X (TERM,                     "term")                                   \
     X (TEXT,                     "text")                                   \
     X (TO,                       "to")                                     \

@@ -19,7 +19,7 @@
     that resolves, so a replay applies each incident's rules as they
     were at the time.
 
-    im_policy_t is a plain value type, large (some 430 KB): copy it
+    im_policy_t is a plain value type, large (some 540 KB): copy it
     freely, but not on a small stack.
 */
 #ifndef IM_POLICY_H_INCLUDED
@@ -44,6 +44,11 @@
 #define IM_POLICY_PAUSE_MAX         8       //  Reasons that pause clocks
 #define IM_POLICY_WARN_MAX          4       //  Warning fractions
 #define IM_POLICY_CALENDAR_24X7     "24x7"  //  The built-in calendar
+#define IM_POLICY_ESCALATIONS_MAX   8       //  Escalation policies
+#define IM_POLICY_LEVELS_MAX        8       //  Levels of one
+#define IM_POLICY_TARGETS_MAX       8       //  Users, groups, schedules
+                                            //  of a level, each
+#define IM_POLICY_OVERRIDES_MAX     16      //  sla.overrides
 
 #define IM_POLICY_REOPEN_WINDOW_MS  (7 * 86400000ll)    //  7 days
 #define IM_POLICY_AUTO_CLOSE_MS     (3 * 86400000ll)    //  3 days
@@ -85,6 +90,50 @@ typedef struct {
                                                         //  to the group
 } im_policy_group_t;
 
+//  One level of an escalation policy: whom to page, and how long after
+//  the step before (the start, for the first level of the first round)
+typedef struct {
+    uint64_t after_ms;                                  //  Wait, above 0
+    size_t users_n;                                     //  How many
+    char users [IM_POLICY_TARGETS_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Agents
+    size_t groups_n;                                    //  How many
+    char groups [IM_POLICY_TARGETS_MAX][IM_POLICY_NAME_MAX];
+                                                        //  Groups
+    size_t schedules_n;                                 //  How many
+    char schedules [IM_POLICY_TARGETS_MAX][IM_POLICY_NAME_MAX];
+                                                        //  On-call
+                                                        //  schedules
+} im_policy_level_t;
+
+//  A named escalation policy (the escalations section): its levels, run
+//  repeat times in all while the incident is not acknowledged
+typedef struct {
+    char name [IM_POLICY_NAME_MAX];                     //  Policy name
+    uint64_t repeat;                                    //  Rounds, >= 1
+    size_t levels_n;                                    //  How many, >= 1
+    im_policy_level_t levels [IM_POLICY_LEVELS_MAX];    //  In order
+} im_policy_escalation_t;
+
+//  What differs for the incidents of one service or customer group
+//  (sla.overrides): "" or 0 leaves the rule to the sla section
+typedef struct {
+    char service [IM_POLICY_NAME_MAX];                  //  Matches the
+                                                        //  incident's
+                                                        //  service, or ""
+    char customer_group [IM_POLICY_NAME_MAX];           //  Or its
+                                                        //  customer_group
+    char calendar [IM_POLICY_NAME_MAX];                 //  Every target's
+    char update_calendar [IM_POLICY_NAME_MAX];          //  The major-
+                                                        //  incident updates'
+    char calendars [IM_PRIORITIES][IM_POLICY_NAME_MAX]; //  Pn.calendar
+    char update_calendars [IM_PRIORITIES][IM_POLICY_NAME_MAX];
+                                                        //  Pn.update_calendar
+    char escalation [IM_PRIORITIES][IM_POLICY_NAME_MAX];
+                                                        //  Pn.escalation
+    uint64_t ack_timeout_ms [IM_PRIORITIES];            //  Pn.ack_timeout
+} im_policy_override_t;
+
 typedef struct {
     uint64_t version;               //  Replicated configuration applied
                                     //  (config.applied), 0: defaults or
@@ -113,6 +162,24 @@ typedef struct {
                                     //  sla.Pn.calendar, "": sla_calendar
     char request_calendar [IM_POLICY_NAME_MAX];
                                     //  sla.request.calendar, "": same
+    char update_calendar [IM_POLICY_NAME_MAX];
+                                    //  sla.update_calendar: a major
+                                    //  incident's update cadence's,
+                                    //  "": 24x7
+    char update_calendars [IM_PRIORITIES][IM_POLICY_NAME_MAX];
+                                    //  sla.Pn.update_calendar, "": same
+    char escalation [IM_PRIORITIES][IM_POLICY_NAME_MAX];
+                                    //  sla.Pn.escalation: the escalation
+                                    //  policy of the priority, "": none
+    uint64_t ack_timeout_ms [IM_PRIORITIES];
+                                    //  sla.Pn.ack_timeout: acknowledged
+                                    //  and no progress this long pages
+                                    //  again; 0: never
+    size_t overrides_n;             //  How many
+    im_policy_override_t overrides [IM_POLICY_OVERRIDES_MAX];
+                                    //  sla.overrides, the first match
+                                    //  of a service before the first of
+                                    //  a customer group
     size_t pause_on_n;              //  How many
     char pause_on [IM_POLICY_PAUSE_MAX][IM_POLICY_NAME_MAX];
                                     //  Pending reasons that pause the
@@ -122,6 +189,11 @@ typedef struct {
     uint64_t warn_at [IM_POLICY_WARN_MAX];
                                     //  Percent of a target at which the
                                     //  timer warns, ascending: 50, 75
+
+    //  escalations: the named escalation policies
+    size_t escalations_n;           //  How many
+    im_policy_escalation_t escalations [IM_POLICY_ESCALATIONS_MAX];
+                                    //  Named by sla.Pn.escalation
 
     //  calendars: business hours the SLA targets are measured in
     size_t calendars_n;             //  How many, besides 24x7
@@ -229,6 +301,43 @@ const im_calendar_def_t *
 const char *
     im_policy_sla_calendar (const im_policy_t *policy, bool request,
                             int priority);
+
+//  What the SLA rules of one incident depend on besides its priority:
+//  its type, service and customer group (either may be NULL or "")
+typedef struct {
+    bool request;                   //  A service request, not an incident
+    int priority;                   //  1..5
+    const char *service;            //  Borrowed, or NULL
+    const char *customer_group;     //  Borrowed, or NULL
+} im_policy_subject_t;
+
+//  Returns the name of the calendar of subject's response and
+//  resolution targets (update false) or of its major-incident update
+//  cadence (update true): the first sla.overrides entry matching its
+//  service, else the first matching its customer group, may name it
+//  (Pn.calendar, then calendar); else sla.Pn / sla.request, then the
+//  sla section's. The update cadence follows the same chain of
+//  update_calendar keys, then is 24x7. Borrowed.
+const char *
+    im_policy_calendar_for (const im_policy_t *policy,
+                            const im_policy_subject_t *subject, bool update);
+
+//  Returns the escalation policy of subject (the override's
+//  Pn.escalation, else sla.Pn.escalation), or NULL when it has none or
+//  is a request; borrowed from policy
+const im_policy_escalation_t *
+    im_policy_escalation_for (const im_policy_t *policy,
+                              const im_policy_subject_t *subject);
+
+//  Returns subject's acknowledgement timeout in ms (the override's
+//  Pn.ack_timeout, else sla.Pn.ack_timeout), 0 for none
+uint64_t
+    im_policy_ack_timeout_for (const im_policy_t *policy,
+                               const im_policy_subject_t *subject);
+
+//  Returns the escalation policy named name, or NULL; borrowed
+const im_policy_escalation_t *
+    im_policy_escalation (const im_policy_t *policy, const char *name);
 
 //  True when an incident pending for reason pauses its SLA clocks
 bool

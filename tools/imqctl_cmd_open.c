@@ -11,6 +11,7 @@ static const imqctl_flag_t s_flags [] = {
     { IM_KEY_REPORTER,    "R",     IMQCTL_STR, true,  0, 0, NULL },
     { IM_KEY_DESCRIPTION, "D",     IMQCTL_STR, false, 0, 0, NULL },
     { IM_KEY_SERVICE,     "S",     IMQCTL_STR, false, 0, 0, NULL },
+    { IM_KEY_CUSTOMER_GROUP, "G",  IMQCTL_STR, false, 0, 0, NULL },
     { IM_KEY_IMPACT,      "1-3",   IMQCTL_INT, false, 1, 3, NULL },
     { IM_KEY_URGENCY,     "1-3",   IMQCTL_INT, false, 1, 3, NULL },
     { IM_KEY_TYPE,        "incident|request", IMQCTL_STR, false, 0, 0,

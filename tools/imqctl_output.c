@@ -306,7 +306,8 @@ imqctl_text_at (const im_fields_t *fields, size_t index,
     else
     if ((s_ends_with (key, "_paused_ms") || s_ends_with (key, "_remaining_ms")
          || s_ends_with (key, "_target_ms")
-         || s_ends_with (key, "_business_ms"))
+         || s_ends_with (key, "_business_ms")
+         || s_ends_with (key, "_timeout_ms"))
     &&  value >= 0) {
         //  Lengths of time, not instants
         char span [16];

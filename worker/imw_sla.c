@@ -21,7 +21,8 @@
     (major.update_due, for the notifier to tell the commander) with the
     next due time, which arms the clock again. Each SLA clock's next
     warning is a clock too, "warn-response" or "warn-resolution"
-    (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's.
+    (imw_sla_warn.c); pauses and resumes are imw_sla_hold.c's; the
+    escalation steps and the acknowledgement timeout imw_sla_escalate.c's.
 
     Deadlines and warnings are computed in the calendar the policy names
     for the target (imw_calendars).
@@ -207,8 +208,12 @@ s_on_classified (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
         : self->policy->resolution_ms [priority - 1];
     //  Deadlines in the target's calendar, from the leader's stamp, and
     //  recorded: a replay never needs the calendar again
+    im_policy_subject_t subject = {
+        request, (int) priority,
+        im_fields_str (event->payload, IM_KEY_SERVICE),
+        im_fields_str (event->payload, IM_KEY_CUSTOMER_GROUP) };
     const char *calendar =
-        im_policy_sla_calendar (self->policy, request, (int) priority);
+        im_policy_calendar_for (self->policy, &subject, false);
     uint64_t response_due = 0, resolution_due = 0;
     if (imw_calendars_add (self->calendars, calendar, event->ts_ms,
                            response_ms, &response_due)
@@ -328,6 +333,9 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
     if (!event->payload)
         return IM_EINVAL;
     const char *clock = im_fields_str_or (event->payload, IM_KEY_CLOCK, "");
+    int rc = imw_sla_escalate_handle (self, event);
+    if (rc)
+        return rc;
     switch (event->type) {
         case IM_EV_CLASSIFIED:
             return s_on_classified (self, event, out);
@@ -359,14 +367,18 @@ imw_sla_handle (imw_sla_t *self, const im_event_t *event, imw_output_t *out)
             return 0;
         case IM_EV_MAJOR_DECLARED:
         case IM_EV_MAJOR_UPDATED:
-        case IM_EV_UPDATE_DUE: {
-            //  A major incident's next update
-            int64_t due = im_fields_int_or (event->payload,
-                                            IM_KEY_UPDATE_DUE_MS,
-                                            0);
-            return due > 0 ? imw_sla_arm (self, event->incident,
-                                          IMW_SLA_UPDATE, (uint64_t) due, 0)
-                           : IM_EINVAL;
+        case IM_EV_UPDATE_DUE:
+        case IM_EV_UPDATE_SCHEDULED: {
+            //  A major incident's next update, in its calendar
+            uint64_t due = 0;
+            rc = imw_sla_update_due (self, event, out, &due);
+            if (rc == 0 && due)
+                rc = imw_sla_arm (self, event->incident, IMW_SLA_UPDATE, due,
+                                  0);
+            else
+            if (rc == 0)
+                imw_sla_disarm (self, event->incident, IMW_SLA_UPDATE);
+            return rc;
         }
         case IM_EV_REOPENED:
             imw_sla_disarm (self, event->incident, IMW_SLA_CLOSE);
@@ -414,6 +426,13 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
     for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
         if (entry->sent || entry->due_ms + IMW_SLA_GRACE_MS > now_ms)
             continue;
+        if (imw_sla_escalate_owns (entry->clock)) {
+            if (imw_sla_escalate_fire (entry->incident, entry->clock,
+                                       entry->due_ms, out))
+                return IM_ENOMEM;
+            entry->sent = true;
+            continue;
+        }
         //  A due close clock closes the incident, a due update clock
         //  reminds the commander; the others breach
         const char *verb = "SLA-BREACH", *action = "breach";
@@ -473,33 +492,6 @@ imw_sla_answered (imw_sla_t *self, const char *request_id, int status)
     //  A clock re-armed with another deadline meanwhile stays armed
     if (imw_sla_due (self, incident, clock) == due_ms)
         imw_sla_disarm (self, incident, clock);
-}
-
-size_t
-imw_sla_restore (imw_sla_t *self, zlist_t *items)
-{
-    assert (self);
-    size_t armed = 0;
-    if (!items)
-        return 0;
-    im_fields_t *item = (im_fields_t *) zlist_first (items);
-    for (; item; item = (im_fields_t *) zlist_next (items)) {
-        int64_t incident = im_fields_int_or (item, IM_KEY_INCIDENT, 0);
-        int64_t due_ms = im_fields_int_or (item, IM_KEY_DUE_MS, 0);
-        const char *clock = im_fields_str_or (item, IM_KEY_CLOCK, "");
-        int priority = (int) im_fields_int_or (item, IM_KEY_PRIORITY, 0);
-        int fraction = (int) im_fields_int_or (item, IM_KEY_FRACTION, 0);
-        bool warning = streq (clock, IMW_SLA_WARN_RESPONSE)
-                    || streq (clock, IMW_SLA_WARN_RESOLUTION);
-        if (incident > 0 && due_ms > 0 && warning == (fraction > 0)
-        &&  imw_sla_arm_warning (self, (uint64_t) incident, clock,
-                                 (uint64_t) due_ms, priority, fraction) == 0)
-            armed++;
-        else
-            zsys_warning ("sla: SLA-CLOCKS item skipped (incident %" PRId64
-                          " clock '%s')", incident, clock);
-    }
-    return armed;
 }
 
 int

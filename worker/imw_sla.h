@@ -24,8 +24,14 @@
         incident.closed        disarms every clock
         incident.cancelled     disarms every clock
         incident.reopened      disarms the close clock
-        major.declared/updated/update_due
-                               arms the update clock at update_due_ms
+        major.declared/updated/update_due/update_scheduled
+                               arms the update clock at update_due_ms,
+                               or first moves it into the cadence's
+                               calendar with MAJOR schedule
+                               (imw_sla_update.c)
+        sla.started/escalated, progress
+                               the escalate and ack-timeout clocks
+                               (imw_sla_escalate.c)
         incident.pending       for a reason in sla.pause_on: SLA-PAUSE
                                {clock, at_ms, remaining_ms} per running
                                clock ("sla-pause-<clock>")
@@ -78,6 +84,8 @@
 #define IMW_SLA_RESOLUTION  "resolution"
 #define IMW_SLA_WARN_RESPONSE   "warn-response"
 #define IMW_SLA_WARN_RESOLUTION "warn-resolution"
+#define IMW_SLA_ESCALATE    "escalate"
+#define IMW_SLA_ACK_TIMEOUT "ack-timeout"
 
 typedef struct _imw_sla_t imw_sla_t;
 
@@ -155,6 +163,31 @@ int
     imw_sla_hold (imw_sla_t *self, const im_event_t *event,
                   imw_output_t *out);
 
+//  Escalations (imw_sla_escalate.c). True when clock is "escalate" or
+//  "ack-timeout", the clocks imw_sla_escalate_fire sends
+bool
+    imw_sla_escalate_owns (const char *clock);
+
+//  Arms and disarms the escalate and ack-timeout clocks for event, as
+//  imw_sla_escalate.c's table says. Returns 0 or IM_ENOMEM.
+int
+    imw_sla_escalate_handle (imw_sla_t *self, const im_event_t *event);
+
+//  Appends SLA-ESCALATE or SLA-ACK-TIMEOUT {due_ms} for clock of
+//  incident, due at due_ms. Returns 0 or IM_ENOMEM.
+int
+    imw_sla_escalate_fire (uint64_t incident, const char *clock,
+                           uint64_t due_ms, imw_output_t *out);
+
+//  A major incident's update cadence (imw_sla_update.c): sets *due_p to
+//  the due time to arm the update clock at for event (major.declared,
+//  .updated, .update_due, .update_scheduled), or to 0 after appending
+//  MAJOR schedule to move it into the cadence's calendar. Returns 0,
+//  IM_EINVAL (no update_due_ms) or IM_ENOMEM.
+int
+    imw_sla_update_due (imw_sla_t *self, const im_event_t *event,
+                        imw_output_t *out, uint64_t *due_p);
+
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
 //  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.
 int
@@ -177,7 +210,7 @@ int
 void
     imw_sla_disarm (imw_sla_t *self, uint64_t incident, const char *clock);
 
-//  Arms every clock of an SLA-CLOCKS reply: items (im_fields_t *, each
+//  Arms every clock of an SLA-CLOCKS reply (imw_sla_restore.c): items (im_fields_t *, each
 //  {incident, clock, due_ms, priority}) is borrowed. Returns how many
 //  were armed; malformed items are logged and skipped.
 size_t

@@ -161,6 +161,7 @@ static const struct {
     { IM_KEY_REPORTER, false },
     { IM_KEY_DESCRIPTION, false },
     { IM_KEY_SERVICE, false },
+    { IM_KEY_CUSTOMER_GROUP, false },
     { IM_KEY_IMPACT, true },
     { IM_KEY_URGENCY, true },
     { IM_KEY_TYPE, false }, { IM_KEY_CHANNEL, false }, { IM_KEY_ACTOR, false },

@@ -114,6 +114,7 @@ imc_decide_emit_opened (const im_fields_t *args, const char *type, uint64_t new_
     s_append_str (payload, args, IM_KEY_DESCRIPTION, "");
     s_append_str (payload, args, IM_KEY_REPORTER, "alert");
     s_append_str (payload, args, IM_KEY_SERVICE, "");
+    s_append_str (payload, args, IM_KEY_CUSTOMER_GROUP, NULL);
     im_fields_append_int (payload, IM_KEY_IMPACT,
                           im_fields_int_or (args, IM_KEY_IMPACT, 3));
     im_fields_append_int (payload, IM_KEY_URGENCY,
@@ -321,7 +322,7 @@ s_decide_prioritize (const imc_decide_call_t *call, imc_decision_t *decision)
 static void
 s_decide_sla (const imc_decide_call_t *call, imc_decision_t *decision)
 {
-    imc_decide_sla (call->command, call->incident, decision);
+    imc_decide_sla (call->command, call->incident, call->policy, decision);
 }
 
 //  One decider per command verb. A command of no incident is decided
@@ -365,6 +366,8 @@ static const struct {
     [IM_CMD_SLA_PAUSE]  = { s_decide_sla, false },
     [IM_CMD_SLA_RESUME] = { s_decide_sla, false },
     [IM_CMD_SLA_WARN]   = { s_decide_sla, false },
+    [IM_CMD_SLA_ESCALATE] = { imc_decide_sla_escalate, false },
+    [IM_CMD_SLA_ACK_TIMEOUT] = { imc_decide_sla_ack_timeout, false },
     [IM_CMD_NOTIFY]     = { imc_decide_notify, false },
 };
 

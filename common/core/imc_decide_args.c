@@ -17,6 +17,7 @@
 #include "im_fields.h"
 #include "im_keys.h"
 #include "im_command.h"
+#include "im_policy.h"
 #include "imc_decide.h"
 #include "imc_decide_private.h"
 
@@ -33,6 +34,7 @@ static const s_arg_t s_open_args [] = {
     { IM_KEY_REPORTER, false, true, 1, 63 },
     { IM_KEY_DESCRIPTION, false, false, 0, 8192 },
     { IM_KEY_SERVICE, false, false, 0, 128 },
+    { IM_KEY_CUSTOMER_GROUP, false, false, 1, 63 },
     { IM_KEY_IMPACT, true, false, 1, 3 }, { IM_KEY_URGENCY, true, false, 1, 3 },
     { IM_KEY_TYPE, false, false, 1, 16 },
     { IM_KEY_CHANNEL, false, false, 1, 32 },
@@ -61,6 +63,7 @@ static const s_arg_t s_major_args [] = {
     { IM_KEY_CADENCE_MS, true, false, 1, INT64_MAX },
     { IM_KEY_TEXT, false, false, 1, 8192 },
     { IM_KEY_DUE_MS, true, false, 1, INT64_MAX },
+    { IM_KEY_UPDATE_DUE_MS, true, false, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
 static const s_arg_t s_review_args [] = {
     { IM_KEY_SUMMARY, false, true, 1, 8192 },
@@ -174,6 +177,14 @@ static const s_arg_t s_sla_warn_args [] = {
     { "clock", false, true, 1, 16 }, { "fraction", true, true, 1, 99 },
     { "due_ms", true, true, 1, INT64_MAX },
     { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_escalate_args [] = {
+    { IM_KEY_DUE_MS, true, true, 1, INT64_MAX },
+    { IM_KEY_LEVEL, true, false, 1, IM_POLICY_LEVELS_MAX },
+    { IM_KEY_ROUND, true, false, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
+static const s_arg_t s_sla_ack_timeout_args [] = {
+    { IM_KEY_DUE_MS, true, true, 1, INT64_MAX },
+    { NULL, false, false, 0, 0 } };
 static const s_arg_t s_notify_args [] = {
     { IM_KEY_RECIPIENT, false, true, 1, 63 },
     { IM_KEY_CHANNEL, false, true, 1, 32 },
@@ -264,6 +275,8 @@ s_rules (im_command_type_t type)
         case IM_CMD_SLA_PAUSE:  return s_sla_pause_args;
         case IM_CMD_SLA_RESUME: return s_sla_resume_args;
         case IM_CMD_SLA_WARN:   return s_sla_warn_args;
+        case IM_CMD_SLA_ESCALATE: return s_sla_escalate_args;
+        case IM_CMD_SLA_ACK_TIMEOUT: return s_sla_ack_timeout_args;
         case IM_CMD_NOTIFY:     return s_notify_args;
         case IM_CMD_ALERT:      return s_alert_args;
         default:                return NULL;

@@ -179,6 +179,11 @@ imc_decide_classify (const im_command_t *command,
     im_fields_t *payload = imc_decide_emit (decision, IM_EV_CLASSIFIED,
                                    command->incident);
     im_fields_merge (payload, command->args);
+    //  What the SLA timer picks the targets' calendar by (sla.overrides)
+    const char *service = im_fields_str (incident, IM_KEY_SERVICE);
+    if (service && *service)
+        im_fields_set_str (payload, IM_KEY_SERVICE, service);
+    imc_decide_copy_str (payload, incident, IM_KEY_CUSTOMER_GROUP, NULL);
     if (im_fields_int_or (incident, IM_KEY_PRIORITY_OVERRIDE, 0))
         im_fields_set_int (payload, IM_KEY_PRIORITY,
                            im_fields_int_or (incident, IM_KEY_PRIORITY,

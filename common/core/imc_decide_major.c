@@ -98,6 +98,11 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
         im_fields_set_int (payload, IM_KEY_CADENCE_MS, cadence);
         im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS, now + cadence);
         imc_decide_copy_str (payload, incident, IM_KEY_TITLE, "");
+        //  A cadence in another calendar than 24x7: the SLA timer moves
+        //  the due time into it (action schedule)
+        const char *calendar = imc_decide_update_calendar (incident, policy);
+        if (!streq (calendar, IM_POLICY_CALENDAR_24X7))
+            im_fields_set_str (payload, IM_KEY_UPDATE_CALENDAR, calendar);
     }
     else
     if (streq (action, "reject")) {
@@ -122,6 +127,8 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
         im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS,
                            now + im_fields_int_or (
             incident, IM_KEY_UPDATE_CADENCE_MS, S_CADENCE_MIN_MS));
+        imc_decide_copy_str (payload, incident, IM_KEY_UPDATE_CALENDAR,
+                             NULL);
     }
     else
     if (streq (action, "remind")) {
@@ -143,11 +150,35 @@ imc_decide_major (const im_command_t *command, const im_fields_t *incident,
         im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS,
                            due + im_fields_int_or (
             incident, IM_KEY_UPDATE_CADENCE_MS, S_CADENCE_MIN_MS));
+        imc_decide_copy_str (payload, incident, IM_KEY_UPDATE_CALENDAR,
+                             NULL);
+    }
+    else
+    if (streq (action, "schedule")) {
+        //  From the SLA timer: the next update's due time moved into the
+        //  cadence's calendar; only later, and only the current one
+        int64_t due = im_fields_int_or (incident, IM_KEY_UPDATE_DUE_MS, 0);
+        int64_t claimed = im_fields_int_or (args, IM_KEY_DUE_MS, 0);
+        int64_t moved = im_fields_int_or (args, IM_KEY_UPDATE_DUE_MS, 0);
+        if (!s_major_is (incident, "declared", "schedule", decision))
+            return;
+        if (claimed != due || moved < due) {
+            imc_decide_reject (decision, IM_ESTATE, "the next update is due "
+                               "at %" PRId64 ", not %" PRId64 ", and moves "
+                               "only later", due, claimed);
+            return;
+        }
+        payload = imc_decide_emit (decision, IM_EV_UPDATE_SCHEDULED,
+                                   command->incident);
+        im_fields_set_int (payload, IM_KEY_DUE_MS, due);
+        im_fields_set_int (payload, IM_KEY_UPDATE_DUE_MS, moved);
+        imc_decide_copy_str (payload, incident, IM_KEY_UPDATE_CALENDAR,
+                             NULL);
     }
     else
         imc_decide_reject (decision, IM_EINVAL, "argument 'action' is '%s', "
-                           "must be propose, accept, reject, update or "
-                           "remind", action);
+                           "must be propose, accept, reject, update, "
+                           "remind or schedule", action);
 }
 
 void

@@ -119,10 +119,29 @@ void
                            bool resolution);
 
 //  The decider of imc_decide_sla.c (SLA_START, SLA_STOP, SLA_BREACH,
-//  SLA_PAUSE, SLA_RESUME)
+//  SLA_PAUSE, SLA_RESUME); SLA_START plans escalations under policy
 void
     imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
-                    imc_decision_t *decision);
+                    const im_policy_t *policy, imc_decision_t *decision);
+
+//  Adds to payload, the sla.started of command, the first step of the
+//  incident's escalation policy (escalation, escalate_due_ms,
+//  escalate_level, escalate_round) unless it was acknowledged, and its
+//  ack_timeout_ms (imc_decide_sla_escalate.c)
+void
+    imc_decide_sla_plan (const im_command_t *command,
+                         const im_fields_t *incident,
+                         const im_policy_t *policy, im_fields_t *payload);
+
+//  The name of the calendar of incident's major-incident update cadence
+//  under policy (im_policy_calendar_for); borrowed
+const char *
+    imc_decide_update_calendar (const im_fields_t *incident,
+                                const im_policy_t *policy);
+
+//  SLA-ESCALATE and SLA-ACK-TIMEOUT (imc_decide_sla_escalate.c)
+imc_decide_fn imc_decide_sla_escalate;
+imc_decide_fn imc_decide_sla_ack_timeout;
 
 //  The deciders of imc_decide_desk.c; the command's arguments were
 //  checked against its rules, and the lifecycle allows it

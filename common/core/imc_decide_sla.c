@@ -310,7 +310,7 @@ imc_decide_sla_hold (const im_fields_t *incident, im_fields_t *payload,
 
 void
 imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
-              imc_decision_t *decision)
+                const im_policy_t *policy, imc_decision_t *decision)
 {
     const im_fields_t *args = command->args;
     if (command->type == IM_CMD_SLA_START) {
@@ -330,6 +330,7 @@ imc_decide_sla (const im_command_t *command, const im_fields_t *incident,
         im_fields_t *payload = imc_decide_emit (decision, IM_EV_SLA_STARTED,
                                        command->incident);
         im_fields_merge (payload, args);
+        imc_decide_sla_plan (command, incident, policy, payload);
         return;
     }
     //  A stop ends a running or a paused clock; a resume needs a paused

@@ -70,10 +70,14 @@ imc_fsm_index_clocks (imc_store_batch_t *batch, const im_event_t *event,
 }
 
 //  True for the events that can start, move or end the close or update
-//  clock or a warning (im_incident_timer_due)
+//  clock, a warning, the escalate or the ack-timeout clock
+//  (im_incident_timer_due)
 bool
 imc_fsm_moves_timers (const im_event_t *event)
 {
+    //  The progress that starts the acknowledgement timeout again
+    if (im_incident_is_progress (event->type))
+        return true;
     switch (event->type) {
         case IM_EV_RESOLVED:
         case IM_EV_REOPENED:
@@ -82,12 +86,16 @@ imc_fsm_moves_timers (const im_event_t *event)
         case IM_EV_MAJOR_DECLARED:
         case IM_EV_MAJOR_UPDATED:
         case IM_EV_UPDATE_DUE:
+        case IM_EV_UPDATE_SCHEDULED:
         case IM_EV_SLA_STARTED:
         case IM_EV_SLA_STOPPED:
         case IM_EV_SLA_BREACHED:
         case IM_EV_SLA_PAUSED:
         case IM_EV_SLA_RESUMED:
         case IM_EV_SLA_WARNING:
+        case IM_EV_SLA_ESCALATED:
+        case IM_EV_SLA_ACK_TIMEOUT:
+        case IM_EV_ACKNOWLEDGED:
             return true;
         default:
             return false;
@@ -96,7 +104,7 @@ imc_fsm_moves_timers (const im_event_t *event)
 
 static const int s_timers [IMC_FSM_TIMERS] = {
     IM_CLOCK_CLOSE, IM_CLOCK_UPDATE, IM_CLOCK_WARN_RESPONSE,
-    IM_CLOCK_WARN_RESOLUTION };
+    IM_CLOCK_WARN_RESOLUTION, IM_CLOCK_ESCALATE, IM_CLOCK_ACK_TIMEOUT };
 
 void
 imc_fsm_timers_due (const im_fields_t *incident,

@@ -22,8 +22,8 @@ void
                           const im_fields_t *incident);
 
 //  The timers of the index that follow im_incident_timer_due: close,
-//  update, and the SLA clocks' next warnings
-#define IMC_FSM_TIMERS  4
+//  update, the SLA clocks' next warnings, escalate and ack-timeout
+#define IMC_FSM_TIMERS  6
 
 //  True for the events that can start, move or end the close or update
 //  clock or a warning

@@ -413,11 +413,14 @@ static const s_rule_t s_major_rejected [] = {
 static const s_rule_t s_major_declared [] = {
     TEXT (IM_KEY_MAJOR, "declared"), COPY (IM_KEY_COMMANDER),
     COPY_AS (IM_KEY_UPDATE_CADENCE_MS, IM_KEY_CADENCE_MS),
-    COPY (IM_KEY_UPDATE_DUE_MS), STAMP (IM_KEY_DECLARED_MS), END };
+    COPY (IM_KEY_UPDATE_DUE_MS), STAMP (IM_KEY_DECLARED_MS),
+    COPY (IM_KEY_UPDATE_CALENDAR), END };
 static const s_rule_t s_major_updated [] = {
     COPY (IM_KEY_UPDATE_DUE_MS), COUNT (IM_KEY_UPDATES), END };
 static const s_rule_t s_update_due [] = {
     COPY (IM_KEY_UPDATE_DUE_MS), COUNT (IM_KEY_UPDATES_MISSED), END };
+static const s_rule_t s_update_scheduled [] = {
+    COPY (IM_KEY_UPDATE_DUE_MS), END };
 static const s_rule_t s_reviewed [] = {
     COPY_AS (IM_KEY_REVIEW_SUMMARY, IM_KEY_SUMMARY), COPY (IM_KEY_ROOT_CAUSE),
     COPY_AS (IM_KEY_REVIEW_ACTIONS, IM_KEY_ACTIONS),
@@ -457,6 +460,7 @@ static const s_rule_t *const s_rules [IM_EV_MAX] = {
     [IM_EV_MAJOR_DECLARED] = s_major_declared,
     [IM_EV_MAJOR_UPDATED] = s_major_updated,
     [IM_EV_UPDATE_DUE] = s_update_due,
+    [IM_EV_UPDATE_SCHEDULED] = s_update_scheduled,
     [IM_EV_REVIEWED] = s_reviewed,
 };
 
@@ -496,6 +500,7 @@ imc_incident_evolve (im_fields_t *incident, const im_event_t *event)
             case S_END:
                 break;
         }
+    imc_incident_escalation (incident, event);
     im_fields_set_int (incident, IM_KEY_UPDATED_MS, ts);
     im_fields_set_int (incident, IM_KEY_LAST_SEQ, (int64_t) event->seq);
     s_increment (incident, IM_KEY_EVENTS);

@@ -9,6 +9,7 @@
 #define IMC_INCIDENT_PRIVATE_H_INCLUDED
 
 #include "im_fields.h"
+#include "im_event.h"
 
 //  Adds item (no comma in it) to the list under key unless it is there.
 //  Returns 0 or IM_ENOMEM.
@@ -26,5 +27,10 @@ void
 //  reporters
 void
     imc_incident_link (im_fields_t *incident, const im_fields_t *payload);
+
+//  Moves the escalation plan and the acknowledgement timeout for event
+//  (imc_incident_escalate.c), after the event's rules
+void
+    imc_incident_escalation (im_fields_t *incident, const im_event_t *event);
 
 #endif

@@ -81,6 +81,7 @@ static const s_rule_t s_rules [] = {
     { "MAJOR", "accept",      { _,  _,  _,  _,  _,  _,  _,  A,  A } },
     { "MAJOR", "reject",      { _,  _,  _,  _,  _,  _,  _,  A,  A } },
     { "MAJOR", "remind",      { _,  _,  _,  _,  A,  _,  _,  _,  A } },
+    { "MAJOR", "schedule",    { _,  _,  _,  _,  A,  _,  _,  _,  A } },
     { "MAJOR", NULL,          { _,  _,  G,  _,  _,  _,  A,  A,  A } },
     { "CONFIG", NULL,         { _,  _,  _,  _,  _,  _,  _,  _,  A } },
     { "PRINCIPAL", NULL,      { _,  _,  _,  _,  _,  _,  _,  _,  A } },

@@ -447,7 +447,7 @@ test_unknown_keys_are_named (void **state)
                       IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: unknown key 'nodes' (known: "
                        "node, cluster, http, security, classifier, sla, notifier, "
-                       "calendars)");
+                       "calendars, escalations)");
     assert_non_null (strstr (f->errbuf, ":5:3: error: node: unknown key "
                                         "'colour' (known: id, data, "));
     assert_int_equal (s_error_count (f), 2);
@@ -456,9 +456,11 @@ test_unknown_keys_are_named (void **state)
     assert_int_equal (s_load (f, "sla:\n  P6: {response: 1h}\n"
                                  "  P1: {respond: 1h}\n"), IM_ECONFIG);
     s_assert_error (f, "2:3: error: sla: unknown key 'P6' (known: P1, P2, "
-                       "P3, P4, P5, request, calendar, pause_on, warn_at)");
+                       "P3, P4, P5, request, calendar, update_calendar, "
+                       "pause_on, warn_at, overrides)");
     s_assert_error (f, "3:8: error: sla.P1: unknown key 'respond' (known: "
-                       "response, resolution, calendar)");
+                       "response, resolution, calendar, update_calendar, "
+                       "escalation, ack_timeout)");
 }
 
 static void
@@ -563,7 +565,7 @@ test_wrong_types_are_reported (void **state)
     assert_int_equal (s_load (f, "- node\n"), IM_ECONFIG);
     s_assert_error (f, "1:1: error: top level: expected a mapping with keys "
                        "node, cluster, http, security, classifier, sla, notifier, "
-                       "calendars, found a sequence");
+                       "calendars, escalations, found a sequence");
 }
 
 static void
@@ -769,7 +771,7 @@ test_every_error_is_reported_and_nothing_applied (void **state)
                        "a single value, found a sequence");
     s_assert_error (f, "9:1: error: top level: unknown key 'extra' (known: "
                        "node, cluster, http, security, classifier, sla, notifier, "
-                       "calendars)");
+                       "calendars, escalations)");
     //  The valid keys were not applied either
     s_assert_defaults (f);
 }
@@ -843,7 +845,7 @@ test_a_policy_is_parsed_from_text_without_node_settings (void **state)
                                         "unknown key 'node' (known: "
                                         "classifier, sla, lifecycle, "
                                         "notifier, agents, groups, "
-                                        "calendars)"));
+                                        "calendars, escalations)"));
     assert_non_null (strstr (f->errbuf, "desk.yaml:4:18: error: "
                                         "lifecycle.reopen_window: 'soon'"));
     assert_non_null (strstr (f->errbuf, "desk.yaml:6:3: error: notifier: "

@@ -517,6 +517,245 @@ test_a_breach_records_the_warnings_not_given_first (void **state)
     assert_int_equal (imc_fsm_last_seq (f->fsm), started + 3);
 }
 
+//  The policy of the escalation tests: P3 escalates to dba 100 ms after
+//  its clocks start, then to carol 200 ms later, twice in all, and
+//  pages again 50 ms after an acknowledgement with no progress; its
+//  major-incident updates are in the office calendar
+static const char *s_escalation_policy =
+    "s:agents:\n  - {name: tester, roles: [incident_manager]}\n"
+    "  - {name: carol, roles: []}\n"
+    "escalations:\n"
+    "  - name: standard\n    repeat: 2\n    levels:\n"
+    "      - {after: 100ms, groups: [dba]}\n"
+    "      - {after: 200ms, users: [carol], schedules: [duty]}\n"
+    "calendars:\n  - {name: office, zone: UTC, hours: {mon-fri: "
+    "\"09:00-17:00\"}}\n"
+    "sla:\n  P3: {escalation: standard, ack_timeout: 50ms}\n"
+    "  overrides:\n    - {service: payments, P3: {ack_timeout: 70ms}}\n"
+    "    - {customer_group: gold, update_calendar: office}\n";
+
+//  Opens incident 1 (with extra, a key and value or NULL) under the
+//  escalation policy and starts its clocks at T0 as P3
+static void
+s_start_escalation (fixture_t *f, const char *key, const char *value)
+{
+    assert_int_equal (s_do (f, T0, "CONFIG", "text", s_escalation_policy,
+                            NULL), 200);
+    assert_int_equal (s_do (f, T0, "OPEN", "title", "s:db slow",
+                            "reporter", "s:ann", key, value, NULL), 200);
+    assert_int_equal (s_do (f, T0, "SLA-START", "priority", "i:3",
+                            "response_due_ms", "i:1000100",
+                            "resolution_due_ms", "i:1000500", NULL), 200);
+}
+
+//  SLA-ESCALATE of the step due at due, stamped ts; returns the status
+static int
+s_escalate (fixture_t *f, uint64_t ts, int64_t due)
+{
+    char text [32];
+    snprintf (text, sizeof text, "i:%" PRId64, due);
+    return s_do (f, ts, "SLA-ESCALATE", "due_ms", text, NULL);
+}
+
+static void
+test_escalation_steps_are_taken_once_each (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_escalation (f, NULL, NULL);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_STARTED);
+    assert_string_equal (im_fields_str (event->payload, "escalation"),
+                         "standard");
+    assert_int_equal (im_fields_int_or (event->payload, "escalate_due_ms", 0),
+                      T0 + 100);
+    assert_int_equal (im_fields_int_or (event->payload, "ack_timeout_ms", 0),
+                      50);
+    im_event_destroy (&event);
+    s_found_t found = s_indexed (f, IM_CLOCK_ESCALATE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 100);
+    //  Not acknowledged: no acknowledgement timeout runs
+    assert_int_equal (s_indexed (f, IM_CLOCK_ACK_TIMEOUT).count, 0);
+
+    //  Not due yet, another due time, another level: refused
+    assert_int_equal (s_escalate (f, T0 + 99, T0 + 100), 409);
+    assert_int_equal (s_escalate (f, T0 + 150, T0 + 120), 409);
+    assert_int_equal (s_do (f, T0 + 150, "SLA-ESCALATE", "due_ms",
+                            "i:1000100", "level", "i:2", NULL), 409);
+    //  Level 1, 2 of round 1, then of round 2, each its after later
+    static const int64_t dues [4] = { T0 + 100, T0 + 300, T0 + 400,
+                                      T0 + 600 };
+    static const char *targets [2] = { "group:dba",
+                                       "user:carol,schedule:duty" };
+    for (int step = 0; step < 4; step++) {
+        assert_int_equal (s_do (f, (uint64_t) dues [step] + 5,
+                                "SLA-ESCALATE", "due_ms",
+                                step == 0 ? "i:1000100" : step == 1
+                                ? "i:1000300" : step == 2 ? "i:1000400"
+                                : "i:1000600", "level",
+                                step % 2 ? "i:2" : "i:1", "round",
+                                step < 2 ? "i:1" : "i:2", NULL), 200);
+        event = s_last_event (f);
+        assert_int_equal (event->type, IM_EV_SLA_ESCALATED);
+        assert_int_equal (im_fields_int_or (event->payload, "level", 0),
+                          step % 2 + 1);
+        assert_int_equal (im_fields_int_or (event->payload, "round", 0),
+                          step / 2 + 1);
+        assert_int_equal (im_fields_int_or (event->payload, "due_ms", 0),
+                          dues [step]);
+        assert_string_equal (im_fields_str (event->payload, "targets"),
+                             targets [step % 2]);
+        assert_int_equal (im_fields_int_or (event->payload,
+                                            "escalate_due_ms", 0),
+                          step < 3 ? dues [step + 1] : 0);
+        im_event_destroy (&event);
+        //  The same step again: not the next one any more
+        assert_int_equal (s_escalate (f, (uint64_t) dues [step] + 6,
+                                      dues [step]), 409);
+        found = s_indexed (f, IM_CLOCK_ESCALATE);
+        assert_int_equal (found.count, step < 3 ? 1 : 0);
+        if (step < 3)
+            assert_int_equal (found.due_ms, dues [step + 1]);
+    }
+    im_fields_t *incident = s_incident (f);
+    assert_int_equal (im_fields_int_or (incident, "escalations", 0), 4);
+    assert_false (im_fields_has (incident, "escalate_due_ms"));
+    im_fields_destroy (&incident);
+}
+
+static void
+test_progress_restarts_the_acknowledgement_timeout (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_escalation (f, NULL, NULL);
+    //  The acknowledgement ends the escalation and starts the timeout
+    assert_int_equal (s_do (f, T0 + 10, "ACK", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_ESCALATE).count, 0);
+    assert_int_equal (s_escalate (f, T0 + 100, T0 + 100), 409);
+    s_found_t found = s_indexed (f, IM_CLOCK_ACK_TIMEOUT);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 60);
+    assert_int_equal (s_do (f, T0 + 59, "SLA-ACK-TIMEOUT", "due_ms",
+                            "i:1000060", NULL), 409);
+    assert_int_equal (s_do (f, T0 + 60, "SLA-ACK-TIMEOUT", "due_ms",
+                            "i:1000060", NULL), 200);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_SLA_ACK_TIMEOUT);
+    assert_int_equal (im_fields_int_or (event->payload, "due_ms", 0),
+                      T0 + 60);
+    im_event_destroy (&event);
+    //  Once per quiet spell
+    assert_int_equal (s_indexed (f, IM_CLOCK_ACK_TIMEOUT).count, 0);
+    assert_int_equal (s_do (f, T0 + 70, "SLA-ACK-TIMEOUT", "due_ms",
+                            "i:1000060", NULL), 409);
+    //  Each sign of progress starts it again, from its own time
+    assert_int_equal (s_do (f, T0 + 80, "COMMENT", "text", "s:looking",
+                            NULL), 200);
+    found = s_indexed (f, IM_CLOCK_ACK_TIMEOUT);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 130);
+    assert_int_equal (s_do (f, T0 + 100, "ASSIGN", "group", "s:dba",
+                            NULL), 200);
+    found = s_indexed (f, IM_CLOCK_ACK_TIMEOUT);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 150);
+    assert_int_equal (s_do (f, T0 + 130, "SLA-ACK-TIMEOUT", "due_ms",
+                            "i:1000130", NULL), 409);
+    //  Pending: not while it waits; resumed: progress
+    assert_int_equal (s_do (f, T0 + 110, "PEND", "reason",
+                            "s:awaiting_vendor", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_ACK_TIMEOUT).count, 0);
+    assert_int_equal (s_do (f, T0 + 300, "RESUME", NULL), 200);
+    found = s_indexed (f, IM_CLOCK_ACK_TIMEOUT);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, T0 + 350);
+    //  The workers' events are not progress
+    assert_int_equal (s_do (f, T0 + 320, "SLA-STOP", "clock", "s:response",
+                            "at_ms", "i:1000010", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_ACK_TIMEOUT).due_ms, T0 + 350);
+    //  Resolved: over
+    assert_int_equal (s_do (f, T0 + 340, "RESOLVE", "code", "s:solved",
+                            "notes", "s:index rebuilt", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_ACK_TIMEOUT).count, 0);
+    assert_int_equal (s_do (f, T0 + 360, "SLA-ACK-TIMEOUT", "due_ms",
+                            "i:1000350", NULL), 409);
+    im_fields_t *incident = s_incident (f);
+    assert_int_equal (im_fields_int_or (incident, "ack_timeouts", 0), 1);
+    im_fields_destroy (&incident);
+}
+
+static void
+test_overrides_follow_service_and_customer_group (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  The payments service's timeout is its override's
+    s_start_escalation (f, "service", "s:payments");
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (im_fields_int_or (event->payload, "ack_timeout_ms", 0),
+                      70);
+    assert_string_equal (im_fields_str (event->payload, "escalation"),
+                         "standard");
+    im_event_destroy (&event);
+}
+
+static void
+test_a_major_update_moves_into_its_calendar (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  A gold customer's incident: its updates are in the office hours
+    s_start_escalation (f, "customer_group", "s:gold");
+    im_fields_t *incident = s_incident (f);
+    assert_string_equal (im_fields_str (incident, "customer_group"), "gold");
+    im_fields_destroy (&incident);
+    assert_int_equal (s_do (f, T0 + 1, "MAJOR", "action", "s:propose",
+                            "reason", "s:all down", NULL), 200);
+    assert_int_equal (s_do (f, T0 + 2, "MAJOR", "action", "s:accept",
+                            "commander", "s:carl", "cadence_ms", "i:60000",
+                            NULL), 200);
+    im_event_t *event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_MAJOR_DECLARED);
+    assert_string_equal (im_fields_str (event->payload, "update_calendar"),
+                         "office");
+    int64_t due = im_fields_int_or (event->payload, "update_due_ms", 0);
+    assert_int_equal (due, T0 + 2 + 60000);
+    im_event_destroy (&event);
+    //  Only the current due time moves, and only later
+    assert_int_equal (s_do (f, T0 + 3, "MAJOR", "action", "s:schedule",
+                            "due_ms", "i:1000001", "update_due_ms",
+                            "i:9000000", NULL), 409);
+    assert_int_equal (s_do (f, T0 + 3, "MAJOR", "action", "s:schedule",
+                            "due_ms", "i:1060002", "update_due_ms",
+                            "i:1000000", NULL), 409);
+    assert_int_equal (s_do (f, T0 + 3, "MAJOR", "action", "s:schedule",
+                            "due_ms", "i:1060002", "update_due_ms",
+                            "i:33000000", NULL), 200);
+    event = s_last_event (f);
+    assert_int_equal (event->type, IM_EV_UPDATE_SCHEDULED);
+    im_event_destroy (&event);
+    s_found_t found = s_indexed (f, IM_CLOCK_UPDATE);
+    assert_int_equal (found.count, 1);
+    assert_int_equal (found.due_ms, 33000000);
+    //  The old due time is no longer the incident's
+    assert_int_equal (s_do (f, T0 + 60002, "MAJOR", "action", "s:remind",
+                            "due_ms", "i:1060002", NULL), 409);
+}
+
+static void
+test_no_escalation_without_a_policy (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start (f);
+    im_fields_t *incident = s_incident (f);
+    assert_false (im_fields_has (incident, "escalation"));
+    assert_false (im_fields_has (incident, "escalate_due_ms"));
+    assert_false (im_fields_has (incident, "ack_timeout_ms"));
+    im_fields_destroy (&incident);
+    assert_int_equal (s_do (f, T0 + 10, "ACK", NULL), 200);
+    assert_int_equal (s_indexed (f, IM_CLOCK_ESCALATE).count, 0);
+    assert_int_equal (s_indexed (f, IM_CLOCK_ACK_TIMEOUT).count, 0);
+    assert_int_equal (s_escalate (f, T0 + 500, T0 + 100), 409);
+}
+
 int
 main (void)
 {
@@ -527,6 +766,11 @@ main (void)
         T (test_warnings_are_given_once_and_follow_the_clock),
         T (test_stops_record_working_time_and_a_breached_clock_stops_once),
         T (test_a_breach_records_the_warnings_not_given_first),
+        T (test_escalation_steps_are_taken_once_each),
+        T (test_progress_restarts_the_acknowledgement_timeout),
+        T (test_overrides_follow_service_and_customer_group),
+        T (test_a_major_update_moves_into_its_calendar),
+        T (test_no_escalation_without_a_policy),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

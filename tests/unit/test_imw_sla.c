@@ -469,6 +469,137 @@ test_role_table_has_a_timer (void **state)
     assert_non_null (role->answered_fn);
 }
 
+//  The one command the tick sent for incident, or -1 when none
+static int
+s_sent_for (fixture_t *f, uint64_t incident)
+{
+    int found = -1;
+    for (size_t index = 0; index < imw_output_size (f->out); index++)
+        if (imw_output_incident (f->out, index) == incident) {
+            assert_int_equal (found, -1);
+            found = (int) index;
+        }
+    return found;
+}
+
+static void
+test_escalation_steps_fire_once_and_follow_the_plan (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  The broker's plan: level 1 at T0 + 1000
+    s_event (f, IM_EV_SLA_STARTED, 9, 20, T0);
+    im_fields_set_int (f->event->payload, "priority", 1);
+    im_fields_set_int (f->event->payload, "response_due_ms",
+                       (int64_t) (T0 + 600000));
+    im_fields_set_int (f->event->payload, "resolution_due_ms",
+                       (int64_t) (T0 + 900000));
+    im_fields_set_str (f->event->payload, "escalation", "standard");
+    im_fields_set_int (f->event->payload, "escalate_due_ms",
+                       (int64_t) (T0 + 1000));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 9, "escalate"), T0 + 1000);
+
+    //  Not before the grace; then once
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 1000 + IMW_SLA_GRACE_MS - 1,
+                                    f->out), 0);
+    assert_int_equal (s_sent_for (f, 9), -1);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 1000 + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    int index = s_sent_for (f, 9);
+    assert_true (index >= 0);
+    assert_string_equal (imw_output_verb (f->out, (size_t) index),
+                         "SLA-ESCALATE");
+    char id [64];
+    snprintf (id, sizeof id, "sla:escalate:9:escalate:%" PRIu64,
+              (uint64_t) (T0 + 1000));
+    assert_string_equal (imw_output_key (f->out, (size_t) index), id);
+    assert_int_equal (im_fields_int_or (imw_output_args (f->out,
+                                                         (size_t) index),
+                                        "due_ms", 0), T0 + 1000);
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 5000, f->out), 0);
+    assert_int_equal (s_sent_for (f, 9), -1);
+    //  The answer forgets it; sla.escalated arms the next step
+    imw_sla_answered (f->sla, id, 200);
+    assert_int_equal (imw_sla_due (f->sla, 9, "escalate"), 0);
+    s_event (f, IM_EV_SLA_ESCALATED, 9, 21, T0 + 2000);
+    im_fields_set_int (f->event->payload, "level", 1);
+    im_fields_set_int (f->event->payload, "escalate_due_ms",
+                       (int64_t) (T0 + 3000));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 9, "escalate"), T0 + 3000);
+    //  The last step names none: disarmed
+    s_event (f, IM_EV_SLA_ESCALATED, 9, 22, T0 + 4000);
+    im_fields_set_int (f->event->payload, "level", 2);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 9, "escalate"), 0);
+
+    //  An acknowledgement ends it too
+    s_event (f, IM_EV_SLA_ESCALATED, 9, 23, T0 + 4000);
+    im_fields_set_int (f->event->payload, "escalate_due_ms",
+                       (int64_t) (T0 + 9000));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    s_event (f, IM_EV_ACKNOWLEDGED, 9, 24, T0 + 5000);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 9, "escalate"), 0);
+    imw_output_clear (f->out);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 20000, f->out), 0);
+    assert_int_equal (s_sent_for (f, 9), -1);
+}
+
+static void
+test_restored_steps_and_timeouts_fire_with_the_same_ids (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  What SLA-CLOCKS lists after a restart, given to two instances
+    zlist_t *items = zlist_new ();
+    im_fields_t *step = im_fields_new ();
+    im_fields_set_int (step, "incident", 31);
+    im_fields_set_str (step, "clock", "escalate");
+    im_fields_set_int (step, "due_ms", (int64_t) (T0 + 100));
+    im_fields_t *timeout = im_fields_new ();
+    im_fields_set_int (timeout, "incident", 32);
+    im_fields_set_str (timeout, "clock", "ack-timeout");
+    im_fields_set_int (timeout, "due_ms", (int64_t) (T0 + 200));
+    zlist_append (items, step);
+    zlist_append (items, timeout);
+    imw_sla_t *other = imw_sla_new (f->policy);
+    imw_output_t *other_out = imw_output_new ();
+    assert_int_equal (imw_sla_restore (f->sla, items), 2);
+    assert_int_equal (imw_sla_restore (other, items), 2);
+    assert_int_equal (imw_sla_tick (f->sla, T0 + 200 + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    assert_int_equal (imw_sla_tick (other, T0 + 200 + IMW_SLA_GRACE_MS,
+                                    other_out), 0);
+    int escalate = s_sent_for (f, 31), ack = s_sent_for (f, 32);
+    assert_true (escalate >= 0 && ack >= 0);
+    assert_string_equal (imw_output_verb (f->out, (size_t) ack),
+                         "SLA-ACK-TIMEOUT");
+    char id [64];
+    snprintf (id, sizeof id, "sla:ack:32:ack-timeout:%" PRIu64,
+              (uint64_t) (T0 + 200));
+    assert_string_equal (imw_output_key (f->out, (size_t) ack), id);
+    //  The broker records each once: both instances send the same ids
+    assert_true (imw_output_find (other_out, id) >= 0);
+    assert_true (imw_output_find (other_out,
+                                  imw_output_key (f->out, (size_t) escalate))
+                 >= 0);
+    //  Progress moves the timeout: the armed one is dropped, the next
+    //  comes with the sweep
+    s_event (f, IM_EV_COMMENTED, 32, 40, T0 + 300);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 32, "ack-timeout"), 0);
+    s_event (f, IM_EV_CLOSED, 31, 41, T0 + 300);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 31, "escalate"), 0);
+    imw_output_destroy (&other_out);
+    imw_sla_destroy (&other);
+    im_fields_destroy (&step);
+    im_fields_destroy (&timeout);
+    zlist_destroy (&items);
+}
+
 #define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
 
 int
@@ -491,6 +622,8 @@ main (void)
         S_TEST (test_start_loads_running_clocks_from_the_broker),
         S_TEST (test_start_without_broker_asks_to_be_called_again),
         S_TEST (test_role_table_has_a_timer),
+        S_TEST (test_escalation_steps_fire_once_and_follow_the_plan),
+        S_TEST (test_restored_steps_and_timeouts_fire_with_the_same_ids),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -25,7 +25,17 @@ static const char *s_policy_text =
     "calendars:\n"
     "  - name: office\n"
     "    zone: Europe/Berlin\n"
-    "    hours: {mon-fri: \"08:00-18:00\"}\n";
+    "    hours: {mon-fri: \"08:00-18:00\"}\n"
+    "  - {name: shop, always: true}\n"
+    "  - name: support\n"
+    "    zone: UTC\n"
+    "    hours: {mon-sat: \"06:00-22:00\"}\n";
+
+//  The same desk, with a service and a customer group that differ
+static const char *s_overrides_text =
+    "  overrides:\n"
+    "    - {service: payments, calendar: shop, update_calendar: office}\n"
+    "    - {customer_group: gold, P3: {calendar: support}}\n";
 
 typedef struct {
     im_policy_t *policy;                //  Parsed from s_policy_text
@@ -431,6 +441,113 @@ test_a_stop_measures_the_working_time_the_clock_ran (void **state)
     assert_int_equal (s_ack_business (f, FRIDAY_1700, -1, "moon"), -1);
 }
 
+//  Parses s_policy_text with s_overrides_text inserted after its sla
+//  section's priorities
+static void
+s_use_overrides (fixture_t *f)
+{
+    char text [2048];
+    const char *at = strstr (s_policy_text, "calendars:");
+    assert_non_null (at);
+    snprintf (text, sizeof text, "%.*s%s%s", (int) (at - s_policy_text),
+              s_policy_text, s_overrides_text, at);
+    char errbuf [1024] = "";
+    if (im_policy_parse (f->policy, "office.yaml", text, 2, errbuf,
+                         sizeof errbuf))
+        fail_msg ("policy: %s", errbuf);
+}
+
+static void
+test_the_calendar_follows_service_and_customer_group (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_use_overrides (f);
+    //  A payments incident: its override's calendar, 24x7
+    s_event (f, IM_EV_CLASSIFIED, 7, FRIDAY_1700);
+    im_fields_set_int (f->event->payload, "priority", 3);
+    im_fields_set_str (f->event->payload, "service", "payments");
+    im_fields_set_str (f->event->payload, "customer_group", "gold");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "calendar"), "shop");
+    assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
+                      FRIDAY_1700 + 4 * HOUR);
+    //  A gold customer's P3 elsewhere: support hours, 06:00-22:00 UTC
+    //  Monday to Saturday: 4 h from Friday 16:00 UTC end at 20:00
+    s_event (f, IM_EV_CLASSIFIED, 8, FRIDAY_1700);
+    im_fields_set_int (f->event->payload, "priority", 3);
+    im_fields_set_str (f->event->payload, "service", "mail");
+    im_fields_set_str (f->event->payload, "customer_group", "gold");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "calendar"), "support");
+    assert_int_equal (im_fields_int_or (args, "response_due_ms", 0),
+                      FRIDAY_1700 + 4 * HOUR);
+    //  Resolution, 20 h: 6 on Friday, 16 on Saturday: Saturday 20:00
+    assert_int_equal (im_fields_int_or (args, "resolution_due_ms", 0),
+                      FRIDAY_1700 + 28 * HOUR);
+    //  Neither: the sla section's office hours
+    s_event (f, IM_EV_CLASSIFIED, 9, FRIDAY_1700);
+    im_fields_set_int (f->event->payload, "priority", 3);
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_string_equal (im_fields_str (imw_output_args (f->out, 0),
+                                        "calendar"), "office");
+}
+
+static void
+test_a_major_update_is_moved_into_its_calendar (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    //  Declared Friday 17:00 in Berlin with a 2 h cadence, updates in
+    //  office hours: one hour on Friday, one on Monday from 08:00
+    s_event (f, IM_EV_MAJOR_DECLARED, 7, FRIDAY_1700);
+    im_fields_set_int (f->event->payload, "cadence_ms", (int64_t) (2 * HOUR));
+    im_fields_set_int (f->event->payload, "update_due_ms",
+                       (int64_t) (FRIDAY_1700 + 2 * HOUR));
+    im_fields_set_str (f->event->payload, "update_calendar", "office");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    uint64_t monday_0900 = FRIDAY_1700 + 64 * HOUR;
+    assert_int_equal (imw_output_size (f->out), 1);
+    assert_string_equal (imw_output_verb (f->out, 0), "MAJOR");
+    assert_string_equal (imw_output_key (f->out, 0), "major-schedule");
+    const im_fields_t *args = imw_output_args (f->out, 0);
+    assert_string_equal (im_fields_str (args, "action"), "schedule");
+    assert_int_equal (im_fields_int_or (args, "due_ms", 0),
+                      FRIDAY_1700 + 2 * HOUR);
+    assert_int_equal (im_fields_int_or (args, "update_due_ms", 0),
+                      monday_0900);
+    //  Not armed at the 24x7 time: no reminder on Friday night
+    assert_int_equal (imw_sla_due (f->sla, 7, "update"), 0);
+    s_event (f, IM_EV_UPDATE_SCHEDULED, 7, FRIDAY_1700 + 1);
+    im_fields_set_int (f->event->payload, "due_ms",
+                       (int64_t) (FRIDAY_1700 + 2 * HOUR));
+    im_fields_set_int (f->event->payload, "update_due_ms",
+                       (int64_t) monday_0900);
+    im_fields_set_str (f->event->payload, "update_calendar", "office");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 7, "update"), monday_0900);
+    //  The missed update on Monday: the next, 2 h after 09:00, is in
+    //  hours already, so nothing moves
+    s_event (f, IM_EV_UPDATE_DUE, 7, monday_0900 + 1000);
+    im_fields_set_int (f->event->payload, "due_ms", (int64_t) monday_0900);
+    im_fields_set_int (f->event->payload, "update_due_ms",
+                       (int64_t) (monday_0900 + 2 * HOUR));
+    im_fields_set_str (f->event->payload, "update_calendar", "office");
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 7, "update"),
+                      monday_0900 + 2 * HOUR);
+    //  24x7 (no update_calendar): armed as the state machine says
+    s_event (f, IM_EV_MAJOR_DECLARED, 8, FRIDAY_1700);
+    im_fields_set_int (f->event->payload, "update_due_ms",
+                       (int64_t) (FRIDAY_1700 + 2 * HOUR));
+    assert_int_equal (imw_sla_handle (f->sla, f->event, f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 0);
+    assert_int_equal (imw_sla_due (f->sla, 8, "update"),
+                      FRIDAY_1700 + 2 * HOUR);
+}
+
 int
 main (void)
 {
@@ -443,6 +560,8 @@ main (void)
         T (test_a_resume_moves_the_warnings),
         T (test_restored_warnings_fire),
         T (test_a_stop_measures_the_working_time_the_clock_ran),
+        T (test_the_calendar_follows_service_and_customer_group),
+        T (test_a_major_update_is_moved_into_its_calendar),
 #undef T
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
