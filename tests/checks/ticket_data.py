@@ -77,20 +77,21 @@ def check_tickets(path, errors):
             errors.append(f"{where}: same title and description as another")
         texts.add(text)
         tickets[row["id"]] = row
-    counts = Counter(row["category"] for row in tickets.values())
+    totals = Counter(row["category"] for row in tickets.values())
+    held = Counter(row["category"] for row in tickets.values()
+                   if int(row["id"]) % 5 == 0)
+    counts = {category: (held[category], total)
+              for category, total in totals.items()}
     if len(tickets) < MIN_TICKETS:
         errors.append(f"{path.name}: {len(tickets)} tickets, "
                       f"at least {MIN_TICKETS} wanted")
     if len(counts) < MIN_CATEGORIES:
         errors.append(f"{path.name}: {len(counts)} categories, "
                       f"at least {MIN_CATEGORIES} wanted")
-    for category, count in sorted(counts.items()):
+    for category, (held_out, count) in sorted(counts.items()):
         if count < MIN_PER_CATEGORY:
             errors.append(f"{path.name}: {category} has {count} tickets, "
                           f"at least {MIN_PER_CATEGORY} wanted")
-        held_out = sum(1 for row in tickets.values()
-                       if row["category"] == category
-                       and int(row["id"]) % 5 == 0)
         if held_out < 5:
             errors.append(f"{path.name}: {category} has {held_out} "
                           "held-out tickets (id mod 5 == 0), 5 wanted")
@@ -145,18 +146,20 @@ def check_pairs(path, tickets, errors):
 
 
 def check_readme(path, counts, errors):
-    """The README's count table: one '| category | count |' row each."""
+    """The README's count table: a '| category | ... | held out | count |'
+    row each."""
     table = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^\|\s*`?([a-z][a-z-]*)`?\s*\|.*\|\s*(\d+)\s*\|$",
-                         line)
+        match = re.match(r"^\|\s*`?([a-z][a-z-]*)`?\s*\|.*\|\s*(\d+)\s*"
+                         r"\|\s*(\d+)\s*\|$", line)
         if match:
-            table[match.group(1)] = int(match.group(2))
+            table[match.group(1)] = (int(match.group(2)),
+                                     int(match.group(3)))
     for category, count in counts.items():
         if table.get(category) != count:
             errors.append(f"{path.name}: count table says "
-                          f"{table.get(category)} for {category}, "
-                          f"tickets.tsv has {count}")
+                          f"{table.get(category)} (held out, tickets) for "
+                          f"{category}, tickets.tsv has {count}")
     for category in table.keys() - counts.keys():
         errors.append(f"{path.name}: count table lists {category}, "
                       "which has no ticket")
