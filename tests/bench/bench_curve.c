@@ -5,12 +5,12 @@
     the real broker. Throughput on two shared cores moves with whatever
     else runs, so each round also reports the CPU time the broker and
     this load generator spent per OPEN in the windowed run, which the
-    rest of the machine moves much less. Rounds alternate between a broker with CURVE (the
-    default) and one started with --no-curve, each on a fresh data
-    directory and its own free ports, so that both see the same machine
-    in the same minutes; each round runs the same OPENs with the same
-    window, then OPENs one at a time for latency. The figures of each
-    mode are the medians of its rounds.
+    rest of the machine moves much less. Rounds alternate between a
+    broker with CURVE (the default) and one started with --no-curve,
+    each on a fresh data directory and its own free ports, so that both
+    see the same machine in the same minutes; each round runs the same
+    OPENs with the same window, then OPENs one at a time for latency.
+    The figures of each mode are the medians of its rounds.
 */
 #include "bench_ingest.h"
 #include <getopt.h>
