@@ -168,13 +168,9 @@ s_recv_matching (im_client_t *self, const char *id, bool raw_items,
     zmsg_t *msg = zmsg_recv (self->dealer);
     if (!msg)
         return false;
-    //  REPLY = sig status request-id ...: look at the id before paying
-    //  for a decode, and so that a stale malformed message is dropped
-    //  rather than failing this call
-    zmsg_first (msg);
-    zmsg_next (msg);
-    zframe_t *id_frame = zmsg_next (msg);
-    if (!id_frame || !zframe_streq (id_frame, id)) {
+    //  Look at the id before paying for a decode, and so that a stale
+    //  malformed message is dropped rather than failing this call
+    if (!im_reply_answers (msg, id)) {
         zmsg_destroy (&msg);
         return false;
     }
@@ -207,7 +203,7 @@ im_client_call (im_client_t *self, const char *verb,
     char id [IM_REQUEST_ID_MAX];
     if (s_take_request_id (self, request_id, id, sizeof id))
         return NULL;
-    s_call_t call = { self, im_request_encode (verb, id, body) };
+    s_call_t call = { self, im_request_encode_one (verb, id, body) };
     if (!call.request) {
         snprintf (self->errmsg, sizeof self->errmsg,
                   "%s request does not encode", verb);
@@ -335,7 +331,7 @@ im_client_send (im_client_t *self, const char *verb,
     char id [IM_REQUEST_ID_MAX];
     if (s_take_request_id (self, request_id, id, sizeof id))
         return IM_EINVAL;
-    zmsg_t *request = im_request_encode (verb, id, body);
+    zmsg_t *request = im_request_encode_one (verb, id, body);
     if (!request) {
         snprintf (self->errmsg, sizeof self->errmsg,
                   "%s request does not encode", verb);

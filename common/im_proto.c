@@ -1,4 +1,5 @@
-/*  im_proto - the ZeroMQ messages between clients and a broker (IMQ01)
+/*  im_proto - the ZeroMQ messages between clients and a broker (IMQ01,
+    and IMQ02, the same in one frame: im_proto_one.c)
 
     This is the one place where client frames become values: whatever
     im_request_decode returns has been checked against docs/protocol.md
@@ -75,43 +76,40 @@ im_proto_check_size (zframe_t *frame, size_t index,
 }
 
 int
-im_proto_request_id (zframe_t *frame, size_t index, char *out,
+im_proto_request_id (im_proto_part_t part, const char *where, char *out,
                      char *errbuf, size_t errlen)
 {
-    size_t size = zframe_size (frame);
-    const char *data = (const char *) zframe_data (frame);
-    if (size > IM_PROTO_REQUEST_ID_MAX) {
+    if (part.size > IM_PROTO_REQUEST_ID_MAX) {
         im_errbuf_set (errbuf, errlen,
-                       "frame %zu: request id longer than %d bytes",
-                       index, IM_PROTO_REQUEST_ID_MAX);
+                       "%s: request id longer than %d bytes",
+                       where, IM_PROTO_REQUEST_ID_MAX);
         return IM_EPROTO;
     }
-    if (memchr (data, 0, size) || !im_msgpack_utf8_valid (data, size)) {
+    if (memchr (part.data, 0, part.size)
+    ||  !im_msgpack_utf8_valid (part.data, part.size)) {
         im_errbuf_set (errbuf, errlen,
-                       "frame %zu: request id is not UTF-8 text without NUL",
-                       index);
+                       "%s: request id is not UTF-8 text without NUL",
+                       where);
         return IM_EPROTO;
     }
-    memcpy (out, data, size);
-    out [size] = 0;
+    memcpy (out, part.data, part.size);
+    out [part.size] = 0;
     return 0;
 }
 
 int
-im_proto_fields (zframe_t *frame, size_t index, const char *what,
+im_proto_fields (im_proto_part_t part, const char *where, const char *what,
                  im_fields_t *fields, char *errbuf, size_t errlen)
 {
-    size_t size = zframe_size (frame);
-    if (size == 0) {
+    if (part.size == 0) {
         im_fields_clear (fields);
         return 0;
     }
     char reason [256] = "";
-    int rc = im_fields_decode (fields, zframe_data (frame), size,
+    int rc = im_fields_decode (fields, part.data, part.size,
                                reason, sizeof reason);
     if (rc)
-        im_errbuf_set (errbuf, errlen, "frame %zu: %s: %s", index, what,
-                       reason);
+        im_errbuf_set (errbuf, errlen, "%s: %s: %s", where, what, reason);
     return rc;
 }
 
@@ -176,6 +174,36 @@ im_request_encode (const char *verb, const char *request_id,
     return msg;
 }
 
+zmsg_t *
+im_request_encode_one (const char *verb, const char *request_id,
+                       const im_fields_t *body)
+{
+    assert (verb);
+    if (!request_id)
+        request_id = "";
+    const uint8_t empty_map = 0x80;
+    char *data = NULL;
+    size_t size = 1;
+    if (body && im_fields_encode (body, &data, &size))
+        return NULL;
+    im_proto_part_t part [4] = {
+        { IM_PROTO_ONE_FRAME_SIG, strlen (IM_PROTO_ONE_FRAME_SIG) },
+        { verb, strlen (verb) }, { request_id, strlen (request_id) },
+        { data ? data : (const char *) &empty_map, size } };
+    size_t packed = part [1].size < IM_PROTO_VERB_MAX
+                 && part [2].size <= IM_PROTO_REQUEST_ID_MAX
+                  ? im_proto_packed_size (part, false) : 0;
+    zframe_t *frame = packed ? zframe_new (NULL, packed) : NULL;
+    zmsg_t *msg = frame ? zmsg_new () : NULL;
+    if (msg) {
+        im_proto_pack_into ((char *) zframe_data (frame), part, false);
+        zmsg_append (msg, &frame);
+    }
+    zframe_destroy (&frame);
+    free (data);
+    return msg;
+}
+
 int
 im_request_send_packed (void *socket, const char *verb,
                         const char *request_id, const void *body, size_t size)
@@ -183,71 +211,72 @@ im_request_send_packed (void *socket, const char *verb,
     assert (socket && verb);
     if (!request_id)
         request_id = "";
-    size_t verb_size = strlen (verb), id_size = strlen (request_id);
-    if (verb_size >= IM_PROTO_VERB_MAX || id_size > IM_PROTO_REQUEST_ID_MAX
-    ||  size > IM_PROTO_FRAME_MAX)
+    im_proto_part_t part [4] = {
+        { IM_PROTO_ONE_FRAME_SIG, strlen (IM_PROTO_ONE_FRAME_SIG) },
+        { verb, strlen (verb) }, { request_id, strlen (request_id) },
+        { (const char *) body, size } };
+    if (part [1].size >= IM_PROTO_VERB_MAX
+    ||  part [2].size > IM_PROTO_REQUEST_ID_MAX)
         return -1;
-    void *handle = zsock_resolve (socket);
-    const char *sig = IM_PROTO_CLIENT_SIG;
-    if (zmq_send (handle, sig, strlen (sig), ZMQ_SNDMORE) == -1
-    ||  zmq_send (handle, verb, verb_size, ZMQ_SNDMORE) == -1
-    ||  zmq_send (handle, request_id, id_size, ZMQ_SNDMORE) == -1
-    ||  zmq_send (handle, body, size, 0) == -1)
-        return -1;
-    return 0;
+    return im_proto_send_one (socket, part, false);
 }
 
-//  Checks the frames of a REQUEST in the order that lets the request id
-//  be echoed whenever it is readable
+//  Returns IM_ETOOBIG, with the reason, for a part over the frame limit
 static int
-s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
-                  size_t errlen)
+s_check_size (im_proto_part_t part, const char *where, char *errbuf,
+              size_t errlen)
 {
-    size_t frames = zmsg_size (msg);
-    zframe_t *frame [4] = { NULL, NULL, NULL, NULL };
-    zframe_t *cursor = zmsg_first (msg);
-    for (size_t index = 0; index < 4 && cursor; index++) {
-        frame [index] = cursor;
-        cursor = zmsg_next (msg);
-    }
-    if (frames == 0) {
-        im_errbuf_set (errbuf, errlen, "empty message");
-        return IM_EPROTO;
-    }
-    if (!im_proto_frame_is (frame [0], IM_PROTO_CLIENT_SIG)) {
-        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s",
-                       IM_PROTO_CLIENT_SIG);
-        return IM_EPROTO;
-    }
-    if (frames >= 3
-    &&  im_proto_request_id (frame [2], 2, self->request_id, NULL, 0))
+    if (part.size <= IM_PROTO_FRAME_MAX)
+        return 0;
+    im_errbuf_set (errbuf, errlen, "%s: %zu bytes, more than %d",
+                   where, part.size, IM_PROTO_FRAME_MAX);
+    return IM_ETOOBIG;
+}
+
+//  Where each part is, for reasons: IMQ01's frames, or IMQ02's one frame
+static const char *s_frame_names [4] = {
+    "frame 0", "frame 1", "frame 2", "frame 3" };
+static const char *s_one_frame_names [4] = {
+    IM_PROTO_ONE_FRAME_SIG, IM_PROTO_ONE_FRAME_SIG, IM_PROTO_ONE_FRAME_SIG,
+    IM_PROTO_ONE_FRAME_SIG };
+
+//  Checks the parts of a REQUEST (count of them, up to 4; more is an
+//  error named by extra) in the order that lets the request id be
+//  echoed whenever it is readable
+static int
+s_request_parts (im_request_t *self, const im_proto_part_t part [4],
+                 size_t count, const char *where [4], const char *extra,
+                 char *errbuf, size_t errlen)
+{
+    if (count >= 3 && im_proto_request_id (part [2], where [2],
+                                           self->request_id, NULL, 0))
         self->request_id [0] = 0;
-    for (size_t index = 0; index < 4 && frame [index]; index++) {
-        int rc = im_proto_check_size (frame [index], index, errbuf, errlen);
+    for (size_t index = 0; index < 4 && index < count; index++) {
+        int rc = s_check_size (part [index], where [index], errbuf, errlen);
         if (rc)
             return rc;
     }
-    if (frames < 2) {
+    if (count < 2) {
         im_errbuf_set (errbuf, errlen, "missing verb frame");
         return IM_EPROTO;
     }
-    if (frames < 3) {
+    if (count < 3) {
         im_errbuf_set (errbuf, errlen, "missing request id frame");
         return IM_EPROTO;
     }
-    int rc = im_proto_request_id (frame [2], 2, self->request_id,
+    int rc = im_proto_request_id (part [2], where [2], self->request_id,
                                   errbuf, errlen);
     if (rc)
         return rc;
-    size_t verb_size = zframe_size (frame [1]);
+    size_t verb_size = part [1].size;
     if (verb_size == 0) {
-        im_errbuf_set (errbuf, errlen, "frame 1: empty verb");
+        im_errbuf_set (errbuf, errlen, "%s: empty verb", where [1]);
         return IM_EPROTO;
     }
     bool known = false;
     if (verb_size < sizeof self->verb
-    &&  !memchr (zframe_data (frame [1]), 0, verb_size)) {
-        memcpy (self->verb, zframe_data (frame [1]), verb_size);
+    &&  !memchr (part [1].data, 0, verb_size)) {
+        memcpy (self->verb, part [1].data, verb_size);
         self->verb [verb_size] = 0;
         im_command_type_t command = im_command_type_from_name (self->verb);
         //  OFFSET is internal: only the broker itself commits offsets
@@ -256,22 +285,57 @@ s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
     }
     if (!known) {
         char quoted [48];
-        im_proto_quote (quoted, sizeof quoted, zframe_data (frame [1]),
-                        verb_size);
+        im_proto_quote (quoted, sizeof quoted, part [1].data, verb_size);
         im_errbuf_set (errbuf, errlen, "unknown verb '%s'", quoted);
         self->verb [0] = 0;
         return IM_EUNKNOWN;
     }
-    if (frames < 4) {
+    if (count < 4) {
         im_errbuf_set (errbuf, errlen, "missing body frame");
         return IM_EPROTO;
     }
-    if (frames > 4) {
-        im_errbuf_set (errbuf, errlen,
-                       "frame 4: unexpected frame after the body");
+    if (count > 4) {
+        im_errbuf_set (errbuf, errlen, "%s", extra);
         return IM_EPROTO;
     }
-    return im_proto_fields (frame [3], 3, "body", self->body, errbuf, errlen);
+    return im_proto_fields (part [3], where [3], "body", self->body, errbuf,
+                            errlen);
+}
+
+//  Finds the form of a REQUEST by its first frame and checks its parts
+static int
+s_request_decode (im_request_t *self, zmsg_t *msg, char *errbuf,
+                  size_t errlen)
+{
+    size_t frames = zmsg_size (msg);
+    if (frames == 0) {
+        im_errbuf_set (errbuf, errlen, "empty message");
+        return IM_EPROTO;
+    }
+    im_proto_part_t part [4];
+    zframe_t *frame = zmsg_first (msg);
+    if (im_proto_is_one_frame (frame)) {
+        self->one_frame = true;
+        int rc = im_proto_unpack (zframe_data (frame), zframe_size (frame),
+                                  false, part, errbuf, errlen);
+        return rc ? rc : s_request_parts (self, part, frames == 1 ? 4 : 5,
+                                          s_one_frame_names, "frame 1: "
+                                          "unexpected frame after the "
+                                          IM_PROTO_ONE_FRAME_SIG " frame",
+                                          errbuf, errlen);
+    }
+    if (!im_proto_frame_is (frame, IM_PROTO_CLIENT_SIG)) {
+        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s "
+                       "or %s", IM_PROTO_CLIENT_SIG, IM_PROTO_ONE_FRAME_SIG);
+        return IM_EPROTO;
+    }
+    for (size_t index = 0; index < 4 && frame; index++) {
+        part [index] = im_proto_part (frame);
+        frame = zmsg_next (msg);
+    }
+    return s_request_parts (self, part, frames, s_frame_names,
+                            "frame 4: unexpected frame after the body",
+                            errbuf, errlen);
 }
 
 int
@@ -281,6 +345,7 @@ im_request_decode (im_request_t *self, zmsg_t **msg_p,
     assert (self && self->body && msg_p && *msg_p);
     self->verb [0] = 0;
     self->request_id [0] = 0;
+    self->one_frame = false;
     im_fields_clear (self->body);
     int rc = s_request_decode (self, *msg_p, errbuf, errlen);
     zmsg_destroy (msg_p);

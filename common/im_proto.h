@@ -11,6 +11,11 @@
         REPLY    = "IMQ01" status request-id body *item
     verb: a command verb (im_command.h) or a query verb (below); status:
     three ASCII digits; body and items: im_fields msgpack maps.
+    The same in one frame (section 3.9), signature "IMQ02": CURVE seals
+    each frame on its own, so one frame instead of four is a quarter of
+    the sealing; a broker answers in the form it was asked in:
+        REQUEST  = ["IMQ02" verb-size verb id-size request-id body]
+        REPLY    = ["IMQ02" status id-size request-id body] *item
 
     Worker dialog (section 4), signature "IMQW01":
         READY      = "IMQW01" "READY" group instance credit
@@ -33,6 +38,7 @@
 #include "im_proto_status.h"
 
 #define IM_PROTO_CLIENT_SIG  "IMQ01"
+#define IM_PROTO_ONE_FRAME_SIG "IMQ02"
 #define IM_PROTO_WORKER_SIG  "IMQW01"
 #define IM_PROTO_FRAME_MAX   (1024 * 1024)  //  Bytes in one frame
 #define IM_PROTO_ITEMS_MAX   10000          //  Item frames in one reply
@@ -85,6 +91,7 @@ typedef struct {
     char verb [IM_PROTO_VERB_MAX];          //  Command or query verb
     char request_id [128];                  //  As sent, may be empty
     im_fields_t *body;                      //  Arguments, owned
+    bool one_frame;                         //  Sent as IMQ02: answer so
 } im_request_t;
 
 typedef struct {
@@ -97,6 +104,11 @@ typedef struct {
                                             //  (TIMELINE events), owned
 } im_reply_t;
 
+//  True when frame begins with the signature of IMQ02: the first frame
+//  of a client message in one frame
+bool
+    im_proto_is_one_frame (zframe_t *frame);
+
 im_request_t *
     im_request_new (void);
 void
@@ -108,10 +120,15 @@ zmsg_t *
     im_request_encode (const char *verb, const char *request_id,
                        const im_fields_t *body);
 
+//  The same REQUEST in one frame (IMQ02), as im_client sends it
+zmsg_t *
+    im_request_encode_one (const char *verb, const char *request_id,
+                           const im_fields_t *body);
+
 //  Sends a REQUEST whose body is already encoded (msgpack map bytes)
-//  straight to socket (a zsock_t or a libzmq socket), without message
-//  objects: for clients that send many. Returns 0, or -1 if a part is
-//  too long or the send fails.
+//  straight to socket (a zsock_t or a libzmq socket), in one frame
+//  (IMQ02) and without message objects: for clients that send many.
+//  Returns 0, or -1 if a part is too long or the send fails.
 int
     im_request_send_packed (void *socket, const char *verb,
                             const char *request_id, const void *body,
@@ -148,13 +165,32 @@ zmsg_t *
 
 //  Sends the same REPLY straight to socket (a zsock_t or a libzmq
 //  socket), after the routing frame when routing is not NULL (a ROUTER
-//  answering): no message objects are made. Returns 0, or -1 if the
-//  reply cannot be made or sent.
+//  answering), in one frame (IMQ02) when one_frame: no message objects
+//  are made. Returns 0, or -1 if the reply cannot be made or sent.
 int
     im_reply_send_packed (void *socket, const void *routing,
-                          size_t routing_size, int status,
+                          size_t routing_size, bool one_frame, int status,
                           const char *request_id, const void *body,
                           size_t size);
+
+//  Turns a REPLY built by the encoders here (IMQ01) into IMQ02: its
+//  four head frames into one, the items left as they are. Returns 0,
+//  or -1 (and destroys *msg_p) when out of memory.
+int
+    im_reply_to_one_frame (zmsg_t **msg_p);
+
+//  True when msg, a REPLY in either form not yet decoded, echoes
+//  request_id; false when it echoes another or its head cannot be read
+bool
+    im_reply_answers (zmsg_t *msg, const char *request_id);
+
+//  Reads the head frame of an IMQ02 REPLY (data, size octets): status,
+//  request id (copied into request_id, IM_REQUEST_ID_MAX bytes) and the
+//  body, pointed into data, not decoded. For clients that read many
+//  replies without message objects. Returns 0 or IM_EPROTO.
+int
+    im_reply_head (const void *data, size_t size, int *status,
+                   char *request_id, const void **body, size_t *body_size);
 
 //  Builds an error REPLY: body {"error": text}
 zmsg_t *

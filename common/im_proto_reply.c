@@ -1,4 +1,4 @@
-/*  im_proto_reply - REPLY messages of the client dialog (IMQ01)
+/*  im_proto_reply - REPLY messages of the client dialog (IMQ01, IMQ02)
 
     A reply is what a client believes about the log, so its decoder is
     as strict as the broker's request decoder: a status of three digits,
@@ -94,13 +94,12 @@ im_reply_encode (int status, const char *request_id,
     return msg;
 }
 
-//  The four frames of a REPLY whose body is already encoded, as pointers
-//  and sizes (digits holds the status). Returns false when the reply
-//  cannot be made: a status out of range or a part too long.
+//  The four parts of a REPLY whose body is already encoded (digits
+//  holds the status). Returns false when the reply cannot be made: a
+//  status out of range or a part too long.
 static bool
 s_packed_parts (int status, const char *request_id, const void *body,
-                size_t size, char digits [4], const void *part [4],
-                size_t part_size [4])
+                size_t size, char digits [4], im_proto_part_t part [4])
 {
     if (!request_id)
         request_id = "";
@@ -109,14 +108,11 @@ s_packed_parts (int status, const char *request_id, const void *body,
     ||  id_size > IM_PROTO_REQUEST_ID_MAX)
         return false;
     snprintf (digits, 4, "%03d", status);
-    part [0] = IM_PROTO_CLIENT_SIG;
-    part_size [0] = strlen (IM_PROTO_CLIENT_SIG);
-    part [1] = digits;
-    part_size [1] = 3;
-    part [2] = request_id;
-    part_size [2] = id_size;
-    part [3] = body;
-    part_size [3] = size;
+    part [0] = (im_proto_part_t) { IM_PROTO_CLIENT_SIG,
+                                   strlen (IM_PROTO_CLIENT_SIG) };
+    part [1] = (im_proto_part_t) { digits, 3 };
+    part [2] = (im_proto_part_t) { request_id, id_size };
+    part [3] = (im_proto_part_t) { (const char *) body, size };
     return true;
 }
 
@@ -125,37 +121,129 @@ im_reply_encode_packed (int status, const char *request_id,
                         const void *body, size_t size)
 {
     char digits [4];
-    const void *part [4];
-    size_t part_size [4];
-    if (!s_packed_parts (status, request_id, body, size, digits, part,
-                         part_size))
+    im_proto_part_t part [4];
+    if (!s_packed_parts (status, request_id, body, size, digits, part))
         return NULL;
     zmsg_t *msg = zmsg_new ();
     for (size_t index = 0; msg && index < 4; index++)
-        if (zmsg_addmem (msg, part [index], part_size [index]))
+        if (zmsg_addmem (msg, part [index].data, part [index].size))
             zmsg_destroy (&msg);
     return msg;
 }
 
 int
 im_reply_send_packed (void *socket, const void *routing, size_t routing_size,
-                      int status, const char *request_id, const void *body,
-                      size_t size)
+                      bool one_frame, int status, const char *request_id,
+                      const void *body, size_t size)
 {
     assert (socket);
     char digits [4];
-    const void *part [4];
-    size_t part_size [4];
-    if (!s_packed_parts (status, request_id, body, size, digits, part,
-                         part_size))
+    im_proto_part_t part [4];
+    if (!s_packed_parts (status, request_id, body, size, digits, part))
         return -1;
     void *handle = zsock_resolve (socket);
     if (routing && zmq_send (handle, routing, routing_size, ZMQ_SNDMORE) == -1)
         return -1;
+    if (one_frame)
+        return im_proto_send_one (handle, part, true);
     for (size_t index = 0; index < 4; index++)
-        if (zmq_send (handle, part [index], part_size [index],
+        if (zmq_send (handle, part [index].data, part [index].size,
                       index < 3 ? ZMQ_SNDMORE : 0) == -1)
             return -1;
+    return 0;
+}
+
+int
+im_reply_to_one_frame (zmsg_t **msg_p)
+{
+    assert (msg_p && *msg_p);
+    zmsg_t *msg = *msg_p;
+    assert (zmsg_size (msg) >= 4);
+    im_proto_part_t part [4];
+    zframe_t *frame = zmsg_first (msg);
+    for (size_t index = 0; index < 4; index++, frame = zmsg_next (msg))
+        part [index] = im_proto_part (frame);
+    size_t size = im_proto_packed_size (part, true);
+    zframe_t *one = size ? zframe_new (NULL, size) : NULL;
+    if (!one) {
+        zmsg_destroy (msg_p);
+        return -1;
+    }
+    im_proto_pack_into ((char *) zframe_data (one), part, true);
+    for (size_t index = 0; index < 4; index++) {
+        zframe_t *head = zmsg_pop (msg);
+        zframe_destroy (&head);
+    }
+    if (zmsg_prepend (msg, &one)) {
+        zframe_destroy (&one);
+        zmsg_destroy (msg_p);
+        return -1;
+    }
+    return 0;
+}
+
+//  Reads a status part: three ASCII digits, 100 to 599
+static int
+s_status (im_proto_part_t part, const char *where, int *status,
+          char *errbuf, size_t errlen)
+{
+    const char *data = part.data;
+    if (part.size == 3
+    &&  data [0] >= '1' && data [0] <= '5'
+    &&  isdigit ((unsigned char) data [1])
+    &&  isdigit ((unsigned char) data [2])) {
+        *status = (data [0] - '0') * 100 + (data [1] - '0') * 10
+                + (data [2] - '0');
+        return 0;
+    }
+    char quoted [16];
+    im_proto_quote (quoted, sizeof quoted, data, part.size);
+    im_errbuf_set (errbuf, errlen,
+                   "%s: status '%s' is not 3 digits from 100 to 599",
+                   where, quoted);
+    return IM_EPROTO;
+}
+
+bool
+im_reply_answers (zmsg_t *msg, const char *request_id)
+{
+    assert (msg && request_id);
+    im_proto_part_t part [4];
+    zframe_t *frame = zmsg_first (msg);
+    if (!frame)
+        return false;
+    if (im_proto_is_one_frame (frame)) {
+        if (im_proto_unpack (zframe_data (frame), zframe_size (frame), true,
+                             part, NULL, 0))
+            return false;
+    }
+    else {
+        //  IMQ01: the third frame, whatever the others hold
+        zmsg_next (msg);
+        frame = zmsg_next (msg);
+        if (!frame)
+            return false;
+        part [2] = im_proto_part (frame);
+    }
+    return part [2].size == strlen (request_id)
+        && memcmp (part [2].data, request_id, part [2].size) == 0;
+}
+
+int
+im_reply_head (const void *data, size_t size, int *status,
+               char *request_id, const void **body, size_t *body_size)
+{
+    assert (data && status && request_id && body && body_size);
+    size_t sig = strlen (IM_PROTO_ONE_FRAME_SIG);
+    im_proto_part_t part [4];
+    if (size < sig || memcmp (data, IM_PROTO_ONE_FRAME_SIG, sig)
+    ||  im_proto_unpack (data, size, true, part, NULL, 0)
+    ||  s_status (part [1], "", status, NULL, 0)
+    ||  im_proto_request_id (part [2], "", request_id, NULL, 0)
+    ||  part [3].size > IM_PROTO_FRAME_MAX)
+        return IM_EPROTO;
+    *body = part [3].data;
+    *body_size = part [3].size;
     return 0;
 }
 
@@ -183,25 +271,41 @@ im_reply_encode_error (int status, const char *request_id, const char *text)
     return msg;
 }
 
-//  Reads a status frame: three ASCII digits, 100 to 599
+//  Reads the head of a REPLY into part: its first four frames (IMQ01)
+//  or its first frame (IMQ02); heads is set to how many frames that is
 static int
-s_status (zframe_t *frame, int *status, char *errbuf, size_t errlen)
+s_head (zmsg_t *msg, im_proto_part_t part [4], size_t *heads,
+        char *errbuf, size_t errlen)
 {
-    const char *data = (const char *) zframe_data (frame);
-    if (zframe_size (frame) == 3
-    &&  data [0] >= '1' && data [0] <= '5'
-    &&  isdigit ((unsigned char) data [1])
-    &&  isdigit ((unsigned char) data [2])) {
-        *status = (data [0] - '0') * 100 + (data [1] - '0') * 10
-                + (data [2] - '0');
-        return 0;
+    size_t frames = zmsg_size (msg);
+    zframe_t *frame = zmsg_first (msg);
+    if (im_proto_is_one_frame (frame)) {
+        *heads = 1;
+        int rc = im_proto_unpack (zframe_data (frame), zframe_size (frame),
+                                  true, part, errbuf, errlen);
+        if (rc == 0 && part [3].size > IM_PROTO_FRAME_MAX) {
+            im_errbuf_set (errbuf, errlen, "%s: body of %zu bytes, more "
+                           "than %d", IM_PROTO_ONE_FRAME_SIG, part [3].size,
+                           IM_PROTO_FRAME_MAX);
+            rc = IM_ETOOBIG;
+        }
+        return rc;
     }
-    char quoted [16];
-    im_proto_quote (quoted, sizeof quoted, data, zframe_size (frame));
-    im_errbuf_set (errbuf, errlen,
-                   "frame 1: status '%s' is not 3 digits from 100 to 599",
-                   quoted);
-    return IM_EPROTO;
+    *heads = 4;
+    if (!im_proto_frame_is (frame, IM_PROTO_CLIENT_SIG)) {
+        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s or %s",
+                       IM_PROTO_CLIENT_SIG, IM_PROTO_ONE_FRAME_SIG);
+        return IM_EPROTO;
+    }
+    const char *missing = frames < 2? "status": frames < 3? "request id"
+                        : frames < 4? "body": NULL;
+    if (missing) {
+        im_errbuf_set (errbuf, errlen, "missing %s frame", missing);
+        return IM_EPROTO;
+    }
+    for (size_t index = 0; index < 4; index++, frame = zmsg_next (msg))
+        part [index] = im_proto_part (frame);
+    return 0;
 }
 
 //  Decodes the frames of a REPLY, popping them from msg
@@ -214,44 +318,39 @@ s_decode (im_reply_t *self, zmsg_t *msg, bool raw,
         im_errbuf_set (errbuf, errlen, "empty message");
         return IM_EPROTO;
     }
+    //  The one frame of IMQ02 holds a body of up to the limit and more
+    bool one_frame = im_proto_is_one_frame (zmsg_first (msg));
     zframe_t *frame = zmsg_first (msg);
     for (size_t index = 0; frame; index++, frame = zmsg_next (msg)) {
-        int rc = im_proto_check_size (frame, index, errbuf, errlen);
+        int rc = index == 0 && one_frame
+               ? 0 : im_proto_check_size (frame, index, errbuf, errlen);
         if (rc)
             return rc;
     }
-    zframe_t *head [4] = { NULL, NULL, NULL, NULL };
-    head [0] = zmsg_first (msg);
-    for (size_t index = 1; index < 4 && index < frames; index++)
-        head [index] = zmsg_next (msg);
-    if (!im_proto_frame_is (head [0], IM_PROTO_CLIENT_SIG)) {
-        im_errbuf_set (errbuf, errlen, "frame 0: signature is not %s",
-                       IM_PROTO_CLIENT_SIG);
-        return IM_EPROTO;
-    }
-    const char *missing = frames < 2? "status": frames < 3? "request id"
-                        : frames < 4? "body": NULL;
-    if (missing) {
-        im_errbuf_set (errbuf, errlen, "missing %s frame", missing);
-        return IM_EPROTO;
-    }
-    if (frames - 4 > IM_PROTO_ITEMS_MAX) {
+    im_proto_part_t part [4];
+    size_t heads = 0;
+    int rc = s_head (msg, part, &heads, errbuf, errlen);
+    if (rc)
+        return rc;
+    if (frames - heads > IM_PROTO_ITEMS_MAX) {
         im_errbuf_set (errbuf, errlen, "%zu items, more than %d",
-                       frames - 4, IM_PROTO_ITEMS_MAX);
+                       frames - heads, IM_PROTO_ITEMS_MAX);
         return IM_ETOOBIG;
     }
-    int rc = s_status (head [1], &self->status, errbuf, errlen);
+    const char *sig = IM_PROTO_ONE_FRAME_SIG;
+    rc = s_status (part [1], one_frame ? sig : "frame 1", &self->status,
+                   errbuf, errlen);
     if (rc == 0)
-        rc = im_proto_request_id (head [2], 2, self->request_id,
-                                  errbuf, errlen);
+        rc = im_proto_request_id (part [2], one_frame ? sig : "frame 2",
+                                  self->request_id, errbuf, errlen);
     if (rc == 0)
-        rc = im_proto_fields (head [3], 3, "body", self->body,
-                              errbuf, errlen);
-    if (rc || frames == 4)
+        rc = im_proto_fields (part [3], one_frame ? sig : "frame 3", "body",
+                              self->body, errbuf, errlen);
+    if (rc || frames == heads)
         return rc;
 
     //  Items: drop the head frames so that what is left is the items
-    for (size_t index = 0; index < 4; index++) {
+    for (size_t index = 0; index < heads; index++) {
         zframe_t *popped = zmsg_pop (msg);
         zframe_destroy (&popped);
     }
@@ -261,7 +360,7 @@ s_decode (im_reply_t *self, zmsg_t *msg, bool raw,
         self->items = zlist_new ();
     if (!self->raw_items && !self->items)
         return IM_ENOMEM;
-    for (size_t index = 4; index < frames; index++) {
+    for (size_t index = heads; index < frames; index++) {
         zframe_t *item = zmsg_pop (msg);
         if (raw) {
             if (zlist_append (self->raw_items, item)) {
@@ -270,12 +369,14 @@ s_decode (im_reply_t *self, zmsg_t *msg, bool raw,
             }
             continue;
         }
+        char where [32];
+        snprintf (where, sizeof where, "frame %zu", index);
         im_fields_t *fields = im_fields_new ();
         if (!fields)
             rc = IM_ENOMEM;
         else
-            rc = im_proto_fields (item, index, "item", fields,
-                                  errbuf, errlen);
+            rc = im_proto_fields (im_proto_part (item), where, "item",
+                                  fields, errbuf, errlen);
         if (rc == 0 && zlist_append (self->items, fields))
             rc = IM_ENOMEM;
         zframe_destroy (&item);

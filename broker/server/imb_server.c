@@ -21,9 +21,10 @@
 
 //  Sends reply (taken) to routing on socket; nothing when it is NULL
 void
-imb_server_send_reply (zsock_t *socket, zframe_t *routing, zmsg_t **reply_p)
+imb_server_send_reply (zsock_t *socket, zframe_t *routing, bool one_frame,
+                       zmsg_t **reply_p)
 {
-    if (!*reply_p)
+    if (!*reply_p || (one_frame && im_reply_to_one_frame (reply_p)))
         return;
     zframe_t *copy = zframe_dup (routing);
     zmsg_prepend (*reply_p, &copy);
@@ -156,7 +157,7 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
             zmsg_t *error = im_wmsg_encode_error (key ? IM_PROTO_FORBIDDEN
                                                       : IM_PROTO_UNAUTHORIZED,
                                                   denial);
-            imb_server_send_reply (self->workers, routing, &error);
+            imb_server_send_reply (self->workers, routing, false, &error);
         }
     }
     else
@@ -169,7 +170,7 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
             //  The stream is the leader's: name it, or stay silent while
             //  none is known, and the worker tries another node
             zmsg_t *redirect = imb_cluster_worker_redirect (self->cluster);
-            imb_server_send_reply (self->workers, routing, &redirect);
+            imb_server_send_reply (self->workers, routing, false, &redirect);
         }
     }
     else {
@@ -178,7 +179,7 @@ s_worker_message (imb_server_t *self, zmsg_t *msg)
         if (routing) {              //  The refusal, said (section 4)
             zmsg_t *error = im_wmsg_encode_error (im_error_status (rc),
                                                   reason);
-            imb_server_send_reply (self->workers, routing, &error);
+            imb_server_send_reply (self->workers, routing, false, &error);
         }
     }
     im_wmsg_destroy (&wmsg);
@@ -204,7 +205,7 @@ s_commit_offset (const char *group, uint64_t seq, void *arg)
     im_strlcpy (command->actor, "broker", sizeof command->actor);
     im_fields_set_str (command->args, IM_KEY_GROUP, group);
     im_fields_set_int (command->args, IM_KEY_SEQ, (int64_t) seq);
-    if (imb_server_submit (self, command, NULL, ""))
+    if (imb_server_submit (self, command, NULL, "", false))
         zsys_warning ("offset of %s not committed now (queue full)", group);
     imb_raft_flush (self->raft);
     im_command_destroy (&command);

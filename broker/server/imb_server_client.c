@@ -23,7 +23,7 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
                   : imb_cluster_redirect (self->cluster, request->request_id);
     if (!reply) {
         int rc = imb_server_submit (self, command, routing,
-                                    request->request_id);
+                                    request->request_id, request->one_frame);
         if (rc == IM_EPROTO)
             reply = im_reply_encode_error (IM_PROTO_BAD_REQUEST,
                                            request->request_id,
@@ -37,7 +37,8 @@ s_handle_command (imb_server_t *self, zframe_t *routing,
                                            "the same request id");
     }
     im_command_destroy (&command);
-    imb_server_send_reply (self->clients, routing, &reply);
+    imb_server_send_reply (self->clients, routing, request->one_frame,
+                           &reply);
 }
 
 //  A query: answered now from this node's store, or, when it asks to be
@@ -71,7 +72,8 @@ s_handle_query (imb_server_t *self, zframe_t *routing,
     if (reply)
         return reply;
     imb_server_pending_t *pending =
-        imb_server_pending_add (self, token, routing, request->request_id);
+        imb_server_pending_add (self, token, routing, request->request_id,
+                                request->one_frame);
     pending->change = change;
     if (!change) {
         //  The request is scratch: the read keeps a copy
@@ -174,6 +176,21 @@ s_handle_report (imb_server_t *self, const im_request_t *request)
     return im_reply_encode (IM_PROTO_OK, request->request_id, NULL, NULL, NULL);
 }
 
+//  True when msg (not yet decoded) asks DENY, in IMQ01 or IMQ02
+static bool
+s_is_deny (zmsg_t *msg)
+{
+    zframe_t *first = zmsg_first (msg);
+    if (first && im_proto_is_one_frame (first)) {
+        const char *verb = "\4DENY";
+        size_t at = strlen (IM_PROTO_ONE_FRAME_SIG);
+        return zframe_size (first) >= at + 5
+            && memcmp (zframe_data (first) + at, verb, 5) == 0;
+    }
+    zframe_t *verb = first ? zmsg_next (msg) : NULL;
+    return verb && zframe_streq (verb, "DENY");
+}
+
 void
 imb_server_client_message (imb_server_t *self, zmsg_t *msg)
 {
@@ -187,9 +204,7 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
     //  inproc, whose messages carry no properties, where every network
     //  peer's carry Socket-Type. Asked of a DENY only: a look-up costs.
     zframe_t *first = zmsg_first (msg);
-    zframe_t *verb = zmsg_next (msg);
-    bool inproc = first && verb && zframe_streq (verb, "DENY")
-               && !zframe_meta (first, "Socket-Type");
+    bool inproc = s_is_deny (msg) && !zframe_meta (first, "Socket-Type");
     int denied = imb_server_peer (self, first, &key, denial,
                                   sizeof denial) ? IM_PROTO_UNAUTHORIZED : 0;
     int rc = routing ? im_request_decode (request, &msg, reason, sizeof reason)
@@ -215,7 +230,8 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
                                 needs, denial);
         zmsg_t *reply = im_reply_encode_error (denied, request->request_id,
                                                denial);
-        imb_server_send_reply (self->clients, routing, &reply);
+        imb_server_send_reply (self->clients, routing, request->one_frame,
+                               &reply);
     }
     else
     if (rc) {
@@ -223,17 +239,20 @@ imb_server_client_message (imb_server_t *self, zmsg_t *msg)
                             reason);
         zmsg_t *reply = im_reply_encode_error (im_error_status (rc),
                                                request->request_id, reason);
-        imb_server_send_reply (self->clients, routing, &reply);
+        imb_server_send_reply (self->clients, routing, request->one_frame,
+                               &reply);
     }
     else
     if (inproc && streq (request->verb, "DENY")) {
         zmsg_t *reply = s_handle_report (self, request);
-        imb_server_send_reply (self->clients, routing, &reply);
+        imb_server_send_reply (self->clients, routing, request->one_frame,
+                               &reply);
     }
     else
     if (im_query_type_from_name (request->verb) != IM_QUERY_NONE) {
         zmsg_t *reply = s_handle_query (self, routing, request);
-        imb_server_send_reply (self->clients, routing, &reply);
+        imb_server_send_reply (self->clients, routing, request->one_frame,
+                               &reply);
     }
     else
         s_handle_command (self, routing, request, key);

@@ -61,7 +61,8 @@ s_pending_give (imb_server_t *self, imb_server_pending_t *pending)
 //  table's)
 imb_server_pending_t *
 imb_server_pending_add (imb_server_t *self, uint64_t token,
-                        zframe_t *routing, const char *request_id)
+                        zframe_t *routing, const char *request_id,
+                        bool one_frame)
 {
     imb_server_pending_t *pending = s_pending_take (self);
     size_t routing_size = zframe_size (routing);
@@ -71,6 +72,7 @@ imb_server_pending_add (imb_server_t *self, uint64_t token,
     im_strlcpy (pending->request_id, request_id, sizeof pending->request_id);
     pending->read = NULL;
     pending->change = false;
+    pending->one_frame = one_frame;
     pending->type = IM_CMD_NONE;
     zhashx_insert (self->pending, (void *) (uintptr_t) token, pending);
     return pending;
@@ -93,7 +95,8 @@ s_submit_as (imb_server_t *self, const im_command_t *command, uint64_t token)
 //  Hands a packed command to Raft. Returns 0 or IM_EBUSY.
 int
 imb_server_submit (imb_server_t *self, const im_command_t *command,
-                   zframe_t *routing, const char *request_id)
+                   zframe_t *routing, const char *request_id,
+                   bool one_frame)
 {
     //  libzmq keeps routing ids to 255 bytes; never trust that blindly
     if (routing
@@ -104,7 +107,8 @@ imb_server_submit (imb_server_t *self, const im_command_t *command,
     if (rc == 0 && routing) {
         //  Who asked what, should the state machine refuse it (403)
         imb_server_pending_t *pending =
-            imb_server_pending_add (self, token, routing, request_id);
+            imb_server_pending_add (self, token, routing, request_id,
+                                    one_frame);
         pending->type = command->type;
         pending->incident = command->incident;
         im_strlcpy (pending->actor, command->actor, sizeof pending->actor);
@@ -142,7 +146,8 @@ s_answer_after (imb_server_t *self, imb_server_pending_t *pending,
         im_fields_destroy (&done);
     }
     zframe_t *routing = zframe_new (pending->routing, pending->routing_size);
-    imb_server_send_reply (self->clients, routing, &reply);
+    imb_server_send_reply (self->clients, routing, pending->one_frame,
+                           &reply);
     zframe_destroy (&routing);
 }
 
@@ -215,7 +220,8 @@ imb_server_on_results (zloop_t *loop, zsock_t *socket, void *arg)
             s_answer_after (self, pending, status);
         else
             im_reply_send_packed (self->clients, pending->routing,
-                                  pending->routing_size, status,
+                                  pending->routing_size, pending->one_frame,
+                                  status,
                                   pending->request_id, body, size);
         zhashx_delete (self->pending, key);     //  No destructor
         s_pending_give (self, pending);

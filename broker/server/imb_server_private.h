@@ -48,15 +48,17 @@ typedef struct {
     char request_id [IM_REQUEST_ID_MAX];  //  Echoed in the reply
     im_request_t *read;             //  The read waiting, owned, or NULL
     bool change;                    //  A cluster change
+    bool one_frame;                 //  Asked in IMQ02: answered in it
     im_command_type_t type;         //  The command's verb, or IM_CMD_NONE
     uint64_t incident;              //  Its incident, for a denial
     char actor [IM_ACTOR_MAX];      //  Its actor, for a denial
 } imb_server_pending_t;
 
-//  Sends reply (taken) to routing on socket; nothing when it is NULL
+//  Sends reply (taken) to routing on socket, in IMQ02 when one_frame
+//  (a client reply that was asked in it); nothing when it is NULL
 void
     imb_server_send_reply (zsock_t *socket, zframe_t *routing,
-                           zmsg_t **reply_p);
+                           bool one_frame, zmsg_t **reply_p);
 
 //  When this node started or stopped leading, the event stream starts
 //  over (see imb_server.c)
@@ -128,18 +130,21 @@ int
 void
     imb_server_pending_free (void **item);
 
-//  Remembers who waits for token's result; returns the record (the
-//  table's)
+//  Remembers who waits for token's result, and whether it asked in
+//  IMQ02 (one_frame); returns the record (the table's)
 imb_server_pending_t *
     imb_server_pending_add (imb_server_t *self, uint64_t token,
-                            zframe_t *routing, const char *request_id);
+                            zframe_t *routing, const char *request_id,
+                            bool one_frame);
 
 //  Hands a packed command to Raft; routing (borrowed, or NULL for the
-//  broker's own commands) waits for its result. Returns 0, IM_EBUSY,
-//  IM_ENOMEM, or IM_EPROTO for a routing id over 255 bytes.
+//  broker's own commands) waits for its result, answered in IMQ02 when
+//  one_frame. Returns 0, IM_EBUSY, IM_ENOMEM, or IM_EPROTO for a
+//  routing id over 255 bytes.
 int
     imb_server_submit (imb_server_t *self, const im_command_t *command,
-                       zframe_t *routing, const char *request_id);
+                       zframe_t *routing, const char *request_id,
+                       bool one_frame);
 
 //  An entry was applied: answers whoever waits for its commands (a
 //  zloop reader on the Raft thread's results pipe)

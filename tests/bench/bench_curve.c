@@ -2,12 +2,15 @@
 
     CURVE encrypts and authenticates every message, and the node checks
     the key behind each one: this measures what that costs a client of
-    the real broker. Rounds alternate between a broker with CURVE (the
-    default) and one started with --no-curve, each on a fresh data
-    directory and its own free ports, so that both see the same machine
-    in the same minutes; each round runs the same OPENs with the same
-    window, then OPENs one at a time for latency. The figures of each
-    mode are the medians of its rounds.
+    the real broker. Throughput on two shared cores moves with whatever
+    else runs, so each round also reports the CPU time the broker and
+    this load generator spent per OPEN in the windowed run, which the
+    rest of the machine moves much less. Rounds alternate between a
+    broker with CURVE (the default) and one started with --no-curve,
+    each on a fresh data directory and its own free ports, so that both
+    see the same machine in the same minutes; each round runs the same
+    OPENs with the same window, then OPENs one at a time for latency.
+    The figures of each mode are the medians of its rounds.
 */
 #include "bench_ingest.h"
 #include <getopt.h>
@@ -18,6 +21,9 @@ typedef struct {
     double per_s;                   //  OPENs answered per second
     double p50_ms, p99_ms;          //  Windowed run: reply latency
     double single_p50_ms;           //  One at a time: median latency
+    double broker_us;               //  Windowed run: broker CPU per OPEN
+    double io_us;                   //  ... of it in its ZeroMQ I/O thread
+    double load_us;                 //  This process's CPU per OPEN
 } s_round_t;
 
 //  One round against a fresh broker; plain selects --no-curve. Returns
@@ -48,9 +54,15 @@ s_round (const char *dir, bool plain, uint64_t events, size_t inflight,
     if (rc == 0)
         rc = bench_load_run (single, 10, 1, NULL, NULL, 0, NULL, &warmup,
                              errbuf, errlen);
+    bench_threads_t before [2], after [2];
+    pid_t pids [2] = { broker ? bench_broker_pid (broker) : 0, getpid () };
+    for (size_t index = 0; rc == 0 && index < 2; index++)
+        bench_threads_read (pids [index], &before [index]);
     if (rc == 0)
         rc = bench_load_run (load, events, inflight, NULL, NULL, 0, NULL,
                              &windowed, errbuf, errlen);
+    for (size_t index = 0; rc == 0 && index < 2; index++)
+        bench_threads_read (pids [index], &after [index]);
     if (rc == 0)
         rc = bench_load_run (single, singles, 1, NULL, NULL, 0, NULL, &one,
                              errbuf, errlen);
@@ -59,6 +71,13 @@ s_round (const char *dir, bool plain, uint64_t events, size_t inflight,
         round->p50_ms = windowed.p50_ms;
         round->p99_ms = windowed.p99_ms;
         round->single_p50_ms = one.p50_ms;
+        double per = 1e6 / (double) events;
+        round->broker_us = per * bench_threads_seconds (&before [0],
+                                                        &after [0], NULL);
+        round->io_us = per * bench_threads_seconds (&before [0], &after [0],
+                                                    "ZMQbg/IO");
+        round->load_us = per * bench_threads_seconds (&before [1],
+                                                      &after [1], NULL);
     }
     bench_load_destroy (&single);
     bench_load_destroy (&load);
@@ -155,9 +174,11 @@ main (int argc, char *argv [])
                           singles, into, errbuf, sizeof errbuf);
             if (rc == 0)
                 fprintf (stderr, "round %zu %-5s %9.0f OPEN/s  p50 %.2f ms  "
-                         "p99 %.2f ms  one at a time p50 %.3f ms\n", round,
+                         "p99 %.2f ms  one at a time p50 %.3f ms  CPU/OPEN "
+                         "broker %.1f us (I/O %.1f), load %.1f us\n", round,
                          is_plain ? "plain" : "curve", into->per_s,
-                         into->p50_ms, into->p99_ms, into->single_p50_ms);
+                         into->p50_ms, into->p99_ms, into->single_p50_ms,
+                         into->broker_us, into->io_us, into->load_us);
         }
     }
     if (rc == 0) {
@@ -171,11 +192,17 @@ main (int argc, char *argv [])
                 c_rate, p_rate, 100.0 * c_rate / p_rate);
         size_t offsets [] = { offsetof (s_round_t, p50_ms),
                               offsetof (s_round_t, p99_ms),
-                              offsetof (s_round_t, single_p50_ms) };
+                              offsetof (s_round_t, single_p50_ms),
+                              offsetof (s_round_t, broker_us),
+                              offsetof (s_round_t, io_us),
+                              offsetof (s_round_t, load_us) };
         const char *names [] = { "windowed p50 latency, ms",
                                  "windowed p99 latency, ms",
-                                 "one at a time p50, ms" };
-        for (size_t index = 0; index < 3; index++) {
+                                 "one at a time p50, ms",
+                                 "broker CPU per OPEN, us",
+                                 "  of it its I/O thread, us",
+                                 "load CPU per OPEN, us" };
+        for (size_t index = 0; index < 6; index++) {
             double c = s_median (curve, rounds, offsets [index]);
             double p = s_median (plain, rounds, offsets [index]);
             printf ("%-28s %12.3f %12.3f %7.1f%%\n", names [index], c, p,

@@ -31,7 +31,7 @@ struct _bench_load_t {
     size_t description_size;        //  body_bytes, and its length, or 0
     uint64_t random;                //  xorshift state for descriptions
     char verb [32];                 //  Sent, OPEN unless set
-    char status [4];                //  Every reply must have it, "200"
+    int status;                     //  Every reply must have it, 200
 };
 
 //  State of one run, kept together so the loop's helpers stay short
@@ -58,7 +58,7 @@ bench_load_new (const char *endpoint, size_t connections, const char *tag)
     self->connections = connections;
     snprintf (self->tag, sizeof self->tag, "%s", tag);
     snprintf (self->verb, sizeof self->verb, "OPEN");
-    snprintf (self->status, sizeof self->status, "200");
+    self->status = IM_PROTO_OK;
     self->dealers = (zsock_t **) calloc (connections, sizeof (zsock_t *));
     self->body = im_fields_new ();
     self->reply_body = im_fields_new ();
@@ -133,7 +133,7 @@ bench_load_set_command (bench_load_t *self, const char *verb,
     self->body_size = size;
     self->description_size = 0;
     snprintf (self->verb, sizeof self->verb, "%s", verb);
-    snprintf (self->status, sizeof self->status, "%d", status);
+    self->status = status;
     return 0;
 }
 
@@ -292,34 +292,30 @@ s_recv_reply (void *socket, zmq_msg_t part [BENCH_REPLY_PARTS])
     }
 }
 
-//  Checks one reply and books it: signature, status 200, and a request
-//  id this run sent and did not see answered; the body is read only for
-//  the run's last reply (the incident it opened). Returns 0, or -1 with
-//  errbuf set.
+//  Checks one reply (its one head frame, IMQ02, in part [0]) and books
+//  it: status 200, and a request id this run sent and did not see
+//  answered; the body is read only for the run's last reply (the
+//  incident it opened). Returns 0, or -1 with errbuf set.
 static int
 s_book (bench_load_t *self, s_run_t *run, size_t connection,
         zmq_msg_t part [BENCH_REPLY_PARTS], size_t parts, uint64_t now_us,
         char *errbuf, size_t errlen)
 {
-    const char *sig = IM_PROTO_CLIENT_SIG;
     char id [IM_REQUEST_ID_MAX] = "";
-    if (parts < BENCH_REPLY_PARTS
-    ||  zmq_msg_size (&part [0]) != strlen (sig)
-    ||  memcmp (zmq_msg_data (&part [0]), sig, strlen (sig))
-    ||  zmq_msg_size (&part [1]) != 3
-    ||  zmq_msg_size (&part [2]) >= sizeof id) {
+    int status = 0;
+    const void *body = NULL;
+    size_t body_size = 0;
+    if (parts != 1
+    ||  im_reply_head (zmq_msg_data (&part [0]), zmq_msg_size (&part [0]),
+                       &status, id, &body, &body_size)) {
         snprintf (errbuf, errlen, "malformed reply (%zu parts)", parts);
         return -1;
     }
-    memcpy (id, zmq_msg_data (&part [2]), zmq_msg_size (&part [2]));
-    if (memcmp (zmq_msg_data (&part [1]), self->status, 3)) {
-        char reason [256] = "";
-        im_fields_decode (self->reply_body, zmq_msg_data (&part [3]),
-                          zmq_msg_size (&part [3]), reason, sizeof reason);
-        snprintf (errbuf, errlen, "%s %s answered %.3s: %s", self->verb, id,
-                  (const char *) zmq_msg_data (&part [1]),
-                  im_fields_str_or (self->reply_body, "error",
-                                    "(no error text)"));
+    if (status != self->status) {
+        im_fields_decode (self->reply_body, body, body_size, NULL, 0);
+        snprintf (errbuf, errlen, "%s %s answered %d: %s", self->verb, id,
+                  status, im_fields_str_or (self->reply_body, "error",
+                                            "(no error text)"));
         return -1;
     }
     uint64_t index = 0;
@@ -336,8 +332,7 @@ s_book (bench_load_t *self, s_run_t *run, size_t connection,
     run->answered++;
     if (run->answered == run->count) {
         char reason [256] = "";
-        if (im_fields_decode (self->reply_body, zmq_msg_data (&part [3]),
-                              zmq_msg_size (&part [3]), reason,
+        if (im_fields_decode (self->reply_body, body, body_size, reason,
                               sizeof reason)) {
             snprintf (errbuf, errlen, "reply body: %s", reason);
             return -1;

@@ -224,7 +224,7 @@ test_client_garbage_gets_a_reason_and_changes_nothing (void **state)
     s_ask (self, (const char *[]) { "IMQ01", "OPEN", "r3", NULL }, NULL, 400,
            "missing body", "r3");
     //  Wrong signature, unknown verbs, an extra frame, a bad request id
-    s_ask (self, (const char *[]) { "IMQ02", "OPEN", "r5", NULL },
+    s_ask (self, (const char *[]) { "IMQ03", "OPEN", "r5", NULL },
            s_body (NULL, NULL, NULL, NULL), 400, "signature", NULL);
     s_ask (self, (const char *[]) { "IMQ01", "EXPLODE", "r6", NULL },
            s_body (NULL, NULL, NULL, NULL), 400, "unknown verb 'EXPLODE'",

@@ -1,4 +1,4 @@
-/*  fuzz_proto - IMQ01 and IMQW01 messages, frame by frame
+/*  fuzz_proto - IMQ01, IMQ02 and IMQW01 messages, frame by frame
 
     An input is one multipart message, its frames separated by
     IM_FUZZ_SEPARATOR. The same frames are decoded as a client REQUEST
@@ -90,6 +90,9 @@ s_request (const im_fuzz_part_t *parts, size_t count)
             im_fuzz_fail ("a request is refused (%d) without a reason", rc);
         zmsg_t *reply = im_reply_encode_error (im_error_status (rc),
                                                request->request_id, reason);
+        //  Answered in the form it was asked in, as the broker does
+        if (reply && request->one_frame && im_reply_to_one_frame (&reply))
+            im_fuzz_fail ("an error reply does not fit in one frame");
         s_check_error_reply (&reply, im_error_status (rc),
                              request->request_id);
     }

@@ -308,6 +308,12 @@ s_proto (s_out_t *out)
     s_write_prefixes (out, "open-prefix", zchunk_data (input),
                       zchunk_size (input));
     s_write_input (out, "open", &input);
+    //  The same in one frame (IMQ02), and every cut of it
+    msg = im_request_encode_one ("OPEN", "req-1", body);
+    input = s_frames (&msg);
+    s_write_prefixes (out, "one-frame-prefix", zchunk_data (input),
+                      zchunk_size (input));
+    s_write_input (out, "one-frame-open", &input);
 
     //  Each command and query verb, with a body that names an incident
     im_fields_clear (body);
@@ -351,6 +357,10 @@ s_proto (s_out_t *out)
     msg = im_reply_encode (200, "req-5", body, items, NULL);
     input = s_frames (&msg);
     s_write_input (out, "reply-items", &input);
+    msg = im_reply_encode (200, "req-5", body, items, NULL);
+    im_reply_to_one_frame (&msg);
+    input = s_frames (&msg);
+    s_write_input (out, "one-frame-reply-items", &input);
     zlist_destroy (&items);
     msg = im_reply_encode_error (404, "req-6", "no incident 9");
     input = s_frames (&msg);

@@ -89,6 +89,9 @@ s_server_answer (zsock_t *router, zmsg_t **msg_p, server_mode_t mode,
         im_fields_destroy (&item);
         im_fields_destroy (&body);
     }
+    //  Answered in the form asked in, as the broker does
+    if (reply && mode != SERVER_GARBAGE && request->one_frame)
+        im_reply_to_one_frame (&reply);
     if (reply) {
         zmsg_prepend (reply, &identity);
         zmsg_send (&reply, router);

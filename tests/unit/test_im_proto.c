@@ -206,7 +206,7 @@ test_request_decode_names_each_fault (void **state)
         const char *echo;                   //  Expected request id
     } cases [] = {
         { 0, { NULL }, IM_EPROTO, "empty message", "" },
-        { 4, { "IMQ02", "OPEN", "r", "\x80" }, IM_EPROTO,
+        { 4, { "IMQ03", "OPEN", "r", "\x80" }, IM_EPROTO,
           "frame 0: signature is not IMQ01", "" },
         { 4, { "IMQW01", "OPEN", "r", "\x80" }, IM_EPROTO,
           "frame 0: signature", "" },
