@@ -166,6 +166,7 @@
     X (LINK,                     "link")                                   \
     X (LOG_REPAIR_TO,            "log_repair_to")                          \
     X (MERGED,                   "merged")                                 \
+    X (MORE,                     "more")                                   \
     X (NAME,                     "name")                                   \
     X (NEEDS,                   "needs")                                   \
     X (NODE,                     "node")                                   \
@@ -211,6 +212,8 @@
     X (TO_GROUP,                 "to_group")                               \
     X (TS_MS,                    "ts_ms")                                  \
     X (UNASSIGNED_ONLY,          "unassigned_only")                        \
+    X (UNTIL,                    "until")                                  \
+    X (UNTIL_SEQ,                "until_seq")                              \
     X (VERB,                    "verb")                                    \
     X (VERSION,                  "version")                                \
     X (WAITING,                  "waiting")                                \
@@ -220,8 +223,12 @@
 //  imqctl's own flags, which never leave the command line
 #define IM_KEYS_LOCAL(X)                                                   \
     X (CADENCE,                  "cadence")                                \
+    X (CSV,                      "csv")                                    \
     X (DIR,                      "dir")                                    \
+    X (FOLLOW,                   "follow")                                 \
+    X (INTERVAL,                 "interval")                               \
     X (KEY_FILE,                 "key-file")                               \
+    X (OUTPUT,                   "output")                                 \
     X (VIEW,                     "view")
 
 #define IM_KEYS(X)                                                         \

@@ -61,7 +61,8 @@
     X (IM_QUERY_CLUSTER_MEMBERS, "CLUSTER-MEMBERS")                        \
     X (IM_QUERY_CHECKPOINT, "CHECKPOINT")                                  \
     X (IM_QUERY_CHECKPOINT_READ, "CHECKPOINT-READ")                        \
-    X (IM_QUERY_DENIALS,    "DENIALS")
+    X (IM_QUERY_DENIALS,    "DENIALS")                                     \
+    X (IM_QUERY_EVENTS,     "EVENTS")
 
 #define IM_QUERY_ENUM(e, name) e,
 typedef enum {

@@ -30,6 +30,7 @@
 #include "im_client.h"
 #include "im_config.h"
 #include "im_util.h"
+#include "im_csv.h"
 
 //  Exit codes
 #define IMQCTL_EXIT_OK          0   //  Done
@@ -42,7 +43,8 @@
 
 typedef enum {
     IMQCTL_STR = 1,                 //  Any text
-    IMQCTL_INT = 2                  //  A decimal integer in [min, max]
+    IMQCTL_INT = 2,                 //  A decimal integer in [min, max]
+    IMQCTL_BOOL = 3                 //  No value: set to 1 when given
 } imqctl_type_t;
 
 //  One flag of a verb. Its value goes into the request body under the
@@ -126,6 +128,7 @@ extern const imqctl_verb_t imqctl_verb_cluster;
 extern const imqctl_verb_t imqctl_verb_keygen;
 extern const imqctl_verb_t imqctl_verb_principal;
 extern const imqctl_verb_t imqctl_verb_audit;
+extern const imqctl_verb_t imqctl_verb_events;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line
@@ -154,6 +157,12 @@ void
 int
     imqctl_args_fail (const imqctl_t *self, const char *format, ...)
     CHECK_PRINTF (2);
+
+//  Turns T into ms since the epoch: a duration back from now ("15m",
+//  "2h", "7d"), a time in ms since the epoch, or an RFC 3339 UTC time
+//  ("2026-12-07T23:00:00Z"). Returns 0, or -1 when T is none of them.
+int
+    imqctl_args_time (const char *text, int64_t *ms);
 
 //  Parses positional argument index as an incident id into *id.
 //  Returns IMQCTL_EXIT_OK or, after saying why, IMQCTL_EXIT_USAGE.
@@ -270,5 +279,26 @@ void
 void
     imqctl_text_pair (const im_fields_t *fields, size_t index,
                       char *buffer, size_t size);
+
+//  Returns the fields as "key=value key=value" (imqctl_text_pair each),
+//  or NULL when out of memory; the caller frees it
+char *
+    imqctl_text_pairs (const im_fields_t *payload);
+
+//  ---------------------------------------------------------------------
+//  imqctl_cmd_events: the log read a page at a time
+
+//  Takes one event read; non-zero stops the reading with that exit code
+typedef int (imqctl_events_fn) (const im_event_t *event, void *arg);
+
+//  Sends EVENTS with body (its after, the cursor, is set here), page
+//  after page, and hands every event to fn in seq order, until the
+//  range is read or, when follow, until interrupted (SIGINT, SIGTERM:
+//  exit 0), waiting interval_ms between polls that found the log read.
+//  Returns the exit code.
+int
+    imqctl_events_read (const imqctl_t *self, im_fields_t *body,
+                        bool follow, int interval_ms,
+                        imqctl_events_fn *fn, void *arg);
 
 #endif

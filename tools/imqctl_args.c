@@ -7,6 +7,7 @@
     each positional argument itself. Values are checked here, against
     the verb's flag table, so a bad command line never reaches a broker.
 */
+#define _GNU_SOURCE             //  strptime, timegm
 #include "imqctl.h"
 #include <getopt.h>
 #include <stdarg.h>
@@ -95,8 +96,11 @@ s_synopsis (const imqctl_verb_t *verb, FILE *out)
     if (verb->args)
         fprintf (out, " %s", verb->args);
     for (const imqctl_flag_t *flag = verb->flags; flag->name; flag++)
-        fprintf (out, flag->required? " --%s %s": " [--%s %s]",
-                 flag->name, flag->meta);
+        if (flag->type == IMQCTL_BOOL)
+            fprintf (out, " [--%s]", flag->name);
+        else
+            fprintf (out, flag->required? " --%s %s": " [--%s %s]",
+                     flag->name, flag->meta);
     fprintf (out, verb->wire? " [--json]\n": "\n");
 }
 
@@ -140,6 +144,32 @@ imqctl_args_fail (const imqctl_t *self, const char *format, ...)
 }
 
 int
+imqctl_args_time (const char *text, int64_t *since)
+{
+    uint64_t ago = 0;
+    char *end = NULL;
+    struct tm tm;
+    memset (&tm, 0, sizeof tm);
+    if (im_config_parse_duration (text, &ago) == 0) {
+        uint64_t now = im_now_ms ();
+        *since = (int64_t) (now > ago ? now - ago : 0);
+        return 0;
+    }
+    errno = 0;
+    long long value = strtoll (text, &end, 10);
+    if (*text && end && *end == 0 && errno == 0 && value >= 0) {
+        *since = value;
+        return 0;
+    }
+    end = strptime (text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end && *end == 0) {
+        *since = (int64_t) timegm (&tm) * 1000;
+        return 0;
+    }
+    return -1;
+}
+
+int
 imqctl_args_id (const imqctl_t *self, size_t index, int64_t *id)
 {
     assert (index < self->args_n);
@@ -175,6 +205,9 @@ static int
 s_take_flag (imqctl_t *self, const imqctl_flag_t *flag, const char *value)
 {
     int rc = 0;
+    if (flag->type == IMQCTL_BOOL)
+        rc = im_fields_set_int (self->flags, flag->name, 1);
+    else
     if (flag->type == IMQCTL_INT) {
         int64_t number = 0;
         if (!s_parse_int (value, &number) || number < flag->min
@@ -283,7 +316,10 @@ s_build_options (const imqctl_verb_t *verb, struct option *options)
     for (size_t index = 0; verb && verb->flags [index].name; index++) {
         assert (index < IMQCTL_FLAGS_MAX);
         options [count++] = (struct option) {
-            verb->flags [index].name, required_argument, NULL,
+            verb->flags [index].name,
+            verb->flags [index].type == IMQCTL_BOOL ? no_argument
+                                                    : required_argument,
+            NULL,
             IMQCTL_OPT_VERB + (int) index
         };
     }

@@ -9,7 +9,6 @@
     epoch, or an RFC 3339 UTC time ("2026-12-07T23:00:00Z"). Needs the
     role analyst or administrator.
 */
-#define _GNU_SOURCE             //  strptime, timegm
 #include "imqctl.h"
 
 static const imqctl_flag_t s_flags [] = {
@@ -18,34 +17,6 @@ static const imqctl_flag_t s_flags [] = {
     { IM_KEY_LIMIT, "N", IMQCTL_INT, false, 1, 10000, NULL },
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
-
-//  Turns T into ms since the epoch; returns 0 or -1 when it is none of
-//  the three forms
-static int
-s_since (const char *text, int64_t *since)
-{
-    uint64_t ago = 0;
-    char *end = NULL;
-    struct tm tm;
-    memset (&tm, 0, sizeof tm);
-    if (im_config_parse_duration (text, &ago) == 0) {
-        uint64_t now = im_now_ms ();
-        *since = (int64_t) (now > ago ? now - ago : 0);
-        return 0;
-    }
-    errno = 0;
-    long long value = strtoll (text, &end, 10);
-    if (*text && end && *end == 0 && errno == 0 && value >= 0) {
-        *since = value;
-        return 0;
-    }
-    end = strptime (text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (end && *end == 0) {
-        *since = (int64_t) timegm (&tm) * 1000;
-        return 0;
-    }
-    return -1;
-}
 
 static int
 s_run (imqctl_t *self)
@@ -57,7 +28,7 @@ s_run (imqctl_t *self)
         return imqctl_args_fail (self, "out of memory");
     const char *text = im_fields_str (self->flags, IM_KEY_SINCE);
     int64_t since = 0;
-    if (text && s_since (text, &since)) {
+    if (text && imqctl_args_time (text, &since)) {
         im_fields_destroy (&body);
         return imqctl_args_fail (self, "--since '%s' is not a duration "
                                  "(15m), ms since the epoch or an RFC 3339 "

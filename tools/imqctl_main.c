@@ -49,6 +49,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_keygen,
     &imqctl_verb_principal,
     &imqctl_verb_audit,
+    &imqctl_verb_events,
     &s_verb_help,
     NULL
 };

@@ -377,3 +377,28 @@ imqctl_text_pair (const im_fields_t *fields, size_t index,
         buffer [length++] = '"';
     buffer [length < size? length: size - 1] = 0;
 }
+
+char *
+imqctl_text_pairs (const im_fields_t *payload)
+{
+    size_t count = im_fields_size (payload);
+    size_t size = 8;                //  Room for the last escape
+    for (size_t index = 0; index < count; index++) {
+        const char *value = im_fields_str_at (payload, index);
+        //  Worst case: every byte of a string escaped as \xNN, quoted
+        size_t value_size = value? 4 * strlen (value) + 2: 24;
+        size += strlen (im_fields_key_at (payload, index)) + value_size + 2;
+    }
+    char *text = (char *) malloc (size);
+    if (!text)
+        return NULL;
+    size_t length = 0;
+    text [0] = 0;
+    for (size_t index = 0; index < count; index++) {
+        if (index > 0)
+            text [length++] = ' ';
+        imqctl_text_pair (payload, index, text + length, size - length);
+        length += strlen (text + length);
+    }
+    return text;
+}

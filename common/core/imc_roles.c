@@ -54,6 +54,7 @@ static const s_rule_t s_rules [] = {
     { "CONFIG-GET", NULL,     { A,  A,  A,  A,  A,  A,  A,  A,  A } },
     { "CLUSTER-MEMBERS", NULL,{ A,  A,  A,  A,  A,  A,  A,  A,  A } },
     { "DENIALS", NULL,        { _,  A,  _,  _,  _,  _,  _,  _,  A } },
+    { "EVENTS", NULL,         { _,  A,  _,  _,  _,  _,  A,  A,  A } },
     { "CLASSIFY", NULL,       { _,  _,  _,  A,  _,  _,  _,  _,  _ } },
     { "SLA-", NULL,           { _,  _,  _,  _,  A,  _,  _,  _,  _ } },
     { "NOTIFY", NULL,         { _,  _,  _,  _,  _,  A,  _,  _,  _ } },

@@ -41,6 +41,7 @@ static const struct {
     { "CONFIG-GET", NULL,       "AAAAAAAAA" },
     { "CLUSTER-MEMBERS", NULL,  "AAAAAAAAA" },
     { "DENIALS", NULL,          ".A......A" },
+    { "EVENTS", NULL,           ".A....AAA" },
     { "CLASSIFY", NULL,         "...A....." },
     { "SLA-START", NULL,        "....A...." },
     { "SLA-STOP", NULL,         "....A...." },
