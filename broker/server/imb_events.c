@@ -16,11 +16,12 @@
     config.applied, cluster.member and principal.changed), not the log.
 
     A time since finds its first seq by bisecting the seqs, a few point
-    reads rather than a scan: events are in seq order and their times
-    are the leaders' stamps, which a failover to a node whose clock is
-    behind may set back a little (as imb_audit.c says), so the scan
-    starts where the times reach since less S_SKEW_MS and filters each
-    event on its own time; an until time ends the scan S_SKEW_MS past.
+    reads rather than a scan (imc_store_events_seek_time): events are in
+    seq order and their times are the leaders' stamps, which a failover
+    to a node whose clock is behind may set back a little (as
+    imb_audit.c says), so the scan starts where the times reach since
+    less S_SKEW_MS and filters each event on its own time; an until time
+    ends the scan S_SKEW_MS past.
 
     A principal.changed payload holds an HTTP token's hash: it never
     leaves the node through EVENTS (token_hash is taken out).
@@ -50,41 +51,7 @@ typedef struct {
     int rc;                         //  A failure while scanning
 } s_page_t;
 
-//  The time of the first event at or after seq (INT64_MAX: none)
-static int
-s_first_ts (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    (void) seq;
-    int64_t *ts = (int64_t *) arg;
-    im_event_t *event = im_event_new ();
-    if (event && im_event_decode (event, data, size, NULL, 0) == 0)
-        *ts = (int64_t) event->ts_ms;
-    im_event_destroy (&event);
-    return 1;
-}
-
-//  The first seq of the log whose time may reach since
-static uint64_t
-s_bisect (imc_store_t *store, int64_t since)
-{
-    uint64_t last = 0;
-    if (imc_store_meta_get (store, IM_META_LAST_SEQ, &last))
-        return 1;
-    int64_t wanted = since - S_SKEW_MS;
-    uint64_t low = 1, high = last + 1;
-    while (low < high) {
-        uint64_t middle = low + (high - low) / 2;
-        int64_t ts = INT64_MAX;
-        imc_store_events_scan (store, middle, 1, s_first_ts, &ts);
-        if (ts >= wanted)
-            high = middle;
-        else
-            low = middle + 1;
-    }
-    return low;
-}
-
-//  Adds event (seq) to the page, without the token hash of a principal
+//  Adds the event decoded in page->event, data its bytes, to the page, without the token hash of a principal
 //  change. Returns 0 or IM_ENOMEM.
 static int
 s_add (s_page_t *page, const void *data, size_t size)
@@ -218,14 +185,14 @@ imb_events_answer (const im_request_t *request, imc_store_t *store)
                                              s_one, &page);
     else
     if (rc == 0) {
-        uint64_t from = page.after + 1;
-        if (page.since >= 0) {
-            uint64_t start = s_bisect (store, page.since);
-            //  Nothing before start is wanted: the cursor may go there
-            if (start > from) {
-                from = start;
-                page.cursor = start - 1;
-            }
+        uint64_t from = page.after + 1, start = 0;
+        if (page.since >= 0)
+            rc = imc_store_events_seek_time (store, (uint64_t) (
+                page.since > S_SKEW_MS ? page.since - S_SKEW_MS : 0), &start);
+        //  Nothing before start is wanted: the cursor may go there
+        if (start > from) {
+            from = start;
+            page.cursor = start - 1;
         }
         rc = imc_store_events_scan (store, from, 0, s_one, &page);
     }

@@ -157,6 +157,25 @@ test_an_export_of_many_pages_holds_every_event_once (void **state)
     size_t opened = s_ndjson_seqs (out, seqs, (size_t) last + 10);
     free (out);
     assert_int_equal (opened, OPENS);
+    //  Times that no event reaches: nothing, and exit 0
+    out = s_events (h, 0, "--json", "--since", "2099-01-01T00:00:00Z", NULL,
+                    NULL, NULL);
+    assert_string_equal (out, "");
+    free (out);
+    out = s_events (h, 0, "--until", "2000-01-01T00:00:00Z", NULL, NULL, NULL,
+                    NULL);
+    assert_string_equal (out, "");
+    free (out);
+    //  One incident's events, for people: seq, time, #incident, type
+    out = s_events (h, 0, "--incident", "1234", NULL, NULL, NULL, NULL);
+    assert_non_null (strstr (out, " #1234   incident.opened"));
+    size_t rows = 0;
+    for (char *row = strtok (out, "\n"); row; row = strtok (NULL, "\n")) {
+        assert_non_null (strstr (row, " #1234 "));
+        rows++;
+    }
+    assert_true (rows >= 1);
+    free (out);
     free (seqs);
     imh_passed (h);
 }
