@@ -207,6 +207,13 @@ int
                       const im_fields_t *body, bool raw_items,
                       im_reply_t **reply_p);
 
+//  Same, through client (borrowed), which a verb that sends many
+//  requests keeps
+int
+    imqctl_call_with (const imqctl_t *self, im_client_t *client,
+                      const char *wire, const im_fields_t *body,
+                      bool raw_items, im_reply_t **reply_p);
+
 //  Runs a command verb whose only positional argument is the incident
 //  id, as imqctl_command does
 int

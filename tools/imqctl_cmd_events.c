@@ -58,16 +58,22 @@ imqctl_events_read (const imqctl_t *self, im_fields_t *body, bool follow,
                     int interval_ms, imqctl_events_fn *fn, void *arg)
 {
     assert (self && body && fn);
+    //  One client for every page: one connection, one handshake
+    im_client_t *client = imqctl_client_new (self, self->endpoint,
+                                             self->timeout_ms);
+    if (!client)
+        return IMQCTL_EXIT_USAGE;
     im_event_t *event = im_event_new ();
     if (!event) {
         fprintf (stderr, "imqctl: %s: out of memory\n", self->verb->name);
+        im_client_destroy (&client);
         return IMQCTL_EXIT_BROKER;
     }
     int rc = IMQCTL_EXIT_OK;
     bool done = false;
     while (rc == IMQCTL_EXIT_OK && !done && !zsys_interrupted) {
         im_reply_t *reply = NULL;
-        rc = imqctl_call_wire (self, "EVENTS", body, true, &reply);
+        rc = imqctl_call_with (self, client, "EVENTS", body, true, &reply);
         if (rc)
             break;
         zframe_t *frame = reply->raw_items
@@ -104,6 +110,7 @@ imqctl_events_read (const imqctl_t *self, im_fields_t *body, bool follow,
         }
     }
     im_event_destroy (&event);
+    im_client_destroy (&client);
     //  An interrupted tail has done what it was asked
     return follow && zsys_interrupted ? IMQCTL_EXIT_OK : rc;
 }
