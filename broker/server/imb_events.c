@@ -51,8 +51,9 @@ typedef struct {
     int rc;                         //  A failure while scanning
 } s_page_t;
 
-//  Adds the event decoded in page->event, data its bytes, to the page, without the token hash of a principal
-//  change. Returns 0 or IM_ENOMEM.
+//  Adds the event decoded in page->event, data its bytes, to the page,
+//  without the token hash of a principal change. Returns 0 or
+//  IM_ENOMEM.
 static int
 s_add (s_page_t *page, const void *data, size_t size)
 {
@@ -97,7 +98,8 @@ s_one (uint64_t seq, const void *data, size_t size, void *arg)
         return 1;
     }
     int64_t ts = (int64_t) page->event->ts_ms;
-    if (page->until >= 0 && ts > page->until + S_SKEW_MS)
+    if (page->until >= 0 && page->until < INT64_MAX - S_SKEW_MS
+    &&  ts > page->until + S_SKEW_MS)
         return 1;                   //  Past the range's end, skew and all
     page->cursor = seq;
     bool wanted = (page->since < 0 || ts >= page->since)
