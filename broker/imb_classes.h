@@ -35,5 +35,6 @@
 #include "imb_deny_limit.h"
 #include "imb_denials.h"
 #include "imb_audit.h"
+#include "imb_events.h"
 
 #endif

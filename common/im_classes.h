@@ -31,6 +31,7 @@
 #include "im_proto.h"
 #include "im_config.h"
 #include "im_util.h"
+#include "im_csv.h"
 #include "im_log.h"
 #include "im_client.h"
 #include "im_outbox.h"

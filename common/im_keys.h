@@ -189,6 +189,7 @@
     X (MERGED,                   "merged")                                 \
     X (MET,                     "met")                                     \
     X (MISSED,                  "missed")                                  \
+    X (MORE,                     "more")                                   \
     X (NAME,                     "name")                                   \
     X (NEEDS,                   "needs")                                   \
     X (NODE,                     "node")                                   \
@@ -238,7 +239,9 @@
     X (TO_GROUP,                 "to_group")                               \
     X (TS_MS,                    "ts_ms")                                  \
     X (UNASSIGNED_ONLY,          "unassigned_only")                        \
+    X (UNTIL,                    "until")                                  \
     X (UNTIL_MS,                 "until_ms")                               \
+    X (UNTIL_SEQ,                "until_seq")                              \
     X (VERB,                    "verb")                                    \
     X (VERSION,                  "version")                                \
     X (WAITING,                  "waiting")                                \
@@ -250,8 +253,10 @@
     X (CADENCE,                  "cadence")                                \
     X (CSV,                      "csv")                                    \
     X (DIR,                      "dir")                                    \
+    X (FOLLOW,                   "follow")                                 \
+    X (INTERVAL,                 "interval")                               \
     X (KEY_FILE,                 "key-file")                               \
-    X (UNTIL,                    "until")                                  \
+    X (OUTPUT,                   "output")                                 \
     X (VIEW,                     "view")
 
 #define IM_KEYS(X)                                                         \

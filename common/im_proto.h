@@ -69,7 +69,8 @@
     X (IM_QUERY_CHECKPOINT_READ, "CHECKPOINT-READ")                        \
     X (IM_QUERY_DENIALS,    "DENIALS")                                     \
     X (IM_QUERY_PRINCIPALS, "PRINCIPALS")                                  \
-    X (IM_QUERY_SLA_REPORT, "SLA-REPORT")
+    X (IM_QUERY_SLA_REPORT, "SLA-REPORT")                                  \
+    X (IM_QUERY_EVENTS,     "EVENTS")
 
 #define IM_QUERY_ENUM(e, name) e,
 typedef enum {

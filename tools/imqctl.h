@@ -30,6 +30,7 @@
 #include "im_client.h"
 #include "im_config.h"
 #include "im_util.h"
+#include "im_csv.h"
 
 //  Exit codes
 #define IMQCTL_EXIT_OK          0   //  Done
@@ -129,6 +130,7 @@ extern const imqctl_verb_t imqctl_verb_principal;
 extern const imqctl_verb_t imqctl_verb_principals;
 extern const imqctl_verb_t imqctl_verb_audit;
 extern const imqctl_verb_t imqctl_verb_sla;
+extern const imqctl_verb_t imqctl_verb_events;
 
 //  ---------------------------------------------------------------------
 //  imqctl_args: the command line
@@ -207,6 +209,13 @@ int
                       const im_fields_t *body, bool raw_items,
                       im_reply_t **reply_p);
 
+//  Same, through client (borrowed), which a verb that sends many
+//  requests keeps
+int
+    imqctl_call_with (const imqctl_t *self, im_client_t *client,
+                      const char *wire, const im_fields_t *body,
+                      bool raw_items, im_reply_t **reply_p);
+
 //  Runs a command verb whose only positional argument is the incident
 //  id, as imqctl_command does
 int
@@ -261,10 +270,11 @@ int
     imqctl_print_list (imqctl_t *self, im_reply_t **reply_p,
                        const char *json_key, const char *const *headers,
                        size_t columns, imqctl_row_fn *row, const char *none);
-//  Prints one CSV record of columns cells to out (RFC 4180): a cell that
-//  holds a comma, a double quote, CR or LF is quoted, its quotes
-//  doubled; the record ends with CRLF
-void
+//  Prints one CSV record of columns cells to out (RFC 4180, im_csv): a
+//  cell that holds a comma, a double quote, CR or LF is quoted, its
+//  quotes doubled; the record ends with CRLF. Returns IMQCTL_EXIT_OK, or
+//  IMQCTL_EXIT_BROKER when out of memory.
+int
     imqctl_csv_row (FILE *out, const char *const *cells, size_t columns);
 
 //  Prints json with two-space indentation and a newline; takes the
@@ -299,5 +309,26 @@ void
 void
     imqctl_text_pair (const im_fields_t *fields, size_t index,
                       char *buffer, size_t size);
+
+//  Returns the fields as "key=value key=value" (imqctl_text_pair each),
+//  or NULL when out of memory; the caller frees it
+char *
+    imqctl_text_pairs (const im_fields_t *payload);
+
+//  ---------------------------------------------------------------------
+//  imqctl_cmd_events: the log read a page at a time
+
+//  Takes one event read; non-zero stops the reading with that exit code
+typedef int (imqctl_events_fn) (const im_event_t *event, void *arg);
+
+//  Sends EVENTS with body (its after, the cursor, is set here), page
+//  after page, and hands every event to fn in seq order, until the
+//  range is read or, when follow, until interrupted (SIGINT, SIGTERM:
+//  exit 0), waiting interval_ms between polls that found the log read.
+//  Returns the exit code.
+int
+    imqctl_events_read (const imqctl_t *self, im_fields_t *body,
+                        bool follow, int interval_ms,
+                        imqctl_events_fn *fn, void *arg);
 
 #endif

@@ -84,6 +84,19 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
                                              self->timeout_ms);
     if (!client)
         return IMQCTL_EXIT_USAGE;
+    int rc = imqctl_call_with (self, client, wire, body, raw_items, reply_p);
+    im_client_destroy (&client);
+    return rc;
+}
+
+int
+imqctl_call_with (const imqctl_t *self, im_client_t *client,
+                  const char *wire, const im_fields_t *body, bool raw_items,
+                  im_reply_t **reply_p)
+{
+    assert (self && client && wire);
+    assert (reply_p);
+    *reply_p = NULL;
     //  A linearizable read says so in its body; commands are always
     //  the leader's, so the flag changes nothing for them
     im_fields_t *read = NULL;
@@ -93,7 +106,6 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
         if (!read || (body && im_fields_merge (read, body))
         ||  im_fields_set_int (read, IM_KEY_LINEARIZABLE, 1)) {
             im_fields_destroy (&read);
-            im_client_destroy (&client);
             fprintf (stderr, "imqctl: %s: out of memory\n", self->verb->name);
             return IMQCTL_EXIT_BROKER;
         }
@@ -148,7 +160,6 @@ imqctl_call_wire (const imqctl_t *self, const char *wire,
                  "again with --request-id %s: it is applied at most once, "
                  "and the answer is its result\n", self->verb->name,
                  request_id);
-    im_client_destroy (&client);
     *reply_p = reply;
     return rc;
 }

@@ -12,33 +12,6 @@ static const imqctl_flag_t s_flags [] = {
     { NULL, NULL, IMQCTL_STR, false, 0, 0, NULL }
 };
 
-//  Returns the payload as "key=value key=value", or NULL when out of
-//  memory; the caller frees it
-static char *
-s_changes (const im_fields_t *payload)
-{
-    size_t count = im_fields_size (payload);
-    size_t size = 8;                //  Room for the last escape
-    for (size_t index = 0; index < count; index++) {
-        const char *value = im_fields_str_at (payload, index);
-        //  Worst case: every byte of a string escaped as \xNN, quoted
-        size_t value_size = value? 4 * strlen (value) + 2: 24;
-        size += strlen (im_fields_key_at (payload, index)) + value_size + 2;
-    }
-    char *text = (char *) malloc (size);
-    if (!text)
-        return NULL;
-    size_t length = 0;
-    text [0] = 0;
-    for (size_t index = 0; index < count; index++) {
-        if (index > 0)
-            text [length++] = ' ';
-        imqctl_text_pair (payload, index, text + length, size - length);
-        length += strlen (text + length);
-    }
-    return text;
-}
-
 //  Adds one event as a table row
 static int
 s_add_row (imqctl_table_t *table, const im_event_t *event, uint64_t shown)
@@ -53,7 +26,7 @@ s_add_row (imqctl_table_t *table, const im_event_t *event, uint64_t shown)
                   event->incident);
     im_format_time (event->ts_ms, time, sizeof time);
     const char *type = im_event_type_name (event->type);
-    char *changes = s_changes (event->payload);
+    char *changes = imqctl_text_pairs (event->payload);
     if (!changes)
         return IM_ENOMEM;
     const char *cells [] = {
@@ -104,9 +77,66 @@ s_collect (const imqctl_t *self, const im_reply_t *reply,
     return rc;
 }
 
+//  Where the configuration's events go: the table, or the JSON array
+typedef struct {
+    imqctl_table_t *table;          //  Rows, or NULL
+    json_t *array;                  //  Events, or NULL
+} s_config_t;
+
+static int
+s_config_event (const im_event_t *event, void *arg)
+{
+    s_config_t *config = (s_config_t *) arg;
+    if (config->array) {
+        json_t *json = im_event_to_json (event);
+        return !json || json_array_append_new (config->array, json)
+             ? IMQCTL_EXIT_BROKER : IMQCTL_EXIT_OK;
+    }
+    return s_add_row (config->table, event, 0) ? IMQCTL_EXIT_BROKER
+                                                : IMQCTL_EXIT_OK;
+}
+
+//  timeline 0: the events of no incident (policies applied, members,
+//  principals), read with EVENTS {incident: 0} page by page; the node
+//  leaves out the principals' token hashes
+static int
+s_run_config (imqctl_t *self)
+{
+    if (im_fields_has (self->flags, IM_KEY_VIEW))
+        return imqctl_args_fail (self, "timeline 0 has no --view");
+    const char *headers [] = { "SEQ", "TIME", "ACTOR", "TYPE", "CHANGES" };
+    s_config_t config = { NULL, NULL };
+    if (self->json)
+        config.array = json_array ();
+    else
+        config.table = imqctl_table_new (headers, 5);
+    im_fields_t *body = im_fields_new ();
+    int rc = body && (config.array || config.table)
+           && im_fields_set_int (body, IM_KEY_INCIDENT, 0) == 0
+           ? imqctl_events_read (self, body, false, 0, s_config_event,
+                                 &config)
+           : imqctl_args_fail (self, "out of memory");
+    if (rc == IMQCTL_EXIT_OK && config.array) {
+        json_t *json = json_pack ("{s:I,s:I,s:O}", IM_KEY_INCIDENT,
+                                  (json_int_t) 0, IM_KEY_COUNT,
+                                  (json_int_t) json_array_size (config.array),
+                                  "events", config.array);
+        imqctl_json_print (&json);
+    }
+    else
+    if (rc == IMQCTL_EXIT_OK)
+        imqctl_table_print (config.table, stdout, 0);
+    json_decref (config.array);
+    imqctl_table_destroy (&config.table);
+    im_fields_destroy (&body);
+    return rc;
+}
+
 static int
 s_run_timeline (imqctl_t *self)
 {
+    if (streq (self->args [0], "0"))
+        return s_run_config (self);
     //  merged: a parent's view, with its children's and merged
     //  duplicates' events among its own
     int64_t incident = 0;
@@ -160,6 +190,7 @@ s_run_timeline (imqctl_t *self)
 const imqctl_verb_t imqctl_verb_timeline = {
     "timeline", "TIMELINE", "ID", 1, 1, s_flags,
     "show an incident's events, oldest first, and what each changed "
-    "(--view merged: with its children's and duplicates')",
+    "(--view merged: with its children's and duplicates'; 0: the "
+    "configuration's)",
     s_run_timeline
 };

@@ -51,6 +51,7 @@ static const imqctl_verb_t *const s_verbs [] = {
     &imqctl_verb_principals,
     &imqctl_verb_audit,
     &imqctl_verb_sla,
+    &imqctl_verb_events,
     &s_verb_help,
     NULL
 };

@@ -424,25 +424,45 @@ imqctl_print_list (imqctl_t *self, im_reply_t **reply_p,
     return ready ? IMQCTL_EXIT_OK : IMQCTL_EXIT_BROKER;
 }
 
-void
+int
 imqctl_csv_row (FILE *out, const char *const *cells, size_t columns)
 {
     assert (out && cells);
     for (size_t column = 0; column < columns; column++) {
         const char *cell = cells [column] ? cells [column] : "";
-        if (column > 0)
-            fputc (',', out);
-        if (strpbrk (cell, ",\"\r\n") == NULL) {
-            fputs (cell, out);
-            continue;
-        }
-        fputc ('"', out);
-        for (const char *at = cell; *at; at++) {
-            if (*at == '"')
-                fputc ('"', out);
-            fputc (*at, out);
-        }
-        fputc ('"', out);
+        size_t size = im_csv_field (cell, NULL, 0) + 1;
+        char *field = (char *) malloc (size);
+        if (!field)
+            return IMQCTL_EXIT_BROKER;
+        im_csv_field (cell, field, size);
+        fputs (field, out);
+        fputs (column + 1 < columns ? "," : "\r\n", out);
+        free (field);
     }
-    fputs ("\r\n", out);
+    return IMQCTL_EXIT_OK;
+}
+
+char *
+imqctl_text_pairs (const im_fields_t *payload)
+{
+    size_t count = im_fields_size (payload);
+    size_t size = 8;                //  Room for the last escape
+    for (size_t index = 0; index < count; index++) {
+        const char *value = im_fields_str_at (payload, index);
+        //  Worst case: every byte of a string escaped as \xNN, quoted
+        size_t value_size = value? 4 * strlen (value) + 2: 24;
+        size += strlen (im_fields_key_at (payload, index)) + value_size + 2;
+    }
+    char *text = (char *) malloc (size);
+    if (!text)
+        return NULL;
+    size_t length = 0;
+    text [0] = 0;
+    for (size_t index = 0; index < count; index++) {
+        if (index > 0)
+            text [length++] = ' ';
+        imqctl_text_pair (payload, index, text + length, size - length);
+        length += strlen (text + length);
+    }
+    return text;
 }

@@ -183,6 +183,17 @@ int
 json_t *
     imb_http_parse (const imb_http_request_t *request, int *rc);
 
+//  Reads query parameter name into body: an integer when is_int.
+//  Returns false after answering 400 (*rc) when it is not one
+//  (imb_http_route.c).
+bool
+    imb_http_parameter (const imb_http_request_t *request, const char *name,
+                        bool is_int, im_fields_t *body, int *rc);
+
+//  Answers GET /v1/config/timeline (imb_http_config.c)
+int
+    imb_http_config_timeline (const imb_http_request_t *request);
+
 //  Answers POST /v1/alerts/alertmanager (imb_http_receivers.c)
 int
     imb_http_alertmanager (const imb_http_request_t *request);

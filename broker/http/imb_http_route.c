@@ -144,11 +144,9 @@ s_open (const imb_http_request_t *request)
     return imb_http_answer (request, 201, &json, 0, location);
 }
 
-//  Reads a query parameter into body: an integer when is_int. Returns
-//  false after answering 400 when it is not one.
-static bool
-s_parameter (const imb_http_request_t *request, const char *name,
-             bool is_int, im_fields_t *body, int *rc)
+bool
+imb_http_parameter (const imb_http_request_t *request, const char *name,
+                    bool is_int, im_fields_t *body, int *rc)
 {
     const char *value = imb_http_message_query (request->message, name);
     if (!value)
@@ -179,11 +177,11 @@ s_list (const imb_http_request_t *request)
 {
     int rc = 0;
     im_fields_t *body = im_fields_new ();
-    if (!s_parameter (request, IM_KEY_STATUS, false, body, &rc)
-    ||  !s_parameter (request, IM_KEY_ASSIGNEE, false, body, &rc)
-    ||  !s_parameter (request, IM_KEY_PRIORITY, true, body, &rc)
-    ||  !s_parameter (request, IM_KEY_LIMIT, true, body, &rc)
-    ||  !s_parameter (request, IM_KEY_AFTER, true, body, &rc)) {
+    if (!imb_http_parameter (request, IM_KEY_STATUS, false, body, &rc)
+    ||  !imb_http_parameter (request, IM_KEY_ASSIGNEE, false, body, &rc)
+    ||  !imb_http_parameter (request, IM_KEY_PRIORITY, true, body, &rc)
+    ||  !imb_http_parameter (request, IM_KEY_LIMIT, true, body, &rc)
+    ||  !imb_http_parameter (request, IM_KEY_AFTER, true, body, &rc)) {
         im_fields_destroy (&body);
         return rc;
     }
@@ -394,6 +392,9 @@ imb_http_route (const imb_http_request_t *unauthenticated)
         return post ? s_open (request)
              : get ? s_list (request)
              : imb_http_not_allowed (request, "GET, POST");
+    if (streq (url, "/v1/config/timeline"))
+        return get ? imb_http_config_timeline (request)
+                   : imb_http_not_allowed (request, "GET");
     if (streq (url, "/v1/alerts/alertmanager"))
         return post ? imb_http_alertmanager (request)
                     : imb_http_not_allowed (request, "POST");

@@ -441,6 +441,8 @@ imb_query_answer (const im_request_t *request, imc_store_t *store,
             return imb_audit_principals (request, store);
         case IM_QUERY_SLA_REPORT:
             return imb_sla_report_answer (request, store);
+        case IM_QUERY_EVENTS:
+            return imb_events_answer (request, store);
         default:
             return im_reply_encode_error (IM_PROTO_BAD_REQUEST,
                                           request->request_id,

@@ -56,6 +56,7 @@ static const s_rule_t s_rules [] = {
     { "DENIALS", NULL,        { _,  A,  _,  _,  _,  _,  _,  _,  A } },
     { "PRINCIPALS", NULL,     { _,  A,  _,  _,  _,  _,  _,  _,  A } },
     { "SLA-REPORT", NULL,     { _,  A,  _,  _,  _,  _,  A,  A,  A } },
+    { "EVENTS", NULL,         { _,  A,  _,  _,  _,  _,  A,  A,  A } },
     { "CLASSIFY", NULL,       { _,  _,  _,  A,  _,  _,  _,  _,  _ } },
     { "SLA-", NULL,           { _,  _,  _,  _,  A,  _,  _,  _,  _ } },
     { "NOTIFY", NULL,         { _,  _,  _,  _,  _,  A,  _,  _,  _ } },

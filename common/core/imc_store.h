@@ -107,6 +107,15 @@ int
     imc_store_events_scan (imc_store_t *self, uint64_t from, size_t limit,
                            imc_store_event_fn *fn, void *arg);
 
+//  Finds by bisection, without a scan, the first seq whose event and
+//  every later one's are stamped ts_ms or later, were the stamps in seq
+//  order (meta last_seq + 1 when none is): nearly so, as a failover may
+//  set them back by the clocks' skew, which a caller subtracts from its
+//  time. Returns 0, IM_EIO or IM_ENOMEM.
+int
+    imc_store_events_seek_time (imc_store_t *self, uint64_t ts_ms,
+                                uint64_t *seq);
+
 //  Calls fn for each event of the chain that ends at seq head (0: none),
 //  in seq order, until fn returns non-zero. Returns 0, IM_EIO (a link
 //  names an event that is not there), IM_ENOMEM, or fn's value.

@@ -587,6 +587,10 @@ int
 void
     imh_run_clear (imh_run_t *result);
 
+//  The path of imqctl, for a test that starts it with imh_spawn
+const char *
+    imh_ctl_path (void);
+
 //  Runs imqctl -e <client endpoint> ARGS... (NULL-ended); "--as", NAME
 //  among them talks as principal NAME (imh_cert, made without roles on
 //  first use) instead of the administrator. Returns its

@@ -176,6 +176,12 @@ s_ctl (imh_t *self, bool json, va_list list, imh_run_t *result)
     return result->status;
 }
 
+const char *
+imh_ctl_path (void)
+{
+    return IMH_IMQCTL_PATH;
+}
+
 int
 imh_ctl (imh_t *self, imh_run_t *result, ...)
 {

@@ -42,6 +42,7 @@ static const struct {
     { "CLUSTER-MEMBERS", NULL,  "AAAAAAAAA" },
     { "DENIALS", NULL,          ".A......A" },
     { "SLA-REPORT", NULL,       ".A....AAA" },
+    { "EVENTS", NULL,           ".A....AAA" },
     { "CLASSIFY", NULL,         "...A....." },
     { "SLA-START", NULL,        "....A...." },
     { "SLA-STOP", NULL,         "....A...." },

@@ -939,6 +939,65 @@ test_encoded_event_is_stored_as_its_encoding (void **state)
     im_event_destroy (&event);
 }
 
+//  Puts events 1..count stamped stamps [seq - 1], and last_seq
+static void
+s_put_stamped (fixture_t *f, const uint64_t *stamps, uint64_t count)
+{
+    im_event_t *event = im_event_new ();
+    assert_non_null (event);
+    event->type = IM_EV_OPENED;
+    event->incident = 1;
+    snprintf (event->actor, sizeof event->actor, "ops");
+    imc_store_batch_t *batch = imc_store_batch_new (f->store);
+    assert_non_null (batch);
+    for (uint64_t seq = 1; seq <= count; seq++) {
+        event->seq = seq;
+        event->ts_ms = stamps [seq - 1];
+        assert_int_equal (imc_store_batch_encode_event (batch, event,
+                                                        seq - 1), 0);
+    }
+    imc_store_batch_put_meta (batch, IM_META_LAST_SEQ, count);
+    assert_int_equal (imc_store_batch_commit (f->store, &batch, false), 0);
+    im_event_destroy (&event);
+}
+
+static void
+test_seek_time_bisects_to_the_first_event_of_a_time (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    uint64_t seq = 99;
+    //  An empty log: the seq the next event will have
+    assert_int_equal (imc_store_events_seek_time (f->store, 1000, &seq), 0);
+    assert_int_equal (seq, 1);
+    //  1000 events 10 ms apart from t0, the same time twice at 500-501
+    uint64_t stamps [1000];
+    const uint64_t t0 = 1764300000000ull;
+    for (uint64_t index = 0; index < 1000; index++)
+        stamps [index] = t0 + 10 * index - (index > 500 ? 10 : 0);
+    s_put_stamped (f, stamps, 1000);
+    assert_int_equal (imc_store_events_seek_time (f->store, 0, &seq), 0);
+    assert_int_equal (seq, 1);
+    assert_int_equal (imc_store_events_seek_time (f->store, t0, &seq), 0);
+    assert_int_equal (seq, 1);
+    assert_int_equal (imc_store_events_seek_time (f->store, t0 + 1, &seq),
+                      0);
+    assert_int_equal (seq, 2);
+    assert_int_equal (imc_store_events_seek_time (f->store, t0 + 3000,
+                                                  &seq), 0);
+    assert_int_equal (seq, 301);
+    //  Two events of one time: the first of them
+    assert_int_equal (imc_store_events_seek_time (f->store, t0 + 5000,
+                                                  &seq), 0);
+    assert_int_equal (seq, 501);
+    assert_int_equal (imc_store_events_seek_time (f->store, t0 + 9980,
+                                                  &seq), 0);
+    assert_int_equal (seq, 1000);
+    //  Later than every event: after the last
+    assert_int_equal (imc_store_events_seek_time (f->store, t0 + 9981,
+                                                  &seq), 0);
+    assert_int_equal (seq, 1001);
+}
+
 //  A flipped byte in a table file: every read of its block fails its
 //  checksum, the store says it is damaged and names the file, and a
 //  reopen finds it again (RocksDB keeps no other copy)
@@ -1011,6 +1070,7 @@ main (void)
         T (test_incident_scan_stays_within_its_incident),
         T (test_chain_scan_follows_links_and_reports_a_broken_one),
         T (test_encoded_event_is_stored_as_its_encoding),
+        T (test_seek_time_bisects_to_the_first_event_of_a_time),
         T (test_requests_get_reads_many_keys_at_once),
         T (test_incident_get_refuses_a_bad_record),
         T (test_incidents_scan_from_an_id),
