@@ -125,6 +125,35 @@ s_take_request_id (im_client_t *self, const char *request_id,
     return 0;
 }
 
+//  Encodes a request in the form the brokers take: one frame (IMQ02),
+//  or IMQ01's four once a broker refused one frame
+static zmsg_t *
+s_encode (im_client_t *self, const char *verb, const char *id,
+          const im_fields_t *body)
+{
+    return self->frames ? im_request_encode (verb, id, body)
+                        : im_request_encode_one (verb, id, body);
+}
+
+//  True when msg is a broker's refusal of IMQ02 itself: a broker older
+//  than IMQ02 answers it 400 "frame 0: signature is not IMQ01", with no
+//  request id, as it could not read one
+static bool
+s_refuses_one_frame (const im_client_t *self, zmsg_t *msg)
+{
+    if (self->frames || !im_reply_answers (msg, ""))
+        return false;
+    zmsg_t *copy = zmsg_dup (msg);
+    im_reply_t *reply = copy ? im_reply_new (IM_PROTO_OK) : NULL;
+    bool refused = reply && im_reply_decode (reply, &copy, false, NULL, 0) == 0
+                && reply->status == IM_PROTO_BAD_REQUEST
+                && strstr (im_fields_str_or (reply->body, IM_KEY_ERROR, ""),
+                           "signature is not IMQ01");
+    im_reply_destroy (&reply);
+    zmsg_destroy (&copy);
+    return refused;
+}
+
 //  What the outbox's send function needs: the client and the request,
 //  encoded once
 typedef struct {
@@ -171,6 +200,8 @@ s_recv_matching (im_client_t *self, const char *id, bool raw_items,
     //  Look at the id before paying for a decode, and so that a stale
     //  malformed message is dropped rather than failing this call
     if (!im_reply_answers (msg, id)) {
+        if (s_refuses_one_frame (self, msg))
+            self->frames = true;    //  The caller sends again, in IMQ01
         zmsg_destroy (&msg);
         return false;
     }
@@ -203,7 +234,7 @@ im_client_call (im_client_t *self, const char *verb,
     char id [IM_REQUEST_ID_MAX];
     if (s_take_request_id (self, request_id, id, sizeof id))
         return NULL;
-    s_call_t call = { self, im_request_encode_one (verb, id, body) };
+    s_call_t call = { self, s_encode (self, verb, id, body) };
     if (!call.request) {
         snprintf (self->errmsg, sizeof self->errmsg,
                   "%s request does not encode", verb);
@@ -275,8 +306,20 @@ im_client_call (im_client_t *self, const char *verb,
                       zmq_strerror (zmq_errno ()));
             break;
         }
+        bool frames = self->frames;
         if (item.revents & ZMQ_POLLIN)
             answered = s_recv_matching (self, id, raw_items, &reply);
+        if (self->frames != frames) {
+            //  An older broker: the same request again, in IMQ01
+            zmsg_destroy (&call.request);
+            call.request = s_encode (self, verb, id, body);
+            if (!call.request) {
+                snprintf (self->errmsg, sizeof self->errmsg,
+                          "%s request does not encode", verb);
+                break;
+            }
+            im_outbox_due_at (outbox, id, im_mono_ms ());
+        }
         uint64_t tag;
         if (!answered || !reply
         ||  im_outbox_answer (outbox, id, reply->status, im_mono_ms (),
@@ -331,7 +374,7 @@ im_client_send (im_client_t *self, const char *verb,
     char id [IM_REQUEST_ID_MAX];
     if (s_take_request_id (self, request_id, id, sizeof id))
         return IM_EINVAL;
-    zmsg_t *request = im_request_encode_one (verb, id, body);
+    zmsg_t *request = s_encode (self, verb, id, body);
     if (!request) {
         snprintf (self->errmsg, sizeof self->errmsg,
                   "%s request does not encode", verb);
@@ -399,6 +442,10 @@ im_client_recv (im_client_t *self, bool raw_items)
         snprintf (self->errmsg, sizeof self->errmsg, "interrupted");
         return NULL;
     }
+    //  An older broker refused one frame: later sends go in IMQ01, and
+    //  the caller's resend of this one too (its reply names no request)
+    if (s_refuses_one_frame (self, msg))
+        self->frames = true;
     char errbuf [200] = "";
     im_reply_t *reply = im_reply_new (IM_PROTO_OK);
     if (!reply)

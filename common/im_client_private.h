@@ -36,6 +36,8 @@ struct _im_client_t {
     char leader [IM_PROTO_ENDPOINT_MAX];  //  Else to this one alone
     uint64_t unanswered_ms;         //  Async: first send since a reply
     int timeout_ms;                 //  Bound on each synchronous call
+    bool frames;                    //  A broker refused IMQ02: requests
+                                    //  go in IMQ01's four frames
     char errmsg [256];              //  Detail of the last failure
 };
 

@@ -26,7 +26,9 @@ typedef enum {
     SERVER_IGNORE_FIRST,    //  Nothing to the first request, then 200
     SERVER_SILENT,          //  Never answers
     SERVER_GARBAGE,         //  A reply that does not decode
-    SERVER_UNKNOWN_FIRST    //  504 (outcome unknown) to the first, then 200
+    SERVER_UNKNOWN_FIRST,   //  504 (outcome unknown) to the first, then 200
+    SERVER_FRAMES_ONLY      //  A broker older than IMQ02: refuses one
+                            //  frame as an unknown signature
 } server_mode_t;
 
 typedef struct {
@@ -46,6 +48,17 @@ s_server_answer (zsock_t *router, zmsg_t **msg_p, server_mode_t mode,
                  size_t seen, zlistx_t *ids)
 {
     zframe_t *identity = zmsg_pop (*msg_p);
+    if (mode == SERVER_FRAMES_ONLY
+    &&  im_proto_is_one_frame (zmsg_first (*msg_p))) {
+        //  What such a broker answers: it cannot read the request id
+        zlistx_add_end (ids, "(one frame)");
+        zmsg_destroy (msg_p);
+        zmsg_t *refusal = im_reply_encode_error (
+            400, "", "frame 0: signature is not IMQ01");
+        zmsg_prepend (refusal, &identity);
+        zmsg_send (&refusal, router);
+        return;
+    }
     im_request_t *request = im_request_new ();
     char errbuf [200];
     int rc = im_request_decode (request, msg_p, errbuf, sizeof errbuf);
@@ -337,6 +350,43 @@ test_call_asks_again_after_an_unknown_outcome (void **state)
 }
 
 static void
+test_call_falls_back_to_four_frames_for_an_older_broker (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    s_start_server (f, SERVER_FRAMES_ONLY);
+    f->client = im_client_new (f->endpoint, 5000);
+    assert_non_null (f->client);
+    im_fields_t *body = s_body ("hello");
+    im_reply_t *reply = im_client_call (f->client, "GET", "first", body,
+                                        false);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    assert_string_equal (reply->request_id, "first");
+    im_reply_destroy (&reply);
+    //  Once refused, the client speaks IMQ01 from the start
+    reply = im_client_call (f->client, "GET", "second", body, false);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, 200);
+    im_reply_destroy (&reply);
+    //  ...and so do its sends
+    assert_int_equal (im_client_send (f->client, "GET", "third", body), 0);
+    reply = im_client_recv (f->client, false);
+    assert_non_null (reply);
+    assert_string_equal (reply->request_id, "third");
+    im_reply_destroy (&reply);
+    im_fields_destroy (&body);
+    zmsg_t *ids = s_server_ids (f);
+    assert_int_equal (zmsg_size (ids), 4);
+    const char *expected [] = { "(one frame)", "first", "second", "third" };
+    for (size_t index = 0; index < 4; index++) {
+        char *id = zmsg_popstr (ids);
+        assert_string_equal (id, expected [index]);
+        zstr_free (&id);
+    }
+    zmsg_destroy (&ids);
+}
+
+static void
 test_call_times_out_with_a_reason (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -601,6 +651,9 @@ main (void)
             test_call_returns_the_matching_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_call_keeps_items_raw_when_asked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_call_falls_back_to_four_frames_for_an_older_broker,
+            s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_call_asks_again_after_an_unknown_outcome, s_setup,
             s_teardown),
