@@ -119,6 +119,29 @@ imw_channel_t *
                            const char *from, uint32_t connect_ms,
                            uint32_t timeout_ms);
 
+//  What every network channel holds (imw_channel_net.c)
+typedef struct {
+    char *url;                          //  Receiver or SMTP server, owned
+    char *extra;                        //  Webhook: the secret; email: the
+                                        //  sender; chat: NULL. Owned,
+                                        //  wiped before it is freed
+    uint32_t connect_ms;                //  Connect timeout
+    uint32_t timeout_ms;                //  Whole-call timeout
+} imw_channel_net_t;
+
+//  Makes a network channel of ops with an imw_channel_net_t state
+//  holding copies of url and extra (may be NULL); ops->destroy_fn must
+//  be imw_channel_net_destroy. Returns NULL when out of memory or when
+//  libcurl cannot start.
+imw_channel_t *
+    imw_channel_net_new (const char *name, const imw_channel_ops_t *ops,
+                         const char *url, const char *extra,
+                         uint32_t connect_ms, uint32_t timeout_ms);
+
+//  Destroys an imw_channel_net_t state (a destroy_fn)
+void
+    imw_channel_net_destroy (void **state_p);
+
 //  POSTs size bytes of JSON body to url with headers (NULL-terminated
 //  "Name: value" lines), within connect_ms to connect and timeout_ms in
 //  all, and fills result: delivered on a 2xx answer only; a 5xx, 408,

@@ -7,20 +7,13 @@
     policy should hold the URL of a hook made for imq alone.
 */
 #include "imw_classes.h"
-#include <curl/curl.h>
 #include <jansson.h>
-
-typedef struct {
-    char *url;                          //  Incoming webhook, owned
-    uint32_t connect_ms;                //  Connect timeout
-    uint32_t timeout_ms;                //  Whole-call timeout
-} s_chat_t;
 
 static int
 s_send (void *state, const imw_notification_t *notification,
         imw_channel_result_t *result)
 {
-    s_chat_t *self = (s_chat_t *) state;
+    imw_channel_net_t *self = (imw_channel_net_t *) state;
     char headline [600];
     imw_channel_headline (notification, headline, sizeof headline);
     char *text = zsys_sprintf ("%s (for %s)", headline,
@@ -38,22 +31,10 @@ s_send (void *state, const imw_notification_t *notification,
     return rc;
 }
 
-static void
-s_destroy (void **state_p)
-{
-    s_chat_t *self = (s_chat_t *) *state_p;
-    if (self) {
-        free (self->url);
-        free (self);
-        curl_global_cleanup ();
-        *state_p = NULL;
-    }
-}
-
 static const imw_channel_ops_t s_ops = {
     .type = "chat",
     .send_fn = s_send,
-    .destroy_fn = s_destroy,
+    .destroy_fn = imw_channel_net_destroy,
 };
 
 imw_channel_t *
@@ -61,21 +42,6 @@ imw_channel_chat_new (const char *name, const char *url, uint32_t connect_ms,
                       uint32_t timeout_ms)
 {
     assert (name && url);
-    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return NULL;
-    s_chat_t *self = (s_chat_t *) calloc (1, sizeof (s_chat_t));
-    if (self) {
-        self->url = strdup (url);
-        self->connect_ms = connect_ms;
-        self->timeout_ms = timeout_ms;
-    }
-    void *state = self;
-    if (!self || !self->url) {
-        if (self)
-            s_destroy (&state);
-        else
-            curl_global_cleanup ();
-        return NULL;
-    }
-    return imw_channel_new (name, &s_ops, &state);
+    return imw_channel_net_new (name, &s_ops, url, NULL, connect_ms,
+                                timeout_ms);
 }

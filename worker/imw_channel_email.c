@@ -10,13 +10,6 @@
 #include "imw_classes.h"
 #include <curl/curl.h>
 
-typedef struct {
-    char *url;                          //  smtp(s)://host:port, owned
-    char *from;                         //  Envelope and From, owned
-    uint32_t connect_ms;                //  Connect timeout
-    uint32_t timeout_ms;                //  Whole-call timeout
-} s_email_t;
-
 //  The message being read by libcurl
 typedef struct {
     const char *text;                   //  Whole message, borrowed
@@ -40,9 +33,9 @@ static int
 s_send (void *state, const imw_notification_t *notification,
         imw_channel_result_t *result)
 {
-    s_email_t *self = (s_email_t *) state;
+    imw_channel_net_t *self = (imw_channel_net_t *) state;
     im_strlcpy (result->target, self->url, sizeof result->target);
-    char *message = imw_mail_build (notification, self->from,
+    char *message = imw_mail_build (notification, self->extra,
                                     (int64_t) zclock_time ());
     if (!message) {
         snprintf (result->reason, sizeof result->reason, "cannot build the "
@@ -53,7 +46,7 @@ s_send (void *state, const imw_notification_t *notification,
     char to [IM_NOTIFY_URL_MAX + 2];
     snprintf (to, sizeof to, "<%s>", notification->address);
     char from [IM_NOTIFY_URL_MAX + 2];
-    snprintf (from, sizeof from, "<%s>", self->from);
+    snprintf (from, sizeof from, "<%s>", self->extra);
     CURL *curl = curl_easy_init ();
     struct curl_slist *rcpt = curl_slist_append (NULL, to);
     if (!curl || !rcpt) {
@@ -101,23 +94,10 @@ s_send (void *state, const imw_notification_t *notification,
     return 0;
 }
 
-static void
-s_destroy (void **state_p)
-{
-    s_email_t *self = (s_email_t *) *state_p;
-    if (self) {
-        free (self->url);
-        free (self->from);
-        free (self);
-        curl_global_cleanup ();
-        *state_p = NULL;
-    }
-}
-
 static const imw_channel_ops_t s_ops = {
     .type = "email",
     .send_fn = s_send,
-    .destroy_fn = s_destroy,
+    .destroy_fn = imw_channel_net_destroy,
 };
 
 imw_channel_t *
@@ -125,22 +105,6 @@ imw_channel_email_new (const char *name, const char *url, const char *from,
                        uint32_t connect_ms, uint32_t timeout_ms)
 {
     assert (name && url && from);
-    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return NULL;
-    s_email_t *self = (s_email_t *) calloc (1, sizeof (s_email_t));
-    if (self) {
-        self->url = strdup (url);
-        self->from = strdup (from);
-        self->connect_ms = connect_ms;
-        self->timeout_ms = timeout_ms;
-    }
-    void *state = self;
-    if (!self || !self->url || !self->from) {
-        if (self)
-            s_destroy (&state);
-        else
-            curl_global_cleanup ();
-        return NULL;
-    }
-    return imw_channel_new (name, &s_ops, &state);
+    return imw_channel_net_new (name, &s_ops, url, from, connect_ms,
+                                timeout_ms);
 }

@@ -13,15 +13,7 @@
     from its environment) and never leaves the process.
 */
 #include "imw_classes.h"
-#include <curl/curl.h>
 #include <jansson.h>
-
-typedef struct {
-    char *url;                          //  Receiver, owned
-    char *secret;                       //  whsec_..., owned
-    uint32_t connect_ms;                //  Connect timeout
-    uint32_t timeout_ms;                //  Whole-call timeout
-} s_webhook_t;
 
 //  Builds the JSON body of notification; returns it (the caller frees)
 //  or NULL when out of memory
@@ -58,13 +50,13 @@ static int
 s_send (void *state, const imw_notification_t *notification,
         imw_channel_result_t *result)
 {
-    s_webhook_t *self = (s_webhook_t *) state;
+    imw_channel_net_t *self = (imw_channel_net_t *) state;
     char *body = imw_channel_webhook_body (notification);
     if (!body)
         return IM_ENOMEM;
     int64_t now = (int64_t) (zclock_time () / 1000);
     char signature [IMW_WEBHOOK_SIGNATURE_MAX];
-    int rc = imw_webhook_sign (self->secret, notification->delivery_id, now,
+    int rc = imw_webhook_sign (self->extra, notification->delivery_id, now,
                                body, strlen (body), signature);
     if (rc) {
         free (body);
@@ -88,26 +80,10 @@ s_send (void *state, const imw_notification_t *notification,
     return rc;
 }
 
-static void
-s_destroy (void **state_p)
-{
-    s_webhook_t *self = (s_webhook_t *) *state_p;
-    if (self) {
-        free (self->url);
-        if (self->secret) {
-            memset (self->secret, 0, strlen (self->secret));
-            free (self->secret);
-        }
-        free (self);
-        curl_global_cleanup ();
-        *state_p = NULL;
-    }
-}
-
 static const imw_channel_ops_t s_ops = {
     .type = "webhook",
     .send_fn = s_send,
-    .destroy_fn = s_destroy,
+    .destroy_fn = imw_channel_net_destroy,
 };
 
 imw_channel_t *
@@ -122,22 +98,6 @@ imw_channel_webhook_new (const char *name, const char *url,
                     "base64", name);
         return NULL;
     }
-    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return NULL;
-    s_webhook_t *self = (s_webhook_t *) calloc (1, sizeof (s_webhook_t));
-    if (self) {
-        self->url = strdup (url);
-        self->secret = strdup (secret);
-        self->connect_ms = connect_ms;
-        self->timeout_ms = timeout_ms;
-    }
-    void *state = self;
-    if (!self || !self->url || !self->secret) {
-        if (self)
-            s_destroy (&state);
-        else
-            curl_global_cleanup ();
-        return NULL;
-    }
-    return imw_channel_new (name, &s_ops, &state);
+    return imw_channel_net_new (name, &s_ops, url, secret, connect_ms,
+                                timeout_ms);
 }
