@@ -85,7 +85,7 @@ s_send (void *state, const imw_notification_t *notification,
         //  not change its mind. The rest (4xx, lost or timed out
         //  connections) may pass later.
         result->retryable = !(reply >= 500 && reply < 600);
-        snprintf (result->reason, sizeof result->reason, "SMTP %ld: %s",
+        snprintf (result->reason, sizeof result->reason, "SMTP %ld: %.200s",
                   reply, *error ? error : curl_easy_strerror (code));
     }
     curl_slist_free_all (rcpt);

@@ -74,7 +74,7 @@ imw_channel_http_post (const char *url, const char *const *headers,
     result->status = (int) status;
     if (code != CURLE_OK) {
         result->retryable = true;
-        snprintf (result->reason, sizeof result->reason, "%s",
+        snprintf (result->reason, sizeof result->reason, "%.200s",
                   *error ? error : curl_easy_strerror (code));
     }
     else

@@ -133,3 +133,64 @@ imw_channels_pick (const im_policy_t *policy, const char *recipient,
         names->names_n = 1;
     }
 }
+
+bool
+imw_channels_urgent (const char *reason, int priority, bool request)
+{
+    if (request)
+        return false;
+    return (priority >= 1 && priority <= 2) || streq (reason, "breached")
+        || streq (reason, "escalated") || streq (reason, "major-declared")
+        || streq (reason, "major-resolved") || streq (reason, "commander")
+        || streq (reason, "update-due");
+}
+
+int
+imw_channels_deliver (imw_channels_t *self, const im_event_t *event,
+                      const char *action, const char *channel_name,
+                      imw_notification_t *notification, imw_output_t *out)
+{
+    assert (self && event && action && channel_name && notification && out);
+    imw_channel_t *channel = imw_channels_get (self, channel_name);
+    if (!channel) {
+        zsys_warning ("notifier: seq %" PRIu64 ": %s: channel %s is not "
+                      "there (see above), will retry", event->seq,
+                      notification->recipient, channel_name);
+        return IM_EIO;
+    }
+    char request_id [IM_REQUEST_ID_MAX];
+    snprintf (request_id, sizeof request_id, "notifier:%" PRIu64 ":%.90s",
+              event->seq, action);
+    //  The same on every try and in every process: what a receiver
+    //  deduplicates on
+    char delivery_id [IMW_CHANNEL_ID_MAX];
+    snprintf (delivery_id, sizeof delivery_id, "imq-%" PRIu64 "-%016" PRIx64,
+              event->seq, imw_sink_hash (request_id));
+    notification->request_id = request_id;
+    notification->delivery_id = delivery_id;
+    imw_channel_result_t result;
+    int rc = imw_channel_send (channel, notification, &result);
+    notification->request_id = NULL;    //  Both were this frame's
+    notification->delivery_id = NULL;
+    if (rc)
+        return rc;
+    if (!result.delivered) {
+        zsys_warning ("notifier: seq %" PRIu64 ": %s via %s (%s): not "
+                      "delivered: %s%s, will retry", event->seq,
+                      notification->recipient, channel_name, result.target,
+                      result.reason, result.retryable
+                      ? "" : " (refused: a retry is unlikely to help)");
+        return IM_EIO;
+    }
+    im_fields_t *args = imw_output_add (out, "NOTIFY", event->incident,
+                                        action);
+    if (!args
+    ||  im_fields_set_str (args, IM_KEY_RECIPIENT, notification->recipient)
+    ||  im_fields_set_str (args, IM_KEY_CHANNEL, channel_name)
+    ||  im_fields_set_str (args, IM_KEY_REASON, notification->reason)
+    ||  im_fields_set_int (args, IM_KEY_ABOUT_SEQ, (int64_t) event->seq)
+    ||  im_fields_set_str (args, IM_KEY_TARGET, result.target)
+    ||  im_fields_set_str (args, IM_KEY_RESULT, result.reason))
+        return IM_ENOMEM;
+    return 0;
+}

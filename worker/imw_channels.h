@@ -13,8 +13,10 @@
 #ifndef IMW_CHANNELS_H_INCLUDED
 #define IMW_CHANNELS_H_INCLUDED
 
+#include "im_event.h"
 #include "im_policy.h"
 #include "imw_channel.h"
+#include "imw_output.h"
 
 typedef struct _imw_channels_t imw_channels_t;
 
@@ -46,5 +48,22 @@ void
     imw_channels_pick (const im_policy_t *policy, const char *recipient,
                        bool high, int64_t ts_ms, im_notify_names_t *names,
                        const im_notify_person_t **person_p);
+
+//  True when reason, about an incident at priority (0: not known), is
+//  high urgency: pages (breaches, escalations, major incidents) and
+//  news of P1 and P2. A service request is never high.
+bool
+    imw_channels_urgent (const char *reason, int priority, bool request);
+
+//  Sends notification (its request and delivery ids are filled here,
+//  from event's seq and action) through the channel named channel_name
+//  and, only when it was delivered, appends its NOTIFY under action to
+//  out. Returns 0; IM_EIO when it was not delivered or the channel is
+//  not there (logged with the reason); IM_ENOMEM.
+int
+    imw_channels_deliver (imw_channels_t *self, const im_event_t *event,
+                          const char *action, const char *channel_name,
+                          imw_notification_t *notification,
+                          imw_output_t *out);
 
 #endif

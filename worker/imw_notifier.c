@@ -40,6 +40,8 @@ struct _imw_notifier_t {
     imw_channels_t *channels;           //  File and policy channels, owned
     im_client_t *query;                 //  For GET, borrowed, or NULL
     zhashx_t *incidents;                //  "id" -> s_incident_t, owned
+    bool undelivered;                   //  A channel failed in this
+                                        //  event: handle it again
 };
 
 static void
@@ -199,73 +201,11 @@ s_lookup (imw_notifier_t *self, uint64_t incident, s_incident_t **entry_p)
     return s_fetch (self, incident, entry);
 }
 
-//  True when reason, about an incident at priority, is high urgency:
-//  pages (breaches, escalations, major incidents) and P1/P2 news. A
-//  service request is never high.
-static bool
-s_high (const char *reason, int priority, bool request)
-{
-    if (request)
-        return false;
-    return (priority >= 1 && priority <= 2) || streq (reason, "breached")
-        || streq (reason, "escalated") || streq (reason, "major-declared")
-        || streq (reason, "major-resolved") || streq (reason, "commander")
-        || streq (reason, "update-due");
-}
-
-//  Sends one notification through one channel and, when it was
-//  delivered, appends its NOTIFY. Returns 0, IM_EIO when it was not
-//  delivered (logged; the event is handled again later), IM_ENOMEM.
-static int
-s_deliver (imw_notifier_t *self, const im_event_t *event,
-           const char *action, const char *channel_name,
-           imw_notification_t *notification, imw_output_t *out)
-{
-    imw_channel_t *channel = imw_channels_get (self->channels, channel_name);
-    if (!channel) {
-        zsys_warning ("notifier: seq %" PRIu64 ": %s: channel %s is not "
-                      "there (see above), will retry", event->seq,
-                      notification->recipient, channel_name);
-        return IM_EIO;
-    }
-    char request_id [IM_REQUEST_ID_MAX];
-    snprintf (request_id, sizeof request_id, "notifier:%" PRIu64 ":%.90s",
-              event->seq, action);
-    //  The same on every try and in every process: what a receiver
-    //  deduplicates on
-    char delivery_id [IMW_CHANNEL_ID_MAX];
-    snprintf (delivery_id, sizeof delivery_id, "imq-%" PRIu64 "-%016" PRIx64,
-              event->seq, imw_sink_hash (request_id));
-    notification->request_id = request_id;
-    notification->delivery_id = delivery_id;
-    imw_channel_result_t result;
-    int rc = imw_channel_send (channel, notification, &result);
-    if (rc)
-        return rc;
-    if (!result.delivered) {
-        zsys_warning ("notifier: seq %" PRIu64 ": %s via %s (%s): not "
-                      "delivered: %s%s", event->seq, notification->recipient,
-                      channel_name, result.target, result.reason,
-                      result.retryable ? ", will retry" : "");
-        return IM_EIO;
-    }
-    im_fields_t *args = imw_output_add (out, "NOTIFY", event->incident,
-                                        action);
-    if (!args
-    ||  im_fields_set_str (args, IM_KEY_RECIPIENT, notification->recipient)
-    ||  im_fields_set_str (args, IM_KEY_CHANNEL, channel_name)
-    ||  im_fields_set_str (args, IM_KEY_REASON, notification->reason)
-    ||  im_fields_set_int (args, IM_KEY_ABOUT_SEQ, (int64_t) event->seq)
-    ||  im_fields_set_str (args, IM_KEY_TARGET, result.target)
-    ||  im_fields_set_str (args, IM_KEY_RESULT, result.reason))
-        return IM_ENOMEM;
-    return 0;
-}
-
 //  Tells recipient through each of their channels for the urgency and
 //  the hour, and appends a NOTIFY for each delivery; a recipient and
 //  channel already told about this event in this output is skipped.
-//  Every channel is tried even when one fails; then IM_EIO.
+//  A channel that fails sets self->undelivered and the others are still
+//  tried, so one receiver that is down delays nobody else's news.
 static int
 s_notify (imw_notifier_t *self, const im_event_t *event,
           const char *recipient, const char *reason,
@@ -278,7 +218,7 @@ s_notify (imw_notifier_t *self, const im_event_t *event,
         return rc;
     bool request = entry && entry->request;
     int priority = entry ? entry->priority : 0;
-    bool high = s_high (reason, priority, request);
+    bool high = imw_channels_urgent (reason, priority, request);
     im_notify_names_t names;
     const im_notify_person_t *person = NULL;
     imw_channels_pick (self->policy, recipient, high, (int64_t) event->ts_ms,
@@ -295,7 +235,6 @@ s_notify (imw_notifier_t *self, const im_event_t *event,
         .ts_ms = (int64_t) event->ts_ms,
         .high = high,
     };
-    int failed = 0;
     for (size_t index = 0; rc == 0 && index < names.names_n; index++) {
         const char *channel = names.names [index];
         //  The file channel keeps the action it always had, so a log
@@ -314,14 +253,14 @@ s_notify (imw_notifier_t *self, const im_event_t *event,
         free (key);
         if (imw_output_find (out, action) >= 0)
             continue;
-        int sent = s_deliver (self, event, action, channel, &notification,
-                              out);
+        int sent = imw_channels_deliver (self->channels, event, action,
+                                         channel, &notification, out);
         if (sent == IM_EIO)
-            failed = sent;
+            self->undelivered = true;
         else
             rc = sent;
     }
-    return rc ? rc : failed;
+    return rc;
 }
 
 //  Notifies the assignee: the agent, else the group
@@ -331,8 +270,7 @@ s_notify_assignee (imw_notifier_t *self, const im_event_t *event,
                    imw_output_t *out)
 {
     if (*entry->agent)
-        return s_notify (self, event, entry->agent, reason, entry,
-                         out);
+        return s_notify (self, event, entry->agent, reason, entry, out);
     if (!*entry->group)
         return 0;
     size_t size = strlen (entry->group) + 7;
@@ -355,6 +293,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     int rc = 0;
     if (!payload)
         return IM_EINVAL;
+    self->undelivered = false;
     if (event->type == IM_EV_OPENED) {
         entry = s_entry (self, event->incident);
         if (!entry
@@ -493,6 +432,9 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         snprintf (key, sizeof key, "%" PRIu64, event->incident);
         zhashx_delete (self->incidents, key);
     }
+    //  What was delivered is recorded when the event comes again
+    if (rc == 0 && self->undelivered)
+        rc = IM_EIO;
     return rc;
 }
 
