@@ -52,8 +52,9 @@ int
     imw_notifier_start (imw_notifier_t *self, im_client_t *query);
 
 //  Handles one event as in the table above. Returns 0; IM_EIO when a
-//  channel did not deliver (every channel was tried), or IM_ETIMEOUT / IM_EBUSY when the
-//  projection could not be fetched (call again later); IM_ENOMEM.
+//  channel did not deliver (every channel was tried), or IM_ETIMEOUT /
+//  IM_EBUSY when the projection could not be fetched (call again
+//  later); IM_ENOMEM.
 int
     imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
                          imw_output_t *out);

@@ -264,6 +264,13 @@ test_policy_rules (void **state)
     assert_null (person);
     assert_string_equal (names.names [0], "file");
     free (policy);
+    //  Urgency: pages and P1/P2 news are high, a request never is
+    assert_true (imw_channels_urgent ("assigned", 2, false));
+    assert_false (imw_channels_urgent ("assigned", 3, false));
+    assert_false (imw_channels_urgent ("assigned", 0, false));
+    assert_true (imw_channels_urgent ("breached", 4, false));
+    assert_true (imw_channels_urgent ("major-declared", 0, false));
+    assert_false (imw_channels_urgent ("breached", 1, true));
 }
 
 //  Parses text and checks that it fails with every needle in errbuf
