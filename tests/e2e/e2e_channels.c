@@ -23,6 +23,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "im_classes.h"
 #include "im_harness.h"
@@ -63,6 +66,23 @@ static bool
 s_exists (void *arg)
 {
     return access ((const char *) arg, F_OK) == 0;
+}
+
+//  True when something accepts TCP connections on 127.0.0.1:*port
+static bool
+s_listening (void *arg)
+{
+    uint16_t port = (uint16_t) *(int *) arg;
+    struct sockaddr_in address = { .sin_family = AF_INET,
+                                   .sin_port = htons (port) };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool open = connect (fd, (struct sockaddr *) &address,
+                         sizeof address) == 0;
+    close (fd);
+    return open;
 }
 
 //  Sets the receiver's answer: "200", "500" or "hang"
@@ -217,10 +237,9 @@ s_setup (void **state)
                              "-c", "aiosmtpd.handlers.Mailbox",
                              self->maildir, NULL };
     assert_true (imh_start_command (self->harness, "smtpd", smtpd) >= 0);
-    //  The maildir is made when the handler starts; then it listens
-    char made [IMH_PATH_MAX + 8];
-    snprintf (made, sizeof made, "%s/new", self->maildir);
-    assert_true (imh_wait_for (s_exists, made, WAIT_MS));
+    //  Listening before the notifier starts: a refused first try would
+    //  be retried, and send the webhook twice
+    assert_true (imh_wait_for (s_listening, &ports [1], WAIT_MS));
 
     //  The node's file ends with its notifier section: the channels and
     //  people go on in it, so every notifier (a restarted one too)
