@@ -92,6 +92,7 @@ s_check_policy (struct fy_diag *diag, struct fy_node *root,
                               "target");
     im_config_check_sla (diag, root, policy);
     im_config_check_escalations (diag, root, policy);
+    im_config_check_notify (diag, root, policy);
     at = s_find (root, "notifier", "business_hours");
     if (at && (policy->hours_start_ms >= policy->hours_end_ms
                || policy->hours_end_ms > 86400000))

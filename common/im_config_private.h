@@ -167,6 +167,13 @@ void
                              struct fy_node *key, struct fy_node *value,
                              im_policy_t *policy);
 
+//  Checks notifier.channels and notifier.people (im_config_notify.c):
+//  types and URLs, secrets named not given, people's channels, quiet
+//  hours and zones
+void
+    im_config_check_notify (struct fy_diag *diag, struct fy_node *root,
+                            const im_policy_t *policy);
+
 //  Checks what involves more than one key of the text at root: of the
 //  node's settings unless config is NULL (a replicated policy), and of
 //  the policy; derives the default notifier sink from the data

@@ -58,7 +58,11 @@ typedef enum {
     FIELD_USERS,                        //  A level's users
     FIELD_TARGET_GROUPS,                //  A level's groups
     FIELD_SCHEDULES,                    //  A level's schedules
-    FIELD_OVERRIDES                     //  sla.overrides
+    FIELD_OVERRIDES,                    //  sla.overrides
+    FIELD_URL,                          //  char [IM_NOTIFY_URL_MAX]
+    FIELD_CHANNEL_NAMES,                //  im_notify_names_t
+    FIELD_CHANNELS,                     //  notifier.channels
+    FIELD_PEOPLE                        //  notifier.people
 } field_kind_t;
 
 //  One key of a mapping; a table of them ends with a NULL key
@@ -256,12 +260,42 @@ static const im_config_field_t s_hours [] = {
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
+#define S_CHAN(member) offsetof (im_notify_channel_t, member)
+
+//  One of notifier.channels (im_config_notify.c checks it whole)
+static const im_config_field_t s_channel [] = {
+    { "name", FIELD_NAME, S_CHAN (name), 0, 0, NULL },
+    { "type", FIELD_NAME, S_CHAN (type), 0, 0, NULL },
+    { "url", FIELD_URL, S_CHAN (url), 0, 0, NULL },
+    { "secret", FIELD_NAME, S_CHAN (secret), 0, 0, NULL },
+    { "from", FIELD_URL, S_CHAN (from), 0, 0, NULL },
+    { "connect_timeout", FIELD_MS32, S_CHAN (connect_timeout_ms), 1,
+      600000, NULL },
+    { "timeout", FIELD_MS32, S_CHAN (timeout_ms), 1, 600000, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
+#define S_PERSON(member) offsetof (im_notify_person_t, member)
+
+//  One of notifier.people
+static const im_config_field_t s_person [] = {
+    { "name", FIELD_NAME, S_PERSON (name), 0, 0, NULL },
+    { "email", FIELD_URL, S_PERSON (email), 0, 0, NULL },
+    { "high", FIELD_CHANNEL_NAMES, S_PERSON (high), 0, 0, NULL },
+    { "low", FIELD_CHANNEL_NAMES, S_PERSON (low), 0, 0, NULL },
+    { "quiet", FIELD_NAME, S_PERSON (quiet), 0, 0, NULL },
+    { "zone", FIELD_NAME, S_PERSON (zone), 0, 0, NULL },
+    { NULL, FIELD_SECTION, 0, 0, 0, NULL }
+};
+
 //  A node's file: the sink is the node's, the rest its workers' policy
 static const im_config_field_t s_notifier [] = {
     { "sink", FIELD_PATH, S_FILE (config.sink_dir), 0, 0, NULL },
     { "breach_recipients", FIELD_RECIPIENTS, S_FILE (policy), 0, 0, NULL },
     { "business_hours", FIELD_SECTION, S_FILE (policy), 0, 0, s_hours },
     { "broadcast", FIELD_NAME, S_FILE (policy.broadcast), 0, 0, NULL },
+    { "channels", FIELD_CHANNELS, S_FILE (policy.notify), 0, 0, NULL },
+    { "people", FIELD_PEOPLE, S_FILE (policy.notify), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -306,6 +340,8 @@ static const im_config_field_t s_policy_notifier [] = {
     { "breach_recipients", FIELD_RECIPIENTS, 0, 0, 0, NULL },
     { "business_hours", FIELD_SECTION, 0, 0, 0, s_hours },
     { "broadcast", FIELD_NAME, S_POL (broadcast), 0, 0, NULL },
+    { "channels", FIELD_CHANNELS, S_POL (notify), 0, 0, NULL },
+    { "people", FIELD_PEOPLE, S_POL (notify), 0, 0, NULL },
     { NULL, FIELD_SECTION, 0, 0, 0, NULL }
 };
 
@@ -663,6 +699,31 @@ s_field (struct fy_diag *diag, const char *name, const im_config_field_t *field,
                                  &policy->overrides_n, s_override_item,
                                  policy);
             break;
+        case FIELD_URL:
+            im_config_yaml_scalar (diag, name, key, value, target,
+                                   IM_NOTIFY_URL_MAX);
+            break;
+        case FIELD_CHANNEL_NAMES: {
+            im_notify_names_t *names = (im_notify_names_t *) (void *) target;
+            im_config_read_names (diag, name, key, value, names->names,
+                                  IM_NOTIFY_CHANNELS_MAX, &names->names_n,
+                                  false);
+            break;
+        }
+        case FIELD_CHANNELS: {
+            im_notify_rules_t *rules = (im_notify_rules_t *) (void *) target;
+            rules->channels_n = im_config_read_entries (
+                diag, name, key, value, s_channel, rules->channels,
+                sizeof (im_notify_channel_t), IM_NOTIFY_CHANNELS_MAX);
+            break;
+        }
+        case FIELD_PEOPLE: {
+            im_notify_rules_t *rules = (im_notify_rules_t *) (void *) target;
+            rules->people_n = im_config_read_entries (
+                diag, name, key, value, s_person, rules->people,
+                sizeof (im_notify_person_t), IM_NOTIFY_PEOPLE_MAX);
+            break;
+        }
         case FIELD_ROUTES: {
             im_policy_group_t *group = (im_policy_group_t *) base;
             im_config_read_names (diag, name, key, value, group->routes,

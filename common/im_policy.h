@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "im_calendar.h"
+#include "im_notify_rules.h"
 
 #define IM_POLICY_NAME_MAX          64      //  Names, with the NUL
 #define IM_POLICY_CATEGORIES_MAX    64
@@ -230,6 +231,7 @@ typedef struct {
     size_t breach_recipients_n;     //  How many
     char breach_recipients [IM_POLICY_RECIPIENTS_MAX][IM_POLICY_NAME_MAX];
                                     //  Told of every breach
+    im_notify_rules_t notify;       //  notifier.channels and .people
 } im_policy_t;
 
 //  Roles the state machine checks (docs/protocol.md section 3.6)

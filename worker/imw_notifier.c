@@ -10,10 +10,13 @@
     nobody outside business hours (notifier.business_hours, Monday to
     Friday, UTC).
 
-    Notifications are side effects outside the log, so they are made
-    idempotent at the sink (imw_sink scans before it appends) and then
-    recorded with a command whose request id is derived from the event,
-    so neither the file nor the log gets a second entry on redelivery.
+    Notifications are side effects outside the log. Each goes through
+    the recipient's channels (imw_channels) and is recorded with a
+    command whose request id is derived from the event, only after the
+    channel delivered, so the log never gets a second entry on
+    redelivery. The file channel scans before it appends; the others
+    send a delivery id derived from the same request id (webhook-id,
+    Message-ID) so their receivers can drop a copy sent again.
 */
 #include "imw_classes.h"
 
@@ -28,14 +31,17 @@ typedef struct {
     char *reporters;                    //  Reporters of merged duplicates,
                                         //  comma-separated, owned, or ""
     bool request;                       //  A service request
+    int priority;                       //  1..5, 0 not known yet
     bool known;                         //  Filled from opened or GET
 } s_incident_t;
 
 struct _imw_notifier_t {
     const im_policy_t *policy;          //  Recipients and hours, borrowed
-    imw_sink_t *sink;                   //  The file channel, owned
+    imw_channels_t *channels;           //  File and policy channels, owned
     im_client_t *query;                 //  For GET, borrowed, or NULL
     zhashx_t *incidents;                //  "id" -> s_incident_t, owned
+    bool undelivered;                   //  A channel failed in this
+                                        //  event: handle it again
 };
 
 static void
@@ -74,9 +80,9 @@ imw_notifier_new (const im_config_t *config, const im_policy_t *policy)
     if (!self)
         return NULL;
     self->policy = policy;
-    self->sink = imw_sink_new (config->sink_dir);
+    self->channels = imw_channels_new (config->sink_dir);
     self->incidents = zhashx_new ();
-    if (!self->sink || !self->incidents) {
+    if (!self->channels || !self->incidents) {
         imw_notifier_destroy (&self);
         return NULL;
     }
@@ -91,7 +97,7 @@ imw_notifier_destroy (imw_notifier_t **self_p)
     if (*self_p) {
         imw_notifier_t *self = *self_p;
         zhashx_destroy (&self->incidents);
-        imw_sink_destroy (&self->sink);
+        imw_channels_destroy (&self->channels);
         free (self);
         *self_p = NULL;
     }
@@ -169,6 +175,8 @@ s_fetch (imw_notifier_t *self, uint64_t incident, s_incident_t *entry)
                                                   ""), "request");
         entry->major = streq (im_fields_str_or (incident_fields, IM_KEY_MAJOR,
                                                 ""), "declared");
+        entry->priority = (int) im_fields_int_or (incident_fields,
+                                                  IM_KEY_PRIORITY, 0);
     }
     else                            //  404 and the like: nobody to tell
         zsys_warning ("notifier: GET %" PRIu64 " answered %d", incident,
@@ -193,43 +201,66 @@ s_lookup (imw_notifier_t *self, uint64_t incident, s_incident_t **entry_p)
     return s_fetch (self, incident, entry);
 }
 
-//  Writes one notification and appends its NOTIFY; a recipient already
-//  told about this event in this output is skipped
+//  Tells recipient through each of their channels for the urgency and
+//  the hour, and appends a NOTIFY for each delivery; a recipient and
+//  channel already told about this event in this output is skipped.
+//  A channel that fails sets self->undelivered and the others are still
+//  tried, so one receiver that is down delays nobody else's news.
 static int
 s_notify (imw_notifier_t *self, const im_event_t *event,
-          const char *recipient, const char *reason, const char *title,
-          imw_output_t *out)
+          const char *recipient, const char *reason,
+          const s_incident_t *entry, imw_output_t *out)
 {
     if (!recipient || !*recipient)
         return 0;
-    char action [IM_REQUEST_ID_MAX];
-    if (strlen (recipient) <= IMW_NOTIFIER_ACTION_MAX)
-        snprintf (action, sizeof action, "notify:%s", recipient);
-    else
-        snprintf (action, sizeof action, "notify:#%016" PRIx64,
-                  imw_sink_hash (recipient));
-    if (imw_output_find (out, action) >= 0)
-        return 0;
-    char path [IM_CONFIG_PATH_MAX + IMW_SINK_NAME_MAX];
-    bool written = false;
-    int rc = imw_sink_write (self->sink, recipient, event->incident, reason,
-                             event->seq, title ? title : "", path,
-                             sizeof path, &written);
+    int rc = imw_channels_sync (self->channels, self->policy);
     if (rc)
-        return rc == IM_ENOMEM ? rc : IM_EIO;
-    if (!written)
-        zsys_info ("notifier: seq %" PRIu64 " already written for %s",
-                   event->seq, recipient);
-    im_fields_t *args = imw_output_add (out, "NOTIFY", event->incident,
-                                        action);
-    if (!args
-    ||  im_fields_set_str (args, IM_KEY_RECIPIENT, recipient)
-    ||  im_fields_set_str (args, IM_KEY_CHANNEL, "file")
-    ||  im_fields_set_str (args, IM_KEY_REASON, reason)
-    ||  im_fields_set_int (args, IM_KEY_ABOUT_SEQ, (int64_t) event->seq)
-    ||  im_fields_set_str (args, IM_KEY_TARGET, path))
-        return IM_ENOMEM;
-    return 0;
+        return rc;
+    bool request = entry && entry->request;
+    int priority = entry ? entry->priority : 0;
+    bool high = imw_channels_urgent (reason, priority, request);
+    im_notify_names_t names;
+    const im_notify_person_t *person = NULL;
+    imw_channels_pick (self->policy, recipient, high, (int64_t) event->ts_ms,
+                       &names, &person);
+    imw_notification_t notification = {
+        .recipient = recipient,
+        .address = person ? person->email : "",
+        .incident = event->incident,
+        .priority = priority,
+        .request = request,
+        .title = entry && entry->title ? entry->title : "",
+        .reason = reason,
+        .about_seq = event->seq,
+        .ts_ms = (int64_t) event->ts_ms,
+        .high = high,
+    };
+    for (size_t index = 0; rc == 0 && index < names.names_n; index++) {
+        const char *channel = names.names [index];
+        //  The file channel keeps the action it always had, so a log
+        //  written before channels existed deduplicates the same way
+        char *key = streq (channel, IM_NOTIFY_FILE)
+                  ? strdup (recipient)
+                  : zsys_sprintf ("%s/%s", recipient, channel);
+        if (!key)
+            return IM_ENOMEM;
+        char action [IMW_NOTIFIER_ACTION_MAX + 8];
+        if (strlen (key) <= IMW_NOTIFIER_ACTION_MAX)
+            snprintf (action, sizeof action, "notify:%.80s", key);
+        else
+            snprintf (action, sizeof action, "notify:#%016" PRIx64,
+                      imw_sink_hash (key));
+        free (key);
+        if (imw_output_find (out, action) >= 0)
+            continue;
+        int sent = imw_channels_deliver (self->channels, event, action,
+                                         channel, &notification, out);
+        if (sent == IM_EIO)
+            self->undelivered = true;
+        else
+            rc = sent;
+    }
+    return rc;
 }
 
 //  Notifies the assignee: the agent, else the group
@@ -239,8 +270,7 @@ s_notify_assignee (imw_notifier_t *self, const im_event_t *event,
                    imw_output_t *out)
 {
     if (*entry->agent)
-        return s_notify (self, event, entry->agent, reason, entry->title,
-                         out);
+        return s_notify (self, event, entry->agent, reason, entry, out);
     if (!*entry->group)
         return 0;
     size_t size = strlen (entry->group) + 7;
@@ -248,7 +278,7 @@ s_notify_assignee (imw_notifier_t *self, const im_event_t *event,
     if (!recipient)
         return IM_ENOMEM;
     snprintf (recipient, size, "group:%s", entry->group);
-    int rc = s_notify (self, event, recipient, reason, entry->title, out);
+    int rc = s_notify (self, event, recipient, reason, entry, out);
     free (recipient);
     return rc;
 }
@@ -263,6 +293,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
     int rc = 0;
     if (!payload)
         return IM_EINVAL;
+    self->undelivered = false;
     if (event->type == IM_EV_OPENED) {
         entry = s_entry (self, event->incident);
         if (!entry
@@ -271,7 +302,19 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
             return IM_ENOMEM;
         entry->request = streq (im_fields_str_or (payload, IM_KEY_TYPE, ""),
                                 "request");
+        entry->priority = (int) im_fields_int_or (payload, IM_KEY_PRIORITY,
+                                                  0);
         entry->known = true;
+    }
+    else
+    if (event->type == IM_EV_CLASSIFIED || event->type == IM_EV_PRIORITIZED) {
+        //  Only a cached incident learns it: a miss fetches it when told
+        char key [24];
+        snprintf (key, sizeof key, "%" PRIu64, event->incident);
+        entry = (s_incident_t *) zhashx_lookup (self->incidents, key);
+        if (entry)
+            entry->priority = (int) im_fields_int_or (payload, IM_KEY_PRIORITY,
+                                                      entry->priority);
     }
     else
     if (event->type == IM_EV_CONVERTED) {
@@ -306,7 +349,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
              page && rc == 0 && index < self->policy->breach_recipients_n;
              index++)
             rc = s_notify (self, event, self->policy->breach_recipients [index],
-                           "breached", entry->title, out);
+                           "breached", entry, out);
     }
     else
     if (event->type == IM_EV_ESCALATED
@@ -316,7 +359,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         for (size_t index = 0;
              rc == 0 && index < self->policy->breach_recipients_n; index++)
             rc = s_notify (self, event, self->policy->breach_recipients [index],
-                           "escalated", entry->title, out);
+                           "escalated", entry, out);
     }
     else
     if (event->type == IM_EV_LINKED
@@ -344,12 +387,12 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         if (rc == 0) {
             entry->major = true;
             rc = s_notify (self, event, self->policy->broadcast,
-                           "major-declared", entry->title, out);
+                           "major-declared", entry, out);
         }
         if (rc == 0)
             rc = s_notify (self, event,
                            im_fields_str_or (payload, IM_KEY_COMMANDER, ""),
-                           "commander", entry->title, out);
+                           "commander", entry, out);
     }
     else
     if (event->type == IM_EV_UPDATE_DUE) {
@@ -357,7 +400,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         if (rc == 0)
             rc = s_notify (self, event,
                            im_fields_str_or (payload, IM_KEY_COMMANDER, ""),
-                           "update-due", entry->title, out);
+                           "update-due", entry, out);
     }
     else
     if (event->type == IM_EV_RESOLVED) {
@@ -365,10 +408,10 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         if (rc == 0 && (entry->major || im_fields_int_or (payload, IM_KEY_MAJOR,
                                                           0)))
             rc = s_notify (self, event, self->policy->broadcast,
-                           "major-resolved", entry->title, out);
+                           "major-resolved", entry, out);
         if (rc == 0)
             rc = s_notify (self, event, entry->reporter, "resolved",
-                           entry->title, out);
+                           entry, out);
         const char *next = entry && entry->reporters ? entry->reporters : "";
         while (rc == 0 && *next) {
             const char *comma = strchr (next, ',');
@@ -377,7 +420,7 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
             if (size > 0 && size < sizeof name) {
                 memcpy (name, next, size);
                 name [size] = 0;
-                rc = s_notify (self, event, name, "resolved", entry->title,
+                rc = s_notify (self, event, name, "resolved", entry,
                                out);
             }
             next = comma ? comma + 1 : "";
@@ -389,6 +432,9 @@ imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
         snprintf (key, sizeof key, "%" PRIu64, event->incident);
         zhashx_delete (self->incidents, key);
     }
+    //  What was delivered is recorded when the event comes again
+    if (rc == 0 && self->undelivered)
+        rc = IM_EIO;
     return rc;
 }
 

@@ -5,11 +5,14 @@
                             and every notifier.breach_recipients entry
         incident.resolved   the reporter
 
-    Each notification is a line in the recipient's file (imw_sink, in
-    notifier.sink_dir), written once per (seq, recipient) however often
-    the event is delivered, then recorded with NOTIFY {recipient,
-    channel "file", reason, about_seq, target} and action
-    "notify:<recipient>" (a hash for a very long recipient).
+    Each notification goes through the recipient's channels for its
+    urgency and the hour (imw_channels: notifier.people, else the file
+    channel, a line in notifier.sink_dir), and each delivery is then
+    recorded with NOTIFY {recipient, channel, reason, about_seq, target,
+    result} and action "notify:<recipient>" for the file channel,
+    "notify:<recipient>/<channel>" for the others (a hash when long). A
+    channel that did not deliver records nothing, and the event is
+    handled again (docs/notifications.md).
 
     Who is assigned and who reported comes from a small cache fed by
     incident.opened and incident.assigned; on a miss (a restart, or
@@ -49,8 +52,9 @@ int
     imw_notifier_start (imw_notifier_t *self, im_client_t *query);
 
 //  Handles one event as in the table above. Returns 0; IM_EIO when a
-//  file could not be written, or IM_ETIMEOUT / IM_EBUSY when the
-//  projection could not be fetched (call again later); IM_ENOMEM.
+//  channel did not deliver (every channel was tried), or IM_ETIMEOUT /
+//  IM_EBUSY when the projection could not be fetched (call again
+//  later); IM_ENOMEM.
 int
     imw_notifier_handle (imw_notifier_t *self, const im_event_t *event,
                          imw_output_t *out);

@@ -190,7 +190,8 @@ static const s_arg_t s_notify_args [] = {
     { IM_KEY_CHANNEL, false, true, 1, 32 },
     { IM_KEY_REASON, false, true, 1, 32 },
     { IM_KEY_ABOUT_SEQ, true, true, 0, INT64_MAX },
-    { IM_KEY_TARGET, false, false, 0, 1024 }, { NULL, false, false, 0, 0 } };
+    { IM_KEY_TARGET, false, false, 0, 1024 },
+    { IM_KEY_RESULT, false, false, 0, 255 }, { NULL, false, false, 0, 0 } };
 
 //  Checks args against rules: every key known, types and ranges right,
 //  required ones present. Returns 0 or IM_EINVAL with decision->error set.
