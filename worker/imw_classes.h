@@ -42,6 +42,7 @@
 #include "imw_options.h"
 #include "imw_policy.h"
 #include "imw_calendars.h"
+#include "imw_timers.h"
 #include "imw_worker.h"
 #include "imw_sink.h"
 #include "imw_classifier.h"
