@@ -43,6 +43,7 @@
 #include "imw_policy.h"
 #include "imw_calendars.h"
 #include "imw_timers.h"
+#include "imw_clock.h"
 #include "imw_worker.h"
 #include "imw_sink.h"
 #include "imw_classifier.h"

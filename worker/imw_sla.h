@@ -68,10 +68,13 @@
 #include "imw_output.h"
 #include "imw_role.h"
 #include "imw_calendars.h"
+#include "imw_timers.h"
 
 #define IMW_SLA_GRACE_MS    1000        //  Wait past a deadline, for skew
 #define IMW_SLA_RESPONSE    "response"
 #define IMW_SLA_RESOLUTION  "resolution"
+#define IMW_SLA_CLOSE       "close"
+#define IMW_SLA_UPDATE      "update"
 #define IMW_SLA_WARN_RESPONSE   "warn-response"
 #define IMW_SLA_WARN_RESOLUTION "warn-resolution"
 
@@ -142,9 +145,24 @@ int
                   imw_output_t *out);
 
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
-//  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.
+//  plus IMW_SLA_GRACE_MS is at or before now_ms, earliest first and at
+//  most a few thousand a call (imw_sla_next then says the rest are due).
+//  Returns 0 or IM_ENOMEM.
 int
     imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out);
+
+//  When the tick has work next, wall-clock ms: the earliest deadline of
+//  a clock not sent yet plus IMW_SLA_GRACE_MS, or the next sweep once
+//  started; UINT64_MAX for none. The worker sleeps until then.
+uint64_t
+    imw_sla_next (imw_sla_t *self);
+
+//  Appends the command a due clock sends (imw_sla_fire.c): CLOSE for
+//  close, MAJOR remind for update, SLA-WARN for a warning, else
+//  SLA-BREACH, with the request ids above. timer is borrowed. Returns 0
+//  or IM_ENOMEM.
+int
+    imw_sla_fire (const imw_timer_t *timer, imw_output_t *out);
 
 //  Forgets the clock a breach request id was sent for, once answered
 //  definitively (any status below 500)

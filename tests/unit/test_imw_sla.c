@@ -276,6 +276,40 @@ test_breach_is_sent_once_when_due_passes (void **state)
 }
 
 static void
+test_next_is_the_earliest_deadline_not_sent (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_true (imw_sla_next (f->sla) == UINT64_MAX);
+    //  Every clock of the table is armed by its name, none other
+    uint64_t due = T0 + 1000;
+    for (int clock = 0; im_clock_name (clock); clock++)
+        assert_int_equal (imw_sla_arm (f->sla, 3, im_clock_name (clock),
+                                       due--, 2), 0);
+    assert_int_equal (imw_sla_arm (f->sla, 3, "nonesuch", T0, 2),
+                      IM_EINVAL);
+    assert_int_equal (imw_sla_arm_warning (f->sla, 3, "warn-response", T0,
+                                           2, 256), IM_EINVAL);
+    assert_int_equal (imw_sla_armed (f->sla), IM_CLOCKS);
+    uint64_t earliest = due + 1;
+    assert_true (imw_sla_next (f->sla) == earliest + IMW_SLA_GRACE_MS);
+    //  Equal deadlines of many incidents fire together
+    for (uint64_t incident = 100; incident < 200; incident++)
+        assert_int_equal (imw_sla_arm (f->sla, incident, "response",
+                                       earliest, 1), 0);
+    assert_int_equal (imw_sla_tick (f->sla, earliest + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 101);
+    //  Sent ones wait for their answer and are no longer next
+    assert_true (imw_sla_next (f->sla) == earliest + 1 + IMW_SLA_GRACE_MS);
+    assert_int_equal (imw_sla_armed (f->sla), IM_CLOCKS + 100);
+    imw_sla_disarm (f->sla, 3, "nonesuch");
+    for (int clock = 0; im_clock_name (clock); clock++)
+        imw_sla_disarm (f->sla, 3, im_clock_name (clock));
+    assert_int_equal (imw_sla_armed (f->sla), 100);
+    assert_true (imw_sla_next (f->sla) == UINT64_MAX);
+}
+
+static void
 test_answer_for_an_old_deadline_keeps_the_new_one (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -482,6 +516,7 @@ main (void)
         S_TEST (test_resolved_after_ack_stops_only_resolution),
         S_TEST (test_resolved_unacknowledged_stops_both),
         S_TEST (test_breach_is_sent_once_when_due_passes),
+        S_TEST (test_next_is_the_earliest_deadline_not_sent),
         S_TEST (test_answer_for_an_old_deadline_keeps_the_new_one),
         S_TEST (test_resolved_arms_the_close_clock_and_closes_when_due),
         S_TEST (test_reopened_disarms_the_close_clock),
