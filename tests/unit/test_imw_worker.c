@@ -74,25 +74,16 @@ s_probe_answered (void *state, const char *request_id, int status)
     probe->answered_status = status;
 }
 
-//  The probe's next timer work: its due time while armed
+//  The probe's next timer work: its due time while armed, if it has one
+//  (else it ticks on the interval only)
 static uint64_t
 s_probe_next (void *state)
 {
     probe_t *probe = (probe_t *) state;
-    return probe->tick_armed ? probe->due_ms : UINT64_MAX;
+    return probe->tick_armed && probe->due_ms ? probe->due_ms : UINT64_MAX;
 }
 
 static const imw_role_t s_probe_role = {
-    .name = "probe",
-    .group = "probe",
-    .program = "imq-probe",
-    .handle_fn = s_probe_handle,
-    .tick_fn = s_probe_tick,
-    .answered_fn = s_probe_answered,
-};
-
-//  The probe with a next time, as the SLA timer has
-static const imw_role_t s_clocked_role = {
     .name = "probe",
     .group = "probe",
     .program = "imq-probe",
@@ -462,7 +453,7 @@ test_timer_runs_at_the_time_its_clock_says (void **state)
     uint64_t now_ms = 2000000000000ull;     //  Not the real time
     probe_t probe = { .tick_armed = true, .due_ms = now_ms + 60000 };
     imw_worker_destroy (&f->worker);
-    f->worker = imw_worker_new (&s_clocked_role, &probe, f->options, NULL);
+    f->worker = imw_worker_new (&s_probe_role, &probe, f->options, NULL);
     assert_non_null (f->worker);
     imw_worker_set_clock (f->worker, imw_clock_fixed (&now_ms));
     assert_int_equal (imw_worker_open (f->worker), 0);
