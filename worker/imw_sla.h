@@ -55,7 +55,9 @@
     grace is there because the broker judges "due" by the leader's clock
     and keeps its answer under the request id: a breach sent early by a
     host whose clock runs ahead would be refused for good. At start the
-    running clocks are loaded with the SLA-CLOCKS query.
+    running clocks are loaded with the SLA-CLOCKS query, a page of
+    IM_PROTO_ITEMS_MAX at a time (the cursor after_due_ms, after_incident,
+    after_clock names the last clock of the page before).
     Consumer group "sla", program imq-sla-timer.
 */
 #ifndef IMW_SLA_H_INCLUDED
@@ -187,7 +189,8 @@ void
 size_t
     imw_sla_restore (imw_sla_t *self, zlist_t *items);
 
-//  Loads the running clocks from the broker (SLA-CLOCKS). Returns 0, or
+//  Loads the running clocks from the broker (SLA-CLOCKS, page after
+//  page until one is short). Returns 0, or
 //  IM_ETIMEOUT / IM_EBUSY when it should be tried again.
 int
     imw_sla_start (imw_sla_t *self, im_client_t *query);

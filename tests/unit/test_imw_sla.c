@@ -14,8 +14,11 @@
 
 #define T0  1700000000000ull            //  Event time of the tests
 
-//  Fake broker: a ROUTER that answers SLA-CLOCKS with two running
-//  clocks and anything else with 400. args is the endpoint to bind.
+//  Fake broker: a ROUTER that answers SLA-CLOCKS with S_CLOCKS running
+//  clocks (incident 41's two, then one each of other incidents, one ms
+//  apart) a page at a time, after the cursor it is given, and anything
+//  else with 400. args is the endpoint to bind.
+#define S_CLOCKS    (IM_PROTO_ITEMS_MAX + 2)
 static void
 s_broker (zsock_t *pipe, void *args)
 {
@@ -35,24 +38,36 @@ s_broker (zsock_t *pipe, void *args)
         zmsg_t *reply = NULL;
         if (im_request_decode (request, &msg, errbuf, sizeof errbuf) == 0
         &&  streq (request->verb, "SLA-CLOCKS")) {
+            //  Pages of the running clocks, after the cursor if any
+            int64_t after = im_fields_int_or (request->body, "after_due_ms",
+                                              0);
+            bool cursor = im_fields_has (request->body, "after_incident")
+                       && im_fields_has (request->body, "after_clock");
             zlist_t *items = zlist_new ();
-            im_fields_t *first = im_fields_new ();
-            im_fields_set_int (first, "incident", 41);
-            im_fields_set_str (first, "clock", "response");
-            im_fields_set_int (first, "due_ms", (int64_t) (T0 + 1));
-            im_fields_set_int (first, "priority", 1);
-            im_fields_t *second = im_fields_dup (first);
-            im_fields_set_str (second, "clock", "resolution");
-            im_fields_set_int (second, "due_ms", (int64_t) (T0 + 2));
-            zlist_append (items, first);
-            zlist_append (items, second);
+            for (int64_t index = 0; index < S_CLOCKS
+                 && zlist_size (items) < IM_PROTO_ITEMS_MAX; index++) {
+                int64_t due = (int64_t) T0 + 1 + index;
+                if (due <= after)
+                    continue;
+                im_fields_t *item = im_fields_new ();
+                im_fields_set_int (item, "incident",
+                                   index < 2 ? 41 : 100 + index);
+                im_fields_set_str (item, "clock", index == 1 ? "resolution"
+                                                             : "response");
+                im_fields_set_int (item, "due_ms", due);
+                im_fields_set_int (item, "priority", 1);
+                zlist_append (items, item);
+            }
             im_fields_t *body = im_fields_new ();
-            im_fields_set_int (body, "count", 2);
-            reply = im_reply_encode (200, request->request_id, body, items,
-                                     NULL);
+            im_fields_set_int (body, "count", (int64_t) zlist_size (items));
+            reply = after && !cursor
+                ? im_reply_encode_error (400, request->request_id, "cursor")
+                : im_reply_encode (200, request->request_id, body, items,
+                                   NULL);
             im_fields_destroy (&body);
-            im_fields_destroy (&first);
-            im_fields_destroy (&second);
+            im_fields_t *item;
+            while ((item = (im_fields_t *) zlist_pop (items)))
+                im_fields_destroy (&item);
             zlist_destroy (&items);
         }
         else
@@ -467,10 +482,13 @@ test_start_loads_running_clocks_from_the_broker (void **state)
     im_client_t *query = im_client_new (endpoint, 5000);
     assert_non_null (query);
 
+    //  Two pages: a full one, then the rest after its last clock
     assert_int_equal (imw_sla_start (f->sla, query), 0);
-    assert_int_equal (imw_sla_armed (f->sla), 2);
+    assert_int_equal (imw_sla_armed (f->sla), S_CLOCKS);
     assert_int_equal (imw_sla_due (f->sla, 41, "response"), T0 + 1);
     assert_int_equal (imw_sla_due (f->sla, 41, "resolution"), T0 + 2);
+    assert_int_equal (imw_sla_due (f->sla, 100 + S_CLOCKS - 1, "response"),
+                      T0 + S_CLOCKS);
 
     im_client_destroy (&query);
     zactor_destroy (&broker);
