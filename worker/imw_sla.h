@@ -189,11 +189,18 @@ void
 size_t
     imw_sla_restore (imw_sla_t *self, zlist_t *items);
 
-//  Loads the running clocks from the broker (SLA-CLOCKS, page after
-//  page until one is short). Returns 0, or
+//  Loads the running clocks from the broker (imw_sla_load), and keeps
+//  query for the sweeps. Returns 0, or
 //  IM_ETIMEOUT / IM_EBUSY when it should be tried again.
 int
     imw_sla_start (imw_sla_t *self, im_client_t *query);
+
+//  Arms the running clocks of SLA-CLOCKS, page after page until one is
+//  short (imw_sla_load.c); query is borrowed. Returns 0 (also when the
+//  broker refused: asking again would not help), or IM_ETIMEOUT /
+//  IM_EBUSY when it should be tried again.
+int
+    imw_sla_load (imw_sla_t *self, im_client_t *query);
 
 //  Returns the due time of an armed clock, 0 when it is not armed
 uint64_t
