@@ -159,6 +159,9 @@
     X (COUNT,                    "count")                                  \
     X (DEDUP_SCOPE,             "dedup_scope")                             \
     X (DUE_BEFORE,               "due_before")                             \
+    X (AFTER_DUE_MS,             "after_due_ms")                           \
+    X (AFTER_INCIDENT,           "after_incident")                         \
+    X (AFTER_CLOCK,              "after_clock")                            \
     X (DUE_MS,                   "due_ms")                                 \
     X (ERROR,                    "error")                                  \
     X (FILE,                     "file")                                   \

@@ -42,6 +42,8 @@
 #include "imw_options.h"
 #include "imw_policy.h"
 #include "imw_calendars.h"
+#include "imw_timers.h"
+#include "imw_clock.h"
 #include "imw_worker.h"
 #include "imw_sink.h"
 #include "imw_channel.h"

@@ -40,10 +40,16 @@ typedef int (imw_role_start_fn) (void *state, im_client_t *query);
 typedef int (imw_role_handle_fn) (void *state, const im_event_t *event,
                                   imw_output_t *out);
 
-//  Called every IMW_TICK_MS with the wall-clock time; may append
+//  Called every IMW_TICK_MS, and when next_fn's time comes, with the
+//  wall-clock time (the worker's clock source); may append
 //  commands whose keys are whole request ids. Returns 0 or IM_E*.
 typedef int (imw_role_tick_fn) (void *state, uint64_t now_ms,
                                 imw_output_t *out);
+
+//  When the role's timer has work next, as wall-clock ms (the now_ms
+//  of tick), or UINT64_MAX for none: the worker sleeps until then, at
+//  most IMW_TICK_MS, and ticks as soon as it comes
+typedef uint64_t (imw_role_next_fn) (void *state);
 
 //  Tells the role that a command from its timer got a definitive
 //  answer (status < 500, not 421)
@@ -60,6 +66,8 @@ typedef struct {
     imw_role_handle_fn *handle_fn;      //  One delivered event
     imw_role_tick_fn *tick_fn;          //  Timer, or NULL
     imw_role_answered_fn *answered_fn;  //  Timer command done, or NULL
+    imw_role_next_fn *next_fn;          //  Timer's next work, or NULL
+                                        //  (tick every IMW_TICK_MS)
 } imw_role_t;
 
 #endif

@@ -1,10 +1,12 @@
 /*  imw_sla - the SLA timer role: starts, stops and breaches SLA clocks
 
-    Armed clocks live in a hash by "<incident>:<clock>". A tick scans
-    them all: at the rates a service desk sees (thousands of open
-    incidents, ten ticks a second) a scan is cheaper than keeping a
-    heap in step with re-arms and stops. A clock whose breach was sent
-    stays until the broker answers, so the tick does not send it again.
+    Armed clocks live in imw_timers, keyed by incident and the clock's
+    index in im_clock_from_name's table, ordered by due time: a tick
+    fires only what is due, and imw_sla_next tells the worker when to
+    wake for the next one, so a million running clocks cost about 40
+    bytes each and fire within milliseconds (docs/benchmarks.md). A
+    clock whose breach was sent stays armed but fired until the broker
+    answers, so the tick does not send it again.
 
     Events arm clocks on the instance that handled them; when several
     SLA timers share the group and one dies, the clocks it armed would
@@ -29,42 +31,21 @@
 */
 #include "imw_classes.h"
 
-#define IMW_SLA_CLOSE       "close"
-#define IMW_SLA_UPDATE      "update"
 #define SWEEP_MS            2000        //  Between asks for past-due clocks
+#define FIRE_MAX            4096        //  Clocks fired by one tick
 
-typedef struct {
-    uint64_t incident;                  //  Incident the clock runs for
-    char clock [16];                    //  "response", "resolution" or
-                                        //  "close"
-    uint64_t due_ms;                    //  Deadline, ms since the epoch
-    int priority;                       //  Priority it was started with
-    int fraction;                       //  A warning clock: percent of
-                                        //  the target it warns at
-    bool sent;                          //  SLA-BREACH sent, not answered
-} s_clock_t;
+//  A clock's kind is its index in im_clock_from_name's table
+static_assert (IM_CLOCKS <= UINT8_MAX, "clock kinds fit imw_timer_t.kind");
 
 struct _imw_sla_t {
     const im_policy_t *policy;          //  SLA targets, borrowed
-    zhashx_t *clocks;                   //  "<incident>:<clock>" -> s_clock_t
+    imw_timers_t *clocks;               //  Armed clocks; a fired one was
+                                        //  sent and waits for its answer
     imw_calendars_t *calendars;         //  The policy's, opened when used
     im_client_t *query;                 //  For sweeps, borrowed; NULL
                                         //  until started
     uint64_t swept_ms;                  //  When the last sweep ran
 };
-
-static void
-s_clock_destroy (void **item_p)
-{
-    free (*item_p);
-    *item_p = NULL;
-}
-
-static void
-s_clock_key (uint64_t incident, const char *clock, char *key, size_t size)
-{
-    snprintf (key, size, "%" PRIu64 ":%s", incident, clock);
-}
 
 imw_sla_t *
 imw_sla_new (const im_policy_t *policy)
@@ -74,13 +55,10 @@ imw_sla_new (const im_policy_t *policy)
     if (!self)
         return NULL;
     self->policy = policy;
-    self->clocks = zhashx_new ();
+    self->clocks = imw_timers_new ();
     self->calendars = imw_calendars_new (policy);
-    if (!self->clocks || !self->calendars) {
+    if (!self->clocks || !self->calendars)
         imw_sla_destroy (&self);
-        return NULL;
-    }
-    zhashx_set_destructor (self->clocks, s_clock_destroy);
     return self;
 }
 
@@ -91,7 +69,7 @@ imw_sla_destroy (imw_sla_t **self_p)
     if (*self_p) {
         imw_sla_t *self = *self_p;
         imw_calendars_destroy (&self->calendars);
-        zhashx_destroy (&self->clocks);
+        imw_timers_destroy (&self->clocks);
         free (self);
         *self_p = NULL;
     }
@@ -109,51 +87,61 @@ imw_sla_arm_warning (imw_sla_t *self, uint64_t incident, const char *clock,
                      uint64_t due_ms, int priority, int fraction)
 {
     assert (self && clock);
-    if (im_clock_from_name (clock) < 0)
+    int kind = im_clock_from_name (clock);
+    if (kind < 0 || due_ms == 0 || incident == 0)
         return IM_EINVAL;
-    if (due_ms == 0 || incident == 0)
+    if (fraction < 0 || fraction > UINT8_MAX
+    ||  priority < INT16_MIN || priority > INT16_MAX)
         return IM_EINVAL;
-    char key [48];
-    s_clock_key (incident, clock, key, sizeof key);
-    s_clock_t *armed = (s_clock_t *) zhashx_lookup (self->clocks, key);
+    const imw_timer_t *armed = imw_timers_lookup (self->clocks, incident,
+                                                  kind);
     if (armed && armed->due_ms == due_ms && armed->fraction == fraction)
         return 0;                   //  A repeat: keep whether it was sent
-    s_clock_t *entry = (s_clock_t *) calloc (1, sizeof (s_clock_t));
-    if (!entry)
-        return IM_ENOMEM;
-    entry->incident = incident;
-    im_strlcpy (entry->clock, clock, sizeof entry->clock);
-    entry->due_ms = due_ms;
-    entry->priority = priority;
-    entry->fraction = fraction;
-    zhashx_update (self->clocks, key, entry);
-    return 0;
+    imw_timer_t timer = {
+        .incident = incident, .due_ms = due_ms, .kind = (uint8_t) kind,
+        .fraction = (uint8_t) fraction, .priority = (int16_t) priority };
+    return imw_timers_arm (self->clocks, &timer);
 }
 
 void
 imw_sla_disarm (imw_sla_t *self, uint64_t incident, const char *clock)
 {
     assert (self && clock);
-    char key [48];
-    s_clock_key (incident, clock, key, sizeof key);
-    zhashx_delete (self->clocks, key);
+    int kind = im_clock_from_name (clock);
+    if (kind >= 0)
+        imw_timers_disarm (self->clocks, incident, kind);
 }
 
 uint64_t
 imw_sla_due (imw_sla_t *self, uint64_t incident, const char *clock)
 {
     assert (self && clock);
-    char key [48];
-    s_clock_key (incident, clock, key, sizeof key);
-    s_clock_t *entry = (s_clock_t *) zhashx_lookup (self->clocks, key);
-    return entry ? entry->due_ms : 0;
+    int kind = im_clock_from_name (clock);
+    const imw_timer_t *timer = kind >= 0
+        ? imw_timers_lookup (self->clocks, incident, kind) : NULL;
+    return timer ? timer->due_ms : 0;
 }
 
 size_t
 imw_sla_armed (imw_sla_t *self)
 {
     assert (self);
-    return zhashx_size (self->clocks);
+    return imw_timers_size (self->clocks);
+}
+
+uint64_t
+imw_sla_next (imw_sla_t *self)
+{
+    assert (self);
+    uint64_t next = UINT64_MAX;
+    if (imw_timers_scheduled (self->clocks)) {
+        uint64_t due = imw_timers_next (self->clocks);
+        next = due > UINT64_MAX - IMW_SLA_GRACE_MS
+             ? UINT64_MAX : due + IMW_SLA_GRACE_MS;
+    }
+    if (self->query && self->swept_ms + SWEEP_MS < next)
+        next = self->swept_ms + SWEEP_MS;
+    return next;
 }
 
 //  Appends SLA-STOP for clock at at_ms, with the working time it ran
@@ -422,58 +410,18 @@ imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out)
     assert (self && out);
     if (self->query && now_ms - self->swept_ms >= SWEEP_MS)
         s_sweep (self, now_ms);
-    s_clock_t *entry = (s_clock_t *) zhashx_first (self->clocks);
-    for (; entry; entry = (s_clock_t *) zhashx_next (self->clocks)) {
-        if (entry->sent || entry->due_ms + IMW_SLA_GRACE_MS > now_ms)
-            continue;
-        if (imw_sla_escalate_owns (entry->clock)) {
-            if (imw_sla_escalate_fire (entry->incident, entry->clock,
-                                       entry->due_ms, out))
-                return IM_ENOMEM;
-            entry->sent = true;
-            continue;
-        }
-        //  A due close clock closes the incident, a due update clock
-        //  reminds the commander; the others breach
-        const char *verb = "SLA-BREACH", *action = "breach";
-        if (streq (entry->clock, IMW_SLA_CLOSE)) {
-            verb = "CLOSE";
-            action = "close";
-        }
-        else
-        if (streq (entry->clock, IMW_SLA_UPDATE)) {
-            verb = "MAJOR";
-            action = "remind";
-        }
-        else
-        if (entry->fraction) {
-            verb = "SLA-WARN";
-            action = "warn";
-        }
-        //  A warning's id also names its fraction: one per clock and
-        //  fraction however many timers send it
-        char request_id [IM_REQUEST_ID_MAX];
-        int length = snprintf (request_id, sizeof request_id,
-                               "sla:%s:%" PRIu64 ":%s:%" PRIu64, action,
-                               entry->incident, entry->clock, entry->due_ms);
-        if (entry->fraction && length > 0
-        &&  (size_t) length < sizeof request_id)
-            snprintf (request_id + length, sizeof request_id - (size_t) length,
-                      ":%d", entry->fraction);
-        im_fields_t *args = imw_output_add (out, verb, entry->incident,
-                                            request_id);
-        bool breach = streq (action, "breach");
-        bool warn = streq (action, "warn");
-        if (!args
-        ||  (breach && im_fields_set_str (args, IM_KEY_CLOCK, entry->clock))
-        ||  (warn && im_fields_set_str (args, IM_KEY_CLOCK,
-                                        imw_sla_warned_clock (entry->clock)))
-        ||  (warn && im_fields_set_int (args, IM_KEY_FRACTION, entry->fraction))
-        ||  (streq (action, "remind")
-             && im_fields_set_str (args, IM_KEY_ACTION, "remind"))
-        ||  im_fields_set_int (args, IM_KEY_DUE_MS, (int64_t) entry->due_ms))
+    if (now_ms < IMW_SLA_GRACE_MS)
+        return 0;
+    for (size_t fired = 0; fired < FIRE_MAX; fired++) {
+        const imw_timer_t *due = imw_timers_fire (self->clocks,
+                                                  now_ms - IMW_SLA_GRACE_MS);
+        if (!due)
+            break;
+        imw_timer_t timer = *due;       //  Fired: armed, not sent again
+        if (imw_sla_fire (&timer, out)) {
+            imw_timers_arm (self->clocks, &timer);  //  Next tick, again
             return IM_ENOMEM;
-        entry->sent = true;
+        }
     }
     return 0;
 }
@@ -498,31 +446,9 @@ int
 imw_sla_start (imw_sla_t *self, im_client_t *query)
 {
     assert (self && query);
-    im_fields_t *body = im_fields_new ();
-    if (!body)
-        return IM_ENOMEM;
-    im_reply_t *reply = im_client_call (query, "SLA-CLOCKS", NULL, body,
-                                        false);
-    im_fields_destroy (&body);
     self->query = query;
     self->swept_ms = im_now_ms ();
-    if (!reply) {
-        zsys_warning ("sla: SLA-CLOCKS: %s", im_client_errmsg (query));
-        return IM_ETIMEOUT;
-    }
-    int rc = 0;
-    if (reply->status == IM_PROTO_OK) {
-        size_t armed = imw_sla_restore (self, reply->items);
-        zsys_info ("sla: %zu running clocks loaded", armed);
-    }
-    else
-    if (reply->status == IM_PROTO_NOT_LEADER || reply->status >= 500)
-        rc = IM_EBUSY;
-    else                            //  Asking again would not help
-        zsys_error ("sla: SLA-CLOCKS refused (%d), no clocks loaded",
-                    reply->status);
-    im_reply_destroy (&reply);
-    return rc;
+    return imw_sla_load (self, query);
 }
 
 //  Role table adapters: the skeleton holds the state as void *
@@ -560,6 +486,12 @@ s_tick (void *state, uint64_t now_ms, imw_output_t *out)
     return imw_sla_tick ((imw_sla_t *) state, now_ms, out);
 }
 
+static uint64_t
+s_next (void *state)
+{
+    return imw_sla_next ((imw_sla_t *) state);
+}
+
 static void
 s_answered (void *state, const char *request_id, int status)
 {
@@ -579,6 +511,7 @@ imw_sla_role (void)
         .handle_fn = s_handle,
         .tick_fn = s_tick,
         .answered_fn = s_answered,
+        .next_fn = s_next,
     };
     return &role;
 }

@@ -65,7 +65,9 @@
     grace is there because the broker judges "due" by the leader's clock
     and keeps its answer under the request id: a breach sent early by a
     host whose clock runs ahead would be refused for good. At start the
-    running clocks are loaded with the SLA-CLOCKS query.
+    running clocks are loaded with the SLA-CLOCKS query, a page of
+    IM_PROTO_ITEMS_MAX at a time (the cursor after_due_ms, after_incident,
+    after_clock names the last clock of the page before).
     Consumer group "sla", program imq-sla-timer.
 */
 #ifndef IMW_SLA_H_INCLUDED
@@ -78,10 +80,13 @@
 #include "imw_output.h"
 #include "imw_role.h"
 #include "imw_calendars.h"
+#include "imw_timers.h"
 
 #define IMW_SLA_GRACE_MS    1000        //  Wait past a deadline, for skew
 #define IMW_SLA_RESPONSE    "response"
 #define IMW_SLA_RESOLUTION  "resolution"
+#define IMW_SLA_CLOSE       "close"
+#define IMW_SLA_UPDATE      "update"
 #define IMW_SLA_WARN_RESPONSE   "warn-response"
 #define IMW_SLA_WARN_RESOLUTION "warn-resolution"
 #define IMW_SLA_ESCALATE    "escalate"
@@ -189,9 +194,24 @@ int
                         imw_output_t *out, uint64_t *due_p);
 
 //  Appends SLA-BREACH for every armed clock not sent yet whose deadline
-//  plus IMW_SLA_GRACE_MS is at or before now_ms. Returns 0 or IM_ENOMEM.
+//  plus IMW_SLA_GRACE_MS is at or before now_ms, earliest first and at
+//  most a few thousand a call (imw_sla_next then says the rest are due).
+//  Returns 0 or IM_ENOMEM.
 int
     imw_sla_tick (imw_sla_t *self, uint64_t now_ms, imw_output_t *out);
+
+//  When the tick has work next, wall-clock ms: the earliest deadline of
+//  a clock not sent yet plus IMW_SLA_GRACE_MS, or the next sweep once
+//  started; UINT64_MAX for none. The worker sleeps until then.
+uint64_t
+    imw_sla_next (imw_sla_t *self);
+
+//  Appends the command a due clock sends (imw_sla_fire.c): CLOSE for
+//  close, MAJOR remind for update, SLA-WARN for a warning, else
+//  SLA-BREACH, with the request ids above. timer is borrowed. Returns 0
+//  or IM_ENOMEM.
+int
+    imw_sla_fire (const imw_timer_t *timer, imw_output_t *out);
 
 //  Forgets the clock a breach request id was sent for, once answered
 //  definitively (any status below 500)
@@ -216,10 +236,18 @@ void
 size_t
     imw_sla_restore (imw_sla_t *self, zlist_t *items);
 
-//  Loads the running clocks from the broker (SLA-CLOCKS). Returns 0, or
+//  Loads the running clocks from the broker (imw_sla_load), and keeps
+//  query for the sweeps. Returns 0, or
 //  IM_ETIMEOUT / IM_EBUSY when it should be tried again.
 int
     imw_sla_start (imw_sla_t *self, im_client_t *query);
+
+//  Arms the running clocks of SLA-CLOCKS, page after page until one is
+//  short (imw_sla_load.c); query is borrowed. Returns 0 (also when the
+//  broker refused: asking again would not help), or IM_ETIMEOUT /
+//  IM_EBUSY when it should be tried again.
+int
+    imw_sla_load (imw_sla_t *self, im_client_t *query);
 
 //  Returns the due time of an armed clock, 0 when it is not armed
 uint64_t

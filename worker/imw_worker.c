@@ -33,6 +33,8 @@ struct _imw_worker_t {
     im_event_t *event;                  //  Scratch decoded event
     zlistx_t *retries;                  //  s_retry_t *, handler asked again
     uint64_t tick_ms;                   //  Monotonic: next role tick
+    imw_clock_t clock;                  //  Wall time the role's timer
+                                        //  sees; real unless a test sets it
 };
 
 static void
@@ -68,6 +70,7 @@ imw_worker_new (const imw_role_t *role, void *state,
     self->role = role;
     self->state = state;
     self->options = options;
+    self->clock = imw_clock_real ();
     self->client = s_client_new (options);
     self->query = s_client_new (options);
     self->tracker = imw_tracker_new (role->group, role->name, IMW_RESEND_MS);
@@ -275,10 +278,15 @@ s_run_due (imw_worker_t *self)
         }
         retry = next;
     }
-    if (self->role->tick_fn && now >= self->tick_ms) {
+    //  The role's timer on the interval, and as soon as its next work
+    //  is due (the poll waited until then, s_wait_ms)
+    uint64_t wall = imw_clock_now (&self->clock);
+    bool due = self->role->next_fn
+            && self->role->next_fn (self->state) <= wall;
+    if (self->role->tick_fn && (now >= self->tick_ms || due)) {
         self->tick_ms = now + IMW_TICK_MS;
         imw_output_clear (self->output);
-        self->role->tick_fn (self->state, im_now_ms (), self->output);
+        self->role->tick_fn (self->state, wall, self->output);
         if (imw_output_size (self->output) > 0
         &&  imw_tracker_add (self->tracker, 0, self->output))
             zsys_error ("%s: timer command not sent", self->role->name);
@@ -324,12 +332,37 @@ imw_worker_open (imw_worker_t *self)
     return 0;
 }
 
+//  How long the poll may wait: timeout_ms, at most IMW_TICK_MS / 2 for
+//  resends and heartbeats, and not past the role's next work
+static int
+s_wait_ms (imw_worker_t *self, int timeout_ms)
+{
+    if (timeout_ms < 0 || timeout_ms > IMW_TICK_MS / 2)
+        timeout_ms = IMW_TICK_MS / 2;
+    if (self->role->tick_fn && self->role->next_fn) {
+        uint64_t next = self->role->next_fn (self->state);
+        uint64_t wall = imw_clock_now (&self->clock);
+        if (next <= wall)
+            return 0;
+        if (next - wall < (uint64_t) timeout_ms)
+            timeout_ms = (int) (next - wall);
+    }
+    return timeout_ms;
+}
+
+void
+imw_worker_set_clock (imw_worker_t *self, imw_clock_t clock)
+{
+    assert (self && clock.now_fn);
+    self->clock = clock;
+}
+
 int
 imw_worker_step (imw_worker_t *self, int timeout_ms)
 {
     assert (self && self->stream);
     zsock_t *client_sock = im_client_sock (self->client);
-    void *which = zpoller_wait (self->poller, timeout_ms);
+    void *which = zpoller_wait (self->poller, s_wait_ms (self, timeout_ms));
     if (zpoller_terminated (self->poller))
         return IM_EIO;
     //  Drain both sockets, a bounded number each, then the clock's work

@@ -22,9 +22,11 @@
 
 #include "imw_role.h"
 #include "imw_options.h"
+#include "imw_clock.h"
 
 #define IMW_RESEND_MS       1000        //  Wait for a reply this long
-#define IMW_TICK_MS         100         //  Role timer period
+#define IMW_TICK_MS         100         //  Role timer period, and longest
+                                        //  wait for its next work
 #define IMW_QUERY_TIMEOUT_MS 5000       //  Bound on a synchronous query
 
 typedef struct _imw_worker_t imw_worker_t;
@@ -48,12 +50,19 @@ void
 int
     imw_worker_open (imw_worker_t *self);
 
-//  One pass of the loop: waits up to timeout_ms for a message on the
-//  stream or a reply, handles it, then runs what the clock made due
+//  One pass of the loop: waits up to timeout_ms (at most IMW_TICK_MS /
+//  2, and not past the time the role's next_fn names) for a message on
+//  the stream or a reply, handles it, then runs what the clock made due
 //  (handler retries, the role's timer, resends, heartbeat, reconnect).
 //  Returns 0, or IM_EIO when interrupted (SIGINT, SIGTERM).
 int
     imw_worker_step (imw_worker_t *self, int timeout_ms);
+
+//  Makes the role's timer read the time from clock (copied; what its arg
+//  points to must outlive the worker) instead of the real wall clock:
+//  for tests. Resends and heartbeats keep the real monotonic clock.
+void
+    imw_worker_set_clock (imw_worker_t *self, imw_clock_t clock);
 
 //  Sends DISCONNECT, so the broker hands our deliveries on at once
 void

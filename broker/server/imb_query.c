@@ -137,13 +137,30 @@ s_sla_clocks (const im_request_t *request, imc_store_t *store)
                                            INT64_MAX);
     int64_t limit = im_fields_int_or (request->body, IM_KEY_LIMIT,
                                       IM_PROTO_ITEMS_MAX);
-    if (due_before < 0 || limit < 1 || limit > IM_PROTO_ITEMS_MAX)
+    //  A page after the last clock of the one before, all three named
+    int64_t after_due = im_fields_int_or (request->body, IM_KEY_AFTER_DUE_MS,
+                                          -1);
+    int64_t after_incident = im_fields_int_or (request->body,
+                                               IM_KEY_AFTER_INCIDENT, -1);
+    int after_clock = im_clock_from_name (
+        im_fields_str_or (request->body, IM_KEY_AFTER_CLOCK, ""));
+    bool after = after_due >= 0 || after_incident >= 0
+              || im_fields_has (request->body, IM_KEY_AFTER_CLOCK);
+    if (due_before < 0 || limit < 1 || limit > IM_PROTO_ITEMS_MAX
+    ||  (after && (after_due < 0 || after_incident < 0 || after_clock < 0)))
         return im_reply_encode_error (IM_PROTO_BAD_REQUEST, request->request_id,
-                                      "due_before must be >= 0 and limit "
-                                      "1..10000");
+                                      "due_before must be >= 0, limit "
+                                      "1..10000, and after_due_ms, "
+                                      "after_incident and after_clock "
+                                      "given together");
     s_clocks_t clocks = { zlist_new (), (size_t) limit, store };
-    int rc = imc_store_deadlines_scan (store, (uint64_t) due_before,
-                                       s_add_clock, &clocks);
+    int rc = after
+        ? imc_store_deadlines_scan_after (store, (uint64_t) after_due,
+                                          (uint64_t) after_incident,
+                                          after_clock, (uint64_t) due_before,
+                                          s_add_clock, &clocks)
+        : imc_store_deadlines_scan (store, (uint64_t) due_before,
+                                    s_add_clock, &clocks);
     zmsg_t *reply = imb_query_list_reply (request->request_id, rc,
                                           clocks.items, "the deadlines");
     zlist_destroy (&clocks.items);

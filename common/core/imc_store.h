@@ -209,6 +209,15 @@ int
     imc_store_deadlines_scan (imc_store_t *self, uint64_t due_before,
                               imc_store_deadline_fn *fn, void *arg);
 
+//  The same, from just after the clock (after_due_ms, after_incident,
+//  after_clock) in that order: the next page after the last clock a
+//  scan gave
+int
+    imc_store_deadlines_scan_after (imc_store_t *self, uint64_t after_due_ms,
+                                    uint64_t after_incident, int after_clock,
+                                    uint64_t due_before,
+                                    imc_store_deadline_fn *fn, void *arg);
+
 //  Reads the incident an alert dedup key maps to (docs/storage.md
 //  section 2.6); *incident is 0 when it maps to none. Returns 0 or
 //  IM_EIO.

@@ -400,9 +400,11 @@ imc_store_offsets_scan (imc_store_t *self, imc_store_offset_fn *fn, void *arg)
     return s_scan_close (&scan, rc);
 }
 
-int
-imc_store_deadlines_scan (imc_store_t *self, uint64_t due_before,
-                          imc_store_deadline_fn *fn, void *arg)
+//  From the key after (due_ms, incident, clock) when from is set
+static int
+s_deadlines_scan (imc_store_t *self, bool from, uint64_t after_due_ms,
+                  uint64_t after_incident, int after_clock,
+                  uint64_t due_before, imc_store_deadline_fn *fn, void *arg)
 {
     assert (self);
     assert (fn);
@@ -411,8 +413,14 @@ imc_store_deadlines_scan (imc_store_t *self, uint64_t due_before,
     unsigned char upper [8];
     im_put_u64 (upper, due_before + 1);
     bool bounded = due_before < UINT64_MAX;
+    //  The 17-octet key followed by a zero octet is the least key after it
+    unsigned char start [18] = { 0 };
+    im_put_u64 (start, after_due_ms);
+    im_put_u64 (start + 8, after_incident);
+    start [16] = (unsigned char) after_clock;
     scan_t scan;
-    s_scan_open (&scan, self, self->cf [IMC_STORE_CF_DEADLINES], NULL, 0,
+    s_scan_open (&scan, self, self->cf [IMC_STORE_CF_DEADLINES],
+                 from ? start : NULL, from ? sizeof start : 0,
                  bounded ? upper : NULL, bounded ? sizeof upper : 0);
     int rc = 0;
     while (rc == 0 && rocksdb_iter_valid (scan.iterator)) {
@@ -426,6 +434,24 @@ imc_store_deadlines_scan (imc_store_t *self, uint64_t due_before,
         rocksdb_iter_next (scan.iterator);
     }
     return s_scan_close (&scan, rc);
+}
+
+int
+imc_store_deadlines_scan (imc_store_t *self, uint64_t due_before,
+                          imc_store_deadline_fn *fn, void *arg)
+{
+    return s_deadlines_scan (self, false, 0, 0, 0, due_before, fn, arg);
+}
+
+int
+imc_store_deadlines_scan_after (imc_store_t *self, uint64_t after_due_ms,
+                                uint64_t after_incident, int after_clock,
+                                uint64_t due_before,
+                                imc_store_deadline_fn *fn, void *arg)
+{
+    assert (after_clock >= 0 && after_clock <= UINT8_MAX);
+    return s_deadlines_scan (self, true, after_due_ms, after_incident,
+                             after_clock, due_before, fn, arg);
 }
 
 int

@@ -487,6 +487,19 @@ s_deadlines (fixture_t *f, uint64_t due_before)
     return count;
 }
 
+static int
+s_deadlines_after (fixture_t *f, uint64_t due_ms, uint64_t incident,
+                   int clock, uint64_t due_before)
+{
+    int count = 0;
+    assert_int_equal (imc_store_deadlines_scan_after (f->store, due_ms,
+                                                      incident, clock,
+                                                      due_before,
+                                                      s_count_deadline,
+                                                      &count), 0);
+    return count;
+}
+
 //  Counts the deadlines of clock
 typedef struct {
     int clock;                      //  Clock counted
@@ -935,6 +948,16 @@ test_sla_breach_is_checked_against_times (void **state)
     assert_int_equal (s_deadlines (f, UINT64_MAX), 2);
     assert_int_equal (s_deadlines (f, 1000001), 1);
     assert_int_equal (s_deadlines (f, 1000000), 0);
+    //  A page after a clock holds what sorts after it, by due time,
+    //  incident and clock, and due by due_before
+    assert_int_equal (s_deadlines_after (f, 1000001, 0, IM_CLOCKS, UINT64_MAX),
+                      2);
+    assert_int_equal (s_deadlines_after (f, 1000001, 1, IM_CLOCK_RESPONSE,
+                                         UINT64_MAX), 1);
+    assert_int_equal (s_deadlines_after (f, 1000001, 1, IM_CLOCK_RESPONSE,
+                                         1000004), 0);
+    assert_int_equal (s_deadlines_after (f, 1000005, 1, IM_CLOCK_RESOLUTION,
+                                         UINT64_MAX), 0);
     //  The wrong deadline, or one not yet due, is refused
     s_apply_one (f, s_command ("SLA-BREACH", 1, NULL, "clock", "s:response",
                                "due_ms", "i:999", NULL));

@@ -14,8 +14,11 @@
 
 #define T0  1700000000000ull            //  Event time of the tests
 
-//  Fake broker: a ROUTER that answers SLA-CLOCKS with two running
-//  clocks and anything else with 400. args is the endpoint to bind.
+//  Fake broker: a ROUTER that answers SLA-CLOCKS with S_CLOCKS running
+//  clocks (incident 41's two, then one each of other incidents, one ms
+//  apart) a page at a time, after the cursor it is given, and anything
+//  else with 400. args is the endpoint to bind.
+#define S_CLOCKS    (IM_PROTO_ITEMS_MAX + 2)
 static void
 s_broker (zsock_t *pipe, void *args)
 {
@@ -35,24 +38,36 @@ s_broker (zsock_t *pipe, void *args)
         zmsg_t *reply = NULL;
         if (im_request_decode (request, &msg, errbuf, sizeof errbuf) == 0
         &&  streq (request->verb, "SLA-CLOCKS")) {
+            //  Pages of the running clocks, after the cursor if any
+            int64_t after = im_fields_int_or (request->body, "after_due_ms",
+                                              0);
+            bool cursor = im_fields_has (request->body, "after_incident")
+                       && im_fields_has (request->body, "after_clock");
             zlist_t *items = zlist_new ();
-            im_fields_t *first = im_fields_new ();
-            im_fields_set_int (first, "incident", 41);
-            im_fields_set_str (first, "clock", "response");
-            im_fields_set_int (first, "due_ms", (int64_t) (T0 + 1));
-            im_fields_set_int (first, "priority", 1);
-            im_fields_t *second = im_fields_dup (first);
-            im_fields_set_str (second, "clock", "resolution");
-            im_fields_set_int (second, "due_ms", (int64_t) (T0 + 2));
-            zlist_append (items, first);
-            zlist_append (items, second);
+            for (int64_t index = 0; index < S_CLOCKS
+                 && zlist_size (items) < IM_PROTO_ITEMS_MAX; index++) {
+                int64_t due = (int64_t) T0 + 1 + index;
+                if (due <= after)
+                    continue;
+                im_fields_t *item = im_fields_new ();
+                im_fields_set_int (item, "incident",
+                                   index < 2 ? 41 : 100 + index);
+                im_fields_set_str (item, "clock", index == 1 ? "resolution"
+                                                             : "response");
+                im_fields_set_int (item, "due_ms", due);
+                im_fields_set_int (item, "priority", 1);
+                zlist_append (items, item);
+            }
             im_fields_t *body = im_fields_new ();
-            im_fields_set_int (body, "count", 2);
-            reply = im_reply_encode (200, request->request_id, body, items,
-                                     NULL);
+            im_fields_set_int (body, "count", (int64_t) zlist_size (items));
+            reply = after && !cursor
+                ? im_reply_encode_error (400, request->request_id, "cursor")
+                : im_reply_encode (200, request->request_id, body, items,
+                                   NULL);
             im_fields_destroy (&body);
-            im_fields_destroy (&first);
-            im_fields_destroy (&second);
+            im_fields_t *item;
+            while ((item = (im_fields_t *) zlist_pop (items)))
+                im_fields_destroy (&item);
             zlist_destroy (&items);
         }
         else
@@ -276,6 +291,40 @@ test_breach_is_sent_once_when_due_passes (void **state)
 }
 
 static void
+test_next_is_the_earliest_deadline_not_sent (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    assert_true (imw_sla_next (f->sla) == UINT64_MAX);
+    //  Every clock of the table is armed by its name, none other
+    uint64_t due = T0 + 1000;
+    for (int clock = 0; im_clock_name (clock); clock++)
+        assert_int_equal (imw_sla_arm (f->sla, 3, im_clock_name (clock),
+                                       due--, 2), 0);
+    assert_int_equal (imw_sla_arm (f->sla, 3, "nonesuch", T0, 2),
+                      IM_EINVAL);
+    assert_int_equal (imw_sla_arm_warning (f->sla, 3, "warn-response", T0,
+                                           2, 256), IM_EINVAL);
+    assert_int_equal (imw_sla_armed (f->sla), IM_CLOCKS);
+    uint64_t earliest = due + 1;
+    assert_true (imw_sla_next (f->sla) == earliest + IMW_SLA_GRACE_MS);
+    //  Equal deadlines of many incidents fire together
+    for (uint64_t incident = 100; incident < 200; incident++)
+        assert_int_equal (imw_sla_arm (f->sla, incident, "response",
+                                       earliest, 1), 0);
+    assert_int_equal (imw_sla_tick (f->sla, earliest + IMW_SLA_GRACE_MS,
+                                    f->out), 0);
+    assert_int_equal (imw_output_size (f->out), 101);
+    //  Sent ones wait for their answer and are no longer next
+    assert_true (imw_sla_next (f->sla) == earliest + 1 + IMW_SLA_GRACE_MS);
+    assert_int_equal (imw_sla_armed (f->sla), IM_CLOCKS + 100);
+    imw_sla_disarm (f->sla, 3, "nonesuch");
+    for (int clock = 0; im_clock_name (clock); clock++)
+        imw_sla_disarm (f->sla, 3, im_clock_name (clock));
+    assert_int_equal (imw_sla_armed (f->sla), 100);
+    assert_true (imw_sla_next (f->sla) == UINT64_MAX);
+}
+
+static void
 test_answer_for_an_old_deadline_keeps_the_new_one (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -433,10 +482,13 @@ test_start_loads_running_clocks_from_the_broker (void **state)
     im_client_t *query = im_client_new (endpoint, 5000);
     assert_non_null (query);
 
+    //  Two pages: a full one, then the rest after its last clock
     assert_int_equal (imw_sla_start (f->sla, query), 0);
-    assert_int_equal (imw_sla_armed (f->sla), 2);
+    assert_int_equal (imw_sla_armed (f->sla), S_CLOCKS);
     assert_int_equal (imw_sla_due (f->sla, 41, "response"), T0 + 1);
     assert_int_equal (imw_sla_due (f->sla, 41, "resolution"), T0 + 2);
+    assert_int_equal (imw_sla_due (f->sla, 100 + S_CLOCKS - 1, "response"),
+                      T0 + S_CLOCKS);
 
     im_client_destroy (&query);
     zactor_destroy (&broker);
@@ -613,6 +665,7 @@ main (void)
         S_TEST (test_resolved_after_ack_stops_only_resolution),
         S_TEST (test_resolved_unacknowledged_stops_both),
         S_TEST (test_breach_is_sent_once_when_due_passes),
+        S_TEST (test_next_is_the_earliest_deadline_not_sent),
         S_TEST (test_answer_for_an_old_deadline_keeps_the_new_one),
         S_TEST (test_resolved_arms_the_close_clock_and_closes_when_due),
         S_TEST (test_reopened_disarms_the_close_clock),

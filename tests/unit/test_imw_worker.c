@@ -23,6 +23,9 @@ typedef struct {
     int handled;                        //  Handler calls so far
     int busy_first;                     //  Calls to answer IM_ETIMEOUT
     bool tick_armed;                    //  Next tick emits one command
+    uint64_t due_ms;                    //  If set, not before this time
+    uint64_t ticked_ms;                 //  Time the last tick was given
+    int ticks;                          //  Tick calls so far
     char answered [IM_REQUEST_ID_MAX];  //  Last timer command answered
     int answered_status;                //  Its status
 } probe_t;
@@ -53,6 +56,10 @@ s_probe_tick (void *state, uint64_t now_ms, imw_output_t *out)
 {
     probe_t *probe = (probe_t *) state;
     assert_true (now_ms > 1700000000000ull);    //  Wall-clock time
+    probe->ticked_ms = now_ms;
+    probe->ticks++;
+    if (now_ms < probe->due_ms)
+        return 0;
     if (probe->tick_armed && imw_output_add (out, "SLA-BREACH", 5,
                                              "sla:breach:5:response:1"))
         probe->tick_armed = false;
@@ -67,6 +74,15 @@ s_probe_answered (void *state, const char *request_id, int status)
     probe->answered_status = status;
 }
 
+//  The probe's next timer work: its due time while armed, if it has one
+//  (else it ticks on the interval only)
+static uint64_t
+s_probe_next (void *state)
+{
+    probe_t *probe = (probe_t *) state;
+    return probe->tick_armed && probe->due_ms ? probe->due_ms : UINT64_MAX;
+}
+
 static const imw_role_t s_probe_role = {
     .name = "probe",
     .group = "probe",
@@ -74,6 +90,7 @@ static const imw_role_t s_probe_role = {
     .handle_fn = s_probe_handle,
     .tick_fn = s_probe_tick,
     .answered_fn = s_probe_answered,
+    .next_fn = s_probe_next,
 };
 
 static int
@@ -430,6 +447,40 @@ test_timer_commands_are_sent_and_answered (void **state)
 }
 
 static void
+test_timer_runs_at_the_time_its_clock_says (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    uint64_t now_ms = 2000000000000ull;     //  Not the real time
+    probe_t probe = { .tick_armed = true, .due_ms = now_ms + 60000 };
+    imw_worker_destroy (&f->worker);
+    f->worker = imw_worker_new (&s_probe_role, &probe, f->options, NULL);
+    assert_non_null (f->worker);
+    imw_worker_set_clock (f->worker, imw_clock_fixed (&now_ms));
+    assert_int_equal (imw_worker_open (f->worker), 0);
+    s_ready_group (f, "probe");
+    assert_int_equal (imw_worker_step (f->worker, 0), 0);
+    //  Ticks see the set time, and nothing is due before it comes
+    assert_true (probe.ticks > 0);
+    assert_true (probe.ticked_ms == now_ms);
+    assert_true (probe.tick_armed);
+    //  The moment it comes, the very next pass ticks, without waiting
+    //  for the interval (which began at the tick just before)
+    assert_int_equal (imw_worker_step (f->worker, 0), 0);
+    int ticks = probe.ticks;
+    now_ms += 60000;
+    assert_int_equal (imw_worker_step (f->worker, 0), 0);
+    assert_int_equal (probe.ticks, ticks + 1);
+    assert_true (probe.ticked_ms == now_ms);
+    assert_false (probe.tick_armed);
+    zframe_t *identity = NULL;
+    im_request_t *request = s_expect_verb (f, "SLA-BREACH",
+                                           "sla:breach:5:response:1",
+                                           &identity);
+    zframe_destroy (&identity);
+    im_request_destroy (&request);
+}
+
+static void
 test_broker_disconnect_and_ping (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -466,6 +517,7 @@ main (void)
         S_TEST (test_pong_keeps_the_stream),
         S_TEST (test_handler_asking_again_is_called_again),
         S_TEST (test_timer_commands_are_sent_and_answered),
+        S_TEST (test_timer_runs_at_the_time_its_clock_says),
         S_TEST (test_broker_disconnect_and_ping),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
