@@ -74,6 +74,74 @@ bool
 //  One key of a mapping in the schema (im_config_schema.c)
 typedef struct _im_config_field_t im_config_field_t;
 
+//  How the value of one key is read
+typedef enum {
+    FIELD_SECTION,                      //  A mapping, described by fields
+    FIELD_ID,                           //  uint64_t in min..max
+    FIELD_SIZE,                         //  size_t in min..max
+    FIELD_UINT,                         //  unsigned in min..max
+    FIELD_MS32,                         //  uint32_t duration in ms
+    FIELD_MS64,                         //  uint64_t duration in ms
+    FIELD_MSI64,                        //  int64_t duration in ms, max
+                                        //  at most INT64_MAX
+    FIELD_PATH,                         //  char [IM_CONFIG_PATH_MAX]
+    FIELD_ENDPOINT,                     //  Same, a ZeroMQ endpoint
+    FIELD_ADDRESS,                      //  Same, host:port
+    FIELD_NAME,                         //  char [IM_CONFIG_NAME_MAX]
+    FIELD_BOOL,                         //  bool: true or false
+    FIELD_RECIPIENTS,                   //  notifier.breach_recipients
+    FIELD_KEYWORDS,                     //  A category's keywords
+    FIELD_MATRIX,                       //  classifier.matrix
+    FIELD_CATEGORIES,                   //  classifier.categories
+    FIELD_AGENTS,                       //  agents (policy)
+    FIELD_ROLES,                        //  An agent's roles
+    FIELD_GROUPS,                       //  groups (policy)
+    FIELD_MEMBERS,                      //  A group's agents
+    FIELD_ROUTES,                       //  Categories routed to a group
+    FIELD_SUBCATEGORIES,                //  A category's subcategories
+    FIELD_NODES,                        //  cluster.members
+    FIELD_CALENDARS,                    //  calendars (policy)
+    FIELD_HOURS,                        //  A calendar's hours
+    FIELD_HOLIDAYS,                     //  A calendar's holidays
+    FIELD_EXCEPTIONS,                   //  A calendar's exceptions
+    FIELD_PAUSE_ON,                     //  sla.pause_on
+    FIELD_PERCENTS,                     //  sla.warn_at
+    FIELD_ESCALATIONS,                  //  escalations (policy)
+    FIELD_LEVELS,                       //  An escalation policy's levels
+    FIELD_USERS,                        //  A level's users
+    FIELD_TARGET_GROUPS,                //  A level's groups
+    FIELD_SCHEDULES,                    //  A level's schedules
+    FIELD_OVERRIDES,                    //  sla.overrides
+    FIELD_URL,                          //  char [IM_NOTIFY_URL_MAX]
+    FIELD_CHANNEL_NAMES,                //  im_notify_names_t
+    FIELD_CHANNELS,                     //  notifier.channels
+    FIELD_PEOPLE                        //  notifier.people
+} field_kind_t;
+
+//  One key of a mapping; a table of them ends with a NULL key
+struct _im_config_field_t {
+    const char *key;                    //  Key in its mapping
+    field_kind_t kind;                  //  How its value is read
+    size_t offset;                      //  Where it goes, from the base
+    uint64_t min;                       //  Smallest number accepted
+    uint64_t max;                       //  Largest number or duration
+    const im_config_field_t *fields;    //  FIELD_SECTION: its keys
+};
+
+//  The tables that the reader names (im_config_tables.c)
+extern const im_config_field_t im_config_table_root [];
+extern const im_config_field_t im_config_table_policy_root [];
+extern const im_config_field_t im_config_table_person [];
+extern const im_config_field_t im_config_table_override [];
+extern const im_config_field_t im_config_table_member [];
+extern const im_config_field_t im_config_table_level [];
+extern const im_config_field_t im_config_table_group [];
+extern const im_config_field_t im_config_table_escalation [];
+extern const im_config_field_t im_config_table_channel [];
+extern const im_config_field_t im_config_table_category [];
+extern const im_config_field_t im_config_table_calendar [];
+extern const im_config_field_t im_config_table_agent [];
+
 //  Reads a mapping whose keys are described by fields into base, and
 //  reports every unknown key by name. An empty (null) mapping leaves
 //  base as it was.
