@@ -1,7 +1,8 @@
 /*  im_config_private - what the parts of the YAML loader share
 
     im_config_yaml.c reads the file, runs libfyaml and reports errors;
-    im_config_schema.c knows every key and where its value goes;
+    im_config_tables.c holds every key and where its value goes, and
+    im_config_schema.c reads each value by its kind;
     im_config_read.c reads the values that are more than one scalar, and
     im_config_check.c the rules that involve more than one key. All read
     values through the helpers below, which report what is wrong into
@@ -71,7 +72,7 @@ bool
                              struct fy_node *key, struct fy_node *value,
                              uint64_t min, uint64_t max, uint64_t *ms);
 
-//  One key of a mapping in the schema (im_config_schema.c)
+//  One key of a mapping in the schema (im_config_tables.c)
 typedef struct _im_config_field_t im_config_field_t;
 
 //  How the value of one key is read
