@@ -160,8 +160,9 @@ const char *
 
 #define IMH_PORTS_MAX   8           //  Ports one imh_free_ports picks
 
-//  Picks a TCP port on 127.0.0.1 that is free now: binds port 0, reads
-//  the port the kernel gave, closes. Returns the port or 0.
+//  Picks a TCP port on 127.0.0.1 that is free now, at random below the
+//  kernel's ephemeral range (so no outgoing connection takes it while a
+//  node is down). Returns the port or 0.
 int
     imh_free_port (void);
 

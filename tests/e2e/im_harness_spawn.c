@@ -10,34 +10,72 @@
 
 extern char **environ;
 
+#define S_PORT_LOW      10000       //  Lowest port picked
+#define S_PORT_TRIES    1000        //  Picks before giving up
+
+//  The first port of the kernel's ephemeral range, from which it takes
+//  the local ports of outgoing connections
+static int
+s_ephemeral_low (void)
+{
+    int low = 32768;
+    FILE *file = fopen ("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (file) {
+        if (fscanf (file, "%d", &low) != 1)
+            low = 32768;
+        fclose (file);
+    }
+    return low > S_PORT_LOW + 1000 ? low : 32768;
+}
+
+//  Opens a socket bound to 127.0.0.1:port; returns it, or -1
+static int
+s_bound (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address;
+    memset (&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    address.sin_port = htons ((uint16_t) port);
+    if (fd != -1
+    &&  bind (fd, (struct sockaddr *) &address, sizeof address) != 0) {
+        close (fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+//  Ports come from below the kernel's ephemeral range, at random: a
+//  port the kernel gave (bind to port 0) is one it may give again as
+//  the local port of any outgoing connection, and a node stopped for a
+//  moment then finds its port taken when it restarts
 int
 imh_free_ports (int *ports, size_t count)
 {
     int fds [IMH_PORTS_MAX];
     assert (count <= IMH_PORTS_MAX);
+    int span = s_ephemeral_low () - S_PORT_LOW;
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    uint64_t state = ((uint64_t) getpid () << 32)
+                   ^ (uint64_t) now.tv_nsec ^ (uint64_t) now.tv_sec;
     size_t opened = 0;
-    int rc = 0;
     //  The sockets stay open until all are chosen: no port comes twice
-    for (; opened < count && rc == 0; opened++) {
-        fds [opened] = socket (AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in address;
-        memset (&address, 0, sizeof address);
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-        address.sin_port = 0;
-        socklen_t length = sizeof address;
-        if (fds [opened] == -1
-        ||  bind (fds [opened], (struct sockaddr *) &address, sizeof address)
-        ||  getsockname (fds [opened], (struct sockaddr *) &address,
-                         &length))
-            rc = -1;
-        else
-            ports [opened] = ntohs (address.sin_port);
+    for (int tries = 0; opened < count && tries < S_PORT_TRIES; tries++) {
+        state ^= state << 13;       //  xorshift64
+        state ^= state >> 7;
+        state ^= state << 17;
+        int port = S_PORT_LOW + (int) (state % (uint64_t) span);
+        int fd = s_bound (port);
+        if (fd != -1) {
+            fds [opened] = fd;
+            ports [opened++] = port;
+        }
     }
     for (size_t index = 0; index < opened; index++)
-        if (fds [index] != -1)
-            close (fds [index]);
-    return rc;
+        close (fds [index]);
+    return opened == count ? 0 : -1;
 }
 
 int
