@@ -52,9 +52,7 @@ s_teardown (void **state)
     fixture_t *f = (fixture_t *) *state;
     imc_fsm_destroy (&f->fsm);
     imc_store_destroy (&f->store);
-    char command [300];
-    snprintf (command, sizeof command, "rm -rf '%s'", f->dir);
-    assert_int_equal (system (command), 0);
+    im_remove_tree (f->dir);
     free (f);
     return 0;
 }
